@@ -1,0 +1,236 @@
+import { DateTime, IANAZone } from 'luxon';
+
+// Business-hours calendars: SLA clocks only tick inside local wall-clock windows.
+// Pure and deterministic (imported by Temporal workflow code): no I/O, no clock reads.
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+export type BusinessCalendar = {
+  timezone: string; // IANA, e.g. "Australia/Sydney"
+  hours: Partial<Record<Weekday, Array<[string, string]>>>; // local "HH:MM" windows, several per day allowed
+  holidays?: string[]; // local dates "YYYY-MM-DD"
+};
+
+// Ordered like luxon's `weekday` (1 = Monday … 7 = Sunday).
+const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const MINUTES_PER_DAY = 24 * 60;
+const MS_PER_DAY = 24 * 60 * 60 * 1000;
+// Upper bound for addBusinessTime's walk; a valid calendar never needs this many days.
+const MAX_DAYS_WALKED = 3 * 366;
+
+const TIME_PATTERN = /^(\d{2}):(\d{2})$/;
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+type CivilDate = { year: number; month: number; day: number };
+// Real-time span in epoch milliseconds, half-open: [start, end).
+type Interval = { start: number; end: number };
+type MinuteWindow = { start: number; end: number }; // minutes after local midnight, end may be 1440
+type CompiledCalendar = {
+  zone: IANAZone;
+  windows: Record<Weekday, MinuteWindow[]>; // sorted by start, non-overlapping
+  holidays: ReadonlySet<string>;
+};
+
+/**
+ * The instant at which `durationMs` of business time has elapsed after `start`.
+ * A zero duration means "as soon as business is open": `start` itself when it is
+ * business time, otherwise the start of the next window.
+ */
+export function addBusinessTime(start: Date, durationMs: number, calendar: BusinessCalendar): Date {
+  const from = instantOf(start, 'start');
+  if (!Number.isFinite(durationMs) || durationMs < 0) {
+    throw new Error(`addBusinessTime: durationMs must be a finite number >= 0, got ${durationMs}`);
+  }
+  let remaining = durationMs;
+  for (const interval of businessIntervals(compileCalendar(calendar), from, MAX_DAYS_WALKED)) {
+    const available = interval.end - interval.start;
+    if (remaining <= available) return new Date(interval.start + remaining);
+    remaining -= available;
+  }
+  throw new Error(
+    `addBusinessTime: could not place ${durationMs} ms of business time within ${MAX_DAYS_WALKED} days ` +
+      `after ${start.toISOString()}; the calendar has too few business windows (check hours and holidays)`,
+  );
+}
+
+/** Milliseconds of business time in [start, end); 0 when end <= start. */
+export function businessTimeBetween(start: Date, end: Date, calendar: BusinessCalendar): number {
+  const from = instantOf(start, 'start');
+  const until = instantOf(end, 'end');
+  const compiled = compileCalendar(calendar);
+  if (until <= from) return 0;
+  // Local days can differ from real days by a UTC offset; two spare days cover that.
+  const daysToWalk = Math.ceil((until - from) / MS_PER_DAY) + 2;
+  let total = 0;
+  for (const interval of businessIntervals(compiled, from, daysToWalk)) {
+    if (interval.start >= until) break;
+    total += Math.min(interval.end, until) - interval.start;
+  }
+  return total;
+}
+
+/** Whether `at` falls inside a business window (windows are half-open: closing time is not business time). */
+export function isBusinessTime(at: Date, calendar: BusinessCalendar): boolean {
+  const instant = instantOf(at, 'at');
+  // Only the local day containing `at` can hold a window covering it.
+  const first = businessIntervals(compileCalendar(calendar), instant, 1).next();
+  return !first.done && first.value.start === instant;
+}
+
+/** Problems with the calendar, each prefixed by the path of the offending field; empty when valid. */
+export function validateCalendar(calendar: BusinessCalendar): string[] {
+  const input: unknown = calendar;
+  if (!isRecord(input)) return ['calendar: must be an object with timezone, hours and optional holidays'];
+  return [...timezoneProblems(input.timezone), ...hoursProblems(input.hours), ...holidayProblems(input.holidays)];
+}
+
+function timezoneProblems(timezone: unknown): string[] {
+  if (typeof timezone !== 'string') return ['timezone: must be an IANA time zone name string'];
+  // IANAZone.create caches per name, so repeated validation stays cheap.
+  return IANAZone.create(timezone).isValid ? [] : [`timezone: "${timezone}" is not a valid IANA time zone`];
+}
+
+function hoursProblems(hours: unknown): string[] {
+  if (!isRecord(hours)) return ['hours: must be an object keyed by weekday (mon..sun)'];
+  const problems: string[] = [];
+  let windowCount = 0;
+  for (const [key, value] of Object.entries(hours)) {
+    if (!(WEEKDAYS as readonly string[]).includes(key)) {
+      problems.push(`hours.${key}: unknown weekday, expected one of ${WEEKDAYS.join(', ')}`);
+      continue;
+    }
+    if (value === undefined) continue;
+    if (!Array.isArray(value)) {
+      problems.push(`hours.${key}: must be a list of ["HH:MM", "HH:MM"] windows`);
+      continue;
+    }
+    const parsed: Array<{ path: string; label: string; window: MinuteWindow }> = [];
+    value.forEach((entry: unknown, index) => {
+      const path = `hours.${key}[${index}]`;
+      const result = windowOrProblems(entry, path);
+      if (Array.isArray(result)) problems.push(...result);
+      else parsed.push({ path, ...result });
+    });
+    windowCount += value.length;
+    parsed.sort((a, b) => a.window.start - b.window.start);
+    for (let i = 1; i < parsed.length; i++) {
+      const previous = parsed[i - 1];
+      const current = parsed[i];
+      if (current.window.start < previous.window.end) {
+        problems.push(`${current.path}: window ${current.label} overlaps ${previous.path} ${previous.label}`);
+      }
+    }
+  }
+  if (windowCount === 0) {
+    problems.push('hours: no business windows in the week, so business-time deadlines could never be reached');
+  }
+  return problems;
+}
+
+function windowOrProblems(entry: unknown, path: string): { label: string; window: MinuteWindow } | string[] {
+  if (!Array.isArray(entry) || entry.length !== 2) return [`${path}: must be a ["HH:MM", "HH:MM"] pair`];
+  const [startText, endText] = entry as unknown[];
+  const start = parseTime(startText);
+  const end = parseTime(endText);
+  const problems: string[] = [];
+  if (start === undefined) problems.push(`${path}: start ${JSON.stringify(startText)} is not a time between "00:00" and "23:59"`);
+  else if (start === MINUTES_PER_DAY) problems.push(`${path}: start "24:00" is only allowed as an end`);
+  if (end === undefined) problems.push(`${path}: end ${JSON.stringify(endText)} is not a time between "00:00" and "24:00"`);
+  if (problems.length > 0 || start === undefined || end === undefined) return problems;
+  if (end <= start) return [`${path}: end "${endText}" is not after start "${startText}"`];
+  return { label: `${startText}-${endText}`, window: { start, end } };
+}
+
+function holidayProblems(holidays: unknown): string[] {
+  if (holidays === undefined) return [];
+  if (!Array.isArray(holidays)) return ['holidays: must be a list of "YYYY-MM-DD" dates'];
+  return holidays.flatMap((holiday: unknown, index) =>
+    parseDate(holiday) ? [] : [`holidays[${index}]: ${JSON.stringify(holiday)} is not a valid "YYYY-MM-DD" date`],
+  );
+}
+
+/** Minutes after midnight for "HH:MM" (00:00-24:00), undefined when malformed. */
+function parseTime(text: unknown): number | undefined {
+  const match = typeof text === 'string' ? TIME_PATTERN.exec(text) : null;
+  if (!match) return undefined;
+  const minutes = Number(match[1]) * 60 + Number(match[2]);
+  if (Number(match[2]) > 59 || minutes > MINUTES_PER_DAY) return undefined;
+  return minutes;
+}
+
+function parseDate(text: unknown): CivilDate | undefined {
+  const match = typeof text === 'string' ? DATE_PATTERN.exec(text) : null;
+  if (!match) return undefined;
+  const date = { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) };
+  // Round-tripping through UTC rejects impossible dates such as 2026-02-30.
+  return formatDate(civilDateAfter(date, 0)) === text ? date : undefined;
+}
+
+function compileCalendar(calendar: BusinessCalendar): CompiledCalendar {
+  const problems = validateCalendar(calendar);
+  if (problems.length > 0) throw new Error(`Invalid business calendar: ${problems.join('; ')}`);
+  const windows = {} as Record<Weekday, MinuteWindow[]>;
+  for (const weekday of WEEKDAYS) {
+    windows[weekday] = (calendar.hours[weekday] ?? [])
+      .map(([start, end]) => ({ start: parseTime(start) as number, end: parseTime(end) as number }))
+      .sort((a, b) => a.start - b.start);
+  }
+  return { zone: IANAZone.create(calendar.timezone), windows, holidays: new Set(calendar.holidays ?? []) };
+}
+
+/**
+ * Business windows as real-time intervals, in order, clipped to start at `from`,
+ * covering at most `maxDays` local days beginning with the day containing `from`.
+ * Intervals never overlap: a window endpoint in a spring-forward gap is shifted
+ * forward by luxon, which can push it past the next endpoint, so each interval is
+ * clipped to begin where the previous one ended.
+ */
+function* businessIntervals(calendar: CompiledCalendar, from: number, maxDays: number): Generator<Interval> {
+  const local = DateTime.fromMillis(from, { zone: calendar.zone });
+  let date: CivilDate = { year: local.year, month: local.month, day: local.day };
+  let covered = from; // everything before this instant has been yielded or lies before `from`
+  for (let walked = 0; walked < maxDays; walked++, date = civilDateAfter(date, 1)) {
+    if (calendar.holidays.has(formatDate(date))) continue;
+    for (const window of calendar.windows[weekdayOf(date)]) {
+      const end = localInstant(date, window.end, calendar.zone);
+      if (end <= covered) continue;
+      const start = Math.max(localInstant(date, window.start, calendar.zone), covered);
+      covered = end;
+      yield { start, end };
+    }
+  }
+}
+
+/** Epoch ms of a local wall-clock minute on a local date; luxon resolves DST gaps forward and overlaps consistently. */
+function localInstant(date: CivilDate, minuteOfDay: number, zone: IANAZone): number {
+  // "24:00" is midnight at the start of the following local day.
+  const day = minuteOfDay === MINUTES_PER_DAY ? civilDateAfter(date, 1) : date;
+  const minute = minuteOfDay % MINUTES_PER_DAY;
+  return DateTime.fromObject({ ...day, hour: Math.floor(minute / 60), minute: minute % 60 }, { zone }).toMillis();
+}
+
+// Calendar-date arithmetic only (no time zone involved), done on a UTC Date for speed.
+function civilDateAfter(date: CivilDate, days: number): CivilDate {
+  const utc = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
+  return { year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() };
+}
+
+function weekdayOf(date: CivilDate): Weekday {
+  const sundayFirst = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
+  return WEEKDAYS[(sundayFirst + 6) % 7];
+}
+
+function formatDate(date: CivilDate): string {
+  const pad = (value: number, width: number) => String(value).padStart(width, '0');
+  return `${pad(date.year, 4)}-${pad(date.month, 2)}-${pad(date.day, 2)}`;
+}
+
+function instantOf(value: Date, name: string): number {
+  const ms = value instanceof Date ? value.getTime() : NaN;
+  if (Number.isNaN(ms)) throw new Error(`${name}: must be a valid Date, got ${String(value)}`);
+  return ms;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
