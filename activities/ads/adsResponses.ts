@@ -1,0 +1,128 @@
+// Boundary validation of what google-ads-api hands back. The library returns int64 fields as numbers
+// when it parses REST rows but as strings when parsing is off or the field is unknown to its tables,
+// and enums as numbers (parsed) or names (raw), so each field accepts both forms and is normalised here.
+import { enums } from 'google-ads-api';
+import { z } from 'zod';
+import type { AdsBudgetState, BudgetPeriod, CampaignStatus, DailyAdsMetrics } from '../ports';
+import { adsMalformedResponse } from './adsErrors';
+
+const int64 = z
+  .union([z.number(), z.string().regex(/^-?\d+$/)], { error: 'expected number' })
+  .transform((value, ctx) => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n)) {
+      ctx.addIssue({ code: 'custom', message: `expected a safe integer, got ${value}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const double = z
+  .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)], { error: 'expected number' })
+  .transform(Number);
+
+/** An enum field as number or name, resolved to its name and checked against the allowed names. */
+function enumOf<const Name extends string>(table: Record<string | number, string | number>, allowed: readonly Name[]) {
+  return z.union([z.number(), z.string()], { error: `expected one of ${allowed.join(', ')}` }).transform((value, ctx) => {
+    const name = typeof value === 'number' ? table[value] : value;
+    if (typeof name !== 'string' || !(allowed as readonly string[]).includes(name)) {
+      ctx.addIssue({ code: 'custom', message: `expected one of ${allowed.join(', ')}, got ${String(name ?? value)}` });
+      return z.NEVER;
+    }
+    return name as Name;
+  });
+}
+
+const campaignStatus = enumOf<CampaignStatus>(enums.CampaignStatus as unknown as Record<string, string>, ['ENABLED', 'PAUSED']);
+const budgetPeriod = enumOf<BudgetPeriod>(enums.BudgetPeriod as unknown as Record<string, string>, ['DAILY', 'CUSTOM_PERIOD']);
+
+// Zero-valued metrics may be omitted from a row, so a missing metric reads as 0; a present one must be numeric.
+const metricsRowSchema = z.object({
+  segments: z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD') }),
+  metrics: z.object({
+    cost_micros: int64.optional().default(0),
+    clicks: int64.optional().default(0),
+    impressions: int64.optional().default(0),
+    conversions: double.optional().default(0),
+  }),
+});
+
+const budgetRowSchema = z
+  .object({
+    campaign: z.object({ status: campaignStatus }),
+    campaign_budget: z.object({
+      resource_name: z.string().regex(/^customers\/\d+\/campaignBudgets\/\d+$/, 'expected customers/<id>/campaignBudgets/<id>'),
+      period: budgetPeriod,
+      total_amount_micros: int64.optional(),
+      amount_micros: int64.optional(),
+    }),
+  })
+  .superRefine((row, ctx) => {
+    // CUSTOM_PERIOD (total campaign budget) is sized by total_amount_micros; DAILY by amount_micros.
+    const field = row.campaign_budget.period === 'CUSTOM_PERIOD' ? 'total_amount_micros' : 'amount_micros';
+    if (row.campaign_budget[field] === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['campaign_budget', field], message: 'expected number' });
+    }
+  });
+
+const mutateResponseSchema = z.object({
+  results: z.array(z.object({ resource_name: z.string() })).nullish(),
+});
+
+const rowsSchema = z.array(z.unknown(), { error: 'expected an array of rows' });
+
+export function parseDailyMetricsRows(response: unknown): DailyAdsMetrics[] {
+  return parseRows(response, metricsRowSchema)
+    .map((row) => ({
+      date: row.segments.date,
+      costMicros: row.metrics.cost_micros,
+      clicks: row.metrics.clicks,
+      impressions: row.metrics.impressions,
+      conversions: row.metrics.conversions,
+    }))
+    .sort((a, b) => a.date.localeCompare(b.date));
+}
+
+/** Returns null when the campaign was not found (no rows). */
+export function parseBudgetRows(response: unknown): AdsBudgetState | null {
+  const rows = parseRows(response, budgetRowSchema);
+  if (rows.length === 0) return null;
+  if (rows.length > 1) throw adsMalformedResponse(`expected one campaign row, got ${rows.length}`);
+  const { campaign, campaign_budget: budget } = rows[0];
+  const amountMicros = budget.period === 'CUSTOM_PERIOD' ? budget.total_amount_micros : budget.amount_micros;
+  return {
+    budgetResourceName: budget.resource_name,
+    period: budget.period,
+    // Presence is enforced by the superRefine above.
+    amountMicros: amountMicros as number,
+    status: campaign.status,
+  };
+}
+
+/**
+ * Checks a mutate response names the resource we changed. validate_only responses carry no results,
+ * so an empty result list is accepted only for them.
+ */
+export function assertMutateResponse(response: unknown, resourceName: string, validateOnly: boolean): void {
+  const parsed = mutateResponseSchema.safeParse(response ?? {});
+  if (!parsed.success) throw adsMalformedResponse(formatIssues(parsed.error.issues));
+  const names = (parsed.data.results ?? []).map((r) => r.resource_name);
+  if (validateOnly && names.length === 0) return;
+  if (!names.includes(resourceName)) {
+    throw adsMalformedResponse(`results: expected ${resourceName}, got ${names.length ? names.join(', ') : 'no results'}`);
+  }
+}
+
+function parseRows<S extends z.ZodType>(response: unknown, schema: S): z.output<S>[] {
+  const rows = rowsSchema.safeParse(response);
+  if (!rows.success) throw adsMalformedResponse(formatIssues(rows.error.issues));
+  return rows.data.map((row, index) => {
+    const parsed = schema.safeParse(row);
+    if (!parsed.success) throw adsMalformedResponse(`${formatIssues(parsed.error.issues)} (row ${index})`);
+    return parsed.data;
+  });
+}
+
+function formatIssues(issues: z.core.$ZodIssue[]): string {
+  return issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; ');
+}

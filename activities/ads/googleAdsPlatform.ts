@@ -1,0 +1,117 @@
+// The real AdsPlatform: google-ads-api against the Google Ads API. Reads go through GAQL; writes read
+// first and only mutate when the target differs, so Temporal retries of a write are harmless.
+import { enums, GoogleAdsApi, type Customer, type Hooks } from 'google-ads-api';
+import type {
+  AdsBudgetState,
+  AdsCampaignRef,
+  AdsMutationResult,
+  AdsPlatform,
+  CampaignStatus,
+  DailyAdsMetrics,
+} from '../ports';
+import type { AdsCredentials } from './adsCredentials';
+import { adsInputError, toAdsFailure } from './adsErrors';
+import { assertCampaignRef, budgetQuery, campaignResourceName, dailyMetricsQuery } from './adsQueries';
+import { assertMutateResponse, parseBudgetRows, parseDailyMetricsRows } from './adsResponses';
+
+export interface GoogleAdsPlatformOptions {
+  credentials: AdsCredentials;
+  /** Dry run: every mutate is sent with validate_only, so Google checks it but changes nothing. */
+  validateOnly?: boolean;
+  /** google-ads-api Customer hooks; used by contract tests to observe requests and inject responses. */
+  hooks?: Hooks;
+}
+
+export class GoogleAdsPlatform implements AdsPlatform {
+  private readonly client: GoogleAdsApi;
+  private readonly validateOnly: boolean;
+
+  constructor(private readonly options: GoogleAdsPlatformOptions) {
+    const { credentials } = options;
+    this.client = new GoogleAdsApi({
+      client_id: credentials.clientId,
+      client_secret: credentials.clientSecret,
+      developer_token: credentials.developerToken,
+    });
+    this.validateOnly = options.validateOnly ?? false;
+  }
+
+  async getDailyMetrics(ref: AdsCampaignRef, fromDate: string, toDate: string): Promise<DailyAdsMetrics[]> {
+    assertCampaignRef(ref);
+    const query = dailyMetricsQuery(ref.campaignId, fromDate, toDate);
+    const rows = await this.call('getDailyMetrics', () => this.customer(ref).query(query));
+    return parseDailyMetricsRows(rows);
+  }
+
+  async getBudget(ref: AdsCampaignRef): Promise<AdsBudgetState> {
+    assertCampaignRef(ref);
+    const query = budgetQuery(ref.campaignId);
+    const rows = await this.call('getBudget', () => this.customer(ref).query(query));
+    const state = parseBudgetRows(rows);
+    if (!state) throw adsInputError(`getBudget: campaign ${ref.campaignId} not found in customer ${ref.customerId}`);
+    return state;
+  }
+
+  async setBudgetAmount(ref: AdsCampaignRef, amountMicros: number): Promise<AdsMutationResult> {
+    if (!Number.isSafeInteger(amountMicros) || amountMicros <= 0) {
+      throw adsInputError(`setBudgetAmount: amountMicros must be a positive integer, got ${amountMicros}`);
+    }
+    const before = await this.getBudget(ref);
+    const field = before.period === 'CUSTOM_PERIOD' ? 'total_amount_micros' : 'amount_micros';
+    const operation = `campaign_budget.update ${before.budgetResourceName} ${field}=${amountMicros}`;
+    const after: AdsBudgetState = { ...before, amountMicros };
+    if (before.amountMicros === amountMicros) return this.unchanged(before, operation);
+
+    const response = await this.call('setBudgetAmount', () =>
+      this.customer(ref).campaignBudgets.update([{ resource_name: before.budgetResourceName, [field]: amountMicros }], {
+        validate_only: this.validateOnly,
+      }),
+    );
+    assertMutateResponse(response, before.budgetResourceName, this.validateOnly);
+    return { changed: true, validateOnly: this.validateOnly, before, after, operation };
+  }
+
+  async setStatus(ref: AdsCampaignRef, status: CampaignStatus): Promise<AdsMutationResult> {
+    if (status !== 'ENABLED' && status !== 'PAUSED') {
+      throw adsInputError(`setStatus: status must be ENABLED or PAUSED, got ${JSON.stringify(status)}`);
+    }
+    const before = await this.getBudget(ref);
+    const resourceName = campaignResourceName(ref);
+    const operation = `campaign.update ${resourceName} status=${status}`;
+    const after: AdsBudgetState = { ...before, status };
+    if (before.status === status) return this.unchanged(before, operation);
+
+    const response = await this.call('setStatus', () =>
+      this.customer(ref).campaigns.update([{ resource_name: resourceName, status: enums.CampaignStatus[status] }], {
+        validate_only: this.validateOnly,
+      }),
+    );
+    assertMutateResponse(response, resourceName, this.validateOnly);
+    return { changed: true, validateOnly: this.validateOnly, before, after, operation };
+  }
+
+  private unchanged(state: AdsBudgetState, operation: string): AdsMutationResult {
+    return { changed: false, validateOnly: this.validateOnly, before: state, after: state, operation };
+  }
+
+  private customer(ref: AdsCampaignRef): Customer {
+    const { credentials, hooks } = this.options;
+    return this.client.Customer(
+      {
+        customer_id: ref.customerId,
+        refresh_token: credentials.refreshToken,
+        login_customer_id: credentials.loginCustomerId,
+      },
+      hooks,
+    );
+  }
+
+  /** Runs one library call and turns whatever it throws into a typed ApplicationFailure. */
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw toAdsFailure(error, operation);
+    }
+  }
+}
