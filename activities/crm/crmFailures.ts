@@ -1,0 +1,35 @@
+// How CRM problems surface to Temporal: typed ApplicationFailures, so retry policy and
+// workflows can tell "try again later" from "a human has to fix something".
+import { ApplicationFailure } from '@temporalio/common';
+import type { Duration } from '@temporalio/common';
+
+export const CRM_AUTH_ERROR = 'CrmAuthError';
+export const CRM_RATE_LIMITED = 'CrmRateLimited';
+export const CRM_REQUEST_REJECTED = 'CrmRequestRejected';
+export const CRM_MALFORMED_RECORD = 'CrmMalformedRecord';
+export const CRM_INVALID_INPUT = 'CrmInvalidInput';
+
+/** Credentials are expired, revoked or wrong: retrying cannot help until someone re-authorises. */
+export function crmAuthFailure(message: string, cause?: Error): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: CRM_AUTH_ERROR, nonRetryable: true, cause });
+}
+
+/** The org's API quota is spent: retry, but not before the delay. */
+export function crmRateLimited(message: string, retryDelay: Duration): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: CRM_RATE_LIMITED, nonRetryable: false, nextRetryDelay: retryDelay });
+}
+
+/** Salesforce refused the request itself (bad field, bad ID, validation rule): the same request fails again. */
+export function crmRequestRejected(message: string, cause?: Error): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: CRM_REQUEST_REJECTED, nonRetryable: true, cause });
+}
+
+/** A record came back without the fields the engine relies on. */
+export function crmMalformedRecord(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: CRM_MALFORMED_RECORD, nonRetryable: true });
+}
+
+/** The caller passed something that must never be sent (bad ID, bad date, empty subject). */
+export function crmInvalidInput(message: string, cause?: Error): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: CRM_INVALID_INPUT, nonRetryable: true, cause });
+}
