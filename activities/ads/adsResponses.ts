@@ -7,7 +7,7 @@ import type { AdsBudgetState, BudgetPeriod, CampaignStatus, DailyAdsMetrics } fr
 import { adsMalformedResponse } from './adsErrors';
 
 const int64 = z
-  .union([z.number(), z.string().regex(/^-?\d+$/)], { error: 'expected number' })
+  .union([z.number(), z.string().regex(/^-?\d+$/, 'expected number')], { error: 'expected number' })
   .transform((value, ctx) => {
     const n = Number(value);
     if (!Number.isSafeInteger(n)) {
@@ -18,7 +18,7 @@ const int64 = z
   });
 
 const double = z
-  .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)], { error: 'expected number' })
+  .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/, 'expected number')], { error: 'expected number' })
   .transform(Number);
 
 /** An enum field as number or name, resolved to its name and checked against the allowed names. */
