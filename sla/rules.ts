@@ -1,0 +1,294 @@
+// Turns a velocity snapshot (and the snapshots before it) into at most one budget proposal for ops to
+// approve. Rules are checked in configuration order and the first that matches wins.
+//
+// "Change pacing by X%" is defined on the part of the total budget not yet spent, because spend
+// already made cannot be undone and Google paces the remainder over the rest of the window:
+//   new total = spent + remaining × (1 − X/100) for a reduction,
+//   new total = spent + remaining × (1 + X/100) for an increase,   remaining = max(0, budget − spent).
+// E.g. $75,000 with $30,000 spent, reduced by 30%: 30,000 + 45,000 × 0.7 = $61,500.
+//
+// Guardrails (./guardrails) are applied by the caller; this module only decides what to propose.
+
+import { formatDuration } from './duration';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** A conversion rate within this share of its trailing rate counts as recovered. */
+const RECOVERY_TOLERANCE = 0.05;
+/** Absorbs float noise so a figure exactly at a threshold counts as reaching it. */
+const EPSILON = 1e-9;
+
+export type BudgetAction = 'pause' | 'reduce' | 'increase' | 'restore';
+
+export type BudgetRule =
+  | { kind: 'velocity-below'; afterDays: number; belowPct: number; action: 'pause' | 'reduce'; pct?: number }
+  | { kind: 'conversion-rate-drop'; dropPct: number; sustainedFor: number; action: 'reduce' | 'pause'; pct?: number }
+  | { kind: 'cpl-above-band'; action: 'reduce' | 'pause'; pct?: number }
+  | { kind: 'velocity-above'; abovePct: number; action: 'increase'; pct: number }
+  | { kind: 'recovered'; action: 'restore' };
+
+/** Cumulative totals since the window start, as of `at` (epoch ms). */
+export interface HistoryPoint {
+  at: number;
+  conversions: number;
+  clicks: number;
+  spend: number;
+}
+
+export interface VelocitySnapshot extends HistoryPoint {
+  windowStart: number;
+  windowEnd: number;
+  /** Current total campaign budget. */
+  budget: number;
+  originalBudget: number;
+  /** Conversions forecast to date. */
+  forecast: number;
+  /** conversions / forecast (1 = on forecast); null when nothing is forecast yet. */
+  velocity: number | null;
+  cpl: number | null;
+  cplBand: { low: number; high: number };
+  /** The ops response SLA currently meets its targets. */
+  responseSlaMeets: boolean;
+  campaignPaused: boolean;
+}
+
+export interface ActiveAdjustment {
+  action: 'pause' | 'reduce' | 'increase';
+  /** Id of the rule that caused it (see ruleId). */
+  rule: string;
+  /** Total budget before the adjustment, which a restore returns to. */
+  budgetBefore: number;
+}
+
+export interface RuleInput {
+  rules: BudgetRule[];
+  snapshot: VelocitySnapshot;
+  /**
+   * Earlier snapshots of the trailing window, any order. The earliest one starts the trailing period
+   * that conversion rates are compared against (include a zero point at windowStart to use the whole
+   * window so far).
+   */
+  history: HistoryPoint[];
+  activeAdjustment: ActiveAdjustment | null;
+  /** A proposal is awaiting ops approval; no new one is made meanwhile. */
+  pendingProposal: boolean;
+}
+
+export interface ProposalDraft {
+  action: BudgetAction;
+  /** Rule id, e.g. 'conversion-rate-drop#1'. */
+  rule: string;
+  reason: string;
+  /** Proposed total budget; null for a pause. */
+  targetBudget: number | null;
+  figures: Record<string, number | null>;
+}
+
+export interface RuleEvaluation {
+  /** At most one proposal. */
+  proposals: ProposalDraft[];
+  /** Rules that matched but may not propose now, with why (for the ledger / logs). */
+  suppressed: { rule: string; reason: string }[];
+}
+
+/** Stable id of a rule: its kind and position in the configuration. */
+export function ruleId(rule: BudgetRule, index: number): string {
+  return `${rule.kind}#${index}`;
+}
+
+/** Which proposals may follow an adjustment that is still in force. */
+const ALLOWED_WHILE_ACTIVE: Record<ActiveAdjustment['action'], BudgetAction[]> = {
+  pause: ['restore'],
+  reduce: ['pause', 'restore'], // escalate, or undo once recovered
+  increase: ['reduce', 'pause'],
+};
+
+function formatNumber(n: number): string {
+  return String(Math.round(n * 100) / 100);
+}
+
+function formatPct(ratio: number): string {
+  return `${formatNumber(ratio * 100)}%`;
+}
+
+function roundCents(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** New total budget after changing the pace of the unspent remainder by `pct`% (see file header). */
+export function pacedBudget(spent: number, budget: number, pct: number, direction: 'reduce' | 'increase'): number {
+  const remaining = Math.max(0, budget - spent);
+  const factorPct = direction === 'reduce' ? 100 - pct : 100 + pct;
+  return roundCents(spent + (remaining * factorPct) / 100);
+}
+
+/** Conversion rates of the recent `recentMs` and of the trailing period before it; null without enough data. */
+export function conversionRateChange(
+  snapshot: HistoryPoint,
+  history: HistoryPoint[],
+  recentMs: number,
+): { trailingRate: number; recentRate: number; dropPct: number } | null {
+  const earlier = history.filter((p) => p.at < snapshot.at).sort((a, b) => a.at - b.at);
+  const split = earlier.filter((p) => p.at <= snapshot.at - recentMs).pop();
+  if (!split || split === earlier[0]) return null;
+  const first = earlier[0];
+  const trailingClicks = split.clicks - first.clicks;
+  const recentClicks = snapshot.clicks - split.clicks;
+  if (trailingClicks <= 0 || recentClicks <= 0) return null;
+  const trailingRate = (split.conversions - first.conversions) / trailingClicks;
+  if (trailingRate === 0) return null;
+  const recentRate = (snapshot.conversions - split.conversions) / recentClicks;
+  return { trailingRate, recentRate, dropPct: (1 - recentRate / trailingRate) * 100 };
+}
+
+function requirePct(rule: { kind: string; action: string; pct?: number }, index: number): number {
+  const pct = rule.pct;
+  const max = rule.action === 'reduce' ? 100 : Infinity;
+  if (pct === undefined || !(pct > 0 && pct <= max)) {
+    throw new Error(
+      `rules[${index}] (${rule.kind}): action '${rule.action}' needs pct in (0, ${max}], got ${pct === undefined ? 'none' : pct}`,
+    );
+  }
+  return pct;
+}
+
+/** The proposal a pause or reduce rule makes, given the sentence saying why it fired. */
+function cutback(
+  rule: Extract<BudgetRule, { action: 'pause' | 'reduce' }>,
+  index: number,
+  snapshot: VelocitySnapshot,
+  why: string,
+  figures: Record<string, number | null>,
+): ProposalDraft {
+  const base = { rule: ruleId(rule, index), figures: { ...figures, spend: snapshot.spend, budget: snapshot.budget } };
+  if (rule.action === 'pause') {
+    return { ...base, action: 'pause', targetBudget: null, reason: `${why}: pause the campaign.` };
+  }
+  const pct = requirePct(rule, index);
+  const target = pacedBudget(snapshot.spend, snapshot.budget, pct, 'reduce');
+  const remaining = Math.max(0, snapshot.budget - snapshot.spend);
+  return {
+    ...base,
+    action: 'reduce',
+    targetBudget: target,
+    figures: { ...base.figures, pct, targetBudget: target },
+    reason:
+      `${why}: reduce pacing by ${pct}%, total budget ${formatNumber(snapshot.budget)} → ${formatNumber(target)} ` +
+      `(${formatNumber(snapshot.spend)} spent; remaining ${formatNumber(remaining)} → ${formatNumber(target - snapshot.spend)}).`,
+  };
+}
+
+function evaluateRule(rule: BudgetRule, index: number, input: RuleInput): ProposalDraft | null {
+  const { snapshot, history, activeAdjustment } = input;
+  const v = snapshot.velocity;
+  switch (rule.kind) {
+    case 'velocity-below': {
+      const elapsedDays = (snapshot.at - snapshot.windowStart) / DAY_MS;
+      if (elapsedDays < rule.afterDays || v === null || !(v * 100 < rule.belowPct - EPSILON)) return null;
+      const why =
+        `Conversion velocity is ${formatPct(v)} of forecast (${formatNumber(snapshot.conversions)} of ` +
+        `${formatNumber(snapshot.forecast)}) after ${formatNumber(elapsedDays)} days, below the ${rule.belowPct}% floor`;
+      return cutback(rule, index, snapshot, why, { velocity: v, belowPct: rule.belowPct, elapsedDays });
+    }
+    case 'conversion-rate-drop': {
+      const change = conversionRateChange(snapshot, history, rule.sustainedFor);
+      if (!change || change.dropPct < rule.dropPct - EPSILON) return null;
+      const why =
+        `Conversion rate fell ${formatNumber(change.dropPct)}% over the last ${formatDuration(rule.sustainedFor)} ` +
+        `(${formatPct(change.recentRate)} vs ${formatPct(change.trailingRate)} over the trailing window), ` +
+        `reaching the ${rule.dropPct}% drop threshold`;
+      return cutback(rule, index, snapshot, why, { ...change, thresholdPct: rule.dropPct });
+    }
+    case 'cpl-above-band': {
+      if (snapshot.cpl === null || !(snapshot.cpl > snapshot.cplBand.high)) return null;
+      const why =
+        `Cost per lead is ${formatNumber(snapshot.cpl)}, above the band's upper limit ` +
+        `${formatNumber(snapshot.cplBand.high)} (band ${formatNumber(snapshot.cplBand.low)}–${formatNumber(snapshot.cplBand.high)})`;
+      return cutback(rule, index, snapshot, why, { cpl: snapshot.cpl, ...snapshot.cplBand });
+    }
+    case 'velocity-above': {
+      if (v === null || !(v * 100 > rule.abovePct + EPSILON)) return null;
+      const pct = requirePct(rule, index);
+      const target = pacedBudget(snapshot.spend, snapshot.budget, pct, 'increase');
+      return {
+        action: 'increase',
+        rule: ruleId(rule, index),
+        targetBudget: target,
+        figures: { velocity: v, abovePct: rule.abovePct, pct, spend: snapshot.spend, budget: snapshot.budget, targetBudget: target },
+        reason:
+          `Conversion velocity is ${formatPct(v)} of forecast (${formatNumber(snapshot.conversions)} of ` +
+          `${formatNumber(snapshot.forecast)}), above ${rule.abovePct}%: increase pacing by ${pct}%, ` +
+          `total budget ${formatNumber(snapshot.budget)} → ${formatNumber(target)}.`,
+      };
+    }
+    case 'recovered':
+      return recovery(rule, index, input.rules, snapshot, history, activeAdjustment);
+  }
+}
+
+/**
+ * A reduce/pause in force is undone when velocity is back at forecast or, if a conversion-rate-drop
+ * rule caused it, when the rate over that rule's period is back within 5% of the trailing rate.
+ */
+function recovery(
+  rule: Extract<BudgetRule, { kind: 'recovered' }>,
+  index: number,
+  rules: BudgetRule[],
+  snapshot: VelocitySnapshot,
+  history: HistoryPoint[],
+  active: ActiveAdjustment | null,
+): ProposalDraft | null {
+  if (!active || active.action === 'increase') return null;
+  const v = snapshot.velocity;
+  let why: string | null = null;
+  const figures: Record<string, number | null> = { velocity: v, budgetBefore: active.budgetBefore, budget: snapshot.budget };
+  if (v !== null && v >= 1 - EPSILON) {
+    why = `Conversion velocity is back at ${formatPct(v)} of forecast`;
+  } else {
+    const cause = rules.find((r, i) => ruleId(r, i) === active.rule);
+    const change = cause?.kind === 'conversion-rate-drop' ? conversionRateChange(snapshot, history, cause.sustainedFor) : null;
+    if (change && change.recentRate >= change.trailingRate * (1 - RECOVERY_TOLERANCE) - EPSILON) {
+      why =
+        `Conversion rate is back to ${formatPct(change.recentRate)} against ${formatPct(change.trailingRate)} ` +
+        `over the trailing window (within ${RECOVERY_TOLERANCE * 100}%)`;
+      Object.assign(figures, change);
+    }
+  }
+  if (why === null) return null;
+  return {
+    action: 'restore',
+    rule: ruleId(rule, index),
+    targetBudget: active.budgetBefore,
+    figures,
+    reason:
+      `${why}: undo the ${active.action} by ${active.rule}` +
+      `${active.action === 'pause' ? ', resume the campaign' : ''} and restore the total budget ` +
+      `${formatNumber(snapshot.budget)} → ${formatNumber(active.budgetBefore)}.`,
+  };
+}
+
+export function evaluateRules(input: RuleInput): RuleEvaluation {
+  const { snapshot, activeAdjustment } = input;
+  const suppressed: RuleEvaluation['suppressed'] = [];
+  for (const [index, rule] of input.rules.entries()) {
+    const draft = evaluateRule(rule, index, input);
+    if (!draft) continue;
+    // Already handled: the same kind of change is in force, or the campaign is paused (only a restore
+    // can follow a pause).
+    if (activeAdjustment && !ALLOWED_WHILE_ACTIVE[activeAdjustment.action].includes(draft.action)) continue;
+    if (snapshot.campaignPaused && draft.action !== 'restore') continue;
+    if (draft.action === 'increase' && !snapshot.responseSlaMeets) {
+      // More leads would land on an ops team already missing its response SLA.
+      suppressed.push({
+        rule: draft.rule,
+        reason: `${draft.reason} Not proposed: the ops response SLA is failing, and increases are never proposed while it fails.`,
+      });
+      continue;
+    }
+    if (input.pendingProposal) {
+      suppressed.push({ rule: draft.rule, reason: `${draft.reason} Not proposed: a proposal is already awaiting approval.` });
+      return { proposals: [], suppressed };
+    }
+    return { proposals: [draft], suppressed };
+  }
+  return { proposals: [], suppressed };
+}
