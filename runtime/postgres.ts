@@ -108,7 +108,7 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
     // Loopback TCP only, and no Unix socket that could collide with a system server's in /tmp.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog,
-    onError: onLog,
+    onError: (messageOrError: unknown) => onLog(messageOrError instanceof Error ? messageOrError.message : String(messageOrError)),
   });
 
   await mkdir(path.dirname(dataDir), { recursive: true });

@@ -1,0 +1,333 @@
+// The Ledger port on Postgres. Activities are retried, so every write is keyed (ON CONFLICT) and a
+// repeat leaves the table as the first write did.
+import type pg from 'pg';
+import type {
+  BudgetChangeRecord,
+  ClockOutcomeRecord,
+  ConfigVersionRecord,
+  DecisionRecord,
+  EscalationStepRecord,
+  LeadActivityBatch,
+  Ledger,
+  ProposalRecord,
+  QuarterReportRecord,
+  VelocitySnapshotRecord,
+} from '../ports';
+import {
+  checkBudgetChange,
+  checkConfigVersion,
+  checkDecision,
+  checkEscalationStep,
+  checkLeadActivity,
+  checkNonEmpty,
+  checkProposal,
+  checkQuarterReport,
+  checkSnapshot,
+} from './recordChecks';
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+export class PgLedger implements Ledger {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async recordConfigVersion(record: ConfigVersionRecord): Promise<void> {
+    checkConfigVersion(record);
+    const config = JSON.stringify(record.config);
+    // One statement: the campaign row and its config version appear together or not at all.
+    const { rows } = await this.pool.query<{ inserted: boolean }>(
+      `WITH campaign AS (
+         INSERT INTO campaigns (campaign_id, first_recorded_at, latest_config_version)
+         VALUES ($1, $4, $2)
+         ON CONFLICT (campaign_id) DO UPDATE SET
+           first_recorded_at = LEAST(campaigns.first_recorded_at, EXCLUDED.first_recorded_at),
+           latest_config_version = GREATEST(campaigns.latest_config_version, EXCLUDED.latest_config_version)
+       ), version AS (
+         INSERT INTO campaign_config_versions (campaign_id, config_version, config, recorded_at)
+         VALUES ($1, $2, $3::jsonb, $4)
+         ON CONFLICT (campaign_id, config_version) DO NOTHING
+         RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM version) AS inserted`,
+      [record.campaignId, record.configVersion, config, record.recordedAt],
+    );
+    if (rows[0].inserted) return;
+    // A repeat is fine; the same version number with another config means two configs claim one version.
+    const existing = await this.pool.query<{ same: boolean }>(
+      'SELECT config = $3::jsonb AS same FROM campaign_config_versions WHERE campaign_id = $1 AND config_version = $2',
+      [record.campaignId, record.configVersion, config],
+    );
+    if (!existing.rows[0].same) {
+      throw new Error(
+        `Config version ${record.configVersion} of campaign ${record.campaignId} is already recorded with a different config`,
+      );
+    }
+  }
+
+  /** Writes the whole batch in one transaction with one multi-row statement per table. */
+  async recordLeadActivity(batch: LeadActivityBatch): Promise<void> {
+    checkLeadActivity(batch);
+    // Sorted by key so concurrent batches lock rows in the same order and cannot deadlock.
+    const leads = [...batch.leads].sort(byKey((l) => [l.campaignId, l.leadId]));
+    const events = [...batch.events].sort(byKey((e) => [e.campaignId, e.eventId]));
+    const clocks = mergeClockOutcomes(batch.clocks).sort(byKey((c) => [c.campaignId, c.leadId, c.clock]));
+
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      if (leads.length) {
+        await client.query(
+          `INSERT INTO leads (campaign_id, lead_id, tier, owner_id, created_at, config_version)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[])
+           ON CONFLICT (campaign_id, lead_id) DO NOTHING`,
+          [
+            leads.map((l) => l.campaignId),
+            leads.map((l) => l.leadId),
+            leads.map((l) => l.tier),
+            leads.map((l) => l.ownerId),
+            leads.map((l) => l.createdAt),
+            leads.map((l) => l.configVersion),
+          ],
+        );
+      }
+      if (events.length) {
+        await client.query(
+          `INSERT INTO lead_events (campaign_id, event_id, lead_id, kind, at, detail)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])
+           ON CONFLICT (campaign_id, event_id) DO NOTHING`,
+          [
+            events.map((e) => e.campaignId),
+            events.map((e) => e.eventId),
+            events.map((e) => e.leadId),
+            events.map((e) => e.kind),
+            events.map((e) => e.at),
+            events.map((e) => JSON.stringify(e.detail)),
+          ],
+        );
+      }
+      if (clocks.length) {
+        // COALESCE keeps the first value seen for each milestone, so writes can land in any order.
+        await client.query(
+          `INSERT INTO clock_outcomes (campaign_id, lead_id, clock, started_at, deadline, warned_at, met_at,
+                                       breached_at, elapsed_business_ms, elapsed_wall_ms)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
+                                $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::bigint[], $10::bigint[])
+           ON CONFLICT (campaign_id, lead_id, clock) DO UPDATE SET
+             warned_at = COALESCE(clock_outcomes.warned_at, EXCLUDED.warned_at),
+             met_at = COALESCE(clock_outcomes.met_at, EXCLUDED.met_at),
+             breached_at = COALESCE(clock_outcomes.breached_at, EXCLUDED.breached_at),
+             elapsed_business_ms = COALESCE(clock_outcomes.elapsed_business_ms, EXCLUDED.elapsed_business_ms),
+             elapsed_wall_ms = COALESCE(clock_outcomes.elapsed_wall_ms, EXCLUDED.elapsed_wall_ms)`,
+          [
+            clocks.map((c) => c.campaignId),
+            clocks.map((c) => c.leadId),
+            clocks.map((c) => c.clock),
+            clocks.map((c) => c.startedAt),
+            clocks.map((c) => c.deadline),
+            clocks.map((c) => c.warnedAt ?? null),
+            clocks.map((c) => c.metAt ?? null),
+            clocks.map((c) => c.breachedAt ?? null),
+            clocks.map((c) => c.elapsedBusinessMs ?? null),
+            clocks.map((c) => c.elapsedWallMs ?? null),
+          ],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK');
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async recordEscalationStep(record: EscalationStepRecord): Promise<void> {
+    checkEscalationStep(record);
+    await this.pool.query(
+      `INSERT INTO escalation_steps (campaign_id, lead_id, clock, step_index, step, at, outcome)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+       ON CONFLICT (campaign_id, lead_id, clock, step_index) DO NOTHING`,
+      [
+        record.campaignId,
+        record.leadId,
+        record.clock,
+        record.stepIndex,
+        record.step,
+        record.at,
+        JSON.stringify(record.outcome),
+      ],
+    );
+  }
+
+  async recordSnapshot(record: VelocitySnapshotRecord): Promise<void> {
+    checkSnapshot(record);
+    await this.pool.query(
+      `INSERT INTO velocity_snapshots (campaign_id, check_id, at, spend_micros, budget_micros, burn_pct, conversions,
+                                       forecast_linear, forecast_curve, velocity_pct, cpl, cpl_low, cpl_high,
+                                       response_compliance, detail)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb)
+       ON CONFLICT (campaign_id, check_id) DO NOTHING`,
+      [
+        record.campaignId,
+        record.checkId,
+        record.at,
+        record.spendMicros,
+        record.budgetMicros,
+        record.burnPct,
+        record.conversions,
+        record.forecastLinear,
+        record.forecastCurve,
+        record.velocityPct,
+        record.cpl,
+        record.cplLow,
+        record.cplHigh,
+        JSON.stringify(record.responseCompliance),
+        JSON.stringify(record.detail),
+      ],
+    );
+  }
+
+  /** First write creates the proposal; later writes only move its status forward. */
+  async recordProposal(record: ProposalRecord): Promise<void> {
+    checkProposal(record);
+    await this.pool.query(
+      `INSERT INTO proposals (proposal_id, campaign_id, created_at, expires_at, action, rule, reason,
+                              target_amount_micros, figures, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
+       ON CONFLICT (proposal_id) DO UPDATE SET status = EXCLUDED.status
+       WHERE proposal_status_rank(EXCLUDED.status) > proposal_status_rank(proposals.status)`,
+      [
+        record.proposalId,
+        record.campaignId,
+        record.createdAt,
+        record.expiresAt,
+        record.action,
+        record.rule,
+        record.reason,
+        record.targetAmountMicros,
+        JSON.stringify(record.figures),
+        record.status,
+      ],
+    );
+  }
+
+  async recordDecision(record: DecisionRecord): Promise<void> {
+    checkDecision(record);
+    await this.pool
+      .query(
+        `INSERT INTO decisions (proposal_id, campaign_id, decision, approver, reason, at, figures)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+         ON CONFLICT (proposal_id, decision, at) DO NOTHING`,
+        [
+          record.proposalId,
+          record.campaignId,
+          record.decision,
+          record.approver,
+          record.reason,
+          record.at,
+          JSON.stringify(record.figures),
+        ],
+      )
+      .catch(explainMissingProposal(`decision ${record.decision}`, record.proposalId));
+  }
+
+  async recordBudgetChange(record: BudgetChangeRecord): Promise<void> {
+    checkBudgetChange(record);
+    await this.pool
+      .query(
+        `INSERT INTO budget_changes (campaign_id, change_id, proposal_id, source, at, before_state, after_state,
+                                     operation, validate_only, changed)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9, $10)
+         ON CONFLICT (campaign_id, change_id) DO NOTHING`,
+        [
+          record.campaignId,
+          record.changeId,
+          record.proposalId,
+          record.source,
+          record.at,
+          record.before === null ? null : JSON.stringify(record.before),
+          JSON.stringify(record.after),
+          record.operation,
+          record.validateOnly,
+          record.changed,
+        ],
+      )
+      .catch(explainMissingProposal(`budget change ${record.changeId}`, record.proposalId));
+  }
+
+  async recordQuarterReport(record: QuarterReportRecord): Promise<{ inserted: boolean }> {
+    checkQuarterReport(record);
+    const result = await this.pool.query(
+      `INSERT INTO quarter_reports (campaign_id, quarter, created_at, report)
+       VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT (campaign_id, quarter) DO NOTHING
+       RETURNING 1`,
+      [record.campaignId, record.quarter, record.createdAt, JSON.stringify(record.report)],
+    );
+    return { inserted: result.rowCount === 1 };
+  }
+
+  /** true when this caller owns the alert and should send it; false when it was already claimed. */
+  async tryClaimAlert(dedupeKey: string, payload: unknown): Promise<boolean> {
+    checkNonEmpty(dedupeKey, 'alert.dedupeKey');
+    const result = await this.pool.query(
+      `INSERT INTO alerts_sent (dedupe_key, payload) VALUES ($1, $2::jsonb)
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING 1`,
+      [dedupeKey, JSON.stringify(payload)],
+    );
+    return result.rowCount === 1;
+  }
+
+  /** Gives a claim back after a failed delivery, so a later attempt may send the alert. */
+  async releaseAlertClaim(dedupeKey: string): Promise<void> {
+    await this.pool.query('DELETE FROM alerts_sent WHERE dedupe_key = $1', [dedupeKey]);
+  }
+}
+
+/**
+ * Folds several outcomes of the same lead clock in a batch into one row (a single INSERT may not
+ * update the same row twice), keeping the first value of each milestone like the upsert does.
+ */
+export function mergeClockOutcomes(records: ClockOutcomeRecord[]): ClockOutcomeRecord[] {
+  const merged = new Map<string, ClockOutcomeRecord>();
+  for (const record of records) {
+    const key = JSON.stringify([record.campaignId, record.leadId, record.clock]);
+    const seen = merged.get(key);
+    merged.set(
+      key,
+      seen
+        ? {
+            ...seen,
+            warnedAt: seen.warnedAt ?? record.warnedAt,
+            metAt: seen.metAt ?? record.metAt,
+            breachedAt: seen.breachedAt ?? record.breachedAt,
+            elapsedBusinessMs: seen.elapsedBusinessMs ?? record.elapsedBusinessMs,
+            elapsedWallMs: seen.elapsedWallMs ?? record.elapsedWallMs,
+          }
+        : record,
+    );
+  }
+  return [...merged.values()];
+}
+
+function byKey<T>(key: (item: T) => string[]): (a: T, b: T) => number {
+  return (a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    for (let i = 0; i < ka.length; i++) {
+      if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+    }
+    return 0;
+  };
+}
+
+function explainMissingProposal(what: string, proposalId: string | null): (err: unknown) => never {
+  return (err) => {
+    if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION) {
+      throw new Error(`Cannot record ${what}: proposal ${proposalId} is not in the ledger; record the proposal first`, {
+        cause: err,
+      });
+    }
+    throw err;
+  };
+}
