@@ -133,9 +133,11 @@ function windowOrProblems(entry: unknown, path: string): { label: string; window
   const start = parseTime(startText);
   const end = parseTime(endText);
   const problems: string[] = [];
-  if (start === undefined) problems.push(`${path}: start ${JSON.stringify(startText)} is not a time between "00:00" and "23:59"`);
+  if (start === undefined)
+    problems.push(`${path}: start ${JSON.stringify(startText)} is not a time between "00:00" and "23:59"`);
   else if (start === MINUTES_PER_DAY) problems.push(`${path}: start "24:00" is only allowed as an end`);
-  if (end === undefined) problems.push(`${path}: end ${JSON.stringify(endText)} is not a time between "00:00" and "24:00"`);
+  if (end === undefined)
+    problems.push(`${path}: end ${JSON.stringify(endText)} is not a time between "00:00" and "24:00"`);
   if (problems.length > 0 || start === undefined || end === undefined) return problems;
   if (end <= start) return [`${path}: end "${endText}" is not after start "${startText}"`];
   return { label: `${startText}-${endText}`, window: { start, end } };
