@@ -1,7 +1,7 @@
 // GAQL text and resource names for the Ads port. Every value interpolated into GAQL is validated
 // first (digits-only IDs, real YYYY-MM-DD dates), so a bad input can never change the query's meaning.
 import { DateTime } from 'luxon';
-import type { AdsCampaignRef } from '../ports';
+import type { AdsCampaignRef, CampaignStatus } from '../ports';
 import { adsInputError } from './adsErrors';
 
 export function assertDigits(value: string, field: string): string {
@@ -21,6 +21,20 @@ export function assertCampaignRef(ref: AdsCampaignRef): AdsCampaignRef {
   assertDigits(ref.customerId, 'AdsCampaignRef.customerId');
   assertDigits(ref.campaignId, 'AdsCampaignRef.campaignId');
   return ref;
+}
+
+export function assertBudgetMicros(amountMicros: number, field: string): number {
+  if (!Number.isSafeInteger(amountMicros) || amountMicros <= 0) {
+    throw adsInputError(`${field}: must be a positive integer number of micros, got ${amountMicros}`);
+  }
+  return amountMicros;
+}
+
+export function assertCampaignStatus(status: CampaignStatus, field: string): CampaignStatus {
+  if (status !== 'ENABLED' && status !== 'PAUSED') {
+    throw adsInputError(`${field}: must be ENABLED or PAUSED, got ${JSON.stringify(status)}`);
+  }
+  return status;
 }
 
 export function dailyMetricsQuery(campaignId: string, fromDate: string, toDate: string): string {

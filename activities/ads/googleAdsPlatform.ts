@@ -11,7 +11,14 @@ import type {
 } from '../ports';
 import type { AdsCredentials } from './adsCredentials';
 import { adsInputError, toAdsFailure } from './adsErrors';
-import { assertCampaignRef, budgetQuery, campaignResourceName, dailyMetricsQuery } from './adsQueries';
+import {
+  assertBudgetMicros,
+  assertCampaignRef,
+  assertCampaignStatus,
+  budgetQuery,
+  campaignResourceName,
+  dailyMetricsQuery,
+} from './adsQueries';
 import { assertMutateResponse, parseBudgetRows, parseDailyMetricsRows } from './adsResponses';
 
 export interface GoogleAdsPlatformOptions {
@@ -53,9 +60,7 @@ export class GoogleAdsPlatform implements AdsPlatform {
   }
 
   async setBudgetAmount(ref: AdsCampaignRef, amountMicros: number): Promise<AdsMutationResult> {
-    if (!Number.isSafeInteger(amountMicros) || amountMicros <= 0) {
-      throw adsInputError(`setBudgetAmount: amountMicros must be a positive integer, got ${amountMicros}`);
-    }
+    assertBudgetMicros(amountMicros, 'setBudgetAmount: amountMicros');
     const before = await this.getBudget(ref);
     const field = before.period === 'CUSTOM_PERIOD' ? 'total_amount_micros' : 'amount_micros';
     const operation = `campaign_budget.update ${before.budgetResourceName} ${field}=${amountMicros}`;
@@ -72,9 +77,7 @@ export class GoogleAdsPlatform implements AdsPlatform {
   }
 
   async setStatus(ref: AdsCampaignRef, status: CampaignStatus): Promise<AdsMutationResult> {
-    if (status !== 'ENABLED' && status !== 'PAUSED') {
-      throw adsInputError(`setStatus: status must be ENABLED or PAUSED, got ${JSON.stringify(status)}`);
-    }
+    assertCampaignStatus(status, 'setStatus: status');
     const before = await this.getBudget(ref);
     const resourceName = campaignResourceName(ref);
     const operation = `campaign.update ${resourceName} status=${status}`;

@@ -1,0 +1,140 @@
+// Spend simulation for one sandbox campaign. Spend accrues continuously at a per-day rate: a total
+// campaign budget (CUSTOM_PERIOD) is paced like Google does, spreading what is left evenly over the days
+// left (with day-to-day noise) so the full amount is spent by the end date; a DAILY budget spends close
+// to its amount each day. Paused time accrues nothing, and a budget change alters the rate from then on.
+import { DateTime } from 'luxon';
+import type { BudgetPeriod, CampaignStatus, DailyAdsMetrics } from '../ports';
+import { streamFor } from './seededRandom';
+
+export interface SandboxCampaignSettings {
+  budgetMicros: number;
+  period: BudgetPeriod;
+  status: CampaignStatus;
+  /** First and last day of the flight (inclusive), YYYY-MM-DD in timeZone. */
+  windowStart: string;
+  windowEnd: string;
+  timeZone: string;
+  seed: number;
+  cpcMicros: number;
+  /** Clicks per impression. */
+  ctr: number;
+  /** Conversions per click before the multiplier. */
+  conversionRate: number;
+  /** Scripted change of the conversion rate by day, e.g. () => 0.78 on day 4 for a 22% dip. */
+  conversionRateMultiplier: (date: string) => number;
+  /** Relative day-to-day spend noise, e.g. 0.15 for ±15%. */
+  dailyNoise: number;
+}
+
+export class SandboxCampaign {
+  private budgetMicros: number;
+  private status: CampaignStatus;
+  /** Epoch ms of each day's start, plus the end of the last day. */
+  private readonly dayStarts: number[];
+  private readonly dates: string[];
+  /** Accrued spend per day, in fractional micros (rounded down when reported). */
+  private readonly costByDay: number[];
+  private accruedUntil: number;
+
+  constructor(private readonly settings: SandboxCampaignSettings) {
+    this.budgetMicros = settings.budgetMicros;
+    this.status = settings.status;
+    const first = DateTime.fromISO(settings.windowStart, { zone: settings.timeZone }).startOf('day');
+    const last = DateTime.fromISO(settings.windowEnd, { zone: settings.timeZone }).startOf('day');
+    const days = Math.round(last.diff(first, 'days').days) + 1;
+    if (!first.isValid || !last.isValid || days < 1) {
+      throw new Error(`sandbox campaign window: ${settings.windowStart}..${settings.windowEnd} in ${settings.timeZone} is not a valid date range`);
+    }
+    // luxon day arithmetic keeps boundaries on local midnight across DST changes.
+    this.dayStarts = Array.from({ length: days + 1 }, (_, i) => first.plus({ days: i }).toMillis());
+    this.dates = Array.from({ length: days }, (_, i) => first.plus({ days: i }).toISODate() as string);
+    this.costByDay = new Array<number>(days).fill(0);
+    this.accruedUntil = this.dayStarts[0];
+  }
+
+  get period(): BudgetPeriod {
+    return this.settings.period;
+  }
+
+  get currentBudgetMicros(): number {
+    return this.budgetMicros;
+  }
+
+  get currentStatus(): CampaignStatus {
+    return this.status;
+  }
+
+  /** Accrues spend up to `at` under the current settings; call before every read or change. */
+  advanceTo(at: Date): void {
+    const end = Math.min(at.getTime(), this.dayStarts[this.dayStarts.length - 1]);
+    while (this.accruedUntil < end) {
+      const day = this.dayIndexAt(this.accruedUntil);
+      const segmentEnd = Math.min(end, this.dayStarts[day + 1]);
+      const accrued = this.ratePerMs(day) * (segmentEnd - this.accruedUntil);
+      this.costByDay[day] += Math.max(0, Math.min(accrued, this.headroom(day)));
+      this.accruedUntil = segmentEnd;
+    }
+  }
+
+  setBudget(amountMicros: number): void {
+    this.budgetMicros = amountMicros;
+  }
+
+  setStatus(status: CampaignStatus): void {
+    this.status = status;
+  }
+
+  /** Days in [fromDate, toDate] that have spend, oldest first (Google omits days without activity). */
+  metrics(fromDate: string, toDate: string): DailyAdsMetrics[] {
+    return this.dates.flatMap((date, day) => {
+      const costMicros = Math.floor(this.costByDay[day]);
+      if (date < fromDate || date > toDate || costMicros === 0) return [];
+      const random = streamFor(this.settings.seed, day);
+      random(); // the first draw of the day is the spend noise (see ratePerMs)
+      const cpc = this.settings.cpcMicros * (1 + 0.1 * (2 * random() - 1));
+      const clicks = Math.floor(costMicros / cpc);
+      const conversions = clicks * this.settings.conversionRate * this.settings.conversionRateMultiplier(date);
+      return [
+        {
+          date,
+          costMicros,
+          clicks,
+          impressions: Math.round(clicks / this.settings.ctr),
+          conversions: Math.round(conversions * 100) / 100,
+        },
+      ];
+    });
+  }
+
+  private ratePerMs(day: number): number {
+    if (this.status === 'PAUSED') return 0;
+    const noise = 1 + this.settings.dailyNoise * (2 * streamFor(this.settings.seed, day)() - 1);
+    const dayMs = this.dayStarts[day + 1] - this.dayStarts[day];
+    if (this.settings.period === 'DAILY') {
+      // Stay at or under the daily amount: noise only ever lowers the day's spend.
+      return (this.budgetMicros * Math.min(1, noise)) / dayMs;
+    }
+    const remaining = Math.max(0, this.budgetMicros - this.spentBefore(day));
+    const daysLeft = this.costByDay.length - day;
+    const target = daysLeft === 1 ? remaining : Math.min(remaining, (remaining / daysLeft) * noise);
+    return target / dayMs;
+  }
+
+  /** How much more day `day` may spend without breaking the budget. */
+  private headroom(day: number): number {
+    if (this.settings.period === 'DAILY') return this.budgetMicros - this.costByDay[day];
+    return this.budgetMicros - this.spentBefore(day + 1);
+  }
+
+  private spentBefore(day: number): number {
+    let sum = 0;
+    for (let i = 0; i < day; i += 1) sum += this.costByDay[i];
+    return sum;
+  }
+
+  private dayIndexAt(ms: number): number {
+    let day = 0;
+    while (this.dayStarts[day + 1] <= ms) day += 1;
+    return day;
+  }
+}
