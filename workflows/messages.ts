@@ -1,0 +1,44 @@
+// Every Temporal message of campaign-sla in one module: task queue, workflow IDs, Updates, Signals,
+// Queries and search attributes. Clients, workers, workflows and tests all import from here.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type {
+  AdmitLeadsInput,
+  BudgetChangedSignal,
+  DecideProposalInput,
+  RecordLeadEventsInput,
+  RollQuarterInput,
+} from '../sla/leadEvents';
+import type { AdmitOutcome, EventOutcome } from '../sla/leadBook';
+import type { CampaignStateView, LeadView, ProposalView, AmendOutcome, QuarterRollOutcome } from './views';
+
+export const TASK_QUEUE = 'campaign-sla';
+
+export const campaignWorkflowId = (campaignId: string): string => `campaign-sla:${campaignId}`;
+export const QUARTERLY_RESET_SCHEDULE_ID = 'campaign-sla:quarterly-reset';
+
+export const admitLeadsUpdate = defineUpdate<AdmitOutcome[], [AdmitLeadsInput]>('admitLeads');
+export const recordLeadEventsUpdate = defineUpdate<EventOutcome[], [RecordLeadEventsInput]>('recordLeadEvents');
+export const decideProposalUpdate = defineUpdate<ProposalView, [DecideProposalInput]>('decideProposal');
+export const amendSlaUpdate = defineUpdate<AmendOutcome, [unknown]>('amendSla');
+export const rollQuarterUpdate = defineUpdate<QuarterRollOutcome, [RollQuarterInput]>('rollQuarter');
+
+export const budgetChangedSignal = defineSignal<[BudgetChangedSignal]>('budgetChanged');
+
+export const slaStateQuery = defineQuery<CampaignStateView>('slaState');
+export const leadQuery = defineQuery<LeadView | null, [string]>('lead');
+export const proposalsQuery = defineQuery<ProposalView[]>('proposals');
+
+export const searchAttributes = {
+  campaignId: defineSearchAttributeKey('CampaignId', SearchAttributeType.KEYWORD),
+  slaHealth: defineSearchAttributeKey('SlaHealth', SearchAttributeType.KEYWORD),
+  openLeadClocks: defineSearchAttributeKey('OpenLeadClocks', SearchAttributeType.INT),
+  breachedLeads: defineSearchAttributeKey('BreachedLeads', SearchAttributeType.INT),
+  responseCompliance: defineSearchAttributeKey('ResponseCompliance', SearchAttributeType.DOUBLE),
+  budgetSpentPct: defineSearchAttributeKey('BudgetSpentPct', SearchAttributeType.DOUBLE),
+  velocityPct: defineSearchAttributeKey('VelocityPct', SearchAttributeType.DOUBLE),
+  pendingApproval: defineSearchAttributeKey('PendingApproval', SearchAttributeType.BOOL),
+  campaignQuarter: defineSearchAttributeKey('CampaignQuarter', SearchAttributeType.KEYWORD),
+} as const;
+
+export const allSearchAttributeKeys = Object.values(searchAttributes);

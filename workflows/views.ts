@@ -1,0 +1,74 @@
+// Shapes returned by the campaign workflow's queries and Updates (read models, JSON only).
+import type { ProposalAction, ProposalStatus } from '../activities/ports';
+import type { ComplianceSummary, SlaHealth } from '../sla/compliance';
+import type { ClockKind, LeadState } from '../sla/leadBook';
+
+export interface BreachView {
+  leadId: string;
+  clock: ClockKind;
+  tier: string;
+  ownerId: string;
+  at: string;
+}
+
+export interface SnapshotView {
+  checkId: string;
+  at: string;
+  spend: number;
+  budget: number;
+  burnPct: number;
+  conversions: number;
+  forecast: number;
+  velocityPct: number | null;
+  cpl: number | null;
+  cplBand: { low: number; high: number };
+  campaignStatus: 'ENABLED' | 'PAUSED';
+}
+
+export interface ProposalView {
+  proposalId: string;
+  action: ProposalAction;
+  rule: string;
+  reason: string;
+  status: ProposalStatus;
+  createdAt: string;
+  expiresAt: string;
+  targetBudget: number | null;
+  budgetBefore: number;
+  decidedBy?: string;
+  decisionReason?: string;
+  decidedAt?: string;
+  outcome?: string;
+}
+
+export interface CampaignStateView {
+  campaignId: string;
+  configVersion: number;
+  quarter: string;
+  status: 'running' | 'ended';
+  health: SlaHealth;
+  openLeads: number;
+  openClocks: number;
+  breachedLeads: number;
+  compliance: ComplianceSummary;
+  nextDeadline: string | null;
+  recentBreaches: BreachView[];
+  latestSnapshot: SnapshotView | null;
+  proposals: ProposalView[];
+  budget: { amount: number; status: 'ENABLED' | 'PAUSED' } | null;
+  run: { historyLength: number; continuedAsNew: number };
+}
+
+export interface LeadView extends Omit<LeadState, 'eventIds'> {
+  closed: boolean;
+}
+
+export interface AmendOutcome {
+  configVersion: number;
+  appliesTo: 'new leads';
+}
+
+export interface QuarterRollOutcome {
+  quarter: string;
+  result: 'rolled' | 'already-rolled';
+}
