@@ -1,0 +1,36 @@
+// How many Salesforce API calls one first-touch poll costs for n open leads, measured by running
+// the real adapter against the fake server. Shared by the contract tests and scripts/bench.ts.
+import { SalesforceCrm } from '../salesforceCrm';
+import { FakeSalesforce, salesforceDateTime, salesforceId } from './fakeSalesforceServer';
+
+export interface FirstTouchPollCost {
+  openLeads: number;
+  /** REST calls for one fetchFirstTouches, excluding the OAuth token request. */
+  apiCalls: number;
+  touchesFound: number;
+}
+
+export async function measureFirstTouchPollCalls(openLeads: number): Promise<FirstTouchPollCost> {
+  const fake = await FakeSalesforce.start();
+  try {
+    const start = Date.parse('2026-01-05T09:00:00Z');
+    const leadIds: string[] = [];
+    for (let i = 0; i < openLeads; i += 1) {
+      const leadId = fake.insert('Lead', { Id: salesforceId('00Q', i + 1), OwnerId: salesforceId('005', 1) });
+      leadIds.push(leadId);
+      // Every other lead has a logged call and every third a meeting, so both sObjects return rows.
+      if (i % 2 === 0) fake.insert('Task', { WhoId: leadId, TaskSubtype: 'Call', IsClosed: true, CreatedDate: salesforceDateTime(new Date(start + i * 60_000)) });
+      if (i % 3 === 0) fake.insert('Event', { WhoId: leadId, CreatedDate: salesforceDateTime(new Date(start + i * 90_000)) });
+    }
+    const crm = new SalesforceCrm({
+      settings: {
+        apiVersion: '62.0',
+        auth: { kind: 'refreshToken', instanceUrl: fake.url, loginUrl: fake.url, clientId: 'fake-client-id', clientSecret: 'fake-client-secret', refreshToken: 'fake-refresh-token' },
+      },
+    });
+    const touches = await crm.fetchFirstTouches(leadIds);
+    return { openLeads, apiCalls: crm.apiUsage().callsMade, touchesFound: touches.length };
+  } finally {
+    await fake.close();
+  }
+}
