@@ -103,7 +103,8 @@ function emptyGroup(trackedWithinMs: number[]): ComplianceGroup {
 
 export function initialComplianceAccumulator(trackedWithinMs: number[]): ComplianceAccumulator {
   trackedWithinMs.forEach((ms, i) => {
-    if (!Number.isFinite(ms) || ms < 0) throw new Error(`trackedWithinMs[${i}] must be a finite number >= 0, got ${ms}`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new Error(`trackedWithinMs[${i}] must be a finite number >= 0, got ${ms}`);
   });
   const tracked = [...new Set(trackedWithinMs)].sort((a, b) => a - b);
   return { trackedWithinMs: tracked, overall: emptyGroup(tracked), byTier: {}, byOwner: {} };
@@ -146,8 +147,14 @@ export function recordFirstTouch(
   });
 }
 
-export function recordBreach(acc: ComplianceAccumulator, event: LeadRef & { clock: BreachClock }): ComplianceAccumulator {
-  return updateGroups(acc, event, (g) => ({ ...g, breaches: { ...g.breaches, [event.clock]: g.breaches[event.clock] + 1 } }));
+export function recordBreach(
+  acc: ComplianceAccumulator,
+  event: LeadRef & { clock: BreachClock },
+): ComplianceAccumulator {
+  return updateGroups(acc, event, (g) => ({
+    ...g,
+    breaches: { ...g.breaches, [event.clock]: g.breaches[event.clock] + 1 },
+  }));
 }
 
 export function recordDisposition(
@@ -197,7 +204,14 @@ function section(group: ComplianceGroup, open: OpenTally, targets: ResponseTarge
     // make it, so they are left out of the denominator until they are touched or age past it.
     const sample = group.touched + open.pastTarget[j];
     const actual = sample === 0 ? null : within / sample;
-    return { withinMs: t.withinMs, target: t.target, actual, met: actual === null || actual >= t.target, sample, within };
+    return {
+      withinMs: t.withinMs,
+      target: t.target,
+      actual,
+      met: actual === null || actual >= t.target,
+      sample,
+      within,
+    };
   });
   const decided = group.accepted + group.rejected;
   return {
@@ -234,7 +248,8 @@ export function summarizeCompliance(
         `targets[${i}].withinMs ${t.withinMs} is not tracked by this accumulator (tracked: ${acc.trackedWithinMs.join(', ') || 'none'})`,
       );
     }
-    if (!(t.target >= 0 && t.target <= 1)) throw new Error(`targets[${i}].target must be a share within [0, 1], got ${t.target}`);
+    if (!(t.target >= 0 && t.target <= 1))
+      throw new Error(`targets[${i}].target must be a share within [0, 1], got ${t.target}`);
   });
   const open = tallyOpenLeads(openLeads, targets);
   const sections = (groups: Record<string, ComplianceGroup>, tallies: Record<string, OpenTally>) => {

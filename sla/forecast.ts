@@ -27,7 +27,8 @@ export interface Forecast {
 function positiveTotal(values: number[], name: string): number {
   if (values.length === 0) throw new Error(`${name} must have at least one entry`);
   values.forEach((value, i) => {
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name}[${i}] must be a finite number >= 0, got ${value}`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`${name}[${i}] must be a finite number >= 0, got ${value}`);
   });
   const total = values.reduce((sum, value) => sum + value, 0);
   if (total === 0) throw new Error(`${name} must have a positive total; every entry is 0`);
@@ -56,7 +57,13 @@ export function cumulativeShare(curve: BaselineCurve, fraction: number): number 
   return share / total;
 }
 
-export function forecastToDate({ windowStart, windowEnd, now, targetConversions, baselineCurve }: ForecastInput): Forecast {
+export function forecastToDate({
+  windowStart,
+  windowEnd,
+  now,
+  targetConversions,
+  baselineCurve,
+}: ForecastInput): Forecast {
   if (!Number.isFinite(targetConversions) || targetConversions < 0) {
     throw new Error(`targetConversions must be a finite number >= 0, got ${targetConversions}`);
   }

@@ -22,7 +22,8 @@ export interface BudgetChange {
 export type BudgetCheck = { ok: true; targetBudget: number; notes: string[] } | { ok: false; reason: string };
 
 function requireFinite(value: number, name: string, min = 0): void {
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a finite number >= ${min}, got ${value}`);
+  if (!Number.isFinite(value) || value < min)
+    throw new Error(`${name} must be a finite number >= ${min}, got ${value}`);
 }
 
 function validateGuardrails(g: BudgetGuardrails): void {
@@ -58,7 +59,9 @@ export function clampIncrease(
     clamped = stepCap;
   }
   if (clamped > guardrails.maxTotalBudget) {
-    notes.push(`increase trimmed from ${clamped} to ${guardrails.maxTotalBudget}: maxTotalBudget is ${guardrails.maxTotalBudget}`);
+    notes.push(
+      `increase trimmed from ${clamped} to ${guardrails.maxTotalBudget}: maxTotalBudget is ${guardrails.maxTotalBudget}`,
+    );
     clamped = guardrails.maxTotalBudget;
   }
   return { targetBudget: clamped, notes };
@@ -68,7 +71,8 @@ export function checkBudgetChange({ currentBudget, targetBudget, spent, guardrai
   validateGuardrails(guardrails);
   requireFinite(currentBudget, 'currentBudget');
   requireFinite(spent, 'spent');
-  if (!Number.isFinite(targetBudget)) return { ok: false, reason: `target budget must be a finite number, got ${targetBudget}` };
+  if (!Number.isFinite(targetBudget))
+    return { ok: false, reason: `target budget must be a finite number, got ${targetBudget}` };
 
   const { targetBudget: finalBudget, notes } = clampIncrease(currentBudget, targetBudget, guardrails);
   if (targetBudget > currentBudget && finalBudget <= currentBudget) {

@@ -24,7 +24,8 @@ export function formatQuarter({ year, quarter }: Quarter): string {
 
 function inZone(date: Date, timezone: string): DateTime {
   const local = DateTime.fromJSDate(date, { zone: timezone });
-  if (!local.isValid) throw new Error(`cannot place ${String(date)} in timezone "${timezone}": ${local.invalidExplanation}`);
+  if (!local.isValid)
+    throw new Error(`cannot place ${String(date)} in timezone "${timezone}": ${local.invalidExplanation}`);
   return local;
 }
 
@@ -37,7 +38,8 @@ export function quarterOf(date: Date, timezone: string): string {
 export function quarterBounds(quarter: string, timezone: string): { start: Date; end: Date } {
   const { year, quarter: q } = parseQuarter(quarter);
   const start = DateTime.fromObject({ year, month: (q - 1) * 3 + 1, day: 1 }, { zone: timezone });
-  if (!start.isValid) throw new Error(`cannot compute bounds of ${quarter} in timezone "${timezone}": ${start.invalidExplanation}`);
+  if (!start.isValid)
+    throw new Error(`cannot compute bounds of ${quarter} in timezone "${timezone}": ${start.invalidExplanation}`);
   return { start: start.toJSDate(), end: start.plus({ months: 3 }).toJSDate() };
 }
 

@@ -50,10 +50,14 @@ function ineligibility(rep: RoundRobinRep, opts: PickOptions): string | null {
 function validatePool(pool: RoundRobinPool, poolName: string): void {
   pool.reps.forEach((rep, i) => {
     if (!Number.isFinite(rep.weight) || rep.weight < 0) {
-      throw new Error(`pool "${poolName}" reps[${i}] (${rep.id}).weight must be a finite number >= 0, got ${rep.weight}`);
+      throw new Error(
+        `pool "${poolName}" reps[${i}] (${rep.id}).weight must be a finite number >= 0, got ${rep.weight}`,
+      );
     }
     if (!Number.isFinite(rep.capacity) || rep.capacity < 0) {
-      throw new Error(`pool "${poolName}" reps[${i}] (${rep.id}).capacity must be a finite number >= 0, got ${rep.capacity}`);
+      throw new Error(
+        `pool "${poolName}" reps[${i}] (${rep.id}).capacity must be a finite number >= 0, got ${rep.capacity}`,
+      );
     }
   });
 }

@@ -213,7 +213,14 @@ function evaluateRule(rule: BudgetRule, index: number, input: RuleInput): Propos
         action: 'increase',
         rule: ruleId(rule, index),
         targetBudget: target,
-        figures: { velocity: v, abovePct: rule.abovePct, pct, spend: snapshot.spend, budget: snapshot.budget, targetBudget: target },
+        figures: {
+          velocity: v,
+          abovePct: rule.abovePct,
+          pct,
+          spend: snapshot.spend,
+          budget: snapshot.budget,
+          targetBudget: target,
+        },
         reason:
           `Conversion velocity is ${formatPct(v)} of forecast (${formatNumber(snapshot.conversions)} of ` +
           `${formatNumber(snapshot.forecast)}), above ${rule.abovePct}%: increase pacing by ${pct}%, ` +
@@ -240,12 +247,17 @@ function recovery(
   if (!active || active.action === 'increase') return null;
   const v = snapshot.velocity;
   let why: string | null = null;
-  const figures: Record<string, number | null> = { velocity: v, budgetBefore: active.budgetBefore, budget: snapshot.budget };
+  const figures: Record<string, number | null> = {
+    velocity: v,
+    budgetBefore: active.budgetBefore,
+    budget: snapshot.budget,
+  };
   if (v !== null && v >= 1 - EPSILON) {
     why = `Conversion velocity is back at ${formatPct(v)} of forecast`;
   } else {
     const cause = rules.find((r, i) => ruleId(r, i) === active.rule);
-    const change = cause?.kind === 'conversion-rate-drop' ? conversionRateChange(snapshot, history, cause.sustainedFor) : null;
+    const change =
+      cause?.kind === 'conversion-rate-drop' ? conversionRateChange(snapshot, history, cause.sustainedFor) : null;
     if (change && change.recentRate >= change.trailingRate * (1 - RECOVERY_TOLERANCE) - EPSILON) {
       why =
         `Conversion rate is back to ${formatPct(change.recentRate)} against ${formatPct(change.trailingRate)} ` +
@@ -285,7 +297,10 @@ export function evaluateRules(input: RuleInput): RuleEvaluation {
       continue;
     }
     if (input.pendingProposal) {
-      suppressed.push({ rule: draft.rule, reason: `${draft.reason} Not proposed: a proposal is already awaiting approval.` });
+      suppressed.push({
+        rule: draft.rule,
+        reason: `${draft.reason} Not proposed: a proposal is already awaiting approval.`,
+      });
       return { proposals: [], suppressed };
     }
     return { proposals: [draft], suppressed };

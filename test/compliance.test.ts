@@ -11,7 +11,16 @@ import {
   type ComplianceSection,
   type TargetResult,
 } from '../sla/compliance';
-import { add, count, emptyHistogram, MAX_TRACKED_MS, merge, quantile, RELATIVE_ACCURACY, type Histogram } from '../sla/histogram';
+import {
+  add,
+  count,
+  emptyHistogram,
+  MAX_TRACKED_MS,
+  merge,
+  quantile,
+  RELATIVE_ACCURACY,
+  type Histogram,
+} from '../sla/histogram';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -248,7 +257,9 @@ describe('input errors', () => {
     expect(() => recordFirstTouch(acc, { tier: 't', ownerId: 'o', elapsedMs: Number.NaN })).toThrow(
       'first touch elapsedMs must be a finite number >= 0, got NaN',
     );
-    expect(() => initialComplianceAccumulator([HOUR, -5])).toThrow('trackedWithinMs[1] must be a finite number >= 0, got -5');
+    expect(() => initialComplianceAccumulator([HOUR, -5])).toThrow(
+      'trackedWithinMs[1] must be a finite number >= 0, got -5',
+    );
   });
 });
 
@@ -350,7 +361,9 @@ describe('histogram', () => {
   });
 
   it('rejects bad samples and quantiles', () => {
-    expect(() => add(emptyHistogram(), -1)).toThrow('histogram sample must be a finite, non-negative number of ms, got -1');
+    expect(() => add(emptyHistogram(), -1)).toThrow(
+      'histogram sample must be a finite, non-negative number of ms, got -1',
+    );
     expect(() => quantile(emptyHistogram(), 1.5)).toThrow('quantile q must be within [0, 1], got 1.5');
   });
 });

@@ -18,7 +18,10 @@ const tenDays = { windowStart: start, windowEnd: start + 10 * DAY };
 describe('forecastToDate', () => {
   it('forecasts linearly without a baseline curve', () => {
     // 1,200 leads over 10 days, 4 days in: 1,200 × 0.4
-    expect(forecastToDate({ ...tenDays, now: start + 4 * DAY, targetConversions: 1200 })).toEqual({ linear: 480, curve: 480 });
+    expect(forecastToDate({ ...tenDays, now: start + 4 * DAY, targetConversions: 1200 })).toEqual({
+      linear: 480,
+      curve: 480,
+    });
   });
 
   it('is 0 before the window and the full target after it', () => {
@@ -59,8 +62,12 @@ describe('forecastToDate', () => {
 
   it('rejects a bad baseline curve, naming the slice', () => {
     const base = { ...tenDays, now: start, targetConversions: 1 };
-    expect(() => forecastToDate({ ...base, baselineCurve: [1, -2] })).toThrow('baselineCurve[1] must be a finite number >= 0, got -2');
-    expect(() => forecastToDate({ ...base, baselineCurve: [0, 0] })).toThrow('baselineCurve must have a positive total');
+    expect(() => forecastToDate({ ...base, baselineCurve: [1, -2] })).toThrow(
+      'baselineCurve[1] must be a finite number >= 0, got -2',
+    );
+    expect(() => forecastToDate({ ...base, baselineCurve: [0, 0] })).toThrow(
+      'baselineCurve must have a positive total',
+    );
     expect(() => forecastToDate({ ...base, baselineCurve: [] })).toThrow('baselineCurve must have at least one entry');
   });
 });
@@ -104,7 +111,9 @@ describe('fitBaselineCurve', () => {
   it('rejects unusable history and slice counts', () => {
     expect(() => fitBaselineCurve([], 3)).toThrow('dailyHistoricConversions must have at least one entry');
     expect(() => fitBaselineCurve([0, 0], 3)).toThrow('dailyHistoricConversions must have a positive total');
-    expect(() => fitBaselineCurve([1, Number.NaN], 3)).toThrow('dailyHistoricConversions[1] must be a finite number >= 0');
+    expect(() => fitBaselineCurve([1, Number.NaN], 3)).toThrow(
+      'dailyHistoricConversions[1] must be a finite number >= 0',
+    );
     expect(() => fitBaselineCurve([1], 0)).toThrow('slices must be a positive integer, got 0');
   });
 });

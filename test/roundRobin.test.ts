@@ -30,7 +30,15 @@ describe('pickNextRep', () => {
 
   it('spreads 5:1:1 without bursts', () => {
     // nginx's documented sequence for weights 5, 1, 1.
-    expect(picks({ reps: [rep('a', 5), rep('b', 1), rep('c', 1)] }, 7).ids).toEqual(['a', 'a', 'b', 'a', 'c', 'a', 'a']);
+    expect(picks({ reps: [rep('a', 5), rep('b', 1), rep('c', 1)] }, 7).ids).toEqual([
+      'a',
+      'a',
+      'b',
+      'a',
+      'c',
+      'a',
+      'a',
+    ]);
   });
 
   it('keeps the weight shares over many picks', () => {
