@@ -71,7 +71,7 @@ export class FakeSalesforce {
       username: options.username ?? 'integration@example.com',
       now: options.now ?? (() => new Date()),
     };
-    this.jwtPublicKey = options.jwtPublicKey ? createPublicKey(options.jwtPublicKey) : null;
+    this.jwtPublicKey = typeof options.jwtPublicKey === 'string' ? createPublicKey(options.jwtPublicKey) : (options.jwtPublicKey ?? null);
     for (const [sObject, names] of Object.entries(STANDARD_FIELDS)) {
       const all = [...names, ...(options.extraFields?.[sObject] ?? [])];
       this.fields.set(sObject.toLowerCase(), new Map(all.map((name) => [name.toLowerCase(), name])));
