@@ -37,14 +37,14 @@ function fakeGoogleAds(queryScript: Scripted[], mutateScript: MutateScript[] = [
   const queries: string[] = [];
   const mutations: RecordedMutation[] = [];
   const hooks: Hooks = {
-    onQueryStart: async ({ query, cancel }) => {
+    onQueryStart: ({ query, cancel }) => {
       queries.push(query);
       const next = queryScript.shift();
       if (!next) throw new Error(`unscripted query: ${query}`);
       if ('error' in next) throw next.error;
       cancel(next.rows);
     },
-    onMutationStart: async (args) => {
+    onMutationStart: (args) => {
       if (!args.isServiceCall) throw new Error('expected a service mutation');
       // Deep-copy: the request object is the one the library would send.
       mutations.push({ method: args.method, request: JSON.parse(JSON.stringify(args.mutation)) });
@@ -100,8 +100,14 @@ describe('GoogleAdsPlatform reads', () => {
     const fake = fakeGoogleAds([
       {
         rows: [
-          { segments: { date: '2026-02-03' }, metrics: { cost_micros: '1500000', clicks: '3', impressions: '120', conversions: 0.5 } },
-          { segments: { date: '2026-02-02' }, metrics: { cost_micros: 2_000_000, clicks: 4, impressions: 90, conversions: 1 } },
+          {
+            segments: { date: '2026-02-03' },
+            metrics: { cost_micros: '1500000', clicks: '3', impressions: '120', conversions: 0.5 },
+          },
+          {
+            segments: { date: '2026-02-02' },
+            metrics: { cost_micros: 2_000_000, clicks: 4, impressions: 90, conversions: 1 },
+          },
           { segments: { date: '2026-02-04' }, metrics: { impressions: 10 } },
         ],
       },
@@ -216,13 +222,19 @@ describe('GoogleAdsPlatform writes', () => {
       [{ response: { results: [{ resource_name: budgetName }] } }],
     );
     await new GoogleAdsPlatform({ credentials, hooks: fake.hooks }).setBudgetAmount(ref, 70_000_000);
-    expect(fake.mutations[0].request.operations[0].update).toEqual({ resource_name: budgetName, amount_micros: 70_000_000 });
+    expect(fake.mutations[0].request.operations[0].update).toEqual({
+      resource_name: budgetName,
+      amount_micros: 70_000_000,
+    });
     expect(fake.mutations[0].request.operations[0].update_mask.paths).toEqual(['resource_name', 'amount_micros']);
   });
 
   it('pauses a campaign through CampaignService with the status enum, and skips when already paused', async () => {
     const fake = fakeGoogleAds(
-      [{ rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000, 2)] }, { rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000, 3)] }],
+      [
+        { rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000, 2)] },
+        { rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000, 3)] },
+      ],
       [{ response: { results: [{ resource_name: campaignName }] } }],
     );
     const ads = new GoogleAdsPlatform({ credentials, hooks: fake.hooks });
@@ -257,7 +269,9 @@ describe('GoogleAdsPlatform writes', () => {
       [{ rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000)] }],
       [{ response: { results: [{ resource_name: 'customers/1234567890/campaignBudgets/1' }] } }],
     );
-    const failure = await failureOf(new GoogleAdsPlatform({ credentials, hooks: fake.hooks }).setBudgetAmount(ref, 1_000_000));
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fake.hooks }).setBudgetAmount(ref, 1_000_000),
+    );
     expect(failure.type).toBe(ADS_MALFORMED_RESPONSE);
     expect(failure.message).toContain(`expected ${budgetName}`);
   });
@@ -278,7 +292,9 @@ describe('GoogleAdsPlatform error classification', () => {
         details: { quota_error_details: { rate_name: 'Requests per developer per day', retry_delay: { seconds: 42 } } },
       },
     ]);
-    const failure = await failureOf(new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ error: quota }]).hooks }).getBudget(ref));
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ error: quota }]).hooks }).getBudget(ref),
+    );
     expect(failure.type).toBe(ADS_QUOTA_EXCEEDED);
     expect(failure.nonRetryable).toBe(false);
     expect(failure.nextRetryDelay).toBe(42_000);
@@ -286,16 +302,28 @@ describe('GoogleAdsPlatform error classification', () => {
   });
 
   it('reads the REST form of a quota failure (enum names, "12.5s" durations) on a mutation', async () => {
-    const quota = { errors: [{ error_code: { quota_error: 'RESOURCE_TEMPORARILY_EXHAUSTED' }, message: 'slow down', details: { quota_error_details: { retry_delay: '12.5s' } } }] };
+    const quota = {
+      errors: [
+        {
+          error_code: { quota_error: 'RESOURCE_TEMPORARILY_EXHAUSTED' },
+          message: 'slow down',
+          details: { quota_error_details: { retry_delay: '12.5s' } },
+        },
+      ],
+    };
     const fake = fakeGoogleAds([{ rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000)] }], [{ error: quota }]);
-    const failure = await failureOf(new GoogleAdsPlatform({ credentials, hooks: fake.hooks }).setBudgetAmount(ref, 1_000_000));
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fake.hooks }).setBudgetAmount(ref, 1_000_000),
+    );
     expect(failure.type).toBe(ADS_QUOTA_EXCEEDED);
     expect(failure.nextRetryDelay).toBe(12_500);
   });
 
   it('defaults to a 30s delay for gRPC RESOURCE_EXHAUSTED without details', async () => {
     const grpcError = Object.assign(new Error('8 RESOURCE_EXHAUSTED: quota'), { code: 8, details: 'quota' });
-    const failure = await failureOf(new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ error: grpcError }]).hooks }).getBudget(ref));
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ error: grpcError }]).hooks }).getBudget(ref),
+    );
     expect(failure.type).toBe(ADS_QUOTA_EXCEEDED);
     expect(failure.nextRetryDelay).toBe(30_000);
   });
@@ -307,15 +335,28 @@ describe('GoogleAdsPlatform error classification', () => {
         message: "User doesn't have permission to access customer.",
       },
     ]);
-    const failure = await failureOf(new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ error: auth }]).hooks }).getBudget(ref));
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ error: auth }]).hooks }).getBudget(ref),
+    );
     expect(failure.type).toBe(ADS_AUTH_ERROR);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain('authorization_error.USER_PERMISSION_DENIED');
   });
 
   it('treats an expired or revoked refresh token (OAuth invalid_grant) as an auth error', async () => {
-    const oauth = Object.assign(new Error('invalid_grant'), { response: { status: 400, data: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } } });
-    const failure = await failureOf(new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ error: oauth }]).hooks }).getDailyMetrics(ref, '2026-02-01', '2026-02-02'));
+    const oauth = Object.assign(new Error('invalid_grant'), {
+      response: {
+        status: 400,
+        data: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' },
+      },
+    });
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ error: oauth }]).hooks }).getDailyMetrics(
+        ref,
+        '2026-02-01',
+        '2026-02-02',
+      ),
+    );
     expect(failure.type).toBe(ADS_AUTH_ERROR);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain('GOOGLE_ADS_REFRESH_TOKEN');
@@ -324,12 +365,17 @@ describe('GoogleAdsPlatform error classification', () => {
   it('makes request validation failures on a mutation non-retryable and names the problem', async () => {
     const invalid = googleAdsFailure([
       {
-        error_code: { campaign_budget_error: errors.CampaignBudgetErrorEnum.CampaignBudgetError.NON_MULTIPLE_OF_MINIMUM_CURRENCY_UNIT },
+        error_code: {
+          campaign_budget_error:
+            errors.CampaignBudgetErrorEnum.CampaignBudgetError.NON_MULTIPLE_OF_MINIMUM_CURRENCY_UNIT,
+        },
         message: 'The budget amount must be a multiple of the minimum currency unit.',
       },
     ]);
     const fake = fakeGoogleAds([{ rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000)] }], [{ error: invalid }]);
-    const failure = await failureOf(new GoogleAdsPlatform({ credentials, hooks: fake.hooks }).setBudgetAmount(ref, 1_234_567));
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fake.hooks }).setBudgetAmount(ref, 1_234_567),
+    );
     expect(failure.type).toBe(ADS_VALIDATION_ERROR);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain('setBudgetAmount');
@@ -338,7 +384,9 @@ describe('GoogleAdsPlatform error classification', () => {
 
   it('keeps transient network errors retryable', async () => {
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-    const failure = await failureOf(new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ error: reset }]).hooks }).getBudget(ref));
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ error: reset }]).hooks }).getBudget(ref),
+    );
     expect(failure.type).toBe(ADS_TRANSIENT_ERROR);
     expect(failure.nonRetryable).toBe(false);
   });
@@ -346,7 +394,9 @@ describe('GoogleAdsPlatform error classification', () => {
   it('names the missing field of a malformed budget response', async () => {
     const row = budgetRow('CUSTOM_PERIOD', 1);
     delete (row.campaign_budget as Record<string, unknown>).total_amount_micros;
-    const failure = await failureOf(new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ rows: [row] }]).hooks }).getBudget(ref));
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ rows: [row] }]).hooks }).getBudget(ref),
+    );
     expect(failure.type).toBe(ADS_MALFORMED_RESPONSE);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toBe('Google Ads response: campaign_budget.total_amount_micros: expected number (row 0)');
@@ -354,7 +404,9 @@ describe('GoogleAdsPlatform error classification', () => {
 
   it('names wrongly typed metric fields and unexpected enum values', async () => {
     const metrics = fakeGoogleAds([{ rows: [{ segments: { date: '2026-02-02' }, metrics: { clicks: 'many' } }] }]);
-    const badMetric = await failureOf(new GoogleAdsPlatform({ credentials, hooks: metrics.hooks }).getDailyMetrics(ref, '2026-02-01', '2026-02-02'));
+    const badMetric = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: metrics.hooks }).getDailyMetrics(ref, '2026-02-01', '2026-02-02'),
+    );
     expect(badMetric.message).toBe('Google Ads response: metrics.clicks: expected number (row 0)');
     const removed = fakeGoogleAds([{ rows: [budgetRow('CUSTOM_PERIOD', 1, 4)] }]);
     const badStatus = await failureOf(new GoogleAdsPlatform({ credentials, hooks: removed.hooks }).getBudget(ref));
@@ -379,7 +431,9 @@ describe('loadAdsCredentials', () => {
     expect(() => loadAdsCredentials({ GOOGLE_ADS_CLIENT_ID: 'cid', GOOGLE_ADS_DEVELOPER_TOKEN: 'dev' })).toThrow(
       /GOOGLE_ADS_CLIENT_SECRET is not set; GOOGLE_ADS_REFRESH_TOKEN is not set/,
     );
-    expect(() => loadAdsCredentials({ ...env, GOOGLE_ADS_LOGIN_CUSTOMER_ID: '987-654-3210' })).toThrow(/GOOGLE_ADS_LOGIN_CUSTOMER_ID must be digits only/);
+    expect(() => loadAdsCredentials({ ...env, GOOGLE_ADS_LOGIN_CUSTOMER_ID: '987-654-3210' })).toThrow(
+      /GOOGLE_ADS_LOGIN_CUSTOMER_ID must be digits only/,
+    );
   });
 
   it('reads a JSON credentials file and names its bad fields', () => {

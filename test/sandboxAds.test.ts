@@ -35,7 +35,9 @@ describe('SandboxAdsPlatform pacing', () => {
     const { at, metrics } = sandbox();
     at(12);
     const rows = await metrics();
-    expect(rows.map((r) => r.date)).toEqual(Array.from({ length: 10 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}`));
+    expect(rows.map((r) => r.date)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}`),
+    );
     expect(total(rows)).toBeLessThanOrEqual(BUDGET);
     expect(total(rows)).toBeGreaterThanOrEqual(BUDGET * 0.99);
     const costs = rows.map((r) => r.costMicros);
@@ -145,7 +147,11 @@ describe('SandboxAdsPlatform conversions and mutations', () => {
     at(1);
     const first = await ads.setBudgetAmount(ref, 60_000_000_000);
     const second = await ads.setBudgetAmount(ref, 60_000_000_000);
-    expect(first).toMatchObject({ changed: true, before: { amountMicros: BUDGET }, after: { amountMicros: 60_000_000_000 } });
+    expect(first).toMatchObject({
+      changed: true,
+      before: { amountMicros: BUDGET },
+      after: { amountMicros: 60_000_000_000 },
+    });
     expect(second).toMatchObject({ changed: false, after: { amountMicros: 60_000_000_000 } });
     expect(second.operation).toBe(first.operation);
     expect((await ads.setStatus(ref, 'ENABLED')).changed).toBe(false);

@@ -29,10 +29,7 @@ const credentialsSchema = z.object({
   clientSecret: required,
   developerToken: required,
   refreshToken: required,
-  loginCustomerId: z
-    .string()
-    .regex(/^\d+$/, 'must be digits only (no dashes)')
-    .optional(),
+  loginCustomerId: z.string().regex(/^\d+$/, 'must be digits only (no dashes)').optional(),
 });
 
 /**
@@ -55,7 +52,9 @@ export function loadAdsCredentials(env: AdsEnv, readFile: (path: string) => stri
     const field = issue.path[0] as keyof typeof ENV_VARIABLES;
     return raw[field] === undefined ? `${ENV_VARIABLES[field]} is not set` : `${ENV_VARIABLES[field]} ${issue.message}`;
   });
-  throw new Error(`Google Ads credentials: ${problems.join('; ')} (or set GOOGLE_ADS_CREDENTIALS_FILE to a JSON file with the same fields in camelCase)`);
+  throw new Error(
+    `Google Ads credentials: ${problems.join('; ')} (or set GOOGLE_ADS_CREDENTIALS_FILE to a JSON file with the same fields in camelCase)`,
+  );
 }
 
 function credentialsFromFile(file: string, readFile: (path: string) => string): AdsCredentials {
@@ -63,7 +62,9 @@ function credentialsFromFile(file: string, readFile: (path: string) => string): 
   try {
     json = JSON.parse(readFile(file));
   } catch (error) {
-    throw new Error(`GOOGLE_ADS_CREDENTIALS_FILE (${file}): cannot read JSON: ${(error as Error).message}`);
+    throw new Error(`GOOGLE_ADS_CREDENTIALS_FILE (${file}): cannot read JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const parsed = credentialsSchema.safeParse(json);
   if (parsed.success) return parsed.data;

@@ -116,7 +116,9 @@ const TRANSIENT_ERROR_KEYS = new Set(['internal_error']);
 function classifyGoogleAdsFailure(failure: GoogleAdsFailureLike): AdsErrorClassification {
   const described = failure.errors.map((e) => ({ error: e, code: errorCodeOf(e) }));
   const requestId = failure.request_id ? ` (request_id ${failure.request_id})` : '';
-  const summary = described.map(({ error, code }) => `${code.key}.${code.name}: ${error.message ?? 'no message'}`).join('; ');
+  const summary = described
+    .map(({ error, code }) => `${code.key}.${code.name}: ${error.message ?? 'no message'}`)
+    .join('; ');
 
   const quota = described.find(({ code }) => code.key === 'quota_error' && RETRYABLE_QUOTA_CODES.has(code.name));
   if (quota) {
@@ -149,7 +151,9 @@ function errorCodeOf(error: GoogleAdsErrorLike): { key: string; name: string } {
 /** quota_error + 2 -> "RESOURCE_EXHAUSTED", via errors.QuotaErrorEnum.QuotaError's reverse mapping. */
 function enumName(key: string, value: number): string {
   const pascal = key.replace(/(^|_)([a-z0-9])/g, (_m, _sep: string, ch: string) => ch.toUpperCase());
-  const container = (adsProtos as unknown as Record<string, Record<string, Record<number, string>> | undefined>)[`${pascal}Enum`];
+  const container = (adsProtos as unknown as Record<string, Record<string, Record<number, string>> | undefined>)[
+    `${pascal}Enum`
+  ];
   return container?.[pascal]?.[value] ?? String(value);
 }
 

@@ -18,23 +18,36 @@ const int64 = z
   });
 
 const double = z
-  .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/, 'expected number')], { error: 'expected number' })
+  .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/, 'expected number')], {
+    error: 'expected number',
+  })
   .transform(Number);
 
 /** An enum field as number or name, resolved to its name and checked against the allowed names. */
 function enumOf<const Name extends string>(table: Record<string | number, string | number>, allowed: readonly Name[]) {
-  return z.union([z.number(), z.string()], { error: `expected one of ${allowed.join(', ')}` }).transform((value, ctx) => {
-    const name = typeof value === 'number' ? table[value] : value;
-    if (typeof name !== 'string' || !(allowed as readonly string[]).includes(name)) {
-      ctx.addIssue({ code: 'custom', message: `expected one of ${allowed.join(', ')}, got ${String(name ?? value)}` });
-      return z.NEVER;
-    }
-    return name as Name;
-  });
+  return z
+    .union([z.number(), z.string()], { error: `expected one of ${allowed.join(', ')}` })
+    .transform((value, ctx) => {
+      const name = typeof value === 'number' ? table[value] : value;
+      if (typeof name !== 'string' || !(allowed as readonly string[]).includes(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected one of ${allowed.join(', ')}, got ${String(name ?? value)}`,
+        });
+        return z.NEVER;
+      }
+      return name as Name;
+    });
 }
 
-const campaignStatus = enumOf<CampaignStatus>(enums.CampaignStatus as unknown as Record<string, string>, ['ENABLED', 'PAUSED']);
-const budgetPeriod = enumOf<BudgetPeriod>(enums.BudgetPeriod as unknown as Record<string, string>, ['DAILY', 'CUSTOM_PERIOD']);
+const campaignStatus = enumOf<CampaignStatus>(enums.CampaignStatus as unknown as Record<string, string>, [
+  'ENABLED',
+  'PAUSED',
+]);
+const budgetPeriod = enumOf<BudgetPeriod>(enums.BudgetPeriod as unknown as Record<string, string>, [
+  'DAILY',
+  'CUSTOM_PERIOD',
+]);
 
 // Zero-valued metrics may be omitted from a row, so a missing metric reads as 0; a present one must be numeric.
 const metricsRowSchema = z.object({
@@ -51,7 +64,9 @@ const budgetRowSchema = z
   .object({
     campaign: z.object({ status: campaignStatus }),
     campaign_budget: z.object({
-      resource_name: z.string().regex(/^customers\/\d+\/campaignBudgets\/\d+$/, 'expected customers/<id>/campaignBudgets/<id>'),
+      resource_name: z
+        .string()
+        .regex(/^customers\/\d+\/campaignBudgets\/\d+$/, 'expected customers/<id>/campaignBudgets/<id>'),
       period: budgetPeriod,
       total_amount_micros: int64.optional(),
       amount_micros: int64.optional(),
@@ -109,7 +124,9 @@ export function assertMutateResponse(response: unknown, resourceName: string, va
   const names = (parsed.data.results ?? []).map((r) => r.resource_name);
   if (validateOnly && names.length === 0) return;
   if (!names.includes(resourceName)) {
-    throw adsMalformedResponse(`results: expected ${resourceName}, got ${names.length ? names.join(', ') : 'no results'}`);
+    throw adsMalformedResponse(
+      `results: expected ${resourceName}, got ${names.length ? names.join(', ') : 'no results'}`,
+    );
   }
 }
 

@@ -10,7 +10,13 @@ import type {
   DailyAdsMetrics,
 } from '../ports';
 import { adsInputError } from './adsErrors';
-import { assertBudgetMicros, assertCampaignRef, assertCampaignStatus, assertIsoDate, campaignResourceName } from './adsQueries';
+import {
+  assertBudgetMicros,
+  assertCampaignRef,
+  assertCampaignStatus,
+  assertIsoDate,
+  campaignResourceName,
+} from './adsQueries';
 import { SandboxCampaign } from './sandboxCampaign';
 
 export interface SandboxAdsOptions {
@@ -77,8 +83,11 @@ export class SandboxAdsPlatform implements AdsPlatform {
     assertBudgetMicros(amountMicros, 'setBudgetAmount: amountMicros');
     const before = this.state();
     const field = before.period === 'CUSTOM_PERIOD' ? 'total_amount_micros' : 'amount_micros';
-    return this.mutate(before, { ...before, amountMicros }, `campaign_budget.update ${before.budgetResourceName} ${field}=${amountMicros}`, () =>
-      this.campaign.setBudget(amountMicros),
+    return this.mutate(
+      before,
+      { ...before, amountMicros },
+      `campaign_budget.update ${before.budgetResourceName} ${field}=${amountMicros}`,
+      () => this.campaign.setBudget(amountMicros),
     );
   }
 
@@ -86,8 +95,11 @@ export class SandboxAdsPlatform implements AdsPlatform {
     this.assertOwnCampaign(ref);
     assertCampaignStatus(status, 'setStatus: status');
     const before = this.state();
-    return this.mutate(before, { ...before, status }, `campaign.update ${campaignResourceName(this.options.ref)} status=${status}`, () =>
-      this.campaign.setStatus(status),
+    return this.mutate(
+      before,
+      { ...before, status },
+      `campaign.update ${campaignResourceName(this.options.ref)} status=${status}`,
+      () => this.campaign.setStatus(status),
     );
   }
 
@@ -99,7 +111,12 @@ export class SandboxAdsPlatform implements AdsPlatform {
   }
 
   /** Idempotent like the real adapter: an already-applied target changes nothing. */
-  private mutate(before: AdsBudgetState, after: AdsBudgetState, operation: string, apply: () => void): AdsMutationResult {
+  private mutate(
+    before: AdsBudgetState,
+    after: AdsBudgetState,
+    operation: string,
+    apply: () => void,
+  ): AdsMutationResult {
     const changed = before.amountMicros !== after.amountMicros || before.status !== after.status;
     if (!changed) return { changed, validateOnly: this.validateOnly, before, after: before, operation };
     if (!this.validateOnly) apply();
@@ -126,7 +143,9 @@ export class SandboxAdsPlatform implements AdsPlatform {
     assertCampaignRef(ref);
     const own = this.options.ref;
     if (ref.customerId !== own.customerId || ref.campaignId !== own.campaignId) {
-      throw adsInputError(`sandbox ads: unknown campaign ${ref.customerId}/${ref.campaignId} (this sandbox simulates ${own.customerId}/${own.campaignId})`);
+      throw adsInputError(
+        `sandbox ads: unknown campaign ${ref.customerId}/${ref.campaignId} (this sandbox simulates ${own.customerId}/${own.campaignId})`,
+      );
     }
   }
 }

@@ -43,7 +43,9 @@ export class SandboxCampaign {
     const last = DateTime.fromISO(settings.windowEnd, { zone: settings.timeZone }).startOf('day');
     const days = Math.round(last.diff(first, 'days').days) + 1;
     if (!first.isValid || !last.isValid || days < 1) {
-      throw new Error(`sandbox campaign window: ${settings.windowStart}..${settings.windowEnd} in ${settings.timeZone} is not a valid date range`);
+      throw new Error(
+        `sandbox campaign window: ${settings.windowStart}..${settings.windowEnd} in ${settings.timeZone} is not a valid date range`,
+      );
     }
     // luxon day arithmetic keeps boundaries on local midnight across DST changes.
     this.dayStarts = Array.from({ length: days + 1 }, (_, i) => first.plus({ days: i }).toMillis());
