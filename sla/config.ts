@@ -28,9 +28,9 @@ const shareSchema = z
   .gt(0, { error: 'must be a share between 0 and 1 (e.g. 0.9 for 90%)' })
   .lte(1, { error: 'must be a share between 0 and 1 (e.g. 0.9 for 90%)' });
 
-const timezoneSchema = z
-  .string()
-  .refine((zone) => IANAZone.isValidZone(zone), { error: (issue) => `unknown IANA time zone ${JSON.stringify(issue.input)}` });
+const timezoneSchema = z.string().refine((zone) => IANAZone.isValidZone(zone), {
+  error: (issue) => `unknown IANA time zone ${JSON.stringify(issue.input)}`,
+});
 
 const isoDateTimeSchema = z.iso.datetime({
   offset: true,
@@ -77,8 +77,14 @@ const crmCampaignRefSchema = z.strictObject({
   campaignId: z.string().regex(/^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/, {
     error: 'expected a 15- or 18-character Salesforce Campaign Id like "701000000000001"',
   }),
-  convertedStatuses: z.array(labelSchema).min(1).default(() => ['Qualified']),
+  convertedStatuses: z
+    .array(labelSchema)
+    .min(1)
+    .default(() => ['Qualified']),
   countOpportunities: z.boolean().default(false),
+  // How often the campaign polls the CRM for new leads and first touches; "0s" turns polling off
+  // (leads then arrive only through the admitLeads Update).
+  pollEvery: durationSchema.prefault('1m'),
 });
 
 const campaignWindowSchema = z
@@ -113,7 +119,11 @@ const baselineCurveSchema = z
   .superRefine((curve, ctx) => {
     curve.forEach((share, i) => {
       if (i > 0 && share < curve[i - 1]) {
-        ctx.addIssue({ code: 'custom', path: [i], message: `must not be less than the previous value (${curve[i - 1]})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `must not be less than the previous value (${curve[i - 1]})`,
+        });
       }
     });
     if (curve[curve.length - 1] !== 1) {
@@ -238,17 +248,21 @@ const openingWindowsSchema = z.array(z.tuple([z.string(), z.string()])).optional
 
 /** Splits a calendar problem path such as "hours.mon[1]" into segments so it nests under calendars.<name>. */
 function parseProblemPath(path: string): IssuePath {
-  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map(([, key, index]) => (index === undefined ? key : Number(index)));
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map(([, key, index]) =>
+    index === undefined ? key : Number(index),
+  );
 }
 
 // Structure is checked here; time-zone, HH:MM and overlap rules live with the calendar math in validateCalendar.
 const calendarSchema = z
   .strictObject({
     timezone: z.string(),
-    hours: z.strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, openingWindowsSchema])) as Record<
-      (typeof WEEKDAYS)[number],
-      typeof openingWindowsSchema
-    >),
+    hours: z.strictObject(
+      Object.fromEntries(WEEKDAYS.map((day) => [day, openingWindowsSchema])) as Record<
+        (typeof WEEKDAYS)[number],
+        typeof openingWindowsSchema
+      >,
+    ),
     holidays: z.array(z.string()).optional(),
   })
   .superRefine((calendar, ctx) => {
@@ -488,11 +502,14 @@ const configErrorMap: z.core.$ZodErrorMap = (issue) => {
       return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(issue.input)}`;
     case 'invalid_union': {
       if (!('discriminator' in issue) || !('options' in issue)) return undefined;
-      const discriminator = issue.input !== null && typeof issue.input === 'object'
-        ? (issue.input as Record<string, unknown>)[String(issue.discriminator)]
-        : undefined;
+      const discriminator =
+        issue.input !== null && typeof issue.input === 'object'
+          ? (issue.input as Record<string, unknown>)[String(issue.discriminator)]
+          : undefined;
       const options = (issue.options as unknown[]).map((option) => JSON.stringify(option)).join(', ');
-      return discriminator === undefined ? `required (one of ${options})` : `expected one of ${options}, got ${describeValue(discriminator)}`;
+      return discriminator === undefined
+        ? `required (one of ${options})`
+        : `expected one of ${options}, got ${describeValue(discriminator)}`;
     }
     case 'too_small': {
       const min = formatBound(issue.minimum);

@@ -51,14 +51,17 @@ export function formatDuration(ms: number): string {
 }
 
 /** A duration string in a config, parsed to milliseconds. */
-export const durationSchema = z.string({ error: DURATION_HINT }).transform((text, ctx) => {
-  try {
-    return parseDuration(text);
-  } catch {
-    ctx.issues.push({ code: 'custom', message: DURATION_HINT, input: text });
-    return z.NEVER;
-  }
-});
+// A missing value falls through to the caller's "required" message rather than the format hint.
+export const durationSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? undefined : DURATION_HINT) })
+  .transform((text, ctx) => {
+    try {
+      return parseDuration(text);
+    } catch {
+      ctx.issues.push({ code: 'custom', message: DURATION_HINT, input: text });
+      return z.NEVER;
+    }
+  });
 
 /** A duration that must be longer than zero (deadlines, intervals). */
 export const positiveDurationSchema = durationSchema.refine((ms) => ms > 0, { error: 'must be longer than 0s' });
