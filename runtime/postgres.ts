@@ -70,6 +70,8 @@ async function checkReachable(url: string): Promise<void> {
     const password = safePassword(url);
     let reason = err instanceof Error ? err.message : String(err);
     if (password) reason = reason.split(password).join('***');
+    // The original error is left out on purpose: only the redacted text may reach logs.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(`DATABASE_URL ${redactUrl(url)} is unreachable: ${reason}`);
   } finally {
     await client.end().catch(() => {});
@@ -108,7 +110,8 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
     // Loopback TCP only, and no Unix socket that could collide with a system server's in /tmp.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog,
-    onError: (messageOrError: unknown) => onLog(messageOrError instanceof Error ? messageOrError.message : String(messageOrError)),
+    onError: (messageOrError: unknown) =>
+      onLog(messageOrError instanceof Error ? messageOrError.message : String(messageOrError)),
   });
 
   await mkdir(path.dirname(dataDir), { recursive: true });
@@ -122,7 +125,10 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
   } catch (err) {
     // start() rejects without a reason when the server exits early; the log says why.
     // No stop() here: the process is gone, and stop() would wait for an exit that already happened.
-    throw new Error(`Embedded Postgres failed to start on port ${port} with data in ${dataDir}: ${errorText(err, logTail)}`);
+    throw new Error(
+      `Embedded Postgres failed to start on port ${port} with data in ${dataDir}: ${errorText(err, logTail)}`,
+      { cause: err },
+    );
   }
 
   const stop = () => server.stop();

@@ -1,0 +1,72 @@
+// `npm start`: the main job on embedded defaults. Dev server + Web UI (or TEMPORAL_ADDRESS / profile),
+// embedded Postgres (or DATABASE_URL), migrations, the worker, the dashboard and a sandbox demo campaign.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { parseCampaignConfigText } from '../sla/config';
+import { campaignWorkflowId, TASK_QUEUE } from '../workflows/messages';
+import { campaignSla } from '../workflows/campaignSla';
+import { logger } from '../runtime/logger';
+import { startApp, type RunningApp } from '../runtime/app';
+
+const projectRoot = path.resolve(__dirname, '..');
+
+async function main(): Promise<void> {
+  const demoFile = process.env.DEMO_CAMPAIGN ?? path.join(projectRoot, 'examples', 'demo.yaml');
+  let app: RunningApp | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: worker, dashboard, Temporal, Postgres');
+    await app?.stop();
+    logger.info('stopped cleanly');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  app = await startApp({ adapters: process.env.CAMPAIGN_SLA_ADAPTERS === 'real' ? 'real' : 'sandbox' });
+  if (stopping) return;
+
+  const rawConfig = readFileSync(demoFile, 'utf8');
+  const config = parseCampaignConfigText(rawConfig, demoFile);
+  const workflowId = campaignWorkflowId(config.campaign.id);
+  try {
+    await app.temporal.client.workflow.start(campaignSla, {
+      taskQueue: TASK_QUEUE,
+      workflowId,
+      args: [{ config: (await import('yaml')).parse(rawConfig) }],
+      staticSummary: `SLA for ${config.campaign.name ?? config.campaign.id}`,
+      staticDetails: `Sandbox demo campaign from ${path.relative(projectRoot, demoFile)}`,
+      typedSearchAttributes: [],
+    });
+    logger.info({ workflowId }, 'demo campaign started');
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    logger.info({ workflowId }, 'demo campaign already running; attaching');
+  }
+
+  const ns = encodeURIComponent(app.temporal.namespace);
+  console.log(
+    [
+      '',
+      'campaign-sla is running',
+      app.temporal.uiUrl ? `  Temporal UI:   ${app.temporal.uiUrl}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}` : `  Temporal:      ${app.temporal.address}`,
+      app.temporal.uiUrl ? `  Breaching:     ${app.temporal.uiUrl}/namespaces/${ns}/workflows?query=${encodeURIComponent('SlaHealth="breaching"')}` : '',
+      app.dashboardUrl ? `  Dashboard:     ${app.dashboardUrl}` : '',
+      `  Postgres:      ${app.databaseUrlRedacted}`,
+      `  Approve:       npx campaign-sla proposals ${config.campaign.id}   then   npx campaign-sla approve ${config.campaign.id} <proposalId> --as demo-ops-lead --reason "ok"`,
+      '  Ctrl-C stops everything.',
+      '',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
+  await app.done;
+}
+
+main().catch((err: unknown) => {
+  console.error(`campaign-sla: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+export { campaignSla } from './campaignSla';
+export { quarterlyReset } from './quarterlyReset';
