@@ -1,7 +1,7 @@
 // Contract tests: the real jsforce-based Salesforce adapter against the local Salesforce REST fake.
 import { generateKeyPairSync } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeSalesforce, salesforceDateTime, salesforceId } from '../activities/crm/fake/fakeSalesforceServer';
 import { measureFirstTouchPollCalls } from '../activities/crm/fake/firstTouchPollCost';
 import { SalesforceCrm, type SalesforceCrmOptions } from '../activities/crm/salesforceCrm';

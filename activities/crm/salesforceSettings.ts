@@ -86,7 +86,7 @@ function privateKey(env: Env): KeyObject {
     if (key.asymmetricKeyType !== 'rsa') throw new Error(`expected an RSA key, got ${key.asymmetricKeyType}`);
     return key;
   } catch (err) {
-    throw new Error(`${name} is not a usable RSA private key (PEM): ${(err as Error).message}`);
+    throw new Error(`${name} is not a usable RSA private key (PEM): ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -94,7 +94,7 @@ function readKeyFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`SALESFORCE_PRIVATE_KEY_FILE cannot be read (${path}): ${(err as Error).message}`);
+    throw new Error(`SALESFORCE_PRIVATE_KEY_FILE cannot be read (${path}): ${(err as Error).message}`, { cause: err });
   }
 }
 
