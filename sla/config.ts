@@ -1,5 +1,5 @@
 import { IANAZone } from 'luxon';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { validateCalendar } from './calendar';
 import { durationSchema, formatDuration, positiveDurationSchema } from './duration';
@@ -561,14 +561,24 @@ export function parseCampaignConfig(input: unknown): CampaignConfig {
   return result.config;
 }
 
-/** The line of the deepest YAML node that exists along `path` (a missing field points at its parent). */
+/**
+ * The line of the deepest YAML entry that exists along `path`: the key line for a map entry, the item line
+ * for a list item — so a missing field points at its parent's key.
+ */
 function lineOf(doc: Document, lineCounter: LineCounter, path: IssuePath): number | undefined {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  for (let depth = path.length; depth > 0; depth--) {
+    const parent = depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
+    const segment = path[depth - 1];
+    const entry = isMap(parent)
+      ? parent.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === String(segment))?.key
+      : isSeq(parent) && typeof segment === 'number'
+        ? parent.items[segment]
+        : undefined;
+    const range = (entry as { range?: [number, number, number] } | undefined)?.range;
     if (range) return lineCounter.linePos(range[0]).line;
   }
-  return undefined;
+  const rootRange = doc.contents?.range;
+  return rootRange ? lineCounter.linePos(rootRange[0]).line : undefined;
 }
 
 /**

@@ -531,13 +531,23 @@ describe('parseCampaignConfigText', () => {
     );
   });
 
-  it('points a missing field at its parent object', () => {
+  it('locates a problem inside a list item of a real example', () => {
+    const original = readFileSync(path.join(EXAMPLES_DIR, 'case-example.yaml'), 'utf8');
+    const text = original.replace('pool: promo-swarm', 'pool: nowhere');
+    const line = text.split('\n').findIndex((l) => l.includes('pool: nowhere')) + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(() => parseCampaignConfigText(text, 'case.yaml')).toThrow(
+      `responseSla.escalation[1].pool: pool "nowhere" is not defined in responseSla.pools (case.yaml line ${line})`,
+    );
+  });
+
+  it('points a missing field at its parent key', () => {
     const text = ['version: 1', 'campaign:', '  id: spring'].join('\n');
     try {
       parseCampaignConfigText(text, 'partial.yaml');
       expect.unreachable('partial config must be rejected');
     } catch (error) {
-      expect((error as ConfigError).issues).toContain('campaign.ads: required (partial.yaml line 3)');
+      expect((error as ConfigError).issues).toContain('campaign.ads: required (partial.yaml line 2)');
       expect((error as ConfigError).issues).toContain('targets: required (partial.yaml line 1)');
     }
   });
