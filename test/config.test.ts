@@ -240,6 +240,11 @@ describe('field errors', () => {
       ['targets.conversions: expected a number, got the string "1200"'],
     ],
     [
+      'an ID given as a bare number',
+      (c) => ((c.campaign.ads as Record<string, unknown>).campaignId = 555),
+      ['campaign.ads.campaignId: expected a string, got number 555'],
+    ],
+    [
       'a fractional count',
       (c) => (c.targets.conversions = 12.5),
       ['targets.conversions: expected a whole number, got number 12.5'],
