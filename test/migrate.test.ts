@@ -32,19 +32,22 @@ describe('migrate', () => {
   it('applies the ledger schema once; a second run applies nothing', async () => {
     const db = await emptyDatabase();
     const first = await migrate(db.pool);
-    expect(first.applied).toEqual(['0001_ledger.sql']);
+    expect(first.applied).toEqual(['0001_ledger.sql', '0002_read_side.sql']);
     expect(await tableExists(db, 'clock_outcomes')).toBe(true);
 
     const second = await migrate(db.pool);
     expect(second.applied).toEqual([]);
     const { rows } = await db.pool.query('SELECT version, name FROM schema_migrations ORDER BY version');
-    expect(rows).toEqual([{ version: 1, name: 'ledger' }]);
+    expect(rows).toEqual([
+      { version: 1, name: 'ledger' },
+      { version: 2, name: 'read_side' },
+    ]);
   });
 
   it('serialises concurrent runs with the advisory lock', async () => {
     const db = await emptyDatabase();
     const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
-    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 1]);
+    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 2]);
   });
 
   it('rolls back a failing migration completely and keeps earlier ones', async () => {
@@ -53,7 +56,9 @@ describe('migrate', () => {
       '0001_first.sql': 'CREATE TABLE first_table (id int);',
       '0002_broken.sql': 'CREATE TABLE half_done (id int);\nSELECT 1 / 0;',
     });
-    await expect(migrate(db.pool, { dir })).rejects.toThrow(/0002_broken\.sql failed and was rolled back: division by zero/);
+    await expect(migrate(db.pool, { dir })).rejects.toThrow(
+      /0002_broken\.sql failed and was rolled back: division by zero/,
+    );
     expect(await tableExists(db, 'first_table')).toBe(true);
     expect(await tableExists(db, 'half_done')).toBe(false);
     const { rows } = await db.pool.query('SELECT version FROM schema_migrations');

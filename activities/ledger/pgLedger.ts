@@ -18,6 +18,7 @@ import {
   checkConfigVersion,
   checkDecision,
   checkEscalationStep,
+  checkInteger,
   checkLeadActivity,
   checkNonEmpty,
   checkProposal,
@@ -264,6 +265,26 @@ export class PgLedger implements Ledger {
       [record.campaignId, record.quarter, record.createdAt, JSON.stringify(record.report)],
     );
     return { inserted: result.rowCount === 1 };
+  }
+
+  /**
+   * Leads whose first-touch clock is not met and that have no contact, reject or nurture event yet,
+   * oldest clock first: the leads worth asking the CRM about.
+   */
+  async openUntouchedLeadIds(campaignId: string, limit: number): Promise<string[]> {
+    checkNonEmpty(campaignId, 'campaignId');
+    checkInteger(limit, 'limit', { min: 1 });
+    const { rows } = await this.pool.query<{ lead_id: string }>(
+      `SELECT co.lead_id FROM clock_outcomes co
+       WHERE co.campaign_id = $1 AND co.clock = 'firstTouch' AND co.met_at IS NULL
+         AND NOT EXISTS (
+           SELECT 1 FROM lead_events e
+           WHERE e.campaign_id = co.campaign_id AND e.lead_id = co.lead_id AND e.kind IN ('contact', 'reject', 'nurture'))
+       ORDER BY co.started_at, co.lead_id
+       LIMIT $2`,
+      [campaignId, limit],
+    );
+    return rows.map((r) => r.lead_id);
   }
 
   /** true when this caller owns the alert and should send it; false when it was already claimed. */

@@ -32,7 +32,7 @@ function checkOptionalTimestamp(value: unknown, path: string): void {
 
 export function checkInteger(value: unknown, path: string, { min = -Infinity } = {}): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new Error(`${path}: ${show(value)} is not an integer${min === 0 ? ' >= 0' : ''}`);
+    throw new Error(`${path}: ${show(value)} is not an integer${min > -Infinity ? ` >= ${min}` : ''}`);
   }
 }
 
@@ -98,7 +98,15 @@ export function checkSnapshot(r: VelocitySnapshotRecord): void {
   checkTimestamp(r.at, 'snapshot.at');
   checkInteger(r.spendMicros, 'snapshot.spendMicros', { min: 0 });
   checkInteger(r.budgetMicros, 'snapshot.budgetMicros', { min: 0 });
-  const doubles = ['burnPct', 'conversions', 'forecastLinear', 'forecastCurve', 'velocityPct', 'cplLow', 'cplHigh'] as const;
+  const doubles = [
+    'burnPct',
+    'conversions',
+    'forecastLinear',
+    'forecastCurve',
+    'velocityPct',
+    'cplLow',
+    'cplHigh',
+  ] as const;
   for (const field of doubles) checkFinite(r[field], `snapshot.${field}`);
   if (r.cpl !== null) checkFinite(r.cpl, 'snapshot.cpl');
 }
