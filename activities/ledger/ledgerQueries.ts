@@ -2,6 +2,7 @@
 // strings (iso_utc) and micros as numbers (exact up to 2^53, i.e. ~9 billion currency units).
 import type pg from 'pg';
 import type { AdsBudgetState, ClockKind, DecisionRecord, ProposalAction, ProposalStatus } from '../ports';
+import type { ResponseTarget, TargetResult } from '../../sla/compliance';
 import { checkInteger, checkNonEmpty, checkTimestamp } from './recordChecks';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -98,31 +99,16 @@ export interface ProposalView {
   budgetChanges: BudgetChangeView[];
 }
 
-export interface ResponseTarget {
-  withinMs: number;
-  /** Required share, 0..1 (0.8 for "80% within"). */
-  target: number;
-}
-
-export interface TargetAttainment extends ResponseTarget {
-  /** Met first-touch clocks whose time to first touch was at most withinMs. */
-  within: number;
-  /** Decided clocks: met ones plus breached ones never met. */
-  sample: number;
-  /** within / sample; null when nothing is decided yet. */
-  actual: number | null;
-  met: boolean;
-}
-
 export interface ComplianceGroupView {
   clocks: number;
   met: number;
   breached: number;
   /** Neither met nor breached yet; left out of the shares because they may still make it. */
   open: number;
+  /** Per target: within = met clocks touched within withinMs; sample = met clocks plus breached ones never met. */
   medianFirstTouchMs: number | null;
   p95FirstTouchMs: number | null;
-  targets: TargetAttainment[];
+  targets: TargetResult[];
 }
 
 export interface ResponseComplianceReport extends ComplianceGroupView {
@@ -473,7 +459,7 @@ export class LedgerQueries {
   }
 }
 
-function attainment(target: ResponseTarget, within: number, sample: number): TargetAttainment {
+function attainment(target: ResponseTarget, within: number, sample: number): TargetResult {
   const actual = sample === 0 ? null : within / sample;
   // Nothing decided yet is not a miss, matching sla/compliance.
   return { ...target, within, sample, actual, met: actual === null || actual >= target.target };
