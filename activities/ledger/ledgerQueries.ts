@@ -105,9 +105,9 @@ export interface ComplianceGroupView {
   breached: number;
   /** Neither met nor breached yet; left out of the shares because they may still make it. */
   open: number;
-  /** Per target: within = met clocks touched within withinMs; sample = met clocks plus breached ones never met. */
   medianFirstTouchMs: number | null;
   p95FirstTouchMs: number | null;
+  /** Per target: within = met clocks touched within withinMs; sample = met clocks plus breached ones never met. */
   targets: TargetResult[];
 }
 
