@@ -2,7 +2,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeSalesforce, salesforceDateTime, salesforceId } from '../activities/crm/fake/fakeSalesforceServer';
+import { FakeSalesforce, salesforceDateTime } from '../activities/crm/fake/fakeSalesforceServer';
+import { salesforceId } from '../activities/crm/salesforceIds';
 import { measureFirstTouchPollCalls } from '../activities/crm/fake/firstTouchPollCost';
 import { SalesforceCrm, type SalesforceCrmOptions } from '../activities/crm/salesforceCrm';
 import { salesforceSettingsFromEnv } from '../activities/crm/salesforceSettings';

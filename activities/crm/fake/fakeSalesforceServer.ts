@@ -5,6 +5,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { salesforceId } from '../salesforceIds';
 import { compareValues, evaluateCondition, parseSoql, SoqlError, type FakeRecord, type SoqlCondition, type SoqlQuery } from './fakeSoql';
 
 export interface FakeSalesforceOptions {
@@ -351,19 +352,6 @@ function referencedFields(query: SoqlQuery): string[] {
   };
   if (query.where) visit(query.where);
   return names;
-}
-
-/** An 18-character Salesforce ID with a valid case-check suffix, e.g. salesforceId('00Q', 7). */
-export function salesforceId(prefix: string, n: number): string {
-  const base = `${prefix}${String(n).padStart(15 - prefix.length, '0')}`;
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
-  let suffix = '';
-  for (let chunk = 0; chunk < 3; chunk += 1) {
-    let bits = 0;
-    for (let i = 0; i < 5; i += 1) if (/[A-Z]/.test(base[chunk * 5 + i])) bits |= 1 << i;
-    suffix += alphabet[bits];
-  }
-  return base + suffix;
 }
 
 /** Salesforce's own rendering of a date-time: 2026-01-05T14:03:00.000+0000. */

@@ -1,7 +1,8 @@
 // How many Salesforce API calls one first-touch poll costs for n open leads, measured by running
 // the real adapter against the fake server. Shared by the contract tests and scripts/bench.ts.
 import { SalesforceCrm } from '../salesforceCrm';
-import { FakeSalesforce, salesforceDateTime, salesforceId } from './fakeSalesforceServer';
+import { salesforceId } from '../salesforceIds';
+import { FakeSalesforce, salesforceDateTime } from './fakeSalesforceServer';
 
 export interface FirstTouchPollCost {
   openLeads: number;

@@ -1,0 +1,193 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import { SandboxCrm, type SandboxCrmConfig, type SandboxCrmHooks } from '../activities/crm/sandboxCrm';
+import { salesforceId } from '../activities/crm/salesforceIds';
+
+const CAMPAIGN = salesforceId('701', 1);
+const FAST_REP = salesforceId('005', 1);
+const SLOW_REP = salesforceId('005', 2);
+const BACKUP_REP = salesforceId('005', 3);
+const START = Date.parse('2026-01-05T00:00:00Z');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+function config(overrides: Partial<SandboxCrmConfig> = {}): SandboxCrmConfig {
+  return {
+    seed: 42,
+    campaigns: [{ crmCampaignId: CAMPAIGN, start: new Date(START).toISOString(), leadsPerHour: 10, tierMix: { 'high-intent': 0.3, standard: 0.7 } }],
+    reps: [
+      { ownerId: FAST_REP, medianResponseMinutes: 20 },
+      { ownerId: SLOW_REP, medianResponseMinutes: 240 },
+      { ownerId: BACKUP_REP, medianResponseMinutes: 10, responseSpread: 0 },
+    ],
+    neverTouchedShare: 0.1,
+    conversionRate: 0.25,
+    medianConversionHours: 12,
+    ...overrides,
+  };
+}
+
+/** A sandbox CRM whose clock the test moves. */
+function world(overrides: Partial<SandboxCrmConfig> = {}, hooks: Partial<SandboxCrmHooks> = {}) {
+  const clock = { now: START };
+  const crm = new SandboxCrm(config(overrides), { now: () => new Date(clock.now), ...hooks });
+  return { crm, clock };
+}
+
+async function allLeads(crm: SandboxCrm) {
+  const { leads } = await crm.fetchNewLeads(CAMPAIGN, null);
+  return leads;
+}
+
+describe('SandboxCrm', () => {
+  it('is deterministic for a seed, whatever the polling pattern', async () => {
+    const a = world();
+    const b = world();
+    // a polls every hour, b once at the end: the same world comes out.
+    const polled = [];
+    let watermark: string | null = null;
+    for (let hour = 1; hour <= 48; hour += 1) {
+      a.clock.now = START + hour * HOUR;
+      const page = await a.crm.fetchNewLeads(CAMPAIGN, watermark);
+      polled.push(...page.leads);
+      watermark = page.watermark;
+    }
+    b.clock.now = START + 48 * HOUR;
+    const once = await allLeads(b.crm);
+    expect(polled).toEqual(once);
+    expect(once.length).toBeGreaterThan(400);
+    expect(once.length).toBeLessThan(560); // ~10/h over 48h
+
+    const other = world({ seed: 7 });
+    other.clock.now = START + 48 * HOUR;
+    expect((await allLeads(other.crm)).map((l) => l.createdAt)).not.toEqual(once.map((l) => l.createdAt));
+  });
+
+  it('follows the tier mix and only reveals leads that have arrived by now', async () => {
+    const { crm, clock } = world({ campaigns: [{ crmCampaignId: CAMPAIGN, start: new Date(START).toISOString(), leadsPerHour: 50, tierMix: { 'high-intent': 0.3, standard: 0.7 } }] });
+    clock.now = START + 40 * HOUR;
+    const leads = await allLeads(crm);
+    const highIntent = leads.filter((l) => l.tier === 'high-intent').length / leads.length;
+    expect(highIntent).toBeGreaterThan(0.25);
+    expect(highIntent).toBeLessThan(0.35);
+    expect(leads.every((l) => Date.parse(l.createdAt) <= clock.now && l.campaignId === CAMPAIGN)).toBe(true);
+    const sorted = [...leads].sort((x, y) => x.createdAt.localeCompare(y.createdAt) || x.leadId.localeCompare(y.leadId));
+    expect(leads).toEqual(sorted);
+  });
+
+  it('touches leads after rep-specific delays and leaves some untouched so breaches happen', async () => {
+    const { crm, clock } = world();
+    clock.now = START + 24 * HOUR;
+    const leads = await allLeads(crm);
+    clock.now = START + 30 * DAY;
+    const touches = await crm.fetchFirstTouches(leads.map((l) => l.leadId));
+    const delays = new Map(touches.map((t) => [t.leadId, Date.parse(t.at)]));
+    const medianMinutes = (owner: string) => {
+      const values = leads.filter((l) => l.ownerId === owner && delays.has(l.leadId)).map((l) => (delays.get(l.leadId)! - Date.parse(l.createdAt)) / 60_000);
+      values.sort((x, y) => x - y);
+      return values[Math.floor(values.length / 2)];
+    };
+    expect(medianMinutes(FAST_REP)).toBeLessThan(40);
+    expect(medianMinutes(SLOW_REP)).toBeGreaterThan(120);
+    const untouched = 1 - touches.length / leads.length;
+    expect(untouched).toBeGreaterThan(0.04);
+    expect(untouched).toBeLessThan(0.18);
+    expect(new Set(touches.map((t) => t.channel))).toEqual(new Set(['call', 'email', 'sms']));
+  });
+
+  it('does not reveal a touch before it happens', async () => {
+    const { crm, clock } = world();
+    clock.now = START + 6 * HOUR;
+    const leads = await allLeads(crm);
+    const early = await crm.fetchFirstTouches(leads.map((l) => l.leadId));
+    expect(early.every((t) => Date.parse(t.at) <= clock.now)).toBe(true);
+    clock.now = START + 30 * DAY;
+    const late = await crm.fetchFirstTouches(leads.map((l) => l.leadId));
+    expect(late.length).toBeGreaterThan(early.length);
+  });
+
+  it('lets reassignment bring a touch from the new owner, idempotently', async () => {
+    const { crm, clock } = world({ neverTouchedShare: 1 }); // nobody touches on their own
+    clock.now = START + 5 * HOUR;
+    const [lead] = await allLeads(crm);
+    expect(await crm.fetchFirstTouches([lead.leadId])).toEqual([]);
+    await crm.setOwner(lead.leadId, BACKUP_REP);
+    await crm.setOwner(lead.leadId, BACKUP_REP);
+    const { leads } = await crm.fetchNewLeads(CAMPAIGN, null);
+    expect(leads[0].ownerId).toBe(BACKUP_REP);
+    // neverTouchedShare 1 applies to the new owner too: still nothing.
+    clock.now += DAY;
+    expect(await crm.fetchFirstTouches([lead.leadId])).toEqual([]);
+
+    const other = world({ neverTouchedShare: 0 });
+    other.clock.now = START + 5 * HOUR;
+    const [second] = await allLeads(other.crm);
+    const before = await other.crm.fetchFirstTouches([second.leadId]);
+    other.clock.now = START + 30 * DAY;
+    await other.crm.setOwner(second.leadId, BACKUP_REP);
+    other.clock.now += HOUR;
+    const after = await other.crm.fetchFirstTouches([second.leadId]);
+    expect(after).toHaveLength(1);
+    // The earliest touch wins: a reassignment long after the first touch does not move it.
+    if (before.length === 1) expect(after).toEqual(before);
+  });
+
+  it('counts conversions and bends them with the scripted multiplier (a 22% dip on day 4)', async () => {
+    const leadsPerHour = 200;
+    const campaigns = [{ crmCampaignId: CAMPAIGN, start: new Date(START).toISOString(), leadsPerHour, tierMix: { standard: 1 } }];
+    const dipOnDay4 = (createdAt: Date) => (createdAt.getTime() >= START + 3 * DAY && createdAt.getTime() < START + 4 * DAY ? 0.78 : 1);
+    const plain = world({ campaigns, neverTouchedShare: 0 });
+    const dipped = world({ campaigns, neverTouchedShare: 0 }, { conversionMultiplier: dipOnDay4 });
+    const day = (d: number) => ({ crmCampaignId: CAMPAIGN, from: new Date(START + (d - 1) * DAY).toISOString(), to: new Date(START + d * DAY).toISOString(), convertedStatuses: ['Qualified'], countOpportunities: false });
+    plain.clock.now = dipped.clock.now = START + 20 * DAY;
+    const plainDay4 = await plain.crm.countConversions(day(4));
+    const dippedDay4 = await dipped.crm.countConversions(day(4));
+    expect(plainDay4 / (24 * leadsPerHour)).toBeGreaterThan(0.22);
+    expect(plainDay4 / (24 * leadsPerHour)).toBeLessThan(0.28);
+    expect(dippedDay4 / plainDay4).toBeGreaterThan(0.72);
+    expect(dippedDay4 / plainDay4).toBeLessThan(0.84);
+    expect(await dipped.crm.countConversions(day(3))).toBe(await plain.crm.countConversions(day(3)));
+    const opportunities = await plain.crm.countConversions({ ...day(4), countOpportunities: true });
+    expect(opportunities).toBeGreaterThan(0);
+  });
+
+  it('counts only conversions that have happened by now', async () => {
+    const { crm, clock } = world({ neverTouchedShare: 0, conversionRate: 1 });
+    const window = { crmCampaignId: CAMPAIGN, from: new Date(START).toISOString(), to: new Date(START + DAY).toISOString(), convertedStatuses: [], countOpportunities: false };
+    clock.now = START + DAY;
+    const soon = await crm.countConversions(window);
+    clock.now = START + 30 * DAY;
+    const later = await crm.countConversions(window);
+    expect(later).toBe((await crm.fetchNewLeads(CAMPAIGN, null)).leads.filter((l) => Date.parse(l.createdAt) < START + DAY).length);
+    expect(soon).toBeLessThan(later);
+  });
+
+  it('applies status changes and follow-up tasks idempotently', async () => {
+    const { crm, clock } = world({ neverTouchedShare: 0, conversionRate: 1, medianConversionHours: 1000 });
+    clock.now = START + 3 * HOUR;
+    const [lead] = await allLeads(crm);
+    const window = { crmCampaignId: CAMPAIGN, from: new Date(START).toISOString(), to: new Date(START + HOUR * 3).toISOString(), countOpportunities: false };
+    expect(await crm.countConversions({ ...window, convertedStatuses: ['Working'] })).toBe(0);
+    await crm.setLeadStatus(lead.leadId, 'Working');
+    await crm.setLeadStatus(lead.leadId, 'Working');
+    expect(await crm.countConversions({ ...window, convertedStatuses: ['Working'] })).toBe(1);
+
+    const task = { leadId: lead.leadId, ownerId: BACKUP_REP, subject: 'Call back', dueDate: '2026-01-06', idempotencyKey: 'k1' };
+    await crm.createFollowUpTask(task);
+    await crm.createFollowUpTask({ ...task, subject: 'retry with another subject' });
+    expect([...crm.followUpTasks()]).toEqual([['k1', { leadId: lead.leadId, ownerId: BACKUP_REP, subject: 'Call back', dueDate: '2026-01-06' }]]);
+    expect(crm.apiUsage()).toEqual({ used: 7, max: 15_000, callsMade: 7 });
+  });
+
+  it('rejects bad input and bad configuration with the path named', async () => {
+    const { crm } = world();
+    const bad = await crm.setOwner("' OR Name != '", FAST_REP).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ApplicationFailure);
+    expect((bad as ApplicationFailure).type).toBe('CrmInvalidInput');
+    await expect(crm.fetchNewLeads(salesforceId('701', 9), null)).rejects.toThrow(/not simulated/);
+    await expect(crm.fetchNewLeads(CAMPAIGN, 'garbage')).rejects.toThrow(/watermark/);
+    expect(() => world({ conversionRate: 1.5 })).toThrow(/conversionRate/);
+    expect(() => world({ reps: [{ ownerId: 'nope', medianResponseMinutes: 5 }] })).toThrow(/reps\.0\.ownerId/);
+    expect(() => world({ campaigns: [{ crmCampaignId: CAMPAIGN, start: 'soon', leadsPerHour: 1, tierMix: { a: 1 } }] })).toThrow(/campaigns\.0\.start/);
+  });
+});
