@@ -298,11 +298,6 @@ export class PgLedger implements Ledger {
     );
     return result.rowCount === 1;
   }
-
-  /** Gives a claim back after a failed delivery, so a later attempt may send the alert. */
-  async releaseAlertClaim(dedupeKey: string): Promise<void> {
-    await this.pool.query('DELETE FROM alerts_sent WHERE dedupe_key = $1', [dedupeKey]);
-  }
 }
 
 /**
