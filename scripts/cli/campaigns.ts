@@ -1,0 +1,122 @@
+// Campaign lifecycle commands: start, list, status, amend.
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { campaignSla } from '../../workflows/campaignSla';
+import { amendSlaUpdate, campaignWorkflowId, searchAttributes, slaStateQuery, TASK_QUEUE } from '../../workflows/messages';
+import type { AmendOutcome, CampaignStateView } from '../../workflows/views';
+import { readCampaignFile } from './campaignFiles';
+import { badInput, CliError, ExitCode, notFound } from './errors';
+
+export interface StartedCampaign {
+  campaignId: string;
+  workflowId: string;
+  runId: string;
+}
+
+export async function startCampaign(client: Client, file: string): Promise<StartedCampaign> {
+  const { config, raw } = await readCampaignFile(file);
+  const campaignId = config.campaign.id;
+  const workflowId = campaignWorkflowId(campaignId);
+  try {
+    const handle = await client.workflow.start<typeof campaignSla>('campaignSla', {
+      taskQueue: TASK_QUEUE,
+      workflowId,
+      args: [{ config: raw }],
+      // One workflow per campaign: a second start must fail, not attach or duplicate.
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      typedSearchAttributes: [{ key: searchAttributes.campaignId, value: campaignId }],
+      staticSummary: `SLA for ${config.campaign.name ?? campaignId}`,
+      staticDetails: `Started by campaign-sla start from ${file} (config version ${config.version})`,
+    });
+    return { campaignId, workflowId, runId: handle.firstExecutionRunId };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new CliError(`campaign ${campaignId} is already running (workflow ${workflowId})`, ExitCode.failed);
+    }
+    throw err;
+  }
+}
+
+/** Runs an operation on a campaign's workflow; an unknown campaign becomes exit code 3. */
+export async function onCampaign<T>(campaignId: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      throw notFound(`unknown campaign "${campaignId}" (no workflow ${campaignWorkflowId(campaignId)})`);
+    }
+    throw err;
+  }
+}
+
+export function campaignStatus(client: Client, campaignId: string): Promise<CampaignStateView> {
+  return onCampaign(campaignId, () => client.workflow.getHandle(campaignWorkflowId(campaignId)).query(slaStateQuery));
+}
+
+export async function amendCampaign(client: Client, campaignId: string, file: string): Promise<AmendOutcome> {
+  const { config, raw } = await readCampaignFile(file);
+  if (config.campaign.id !== campaignId) {
+    throw badInput(`campaign.id: ${file} is for campaign "${config.campaign.id}", not "${campaignId}"`);
+  }
+  return onCampaign(campaignId, () =>
+    client.workflow.getHandle(campaignWorkflowId(campaignId)).executeUpdate(amendSlaUpdate, { args: [raw] }),
+  );
+}
+
+export interface ListFilter {
+  health?: 'healthy' | 'at-risk' | 'breaching';
+  pendingApproval?: boolean;
+  status: 'running' | 'all';
+}
+
+export interface CampaignListRow {
+  campaignId: string;
+  workflowId: string;
+  status: string;
+  health: string | null;
+  openClocks: number | null;
+  breachedLeads: number | null;
+  responseCompliance: number | null;
+  budgetSpentPct: number | null;
+  velocityPct: number | null;
+  pendingApproval: boolean | null;
+  quarter: string | null;
+}
+
+const HEALTH_VALUES = ['healthy', 'at-risk', 'breaching'] as const;
+
+export function parseHealth(value: string): ListFilter['health'] {
+  const health = HEALTH_VALUES.find((h) => h === value);
+  if (!health) throw badInput(`--health: expected one of ${HEALTH_VALUES.join(', ')}, got "${value}"`);
+  return health;
+}
+
+/** The visibility query for `list`; values are fixed enums, so no user text reaches the query. */
+export function listQuery(filter: ListFilter): string {
+  const clauses = [`WorkflowType = 'campaignSla'`];
+  if (filter.status === 'running') clauses.push(`ExecutionStatus = 'Running'`);
+  if (filter.health) clauses.push(`SlaHealth = "${filter.health}"`);
+  if (filter.pendingApproval) clauses.push('PendingApproval = true');
+  return clauses.join(' AND ');
+}
+
+export async function listCampaigns(client: Client, filter: ListFilter): Promise<CampaignListRow[]> {
+  const rows: CampaignListRow[] = [];
+  for await (const execution of client.workflow.list({ query: listQuery(filter) })) {
+    const attr = execution.typedSearchAttributes;
+    rows.push({
+      campaignId: attr.get(searchAttributes.campaignId) ?? execution.workflowId.replace(/^campaign-sla:/, ''),
+      workflowId: execution.workflowId,
+      status: execution.status.name,
+      health: attr.get(searchAttributes.slaHealth) ?? null,
+      openClocks: attr.get(searchAttributes.openLeadClocks) ?? null,
+      breachedLeads: attr.get(searchAttributes.breachedLeads) ?? null,
+      responseCompliance: attr.get(searchAttributes.responseCompliance) ?? null,
+      budgetSpentPct: attr.get(searchAttributes.budgetSpentPct) ?? null,
+      velocityPct: attr.get(searchAttributes.velocityPct) ?? null,
+      pendingApproval: attr.get(searchAttributes.pendingApproval) ?? null,
+      quarter: attr.get(searchAttributes.campaignQuarter) ?? null,
+    });
+  }
+  return rows.sort((a, b) => a.campaignId.localeCompare(b.campaignId));
+}
