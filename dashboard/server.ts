@@ -1,0 +1,85 @@
+// The dashboard: one static page, Chart.js, and a small JSON API over the ledger and live workflow state.
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type pg from 'pg';
+import { campaignDetail, campaignList } from './campaignView';
+
+export interface DashboardOptions {
+  pool: pg.Pool;
+  client: Client;
+  /** 0 picks a free port. */
+  port: number;
+  now?: () => Date;
+}
+
+export interface RunningDashboard {
+  url: string;
+  close(): Promise<void>;
+}
+
+const staticDir = path.join(__dirname, 'static');
+const chartJsFile = require.resolve('chart.js/dist/chart.umd.js');
+
+const STATIC_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: path.join(staticDir, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/app.js': { file: path.join(staticDir, 'app.js'), type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: path.join(staticDir, 'style.css'), type: 'text/css; charset=utf-8' },
+  '/vendor/chart.js': { file: chartJsFile, type: 'text/javascript; charset=utf-8' },
+};
+
+export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
+  const now = options.now ?? (() => new Date());
+  const server = createServer((req, res) => {
+    route(req, res, options, now).catch((err: unknown) => sendJson(res, 500, { error: (err as Error).message }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `dashboard port ${options.port} is already in use; set DASHBOARD_PORT to another port`
+            : `dashboard cannot listen on port ${options.port}: ${err.message}`,
+        ),
+      ),
+    );
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Polling browsers keep connections alive; don't wait for them to go away.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, options: DashboardOptions, now: () => Date): Promise<void> {
+  const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+  if (req.method !== 'GET') return sendJson(res, 405, { error: 'only GET is supported' });
+  const asset = STATIC_FILES[pathname];
+  if (asset) {
+    res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache' });
+    res.end(await readFile(asset.file));
+    return;
+  }
+  if (pathname === '/api/campaigns') return sendJson(res, 200, await campaignList(options.pool, options.client));
+  const match = /^\/api\/campaigns\/([^/]+)$/.exec(pathname);
+  if (match) {
+    const campaignId = decodeURIComponent(match[1]);
+    const detail = await campaignDetail(options.pool, options.client, campaignId, now());
+    if (!detail) return sendJson(res, 404, { error: `campaign "${campaignId}" has nothing recorded in the ledger` });
+    return sendJson(res, 200, detail);
+  }
+  sendJson(res, 404, { error: `no such page: ${pathname}` });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}

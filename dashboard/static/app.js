@@ -1,0 +1,167 @@
+// Dashboard page: polls the JSON API every 5 s and redraws figures, charts and tables in place.
+'use strict';
+(function () {
+  const POLL_MS = 5000;
+  const select = document.getElementById('campaign');
+  const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
+  const money = (n) => (n === null || n === undefined ? '-' : n.toFixed(2));
+  const share = (n) => (n === null || n === undefined ? 'n/a' : `${(n * 100).toFixed(1)}%`);
+  const time = (iso) => new Date(iso).toISOString().replace('T', ' ').slice(0, 19);
+  const duration = (ms) => {
+    const units = [['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000]];
+    for (const [unit, size] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+    return `${ms}ms`;
+  };
+
+  function setText(testId, text) {
+    byTestId(testId).textContent = text;
+  }
+
+  function cell(text, className) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  }
+
+  function fillTable(testId, rows, rowTestId, emptyText, columns) {
+    const body = byTestId(testId).querySelector('tbody');
+    body.replaceChildren();
+    if (rows.length === 0) {
+      const tr = document.createElement('tr');
+      const td = cell(emptyText);
+      td.colSpan = byTestId(testId).querySelectorAll('th').length;
+      tr.append(td);
+      body.append(tr);
+      return;
+    }
+    for (const row of rows) {
+      const tr = document.createElement('tr');
+      tr.dataset.testid = rowTestId;
+      tr.append(...columns(row));
+      body.append(tr);
+    }
+  }
+
+  const lineOptions = (yTitle, y1Title) => ({
+    animation: false,
+    maintainAspectRatio: false,
+    interaction: { mode: 'index', intersect: false },
+    scales: {
+      y: { title: { display: true, text: yTitle }, beginAtZero: true },
+      ...(y1Title ? { y1: { position: 'right', title: { display: true, text: y1Title }, beginAtZero: true, grid: { drawOnChartArea: false } } } : {}),
+    },
+  });
+
+  const burnChart = new Chart(document.getElementById('burn'), {
+    type: 'line',
+    data: {
+      labels: [],
+      datasets: [
+        { label: 'Spend', data: [], borderColor: '#d9822b', yAxisID: 'y', pointRadius: 0 },
+        { label: 'Forecast conversions', data: [], borderColor: '#8a9bb0', borderDash: [6, 4], yAxisID: 'y1', pointRadius: 0 },
+        { label: 'Actual conversions', data: [], borderColor: '#2b6cd9', yAxisID: 'y1', pointRadius: 0 },
+      ],
+    },
+    options: lineOptions('spend', 'conversions'),
+  });
+
+  const cplChart = new Chart(document.getElementById('cpl'), {
+    type: 'line',
+    data: {
+      labels: [],
+      datasets: [
+        { label: 'Band low', data: [], borderColor: 'rgba(27,127,59,0.5)', pointRadius: 0 },
+        { label: 'Band high', data: [], borderColor: 'rgba(27,127,59,0.5)', backgroundColor: 'rgba(27,127,59,0.12)', fill: '-1', pointRadius: 0 },
+        { label: 'CPL', data: [], borderColor: '#b3261e', pointRadius: 0, spanGaps: true },
+      ],
+    },
+    options: lineOptions('cost per lead'),
+  });
+
+  function drawCharts(series) {
+    const labels = series.map((p) => time(p.at).slice(5, 16));
+    burnChart.data.labels = labels;
+    burnChart.data.datasets[0].data = series.map((p) => p.spend);
+    burnChart.data.datasets[1].data = series.map((p) => p.forecast);
+    burnChart.data.datasets[2].data = series.map((p) => p.conversions);
+    burnChart.update('none');
+    cplChart.data.labels = labels;
+    cplChart.data.datasets[0].data = series.map((p) => p.cplLow);
+    cplChart.data.datasets[1].data = series.map((p) => p.cplHigh);
+    cplChart.data.datasets[2].data = series.map((p) => p.cpl);
+    cplChart.update('none');
+  }
+
+  function render(detail) {
+    const latest = detail.series[detail.series.length - 1];
+    setText('health', detail.health ?? 'unknown');
+    setText('data-source', detail.source);
+    byTestId('empty-state').hidden = detail.series.length > 0;
+    setText('kpi-spend', latest ? money(latest.spend) : '-');
+    setText('kpi-budget', latest ? money(latest.budget) : '-');
+    setText('kpi-burn', latest ? `${latest.burnPct.toFixed(1)}%` : '-');
+    setText('kpi-conversions', latest ? String(latest.conversions) : '-');
+    setText('kpi-forecast', latest ? latest.forecast.toFixed(1) : '-');
+    setText('kpi-cpl', latest ? `${money(latest.cpl)} (${money(latest.cplLow)}–${money(latest.cplHigh)})` : '-');
+    setText('kpi-open-clocks', String(detail.openClockCount));
+    drawCharts(detail.series);
+    fillTable('compliance-table', detail.compliance, 'compliance-row', 'no response targets recorded', (t) => [
+      cell(`within ${duration(t.withinMs)}`),
+      cell(share(t.target)),
+      cell(share(t.actual)),
+      cell(String(t.sample)),
+      cell(t.met ? 'yes' : 'no', t.met ? 'good' : 'bad'),
+    ]);
+    fillTable('proposals-table', detail.pendingProposals, 'proposal-row', 'nothing waiting for approval', (p) => {
+      const command = cell('');
+      const code = document.createElement('code');
+      code.textContent = p.approveCommand;
+      command.append(code);
+      return [cell(p.proposalId), cell(p.action), cell(p.reason), cell(time(p.expiresAt)), command];
+    });
+    fillTable('open-clocks-table', detail.openClocks, 'open-clock-row', 'no open clocks', (c) => [
+      cell(c.leadId), cell(c.clock), cell(c.tier ?? '-'), cell(c.ownerId ?? '-'), cell(time(c.deadline)),
+    ]);
+    fillTable('breaches-table', detail.recentBreaches, 'breach-row', 'no breaches', (b) => [
+      cell(b.leadId), cell(b.clock), cell(b.tier ?? '-'), cell(b.ownerId ?? '-'), cell(time(b.breachedAt)),
+      cell(b.steps.map((s) => s.step).join(' → ') || '-'),
+    ]);
+  }
+
+  function showMessage(text) {
+    const message = byTestId('message');
+    message.textContent = text;
+    message.hidden = !text;
+  }
+
+  async function getJson(url) {
+    const response = await fetch(url, { cache: 'no-store' });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
+    return body;
+  }
+
+  async function refresh() {
+    try {
+      const campaigns = await getJson('/api/campaigns');
+      const wanted = new URLSearchParams(location.search).get('campaign');
+      const current = select.value || wanted;
+      select.replaceChildren(...campaigns.map((c) => new Option(c.campaignId, c.campaignId)));
+      if (campaigns.length === 0) {
+        showMessage('no campaigns recorded yet — start one with: campaign-sla start <campaign.yaml>');
+        return;
+      }
+      select.value = campaigns.some((c) => c.campaignId === current) ? current : campaigns[0].campaignId;
+      render(await getJson(`/api/campaigns/${encodeURIComponent(select.value)}`));
+      showMessage('');
+      setText('last-updated', `updated ${new Date().toLocaleTimeString()}`);
+    } catch (err) {
+      showMessage(`could not refresh: ${err.message}`);
+    }
+  }
+
+  select.addEventListener('change', refresh);
+  refresh();
+  setInterval(refresh, POLL_MS);
+})();
