@@ -20,7 +20,8 @@ export interface RunningDashboard {
 }
 
 const staticDir = path.join(__dirname, 'static');
-const chartJsFile = require.resolve('chart.js/dist/chart.umd.js');
+// The UMD build is not in chart.js's package exports; it sits next to the CommonJS entry point.
+const chartJsFile = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.js');
 
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
   '/': { file: path.join(staticDir, 'index.html'), type: 'text/html; charset=utf-8' },

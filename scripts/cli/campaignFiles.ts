@@ -5,6 +5,7 @@ import { parseCampaignConfigText, type CampaignConfig } from '../../sla/config';
 import { badInput } from './errors';
 
 export interface CampaignFile {
+  file: string;
   config: CampaignConfig;
   /** The parsed YAML as written (durations as strings); the workflow validates it again itself. */
   raw: unknown;
@@ -22,5 +23,5 @@ export async function readInputFile(file: string): Promise<string> {
 export async function readCampaignFile(file: string): Promise<CampaignFile> {
   const text = await readInputFile(file);
   const config = parseCampaignConfigText(text, file);
-  return { config, raw: parseYaml(text) };
+  return { file, config, raw: parseYaml(text) };
 }

@@ -4,7 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { campaignSla } from '../../workflows/campaignSla';
 import { amendSlaUpdate, campaignWorkflowId, searchAttributes, slaStateQuery, TASK_QUEUE } from '../../workflows/messages';
 import type { AmendOutcome, CampaignStateView } from '../../workflows/views';
-import { readCampaignFile } from './campaignFiles';
+import type { CampaignFile } from './campaignFiles';
 import { badInput, CliError, ExitCode, notFound } from './errors';
 
 export interface StartedCampaign {
@@ -13,8 +13,8 @@ export interface StartedCampaign {
   runId: string;
 }
 
-export async function startCampaign(client: Client, file: string): Promise<StartedCampaign> {
-  const { config, raw } = await readCampaignFile(file);
+/** Takes an already validated file (readCampaignFile), so bad files fail before any connection is made. */
+export async function startCampaign(client: Client, { file, config, raw }: CampaignFile): Promise<StartedCampaign> {
   const campaignId = config.campaign.id;
   const workflowId = campaignWorkflowId(campaignId);
   try {
@@ -53,8 +53,7 @@ export function campaignStatus(client: Client, campaignId: string): Promise<Camp
   return onCampaign(campaignId, () => client.workflow.getHandle(campaignWorkflowId(campaignId)).query(slaStateQuery));
 }
 
-export async function amendCampaign(client: Client, campaignId: string, file: string): Promise<AmendOutcome> {
-  const { config, raw } = await readCampaignFile(file);
+export async function amendCampaign(client: Client, campaignId: string, { file, config, raw }: CampaignFile): Promise<AmendOutcome> {
   if (config.campaign.id !== campaignId) {
     throw badInput(`campaign.id: ${file} is for campaign "${config.campaign.id}", not "${campaignId}"`);
   }

@@ -66,13 +66,17 @@ export interface ImportSummary {
   batches: number;
 }
 
+export async function readLeadFile(file: string): Promise<NewLead[]> {
+  return parseLeadFile(file, await readInputFile(file));
+}
+
+/** Sends validated leads (readLeadFile) in batches of LEAD_BATCH_SIZE through the admitLeads Update. */
 export async function importLeads(
   client: Client,
   campaignId: string,
-  file: string,
+  leads: NewLead[],
   onProgress: (sent: number, total: number) => void = () => {},
 ): Promise<ImportSummary> {
-  const leads = parseLeadFile(file, await readInputFile(file));
   const handle = client.workflow.getHandle(campaignWorkflowId(campaignId));
   const outcomes: AdmitOutcome[] = [];
   let batches = 0;

@@ -1,0 +1,291 @@
+// The `campaign-sla` command line: thin commander wiring over the command functions.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { backfillQuarter, describeQuarterlySchedule, installQuarterlySchedule } from '../../runtime/schedule';
+import { startDashboard } from '../../dashboard/server';
+import { buildScorecard, scorecardCsv, scorecardMarkdown } from '../../dashboard/scorecard';
+import { formatDuration } from '../../sla/duration';
+import { amendCampaign, campaignStatus, listCampaigns, parseHealth, startCampaign } from './campaigns';
+import { CommandContext } from './context';
+import { contactEvent, dispositionEvent, importLeads, readLeadFile, recordLeadEvent } from './leads';
+import { readCampaignFile } from './campaignFiles';
+import { approveCommand, decideProposal, listProposals } from './proposals';
+import { breaches, parseSince, quarterReport, withLedger } from './ledgerReports';
+import { money, pct, renderFacts, renderTable } from './output';
+import { badInput } from './errors';
+
+export interface ProgramIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  now: () => Date;
+}
+
+type JsonFlag = { json?: boolean };
+
+export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
+  const program = new Command('campaign-sla')
+    .description('Run and inspect Marketing + Ops SLA campaigns on Temporal')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  /** Prints JSON with --json, else the human rendering. */
+  const emit = <T>(opts: JsonFlag, data: T, human: (data: T) => string) =>
+    io.stdout(`${opts.json ? JSON.stringify(data, null, 2) : human(data)}\n`);
+  const withJson = (command: Command) => command.option('--json', 'print JSON instead of a table');
+
+  withJson(program.command('start').argument('<campaign.yaml>').description('validate a campaign file and start its SLA workflow')).action(
+    async (file: string, opts: JsonFlag) => {
+      const campaign = await readCampaignFile(file);
+      const started = await startCampaign(await ctx.client(), campaign);
+      emit(opts, started, (s) => `started campaign ${s.campaignId} (workflow ${s.workflowId}, run ${s.runId})`);
+    },
+  );
+
+  withJson(
+    program
+      .command('list')
+      .description('list campaigns from Temporal visibility')
+      .option('--health <health>', 'only campaigns with this SLA health (healthy, at-risk, breaching)', parseOption(parseHealth))
+      .option('--pending-approval', 'only campaigns with a proposal waiting for approval')
+      .addOption(new Option('--status <status>', 'running campaigns or all').choices(['running', 'all']).default('running')),
+  ).action(async (opts: JsonFlag & { health?: ReturnType<typeof parseHealth>; pendingApproval?: boolean; status: 'running' | 'all' }) => {
+    const rows = await listCampaigns(await ctx.client(), opts);
+    emit(opts, rows, (r) =>
+      renderTable(r, [
+        { header: 'campaign', value: (x) => x.campaignId },
+        { header: 'status', value: (x) => x.status },
+        { header: 'health', value: (x) => x.health },
+        { header: 'open clocks', value: (x) => x.openClocks },
+        { header: 'breached', value: (x) => x.breachedLeads },
+        { header: 'compliance', value: (x) => pct(x.responseCompliance) },
+        { header: 'burn %', value: (x) => x.budgetSpentPct },
+        { header: 'velocity %', value: (x) => x.velocityPct },
+        { header: 'pending approval', value: (x) => x.pendingApproval },
+      ], 'no campaigns match'),
+    );
+  });
+
+  withJson(program.command('status').argument('<id>').description("a campaign's live SLA state")).action(async (id: string, opts: JsonFlag) => {
+    const state = await campaignStatus(await ctx.client(), id);
+    emit(opts, state, (s) =>
+      renderFacts([
+        ['campaign', s.campaignId],
+        ['status', s.status],
+        ['health', s.health],
+        ['quarter', s.quarter],
+        ['config version', s.configVersion],
+        ['open leads', s.openLeads],
+        ['open clocks', s.openClocks],
+        ['next deadline', s.nextDeadline],
+        ['breached leads', s.breachedLeads],
+        ...s.compliance.targets.map((t): [string, string | null] => [`within ${formatDuration(t.withinMs)} (target ${pct(t.target)})`, pct(t.actual)]),
+        ['spend / budget', s.latestSnapshot ? `${money(s.latestSnapshot.spend)} / ${money(s.latestSnapshot.budget)}` : null],
+        ['conversions / forecast', s.latestSnapshot ? `${s.latestSnapshot.conversions} / ${s.latestSnapshot.forecast.toFixed(1)}` : null],
+        ['CPL (band)', s.latestSnapshot ? `${money(s.latestSnapshot.cpl) ?? '-'} (${money(s.latestSnapshot.cplBand.low)}-${money(s.latestSnapshot.cplBand.high)})` : null],
+        ['pending proposals', s.proposals.filter((p) => p.status === 'pending').length],
+      ]),
+    );
+  });
+
+  const leads = program.command('leads').description('lead intake');
+  withJson(leads.command('add').argument('<id>').argument('<file>', 'CSV (leadId,tier,ownerId,createdAt) or JSON array')).action(
+    async (id: string, file: string, opts: JsonFlag) => {
+      const leadRows = await readLeadFile(file);
+      const summary = await importLeads(await ctx.client(), id, leadRows, (sent, total) => {
+        if (total > 500) io.stderr(`sent ${sent}/${total} leads\n`);
+      });
+      emit(opts, summary, (s) => `${s.leads} leads: ${s.admitted} admitted, ${s.duplicates} duplicates (${s.batches} batch${s.batches === 1 ? '' : 'es'})`);
+    },
+  );
+
+  withJson(
+    program
+      .command('touch')
+      .argument('<id>')
+      .argument('<leadId>')
+      .description('record a contact attempt')
+      .requiredOption('--channel <channel>', 'call, email, sms, meeting, social or other')
+      .option('--at <iso>', 'when it happened (default now)')
+      .option('--event-id <id>', 'idempotency key (default: a hash of the inputs)'),
+  ).action(async (id: string, leadId: string, opts: JsonFlag & { channel: string; at?: string; eventId?: string }) => {
+    const event = contactEvent(id, leadId, opts.channel, { at: opts.at, eventId: opts.eventId, now: io.now() });
+    const outcome = await recordLeadEvent(await ctx.client(), id, event);
+    emit(opts, outcome, (o) => `lead ${o.leadId}: contact ${o.result} (event ${o.eventId}, status ${o.status})`);
+  });
+
+  withJson(
+    program
+      .command('disposition')
+      .argument('<id>')
+      .argument('<leadId>')
+      .argument('<decision>', 'accept or reject')
+      .description("record Ops' accept/reject decision on a lead")
+      .option('--reason <reason>', 'disposition reason, e.g. "Not ICP"')
+      .option('--at <iso>', 'when it was decided (default now)')
+      .option('--event-id <id>', 'idempotency key (default: a hash of the inputs)'),
+  ).action(async (id: string, leadId: string, decision: string, opts: JsonFlag & { reason?: string; at?: string; eventId?: string }) => {
+    const event = dispositionEvent(id, leadId, decision, opts.reason, { at: opts.at, eventId: opts.eventId, now: io.now() });
+    const outcome = await recordLeadEvent(await ctx.client(), id, event);
+    emit(opts, outcome, (o) => `lead ${o.leadId}: ${decision} ${o.result} (event ${o.eventId}, status ${o.status})`);
+  });
+
+  withJson(program.command('proposals').argument('<id>').description('budget proposals of a campaign')).action(async (id: string, opts: JsonFlag) => {
+    const proposals = await listProposals(await ctx.client(), id);
+    emit(opts, proposals, (rows) =>
+      [
+        renderTable(rows, [
+          { header: 'proposal', value: (p) => p.proposalId },
+          { header: 'status', value: (p) => p.status },
+          { header: 'action', value: (p) => p.action },
+          { header: 'target budget', value: (p) => money(p.targetBudget) },
+          { header: 'reason', value: (p) => p.reason },
+          { header: 'expires', value: (p) => p.expiresAt },
+          { header: 'decided by', value: (p) => p.decidedBy },
+        ], 'no proposals'),
+        ...rows.filter((p) => p.status === 'pending').map((p) => `approve: ${approveCommand(id, p.proposalId)}`),
+      ].join('\n'),
+    );
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    withJson(
+      program
+        .command(decision)
+        .argument('<id>')
+        .argument('<proposalId>')
+        .description(`${decision} a budget proposal (approvers are listed in the campaign's approvals.approvers)`)
+        .requiredOption('--as <approver>', 'your approver ID')
+        .requiredOption('--reason <reason>', 'why (recorded in the ledger)'),
+    ).action(async (id: string, proposalId: string, opts: JsonFlag & { as: string; reason: string }) => {
+      const proposal = await decideProposal(await ctx.client(), id, { proposalId, decision, approver: opts.as, reason: opts.reason });
+      emit(opts, proposal, (p) => `proposal ${p.proposalId}: ${p.status}${p.outcome ? ` — ${p.outcome}` : ''}`);
+    });
+  }
+
+  withJson(program.command('amend').argument('<id>').argument('<campaign.yaml>').description('amend the SLA (applies to new leads)')).action(
+    async (id: string, file: string, opts: JsonFlag) => {
+      const campaign = await readCampaignFile(file);
+      const outcome = await amendCampaign(await ctx.client(), id, campaign);
+      emit(opts, outcome, (o) => `campaign ${id} now on config version ${o.configVersion} (applies to ${o.appliesTo})`);
+    },
+  );
+
+  withJson(
+    program.command('report').argument('<id>').description("a closed quarter's report from the ledger").requiredOption('--quarter <quarter>', 'e.g. 2027-Q1'),
+  ).action(async (id: string, opts: JsonFlag & { quarter: string }) => {
+    const { pool, url } = ctx.ledger();
+    const report = await withLedger(pool, url, (q) => quarterReport(q, id, opts.quarter));
+    emit(opts, report, (r) =>
+      renderFacts([
+        ['campaign', r.campaignId],
+        ['quarter', r.quarter],
+        ['written', r.createdAt],
+        ...Object.entries(r.report)
+          .filter(([, v]) => v === null || typeof v !== 'object')
+          .map(([k, v]): [string, string | number | boolean | null] => [k, v as string | number | boolean | null]),
+      ]),
+    );
+  });
+
+  withJson(
+    program.command('breaches').argument('<id>').description('breached clocks from the ledger').option('--since <since>', 'ISO time or look-back like 24h'),
+  ).action(async (id: string, opts: JsonFlag & { since?: string }) => {
+    const since = opts.since === undefined ? undefined : parseSince(opts.since, io.now());
+    const { pool, url } = ctx.ledger();
+    const rows = await withLedger(pool, url, (q) => breaches(q, id, since));
+    emit(opts, rows, (r) =>
+      renderTable(r, [
+        { header: 'breached at', value: (b) => b.breachedAt },
+        { header: 'lead', value: (b) => b.leadId },
+        { header: 'clock', value: (b) => b.clock },
+        { header: 'tier', value: (b) => b.tier },
+        { header: 'owner', value: (b) => b.ownerId },
+        { header: 'escalation', value: (b) => b.steps.map((s) => s.step).join(' > ') },
+      ], 'no breaches'),
+    );
+  });
+
+  withJson(
+    program
+      .command('scorecard')
+      .argument('<id>')
+      .description('weekly SLA scorecard (CSV or markdown) from the ledger')
+      .option('--week <date>', 'any day of the week, YYYY-MM-DD (default this week)')
+      .addOption(new Option('--format <format>', 'output format').choices(['csv', 'md']).default('md')),
+  ).action(async (id: string, opts: JsonFlag & { week?: string; format: 'csv' | 'md' }) => {
+    const { pool, url } = ctx.ledger();
+    const card = await withLedger(pool, url, (q) =>
+      buildScorecard(pool, q, id, { week: opts.week, now: io.now() }).catch((err: Error) => {
+        throw err.message.startsWith('--week') ? badInput(err.message) : err;
+      }),
+    );
+    emit(opts, card, (c) => (opts.format === 'csv' ? scorecardCsv(c) : scorecardMarkdown(c)).trimEnd());
+  });
+
+  const schedule = program.command('schedule').description('the quarterly reset Schedule');
+  withJson(
+    schedule.command('install').description('create or update the schedule (idempotent)').option('--timezone <zone>', 'IANA zone of quarter boundaries', 'UTC').option('--paused', 'install paused'),
+  ).action(async (opts: JsonFlag & { timezone: string; paused?: boolean }) => {
+    const client = await ctx.client();
+    const result = await installQuarterlySchedule(client, { timezone: opts.timezone, paused: opts.paused }).catch((err: Error) => {
+      throw err.message.startsWith('timezone:') ? badInput(err.message) : err;
+    });
+    emit(opts, result, (r) => `${r.created ? 'created' : 'updated'} schedule ${r.summary.scheduleId}; next fires: ${r.summary.nextFireTimes.slice(0, 2).join(', ')}`);
+  });
+  withJson(schedule.command('describe').description('next fire times, recent runs and spec')).action(async (opts: JsonFlag) => {
+    const summary = await describeQuarterlySchedule(await ctx.client());
+    emit(opts, summary, (s) =>
+      renderFacts([
+        ['schedule', s.scheduleId],
+        ['time zone', s.timezone],
+        ['overlap', s.overlap],
+        ['catch-up window', formatDuration(s.catchupWindowMs)],
+        ['paused', s.paused],
+        ['next fire times', s.nextFireTimes.slice(0, 4).join('\n')],
+        ['actions taken', s.actionsTaken],
+        ['recent runs', s.recentActions.map((a) => `${a.scheduledAt} ${a.workflowId}`).join('\n') || null],
+      ]),
+    );
+  });
+  withJson(schedule.command('backfill').argument('<quarter>', 'the quarter to close, e.g. 2027-Q1').description('re-run the reset that closes a quarter')).action(
+    async (quarter: string, opts: JsonFlag) => {
+      const client = await ctx.client();
+      const result = await backfillQuarter(client, quarter).catch((err: Error) => {
+        throw err.message.startsWith('invalid quarter') ? badInput(err.message) : err;
+      });
+      emit(opts, result, (r) => `backfilled the reset closing ${r.quarter} (fire time ${r.firesAt})`);
+    },
+  );
+
+  program
+    .command('dashboard')
+    .description('serve the dashboard against the ledger and Temporal')
+    .option('--port <port>', 'port on 127.0.0.1', parseOption(parsePort), Number(process.env.DASHBOARD_PORT ?? 8080))
+    .action(async (opts: { port: number }) => {
+      const dashboard = await startDashboard({ pool: ctx.ledger().pool, client: await ctx.client(), port: opts.port });
+      io.stdout(`dashboard: ${dashboard.url} (Ctrl-C stops)\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await dashboard.close();
+    });
+
+  return program;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`expected a TCP port (0-65535), got "${value}"`);
+  return port;
+}
+
+/** Adapts a validator that throws into commander's option parser, so bad values are usage errors. */
+function parseOption<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+}
