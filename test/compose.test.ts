@@ -1,7 +1,7 @@
 // The production stack as files: docker-compose.yml against the official Compose schema, the structure
 // the app relies on (search attributes in sync with workflows/messages.ts, wiring, pinned images), the
 // Dockerfile's entry points, and the search-attribute job's script run against a real Temporal dev server.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { devServerExecutable } from '../runtime/temporalBinaries';
-import { allSearchAttributeKeys } from '../workflows/messages';
+import { allSearchAttributeKeys, TASK_QUEUE } from '../workflows/messages';
+import { createTestDatabase } from './support/postgres';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '..');
@@ -70,7 +71,12 @@ const cliTypeName = (type: string): string =>
 
 function searchAttributesInCompose(): Map<string, string> {
   const list = service('temporal-search-attributes').environment?.CAMPAIGN_SLA_SEARCH_ATTRIBUTES ?? '';
-  return new Map(list.split(/\s+/).filter(Boolean).map((pair) => pair.split('=') as [string, string]));
+  return new Map(
+    list
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  );
 }
 
 /** Exec-form CMD/ENTRYPOINT instructions of the Dockerfile. */
@@ -82,7 +88,8 @@ function dockerfileExecInstructions(): { instruction: string; args: string[] }[]
 }
 
 /** Arguments that name a file of this repository (the image's WORKDIR is a copy of it). */
-const repoFileArgs = (args: string[]): string[] => args.filter((arg) => /^(bin|workers|scripts)\/|\.(ts|sh)$/.test(arg));
+const repoFileArgs = (args: string[]): string[] =>
+  args.filter((arg) => /^(bin|workers|scripts)\/|\.(ts|sh)$/.test(arg));
 
 /** A container path mapped back to the repository through the service's read-only bind mounts. */
 function hostPathOf(svc: Service, containerPath: string): string | undefined {
@@ -111,7 +118,15 @@ describe('docker-compose.yml', () => {
 
   it('runs Postgres, the Temporal server with its schema job, UI and search-attribute job, the worker and the dashboard', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['dashboard', 'postgres', 'temporal', 'temporal-schema', 'temporal-search-attributes', 'temporal-ui', 'worker'].sort(),
+      [
+        'dashboard',
+        'postgres',
+        'temporal',
+        'temporal-schema',
+        'temporal-search-attributes',
+        'temporal-ui',
+        'worker',
+      ].sort(),
     );
   });
 
@@ -122,7 +137,9 @@ describe('docker-compose.yml', () => {
     expect(dataVolume && Object.keys(compose.volumes ?? {})).toContain(dataVolume?.split(':')[0]);
     expect(service('temporal').depends_on?.postgres).toEqual({ condition: 'service_healthy' });
     expect(service('temporal-schema').depends_on?.postgres).toEqual({ condition: 'service_healthy' });
-    expect(service('temporal').depends_on?.['temporal-schema']).toEqual({ condition: 'service_completed_successfully' });
+    expect(service('temporal').depends_on?.['temporal-schema']).toEqual({
+      condition: 'service_completed_successfully',
+    });
     expect(service('temporal').environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
   });
 
@@ -141,7 +158,9 @@ describe('docker-compose.yml', () => {
     expect(existsSync(path.join(root, app.build!.context, app.build!.dockerfile))).toBe(true);
     const env = app.environment ?? {};
     expect(interpolate(env.TEMPORAL_ADDRESS ?? '', {})).toBe('temporal:7233');
-    expect(interpolate(env.TEMPORAL_ADDRESS ?? '', { TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233' })).toBe('ns.acct.tmprl.cloud:7233');
+    expect(interpolate(env.TEMPORAL_ADDRESS ?? '', { TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233' })).toBe(
+      'ns.acct.tmprl.cloud:7233',
+    );
     const databaseUrl = new URL(interpolate(env.DATABASE_URL ?? '', { POSTGRES_PASSWORD: 'c0ffee' }));
     expect(databaseUrl.toString()).toBe('postgres://campaign_sla:c0ffee@postgres:5432/campaign_sla');
     expect(() => interpolate(env.DATABASE_URL ?? '', {})).toThrow(/^POSTGRES_PASSWORD: set POSTGRES_PASSWORD/);
@@ -199,14 +218,15 @@ describe('the worker entry point (the Dockerfile CMD)', () => {
   });
 });
 
-describe('the temporal-search-attributes job script', () => {
+describe('against a Temporal dev server', () => {
   let env: TestWorkflowEnvironment;
   let cliDir: string;
   const namespace = 'default';
 
   beforeAll(async () => {
     const executable = devServerExecutable();
-    if (executable?.type !== 'existing-path') throw new Error('the Temporal CLI is needed on disk: run `npm run setup`');
+    if (executable?.type !== 'existing-path')
+      throw new Error('the Temporal CLI is needed on disk: run `npm run setup`');
     cliDir = path.dirname(executable.path);
     // A server without our search attributes, like a freshly set-up cluster.
     env = await TestWorkflowEnvironment.createLocal({ server: { executable, extraArgs: ['--log-level', 'error'] } });
@@ -227,7 +247,7 @@ describe('the temporal-search-attributes job script', () => {
       },
     });
 
-  it('registers every attribute with its type and is safe to re-run', async () => {
+  it('the search-attribute job registers every attribute with its type and is safe to re-run', async () => {
     const attributes = service('temporal-search-attributes').environment!.CAMPAIGN_SLA_SEARCH_ATTRIBUTES;
     await runScript(attributes);
     const second = await runScript(attributes);
@@ -241,12 +261,52 @@ describe('the temporal-search-attributes job script', () => {
     }
   });
 
-  it('fails, naming the attribute, when one exists with another type', async () => {
+  it('the search-attribute job fails, naming the attribute, when one exists with another type', async () => {
     const failure = await runScript('CampaignId=Int').then(
       () => undefined,
       (err: { code: number; stderr: string }) => err,
     );
     expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toContain('search attribute CampaignId is registered as INDEXED_VALUE_TYPE_KEYWORD but campaign-sla needs Int');
+    expect(failure?.stderr).toContain(
+      'search attribute CampaignId is registered as INDEXED_VALUE_TYPE_KEYWORD but campaign-sla needs Int',
+    );
+  });
+
+  it('the worker migrates the ledger, polls the task queue and stops cleanly on SIGTERM', async () => {
+    const database = await createTestDatabase({ migrate: false });
+    try {
+      const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH,
+          HOME: mkdtempSync(path.join(tmpdir(), 'campaign-sla-worker-')),
+          DATABASE_URL: database.url,
+          TEMPORAL_ADDRESS: env.connection.options.address,
+          CAMPAIGN_SLA_ADAPTERS: 'sandbox',
+        },
+      });
+      let output = '';
+      worker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      worker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => worker.on('exit', (code) => resolve(code)));
+
+      await expect.poll(() => output, { timeout: 60_000, interval: 250 }).toContain('"msg":"worker running"');
+      const { pollers } = await env.client.workflowService.describeTaskQueue({
+        namespace,
+        taskQueue: { name: TASK_QUEUE },
+        taskQueueType: 1, // temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+      });
+      expect(pollers?.length).toBeGreaterThan(0);
+      const { rows } = await database.pool.query<{ name: string }>(
+        'SELECT name FROM schema_migrations ORDER BY version',
+      );
+      expect(rows.length).toBeGreaterThan(0);
+
+      worker.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).toContain('"msg":"worker stopped"');
+    } finally {
+      await database.drop();
+    }
   });
 });

@@ -59,7 +59,8 @@ async function main(): Promise<void> {
       connection: temporal.connection,
       namespace: temporal.namespace,
       deps: {
-        ports: createPortResolver(settings.adapters),
+        // The sandbox looks up each campaign's latest SLA config in the ledger, as `npm start` does.
+        ports: createPortResolver(settings.adapters, undefined, (id) => ledger.latestConfig(id)),
         ledger,
         notifier: new WebhookNotifier({ claims: ledger, logger, webhookUrl: process.env.ALERT_WEBHOOK_URL }),
       },
