@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   const settings = workerSettingsFromEnv();
   const cleanup: (() => Promise<void>)[] = [];
   try {
+    // Given a URL, startPostgres only checks that the server answers (one line, password redacted, 10 s cap).
     await startPostgres({ databaseUrl: settings.databaseUrl });
     const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 10 });
     // A connection dropped by the server (failover, restart) must not crash the worker; the next query reconnects.
