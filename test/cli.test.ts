@@ -1,0 +1,244 @@
+// The CLI's command functions against a dev server with the real worker (sandbox adapters, real
+// ledger), plus process-level checks of bin/campaign-sla: exit codes and one-line errors.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LedgerQueries } from '../activities/ledger/ledgerQueries';
+import { readCampaignFile } from '../scripts/cli/campaignFiles';
+import { amendCampaign, campaignStatus, listCampaigns, listQuery, startCampaign } from '../scripts/cli/campaigns';
+import { CliError, describeFailure, ExitCode, oneLine } from '../scripts/cli/errors';
+import { contactEvent, dispositionEvent, importLeads, parseLeadFile, readLeadFile, recordLeadEvent, stableEventId } from '../scripts/cli/leads';
+import { quarterReport, parseSince } from '../scripts/cli/ledgerReports';
+import { decideProposal, listProposals } from '../scripts/cli/proposals';
+import { TASK_QUEUE } from '../workflows/messages';
+import { createTestDatabase, type TestDatabase } from './support/postgres';
+import { devServerEnv, testWorker, type TestWorkerHandle } from './support/temporal';
+
+const run = promisify(execFile);
+const projectRoot = path.resolve(__dirname, '..');
+const bin = path.join(projectRoot, 'bin', 'campaign-sla');
+
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+let worker: TestWorkerHandle;
+let workerRun: Promise<void>;
+let dir: string;
+
+/** The demo campaign under another id, CRM polling off so only CLI-admitted leads exist. */
+async function campaignFile(id: string, version = 1): Promise<string> {
+  const demo = await readFile(path.join(projectRoot, 'examples', 'demo.yaml'), 'utf8');
+  const text = demo
+    .replace('id: sandbox-demo', `id: ${id}`)
+    .replace('pollEvery: 5s', 'pollEvery: 0s')
+    .replace(/^version: 1$/m, `version: ${version}`);
+  const file = path.join(dir, `${id}-v${version}.yaml`);
+  await writeFile(file, text);
+  return file;
+}
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(bin, args, {
+      env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+beforeAll(async () => {
+  [env, db, dir] = await Promise.all([devServerEnv(), createTestDatabase(), mkdtemp(path.join(tmpdir(), 'cli-test-'))]);
+  worker = await testWorker(env, db, { taskQueue: TASK_QUEUE });
+  workerRun = worker.worker.run();
+});
+
+afterAll(async () => {
+  worker?.worker.shutdown();
+  await workerRun;
+  await env?.teardown();
+  await db?.drop();
+});
+
+describe('campaign commands', () => {
+  it('starts a campaign once; a second start is a clear error, not a duplicate', async () => {
+    const file = await readCampaignFile(await campaignFile('cli-start'));
+    const started = await startCampaign(env.client, file);
+    expect(started).toMatchObject({ campaignId: 'cli-start', workflowId: 'campaign-sla:cli-start' });
+
+    const again = await startCampaign(env.client, file).catch((err: unknown) => err);
+    expect(again).toBeInstanceOf(CliError);
+    expect((again as CliError).message).toBe('campaign cli-start is already running (workflow campaign-sla:cli-start)');
+    expect((again as CliError).exitCode).toBe(ExitCode.failed);
+
+    const state = await campaignStatus(env.client, 'cli-start');
+    expect(state).toMatchObject({ campaignId: 'cli-start', status: 'running', configVersion: 1 });
+  });
+
+  it('lists running campaigns through visibility with the typed CampaignId', async () => {
+    await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-list')));
+    await expect.poll(async () => (await listCampaigns(env.client, { status: 'running' })).map((r) => r.campaignId), { timeout: 15_000 }).toContain('cli-list');
+    const row = (await listCampaigns(env.client, { status: 'all' })).find((r) => r.campaignId === 'cli-list');
+    expect(row).toMatchObject({ workflowId: 'campaign-sla:cli-list', status: 'RUNNING' });
+    expect(await listCampaigns(env.client, { status: 'running', health: 'breaching' })).not.toContainEqual(expect.objectContaining({ campaignId: 'cli-list', health: 'healthy' }));
+  });
+
+  it('builds visibility queries from the filters', () => {
+    expect(listQuery({ status: 'all' })).toBe(`WorkflowType = 'campaignSla'`);
+    expect(listQuery({ status: 'running', health: 'breaching', pendingApproval: true })).toBe(
+      `WorkflowType = 'campaignSla' AND ExecutionStatus = 'Running' AND SlaHealth = "breaching" AND PendingApproval = true`,
+    );
+  });
+
+  it('amends the SLA with a newer version and refuses a file for another campaign', async () => {
+    await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-amend')));
+    const outcome = await amendCampaign(env.client, 'cli-amend', await readCampaignFile(await campaignFile('cli-amend', 2)));
+    expect(outcome).toEqual({ configVersion: 2, appliesTo: 'new leads' });
+
+    const other = await readCampaignFile(await campaignFile('cli-other', 3));
+    await expect(amendCampaign(env.client, 'cli-amend', other)).rejects.toMatchObject({ exitCode: ExitCode.badInput });
+
+    const stale = await amendCampaign(env.client, 'cli-amend', await readCampaignFile(await campaignFile('cli-amend', 2))).catch((e: unknown) => e);
+    expect(describeFailure(stale)).toEqual({
+      message: 'rejected by the campaign workflow: version: amendment version 2 must be greater than the current 2',
+      exitCode: ExitCode.badInput,
+    });
+  });
+
+  it('reports an unknown campaign as not found (exit 3)', async () => {
+    const err = await campaignStatus(env.client, 'no-such-campaign').catch((e: unknown) => e);
+    expect(describeFailure(err)).toEqual({
+      message: 'unknown campaign "no-such-campaign" (no workflow campaign-sla:no-such-campaign)',
+      exitCode: ExitCode.notFound,
+    });
+  });
+});
+
+describe('lead commands', () => {
+  it('imports CSV leads in batches, reports duplicates on a re-run, and records touches idempotently', async () => {
+    await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-leads')));
+    const now = new Date();
+    const csv = ['leadId,tier,ownerId,createdAt', ...[1, 2, 3].map((i) => `L-${i},${i === 1 ? 'high-intent' : 'standard'},demo-rep-1,${now.toISOString()}`)].join('\n');
+    const file = path.join(dir, 'leads.csv');
+    await writeFile(file, csv);
+    const progress: number[] = [];
+    const first = await importLeads(env.client, 'cli-leads', await readLeadFile(file), (sent) => progress.push(sent));
+    expect(first).toEqual({ campaignId: 'cli-leads', leads: 3, admitted: 3, duplicates: 0, batches: 1 });
+    expect(progress).toEqual([3]);
+    expect(await importLeads(env.client, 'cli-leads', await readLeadFile(file))).toMatchObject({ admitted: 0, duplicates: 3 });
+
+    const touch = contactEvent('cli-leads', 'L-1', 'call', { now });
+    expect(await recordLeadEvent(env.client, 'cli-leads', touch)).toMatchObject({ leadId: 'L-1', result: 'applied' });
+    // The same command again within the minute: same default event ID, so nothing new happens.
+    const retry = contactEvent('cli-leads', 'L-1', 'call', { now: new Date(now.getTime() + 1) });
+    expect(retry.eventId).toBe(touch.eventId);
+    expect(await recordLeadEvent(env.client, 'cli-leads', retry)).toMatchObject({ result: 'duplicate' });
+
+    const accept = dispositionEvent('cli-leads', 'L-1', 'accept', undefined, { now });
+    expect(await recordLeadEvent(env.client, 'cli-leads', accept)).toMatchObject({ result: 'applied' });
+
+    const state = await campaignStatus(env.client, 'cli-leads');
+    expect(state.openLeads).toBe(3);
+  });
+
+  it('sends an unknown tier to the workflow validator, which rejects the batch with the field path', async () => {
+    await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-tier')));
+    const leads = parseLeadFile('x.json', JSON.stringify([{ leadId: 'L-9', tier: 'vip', ownerId: 'demo-rep-1', createdAt: new Date().toISOString() }]));
+    const err = await importLeads(env.client, 'cli-tier', leads).catch((e: unknown) => e);
+    const failure = describeFailure(err);
+    expect(failure.exitCode).toBe(ExitCode.badInput);
+    expect(failure.message).toContain('leads[0].tier: unknown tier "vip"');
+    expect(failure.message).not.toContain('\n');
+  });
+
+  it('validates every row before sending and names row and field', () => {
+    const csv = 'leadId,tier,ownerId,createdAt\nL-1,standard,rep-1,2026-03-02T09:00:00Z\nL-2,,rep-1,2026-03-02T09:00:00Z\nL-3,standard,jane@example.com,yesterday';
+    const err = (() => {
+      try {
+        parseLeadFile('leads.csv', csv);
+      } catch (e) {
+        return e as CliError;
+      }
+    })();
+    expect(err?.exitCode).toBe(ExitCode.badInput);
+    expect(err?.message).toContain('row 2: tier: must not be empty');
+    expect(err?.message).toContain('row 3: ownerId: must be an ID');
+    expect(err?.message).toContain('row 3: createdAt: expected an ISO 8601 time');
+    expect(() => parseLeadFile('leads.csv', 'id,tier\n1,standard')).toThrow('header must be leadId,tier,ownerId,createdAt (missing leadId, ownerId, createdAt)');
+    expect(() => parseLeadFile('leads.json', '{"leadId": 1}')).toThrow('expected a JSON array of leads');
+  });
+
+  it('derives stable event IDs that the workflow accepts', () => {
+    const id = stableEventId(['c', 'L-1', 'contact', 'call', '2026-03-02T09:00:00Z']);
+    expect(id).toMatch(/^cli-[0-9a-f]{32}$/);
+    expect(stableEventId(['c', 'L-1', 'contact', 'email', '2026-03-02T09:00:00Z'])).not.toBe(id);
+    expect(() => contactEvent('c', 'L-1', 'pigeon', { now: new Date() })).toThrow('--channel: expected one of call, email');
+  });
+});
+
+describe('proposals and ledger commands', () => {
+  it('passes a wrong approver back as the validator message, exit 2', async () => {
+    await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-approve')));
+    expect(await listProposals(env.client, 'cli-approve')).toBeInstanceOf(Array);
+    const err = await decideProposal(env.client, 'cli-approve', { proposalId: 'cli-approve-p99', decision: 'approve', approver: 'mallory', reason: 'looks fine' }).catch((e: unknown) => e);
+    const failure = describeFailure(err);
+    expect(failure.exitCode).toBe(ExitCode.badInput);
+    expect(failure.message).toMatch(/^rejected by the campaign workflow: .*cli-approve-p99/);
+  });
+
+  it('reads quarter reports from the ledger; a missing one is not found', async () => {
+    const queries = new LedgerQueries(db.pool);
+    await worker.ledger.recordConfigVersion({ campaignId: 'cli-report', configVersion: 1, config: {}, recordedAt: '2027-01-01T00:00:00Z' });
+    await worker.ledger.recordQuarterReport({ campaignId: 'cli-report', quarter: '2027-Q1', createdAt: '2027-04-01T00:00:00Z', report: { breachedLeads: 4 } });
+    expect(await quarterReport(queries, 'cli-report', '2027-Q1')).toMatchObject({ quarter: '2027-Q1', report: { breachedLeads: 4 } });
+    await expect(quarterReport(queries, 'cli-report', '2027-Q2')).rejects.toMatchObject({ exitCode: ExitCode.notFound });
+    await expect(quarterReport(queries, 'cli-report', '2027-Q5')).rejects.toMatchObject({ exitCode: ExitCode.badInput });
+  });
+
+  it('parses --since as an ISO time or a look-back', () => {
+    const now = new Date('2026-03-02T12:00:00Z');
+    expect(parseSince('24h', now)).toBe('2026-03-01T12:00:00.000Z');
+    expect(parseSince('2026-03-01T00:00:00Z', now)).toBe('2026-03-01T00:00:00.000Z');
+    expect(() => parseSince('last week', now)).toThrow('--since: expected an ISO time or a look-back like 24h');
+  });
+
+  it('folds multi-line messages into one line', () => {
+    expect(oneLine('lead batch rejected, nothing admitted:\nleads[0].tier: bad\nleads[1].tier: bad')).toBe(
+      'lead batch rejected, nothing admitted: leads[0].tier: bad; leads[1].tier: bad',
+    );
+  });
+});
+
+describe('bin/campaign-sla process', () => {
+  it('exits 2 with one line for a bad campaign file, before connecting anywhere', async () => {
+    const bad = path.join(dir, 'bad.yaml');
+    await writeFile(bad, 'version: 1\ncampaign: { id: Bad Id }\n');
+    const result = await cli(['start', bad]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^campaign-sla: invalid campaign config in .*bad\.yaml \(\d+ problems\): campaign\.id: /);
+
+    const missing = await cli(['start', path.join(dir, 'nope.yaml')]);
+    expect(missing).toMatchObject({ code: 2, stderr: `campaign-sla: ${path.join(dir, 'nope.yaml')}: no such file\n` });
+  });
+
+  it('exits 3 for an unknown campaign and 2 for a usage error, without stack traces', async () => {
+    const unknown = await cli(['status', 'ghost']);
+    expect(unknown).toMatchObject({ code: 3, stderr: 'campaign-sla: unknown campaign "ghost" (no workflow campaign-sla:ghost)\n' });
+    const usage = await cli(['list', '--status', 'sometimes']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).not.toContain('    at ');
+  });
+
+  it('prints JSON with --json and exits 0', async () => {
+    await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-json')));
+    const result = await cli(['status', 'cli-json', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ campaignId: 'cli-json', status: 'running' });
+  });
+});
