@@ -1,0 +1,139 @@
+// The dashboard's HTTP API against a seeded ledger, with Temporal unreachable (ledger fallback).
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgLedger } from '../activities/ledger/pgLedger';
+import { startDashboard, type RunningDashboard } from '../dashboard/server';
+import type { CampaignDetail, CampaignListEntry } from '../dashboard/campaignView';
+import { parseCampaignConfigText } from '../sla/config';
+import { createTestDatabase, type TestDatabase } from './support/postgres';
+
+const NOW = new Date('2026-03-10T12:00:00Z');
+let db: TestDatabase;
+let dashboard: RunningDashboard;
+let connection: Connection;
+
+async function recordConfig(ledger: PgLedger, id: string): Promise<void> {
+  const demo = await readFile(path.resolve(__dirname, '..', 'examples', 'demo.yaml'), 'utf8');
+  const config = parseCampaignConfigText(demo.replace('id: sandbox-demo', `id: ${id}`), `${id}.yaml`);
+  await ledger.recordConfigVersion({ campaignId: id, configVersion: 1, config, recordedAt: '2026-03-01T00:00:00Z' });
+}
+
+async function seed(ledger: PgLedger): Promise<void> {
+  const campaignId = 'dash-seeded';
+  await recordConfig(ledger, campaignId);
+  await recordConfig(ledger, 'dash-empty');
+  const lead = (leadId: string, tier: string, ownerId: string) => ({ campaignId, leadId, tier, ownerId, createdAt: '2026-03-09T10:00:00Z', configVersion: 1 });
+  await ledger.recordLeadActivity({
+    leads: [lead('L-1', 'high-intent', 'demo-rep-1'), lead('L-2', 'standard', 'demo-rep-2'), lead('L-3', 'standard', 'demo-rep-3')],
+    events: [],
+    clocks: [
+      { campaignId, leadId: 'L-1', clock: 'firstTouch', startedAt: '2026-03-09T10:00:00Z', deadline: '2026-03-09T10:00:20Z', metAt: '2026-03-09T10:00:10Z', elapsedWallMs: 10_000 },
+      { campaignId, leadId: 'L-2', clock: 'firstTouch', startedAt: '2026-03-09T10:00:00Z', deadline: '2026-03-09T10:00:45Z', breachedAt: '2026-03-09T10:00:45Z' },
+      { campaignId, leadId: 'L-3', clock: 'firstTouch', startedAt: '2026-03-09T10:00:00Z', deadline: '2026-03-11T10:00:45Z' },
+    ],
+  });
+  await ledger.recordEscalationStep({ campaignId, leadId: 'L-2', clock: 'firstTouch', stepIndex: 0, step: 'notify-owner', at: '2026-03-09T10:00:45Z', outcome: { ownerId: 'demo-rep-2' } });
+  const snapshot = (checkId: string, at: string, spend: number, conversions: number, forecast: number) => ({
+    campaignId, checkId, at, spendMicros: spend * 1e6, budgetMicros: 50_000e6, burnPct: (spend / 50_000) * 100, conversions,
+    forecastLinear: forecast, forecastCurve: forecast, velocityPct: (conversions / forecast) * 100, cpl: spend / conversions,
+    cplLow: 8, cplHigh: 12, responseCompliance: {}, detail: {},
+  });
+  await ledger.recordSnapshot(snapshot('c1', '2026-03-09T00:00:00Z', 1000, 100, 110));
+  await ledger.recordSnapshot(snapshot('c2', '2026-03-10T00:00:00Z', 2400, 160, 220));
+  await ledger.recordProposal({
+    proposalId: 'dash-seeded-p1', campaignId, createdAt: '2026-03-10T00:00:00Z', expiresAt: '2026-03-10T00:10:00Z',
+    action: 'pause', rule: 'velocity-below', reason: 'velocity 72.7% below 70%', targetAmountMicros: null, figures: {}, status: 'pending',
+  });
+}
+
+async function getJson<T>(pathname: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${dashboard.url}${pathname}`);
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seed(new PgLedger(db.pool));
+  // Nothing listens on port 1: every live lookup fails and the dashboard falls back to the ledger.
+  connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
+  dashboard = await startDashboard({ pool: db.pool, client: new Client({ connection }), port: 0, now: () => NOW });
+});
+
+afterAll(async () => {
+  await dashboard?.close();
+  await connection?.close();
+  await db?.drop();
+});
+
+describe('dashboard API', () => {
+  it('lists the campaigns recorded in the ledger', async () => {
+    const { status, body } = await getJson<CampaignListEntry[]>('/api/campaigns');
+    expect(status).toBe(200);
+    expect(body.map((c) => [c.campaignId, c.lastSnapshotAt, c.live])).toEqual([
+      ['dash-empty', null, null],
+      ['dash-seeded', '2026-03-10T00:00:00.000Z', null],
+    ]);
+  });
+
+  it('returns the burn, CPL and compliance series with breaches, open clocks and pending proposals', async () => {
+    const { status, body } = await getJson<CampaignDetail>('/api/campaigns/dash-seeded');
+    expect(status).toBe(200);
+    expect(body.source).toBe('ledger');
+    expect(body.series).toEqual([
+      { at: '2026-03-09T00:00:00.000Z', spend: 1000, budget: 50000, burnPct: 2, conversions: 100, forecast: 110, cpl: 10, cplLow: 8, cplHigh: 12 },
+      { at: '2026-03-10T00:00:00.000Z', spend: 2400, budget: 50000, burnPct: 4.8, conversions: 160, forecast: 220, cpl: 15, cplLow: 8, cplHigh: 12 },
+    ]);
+    // One met within 10s, one breached: 50% within 20s and within 45s, both below target.
+    expect(body.compliance.map((t) => [t.withinMs, t.target, t.actual, t.sample, t.met])).toEqual([
+      [20_000, 0.8, 0.5, 2, false],
+      [45_000, 0.95, 0.5, 2, false],
+    ]);
+    expect(body.openClockCount).toBe(1);
+    expect(body.openClocks.map((c) => [c.leadId, c.clock, c.ownerId])).toEqual([['L-3', 'firstTouch', 'demo-rep-3']]);
+    expect(body.recentBreaches.map((b) => [b.leadId, b.ownerId, b.steps.map((s) => s.step)])).toEqual([['L-2', 'demo-rep-2', ['notify-owner']]]);
+    expect(body.pendingProposals).toEqual([
+      {
+        proposalId: 'dash-seeded-p1', action: 'pause', rule: 'velocity-below', reason: 'velocity 72.7% below 70%', expiresAt: '2026-03-10T00:10:00.000Z',
+        approveCommand: 'campaign-sla approve dash-seeded dash-seeded-p1 --as <approver> --reason "<why>"',
+      },
+    ]);
+  });
+
+  it('shows a campaign without velocity checks as empty, not as an error', async () => {
+    const { status, body } = await getJson<CampaignDetail>('/api/campaigns/dash-empty');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ series: [], openClockCount: 0, openClocks: [], recentBreaches: [], pendingProposals: [] });
+    expect(body.compliance.every((t) => t.actual === null && t.met)).toBe(true);
+  });
+
+  it('answers 404 for an unknown campaign or page', async () => {
+    expect((await getJson('/api/campaigns/ghost')).status).toBe(404);
+    expect((await getJson('/nope')).status).toBe(404);
+  });
+
+  it('serves the page with stable test ids and the vendored Chart.js', async () => {
+    const page = await (await fetch(`${dashboard.url}/`)).text();
+    for (const id of ['chart-burn', 'chart-cpl', 'compliance-table', 'proposals-table', 'open-clocks-table', 'breaches-table', 'empty-state']) {
+      expect(page).toContain(`data-testid="${id}"`);
+    }
+    const chart = await fetch(`${dashboard.url}/vendor/chart.js`);
+    expect(chart.headers.get('content-type')).toContain('javascript');
+    expect(await chart.text()).toContain('Chart.js v4');
+  });
+
+  it('names DASHBOARD_PORT when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await expect(startDashboard({ pool: db.pool, client: new Client({ connection }), port })).rejects.toThrow(
+        `dashboard port ${port} is already in use; set DASHBOARD_PORT to another port`,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});
