@@ -42,14 +42,15 @@ export function weekStartOf(week: string | undefined, timezone: string, now: Dat
   return day.startOf('week').toUTC().toISO()!;
 }
 
+/** null when the ledger has no config recorded for the campaign. */
 export async function buildScorecard(
   pool: pg.Pool,
   queries: LedgerQueries,
   campaignId: string,
   options: { week?: string; now: Date },
-): Promise<Scorecard> {
+): Promise<Scorecard | null> {
   const settings = await recordedCampaignSettings(pool, campaignId);
-  if (!settings) throw new Error(`campaign "${campaignId}" has no recorded config in the ledger`);
+  if (!settings) return null;
   const weekStart = weekStartOf(options.week, settings.timezone, options.now);
   const [week, compliance] = await Promise.all([
     queries.weeklyScorecard(campaignId, weekStart),

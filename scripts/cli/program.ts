@@ -11,7 +11,7 @@ import { readCampaignFile } from './campaignFiles';
 import { approveCommand, decideProposal, listProposals } from './proposals';
 import { breaches, parseSince, quarterReport, withLedger } from './ledgerReports';
 import { money, pct, renderFacts, renderTable } from './output';
-import { badInput } from './errors';
+import { badInput, notFound } from './errors';
 
 export interface ProgramIo {
   stdout: (text: string) => void;
@@ -218,6 +218,7 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
         throw err.message.startsWith('--week') ? badInput(err.message) : err;
       }),
     );
+    if (!card) throw notFound(`campaign "${id}" has no recorded config in the ledger`);
     emit(opts, card, (c) => (opts.format === 'csv' ? scorecardCsv(c) : scorecardMarkdown(c)).trimEnd());
   });
 
