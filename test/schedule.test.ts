@@ -50,7 +50,7 @@ describe('quarterly reset schedule', () => {
     expect(summary.catchupWindowMs).toBe(7 * 24 * 3600 * 1000);
     expect(summary.paused).toBe(false);
     expect(summary.calendars).toHaveLength(1);
-    expect(summary.calendars[0].month).toEqual([{ start: 'JANUARY', end: 'JANUARY', step: 1 }, { start: 'APRIL', end: 'APRIL', step: 1 }, { start: 'JULY', end: 'JULY', step: 1 }, { start: 'OCTOBER', end: 'OCTOBER', step: 1 }]);
+    expect(summary.calendars?.[0].month).toEqual([{ start: 'JANUARY', end: 'JANUARY', step: 1 }, { start: 'APRIL', end: 'APRIL', step: 1 }, { start: 'JULY', end: 'JULY', step: 1 }, { start: 'OCTOBER', end: 'OCTOBER', step: 1 }]);
     expect(summary.nextFireTimes.length).toBeGreaterThanOrEqual(4);
     for (const fire of summary.nextFireTimes) {
       const local = DateTime.fromISO(fire, { zone: 'America/New_York' });
