@@ -1,0 +1,90 @@
+// Headless Chromium on the dashboard of a running sandbox campaign (dev server, real worker, real
+// ledger): the figures on the page match the ledger, the charts draw, and a screenshot is kept.
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LedgerQueries } from '../activities/ledger/ledgerQueries';
+import { startDashboard, type RunningDashboard } from '../dashboard/server';
+import { startCampaign } from '../scripts/cli/campaigns';
+import { parseCampaignConfigText } from '../sla/config';
+import { parse as parseYaml } from 'yaml';
+import { TASK_QUEUE } from '../workflows/messages';
+import { createTestDatabase, type TestDatabase } from './support/postgres';
+import { devServerEnv, testWorker, type TestWorkerHandle } from './support/temporal';
+
+const projectRoot = path.resolve(__dirname, '..');
+const campaignId = 'browser-demo';
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+let worker: TestWorkerHandle;
+let workerRun: Promise<void>;
+let dashboard: RunningDashboard;
+let browser: Browser;
+
+beforeAll(async () => {
+  [env, db] = await Promise.all([devServerEnv(), createTestDatabase()]);
+  worker = await testWorker(env, db, { taskQueue: TASK_QUEUE, sandbox: { leadsPerHour: 3600 } });
+  workerRun = worker.worker.run();
+  // The demo campaign, with velocity checks every 3 s so the charts fill within seconds.
+  const text = (await readFile(path.join(projectRoot, 'examples', 'demo.yaml'), 'utf8'))
+    .replace('id: sandbox-demo', `id: ${campaignId}`)
+    .replace('checkEvery: 20s', 'checkEvery: 3s')
+    .replace('pollEvery: 5s', 'pollEvery: 2s');
+  await startCampaign(env.client, { file: 'browser-demo.yaml', config: parseCampaignConfigText(text, 'browser-demo.yaml'), raw: parseYaml(text) });
+  dashboard = await startDashboard({ pool: db.pool, client: env.client, port: 0 });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+  worker?.worker.shutdown();
+  await workerRun;
+  await env?.teardown();
+  await db?.drop();
+});
+
+describe('dashboard in a browser', () => {
+  it('shows the ledger figures of a running sandbox campaign and draws both charts', async () => {
+    const queries = new LedgerQueries(db.pool);
+    await expect.poll(async () => (await queries.snapshots(campaignId)).length, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(3);
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(`${dashboard.url}/?campaign=${campaignId}`);
+    await page.getByTestId('kpi-spend').filter({ hasNotText: '-' }).waitFor({ timeout: 15_000 });
+
+    const shown = {
+      spend: await page.getByTestId('kpi-spend').textContent(),
+      conversions: await page.getByTestId('kpi-conversions').textContent(),
+      source: await page.getByTestId('data-source').textContent(),
+      // Evaluated in the page (this project compiles without DOM types): points drawn per chart.
+      points: await page.evaluate<number[]>(
+        `[Chart.getChart(document.getElementById('burn')).data.datasets[0].data.length,
+          Chart.getChart(document.getElementById('cpl')).data.datasets[2].data.length]`,
+      ),
+    };
+    const snapshots = await queries.snapshots(campaignId);
+    // The page shows the ledger as of its last poll (the ledger may have moved on since): its charts
+    // hold the first N snapshots and its figures are the Nth's.
+    expect(shown.points[0]).toBeGreaterThanOrEqual(3);
+    expect(shown.points[1]).toBe(shown.points[0]);
+    const shownSnapshot = snapshots[shown.points[0] - 1];
+    expect(shown.spend).toBe((shownSnapshot.spendMicros / 1e6).toFixed(2));
+    expect(shown.conversions).toBe(String(shownSnapshot.conversions));
+    expect(shown.source).toBe('workflow');
+    expect(await page.getByTestId('empty-state').isHidden()).toBe(true);
+    expect(await page.getByTestId('compliance-row').count()).toBe(2);
+
+    // Let a few sandbox leads breach their 20 s / 45 s clocks before the screenshot.
+    await expect.poll(async () => (await queries.breaches(campaignId)).length, { timeout: 60_000, interval: 1000 }).toBeGreaterThan(0);
+    await page.getByTestId('breach-row').first().waitFor({ timeout: 10_000 });
+    const ledgerBreachLeads = new Set((await queries.breaches(campaignId)).map((b) => b.leadId));
+    const shownLead = await page.getByTestId('breach-row').first().locator('td').first().textContent();
+    expect(ledgerBreachLeads.has(shownLead!)).toBe(true);
+
+    await mkdir(path.join(projectRoot, '.artifacts'), { recursive: true });
+    await page.screenshot({ path: path.join(projectRoot, '.artifacts', 'dashboard.png'), fullPage: true });
+  });
+});
