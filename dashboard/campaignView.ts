@@ -1,7 +1,12 @@
 // What the dashboard shows, assembled from the ledger plus the live workflow state when Temporal answers.
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import { LedgerQueries, type BreachView, type CampaignOverview, type SnapshotPoint } from '../activities/ledger/ledgerQueries';
+import {
+  LedgerQueries,
+  type BreachView,
+  type CampaignOverview,
+  type SnapshotPoint,
+} from '../activities/ledger/ledgerQueries';
 import type { TargetResult } from '../sla/compliance';
 import { campaignWorkflowId, slaStateQuery } from '../workflows/messages';
 import type { CampaignStateView } from '../workflows/views';
@@ -75,14 +80,23 @@ export async function campaignList(pool: pg.Pool, client: Client): Promise<Campa
 }
 
 /** null when the ledger has never heard of the campaign. */
-export async function campaignDetail(pool: pg.Pool, client: Client, campaignId: string, now: Date): Promise<CampaignDetail | null> {
+export async function campaignDetail(
+  pool: pg.Pool,
+  client: Client,
+  campaignId: string,
+  now: Date,
+): Promise<CampaignDetail | null> {
   const queries = new LedgerQueries(pool);
   const settings = await recordedCampaignSettings(pool, campaignId);
   if (!settings) return null;
   const [overview, snapshots, compliance, clocks, breaches, proposals, live] = await Promise.all([
     queries.campaignOverview(campaignId),
     queries.snapshots(campaignId),
-    queries.responseCompliance(campaignId, { from: settings.windowStart, to: now.toISOString(), targets: settings.targets }),
+    queries.responseCompliance(campaignId, {
+      from: settings.windowStart,
+      to: now.toISOString(),
+      targets: settings.targets,
+    }),
     openClocks(pool, campaignId, TABLE_ROWS),
     queries.breaches(campaignId),
     queries.proposals(campaignId),
@@ -90,7 +104,13 @@ export async function campaignDetail(pool: pg.Pool, client: Client, campaignId: 
   ]);
   const pendingFromLedger = proposals
     .filter((p) => p.status === 'pending' || p.status === 'escalated')
-    .map((p) => ({ proposalId: p.proposalId, action: p.action, rule: p.rule, reason: p.reason, expiresAt: p.expiresAt }));
+    .map((p) => ({
+      proposalId: p.proposalId,
+      action: p.action,
+      rule: p.rule,
+      reason: p.reason,
+      expiresAt: p.expiresAt,
+    }));
   const pending = live ? livePending(live) : pendingFromLedger;
   return {
     campaignId,
@@ -109,7 +129,13 @@ export async function campaignDetail(pool: pg.Pool, client: Client, campaignId: 
 function livePending(state: CampaignStateView) {
   return state.proposals
     .filter((p) => p.status === 'pending')
-    .map((p) => ({ proposalId: p.proposalId, action: p.action, rule: p.rule, reason: p.reason, expiresAt: p.expiresAt }));
+    .map((p) => ({
+      proposalId: p.proposalId,
+      action: p.action,
+      rule: p.rule,
+      reason: p.reason,
+      expiresAt: p.expiresAt,
+    }));
 }
 
 function chartPoint(s: SnapshotPoint): ChartPoint {

@@ -12,7 +12,10 @@ export interface RecordedCampaignSettings {
 }
 
 /** The parts of the latest recorded (already validated) config that reports need; null before any is recorded. */
-export async function recordedCampaignSettings(pool: pg.Pool, campaignId: string): Promise<RecordedCampaignSettings | null> {
+export async function recordedCampaignSettings(
+  pool: pg.Pool,
+  campaignId: string,
+): Promise<RecordedCampaignSettings | null> {
   const { rows } = await pool.query<{ config: StoredConfig }>(
     `SELECT config FROM campaign_config_versions WHERE campaign_id = $1 ORDER BY config_version DESC LIMIT 1`,
     [campaignId],

@@ -35,7 +35,8 @@ export interface Scorecard {
 
 /** Monday 00:00 of the week containing `week` (YYYY-MM-DD) or `now`, in the campaign's time zone. */
 export function weekStartOf(week: string | undefined, timezone: string, now: Date): string {
-  const day = week === undefined ? DateTime.fromJSDate(now, { zone: timezone }) : DateTime.fromISO(week, { zone: timezone });
+  const day =
+    week === undefined ? DateTime.fromJSDate(now, { zone: timezone }) : DateTime.fromISO(week, { zone: timezone });
   if (week !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(week) || !day.isValid)) {
     throw new Error(`--week: expected a date like 2026-03-02, got "${week}"`);
   }
@@ -91,9 +92,15 @@ export function scorecardCsv(card: Scorecard): string {
   const rows: (string | number)[][] = [['section', 'subject', 'metric', 'value']];
   rows.push(['week', card.campaignId, 'start', card.weekStart], ['week', card.campaignId, 'end', card.weekEnd]);
   for (const t of card.compliance.targets) {
-    rows.push(['compliance', 'all', targetLabel(t), share(t.actual)], ['compliance', 'all', `${targetLabel(t)} met`, t.met ? 'yes' : 'no']);
+    rows.push(
+      ['compliance', 'all', targetLabel(t), share(t.actual)],
+      ['compliance', 'all', `${targetLabel(t)} met`, t.met ? 'yes' : 'no'],
+    );
   }
-  rows.push(['compliance', 'all', 'clocks', card.compliance.clocks], ['compliance', 'all', 'breached', card.compliance.breached]);
+  rows.push(
+    ['compliance', 'all', 'clocks', card.compliance.clocks],
+    ['compliance', 'all', 'breached', card.compliance.breached],
+  );
   for (const owner of card.owners) {
     rows.push(['owner', owner.ownerId, 'clocks', owner.clocks], ['owner', owner.ownerId, 'breached', owner.breached]);
     for (const t of owner.targets) rows.push(['owner', owner.ownerId, targetLabel(t), share(t.actual)]);
@@ -121,35 +128,41 @@ function mdTable(header: string[], rows: (string | number)[][], empty: string): 
 
 export function scorecardMarkdown(card: Scorecard): string {
   const c = card.compliance;
-  return [
-    `# SLA scorecard: ${card.campaignId}`,
-    `Week ${card.weekStart} to ${card.weekEnd} (${card.timezone})`,
-    '## Response compliance vs targets',
-    mdTable(
-      ['target', 'actual', 'met'],
-      c.targets.map((t) => [targetLabel(t), share(t.actual), t.met ? 'yes' : 'NO']),
-      'no response targets recorded',
-    ),
-    `${c.clocks} first-touch clocks started, ${c.met} met, ${c.breached} breached, ${c.open} still open.`,
-    '## Breaches by owner and tier',
-    mdTable(['owner', 'tier', 'clock', 'breaches'], card.breaches.map((b) => [b.ownerId, b.tier, b.clock, b.breaches]), 'no breaches this week'),
-    '## Owners',
-    mdTable(
-      ['owner', 'clocks', 'met', 'breached', ...c.targets.map(targetLabel)],
-      card.owners.map((o) => [o.ownerId, o.clocks, o.met, o.breached, ...o.targets.map((t) => share(t.actual))]),
-      'no clocks started this week',
-    ),
-    '## Escalation steps taken',
-    mdTable(
-      ['at', 'lead', 'owner', 'clock', 'step'],
-      card.escalationSteps.map((s) => [s.at, s.leadId, s.ownerId ?? '-', s.clock, `${s.stepIndex + 1}. ${s.step}`]),
-      'no escalation steps this week',
-    ),
-    '## Budget decisions (corrective actions)',
-    mdTable(
-      ['at', 'proposal', 'action', 'rule', 'decision', 'by', 'reason'],
-      card.decisions.map((d) => [d.at, d.proposalId, d.action, d.rule, d.decision, d.approver, d.reason]),
-      'no budget decisions this week',
-    ),
-  ].join('\n\n') + '\n';
+  return (
+    [
+      `# SLA scorecard: ${card.campaignId}`,
+      `Week ${card.weekStart} to ${card.weekEnd} (${card.timezone})`,
+      '## Response compliance vs targets',
+      mdTable(
+        ['target', 'actual', 'met'],
+        c.targets.map((t) => [targetLabel(t), share(t.actual), t.met ? 'yes' : 'NO']),
+        'no response targets recorded',
+      ),
+      `${c.clocks} first-touch clocks started, ${c.met} met, ${c.breached} breached, ${c.open} still open.`,
+      '## Breaches by owner and tier',
+      mdTable(
+        ['owner', 'tier', 'clock', 'breaches'],
+        card.breaches.map((b) => [b.ownerId, b.tier, b.clock, b.breaches]),
+        'no breaches this week',
+      ),
+      '## Owners',
+      mdTable(
+        ['owner', 'clocks', 'met', 'breached', ...c.targets.map(targetLabel)],
+        card.owners.map((o) => [o.ownerId, o.clocks, o.met, o.breached, ...o.targets.map((t) => share(t.actual))]),
+        'no clocks started this week',
+      ),
+      '## Escalation steps taken',
+      mdTable(
+        ['at', 'lead', 'owner', 'clock', 'step'],
+        card.escalationSteps.map((s) => [s.at, s.leadId, s.ownerId ?? '-', s.clock, `${s.stepIndex + 1}. ${s.step}`]),
+        'no escalation steps this week',
+      ),
+      '## Budget decisions (corrective actions)',
+      mdTable(
+        ['at', 'proposal', 'action', 'rule', 'decision', 'by', 'reason'],
+        card.decisions.map((d) => [d.at, d.proposalId, d.action, d.rule, d.decision, d.approver, d.reason]),
+        'no budget decisions this week',
+      ),
+    ].join('\n\n') + '\n'
+  );
 }

@@ -60,7 +60,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   };
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, options: DashboardOptions, now: () => Date): Promise<void> {
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: DashboardOptions,
+  now: () => Date,
+): Promise<void> {
   const { pathname } = new URL(req.url ?? '/', 'http://localhost');
   if (req.method !== 'GET') return sendJson(res, 405, { error: 'only GET is supported' });
   const asset = STATIC_FILES[pathname];

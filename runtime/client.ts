@@ -21,15 +21,17 @@ export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promi
   try {
     config = loadClientConnectConfig({ profile: env.TEMPORAL_PROFILE });
   } catch (err) {
-    throw new Error(`Temporal env-config could not be read: ${(err as Error).message}`);
+    throw new Error(`Temporal env-config could not be read: ${(err as Error).message}`, { cause: err });
   }
   const address = config.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS;
   const namespace = config.namespace ?? 'default';
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...config.connectionOptions, address, connectTimeout: CONNECT_TIMEOUT_MS });
-  } catch {
-    throw new Error(`cannot reach Temporal at ${address} — is npm start running? (set TEMPORAL_ADDRESS or a profile)`);
+  } catch (err) {
+    throw new Error(`cannot reach Temporal at ${address} — is npm start running? (set TEMPORAL_ADDRESS or a profile)`, {
+      cause: err,
+    });
   }
   return { client: new Client({ connection, namespace }), namespace, address, close: () => connection.close() };
 }
@@ -44,7 +46,11 @@ export function ledgerDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string 
 
 /** A small pool on the ledger that fails fast, with the same timeout as `npm start`. */
 export function openLedgerPool(env: NodeJS.ProcessEnv = process.env): pg.Pool {
-  const pool = new pg.Pool({ connectionString: ledgerDatabaseUrl(env), max: 4, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const pool = new pg.Pool({
+    connectionString: ledgerDatabaseUrl(env),
+    max: 4,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   // An idle client dropped by the server must not crash the CLI with an unhandled 'error' event.
   pool.on('error', () => {});
   return pool;

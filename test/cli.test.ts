@@ -11,7 +11,15 @@ import { LedgerQueries } from '../activities/ledger/ledgerQueries';
 import { readCampaignFile } from '../scripts/cli/campaignFiles';
 import { amendCampaign, campaignStatus, listCampaigns, listQuery, startCampaign } from '../scripts/cli/campaigns';
 import { CliError, describeFailure, ExitCode, oneLine } from '../scripts/cli/errors';
-import { contactEvent, dispositionEvent, importLeads, parseLeadFile, readLeadFile, recordLeadEvent, stableEventId } from '../scripts/cli/leads';
+import {
+  contactEvent,
+  dispositionEvent,
+  importLeads,
+  parseLeadFile,
+  readLeadFile,
+  recordLeadEvent,
+  stableEventId,
+} from '../scripts/cli/leads';
 import { quarterReport, parseSince } from '../scripts/cli/ledgerReports';
 import { decideProposal, listProposals } from '../scripts/cli/proposals';
 import { TASK_QUEUE } from '../workflows/messages';
@@ -82,10 +90,16 @@ describe('campaign commands', () => {
 
   it('lists running campaigns through visibility with the typed CampaignId', async () => {
     await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-list')));
-    await expect.poll(async () => (await listCampaigns(env.client, { status: 'running' })).map((r) => r.campaignId), { timeout: 15_000 }).toContain('cli-list');
+    await expect
+      .poll(async () => (await listCampaigns(env.client, { status: 'running' })).map((r) => r.campaignId), {
+        timeout: 15_000,
+      })
+      .toContain('cli-list');
     const row = (await listCampaigns(env.client, { status: 'all' })).find((r) => r.campaignId === 'cli-list');
     expect(row).toMatchObject({ workflowId: 'campaign-sla:cli-list', status: 'RUNNING' });
-    expect(await listCampaigns(env.client, { status: 'running', health: 'breaching' })).not.toContainEqual(expect.objectContaining({ campaignId: 'cli-list', health: 'healthy' }));
+    expect(await listCampaigns(env.client, { status: 'running', health: 'breaching' })).not.toContainEqual(
+      expect.objectContaining({ campaignId: 'cli-list', health: 'healthy' }),
+    );
   });
 
   it('builds visibility queries from the filters', () => {
@@ -97,13 +111,21 @@ describe('campaign commands', () => {
 
   it('amends the SLA with a newer version and refuses a file for another campaign', async () => {
     await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-amend')));
-    const outcome = await amendCampaign(env.client, 'cli-amend', await readCampaignFile(await campaignFile('cli-amend', 2)));
+    const outcome = await amendCampaign(
+      env.client,
+      'cli-amend',
+      await readCampaignFile(await campaignFile('cli-amend', 2)),
+    );
     expect(outcome).toEqual({ configVersion: 2, appliesTo: 'new leads' });
 
     const other = await readCampaignFile(await campaignFile('cli-other', 3));
     await expect(amendCampaign(env.client, 'cli-amend', other)).rejects.toMatchObject({ exitCode: ExitCode.badInput });
 
-    const stale = await amendCampaign(env.client, 'cli-amend', await readCampaignFile(await campaignFile('cli-amend', 2))).catch((e: unknown) => e);
+    const stale = await amendCampaign(
+      env.client,
+      'cli-amend',
+      await readCampaignFile(await campaignFile('cli-amend', 2)),
+    ).catch((e: unknown) => e);
     expect(describeFailure(stale)).toEqual({
       message: 'rejected by the campaign workflow: version: amendment version 2 must be greater than the current 2',
       exitCode: ExitCode.badInput,
@@ -123,14 +145,20 @@ describe('lead commands', () => {
   it('imports CSV leads in batches, reports duplicates on a re-run, and records touches idempotently', async () => {
     await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-leads')));
     const now = new Date();
-    const csv = ['leadId,tier,ownerId,createdAt', ...[1, 2, 3].map((i) => `L-${i},${i === 1 ? 'high-intent' : 'standard'},demo-rep-1,${now.toISOString()}`)].join('\n');
+    const csv = [
+      'leadId,tier,ownerId,createdAt',
+      ...[1, 2, 3].map((i) => `L-${i},${i === 1 ? 'high-intent' : 'standard'},demo-rep-1,${now.toISOString()}`),
+    ].join('\n');
     const file = path.join(dir, 'leads.csv');
     await writeFile(file, csv);
     const progress: number[] = [];
     const first = await importLeads(env.client, 'cli-leads', await readLeadFile(file), (sent) => progress.push(sent));
     expect(first).toEqual({ campaignId: 'cli-leads', leads: 3, admitted: 3, duplicates: 0, batches: 1 });
     expect(progress).toEqual([3]);
-    expect(await importLeads(env.client, 'cli-leads', await readLeadFile(file))).toMatchObject({ admitted: 0, duplicates: 3 });
+    expect(await importLeads(env.client, 'cli-leads', await readLeadFile(file))).toMatchObject({
+      admitted: 0,
+      duplicates: 3,
+    });
 
     const touch = contactEvent('cli-leads', 'L-1', 'call', { now });
     expect(await recordLeadEvent(env.client, 'cli-leads', touch)).toMatchObject({ leadId: 'L-1', result: 'applied' });
@@ -146,9 +174,34 @@ describe('lead commands', () => {
     expect(state.openLeads).toBe(3);
   });
 
+  it('sends large imports in batches of 500 and reports progress after each', async () => {
+    await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-bulk')));
+    const createdAt = new Date().toISOString();
+    const file = path.join(dir, 'bulk.json');
+    await writeFile(
+      file,
+      JSON.stringify(
+        Array.from({ length: 1200 }, (_, i) => ({
+          leadId: `B-${i}`,
+          tier: 'standard',
+          ownerId: 'demo-rep-2',
+          createdAt,
+        })),
+      ),
+    );
+    const progress: number[] = [];
+    const summary = await importLeads(env.client, 'cli-bulk', await readLeadFile(file), (sent) => progress.push(sent));
+    expect(summary).toEqual({ campaignId: 'cli-bulk', leads: 1200, admitted: 1200, duplicates: 0, batches: 3 });
+    expect(progress).toEqual([500, 1000, 1200]);
+    expect((await campaignStatus(env.client, 'cli-bulk')).openLeads).toBe(1200);
+  });
+
   it('sends an unknown tier to the workflow validator, which rejects the batch with the field path', async () => {
     await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-tier')));
-    const leads = parseLeadFile('x.json', JSON.stringify([{ leadId: 'L-9', tier: 'vip', ownerId: 'demo-rep-1', createdAt: new Date().toISOString() }]));
+    const leads = parseLeadFile(
+      'x.json',
+      JSON.stringify([{ leadId: 'L-9', tier: 'vip', ownerId: 'demo-rep-1', createdAt: new Date().toISOString() }]),
+    );
     const err = await importLeads(env.client, 'cli-tier', leads).catch((e: unknown) => e);
     const failure = describeFailure(err);
     expect(failure.exitCode).toBe(ExitCode.badInput);
@@ -157,7 +210,8 @@ describe('lead commands', () => {
   });
 
   it('validates every row before sending and names row and field', () => {
-    const csv = 'leadId,tier,ownerId,createdAt\nL-1,standard,rep-1,2026-03-02T09:00:00Z\nL-2,,rep-1,2026-03-02T09:00:00Z\nL-3,standard,jane@example.com,yesterday';
+    const csv =
+      'leadId,tier,ownerId,createdAt\nL-1,standard,rep-1,2026-03-02T09:00:00Z\nL-2,,rep-1,2026-03-02T09:00:00Z\nL-3,standard,jane@example.com,yesterday';
     const err = (() => {
       try {
         parseLeadFile('leads.csv', csv);
@@ -169,7 +223,9 @@ describe('lead commands', () => {
     expect(err?.message).toContain('row 2: tier: must not be empty');
     expect(err?.message).toContain('row 3: ownerId: must be an ID');
     expect(err?.message).toContain('row 3: createdAt: expected an ISO 8601 time');
-    expect(() => parseLeadFile('leads.csv', 'id,tier\n1,standard')).toThrow('header must be leadId,tier,ownerId,createdAt (missing leadId, ownerId, createdAt)');
+    expect(() => parseLeadFile('leads.csv', 'id,tier\n1,standard')).toThrow(
+      'header must be leadId,tier,ownerId,createdAt (missing leadId, ownerId, createdAt)',
+    );
     expect(() => parseLeadFile('leads.json', '{"leadId": 1}')).toThrow('expected a JSON array of leads');
   });
 
@@ -177,7 +233,9 @@ describe('lead commands', () => {
     const id = stableEventId(['c', 'L-1', 'contact', 'call', '2026-03-02T09:00:00Z']);
     expect(id).toMatch(/^cli-[0-9a-f]{32}$/);
     expect(stableEventId(['c', 'L-1', 'contact', 'email', '2026-03-02T09:00:00Z'])).not.toBe(id);
-    expect(() => contactEvent('c', 'L-1', 'pigeon', { now: new Date() })).toThrow('--channel: expected one of call, email');
+    expect(() => contactEvent('c', 'L-1', 'pigeon', { now: new Date() })).toThrow(
+      '--channel: expected one of call, email',
+    );
   });
 });
 
@@ -185,7 +243,12 @@ describe('proposals and ledger commands', () => {
   it('passes a wrong approver back as the validator message, exit 2', async () => {
     await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-approve')));
     expect(await listProposals(env.client, 'cli-approve')).toBeInstanceOf(Array);
-    const err = await decideProposal(env.client, 'cli-approve', { proposalId: 'cli-approve-p99', decision: 'approve', approver: 'mallory', reason: 'looks fine' }).catch((e: unknown) => e);
+    const err = await decideProposal(env.client, 'cli-approve', {
+      proposalId: 'cli-approve-p99',
+      decision: 'approve',
+      approver: 'mallory',
+      reason: 'looks fine',
+    }).catch((e: unknown) => e);
     const failure = describeFailure(err);
     expect(failure.exitCode).toBe(ExitCode.badInput);
     expect(failure.message).toMatch(/^rejected by the campaign workflow: .*cli-approve-p99/);
@@ -193,11 +256,28 @@ describe('proposals and ledger commands', () => {
 
   it('reads quarter reports from the ledger; a missing one is not found', async () => {
     const queries = new LedgerQueries(db.pool);
-    await worker.ledger.recordConfigVersion({ campaignId: 'cli-report', configVersion: 1, config: {}, recordedAt: '2027-01-01T00:00:00Z' });
-    await worker.ledger.recordQuarterReport({ campaignId: 'cli-report', quarter: '2027-Q1', createdAt: '2027-04-01T00:00:00Z', report: { breachedLeads: 4 } });
-    expect(await quarterReport(queries, 'cli-report', '2027-Q1')).toMatchObject({ quarter: '2027-Q1', report: { breachedLeads: 4 } });
-    await expect(quarterReport(queries, 'cli-report', '2027-Q2')).rejects.toMatchObject({ exitCode: ExitCode.notFound });
-    await expect(quarterReport(queries, 'cli-report', '2027-Q5')).rejects.toMatchObject({ exitCode: ExitCode.badInput });
+    await worker.ledger.recordConfigVersion({
+      campaignId: 'cli-report',
+      configVersion: 1,
+      config: {},
+      recordedAt: '2027-01-01T00:00:00Z',
+    });
+    await worker.ledger.recordQuarterReport({
+      campaignId: 'cli-report',
+      quarter: '2027-Q1',
+      createdAt: '2027-04-01T00:00:00Z',
+      report: { breachedLeads: 4 },
+    });
+    expect(await quarterReport(queries, 'cli-report', '2027-Q1')).toMatchObject({
+      quarter: '2027-Q1',
+      report: { breachedLeads: 4 },
+    });
+    await expect(quarterReport(queries, 'cli-report', '2027-Q2')).rejects.toMatchObject({
+      exitCode: ExitCode.notFound,
+    });
+    await expect(quarterReport(queries, 'cli-report', '2027-Q5')).rejects.toMatchObject({
+      exitCode: ExitCode.badInput,
+    });
   });
 
   it('parses --since as an ISO time or a look-back', () => {
@@ -221,15 +301,33 @@ describe('bin/campaign-sla process', () => {
     const result = await cli(['start', bad]);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^campaign-sla: invalid campaign config in .*bad\.yaml \(\d+ problems\): campaign\.id: /);
+    expect(result.stderr).toMatch(
+      /^campaign-sla: invalid campaign config in .*bad\.yaml \(\d+ problems\): campaign\.id: /,
+    );
 
     const missing = await cli(['start', path.join(dir, 'nope.yaml')]);
     expect(missing).toMatchObject({ code: 2, stderr: `campaign-sla: ${path.join(dir, 'nope.yaml')}: no such file\n` });
   });
 
+  it('exits 2 naming the row and field of a bad lead file', async () => {
+    const file = path.join(dir, 'bad-leads.csv');
+    await writeFile(
+      file,
+      'leadId,tier,ownerId,createdAt\nL-1,standard,rep-1,2026-03-02T09:00:00Z\nL-2,,rep-1,2026-03-02T09:00:00Z\n',
+    );
+    const result = await cli(['leads', 'add', 'whatever', file]);
+    expect(result).toMatchObject({
+      code: 2,
+      stderr: `campaign-sla: ${file}: 1 invalid field(s), nothing sent: row 2: tier: must not be empty\n`,
+    });
+  });
+
   it('exits 3 for an unknown campaign and 2 for a usage error, without stack traces', async () => {
     const unknown = await cli(['status', 'ghost']);
-    expect(unknown).toMatchObject({ code: 3, stderr: 'campaign-sla: unknown campaign "ghost" (no workflow campaign-sla:ghost)\n' });
+    expect(unknown).toMatchObject({
+      code: 3,
+      stderr: 'campaign-sla: unknown campaign "ghost" (no workflow campaign-sla:ghost)\n',
+    });
     const usage = await cli(['list', '--status', 'sometimes']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).not.toContain('    at ');

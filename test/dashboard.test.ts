@@ -25,27 +25,87 @@ async function seed(ledger: PgLedger): Promise<void> {
   const campaignId = 'dash-seeded';
   await recordConfig(ledger, campaignId);
   await recordConfig(ledger, 'dash-empty');
-  const lead = (leadId: string, tier: string, ownerId: string) => ({ campaignId, leadId, tier, ownerId, createdAt: '2026-03-09T10:00:00Z', configVersion: 1 });
+  const lead = (leadId: string, tier: string, ownerId: string) => ({
+    campaignId,
+    leadId,
+    tier,
+    ownerId,
+    createdAt: '2026-03-09T10:00:00Z',
+    configVersion: 1,
+  });
   await ledger.recordLeadActivity({
-    leads: [lead('L-1', 'high-intent', 'demo-rep-1'), lead('L-2', 'standard', 'demo-rep-2'), lead('L-3', 'standard', 'demo-rep-3')],
+    leads: [
+      lead('L-1', 'high-intent', 'demo-rep-1'),
+      lead('L-2', 'standard', 'demo-rep-2'),
+      lead('L-3', 'standard', 'demo-rep-3'),
+    ],
     events: [],
     clocks: [
-      { campaignId, leadId: 'L-1', clock: 'firstTouch', startedAt: '2026-03-09T10:00:00Z', deadline: '2026-03-09T10:00:20Z', metAt: '2026-03-09T10:00:10Z', elapsedWallMs: 10_000 },
-      { campaignId, leadId: 'L-2', clock: 'firstTouch', startedAt: '2026-03-09T10:00:00Z', deadline: '2026-03-09T10:00:45Z', breachedAt: '2026-03-09T10:00:45Z' },
-      { campaignId, leadId: 'L-3', clock: 'firstTouch', startedAt: '2026-03-09T10:00:00Z', deadline: '2026-03-11T10:00:45Z' },
+      {
+        campaignId,
+        leadId: 'L-1',
+        clock: 'firstTouch',
+        startedAt: '2026-03-09T10:00:00Z',
+        deadline: '2026-03-09T10:00:20Z',
+        metAt: '2026-03-09T10:00:10Z',
+        elapsedWallMs: 10_000,
+      },
+      {
+        campaignId,
+        leadId: 'L-2',
+        clock: 'firstTouch',
+        startedAt: '2026-03-09T10:00:00Z',
+        deadline: '2026-03-09T10:00:45Z',
+        breachedAt: '2026-03-09T10:00:45Z',
+      },
+      {
+        campaignId,
+        leadId: 'L-3',
+        clock: 'firstTouch',
+        startedAt: '2026-03-09T10:00:00Z',
+        deadline: '2026-03-11T10:00:45Z',
+      },
     ],
   });
-  await ledger.recordEscalationStep({ campaignId, leadId: 'L-2', clock: 'firstTouch', stepIndex: 0, step: 'notify-owner', at: '2026-03-09T10:00:45Z', outcome: { ownerId: 'demo-rep-2' } });
+  await ledger.recordEscalationStep({
+    campaignId,
+    leadId: 'L-2',
+    clock: 'firstTouch',
+    stepIndex: 0,
+    step: 'notify-owner',
+    at: '2026-03-09T10:00:45Z',
+    outcome: { ownerId: 'demo-rep-2' },
+  });
   const snapshot = (checkId: string, at: string, spend: number, conversions: number, forecast: number) => ({
-    campaignId, checkId, at, spendMicros: spend * 1e6, budgetMicros: 50_000e6, burnPct: (spend / 50_000) * 100, conversions,
-    forecastLinear: forecast, forecastCurve: forecast, velocityPct: (conversions / forecast) * 100, cpl: spend / conversions,
-    cplLow: 8, cplHigh: 12, responseCompliance: {}, detail: {},
+    campaignId,
+    checkId,
+    at,
+    spendMicros: spend * 1e6,
+    budgetMicros: 50_000e6,
+    burnPct: (spend / 50_000) * 100,
+    conversions,
+    forecastLinear: forecast,
+    forecastCurve: forecast,
+    velocityPct: (conversions / forecast) * 100,
+    cpl: spend / conversions,
+    cplLow: 8,
+    cplHigh: 12,
+    responseCompliance: {},
+    detail: {},
   });
   await ledger.recordSnapshot(snapshot('c1', '2026-03-09T00:00:00Z', 1000, 100, 110));
   await ledger.recordSnapshot(snapshot('c2', '2026-03-10T00:00:00Z', 2400, 160, 220));
   await ledger.recordProposal({
-    proposalId: 'dash-seeded-p1', campaignId, createdAt: '2026-03-10T00:00:00Z', expiresAt: '2026-03-10T00:10:00Z',
-    action: 'pause', rule: 'velocity-below', reason: 'velocity 72.7% below 70%', targetAmountMicros: null, figures: {}, status: 'pending',
+    proposalId: 'dash-seeded-p1',
+    campaignId,
+    createdAt: '2026-03-10T00:00:00Z',
+    expiresAt: '2026-03-10T00:10:00Z',
+    action: 'pause',
+    rule: 'velocity-below',
+    reason: 'velocity 72.7% below 70%',
+    targetAmountMicros: null,
+    figures: {},
+    status: 'pending',
   });
 }
 
@@ -83,8 +143,28 @@ describe('dashboard API', () => {
     expect(status).toBe(200);
     expect(body.source).toBe('ledger');
     expect(body.series).toEqual([
-      { at: '2026-03-09T00:00:00.000Z', spend: 1000, budget: 50000, burnPct: 2, conversions: 100, forecast: 110, cpl: 10, cplLow: 8, cplHigh: 12 },
-      { at: '2026-03-10T00:00:00.000Z', spend: 2400, budget: 50000, burnPct: 4.8, conversions: 160, forecast: 220, cpl: 15, cplLow: 8, cplHigh: 12 },
+      {
+        at: '2026-03-09T00:00:00.000Z',
+        spend: 1000,
+        budget: 50000,
+        burnPct: 2,
+        conversions: 100,
+        forecast: 110,
+        cpl: 10,
+        cplLow: 8,
+        cplHigh: 12,
+      },
+      {
+        at: '2026-03-10T00:00:00.000Z',
+        spend: 2400,
+        budget: 50000,
+        burnPct: 4.8,
+        conversions: 160,
+        forecast: 220,
+        cpl: 15,
+        cplLow: 8,
+        cplHigh: 12,
+      },
     ]);
     // One met within 10s, one breached: 50% within 20s and within 45s, both below target.
     expect(body.compliance.map((t) => [t.withinMs, t.target, t.actual, t.sample, t.met])).toEqual([
@@ -93,10 +173,16 @@ describe('dashboard API', () => {
     ]);
     expect(body.openClockCount).toBe(1);
     expect(body.openClocks.map((c) => [c.leadId, c.clock, c.ownerId])).toEqual([['L-3', 'firstTouch', 'demo-rep-3']]);
-    expect(body.recentBreaches.map((b) => [b.leadId, b.ownerId, b.steps.map((s) => s.step)])).toEqual([['L-2', 'demo-rep-2', ['notify-owner']]]);
+    expect(body.recentBreaches.map((b) => [b.leadId, b.ownerId, b.steps.map((s) => s.step)])).toEqual([
+      ['L-2', 'demo-rep-2', ['notify-owner']],
+    ]);
     expect(body.pendingProposals).toEqual([
       {
-        proposalId: 'dash-seeded-p1', action: 'pause', rule: 'velocity-below', reason: 'velocity 72.7% below 70%', expiresAt: '2026-03-10T00:10:00.000Z',
+        proposalId: 'dash-seeded-p1',
+        action: 'pause',
+        rule: 'velocity-below',
+        reason: 'velocity 72.7% below 70%',
+        expiresAt: '2026-03-10T00:10:00.000Z',
         approveCommand: 'campaign-sla approve dash-seeded dash-seeded-p1 --as <approver> --reason "<why>"',
       },
     ]);
@@ -105,7 +191,13 @@ describe('dashboard API', () => {
   it('shows a campaign without velocity checks as empty, not as an error', async () => {
     const { status, body } = await getJson<CampaignDetail>('/api/campaigns/dash-empty');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ series: [], openClockCount: 0, openClocks: [], recentBreaches: [], pendingProposals: [] });
+    expect(body).toMatchObject({
+      series: [],
+      openClockCount: 0,
+      openClocks: [],
+      recentBreaches: [],
+      pendingProposals: [],
+    });
     expect(body.compliance.every((t) => t.actual === null && t.met)).toBe(true);
   });
 
@@ -116,7 +208,15 @@ describe('dashboard API', () => {
 
   it('serves the page with stable test ids and the vendored Chart.js', async () => {
     const page = await (await fetch(`${dashboard.url}/`)).text();
-    for (const id of ['chart-burn', 'chart-cpl', 'compliance-table', 'proposals-table', 'open-clocks-table', 'breaches-table', 'empty-state']) {
+    for (const id of [
+      'chart-burn',
+      'chart-cpl',
+      'compliance-table',
+      'proposals-table',
+      'open-clocks-table',
+      'breaches-table',
+      'empty-state',
+    ]) {
       expect(page).toContain(`data-testid="${id}"`);
     }
     const chart = await fetch(`${dashboard.url}/vendor/chart.js`);

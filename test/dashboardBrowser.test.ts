@@ -32,9 +32,16 @@ beforeAll(async () => {
     .replace('id: sandbox-demo', `id: ${campaignId}`)
     .replace('checkEvery: 20s', 'checkEvery: 3s')
     .replace('pollEvery: 5s', 'pollEvery: 2s');
-  await startCampaign(env.client, { file: 'browser-demo.yaml', config: parseCampaignConfigText(text, 'browser-demo.yaml'), raw: parseYaml(text) });
+  await startCampaign(env.client, {
+    file: 'browser-demo.yaml',
+    config: parseCampaignConfigText(text, 'browser-demo.yaml'),
+    raw: parseYaml(text),
+  });
   dashboard = await startDashboard({ pool: db.pool, client: env.client, port: 0 });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 });
 
 afterAll(async () => {
@@ -49,7 +56,9 @@ afterAll(async () => {
 describe('dashboard in a browser', () => {
   it('shows the ledger figures of a running sandbox campaign and draws both charts', async () => {
     const queries = new LedgerQueries(db.pool);
-    await expect.poll(async () => (await queries.snapshots(campaignId)).length, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(3);
+    await expect
+      .poll(async () => (await queries.snapshots(campaignId)).length, { timeout: 30_000, interval: 500 })
+      .toBeGreaterThanOrEqual(3);
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${dashboard.url}/?campaign=${campaignId}`);
@@ -78,7 +87,9 @@ describe('dashboard in a browser', () => {
     expect(await page.getByTestId('compliance-row').count()).toBe(2);
 
     // Let a few sandbox leads breach their 20 s / 45 s clocks before the screenshot.
-    await expect.poll(async () => (await queries.breaches(campaignId)).length, { timeout: 60_000, interval: 1000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await queries.breaches(campaignId)).length, { timeout: 60_000, interval: 1000 })
+      .toBeGreaterThan(0);
     await page.getByTestId('breach-row').first().waitFor({ timeout: 10_000 });
     const ledgerBreachLeads = new Set((await queries.breaches(campaignId)).map((b) => b.leadId));
     const shownLead = await page.getByTestId('breach-row').first().locator('td').first().textContent();

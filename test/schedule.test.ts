@@ -37,7 +37,12 @@ describe('quarterly reset schedule', () => {
     expect(second.summary.timezone).toBe('Europe/Berlin');
 
     const description = await env.client.schedule.getHandle(QUARTERLY_RESET_SCHEDULE_ID).describe();
-    expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: QUARTERLY_RESET_WORKFLOW, taskQueue: TASK_QUEUE, workflowId: QUARTERLY_RESET_WORKFLOW_ID_PREFIX });
+    expect(description.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: QUARTERLY_RESET_WORKFLOW,
+      taskQueue: TASK_QUEUE,
+      workflowId: QUARTERLY_RESET_WORKFLOW_ID_PREFIX,
+    });
     const schedules = [];
     for await (const schedule of env.client.schedule.list()) schedules.push(schedule.scheduleId);
     expect(schedules.filter((id) => id === QUARTERLY_RESET_SCHEDULE_ID)).toHaveLength(1);
@@ -50,7 +55,12 @@ describe('quarterly reset schedule', () => {
     expect(summary.catchupWindowMs).toBe(7 * 24 * 3600 * 1000);
     expect(summary.paused).toBe(false);
     expect(summary.calendars).toHaveLength(1);
-    expect(summary.calendars?.[0].month).toEqual([{ start: 'JANUARY', end: 'JANUARY', step: 1 }, { start: 'APRIL', end: 'APRIL', step: 1 }, { start: 'JULY', end: 'JULY', step: 1 }, { start: 'OCTOBER', end: 'OCTOBER', step: 1 }]);
+    expect(summary.calendars?.[0].month).toEqual([
+      { start: 'JANUARY', end: 'JANUARY', step: 1 },
+      { start: 'APRIL', end: 'APRIL', step: 1 },
+      { start: 'JULY', end: 'JULY', step: 1 },
+      { start: 'OCTOBER', end: 'OCTOBER', step: 1 },
+    ]);
     expect(summary.nextFireTimes.length).toBeGreaterThanOrEqual(4);
     for (const fire of summary.nextFireTimes) {
       const local = DateTime.fromISO(fire, { zone: 'America/New_York' });
@@ -60,7 +70,9 @@ describe('quarterly reset schedule', () => {
   });
 
   it('rejects an unknown time zone with the field named', async () => {
-    await expect(installQuarterlySchedule(env.client, { timezone: 'Mars/Olympus' })).rejects.toThrow('timezone: unknown IANA time zone "Mars/Olympus"');
+    await expect(installQuarterlySchedule(env.client, { timezone: 'Mars/Olympus' })).rejects.toThrow(
+      'timezone: unknown IANA time zone "Mars/Olympus"',
+    );
   });
 
   it('backfills the reset that closes a quarter at the start of the next one', async () => {
@@ -69,9 +81,13 @@ describe('quarterly reset schedule', () => {
     // 2027-01-01T00:00 in New York is 05:00 UTC.
     expect(result).toEqual({ quarter: '2026-Q4', firesAt: '2027-01-01T05:00:00.000Z' });
     await expect
-      .poll(async () => (await describeQuarterlySchedule(env.client)).recentActions.map((a) => a.scheduledAt), { timeout: 15_000 })
+      .poll(async () => (await describeQuarterlySchedule(env.client)).recentActions.map((a) => a.scheduledAt), {
+        timeout: 15_000,
+      })
       .toContain('2027-01-01T05:00:00.000Z');
-    const action = (await describeQuarterlySchedule(env.client)).recentActions.find((a) => a.scheduledAt === '2027-01-01T05:00:00.000Z');
+    const action = (await describeQuarterlySchedule(env.client)).recentActions.find(
+      (a) => a.scheduledAt === '2027-01-01T05:00:00.000Z',
+    );
     expect(action?.workflowId.startsWith(QUARTERLY_RESET_WORKFLOW_ID_PREFIX)).toBe(true);
     await expect(backfillQuarter(env.client, '2026-Q5')).rejects.toThrow('invalid quarter "2026-Q5"');
   });

@@ -1,4 +1,5 @@
 // Dashboard page: polls the JSON API every 5 s and redraws figures, charts and tables in place.
+/* global document, Chart, fetch, URLSearchParams, location, Option, setInterval -- browser page; Chart comes from /vendor/chart.js */
 'use strict';
 (function () {
   const POLL_MS = 5000;
@@ -8,7 +9,12 @@
   const share = (n) => (n === null || n === undefined ? 'n/a' : `${(n * 100).toFixed(1)}%`);
   const time = (iso) => new Date(iso).toISOString().replace('T', ' ').slice(0, 19);
   const duration = (ms) => {
-    const units = [['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000]];
+    const units = [
+      ['d', 86400000],
+      ['h', 3600000],
+      ['m', 60000],
+      ['s', 1000],
+    ];
     for (const [unit, size] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
     return `${ms}ms`;
   };
@@ -49,7 +55,16 @@
     interaction: { mode: 'index', intersect: false },
     scales: {
       y: { title: { display: true, text: yTitle }, beginAtZero: true },
-      ...(y1Title ? { y1: { position: 'right', title: { display: true, text: y1Title }, beginAtZero: true, grid: { drawOnChartArea: false } } } : {}),
+      ...(y1Title
+        ? {
+            y1: {
+              position: 'right',
+              title: { display: true, text: y1Title },
+              beginAtZero: true,
+              grid: { drawOnChartArea: false },
+            },
+          }
+        : {}),
     },
   });
 
@@ -59,7 +74,14 @@
       labels: [],
       datasets: [
         { label: 'Spend', data: [], borderColor: '#d9822b', yAxisID: 'y', pointRadius: 0 },
-        { label: 'Forecast conversions', data: [], borderColor: '#8a9bb0', borderDash: [6, 4], yAxisID: 'y1', pointRadius: 0 },
+        {
+          label: 'Forecast conversions',
+          data: [],
+          borderColor: '#8a9bb0',
+          borderDash: [6, 4],
+          yAxisID: 'y1',
+          pointRadius: 0,
+        },
         { label: 'Actual conversions', data: [], borderColor: '#2b6cd9', yAxisID: 'y1', pointRadius: 0 },
       ],
     },
@@ -72,7 +94,14 @@
       labels: [],
       datasets: [
         { label: 'Band low', data: [], borderColor: 'rgba(27,127,59,0.5)', pointRadius: 0 },
-        { label: 'Band high', data: [], borderColor: 'rgba(27,127,59,0.5)', backgroundColor: 'rgba(27,127,59,0.12)', fill: '-1', pointRadius: 0 },
+        {
+          label: 'Band high',
+          data: [],
+          borderColor: 'rgba(27,127,59,0.5)',
+          backgroundColor: 'rgba(27,127,59,0.12)',
+          fill: '-1',
+          pointRadius: 0,
+        },
         { label: 'CPL', data: [], borderColor: '#b3261e', pointRadius: 0, spanGaps: true },
       ],
     },
@@ -121,10 +150,18 @@
       return [cell(p.proposalId), cell(p.action), cell(p.reason), cell(time(p.expiresAt)), command];
     });
     fillTable('open-clocks-table', detail.openClocks, 'open-clock-row', 'no open clocks', (c) => [
-      cell(c.leadId), cell(c.clock), cell(c.tier ?? '-'), cell(c.ownerId ?? '-'), cell(time(c.deadline)),
+      cell(c.leadId),
+      cell(c.clock),
+      cell(c.tier ?? '-'),
+      cell(c.ownerId ?? '-'),
+      cell(time(c.deadline)),
     ]);
     fillTable('breaches-table', detail.recentBreaches, 'breach-row', 'no breaches', (b) => [
-      cell(b.leadId), cell(b.clock), cell(b.tier ?? '-'), cell(b.ownerId ?? '-'), cell(time(b.breachedAt)),
+      cell(b.leadId),
+      cell(b.clock),
+      cell(b.tier ?? '-'),
+      cell(b.ownerId ?? '-'),
+      cell(time(b.breachedAt)),
       cell(b.steps.map((s) => s.step).join(' → ') || '-'),
     ]);
   }

@@ -2,7 +2,13 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { campaignSla } from '../../workflows/campaignSla';
-import { amendSlaUpdate, campaignWorkflowId, searchAttributes, slaStateQuery, TASK_QUEUE } from '../../workflows/messages';
+import {
+  amendSlaUpdate,
+  campaignWorkflowId,
+  searchAttributes,
+  slaStateQuery,
+  TASK_QUEUE,
+} from '../../workflows/messages';
 import type { AmendOutcome, CampaignStateView } from '../../workflows/views';
 import type { CampaignFile } from './campaignFiles';
 import { badInput, CliError, ExitCode, notFound } from './errors';
@@ -53,7 +59,11 @@ export function campaignStatus(client: Client, campaignId: string): Promise<Camp
   return onCampaign(campaignId, () => client.workflow.getHandle(campaignWorkflowId(campaignId)).query(slaStateQuery));
 }
 
-export async function amendCampaign(client: Client, campaignId: string, { file, config, raw }: CampaignFile): Promise<AmendOutcome> {
+export async function amendCampaign(
+  client: Client,
+  campaignId: string,
+  { file, config, raw }: CampaignFile,
+): Promise<AmendOutcome> {
   if (config.campaign.id !== campaignId) {
     throw badInput(`campaign.id: ${file} is for campaign "${config.campaign.id}", not "${campaignId}"`);
   }

@@ -22,7 +22,12 @@ export function parseLeadFile(file: string, text: string): NewLead[] {
   rows.forEach((row, i) => {
     const parsed = newLeadSchema.safeParse(row);
     if (parsed.success) leads.push(parsed.data);
-    else problems.push(...formatIssues(parsed.error).split('\n').map((line) => `row ${i + 1}: ${line}`));
+    else
+      problems.push(
+        ...formatIssues(parsed.error)
+          .split('\n')
+          .map((line) => `row ${i + 1}: ${line}`),
+      );
   });
   if (problems.length) {
     const shown = problems.slice(0, 5).join('; ');
@@ -83,11 +88,14 @@ export async function importLeads(
   for (let start = 0; start < leads.length; start += LEAD_BATCH_SIZE) {
     const batch = leads.slice(start, start + LEAD_BATCH_SIZE);
     try {
-      outcomes.push(...(await onCampaign(campaignId, () => handle.executeUpdate(admitLeadsUpdate, { args: [{ leads: batch }] }))));
+      outcomes.push(
+        ...(await onCampaign(campaignId, () => handle.executeUpdate(admitLeadsUpdate, { args: [{ leads: batch }] }))),
+      );
     } catch (err) {
       // Batches before this one are in; re-running the import reports them as duplicates.
       if (start === 0) throw err;
-      const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      const reason =
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
       throw new CliError(
         `rows ${start + 1}-${start + batch.length} rejected after ${start} rows were admitted (re-running is safe): ${reason}`,
         ExitCode.failed,
@@ -136,7 +144,8 @@ export function dispositionEvent(
   reason: string | undefined,
   timing: EventTiming,
 ): LeadEvent {
-  if (decision !== 'accept' && decision !== 'reject') throw badInput(`decision: expected accept or reject, got "${decision}"`);
+  if (decision !== 'accept' && decision !== 'reject')
+    throw badInput(`decision: expected accept or reject, got "${decision}"`);
   return {
     type: 'disposition',
     leadId,
@@ -148,7 +157,9 @@ export function dispositionEvent(
 
 export async function recordLeadEvent(client: Client, campaignId: string, event: LeadEvent): Promise<EventOutcome> {
   const [outcome] = await onCampaign(campaignId, () =>
-    client.workflow.getHandle(campaignWorkflowId(campaignId)).executeUpdate(recordLeadEventsUpdate, { args: [{ events: [event] }] }),
+    client.workflow
+      .getHandle(campaignWorkflowId(campaignId))
+      .executeUpdate(recordLeadEventsUpdate, { args: [{ events: [event] }] }),
   );
   return outcome;
 }

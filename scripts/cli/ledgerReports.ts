@@ -7,7 +7,11 @@ import { parseDuration } from '../../sla/duration';
 import { badInput, CliError, ExitCode, notFound } from './errors';
 
 /** Runs ledger reads, turning a refused connection into one line that names the (redacted) URL. */
-export async function withLedger<T>(pool: pg.Pool, url: string, read: (queries: LedgerQueries) => Promise<T>): Promise<T> {
+export async function withLedger<T>(
+  pool: pg.Pool,
+  url: string,
+  read: (queries: LedgerQueries) => Promise<T>,
+): Promise<T> {
   try {
     await pool.query('SELECT 1');
   } catch (err) {
@@ -19,14 +23,21 @@ export async function withLedger<T>(pool: pg.Pool, url: string, read: (queries: 
   return read(new LedgerQueries(pool));
 }
 
-export async function quarterReport(queries: LedgerQueries, campaignId: string, quarter: string): Promise<QuarterReportView> {
+export async function quarterReport(
+  queries: LedgerQueries,
+  campaignId: string,
+  quarter: string,
+): Promise<QuarterReportView> {
   try {
     parseQuarter(quarter);
   } catch (err) {
     throw badInput(`--quarter: ${(err as Error).message}`);
   }
   const report = await queries.quarterReport(campaignId, quarter);
-  if (!report) throw notFound(`no ${quarter} report for campaign "${campaignId}" in the ledger (the quarter may not be closed yet)`);
+  if (!report)
+    throw notFound(
+      `no ${quarter} report for campaign "${campaignId}" in the ledger (the quarter may not be closed yet)`,
+    );
   return report;
 }
 

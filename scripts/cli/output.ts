@@ -26,5 +26,7 @@ function formatCell(value: string | number | boolean | null | undefined): string
   return String(value);
 }
 
-export const pct = (share: number | null | undefined) => (share === null || share === undefined ? null : `${(share * 100).toFixed(1)}%`);
-export const money = (amount: number | null | undefined) => (amount === null || amount === undefined ? null : amount.toFixed(2));
+export const pct = (share: number | null | undefined) =>
+  share === null || share === undefined ? null : `${(share * 100).toFixed(1)}%`;
+export const money = (amount: number | null | undefined) =>
+  amount === null || amount === undefined ? null : amount.toFixed(2);

@@ -32,70 +32,112 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
     io.stdout(`${opts.json ? JSON.stringify(data, null, 2) : human(data)}\n`);
   const withJson = (command: Command) => command.option('--json', 'print JSON instead of a table');
 
-  withJson(program.command('start').argument('<campaign.yaml>').description('validate a campaign file and start its SLA workflow')).action(
-    async (file: string, opts: JsonFlag) => {
-      const campaign = await readCampaignFile(file);
-      const started = await startCampaign(await ctx.client(), campaign);
-      emit(opts, started, (s) => `started campaign ${s.campaignId} (workflow ${s.workflowId}, run ${s.runId})`);
-    },
-  );
+  withJson(
+    program
+      .command('start')
+      .argument('<campaign.yaml>')
+      .description('validate a campaign file and start its SLA workflow'),
+  ).action(async (file: string, opts: JsonFlag) => {
+    const campaign = await readCampaignFile(file);
+    const started = await startCampaign(await ctx.client(), campaign);
+    emit(opts, started, (s) => `started campaign ${s.campaignId} (workflow ${s.workflowId}, run ${s.runId})`);
+  });
 
   withJson(
     program
       .command('list')
       .description('list campaigns from Temporal visibility')
-      .option('--health <health>', 'only campaigns with this SLA health (healthy, at-risk, breaching)', parseOption(parseHealth))
+      .option(
+        '--health <health>',
+        'only campaigns with this SLA health (healthy, at-risk, breaching)',
+        parseOption(parseHealth),
+      )
       .option('--pending-approval', 'only campaigns with a proposal waiting for approval')
-      .addOption(new Option('--status <status>', 'running campaigns or all').choices(['running', 'all']).default('running')),
-  ).action(async (opts: JsonFlag & { health?: ReturnType<typeof parseHealth>; pendingApproval?: boolean; status: 'running' | 'all' }) => {
-    const rows = await listCampaigns(await ctx.client(), opts);
-    emit(opts, rows, (r) =>
-      renderTable(r, [
-        { header: 'campaign', value: (x) => x.campaignId },
-        { header: 'status', value: (x) => x.status },
-        { header: 'health', value: (x) => x.health },
-        { header: 'open clocks', value: (x) => x.openClocks },
-        { header: 'breached', value: (x) => x.breachedLeads },
-        { header: 'compliance', value: (x) => pct(x.responseCompliance) },
-        { header: 'burn %', value: (x) => x.budgetSpentPct },
-        { header: 'velocity %', value: (x) => x.velocityPct },
-        { header: 'pending approval', value: (x) => x.pendingApproval },
-      ], 'no campaigns match'),
-    );
-  });
-
-  withJson(program.command('status').argument('<id>').description("a campaign's live SLA state")).action(async (id: string, opts: JsonFlag) => {
-    const state = await campaignStatus(await ctx.client(), id);
-    emit(opts, state, (s) =>
-      renderFacts([
-        ['campaign', s.campaignId],
-        ['status', s.status],
-        ['health', s.health],
-        ['quarter', s.quarter],
-        ['config version', s.configVersion],
-        ['open leads', s.openLeads],
-        ['open clocks', s.openClocks],
-        ['next deadline', s.nextDeadline],
-        ['breached leads', s.breachedLeads],
-        ...s.compliance.targets.map((t): [string, string | null] => [`within ${formatDuration(t.withinMs)} (target ${pct(t.target)})`, pct(t.actual)]),
-        ['spend / budget', s.latestSnapshot ? `${money(s.latestSnapshot.spend)} / ${money(s.latestSnapshot.budget)}` : null],
-        ['conversions / forecast', s.latestSnapshot ? `${s.latestSnapshot.conversions} / ${s.latestSnapshot.forecast.toFixed(1)}` : null],
-        ['CPL (band)', s.latestSnapshot ? `${money(s.latestSnapshot.cpl) ?? '-'} (${money(s.latestSnapshot.cplBand.low)}-${money(s.latestSnapshot.cplBand.high)})` : null],
-        ['pending proposals', s.proposals.filter((p) => p.status === 'pending').length],
-      ]),
-    );
-  });
-
-  const leads = program.command('leads').description('lead intake');
-  withJson(leads.command('add').argument('<id>').argument('<file>', 'CSV (leadId,tier,ownerId,createdAt) or JSON array')).action(
-    async (id: string, file: string, opts: JsonFlag) => {
-      const leadRows = await readLeadFile(file);
-      const summary = await importLeads(await ctx.client(), id, leadRows, (sent, total) => {
-        if (total > 500) io.stderr(`sent ${sent}/${total} leads\n`);
-      });
-      emit(opts, summary, (s) => `${s.leads} leads: ${s.admitted} admitted, ${s.duplicates} duplicates (${s.batches} batch${s.batches === 1 ? '' : 'es'})`);
+      .addOption(
+        new Option('--status <status>', 'running campaigns or all').choices(['running', 'all']).default('running'),
+      ),
+  ).action(
+    async (
+      opts: JsonFlag & {
+        health?: ReturnType<typeof parseHealth>;
+        pendingApproval?: boolean;
+        status: 'running' | 'all';
+      },
+    ) => {
+      const rows = await listCampaigns(await ctx.client(), opts);
+      emit(opts, rows, (r) =>
+        renderTable(
+          r,
+          [
+            { header: 'campaign', value: (x) => x.campaignId },
+            { header: 'status', value: (x) => x.status },
+            { header: 'health', value: (x) => x.health },
+            { header: 'open clocks', value: (x) => x.openClocks },
+            { header: 'breached', value: (x) => x.breachedLeads },
+            { header: 'compliance', value: (x) => pct(x.responseCompliance) },
+            { header: 'burn %', value: (x) => x.budgetSpentPct },
+            { header: 'velocity %', value: (x) => x.velocityPct },
+            { header: 'pending approval', value: (x) => x.pendingApproval },
+          ],
+          'no campaigns match',
+        ),
+      );
     },
   );
+
+  withJson(program.command('status').argument('<id>').description("a campaign's live SLA state")).action(
+    async (id: string, opts: JsonFlag) => {
+      const state = await campaignStatus(await ctx.client(), id);
+      emit(opts, state, (s) =>
+        renderFacts([
+          ['campaign', s.campaignId],
+          ['status', s.status],
+          ['health', s.health],
+          ['quarter', s.quarter],
+          ['config version', s.configVersion],
+          ['open leads', s.openLeads],
+          ['open clocks', s.openClocks],
+          ['next deadline', s.nextDeadline],
+          ['breached leads', s.breachedLeads],
+          ...s.compliance.targets.map((t): [string, string | null] => [
+            `within ${formatDuration(t.withinMs)} (target ${pct(t.target)})`,
+            pct(t.actual),
+          ]),
+          [
+            'spend / budget',
+            s.latestSnapshot ? `${money(s.latestSnapshot.spend)} / ${money(s.latestSnapshot.budget)}` : null,
+          ],
+          [
+            'conversions / forecast',
+            s.latestSnapshot ? `${s.latestSnapshot.conversions} / ${s.latestSnapshot.forecast.toFixed(1)}` : null,
+          ],
+          [
+            'CPL (band)',
+            s.latestSnapshot
+              ? `${money(s.latestSnapshot.cpl) ?? '-'} (${money(s.latestSnapshot.cplBand.low)}-${money(s.latestSnapshot.cplBand.high)})`
+              : null,
+          ],
+          ['pending proposals', s.proposals.filter((p) => p.status === 'pending').length],
+        ]),
+      );
+    },
+  );
+
+  const leads = program.command('leads').description('lead intake');
+  withJson(
+    leads.command('add').argument('<id>').argument('<file>', 'CSV (leadId,tier,ownerId,createdAt) or JSON array'),
+  ).action(async (id: string, file: string, opts: JsonFlag) => {
+    const leadRows = await readLeadFile(file);
+    const summary = await importLeads(await ctx.client(), id, leadRows, (sent, total) => {
+      if (total > 500) io.stderr(`sent ${sent}/${total} leads\n`);
+    });
+    emit(
+      opts,
+      summary,
+      (s) =>
+        `${s.leads} leads: ${s.admitted} admitted, ${s.duplicates} duplicates (${s.batches} batch${s.batches === 1 ? '' : 'es'})`,
+    );
+  });
 
   withJson(
     program
@@ -122,29 +164,46 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
       .option('--reason <reason>', 'disposition reason, e.g. "Not ICP"')
       .option('--at <iso>', 'when it was decided (default now)')
       .option('--event-id <id>', 'idempotency key (default: a hash of the inputs)'),
-  ).action(async (id: string, leadId: string, decision: string, opts: JsonFlag & { reason?: string; at?: string; eventId?: string }) => {
-    const event = dispositionEvent(id, leadId, decision, opts.reason, { at: opts.at, eventId: opts.eventId, now: io.now() });
-    const outcome = await recordLeadEvent(await ctx.client(), id, event);
-    emit(opts, outcome, (o) => `lead ${o.leadId}: ${decision} ${o.result} (event ${o.eventId}, status ${o.status})`);
-  });
+  ).action(
+    async (
+      id: string,
+      leadId: string,
+      decision: string,
+      opts: JsonFlag & { reason?: string; at?: string; eventId?: string },
+    ) => {
+      const event = dispositionEvent(id, leadId, decision, opts.reason, {
+        at: opts.at,
+        eventId: opts.eventId,
+        now: io.now(),
+      });
+      const outcome = await recordLeadEvent(await ctx.client(), id, event);
+      emit(opts, outcome, (o) => `lead ${o.leadId}: ${decision} ${o.result} (event ${o.eventId}, status ${o.status})`);
+    },
+  );
 
-  withJson(program.command('proposals').argument('<id>').description('budget proposals of a campaign')).action(async (id: string, opts: JsonFlag) => {
-    const proposals = await listProposals(await ctx.client(), id);
-    emit(opts, proposals, (rows) =>
-      [
-        renderTable(rows, [
-          { header: 'proposal', value: (p) => p.proposalId },
-          { header: 'status', value: (p) => p.status },
-          { header: 'action', value: (p) => p.action },
-          { header: 'target budget', value: (p) => money(p.targetBudget) },
-          { header: 'reason', value: (p) => p.reason },
-          { header: 'expires', value: (p) => p.expiresAt },
-          { header: 'decided by', value: (p) => p.decidedBy },
-        ], 'no proposals'),
-        ...rows.filter((p) => p.status === 'pending').map((p) => `approve: ${approveCommand(id, p.proposalId)}`),
-      ].join('\n'),
-    );
-  });
+  withJson(program.command('proposals').argument('<id>').description('budget proposals of a campaign')).action(
+    async (id: string, opts: JsonFlag) => {
+      const proposals = await listProposals(await ctx.client(), id);
+      emit(opts, proposals, (rows) =>
+        [
+          renderTable(
+            rows,
+            [
+              { header: 'proposal', value: (p) => p.proposalId },
+              { header: 'status', value: (p) => p.status },
+              { header: 'action', value: (p) => p.action },
+              { header: 'target budget', value: (p) => money(p.targetBudget) },
+              { header: 'reason', value: (p) => p.reason },
+              { header: 'expires', value: (p) => p.expiresAt },
+              { header: 'decided by', value: (p) => p.decidedBy },
+            ],
+            'no proposals',
+          ),
+          ...rows.filter((p) => p.status === 'pending').map((p) => `approve: ${approveCommand(id, p.proposalId)}`),
+        ].join('\n'),
+      );
+    },
+  );
 
   for (const decision of ['approve', 'reject'] as const) {
     withJson(
@@ -156,21 +215,34 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
         .requiredOption('--as <approver>', 'your approver ID')
         .requiredOption('--reason <reason>', 'why (recorded in the ledger)'),
     ).action(async (id: string, proposalId: string, opts: JsonFlag & { as: string; reason: string }) => {
-      const proposal = await decideProposal(await ctx.client(), id, { proposalId, decision, approver: opts.as, reason: opts.reason });
+      const proposal = await decideProposal(await ctx.client(), id, {
+        proposalId,
+        decision,
+        approver: opts.as,
+        reason: opts.reason,
+      });
       emit(opts, proposal, (p) => `proposal ${p.proposalId}: ${p.status}${p.outcome ? ` — ${p.outcome}` : ''}`);
     });
   }
 
-  withJson(program.command('amend').argument('<id>').argument('<campaign.yaml>').description('amend the SLA (applies to new leads)')).action(
-    async (id: string, file: string, opts: JsonFlag) => {
-      const campaign = await readCampaignFile(file);
-      const outcome = await amendCampaign(await ctx.client(), id, campaign);
-      emit(opts, outcome, (o) => `campaign ${id} now on config version ${o.configVersion} (applies to ${o.appliesTo})`);
-    },
-  );
+  withJson(
+    program
+      .command('amend')
+      .argument('<id>')
+      .argument('<campaign.yaml>')
+      .description('amend the SLA (applies to new leads)'),
+  ).action(async (id: string, file: string, opts: JsonFlag) => {
+    const campaign = await readCampaignFile(file);
+    const outcome = await amendCampaign(await ctx.client(), id, campaign);
+    emit(opts, outcome, (o) => `campaign ${id} now on config version ${o.configVersion} (applies to ${o.appliesTo})`);
+  });
 
   withJson(
-    program.command('report').argument('<id>').description("a closed quarter's report from the ledger").requiredOption('--quarter <quarter>', 'e.g. 2027-Q1'),
+    program
+      .command('report')
+      .argument('<id>')
+      .description("a closed quarter's report from the ledger")
+      .requiredOption('--quarter <quarter>', 'e.g. 2027-Q1'),
   ).action(async (id: string, opts: JsonFlag & { quarter: string }) => {
     const { pool, url } = ctx.ledger();
     const report = await withLedger(pool, url, (q) => quarterReport(q, id, opts.quarter));
@@ -187,20 +259,28 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
   });
 
   withJson(
-    program.command('breaches').argument('<id>').description('breached clocks from the ledger').option('--since <since>', 'ISO time or look-back like 24h'),
+    program
+      .command('breaches')
+      .argument('<id>')
+      .description('breached clocks from the ledger')
+      .option('--since <since>', 'ISO time or look-back like 24h'),
   ).action(async (id: string, opts: JsonFlag & { since?: string }) => {
     const since = opts.since === undefined ? undefined : parseSince(opts.since, io.now());
     const { pool, url } = ctx.ledger();
     const rows = await withLedger(pool, url, (q) => breaches(q, id, since));
     emit(opts, rows, (r) =>
-      renderTable(r, [
-        { header: 'breached at', value: (b) => b.breachedAt },
-        { header: 'lead', value: (b) => b.leadId },
-        { header: 'clock', value: (b) => b.clock },
-        { header: 'tier', value: (b) => b.tier },
-        { header: 'owner', value: (b) => b.ownerId },
-        { header: 'escalation', value: (b) => b.steps.map((s) => s.step).join(' > ') },
-      ], 'no breaches'),
+      renderTable(
+        r,
+        [
+          { header: 'breached at', value: (b) => b.breachedAt },
+          { header: 'lead', value: (b) => b.leadId },
+          { header: 'clock', value: (b) => b.clock },
+          { header: 'tier', value: (b) => b.tier },
+          { header: 'owner', value: (b) => b.ownerId },
+          { header: 'escalation', value: (b) => b.steps.map((s) => s.step).join(' > ') },
+        ],
+        'no breaches',
+      ),
     );
   });
 
@@ -224,38 +304,54 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
 
   const schedule = program.command('schedule').description('the quarterly reset Schedule');
   withJson(
-    schedule.command('install').description('create or update the schedule (idempotent)').option('--timezone <zone>', 'IANA zone of quarter boundaries', 'UTC').option('--paused', 'install paused'),
+    schedule
+      .command('install')
+      .description('create or update the schedule (idempotent)')
+      .option('--timezone <zone>', 'IANA zone of quarter boundaries', 'UTC')
+      .option('--paused', 'install paused'),
   ).action(async (opts: JsonFlag & { timezone: string; paused?: boolean }) => {
     const client = await ctx.client();
-    const result = await installQuarterlySchedule(client, { timezone: opts.timezone, paused: opts.paused }).catch((err: Error) => {
-      throw err.message.startsWith('timezone:') ? badInput(err.message) : err;
-    });
-    emit(opts, result, (r) => `${r.created ? 'created' : 'updated'} schedule ${r.summary.scheduleId}; next fires: ${r.summary.nextFireTimes.slice(0, 2).join(', ')}`);
-  });
-  withJson(schedule.command('describe').description('next fire times, recent runs and spec')).action(async (opts: JsonFlag) => {
-    const summary = await describeQuarterlySchedule(await ctx.client());
-    emit(opts, summary, (s) =>
-      renderFacts([
-        ['schedule', s.scheduleId],
-        ['time zone', s.timezone],
-        ['overlap', s.overlap],
-        ['catch-up window', formatDuration(s.catchupWindowMs)],
-        ['paused', s.paused],
-        ['next fire times', s.nextFireTimes.slice(0, 4).join('\n')],
-        ['actions taken', s.actionsTaken],
-        ['recent runs', s.recentActions.map((a) => `${a.scheduledAt} ${a.workflowId}`).join('\n') || null],
-      ]),
+    const result = await installQuarterlySchedule(client, { timezone: opts.timezone, paused: opts.paused }).catch(
+      (err: Error) => {
+        throw err.message.startsWith('timezone:') ? badInput(err.message) : err;
+      },
+    );
+    emit(
+      opts,
+      result,
+      (r) =>
+        `${r.created ? 'created' : 'updated'} schedule ${r.summary.scheduleId}; next fires: ${r.summary.nextFireTimes.slice(0, 2).join(', ')}`,
     );
   });
-  withJson(schedule.command('backfill').argument('<quarter>', 'the quarter to close, e.g. 2027-Q1').description('re-run the reset that closes a quarter')).action(
-    async (quarter: string, opts: JsonFlag) => {
-      const client = await ctx.client();
-      const result = await backfillQuarter(client, quarter).catch((err: Error) => {
-        throw err.message.startsWith('invalid quarter') ? badInput(err.message) : err;
-      });
-      emit(opts, result, (r) => `backfilled the reset closing ${r.quarter} (fire time ${r.firesAt})`);
+  withJson(schedule.command('describe').description('next fire times, recent runs and spec')).action(
+    async (opts: JsonFlag) => {
+      const summary = await describeQuarterlySchedule(await ctx.client());
+      emit(opts, summary, (s) =>
+        renderFacts([
+          ['schedule', s.scheduleId],
+          ['time zone', s.timezone],
+          ['overlap', s.overlap],
+          ['catch-up window', formatDuration(s.catchupWindowMs)],
+          ['paused', s.paused],
+          ['next fire times', s.nextFireTimes.slice(0, 4).join('\n')],
+          ['actions taken', s.actionsTaken],
+          ['recent runs', s.recentActions.map((a) => `${a.scheduledAt} ${a.workflowId}`).join('\n') || null],
+        ]),
+      );
     },
   );
+  withJson(
+    schedule
+      .command('backfill')
+      .argument('<quarter>', 'the quarter to close, e.g. 2027-Q1')
+      .description('re-run the reset that closes a quarter'),
+  ).action(async (quarter: string, opts: JsonFlag) => {
+    const client = await ctx.client();
+    const result = await backfillQuarter(client, quarter).catch((err: Error) => {
+      throw err.message.startsWith('invalid quarter') ? badInput(err.message) : err;
+    });
+    emit(opts, result, (r) => `backfilled the reset closing ${r.quarter} (fire time ${r.firesAt})`);
+  });
 
   program
     .command('dashboard')
@@ -276,7 +372,8 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`expected a TCP port (0-65535), got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`expected a TCP port (0-65535), got "${value}"`);
   return port;
 }
 
