@@ -24,8 +24,8 @@ import type {
 
 /** Resolves the adapters for one campaign at one moment (sandbox adapters follow the workflow's clock). */
 export interface PortResolver {
-  ads(campaignId: string, config: CampaignConfig, at: Date): AdsPlatform;
-  crm(campaignId: string, at: Date): Crm;
+  ads(campaignId: string, config: CampaignConfig, at: Date): Promise<AdsPlatform>;
+  crm(campaignId: string, at: Date): Promise<Crm>;
 }
 
 export interface ActivityDeps {
@@ -119,7 +119,7 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
       const leadEvents: LeadActivityBatch = { leads: [], events: [], clocks: [] };
       for (const step of input.steps) {
         const key = `${campaignId}:${step.leadId}:${step.clock}:step${step.stepIndex}`;
-        const crm = ports.crm(campaignId, new Date(step.at));
+        const crm = await ports.crm(campaignId, new Date(step.at));
         const fields = { leadId: step.leadId, clock: step.clock, tier: step.tier, ownerId: step.ownerId };
         let outcome: Record<string, unknown>;
         if (step.step === 'reassign') {
@@ -187,7 +187,7 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
 
     /** New leads since the watermark, and first touches for the campaign's open untouched leads. */
     async pollCrm(input: PollCrmInput): Promise<{ leads: NewLead[]; events: LeadEvent[]; watermark: string | null }> {
-      const crm = ports.crm(input.campaignId, new Date(input.at));
+      const crm = await ports.crm(input.campaignId, new Date(input.at));
       let leads: NewLead[] = [];
       let watermark = input.watermark;
       if (input.acceptNewLeads) {
@@ -208,8 +208,8 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
     async runVelocityCheck(input: VelocityCheckInput): Promise<VelocityCheckResult> {
       const { config, campaignId } = input;
       const at = new Date(input.at);
-      const ads = ports.ads(campaignId, config, at);
-      const crm = ports.crm(campaignId, at);
+      const ads = await ports.ads(campaignId, config, at);
+      const crm = await ports.crm(campaignId, at);
       const ref = adsRef(config);
       const tz = config.campaign.timezone;
       const window = config.campaign.window;
@@ -290,7 +290,7 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
 
     /** Applies an approved proposal through the Ads API and records before/after in the ledger. */
     async applyBudgetChange(input: ApplyBudgetChangeInput): Promise<{ after: AdsBudgetState; summary: string }> {
-      const ads = ports.ads(input.campaignId, input.config, new Date(input.at));
+      const ads = await ports.ads(input.campaignId, input.config, new Date(input.at));
       const ref = adsRef(input.config);
       const before = await ads.getBudget(ref);
       const operations: string[] = [];

@@ -52,7 +52,7 @@ export async function startApp(options: { adapters: AdapterMode; dashboard?: boo
     const worker: Worker = await createCampaignWorker({
       connection: temporal.connection,
       namespace: temporal.namespace,
-      deps: { ports: createPortResolver(options.adapters), ledger, notifier },
+      deps: { ports: createPortResolver(options.adapters, undefined, (id) => ledger.latestConfig(id)), ledger, notifier },
       extraActivities: createResetActivities({ client: temporal.client }),
     });
     const done = worker.run();

@@ -269,11 +269,6 @@ export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): 
           warnAt: addTime(config, tier, tier.clock, createdAt, tier.firstTouch * tier.warnAt),
           deadline: firstTouchDeadline,
         },
-        acceptance: {
-          startedAt: createdAt,
-          warnAt: addTime(config, tier, sla.acceptance.clock, createdAt, sla.acceptance.within * tier.warnAt),
-          deadline: addTime(config, tier, sla.acceptance.clock, createdAt, sla.acceptance.within),
-        },
         followUp: {
           startedAt: createdAt,
           warnAt: createdAt + sla.followUp.within * tier.warnAt,
@@ -285,11 +280,7 @@ export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): 
     };
     book.leads[lead.leadId] = lead;
     book.ownerLoad[lead.ownerId] = (book.ownerLoad[lead.ownerId] ?? 0) + 1;
-    for (const kind of clockKinds) {
-      const clock = lead.clocks[kind] as ClockState;
-      scheduleClock(book, lead.leadId, kind, clock);
-      book.outbox.clocks.push(clockRecord(ctx.campaignId, lead, kind, clock));
-    }
+    for (const kind of ['firstTouch', 'followUp'] as const) startClock(book, ctx.campaignId, lead, kind, lead.clocks[kind] as ClockState);
     book.outbox.leads.push({
       campaignId: ctx.campaignId,
       leadId: lead.leadId,
@@ -299,6 +290,23 @@ export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): 
       configVersion: ctx.currentVersion,
     });
     return { leadId: lead.leadId, result: 'admitted', status: 'open', ownerId: lead.ownerId };
+  });
+}
+
+function startClock(book: LeadBook, campaignId: string, lead: LeadState, kind: ClockKind, clock: ClockState): void {
+  lead.clocks[kind] = clock;
+  scheduleClock(book, lead.leadId, kind, clock);
+  book.outbox.clocks.push(clockRecord(campaignId, lead, kind, clock));
+}
+
+/** The acceptance window opens at first touch: the owner has spoken to the lead and must now accept or reject it. */
+function startAcceptanceClock(book: LeadBook, ctx: BookContext, lead: LeadState, config: CampaignConfig, at: number): void {
+  const tier = tierOf(config, lead.tier);
+  const window = config.responseSla.acceptance;
+  startClock(book, ctx.campaignId, lead, 'acceptance', {
+    startedAt: at,
+    warnAt: addTime(config, tier, window.clock, at, window.within * tier.warnAt),
+    deadline: addTime(config, tier, window.clock, at, window.within),
   });
 }
 
@@ -435,6 +443,7 @@ export function applyLeadEvents(
         lead.firstTouchAt = at;
         meetClock(book, ctx, lead, 'firstTouch', at);
         observers.onFirstTouch?.(lead, elapsedForTier(config, lead.tier, lead.createdAt, at), at - lead.createdAt);
+        if (lead.status === 'open') startAcceptanceClock(book, ctx, lead, config, at);
       }
       if (lead.attempts >= config.responseSla.followUp.attempts) meetClock(book, ctx, lead, 'followUp', at);
     } else if (event.type === 'disposition') {

@@ -187,7 +187,7 @@ describe('SandboxCrm', () => {
     await expect(crm.fetchNewLeads(salesforceId('701', 9), null)).rejects.toThrow(/not simulated/);
     await expect(crm.fetchNewLeads(CAMPAIGN, 'garbage')).rejects.toThrow(/watermark/);
     expect(() => world({ conversionRate: 1.5 })).toThrow(/conversionRate/);
-    expect(() => world({ reps: [{ ownerId: 'nope', medianResponseMinutes: 5 }] })).toThrow(/reps\.0\.ownerId/);
+    expect(() => world({ reps: [{ ownerId: 'jane@example.com', medianResponseMinutes: 5 }] })).toThrow(/reps\.0\.ownerId/);
     expect(() => world({ campaigns: [{ crmCampaignId: CAMPAIGN, start: 'soon', leadsPerHour: 1, tierMix: { a: 1 } }] })).toThrow(/campaigns\.0\.start/);
   });
 });

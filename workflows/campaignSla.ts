@@ -125,6 +125,11 @@ export interface CampaignSlaInput {
   /** The campaign file's content as written (durations as strings); validated inside the workflow. */
   config: unknown;
   carryOver?: CampaignCarryOver;
+  /**
+   * Publish typed search attributes (default true). Only for namespaces where they are not registered
+   * yet, such as the time-skipping test server, which cannot register custom attributes.
+   */
+  publishSearchAttributes?: boolean;
 }
 
 export interface CampaignSlaResult {
@@ -395,7 +400,7 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       onBreach: (lead, clock) => {
         noteBreach(state.compliance, lead, clock);
         state.breachedLeads++;
-        state.recentBreaches.unshift({ leadId: lead.leadId, clock, tier: lead.tier, ownerId: lead.ownerId, at: new Date(now).toISOString() });
+        state.recentBreaches.unshift({ leadId: lead.leadId, clock, tier: lead.tier, ownerId: lead.ownerId, at: new Date(lead.clocks[clock]?.breachedAt ?? now).toISOString() });
         state.recentBreaches.length = Math.min(state.recentBreaches.length, MAX_RECENT_BREACHES);
       },
     });
@@ -684,7 +689,7 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       campaignQuarter: view.quarter,
     };
     const serialized = JSON.stringify(attributes);
-    if (serialized !== lastAttributes) {
+    if (input.publishSearchAttributes !== false && serialized !== lastAttributes) {
       lastAttributes = serialized;
       upsertSearchAttributes(
         (Object.keys(attributes) as (keyof typeof attributes)[]).map((key) => ({ key: searchAttributes[key], value: attributes[key] })) as never,
@@ -694,12 +699,12 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
   }
 
   // ---- Main loop ----
+  let ended = false;
   if (!carry) {
     await recordConfigVersion({ campaignId, configVersion: initialConfig.version, config: initialConfig, recordedAt: new Date().toISOString() });
   }
   publish(true);
 
-  let ended = false;
   for (;;) {
     const now = Date.now();
     const cfg = config();
@@ -736,7 +741,7 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       await condition(allHandlersFinished);
       await flushEffects();
       state.continuedAsNew++;
-      await continueAsNew<typeof campaignSla>({ config: initialConfig, carryOver: state });
+      await continueAsNew<typeof campaignSla>({ ...input, carryOver: state });
     }
   }
 

@@ -9,8 +9,9 @@ import { crmInvalidInput, crmRequestRejected } from './crmFailures';
 import { decodeLeadWatermark, encodeLeadWatermark } from './leadWatermark';
 import { salesforceId } from './salesforceIds';
 import { SeededRandom } from './seededRandom';
-import { assertSalesforceId } from './soql';
 
+// Sandbox reps and leads admitted through the workflow carry the campaign's own IDs, not Salesforce's.
+const sandboxIdText = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be an ID (letters, digits, . _ : -)');
 const salesforceIdText = z.string().regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'must be a 15 or 18 character Salesforce ID');
 const isoDateTime = z.iso.datetime({ offset: true });
 const share = z.number().min(0).max(1);
@@ -33,7 +34,7 @@ const sandboxCrmConfigSchema = z.object({
   reps: z
     .array(
       z.object({
-        ownerId: salesforceIdText,
+        ownerId: sandboxIdText,
         /** Median minutes from assignment to first touch. */
         medianResponseMinutes: z.number().positive(),
         /** Log-space spread of response times; larger means a longer tail. */
@@ -154,10 +155,15 @@ export class SandboxCrm implements Crm {
 
   async setOwner(leadId: string, ownerId: string): Promise<void> {
     this.calls += 1;
-    const lead = this.lead(leadId);
-    const rep = this.config.reps.find((candidate) => candidate.ownerId === ownerId);
-    if (!rep) throw crmRequestRejected(`setOwner: ${ownerId} is not a simulated rep`);
+    const lead = this.leadForWrite(leadId);
+    assertValidId(ownerId, 'ownerId');
     if (lead.ownerId === ownerId) return;
+    const rep = this.config.reps.find((candidate) => candidate.ownerId === ownerId);
+    if (!rep) {
+      // Not a simulated rep: the owner changes, but nobody will touch the lead.
+      lead.ownerId = ownerId;
+      return;
+    }
     const now = this.hooks.now().getTime();
     lead.ownerId = ownerId;
     // The new owner's behaviour is drawn from (seed, lead, owner), so repeating the call changes nothing.
@@ -181,12 +187,22 @@ export class SandboxCrm implements Crm {
 
   async setLeadStatus(leadId: string, status: string): Promise<void> {
     this.calls += 1;
-    const lead = this.lead(leadId);
+    const lead = this.leadForWrite(leadId);
     if (lead.status?.value !== status) lead.status = { value: status, at: this.hooks.now().getTime() };
   }
 
   apiUsage(): CrmApiUsage {
     return { used: this.calls, max: this.config.apiLimit, callsMade: this.calls };
+  }
+
+  /** The lead's current owner in the simulated CRM (for tests and the demo). */
+  leadOwner(leadId: string): string | undefined {
+    return this.leads.get(leadId)?.ownerId;
+  }
+
+  /** The lead's status as last set through the port, or undefined. */
+  leadStatus(leadId: string): string | undefined {
+    return this.leads.get(leadId)?.status?.value;
   }
 
   /** Follow-up tasks created so far, by idempotency key (for tests and the demo). */
@@ -250,6 +266,18 @@ export class SandboxCrm implements Crm {
     return campaign;
   }
 
+  /**
+   * Leads can reach the workflow without this simulation (the admitLeads Update, the CLI); the sandbox
+   * records writes for them like a CRM would for leads it holds, with no simulated behaviour.
+   */
+  private leadForWrite(leadId: string): SimLead {
+    const known = this.leads.get(assertValidId(leadId, 'leadId'));
+    if (known) return known;
+    const lead: SimLead = { leadId, campaignId: '', tier: '', createdAt: this.hooks.now().getTime(), ownerId: '', touchAt: null, channel: 'other', convertsAt: null, status: null };
+    this.leads.set(leadId, lead);
+    return lead;
+  }
+
   private lead(leadId: string): SimLead {
     const lead = this.leads.get(assertValidId(leadId, 'leadId'));
     if (!lead) throw crmRequestRejected(`lead ${leadId} does not exist in the sandbox CRM`);
@@ -258,11 +286,9 @@ export class SandboxCrm implements Crm {
 }
 
 function assertValidId(id: string, what: string): string {
-  try {
-    return assertSalesforceId(id, what);
-  } catch (err) {
-    throw crmInvalidInput((err as Error).message);
-  }
+  const parsed = sandboxIdText.safeParse(id);
+  if (!parsed.success) throw crmInvalidInput(`${what}: ${parsed.error.issues[0].message}, got ${JSON.stringify(id)}`);
+  return id;
 }
 
 function parseWatermark(text: string): { at: number; leadId: string } {

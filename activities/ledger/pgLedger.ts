@@ -1,3 +1,4 @@
+import type { CampaignConfig } from '../../sla/config';
 // The Ledger port on Postgres. Activities are retried, so every write is keyed (ON CONFLICT) and a
 // repeat leaves the table as the first write did.
 import type pg from 'pg';
@@ -285,6 +286,15 @@ export class PgLedger implements Ledger {
       [campaignId, limit],
     );
     return rows.map((r) => r.lead_id);
+  }
+
+  /** The latest recorded config of a campaign (already validated when it was recorded), or null. */
+  async latestConfig(campaignId: string): Promise<CampaignConfig | null> {
+    const { rows } = await this.pool.query<{ config: CampaignConfig }>(
+      `SELECT config FROM campaign_config_versions WHERE campaign_id = $1 ORDER BY config_version DESC LIMIT 1`,
+      [campaignId],
+    );
+    return rows[0]?.config ?? null;
   }
 
   /** true when this caller owns the alert and should send it; false when it was already claimed. */

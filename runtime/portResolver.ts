@@ -1,0 +1,155 @@
+// Chooses the adapters behind the AdsPlatform and Crm ports: the real ones (google-ads-api, jsforce)
+// with credentials from env/files, or seeded sandboxes that follow the workflow's clock.
+import type { PortResolver } from '../activities/campaignActivities';
+import { loadAdsCredentials, loadAdsValidateOnly } from '../activities/ads/adsCredentials';
+import { GoogleAdsPlatform } from '../activities/ads/googleAdsPlatform';
+import { SandboxAdsPlatform } from '../activities/ads/sandboxAdsPlatform';
+import { SalesforceCrm } from '../activities/crm/salesforceCrm';
+import { SandboxCrm } from '../activities/crm/sandboxCrm';
+import type { AdsPlatform, Crm } from '../activities/ports';
+import type { CampaignConfig } from '../sla/config';
+
+export type AdapterMode = 'sandbox' | 'real';
+
+export interface SandboxOptions {
+  /** Simulated lead arrivals per hour per campaign (default 240: a few a minute for the demo). */
+  leadsPerHour?: number;
+  /** Share of leads no rep ever touches, so breaches happen (default 0.15). */
+  neverTouchedShare?: number;
+  /** Conversion-rate multiplier by local date (YYYY-MM-DD), e.g. 0.78 for a 22% dip on day 4. */
+  conversionRateMultiplier?: (date: string) => number;
+}
+
+export interface SandboxPortResolver extends PortResolver {
+  /** The simulated CRM of a campaign, for tests and the demo to inspect. */
+  sandboxCrm(campaignId: string): SandboxCrm;
+}
+
+function seedOf(text: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return hash >>> 0;
+}
+
+const localDate = (iso: string, timeZone: string) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+
+/** One simulated campaign: Ads spend pacing and a CRM whose reps are the campaign's configured reps. */
+class SandboxCampaignPorts {
+  private now = new Date(0);
+  readonly ads: SandboxAdsPlatform;
+  readonly crm: SandboxCrm;
+
+  constructor(campaignId: string, config: CampaignConfig, at: Date, options: SandboxOptions) {
+    this.now = at;
+    const clock = () => this.now;
+    const { campaign } = config;
+    const multiplier = options.conversionRateMultiplier ?? (() => 1);
+    this.ads = new SandboxAdsPlatform({
+      ref: { customerId: campaign.ads.customerId, campaignId: campaign.ads.campaignId },
+      budgetMicros: Math.round(campaign.totalBudget * 1e6),
+      windowStart: localDate(campaign.window.start, campaign.timezone),
+      windowEnd: localDate(new Date(Date.parse(campaign.window.end) - 1).toISOString(), campaign.timezone),
+      timeZone: campaign.timezone,
+      seed: seedOf(campaignId),
+      now: clock,
+      conversionRateMultiplier: multiplier,
+      validateOnly: config.ads.dryRun,
+    });
+    const fastest = Math.min(...Object.values(config.responseSla.tiers).map((tier) => tier.firstTouch)) / 60_000;
+    const reps = Object.values(config.responseSla.pools)
+      .flatMap((pool) => pool.reps)
+      .filter((rep) => !rep.outOfOffice);
+    const tiers = Object.keys(config.responseSla.tiers);
+    this.crm = new SandboxCrm(
+      {
+        seed: seedOf(campaignId),
+        campaigns: [
+          {
+            crmCampaignId: campaign.crm.campaignId,
+            start: new Date(Math.max(at.getTime(), Date.parse(campaign.window.start))).toISOString(),
+            leadsPerHour: options.leadsPerHour ?? 240,
+            tierMix: Object.fromEntries(tiers.map((tier, i) => [tier, i === 0 ? 0.3 : 0.7 / Math.max(1, tiers.length - 1)])),
+          },
+        ],
+        // Most reps answer well inside the tightest tier; every third rep is slow, so some leads breach.
+        reps: [...new Map(reps.map((rep) => [rep.id, rep])).values()].map((rep, i) => ({
+          ownerId: rep.id,
+          medianResponseMinutes: Math.max(0.05, fastest * (i % 3 === 2 ? 1.4 : 0.35)),
+          responseSpread: 0.5,
+        })),
+        neverTouchedShare: options.neverTouchedShare ?? 0.15,
+        conversionRate: 0.12,
+        medianConversionHours: Math.max(fastest / 60, 0.01) * 4,
+        convertedStatus: campaign.crm.convertedStatuses[0],
+      },
+      { now: clock, conversionMultiplier: (createdAt) => multiplier(localDate(createdAt.toISOString(), campaign.timezone)) },
+    );
+  }
+
+  at(at: Date): this {
+    // Activities may run out of order after retries; simulated time never goes backwards.
+    if (at.getTime() > this.now.getTime()) this.now = at;
+    return this;
+  }
+}
+
+function sandboxResolver(options: SandboxOptions, loadConfig: (campaignId: string) => Promise<CampaignConfig | null>): SandboxPortResolver {
+  const campaigns = new Map<string, SandboxCampaignPorts>();
+  const forCampaign = (campaignId: string, config: CampaignConfig, at: Date) => {
+    let ports = campaigns.get(campaignId);
+    if (!ports) {
+      ports = new SandboxCampaignPorts(campaignId, config, at, options);
+      campaigns.set(campaignId, ports);
+    }
+    return ports.at(at);
+  };
+  return {
+    async ads(campaignId, config, at): Promise<AdsPlatform> {
+      return forCampaign(campaignId, config, at).ads;
+    },
+    async crm(campaignId, at): Promise<Crm> {
+      const existing = campaigns.get(campaignId);
+      if (existing) return existing.at(at).crm;
+      const config = await loadConfig(campaignId);
+      if (!config) throw new Error(`sandbox CRM: campaign ${campaignId} has no recorded config in the ledger yet`);
+      return forCampaign(campaignId, config, at).crm;
+    },
+    sandboxCrm(campaignId) {
+      const ports = campaigns.get(campaignId);
+      if (!ports) throw new Error(`sandbox CRM: campaign ${campaignId} has not been simulated yet`);
+      return ports.crm;
+    },
+  };
+}
+
+/** Real adapters, created on first use so a sandbox-only deployment needs no credentials. */
+function realResolver(env: NodeJS.ProcessEnv): PortResolver {
+  const ads = new Map<boolean, GoogleAdsPlatform>();
+  let crm: SalesforceCrm | undefined;
+  return {
+    async ads(_campaignId, config) {
+      const validateOnly = loadAdsValidateOnly(env, config.ads.dryRun);
+      let platform = ads.get(validateOnly);
+      if (!platform) {
+        platform = new GoogleAdsPlatform({ credentials: loadAdsCredentials(env), validateOnly });
+        ads.set(validateOnly, platform);
+      }
+      return platform;
+    },
+    async crm() {
+      crm ??= SalesforceCrm.fromEnv(env);
+      return crm;
+    },
+  };
+}
+
+export function createPortResolver(mode: 'sandbox', options: SandboxOptions | undefined, loadConfig: (campaignId: string) => Promise<CampaignConfig | null>): SandboxPortResolver;
+export function createPortResolver(mode: AdapterMode, options: SandboxOptions | undefined, loadConfig: (campaignId: string) => Promise<CampaignConfig | null>): PortResolver;
+export function createPortResolver(
+  mode: AdapterMode,
+  options: SandboxOptions | undefined,
+  loadConfig: (campaignId: string) => Promise<CampaignConfig | null>,
+): PortResolver {
+  return mode === 'real' ? realResolver(process.env) : sandboxResolver(options ?? {}, loadConfig);
+}

@@ -1,0 +1,71 @@
+// Temporal test environments with the project's own binaries, and a worker wired to real adapters
+// over a per-file Postgres database (sandbox Ads/CRM, real PgLedger, real notifier).
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { PgLedger } from '../../activities/ledger/pgLedger';
+import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';
+import type { Alert } from '../../activities/ports';
+import { createResetActivities } from '../../activities/resetActivities';
+import { createPortResolver, type SandboxOptions, type SandboxPortResolver } from '../../runtime/portResolver';
+import { devServerExecutable, testServerExecutable } from '../../runtime/temporalBinaries';
+import { createCampaignWorker } from '../../workers/worker';
+import { allSearchAttributeKeys } from '../../workflows/messages';
+import type { TestDatabase } from './postgres';
+
+let runtimeInstalled = false;
+/** Keeps worker logs quiet in test output; warnings and errors still show. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  installQuietRuntime();
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+}
+
+export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  installQuietRuntime();
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: devServerExecutable(), ip: '127.0.0.1', searchAttributes: allSearchAttributeKeys, extraArgs: ['--log-level', 'error'] },
+  });
+}
+
+export interface TestWorkerHandle {
+  worker: Worker;
+  ledger: PgLedger;
+  alerts: Alert[];
+  ports: SandboxPortResolver;
+}
+
+/** A worker with sandbox adapters, the real ledger and the real notifier (alerts captured from its logs). */
+export async function testWorker(
+  env: TestWorkflowEnvironment,
+  db: TestDatabase,
+  opts: { taskQueue: string; sandbox?: SandboxOptions },
+): Promise<TestWorkerHandle> {
+  const alerts: Alert[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        const entry = JSON.parse(line) as { alert?: Alert };
+        if (entry.alert) alerts.push(entry.alert);
+      }
+      done();
+    },
+  });
+  const ledger = new PgLedger(db.pool);
+  const ports = createPortResolver('sandbox', opts.sandbox, (id) => ledger.latestConfig(id));
+  const notifier = new WebhookNotifier({ claims: ledger, logger: pino({ level: 'info' }, sink) });
+  const worker = await createCampaignWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue: opts.taskQueue,
+    deps: { ports, ledger, notifier },
+    extraActivities: createResetActivities({ client: env.client }),
+  });
+  return { worker, ledger, alerts, ports };
+}
