@@ -61,7 +61,7 @@ export function seedTermsConfig(overrides: { id?: string; window?: { start: stri
       intakeSkew: '5m',
     },
     calendars: { default: businessWeek },
-    velocity: overrides.velocity ?? { checkEvery: '6h', rules: [{ kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' }] },
+    velocity: overrides.velocity ?? { checkEvery: '1d', rules: [{ kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' }] },
     approvals: { approvers: ['ops-lead-1'], timeout: '4h', onTimeout: 'reject' },
     guardrails: { maxTotalBudget: 120000, maxStepPct: 20 },
   };
