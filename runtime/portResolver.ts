@@ -18,6 +18,10 @@ export interface SandboxOptions {
   neverTouchedShare?: number;
   /** Conversion-rate multiplier by local date (YYYY-MM-DD), e.g. 0.78 for a 22% dip on day 4. */
   conversionRateMultiplier?: (date: string) => number;
+  /** Share of ad clicks that become qualified leads in the CRM (default 0.04). */
+  conversionRate?: number;
+  /** Average cost per click in currency units (default 2.5). */
+  cpc?: number;
 }
 
 export interface SandboxPortResolver extends PortResolver {
@@ -38,7 +42,10 @@ const localDate = (iso: string, timeZone: string) =>
 class SandboxCampaignPorts {
   private now = new Date(0);
   readonly ads: SandboxAdsPlatform;
-  readonly crm: SandboxCrm;
+  /** The simulated CRM: leads, reps and writes. */
+  readonly sim: SandboxCrm;
+  /** What the workflow sees: the simulation, with conversions counted from the simulated ad clicks. */
+  readonly crm: Crm;
 
   constructor(campaignId: string, config: CampaignConfig, at: Date, options: SandboxOptions) {
     this.now = at;
@@ -54,6 +61,8 @@ class SandboxCampaignPorts {
       seed: seedOf(campaignId),
       now: clock,
       conversionRateMultiplier: multiplier,
+      conversionRate: options.conversionRate ?? 0.04,
+      cpcMicros: Math.round((options.cpc ?? 2.5) * 1e6),
       validateOnly: config.ads.dryRun,
     });
     const fastest = Math.min(...Object.values(config.responseSla.tiers).map((tier) => tier.firstTouch)) / 60_000;
@@ -61,7 +70,7 @@ class SandboxCampaignPorts {
       .flatMap((pool) => pool.reps)
       .filter((rep) => !rep.outOfOffice);
     const tiers = Object.keys(config.responseSla.tiers);
-    this.crm = new SandboxCrm(
+    this.sim = new SandboxCrm(
       {
         seed: seedOf(campaignId),
         campaigns: [
@@ -85,6 +94,7 @@ class SandboxCampaignPorts {
       },
       { now: clock, conversionMultiplier: (createdAt) => multiplier(localDate(createdAt.toISOString(), campaign.timezone)) },
     );
+    this.crm = sandboxCrmView(this.sim, this.ads, config);
   }
 
   at(at: Date): this {
@@ -92,6 +102,27 @@ class SandboxCampaignPorts {
     if (at.getTime() > this.now.getTime()) this.now = at;
     return this;
   }
+}
+
+/**
+ * In the sandbox, qualified leads come from the simulated ad clicks, so spend and conversions move
+ * together (a pacing cut lowers conversions) — the coupling the velocity rules reason about.
+ */
+function sandboxCrmView(sim: SandboxCrm, ads: SandboxAdsPlatform, config: CampaignConfig): Crm {
+  const ref = { customerId: config.campaign.ads.customerId, campaignId: config.campaign.ads.campaignId };
+  const tz = config.campaign.timezone;
+  return {
+    fetchNewLeads: (crmCampaignId, watermark) => sim.fetchNewLeads(crmCampaignId, watermark),
+    fetchFirstTouches: (leadIds) => sim.fetchFirstTouches(leadIds),
+    setOwner: (leadId, ownerId) => sim.setOwner(leadId, ownerId),
+    createFollowUpTask: (input) => sim.createFollowUpTask(input),
+    setLeadStatus: (leadId, status) => sim.setLeadStatus(leadId, status),
+    apiUsage: () => sim.apiUsage(),
+    async countConversions(query) {
+      const days = await ads.getDailyMetrics(ref, localDate(query.from, tz), localDate(new Date(Date.parse(query.to) - 1).toISOString(), tz));
+      return Math.floor(days.reduce((sum, day) => sum + day.conversions, 0));
+    },
+  };
 }
 
 function sandboxResolver(options: SandboxOptions, loadConfig: (campaignId: string) => Promise<CampaignConfig | null>): SandboxPortResolver {
@@ -118,7 +149,7 @@ function sandboxResolver(options: SandboxOptions, loadConfig: (campaignId: strin
     sandboxCrm(campaignId) {
       const ports = campaigns.get(campaignId);
       if (!ports) throw new Error(`sandbox CRM: campaign ${campaignId} has not been simulated yet`);
-      return ports.crm;
+      return ports.sim;
     },
   };
 }

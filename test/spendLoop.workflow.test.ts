@@ -1,0 +1,193 @@
+// Seed 000's spend ↔ conversion scenarios on the time-skipping server, end to end through the real
+// worker, the real ledger and the sandbox Ads/CRM adapters.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DateTime } from 'luxon';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { campaignSla } from '../workflows/campaignSla';
+import { campaignWorkflowId, decideProposalUpdate, proposalsQuery, slaStateQuery } from '../workflows/messages';
+import type { SandboxOptions } from '../runtime/portResolver';
+import { createTestDatabase, type TestDatabase } from './support/postgres';
+import { testWorker, timeSkippingEnv, type TestWorkerHandle } from './support/temporal';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const ZONE = 'America/New_York';
+
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+
+beforeAll(async () => {
+  [env, db] = await Promise.all([timeSkippingEnv(), createTestDatabase()]);
+});
+
+afterAll(async () => {
+  await env?.teardown();
+  await db?.drop();
+});
+
+const example = (name: string) => parse(readFileSync(path.join(__dirname, '..', 'examples', name), 'utf8')) as Record<string, any>;
+const now = async () => Number(await env.currentTimeMs());
+
+/** Starts the campaign at the next local midnight, so "day 4" is a whole local day. */
+async function windowFromNextMidnight(days: number) {
+  const start = DateTime.fromMillis(await now(), { zone: ZONE }).plus({ days: 1 }).startOf('day');
+  return { start, end: start.plus({ days }) };
+}
+
+async function withWorker<T>(taskQueue: string, sandbox: SandboxOptions, run: (handle: TestWorkerHandle) => Promise<T>): Promise<T> {
+  const handle = await testWorker(env, db, { taskQueue, sandbox });
+  return handle.worker.runUntil(() => run(handle));
+}
+
+async function rows<T>(sql: string, params: unknown[]): Promise<T[]> {
+  return (await db.pool.query(sql, params)).rows as T[];
+}
+
+describe('spend ↔ conversion loop (time-skipping)', () => {
+  it('runs the seed case: $75k over 10 days, day-4 dip of 22% → auto-approved 30% pacing cut → recovery → approved restore', async () => {
+    const { start, end } = await windowFromNextMidnight(10);
+    const day4 = start.plus({ days: 3 }).toISODate();
+    const config = example('case-example.yaml');
+    config.campaign.id = 'case-example';
+    config.campaign.window = { start: start.toISO(), end: end.toISO() };
+    config.campaign.crm.pollEvery = '1h';
+    // Linear forecast: the sandbox paces spend evenly, so the seed's curve would read as over-delivery.
+    delete config.targets.baselineCurve;
+    const taskQueue = 'spend-case-example';
+    await withWorker(taskQueue, { leadsPerHour: 5, conversionRate: 0.042, conversionRateMultiplier: (date) => (date === day4 ? 0.78 : 1) }, async () => {
+      const wf: WorkflowHandle<typeof campaignSla> = await env.client.workflow.start(campaignSla, {
+        taskQueue,
+        workflowId: campaignWorkflowId('case-example'),
+        args: [{ config, publishSearchAttributes: false }],
+      });
+      let restoreApproved = false;
+      while ((await now()) < end.toMillis() + 6 * DAY) {
+        await env.sleep(6 * HOUR);
+        const pendingRestore = (await wf.query(proposalsQuery)).find((p) => p.status === 'pending' && p.action === 'restore');
+        if (pendingRestore) {
+          const decided = await wf.executeUpdate(decideProposalUpdate, {
+            args: [{ proposalId: pendingRestore.proposalId, decision: 'approve', approver: 'ops-lead-1', reason: 'conversion rate back to baseline' }],
+          });
+          expect(decided.status).toBe('applied');
+          restoreApproved = true;
+        }
+        const description = await wf.describe();
+        if (description.status.name !== 'RUNNING') break;
+      }
+      expect(restoreApproved).toBe(true);
+      const result = await wf.result();
+      expect(result.campaignId).toBe('case-example');
+    });
+
+    const proposals = await rows<{ proposal_id: string; action: string; rule: string; status: string; created_at: Date; target_amount_micros: string }>(
+      `SELECT proposal_id, action, rule, status, created_at, target_amount_micros FROM proposals WHERE campaign_id = $1 ORDER BY created_at`,
+      ['case-example'],
+    );
+    expect(proposals.map((p) => [p.action, p.rule, p.status])).toEqual([
+      ['reduce', 'conversion-rate-drop#1', 'applied'],
+      ['restore', 'recovered#4', 'applied'],
+    ]);
+    // The dip is seen once a whole 24 h window lies inside day 4, i.e. at the first check of day 5.
+    expect(proposals[0].created_at.getTime()).toBe(start.plus({ days: 4 }).toMillis());
+    const decisions = await rows<{ proposal_id: string; decision: string; approver: string }>(
+      `SELECT proposal_id, decision, approver FROM decisions WHERE campaign_id = $1 ORDER BY at`,
+      ['case-example'],
+    );
+    expect(decisions.map((d) => [d.decision, d.approver])).toEqual([
+      ['auto-approve', 'policy'],
+      ['approve', 'ops-lead-1'],
+    ]);
+    const changes = await rows<{ proposal_id: string; before: { amountMicros: number }; after: { amountMicros: number; status: string } }>(
+      `SELECT proposal_id, before, after FROM budget_changes WHERE campaign_id = $1 AND source = 'proposal' ORDER BY at`,
+      ['case-example'],
+    );
+    expect(changes).toHaveLength(2);
+    // Reduce pacing by 30%: spent + 70% of the remainder.
+    expect(changes[0].before.amountMicros).toBe(75_000_000_000);
+    expect(changes[0].after.amountMicros).toBe(Number(proposals[0].target_amount_micros));
+    expect(changes[0].after.amountMicros).toBeLessThan(75_000_000_000 * 0.85);
+    expect(changes[1].after.amountMicros).toBe(75_000_000_000);
+
+    // The campaign ends within its budget.
+    const [last] = await rows<{ spend_micros: string; budget_micros: string }>(
+      `SELECT spend_micros, budget_micros FROM velocity_snapshots WHERE campaign_id = $1 ORDER BY at DESC LIMIT 1`,
+      ['case-example'],
+    );
+    expect(Number(last.spend_micros)).toBeLessThanOrEqual(75_000_000_000);
+    expect(Number(last.spend_micros)).toBeGreaterThan(60_000_000_000);
+
+    // Final compliance: the quarter report's share within 2 h equals what the ledger's clocks say.
+    const [report] = await rows<{ report: { responseCompliance: { withinMs: number; actual: number }[] } }>(
+      `SELECT report FROM quarter_reports WHERE campaign_id = $1`,
+      ['case-example'],
+    );
+    const [ledger] = await rows<{ within: string; total: string }>(
+      `SELECT count(*) FILTER (WHERE met_at IS NOT NULL AND elapsed_wall_ms <= $2) AS within, count(*) AS total
+       FROM clock_outcomes WHERE campaign_id = $1 AND clock = 'firstTouch'`,
+      ['case-example', 2 * HOUR],
+    );
+    expect(Number(ledger.total)).toBeGreaterThan(900);
+    expect(report.report.responseCompliance[0].withinMs).toBe(2 * HOUR);
+    expect(report.report.responseCompliance[0].actual).toBeCloseTo(Number(ledger.within) / Number(ledger.total), 6);
+  }, 300_000);
+
+  it('pauses on velocity below 70% after 7 days, only on an authorized approval', async () => {
+    const { start, end } = await windowFromNextMidnight(30);
+    const config = example('budget-sla.yaml');
+    config.campaign.id = 'budget-template';
+    config.campaign.window = { start: start.toISO(), end: end.toISO() };
+    config.campaign.crm = { ...config.campaign.crm, pollEvery: '0s' };
+    const taskQueue = 'spend-budget-template';
+    await withWorker(taskQueue, { conversionRate: 0.0125, conversionRateMultiplier: () => 0.6 }, async () => {
+      const wf = await env.client.workflow.start(campaignSla, {
+        taskQueue,
+        workflowId: campaignWorkflowId('budget-template'),
+        args: [{ config, publishSearchAttributes: false }],
+      });
+      let pause;
+      while (!pause && (await now()) < start.plus({ days: 9 }).toMillis()) {
+        await env.sleep(6 * HOUR);
+        pause = (await wf.query(proposalsQuery)).find((p) => p.status === 'pending');
+      }
+      expect(pause).toMatchObject({ action: 'pause', rule: 'velocity-below#0' });
+      expect(Date.parse(pause!.createdAt)).toBeGreaterThan(start.plus({ days: 7 }).toMillis() - 1);
+      expect(Date.parse(pause!.createdAt)).toBeLessThanOrEqual(start.plus({ days: 7, hours: 6 }).toMillis());
+
+      const intruder = await wf
+        .executeUpdate(decideProposalUpdate, { args: [{ proposalId: pause!.proposalId, decision: 'approve', approver: 'intern-7', reason: 'looks fine' }] })
+        .catch((err: unknown) => err);
+      expect(intruder).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(((intruder as WorkflowUpdateFailedError).cause as Error).message).toContain('"intern-7" is not on this campaign\'s approver list');
+
+      const unknown = await wf
+        .executeUpdate(decideProposalUpdate, { args: [{ proposalId: 'budget-template-p99', decision: 'approve', approver: 'revops-lead', reason: 'ok' }] })
+        .catch((err: unknown) => err);
+      expect(((unknown as WorkflowUpdateFailedError).cause as Error).message).toContain('unknown proposal "budget-template-p99"');
+
+      const approved = await wf.executeUpdate(decideProposalUpdate, {
+        args: [{ proposalId: pause!.proposalId, decision: 'approve', approver: 'revops-lead', reason: 'rapid review convened; pausing spend' }],
+      });
+      expect(approved).toMatchObject({ status: 'applied', decidedBy: 'revops-lead' });
+
+      const again = await wf
+        .executeUpdate(decideProposalUpdate, { args: [{ proposalId: pause!.proposalId, decision: 'reject', approver: 'finance-1', reason: 'too late' }] })
+        .catch((err: unknown) => err);
+      expect(((again as WorkflowUpdateFailedError).cause as Error).message).toContain('is already applied');
+
+      const state = await wf.query(slaStateQuery);
+      expect(state.budget?.status).toBe('PAUSED');
+      await wf.terminate('test done');
+    });
+    const changes = await rows<{ after: { status: string }; changed: boolean }>(
+      `SELECT after, changed FROM budget_changes WHERE campaign_id = $1 AND source = 'proposal'`,
+      ['budget-template'],
+    );
+    expect(changes).toEqual([{ after: expect.objectContaining({ status: 'PAUSED' }), changed: true }]);
+    const decisions = await rows<{ approver: string; decision: string }>(`SELECT approver, decision FROM decisions WHERE campaign_id = $1`, ['budget-template']);
+    expect(decisions).toEqual([{ approver: 'revops-lead', decision: 'approve' }]);
+  }, 300_000);
+});
