@@ -1,0 +1,109 @@
+// Everything a bench run needs, started in order and stopped in reverse even when a measurement
+// fails: Postgres (embedded in a temp dir unless a URL is given), the Temporal dev server with the
+// campaign search attributes, the campaign worker (sandbox Ads/CRM, real PgLedger and notifier) and
+// a second worker for the no-op baseline workflow.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import pino from 'pino';
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/campaignActivities';
+import { migrate } from '../../activities/ledger/migrate';
+import { PgLedger } from '../../activities/ledger/pgLedger';
+import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';
+import { createPortResolver } from '../../runtime/portResolver';
+import { startPostgres } from '../../runtime/postgres';
+import { devServerExecutable } from '../../runtime/temporalBinaries';
+import { workflowBundle } from '../../workers/worker';
+import { allSearchAttributeKeys } from '../../workflows/messages';
+import { EscalationStarts } from './escalationStarts';
+
+export const CAMPAIGN_QUEUE = 'campaign-sla-bench';
+export const NOOP_QUEUE = 'campaign-sla-bench-noop';
+
+export interface BenchEnvironment {
+  client: Client;
+  /** The ledger database the worker writes to. */
+  pool: pg.Pool;
+  escalationStarts: EscalationStarts;
+  /** Unique per run, so campaign IDs never collide with earlier runs in an external database. */
+  runId: string;
+}
+
+let runtimeInstalled = false;
+/** Worker and workflow logs at WARN: the bench prints figures, not per-activity chatter. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/** Alerts are claimed in the ledger as in production; their log lines are dropped. */
+const discard = new Writable({ write: (_chunk, _enc, done) => done() });
+
+/** Runs `measure` against a fresh environment and tears everything down afterwards. */
+export async function withBenchEnvironment<T>(opts: { databaseUrl: string | null; runId: string }, measure: (env: BenchEnvironment) => Promise<T>): Promise<T> {
+  installQuietRuntime();
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    let dataDir: string | undefined;
+    if (!opts.databaseUrl) {
+      // Under the OS temp dir (mode 1777), which the embedded server's system user can reach as root too.
+      dataDir = await mkdtemp(path.join(tmpdir(), 'campaign-sla-bench-pg-'));
+      const created = dataDir;
+      cleanups.push(() => rm(created, { recursive: true, force: true }));
+    }
+    const postgres = await startPostgres({ databaseUrl: opts.databaseUrl, dataDir, port: 0 });
+    cleanups.push(() => postgres.stop());
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 10 });
+    cleanups.push(() => pool.end());
+    await migrate(pool);
+
+    const temporal = await TestWorkflowEnvironment.createLocal({
+      server: { executable: devServerExecutable(), ip: '127.0.0.1', searchAttributes: allSearchAttributeKeys, extraArgs: ['--log-level', 'error'] },
+    });
+    cleanups.push(() => temporal.teardown());
+
+    const ledger = new PgLedger(pool);
+    const escalationStarts = new EscalationStarts();
+    const [campaignWorker, noopWorker] = await Promise.all([
+      Worker.create({
+        connection: temporal.nativeConnection,
+        namespace: temporal.namespace ?? 'default',
+        taskQueue: CAMPAIGN_QUEUE,
+        workflowBundle: await workflowBundle(),
+        activities: createActivities({
+          ports: createPortResolver('sandbox', undefined, (id) => ledger.latestConfig(id)),
+          ledger,
+          notifier: new WebhookNotifier({ claims: ledger, logger: pino({ level: 'info' }, discard) }),
+        }),
+        interceptors: { activity: [escalationStarts.interceptor] },
+      }),
+      Worker.create({
+        connection: temporal.nativeConnection,
+        namespace: temporal.namespace ?? 'default',
+        taskQueue: NOOP_QUEUE,
+        workflowBundle: await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, 'noopWorkflow.ts'), logger: silentBundlerLogger }),
+      }),
+    ]);
+    // runUntil shuts each worker down (and waits for it) once the measurement settles, either way.
+    return await campaignWorker.runUntil(noopWorker.runUntil(measure({ client: temporal.client, pool, escalationStarts, runId: opts.runId })));
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((err: unknown) => console.error(`bench cleanup failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  }
+}
+
+const silentBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

@@ -1,0 +1,80 @@
+// The bench results as a readable table: each figure next to the baseline or target it is judged by.
+import { renderTable } from '../cli/output';
+import { MAX_EVENTS_PER_RUN, TARGET_EVENTS_PER_LEAD } from './historyPerLead';
+import type { BenchResults } from './runBench';
+
+interface Row {
+  figure: string;
+  value: string;
+  reference: string;
+  detail: string;
+}
+
+const fixed = (n: number, digits = 1) => n.toFixed(digits);
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+
+export function benchRows(r: BenchResults): Row[] {
+  const { baseline, intake, escalationLatency: latency, historyPerLead: history, openClocksMemory: memory } = r;
+  return [
+    {
+      figure: 'Lead intake throughput',
+      value: `${int(intake.leadsPerSec)} leads/s (${fixed(intake.batchUpdatesPerSec)} admitLeads/s)`,
+      reference: `no-op Update baseline ${fixed(baseline.updatesPerSec)} updates/s`,
+      detail: `${int(intake.leads)} leads in ${intake.batches} batches of ${intake.batchSize}; leads/s ÷ baseline = ${fixed(intake.leadsPerSecOverBaseline, 2)}, admitLeads/s ÷ baseline = ${fixed(intake.batchUpdatesPerSecOverBaseline, 2)}`,
+    },
+    {
+      figure: 'Deadline → escalation start p50',
+      value: `${int(latency.latencyMs.p50)} ms`,
+      reference: `min ${int(latency.latencyMs.min)} ms`,
+      detail: `${latency.leads} high-intent leads, firstTouch ${latency.firstTouchMs / 1000}s, deadlines spread over ${fixed(latency.deadlineWindowMs / 1000)}s`,
+    },
+    {
+      figure: 'Deadline → escalation start p99',
+      value: `${int(latency.latencyMs.p99)} ms`,
+      reference: `max ${int(latency.latencyMs.max)} ms`,
+      detail: 'activity start (worker wall clock) − clock_outcomes.deadline',
+    },
+    {
+      figure: 'History events per lead',
+      value: fixed(history.eventsPerLead, 2),
+      reference: `target ≤ ${TARGET_EVENTS_PER_LEAD}: ${verdict(history.meetsEventsPerLeadTarget)}`,
+      detail: `${int(history.totalEvents)} events for ${int(history.leads)} leads in batches of ${history.batchSize}; ${int(history.touched)} touched in time, ${int(history.breached)} breached`,
+    },
+    {
+      figure: 'Max events in one run',
+      value: int(history.maxEventsInRun),
+      reference: `limit < ${int(MAX_EVENTS_PER_RUN)}: ${verdict(history.staysUnderRunLimit)}`,
+      detail: `${history.runs.length} run(s), ${history.continueAsNewRuns} continue-as-new; largest history ${history.maxBytesInRun === null ? 'n/a' : `${fixed(history.maxBytesInRun / 1024 ** 2, 2)} MB`}`,
+    },
+    {
+      figure: 'Worker RSS with open clocks',
+      value: `${int(memory.rssAfterMb)} MB`,
+      reference: `before intake ${int(memory.rssBeforeMb)} MB`,
+      detail: `${int(memory.openLeads)} open leads, ${int(memory.openClocks)} open clocks; heapUsed ${int(memory.heapUsedBeforeMb)} → ${int(memory.heapUsedAfterMb)} MB`,
+    },
+    {
+      figure: 'slaState query latency',
+      value: `p50 ${fixed(memory.slaStateQueryMs.p50)} ms, p99 ${fixed(memory.slaStateQueryMs.p99)} ms`,
+      reference: `min ${fixed(memory.slaStateQueryMs.min)} ms`,
+      detail: `${memory.slaStateQueryMs.count} sequential queries at ${int(memory.openClocks)} open clocks`,
+    },
+    ...r.crmPollCost.map((cost) => ({
+      figure: `Salesforce calls per poll (${int(cost.openLeads)} open)`,
+      value: `${cost.apiCalls} calls`,
+      reference: `per-lead queries would need ${int(cost.perLeadQueryCalls)}`,
+      detail: `${cost.touchesFound} first touches found; OAuth token request not counted`,
+    })),
+  ];
+}
+
+export function renderBenchReport(r: BenchResults): string {
+  const header = `campaign-sla bench — ${r.startedAt}, ${r.host.cpus} × ${r.host.cpuModel}, ${fixed(r.host.memoryGb)} GB, Node ${r.host.node}, ${r.ledger} Postgres, ${fixed(r.elapsedS)}s`;
+  const table = renderTable(benchRows(r), [
+    { header: 'Figure', value: (row) => row.figure },
+    { header: 'Value', value: (row) => row.value },
+    { header: 'Baseline / target', value: (row) => row.reference },
+    { header: 'Detail', value: (row) => row.detail },
+  ]);
+  return `${header}\n${table}`;
+}
