@@ -1,9 +1,12 @@
 // Figure 2: how long after a firstTouch deadline the first escalation activity actually starts.
 // Deadlines come from the ledger (clock_outcomes), start times from the worker's activity
 // interceptor, both on this machine's wall clock.
+import type { WorkflowHandle } from '@temporalio/client';
+import type { campaignSla } from '../../workflows/campaignSla';
 import { admitLeadsUpdate } from '../../workflows/messages';
 import { benchCampaignConfig, leadBatch, templateOwners } from './benchCampaign';
 import type { BenchEnvironment } from './benchEnvironment';
+import { explainFailure, terminateIfRunning } from './diagnose';
 import { startIdleCampaign } from './intake';
 import { spreadOf, type Spread } from './stats';
 import { waitFor } from './timing';
@@ -34,7 +37,22 @@ export async function measureEscalationLatency(
   });
   const owners = templateOwners(config);
   const handle = await startIdleCampaign(env, config);
+  try {
+    return await breachAndMeasure(env, handle, campaignId, owners, sizes);
+  } catch (err) {
+    throw await explainFailure('escalation latency', err, handle);
+  } finally {
+    await terminateIfRunning(handle, 'bench: escalation latency measured');
+  }
+}
 
+async function breachAndMeasure(
+  env: BenchEnvironment,
+  handle: WorkflowHandle<typeof campaignSla>,
+  campaignId: string,
+  owners: string[],
+  sizes: { latencyLeads: number; latencyFirstTouchMs: number; latencySpreadMs: number },
+): Promise<EscalationLatency> {
   const waves = Math.min(WAVES, sizes.latencyLeads);
   const perWave = Math.ceil(sizes.latencyLeads / waves);
   const firstArrival = Date.now();
@@ -58,16 +76,15 @@ export async function measureEscalationLatency(
       timeoutMs: sizes.latencyFirstTouchMs + sizes.latencySpreadMs + SETTLE_TIMEOUT_MS,
       describe: async () => {
         const { rows } = await env.pool.query(`SELECT count(*)::int AS n FROM clock_outcomes WHERE campaign_id = $1 AND clock = 'firstTouch' AND breached_at IS NOT NULL`, [campaignId]);
-        return `latency: expected ${sizes.latencyLeads} breaches and escalations, the ledger has ${rows[0].n} breaches and the worker saw ${env.escalationStarts.forCampaign(campaignId, 'firstTouch').size} escalations`;
+        return `expected ${sizes.latencyLeads} breaches and escalations, the ledger has ${rows[0].n} breaches and the worker saw ${env.escalationStarts.forCampaign(campaignId, 'firstTouch').size} escalations`;
       },
     },
   );
-  await handle.terminate('bench: escalation latency measured');
 
   const started = env.escalationStarts.forCampaign(campaignId, 'firstTouch');
   const latencies = deadlines.map((row) => {
     const at = started.get(row.lead_id);
-    if (at === undefined) throw new Error(`latency: lead ${row.lead_id} breached in the ledger but no escalation activity started for it`);
+    if (at === undefined) throw new Error(`lead ${row.lead_id} breached in the ledger but no escalation activity started for it`);
     return at - row.deadline.getTime();
   });
   const deadlineTimes = deadlines.map((row) => row.deadline.getTime());

@@ -2,9 +2,11 @@
 // most touched in batches before their deadline, the rest left to breach and escalate — counted over
 // every run of the workflow's continue-as-new chain.
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { campaignSla } from '../../workflows/campaignSla';
 import { admitLeadsUpdate, campaignWorkflowId, recordLeadEventsUpdate, slaStateQuery } from '../../workflows/messages';
 import { benchCampaignConfig, leadBatch, templateOwners } from './benchCampaign';
 import type { BenchEnvironment } from './benchEnvironment';
+import { explainFailure, terminateIfRunning } from './diagnose';
 import { startIdleCampaign } from './intake';
 import { waitFor } from './timing';
 
@@ -62,7 +64,22 @@ export async function measureHistoryPerLead(
   });
   const owners = templateOwners(config);
   const handle = await startIdleCampaign(env, config);
+  try {
+    return await runWorkload(env, handle, campaignId, owners, sizes);
+  } catch (err) {
+    throw await explainFailure('history', err, handle);
+  } finally {
+    await terminateIfRunning(handle, 'bench: history measured');
+  }
+}
 
+async function runWorkload(
+  env: BenchEnvironment,
+  handle: WorkflowHandle<typeof campaignSla>,
+  campaignId: string,
+  owners: string[],
+  sizes: { historyLeads: number; historyBatch: number; historyFirstTouchMs: number; historyTouchedShare: number },
+): Promise<HistoryPerLead> {
   // Every tenth lead (or whatever share is left untouched) breaches; the others get a call right after admission.
   const touchEvery = Math.round(1 / (1 - sizes.historyTouchedShare));
   const isTouched = (n: number) => n % touchEvery !== touchEvery - 1;
@@ -70,12 +87,15 @@ export async function measureHistoryPerLead(
   for (let from = 0; from < sizes.historyLeads; from += sizes.historyBatch) {
     const count = Math.min(sizes.historyBatch, sizes.historyLeads - from);
     const leads = leadBatch({ prefix: 'H', from, count, tier: 'high-intent', owners, createdAt: Date.now() });
-    await handle.executeUpdate(admitLeadsUpdate, { args: [{ leads }] });
-    const at = new Date().toISOString();
     const events = leads
       .filter((_, i) => isTouched(from + i))
-      .map((lead) => ({ type: 'contact' as const, leadId: lead.leadId, eventId: `call-${lead.leadId}`, channel: 'call' as const, at }));
-    if (events.length) await handle.executeUpdate(recordLeadEventsUpdate, { args: [{ events }] });
+      .map((lead) => ({ type: 'contact' as const, leadId: lead.leadId, eventId: `call-${lead.leadId}`, channel: 'call' as const, at: lead.createdAt }));
+    try {
+      await handle.executeUpdate(admitLeadsUpdate, { args: [{ leads }] });
+      if (events.length) await handle.executeUpdate(recordLeadEventsUpdate, { args: [{ events }] });
+    } catch (err) {
+      throw new Error(`Updates failed after ${from} of ${sizes.historyLeads} leads were admitted`, { cause: err });
+    }
     touched += events.length;
   }
   const breached = sizes.historyLeads - touched;
@@ -89,14 +109,13 @@ export async function measureHistoryPerLead(
     },
     {
       timeoutMs: sizes.historyFirstTouchMs + SETTLE_TIMEOUT_MS,
-      describe: async () => `history: expected ${breached} breached leads, slaState reports ${(await handle.query(slaStateQuery)).breachedLeads}`,
+      describe: async () => `expected ${breached} breached leads, slaState reports ${(await handle.query(slaStateQuery)).breachedLeads}`,
     },
   );
   const state = await handle.query(slaStateQuery);
-  if (state.compliance.touched !== touched) throw new Error(`history: slaState counts ${state.compliance.touched} touched leads, expected ${touched}`);
+  if (state.compliance.touched !== touched) throw new Error(`slaState counts ${state.compliance.touched} touched leads, expected ${touched}`);
 
   const runs = await continueAsNewChain(env.client, campaignWorkflowId(campaignId));
-  await handle.terminate('bench: history measured');
   const totalEvents = runs.reduce((sum, run) => sum + run.events, 0);
   const eventsPerLead = totalEvents / sizes.historyLeads;
   const maxEventsInRun = Math.max(...runs.map((run) => run.events));

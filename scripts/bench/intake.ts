@@ -5,6 +5,8 @@ import { campaignSla } from '../../workflows/campaignSla';
 import { admitLeadsUpdate, campaignWorkflowId, slaStateQuery } from '../../workflows/messages';
 import { benchCampaignConfig, leadBatch, templateOwners } from './benchCampaign';
 import { CAMPAIGN_QUEUE, NOOP_QUEUE, type BenchEnvironment } from './benchEnvironment';
+import { explainFailure, terminateIfRunning } from './diagnose';
+import { settledMemory } from './memory';
 import { benchNoop, noopUpdate, stopNoopSignal } from './noopWorkflow';
 import { perSecond, spreadOf, type Spread } from './stats';
 import { timed, waitFor } from './timing';
@@ -82,16 +84,34 @@ export async function measureIntake(
   });
   const owners = templateOwners(config);
   const handle = await startIdleCampaign(env, config);
-  const before = process.memoryUsage();
+  try {
+    return await admitAndMeasure(handle, owners, sizes, baseline);
+  } catch (err) {
+    throw await explainFailure('intake', err, handle);
+  } finally {
+    // Also stops a wedged workflow from retrying its task while the next figures are measured.
+    await terminateIfRunning(handle, 'bench: intake measured');
+  }
+}
+
+async function admitAndMeasure(
+  handle: WorkflowHandle<typeof campaignSla>,
+  owners: string[],
+  sizes: { intakeLeads: number; intakeBatch: number; stateQueries: number },
+  baseline: UpdateBaseline,
+): Promise<{ intake: IntakeFigures; memory: OpenClocksMemory }> {
+  const before = settledMemory();
 
   const batches = Math.ceil(sizes.intakeLeads / sizes.intakeBatch);
   const { ms } = await timed(async () => {
     for (let from = 0; from < sizes.intakeLeads; from += sizes.intakeBatch) {
       const count = Math.min(sizes.intakeBatch, sizes.intakeLeads - from);
       const leads = leadBatch({ prefix: 'I', from, count, tier: 'standard', owners, createdAt: Date.now() });
-      const outcomes = await handle.executeUpdate(admitLeadsUpdate, { args: [{ leads }] });
+      const outcomes = await handle.executeUpdate(admitLeadsUpdate, { args: [{ leads }] }).catch((err: unknown) => {
+        throw new Error(`admitLeads failed after ${from} of ${sizes.intakeLeads} leads were admitted`, { cause: err });
+      });
       const admitted = outcomes.filter((o) => o.result === 'admitted').length;
-      if (admitted !== count) throw new Error(`intake: batch starting at lead ${from} admitted ${admitted} of ${count} leads`);
+      if (admitted !== count) throw new Error(`batch starting at lead ${from} admitted ${admitted} of ${count} leads`);
     }
   });
 
@@ -102,9 +122,8 @@ export async function measureIntake(
     queryTimes.push(query.ms);
     state = query.result;
   }
-  const after = process.memoryUsage();
-  if (state.openLeads !== sizes.intakeLeads) throw new Error(`intake: slaState reports ${state.openLeads} open leads, expected ${sizes.intakeLeads}`);
-  await handle.terminate('bench: intake measured');
+  const after = settledMemory();
+  if (state.openLeads !== sizes.intakeLeads) throw new Error(`slaState reports ${state.openLeads} open leads, expected ${sizes.intakeLeads}`);
 
   const leadsPerSec = perSecond(sizes.intakeLeads, ms);
   const batchUpdatesPerSec = perSecond(batches, ms);

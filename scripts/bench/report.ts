@@ -1,6 +1,9 @@
 // The bench results as a readable table: each figure next to the baseline or target it is judged by.
 import { renderTable } from '../cli/output';
-import { MAX_EVENTS_PER_RUN, TARGET_EVENTS_PER_LEAD } from './historyPerLead';
+import type { EscalationLatency } from './escalationLatency';
+import { MAX_EVENTS_PER_RUN, TARGET_EVENTS_PER_LEAD, type HistoryPerLead } from './historyPerLead';
+import type { IntakeFigures, OpenClocksMemory, UpdateBaseline } from './intake';
+import type { PollCost } from './pollCost';
 import type { BenchResults } from './runBench';
 
 interface Row {
@@ -14,8 +17,12 @@ const fixed = (n: number, digits = 1) => n.toFixed(digits);
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 
-export function benchRows(r: BenchResults): Row[] {
-  const { baseline, intake, escalationLatency: latency, historyPerLead: history, openClocksMemory: memory } = r;
+/** A figure that was not measured: failed (its reason is printed under the table) or skipped. */
+const missing = (figure: string, r: BenchResults): Row[] => [
+  { figure, value: r.failures.length ? 'FAILED' : 'not measured', reference: '-', detail: 'see failures below the table' },
+];
+
+function intakeRows(intake: IntakeFigures, baseline: UpdateBaseline): Row[] {
   return [
     {
       figure: 'Lead intake throughput',
@@ -23,6 +30,11 @@ export function benchRows(r: BenchResults): Row[] {
       reference: `no-op Update baseline ${fixed(baseline.updatesPerSec)} updates/s`,
       detail: `${int(intake.leads)} leads in ${intake.batches} batches of ${intake.batchSize}; leads/s ÷ baseline = ${fixed(intake.leadsPerSecOverBaseline, 2)}, admitLeads/s ÷ baseline = ${fixed(intake.batchUpdatesPerSecOverBaseline, 2)}`,
     },
+  ];
+}
+
+function latencyRows(latency: EscalationLatency): Row[] {
+  return [
     {
       figure: 'Deadline → escalation start p50',
       value: `${int(latency.latencyMs.p50)} ms`,
@@ -35,6 +47,11 @@ export function benchRows(r: BenchResults): Row[] {
       reference: `max ${int(latency.latencyMs.max)} ms`,
       detail: 'activity start (worker wall clock) − clock_outcomes.deadline',
     },
+  ];
+}
+
+function historyRows(history: HistoryPerLead): Row[] {
+  return [
     {
       figure: 'History events per lead',
       value: fixed(history.eventsPerLead, 2),
@@ -47,11 +64,16 @@ export function benchRows(r: BenchResults): Row[] {
       reference: `limit < ${int(MAX_EVENTS_PER_RUN)}: ${verdict(history.staysUnderRunLimit)}`,
       detail: `${history.runs.length} run(s), ${history.continueAsNewRuns} continue-as-new; largest history ${history.maxBytesInRun === null ? 'n/a' : `${fixed(history.maxBytesInRun / 1024 ** 2, 2)} MB`}`,
     },
+  ];
+}
+
+function memoryRows(memory: OpenClocksMemory): Row[] {
+  return [
     {
       figure: 'Worker RSS with open clocks',
       value: `${int(memory.rssAfterMb)} MB`,
       reference: `before intake ${int(memory.rssBeforeMb)} MB`,
-      detail: `${int(memory.openLeads)} open leads, ${int(memory.openClocks)} open clocks; heapUsed ${int(memory.heapUsedBeforeMb)} → ${int(memory.heapUsedAfterMb)} MB`,
+      detail: `${int(memory.openLeads)} open leads, ${int(memory.openClocks)} open clocks; heapUsed ${int(memory.heapUsedBeforeMb)} → ${int(memory.heapUsedAfterMb)} MB (after GC)`,
     },
     {
       figure: 'slaState query latency',
@@ -59,12 +81,25 @@ export function benchRows(r: BenchResults): Row[] {
       reference: `min ${fixed(memory.slaStateQueryMs.min)} ms`,
       detail: `${memory.slaStateQueryMs.count} sequential queries at ${int(memory.openClocks)} open clocks`,
     },
-    ...r.crmPollCost.map((cost) => ({
-      figure: `Salesforce calls per poll (${int(cost.openLeads)} open)`,
-      value: `${cost.apiCalls} calls`,
-      reference: `per-lead queries would need ${int(cost.perLeadQueryCalls)}`,
-      detail: `${cost.touchesFound} first touches found; OAuth token request not counted`,
-    })),
+  ];
+}
+
+function pollRows(costs: PollCost[]): Row[] {
+  return costs.map((cost) => ({
+    figure: `Salesforce calls per poll (${int(cost.openLeads)} open)`,
+    value: `${cost.apiCalls} calls`,
+    reference: `per-lead queries would need ${int(cost.perLeadQueryCalls)}`,
+    detail: `${cost.touchesFound} first touches found; OAuth token request not counted`,
+  }));
+}
+
+export function benchRows(r: BenchResults): Row[] {
+  return [
+    ...(r.intake && r.baseline ? intakeRows(r.intake, r.baseline) : missing('Lead intake throughput', r)),
+    ...(r.escalationLatency ? latencyRows(r.escalationLatency) : missing('Deadline → escalation start', r)),
+    ...(r.historyPerLead ? historyRows(r.historyPerLead) : missing('History events per lead', r)),
+    ...(r.openClocksMemory ? memoryRows(r.openClocksMemory) : missing('Worker RSS with open clocks', r)),
+    ...(r.crmPollCost ? pollRows(r.crmPollCost) : missing('Salesforce calls per poll', r)),
   ];
 }
 
@@ -76,5 +111,6 @@ export function renderBenchReport(r: BenchResults): string {
     { header: 'Baseline / target', value: (row) => row.reference },
     { header: 'Detail', value: (row) => row.detail },
   ]);
-  return `${header}\n${table}`;
+  const failures = r.failures.map((failure) => `FAILED ${failure.figure}\n  ${failure.error}`);
+  return [header, table, ...failures].join('\n');
 }

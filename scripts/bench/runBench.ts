@@ -1,12 +1,19 @@
 // Runs every bench figure in one environment, in an order that keeps them apart: the baseline and
 // intake first (the memory figure must see only the intake campaign), then latency, history, poll cost.
+// A figure that fails is recorded with its reason and the others still run; the caller decides the exit code.
 import os from 'node:os';
 import { withBenchEnvironment } from './benchEnvironment';
+import { errorChain } from './diagnose';
 import { measureEscalationLatency, type EscalationLatency } from './escalationLatency';
 import { measureHistoryPerLead, type HistoryPerLead } from './historyPerLead';
 import { measureIntake, measureUpdateBaseline, type IntakeFigures, type OpenClocksMemory, type UpdateBaseline } from './intake';
 import type { BenchSizes } from './options';
 import { measurePollCosts, type PollCost } from './pollCost';
+
+export interface BenchFailure {
+  figure: string;
+  error: string;
+}
 
 export interface BenchResults {
   startedAt: string;
@@ -14,12 +21,14 @@ export interface BenchResults {
   host: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
   ledger: 'embedded' | 'external';
   sizes: BenchSizes;
-  baseline: UpdateBaseline;
-  intake: IntakeFigures;
-  escalationLatency: EscalationLatency;
-  historyPerLead: HistoryPerLead;
-  openClocksMemory: OpenClocksMemory;
-  crmPollCost: PollCost[];
+  /** Figures are null when their measurement failed; `failures` says why. */
+  baseline: UpdateBaseline | null;
+  intake: IntakeFigures | null;
+  openClocksMemory: OpenClocksMemory | null;
+  escalationLatency: EscalationLatency | null;
+  historyPerLead: HistoryPerLead | null;
+  crmPollCost: PollCost[] | null;
+  failures: BenchFailure[];
 }
 
 export async function runBench(opts: { sizes: BenchSizes; databaseUrl: string | null; log?: (line: string) => void }): Promise<BenchResults> {
@@ -27,19 +36,28 @@ export async function runBench(opts: { sizes: BenchSizes; databaseUrl: string | 
   const started = Date.now();
   const runId = started.toString(36);
   const { sizes } = opts;
-  const figures = await withBenchEnvironment({ databaseUrl: opts.databaseUrl, runId }, async (env) => {
-    log(`baseline: ${sizes.baselineUpdates} no-op Updates`);
-    const baseline = await measureUpdateBaseline(env, sizes.baselineUpdates);
-    log(`intake: ${sizes.intakeLeads} leads in batches of ${sizes.intakeBatch}`);
-    const { intake, memory } = await measureIntake(env, sizes, baseline);
-    log(`escalation latency: ${sizes.latencyLeads} leads breaching ${sizes.latencyFirstTouchMs} ms after arrival`);
-    const escalationLatency = await measureEscalationLatency(env, sizes);
-    log(`history: ${sizes.historyLeads} leads in batches of ${sizes.historyBatch}`);
-    const historyPerLead = await measureHistoryPerLead(env, sizes);
-    return { baseline, intake, openClocksMemory: memory, escalationLatency, historyPerLead };
+  const failures: BenchFailure[] = [];
+  const attempt = async <T>(figure: string, measure: () => Promise<T>): Promise<T | null> => {
+    log(figure);
+    try {
+      return await measure();
+    } catch (err) {
+      failures.push({ figure, error: errorChain(err) });
+      log(`${figure} FAILED: ${errorChain(err)}`);
+      return null;
+    }
+  };
+
+  const temporalFigures = await withBenchEnvironment({ databaseUrl: opts.databaseUrl, runId }, async (env) => {
+    const baseline = await attempt(`baseline: ${sizes.baselineUpdates} no-op Updates`, () => measureUpdateBaseline(env, sizes.baselineUpdates));
+    const intake = baseline && (await attempt(`intake: ${sizes.intakeLeads} leads in batches of ${sizes.intakeBatch}`, () => measureIntake(env, sizes, baseline)));
+    const escalationLatency = await attempt(`escalation latency: ${sizes.latencyLeads} leads breaching ${sizes.latencyFirstTouchMs} ms after arrival`, () =>
+      measureEscalationLatency(env, sizes),
+    );
+    const historyPerLead = await attempt(`history: ${sizes.historyLeads} leads in batches of ${sizes.historyBatch}`, () => measureHistoryPerLead(env, sizes));
+    return { baseline, intake: intake?.intake ?? null, openClocksMemory: intake?.memory ?? null, escalationLatency, historyPerLead };
   });
-  log(`CRM poll cost: ${sizes.pollSizes.join(', ')} open leads`);
-  const crmPollCost = await measurePollCosts(sizes.pollSizes);
+  const crmPollCost = await attempt(`CRM poll cost: ${sizes.pollSizes.join(', ')} open leads`, () => measurePollCosts(sizes.pollSizes));
   const cpus = os.cpus();
   return {
     startedAt: new Date(started).toISOString(),
@@ -47,7 +65,8 @@ export async function runBench(opts: { sizes: BenchSizes; databaseUrl: string | 
     host: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGb: os.totalmem() / 1024 ** 3, node: process.version, platform: `${process.platform}-${process.arch}` },
     ledger: opts.databaseUrl ? 'external' : 'embedded',
     sizes,
-    ...figures,
+    ...temporalFigures,
     crmPollCost,
+    failures,
   };
 }

@@ -1,0 +1,160 @@
+// The bench's pieces, and one end-to-end run at tiny sizes on a dev server with the test Postgres.
+// Asserts what the figures are made of, never how fast anything is.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from 'commander';
+import { benchCampaignConfig, leadBatch, templateOwners } from '../scripts/bench/benchCampaign';
+import { EscalationStarts } from '../scripts/bench/escalationStarts';
+import { DEFAULT_OUT_FILE, defaultSizes, parseBenchOptions, quickSizes, type BenchSizes } from '../scripts/bench/options';
+import { benchRows, renderBenchReport } from '../scripts/bench/report';
+import { runBench, type BenchResults } from '../scripts/bench/runBench';
+import { percentile, perSecond, spreadOf } from '../scripts/bench/stats';
+import { createTestDatabase, type TestDatabase } from './support/postgres';
+
+describe('bench options', () => {
+  it('defaults to the full sizes and bench/results.json, with the ledger from DATABASE_URL', () => {
+    expect(parseBenchOptions([], {})).toEqual({ sizes: defaultSizes, outFile: DEFAULT_OUT_FILE, databaseUrl: null });
+    expect(parseBenchOptions([], { DATABASE_URL: 'postgres://db/x' }).databaseUrl).toBe('postgres://db/x');
+  });
+
+  it('takes --quick or BENCH_QUICK, and per-size flags over BENCH_* variables', () => {
+    expect(parseBenchOptions(['--quick'], {}).sizes).toEqual(quickSizes);
+    expect(parseBenchOptions([], { BENCH_QUICK: '1' }).sizes).toEqual(quickSizes);
+    const options = parseBenchOptions(['--quick', '--intake-leads', '700', '--poll-sizes', '5, 50'], { BENCH_INTAKE_LEADS: '900', BENCH_HISTORY_BATCH: '7' });
+    expect(options.sizes).toMatchObject({ intakeLeads: 700, historyBatch: 7, pollSizes: [5, 50], intakeBatch: quickSizes.intakeBatch });
+  });
+
+  it('names the flag or variable that holds a bad size', () => {
+    expect(() => parseBenchOptions(['--intake-batch', '0'], {})).toThrow(new InvalidArgumentError('--intake-batch: expected a positive whole number, got "0"'));
+    expect(() => parseBenchOptions([], { BENCH_LATENCY_LEADS: '2.5' })).toThrow('BENCH_LATENCY_LEADS: expected a positive whole number, got "2.5"');
+    expect(() => parseBenchOptions(['--poll-sizes', '10,x'], {})).toThrow('--poll-sizes: expected a positive whole number, got "x"');
+    expect(() => parseBenchOptions(['--intake-lead', '5'], {})).toThrow("unknown option '--intake-lead'");
+  });
+});
+
+describe('bench statistics', () => {
+  it('takes nearest-rank percentiles', () => {
+    const samples = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(percentile(samples, 50)).toBe(50);
+    expect(percentile(samples, 99)).toBe(99);
+    expect(spreadOf([3, 1, 2])).toEqual({ count: 3, min: 1, p50: 2, p99: 3, max: 3 });
+    expect(() => percentile([], 50)).toThrow('no samples');
+    expect(perSecond(50, 2000)).toBe(25);
+    expect(() => perSecond(1, 0)).toThrow('elapsed time must be positive');
+  });
+});
+
+describe('bench campaign and escalation starts', () => {
+  it('builds a valid campaign from the seed template with the bench tiers and CRM polling off', () => {
+    const raw = benchCampaignConfig({ id: 'bench-x', now: Date.parse('2026-11-23T00:00:00Z'), tiers: { fast: { firstTouch: '2s', clock: 'wall' } }, escalation: [] });
+    expect(raw.campaign).toMatchObject({ id: 'bench-x', crm: { pollEvery: '0s' }, window: { start: '2026-11-22T00:00:00.000Z' } });
+    expect(templateOwners(raw).length).toBeGreaterThan(1);
+    expect(leadBatch({ prefix: 'T', from: 3, count: 2, tier: 'fast', owners: ['a', 'b'], createdAt: 0 })).toEqual([
+      { leadId: 'T-3', tier: 'fast', ownerId: 'b', createdAt: '1970-01-01T00:00:00.000Z' },
+      { leadId: 'T-4', tier: 'fast', ownerId: 'a', createdAt: '1970-01-01T00:00:00.000Z' },
+    ]);
+    expect(() => benchCampaignConfig({ id: 'bench-y', now: 0, tiers: { fast: { firstTouch: '0s', clock: 'wall' } }, escalation: [] })).toThrow(
+      'responseSla.tiers.fast.firstTouch: must be longer than 0s',
+    );
+  });
+
+  it('keeps the first start of step 0 per lead and clock, ignoring later steps and retries', () => {
+    let now = 1000;
+    const starts = new EscalationStarts(() => now);
+    const step = (leadId: string, stepIndex: number) => ({ type: 'escalation' as const, leadId, clock: 'firstTouch' as const, tier: 't', stepIndex, step: 'notify-owner' as const, ownerId: 'o' });
+    starts.note({ campaignId: 'c1', steps: [step('L1', 0), step('L2', 1)] });
+    now = 2000;
+    starts.note({ campaignId: 'c1', steps: [step('L1', 0), step('L2', 0)] });
+    starts.note({ campaignId: 'c2', steps: [step('L1', 0)] });
+    expect(starts.forCampaign('c1', 'firstTouch')).toEqual(new Map([['L1', 1000], ['L2', 2000]]));
+    expect(starts.forCampaign('c1', 'acceptance').size).toBe(0);
+  });
+});
+
+describe('bench end to end at tiny sizes', () => {
+  let db: TestDatabase;
+  let results: BenchResults;
+  const sizes: BenchSizes = {
+    intakeLeads: 30,
+    intakeBatch: 20,
+    baselineUpdates: 5,
+    stateQueries: 2,
+    latencyLeads: 6,
+    latencyFirstTouchMs: 2_000,
+    latencySpreadMs: 500,
+    historyLeads: 40,
+    historyBatch: 20,
+    historyFirstTouchMs: 3_000,
+    historyTouchedShare: 0.9,
+    pollSizes: [5],
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    results = await runBench({ sizes, databaseUrl: db.url });
+  }, 240_000);
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  /** A figure the run must have produced. */
+  function measured<T>(figure: T | null): T {
+    if (figure === null) throw new Error(`figure missing; failures: ${JSON.stringify(results.failures)}`);
+    return figure;
+  }
+
+  it('measures every figure without failures', () => {
+    expect(results.failures).toEqual([]);
+  });
+
+  it('reports intake against the no-op baseline measured in the same run', () => {
+    const baseline = measured(results.baseline);
+    const intake = measured(results.intake);
+    expect(baseline.updates).toBe(5);
+    expect(baseline.updatesPerSec).toBeGreaterThan(0);
+    expect(intake).toMatchObject({ leads: 30, batchSize: 20, batches: 2 });
+    expect(intake.leadsPerSecOverBaseline).toBeCloseTo(intake.leadsPerSec / baseline.updatesPerSec, 9);
+    expect(intake.batchUpdatesPerSecOverBaseline).toBeCloseTo(intake.batchUpdatesPerSec / baseline.updatesPerSec, 9);
+  });
+
+  it('measures one escalation latency per breached lead, after its deadline', () => {
+    const { latencyMs } = measured(results.escalationLatency);
+    expect(latencyMs.count).toBe(6);
+    expect(latencyMs.min).toBeGreaterThanOrEqual(0);
+    expect(latencyMs.p50).toBeLessThanOrEqual(latencyMs.p99);
+  });
+
+  it('counts history over the whole run chain, with every untouched lead breached', () => {
+    const history = measured(results.historyPerLead);
+    expect(history).toMatchObject({ leads: 40, touched: 36, breached: 4, continueAsNewRuns: history.runs.length - 1 });
+    expect(history.totalEvents).toBe(history.runs.reduce((sum, run) => sum + run.events, 0));
+    expect(history.eventsPerLead).toBeCloseTo(history.totalEvents / 40, 9);
+    expect(history.maxEventsInRun).toBeGreaterThan(0);
+  });
+
+  it('reports memory and query latency with every intake lead still open', () => {
+    const memory = measured(results.openClocksMemory);
+    expect(memory.openLeads).toBe(30);
+    // firstTouch and followUp per lead.
+    expect(memory.openClocks).toBe(60);
+    expect(memory.rssAfterMb).toBeGreaterThan(0);
+    expect(memory.heapUsedAfterMb).toBeGreaterThan(0);
+    expect(memory.slaStateQueryMs.count).toBe(2);
+  });
+
+  it('reports Salesforce calls per poll and renders every figure in the table', () => {
+    expect(results.crmPollCost).toEqual([{ openLeads: 5, apiCalls: expect.any(Number), touchesFound: expect.any(Number), perLeadQueryCalls: 10 }]);
+    expect(measured(results.crmPollCost)[0].apiCalls).toBeGreaterThan(0);
+    const report = renderBenchReport(results);
+    for (const row of benchRows(results)) expect(report).toContain(row.figure);
+    expect(JSON.parse(JSON.stringify(results))).toEqual(results);
+  });
+
+  it('shows a failed figure as FAILED with its reason under the table', () => {
+    const failed: BenchResults = { ...results, historyPerLead: null, failures: [{ figure: 'history: 40 leads', error: 'continue-as-new payload too large' }] };
+    const report = renderBenchReport(failed);
+    expect(report).toMatch(/History events per lead\s*│\s*FAILED/);
+    expect(report).toContain('FAILED history: 40 leads\n  continue-as-new payload too large');
+    expect(report).toContain('Lead intake throughput');
+  });
+});
