@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import pino from 'pino';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/campaignActivities';
@@ -24,6 +24,8 @@ import { EscalationStarts } from './escalationStarts';
 
 export const CAMPAIGN_QUEUE = 'campaign-sla-bench';
 export const NOOP_QUEUE = 'campaign-sla-bench-noop';
+/** Temporal's own history size limit is 50 MB; a whole history must fit in one response. */
+const MAX_HISTORY_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export interface BenchEnvironment {
   client: Client;
@@ -67,6 +69,10 @@ export async function withBenchEnvironment<T>(opts: { databaseUrl: string | null
       server: { executable: devServerExecutable(), ip: '127.0.0.1', searchAttributes: allSearchAttributeKeys, extraArgs: ['--log-level', 'error'] },
     });
     cleanups.push(() => temporal.teardown());
+    // The default 4 MB gRPC receive limit is smaller than the histories the bench must read back.
+    const connection = await Connection.connect({ address: temporal.address, channelArgs: { 'grpc.max_receive_message_length': MAX_HISTORY_MESSAGE_BYTES } });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: temporal.namespace ?? 'default' });
 
     const ledger = new PgLedger(pool);
     const escalationStarts = new EscalationStarts();
@@ -91,7 +97,7 @@ export async function withBenchEnvironment<T>(opts: { databaseUrl: string | null
       }),
     ]);
     // runUntil shuts each worker down (and waits for it) once the measurement settles, either way.
-    return await campaignWorker.runUntil(noopWorker.runUntil(measure({ client: temporal.client, pool, escalationStarts, runId: opts.runId })));
+    return await campaignWorker.runUntil(noopWorker.runUntil(measure({ client, pool, escalationStarts, runId: opts.runId })));
   } finally {
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch((err: unknown) => console.error(`bench cleanup failed: ${err instanceof Error ? err.message : String(err)}`));

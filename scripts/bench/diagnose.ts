@@ -8,7 +8,8 @@ export function errorChain(err: unknown): string {
   const parts: string[] = [];
   for (let current: unknown = err; current !== undefined && current !== null && parts.length < 5; current = (current as { cause?: unknown }).cause) {
     const message = current instanceof Error ? current.message : String(current);
-    if (message && !parts.includes(message)) parts.push(message);
+    // Wrapped errors often repeat their cause's text; keep each message once.
+    if (message && !parts.some((part) => part.includes(message))) parts.push(message);
     if (!(current instanceof Error)) break;
   }
   return parts.join(': ');

@@ -69,8 +69,10 @@ async function breachAndMeasure(
         `SELECT lead_id, deadline FROM clock_outcomes WHERE campaign_id = $1 AND clock = 'firstTouch' AND breached_at IS NOT NULL`,
         [campaignId],
       );
+      // Every escalation step is in the ledger too, so no activity is cut off when the campaign is terminated.
+      const steps = await env.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM escalation_steps WHERE campaign_id = $1`, [campaignId]);
       const started = env.escalationStarts.forCampaign(campaignId, 'firstTouch');
-      return rows.length === sizes.latencyLeads && started.size === sizes.latencyLeads ? rows : undefined;
+      return rows.length === sizes.latencyLeads && started.size === sizes.latencyLeads && steps.rows[0].n === sizes.latencyLeads ? rows : undefined;
     },
     {
       timeoutMs: sizes.latencyFirstTouchMs + sizes.latencySpreadMs + SETTLE_TIMEOUT_MS,
