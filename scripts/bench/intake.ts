@@ -37,8 +37,10 @@ export interface IntakeFigures {
 export interface OpenClocksMemory {
   openLeads: number;
   openClocks: number;
+  /** Whole bench process: client, activities, and the SDK's workflow thread that holds the campaign state. */
   rssBeforeMb: number;
   rssAfterMb: number;
+  /** Main thread only (client and activities); the workflow thread's heap is not visible from here. */
   heapUsedBeforeMb: number;
   heapUsedAfterMb: number;
   slaStateQueryMs: Spread;

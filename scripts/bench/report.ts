@@ -73,7 +73,7 @@ function memoryRows(memory: OpenClocksMemory): Row[] {
       figure: 'Worker RSS with open clocks',
       value: `${int(memory.rssAfterMb)} MB`,
       reference: `before intake ${int(memory.rssBeforeMb)} MB`,
-      detail: `${int(memory.openLeads)} open leads, ${int(memory.openClocks)} open clocks; heapUsed ${int(memory.heapUsedBeforeMb)} → ${int(memory.heapUsedAfterMb)} MB (after GC)`,
+      detail: `${int(memory.openLeads)} open leads, ${int(memory.openClocks)} open clocks; whole process after GC; main-thread heapUsed ${int(memory.heapUsedBeforeMb)} → ${int(memory.heapUsedAfterMb)} MB (workflow state lives in the SDK's workflow thread)`,
     },
     {
       figure: 'slaState query latency',
