@@ -156,5 +156,7 @@ describe('bench end to end at tiny sizes', () => {
     expect(report).toMatch(/History events per lead\s*│\s*FAILED/);
     expect(report).toContain('FAILED history: 40 leads\n  continue-as-new payload too large');
     expect(report).toContain('Lead intake throughput');
+    const noIntake = renderBenchReport({ ...results, intake: null, failures: [{ figure: 'intake', error: 'payload too large' }] });
+    expect(noIntake).toMatch(/Lead intake throughput\s*│\s*FAILED\s*│\s*no-op Update baseline/);
   });
 });

@@ -18,16 +18,18 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 
 /** A figure that was not measured: failed (its reason is printed under the table) or skipped. */
-const missing = (figure: string, r: BenchResults): Row[] => [
-  { figure, value: r.failures.length ? 'FAILED' : 'not measured', reference: '-', detail: 'see failures below the table' },
+const missing = (figure: string, r: BenchResults, reference = '-'): Row[] => [
+  { figure, value: r.failures.length ? 'FAILED' : 'not measured', reference, detail: 'see failures below the table' },
 ];
+
+const baselineText = (baseline: UpdateBaseline) => `no-op Update baseline ${fixed(baseline.updatesPerSec)} updates/s`;
 
 function intakeRows(intake: IntakeFigures, baseline: UpdateBaseline): Row[] {
   return [
     {
       figure: 'Lead intake throughput',
       value: `${int(intake.leadsPerSec)} leads/s (${fixed(intake.batchUpdatesPerSec)} admitLeads/s)`,
-      reference: `no-op Update baseline ${fixed(baseline.updatesPerSec)} updates/s`,
+      reference: baselineText(baseline),
       detail: `${int(intake.leads)} leads in ${intake.batches} batches of ${intake.batchSize}; leads/s ÷ baseline = ${fixed(intake.leadsPerSecOverBaseline, 2)}, admitLeads/s ÷ baseline = ${fixed(intake.batchUpdatesPerSecOverBaseline, 2)}`,
     },
   ];
@@ -95,7 +97,7 @@ function pollRows(costs: PollCost[]): Row[] {
 
 export function benchRows(r: BenchResults): Row[] {
   return [
-    ...(r.intake && r.baseline ? intakeRows(r.intake, r.baseline) : missing('Lead intake throughput', r)),
+    ...(r.intake && r.baseline ? intakeRows(r.intake, r.baseline) : missing('Lead intake throughput', r, r.baseline ? baselineText(r.baseline) : '-')),
     ...(r.escalationLatency ? latencyRows(r.escalationLatency) : missing('Deadline → escalation start', r)),
     ...(r.historyPerLead ? historyRows(r.historyPerLead) : missing('History events per lead', r)),
     ...(r.openClocksMemory ? memoryRows(r.openClocksMemory) : missing('Worker RSS with open clocks', r)),
