@@ -120,7 +120,7 @@ function sandboxCrmView(sim: SandboxCrm, ads: SandboxAdsPlatform, config: Campai
     apiUsage: () => sim.apiUsage(),
     async countConversions(query) {
       const days = await ads.getDailyMetrics(ref, localDate(query.from, tz), localDate(new Date(Date.parse(query.to) - 1).toISOString(), tz));
-      return Math.floor(days.reduce((sum, day) => sum + day.conversions, 0));
+      return Math.round(days.reduce((sum, day) => sum + day.conversions, 0));
     },
   };
 }

@@ -112,6 +112,14 @@ export function resolveBudgetTarget(
   spent: number,
 ): { ok: true; targetBudget: number | null; notes: string[] } | { ok: false; reason: string } {
   if (proposal.targetBudget === null) return { ok: true, targetBudget: null, notes: [] };
+  if (proposal.action === 'restore') {
+    // A restore returns to a budget finance already approved, so the per-step limit does not apply;
+    // the total cap and the amount already spent still do.
+    const { maxTotalBudget } = config.guardrails;
+    if (proposal.targetBudget > maxTotalBudget) return { ok: false, reason: `restore to ${proposal.targetBudget} exceeds guardrails.maxTotalBudget ${maxTotalBudget}` };
+    if (proposal.targetBudget < spent) return { ok: false, reason: `restore to ${proposal.targetBudget} is below the ${spent} already spent` };
+    return { ok: true, targetBudget: proposal.targetBudget, notes: [] };
+  }
   const check = checkBudgetChange({
     currentBudget: proposal.budgetBefore,
     targetBudget: proposal.targetBudget,
