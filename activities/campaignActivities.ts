@@ -35,6 +35,8 @@ export interface ActivityDeps {
 }
 
 const MICROS = 1_000_000;
+/** Leads whose first touch one poll asks the CRM about (batched IN clauses: O(1) calls). */
+const MAX_TOUCH_QUERY_LEADS = 2000;
 
 const adsRef = (config: CampaignConfig): AdsCampaignRef => ({
   customerId: config.campaign.ads.customerId,
@@ -42,7 +44,9 @@ const adsRef = (config: CampaignConfig): AdsCampaignRef => ({
 });
 
 const isoDate = (iso: string, timeZone: string) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(iso),
+  );
 
 export interface PollCrmInput {
   campaignId: string;
@@ -89,7 +93,8 @@ export interface QuarterReportInput {
   breachedLeads: number;
 }
 
-const describe = (state: AdsBudgetState) => `${(state.amountMicros / MICROS).toFixed(2)} (${state.period}, ${state.status})`;
+const describe = (state: AdsBudgetState) =>
+  `${(state.amountMicros / MICROS).toFixed(2)} (${state.period}, ${state.status})`;
 
 export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
   return {
@@ -114,7 +119,10 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
     },
 
     /** Runs escalation steps in order; each step is keyed by (lead, clock, step) in the ledger and the notifier. */
-    async runEscalationSteps(input: { campaignId: string; steps: (EscalationEffect & { at: string })[] }): Promise<void> {
+    async runEscalationSteps(input: {
+      campaignId: string;
+      steps: (EscalationEffect & { at: string })[];
+    }): Promise<void> {
       const { campaignId } = input;
       const leadEvents: LeadActivityBatch = { leads: [], events: [], clocks: [] };
       for (const step of input.steps) {
@@ -126,7 +134,14 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
           if (step.newOwnerId) {
             await crm.setOwner(step.leadId, step.newOwnerId);
             outcome = { from: step.ownerId, to: step.newOwnerId, pool: step.pool };
-            leadEvents.events.push({ campaignId, leadId: step.leadId, eventId: key, kind: 'owner-change', at: step.at, detail: outcome });
+            leadEvents.events.push({
+              campaignId,
+              leadId: step.leadId,
+              eventId: key,
+              kind: 'owner-change',
+              at: step.at,
+              detail: outcome,
+            });
             await notifier.notify({
               dedupeKey: key,
               severity: 'warning',
@@ -149,7 +164,14 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
         } else if (step.step === 'return-to-nurture') {
           await crm.setLeadStatus(step.leadId, 'Nurturing');
           outcome = { status: 'Nurturing' };
-          leadEvents.events.push({ campaignId, leadId: step.leadId, eventId: key, kind: 'nurture', at: step.at, detail: { reason: `${step.clock} breach escalation` } });
+          leadEvents.events.push({
+            campaignId,
+            leadId: step.leadId,
+            eventId: key,
+            kind: 'nurture',
+            at: step.at,
+            detail: { reason: `${step.clock} breach escalation` },
+          });
           await notifier.notify({
             dedupeKey: key,
             severity: 'warning',
@@ -165,7 +187,9 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
             dedupeKey: key,
             severity: toManager ? 'critical' : 'warning',
             campaignId,
-            title: toManager ? `Manager escalation: lead ${step.leadId} (${step.clock})` : `Act now: lead ${step.leadId} breached ${step.clock}`,
+            title: toManager
+              ? `Manager escalation: lead ${step.leadId} (${step.clock})`
+              : `Act now: lead ${step.leadId} breached ${step.clock}`,
             text: toManager
               ? `Lead ${step.leadId} breached ${step.clock}; owner ${step.ownerId} has not acted. Manager ${step.managerId ?? '(none configured)'} notified.`
               : `Owner ${step.ownerId}: lead ${step.leadId} breached its ${step.clock} SLA.`,
@@ -193,14 +217,28 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
       if (input.acceptNewLeads) {
         const fetched = await crm.fetchNewLeads(input.crmCampaignId, input.watermark);
         watermark = fetched.watermark;
-        leads = fetched.leads.map((lead) => ({ leadId: lead.leadId, tier: lead.tier, ownerId: lead.ownerId, createdAt: lead.createdAt }));
+        leads = fetched.leads.map((lead) => ({
+          leadId: lead.leadId,
+          tier: lead.tier,
+          ownerId: lead.ownerId,
+          createdAt: lead.createdAt,
+        }));
       }
-      const openIds = await ledger.openUntouchedLeadIds(input.campaignId, 2000);
+      // New leads may already have been contacted: ask about them in the same batched query.
+      const known = await ledger.openUntouchedLeadIds(input.campaignId, MAX_TOUCH_QUERY_LEADS);
+      const openIds = [...new Set([...leads.map((lead) => lead.leadId), ...known])].slice(0, MAX_TOUCH_QUERY_LEADS);
       const touches = openIds.length ? await crm.fetchFirstTouches(openIds) : [];
       const events: LeadEvent[] = touches
         .filter((touch) => Date.parse(touch.at) <= Date.parse(input.at))
-        .map((touch) => ({ type: 'contact', leadId: touch.leadId, eventId: `crm-first-touch-${touch.leadId}`, channel: touch.channel, at: touch.at }));
-      if (leads.length || events.length) log.info('CRM poll', { campaignId: input.campaignId, newLeads: leads.length, firstTouches: events.length });
+        .map((touch) => ({
+          type: 'contact',
+          leadId: touch.leadId,
+          eventId: `crm-first-touch-${touch.leadId}`,
+          channel: touch.channel,
+          at: touch.at,
+        }));
+      if (leads.length || events.length)
+        log.info('CRM poll', { campaignId: input.campaignId, newLeads: leads.length, firstTouches: events.length });
       return { leads, events, watermark };
     },
 
@@ -353,7 +391,12 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
         proposals: input.proposals,
         breachedLeads: input.breachedLeads,
       };
-      const result = await ledger.recordQuarterReport({ campaignId: input.campaignId, quarter: input.quarter, createdAt: input.at, report });
+      const result = await ledger.recordQuarterReport({
+        campaignId: input.campaignId,
+        quarter: input.quarter,
+        createdAt: input.at,
+        report,
+      });
       log.info('quarter report', { campaignId: input.campaignId, quarter: input.quarter, inserted: result.inserted });
       return result;
     },

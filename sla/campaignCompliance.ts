@@ -3,6 +3,7 @@
 import {
   initialComplianceAccumulator,
   recordBreach,
+  recordClosedUntouched,
   recordDisposition,
   recordFirstTouch,
   recordLeadOpened,
@@ -45,6 +46,10 @@ export function noteDisposition(holder: CampaignCompliance) {
   };
 }
 
+export function noteClosedUntouched(holder: CampaignCompliance, lead: LeadState): void {
+  holder.acc = recordClosedUntouched(holder.acc, lead);
+}
+
 export function noteBreach(holder: CampaignCompliance, lead: LeadState, clock: ClockKind): void {
   holder.acc = recordBreach(holder.acc, { tier: lead.tier, ownerId: lead.ownerId, clock });
 }
@@ -62,7 +67,12 @@ export interface ComplianceState {
  * Summary including open, untouched leads. Business time is computed only for leads whose wall-clock
  * age already passes the smallest target: business age never exceeds wall age, so the rest cannot count.
  */
-export function complianceForState(holder: CampaignCompliance, book: LeadBook, config: CampaignConfig, now: number): ComplianceState {
+export function complianceForState(
+  holder: CampaignCompliance,
+  book: LeadBook,
+  config: CampaignConfig,
+  now: number,
+): ComplianceState {
   // An amendment may change targets mid-quarter; only thresholds tracked since the quarter began can be scored.
   const targets = config.responseSla.compliance
     .map((t) => ({ withinMs: t.within, target: t.target }))
@@ -74,7 +84,12 @@ export function complianceForState(holder: CampaignCompliance, book: LeadBook, c
     const wallAge = now - lead.createdAt;
     const tier = config.responseSla.tiers[lead.tier];
     const ageMs = wallAge < smallest || !tier ? wallAge : elapsedForTier(config, lead.tier, lead.createdAt, now);
-    open.push({ tier: lead.tier, ownerId: lead.ownerId, ageMs, warned: lead.clocks.firstTouch?.warnedAt !== undefined });
+    open.push({
+      tier: lead.tier,
+      ownerId: lead.ownerId,
+      ageMs,
+      warned: lead.clocks.firstTouch?.warnedAt !== undefined,
+    });
   }
   const summary = summarizeCompliance(holder.acc, targets, open);
   const byTarget: Record<string, number> = {};

@@ -17,6 +17,8 @@ export type Decision = 'accept' | 'reject';
 interface ComplianceGroup {
   leads: number;
   touched: number;
+  /** Leads closed (nurtured, recycled) without ever being contacted: a miss for every target. */
+  closedUntouched?: number;
   /** Target threshold in ms (as a key) -> touched leads whose first touch came within it. */
   touchedWithin: Record<string, number>;
   firstTouch: Histogram;
@@ -147,6 +149,11 @@ export function recordFirstTouch(
   });
 }
 
+/** A lead left the SLA (returned to nurture, recycled) without a first touch. */
+export function recordClosedUntouched(acc: ComplianceAccumulator, lead: LeadRef): ComplianceAccumulator {
+  return updateGroups(acc, lead, (g) => ({ ...g, closedUntouched: (g.closedUntouched ?? 0) + 1 }));
+}
+
 export function recordBreach(
   acc: ComplianceAccumulator,
   event: LeadRef & { clock: BreachClock },
@@ -200,9 +207,9 @@ function tallyOpenLeads(openLeads: OpenLead[], targets: ResponseTarget[]) {
 function section(group: ComplianceGroup, open: OpenTally, targets: ResponseTarget[]): ComplianceSection {
   const results = targets.map((t, j): TargetResult => {
     const within = group.touchedWithin[String(t.withinMs)];
-    // Late touches and open leads already past the threshold are misses; younger open leads may still
-    // make it, so they are left out of the denominator until they are touched or age past it.
-    const sample = group.touched + open.pastTarget[j];
+    // Late touches, leads closed untouched and open leads already past the threshold are misses; younger
+    // open leads may still make it, so they stay out of the denominator until touched or past it.
+    const sample = group.touched + (group.closedUntouched ?? 0) + open.pastTarget[j];
     const actual = sample === 0 ? null : within / sample;
     return {
       withinMs: t.withinMs,

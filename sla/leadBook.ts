@@ -280,7 +280,8 @@ export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): 
     };
     book.leads[lead.leadId] = lead;
     book.ownerLoad[lead.ownerId] = (book.ownerLoad[lead.ownerId] ?? 0) + 1;
-    for (const kind of ['firstTouch', 'followUp'] as const) startClock(book, ctx.campaignId, lead, kind, lead.clocks[kind] as ClockState);
+    for (const kind of ['firstTouch', 'followUp'] as const)
+      startClock(book, ctx.campaignId, lead, kind, lead.clocks[kind] as ClockState);
     book.outbox.leads.push({
       campaignId: ctx.campaignId,
       leadId: lead.leadId,
@@ -300,7 +301,13 @@ function startClock(book: LeadBook, campaignId: string, lead: LeadState, kind: C
 }
 
 /** The acceptance window opens at first touch: the owner has spoken to the lead and must now accept or reject it. */
-function startAcceptanceClock(book: LeadBook, ctx: BookContext, lead: LeadState, config: CampaignConfig, at: number): void {
+function startAcceptanceClock(
+  book: LeadBook,
+  ctx: BookContext,
+  lead: LeadState,
+  config: CampaignConfig,
+  at: number,
+): void {
   const tier = tierOf(config, lead.tier);
   const window = config.responseSla.acceptance;
   startClock(book, ctx.campaignId, lead, 'acceptance', {
@@ -500,6 +507,8 @@ function reassign(
 
 export interface DueObservers {
   onBreach?: (lead: LeadState, clock: ClockKind) => void;
+  /** The lead left the SLA (e.g. returned to nurture) without ever being contacted. */
+  onClosedUntouched?: (lead: LeadState) => void;
 }
 
 /**
@@ -552,7 +561,7 @@ export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObser
       if (clock.nextStep === undefined || clock.nextStepAt !== dueAt) continue;
       runEscalationStep(book, lead, kind, clock, config, dueAt, effects);
     }
-    retireIfSettled(book, lead);
+    if (retireIfSettled(book, lead) && lead.firstTouchAt === undefined) observers.onClosedUntouched?.(lead);
   }
   return effects;
 }

@@ -29,16 +29,23 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const example = (name: string) => parse(readFileSync(path.join(__dirname, '..', 'examples', name), 'utf8')) as Record<string, any>;
+const example = (name: string) =>
+  parse(readFileSync(path.join(__dirname, '..', 'examples', name), 'utf8')) as Record<string, any>;
 const now = async () => Number(await env.currentTimeMs());
 
 /** Starts the campaign at the next local midnight, so "day 4" is a whole local day. */
 async function windowFromNextMidnight(days: number) {
-  const start = DateTime.fromMillis(await now(), { zone: ZONE }).plus({ days: 1 }).startOf('day');
+  const start = DateTime.fromMillis(await now(), { zone: ZONE })
+    .plus({ days: 1 })
+    .startOf('day');
   return { start, end: start.plus({ days }) };
 }
 
-async function withWorker<T>(taskQueue: string, sandbox: SandboxOptions, run: (handle: TestWorkerHandle) => Promise<T>): Promise<T> {
+async function withWorker<T>(
+  taskQueue: string,
+  sandbox: SandboxOptions,
+  run: (handle: TestWorkerHandle) => Promise<T>,
+): Promise<T> {
   const handle = await testWorker(env, db, { taskQueue, sandbox });
   return handle.worker.runUntil(() => run(handle));
 }
@@ -54,7 +61,7 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
     const config = example('case-example.yaml');
     config.campaign.id = 'case-example';
     config.campaign.window = { start: start.toISO(), end: end.toISO() };
-    config.campaign.crm.pollEvery = '2h';
+    config.campaign.crm.pollEvery = '1h';
     // The sandbox CRM reports first touches only, so follow-up depth and acceptance would breach for
     // every lead; this scenario is about spend, so those clocks are satisfied by the first touch.
     config.responseSla.followUp = { attempts: 1, within: '1d' };
@@ -63,32 +70,52 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
     // A 4.3% click-to-lead rate puts CPL just under the $65 ceiling and velocity just above 100%.
     delete config.targets.baselineCurve;
     const taskQueue = 'spend-case-example';
-    await withWorker(taskQueue, { leadsPerHour: 2, conversionRate: 0.043, conversionRateMultiplier: (date) => (date === day4 ? 0.78 : 1) }, async () => {
-      const wf: WorkflowHandle<typeof campaignSla> = await env.client.workflow.start(campaignSla, {
-        taskQueue,
-        workflowId: campaignWorkflowId('case-example'),
-        args: [{ config, publishSearchAttributes: false }],
-      });
-      let restoreApproved = false;
-      while ((await now()) < end.toMillis() + 2 * DAY) {
-        await env.sleep(6 * HOUR);
-        const pendingRestore = (await wf.query(proposalsQuery)).find((p) => p.status === 'pending' && p.action === 'restore');
-        if (pendingRestore) {
-          const decided = await wf.executeUpdate(decideProposalUpdate, {
-            args: [{ proposalId: pendingRestore.proposalId, decision: 'approve', approver: 'ops-lead-1', reason: 'conversion rate back to baseline' }],
-          });
-          expect(decided.status).toBe('applied');
-          restoreApproved = true;
+    await withWorker(
+      taskQueue,
+      { leadsPerHour: 2, conversionRate: 0.043, conversionRateMultiplier: (date) => (date === day4 ? 0.78 : 1) },
+      async () => {
+        const wf: WorkflowHandle<typeof campaignSla> = await env.client.workflow.start(campaignSla, {
+          taskQueue,
+          workflowId: campaignWorkflowId('case-example'),
+          args: [{ config, publishSearchAttributes: false }],
+        });
+        let restoreApproved = false;
+        while ((await now()) < end.toMillis() + 2 * DAY) {
+          await env.sleep(6 * HOUR);
+          const pendingRestore = (await wf.query(proposalsQuery)).find(
+            (p) => p.status === 'pending' && p.action === 'restore',
+          );
+          if (pendingRestore) {
+            const decided = await wf.executeUpdate(decideProposalUpdate, {
+              args: [
+                {
+                  proposalId: pendingRestore.proposalId,
+                  decision: 'approve',
+                  approver: 'ops-lead-1',
+                  reason: 'conversion rate back to baseline',
+                },
+              ],
+            });
+            expect(decided.status).toBe('applied');
+            restoreApproved = true;
+          }
+          const description = await wf.describe();
+          if (description.status.name !== 'RUNNING') break;
         }
-        const description = await wf.describe();
-        if (description.status.name !== 'RUNNING') break;
-      }
-      expect(restoreApproved).toBe(true);
-      const result = await wf.result();
-      expect(result.campaignId).toBe('case-example');
-    });
+        expect(restoreApproved).toBe(true);
+        const result = await wf.result();
+        expect(result.campaignId).toBe('case-example');
+      },
+    );
 
-    const proposals = await rows<{ proposal_id: string; action: string; rule: string; status: string; created_at: Date; target_amount_micros: string }>(
+    const proposals = await rows<{
+      proposal_id: string;
+      action: string;
+      rule: string;
+      status: string;
+      created_at: Date;
+      target_amount_micros: string;
+    }>(
       `SELECT proposal_id, action, rule, status, created_at, target_amount_micros FROM proposals WHERE campaign_id = $1 ORDER BY created_at`,
       ['case-example'],
     );
@@ -106,7 +133,11 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
       ['auto-approve', 'policy'],
       ['approve', 'ops-lead-1'],
     ]);
-    const changes = await rows<{ proposal_id: string; before: { amountMicros: number }; after: { amountMicros: number; status: string } }>(
+    const changes = await rows<{
+      proposal_id: string;
+      before: { amountMicros: number };
+      after: { amountMicros: number; status: string };
+    }>(
       `SELECT proposal_id, before_state AS before, after_state AS after FROM budget_changes WHERE campaign_id = $1 AND source = 'proposal' ORDER BY at`,
       ['case-example'],
     );
@@ -164,23 +195,42 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
       expect(Date.parse(pause!.createdAt)).toBeLessThanOrEqual(start.plus({ days: 7, hours: 6 }).toMillis());
 
       const intruder = await wf
-        .executeUpdate(decideProposalUpdate, { args: [{ proposalId: pause!.proposalId, decision: 'approve', approver: 'intern-7', reason: 'looks fine' }] })
+        .executeUpdate(decideProposalUpdate, {
+          args: [{ proposalId: pause!.proposalId, decision: 'approve', approver: 'intern-7', reason: 'looks fine' }],
+        })
         .catch((err: unknown) => err);
       expect(intruder).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect(((intruder as WorkflowUpdateFailedError).cause as Error).message).toContain('"intern-7" is not on this campaign\'s approver list');
+      expect(((intruder as WorkflowUpdateFailedError).cause as Error).message).toContain(
+        '"intern-7" is not on this campaign\'s approver list',
+      );
 
       const unknown = await wf
-        .executeUpdate(decideProposalUpdate, { args: [{ proposalId: 'budget-template-p99', decision: 'approve', approver: 'revops-lead', reason: 'looks good' }] })
+        .executeUpdate(decideProposalUpdate, {
+          args: [
+            { proposalId: 'budget-template-p99', decision: 'approve', approver: 'revops-lead', reason: 'looks good' },
+          ],
+        })
         .catch((err: unknown) => err);
-      expect(((unknown as WorkflowUpdateFailedError).cause as Error).message).toContain('unknown proposal "budget-template-p99"');
+      expect(((unknown as WorkflowUpdateFailedError).cause as Error).message).toContain(
+        'unknown proposal "budget-template-p99"',
+      );
 
       const approved = await wf.executeUpdate(decideProposalUpdate, {
-        args: [{ proposalId: pause!.proposalId, decision: 'approve', approver: 'revops-lead', reason: 'rapid review convened; pausing spend' }],
+        args: [
+          {
+            proposalId: pause!.proposalId,
+            decision: 'approve',
+            approver: 'revops-lead',
+            reason: 'rapid review convened; pausing spend',
+          },
+        ],
       });
       expect(approved).toMatchObject({ status: 'applied', decidedBy: 'revops-lead' });
 
       const again = await wf
-        .executeUpdate(decideProposalUpdate, { args: [{ proposalId: pause!.proposalId, decision: 'reject', approver: 'finance-1', reason: 'too late' }] })
+        .executeUpdate(decideProposalUpdate, {
+          args: [{ proposalId: pause!.proposalId, decision: 'reject', approver: 'finance-1', reason: 'too late' }],
+        })
         .catch((err: unknown) => err);
       expect(((again as WorkflowUpdateFailedError).cause as Error).message).toContain('is already applied');
 
@@ -193,7 +243,10 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
       ['budget-template'],
     );
     expect(changes).toEqual([{ after: expect.objectContaining({ status: 'PAUSED' }), changed: true }]);
-    const decisions = await rows<{ approver: string; decision: string }>(`SELECT approver, decision FROM decisions WHERE campaign_id = $1`, ['budget-template']);
+    const decisions = await rows<{ approver: string; decision: string }>(
+      `SELECT approver, decision FROM decisions WHERE campaign_id = $1`,
+      ['budget-template'],
+    );
     expect(decisions).toEqual([{ approver: 'revops-lead', decision: 'approve' }]);
   }, 300_000);
 });

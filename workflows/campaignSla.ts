@@ -52,6 +52,7 @@ import {
   noteBreach,
   noteDisposition,
   noteFirstTouch,
+  noteClosedUntouched,
   noteLeadOpened,
   resetCompliance,
   type CampaignCompliance,
@@ -397,6 +398,7 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
   function fireDueClocks(): void {
     const now = Date.now();
     const effects = collectDue(state.book, ctx(), {
+      onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead),
       onBreach: (lead, clock) => {
         noteBreach(state.compliance, lead, clock);
         state.breachedLeads++;
