@@ -1,0 +1,311 @@
+// The compact form of a campaign's state for continue-as-new. Temporal refuses a payload over 2 MB
+// and the plain LeadBook costs ~630 bytes of JSON per open lead (~950 once touched), so carrying it
+// as is failed above ~3,000 open leads and left the workflow task failing forever. This form keeps
+// exactly what the engine needs to behave the same after continue-as-new, at ~90 bytes for an
+// untouched lead and ~180 for a touched one:
+// - the due queue is not carried: decode rebuilds it from the clocks (rebuildDueQueue);
+// - tiers, owner IDs and history texts are interned into one string table and referred to by index;
+// - each lead is a positional array whose trailing default values are left out;
+// - times are exact millisecond offsets (a lead's createdAt from the book's epoch, its other times from
+//   its createdAt): collectDue compares due times with !==, so no rounding to seconds;
+// - a lead keeps its last CARRIED_HISTORY_ENTRIES history entries; the ledger keeps every event,
+//   clock outcome and escalation step;
+// - closedLeadIds keeps the CARRIED_CLOSED_LEAD_IDS most recently closed.
+// Pure and deterministic: it runs inside workflow code.
+import { z } from 'zod';
+import type { LeadActivityBatch } from '../activities/ports';
+import { emptyDueQueue } from './dueQueue';
+import { conversionStages, formatIssues } from './leadEvents';
+import {
+  emptyOutbox,
+  outboxSize,
+  rebuildDueQueue,
+  type ClockKind,
+  type ClockState,
+  type LeadBook,
+  type LeadHistoryEntry,
+  type LeadState,
+  type LeadStatus,
+} from './leadBook';
+
+export const CARRY_OVER_FORMAT = 1;
+/** History entries kept per lead; the `lead` query shows these, the ledger has the full record. */
+export const CARRIED_HISTORY_ENTRIES = 3;
+/**
+ * Closed lead IDs kept for duplicate detection. A lead closed longer ago than that and sent again is
+ * admitted again; the ledger's (campaign_id, lead_id) primary key keeps its original leads row.
+ */
+export const CARRIED_CLOSED_LEAD_IDS = 5_000;
+
+const leadStatuses: readonly LeadStatus[] = ['open', 'accepted', 'rejected', 'nurture', 'recycled'];
+
+const offsetSchema = z.number().refine(Number.isFinite, 'must be a finite number of milliseconds');
+const indexSchema = z.number().int().nonnegative();
+const optionalOffset = offsetSchema.nullable().optional();
+
+/** [startedAt, warnAt, deadline, warnedAt, metAt, breachedAt, stoppedAt, nextStep, nextStepAt]; absent = null, trailing nulls left out. */
+const compactClockSchema = z.tuple([
+  offsetSchema,
+  offsetSchema,
+  offsetSchema,
+  optionalOffset,
+  optionalOffset,
+  optionalOffset,
+  optionalOffset,
+  indexSchema.nullable().optional(),
+  optionalOffset,
+]);
+export type CompactClock = z.infer<typeof compactClockSchema>;
+
+/** [at offset, string index] */
+const compactHistorySchema = z.tuple([offsetSchema, indexSchema]);
+
+/**
+ * [leadId, tier, owner, createdAt, configVersion, history, firstTouch, followUp, acceptance, status,
+ * attempts, reassignments, firstTouchAt, stage, eventIds]. tier, owner and history texts index the
+ * string table; status and stage index leadStatuses and conversionStages. Positions from history on
+ * are left out at the end of the array while they hold their default (empty, null or 0; status open).
+ */
+const compactLeadSchema = z.tuple([
+  z.string(),
+  indexSchema,
+  indexSchema,
+  offsetSchema,
+  z.number().int(),
+  z.array(compactHistorySchema).optional(),
+  compactClockSchema.nullable().optional(),
+  compactClockSchema.nullable().optional(),
+  compactClockSchema.nullable().optional(),
+  z.number().int().min(0).max(leadStatuses.length - 1).optional(),
+  z.number().int().nonnegative().optional(),
+  z.number().int().nonnegative().optional(),
+  offsetSchema.nullable().optional(),
+  z.number().int().min(0).max(conversionStages.length - 1).nullable().optional(),
+  z.array(z.string()).optional(),
+]);
+export type CompactLead = z.infer<typeof compactLeadSchema>;
+
+/** Defaults of the lead positions that may be left out (index 5 on). */
+const leadDefaults = [[], null, null, null, 0, 0, 0, null, null, []] as const;
+const FIRST_OPTIONAL_POSITION = 5;
+
+const isBatch = (v: unknown): v is LeadActivityBatch =>
+  typeof v === 'object' && v !== null && ['leads', 'events', 'clocks'].every((k) => Array.isArray((v as Record<string, unknown>)[k]));
+
+const compactLeadBookSchema = z.strictObject({
+  /** Interned tiers, owner IDs and history texts. */
+  strings: z.array(z.string()),
+  /** Leads' createdAt are offsets from this time (the earliest createdAt; 0 with no leads). */
+  epoch: offsetSchema,
+  leads: z.array(compactLeadSchema),
+  closedLeadIds: z.array(z.string()),
+  ownerLoad: z.record(z.string(), z.number()),
+  roundRobin: z.record(z.string(), z.strictObject({ scores: z.record(z.string(), z.number()) })),
+  /** Ledger writes not flushed before continue-as-new (Updates accepted while flushing); absent when empty. */
+  outbox: z
+    .custom<LeadActivityBatch>(isBatch, 'must be an object with leads, events and clocks arrays')
+    .optional(),
+});
+export type CompactLeadBook = z.infer<typeof compactLeadBookSchema>;
+
+/** A campaign workflow's carry-over with its lead book in compact form; everything else is carried as is. */
+export type CompactCarryOver<S extends { book: LeadBook }> = Omit<S, 'book'> & {
+  format: typeof CARRY_OVER_FORMAT;
+  book: CompactLeadBook;
+};
+
+function interner() {
+  const strings: string[] = [];
+  const indices = new Map<string, number>();
+  return {
+    strings,
+    intern(s: string): number {
+      let index = indices.get(s);
+      if (index === undefined) {
+        index = strings.length;
+        strings.push(s);
+        indices.set(s, index);
+      }
+      return index;
+    },
+  };
+}
+
+function encodeClock(clock: ClockState, base: number): CompactClock {
+  const rel = (t: number | undefined) => (t === undefined ? null : t - base);
+  const full: CompactClock = [
+    clock.startedAt - base,
+    clock.warnAt - base,
+    clock.deadline - base,
+    rel(clock.warnedAt),
+    rel(clock.metAt),
+    rel(clock.breachedAt),
+    rel(clock.stoppedAt),
+    clock.nextStep ?? null,
+    rel(clock.nextStepAt),
+  ];
+  while (full.length > 3 && full[full.length - 1] === null) full.pop();
+  return full;
+}
+
+function isDefault(value: unknown, fallback: unknown): boolean {
+  if (Array.isArray(fallback)) return Array.isArray(value) && value.length === 0;
+  return value === fallback;
+}
+
+function encodeLead(lead: LeadState, epoch: number, intern: (s: string) => number): CompactLead {
+  const base = lead.createdAt;
+  const clock = (kind: ClockKind) => {
+    const state = lead.clocks[kind];
+    return state ? encodeClock(state, base) : null;
+  };
+  const history = lead.history
+    .slice(-CARRIED_HISTORY_ENTRIES)
+    .map((entry): [number, number] => [entry.at - base, intern(entry.what)]);
+  const full: CompactLead = [
+    lead.leadId,
+    intern(lead.tier),
+    intern(lead.ownerId),
+    lead.createdAt - epoch,
+    lead.configVersion,
+    history,
+    clock('firstTouch'),
+    clock('followUp'),
+    clock('acceptance'),
+    leadStatuses.indexOf(lead.status),
+    lead.attempts,
+    lead.reassignments,
+    lead.firstTouchAt === undefined ? null : lead.firstTouchAt - base,
+    lead.stage === undefined ? null : conversionStages.indexOf(lead.stage),
+    lead.eventIds,
+  ];
+  while (
+    full.length > FIRST_OPTIONAL_POSITION &&
+    isDefault(full[full.length - 1], leadDefaults[full.length - 1 - FIRST_OPTIONAL_POSITION])
+  )
+    full.pop();
+  return full;
+}
+
+/** The compact form of a lead book. The book is not modified. */
+export function encodeLeadBook(book: LeadBook): CompactLeadBook {
+  const leads = Object.values(book.leads);
+  const epoch = leads.reduce((min, lead) => Math.min(min, lead.createdAt), Infinity);
+  const table = interner();
+  const compact: CompactLeadBook = {
+    strings: table.strings,
+    epoch: leads.length ? epoch : 0,
+    // Object.values order is kept, so the rebuilt due queue orders equal due times as before.
+    leads: leads.map((lead) => encodeLead(lead, epoch, table.intern)),
+    closedLeadIds: book.closedLeadIds.slice(-CARRIED_CLOSED_LEAD_IDS),
+    ownerLoad: book.ownerLoad,
+    roundRobin: book.roundRobin,
+  };
+  if (outboxSize(book) > 0) compact.outbox = book.outbox;
+  return compact;
+}
+
+function lookup(strings: string[], index: number, path: string): string {
+  const value = strings[index];
+  if (value === undefined) {
+    throw new Error(`${path}: string index ${index} is outside the string table (${strings.length} entries)`);
+  }
+  return value;
+}
+
+function decodeClock(clock: CompactClock, base: number): ClockState {
+  const [startedAt, warnAt, deadline, warnedAt, metAt, breachedAt, stoppedAt, nextStep, nextStepAt] = clock;
+  const state: ClockState = { startedAt: base + startedAt, warnAt: base + warnAt, deadline: base + deadline };
+  if (warnedAt != null) state.warnedAt = base + warnedAt;
+  if (metAt != null) state.metAt = base + metAt;
+  if (breachedAt != null) state.breachedAt = base + breachedAt;
+  if (stoppedAt != null) state.stoppedAt = base + stoppedAt;
+  if (nextStep != null) state.nextStep = nextStep;
+  if (nextStepAt != null) state.nextStepAt = base + nextStepAt;
+  return state;
+}
+
+function decodeLead(compact: CompactLead, epoch: number, strings: string[], path: string): LeadState {
+  const [leadId, tier, owner, createdOffset, configVersion, history, firstTouch, followUp, acceptance, status, attempts, reassignments, firstTouchAt, stage, eventIds] =
+    compact;
+  const createdAt = epoch + createdOffset;
+  const clocks: LeadState['clocks'] = {};
+  // Same key order as a live lead: admission starts firstTouch and followUp, first touch adds acceptance.
+  if (firstTouch) clocks.firstTouch = decodeClock(firstTouch, createdAt);
+  if (followUp) clocks.followUp = decodeClock(followUp, createdAt);
+  if (acceptance) clocks.acceptance = decodeClock(acceptance, createdAt);
+  const lead: LeadState = {
+    leadId,
+    tier: lookup(strings, tier, `${path}[1]`),
+    ownerId: lookup(strings, owner, `${path}[2]`),
+    createdAt,
+    configVersion,
+    status: leadStatuses[status ?? 0],
+    attempts: attempts ?? 0,
+    reassignments: reassignments ?? 0,
+    clocks,
+    eventIds: eventIds ?? [],
+    history: (history ?? []).map(
+      ([at, what], i): LeadHistoryEntry => ({ at: createdAt + at, what: lookup(strings, what, `${path}[5][${i}][1]`) }),
+    ),
+  };
+  if (stage != null) lead.stage = conversionStages[stage];
+  if (firstTouchAt != null) lead.firstTouchAt = createdAt + firstTouchAt;
+  return lead;
+}
+
+/** Validates a compact lead book and rebuilds the LeadBook, due queue included. Errors name the bad field's path. */
+export function decodeLeadBook(input: unknown, path = 'carryOver.book'): LeadBook {
+  const parsed = compactLeadBookSchema.safeParse(input);
+  if (!parsed.success) throw new Error(`invalid carried-over lead book:\n${formatIssues(parsed.error, path)}`);
+  const compact = parsed.data;
+  const leads: LeadBook['leads'] = {};
+  compact.leads.forEach((encoded, i) => {
+    const where = `${path}.leads[${i}]`;
+    if (Object.hasOwn(leads, encoded[0])) throw new Error(`${where}[0]: lead "${encoded[0]}" appears twice`);
+    leads[encoded[0]] = decodeLead(encoded, compact.epoch, compact.strings, where);
+  });
+  const book: LeadBook = {
+    leads,
+    closedLeadIds: compact.closedLeadIds,
+    due: emptyDueQueue(), // rebuilt below
+    ownerLoad: compact.ownerLoad,
+    roundRobin: compact.roundRobin,
+    outbox: compact.outbox ?? emptyOutbox(),
+  };
+  rebuildDueQueue(book);
+  return book;
+}
+
+/** The carry-over to pass to continue-as-new: the lead book compacted, the rest as is. */
+export function encodeCarryOver<S extends { book: LeadBook }>(state: S): CompactCarryOver<S> {
+  return { ...state, format: CARRY_OVER_FORMAT, book: encodeLeadBook(state.book) };
+}
+
+/** The workflow state from a carry-over written by encodeCarryOver. */
+export function decodeCarryOver<S extends { book: LeadBook }>(carried: CompactCarryOver<S>): S {
+  if (carried.format !== CARRY_OVER_FORMAT) {
+    throw new Error(
+      `carryOver.format: expected ${CARRY_OVER_FORMAT}, got ${JSON.stringify(carried.format)}; this worker cannot read that carry-over`,
+    );
+  }
+  const { format: _format, book, ...rest } = carried;
+  // `rest` is S without its book, which is restored here.
+  return { ...rest, book: decodeLeadBook(book) } as unknown as S;
+}
+
+/** Size of a value as UTF-8 JSON, as Temporal's JSON payload converter would store it. */
+export function jsonSizeBytes(value: unknown): number {
+  const json = JSON.stringify(value);
+  let bytes = 0;
+  for (let i = 0; i < json.length; i++) {
+    const code = json.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4; // a surrogate pair is one 4-byte code point
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
