@@ -1,0 +1,26 @@
+// Replays recorded histories against the current workflow code: a change that breaks determinism
+// (reordered commands, a new activity in an old code path without patching) fails here.
+// Re-record with `npx tsx scripts/record-histories.ts` only for intended, versioned changes.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../workers/worker';
+import { installQuietRuntime } from './support/temporal';
+
+const dir = path.join(__dirname, 'fixtures', 'histories');
+const files = readdirSync(dir).filter((file) => file.endsWith('.bin'));
+
+describe('replay of recorded campaign histories', () => {
+  it('has recorded histories to replay', () => {
+    expect(files).toEqual(expect.arrayContaining(['lead-clocks.bin', 'spend-loop.bin']));
+  });
+
+  it.each(files)('replays %s deterministically', async (file) => {
+    installQuietRuntime();
+    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
+    expect(history.events.length).toBeGreaterThan(20);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+  });
+});
