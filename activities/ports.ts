@@ -78,12 +78,21 @@ export interface CrmConversionQuery {
 
 export interface Crm {
   /** New leads since the watermark, oldest first; the returned watermark is durable input for the next poll. */
-  fetchNewLeads(crmCampaignId: string, watermark: string | null): Promise<{ leads: CrmLead[]; watermark: string | null }>;
+  fetchNewLeads(
+    crmCampaignId: string,
+    watermark: string | null,
+  ): Promise<{ leads: CrmLead[]; watermark: string | null }>;
   /** Earliest Task/Event per lead. O(1) API calls in the number of leads (batched IN clauses). */
   fetchFirstTouches(leadIds: string[]): Promise<CrmFirstTouch[]>;
   countConversions(query: CrmConversionQuery): Promise<number>;
   setOwner(leadId: string, ownerId: string): Promise<void>;
-  createFollowUpTask(input: { leadId: string; ownerId: string; subject: string; dueDate: string; idempotencyKey: string }): Promise<void>;
+  createFollowUpTask(input: {
+    leadId: string;
+    ownerId: string;
+    subject: string;
+    dueDate: string;
+    idempotencyKey: string;
+  }): Promise<void>;
   setLeadStatus(leadId: string, status: string): Promise<void>;
   apiUsage(): CrmApiUsage;
 }

@@ -11,14 +11,17 @@ export function createResetActivities({ client }: { client: Client }) {
   return {
     async listRunningCampaigns(): Promise<string[]> {
       const ids: string[] = [];
-      for await (const execution of client.workflow.list({ query: RUNNING_CAMPAIGNS_QUERY })) ids.push(execution.workflowId);
+      for await (const execution of client.workflow.list({ query: RUNNING_CAMPAIGNS_QUERY }))
+        ids.push(execution.workflowId);
       return ids.sort();
     },
 
     /** Rolls one campaign's quarter. A rejection is retried with back-off; a campaign that is gone is not. */
     async rollCampaignQuarter(input: { workflowId: string; quarter: string }): Promise<QuarterRollOutcome> {
       try {
-        const outcome = await client.workflow.getHandle(input.workflowId).executeUpdate(rollQuarterUpdate, { args: [{ quarter: input.quarter }] });
+        const outcome = await client.workflow
+          .getHandle(input.workflowId)
+          .executeUpdate(rollQuarterUpdate, { args: [{ quarter: input.quarter }] });
         log.info('quarter rolled', { workflowId: input.workflowId, ...outcome });
         return outcome;
       } catch (err) {
@@ -27,7 +30,10 @@ export function createResetActivities({ client }: { client: Client }) {
         }
         if (err instanceof WorkflowUpdateFailedError) {
           const reason = err.cause instanceof Error ? err.cause.message : err.message;
-          throw ApplicationFailure.retryable(`campaign ${input.workflowId} rejected the quarter roll: ${reason}`, 'RollRejected');
+          throw ApplicationFailure.retryable(
+            `campaign ${input.workflowId} rejected the quarter roll: ${reason}`,
+            'RollRejected',
+          );
         }
         throw err;
       }

@@ -52,7 +52,11 @@ export async function startApp(options: { adapters: AdapterMode; dashboard?: boo
     const worker: Worker = await createCampaignWorker({
       connection: temporal.connection,
       namespace: temporal.namespace,
-      deps: { ports: createPortResolver(options.adapters, undefined, (id) => ledger.latestConfig(id)), ledger, notifier },
+      deps: {
+        ports: createPortResolver(options.adapters, undefined, (id) => ledger.latestConfig(id)),
+        ledger,
+        notifier,
+      },
       extraActivities: createResetActivities({ client: temporal.client }),
     });
     const done = worker.run();
@@ -63,7 +67,11 @@ export async function startApp(options: { adapters: AdapterMode; dashboard?: boo
 
     let dashboard: RunningDashboard | undefined;
     if (options.dashboard ?? true) {
-      dashboard = await startDashboard({ pool, client: temporal.client, port: Number(process.env.DASHBOARD_PORT ?? 8080) });
+      dashboard = await startDashboard({
+        pool,
+        client: temporal.client,
+        port: Number(process.env.DASHBOARD_PORT ?? 8080),
+      });
       cleanup.push(() => dashboard!.close());
     }
 

@@ -36,7 +36,9 @@ function seedOf(text: string): number {
 }
 
 const localDate = (iso: string, timeZone: string) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(iso),
+  );
 
 /** One simulated campaign: Ads spend pacing and a CRM whose reps are the campaign's configured reps. */
 class SandboxCampaignPorts {
@@ -78,7 +80,9 @@ class SandboxCampaignPorts {
             crmCampaignId: campaign.crm.campaignId,
             start: new Date(Math.max(at.getTime(), Date.parse(campaign.window.start))).toISOString(),
             leadsPerHour: options.leadsPerHour ?? 240,
-            tierMix: Object.fromEntries(tiers.map((tier, i) => [tier, i === 0 ? 0.3 : 0.7 / Math.max(1, tiers.length - 1)])),
+            tierMix: Object.fromEntries(
+              tiers.map((tier, i) => [tier, i === 0 ? 0.3 : 0.7 / Math.max(1, tiers.length - 1)]),
+            ),
           },
         ],
         // Most reps answer well inside the tightest tier; every third rep is slow, so some leads breach.
@@ -92,7 +96,10 @@ class SandboxCampaignPorts {
         medianConversionHours: Math.max(fastest / 60, 0.01) * 4,
         convertedStatus: campaign.crm.convertedStatuses[0],
       },
-      { now: clock, conversionMultiplier: (createdAt) => multiplier(localDate(createdAt.toISOString(), campaign.timezone)) },
+      {
+        now: clock,
+        conversionMultiplier: (createdAt) => multiplier(localDate(createdAt.toISOString(), campaign.timezone)),
+      },
     );
     this.crm = sandboxCrmView(this.sim, this.ads, config);
   }
@@ -119,13 +126,20 @@ function sandboxCrmView(sim: SandboxCrm, ads: SandboxAdsPlatform, config: Campai
     setLeadStatus: (leadId, status) => sim.setLeadStatus(leadId, status),
     apiUsage: () => sim.apiUsage(),
     async countConversions(query) {
-      const days = await ads.getDailyMetrics(ref, localDate(query.from, tz), localDate(new Date(Date.parse(query.to) - 1).toISOString(), tz));
+      const days = await ads.getDailyMetrics(
+        ref,
+        localDate(query.from, tz),
+        localDate(new Date(Date.parse(query.to) - 1).toISOString(), tz),
+      );
       return Math.round(days.reduce((sum, day) => sum + day.conversions, 0));
     },
   };
 }
 
-function sandboxResolver(options: SandboxOptions, loadConfig: (campaignId: string) => Promise<CampaignConfig | null>): SandboxPortResolver {
+function sandboxResolver(
+  options: SandboxOptions,
+  loadConfig: (campaignId: string) => Promise<CampaignConfig | null>,
+): SandboxPortResolver {
   const campaigns = new Map<string, SandboxCampaignPorts>();
   const forCampaign = (campaignId: string, config: CampaignConfig, at: Date) => {
     let ports = campaigns.get(campaignId);
@@ -175,8 +189,16 @@ function realResolver(env: NodeJS.ProcessEnv): PortResolver {
   };
 }
 
-export function createPortResolver(mode: 'sandbox', options: SandboxOptions | undefined, loadConfig: (campaignId: string) => Promise<CampaignConfig | null>): SandboxPortResolver;
-export function createPortResolver(mode: AdapterMode, options: SandboxOptions | undefined, loadConfig: (campaignId: string) => Promise<CampaignConfig | null>): PortResolver;
+export function createPortResolver(
+  mode: 'sandbox',
+  options: SandboxOptions | undefined,
+  loadConfig: (campaignId: string) => Promise<CampaignConfig | null>,
+): SandboxPortResolver;
+export function createPortResolver(
+  mode: AdapterMode,
+  options: SandboxOptions | undefined,
+  loadConfig: (campaignId: string) => Promise<CampaignConfig | null>,
+): PortResolver;
 export function createPortResolver(
   mode: AdapterMode,
   options: SandboxOptions | undefined,

@@ -34,7 +34,7 @@ export function configuredClusterAddress(env: NodeJS.ProcessEnv = process.env): 
   try {
     return loadClientConfigProfile({ profile: env.TEMPORAL_PROFILE }).address;
   } catch (err) {
-    throw new Error(`Temporal env-config could not be read: ${(err as Error).message}`);
+    throw new Error(`Temporal env-config could not be read: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -46,7 +46,9 @@ async function connectToCluster(address: string, env: NodeJS.ProcessEnv): Promis
   const connection = await Promise.race([
     connect,
     new Promise<never>((_, reject) =>
-      timeout.addEventListener('abort', () => reject(new Error(`Temporal at ${address} did not answer within 10 s (TEMPORAL_ADDRESS / profile)`))),
+      timeout.addEventListener('abort', () =>
+        reject(new Error(`Temporal at ${address} did not answer within 10 s (TEMPORAL_ADDRESS / profile)`)),
+      ),
     ),
   ]);
   const clientConnection = await Connection.connect(config.connectionOptions);
@@ -100,7 +102,9 @@ export async function registerSearchAttributes(client: Client, namespace: string
   const typeIndex = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 } as const;
   await client.connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, typeIndex[key.type as keyof typeof typeIndex]])),
+    searchAttributes: Object.fromEntries(
+      missing.map((key) => [key.name, typeIndex[key.type as keyof typeof typeIndex]]),
+    ),
   });
 }
 

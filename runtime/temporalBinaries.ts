@@ -2,8 +2,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
-type DevServerExecutable = NonNullable<NonNullable<Parameters<typeof TestWorkflowEnvironment.createLocal>[0]>['server']>['executable'];
-type TestServerExecutable = NonNullable<NonNullable<Parameters<typeof TestWorkflowEnvironment.createTimeSkipping>[0]>['server']>['executable'];
+type DevServerExecutable = NonNullable<
+  NonNullable<Parameters<typeof TestWorkflowEnvironment.createLocal>[0]>['server']
+>['executable'];
+type TestServerExecutable = NonNullable<
+  NonNullable<Parameters<typeof TestWorkflowEnvironment.createTimeSkipping>[0]>['server']
+>['executable'];
 
 export const SETUP_COMMAND = 'npm run setup';
 const projectRoot = path.resolve(__dirname, '..');

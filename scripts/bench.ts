@@ -17,7 +17,11 @@ async function main(): Promise<number> {
     console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
-  const results = await runBench({ sizes: options.sizes, databaseUrl: options.databaseUrl, log: (line) => console.error(`bench: ${line}`) });
+  const results = await runBench({
+    sizes: options.sizes,
+    databaseUrl: options.databaseUrl,
+    log: (line) => console.error(`bench: ${line}`),
+  });
   await mkdir(path.dirname(options.outFile), { recursive: true });
   await writeFile(options.outFile, `${JSON.stringify(results, null, 2)}\n`);
   console.log(JSON.stringify(results, null, 2));

@@ -17,7 +17,13 @@ import { startPostgres } from '../runtime/postgres';
 import { testServerExecutable } from '../runtime/temporalBinaries';
 import { createCampaignWorker } from '../workers/worker';
 import { campaignSla } from '../workflows/campaignSla';
-import { admitLeadsUpdate, campaignWorkflowId, decideProposalUpdate, proposalsQuery, recordLeadEventsUpdate } from '../workflows/messages';
+import {
+  admitLeadsUpdate,
+  campaignWorkflowId,
+  decideProposalUpdate,
+  proposalsQuery,
+  recordLeadEventsUpdate,
+} from '../workflows/messages';
 import { seedTermsConfig } from '../test/support/campaignConfig';
 
 const OUT_DIR = path.resolve(__dirname, '..', 'test', 'fixtures', 'histories');
@@ -26,7 +32,8 @@ const HOUR = 60 * MINUTE;
 const TASK_QUEUE = 'record-histories';
 
 /** Binary protobuf: exact, compact, and independent of JSON mapping differences between SDK versions. */
-const encodeHistory = (history: temporal.api.history.v1.IHistory) => temporal.api.history.v1.History.encode(history).finish();
+const encodeHistory = (history: temporal.api.history.v1.IHistory) =>
+  temporal.api.history.v1.History.encode(history).finish();
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -96,7 +103,10 @@ async function main(): Promise<void> {
             config: seedTermsConfig({
               id: 'replay-spend',
               window: { start: iso(t0 - 8 * 24 * HOUR), end: iso(t0 + 30 * 24 * HOUR) },
-              velocity: { checkEvery: '6h', rules: [{ kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' }] },
+              velocity: {
+                checkEvery: '6h',
+                rules: [{ kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' }],
+              },
             }),
             publishSearchAttributes: false,
           },
@@ -108,7 +118,14 @@ async function main(): Promise<void> {
         pending = (await spend.query(proposalsQuery)).find((p) => p.status === 'pending');
       }
       await spend.executeUpdate(decideProposalUpdate, {
-        args: [{ proposalId: pending.proposalId, decision: 'approve', approver: 'ops-lead-1', reason: 'recording a replay history' }],
+        args: [
+          {
+            proposalId: pending.proposalId,
+            decision: 'approve',
+            approver: 'ops-lead-1',
+            reason: 'recording a replay history',
+          },
+        ],
       });
       await spend.terminate('recorded');
       await writeFile(path.join(OUT_DIR, 'spend-loop.bin'), encodeHistory(await spend.fetchHistory()));

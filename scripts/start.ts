@@ -13,21 +13,24 @@ const projectRoot = path.resolve(__dirname, '..');
 
 async function main(): Promise<void> {
   const demoFile = process.env.DEMO_CAMPAIGN ?? path.join(projectRoot, 'examples', 'demo.yaml');
-  let app: RunningApp | undefined;
-  let stopping = false;
+  const running: { app?: RunningApp; stopping?: boolean } = {};
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (running.stopping) return;
+    running.stopping = true;
     logger.info({ signal }, 'shutting down: worker, dashboard, Temporal, Postgres');
-    await app?.stop();
+    await running.app?.stop();
     logger.info('stopped cleanly');
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
-  app = await startApp({ adapters: process.env.CAMPAIGN_SLA_ADAPTERS === 'real' ? 'real' : 'sandbox' });
-  if (stopping) return;
+  const app = await startApp({ adapters: process.env.CAMPAIGN_SLA_ADAPTERS === 'real' ? 'real' : 'sandbox' });
+  running.app = app;
+  if (running.stopping) {
+    await app.stop();
+    return;
+  }
 
   const rawConfig = readFileSync(demoFile, 'utf8');
   const config = parseCampaignConfigText(rawConfig, demoFile);
@@ -52,8 +55,12 @@ async function main(): Promise<void> {
     [
       '',
       'campaign-sla is running',
-      app.temporal.uiUrl ? `  Temporal UI:   ${app.temporal.uiUrl}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}` : `  Temporal:      ${app.temporal.address}`,
-      app.temporal.uiUrl ? `  Breaching:     ${app.temporal.uiUrl}/namespaces/${ns}/workflows?query=${encodeURIComponent('SlaHealth="breaching"')}` : '',
+      app.temporal.uiUrl
+        ? `  Temporal UI:   ${app.temporal.uiUrl}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}`
+        : `  Temporal:      ${app.temporal.address}`,
+      app.temporal.uiUrl
+        ? `  Breaching:     ${app.temporal.uiUrl}/namespaces/${ns}/workflows?query=${encodeURIComponent('SlaHealth="breaching"')}`
+        : '',
       app.dashboardUrl ? `  Dashboard:     ${app.dashboardUrl}` : '',
       `  Postgres:      ${app.databaseUrlRedacted}`,
       `  Approve:       npx campaign-sla proposals ${config.campaign.id}   then   npx campaign-sla approve ${config.campaign.id} <proposalId> --as demo-ops-lead --reason "ok"`,

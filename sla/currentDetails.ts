@@ -3,7 +3,8 @@ import type { CampaignStateView } from '../workflows/views';
 import type { CampaignConfig } from './config';
 import { formatDuration } from './duration';
 
-const pct = (share: number | null | undefined) => (share === null || share === undefined ? '–' : `${(share * 100).toFixed(1)}%`);
+const pct = (share: number | null | undefined) =>
+  share === null || share === undefined ? '–' : `${(share * 100).toFixed(1)}%`;
 
 export function renderCurrentDetails(view: CampaignStateView, config: CampaignConfig): string {
   const health = { healthy: '🟢 healthy', 'at-risk': '🟠 at risk', breaching: '🔴 breaching' }[view.health];
@@ -14,7 +15,8 @@ export function renderCurrentDetails(view: CampaignStateView, config: CampaignCo
     '| Response target | Actual | Met |',
     '|---|---|---|',
     ...view.compliance.targets.map(
-      (t) => `| ${pct(t.target)} within ${formatDuration(t.withinMs)} | ${pct(t.actual)} (${t.within}/${t.sample}) | ${t.met ? '✅' : '❌'} |`,
+      (t) =>
+        `| ${pct(t.target)} within ${formatDuration(t.withinMs)} | ${pct(t.actual)} (${t.within}/${t.sample}) | ${t.met ? '✅' : '❌'} |`,
     ),
     '',
     `Breaches: first touch ${view.compliance.breaches.firstTouch}, acceptance ${view.compliance.breaches.acceptance}, follow-up ${view.compliance.breaches.followUp} · acceptance rate ${pct(view.compliance.acceptanceRate)}`,
@@ -27,10 +29,20 @@ export function renderCurrentDetails(view: CampaignStateView, config: CampaignCo
   }
   const pending = view.proposals.filter((p) => p.status === 'pending');
   if (pending.length) {
-    lines.push('', '**Waiting for approval**', ...pending.map((p) => `- \`${p.proposalId}\` ${p.action}: ${p.reason} (expires ${p.expiresAt})`));
+    lines.push(
+      '',
+      '**Waiting for approval**',
+      ...pending.map((p) => `- \`${p.proposalId}\` ${p.action}: ${p.reason} (expires ${p.expiresAt})`),
+    );
   }
   if (view.recentBreaches.length) {
-    lines.push('', '**Recent breaches**', ...view.recentBreaches.slice(0, 5).map((b) => `- ${b.at} lead \`${b.leadId}\` ${b.clock} (${b.tier}, owner ${b.ownerId})`));
+    lines.push(
+      '',
+      '**Recent breaches**',
+      ...view.recentBreaches
+        .slice(0, 5)
+        .map((b) => `- ${b.at} lead \`${b.leadId}\` ${b.clock} (${b.tier}, owner ${b.ownerId})`),
+    );
   }
   return lines.join('\n');
 }

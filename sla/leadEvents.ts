@@ -9,7 +9,10 @@ const idSchema = z
   .max(80, 'must be at most 80 characters')
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be an ID (letters, digits, . _ : -), not a name or email');
 
-const isoTimeSchema = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time with offset, e.g. 2026-03-02T09:00:00Z' });
+const isoTimeSchema = z.iso.datetime({
+  offset: true,
+  message: 'expected an ISO 8601 time with offset, e.g. 2026-03-02T09:00:00Z',
+});
 
 export const contactChannels = ['call', 'email', 'sms', 'meeting', 'social', 'other'] as const;
 export const conversionStages = ['MQL', 'SQL', 'Opportunity'] as const;

@@ -28,7 +28,13 @@ export interface ProposalState {
 
 export function draftToProposal(
   draft: ProposalDraft,
-  opts: { proposalId: string; now: number; timeoutMs: number; budgetBefore: number; statusBefore: 'ENABLED' | 'PAUSED' },
+  opts: {
+    proposalId: string;
+    now: number;
+    timeoutMs: number;
+    budgetBefore: number;
+    statusBefore: 'ENABLED' | 'PAUSED';
+  },
 ): ProposalState {
   const pct =
     draft.targetBudget !== null && opts.budgetBefore > 0
@@ -69,10 +75,14 @@ export function decideProposal(
   const proposal = proposals.find((p) => p.proposalId === input.proposalId);
   if (!proposal) {
     const known = proposals.map((p) => p.proposalId);
-    throw new Error(`proposalId: unknown proposal "${input.proposalId}"${known.length ? ` (known: ${known.slice(-5).join(', ')})` : ''}`);
+    throw new Error(
+      `proposalId: unknown proposal "${input.proposalId}"${known.length ? ` (known: ${known.slice(-5).join(', ')})` : ''}`,
+    );
   }
   if (proposal.status !== 'pending') {
-    throw new Error(`proposalId: proposal "${proposal.proposalId}" is already ${proposal.status}${proposal.decidedBy ? ` (by ${proposal.decidedBy})` : ''}`);
+    throw new Error(
+      `proposalId: proposal "${proposal.proposalId}" is already ${proposal.status}${proposal.decidedBy ? ` (by ${proposal.decidedBy})` : ''}`,
+    );
   }
   if (now >= Date.parse(proposal.expiresAt)) {
     throw new Error(`proposalId: proposal "${proposal.proposalId}" expired at ${proposal.expiresAt}`);
@@ -116,8 +126,13 @@ export function resolveBudgetTarget(
     // A restore returns to a budget finance already approved, so the per-step limit does not apply;
     // the total cap and the amount already spent still do.
     const { maxTotalBudget } = config.guardrails;
-    if (proposal.targetBudget > maxTotalBudget) return { ok: false, reason: `restore to ${proposal.targetBudget} exceeds guardrails.maxTotalBudget ${maxTotalBudget}` };
-    if (proposal.targetBudget < spent) return { ok: false, reason: `restore to ${proposal.targetBudget} is below the ${spent} already spent` };
+    if (proposal.targetBudget > maxTotalBudget)
+      return {
+        ok: false,
+        reason: `restore to ${proposal.targetBudget} exceeds guardrails.maxTotalBudget ${maxTotalBudget}`,
+      };
+    if (proposal.targetBudget < spent)
+      return { ok: false, reason: `restore to ${proposal.targetBudget} is below the ${spent} already spent` };
     return { ok: true, targetBudget: proposal.targetBudget, notes: [] };
   }
   const check = checkBudgetChange({

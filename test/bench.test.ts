@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from 'commander';
 import { benchCampaignConfig, leadBatch, templateOwners } from '../scripts/bench/benchCampaign';
 import { EscalationStarts } from '../scripts/bench/escalationStarts';
-import { DEFAULT_OUT_FILE, defaultSizes, parseBenchOptions, quickSizes, type BenchSizes } from '../scripts/bench/options';
+import {
+  DEFAULT_OUT_FILE,
+  defaultSizes,
+  parseBenchOptions,
+  quickSizes,
+  type BenchSizes,
+} from '../scripts/bench/options';
 import { benchRows, renderBenchReport } from '../scripts/bench/report';
 import { runBench, type BenchResults } from '../scripts/bench/runBench';
 import { percentile, perSecond, spreadOf } from '../scripts/bench/stats';
@@ -19,14 +25,28 @@ describe('bench options', () => {
   it('takes --quick or BENCH_QUICK, and per-size flags over BENCH_* variables', () => {
     expect(parseBenchOptions(['--quick'], {}).sizes).toEqual(quickSizes);
     expect(parseBenchOptions([], { BENCH_QUICK: '1' }).sizes).toEqual(quickSizes);
-    const options = parseBenchOptions(['--quick', '--intake-leads', '700', '--poll-sizes', '5, 50'], { BENCH_INTAKE_LEADS: '900', BENCH_HISTORY_BATCH: '7' });
-    expect(options.sizes).toMatchObject({ intakeLeads: 700, historyBatch: 7, pollSizes: [5, 50], intakeBatch: quickSizes.intakeBatch });
+    const options = parseBenchOptions(['--quick', '--intake-leads', '700', '--poll-sizes', '5, 50'], {
+      BENCH_INTAKE_LEADS: '900',
+      BENCH_HISTORY_BATCH: '7',
+    });
+    expect(options.sizes).toMatchObject({
+      intakeLeads: 700,
+      historyBatch: 7,
+      pollSizes: [5, 50],
+      intakeBatch: quickSizes.intakeBatch,
+    });
   });
 
   it('names the flag or variable that holds a bad size', () => {
-    expect(() => parseBenchOptions(['--intake-batch', '0'], {})).toThrow(new InvalidArgumentError('--intake-batch: expected a positive whole number, got "0"'));
-    expect(() => parseBenchOptions([], { BENCH_LATENCY_LEADS: '2.5' })).toThrow('BENCH_LATENCY_LEADS: expected a positive whole number, got "2.5"');
-    expect(() => parseBenchOptions(['--poll-sizes', '10,x'], {})).toThrow('--poll-sizes: expected a positive whole number, got "x"');
+    expect(() => parseBenchOptions(['--intake-batch', '0'], {})).toThrow(
+      new InvalidArgumentError('--intake-batch: expected a positive whole number, got "0"'),
+    );
+    expect(() => parseBenchOptions([], { BENCH_LATENCY_LEADS: '2.5' })).toThrow(
+      'BENCH_LATENCY_LEADS: expected a positive whole number, got "2.5"',
+    );
+    expect(() => parseBenchOptions(['--poll-sizes', '10,x'], {})).toThrow(
+      '--poll-sizes: expected a positive whole number, got "x"',
+    );
     expect(() => parseBenchOptions(['--intake-lead', '5'], {})).toThrow("unknown option '--intake-lead'");
   });
 });
@@ -45,27 +65,54 @@ describe('bench statistics', () => {
 
 describe('bench campaign and escalation starts', () => {
   it('builds a valid campaign from the seed template with the bench tiers and CRM polling off', () => {
-    const raw = benchCampaignConfig({ id: 'bench-x', now: Date.parse('2026-11-23T00:00:00Z'), tiers: { fast: { firstTouch: '2s', clock: 'wall' } }, escalation: [] });
-    expect(raw.campaign).toMatchObject({ id: 'bench-x', crm: { pollEvery: '0s' }, window: { start: '2026-11-22T00:00:00.000Z' } });
+    const raw = benchCampaignConfig({
+      id: 'bench-x',
+      now: Date.parse('2026-11-23T00:00:00Z'),
+      tiers: { fast: { firstTouch: '2s', clock: 'wall' } },
+      escalation: [],
+    });
+    expect(raw.campaign).toMatchObject({
+      id: 'bench-x',
+      crm: { pollEvery: '0s' },
+      window: { start: '2026-11-22T00:00:00.000Z' },
+    });
     expect(templateOwners(raw).length).toBeGreaterThan(1);
     expect(leadBatch({ prefix: 'T', from: 3, count: 2, tier: 'fast', owners: ['a', 'b'], createdAt: 0 })).toEqual([
       { leadId: 'T-3', tier: 'fast', ownerId: 'b', createdAt: '1970-01-01T00:00:00.000Z' },
       { leadId: 'T-4', tier: 'fast', ownerId: 'a', createdAt: '1970-01-01T00:00:00.000Z' },
     ]);
-    expect(() => benchCampaignConfig({ id: 'bench-y', now: 0, tiers: { fast: { firstTouch: '0s', clock: 'wall' } }, escalation: [] })).toThrow(
-      'responseSla.tiers.fast.firstTouch: must be longer than 0s',
-    );
+    expect(() =>
+      benchCampaignConfig({
+        id: 'bench-y',
+        now: 0,
+        tiers: { fast: { firstTouch: '0s', clock: 'wall' } },
+        escalation: [],
+      }),
+    ).toThrow('responseSla.tiers.fast.firstTouch: must be longer than 0s');
   });
 
   it('keeps the first start of step 0 per lead and clock, ignoring later steps and retries', () => {
     let now = 1000;
     const starts = new EscalationStarts(() => now);
-    const step = (leadId: string, stepIndex: number) => ({ type: 'escalation' as const, leadId, clock: 'firstTouch' as const, tier: 't', stepIndex, step: 'notify-owner' as const, ownerId: 'o' });
+    const step = (leadId: string, stepIndex: number) => ({
+      type: 'escalation' as const,
+      leadId,
+      clock: 'firstTouch' as const,
+      tier: 't',
+      stepIndex,
+      step: 'notify-owner' as const,
+      ownerId: 'o',
+    });
     starts.note({ campaignId: 'c1', steps: [step('L1', 0), step('L2', 1)] });
     now = 2000;
     starts.note({ campaignId: 'c1', steps: [step('L1', 0), step('L2', 0)] });
     starts.note({ campaignId: 'c2', steps: [step('L1', 0)] });
-    expect(starts.forCampaign('c1', 'firstTouch')).toEqual(new Map([['L1', 1000], ['L2', 2000]]));
+    expect(starts.forCampaign('c1', 'firstTouch')).toEqual(
+      new Map([
+        ['L1', 1000],
+        ['L2', 2000],
+      ]),
+    );
     expect(starts.forCampaign('c1', 'acceptance').size).toBe(0);
   });
 });
@@ -143,7 +190,9 @@ describe('bench end to end at tiny sizes', () => {
   });
 
   it('reports Salesforce calls per poll and renders every figure in the table', () => {
-    expect(results.crmPollCost).toEqual([{ openLeads: 5, apiCalls: expect.any(Number), touchesFound: expect.any(Number), perLeadQueryCalls: 10 }]);
+    expect(results.crmPollCost).toEqual([
+      { openLeads: 5, apiCalls: expect.any(Number), touchesFound: expect.any(Number), perLeadQueryCalls: 10 },
+    ]);
     expect(measured(results.crmPollCost)[0].apiCalls).toBeGreaterThan(0);
     const report = renderBenchReport(results);
     for (const row of benchRows(results)) expect(report).toContain(row.figure);
@@ -151,12 +200,20 @@ describe('bench end to end at tiny sizes', () => {
   });
 
   it('shows a failed figure as FAILED with its reason under the table', () => {
-    const failed: BenchResults = { ...results, historyPerLead: null, failures: [{ figure: 'history: 40 leads', error: 'continue-as-new payload too large' }] };
+    const failed: BenchResults = {
+      ...results,
+      historyPerLead: null,
+      failures: [{ figure: 'history: 40 leads', error: 'continue-as-new payload too large' }],
+    };
     const report = renderBenchReport(failed);
     expect(report).toMatch(/History events per lead\s*│\s*FAILED/);
     expect(report).toContain('FAILED history: 40 leads\n  continue-as-new payload too large');
     expect(report).toContain('Lead intake throughput');
-    const noIntake = renderBenchReport({ ...results, intake: null, failures: [{ figure: 'intake', error: 'payload too large' }] });
+    const noIntake = renderBenchReport({
+      ...results,
+      intake: null,
+      failures: [{ figure: 'intake', error: 'payload too large' }],
+    });
     expect(noIntake).toMatch(/Lead intake throughput\s*│\s*FAILED\s*│\s*no-op Update baseline/);
   });
 });

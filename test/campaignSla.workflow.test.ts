@@ -40,7 +40,11 @@ afterAll(async () => {
 
 async function startCampaign(config: Record<string, unknown>): Promise<WorkflowHandle<typeof campaignSla>> {
   const id = (config.campaign as { id: string }).id;
-  return env.client.workflow.start(campaignSla, { taskQueue: TASK_QUEUE, workflowId: campaignWorkflowId(id), args: [{ config, publishSearchAttributes: false }] });
+  return env.client.workflow.start(campaignSla, {
+    taskQueue: TASK_QUEUE,
+    workflowId: campaignWorkflowId(id),
+    args: [{ config, publishSearchAttributes: false }],
+  });
 }
 
 const now = async () => (await env.currentTimeMs()) as number;
@@ -71,7 +75,9 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(lead?.clocks.firstTouch?.warnedAt).toBe(t0 + 45 * MINUTE);
 
     await wf.executeUpdate(recordLeadEventsUpdate, {
-      args: [{ events: [{ type: 'contact', leadId: 'L-fast', eventId: 'call-1', channel: 'call', at: iso(await now()) }] }],
+      args: [
+        { events: [{ type: 'contact', leadId: 'L-fast', eventId: 'call-1', channel: 'call', at: iso(await now()) }] },
+      ],
     });
     // Breach at 60 min, notify-owner at once, reassign 15 min later.
     await env.sleep(30 * MINUTE);
@@ -82,7 +88,12 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(state.recentBreaches.some((b) => b.leadId === 'L-fast' && b.clock === 'firstTouch')).toBe(false);
 
     // The ledger holds the met clock with its elapsed time, and the breach with its first escalation step.
-    const clocks = await rows<{ lead_id: string; met_at: Date | null; breached_at: Date | null; elapsed_wall_ms: string | null }>(
+    const clocks = await rows<{
+      lead_id: string;
+      met_at: Date | null;
+      breached_at: Date | null;
+      elapsed_wall_ms: string | null;
+    }>(
       `SELECT lead_id, met_at, breached_at, elapsed_wall_ms FROM clock_outcomes WHERE campaign_id = $1 AND clock = 'firstTouch' ORDER BY lead_id`,
       ['tier-1h'],
     );
@@ -90,7 +101,10 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(Number(clocks[0].elapsed_wall_ms)).toBeGreaterThanOrEqual(46 * MINUTE);
     expect(clocks[1].lead_id).toBe('L-slow');
     expect(clocks[1].breached_at?.getTime()).toBe(t0 + HOUR);
-    const steps = await rows<{ step: string }>(`SELECT step FROM escalation_steps WHERE campaign_id = $1 AND lead_id = 'L-slow' AND clock = 'firstTouch' ORDER BY step_index`, ['tier-1h']);
+    const steps = await rows<{ step: string }>(
+      `SELECT step FROM escalation_steps WHERE campaign_id = $1 AND lead_id = 'L-slow' AND clock = 'firstTouch' ORDER BY step_index`,
+      ['tier-1h'],
+    );
     expect(steps.map((s) => s.step)).toEqual(['notify-owner', 'reassign']);
     expect(handle.alerts.some((a) => a.dedupeKey === 'tier-1h:L-slow:firstTouch:warning')).toBe(true);
     expect(handle.alerts.some((a) => a.dedupeKey === 'tier-1h:L-fast:firstTouch:breach')).toBe(false);
@@ -103,10 +117,26 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     // Next Friday 18:00 local, at least a day ahead so the campaign is running before it.
     let friday = current.plus({ days: 1 }).set({ hour: 18, minute: 0, second: 0, millisecond: 0 });
     while (friday.weekday !== 5) friday = friday.plus({ days: 1 });
-    const wf = await startCampaign({ ...seedTermsConfig({ id: 'friday-evening' }), calendars: { default: { timezone: zone, hours: { mon: [['09:00', '17:00']], tue: [['09:00', '17:00']], wed: [['09:00', '17:00']], thu: [['09:00', '17:00']], fri: [['09:00', '17:00']] } } } });
+    const wf = await startCampaign({
+      ...seedTermsConfig({ id: 'friday-evening' }),
+      calendars: {
+        default: {
+          timezone: zone,
+          hours: {
+            mon: [['09:00', '17:00']],
+            tue: [['09:00', '17:00']],
+            wed: [['09:00', '17:00']],
+            thu: [['09:00', '17:00']],
+            fri: [['09:00', '17:00']],
+          },
+        },
+      },
+    });
     await env.sleep(friday.toMillis() - (await now()));
     await wf.executeUpdate(admitLeadsUpdate, {
-      args: [{ leads: [{ leadId: 'L-friday', tier: 'standard', ownerId: 'rep-a', createdAt: friday.toISO() as string }] }],
+      args: [
+        { leads: [{ leadId: 'L-friday', tier: 'standard', ownerId: 'rep-a', createdAt: friday.toISO() as string }] },
+      ],
     });
     // Mon 09–17, Tue 09–17, Wed 09–17 = 24 business hours.
     const wednesday17 = friday.plus({ days: 5 }).set({ hour: 17 });
@@ -121,7 +151,9 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(state.recentBreaches.find((b) => b.leadId === 'L-friday' && b.clock === 'firstTouch')).toBeUndefined();
     await env.sleep(2 * MINUTE);
     state = await wf.query(slaStateQuery);
-    expect(state.recentBreaches.find((b) => b.leadId === 'L-friday' && b.clock === 'firstTouch')?.at).toBe(iso(wednesday17.toMillis()));
+    expect(state.recentBreaches.find((b) => b.leadId === 'L-friday' && b.clock === 'firstTouch')?.at).toBe(
+      iso(wednesday17.toMillis()),
+    );
     await wf.terminate('test done');
   });
 
@@ -139,13 +171,21 @@ describe('campaignSla lead clocks (time-skipping)', () => {
       }),
     );
     const t0 = await now();
-    await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: [{ leadId: 'L-orphan', tier: 'high-intent', ownerId: 'rep-b', createdAt: iso(t0) }] }] });
+    await wf.executeUpdate(admitLeadsUpdate, {
+      args: [{ leads: [{ leadId: 'L-orphan', tier: 'high-intent', ownerId: 'rep-b', createdAt: iso(t0) }] }],
+    });
     await env.sleep(HOUR + 45 * MINUTE);
     const steps = await rows<{ step: string; outcome: { from?: string; to?: string } }>(
       `SELECT step, outcome FROM escalation_steps WHERE campaign_id = $1 AND lead_id = 'L-orphan' AND clock = 'firstTouch' ORDER BY step_index`,
       ['reassign-twice'],
     );
-    expect(steps.map((s) => s.step)).toEqual(['notify-owner', 'reassign', 'reassign', 'notify-manager', 'return-to-nurture']);
+    expect(steps.map((s) => s.step)).toEqual([
+      'notify-owner',
+      'reassign',
+      'reassign',
+      'notify-manager',
+      'return-to-nurture',
+    ]);
     // Smooth weighted round-robin over rep-a (weight 2), rep-b, rep-c; rep-d is out of office; the owner is skipped.
     expect(steps[1].outcome).toMatchObject({ from: 'rep-b', to: 'rep-a' });
     expect(steps[2].outcome.from).toBe('rep-a');
@@ -163,9 +203,15 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     // 75 more within 24h, 25 later. Touch times are spread deterministically and avoid the 45-minute
     // warning instant: the time-skipping test server rejects ("invalid history builder state") a
     // workflow task that completes an Update in the same activation as a fired timer.
-    const leads = Array.from({ length: 500 }, (_, i) => ({ leadId: `D-${i}`, tier: 'high-intent', ownerId: ['rep-a', 'rep-b', 'rep-c'][i % 3], createdAt: iso(t0) }));
+    const leads = Array.from({ length: 500 }, (_, i) => ({
+      leadId: `D-${i}`,
+      tier: 'high-intent',
+      ownerId: ['rep-a', 'rep-b', 'rep-c'][i % 3],
+      createdAt: iso(t0),
+    }));
     await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads }] });
-    const touchAfter = (i: number) => (i < 400 ? (6 + (i % 5) * 10) * MINUTE : i < 475 ? (2 + (i % 3) * 8) * HOUR : (26 + (i % 2) * 10) * HOUR);
+    const touchAfter = (i: number) =>
+      i < 400 ? (6 + (i % 5) * 10) * MINUTE : i < 475 ? (2 + (i % 3) * 8) * HOUR : (26 + (i % 2) * 10) * HOUR;
     const order = leads.map((lead, i) => ({ lead, at: t0 + touchAfter(i) })).sort((a, b) => a.at - b.at);
     let cursor = 0;
     while (cursor < order.length) {
@@ -175,7 +221,17 @@ describe('campaignSla lead clocks (time-skipping)', () => {
       const batch = [];
       while (cursor < order.length && order[cursor].at <= until) batch.push(order[cursor++]);
       await wf.executeUpdate(recordLeadEventsUpdate, {
-        args: [{ events: batch.map(({ lead, at }) => ({ type: 'contact' as const, leadId: lead.leadId, eventId: `t-${lead.leadId}`, channel: 'call' as const, at: iso(at) })) }],
+        args: [
+          {
+            events: batch.map(({ lead, at }) => ({
+              type: 'contact' as const,
+              leadId: lead.leadId,
+              eventId: `t-${lead.leadId}`,
+              channel: 'call' as const,
+              at: iso(at),
+            })),
+          },
+        ],
       });
     }
     const state = await wf.query(slaStateQuery);
@@ -191,7 +247,9 @@ describe('campaignSla lead clocks (time-skipping)', () => {
   it('rejects bad lead input precisely and keeps running with its state intact', async () => {
     const wf = await startCampaign(seedTermsConfig({ id: 'bad-input' }));
     const t0 = await now();
-    await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: [{ leadId: 'L-1', tier: 'standard', ownerId: 'rep-a', createdAt: iso(t0) }] }] });
+    await wf.executeUpdate(admitLeadsUpdate, {
+      args: [{ leads: [{ leadId: 'L-1', tier: 'standard', ownerId: 'rep-a', createdAt: iso(t0) }] }],
+    });
     const reject = async (promise: Promise<unknown>) => {
       const err = await promise.then(
         () => null,
@@ -200,34 +258,81 @@ describe('campaignSla lead clocks (time-skipping)', () => {
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
       return ((err as WorkflowUpdateFailedError).cause as Error).message;
     };
-    expect(await reject(wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: [{ leadId: 'L-2', tier: 'vip', ownerId: 'rep-a', createdAt: iso(t0) }] }] }))).toContain(
-      'leads[0].tier: unknown tier "vip"',
-    );
     expect(
-      await reject(wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: [{ leadId: 'L-3', tier: 'standard', ownerId: 'rep-a', createdAt: iso(t0 + 2 * HOUR) }] }] })),
+      await reject(
+        wf.executeUpdate(admitLeadsUpdate, {
+          args: [{ leads: [{ leadId: 'L-2', tier: 'vip', ownerId: 'rep-a', createdAt: iso(t0) }] }],
+        }),
+      ),
+    ).toContain('leads[0].tier: unknown tier "vip"');
+    expect(
+      await reject(
+        wf.executeUpdate(admitLeadsUpdate, {
+          args: [{ leads: [{ leadId: 'L-3', tier: 'standard', ownerId: 'rep-a', createdAt: iso(t0 + 2 * HOUR) }] }],
+        }),
+      ),
     ).toContain('leads[0].createdAt');
-    expect(await reject(wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: [{ leadId: 'jane@example.com', tier: 'standard', ownerId: 'rep-a', createdAt: iso(t0) }] }] }))).toContain(
-      'leads[0].leadId',
-    );
-    expect(await reject(wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: [{ leadId: 'L-4', tier: 'standard' }] }] } as never))).toContain('leads[0].ownerId');
     expect(
-      await reject(wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [{ type: 'contact', leadId: 'nobody', eventId: 'e1', channel: 'call', at: iso(t0) }] }] })),
+      await reject(
+        wf.executeUpdate(admitLeadsUpdate, {
+          args: [{ leads: [{ leadId: 'jane@example.com', tier: 'standard', ownerId: 'rep-a', createdAt: iso(t0) }] }],
+        }),
+      ),
+    ).toContain('leads[0].leadId');
+    expect(
+      await reject(
+        wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: [{ leadId: 'L-4', tier: 'standard' }] }] } as never),
+      ),
+    ).toContain('leads[0].ownerId');
+    expect(
+      await reject(
+        wf.executeUpdate(recordLeadEventsUpdate, {
+          args: [{ events: [{ type: 'contact', leadId: 'nobody', eventId: 'e1', channel: 'call', at: iso(t0) }] }],
+        }),
+      ),
     ).toContain('unknown lead "nobody"');
     expect(
       await reject(
-        wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [{ type: 'disposition', leadId: 'L-1', eventId: 'd1', decision: 'reject', reason: 'Too expensive', at: iso(t0) }] }] }),
+        wf.executeUpdate(recordLeadEventsUpdate, {
+          args: [
+            {
+              events: [
+                {
+                  type: 'disposition',
+                  leadId: 'L-1',
+                  eventId: 'd1',
+                  decision: 'reject',
+                  reason: 'Too expensive',
+                  at: iso(t0),
+                },
+              ],
+            },
+          ],
+        }),
       ),
     ).toContain('"Too expensive" is not an allowed disposition reason');
     expect(
-      await reject(wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [{ type: 'contact', leadId: 'L-1', eventId: 'c0', channel: 'call', at: iso(t0 - HOUR) }] }] })),
+      await reject(
+        wf.executeUpdate(recordLeadEventsUpdate, {
+          args: [{ events: [{ type: 'contact', leadId: 'L-1', eventId: 'c0', channel: 'call', at: iso(t0 - HOUR) }] }],
+        }),
+      ),
     ).toContain('before the lead was created');
-    await wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [{ type: 'stage', leadId: 'L-1', eventId: 's1', stage: 'SQL', at: iso(t0) }] }] });
-    expect(await reject(wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [{ type: 'stage', leadId: 'L-1', eventId: 's2', stage: 'MQL', at: iso(t0) }] }] }))).toContain(
-      'out of order',
-    );
+    await wf.executeUpdate(recordLeadEventsUpdate, {
+      args: [{ events: [{ type: 'stage', leadId: 'L-1', eventId: 's1', stage: 'SQL', at: iso(t0) }] }],
+    });
+    expect(
+      await reject(
+        wf.executeUpdate(recordLeadEventsUpdate, {
+          args: [{ events: [{ type: 'stage', leadId: 'L-1', eventId: 's2', stage: 'MQL', at: iso(t0) }] }],
+        }),
+      ),
+    ).toContain('out of order');
 
     // A duplicate lead is a no-op that reports the existing state.
-    const duplicate = await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: [{ leadId: 'L-1', tier: 'high-intent', ownerId: 'rep-b', createdAt: iso(t0) }] }] });
+    const duplicate = await wf.executeUpdate(admitLeadsUpdate, {
+      args: [{ leads: [{ leadId: 'L-1', tier: 'high-intent', ownerId: 'rep-b', createdAt: iso(t0) }] }],
+    });
     expect(duplicate).toEqual([{ leadId: 'L-1', result: 'duplicate', status: 'open', ownerId: 'rep-a' }]);
     const lead = await wf.query(leadQuery, 'L-1');
     expect(lead).toMatchObject({ tier: 'standard', ownerId: 'rep-a', stage: 'SQL' });

@@ -44,7 +44,13 @@ function at(minute: number): string {
 }
 
 function insertLead(n: number, minute: number, fields: Record<string, unknown> = {}): string {
-  return fake.insert('Lead', { Id: salesforceId('00Q', n), OwnerId: REP, Campaign_Id__c: CAMPAIGN, CreatedDate: at(minute), ...fields });
+  return fake.insert('Lead', {
+    Id: salesforceId('00Q', n),
+    OwnerId: REP,
+    Campaign_Id__c: CAMPAIGN,
+    CreatedDate: at(minute),
+    ...fields,
+  });
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -77,8 +83,15 @@ describe('auth', () => {
   });
 
   it('is refused by the fake when the JWT is signed with another key', async () => {
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const env = { SALESFORCE_CLIENT_ID: 'fake-client-id', SALESFORCE_USERNAME: 'integration@example.com', SALESFORCE_PRIVATE_KEY: other, SALESFORCE_LOGIN_URL: fake.url };
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const env = {
+      SALESFORCE_CLIENT_ID: 'fake-client-id',
+      SALESFORCE_USERNAME: 'integration@example.com',
+      SALESFORCE_PRIVATE_KEY: other,
+      SALESFORCE_LOGIN_URL: fake.url,
+    };
     const failure = await failureOf(SalesforceCrm.fromEnv(env).fetchNewLeads(CAMPAIGN, null));
     expect(failure.type).toBe('CrmAuthError');
     expect(failure.nonRetryable).toBe(true);
@@ -90,7 +103,15 @@ describe('auth', () => {
     const adapter = crm();
     await adapter.fetchNewLeads(CAMPAIGN, null);
     fake.expireSessions();
-    await expect(adapter.countConversions({ crmCampaignId: CAMPAIGN, from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z', convertedStatuses: [], countOpportunities: false })).resolves.toBe(0);
+    await expect(
+      adapter.countConversions({
+        crmCampaignId: CAMPAIGN,
+        from: '2026-01-01T00:00:00Z',
+        to: '2026-02-01T00:00:00Z',
+        convertedStatuses: [],
+        countOpportunities: false,
+      }),
+    ).resolves.toBe(0);
     expect(fake.requests.filter((r) => r.kind === 'token')).toHaveLength(2);
   });
 
@@ -116,13 +137,21 @@ describe('auth', () => {
   it('names the missing or invalid setting', () => {
     const { SALESFORCE_CLIENT_SECRET: _omitted, ...withoutSecret } = refreshTokenEnv();
     expect(() => salesforceSettingsFromEnv(withoutSecret)).toThrow(/SALESFORCE_CLIENT_SECRET is required/);
-    expect(() => salesforceSettingsFromEnv({ ...refreshTokenEnv(), SALESFORCE_INSTANCE_URL: 'http://example.com' })).toThrow(/SALESFORCE_INSTANCE_URL must be an https URL/);
+    expect(() =>
+      salesforceSettingsFromEnv({ ...refreshTokenEnv(), SALESFORCE_INSTANCE_URL: 'http://example.com' }),
+    ).toThrow(/SALESFORCE_INSTANCE_URL must be an https URL/);
     expect(() => salesforceSettingsFromEnv({})).toThrow(/SALESFORCE_REFRESH_TOKEN.*SALESFORCE_USERNAME/);
     const jwt = { SALESFORCE_USERNAME: 'u@example.com', SALESFORCE_CLIENT_ID: 'id' };
     expect(() => salesforceSettingsFromEnv(jwt)).toThrow(/SALESFORCE_PRIVATE_KEY_FILE is required/);
-    expect(() => salesforceSettingsFromEnv({ ...jwt, SALESFORCE_PRIVATE_KEY: 'not a key' })).toThrow(/SALESFORCE_PRIVATE_KEY is not a usable RSA private key/);
-    expect(() => salesforceSettingsFromEnv({ ...jwt, SALESFORCE_PRIVATE_KEY_FILE: '/nonexistent/key.pem' })).toThrow(/SALESFORCE_PRIVATE_KEY_FILE cannot be read/);
-    expect(() => salesforceSettingsFromEnv({ ...refreshTokenEnv(), SALESFORCE_API_VERSION: 'latest' })).toThrow(/SALESFORCE_API_VERSION/);
+    expect(() => salesforceSettingsFromEnv({ ...jwt, SALESFORCE_PRIVATE_KEY: 'not a key' })).toThrow(
+      /SALESFORCE_PRIVATE_KEY is not a usable RSA private key/,
+    );
+    expect(() => salesforceSettingsFromEnv({ ...jwt, SALESFORCE_PRIVATE_KEY_FILE: '/nonexistent/key.pem' })).toThrow(
+      /SALESFORCE_PRIVATE_KEY_FILE cannot be read/,
+    );
+    expect(() => salesforceSettingsFromEnv({ ...refreshTokenEnv(), SALESFORCE_API_VERSION: 'latest' })).toThrow(
+      /SALESFORCE_API_VERSION/,
+    );
   });
 });
 
@@ -136,7 +165,10 @@ describe('fetchNewLeads', () => {
 
     const first = await adapter.fetchNewLeads(CAMPAIGN, null);
     expect(first.leads).toHaveLength(299);
-    expect(fake.apiRequests().map((r) => r.path.split('/').at(-1)!.split('-')[0])).toEqual(['query', expect.stringMatching(/^01g/)]);
+    expect(fake.apiRequests().map((r) => r.path.split('/').at(-1)!.split('-')[0])).toEqual([
+      'query',
+      expect.stringMatching(/^01g/),
+    ]);
 
     // Leads arriving between polls, one tying with the watermark's second.
     insertLead(2_000, 99);
@@ -151,7 +183,13 @@ describe('fetchNewLeads', () => {
     expect(seen).toContain(salesforceId('00Q', 2_000));
     const created = [...first.leads, ...second.leads].map((l) => l.createdAt);
     expect([...created].sort()).toEqual(created);
-    expect(first.leads[0]).toEqual({ leadId: salesforceId('00Q', 1), ownerId: REP, tier: 'standard', createdAt: '2026-01-05T09:00:00.000Z', campaignId: CAMPAIGN });
+    expect(first.leads[0]).toEqual({
+      leadId: salesforceId('00Q', 1),
+      ownerId: REP,
+      tier: 'standard',
+      createdAt: '2026-01-05T09:00:00.000Z',
+      campaignId: CAMPAIGN,
+    });
   });
 
   it('reads the tier from the mapped field and never selects names or emails', async () => {
@@ -231,7 +269,9 @@ describe('countConversions', () => {
     insertLead(5, 60, { Status: 'Qualified' }); // at `to`: outside the half-open window
     insertLead(6, 30, { Status: 'Qualified', Campaign_Id__c: OTHER_CAMPAIGN });
     const adapter = crm();
-    expect(await adapter.countConversions({ ...window, convertedStatuses: ['Qualified'], countOpportunities: false })).toBe(3);
+    expect(
+      await adapter.countConversions({ ...window, convertedStatuses: ['Qualified'], countOpportunities: false }),
+    ).toBe(3);
     expect(await adapter.countConversions({ ...window, convertedStatuses: [], countOpportunities: false })).toBe(1);
     expect(fake.apiRequests().at(-1)!.soql).toMatch(/^SELECT COUNT\(\) FROM Lead/);
   });
@@ -241,11 +281,15 @@ describe('countConversions', () => {
     fake.insert('Opportunity', { CampaignId: CAMPAIGN, CreatedDate: at(120) });
     fake.insert('Opportunity', { CampaignId: OTHER_CAMPAIGN, CreatedDate: at(5) });
     insertLead(1, 0, { Status: 'Qualified' });
-    expect(await crm().countConversions({ ...window, convertedStatuses: ['Qualified'], countOpportunities: true })).toBe(1);
+    expect(
+      await crm().countConversions({ ...window, convertedStatuses: ['Qualified'], countOpportunities: true }),
+    ).toBe(1);
   });
 
   it('rejects an empty or inverted window', async () => {
-    const failure = await failureOf(crm().countConversions({ ...window, from: window.to, convertedStatuses: [], countOpportunities: false }));
+    const failure = await failureOf(
+      crm().countConversions({ ...window, from: window.to, convertedStatuses: [], countOpportunities: false }),
+    );
     expect(failure.type).toBe('CrmInvalidInput');
     expect(failure.message).toContain('must be before');
   });
@@ -267,12 +311,25 @@ describe('writes', () => {
   it('creates a follow-up task once per idempotency key, even when retried', async () => {
     const lead = insertLead(1, 0);
     const adapter = crm();
-    const input = { leadId: lead, ownerId: REP, subject: 'Call back within 1h', dueDate: '2026-01-05T15:30:00Z', idempotencyKey: 'lead-1:followUp:0' };
+    const input = {
+      leadId: lead,
+      ownerId: REP,
+      subject: 'Call back within 1h',
+      dueDate: '2026-01-05T15:30:00Z',
+      idempotencyKey: 'lead-1:followUp:0',
+    };
     await adapter.createFollowUpTask(input);
     await adapter.createFollowUpTask(input);
     const tasks = fake.records('Task');
     expect(tasks).toHaveLength(1);
-    expect(tasks[0]).toMatchObject({ WhoId: lead, OwnerId: REP, ActivityDate: '2026-01-05', Status: 'Not Started', IsClosed: false, campaign_sla_key__c: input.idempotencyKey });
+    expect(tasks[0]).toMatchObject({
+      WhoId: lead,
+      OwnerId: REP,
+      ActivityDate: '2026-01-05',
+      Status: 'Not Started',
+      IsClosed: false,
+      campaign_sla_key__c: input.idempotencyKey,
+    });
     expect(fake.apiRequests().map((r) => r.method)).toEqual(['GET', 'POST', 'GET']);
   });
 
@@ -308,14 +365,31 @@ describe('limits', () => {
     insertLead(1, 0);
     const adapter = crm();
     await adapter.fetchNewLeads(CAMPAIGN, null);
-    const token = await (await fetch(`${fake.url}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams(refreshTokenEnvGrant()) })).json() as { access_token: string };
-    const limits = await (await fetch(`${fake.url}/services/data/v62.0/limits`, { headers: { authorization: `Bearer ${token.access_token}` } })).json() as { DailyApiRequests: { Max: number; Remaining: number } };
-    expect(limits.DailyApiRequests).toEqual({ Max: adapter.apiUsage().max, Remaining: adapter.apiUsage().max - adapter.apiUsage().used - 1 });
+    const token = (await (
+      await fetch(`${fake.url}/services/oauth2/token`, {
+        method: 'POST',
+        body: new URLSearchParams(refreshTokenEnvGrant()),
+      })
+    ).json()) as { access_token: string };
+    const limits = (await (
+      await fetch(`${fake.url}/services/data/v62.0/limits`, {
+        headers: { authorization: `Bearer ${token.access_token}` },
+      })
+    ).json()) as { DailyApiRequests: { Max: number; Remaining: number } };
+    expect(limits.DailyApiRequests).toEqual({
+      Max: adapter.apiUsage().max,
+      Remaining: adapter.apiUsage().max - adapter.apiUsage().used - 1,
+    });
   });
 });
 
 function refreshTokenEnvGrant(): Record<string, string> {
-  return { grant_type: 'refresh_token', client_id: 'fake-client-id', client_secret: 'fake-client-secret', refresh_token: 'fake-refresh-token' };
+  return {
+    grant_type: 'refresh_token',
+    client_id: 'fake-client-id',
+    client_secret: 'fake-client-secret',
+    refresh_token: 'fake-refresh-token',
+  };
 }
 
 describe('injection attempts', () => {
@@ -325,7 +399,14 @@ describe('injection attempts', () => {
       () => adapter.fetchNewLeads(INJECTION, null),
       () => adapter.fetchFirstTouches([salesforceId('00Q', 1), INJECTION]),
       () => adapter.setOwner(salesforceId('00Q', 1), INJECTION),
-      () => adapter.countConversions({ crmCampaignId: `${CAMPAIGN}' OR Id != '`, from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z', convertedStatuses: [], countOpportunities: false }),
+      () =>
+        adapter.countConversions({
+          crmCampaignId: `${CAMPAIGN}' OR Id != '`,
+          from: '2026-01-01T00:00:00Z',
+          to: '2026-02-01T00:00:00Z',
+          convertedStatuses: [],
+          countOpportunities: false,
+        }),
     ]) {
       const failure = await failureOf(attempt());
       expect(failure.type).toBe('CrmInvalidInput');
@@ -338,14 +419,32 @@ describe('injection attempts', () => {
     insertLead(1, 0, { Status: INJECTION });
     insertLead(2, 1, { Status: 'Working' });
     const adapter = crm();
-    const count = await adapter.countConversions({ crmCampaignId: CAMPAIGN, from: '2026-01-05T00:00:00Z', to: '2026-01-06T00:00:00Z', convertedStatuses: [INJECTION], countOpportunities: false });
+    const count = await adapter.countConversions({
+      crmCampaignId: CAMPAIGN,
+      from: '2026-01-05T00:00:00Z',
+      to: '2026-01-06T00:00:00Z',
+      convertedStatuses: [INJECTION],
+      countOpportunities: false,
+    });
     expect(count).toBe(1);
     expect(fake.apiRequests()[0].soql).toContain(String.raw`'\' OR Name != \''`);
 
     const lead = salesforceId('00Q', 1);
     const key = `k\\'); DELETE\n"x"`;
-    await adapter.createFollowUpTask({ leadId: lead, ownerId: REP, subject: INJECTION, dueDate: '2026-01-06', idempotencyKey: key });
-    await adapter.createFollowUpTask({ leadId: lead, ownerId: REP, subject: INJECTION, dueDate: '2026-01-06', idempotencyKey: key });
+    await adapter.createFollowUpTask({
+      leadId: lead,
+      ownerId: REP,
+      subject: INJECTION,
+      dueDate: '2026-01-06',
+      idempotencyKey: key,
+    });
+    await adapter.createFollowUpTask({
+      leadId: lead,
+      ownerId: REP,
+      subject: INJECTION,
+      dueDate: '2026-01-06',
+      idempotencyKey: key,
+    });
     expect(fake.records('Task')).toHaveLength(1);
     expect(fake.records('Task')[0]).toMatchObject({ campaign_sla_key__c: key, Subject: INJECTION });
   });

@@ -14,7 +14,14 @@ const DAY = 24 * HOUR;
 function config(overrides: Partial<SandboxCrmConfig> = {}): SandboxCrmConfig {
   return {
     seed: 42,
-    campaigns: [{ crmCampaignId: CAMPAIGN, start: new Date(START).toISOString(), leadsPerHour: 10, tierMix: { 'high-intent': 0.3, standard: 0.7 } }],
+    campaigns: [
+      {
+        crmCampaignId: CAMPAIGN,
+        start: new Date(START).toISOString(),
+        leadsPerHour: 10,
+        tierMix: { 'high-intent': 0.3, standard: 0.7 },
+      },
+    ],
     reps: [
       { ownerId: FAST_REP, medianResponseMinutes: 20 },
       { ownerId: SLOW_REP, medianResponseMinutes: 240 },
@@ -64,14 +71,25 @@ describe('SandboxCrm', () => {
   });
 
   it('follows the tier mix and only reveals leads that have arrived by now', async () => {
-    const { crm, clock } = world({ campaigns: [{ crmCampaignId: CAMPAIGN, start: new Date(START).toISOString(), leadsPerHour: 50, tierMix: { 'high-intent': 0.3, standard: 0.7 } }] });
+    const { crm, clock } = world({
+      campaigns: [
+        {
+          crmCampaignId: CAMPAIGN,
+          start: new Date(START).toISOString(),
+          leadsPerHour: 50,
+          tierMix: { 'high-intent': 0.3, standard: 0.7 },
+        },
+      ],
+    });
     clock.now = START + 40 * HOUR;
     const leads = await allLeads(crm);
     const highIntent = leads.filter((l) => l.tier === 'high-intent').length / leads.length;
     expect(highIntent).toBeGreaterThan(0.25);
     expect(highIntent).toBeLessThan(0.35);
     expect(leads.every((l) => Date.parse(l.createdAt) <= clock.now && l.campaignId === CAMPAIGN)).toBe(true);
-    const sorted = [...leads].sort((x, y) => x.createdAt.localeCompare(y.createdAt) || x.leadId.localeCompare(y.leadId));
+    const sorted = [...leads].sort(
+      (x, y) => x.createdAt.localeCompare(y.createdAt) || x.leadId.localeCompare(y.leadId),
+    );
     expect(leads).toEqual(sorted);
   });
 
@@ -83,7 +101,9 @@ describe('SandboxCrm', () => {
     const touches = await crm.fetchFirstTouches(leads.map((l) => l.leadId));
     const delays = new Map(touches.map((t) => [t.leadId, Date.parse(t.at)]));
     const medianMinutes = (owner: string) => {
-      const values = leads.filter((l) => l.ownerId === owner && delays.has(l.leadId)).map((l) => (delays.get(l.leadId)! - Date.parse(l.createdAt)) / 60_000);
+      const values = leads
+        .filter((l) => l.ownerId === owner && delays.has(l.leadId))
+        .map((l) => (delays.get(l.leadId)! - Date.parse(l.createdAt)) / 60_000);
       values.sort((x, y) => x - y);
       return values[Math.floor(values.length / 2)];
     };
@@ -134,11 +154,20 @@ describe('SandboxCrm', () => {
 
   it('counts conversions and bends them with the scripted multiplier (a 22% dip on day 4)', async () => {
     const leadsPerHour = 200;
-    const campaigns = [{ crmCampaignId: CAMPAIGN, start: new Date(START).toISOString(), leadsPerHour, tierMix: { standard: 1 } }];
-    const dipOnDay4 = (createdAt: Date) => (createdAt.getTime() >= START + 3 * DAY && createdAt.getTime() < START + 4 * DAY ? 0.78 : 1);
+    const campaigns = [
+      { crmCampaignId: CAMPAIGN, start: new Date(START).toISOString(), leadsPerHour, tierMix: { standard: 1 } },
+    ];
+    const dipOnDay4 = (createdAt: Date) =>
+      createdAt.getTime() >= START + 3 * DAY && createdAt.getTime() < START + 4 * DAY ? 0.78 : 1;
     const plain = world({ campaigns, neverTouchedShare: 0 });
     const dipped = world({ campaigns, neverTouchedShare: 0 }, { conversionMultiplier: dipOnDay4 });
-    const day = (d: number) => ({ crmCampaignId: CAMPAIGN, from: new Date(START + (d - 1) * DAY).toISOString(), to: new Date(START + d * DAY).toISOString(), convertedStatuses: ['Qualified'], countOpportunities: false });
+    const day = (d: number) => ({
+      crmCampaignId: CAMPAIGN,
+      from: new Date(START + (d - 1) * DAY).toISOString(),
+      to: new Date(START + d * DAY).toISOString(),
+      convertedStatuses: ['Qualified'],
+      countOpportunities: false,
+    });
     plain.clock.now = dipped.clock.now = START + 20 * DAY;
     const plainDay4 = await plain.crm.countConversions(day(4));
     const dippedDay4 = await dipped.crm.countConversions(day(4));
@@ -153,12 +182,20 @@ describe('SandboxCrm', () => {
 
   it('counts only conversions that have happened by now', async () => {
     const { crm, clock } = world({ neverTouchedShare: 0, conversionRate: 1 });
-    const window = { crmCampaignId: CAMPAIGN, from: new Date(START).toISOString(), to: new Date(START + DAY).toISOString(), convertedStatuses: [], countOpportunities: false };
+    const window = {
+      crmCampaignId: CAMPAIGN,
+      from: new Date(START).toISOString(),
+      to: new Date(START + DAY).toISOString(),
+      convertedStatuses: [],
+      countOpportunities: false,
+    };
     clock.now = START + DAY;
     const soon = await crm.countConversions(window);
     clock.now = START + 30 * DAY;
     const later = await crm.countConversions(window);
-    expect(later).toBe((await crm.fetchNewLeads(CAMPAIGN, null)).leads.filter((l) => Date.parse(l.createdAt) < START + DAY).length);
+    expect(later).toBe(
+      (await crm.fetchNewLeads(CAMPAIGN, null)).leads.filter((l) => Date.parse(l.createdAt) < START + DAY).length,
+    );
     expect(soon).toBeLessThan(later);
   });
 
@@ -166,16 +203,29 @@ describe('SandboxCrm', () => {
     const { crm, clock } = world({ neverTouchedShare: 0, conversionRate: 1, medianConversionHours: 1000 });
     clock.now = START + 3 * HOUR;
     const [lead] = await allLeads(crm);
-    const window = { crmCampaignId: CAMPAIGN, from: new Date(START).toISOString(), to: new Date(START + HOUR * 3).toISOString(), countOpportunities: false };
+    const window = {
+      crmCampaignId: CAMPAIGN,
+      from: new Date(START).toISOString(),
+      to: new Date(START + HOUR * 3).toISOString(),
+      countOpportunities: false,
+    };
     expect(await crm.countConversions({ ...window, convertedStatuses: ['Working'] })).toBe(0);
     await crm.setLeadStatus(lead.leadId, 'Working');
     await crm.setLeadStatus(lead.leadId, 'Working');
     expect(await crm.countConversions({ ...window, convertedStatuses: ['Working'] })).toBe(1);
 
-    const task = { leadId: lead.leadId, ownerId: BACKUP_REP, subject: 'Call back', dueDate: '2026-01-06', idempotencyKey: 'k1' };
+    const task = {
+      leadId: lead.leadId,
+      ownerId: BACKUP_REP,
+      subject: 'Call back',
+      dueDate: '2026-01-06',
+      idempotencyKey: 'k1',
+    };
     await crm.createFollowUpTask(task);
     await crm.createFollowUpTask({ ...task, subject: 'retry with another subject' });
-    expect([...crm.followUpTasks()]).toEqual([['k1', { leadId: lead.leadId, ownerId: BACKUP_REP, subject: 'Call back', dueDate: '2026-01-06' }]]);
+    expect([...crm.followUpTasks()]).toEqual([
+      ['k1', { leadId: lead.leadId, ownerId: BACKUP_REP, subject: 'Call back', dueDate: '2026-01-06' }],
+    ]);
     expect(crm.apiUsage()).toEqual({ used: 7, max: 15_000, callsMade: 7 });
   });
 
@@ -187,7 +237,11 @@ describe('SandboxCrm', () => {
     await expect(crm.fetchNewLeads(salesforceId('701', 9), null)).rejects.toThrow(/not simulated/);
     await expect(crm.fetchNewLeads(CAMPAIGN, 'garbage')).rejects.toThrow(/watermark/);
     expect(() => world({ conversionRate: 1.5 })).toThrow(/conversionRate/);
-    expect(() => world({ reps: [{ ownerId: 'jane@example.com', medianResponseMinutes: 5 }] })).toThrow(/reps\.0\.ownerId/);
-    expect(() => world({ campaigns: [{ crmCampaignId: CAMPAIGN, start: 'soon', leadsPerHour: 1, tierMix: { a: 1 } }] })).toThrow(/campaigns\.0\.start/);
+    expect(() => world({ reps: [{ ownerId: 'jane@example.com', medianResponseMinutes: 5 }] })).toThrow(
+      /reps\.0\.ownerId/,
+    );
+    expect(() =>
+      world({ campaigns: [{ crmCampaignId: CAMPAIGN, start: 'soon', leadsPerHour: 1, tierMix: { a: 1 } }] }),
+    ).toThrow(/campaigns\.0\.start/);
   });
 });

@@ -18,7 +18,7 @@ describe('SOQL string literals', () => {
   });
 
   it('round-trips through a SOQL tokenizer as exactly one literal', () => {
-    for (const value of ["' OR Name != '", "\\'", "x\\", 'line\nbreak', "'; DELETE FROM Lead --", '\'\'\'', 'naïve ☕']) {
+    for (const value of ["' OR Name != '", "\\'", 'x\\', 'line\nbreak', "'; DELETE FROM Lead --", "'''", 'naïve ☕']) {
       const tokens = tokenizeSoql(`Status = ${soqlString(value)}`);
       expect(tokens).toEqual([
         { kind: 'word', text: 'Status' },
@@ -38,14 +38,18 @@ describe('Salesforce IDs and field names', () => {
   it('accepts 15 and 18 character IDs and names the bad one', () => {
     expect(assertSalesforceId('00Q000000000001', 'leadId')).toBe('00Q000000000001');
     expect(assertSalesforceId('00Q000000000001AAA', 'leadId')).toBe('00Q000000000001AAA');
-    expect(() => assertSalesforceId("00Q000000000001' OR '1'='1", 'leadId')).toThrow(/^leadId must be a 15 or 18 character Salesforce ID/);
+    expect(() => assertSalesforceId("00Q000000000001' OR '1'='1", 'leadId')).toThrow(
+      /^leadId must be a 15 or 18 character Salesforce ID/,
+    );
     expect(() => assertSalesforceId('00Q0000000000012', 'leadId')).toThrow(/leadId/);
     expect(() => soqlIdList(['00Q000000000001AAA', 'nope'], 'leadIds')).toThrow(/leadIds\[1\]/);
   });
 
   it('accepts field API names only', () => {
     expect(assertFieldApiName('Lead_Tier__c', 'tier')).toBe('Lead_Tier__c');
-    expect(() => assertFieldApiName('Tier__c FROM User --', 'tier')).toThrow(/tier must be a Salesforce field API name/);
+    expect(() => assertFieldApiName('Tier__c FROM User --', 'tier')).toThrow(
+      /tier must be a Salesforce field API name/,
+    );
   });
 });
 
@@ -79,7 +83,10 @@ describe('the fake server SOQL parser', () => {
     );
     expect(query).toMatchObject({
       from: 'Task',
-      items: [{ kind: 'field', field: 'WhoId' }, { kind: 'min', field: 'CreatedDate', alias: 'firstAt' }],
+      items: [
+        { kind: 'field', field: 'WhoId' },
+        { kind: 'min', field: 'CreatedDate', alias: 'firstAt' },
+      ],
       groupBy: ['WhoId'],
       orderBy: [{ field: 'WhoId', descending: true }],
       limit: 5,

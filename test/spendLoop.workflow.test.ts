@@ -29,7 +29,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
+// Raw campaign files are edited as plain YAML objects before they are handed to the workflow.
 const example = (name: string) =>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   parse(readFileSync(path.join(__dirname, '..', 'examples', name), 'utf8')) as Record<string, any>;
 const now = async () => Number(await env.currentTimeMs());
 

@@ -11,7 +11,12 @@ const { listRunningCampaigns } = proxyActivities<resetActivities.ResetActivities
 
 const { rollCampaignQuarter } = proxyActivities<resetActivities.ResetActivities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: ['CampaignGone'] },
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['CampaignGone'],
+  },
 });
 
 export interface QuarterlyResetInput {
@@ -38,17 +43,27 @@ export async function quarterlyReset(input: QuarterlyResetInput = {}): Promise<Q
   const quarter = input.quarter ?? previousQuarter(quarterOf(scheduledTime(), input.timezone ?? 'UTC'));
   const campaigns = await listRunningCampaigns();
   const result: QuarterlyResetResult = { quarter, rolled: [], alreadyRolled: [], failed: [] };
-  const outcomes = await Promise.allSettled(campaigns.map((workflowId) => rollCampaignQuarter({ workflowId, quarter })));
+  const outcomes = await Promise.allSettled(
+    campaigns.map((workflowId) => rollCampaignQuarter({ workflowId, quarter })),
+  );
   outcomes.forEach((outcome, i) => {
     const workflowId = campaigns[i];
     if (outcome.status === 'fulfilled') {
       (outcome.value.result === 'rolled' ? result.rolled : result.alreadyRolled).push(workflowId);
     } else {
-      const error = outcome.reason instanceof Error ? (outcome.reason.cause as Error | undefined)?.message ?? outcome.reason.message : String(outcome.reason);
+      const error =
+        outcome.reason instanceof Error
+          ? ((outcome.reason.cause as Error | undefined)?.message ?? outcome.reason.message)
+          : String(outcome.reason);
       log.warn('campaign did not roll its quarter', { workflowId, quarter, error });
       result.failed.push({ workflowId, error });
     }
   });
-  log.info('quarterly reset done', { quarter, rolled: result.rolled.length, alreadyRolled: result.alreadyRolled.length, failed: result.failed.length });
+  log.info('quarterly reset done', {
+    quarter,
+    rolled: result.rolled.length,
+    alreadyRolled: result.alreadyRolled.length,
+    failed: result.failed.length,
+  });
   return result;
 }

@@ -16,7 +16,12 @@ export function crmAuthFailure(message: string, cause?: Error): ApplicationFailu
 
 /** The org's API quota is spent: retry, but not before the delay. */
 export function crmRateLimited(message: string, retryDelay: Duration): ApplicationFailure {
-  return ApplicationFailure.create({ message, type: CRM_RATE_LIMITED, nonRetryable: false, nextRetryDelay: retryDelay });
+  return ApplicationFailure.create({
+    message,
+    type: CRM_RATE_LIMITED,
+    nonRetryable: false,
+    nextRetryDelay: retryDelay,
+  });
 }
 
 /** Salesforce refused the request itself (bad field, bad ID, validation rule): the same request fails again. */

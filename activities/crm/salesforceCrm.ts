@@ -4,13 +4,7 @@
 // configurable), not CampaignMember; leads are read with one query per page.
 // Reads select IDs, owner, tier and timestamps only: never names, emails or phone numbers.
 import type { Duration } from '@temporalio/common';
-import type {
-  Crm,
-  CrmApiUsage,
-  CrmConversionQuery,
-  CrmFirstTouch,
-  CrmLead,
-} from '../ports';
+import type { Crm, CrmApiUsage, CrmConversionQuery, CrmFirstTouch, CrmLead } from '../ports';
 import { CountingConnection } from './countingConnection';
 import { crmInvalidInput, crmRequestRejected } from './crmFailures';
 import { decodeLeadWatermark, encodeLeadWatermark } from './leadWatermark';
@@ -79,27 +73,44 @@ export class SalesforceCrm implements Crm {
     this.now = options.now ?? (() => new Date());
   }
 
-  static fromEnv(env: Record<string, string | undefined> = process.env, options: Omit<SalesforceCrmOptions, 'settings'> = {}): SalesforceCrm {
+  static fromEnv(
+    env: Record<string, string | undefined> = process.env,
+    options: Omit<SalesforceCrmOptions, 'settings'> = {},
+  ): SalesforceCrm {
     return new SalesforceCrm({ ...options, settings: salesforceSettingsFromEnv(env) });
   }
 
-  async fetchNewLeads(crmCampaignId: string, watermark: string | null): Promise<{ leads: CrmLead[]; watermark: string | null }> {
+  async fetchNewLeads(
+    crmCampaignId: string,
+    watermark: string | null,
+  ): Promise<{ leads: CrmLead[]; watermark: string | null }> {
     return this.call('fetchNewLeads', async (conn) => {
       const f = this.fields;
       const where = [`${f.campaign} = ${soqlId(crmCampaignId, 'crmCampaignId')}`];
       if (watermark !== null) {
         const after = decodeWatermark(watermark);
         const at = soqlDateTime(after.createdAt, 'watermark CreatedDate');
-        where.push(`(CreatedDate > ${at} OR (CreatedDate = ${at} AND Id > ${soqlId(after.leadId, 'watermark lead Id')}))`);
+        where.push(
+          `(CreatedDate > ${at} OR (CreatedDate = ${at} AND Id > ${soqlId(after.leadId, 'watermark lead Id')}))`,
+        );
       }
       const soql =
         `SELECT Id, ${f.owner}, CreatedDate, ${f.tier} FROM Lead WHERE ${where.join(' AND ')} ` +
         `ORDER BY CreatedDate ASC, Id ASC LIMIT ${this.maxFetch}`;
       const result = await conn.query(soql, { autoFetch: true, maxFetch: this.maxFetch });
       const rows = parseLeadRows(result.records, f);
-      const leads = rows.map((row) => ({ leadId: row.id, ownerId: row.ownerId, tier: row.tier, createdAt: row.createdAt, campaignId: crmCampaignId }));
+      const leads = rows.map((row) => ({
+        leadId: row.id,
+        ownerId: row.ownerId,
+        tier: row.tier,
+        createdAt: row.createdAt,
+        campaignId: crmCampaignId,
+      }));
       const last = rows.at(-1);
-      return { leads, watermark: last ? encodeLeadWatermark({ createdAt: last.createdAt, leadId: last.id }) : watermark };
+      return {
+        leads,
+        watermark: last ? encodeLeadWatermark({ createdAt: last.createdAt, leadId: last.id }) : watermark,
+      };
     });
   }
 
@@ -120,7 +131,9 @@ export class SalesforceCrm implements Crm {
           `SELECT WhoId, TaskSubtype, Type, MIN(CreatedDate) firstAt FROM Task WHERE WhoId IN ${ids} AND IsClosed = true GROUP BY WhoId, TaskSubtype, Type`,
         );
         parseTaskTouchRows(tasks.records).forEach(keep);
-        const events = await conn.query(`SELECT WhoId, MIN(CreatedDate) firstAt FROM Event WHERE WhoId IN ${ids} GROUP BY WhoId`);
+        const events = await conn.query(
+          `SELECT WhoId, MIN(CreatedDate) firstAt FROM Event WHERE WhoId IN ${ids} GROUP BY WhoId`,
+        );
         parseEventTouchRows(events.records).forEach(keep);
       }
       return unique.flatMap((leadId) => {
@@ -134,7 +147,8 @@ export class SalesforceCrm implements Crm {
     return this.call('countConversions', async (conn) => {
       const campaign = soqlId(query.crmCampaignId, 'crmCampaignId');
       const window = `CreatedDate >= ${soqlDateTime(query.from, 'from')} AND CreatedDate < ${soqlDateTime(query.to, 'to')}`;
-      if (Date.parse(query.from) >= Date.parse(query.to)) throw crmInvalidInput(`from (${query.from}) must be before to (${query.to})`);
+      if (Date.parse(query.from) >= Date.parse(query.to))
+        throw crmInvalidInput(`from (${query.from}) must be before to (${query.to})`);
       const soql = query.countOpportunities
         ? `SELECT COUNT() FROM Opportunity WHERE CampaignId = ${campaign} AND ${window}`
         : `SELECT COUNT() FROM Lead WHERE ${this.fields.campaign} = ${campaign} AND ${window} AND ${convertedCondition(query.convertedStatuses)}`;
@@ -145,12 +159,21 @@ export class SalesforceCrm implements Crm {
 
   async setOwner(leadId: string, ownerId: string): Promise<void> {
     await this.call('setOwner', async (conn) => {
-      const record = { Id: assertSalesforceId(leadId, 'leadId'), [this.fields.owner]: assertSalesforceId(ownerId, 'ownerId') };
+      const record = {
+        Id: assertSalesforceId(leadId, 'leadId'),
+        [this.fields.owner]: assertSalesforceId(ownerId, 'ownerId'),
+      };
       assertSaved(await conn.sobject('Lead').update(record), 'setOwner');
     });
   }
 
-  async createFollowUpTask(input: { leadId: string; ownerId: string; subject: string; dueDate: string; idempotencyKey: string }): Promise<void> {
+  async createFollowUpTask(input: {
+    leadId: string;
+    ownerId: string;
+    subject: string;
+    dueDate: string;
+    idempotencyKey: string;
+  }): Promise<void> {
     await this.call('createFollowUpTask', async (conn) => {
       const keyField = this.fields.taskIdempotencyKey;
       const task = {
@@ -162,7 +185,9 @@ export class SalesforceCrm implements Crm {
         [keyField]: boundedText(input.idempotencyKey, 'idempotencyKey'),
       };
       // A retry after a lost response must not create a second task: look for the key first.
-      const existing = await conn.query(`SELECT Id FROM Task WHERE ${keyField} = ${soqlString(input.idempotencyKey)} LIMIT 1`);
+      const existing = await conn.query(
+        `SELECT Id FROM Task WHERE ${keyField} = ${soqlString(input.idempotencyKey)} LIMIT 1`,
+      );
       if (existing.totalSize > 0) return;
       assertSaved(await conn.sobject('Task').create(task), 'createFollowUpTask');
     });
@@ -240,12 +265,16 @@ function idKey(id: string): string {
 }
 
 function convertedCondition(statuses: string[]): string {
-  return statuses.length === 0 ? 'IsConverted = true' : `(IsConverted = true OR Status IN ${soqlStringList(statuses, 'convertedStatuses')})`;
+  return statuses.length === 0
+    ? 'IsConverted = true'
+    : `(IsConverted = true OR Status IN ${soqlStringList(statuses, 'convertedStatuses')})`;
 }
 
 function boundedText(value: string, what: string): string {
   if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_TEXT_LENGTH) {
-    throw crmInvalidInput(`${what} must be a non-empty string of at most ${MAX_TEXT_LENGTH} characters, got ${JSON.stringify(value)}`);
+    throw crmInvalidInput(
+      `${what} must be a non-empty string of at most ${MAX_TEXT_LENGTH} characters, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -254,12 +283,14 @@ function boundedText(value: string, what: string): string {
 function activityDate(dueDate: string): string {
   if (/^\d{4}-\d{2}-\d{2}$/.test(dueDate) && !Number.isNaN(Date.parse(dueDate))) return dueDate;
   const parsed = Date.parse(dueDate);
-  if (Number.isNaN(parsed)) throw crmInvalidInput(`dueDate must be YYYY-MM-DD or an ISO date-time, got ${JSON.stringify(dueDate)}`);
+  if (Number.isNaN(parsed))
+    throw crmInvalidInput(`dueDate must be YYYY-MM-DD or an ISO date-time, got ${JSON.stringify(dueDate)}`);
   return new Date(parsed).toISOString().slice(0, 10);
 }
 
 function assertSaved(result: { success: boolean; errors: unknown[] }, operation: string): void {
-  if (!result.success) throw crmRequestRejected(`${operation}: Salesforce did not save the record: ${JSON.stringify(result.errors)}`);
+  if (!result.success)
+    throw crmRequestRejected(`${operation}: Salesforce did not save the record: ${JSON.stringify(result.errors)}`);
 }
 
 function positiveInteger(value: number, what: string): number {

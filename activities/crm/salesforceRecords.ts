@@ -117,7 +117,9 @@ function parseRecord<T>(schema: z.ZodType<T>, record: unknown, sObject: string, 
   const result = schema.safeParse(record);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`);
-  throw crmMalformedRecord(`Salesforce ${sObject} record ${recordLabel(record, index)} is malformed: ${problems.join('; ')}`);
+  throw crmMalformedRecord(
+    `Salesforce ${sObject} record ${recordLabel(record, index)} is malformed: ${problems.join('; ')}`,
+  );
 }
 
 // Aggregate rows have no Id; the lead they summarise is the next best name.

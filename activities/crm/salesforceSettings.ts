@@ -80,7 +80,10 @@ function privateKey(env: Env): KeyObject {
   const [name, pem] = present(env, 'SALESFORCE_PRIVATE_KEY')
     ? // Keys pasted into env files often carry literal "\n" sequences instead of line breaks.
       ['SALESFORCE_PRIVATE_KEY', required(env, 'SALESFORCE_PRIVATE_KEY').replace(/\\n/g, '\n')]
-    : ['SALESFORCE_PRIVATE_KEY_FILE', readKeyFile(required(env, 'SALESFORCE_PRIVATE_KEY_FILE', 'or SALESFORCE_PRIVATE_KEY'))];
+    : [
+        'SALESFORCE_PRIVATE_KEY_FILE',
+        readKeyFile(required(env, 'SALESFORCE_PRIVATE_KEY_FILE', 'or SALESFORCE_PRIVATE_KEY')),
+      ];
   try {
     const key = createPrivateKey(pem);
     if (key.asymmetricKeyType !== 'rsa') throw new Error(`expected an RSA key, got ${key.asymmetricKeyType}`);

@@ -11,8 +11,12 @@ import { salesforceId } from './salesforceIds';
 import { SeededRandom } from './seededRandom';
 
 // Sandbox reps and leads admitted through the workflow carry the campaign's own IDs, not Salesforce's.
-const sandboxIdText = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be an ID (letters, digits, . _ : -)');
-const salesforceIdText = z.string().regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'must be a 15 or 18 character Salesforce ID');
+const sandboxIdText = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/, 'must be an ID (letters, digits, . _ : -)');
+const salesforceIdText = z
+  .string()
+  .regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'must be a 15 or 18 character Salesforce ID');
 const isoDateTime = z.iso.datetime({ offset: true });
 const share = z.number().min(0).max(1);
 
@@ -27,7 +31,9 @@ const sandboxCrmConfigSchema = z.object({
         /** Mean arrivals per hour (Poisson). */
         leadsPerHour: z.number().positive(),
         /** Relative weights per tier, e.g. { 'high-intent': 0.3, standard: 0.7 }. */
-        tierMix: z.record(z.string().min(1), z.number().nonnegative()).refine((mix) => Object.values(mix).some((w) => w > 0), 'needs a positive weight'),
+        tierMix: z
+          .record(z.string().min(1), z.number().nonnegative())
+          .refine((mix) => Object.values(mix).some((w) => w > 0), 'needs a positive weight'),
       }),
     )
     .min(1),
@@ -44,7 +50,8 @@ const sandboxCrmConfigSchema = z.object({
     .min(1),
   /** Share of assignments the rep never acts on. */
   neverTouchedShare: share.default(0.05),
-  channelMix: z.partialRecord(z.enum(['call', 'email', 'sms', 'meeting', 'social', 'other']), z.number().nonnegative())
+  channelMix: z
+    .partialRecord(z.enum(['call', 'email', 'sms', 'meeting', 'social', 'other']), z.number().nonnegative())
     .refine((mix) => Object.values(mix).some((w) => (w ?? 0) > 0), 'needs a positive weight')
     .default({ call: 0.6, email: 0.3, sms: 0.1 }),
   /** Share of touched leads that convert, before the multiplier. */
@@ -107,21 +114,39 @@ export class SandboxCrm implements Crm {
     parsed.data.campaigns.forEach((campaign, index) => {
       const random = new SeededRandom(`${parsed.data.seed}:campaign:${campaign.crmCampaignId}`);
       const start = Date.parse(campaign.start);
-      this.campaigns.set(campaign.crmCampaignId, { config: campaign, index, random, nextArrival: start + this.arrivalGap(random, campaign.leadsPerHour), leads: [] });
+      this.campaigns.set(campaign.crmCampaignId, {
+        config: campaign,
+        index,
+        random,
+        nextArrival: start + this.arrivalGap(random, campaign.leadsPerHour),
+        leads: [],
+      });
     });
   }
 
-  async fetchNewLeads(crmCampaignId: string, watermark: string | null): Promise<{ leads: CrmLead[]; watermark: string | null }> {
+  async fetchNewLeads(
+    crmCampaignId: string,
+    watermark: string | null,
+  ): Promise<{ leads: CrmLead[]; watermark: string | null }> {
     this.calls += 1;
     const campaign = this.campaign(crmCampaignId);
     this.generateUntil(this.hooks.now().getTime());
     const after = watermark === null ? null : parseWatermark(watermark);
     const fresh = campaign.leads
-      .filter((lead) => after === null || lead.createdAt > after.at || (lead.createdAt === after.at && lead.leadId > after.leadId))
+      .filter(
+        (lead) =>
+          after === null || lead.createdAt > after.at || (lead.createdAt === after.at && lead.leadId > after.leadId),
+      )
       .slice(0, this.config.maxFetch);
     const last = fresh.at(-1);
     return {
-      leads: fresh.map((lead) => ({ leadId: lead.leadId, ownerId: lead.ownerId, tier: lead.tier, createdAt: iso(lead.createdAt), campaignId: lead.campaignId })),
+      leads: fresh.map((lead) => ({
+        leadId: lead.leadId,
+        ownerId: lead.ownerId,
+        tier: lead.tier,
+        createdAt: iso(lead.createdAt),
+        campaignId: lead.campaignId,
+      })),
       watermark: last ? encodeLeadWatermark({ createdAt: iso(last.createdAt), leadId: last.leadId }) : watermark,
     };
   }
@@ -133,7 +158,9 @@ export class SandboxCrm implements Crm {
     // Like Salesforce, unknown leads simply have no touches.
     return [...new Set(leadIds)].flatMap((leadId) => {
       const lead = this.leads.get(assertValidId(leadId, 'leadIds[]'));
-      return lead && lead.touchAt !== null && lead.touchAt <= now ? [{ leadId, at: iso(lead.touchAt), channel: lead.channel }] : [];
+      return lead && lead.touchAt !== null && lead.touchAt <= now
+        ? [{ leadId, at: iso(lead.touchAt), channel: lead.channel }]
+        : [];
     });
   }
 
@@ -141,15 +168,21 @@ export class SandboxCrm implements Crm {
     this.calls += 1;
     const campaign = this.campaign(query.crmCampaignId);
     const [from, to] = [Date.parse(query.from), Date.parse(query.to)];
-    if (Number.isNaN(from) || Number.isNaN(to) || from >= to) throw crmInvalidInput(`from/to must be ISO date-times with from before to, got ${query.from}..${query.to}`);
+    if (Number.isNaN(from) || Number.isNaN(to) || from >= to)
+      throw crmInvalidInput(`from/to must be ISO date-times with from before to, got ${query.from}..${query.to}`);
     const now = this.hooks.now().getTime();
     this.generateUntil(now);
     if (query.countOpportunities) {
       // Each conversion opens an Opportunity at the moment of conversion.
-      return campaign.leads.filter((lead) => this.convertedBy(lead, now) && lead.convertsAt! >= from && lead.convertsAt! < to).length;
+      return campaign.leads.filter(
+        (lead) => this.convertedBy(lead, now) && lead.convertsAt! >= from && lead.convertsAt! < to,
+      ).length;
     }
     return campaign.leads.filter(
-      (lead) => lead.createdAt >= from && lead.createdAt < to && (this.convertedBy(lead, now) || query.convertedStatuses.includes(this.statusOf(lead, now))),
+      (lead) =>
+        lead.createdAt >= from &&
+        lead.createdAt < to &&
+        (this.convertedBy(lead, now) || query.convertedStatuses.includes(this.statusOf(lead, now))),
     ).length;
   }
 
@@ -176,12 +209,23 @@ export class SandboxCrm implements Crm {
     }
   }
 
-  async createFollowUpTask(input: { leadId: string; ownerId: string; subject: string; dueDate: string; idempotencyKey: string }): Promise<void> {
+  async createFollowUpTask(input: {
+    leadId: string;
+    ownerId: string;
+    subject: string;
+    dueDate: string;
+    idempotencyKey: string;
+  }): Promise<void> {
     this.calls += 1;
     this.lead(input.leadId);
     assertValidId(input.ownerId, 'ownerId');
     if (!this.tasks.has(input.idempotencyKey)) {
-      this.tasks.set(input.idempotencyKey, { leadId: input.leadId, ownerId: input.ownerId, subject: input.subject, dueDate: input.dueDate });
+      this.tasks.set(input.idempotencyKey, {
+        leadId: input.leadId,
+        ownerId: input.ownerId,
+        subject: input.subject,
+        dueDate: input.dueDate,
+      });
     }
   }
 
@@ -273,7 +317,17 @@ export class SandboxCrm implements Crm {
   private leadForWrite(leadId: string): SimLead {
     const known = this.leads.get(assertValidId(leadId, 'leadId'));
     if (known) return known;
-    const lead: SimLead = { leadId, campaignId: '', tier: '', createdAt: this.hooks.now().getTime(), ownerId: '', touchAt: null, channel: 'other', convertsAt: null, status: null };
+    const lead: SimLead = {
+      leadId,
+      campaignId: '',
+      tier: '',
+      createdAt: this.hooks.now().getTime(),
+      ownerId: '',
+      touchAt: null,
+      channel: 'other',
+      convertsAt: null,
+      status: null,
+    };
     this.leads.set(leadId, lead);
     return lead;
   }

@@ -45,7 +45,10 @@ export class SeededRandom {
 
   /** A key drawn with probability proportional to its weight. */
   weighted<K extends string>(weights: Partial<Record<K, number>>): K {
-    const entries = (Object.entries(weights) as [K, number | undefined][]).map(([key, weight]): [K, number] => [key, weight ?? 0]);
+    const entries = (Object.entries(weights) as [K, number | undefined][]).map(([key, weight]): [K, number] => [
+      key,
+      weight ?? 0,
+    ]);
     const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
     let roll = this.next() * total;
     for (const [key, weight] of entries) {

@@ -20,7 +20,10 @@ const icon = { info: ':information_source:', warning: ':warning:', critical: ':r
 
 /** Slack incoming-webhook JSON: `text` for notifications plus blocks for the detail. */
 export function slackPayload(alert: Alert): Record<string, unknown> {
-  const fields = Object.entries(alert.fields ?? {}).map(([key, value]) => ({ type: 'mrkdwn', text: `*${key}*\n${value}` }));
+  const fields = Object.entries(alert.fields ?? {}).map(([key, value]) => ({
+    type: 'mrkdwn',
+    text: `*${key}*\n${value}`,
+  }));
   return {
     text: `${icon[alert.severity]} [${alert.campaignId}] ${alert.title}`,
     blocks: [
@@ -53,7 +56,10 @@ export class WebhookNotifier implements Notifier {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       return { delivered: true, deduped: false };
     } catch (err) {
-      this.options.logger.warn({ dedupeKey: alert.dedupeKey, error: (err as Error).message }, 'alert webhook failed; alert kept in logs');
+      this.options.logger.warn(
+        { dedupeKey: alert.dedupeKey, error: (err as Error).message },
+        'alert webhook failed; alert kept in logs',
+      );
       return { delivered: false, deduped: false };
     }
   }

@@ -45,7 +45,14 @@ export function templateOwners(raw: Raw): string[] {
 }
 
 /** `count` new leads of one tier, IDs `<prefix>-<n>` from `from`, all created at `createdAt`. */
-export function leadBatch(opts: { prefix: string; from: number; count: number; tier: string; owners: string[]; createdAt: number }): NewLead[] {
+export function leadBatch(opts: {
+  prefix: string;
+  from: number;
+  count: number;
+  tier: string;
+  owners: string[];
+  createdAt: number;
+}): NewLead[] {
   const createdAt = new Date(opts.createdAt).toISOString();
   return Array.from({ length: opts.count }, (_, i) => ({
     leadId: `${opts.prefix}-${opts.from + i}`,

@@ -48,7 +48,10 @@ function installQuietRuntime(): void {
 const discard = new Writable({ write: (_chunk, _enc, done) => done() });
 
 /** Runs `measure` against a fresh environment and tears everything down afterwards. */
-export async function withBenchEnvironment<T>(opts: { databaseUrl: string | null; runId: string }, measure: (env: BenchEnvironment) => Promise<T>): Promise<T> {
+export async function withBenchEnvironment<T>(
+  opts: { databaseUrl: string | null; runId: string },
+  measure: (env: BenchEnvironment) => Promise<T>,
+): Promise<T> {
   installQuietRuntime();
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
@@ -66,11 +69,19 @@ export async function withBenchEnvironment<T>(opts: { databaseUrl: string | null
     await migrate(pool);
 
     const temporal = await TestWorkflowEnvironment.createLocal({
-      server: { executable: devServerExecutable(), ip: '127.0.0.1', searchAttributes: allSearchAttributeKeys, extraArgs: ['--log-level', 'error'] },
+      server: {
+        executable: devServerExecutable(),
+        ip: '127.0.0.1',
+        searchAttributes: allSearchAttributeKeys,
+        extraArgs: ['--log-level', 'error'],
+      },
     });
     cleanups.push(() => temporal.teardown());
     // The default 4 MB gRPC receive limit is smaller than the histories the bench must read back.
-    const connection = await Connection.connect({ address: temporal.address, channelArgs: { 'grpc.max_receive_message_length': MAX_HISTORY_MESSAGE_BYTES } });
+    const connection = await Connection.connect({
+      address: temporal.address,
+      channelArgs: { 'grpc.max_receive_message_length': MAX_HISTORY_MESSAGE_BYTES },
+    });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: temporal.namespace ?? 'default' });
 
@@ -93,14 +104,21 @@ export async function withBenchEnvironment<T>(opts: { databaseUrl: string | null
         connection: temporal.nativeConnection,
         namespace: temporal.namespace ?? 'default',
         taskQueue: NOOP_QUEUE,
-        workflowBundle: await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, 'noopWorkflow.ts'), logger: silentBundlerLogger }),
+        workflowBundle: await bundleWorkflowCode({
+          workflowsPath: path.resolve(__dirname, 'noopWorkflow.ts'),
+          logger: silentBundlerLogger,
+        }),
       }),
     ]);
     // runUntil shuts each worker down (and waits for it) once the measurement settles, either way.
-    return await campaignWorker.runUntil(noopWorker.runUntil(measure({ client, pool, escalationStarts, runId: opts.runId })));
+    return await campaignWorker.runUntil(
+      noopWorker.runUntil(measure({ client, pool, escalationStarts, runId: opts.runId })),
+    );
   } finally {
     for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((err: unknown) => console.error(`bench cleanup failed: ${err instanceof Error ? err.message : String(err)}`));
+      await cleanup().catch((err: unknown) =>
+        console.error(`bench cleanup failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
     }
   }
 }

@@ -6,7 +6,11 @@ import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 /** The message of an error and of each cause under it, e.g. "Workflow Update failed: deadline exceeded". */
 export function errorChain(err: unknown): string {
   const parts: string[] = [];
-  for (let current: unknown = err; current !== undefined && current !== null && parts.length < 5; current = (current as { cause?: unknown }).cause) {
+  for (
+    let current: unknown = err;
+    current !== undefined && current !== null && parts.length < 5;
+    current = (current as { cause?: unknown }).cause
+  ) {
     const message = current instanceof Error ? current.message : String(current);
     // Wrapped errors often repeat their cause's text; keep each message once.
     if (message && !parts.some((part) => part.includes(message))) parts.push(message);
@@ -25,7 +29,9 @@ export async function lastWorkflowTaskFailure(handle: WorkflowHandle): Promise<s
 
 /** Wraps a measurement error with what the workflow's history says; never hides the original error. */
 export async function explainFailure(what: string, err: unknown, handle: WorkflowHandle): Promise<Error> {
-  const taskFailure = await lastWorkflowTaskFailure(handle).catch((historyErr: unknown) => `history unavailable: ${errorChain(historyErr)}`);
+  const taskFailure = await lastWorkflowTaskFailure(handle).catch(
+    (historyErr: unknown) => `history unavailable: ${errorChain(historyErr)}`,
+  );
   return new Error(`${what}: ${errorChain(err)}${taskFailure ? `; ${taskFailure}` : ''}`, { cause: err });
 }
 

@@ -60,7 +60,9 @@ async function breachAndMeasure(
     const dueAt = firstArrival + (from / sizes.latencyLeads) * sizes.latencySpreadMs;
     if (dueAt > Date.now()) await new Promise((resolve) => setTimeout(resolve, dueAt - Date.now()));
     const count = Math.min(perWave, sizes.latencyLeads - from);
-    await handle.executeUpdate(admitLeadsUpdate, { args: [{ leads: leadBatch({ prefix: 'E', from, count, tier: 'high-intent', owners, createdAt: Date.now() }) }] });
+    await handle.executeUpdate(admitLeadsUpdate, {
+      args: [{ leads: leadBatch({ prefix: 'E', from, count, tier: 'high-intent', owners, createdAt: Date.now() }) }],
+    });
   }
 
   const deadlines = await waitFor(
@@ -70,14 +72,24 @@ async function breachAndMeasure(
         [campaignId],
       );
       // Every escalation step is in the ledger too, so no activity is cut off when the campaign is terminated.
-      const steps = await env.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM escalation_steps WHERE campaign_id = $1`, [campaignId]);
+      const steps = await env.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM escalation_steps WHERE campaign_id = $1`,
+        [campaignId],
+      );
       const started = env.escalationStarts.forCampaign(campaignId, 'firstTouch');
-      return rows.length === sizes.latencyLeads && started.size === sizes.latencyLeads && steps.rows[0].n === sizes.latencyLeads ? rows : undefined;
+      return rows.length === sizes.latencyLeads &&
+        started.size === sizes.latencyLeads &&
+        steps.rows[0].n === sizes.latencyLeads
+        ? rows
+        : undefined;
     },
     {
       timeoutMs: sizes.latencyFirstTouchMs + sizes.latencySpreadMs + SETTLE_TIMEOUT_MS,
       describe: async () => {
-        const { rows } = await env.pool.query(`SELECT count(*)::int AS n FROM clock_outcomes WHERE campaign_id = $1 AND clock = 'firstTouch' AND breached_at IS NOT NULL`, [campaignId]);
+        const { rows } = await env.pool.query(
+          `SELECT count(*)::int AS n FROM clock_outcomes WHERE campaign_id = $1 AND clock = 'firstTouch' AND breached_at IS NOT NULL`,
+          [campaignId],
+        );
         return `expected ${sizes.latencyLeads} breaches and escalations, the ledger has ${rows[0].n} breaches and the worker saw ${env.escalationStarts.forCampaign(campaignId, 'firstTouch').size} escalations`;
       },
     },
@@ -86,7 +98,8 @@ async function breachAndMeasure(
   const started = env.escalationStarts.forCampaign(campaignId, 'firstTouch');
   const latencies = deadlines.map((row) => {
     const at = started.get(row.lead_id);
-    if (at === undefined) throw new Error(`lead ${row.lead_id} breached in the ledger but no escalation activity started for it`);
+    if (at === undefined)
+      throw new Error(`lead ${row.lead_id} breached in the ledger but no escalation activity started for it`);
     return at - row.deadline.getTime();
   });
   const deadlineTimes = deadlines.map((row) => row.deadline.getTime());

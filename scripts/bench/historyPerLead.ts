@@ -89,7 +89,13 @@ async function runWorkload(
     const leads = leadBatch({ prefix: 'H', from, count, tier: 'high-intent', owners, createdAt: Date.now() });
     const events = leads
       .filter((_, i) => isTouched(from + i))
-      .map((lead) => ({ type: 'contact' as const, leadId: lead.leadId, eventId: `call-${lead.leadId}`, channel: 'call' as const, at: lead.createdAt }));
+      .map((lead) => ({
+        type: 'contact' as const,
+        leadId: lead.leadId,
+        eventId: `call-${lead.leadId}`,
+        channel: 'call' as const,
+        at: lead.createdAt,
+      }));
     try {
       await handle.executeUpdate(admitLeadsUpdate, { args: [{ leads }] });
       if (events.length) await handle.executeUpdate(recordLeadEventsUpdate, { args: [{ events }] });
@@ -104,16 +110,21 @@ async function runWorkload(
   await waitFor(
     async () => {
       const state = await handle.query(slaStateQuery);
-      const { rows } = await env.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM escalation_steps WHERE campaign_id = $1`, [campaignId]);
+      const { rows } = await env.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM escalation_steps WHERE campaign_id = $1`,
+        [campaignId],
+      );
       return state.breachedLeads === breached && rows[0].n === breached ? true : undefined;
     },
     {
       timeoutMs: sizes.historyFirstTouchMs + SETTLE_TIMEOUT_MS,
-      describe: async () => `expected ${breached} breached leads, slaState reports ${(await handle.query(slaStateQuery)).breachedLeads}`,
+      describe: async () =>
+        `expected ${breached} breached leads, slaState reports ${(await handle.query(slaStateQuery)).breachedLeads}`,
     },
   );
   const state = await handle.query(slaStateQuery);
-  if (state.compliance.touched !== touched) throw new Error(`slaState counts ${state.compliance.touched} touched leads, expected ${touched}`);
+  if (state.compliance.touched !== touched)
+    throw new Error(`slaState counts ${state.compliance.touched} touched leads, expected ${touched}`);
 
   const runs = await continueAsNewChain(env.client, campaignWorkflowId(campaignId));
   const totalEvents = runs.reduce((sum, run) => sum + run.events, 0);

@@ -49,25 +49,41 @@ export interface OpenClocksMemory {
 
 /** Sequential no-op Updates (same concurrency as the intake: one in flight) against one workflow. */
 export async function measureUpdateBaseline(env: BenchEnvironment, updates: number): Promise<UpdateBaseline> {
-  const handle = await env.client.workflow.start(benchNoop, { taskQueue: NOOP_QUEUE, workflowId: `bench-noop-${env.runId}` });
+  const handle = await env.client.workflow.start(benchNoop, {
+    taskQueue: NOOP_QUEUE,
+    workflowId: `bench-noop-${env.runId}`,
+  });
   for (let i = 0; i < BASELINE_WARMUP_UPDATES; i++) await handle.executeUpdate(noopUpdate);
   const { ms } = await timed(async () => {
     for (let i = 0; i < updates; i++) await handle.executeUpdate(noopUpdate);
   });
   await handle.signal(stopNoopSignal);
   const handled = await handle.result();
-  if (handled !== updates + BASELINE_WARMUP_UPDATES) throw new Error(`baseline: the no-op workflow handled ${handled} Updates, expected ${updates + BASELINE_WARMUP_UPDATES}`);
+  if (handled !== updates + BASELINE_WARMUP_UPDATES)
+    throw new Error(
+      `baseline: the no-op workflow handled ${handled} Updates, expected ${updates + BASELINE_WARMUP_UPDATES}`,
+    );
   return { updates, elapsedMs: ms, updatesPerSec: perSecond(updates, ms) };
 }
 
 /** Starts a campaign and waits until its first velocity check is done, so timing starts on an idle workflow. */
-export async function startIdleCampaign(env: BenchEnvironment, config: Record<string, unknown>): Promise<WorkflowHandle<typeof campaignSla>> {
+export async function startIdleCampaign(
+  env: BenchEnvironment,
+  config: Record<string, unknown>,
+): Promise<WorkflowHandle<typeof campaignSla>> {
   const id = (config.campaign as { id: string }).id;
-  const handle = await env.client.workflow.start(campaignSla, { taskQueue: CAMPAIGN_QUEUE, workflowId: campaignWorkflowId(id), args: [{ config }] });
-  await waitFor(async () => ((await handle.query(slaStateQuery).catch(() => undefined))?.latestSnapshot ? true : undefined), {
-    timeoutMs: READY_TIMEOUT_MS,
-    describe: () => `campaign ${id} did not finish its first velocity check`,
+  const handle = await env.client.workflow.start(campaignSla, {
+    taskQueue: CAMPAIGN_QUEUE,
+    workflowId: campaignWorkflowId(id),
+    args: [{ config }],
   });
+  await waitFor(
+    async () => ((await handle.query(slaStateQuery).catch(() => undefined))?.latestSnapshot ? true : undefined),
+    {
+      timeoutMs: READY_TIMEOUT_MS,
+      describe: () => `campaign ${id} did not finish its first velocity check`,
+    },
+  );
   return handle;
 }
 
@@ -125,7 +141,8 @@ async function admitAndMeasure(
     state = query.result;
   }
   const after = settledMemory();
-  if (state.openLeads !== sizes.intakeLeads) throw new Error(`slaState reports ${state.openLeads} open leads, expected ${sizes.intakeLeads}`);
+  if (state.openLeads !== sizes.intakeLeads)
+    throw new Error(`slaState reports ${state.openLeads} open leads, expected ${sizes.intakeLeads}`);
 
   const leadsPerSec = perSecond(sizes.intakeLeads, ms);
   const batchUpdatesPerSec = perSecond(batches, ms);

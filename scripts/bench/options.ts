@@ -78,7 +78,8 @@ const countFlags = [
 
 function positiveInteger(name: string, raw: string): number {
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidArgumentError(`${name}: expected a positive whole number, got "${raw}"`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new InvalidArgumentError(`${name}: expected a positive whole number, got "${raw}"`);
   return value;
 }
 
@@ -92,10 +93,15 @@ function pollSizeList(name: string, raw: string): number[] {
  */
 export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const program = new Command('bench')
-    .description('Performance benchmark of the campaign engine on a Temporal dev server with a real worker and Postgres.')
+    .description(
+      'Performance benchmark of the campaign engine on a Temporal dev server with a real worker and Postgres.',
+    )
     .option('--quick', 'CI-like smoke sizes (also BENCH_QUICK=1)')
     .option('--out <file>', 'results JSON file (also BENCH_OUT)')
-    .option('--poll-sizes <list>', 'open-lead counts for the Salesforce poll cost, comma-separated (also BENCH_POLL_SIZES)')
+    .option(
+      '--poll-sizes <list>',
+      'open-lead counts for the Salesforce poll cost, comma-separated (also BENCH_POLL_SIZES)',
+    )
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
   for (const [flag, variable, , help] of countFlags) program.option(`--${flag} <n>`, `${help} (also ${variable})`);
@@ -112,7 +118,12 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
   if (typeof flags.pollSizes === 'string') sizes.pollSizes = pollSizeList('--poll-sizes', flags.pollSizes);
   else if (env.BENCH_POLL_SIZES) sizes.pollSizes = pollSizeList('BENCH_POLL_SIZES', env.BENCH_POLL_SIZES);
 
-  const outFile = typeof flags.out === 'string' ? path.resolve(flags.out) : env.BENCH_OUT ? path.resolve(env.BENCH_OUT) : DEFAULT_OUT_FILE;
+  const outFile =
+    typeof flags.out === 'string'
+      ? path.resolve(flags.out)
+      : env.BENCH_OUT
+        ? path.resolve(env.BENCH_OUT)
+        : DEFAULT_OUT_FILE;
   return { sizes, outFile, databaseUrl: env.DATABASE_URL || null };
 }
 

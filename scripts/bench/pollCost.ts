@@ -9,6 +9,7 @@ export interface PollCost extends FirstTouchPollCost {
 
 export async function measurePollCosts(sizes: number[]): Promise<PollCost[]> {
   const costs: PollCost[] = [];
-  for (const openLeads of sizes) costs.push({ ...(await measureFirstTouchPollCalls(openLeads)), perLeadQueryCalls: 2 * openLeads });
+  for (const openLeads of sizes)
+    costs.push({ ...(await measureFirstTouchPollCalls(openLeads)), perLeadQueryCalls: 2 * openLeads });
   return costs;
 }

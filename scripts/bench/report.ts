@@ -97,7 +97,9 @@ function pollRows(costs: PollCost[]): Row[] {
 
 export function benchRows(r: BenchResults): Row[] {
   return [
-    ...(r.intake && r.baseline ? intakeRows(r.intake, r.baseline) : missing('Lead intake throughput', r, r.baseline ? baselineText(r.baseline) : '-')),
+    ...(r.intake && r.baseline
+      ? intakeRows(r.intake, r.baseline)
+      : missing('Lead intake throughput', r, r.baseline ? baselineText(r.baseline) : '-')),
     ...(r.escalationLatency ? latencyRows(r.escalationLatency) : missing('Deadline → escalation start', r)),
     ...(r.historyPerLead ? historyRows(r.historyPerLead) : missing('History events per lead', r)),
     ...(r.openClocksMemory ? memoryRows(r.openClocksMemory) : missing('Worker RSS with open clocks', r)),

@@ -6,7 +6,13 @@ import { withBenchEnvironment } from './benchEnvironment';
 import { errorChain } from './diagnose';
 import { measureEscalationLatency, type EscalationLatency } from './escalationLatency';
 import { measureHistoryPerLead, type HistoryPerLead } from './historyPerLead';
-import { measureIntake, measureUpdateBaseline, type IntakeFigures, type OpenClocksMemory, type UpdateBaseline } from './intake';
+import {
+  measureIntake,
+  measureUpdateBaseline,
+  type IntakeFigures,
+  type OpenClocksMemory,
+  type UpdateBaseline,
+} from './intake';
 import type { BenchSizes } from './options';
 import { measurePollCosts, type PollCost } from './pollCost';
 
@@ -31,7 +37,11 @@ export interface BenchResults {
   failures: BenchFailure[];
 }
 
-export async function runBench(opts: { sizes: BenchSizes; databaseUrl: string | null; log?: (line: string) => void }): Promise<BenchResults> {
+export async function runBench(opts: {
+  sizes: BenchSizes;
+  databaseUrl: string | null;
+  log?: (line: string) => void;
+}): Promise<BenchResults> {
   const log = opts.log ?? (() => undefined);
   const started = Date.now();
   const runId = started.toString(36);
@@ -49,20 +59,44 @@ export async function runBench(opts: { sizes: BenchSizes; databaseUrl: string | 
   };
 
   const temporalFigures = await withBenchEnvironment({ databaseUrl: opts.databaseUrl, runId }, async (env) => {
-    const baseline = await attempt(`baseline: ${sizes.baselineUpdates} no-op Updates`, () => measureUpdateBaseline(env, sizes.baselineUpdates));
-    const intake = baseline && (await attempt(`intake: ${sizes.intakeLeads} leads in batches of ${sizes.intakeBatch}`, () => measureIntake(env, sizes, baseline)));
-    const escalationLatency = await attempt(`escalation latency: ${sizes.latencyLeads} leads breaching ${sizes.latencyFirstTouchMs} ms after arrival`, () =>
-      measureEscalationLatency(env, sizes),
+    const baseline = await attempt(`baseline: ${sizes.baselineUpdates} no-op Updates`, () =>
+      measureUpdateBaseline(env, sizes.baselineUpdates),
     );
-    const historyPerLead = await attempt(`history: ${sizes.historyLeads} leads in batches of ${sizes.historyBatch}`, () => measureHistoryPerLead(env, sizes));
-    return { baseline, intake: intake?.intake ?? null, openClocksMemory: intake?.memory ?? null, escalationLatency, historyPerLead };
+    const intake =
+      baseline &&
+      (await attempt(`intake: ${sizes.intakeLeads} leads in batches of ${sizes.intakeBatch}`, () =>
+        measureIntake(env, sizes, baseline),
+      ));
+    const escalationLatency = await attempt(
+      `escalation latency: ${sizes.latencyLeads} leads breaching ${sizes.latencyFirstTouchMs} ms after arrival`,
+      () => measureEscalationLatency(env, sizes),
+    );
+    const historyPerLead = await attempt(
+      `history: ${sizes.historyLeads} leads in batches of ${sizes.historyBatch}`,
+      () => measureHistoryPerLead(env, sizes),
+    );
+    return {
+      baseline,
+      intake: intake?.intake ?? null,
+      openClocksMemory: intake?.memory ?? null,
+      escalationLatency,
+      historyPerLead,
+    };
   });
-  const crmPollCost = await attempt(`CRM poll cost: ${sizes.pollSizes.join(', ')} open leads`, () => measurePollCosts(sizes.pollSizes));
+  const crmPollCost = await attempt(`CRM poll cost: ${sizes.pollSizes.join(', ')} open leads`, () =>
+    measurePollCosts(sizes.pollSizes),
+  );
   const cpus = os.cpus();
   return {
     startedAt: new Date(started).toISOString(),
     elapsedS: (Date.now() - started) / 1000,
-    host: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGb: os.totalmem() / 1024 ** 3, node: process.version, platform: `${process.platform}-${process.arch}` },
+    host: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      memoryGb: os.totalmem() / 1024 ** 3,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    },
     ledger: opts.databaseUrl ? 'external' : 'embedded',
     sizes,
     ...temporalFigures,

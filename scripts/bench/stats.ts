@@ -18,7 +18,13 @@ export interface Spread {
 }
 
 export function spreadOf(samples: number[]): Spread {
-  return { count: samples.length, min: Math.min(...samples), p50: percentile(samples, 50), p99: percentile(samples, 99), max: Math.max(...samples) };
+  return {
+    count: samples.length,
+    min: Math.min(...samples),
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    max: Math.max(...samples),
+  };
 }
 
 /** Events per second; a zero-length interval is an error, not Infinity. */

@@ -8,7 +8,10 @@ export async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: 
 }
 
 /** Polls `check` until it returns a value, or fails with `describe()` once `timeoutMs` has passed. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, opts: { timeoutMs: number; everyMs?: number; describe: () => Promise<string> | string }): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  opts: { timeoutMs: number; everyMs?: number; describe: () => Promise<string> | string },
+): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
     const value = await check();

@@ -14,7 +14,16 @@ const businessWeek = {
 };
 
 /** A campaign on the seed's terms: high-intent 1h wall clock, standard 24 business hours, 80%/95% targets. */
-export function seedTermsConfig(overrides: { id?: string; window?: { start: string; end: string }; escalation?: Raw[]; responseSla?: Raw; crmPollEvery?: string; velocity?: Raw } = {}): Raw {
+export function seedTermsConfig(
+  overrides: {
+    id?: string;
+    window?: { start: string; end: string };
+    escalation?: Raw[];
+    responseSla?: Raw;
+    crmPollEvery?: string;
+    velocity?: Raw;
+  } = {},
+): Raw {
   return {
     version: 1,
     campaign: {
@@ -61,7 +70,10 @@ export function seedTermsConfig(overrides: { id?: string; window?: { start: stri
       intakeSkew: '5m',
     },
     calendars: { default: businessWeek },
-    velocity: overrides.velocity ?? { checkEvery: '1d', rules: [{ kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' }] },
+    velocity: overrides.velocity ?? {
+      checkEvery: '1d',
+      rules: [{ kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' }],
+    },
     approvals: { approvers: ['ops-lead-1'], timeout: '4h', onTimeout: 'reject' },
     guardrails: { maxTotalBudget: 120000, maxStepPct: 20 },
   };

@@ -30,7 +30,12 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
   installQuietRuntime();
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: devServerExecutable(), ip: '127.0.0.1', searchAttributes: allSearchAttributeKeys, extraArgs: ['--log-level', 'error'] },
+    server: {
+      executable: devServerExecutable(),
+      ip: '127.0.0.1',
+      searchAttributes: allSearchAttributeKeys,
+      extraArgs: ['--log-level', 'error'],
+    },
   });
 }
 

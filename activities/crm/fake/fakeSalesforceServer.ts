@@ -6,7 +6,15 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { salesforceId } from '../salesforceIds';
-import { compareValues, evaluateCondition, parseSoql, SoqlError, type FakeRecord, type SoqlCondition, type SoqlQuery } from './fakeSoql';
+import {
+  compareValues,
+  evaluateCondition,
+  parseSoql,
+  SoqlError,
+  type FakeRecord,
+  type SoqlCondition,
+  type SoqlQuery,
+} from './fakeSoql';
 
 export interface FakeSalesforceOptions {
   /** Records per query page before nextRecordsUrl kicks in. */
@@ -38,7 +46,19 @@ export type InjectedError = 'REQUEST_LIMIT_EXCEEDED' | 'INVALID_SESSION_ID';
 // Fields the fake knows per sObject; anything else is INVALID_FIELD, as in a real org.
 const STANDARD_FIELDS: Record<string, string[]> = {
   Lead: ['Id', 'OwnerId', 'CreatedDate', 'Status', 'IsConverted', 'Name', 'Email', 'Lead_Tier__c', 'Campaign_Id__c'],
-  Task: ['Id', 'WhoId', 'OwnerId', 'CreatedDate', 'Subject', 'Status', 'IsClosed', 'TaskSubtype', 'Type', 'ActivityDate', 'campaign_sla_key__c'],
+  Task: [
+    'Id',
+    'WhoId',
+    'OwnerId',
+    'CreatedDate',
+    'Subject',
+    'Status',
+    'IsClosed',
+    'TaskSubtype',
+    'Type',
+    'ActivityDate',
+    'campaign_sla_key__c',
+  ],
   Event: ['Id', 'WhoId', 'OwnerId', 'CreatedDate', 'Subject', 'StartDateTime'],
   Opportunity: ['Id', 'CampaignId', 'CreatedDate', 'StageName'],
 };
@@ -72,7 +92,8 @@ export class FakeSalesforce {
       username: options.username ?? 'integration@example.com',
       now: options.now ?? (() => new Date()),
     };
-    this.jwtPublicKey = typeof options.jwtPublicKey === 'string' ? createPublicKey(options.jwtPublicKey) : (options.jwtPublicKey ?? null);
+    this.jwtPublicKey =
+      typeof options.jwtPublicKey === 'string' ? createPublicKey(options.jwtPublicKey) : (options.jwtPublicKey ?? null);
     for (const [sObject, names] of Object.entries(STANDARD_FIELDS)) {
       const all = [...names, ...(options.extraFields?.[sObject] ?? [])];
       this.fields.set(sObject.toLowerCase(), new Map(all.map((name) => [name.toLowerCase(), name])));
@@ -83,7 +104,9 @@ export class FakeSalesforce {
   static async start(options: FakeSalesforceOptions = {}): Promise<FakeSalesforce> {
     const fake = new FakeSalesforce(options);
     fake.server = createServer((req, res) => {
-      fake.handle(req, res).catch((err: unknown) => send(res, 500, [{ errorCode: 'UNKNOWN_EXCEPTION', message: String(err) }]));
+      fake
+        .handle(req, res)
+        .catch((err: unknown) => send(res, 500, [{ errorCode: 'UNKNOWN_EXCEPTION', message: String(err) }]));
     });
     await new Promise<void>((resolve) => fake.server!.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
@@ -155,7 +178,8 @@ export class FakeSalesforce {
       return send(res, 401, [{ errorCode: 'INVALID_SESSION_ID', message: 'Session expired or invalid' }]);
     }
     const injected = this.injected.shift();
-    if (injected === 'INVALID_SESSION_ID') return send(res, 401, [{ errorCode: injected, message: 'Session expired or invalid' }]);
+    if (injected === 'INVALID_SESSION_ID')
+      return send(res, 401, [{ errorCode: injected, message: 'Session expired or invalid' }]);
     if (injected === 'REQUEST_LIMIT_EXCEEDED') {
       return send(res, 403, [{ errorCode: injected, message: 'TotalRequests Limit exceeded.' }], this.limitHeader());
     }
@@ -165,10 +189,20 @@ export class FakeSalesforce {
       const [, version, rest] = api;
       const [, resource, ...parts] = rest.split('/');
       if (resource === 'query' && req.method === 'GET') {
-        return send(res, 200, parts.length === 0 ? this.query(soql ?? '', version) : this.queryMore(parts[0], version), headers);
+        return send(
+          res,
+          200,
+          parts.length === 0 ? this.query(soql ?? '', version) : this.queryMore(parts[0], version),
+          headers,
+        );
       }
       if (resource === 'limits' && req.method === 'GET') {
-        return send(res, 200, { DailyApiRequests: { Max: this.options.apiLimit, Remaining: this.options.apiLimit - this.apiUsed } }, headers);
+        return send(
+          res,
+          200,
+          { DailyApiRequests: { Max: this.options.apiLimit, Remaining: this.options.apiLimit - this.apiUsed } },
+          headers,
+        );
       }
       if (resource === 'sobjects' && req.method === 'POST' && parts.length === 1) {
         return send(res, 201, { id: this.create(parts[0], json as FakeRecord), success: true, errors: [] }, headers);
@@ -179,7 +213,8 @@ export class FakeSalesforce {
       }
       return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }], headers);
     } catch (err) {
-      if (err instanceof SoqlError) return send(res, 400, [{ errorCode: err.errorCode, message: err.message }], headers);
+      if (err instanceof SoqlError)
+        return send(res, 400, [{ errorCode: err.errorCode, message: err.message }], headers);
       if (err instanceof NotFound) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: err.message }], headers);
       throw err;
     }
@@ -193,7 +228,10 @@ export class FakeSalesforce {
     const grant = params.get('grant_type');
     const reject = (error: string, description: string) => send(res, 400, { error, error_description: description });
     if (grant === 'refresh_token') {
-      if (params.get('client_id') !== this.options.clientId || params.get('client_secret') !== this.options.clientSecret) {
+      if (
+        params.get('client_id') !== this.options.clientId ||
+        params.get('client_secret') !== this.options.clientSecret
+      ) {
         return reject('invalid_client', 'invalid client credentials');
       }
       if (this.tokenGrantsRejected || params.get('refresh_token') !== this.options.refreshToken) {
@@ -202,7 +240,7 @@ export class FakeSalesforce {
     } else if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
       const problem = this.jwtProblem(params.get('assertion') ?? '');
       if (problem) return reject('invalid_grant', problem);
-      if (this.tokenGrantsRejected) return reject('invalid_grant', 'user hasn\'t approved this consumer');
+      if (this.tokenGrantsRejected) return reject('invalid_grant', "user hasn't approved this consumer");
     } else {
       return reject('unsupported_grant_type', `grant type not supported: ${grant}`);
     }
@@ -224,7 +262,9 @@ export class FakeSalesforce {
     if (!this.jwtPublicKey) return 'JWT bearer is not configured on this fake';
     const [header, payload, signature] = assertion.split('.');
     if (!header || !payload || !signature) return 'assertion is not a JWT';
-    if (!verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), this.jwtPublicKey, Buffer.from(signature, 'base64url'))) {
+    if (
+      !verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), this.jwtPublicKey, Buffer.from(signature, 'base64url'))
+    ) {
       return 'invalid assertion signature';
     }
     const { alg } = JSON.parse(Buffer.from(header, 'base64url').toString()) as { alg?: string };
@@ -234,7 +274,8 @@ export class FakeSalesforce {
     if (claims.iss !== this.options.clientId) return 'invalid client identifier (iss)';
     if (claims.sub !== this.options.username) return 'invalid user (sub)';
     if (claims.aud !== this.url) return 'invalid audience (aud)';
-    if (typeof claims.exp !== 'number' || claims.exp < nowSeconds || claims.exp > nowSeconds + 300) return 'expired or too distant exp';
+    if (typeof claims.exp !== 'number' || claims.exp < nowSeconds || claims.exp > nowSeconds + 300)
+      return 'expired or too distant exp';
     return null;
   }
 
@@ -254,7 +295,9 @@ export class FakeSalesforce {
       return { totalSize: results.length, done: true, records: results };
     }
     for (const order of [...query.orderBy].reverse()) {
-      rows = [...rows].sort((a, b) => compareValues(field(a, order.field), field(b, order.field)) * (order.descending ? -1 : 1));
+      rows = [...rows].sort(
+        (a, b) => compareValues(field(a, order.field), field(b, order.field)) * (order.descending ? -1 : 1),
+      );
     }
     if (query.limit !== null) rows = rows.slice(0, query.limit);
     const shaped = rows.map((record) => this.shape(sObject, record, query, version));
@@ -284,7 +327,9 @@ export class FakeSalesforce {
   }
 
   private shape(sObject: string, record: FakeRecord, query: SoqlQuery, version: string): FakeRecord {
-    const shaped: FakeRecord = { attributes: { type: sObject, url: `/services/data/v${version}/sobjects/${sObject}/${String(record.Id)}` } };
+    const shaped: FakeRecord = {
+      attributes: { type: sObject, url: `/services/data/v${version}/sobjects/${sObject}/${String(record.Id)}` },
+    };
     for (const item of query.items) shaped[item.field] = record[this.fieldName(sObject, item.field)] ?? null;
     return shaped;
   }
@@ -301,7 +346,9 @@ export class FakeSalesforce {
         if (item.kind === 'field') {
           result[item.field] = members[0][this.fieldName(sObject, item.field)] ?? null;
         } else {
-          const values = members.map((record) => record[this.fieldName(sObject, item.field)]).filter((value) => value !== null && value !== undefined);
+          const values = members
+            .map((record) => record[this.fieldName(sObject, item.field)])
+            .filter((value) => value !== null && value !== undefined);
           const sorted = values.sort(compareValues);
           result[item.alias] = (item.kind === 'min' ? sorted[0] : sorted.at(-1)) ?? null;
         }
@@ -344,7 +391,11 @@ export class FakeSalesforce {
 class NotFound extends Error {}
 
 function referencedFields(query: SoqlQuery): string[] {
-  const names = [...query.items.map((item) => item.field), ...query.groupBy, ...query.orderBy.map((order) => order.field)];
+  const names = [
+    ...query.items.map((item) => item.field),
+    ...query.groupBy,
+    ...query.orderBy.map((order) => order.field),
+  ];
   const visit = (condition: SoqlCondition): void => {
     if ('parts' in condition) condition.parts.forEach(visit);
     else if ('inner' in condition) visit(condition.inner);

@@ -40,7 +40,16 @@ type Token =
   | { kind: 'date'; value: string }
   | { kind: 'punct'; text: string };
 
-const STRING_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' };
+const STRING_ESCAPES: Record<string, string> = {
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  b: '\b',
+  f: '\f',
+};
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})/;
 const DATE = /^\d{4}-\d{2}-\d{2}/;
 
@@ -60,7 +69,8 @@ export function tokenizeSoql(text: string): Token[] {
         if (c === "'") break;
         if (c === '\\') {
           const decoded = STRING_ESCAPES[text[i + 1]];
-          if (decoded === undefined) throw new SoqlError('MALFORMED_QUERY', `invalid escape sequence \\${text[i + 1] ?? ''}`);
+          if (decoded === undefined)
+            throw new SoqlError('MALFORMED_QUERY', `invalid escape sequence \\${text[i + 1] ?? ''}`);
           value += decoded;
           i += 2;
         } else {
@@ -145,7 +155,11 @@ class Parser {
       if (token?.kind !== 'number') throw new SoqlError('MALFORMED_QUERY', 'LIMIT needs a number');
       limit = token.value;
     }
-    if (this.position !== this.tokens.length) throw new SoqlError('MALFORMED_QUERY', `unexpected token after query: ${JSON.stringify(this.tokens[this.position])}`);
+    if (this.position !== this.tokens.length)
+      throw new SoqlError(
+        'MALFORMED_QUERY',
+        `unexpected token after query: ${JSON.stringify(this.tokens[this.position])}`,
+      );
     return { countOnly, items, from, where, groupBy, orderBy, limit };
   }
 
@@ -271,7 +285,11 @@ export function dateTimeMillis(value: unknown): number | null {
   return parsed.isValid ? parsed.toMillis() : null;
 }
 
-export function evaluateCondition(condition: SoqlCondition, record: FakeRecord, field: (record: FakeRecord, name: string) => unknown): boolean {
+export function evaluateCondition(
+  condition: SoqlCondition,
+  record: FakeRecord,
+  field: (record: FakeRecord, name: string) => unknown,
+): boolean {
   switch (condition.kind) {
     case 'and':
       return condition.parts.every((part) => evaluateCondition(part, record, field));

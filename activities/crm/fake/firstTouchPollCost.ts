@@ -20,13 +20,27 @@ export async function measureFirstTouchPollCalls(openLeads: number): Promise<Fir
       const leadId = fake.insert('Lead', { Id: salesforceId('00Q', i + 1), OwnerId: salesforceId('005', 1) });
       leadIds.push(leadId);
       // Every other lead has a logged call and every third a meeting, so both sObjects return rows.
-      if (i % 2 === 0) fake.insert('Task', { WhoId: leadId, TaskSubtype: 'Call', IsClosed: true, CreatedDate: salesforceDateTime(new Date(start + i * 60_000)) });
-      if (i % 3 === 0) fake.insert('Event', { WhoId: leadId, CreatedDate: salesforceDateTime(new Date(start + i * 90_000)) });
+      if (i % 2 === 0)
+        fake.insert('Task', {
+          WhoId: leadId,
+          TaskSubtype: 'Call',
+          IsClosed: true,
+          CreatedDate: salesforceDateTime(new Date(start + i * 60_000)),
+        });
+      if (i % 3 === 0)
+        fake.insert('Event', { WhoId: leadId, CreatedDate: salesforceDateTime(new Date(start + i * 90_000)) });
     }
     const crm = new SalesforceCrm({
       settings: {
         apiVersion: '62.0',
-        auth: { kind: 'refreshToken', instanceUrl: fake.url, loginUrl: fake.url, clientId: 'fake-client-id', clientSecret: 'fake-client-secret', refreshToken: 'fake-refresh-token' },
+        auth: {
+          kind: 'refreshToken',
+          instanceUrl: fake.url,
+          loginUrl: fake.url,
+          clientId: 'fake-client-id',
+          clientSecret: 'fake-client-secret',
+          refreshToken: 'fake-refresh-token',
+        },
       },
     });
     const touches = await crm.fetchFirstTouches(leadIds);
