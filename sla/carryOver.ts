@@ -76,11 +76,22 @@ const compactLeadSchema = z.tuple([
   compactClockSchema.nullable().optional(),
   compactClockSchema.nullable().optional(),
   compactClockSchema.nullable().optional(),
-  z.number().int().min(0).max(leadStatuses.length - 1).optional(),
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(leadStatuses.length - 1)
+    .optional(),
   z.number().int().nonnegative().optional(),
   z.number().int().nonnegative().optional(),
   offsetSchema.nullable().optional(),
-  z.number().int().min(0).max(conversionStages.length - 1).nullable().optional(),
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(conversionStages.length - 1)
+    .nullable()
+    .optional(),
   z.array(z.string()).optional(),
 ]);
 export type CompactLead = z.infer<typeof compactLeadSchema>;
@@ -90,7 +101,9 @@ const leadDefaults = [[], null, null, null, 0, 0, 0, null, null, []] as const;
 const FIRST_OPTIONAL_POSITION = 5;
 
 const isBatch = (v: unknown): v is LeadActivityBatch =>
-  typeof v === 'object' && v !== null && ['leads', 'events', 'clocks'].every((k) => Array.isArray((v as Record<string, unknown>)[k]));
+  typeof v === 'object' &&
+  v !== null &&
+  ['leads', 'events', 'clocks'].every((k) => Array.isArray((v as Record<string, unknown>)[k]));
 
 const compactLeadBookSchema = z.strictObject({
   /** Interned tiers, owner IDs and history texts. */
@@ -102,9 +115,7 @@ const compactLeadBookSchema = z.strictObject({
   ownerLoad: z.record(z.string(), z.number()),
   roundRobin: z.record(z.string(), z.strictObject({ scores: z.record(z.string(), z.number()) })),
   /** Ledger writes not flushed before continue-as-new (Updates accepted while flushing); absent when empty. */
-  outbox: z
-    .custom<LeadActivityBatch>(isBatch, 'must be an object with leads, events and clocks arrays')
-    .optional(),
+  outbox: z.custom<LeadActivityBatch>(isBatch, 'must be an object with leads, events and clocks arrays').optional(),
 });
 export type CompactLeadBook = z.infer<typeof compactLeadBookSchema>;
 
@@ -226,8 +237,23 @@ function decodeClock(clock: CompactClock, base: number): ClockState {
 }
 
 function decodeLead(compact: CompactLead, epoch: number, strings: string[], path: string): LeadState {
-  const [leadId, tier, owner, createdOffset, configVersion, history, firstTouch, followUp, acceptance, status, attempts, reassignments, firstTouchAt, stage, eventIds] =
-    compact;
+  const [
+    leadId,
+    tier,
+    owner,
+    createdOffset,
+    configVersion,
+    history,
+    firstTouch,
+    followUp,
+    acceptance,
+    status,
+    attempts,
+    reassignments,
+    firstTouchAt,
+    stage,
+    eventIds,
+  ] = compact;
   const createdAt = epoch + createdOffset;
   const clocks: LeadState['clocks'] = {};
   // Same key order as a live lead: admission starts firstTouch and followUp, first touch adds acceptance.
@@ -245,9 +271,10 @@ function decodeLead(compact: CompactLead, epoch: number, strings: string[], path
     reassignments: reassignments ?? 0,
     clocks,
     eventIds: eventIds ?? [],
-    history: (history ?? []).map(
-      ([at, what], i): LeadHistoryEntry => ({ at: createdAt + at, what: lookup(strings, what, `${path}[5][${i}][1]`) }),
-    ),
+    history: (history ?? []).map(([at, what], i): LeadHistoryEntry => ({
+      at: createdAt + at,
+      what: lookup(strings, what, `${path}[5][${i}][1]`),
+    })),
   };
   if (stage != null) lead.stage = conversionStages[stage];
   if (firstTouchAt != null) lead.firstTouchAt = createdAt + firstTouchAt;

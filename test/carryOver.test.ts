@@ -1,6 +1,7 @@
 // The compact continue-as-new form of a lead book: a decoded book behaves exactly like the original,
 // 10,000 open leads fit well under Temporal's 2 MB payload limit, and bad carry-overs are named precisely.
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   CARRIED_CLOSED_LEAD_IDS,
   CARRIED_HISTORY_ENTRIES,
@@ -24,7 +25,17 @@ import {
   type LeadState,
 } from '../sla/leadBook';
 import type { LeadEvent, NewLead } from '../sla/leadEvents';
+import { campaignSla } from '../workflows/campaignSla';
+import {
+  admitLeadsUpdate,
+  campaignWorkflowId,
+  leadQuery,
+  recordLeadEventsUpdate,
+  slaStateQuery,
+} from '../workflows/messages';
 import { seedTermsConfig } from './support/campaignConfig';
+import { createTestDatabase, type TestDatabase } from './support/postgres';
+import { testWorker, timeSkippingEnv, type TestWorkerHandle } from './support/temporal';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -36,8 +47,19 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const config = parseCampaignConfig(seedTermsConfig({ id: 'carry' }));
 const ctxAt = (now: number): BookContext => ({ campaignId: 'carry', now, configs: { 1: config }, currentVersion: 1 });
 
-const lead = (leadId: string, tier: string, ownerId: string, createdAt: number): NewLead => ({ leadId, tier, ownerId, createdAt: iso(createdAt) });
-const contact = (leadId: string, eventId: string, at: number): LeadEvent => ({ type: 'contact', leadId, eventId, channel: 'call', at: iso(at) });
+const lead = (leadId: string, tier: string, ownerId: string, createdAt: number): NewLead => ({
+  leadId,
+  tier,
+  ownerId,
+  createdAt: iso(createdAt),
+});
+const contact = (leadId: string, eventId: string, at: number): LeadEvent => ({
+  type: 'contact',
+  leadId,
+  eventId,
+  channel: 'call',
+  at: iso(at),
+});
 
 /** A book at T0 + 61 min holding every kind of lead state the engine produces. */
 function scenarioBook(): { book: LeadBook; now: number } {
@@ -66,7 +88,14 @@ function scenarioBook(): { book: LeadBook; now: number } {
       { type: 'stage', leadId: 'A-std', eventId: 'A-mql', stage: 'MQL', at: iso(T0 + 8 * MINUTE) },
       { type: 'stage', leadId: 'S-std', eventId: 'S-sql', stage: 'SQL', at: iso(T0 + 9 * MINUTE) },
       contact('N-std', 'N-call-1', T0 + 3 * MINUTE),
-      { type: 'disposition', leadId: 'N-std', eventId: 'N-reject', decision: 'reject', reason: 'No response', at: iso(T0 + 4 * MINUTE) },
+      {
+        type: 'disposition',
+        leadId: 'N-std',
+        eventId: 'N-reject',
+        decision: 'reject',
+        reason: 'No response',
+        at: iso(T0 + 4 * MINUTE),
+      },
     ],
     ctxAt(T0 + 20 * MINUTE),
   );
@@ -92,7 +121,11 @@ describe('carry-over round trip', () => {
     expect(b['T-hi'].clocks.acceptance?.startedAt).toBe(T0 + 10 * MINUTE + 1);
     expect(b['W-hi'].clocks.firstTouch).toMatchObject({ warnedAt: T0 + 55 * MINUTE, deadline: T0 + 70 * MINUTE });
     expect(b['W-hi'].clocks.firstTouch?.breachedAt).toBeUndefined();
-    expect(b['B-hi'].clocks.firstTouch).toMatchObject({ breachedAt: T0 + HOUR, nextStep: 1, nextStepAt: T0 + 75 * MINUTE });
+    expect(b['B-hi'].clocks.firstTouch).toMatchObject({
+      breachedAt: T0 + HOUR,
+      nextStep: 1,
+      nextStepAt: T0 + 75 * MINUTE,
+    });
     expect(b['A-std']).toMatchObject({ status: 'accepted', stage: 'MQL' });
     expect(b['S-std'].stage).toBe('SQL');
     expect(b['N-std']).toBeUndefined();
@@ -169,7 +202,12 @@ describe('carry-over round trip', () => {
 
   it('round-trips the rest of the workflow state as is', () => {
     const { book } = scenarioBook();
-    const state = { book, quarter: '2026-Q1', breachedLeads: 1, spend: { checks: 3, history: [{ at: T0, spend: 12.5 }] } };
+    const state = {
+      book,
+      quarter: '2026-Q1',
+      breachedLeads: 1,
+      spend: { checks: 3, history: [{ at: T0, spend: 12.5 }] },
+    };
     const decoded = decodeCarryOver<typeof state>(JSON.parse(JSON.stringify(encodeCarryOver(state))));
     expect({ ...decoded, book: undefined }).toEqual({ ...state, book: undefined });
     expect(leadViews(decoded.book)).toEqual(leadViews(book));
@@ -180,10 +218,21 @@ describe('carry-over round trip', () => {
     const total = CARRIED_CLOSED_LEAD_IDS + 50;
     for (let i = 0; i < total; i += 1_000) {
       const batch = Array.from({ length: Math.min(1_000, total - i) }, (_, j) => `closed-${i + j}`);
-      admitLeads(book, batch.map((id) => lead(id, 'standard', 'rep-a', T0)), ctxAt(T0));
+      admitLeads(
+        book,
+        batch.map((id) => lead(id, 'standard', 'rep-a', T0)),
+        ctxAt(T0),
+      );
       applyLeadEvents(
         book,
-        batch.map((id): LeadEvent => ({ type: 'disposition', leadId: id, eventId: `r-${id}`, decision: 'reject', reason: 'Not ICP', at: iso(T0) })),
+        batch.map((id): LeadEvent => ({
+          type: 'disposition',
+          leadId: id,
+          eventId: `r-${id}`,
+          decision: 'reject',
+          reason: 'Not ICP',
+          at: iso(T0),
+        })),
         ctxAt(T0),
       );
     }
@@ -245,13 +294,17 @@ describe('carry-over validation', () => {
   it('names a string index outside the table', () => {
     const bad = encoded();
     bad.leads[1][2] = bad.strings.length + 5;
-    expect(() => decodeLeadBook(bad)).toThrow(`carryOver.book.leads[1][2]: string index ${bad.strings.length + 5} is outside the string table`);
+    expect(() => decodeLeadBook(bad)).toThrow(
+      `carryOver.book.leads[1][2]: string index ${bad.strings.length + 5} is outside the string table`,
+    );
   });
 
   it('names a lead carried twice', () => {
     const bad = encoded();
     bad.leads.push(bad.leads[0]);
-    expect(() => decodeLeadBook(bad)).toThrow(`carryOver.book.leads[${bad.leads.length - 1}][0]: lead "U-std" appears twice`);
+    expect(() => decodeLeadBook(bad)).toThrow(
+      `carryOver.book.leads[${bad.leads.length - 1}][0]: lead "U-std" appears twice`,
+    );
   });
 
   it('names a missing part of the book', () => {
@@ -264,4 +317,142 @@ describe('carry-over validation', () => {
     const { book } = scenarioBook();
     expect(() => decodeCarryOver({ book } as never)).toThrow('carryOver.format: expected 1, got undefined');
   });
+});
+
+describe('campaign workflow continue-as-new with thousands of open leads (time-skipping)', () => {
+  const TASK_QUEUE = 'campaign-sla-carry-over-test';
+  let env: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let handle: TestWorkerHandle;
+  let workerRun: Promise<void>;
+
+  beforeAll(async () => {
+    [env, db] = await Promise.all([timeSkippingEnv(), createTestDatabase()]);
+    handle = await testWorker(env, db, { taskQueue: TASK_QUEUE });
+    workerRun = handle.worker.run();
+  });
+
+  afterAll(async () => {
+    handle?.worker.shutdown();
+    await workerRun;
+    await env?.teardown();
+    await db?.drop();
+  });
+
+  it(
+    'carries 4,000 open leads (1,493 touched) into the next run, whose clocks still breach on time',
+    { timeout: 180_000 },
+    async () => {
+      // 4,000 leads were ~2.8 MB as plain state: continue-as-new failed with TMPRL1103 and wedged the workflow.
+      const config = seedTermsConfig({ id: 'carry-4000' });
+      const wf = await env.client.workflow.start(campaignSla, {
+        taskQueue: TASK_QUEUE,
+        workflowId: campaignWorkflowId('carry-4000'),
+        args: [{ config, publishSearchAttributes: false }],
+      });
+      const t0 = Number(await env.currentTimeMs());
+      const leadIds = Array.from({ length: 4_000 }, (_, i) => `lead-${i}`);
+      // Ten high-intent leads (1h wall clock) breach after the continue-as-new; the rest are standard.
+      const tierOf = (i: number) => (i >= 3_990 ? 'high-intent' : 'standard');
+      for (let i = 0; i < leadIds.length; i += 500) {
+        const leads = leadIds.slice(i, i + 500).map((leadId, j) => lead(leadId, tierOf(i + j), 'rep-a', t0));
+        await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads }] });
+      }
+      // One contact per Update, 25 Updates at a time, until the run has taken 1,501 Updates (the workflow
+      // continues as new after 1,500). The one that crosses the threshold goes alone and last: the
+      // time-skipping server leaves an Update sent while the run closes waiting forever.
+      const touched = leadIds.slice(0, 1_501 - leadIds.length / 500);
+      const touch = (leadId: string) =>
+        wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [contact(leadId, `call-${leadId}`, t0)] }] });
+      for (let i = 0; i < touched.length - 1; i += 25)
+        await Promise.all(touched.slice(i, Math.min(i + 25, touched.length - 1)).map(touch));
+      await touch(touched[touched.length - 1]);
+      let state = await wf.query(slaStateQuery);
+      for (let tries = 0; state.run.continuedAsNew < 1 && tries < 50; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        state = await wf.query(slaStateQuery);
+      }
+      expect(state.run.continuedAsNew).toBeGreaterThanOrEqual(1);
+      expect(state.openLeads).toBe(4_000);
+
+      const firstRun = await env.client.workflow.getHandle(wf.workflowId, wf.firstExecutionRunId).describe();
+      expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+      expect(firstRun.historyLength).toBeLessThan(10_240);
+      const latest = await wf.describe();
+      expect(latest.runId).not.toBe(wf.firstExecutionRunId);
+
+      // A touched lead kept its clocks and event IDs: the same contact again is a no-op.
+      const touchedLead = await wf.query(leadQuery, 'lead-7');
+      expect(touchedLead).toMatchObject({ attempts: 1, firstTouchAt: t0, status: 'open' });
+      expect(touchedLead?.clocks.acceptance?.startedAt).toBe(t0);
+      const repeat = await wf.executeUpdate(recordLeadEventsUpdate, {
+        args: [{ events: [contact('lead-7', 'call-lead-7', t0)] }],
+      });
+      expect(repeat).toEqual([{ eventId: 'call-lead-7', leadId: 'lead-7', result: 'duplicate', status: 'open' }]);
+
+      // The high-intent leads breach exactly at their 1h deadline, in the new run.
+      await env.sleep(t0 + HOUR + 2 * MINUTE - Number(await env.currentTimeMs()));
+      state = await wf.query(slaStateQuery);
+      const breaches = state.recentBreaches.filter((b) => b.clock === 'firstTouch');
+      expect(breaches.map((b) => b.leadId).sort()).toEqual(leadIds.slice(3_990).sort());
+      expect(breaches.every((b) => b.at === iso(t0 + HOUR))).toBe(true);
+      expect(state.openLeads).toBe(4_000);
+      expect(handle.alerts.some((a) => a.dedupeKey.includes('carry-over-too-large'))).toBe(false);
+      await wf.terminate('test done');
+    },
+  );
+  it(
+    'keeps running and alerts once when the carry-over would pass the payload limit',
+    { timeout: 180_000 },
+    async () => {
+      // 12,000 open leads with 80-character IDs, 1,489 of them touched: ~2 MB even in compact form.
+      const wf = await env.client.workflow.start(campaignSla, {
+        taskQueue: TASK_QUEUE,
+        workflowId: campaignWorkflowId('carry-too-large'),
+        args: [{ config: seedTermsConfig({ id: 'carry-too-large' }), publishSearchAttributes: false }],
+      });
+      const t0 = Number(await env.currentTimeMs());
+      const longId = (prefix: string, i: number) => `${prefix}-${i}-`.padEnd(80, 'x');
+      const leadIds = Array.from({ length: 12_000 }, (_, i) => longId('lead', i));
+      for (let i = 0; i < leadIds.length; i += 500) {
+        await wf.executeUpdate(admitLeadsUpdate, {
+          args: [{ leads: leadIds.slice(i, i + 500).map((id) => lead(id, 'standard', 'rep-a', t0)) }],
+        });
+      }
+      const touched = leadIds.slice(0, 1_501 - leadIds.length / 500);
+      const touch = (leadId: string) =>
+        wf.executeUpdate(recordLeadEventsUpdate, {
+          args: [{ events: [contact(leadId, longId('call', leadIds.indexOf(leadId)), t0)] }],
+        });
+      for (let i = 0; i < touched.length; i += 25) await Promise.all(touched.slice(i, i + 25).map(touch));
+
+      const tooLarge = () =>
+        handle.alerts.filter((a) => a.dedupeKey.startsWith('carry-too-large:carry-over-too-large:'));
+      for (let tries = 0; tooLarge().length === 0 && tries < 100; tries++)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      // Which run gives up depends on when the server suggests continue-as-new (history size): the first one,
+      // part-way through the intake, or a later one at the Update threshold.
+      expect(tooLarge()).toHaveLength(1);
+      const [alert] = tooLarge();
+      expect(alert.severity).toBe('critical');
+      expect(alert.text).toMatch(
+        /^campaign carry-too-large holds \d+ open leads, too many to carry over .*; split the campaign/,
+      );
+      expect(Number(alert.fields?.openLeads)).toBeGreaterThanOrEqual(9_000);
+      expect(Number(alert.fields?.bytes)).toBeGreaterThan(1_800_000);
+
+      // An earlier run may have continued as new (history size), but this one stays: it keeps taking
+      // Updates (no workflow task failing on an oversized payload) and does not alert again.
+      const run = await wf.describe();
+      const { continuedAsNew } = (await wf.query(slaStateQuery)).run;
+      await touch(leadIds[5_000]);
+      await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: [lead('one-more', 'high-intent', 'rep-b', t0)] }] });
+      const state = await wf.query(slaStateQuery);
+      expect(state.run.continuedAsNew).toBe(continuedAsNew);
+      expect(state.openLeads).toBe(12_001);
+      expect(await wf.describe()).toMatchObject({ runId: run.runId, status: { name: 'RUNNING' } });
+      expect(tooLarge()).toHaveLength(1);
+      await wf.terminate('test done');
+    },
+  );
 });

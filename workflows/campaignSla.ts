@@ -35,7 +35,6 @@ import {
   openClockCount,
   openLeadCount,
   outboxSize,
-  rebuildDueQueue,
   validateAdmission,
   validateLeadEvents,
   type BookContext,
@@ -45,6 +44,7 @@ import {
   type LeadBook,
 } from '../sla/leadBook';
 import { quarterOf } from '../sla/quarter';
+import { decodeCarryOver, encodeCarryOver, jsonSizeBytes, type CompactCarryOver } from '../sla/carryOver';
 import { renderCurrentDetails } from '../sla/currentDetails';
 import {
   createCompliance,
@@ -125,7 +125,8 @@ export interface CampaignCarryOver {
 export interface CampaignSlaInput {
   /** The campaign file's content as written (durations as strings); validated inside the workflow. */
   config: unknown;
-  carryOver?: CampaignCarryOver;
+  /** State of the previous run, in the compact form that keeps 10,000+ open leads under the 2 MB payload limit. */
+  carryOver?: CompactCarryOver<CampaignCarryOver>;
   /**
    * Publish typed search attributes (default true). Only for namespaces where they are not registered
    * yet, such as the time-skipping test server, which cannot register custom attributes.
@@ -145,11 +146,13 @@ const MAX_HISTORY_BEFORE_CONTINUE = 8_000;
 const MAX_UPDATES_BEFORE_CONTINUE = 1_500;
 const LEDGER_FLUSH_SIZE = 2_000;
 const SUMMARY_EVERY_MS = 60_000;
+/** Temporal rejects a payload over 2 MB; continuing as new with a bigger carry-over would wedge the workflow. */
+const MAX_CARRY_OVER_BYTES = 1_800_000;
 
 export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaResult> {
   const initialConfig = parseCampaignConfig(input.config);
   const campaignId = initialConfig.campaign.id;
-  const carry = input.carryOver;
+  const carry = input.carryOver ? decodeCarryOver<CampaignCarryOver>(input.carryOver) : undefined;
   const state: CampaignCarryOver = carry ?? {
     configs: { [initialConfig.version]: initialConfig },
     currentVersion: initialConfig.version,
@@ -174,7 +177,6 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
     breachedLeads: 0,
     continuedAsNew: 0,
   };
-  if (carry) rebuildDueQueue(state.book);
 
   const config = () => state.configs[state.currentVersion];
   const ctx = (): BookContext => ({ campaignId, now: Date.now(), configs: state.configs, currentVersion: state.currentVersion });
@@ -700,6 +702,28 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
     setCurrentDetails(renderCurrentDetails(view, config()));
   }
 
+  let tooLargeToCarryAt = Infinity;
+  let carryOverTooLargeReported = false;
+  async function reportCarryOverTooLarge(bytes: number): Promise<void> {
+    const openLeads = openLeadCount(state.book);
+    log.error('carry-over too large to continue as new', { campaignId, openLeads, bytes, limit: MAX_CARRY_OVER_BYTES });
+    if (carryOverTooLargeReported) return;
+    carryOverTooLargeReported = true;
+    await sendAlerts([
+      {
+        dedupeKey: `${campaignId}:carry-over-too-large:${state.continuedAsNew}`,
+        severity: 'critical',
+        campaignId,
+        title: `Campaign ${campaignId} is too large to continue as new`,
+        text:
+          `campaign ${campaignId} holds ${openLeads} open leads, too many to carry over ` +
+          `(${bytes} bytes, limit ${MAX_CARRY_OVER_BYTES}); split the campaign. ` +
+          'It keeps running in its current run, whose history keeps growing.',
+        fields: { openLeads, bytes },
+      },
+    ]);
+  }
+
   // ---- Main loop ----
   let ended = false;
   if (!carry) {
@@ -739,11 +763,25 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
     if (t >= windowEnd() + cfg.responseSla.followUp.within) break;
 
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_BEFORE_CONTINUE || updatesThisRun > MAX_UPDATES_BEFORE_CONTINUE) {
+    const dueToContinue =
+      info.continueAsNewSuggested ||
+      info.historyLength > MAX_HISTORY_BEFORE_CONTINUE ||
+      updatesThisRun > MAX_UPDATES_BEFORE_CONTINUE;
+    if (dueToContinue && openLeadCount(state.book) < tooLargeToCarryAt) {
       await condition(allHandlersFinished);
       await flushEffects();
-      state.continuedAsNew++;
-      await continueAsNew<typeof campaignSla>({ ...input, carryOver: state });
+      // Updates accepted during the flush finish first; their ledger writes travel in the carried outbox.
+      await condition(allHandlersFinished);
+      const carryOver = encodeCarryOver({ ...state, continuedAsNew: state.continuedAsNew + 1 });
+      const next: CampaignSlaInput = { ...input, carryOver };
+      const bytes = jsonSizeBytes(next);
+      if (bytes <= MAX_CARRY_OVER_BYTES) await continueAsNew<typeof campaignSla>(next);
+      // Too large. If unflushed ledger writes made the difference, the next iteration flushes them and tries
+      // again; otherwise keep running this run and try again only once fewer leads are open.
+      if (bytes - jsonSizeBytes(state.book.outbox) > MAX_CARRY_OVER_BYTES) {
+        tooLargeToCarryAt = openLeadCount(state.book);
+        await reportCarryOverTooLarge(bytes);
+      }
     }
   }
 
