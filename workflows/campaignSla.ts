@@ -38,7 +38,6 @@ import {
   validateAdmission,
   validateLeadEvents,
   type BookContext,
-  type DueEffect,
   type ClockAlertEffect,
   type EscalationEffect,
   type LeadBook,
@@ -89,10 +88,11 @@ const { recordConfigVersion, recordLeadActivity, sendAlerts, recordProposal, rec
   });
 
 // External systems: bounded retries, then the workflow raises an escalation instead of failing.
-const { runEscalationSteps, pollCrm, runVelocityCheck, applyBudgetChange } = proxyActivities<activities.CampaignActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
-});
+const { runEscalationSteps, pollCrm, runVelocityCheck, applyBudgetChange } =
+  proxyActivities<activities.CampaignActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
+  });
 
 export interface SpendState {
   checks: number;
@@ -102,7 +102,12 @@ export interface SpendState {
   history: { at: number; conversions: number; clicks: number; spend: number }[];
   budget: { amount: number; status: 'ENABLED' | 'PAUSED' } | null;
   originalBudget: number | null;
-  activeAdjustment: { action: 'pause' | 'reduce'; rule: string; budgetBefore: number; statusBefore: 'ENABLED' | 'PAUSED' } | null;
+  activeAdjustment: {
+    action: 'pause' | 'reduce';
+    rule: string;
+    budgetBefore: number;
+    statusBefore: 'ENABLED' | 'PAUSED';
+  } | null;
   proposals: ProposalState[];
   proposalSeq: number;
 }
@@ -145,7 +150,8 @@ const MAX_RECENT_BREACHES = 20;
 const MAX_HISTORY_BEFORE_CONTINUE = 8_000;
 const MAX_UPDATES_BEFORE_CONTINUE = 1_500;
 const LEDGER_FLUSH_SIZE = 2_000;
-const SUMMARY_EVERY_MS = 60_000;
+// Search attributes and current details are recomputed (O(open leads)) at most this often.
+const SUMMARY_EVERY_MS = 10_000;
 /** Temporal rejects a payload over 2 MB; continuing as new with a bigger carry-over would wedge the workflow. */
 const MAX_CARRY_OVER_BYTES = 1_800_000;
 
@@ -179,7 +185,12 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
   };
 
   const config = () => state.configs[state.currentVersion];
-  const ctx = (): BookContext => ({ campaignId, now: Date.now(), configs: state.configs, currentVersion: state.currentVersion });
+  const ctx = (): BookContext => ({
+    campaignId,
+    now: Date.now(),
+    configs: state.configs,
+    currentVersion: state.currentVersion,
+  });
   const windowEnd = () => Date.parse(config().campaign.window.end);
   const windowStart = () => Date.parse(config().campaign.window.start);
   let updatesThisRun = 0;
@@ -269,7 +280,12 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       const parsed = parseCampaignConfig(newConfig);
       state.configs[parsed.version] = parsed;
       state.currentVersion = parsed.version;
-      await recordConfigVersion({ campaignId, configVersion: parsed.version, config: parsed, recordedAt: new Date().toISOString() });
+      await recordConfigVersion({
+        campaignId,
+        configVersion: parsed.version,
+        config: parsed,
+        recordedAt: new Date().toISOString(),
+      });
       pruneConfigs();
       wake = true;
       return { configVersion: parsed.version, appliesTo: 'new leads' as const };
@@ -281,7 +297,9 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
           throw new Error(`campaign.id: amendment is for "${parsed.campaign.id}", this workflow runs "${campaignId}"`);
         }
         if (parsed.version <= state.currentVersion) {
-          throw new Error(`version: amendment version ${parsed.version} must be greater than the current ${state.currentVersion}`);
+          throw new Error(
+            `version: amendment version ${parsed.version} must be greater than the current ${state.currentVersion}`,
+          );
         }
       },
     },
@@ -301,7 +319,9 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
         const parsed = rollQuarterInputSchema.safeParse(input);
         if (!parsed.success) throw new Error(`invalid quarter roll:\n${formatIssues(parsed.error)}`);
         if (parsed.data.quarter > state.quarter) {
-          throw new Error(`quarter: ${parsed.data.quarter} has not started yet for this campaign (current quarter ${state.quarter})`);
+          throw new Error(
+            `quarter: ${parsed.data.quarter} has not started yet for this campaign (current quarter ${state.quarter})`,
+          );
         }
       },
     },
@@ -330,7 +350,8 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
   function pruneConfigs(): void {
     const inUse = new Set<number>([state.currentVersion]);
     for (const lead of Object.values(state.book.leads)) inUse.add(lead.configVersion);
-    for (const version of Object.keys(state.configs).map(Number)) if (!inUse.has(version)) delete state.configs[version];
+    for (const version of Object.keys(state.configs).map(Number))
+      if (!inUse.has(version)) delete state.configs[version];
   }
 
   function leadView(leadId: string): LeadView | null {
@@ -378,7 +399,10 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
   }
 
   function alertForEffect(effect: ClockAlertEffect): Alert {
-    const base = { campaignId, fields: { leadId: effect.leadId, clock: effect.clock, tier: effect.tier, ownerId: effect.ownerId } };
+    const base = {
+      campaignId,
+      fields: { leadId: effect.leadId, clock: effect.clock, tier: effect.tier, ownerId: effect.ownerId },
+    };
     if (effect.type === 'warning') {
       return {
         ...base,
@@ -404,7 +428,13 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       onBreach: (lead, clock) => {
         noteBreach(state.compliance, lead, clock);
         state.breachedLeads++;
-        state.recentBreaches.unshift({ leadId: lead.leadId, clock, tier: lead.tier, ownerId: lead.ownerId, at: new Date(lead.clocks[clock]?.breachedAt ?? now).toISOString() });
+        state.recentBreaches.unshift({
+          leadId: lead.leadId,
+          clock,
+          tier: lead.tier,
+          ownerId: lead.ownerId,
+          at: new Date(lead.clocks[clock]?.breachedAt ?? now).toISOString(),
+        });
         state.recentBreaches.length = Math.min(state.recentBreaches.length, MAX_RECENT_BREACHES);
       },
     });
@@ -421,7 +451,11 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       const steps = pendingEscalations.splice(0);
       work.push(
         runEscalationSteps({ campaignId, steps }).catch((err) =>
-          raiseEscalation(`escalation steps failed for ${steps.length} lead(s)`, err, `${campaignId}:escalation:${steps[0].leadId}:${steps[0].stepIndex}`),
+          raiseEscalation(
+            `escalation steps failed for ${steps.length} lead(s)`,
+            err,
+            `${campaignId}:escalation:${steps[0].leadId}:${steps[0].stepIndex}`,
+          ),
         ),
       );
     }
@@ -433,7 +467,9 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
   async function raiseEscalation(title: string, err: unknown, dedupeKey: string): Promise<void> {
     const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     log.error(title, { campaignId, error: message });
-    await sendAlerts([{ dedupeKey, severity: 'critical', campaignId, title, text: `${title}: ${message}. Ops action required.` }]);
+    await sendAlerts([
+      { dedupeKey, severity: 'critical', campaignId, title, text: `${title}: ${message}. Ops action required.` },
+    ]);
   }
 
   async function pollCrmOnce(): Promise<void> {
@@ -485,7 +521,12 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       state.spend.latest = snapshot;
       state.spend.budget = { amount: snapshot.budget, status: snapshot.campaignStatus };
       state.spend.originalBudget ??= snapshot.budget;
-      state.spend.history.push({ at: now, conversions: snapshot.conversions, clicks: result.clicks, spend: snapshot.spend });
+      state.spend.history.push({
+        at: now,
+        conversions: snapshot.conversions,
+        clicks: result.clicks,
+        spend: snapshot.spend,
+      });
       const keepFrom = now - Math.max(cfg.velocity.trailingWindow * 2, cfg.velocity.checkEvery * 2);
       state.spend.history = state.spend.history.filter((h) => h.at >= keepFrom);
       if (result.externalChange) {
@@ -544,9 +585,21 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
     await recordProposal(proposalRecord(proposal));
     const auto = cfg.approvals.autoApprove;
     const autoApproved =
-      (proposal.action === 'reduce' && proposal.pct !== null && proposal.pct <= auto.reduceUpToPct) || (proposal.action === 'pause' && auto.pause);
+      (proposal.action === 'reduce' && proposal.pct !== null && proposal.pct <= auto.reduceUpToPct) ||
+      (proposal.action === 'pause' && auto.pause);
     if (autoApproved) {
-      decideProposal(state.spend.proposals, { proposalId: proposal.proposalId, decision: 'approve', approver: 'auto-approve', reason: 'within auto-approve policy' }, cfg, now, true);
+      decideProposal(
+        state.spend.proposals,
+        {
+          proposalId: proposal.proposalId,
+          decision: 'approve',
+          approver: 'auto-approve',
+          reason: 'within auto-approve policy',
+        },
+        cfg,
+        now,
+        true,
+      );
       await recordDecision({
         proposalId: proposal.proposalId,
         campaignId,
@@ -578,7 +631,11 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       proposal.status = 'failed';
       proposal.outcome = target.reason;
       await recordProposal(proposalRecord(proposal));
-      await raiseEscalation(`Proposal ${proposal.proposalId} blocked by guardrails`, new Error(target.reason), `${campaignId}:guardrail:${proposal.proposalId}`);
+      await raiseEscalation(
+        `Proposal ${proposal.proposalId} blocked by guardrails`,
+        new Error(target.reason),
+        `${campaignId}:guardrail:${proposal.proposalId}`,
+      );
       return;
     }
     try {
@@ -616,8 +673,13 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       ]);
     } catch (err) {
       proposal.status = 'failed';
-      proposal.outcome = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-      await raiseEscalation(`Proposal ${proposal.proposalId} could not be applied`, err, `${campaignId}:apply:${proposal.proposalId}`);
+      proposal.outcome =
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      await raiseEscalation(
+        `Proposal ${proposal.proposalId} could not be applied`,
+        err,
+        `${campaignId}:apply:${proposal.proposalId}`,
+      );
     }
     await recordProposal(proposalRecord(proposal));
   }
@@ -638,7 +700,11 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       if (cfg.approvals.onTimeout === 'apply') await applyProposal(proposal);
       else {
         if (cfg.approvals.onTimeout === 'escalate') {
-          await raiseEscalation(`Proposal ${proposal.proposalId} expired without a decision`, new Error(proposal.reason), `${campaignId}:expired:${proposal.proposalId}`);
+          await raiseEscalation(
+            `Proposal ${proposal.proposalId} expired without a decision`,
+            new Error(proposal.reason),
+            `${campaignId}:expired:${proposal.proposalId}`,
+          );
         }
         await recordProposal(proposalRecord(proposal));
       }
@@ -696,7 +762,10 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
     if (input.publishSearchAttributes !== false && serialized !== lastAttributes) {
       lastAttributes = serialized;
       upsertSearchAttributes(
-        (Object.keys(attributes) as (keyof typeof attributes)[]).map((key) => ({ key: searchAttributes[key], value: attributes[key] })) as never,
+        (Object.keys(attributes) as (keyof typeof attributes)[]).map((key) => ({
+          key: searchAttributes[key],
+          value: attributes[key],
+        })) as never,
       );
     }
     setCurrentDetails(renderCurrentDetails(view, config()));
@@ -727,7 +796,12 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
   // ---- Main loop ----
   let ended = false;
   if (!carry) {
-    await recordConfigVersion({ campaignId, configVersion: initialConfig.version, config: initialConfig, recordedAt: new Date().toISOString() });
+    await recordConfigVersion({
+      campaignId,
+      configVersion: initialConfig.version,
+      config: initialConfig,
+      recordedAt: new Date().toISOString(),
+    });
   }
   publish(true);
 
@@ -754,7 +828,12 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
     fireDueClocks();
     await handleExpiredProposals();
     if (!afterWindow && t >= windowStart() && t >= state.spend.nextCheckAt) await velocityCheck();
-    if (outboxSize(state.book) >= LEDGER_FLUSH_SIZE || pendingEscalations.length || pendingAlerts.length || outboxSize(state.book) > 0) {
+    if (
+      outboxSize(state.book) >= LEDGER_FLUSH_SIZE ||
+      pendingEscalations.length ||
+      pendingAlerts.length ||
+      outboxSize(state.book) > 0
+    ) {
       await flushEffects();
     }
     publish();
@@ -790,5 +869,10 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
   await flushEffects();
   if (!state.closedQuarters.includes(state.quarter)) await closeQuarter(state.quarter, true);
   publish(true);
-  return { campaignId, endedAt: new Date().toISOString(), breachedLeads: state.breachedLeads, closedQuarters: state.closedQuarters };
+  return {
+    campaignId,
+    endedAt: new Date().toISOString(),
+    breachedLeads: state.breachedLeads,
+    closedQuarters: state.closedQuarters,
+  };
 }

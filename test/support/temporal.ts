@@ -50,7 +50,11 @@ export interface TestWorkerHandle {
 export async function testWorker(
   env: TestWorkflowEnvironment,
   db: TestDatabase,
-  opts: { taskQueue: string; sandbox?: SandboxOptions },
+  opts: {
+    taskQueue: string;
+    sandbox?: SandboxOptions;
+    resetActivities?: Partial<ReturnType<typeof createResetActivities>>;
+  },
 ): Promise<TestWorkerHandle> {
   const alerts: Alert[] = [];
   const sink = new Writable({
@@ -70,7 +74,7 @@ export async function testWorker(
     namespace: env.namespace ?? 'default',
     taskQueue: opts.taskQueue,
     deps: { ports, ledger, notifier },
-    extraActivities: createResetActivities({ client: env.client }),
+    extraActivities: { ...createResetActivities({ client: env.client }), ...opts.resetActivities },
   });
   return { worker, ledger, alerts, ports };
 }
