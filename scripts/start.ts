@@ -25,7 +25,11 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
-  const app = await startApp({ adapters: process.env.CAMPAIGN_SLA_ADAPTERS === 'real' ? 'real' : 'sandbox' });
+  const app = await startApp({
+    adapters: process.env.CAMPAIGN_SLA_ADAPTERS === 'real' ? 'real' : 'sandbox',
+    // A lead every few seconds, and a third of them ignored, so breaches and escalations show within a minute.
+    sandbox: { leadsPerHour: 900, neverTouchedShare: 0.3 },
+  });
   running.app = app;
   if (running.stopping) {
     await app.stop();
