@@ -11,6 +11,8 @@ export interface DashboardOptions {
   client: Client;
   /** 0 picks a free port. */
   port: number;
+  /** Interface to bind; default DASHBOARD_HOST or 127.0.0.1. */
+  host?: string;
   now?: () => Date;
 }
 
@@ -32,6 +34,8 @@ const STATIC_FILES: Record<string, { file: string; type: string }> = {
 
 export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
   const now = options.now ?? (() => new Date());
+  // Loopback by default (the page has no login); containers set DASHBOARD_HOST=0.0.0.0 behind a proxy.
+  const host = options.host ?? process.env.DASHBOARD_HOST ?? '127.0.0.1';
   const server = createServer((req, res) => {
     route(req, res, options, now).catch((err: unknown) => sendJson(res, 500, { error: (err as Error).message }));
   });
@@ -45,12 +49,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         ),
       ),
     );
-    server.listen(options.port, '127.0.0.1', () => resolve());
+    server.listen(options.port, host, () => resolve());
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
