@@ -1,8 +1,7 @@
 // The seeds' lead-response scenarios on the time-skipping test server: real worker, real ledger,
 // sandbox Ads/CRM. Each test runs its own campaign workflow.
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { campaignSla } from '../workflows/campaignSla';
 import {
@@ -12,46 +11,29 @@ import {
   recordLeadEventsUpdate,
   slaStateQuery,
 } from '../workflows/messages';
-import { createTestDatabase, type TestDatabase } from './support/postgres';
 import { seedTermsConfig } from './support/campaignConfig';
-import { testWorker, timeSkippingEnv, type TestWorkerHandle } from './support/temporal';
+import { useCampaignHarness } from './support/temporal';
 
 const TASK_QUEUE = 'campaign-sla-workflow-test';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let handle: TestWorkerHandle;
-let workerRun: Promise<void>;
-
-beforeAll(async () => {
-  [env, db] = await Promise.all([timeSkippingEnv(), createTestDatabase()]);
-  handle = await testWorker(env, db, { taskQueue: TASK_QUEUE });
-  workerRun = handle.worker.run();
-});
-
-afterAll(async () => {
-  handle?.worker.shutdown();
-  await workerRun;
-  await env?.teardown();
-  await db?.drop();
-});
+const h = useCampaignHarness({ server: 'time-skipping', taskQueue: TASK_QUEUE });
 
 async function startCampaign(config: Record<string, unknown>): Promise<WorkflowHandle<typeof campaignSla>> {
   const id = (config.campaign as { id: string }).id;
-  return env.client.workflow.start(campaignSla, {
+  return h.env.client.workflow.start(campaignSla, {
     taskQueue: TASK_QUEUE,
     workflowId: campaignWorkflowId(id),
     args: [{ config, publishSearchAttributes: false }],
   });
 }
 
-const now = async () => (await env.currentTimeMs()) as number;
+const now = async () => (await h.env.currentTimeMs()) as number;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 async function rows<T>(sql: string, params: unknown[]): Promise<T[]> {
-  return (await db.pool.query(sql, params)).rows as T[];
+  return (await h.db.pool.query(sql, params)).rows as T[];
 }
 
 describe('campaignSla lead clocks (time-skipping)', () => {
@@ -69,7 +51,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
       ],
     });
     const started = Date.now();
-    await env.sleep(46 * MINUTE);
+    await h.env.sleep(46 * MINUTE);
     const lead = await wf.query(leadQuery, 'L-slow');
     expect(lead?.clocks.firstTouch?.deadline).toBe(t0 + HOUR);
     expect(lead?.clocks.firstTouch?.warnedAt).toBe(t0 + 45 * MINUTE);
@@ -80,7 +62,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
       ],
     });
     // Breach at 60 min, notify-owner at once, reassign 15 min later.
-    await env.sleep(30 * MINUTE);
+    await h.env.sleep(30 * MINUTE);
     expect(Date.now() - started).toBeLessThan(10_000);
 
     const state = await wf.query(slaStateQuery);
@@ -106,8 +88,8 @@ describe('campaignSla lead clocks (time-skipping)', () => {
       ['tier-1h'],
     );
     expect(steps.map((s) => s.step)).toEqual(['notify-owner', 'reassign']);
-    expect(handle.alerts.some((a) => a.dedupeKey === 'tier-1h:L-slow:firstTouch:warning')).toBe(true);
-    expect(handle.alerts.some((a) => a.dedupeKey === 'tier-1h:L-fast:firstTouch:breach')).toBe(false);
+    expect(h.handle.alerts.some((a) => a.dedupeKey === 'tier-1h:L-slow:firstTouch:warning')).toBe(true);
+    expect(h.handle.alerts.some((a) => a.dedupeKey === 'tier-1h:L-fast:firstTouch:breach')).toBe(false);
     await wf.terminate('test done');
   });
 
@@ -132,7 +114,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
         },
       },
     });
-    await env.sleep(friday.toMillis() - (await now()));
+    await h.env.sleep(friday.toMillis() - (await now()));
     await wf.executeUpdate(admitLeadsUpdate, {
       args: [
         { leads: [{ leadId: 'L-friday', tier: 'standard', ownerId: 'rep-a', createdAt: friday.toISO() as string }] },
@@ -146,10 +128,10 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(lead?.clocks.firstTouch?.deadline).toBe(wednesday17.toMillis());
     expect(lead?.clocks.firstTouch?.warnAt).toBe(wednesday11.toMillis());
 
-    await env.sleep(wednesday17.toMillis() - (await now()) - MINUTE);
+    await h.env.sleep(wednesday17.toMillis() - (await now()) - MINUTE);
     let state = await wf.query(slaStateQuery);
     expect(state.recentBreaches.find((b) => b.leadId === 'L-friday' && b.clock === 'firstTouch')).toBeUndefined();
-    await env.sleep(2 * MINUTE);
+    await h.env.sleep(2 * MINUTE);
     state = await wf.query(slaStateQuery);
     expect(state.recentBreaches.find((b) => b.leadId === 'L-friday' && b.clock === 'firstTouch')?.at).toBe(
       iso(wednesday17.toMillis()),
@@ -174,7 +156,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     await wf.executeUpdate(admitLeadsUpdate, {
       args: [{ leads: [{ leadId: 'L-orphan', tier: 'high-intent', ownerId: 'rep-b', createdAt: iso(t0) }] }],
     });
-    await env.sleep(HOUR + 45 * MINUTE);
+    await h.env.sleep(HOUR + 45 * MINUTE);
     const steps = await rows<{ step: string; outcome: { from?: string; to?: string } }>(
       `SELECT step, outcome FROM escalation_steps WHERE campaign_id = $1 AND lead_id = 'L-orphan' AND clock = 'firstTouch' ORDER BY step_index`,
       ['reassign-twice'],
@@ -190,8 +172,8 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(steps[1].outcome).toMatchObject({ from: 'rep-b', to: 'rep-a' });
     expect(steps[2].outcome.from).toBe('rep-a');
     expect(['rep-b', 'rep-c']).toContain(steps[2].outcome.to);
-    expect(handle.ports.sandboxCrm('reassign-twice').leadStatus('L-orphan')).toBe('Nurturing');
-    expect(handle.ports.sandboxCrm('reassign-twice').leadOwner('L-orphan')).toBe(steps[2].outcome.to);
+    expect(h.handle.ports.sandboxCrm('reassign-twice').leadStatus('L-orphan')).toBe('Nurturing');
+    expect(h.handle.ports.sandboxCrm('reassign-twice').leadOwner('L-orphan')).toBe(steps[2].outcome.to);
     expect(await wf.query(leadQuery, 'L-orphan')).toBeNull();
     await wf.terminate('test done');
   });
@@ -217,7 +199,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     while (cursor < order.length) {
       const until = order[cursor].at;
       const wait = until - (await now());
-      if (wait > 0) await env.sleep(wait);
+      if (wait > 0) await h.env.sleep(wait);
       const batch = [];
       while (cursor < order.length && order[cursor].at <= until) batch.push(order[cursor++]);
       await wf.executeUpdate(recordLeadEventsUpdate, {

@@ -1,7 +1,6 @@
 // The compact continue-as-new form of a lead book: a decoded book behaves exactly like the original,
 // 10,000 open leads fit well under Temporal's 2 MB payload limit, and bad carry-overs are named precisely.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
 import {
   CARRIED_CLOSED_LEAD_IDS,
   CARRIED_HISTORY_ENTRIES,
@@ -34,8 +33,7 @@ import {
   slaStateQuery,
 } from '../workflows/messages';
 import { seedTermsConfig } from './support/campaignConfig';
-import { createTestDatabase, type TestDatabase } from './support/postgres';
-import { testWorker, timeSkippingEnv, type TestWorkerHandle } from './support/temporal';
+import { useCampaignHarness } from './support/temporal';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -321,23 +319,8 @@ describe('carry-over validation', () => {
 
 describe('campaign workflow continue-as-new with thousands of open leads (time-skipping)', () => {
   const TASK_QUEUE = 'campaign-sla-carry-over-test';
-  let env: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let handle: TestWorkerHandle;
-  let workerRun: Promise<void>;
 
-  beforeAll(async () => {
-    [env, db] = await Promise.all([timeSkippingEnv(), createTestDatabase()]);
-    handle = await testWorker(env, db, { taskQueue: TASK_QUEUE });
-    workerRun = handle.worker.run();
-  });
-
-  afterAll(async () => {
-    handle?.worker.shutdown();
-    await workerRun;
-    await env?.teardown();
-    await db?.drop();
-  });
+  const h = useCampaignHarness({ server: 'time-skipping', taskQueue: TASK_QUEUE });
 
   it(
     'carries 4,000 open leads (1,493 touched) into the next run, whose clocks still breach on time',
@@ -345,12 +328,12 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
     async () => {
       // 4,000 leads were ~2.8 MB as plain state: continue-as-new failed with TMPRL1103 and wedged the workflow.
       const config = seedTermsConfig({ id: 'carry-4000' });
-      const wf = await env.client.workflow.start(campaignSla, {
+      const wf = await h.env.client.workflow.start(campaignSla, {
         taskQueue: TASK_QUEUE,
         workflowId: campaignWorkflowId('carry-4000'),
         args: [{ config, publishSearchAttributes: false }],
       });
-      const t0 = Number(await env.currentTimeMs());
+      const t0 = Number(await h.env.currentTimeMs());
       const leadIds = Array.from({ length: 4_000 }, (_, i) => `lead-${i}`);
       // Ten high-intent leads (1h wall clock) breach after the continue-as-new; the rest are standard.
       const tierOf = (i: number) => (i >= 3_990 ? 'high-intent' : 'standard');
@@ -375,7 +358,7 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
       expect(state.run.continuedAsNew).toBeGreaterThanOrEqual(1);
       expect(state.openLeads).toBe(4_000);
 
-      const firstRun = await env.client.workflow.getHandle(wf.workflowId, wf.firstExecutionRunId).describe();
+      const firstRun = await h.env.client.workflow.getHandle(wf.workflowId, wf.firstExecutionRunId).describe();
       expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
       expect(firstRun.historyLength).toBeLessThan(10_240);
       const latest = await wf.describe();
@@ -391,13 +374,13 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
       expect(repeat).toEqual([{ eventId: 'call-lead-7', leadId: 'lead-7', result: 'duplicate', status: 'open' }]);
 
       // The high-intent leads breach exactly at their 1h deadline, in the new run.
-      await env.sleep(t0 + HOUR + 2 * MINUTE - Number(await env.currentTimeMs()));
+      await h.env.sleep(t0 + HOUR + 2 * MINUTE - Number(await h.env.currentTimeMs()));
       state = await wf.query(slaStateQuery);
       const breaches = state.recentBreaches.filter((b) => b.clock === 'firstTouch');
       expect(breaches.map((b) => b.leadId).sort()).toEqual(leadIds.slice(3_990).sort());
       expect(breaches.every((b) => b.at === iso(t0 + HOUR))).toBe(true);
       expect(state.openLeads).toBe(4_000);
-      expect(handle.alerts.some((a) => a.dedupeKey.includes('carry-over-too-large'))).toBe(false);
+      expect(h.handle.alerts.some((a) => a.dedupeKey.includes('carry-over-too-large'))).toBe(false);
       await wf.terminate('test done');
     },
   );
@@ -406,12 +389,12 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
     { timeout: 180_000 },
     async () => {
       // 12,000 open leads with 80-character IDs, 1,489 of them touched: ~2 MB even in compact form.
-      const wf = await env.client.workflow.start(campaignSla, {
+      const wf = await h.env.client.workflow.start(campaignSla, {
         taskQueue: TASK_QUEUE,
         workflowId: campaignWorkflowId('carry-too-large'),
         args: [{ config: seedTermsConfig({ id: 'carry-too-large' }), publishSearchAttributes: false }],
       });
-      const t0 = Number(await env.currentTimeMs());
+      const t0 = Number(await h.env.currentTimeMs());
       const longId = (prefix: string, i: number) => `${prefix}-${i}-`.padEnd(80, 'x');
       const leadIds = Array.from({ length: 12_000 }, (_, i) => longId('lead', i));
       for (let i = 0; i < leadIds.length; i += 500) {
@@ -427,7 +410,7 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
       for (let i = 0; i < touched.length; i += 25) await Promise.all(touched.slice(i, i + 25).map(touch));
 
       const tooLarge = () =>
-        handle.alerts.filter((a) => a.dedupeKey.startsWith('carry-too-large:carry-over-too-large:'));
+        h.handle.alerts.filter((a) => a.dedupeKey.startsWith('carry-too-large:carry-over-too-large:'));
       for (let tries = 0; tooLarge().length === 0 && tries < 100; tries++)
         await new Promise((resolve) => setTimeout(resolve, 200));
       // Which run gives up depends on when the server suggests continue-as-new (history size): the first one,

@@ -1,35 +1,17 @@
 // Integration on the Temporal dev server with Postgres: typed search attributes and current details
 // as ops see them in the Temporal UI, a visibility query for campaigns in trouble, and the quarterly
 // reset finding running campaigns through visibility.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
 import { campaignSla } from '../workflows/campaignSla';
 import { quarterlyReset } from '../workflows/quarterlyReset';
 import { admitLeadsUpdate, campaignWorkflowId, searchAttributes } from '../workflows/messages';
 import { quarterOf } from '../sla/quarter';
-import { createTestDatabase, type TestDatabase } from './support/postgres';
 import { seedTermsConfig } from './support/campaignConfig';
-import { devServerEnv, testWorker, type TestWorkerHandle } from './support/temporal';
+import { useCampaignHarness } from './support/temporal';
 
 const TASK_QUEUE = 'dev-server-integration';
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let handle: TestWorkerHandle;
-let workerRun: Promise<void>;
-
-beforeAll(async () => {
-  [env, db] = await Promise.all([devServerEnv(), createTestDatabase()]);
-  handle = await testWorker(env, db, { taskQueue: TASK_QUEUE });
-  workerRun = handle.worker.run();
-});
-
-afterAll(async () => {
-  handle?.worker.shutdown();
-  await workerRun;
-  await env?.teardown();
-  await db?.drop();
-});
+const h = useCampaignHarness({ server: 'dev', taskQueue: TASK_QUEUE });
 
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -54,7 +36,7 @@ describe('campaign workflow on the dev server', () => {
       warnAt: 0.5,
     };
     (config.responseSla as { compliance: unknown[] }).compliance = [{ within: '2s', target: 0.8 }];
-    const wf = await env.client.workflow.start(campaignSla, {
+    const wf = await h.env.client.workflow.start(campaignSla, {
       taskQueue: TASK_QUEUE,
       workflowId: campaignWorkflowId('dev-breaching'),
       args: [{ config }],
@@ -90,7 +72,7 @@ describe('campaign workflow on the dev server', () => {
     const listed = await eventually(
       async () => {
         const ids: string[] = [];
-        for await (const execution of env.client.workflow.list({
+        for await (const execution of h.env.client.workflow.list({
           query: `SlaHealth = "breaching" AND CampaignId = "dev-breaching"`,
         }))
           ids.push(execution.workflowId);
@@ -101,7 +83,7 @@ describe('campaign workflow on the dev server', () => {
     expect(listed).toEqual([campaignWorkflowId('dev-breaching')]);
 
     // The breaches are in the ledger, with their escalation step.
-    const breaches = await db.pool.query(
+    const breaches = await h.db.pool.query(
       `SELECT count(*)::int AS n FROM clock_outcomes WHERE campaign_id = $1 AND breached_at IS NOT NULL`,
       ['dev-breaching'],
     );
@@ -109,13 +91,13 @@ describe('campaign workflow on the dev server', () => {
 
     // The quarterly reset finds the running campaign through the real visibility query.
     const quarter = quarterOf(new Date(), 'America/New_York');
-    const reset = await env.client.workflow.execute(quarterlyReset, {
+    const reset = await h.env.client.workflow.execute(quarterlyReset, {
       taskQueue: TASK_QUEUE,
       workflowId: 'dev-quarterly-reset',
       args: [{ quarter }],
     });
     expect(reset.rolled).toContain(campaignWorkflowId('dev-breaching'));
-    const reports = await db.pool.query(`SELECT quarter FROM quarter_reports WHERE campaign_id = $1`, [
+    const reports = await h.db.pool.query(`SELECT quarter FROM quarter_reports WHERE campaign_id = $1`, [
       'dev-breaching',
     ]);
     expect(reports.rows).toEqual([{ quarter }]);

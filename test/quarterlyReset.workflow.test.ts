@@ -1,46 +1,29 @@
 // A campaign that spans a quarter boundary: the reset workflow closes the quarter, the report lands
 // in Postgres exactly once, a repeat run changes nothing, and the campaign carries on in the new quarter.
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
 import { campaignSla } from '../workflows/campaignSla';
 import { quarterlyReset } from '../workflows/quarterlyReset';
 import { admitLeadsUpdate, campaignWorkflowId, rollQuarterUpdate, slaStateQuery } from '../workflows/messages';
 import { previousQuarter, quarterOf } from '../sla/quarter';
-import { createTestDatabase, type TestDatabase } from './support/postgres';
 import { seedTermsConfig } from './support/campaignConfig';
-import { testWorker, timeSkippingEnv, type TestWorkerHandle } from './support/temporal';
+import { useCampaignHarness } from './support/temporal';
 
 const TASK_QUEUE = 'quarterly-reset-test';
 const ZONE = 'America/New_York';
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let handle: TestWorkerHandle;
-let workerRun: Promise<void>;
-
-beforeAll(async () => {
-  [env, db] = await Promise.all([timeSkippingEnv(), createTestDatabase()]);
-  // The time-skipping server has no visibility API (ListWorkflowExecutions is unimplemented), so the
-  // listing is stubbed here; test/devServer.integration.test.ts runs the real visibility query.
-  handle = await testWorker(env, db, {
-    taskQueue: TASK_QUEUE,
-    resetActivities: { listRunningCampaigns: async () => [campaignWorkflowId('spans-quarter')] },
-  });
-  workerRun = handle.worker.run();
-});
-
-afterAll(async () => {
-  handle?.worker.shutdown();
-  await workerRun;
-  await env?.teardown();
-  await db?.drop();
+// The time-skipping server has no visibility API (ListWorkflowExecutions is unimplemented), so the
+// listing is stubbed here; test/devServer.integration.test.ts runs the real visibility query.
+const h = useCampaignHarness({
+  server: 'time-skipping',
+  taskQueue: TASK_QUEUE,
+  resetActivities: { listRunningCampaigns: async () => [campaignWorkflowId('spans-quarter')] },
 });
 
 describe('quarterly reset (time-skipping)', () => {
   it('closes the quarter of a campaign that spans the boundary exactly once', async () => {
-    const now = async () => Number(await env.currentTimeMs());
-    const wf = await env.client.workflow.start(campaignSla, {
+    const now = async () => Number(await h.env.currentTimeMs());
+    const wf = await h.env.client.workflow.start(campaignSla, {
       taskQueue: TASK_QUEUE,
       workflowId: campaignWorkflowId('spans-quarter'),
       args: [{ config: seedTermsConfig({ id: 'spans-quarter', escalation: [] }), publishSearchAttributes: false }],
@@ -54,10 +37,10 @@ describe('quarterly reset (time-skipping)', () => {
     });
     // Skip past the next quarter boundary in the campaign's time zone (the 1 h lead breaches on the way).
     const boundary = DateTime.fromMillis(t0, { zone: ZONE }).startOf('quarter').plus({ months: 3 });
-    await env.sleep(boundary.toMillis() + 60_000 - (await now()));
+    await h.env.sleep(boundary.toMillis() + 60_000 - (await now()));
     expect(quarterOf(new Date(await now()), ZONE)).not.toBe(closing);
 
-    const first = await env.client.workflow.execute(quarterlyReset, {
+    const first = await h.env.client.workflow.execute(quarterlyReset, {
       taskQueue: TASK_QUEUE,
       workflowId: `quarterly-reset-${closing}`,
       args: [{ timezone: ZONE }],
@@ -67,7 +50,7 @@ describe('quarterly reset (time-skipping)', () => {
     expect(first.rolled).toEqual([campaignWorkflowId('spans-quarter')]);
     expect(first.failed).toEqual([]);
 
-    const repeat = await env.client.workflow.execute(quarterlyReset, {
+    const repeat = await h.env.client.workflow.execute(quarterlyReset, {
       taskQueue: TASK_QUEUE,
       workflowId: `quarterly-reset-${closing}-repeat`,
       args: [{ quarter: closing }],
@@ -76,7 +59,7 @@ describe('quarterly reset (time-skipping)', () => {
     expect(repeat.rolled).toEqual([]);
 
     const reports = (
-      await db.pool.query(`SELECT quarter, report FROM quarter_reports WHERE campaign_id = $1`, ['spans-quarter'])
+      await h.db.pool.query(`SELECT quarter, report FROM quarter_reports WHERE campaign_id = $1`, ['spans-quarter'])
     ).rows as { quarter: string; report: { breaches: { firstTouch: number }; leads: number; final: boolean } }[];
     expect(reports).toHaveLength(1);
     expect(reports[0].quarter).toBe(closing);

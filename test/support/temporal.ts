@@ -12,7 +12,8 @@ import { createPortResolver, type SandboxOptions, type SandboxPortResolver } fro
 import { devServerExecutable, testServerExecutable } from '../../runtime/temporalBinaries';
 import { createCampaignWorker } from '../../workers/worker';
 import { allSearchAttributeKeys } from '../../workflows/messages';
-import type { TestDatabase } from './postgres';
+import { beforeAll, afterAll } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './postgres';
 
 let runtimeInstalled = false;
 /** Keeps worker logs quiet in test output; warnings and errors still show. */
@@ -77,4 +78,41 @@ export async function testWorker(
     extraActivities: { ...createResetActivities({ client: env.client }), ...opts.resetActivities },
   });
   return { worker, ledger, alerts, ports };
+}
+
+export interface CampaignHarness {
+  env: TestWorkflowEnvironment;
+  db: TestDatabase;
+  handle: TestWorkerHandle;
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that start a Temporal test environment, a fresh migrated database
+ * and a running worker for one test file, and tear them down in reverse.
+ */
+export function useCampaignHarness(options: {
+  server: 'time-skipping' | 'dev';
+  taskQueue: string;
+  resetActivities?: Partial<ReturnType<typeof createResetActivities>>;
+}): CampaignHarness {
+  const harness = {} as CampaignHarness;
+  let workerRun: Promise<void> | undefined;
+  beforeAll(async () => {
+    [harness.env, harness.db] = await Promise.all([
+      options.server === 'dev' ? devServerEnv() : timeSkippingEnv(),
+      createTestDatabase(),
+    ]);
+    harness.handle = await testWorker(harness.env, harness.db, {
+      taskQueue: options.taskQueue,
+      resetActivities: options.resetActivities,
+    });
+    workerRun = harness.handle.worker.run();
+  });
+  afterAll(async () => {
+    harness.handle?.worker.shutdown();
+    await workerRun;
+    await harness.env?.teardown();
+    await harness.db?.drop();
+  });
+  return harness;
 }
