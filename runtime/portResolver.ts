@@ -6,6 +6,7 @@ import { GoogleAdsPlatform } from '../activities/ads/googleAdsPlatform';
 import { SandboxAdsPlatform } from '../activities/ads/sandboxAdsPlatform';
 import { SalesforceCrm } from '../activities/crm/salesforceCrm';
 import { SandboxCrm } from '../activities/crm/sandboxCrm';
+import { hashSeed } from '../activities/sandbox/seededRandom';
 import type { AdsPlatform, Crm } from '../activities/ports';
 import type { CampaignConfig } from '../sla/config';
 
@@ -27,12 +28,6 @@ export interface SandboxOptions {
 export interface SandboxPortResolver extends PortResolver {
   /** The simulated CRM of a campaign, for tests and the demo to inspect. */
   sandboxCrm(campaignId: string): SandboxCrm;
-}
-
-function seedOf(text: string): number {
-  let hash = 2166136261;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
-  return hash >>> 0;
 }
 
 const localDate = (iso: string, timeZone: string) =>
@@ -60,7 +55,7 @@ class SandboxCampaignPorts {
       windowStart: localDate(campaign.window.start, campaign.timezone),
       windowEnd: localDate(new Date(Date.parse(campaign.window.end) - 1).toISOString(), campaign.timezone),
       timeZone: campaign.timezone,
-      seed: seedOf(campaignId),
+      seed: hashSeed(campaignId),
       now: clock,
       conversionRateMultiplier: multiplier,
       conversionRate: options.conversionRate ?? 0.04,
@@ -74,7 +69,7 @@ class SandboxCampaignPorts {
     const tiers = Object.keys(config.responseSla.tiers);
     this.sim = new SandboxCrm(
       {
-        seed: seedOf(campaignId),
+        seed: hashSeed(campaignId),
         campaigns: [
           {
             crmCampaignId: campaign.crm.campaignId,

@@ -1,3 +1,4 @@
+import { SeededRandom } from '../activities/sandbox/seededRandom';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
@@ -456,16 +457,10 @@ describe('validateCalendar', () => {
 });
 
 describe('round-trip property (seeded pseudo-random)', () => {
-  // mulberry32: tiny deterministic PRNG so failures are reproducible.
+  // A seeded PRNG so failures are reproducible.
   function seeded(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const random = new SeededRandom(seed);
+    return () => random.next();
   }
 
   const calendars: Record<string, BusinessCalendar> = {

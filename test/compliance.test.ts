@@ -1,3 +1,4 @@
+import { SeededRandom } from '../activities/sandbox/seededRandom';
 import { describe, expect, it } from 'vitest';
 import {
   initialComplianceAccumulator,
@@ -31,16 +32,10 @@ const targets = [
   { withinMs: DAY, target: 0.95 },
 ];
 
-/** mulberry32: a small seeded PRNG, so the synthetic day is the same on every run. */
+/** A seeded PRNG, so the synthetic day is the same on every run. */
 function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 interface SyntheticLead {

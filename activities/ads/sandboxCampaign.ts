@@ -4,7 +4,7 @@
 // to its amount each day. Paused time accrues nothing, and a budget change alters the rate from then on.
 import { DateTime } from 'luxon';
 import type { BudgetPeriod, CampaignStatus, DailyAdsMetrics } from '../ports';
-import { streamFor } from './seededRandom';
+import { streamFor } from '../sandbox/seededRandom';
 
 export interface SandboxCampaignSettings {
   budgetMicros: number;

@@ -8,7 +8,7 @@ import type { ContactChannel, Crm, CrmApiUsage, CrmConversionQuery, CrmFirstTouc
 import { crmInvalidInput, crmRequestRejected } from './crmFailures';
 import { decodeLeadWatermark, encodeLeadWatermark } from './leadWatermark';
 import { salesforceId } from './salesforceIds';
-import { SeededRandom } from './seededRandom';
+import { SeededRandom } from '../sandbox/seededRandom';
 
 // Sandbox reps and leads admitted through the workflow carry the campaign's own IDs, not Salesforce's.
 const sandboxIdText = z

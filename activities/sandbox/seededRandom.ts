@@ -1,4 +1,4 @@
-// A small seeded PRNG (mulberry32) for the sandbox CRM: same seed, same simulated world.
+// A small seeded PRNG (mulberry32) for the sandbox adapters: same seed, same simulated world.
 
 /** FNV-1a: turns a string key into a 32-bit seed, so independent streams can be derived from one seed. */
 export function hashSeed(key: string): number {
@@ -57,4 +57,13 @@ export class SeededRandom {
     }
     return entries[entries.length - 1][0];
   }
+}
+
+/**
+ * An independent stream per (seed, index): a day's random draws do not depend on how many draws other
+ * days made, so reading the simulation at different times never changes its past.
+ */
+export function streamFor(seed: number, index: number): () => number {
+  const random = new SeededRandom((seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0);
+  return () => random.next();
 }
