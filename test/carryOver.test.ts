@@ -324,7 +324,7 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
 
   it(
     'carries 4,000 open leads (1,493 touched) into the next run, whose clocks still breach on time',
-    { timeout: 180_000 },
+    { timeout: 600_000 },
     async () => {
       // 4,000 leads were ~2.8 MB as plain state: continue-as-new failed with TMPRL1103 and wedged the workflow.
       const config = seedTermsConfig({ id: 'carry-4000' });
@@ -386,7 +386,7 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
   );
   it(
     'keeps running and alerts once when the carry-over would pass the payload limit',
-    { timeout: 180_000 },
+    { timeout: 600_000 },
     async () => {
       // 12,000 open leads with 80-character IDs, 1,489 of them touched: ~2 MB even in compact form.
       const wf = await h.env.client.workflow.start(campaignSla, {

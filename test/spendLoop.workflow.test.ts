@@ -82,8 +82,9 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
           args: [{ config, publishSearchAttributes: false }],
         });
         let restoreApproved = false;
+        // Step well under the 4 h approval timeout so the restore proposal is decided before it expires.
         while ((await now()) < end.toMillis() + 2 * DAY) {
-          await env.sleep(6 * HOUR);
+          await env.sleep(2 * HOUR);
           const pendingRestore = (await wf.query(proposalsQuery)).find(
             (p) => p.status === 'pending' && p.action === 'restore',
           );
