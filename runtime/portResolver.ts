@@ -28,6 +28,8 @@ export interface SandboxOptions {
 export interface SandboxPortResolver extends PortResolver {
   /** The simulated CRM of a campaign, for tests and the demo to inspect. */
   sandboxCrm(campaignId: string): SandboxCrm;
+  /** The simulated Ads campaign, e.g. to make an edit "in the Ads UI". */
+  sandboxAds(campaignId: string): SandboxAdsPlatform;
 }
 
 const localDate = (iso: string, timeZone: string) =>
@@ -144,6 +146,11 @@ function sandboxResolver(
     }
     return ports.at(at);
   };
+  const simulated = (campaignId: string) => {
+    const ports = campaigns.get(campaignId);
+    if (!ports) throw new Error(`sandbox: campaign ${campaignId} has not been simulated yet`);
+    return ports;
+  };
   return {
     async ads(campaignId, config, at): Promise<AdsPlatform> {
       return forCampaign(campaignId, config, at).ads;
@@ -155,11 +162,8 @@ function sandboxResolver(
       if (!config) throw new Error(`sandbox CRM: campaign ${campaignId} has no recorded config in the ledger yet`);
       return forCampaign(campaignId, config, at).crm;
     },
-    sandboxCrm(campaignId) {
-      const ports = campaigns.get(campaignId);
-      if (!ports) throw new Error(`sandbox CRM: campaign ${campaignId} has not been simulated yet`);
-      return ports.sim;
-    },
+    sandboxCrm: (campaignId) => simulated(campaignId).sim,
+    sandboxAds: (campaignId) => simulated(campaignId).ads,
   };
 }
 

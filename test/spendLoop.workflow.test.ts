@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { campaignSla } from '../workflows/campaignSla';
-import { campaignWorkflowId, decideProposalUpdate, proposalsQuery, slaStateQuery } from '../workflows/messages';
+import {
+  budgetChangedSignal,
+  campaignWorkflowId,
+  decideProposalUpdate,
+  proposalsQuery,
+  slaStateQuery,
+} from '../workflows/messages';
 import type { SandboxOptions } from '../runtime/portResolver';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 import { testWorker, timeSkippingEnv, type TestWorkerHandle } from './support/temporal';
@@ -181,12 +187,22 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
     config.campaign.window = { start: start.toISO(), end: end.toISO() };
     config.campaign.crm = { ...config.campaign.crm, pollEvery: '0s' };
     const taskQueue = 'spend-budget-template';
-    await withWorker(taskQueue, { conversionRate: 0.0125, conversionRateMultiplier: () => 0.6 }, async () => {
+    await withWorker(taskQueue, { conversionRate: 0.0125, conversionRateMultiplier: () => 0.6 }, async (handle) => {
       const wf = await env.client.workflow.start(campaignSla, {
         taskQueue,
         workflowId: campaignWorkflowId('budget-template'),
         args: [{ config, publishSearchAttributes: false }],
       });
+      // Someone edits the budget in the Ads UI and tells the workflow; the next check records it.
+      await env.sleep(DAY);
+      handle.ports.sandboxAds('budget-template').externalEdit(95_000_000_000);
+      await wf.signal(budgetChangedSignal, {
+        source: 'ads-ui',
+        amountMicros: 95_000_000_000,
+        at: new Date(await now()).toISOString(),
+      });
+      await env.sleep(HOUR);
+      expect((await wf.query(slaStateQuery)).budget?.amount).toBe(95_000);
       let pause;
       // Step under the 4 h approval timeout so the pending proposal is seen before it escalates.
       while (!pause && (await now()) < start.plus({ days: 9 }).toMillis()) {
@@ -251,5 +267,15 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
       ['budget-template'],
     );
     expect(decisions).toEqual([{ approver: 'revops-lead', decision: 'approve' }]);
+    const external = await rows<{ before: { amountMicros: number }; after: { amountMicros: number } }>(
+      `SELECT before_state AS before, after_state AS after FROM budget_changes WHERE campaign_id = $1 AND source = 'external'`,
+      ['budget-template'],
+    );
+    expect(external).toEqual([
+      {
+        before: expect.objectContaining({ amountMicros: 100_000_000_000 }),
+        after: expect.objectContaining({ amountMicros: 95_000_000_000 }),
+      },
+    ]);
   }, 300_000);
 });
