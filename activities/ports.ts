@@ -1,3 +1,5 @@
+import type { ClockKind } from '../sla/leadBook';
+
 // The four ports the activities talk through. Each has a real adapter and a sandbox one.
 // All methods must be safe to retry: Temporal retries activities.
 
@@ -118,7 +120,7 @@ export interface Notifier {
 // ---- Ledger: the Postgres record that drives reports and the dashboard. ----
 // Every write is keyed by a natural or idempotency key (ON CONFLICT), so retries never duplicate rows.
 
-export type ClockKind = 'firstTouch' | 'acceptance' | 'followUp';
+export type { ClockKind };
 
 export interface ConfigVersionRecord {
   campaignId: string;
