@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { parse } from 'yaml';
 import { parseCampaignConfigText } from '../sla/config';
 import { campaignWorkflowId, TASK_QUEUE } from '../workflows/messages';
 import { campaignSla } from '../workflows/campaignSla';
@@ -36,14 +37,22 @@ async function main(): Promise<void> {
     return;
   }
 
-  const rawConfig = readFileSync(demoFile, 'utf8');
-  const config = parseCampaignConfigText(rawConfig, demoFile);
+  const config = parseCampaignConfigText(readFileSync(demoFile, 'utf8'), demoFile);
+  const raw = parse(readFileSync(demoFile, 'utf8')) as { campaign: { window: { start: string; end: string } } };
+  if (!process.env.DEMO_CAMPAIGN) {
+    // The bundled demo's flight starts now, so burn, forecast and velocity read naturally from the first check.
+    const start = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    raw.campaign.window = {
+      start: start.toISOString(),
+      end: new Date(start.getTime() + 30 * 24 * 3_600_000).toISOString(),
+    };
+  }
   const workflowId = campaignWorkflowId(config.campaign.id);
   try {
     await app.temporal.client.workflow.start(campaignSla, {
       taskQueue: TASK_QUEUE,
       workflowId,
-      args: [{ config: (await import('yaml')).parse(rawConfig) }],
+      args: [{ config: raw }],
       staticSummary: `SLA for ${config.campaign.name ?? config.campaign.id}`,
       staticDetails: `Sandbox demo campaign from ${path.relative(projectRoot, demoFile)}`,
       typedSearchAttributes: [],
