@@ -14,6 +14,8 @@ import { formatDuration } from './duration';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A conversion rate within this share of its trailing rate counts as recovered. */
 const RECOVERY_TOLERANCE = 0.05;
+/** Fewest forecast conversions before an over-delivery may justify more spend. */
+export const MIN_FORECAST_FOR_INCREASE = 20;
 /** Absorbs float noise so a figure exactly at a threshold counts as reaching it. */
 const EPSILON = 1e-9;
 
@@ -288,6 +290,14 @@ export function evaluateRules(input: RuleInput): RuleEvaluation {
     // can follow a pause).
     if (activeAdjustment && !ALLOWED_WHILE_ACTIVE[activeAdjustment.action].includes(draft.action)) continue;
     if (snapshot.campaignPaused && draft.action !== 'restore') continue;
+    if (draft.action === 'increase' && snapshot.forecast < MIN_FORECAST_FOR_INCREASE) {
+      // Early in a flight a handful of conversions reads as a huge velocity; spend is not raised on noise.
+      suppressed.push({
+        rule: draft.rule,
+        reason: `${draft.reason} Not proposed: only ${formatNumber(snapshot.forecast)} conversions are forecast so far (need ${MIN_FORECAST_FOR_INCREASE}).`,
+      });
+      continue;
+    }
     if (draft.action === 'increase' && !snapshot.responseSlaMeets) {
       // More leads would land on an ops team already missing its response SLA.
       suppressed.push({

@@ -190,6 +190,14 @@ describe('evaluateRules: other rules', () => {
     expect(result.suppressed[0].reason).toContain('Not proposed: the ops response SLA is failing');
   });
 
+  it("does not raise spend on the noise of a flight's first conversions", () => {
+    // 12 conversions against a forecast of 2: "600%" velocity, but too early to mean anything.
+    const snap = snapshot(point(0.05, 100, 12, 300), { forecast: 2, velocity: 6 });
+    const result = evaluateRules(input(snap, { history: [] }));
+    expect(result.proposals).toEqual([]);
+    expect(result.suppressed[0].reason).toContain('only 2 conversions are forecast so far (need 20)');
+  });
+
   it('makes no proposal while one is pending, reporting what would have fired', () => {
     const result = evaluateRules(input(dayFour, { pendingProposal: true }));
     expect(result.proposals).toEqual([]);
