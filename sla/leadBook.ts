@@ -517,6 +517,17 @@ export interface DueObservers {
  */
 export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObservers = {}): DueEffect[] {
   const effects: DueEffect[] = [];
+  const fireClockAlert = (type: ClockAlertEffect['type'], lead: LeadState, kind: ClockKind, clock: ClockState) => {
+    effects.push({
+      type,
+      leadId: lead.leadId,
+      clock: kind,
+      ownerId: lead.ownerId,
+      tier: lead.tier,
+      deadline: clock.deadline,
+    });
+    book.outbox.clocks.push(clockRecord(ctx.campaignId, lead, kind, clock));
+  };
   for (let entry = popDue(book.due, ctx.now); entry; entry = popDue(book.due, ctx.now)) {
     const [dueAt, key] = entry;
     const [leadId, kind, what] = key.split('|') as [string, ClockKind, 'warn' | 'breach' | 'step'];
@@ -528,28 +539,12 @@ export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObser
       if (clock.warnedAt !== undefined || clock.breachedAt !== undefined) continue;
       clock.warnedAt = dueAt;
       note(lead, dueAt, `${kind} warning`);
-      effects.push({
-        type: 'warning',
-        leadId,
-        clock: kind,
-        ownerId: lead.ownerId,
-        tier: lead.tier,
-        deadline: clock.deadline,
-      });
-      book.outbox.clocks.push(clockRecord(ctx.campaignId, lead, kind, clock));
+      fireClockAlert('warning', lead, kind, clock);
     } else if (what === 'breach') {
       if (clock.breachedAt !== undefined) continue;
       clock.breachedAt = dueAt;
       note(lead, dueAt, `${kind} breached`);
-      effects.push({
-        type: 'breach',
-        leadId,
-        clock: kind,
-        ownerId: lead.ownerId,
-        tier: lead.tier,
-        deadline: clock.deadline,
-      });
-      book.outbox.clocks.push(clockRecord(ctx.campaignId, lead, kind, clock));
+      fireClockAlert('breach', lead, kind, clock);
       observers.onBreach?.(lead, kind);
       const chain = config.responseSla.escalation;
       if (chain.length > 0) {

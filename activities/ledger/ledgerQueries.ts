@@ -1,7 +1,14 @@
 // Read side of the ledger for the CLI, reports and the dashboard. Timestamps come back as UTC ISO
 // strings (iso_utc) and micros as numbers (exact up to 2^53, i.e. ~9 billion currency units).
 import type pg from 'pg';
-import type { AdsBudgetState, ClockKind, DecisionRecord, ProposalAction, ProposalStatus } from '../ports';
+import type {
+  AdsBudgetState,
+  ClockKind,
+  DecisionRecord,
+  ProposalAction,
+  ProposalStatus,
+  VelocitySnapshotRecord,
+} from '../ports';
 import type { ResponseTarget, TargetResult } from '../../sla/compliance';
 import { checkInteger, checkNonEmpty, checkTimestamp } from './recordChecks';
 
@@ -14,23 +21,10 @@ export interface CampaignSummary {
   lastSnapshotAt: string | null;
 }
 
-export interface SnapshotPoint {
-  checkId: string;
-  at: string;
-  spendMicros: number;
-  budgetMicros: number;
-  burnPct: number;
-  conversions: number;
-  forecastLinear: number;
-  forecastCurve: number;
-  velocityPct: number;
-  cpl: number | null;
-  cplLow: number;
-  cplHigh: number;
+/** A recorded velocity snapshot as the read side returns it, with whether CPL sat inside its band. */
+export interface SnapshotPoint extends Omit<VelocitySnapshotRecord, 'campaignId'> {
   /** null while there is no CPL (no conversions yet). */
   cplInBand: boolean | null;
-  responseCompliance: Record<string, number>;
-  detail: Record<string, unknown>;
 }
 
 export interface CampaignOverview {
