@@ -6,6 +6,7 @@ import type {
   ClockKind,
   DecisionRecord,
   ProposalAction,
+  ProposalRecord,
   ProposalStatus,
   VelocitySnapshotRecord,
 } from '../ports';
@@ -78,17 +79,8 @@ export interface BudgetChangeView {
   changed: boolean;
 }
 
-export interface ProposalView {
-  proposalId: string;
-  campaignId: string;
-  createdAt: string;
-  expiresAt: string;
-  action: ProposalAction;
-  rule: string;
-  reason: string;
-  targetAmountMicros: number | null;
-  figures: Record<string, unknown>;
-  status: ProposalStatus;
+/** A recorded proposal with its decisions and budget changes. */
+export interface LedgerProposal extends ProposalRecord {
   decisions: DecisionView[];
   budgetChanges: BudgetChangeView[];
 }
@@ -215,9 +207,9 @@ export class LedgerQueries {
     return this.breachesBetween(campaignId, sinceIso ?? null, null);
   }
 
-  async proposals(campaignId: string, status?: ProposalStatus): Promise<ProposalView[]> {
+  async proposals(campaignId: string, status?: ProposalStatus): Promise<LedgerProposal[]> {
     checkNonEmpty(campaignId, 'campaignId');
-    const { rows } = await this.pool.query<ProposalView>(
+    const { rows } = await this.pool.query<LedgerProposal>(
       `SELECT p.proposal_id AS "proposalId", p.campaign_id AS "campaignId", iso_utc(p.created_at) AS "createdAt",
               iso_utc(p.expires_at) AS "expiresAt", p.action, p.rule, p.reason,
               p.target_amount_micros::float8 AS "targetAmountMicros", p.figures, p.status,
