@@ -6,21 +6,17 @@ import { burnPct, cpl, cplBand, forecastToDate, velocity } from '../sla/forecast
 import type { ComplianceSummary } from '../sla/compliance';
 import type { NewLead, LeadEvent } from '../sla/leadEvents';
 import type { EscalationEffect } from '../sla/leadBook';
-import type { ProposalView, SnapshotView } from '../workflows/views';
+import type { ProposalView, SnapshotView } from '../sla/views';
 import type {
   AdsBudgetState,
-  AdsCampaignRef,
-  AdsPlatform,
-  Alert,
   ConfigVersionRecord,
-  Crm,
   DecisionRecord,
   LeadActivityBatch,
-  Ledger,
-  Notifier,
   ProposalAction,
   ProposalRecord,
-} from './ports';
+} from '../sla/records';
+import type { AdsCampaignRef, AdsPlatform, Crm, Ledger, Notifier } from './ports';
+import type { Alert } from '../sla/alerts';
 
 /** Resolves the adapters for one campaign at one moment (sandbox adapters follow the workflow's clock). */
 export interface PortResolver {

@@ -3,7 +3,7 @@ import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { rollQuarterUpdate } from '../workflows/messages';
-import type { QuarterRollOutcome } from '../workflows/views';
+import type { QuarterRollOutcome } from '../sla/views';
 
 export const RUNNING_CAMPAIGNS_QUERY = `WorkflowType = 'campaignSla' AND ExecutionStatus = 'Running'`;
 

@@ -9,7 +9,7 @@ import {
 } from '../activities/ledger/ledgerQueries';
 import type { TargetResult } from '../sla/compliance';
 import { campaignWorkflowId, slaStateQuery } from '../workflows/messages';
-import type { CampaignStateView } from '../workflows/views';
+import type { CampaignStateView } from '../sla/views';
 import { listCampaigns, type CampaignListRow } from '../scripts/cli/campaigns';
 import { approveCommand } from '../scripts/cli/proposals';
 import { openClocks, recordedCampaignSettings, type OpenClockRow } from './ledgerReads';

@@ -1,6 +1,6 @@
 // Ledger reads only the dashboard and the scorecard need, on top of activities/ledger/ledgerQueries.
 import type pg from 'pg';
-import type { ClockKind } from '../activities/ports';
+import type { ClockKind } from '../sla/clockKind';
 import type { ResponseTarget } from '../sla/compliance';
 
 export interface RecordedCampaignSettings {

@@ -8,7 +8,7 @@ import type {
   CorrectiveStepView,
   LedgerQueries,
 } from '../activities/ledger/ledgerQueries';
-import type { ClockKind } from '../activities/ports';
+import type { ClockKind } from '../sla/clockKind';
 import type { TargetResult } from '../sla/compliance';
 import { formatDuration } from '../sla/duration';
 import { recordedCampaignSettings } from './ledgerReads';

@@ -15,7 +15,8 @@ import {
   type SlaHealth,
 } from './compliance';
 import type { CampaignConfig } from './config';
-import { elapsedForTier, type ClockKind, type LeadBook, type LeadState } from './leadBook';
+import { elapsedForTier, type LeadBook, type LeadState } from './leadBook';
+import { type ClockKind } from './clockKind';
 
 export interface CampaignCompliance {
   acc: ComplianceAccumulator;

@@ -13,20 +13,20 @@
 // - closedLeadIds keeps the CARRIED_CLOSED_LEAD_IDS most recently closed.
 // Pure and deterministic: it runs inside workflow code.
 import { z } from 'zod';
-import type { LeadActivityBatch } from '../activities/ports';
+import type { LeadActivityBatch } from './records';
 import { emptyDueQueue } from './dueQueue';
 import { conversionStages, formatIssues } from './leadEvents';
 import {
   emptyOutbox,
   outboxSize,
   rebuildDueQueue,
-  type ClockKind,
   type ClockState,
   type LeadBook,
   type LeadHistoryEntry,
   type LeadState,
   type LeadStatus,
 } from './leadBook';
+import { type ClockKind } from './clockKind';
 
 export const CARRY_OVER_FORMAT = 1;
 /** History entries kept per lead; the `lead` query shows these, the ledger has the full record. */

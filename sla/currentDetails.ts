@@ -1,5 +1,5 @@
 // The markdown shown as "current details" in the Temporal UI: what ops needs at a glance.
-import type { CampaignStateView } from '../workflows/views';
+import type { CampaignStateView } from './views';
 import type { CampaignConfig } from './config';
 import { formatDuration } from './duration';
 

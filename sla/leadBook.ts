@@ -1,6 +1,7 @@
 // The per-lead SLA clocks of one campaign: intake, events, warnings, breaches and escalation chains.
 // Pure and deterministic: the campaign workflow owns one LeadBook and executes the effects it returns.
-import type { ClockOutcomeRecord, LeadActivityBatch, LeadEventRecord } from '../activities/ports';
+import type { ClockOutcomeRecord, LeadActivityBatch, LeadEventRecord } from './records';
+import { clockKinds, type ClockKind } from './clockKind';
 import { addBusinessTime, businessTimeBetween, type BusinessCalendar } from './calendar';
 import type { CampaignConfig, EscalationStep, TierConfig } from './config';
 import { emptyDueQueue, peekDueAt, popDue, pushDue, type DueQueue } from './dueQueue';
@@ -8,8 +9,6 @@ import type { ConversionStage, LeadEvent, NewLead } from './leadEvents';
 import { conversionStages } from './leadEvents';
 import { initialRoundRobinState, pickNextRep, type RoundRobinState } from './roundRobin';
 
-export type ClockKind = 'firstTouch' | 'acceptance' | 'followUp';
-export const clockKinds: readonly ClockKind[] = ['firstTouch', 'acceptance', 'followUp'];
 export type LeadStatus = 'open' | 'accepted' | 'rejected' | 'nurture' | 'recycled';
 
 export interface ClockState {

@@ -1,6 +1,6 @@
 // Budget proposals: lifecycle from a rule's draft through ops approval to a target budget.
 // Pure; the campaign workflow stores ProposalState and runs the Ads mutation as an activity.
-import type { ProposalAction, ProposalStatus } from '../activities/ports';
+import type { ProposalAction, ProposalStatus } from './records';
 import type { CampaignConfig } from './config';
 import { checkBudgetChange } from './guardrails';
 import type { DecideProposalInput } from './leadEvents';

@@ -11,7 +11,7 @@ import type {
   LeadRecord,
   ProposalRecord,
   VelocitySnapshotRecord,
-} from '../activities/ports';
+} from '../sla/records';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 
 let db: TestDatabase;

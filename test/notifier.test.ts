@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgLedger } from '../activities/ledger/pgLedger';
 import { WebhookNotifier } from '../activities/notifier/webhookNotifier';
-import type { Alert } from '../activities/ports';
+import type { Alert } from '../sla/alerts';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 
 let db: TestDatabase;

@@ -13,7 +13,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities/campaignActivities';
-import type { Alert, ProposalRecord } from '../activities/ports';
+import type { Alert } from '../sla/alerts';
+import type { ProposalRecord } from '../sla/records';
 import type { CampaignConfig } from '../sla/config';
 import { parseCampaignConfig } from '../sla/config';
 import {
@@ -79,7 +80,7 @@ import {
   searchAttributes,
   slaStateQuery,
 } from './messages';
-import type { BreachView, CampaignStateView, LeadView, SnapshotView } from './views';
+import type { BreachView, CampaignStateView, LeadView, SnapshotView } from '../sla/views';
 
 const { recordConfigVersion, recordLeadActivity, sendAlerts, recordProposal, recordDecision, writeQuarterReport } =
   proxyActivities<activities.CampaignActivities>({

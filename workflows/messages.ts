@@ -10,7 +10,7 @@ import type {
   RollQuarterInput,
 } from '../sla/leadEvents';
 import type { AdmitOutcome, EventOutcome } from '../sla/leadBook';
-import type { CampaignStateView, LeadView, ProposalView, AmendOutcome, QuarterRollOutcome } from './views';
+import type { CampaignStateView, LeadView, ProposalView, AmendOutcome, QuarterRollOutcome } from '../sla/views';
 
 export const TASK_QUEUE = 'campaign-sla';
 

@@ -1,7 +1,8 @@
 // GAQL text and resource names for the Ads port. Every value interpolated into GAQL is validated
 // first (digits-only IDs, real YYYY-MM-DD dates), so a bad input can never change the query's meaning.
 import { DateTime } from 'luxon';
-import type { AdsCampaignRef, CampaignStatus } from '../ports';
+import type { AdsCampaignRef } from '../ports';
+import type { CampaignStatus } from '../../sla/records';
 import { adsInputError } from './adsErrors';
 
 export function assertDigits(value: string, field: string): string {

@@ -3,7 +3,8 @@
 // and enums as numbers (parsed) or names (raw), so each field accepts both forms and is normalised here.
 import { enums } from 'google-ads-api';
 import { z } from 'zod';
-import type { AdsBudgetState, BudgetPeriod, CampaignStatus, DailyAdsMetrics } from '../ports';
+import type { AdsBudgetState, BudgetPeriod, CampaignStatus } from '../../sla/records';
+import type { DailyAdsMetrics } from '../ports';
 import { adsMalformedResponse } from './adsErrors';
 
 const int64 = z

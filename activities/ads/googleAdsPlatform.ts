@@ -1,14 +1,8 @@
 // The real AdsPlatform: google-ads-api against the Google Ads API. Reads go through GAQL; writes read
 // first and only mutate when the target differs, so Temporal retries of a write are harmless.
 import { enums, GoogleAdsApi, type Customer, type Hooks } from 'google-ads-api';
-import type {
-  AdsBudgetState,
-  AdsCampaignRef,
-  AdsMutationResult,
-  AdsPlatform,
-  CampaignStatus,
-  DailyAdsMetrics,
-} from '../ports';
+import type { AdsBudgetState, CampaignStatus } from '../../sla/records';
+import type { AdsCampaignRef, AdsMutationResult, AdsPlatform, DailyAdsMetrics } from '../ports';
 import type { AdsCredentials } from './adsCredentials';
 import { adsInputError, toAdsFailure } from './adsErrors';
 import {

@@ -1,14 +1,7 @@
 // AdsPlatform without Google: one simulated campaign whose spend "to date" follows the injected clock,
 // so it runs under Temporal's time-skipping test server as well as in a live demo. Deterministic per seed.
-import type {
-  AdsBudgetState,
-  AdsCampaignRef,
-  AdsMutationResult,
-  AdsPlatform,
-  BudgetPeriod,
-  CampaignStatus,
-  DailyAdsMetrics,
-} from '../ports';
+import type { AdsBudgetState, BudgetPeriod, CampaignStatus } from '../../sla/records';
+import type { AdsCampaignRef, AdsMutationResult, AdsPlatform, DailyAdsMetrics } from '../ports';
 import { adsInputError } from './adsErrors';
 import {
   assertBudgetMicros,

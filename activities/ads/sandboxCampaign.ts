@@ -3,7 +3,8 @@
 // left (with day-to-day noise) so the full amount is spent by the end date; a DAILY budget spends close
 // to its amount each day. Paused time accrues nothing, and a budget change alters the rate from then on.
 import { DateTime } from 'luxon';
-import type { BudgetPeriod, CampaignStatus, DailyAdsMetrics } from '../ports';
+import type { BudgetPeriod, CampaignStatus } from '../../sla/records';
+import type { DailyAdsMetrics } from '../ports';
 import { streamFor } from '../sandbox/seededRandom';
 
 export interface SandboxCampaignSettings {

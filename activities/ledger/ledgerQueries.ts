@@ -3,13 +3,13 @@
 import type pg from 'pg';
 import type {
   AdsBudgetState,
-  ClockKind,
   DecisionRecord,
   ProposalAction,
   ProposalRecord,
   ProposalStatus,
   VelocitySnapshotRecord,
-} from '../ports';
+} from '../../sla/records';
+import type { ClockKind } from '../../sla/clockKind';
 import type { ResponseTarget, TargetResult } from '../../sla/compliance';
 import { checkInteger, checkNonEmpty, checkTimestamp } from './recordChecks';
 

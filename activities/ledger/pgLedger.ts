@@ -9,11 +9,11 @@ import type {
   DecisionRecord,
   EscalationStepRecord,
   LeadActivityBatch,
-  Ledger,
   ProposalRecord,
   QuarterReportRecord,
   VelocitySnapshotRecord,
-} from '../ports';
+} from '../../sla/records';
+import type { Ledger } from '../ports';
 import {
   checkBudgetChange,
   checkConfigVersion,

@@ -10,7 +10,7 @@ import type {
   ProposalRecord,
   QuarterReportRecord,
   VelocitySnapshotRecord,
-} from '../ports';
+} from '../../sla/records';
 
 // An explicit offset is required: without one Postgres would read the time in the session's zone.
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;

@@ -1,7 +1,8 @@
 // Alerts go to structured logs always, and to a Slack-compatible incoming webhook when one is configured.
 // Each alert is sent once per dedupe key; a webhook outage is logged and never blocks an SLA step.
 import type { Logger } from 'pino';
-import type { Alert, Notifier } from '../ports';
+import type { Alert } from '../../sla/alerts';
+import type { Notifier } from '../ports';
 
 export interface AlertClaims {
   /** true when this caller is the first to claim the key. */

@@ -9,7 +9,7 @@ import {
   slaStateQuery,
   TASK_QUEUE,
 } from '../../workflows/messages';
-import type { AmendOutcome, CampaignStateView } from '../../workflows/views';
+import type { AmendOutcome, CampaignStateView } from '../../sla/views';
 import type { CampaignFile } from './campaignFiles';
 import { badInput, CliError, ExitCode, notFound } from './errors';
 

@@ -1,7 +1,7 @@
 // Budget proposals: list them from the workflow and decide them through the decideProposal Update.
 import type { Client } from '@temporalio/client';
 import { campaignWorkflowId, decideProposalUpdate, proposalsQuery } from '../../workflows/messages';
-import type { ProposalView } from '../../workflows/views';
+import type { ProposalView } from '../../sla/views';
 import { onCampaign } from './campaigns';
 
 export function listProposals(client: Client, campaignId: string): Promise<ProposalView[]> {

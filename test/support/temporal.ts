@@ -6,7 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { PgLedger } from '../../activities/ledger/pgLedger';
 import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';
-import type { Alert } from '../../activities/ports';
+import type { Alert } from '../../sla/alerts';
 import { createResetActivities } from '../../activities/resetActivities';
 import { createPortResolver, type SandboxOptions, type SandboxPortResolver } from '../../runtime/portResolver';
 import { devServerExecutable, testServerExecutable } from '../../runtime/temporalBinaries';

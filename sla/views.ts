@@ -1,7 +1,8 @@
 // Shapes returned by the campaign workflow's queries and Updates (read models, JSON only).
-import type { ProposalAction, ProposalStatus } from '../activities/ports';
+import type { ProposalAction, ProposalStatus } from './records';
 import type { ComplianceSummary, SlaHealth } from '../sla/compliance';
-import type { ClockKind, LeadState } from '../sla/leadBook';
+import type { ClockKind } from './clockKind';
+import type { LeadState } from './leadBook';
 
 export interface BreachView {
   leadId: string;

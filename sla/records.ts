@@ -1,0 +1,141 @@
+// The domain's records: what the ledger stores and reports read. Every write is keyed by a natural or
+// idempotency key (ON CONFLICT), so retries never duplicate rows.
+import type { ClockKind } from './clockKind';
+
+export type BudgetPeriod = 'DAILY' | 'CUSTOM_PERIOD';
+export type CampaignStatus = 'ENABLED' | 'PAUSED';
+
+export interface AdsBudgetState {
+  budgetResourceName: string;
+  period: BudgetPeriod;
+  /** total_amount_micros for CUSTOM_PERIOD (total campaign budget), amount_micros for DAILY. */
+  amountMicros: number;
+  status: CampaignStatus;
+}
+
+export interface ConfigVersionRecord {
+  campaignId: string;
+  configVersion: number;
+  config: unknown; // the validated campaign config, stored as JSON
+  recordedAt: string;
+}
+
+export interface LeadRecord {
+  campaignId: string;
+  leadId: string;
+  tier: string;
+  ownerId: string;
+  createdAt: string;
+  configVersion: number;
+}
+
+export type LeadEventKind = 'contact' | 'accept' | 'reject' | 'stage' | 'owner-change' | 'nurture' | 'warning';
+
+export interface LeadEventRecord {
+  campaignId: string;
+  leadId: string;
+  /** Unique per campaign; the idempotency key of the event. */
+  eventId: string;
+  kind: LeadEventKind;
+  at: string;
+  detail: Record<string, unknown>;
+}
+
+export interface ClockOutcomeRecord {
+  campaignId: string;
+  leadId: string;
+  clock: ClockKind;
+  startedAt: string;
+  deadline: string;
+  warnedAt?: string;
+  metAt?: string;
+  breachedAt?: string;
+  /** Elapsed time to meet the clock, in business time where the tier counts business time. */
+  elapsedBusinessMs?: number;
+  elapsedWallMs?: number;
+}
+
+export interface LeadActivityBatch {
+  leads: LeadRecord[];
+  events: LeadEventRecord[];
+  clocks: ClockOutcomeRecord[];
+}
+
+export type EscalationStepKind = 'notify-owner' | 'reassign' | 'notify-manager' | 'return-to-nurture';
+
+export interface EscalationStepRecord {
+  campaignId: string;
+  leadId: string;
+  clock: ClockKind;
+  stepIndex: number;
+  step: EscalationStepKind;
+  at: string;
+  outcome: Record<string, unknown>;
+}
+
+export interface VelocitySnapshotRecord {
+  campaignId: string;
+  /** Idempotency key: one snapshot per scheduled check. */
+  checkId: string;
+  at: string;
+  spendMicros: number;
+  budgetMicros: number;
+  burnPct: number;
+  conversions: number;
+  forecastLinear: number;
+  forecastCurve: number;
+  velocityPct: number;
+  cpl: number | null;
+  cplLow: number;
+  cplHigh: number;
+  responseCompliance: Record<string, number>;
+  detail: Record<string, unknown>;
+}
+
+export type ProposalAction = 'pause' | 'reduce' | 'increase' | 'restore';
+export type ProposalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'applied' | 'failed' | 'escalated';
+
+export interface ProposalRecord {
+  proposalId: string;
+  campaignId: string;
+  createdAt: string;
+  expiresAt: string;
+  action: ProposalAction;
+  rule: string;
+  reason: string;
+  /** Target budget in micros (for reduce/increase/restore); null for pause. */
+  targetAmountMicros: number | null;
+  figures: Record<string, unknown>;
+  status: ProposalStatus;
+}
+
+export interface DecisionRecord {
+  proposalId: string;
+  campaignId: string;
+  decision: 'approve' | 'reject' | 'timeout-apply' | 'timeout-reject' | 'timeout-escalate' | 'auto-approve';
+  approver: string;
+  reason: string;
+  at: string;
+  figures: Record<string, unknown>;
+}
+
+export interface BudgetChangeRecord {
+  /** Idempotency key, e.g. the proposal ID or "external:<checkId>". */
+  changeId: string;
+  campaignId: string;
+  proposalId: string | null;
+  source: 'proposal' | 'external' | 'signal';
+  at: string;
+  before: AdsBudgetState | null;
+  after: AdsBudgetState;
+  operation: string;
+  validateOnly: boolean;
+  changed: boolean;
+}
+
+export interface QuarterReportRecord {
+  campaignId: string;
+  quarter: string; // e.g. 2027-Q1
+  createdAt: string;
+  report: Record<string, unknown>;
+}
