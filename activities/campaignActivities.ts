@@ -102,8 +102,17 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
       await ledger.recordLeadActivity(batch);
     },
 
+    /** Delivers every alert it can; if any failed, throws the failure so the activity retries the rest. */
     async sendAlerts(alerts: Alert[]): Promise<void> {
-      for (const alert of alerts) await notifier.notify(alert);
+      let firstFailure: unknown;
+      for (const alert of alerts) {
+        try {
+          await notifier.notify(alert);
+        } catch (err) {
+          firstFailure ??= err;
+        }
+      }
+      if (firstFailure !== undefined) throw firstFailure;
     },
 
     async recordProposal(record: ProposalRecord): Promise<void> {

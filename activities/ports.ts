@@ -101,7 +101,10 @@ export interface Crm {
 }
 
 export interface Notifier {
-  /** Never throws for delivery failures: a webhook outage must not block an SLA step. */
+  /**
+   * At least once per dedupe key: throws a retryable failure when delivery failed, and records the key as sent
+   * only after success. Callers run it in its own activity so a webhook outage never holds an SLA clock.
+   */
   notify(alert: Alert): Promise<{ delivered: boolean; deduped: boolean }>;
 }
 

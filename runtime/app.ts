@@ -54,7 +54,7 @@ export async function startApp(options: {
     logger.info({ address: temporal.address, ui: temporal.uiUrl }, 'Temporal ready');
 
     const ledger = new PgLedger(pool);
-    const notifier = new WebhookNotifier({ claims: ledger, logger, webhookUrl: process.env.ALERT_WEBHOOK_URL });
+    const notifier = new WebhookNotifier({ deliveries: ledger, logger, webhookUrl: process.env.ALERT_WEBHOOK_URL });
     const worker: Worker = await createCampaignWorker({
       connection: temporal.connection,
       namespace: temporal.namespace,

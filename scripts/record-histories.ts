@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       deps: {
         ports: createPortResolver('sandbox', { conversionRate: 0.002 }, (id) => ledger.latestConfig(id)),
         ledger,
-        notifier: new WebhookNotifier({ claims: ledger, logger: pino({ level: 'silent' }) }),
+        notifier: new WebhookNotifier({ deliveries: ledger, logger: pino({ level: 'silent' }) }),
       },
     });
     await mkdir(OUT_DIR, { recursive: true });

@@ -413,13 +413,22 @@ describe('PgLedger quarter reports and alert claims', () => {
     );
   });
 
-  it('lets exactly one of many concurrent claimers send an alert; other keys are independent', async () => {
-    const claims = await Promise.all(
-      Array.from({ length: 8 }, () => ledger.tryClaimAlert('breach:c:L1:firstTouch', { severity: 'warning' })),
+  it('leases an alert key to one of many concurrent senders, frees it on failure, and dedupes only after delivery', async () => {
+    const key = 'breach:c:L1:firstTouch';
+    const leases = await Promise.all(
+      Array.from({ length: 8 }, () => ledger.leaseAlert(key, { severity: 'warning' }, 60_000)),
     );
-    expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await ledger.tryClaimAlert('breach:c:L1:firstTouch', {})).toBe(false);
-    expect(await ledger.tryClaimAlert('breach:c:L1:firstTouch:2', {})).toBe(true);
+    expect(leases.filter((l) => l.lease === 'leased')).toHaveLength(1);
+    expect(leases.filter((l) => l.lease === 'busy')).toHaveLength(7);
+    await ledger.releaseAlert(key, 'HTTP 503');
+    expect(await ledger.leaseAlert(key, {}, 60_000)).toEqual({ lease: 'leased', attempts: 2 });
+    await ledger.markAlertDelivered(key);
+    expect(await ledger.leaseAlert(key, {}, 60_000)).toEqual({ lease: 'delivered', attempts: 2 });
+    expect(await ledger.leaseAlert(`${key}:2`, {}, 60_000)).toEqual({ lease: 'leased', attempts: 1 });
+    // An expired lease (the worker died mid-post) is taken over.
+    expect(await ledger.leaseAlert('breach:c:L9:firstTouch', {}, 1)).toMatchObject({ lease: 'leased' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await ledger.leaseAlert('breach:c:L9:firstTouch', {}, 60_000)).toEqual({ lease: 'leased', attempts: 2 });
   });
 });
 

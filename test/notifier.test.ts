@@ -1,12 +1,13 @@
-// The notifier: Slack-compatible webhook JSON, structured logs always, one alert per dedupe key, and
-// a webhook outage that never throws into an SLA step.
+// The notifier: Slack-compatible webhook JSON, structured logs always, at least once per dedupe key
+// (recorded as sent only after the webhook accepted it), and Retry-After honoured on 429.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgLedger } from '../activities/ledger/pgLedger';
-import { WebhookNotifier } from '../activities/notifier/webhookNotifier';
+import { ApplicationFailure } from '@temporalio/common';
+import { ALERT_DELIVERY_FAILED, retryAfterMs, WebhookNotifier } from '../activities/notifier/webhookNotifier';
 import type { Alert } from '../sla/alerts';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 
@@ -14,7 +15,7 @@ let db: TestDatabase;
 let server: Server;
 let url: string;
 const received: { body: Record<string, unknown>; contentType?: string }[] = [];
-let failNext = 0;
+let failNext: { status: number; headers?: Record<string, string> }[] = [];
 
 const readBody = (req: IncomingMessage) =>
   new Promise<string>((resolve) => {
@@ -27,9 +28,9 @@ beforeAll(async () => {
   db = await createTestDatabase();
   server = createServer((req, res) => {
     void readBody(req).then((text) => {
-      if (failNext > 0) {
-        failNext--;
-        res.writeHead(500).end('boom');
+      const failure = failNext.shift();
+      if (failure) {
+        res.writeHead(failure.status, failure.headers).end('boom');
         return;
       }
       received.push({ body: JSON.parse(text), contentType: req.headers['content-type'] });
@@ -55,7 +56,12 @@ function notifier(webhookUrl?: string) {
   });
   return {
     lines,
-    notifier: new WebhookNotifier({ claims: new PgLedger(db.pool), logger: pino(sink), webhookUrl, timeoutMs: 2000 }),
+    notifier: new WebhookNotifier({
+      deliveries: new PgLedger(db.pool),
+      logger: pino(sink),
+      webhookUrl,
+      timeoutMs: 2000,
+    }),
   };
 }
 
@@ -81,22 +87,52 @@ describe('WebhookNotifier', () => {
     expect(lines[0]).toMatchObject({ level: 50, alert: { dedupeKey: 'c-1:L-1:firstTouch:breach', campaignId: 'c-1' } });
   });
 
-  it('keeps the alert in the logs and does not throw when the webhook fails or is unreachable', async () => {
-    failNext = 1;
-    const { notifier: failing, lines } = notifier(url);
-    await expect(failing.notify(alert('c-1:L-2:firstTouch:breach'))).resolves.toEqual({
-      delivered: false,
-      deduped: false,
-    });
+  it('throws a retryable failure on 5xx, does not record the key as sent, and delivers on the retry', async () => {
+    failNext = [{ status: 500 }];
+    const before = received.length;
+    const { notifier: n, lines } = notifier(url);
+    const failure = await n.notify(alert('c-1:L-2:firstTouch:breach')).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect((failure as ApplicationFailure).type).toBe(ALERT_DELIVERY_FAILED);
+    expect((failure as ApplicationFailure).nonRetryable).toBe(false);
+    expect(received.length).toBe(before);
+    expect(await n.notify(alert('c-1:L-2:firstTouch:breach'))).toEqual({ delivered: true, deduped: false });
+    expect(received.length).toBe(before + 1);
+    expect(await n.notify(alert('c-1:L-2:firstTouch:breach'))).toEqual({ delivered: false, deduped: true });
+    // Logged once as an alert, once as the failed attempt; the retry does not log the alert again.
     expect(lines.map((l) => l.msg)).toEqual([
       'c-1: SLA breach: firstTouch for lead L-1',
-      'alert webhook failed; alert kept in logs',
+      'alert webhook failed; will retry',
     ]);
+  });
+
+  it("honours Slack's Retry-After on 429 as the next retry delay", async () => {
+    failNext = [{ status: 429, headers: { 'retry-after': '7' } }];
+    const { notifier: n } = notifier(url);
+    const failure = (await n
+      .notify(alert('c-1:L-5:firstTouch:breach'))
+      .catch((err: unknown) => err)) as ApplicationFailure;
+    expect(failure.nextRetryDelay).toBe(7000);
+    expect(await n.notify(alert('c-1:L-5:firstTouch:breach'))).toEqual({ delivered: true, deduped: false });
+  });
+
+  it('an unreachable webhook is a retryable failure, never a silent loss', async () => {
     const { notifier: unreachable } = notifier('http://127.0.0.1:1/hook');
-    await expect(unreachable.notify(alert('c-1:L-3:firstTouch:breach'))).resolves.toEqual({
-      delivered: false,
-      deduped: false,
-    });
+    await expect(unreachable.notify(alert('c-1:L-3:firstTouch:breach'))).rejects.toThrow(
+      'alert c-1:L-3:firstTouch:breach not delivered',
+    );
+    const row = await db.pool.query(
+      "SELECT delivered_at, attempts, last_error FROM alerts_sent WHERE dedupe_key = 'c-1:L-3:firstTouch:breach'",
+    );
+    expect(row.rows[0]).toMatchObject({ delivered_at: null, attempts: 1 });
+    expect(row.rows[0].last_error).toBeTruthy();
+  });
+
+  it('parses Retry-After as seconds or an HTTP date', () => {
+    expect(retryAfterMs('120')).toBe(120_000);
+    expect(retryAfterMs('Wed, 02 Dec 2026 10:00:30 GMT', Date.parse('2026-12-02T10:00:00Z'))).toBe(30_000);
+    expect(retryAfterMs('soon')).toBeUndefined();
+    expect(retryAfterMs(null)).toBeUndefined();
   });
 
   it('always logs, even without a webhook', async () => {

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
         // The sandbox looks up each campaign's latest SLA config in the ledger, as `npm start` does.
         ports: createPortResolver(settings.adapters, undefined, (id) => ledger.latestConfig(id)),
         ledger,
-        notifier: new WebhookNotifier({ claims: ledger, logger, webhookUrl: process.env.ALERT_WEBHOOK_URL }),
+        notifier: new WebhookNotifier({ deliveries: ledger, logger, webhookUrl: process.env.ALERT_WEBHOOK_URL }),
       },
       extraActivities: createResetActivities({ client: temporal.client }),
     });

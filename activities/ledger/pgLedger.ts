@@ -14,6 +14,7 @@ import type {
   VelocitySnapshotRecord,
 } from '../../sla/records';
 import type { Ledger } from '../ports';
+import type { AlertLease } from '../notifier/webhookNotifier';
 import {
   checkBudgetChange,
   checkConfigVersion,
@@ -297,16 +298,47 @@ export class PgLedger implements Ledger {
     return rows[0]?.config ?? null;
   }
 
-  /** true when this caller owns the alert and should send it; false when it was already claimed. */
-  async tryClaimAlert(dedupeKey: string, payload: unknown): Promise<boolean> {
+  /**
+   * Leases an alert's dedupe key for one delivery attempt. A key delivered before is 'delivered'; a key whose lease
+   * another worker holds is 'busy'; otherwise this caller holds it for `leaseMs`.
+   */
+  async leaseAlert(
+    dedupeKey: string,
+    payload: unknown,
+    leaseMs: number,
+  ): Promise<{ lease: AlertLease; attempts: number }> {
     checkNonEmpty(dedupeKey, 'alert.dedupeKey');
-    const result = await this.pool.query(
-      `INSERT INTO alerts_sent (dedupe_key, payload) VALUES ($1, $2::jsonb)
-       ON CONFLICT (dedupe_key) DO NOTHING
-       RETURNING 1`,
-      [dedupeKey, JSON.stringify(payload)],
+    const { rows } = await this.pool.query<{ leased: boolean; delivered: boolean; attempts: number }>(
+      `INSERT INTO alerts_sent AS a (dedupe_key, payload, attempts, lease_until)
+       VALUES ($1, $2::jsonb, 1, now() + make_interval(secs => $3 / 1000.0))
+       ON CONFLICT (dedupe_key) DO UPDATE
+         SET attempts = a.attempts + 1, lease_until = EXCLUDED.lease_until
+         WHERE a.delivered_at IS NULL AND (a.lease_until IS NULL OR a.lease_until < now())
+       RETURNING true AS leased, false AS delivered, attempts`,
+      [dedupeKey, JSON.stringify(payload), leaseMs],
     );
-    return result.rowCount === 1;
+    if (rows[0]) return { lease: 'leased', attempts: rows[0].attempts };
+    const current = await this.pool.query<{ delivered: boolean; attempts: number }>(
+      `SELECT delivered_at IS NOT NULL AS delivered, attempts FROM alerts_sent WHERE dedupe_key = $1`,
+      [dedupeKey],
+    );
+    const row = current.rows[0];
+    return { lease: row?.delivered ? 'delivered' : 'busy', attempts: row?.attempts ?? 0 };
+  }
+
+  async markAlertDelivered(dedupeKey: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE alerts_sent SET delivered_at = COALESCE(delivered_at, now()), lease_until = NULL, last_error = NULL
+       WHERE dedupe_key = $1`,
+      [dedupeKey],
+    );
+  }
+
+  async releaseAlert(dedupeKey: string, error: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE alerts_sent SET lease_until = NULL, last_error = left($2, 500) WHERE dedupe_key = $1 AND delivered_at IS NULL`,
+      [dedupeKey, error],
+    );
   }
 }
 

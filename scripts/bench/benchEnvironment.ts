@@ -96,7 +96,7 @@ export async function withBenchEnvironment<T>(
         activities: createActivities({
           ports: createPortResolver('sandbox', undefined, (id) => ledger.latestConfig(id)),
           ledger,
-          notifier: new WebhookNotifier({ claims: ledger, logger: pino({ level: 'info' }, discard) }),
+          notifier: new WebhookNotifier({ deliveries: ledger, logger: pino({ level: 'info' }, discard) }),
         }),
         interceptors: { activity: [escalationStarts.interceptor] },
       }),

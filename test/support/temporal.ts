@@ -69,7 +69,7 @@ export async function testWorker(
   });
   const ledger = new PgLedger(db.pool);
   const ports = createPortResolver('sandbox', opts.sandbox, (id) => ledger.latestConfig(id));
-  const notifier = new WebhookNotifier({ claims: ledger, logger: pino({ level: 'info' }, sink) });
+  const notifier = new WebhookNotifier({ deliveries: ledger, logger: pino({ level: 'info' }, sink) });
   const worker = await createCampaignWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
