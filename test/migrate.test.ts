@@ -41,6 +41,7 @@ describe('migrate', () => {
     expect(rows).toEqual([
       { version: 1, name: 'ledger' },
       { version: 2, name: 'read_side' },
+      { version: 3, name: 'alert_delivery' },
     ]);
   });
 
