@@ -1,0 +1,60 @@
+// Fault injection for the sandbox adapters, the ledger and the alert webhook: the chaos suite and the
+// bench use it to make the outside world fail the way real APIs do (429 with Retry-After, 5xx,
+// timeouts, added latency, whole outage windows). Configured by env CAMPAIGN_SLA_FAULTS (JSON).
+import { z } from 'zod';
+
+export const faultTargets = ['ads', 'crm', 'ledger', 'webhook'] as const;
+export type FaultTarget = (typeof faultTargets)[number];
+
+const share = z.number().min(0).max(1);
+
+const outageSchema = z.strictObject({
+  /** Milliseconds after the plan was loaded (the process start), so a chaos run can script "down from 30 s to 150 s". */
+  fromMs: z.number().int().nonnegative(),
+  toMs: z.number().int().positive(),
+});
+
+const targetFaultsSchema = z.strictObject({
+  /** Share of calls answered with a rate limit (429 / REQUEST_LIMIT_EXCEEDED / RESOURCE_EXHAUSTED). */
+  rateLimited: share.default(0),
+  /** Retry-After the rate limit carries, in seconds. */
+  retryAfterSeconds: z.number().int().positive().default(2),
+  /** Share of calls answered with a server error (HTTP 5xx / UNAVAILABLE). */
+  serverError: share.default(0),
+  /** Share of calls that hang for `timeoutMs` and then fail, as a dropped connection does. */
+  timeout: share.default(0),
+  timeoutMs: z.number().int().positive().default(30_000),
+  /** Latency added to every call. */
+  latencyMs: z.number().int().nonnegative().default(0),
+  outages: z.array(outageSchema).default([]),
+});
+
+export const faultPlanSchema = z.strictObject({
+  seed: z.union([z.number().int(), z.string()]).default('chaos'),
+  ads: targetFaultsSchema.optional(),
+  crm: targetFaultsSchema.optional(),
+  ledger: targetFaultsSchema.optional(),
+  webhook: targetFaultsSchema.optional(),
+});
+
+export type FaultPlan = z.output<typeof faultPlanSchema>;
+export type TargetFaults = z.output<typeof targetFaultsSchema>;
+
+/** Reads CAMPAIGN_SLA_FAULTS; undefined when unset. A malformed plan is one clear error, never ignored. */
+export function faultPlanFromEnv(env: NodeJS.ProcessEnv = process.env): FaultPlan | undefined {
+  const raw = env.CAMPAIGN_SLA_FAULTS?.trim();
+  if (!raw) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`CAMPAIGN_SLA_FAULTS is not JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = faultPlanSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(
+      `CAMPAIGN_SLA_FAULTS: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(plan)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
