@@ -1,0 +1,384 @@
+// The hostile-input corpus: payloads a careless or hostile caller sends straight through the Temporal
+// client to every Update, Signal and Query of a running campaign. Each must be rejected with a message
+// naming the field (signals: ignored), leave the workflow healthy (no failed workflow task in its
+// history) and leave its state unchanged. Prototype-named IDs are ordinary IDs and work as such.
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { campaignSla } from '../workflows/campaignSla';
+import {
+  admitLeadsUpdate,
+  amendSlaUpdate,
+  budgetChangedSignal,
+  campaignWorkflowId,
+  decideProposalUpdate,
+  leadQuery,
+  proposalsQuery,
+  recordLeadEventsUpdate,
+  rollQuarterUpdate,
+  slaStateQuery,
+} from '../workflows/messages';
+import { seedTermsConfig } from './support/campaignConfig';
+import { useCampaignHarness } from './support/temporal';
+
+const TASK_QUEUE = 'campaign-sla-hostile-input';
+const h = useCampaignHarness({ server: 'dev', taskQueue: TASK_QUEUE });
+
+const PROTOTYPE_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  '__defineGetter__',
+];
+const MEGABYTE = 'x'.repeat(1024 * 1024);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+type UpdateDef =
+  | typeof admitLeadsUpdate
+  | typeof recordLeadEventsUpdate
+  | typeof decideProposalUpdate
+  | typeof amendSlaUpdate
+  | typeof rollQuarterUpdate;
+
+interface HostileCase {
+  name: string;
+  update: UpdateDef;
+  payload: () => unknown;
+  /** A fragment the rejection must contain: the field it names. */
+  names: string;
+}
+
+let wf: WorkflowHandle<typeof campaignSla>;
+let t0: number;
+const config = () => seedTermsConfig({ id: 'hostile' });
+
+const lead = (overrides: Record<string, unknown> = {}) => ({
+  leadId: 'L-ok',
+  tier: 'high-intent',
+  ownerId: 'rep-a',
+  createdAt: iso(t0),
+  ...overrides,
+});
+const admit = (leads: unknown) => ({ leads });
+const event = (overrides: Record<string, unknown> = {}) => ({
+  type: 'contact',
+  leadId: 'L-open',
+  eventId: 'e-1',
+  channel: 'call',
+  at: iso(t0 + 1000),
+  ...overrides,
+});
+const events = (list: unknown) => ({ events: list });
+const decision = (overrides: Record<string, unknown> = {}) => ({
+  proposalId: 'hostile-p1',
+  decision: 'approve',
+  approver: 'ops-lead-1',
+  reason: 'looks right',
+  ...overrides,
+});
+
+function corpus(): HostileCase[] {
+  const cases: HostileCase[] = [];
+  const add = (name: string, update: UpdateDef, payload: () => unknown, names: string) =>
+    cases.push({ name, update, payload, names });
+
+  // admitLeads: shapes
+  for (const [name, payload] of [
+    ['null', null],
+    ['a number', 42],
+    ['a string', 'leads'],
+    ['an array', []],
+    ['an empty object', {}],
+  ] as const) {
+    add(`admitLeads ${name}`, admitLeadsUpdate, () => payload, '(input)');
+  }
+  add('admitLeads leads: null', admitLeadsUpdate, () => admit(null), 'leads');
+  add('admitLeads leads: []', admitLeadsUpdate, () => admit([]), 'leads');
+  add(
+    'admitLeads 2,001 leads',
+    admitLeadsUpdate,
+    () => admit(Array.from({ length: 2001 }, (_, i) => lead({ leadId: `L-${i}` }))),
+    'leads',
+  );
+  add('admitLeads unknown top-level field', admitLeadsUpdate, () => ({ ...admit([lead()]), extra: 1 }), 'extra');
+  add('admitLeads unknown lead field', admitLeadsUpdate, () => admit([lead({ email: 'a@b.c' })]), 'email');
+  for (const field of ['leadId', 'tier', 'ownerId', 'createdAt']) {
+    add(
+      `admitLeads missing ${field}`,
+      admitLeadsUpdate,
+      () => {
+        const l: Record<string, unknown> = lead();
+        delete l[field];
+        return admit([l]);
+      },
+      `leads[0].${field}`,
+    );
+    add(`admitLeads ${field} as a number`, admitLeadsUpdate, () => admit([lead({ [field]: 7 })]), `leads[0].${field}`);
+  }
+  for (const [name, id] of [
+    ['empty', ''],
+    ['81 characters', 'L'.repeat(81)],
+    ['1 MB', MEGABYTE],
+    ['an email', 'jane.doe@example.com'],
+    ['a phone number', '+1 (555) 123-4567'],
+    ['a full name', 'Jane Doe'],
+    ['unicode', 'L-☃'],
+    ['a newline', 'L-1\nL-2'],
+    ['__proto__', '__proto__'],
+  ] as const) {
+    add(`admitLeads leadId ${name}`, admitLeadsUpdate, () => admit([lead({ leadId: id })]), 'leads[0].leadId');
+    add(`admitLeads ownerId ${name}`, admitLeadsUpdate, () => admit([lead({ ownerId: id })]), 'leads[0].ownerId');
+  }
+  for (const tier of ['no-such-tier', '__proto__', 'constructor', 'toString']) {
+    add(`admitLeads tier ${tier}`, admitLeadsUpdate, () => admit([lead({ tier })]), 'leads[0].tier');
+  }
+  for (const [name, at] of [
+    ['in 1900', '1900-01-01T00:00:00Z'],
+    ['in 3000', '3000-01-01T00:00:00Z'],
+    ['not a date', 'yesterday'],
+    ['month 13', '2026-13-45T00:00:00Z'],
+    ['without an offset', '2026-03-02T09:00:00'],
+  ] as const) {
+    add(`admitLeads createdAt ${name}`, admitLeadsUpdate, () => admit([lead({ createdAt: at })]), 'leads[0].createdAt');
+  }
+  add(
+    'admitLeads over the size limit (3 MB)',
+    admitLeadsUpdate,
+    () => admit([lead({ note: 'x'.repeat(3 * 1024 * 1024) })]),
+    'bytes',
+  );
+
+  // recordLeadEvents
+  add('recordLeadEvents null', recordLeadEventsUpdate, () => null, '(input)');
+  add('recordLeadEvents events: []', recordLeadEventsUpdate, () => events([]), 'events');
+  add(
+    'recordLeadEvents 2,001 events',
+    recordLeadEventsUpdate,
+    () => events(Array.from({ length: 2001 }, (_, i) => event({ eventId: `e-${i}` }))),
+    'events',
+  );
+  add(
+    'recordLeadEvents unknown type',
+    recordLeadEventsUpdate,
+    () => events([event({ type: 'hack' })]),
+    'events[0].type',
+  );
+  add(
+    'recordLeadEvents unknown lead',
+    recordLeadEventsUpdate,
+    () => events([event({ leadId: 'L-nobody' })]),
+    'events[0].leadId',
+  );
+  for (const key of PROTOTYPE_KEYS.filter((k) => /^[A-Za-z0-9]/.test(k))) {
+    add(
+      `recordLeadEvents for never-admitted lead ${key}`,
+      recordLeadEventsUpdate,
+      () => events([event({ leadId: key })]),
+      'events[0].leadId',
+    );
+  }
+  add(
+    'recordLeadEvents channel invalid',
+    recordLeadEventsUpdate,
+    () => events([event({ channel: 'carrier-pigeon' })]),
+    'events[0].channel',
+  );
+  add(
+    'recordLeadEvents at before the lead was created',
+    recordLeadEventsUpdate,
+    () => events([event({ at: iso(t0 - 86_400_000) })]),
+    'events[0].at',
+  );
+  add(
+    'recordLeadEvents at in 3000',
+    recordLeadEventsUpdate,
+    () => events([event({ at: '3000-01-01T00:00:00Z' })]),
+    'events[0].at',
+  );
+  add(
+    'recordLeadEvents eventId 1 MB',
+    recordLeadEventsUpdate,
+    () => events([event({ eventId: MEGABYTE })]),
+    'events[0].eventId',
+  );
+  const reject = (reason?: unknown) =>
+    events([{ type: 'disposition', leadId: 'L-open', eventId: 'd-1', decision: 'reject', reason, at: iso(t0 + 1000) }]);
+  add('recordLeadEvents rejection without a reason', recordLeadEventsUpdate, () => reject(), 'events[0].reason');
+  for (const reason of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'Made up']) {
+    add(
+      `recordLeadEvents rejection reason ${reason}`,
+      recordLeadEventsUpdate,
+      () => reject(reason),
+      'events[0].reason',
+    );
+  }
+  add('recordLeadEvents rejection reason 1 MB', recordLeadEventsUpdate, () => reject(MEGABYTE), 'events[0].reason');
+  add(
+    'recordLeadEvents decision invalid',
+    recordLeadEventsUpdate,
+    () => events([{ type: 'disposition', leadId: 'L-open', eventId: 'd-2', decision: 'maybe', at: iso(t0 + 1000) }]),
+    'events[0].decision',
+  );
+  add(
+    'recordLeadEvents stage invalid',
+    recordLeadEventsUpdate,
+    () => events([{ type: 'stage', leadId: 'L-open', eventId: 's-1', stage: 'Closed Won', at: iso(t0 + 1000) }]),
+    'events[0].stage',
+  );
+
+  // decideProposal
+  add('decideProposal null', decideProposalUpdate, () => null, '(input)');
+  add('decideProposal unknown proposal', decideProposalUpdate, () => decision(), 'proposalId');
+  for (const key of PROTOTYPE_KEYS) {
+    add(`decideProposal proposalId ${key}`, decideProposalUpdate, () => decision({ proposalId: key }), 'proposalId');
+  }
+  add('decideProposal approver 1 MB', decideProposalUpdate, () => decision({ approver: MEGABYTE }), 'approver');
+  add('decideProposal reason 1 MB', decideProposalUpdate, () => decision({ reason: MEGABYTE }), 'reason');
+  add('decideProposal decision invalid', decideProposalUpdate, () => decision({ decision: 'yolo' }), 'decision');
+
+  // amendSla
+  add('amendSla null', amendSlaUpdate, () => null, '(input)');
+  add(
+    'amendSla another campaign',
+    amendSlaUpdate,
+    () => ({ ...config(), version: 2, campaign: { ...(config().campaign as object), id: 'other' } }),
+    'campaign.id',
+  );
+  add('amendSla same version', amendSlaUpdate, () => config(), 'version');
+  add(
+    'amendSla 3 MB',
+    amendSlaUpdate,
+    () => ({ ...config(), version: 2, padding: 'x'.repeat(3 * 1024 * 1024) }),
+    'bytes',
+  );
+  add(
+    'amendSla tier named __proto__',
+    amendSlaUpdate,
+    () => {
+      const raw = config() as { version: number; responseSla: { tiers: Record<string, unknown> } };
+      return {
+        ...raw,
+        version: 2,
+        responseSla: { ...raw.responseSla, tiers: JSON.parse('{"__proto__":{"firstTouch":"1h","clock":"wall"}}') },
+      };
+    },
+    'responseSla.tiers',
+  );
+
+  // rollQuarter: only the quarter that just ended, never an ancient or future one
+  for (const quarter of ['1900-Q1', '2999-Q4', 'abc', '__proto__', '2026-Q5']) {
+    add(`rollQuarter ${quarter}`, rollQuarterUpdate, () => ({ quarter }), 'quarter');
+  }
+  return cases;
+}
+
+async function failedWorkflowTasks(handle: WorkflowHandle): Promise<number> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
+}
+
+/** The state a rejected request must leave untouched (the run counters move with every task). */
+async function observableState(handle: WorkflowHandle<typeof campaignSla>) {
+  const { run: _run, ...state } = await handle.query(slaStateQuery);
+  return state;
+}
+
+describe('hostile-input corpus (dev server)', () => {
+  beforeAll(async () => {
+    wf = await h.env.client.workflow.start(campaignSla, {
+      taskQueue: TASK_QUEUE,
+      workflowId: campaignWorkflowId('hostile'),
+      args: [{ config: config() }],
+    });
+    t0 = Date.now() - 60_000;
+    await wf.executeUpdate(admitLeadsUpdate, { args: [admit([lead({ leadId: 'L-open' })])] });
+  });
+
+  it('has at least 80 payloads', () => {
+    expect(corpus().length).toBeGreaterThanOrEqual(80);
+  });
+
+  it('rejects every payload naming the field, never echoes a huge value, and leaves state and workflow healthy', async () => {
+    const before = await observableState(wf);
+    const unexpected: string[] = [];
+    for (const c of corpus()) {
+      const outcome = await wf
+        .executeUpdate(c.update as typeof admitLeadsUpdate, { args: [c.payload() as never] })
+        .then(
+          () => 'accepted',
+          (err: unknown) => err,
+        );
+      if (!(outcome instanceof WorkflowUpdateFailedError)) {
+        unexpected.push(`${c.name}: ${outcome === 'accepted' ? 'accepted' : String(outcome)}`);
+        continue;
+      }
+      const message = outcome.cause?.message ?? '';
+      if (!message.includes(c.names))
+        unexpected.push(`${c.name}: message does not name ${c.names}: ${message.slice(0, 200)}`);
+      if (message.length > 4000) unexpected.push(`${c.name}: message of ${message.length} characters echoes the input`);
+    }
+    expect(unexpected).toEqual([]);
+    expect(await observableState(wf)).toEqual(before);
+    expect(await failedWorkflowTasks(wf)).toBe(0);
+  }, 300_000);
+
+  it('rejections are not retryable', async () => {
+    const err = (await wf
+      .executeUpdate(admitLeadsUpdate, { args: [admit([])] })
+      .catch((e: unknown) => e)) as WorkflowUpdateFailedError;
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((err.cause as { nonRetryable?: boolean }).nonRetryable).toBe(true);
+  });
+
+  it('ignores malformed budgetChanged signals (free text never enters state) and stays healthy', async () => {
+    const before = await observableState(wf);
+    for (const payload of [
+      null,
+      {},
+      { source: 'Jane Doe called +1 555 123 4567', at: iso(Date.now()) },
+      { source: MEGABYTE.slice(0, 1000), at: 'now' },
+      { source: 'ads-ui', at: iso(Date.now()), amountMicros: -5 },
+    ]) {
+      await wf.signal(budgetChangedSignal, payload as never);
+    }
+    expect(await observableState(wf)).toEqual(before);
+    expect(await failedWorkflowTasks(wf)).toBe(0);
+  });
+
+  it('answers queries for prototype keys, huge and wrong-typed IDs with null, never an object', async () => {
+    for (const key of [...PROTOTYPE_KEYS, MEGABYTE, '', 'L-nobody']) {
+      expect(await wf.query(leadQuery, key)).toBeNull();
+    }
+    expect(await wf.query(leadQuery, 42 as never)).toBeNull();
+    expect(await wf.query(proposalsQuery)).toEqual([]);
+    expect(await failedWorkflowTasks(wf)).toBe(0);
+  });
+
+  it('treats prototype-named lead, owner and event IDs as ordinary IDs', async () => {
+    const keys = PROTOTYPE_KEYS.filter((k) => /^[A-Za-z0-9]/.test(k));
+    const admitted = await wf.executeUpdate(admitLeadsUpdate, {
+      args: [
+        admit(keys.map((key) => lead({ leadId: key, ownerId: 'constructor', createdAt: iso(Date.now() - 1000) }))),
+      ],
+    });
+    expect(admitted.map((o) => [o.leadId, o.result])).toEqual(keys.map((k) => [k, 'admitted']));
+    const again = await wf.executeUpdate(admitLeadsUpdate, {
+      args: [admit([lead({ leadId: 'constructor', createdAt: iso(Date.now() - 1000) })])],
+    });
+    expect(again[0].result).toBe('duplicate');
+    const applied = await wf.executeUpdate(recordLeadEventsUpdate, {
+      args: [events([event({ leadId: 'hasOwnProperty', eventId: 'toString', at: iso(Date.now()) })])],
+    });
+    expect(applied[0].result).toBe('applied');
+    const state = await wf.query(slaStateQuery);
+    expect(state.openLeads).toBe(1 + keys.length);
+    expect((await wf.query(leadQuery, 'constructor'))?.ownerId).toBe('constructor');
+    expect((await wf.query(leadQuery, 'hasOwnProperty'))?.attempts).toBe(1);
+    expect(await failedWorkflowTasks(wf)).toBe(0);
+  });
+});
