@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import { campaignDetail, campaignList } from './campaignView';
+import { campaignDetail, campaignList } from '../reports/campaignView';
 
 export interface DashboardOptions {
   pool: pg.Pool;

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LedgerQueries } from '../activities/ledger/ledgerQueries';
+import { LedgerQueries } from '../reports/ledgerQueries';
 import { readCampaignFile } from '../scripts/cli/campaignFiles';
-import { amendCampaign, campaignStatus, listCampaigns, listQuery, startCampaign } from '../scripts/cli/campaigns';
+import { amendCampaign, campaignStatus, startCampaign } from '../scripts/cli/campaigns';
 import { CliError, describeFailure, ExitCode, oneLine } from '../scripts/cli/errors';
 import {
   contactEvent,
@@ -22,6 +22,7 @@ import {
 } from '../scripts/cli/leads';
 import { quarterReport, parseSince } from '../scripts/cli/ledgerReports';
 import { decideProposal, listProposals } from '../scripts/cli/proposals';
+import { listCampaigns, listQuery } from '../reports/workflowReads';
 import { TASK_QUEUE } from '../workflows/messages';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 import { devServerEnv, testWorker, type TestWorkerHandle } from './support/temporal';

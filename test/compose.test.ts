@@ -186,7 +186,7 @@ describe('docker-compose.yml', () => {
       ...instructions.flatMap((i) => repoFileArgs(i.args)),
       ...repoFileArgs(service('dashboard').command ?? []),
     ];
-    expect(appFiles).toEqual(expect.arrayContaining(['workers/main.ts', 'bin/campaign-sla']));
+    expect(appFiles).toEqual(expect.arrayContaining(['workers/main.ts', 'dashboard/main.ts']));
     for (const file of appFiles) expect(existsSync(path.join(root, file)), `${file} is missing`).toBe(true);
 
     for (const name of ['temporal-schema', 'temporal-search-attributes']) {

@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgLedger } from '../activities/ledger/pgLedger';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
-import type { CampaignDetail, CampaignListEntry } from '../dashboard/campaignView';
+import type { CampaignDetail, CampaignListEntry } from '../reports/campaignView';
 import { parseCampaignConfigText } from '../sla/config';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 

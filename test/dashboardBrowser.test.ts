@@ -1,12 +1,15 @@
 // Headless Chromium on the dashboard of a running sandbox campaign (dev server, real worker, real
 // ledger): the figures on the page match the ledger, the charts draw, and a screenshot is kept.
+// Also the dashboard's own entry point (npm run dashboard) as a process against the same stack.
+import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LedgerQueries } from '../activities/ledger/ledgerQueries';
+import { LedgerQueries } from '../reports/ledgerQueries';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
+import type { CampaignListEntry } from '../reports/campaignView';
 import { startCampaign } from '../scripts/cli/campaigns';
 import { parseCampaignConfigText } from '../sla/config';
 import { parse as parseYaml } from 'yaml';
@@ -97,5 +100,45 @@ describe('dashboard in a browser', () => {
 
     await mkdir(path.join(projectRoot, '.artifacts'), { recursive: true });
     await page.screenshot({ path: path.join(projectRoot, '.artifacts', 'dashboard.png'), fullPage: true });
+  });
+});
+
+describe('dashboard/main.ts', () => {
+  /** Runs the entry point as `npm run dashboard` does, collecting stdout and stderr. */
+  function runMain(args: string[]) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'dashboard/main.ts', ...args], {
+      cwd: projectRoot,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATABASE_URL: db.url,
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+      },
+    });
+    const output = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, output, exited };
+  }
+
+  it('serves the ledger and live state, and stops cleanly on SIGTERM', async () => {
+    const { child, output, exited } = runMain(['--port', '0']);
+    await expect.poll(() => output.stdout, { timeout: 30_000, interval: 250 }).toMatch(/\(Ctrl-C stops\)\n$/);
+    const url = /^dashboard: (http:\/\/127\.0\.0\.1:\d+) \(Ctrl-C stops\)$/m.exec(output.stdout)?.[1];
+    expect(url).toBeDefined();
+    const campaigns = (await (await fetch(`${url}/api/campaigns`)).json()) as CampaignListEntry[];
+    expect(campaigns.find((c) => c.campaignId === campaignId)?.live).toMatchObject({ campaignId, status: 'RUNNING' });
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output.stderr).toBe('');
+  });
+
+  it('refuses a bad --port with one line and exit code 1', async () => {
+    const { output, exited } = runMain(['--port', 'eighty']);
+    expect(await exited).toBe(1);
+    expect(output.stderr).toBe('dashboard: --port: expected a TCP port (0-65535), got "eighty"\n');
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LedgerQueries } from '../activities/ledger/ledgerQueries';
+import { LedgerQueries } from '../reports/ledgerQueries';
 import { mergeClockOutcomes, PgLedger } from '../activities/ledger/pgLedger';
 import type {
   BudgetChangeRecord,

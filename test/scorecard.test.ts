@@ -1,9 +1,9 @@
 // The weekly scorecard from a seeded ledger: compliance vs targets, breaches by owner and tier,
 // escalation steps and budget decisions, as CSV and markdown.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LedgerQueries } from '../activities/ledger/ledgerQueries';
+import { LedgerQueries } from '../reports/ledgerQueries';
 import { PgLedger } from '../activities/ledger/pgLedger';
-import { buildScorecard, scorecardCsv, scorecardMarkdown, weekStartOf, type Scorecard } from '../dashboard/scorecard';
+import { buildScorecard, scorecardCsv, scorecardMarkdown, weekStartOf, type Scorecard } from '../reports/scorecard';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 
 const campaignId = 'scorecard';
@@ -11,7 +11,7 @@ let db: TestDatabase;
 let card: Scorecard;
 
 async function scorecardFor(id: string, week: string | undefined, now: Date): Promise<Scorecard> {
-  const found = await buildScorecard(db.pool, new LedgerQueries(db.pool), id, { week, now });
+  const found = await buildScorecard(new LedgerQueries(db.pool), id, { week, now });
   if (!found) throw new Error(`no scorecard for ${id}`);
   return found;
 }
@@ -182,6 +182,6 @@ describe('weekly scorecard', () => {
     const empty = await scorecardFor(campaignId, '2026-06-01', new Date());
     expect(empty.breaches).toEqual([]);
     expect(scorecardMarkdown(empty)).toContain('_no breaches this week_');
-    expect(await buildScorecard(db.pool, new LedgerQueries(db.pool), 'ghost', { now: new Date() })).toBeNull();
+    expect(await buildScorecard(new LedgerQueries(db.pool), 'ghost', { now: new Date() })).toBeNull();
   });
 });

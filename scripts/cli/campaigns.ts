@@ -1,4 +1,4 @@
-// Campaign lifecycle commands: start, list, status, amend.
+// Campaign lifecycle commands: start, status, amend, and the --health filter of `list` (reports/workflowReads).
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { campaignSla } from '../../workflows/campaignSla';
@@ -10,6 +10,7 @@ import {
   TASK_QUEUE,
 } from '../../workflows/messages';
 import type { AmendOutcome, CampaignStateView } from '../../sla/views';
+import type { ListFilter } from '../../reports/workflowReads';
 import type { CampaignFile } from './campaignFiles';
 import { badInput, CliError, ExitCode, notFound } from './errors';
 
@@ -72,60 +73,10 @@ export async function amendCampaign(
   );
 }
 
-export interface ListFilter {
-  health?: 'healthy' | 'at-risk' | 'breaching';
-  pendingApproval?: boolean;
-  status: 'running' | 'all';
-}
-
-export interface CampaignListRow {
-  campaignId: string;
-  workflowId: string;
-  status: string;
-  health: string | null;
-  openClocks: number | null;
-  breachedLeads: number | null;
-  responseCompliance: number | null;
-  budgetSpentPct: number | null;
-  velocityPct: number | null;
-  pendingApproval: boolean | null;
-  quarter: string | null;
-}
-
 const HEALTH_VALUES = ['healthy', 'at-risk', 'breaching'] as const;
 
 export function parseHealth(value: string): ListFilter['health'] {
   const health = HEALTH_VALUES.find((h) => h === value);
   if (!health) throw badInput(`--health: expected one of ${HEALTH_VALUES.join(', ')}, got "${value}"`);
   return health;
-}
-
-/** The visibility query for `list`; values are fixed enums, so no user text reaches the query. */
-export function listQuery(filter: ListFilter): string {
-  const clauses = [`WorkflowType = 'campaignSla'`];
-  if (filter.status === 'running') clauses.push(`ExecutionStatus = 'Running'`);
-  if (filter.health) clauses.push(`SlaHealth = "${filter.health}"`);
-  if (filter.pendingApproval) clauses.push('PendingApproval = true');
-  return clauses.join(' AND ');
-}
-
-export async function listCampaigns(client: Client, filter: ListFilter): Promise<CampaignListRow[]> {
-  const rows: CampaignListRow[] = [];
-  for await (const execution of client.workflow.list({ query: listQuery(filter) })) {
-    const attr = execution.typedSearchAttributes;
-    rows.push({
-      campaignId: attr.get(searchAttributes.campaignId) ?? execution.workflowId.replace(/^campaign-sla:/, ''),
-      workflowId: execution.workflowId,
-      status: execution.status.name,
-      health: attr.get(searchAttributes.slaHealth) ?? null,
-      openClocks: attr.get(searchAttributes.openLeadClocks) ?? null,
-      breachedLeads: attr.get(searchAttributes.breachedLeads) ?? null,
-      responseCompliance: attr.get(searchAttributes.responseCompliance) ?? null,
-      budgetSpentPct: attr.get(searchAttributes.budgetSpentPct) ?? null,
-      velocityPct: attr.get(searchAttributes.velocityPct) ?? null,
-      pendingApproval: attr.get(searchAttributes.pendingApproval) ?? null,
-      quarter: attr.get(searchAttributes.campaignQuarter) ?? null,
-    });
-  }
-  return rows.sort((a, b) => a.campaignId.localeCompare(b.campaignId));
 }

@@ -1,6 +1,6 @@
 // Ledger-backed commands: quarter reports and breaches, read from Postgres.
 import type pg from 'pg';
-import { LedgerQueries, type BreachView, type QuarterReportView } from '../../activities/ledger/ledgerQueries';
+import { LedgerQueries, type BreachView, type QuarterReportView } from '../../reports/ledgerQueries';
 import { redactUrl } from '../../runtime/postgres';
 import { parseQuarter } from '../../sla/quarter';
 import { parseDuration } from '../../sla/duration';

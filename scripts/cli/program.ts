@@ -1,14 +1,15 @@
 // The `campaign-sla` command line: thin commander wiring over the command functions.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { backfillQuarter, describeQuarterlySchedule, installQuarterlySchedule } from '../../runtime/schedule';
-import { startDashboard } from '../../dashboard/server';
-import { buildScorecard, scorecardCsv, scorecardMarkdown } from '../../dashboard/scorecard';
+import { approveCommand } from '../../reports/approveCommand';
+import { buildScorecard, scorecardCsv, scorecardMarkdown } from '../../reports/scorecard';
+import { listCampaigns } from '../../reports/workflowReads';
 import { formatDuration } from '../../sla/duration';
-import { amendCampaign, campaignStatus, listCampaigns, parseHealth, startCampaign } from './campaigns';
+import { amendCampaign, campaignStatus, parseHealth, startCampaign } from './campaigns';
 import { CommandContext } from './context';
 import { contactEvent, dispositionEvent, importLeads, readLeadFile, recordLeadEvent } from './leads';
 import { readCampaignFile } from './campaignFiles';
-import { approveCommand, decideProposal, listProposals } from './proposals';
+import { decideProposal, listProposals } from './proposals';
 import { breaches, parseSince, quarterReport, withLedger } from './ledgerReports';
 import { money, pct, renderFacts, renderTable } from './output';
 import { badInput, notFound } from './errors';
@@ -25,6 +26,7 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
   const program = new Command('campaign-sla')
     .description('Run and inspect Marketing + Ops SLA campaigns on Temporal')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .addHelpText('after', '\nThe dashboard has its own entry point: npm run dashboard [-- --port 8080]')
     .exitOverride();
 
   /** Prints JSON with --json, else the human rendering. */
@@ -294,7 +296,7 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
   ).action(async (id: string, opts: JsonFlag & { week?: string; format: 'csv' | 'md' }) => {
     const { pool, url } = ctx.ledger();
     const card = await withLedger(pool, url, (q) =>
-      buildScorecard(pool, q, id, { week: opts.week, now: io.now() }).catch((err: Error) => {
+      buildScorecard(q, id, { week: opts.week, now: io.now() }).catch((err: Error) => {
         throw err.message.startsWith('--week') ? badInput(err.message) : err;
       }),
     );
@@ -353,28 +355,7 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
     emit(opts, result, (r) => `backfilled the reset closing ${r.quarter} (fire time ${r.firesAt})`);
   });
 
-  program
-    .command('dashboard')
-    .description('serve the dashboard against the ledger and Temporal')
-    .option('--port <port>', 'port on 127.0.0.1', parseOption(parsePort), Number(process.env.DASHBOARD_PORT ?? 8080))
-    .action(async (opts: { port: number }) => {
-      const dashboard = await startDashboard({ pool: ctx.ledger().pool, client: await ctx.client(), port: opts.port });
-      io.stdout(`dashboard: ${dashboard.url} (Ctrl-C stops)\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await dashboard.close();
-    });
-
   return program;
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`expected a TCP port (0-65535), got "${value}"`);
-  return port;
 }
 
 /** Adapts a validator that throws into commander's option parser, so bad values are usage errors. */

@@ -1,5 +1,6 @@
 // Read side of the ledger for the CLI, reports and the dashboard. Timestamps come back as UTC ISO
 // strings (iso_utc) and micros as numbers (exact up to 2^53, i.e. ~9 billion currency units).
+// Inputs go through the same checks as the write side (activities/ledger), so a bad value names its field.
 import type pg from 'pg';
 import type {
   AdsBudgetState,
@@ -8,10 +9,10 @@ import type {
   ProposalRecord,
   ProposalStatus,
   VelocitySnapshotRecord,
-} from '../../sla/records';
-import type { ClockKind } from '../../sla/clockKind';
-import type { ResponseTarget, TargetResult } from '../../sla/compliance';
-import { checkInteger, checkNonEmpty, checkTimestamp } from './recordChecks';
+} from '../sla/records';
+import type { ClockKind } from '../sla/clockKind';
+import type { ResponseTarget, TargetResult } from '../sla/compliance';
+import { checkInteger, checkNonEmpty, checkTimestamp } from '../activities/ledger/recordChecks';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -20,6 +21,20 @@ export interface CampaignSummary {
   latestConfigVersion: number;
   firstRecordedAt: string;
   lastSnapshotAt: string | null;
+}
+
+export interface RecordedCampaignSettings {
+  timezone: string;
+  windowStart: string;
+  windowEnd: string;
+  /** First-touch compliance targets of the latest config version. */
+  targets: ResponseTarget[];
+}
+
+// The stored config is the parsed CampaignConfig as JSON: durations are milliseconds.
+interface StoredConfig {
+  campaign: { timezone: string; window: { start: string; end: string } };
+  responseSla: { compliance: { within: number; target: number }[] };
 }
 
 /** A recorded velocity snapshot as the read side returns it, with whether CPL sat inside its band. */
@@ -45,6 +60,15 @@ export interface EscalationStepView {
   step: string;
   at: string;
   outcome: Record<string, unknown>;
+}
+
+export interface OpenClockRow {
+  leadId: string;
+  clock: ClockKind;
+  tier: string | null;
+  ownerId: string | null;
+  startedAt: string;
+  deadline: string;
 }
 
 export interface BreachView {
@@ -165,6 +189,22 @@ export class LedgerQueries {
     return rows;
   }
 
+  /** The parts of the latest recorded (already validated) config that reports need; null before any is recorded. */
+  async recordedCampaignSettings(campaignId: string): Promise<RecordedCampaignSettings | null> {
+    const { rows } = await this.pool.query<{ config: StoredConfig }>(
+      `SELECT config FROM campaign_config_versions WHERE campaign_id = $1 ORDER BY config_version DESC LIMIT 1`,
+      [campaignId],
+    );
+    const config = rows[0]?.config;
+    if (!config) return null;
+    return {
+      timezone: config.campaign.timezone,
+      windowStart: config.campaign.window.start,
+      windowEnd: config.campaign.window.end,
+      targets: config.responseSla.compliance.map((c) => ({ withinMs: c.within, target: c.target })),
+    };
+  }
+
   async campaignOverview(campaignId: string): Promise<CampaignOverview> {
     checkNonEmpty(campaignId, 'campaignId');
     const [counts, latest] = await Promise.all([
@@ -196,6 +236,21 @@ export class LedgerQueries {
        WHERE campaign_id = $1 AND ($2::timestamptz IS NULL OR at >= $2)
        ORDER BY at, check_id`,
       [campaignId, sinceIso ?? null],
+    );
+    return rows;
+  }
+
+  /** Clocks neither met nor breached, the most urgent first. */
+  async openClocks(campaignId: string, limit: number): Promise<OpenClockRow[]> {
+    const { rows } = await this.pool.query<OpenClockRow>(
+      `SELECT co.lead_id AS "leadId", co.clock, l.tier, l.owner_id AS "ownerId",
+              iso_utc(co.started_at) AS "startedAt", iso_utc(co.deadline) AS deadline
+       FROM clock_outcomes co
+       LEFT JOIN leads l ON l.campaign_id = co.campaign_id AND l.lead_id = co.lead_id
+       WHERE co.campaign_id = $1 AND co.met_at IS NULL AND co.breached_at IS NULL
+       ORDER BY co.deadline, co.lead_id, co.clock
+       LIMIT $2`,
+      [campaignId, limit],
     );
     return rows;
   }

@@ -1,18 +1,18 @@
 // What the dashboard shows, assembled from the ledger plus the live workflow state when Temporal answers.
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
+import type { TargetResult } from '../sla/compliance';
+import { campaignWorkflowId, slaStateQuery } from '../workflows/messages';
+import type { CampaignStateView } from '../sla/views';
+import { approveCommand } from './approveCommand';
 import {
   LedgerQueries,
   type BreachView,
   type CampaignOverview,
+  type OpenClockRow,
   type SnapshotPoint,
-} from '../activities/ledger/ledgerQueries';
-import type { TargetResult } from '../sla/compliance';
-import { campaignWorkflowId, slaStateQuery } from '../workflows/messages';
-import type { CampaignStateView } from '../sla/views';
-import { listCampaigns, type CampaignListRow } from '../scripts/cli/campaigns';
-import { approveCommand } from '../scripts/cli/proposals';
-import { openClocks, recordedCampaignSettings, type OpenClockRow } from './ledgerReads';
+} from './ledgerQueries';
+import { listCampaigns, type CampaignListRow } from './workflowReads';
 
 // The page polls every few seconds; a slow or stopped Temporal must not hold it up.
 const LIVE_TIMEOUT_MS = 2_000;
@@ -87,7 +87,7 @@ export async function campaignDetail(
   now: Date,
 ): Promise<CampaignDetail | null> {
   const queries = new LedgerQueries(pool);
-  const settings = await recordedCampaignSettings(pool, campaignId);
+  const settings = await queries.recordedCampaignSettings(campaignId);
   if (!settings) return null;
   const [overview, snapshots, compliance, clocks, breaches, proposals, live] = await Promise.all([
     queries.campaignOverview(campaignId),
@@ -97,7 +97,7 @@ export async function campaignDetail(
       to: now.toISOString(),
       targets: settings.targets,
     }),
-    openClocks(pool, campaignId, TABLE_ROWS),
+    queries.openClocks(campaignId, TABLE_ROWS),
     queries.breaches(campaignId),
     queries.proposals(campaignId),
     withTimeout(client.workflow.getHandle(campaignWorkflowId(campaignId)).query(slaStateQuery)),

@@ -1,17 +1,10 @@
 // The weekly SLA scorecard Marketing and Ops review together: compliance against the targets,
 // breaches by owner and tier, the escalation steps taken and the budget decisions made.
 import { DateTime } from 'luxon';
-import type pg from 'pg';
-import type {
-  ComplianceGroupView,
-  CorrectiveDecisionView,
-  CorrectiveStepView,
-  LedgerQueries,
-} from '../activities/ledger/ledgerQueries';
+import type { ComplianceGroupView, CorrectiveDecisionView, CorrectiveStepView, LedgerQueries } from './ledgerQueries';
 import type { ClockKind } from '../sla/clockKind';
 import type { TargetResult } from '../sla/compliance';
 import { formatDuration } from '../sla/duration';
-import { recordedCampaignSettings } from './ledgerReads';
 
 export interface BreachCount {
   ownerId: string;
@@ -45,12 +38,11 @@ export function weekStartOf(week: string | undefined, timezone: string, now: Dat
 
 /** null when the ledger has no config recorded for the campaign. */
 export async function buildScorecard(
-  pool: pg.Pool,
   queries: LedgerQueries,
   campaignId: string,
   options: { week?: string; now: Date },
 ): Promise<Scorecard | null> {
-  const settings = await recordedCampaignSettings(pool, campaignId);
+  const settings = await queries.recordedCampaignSettings(campaignId);
   if (!settings) return null;
   const weekStart = weekStartOf(options.week, settings.timezone, options.now);
   const [week, compliance] = await Promise.all([
