@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import { externalIdSchema } from './ids';
+import { MAX_BATCH_ITEMS } from './inputLimits';
 
 // Inputs that reach a campaign workflow from outside (Updates and Signals). They carry IDs only:
 // no names, emails or phone numbers ever enter workflow history.
 
-const idSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(80, 'must be at most 80 characters')
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be an ID (letters, digits, . _ : -), not a name or email');
+const idSchema = externalIdSchema;
 
 const isoTimeSchema = z.iso.datetime({
   offset: true,
@@ -20,14 +18,17 @@ export type ConversionStage = (typeof conversionStages)[number];
 
 export const newLeadSchema = z.strictObject({
   leadId: idSchema,
-  tier: z.string().min(1, 'must not be empty'),
+  tier: z.string().min(1, 'must not be empty').max(80, 'must be at most 80 characters'),
   ownerId: idSchema,
   createdAt: isoTimeSchema,
 });
 export type NewLead = z.infer<typeof newLeadSchema>;
 
 export const admitLeadsInputSchema = z.strictObject({
-  leads: z.array(newLeadSchema).min(1, 'must contain at least one lead').max(2000, 'at most 2000 leads per batch'),
+  leads: z
+    .array(newLeadSchema)
+    .min(1, 'must contain at least one lead')
+    .max(MAX_BATCH_ITEMS, `at most ${MAX_BATCH_ITEMS} leads per batch`),
 });
 export type AdmitLeadsInput = z.infer<typeof admitLeadsInputSchema>;
 
@@ -45,7 +46,7 @@ export const dispositionSchema = z.strictObject({
   leadId: idSchema,
   eventId: idSchema,
   decision: z.enum(['accept', 'reject']),
-  reason: z.string().min(1).max(80).optional(),
+  reason: z.string().min(1, 'must not be empty').max(80, 'must be at most 80 characters').optional(),
   at: isoTimeSchema,
 });
 
@@ -64,7 +65,10 @@ export type Disposition = z.infer<typeof dispositionSchema>;
 export type StageChange = z.infer<typeof stageSchema>;
 
 export const recordLeadEventsInputSchema = z.strictObject({
-  events: z.array(leadEventSchema).min(1, 'must contain at least one event').max(2000, 'at most 2000 events per batch'),
+  events: z
+    .array(leadEventSchema)
+    .min(1, 'must contain at least one event')
+    .max(MAX_BATCH_ITEMS, `at most ${MAX_BATCH_ITEMS} events per batch`),
 });
 export type RecordLeadEventsInput = z.infer<typeof recordLeadEventsInputSchema>;
 
@@ -76,8 +80,11 @@ export const decideProposalInputSchema = z.strictObject({
 });
 export type DecideProposalInput = z.infer<typeof decideProposalInputSchema>;
 
+/** Where a budget edit came from: a closed set, so no free text (or personal data) enters history. */
+export const budgetChangeSources = ['ads-ui', 'ads-api', 'ads-script', 'ads-rule', 'other'] as const;
+
 export const budgetChangedSignalSchema = z.strictObject({
-  source: z.string().min(1).max(80),
+  source: z.enum(budgetChangeSources),
   amountMicros: z.number().int().nonnegative().optional(),
   status: z.enum(['ENABLED', 'PAUSED']).optional(),
   at: isoTimeSchema,
@@ -100,11 +107,4 @@ export function formatIssues(error: z.ZodError, root = ''): string {
       return `${path || '(input)'}: ${issue.message}`;
     })
     .join('\n');
-}
-
-/** Parses with a schema and throws an Error whose message lists every problem by path. */
-export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const result = schema.safeParse(input);
-  if (!result.success) throw new Error(`invalid ${what}:\n${formatIssues(result.error)}`);
-  return result.data;
 }
