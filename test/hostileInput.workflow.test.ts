@@ -95,7 +95,7 @@ function corpus(): HostileCase[] {
     ['an array', []],
     ['an empty object', {}],
   ] as const) {
-    add(`admitLeads ${name}`, admitLeadsUpdate, () => payload, '(input)');
+    add(`admitLeads ${name}`, admitLeadsUpdate, () => payload, name === 'an empty object' ? 'leads' : '(input)');
   }
   add('admitLeads leads: null', admitLeadsUpdate, () => admit(null), 'leads');
   add('admitLeads leads: []', admitLeadsUpdate, () => admit([]), 'leads');
