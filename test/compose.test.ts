@@ -10,7 +10,7 @@ import Ajv from 'ajv';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { devServerExecutable } from '../runtime/temporalBinaries';
+import { devServerExecutable } from '../runtime/dev/temporalBinaries';
 import { allSearchAttributeKeys, TASK_QUEUE } from '../workflows/messages';
 import { createTestDatabase } from './support/postgres';
 
@@ -87,9 +87,11 @@ function dockerfileExecInstructions(): { instruction: string; args: string[] }[]
   }));
 }
 
-/** Arguments that name a file of this repository (the image's WORKDIR is a copy of it). */
+/** Arguments that name a file of this repository; the image runs dist/X.js built from X.ts (npm run build). */
 const repoFileArgs = (args: string[]): string[] =>
-  args.filter((arg) => /^(bin|workers|scripts)\/|\.(ts|sh)$/.test(arg));
+  args
+    .filter((arg) => /^(bin|workers|scripts|dist)\/|\.(ts|sh)$/.test(arg))
+    .map((arg) => (arg.startsWith('dist/') ? arg.slice('dist/'.length).replace(/\.js$/, '.ts') : arg));
 
 /** A container path mapped back to the repository through the service's read-only bind mounts. */
 function hostPathOf(svc: Service, containerPath: string): string | undefined {

@@ -2,9 +2,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeSalesforce, salesforceDateTime } from '../activities/crm/fake/fakeSalesforceServer';
+import { FakeSalesforce, salesforceDateTime } from './fakes/salesforce/fakeSalesforceServer';
 import { salesforceId } from '../activities/crm/salesforceIds';
-import { measureFirstTouchPollCalls } from '../activities/crm/fake/firstTouchPollCost';
+import { measureFirstTouchPollCalls } from './fakes/salesforce/firstTouchPollCost';
 import { SalesforceCrm, type SalesforceCrmOptions } from '../activities/crm/salesforceCrm';
 import { salesforceSettingsFromEnv } from '../activities/crm/salesforceSettings';
 

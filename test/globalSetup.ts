@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startPostgres } from '../runtime/postgres';
+import { startPostgres } from '../runtime/dev/embeddedPostgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {

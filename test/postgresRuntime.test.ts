@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { APP_DATABASE, redactUrl, startPostgres } from '../runtime/postgres';
+import { startPostgres } from '../runtime/dev/embeddedPostgres';
+import { APP_DATABASE, redactUrl } from '../runtime/postgres';
 
 const tempDirs: string[] = [];
 afterAll(async () => {

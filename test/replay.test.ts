@@ -1,12 +1,12 @@
 // Replays recorded histories against the current workflow code: a change that breaks determinism
 // (reordered commands, a new activity in an old code path without patching) fails here.
-// Re-record with `npx tsx scripts/record-histories.ts` only for intended, versioned changes.
+// Re-record with `npm run record-histories` only for intended, versioned changes.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { workflowBundle } from '../workers/worker';
+import { workflowBundle } from '../runtime/campaignWorker';
 import { installQuietRuntime } from './support/temporal';
 
 const dir = path.join(__dirname, 'fixtures', 'histories');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSoql, tokenizeSoql } from '../activities/crm/fake/fakeSoql';
+import { parseSoql, tokenizeSoql } from './fakes/salesforce/fakeSoql';
 import {
   assertFieldApiName,
   assertSalesforceId,

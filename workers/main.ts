@@ -2,16 +2,12 @@
 // Postgres, ledger migrations, then the campaign-sla worker until SIGINT/SIGTERM. Unlike `npm start`
 // it never falls back to a dev server or an embedded Postgres: in production that would silently run
 // campaigns against throw-away state.
-import pg from 'pg';
-import { migrate } from '../activities/ledger/migrate';
-import { PgLedger } from '../activities/ledger/pgLedger';
-import { WebhookNotifier } from '../activities/notifier/webhookNotifier';
-import { createResetActivities } from '../activities/resetActivities';
+import { prebuiltWorkflowBundle } from '../runtime/campaignWorker';
+import { composeCampaignSla } from '../runtime/compositionRoot';
 import { logger } from '../runtime/logger';
-import { redactUrl, startPostgres } from '../runtime/postgres';
-import { createPortResolver, type AdapterMode } from '../runtime/portResolver';
-import { configuredClusterAddress, startTemporal } from '../runtime/temporal';
-import { createCampaignWorker } from './worker';
+import { checkReachable, redactUrl } from '../runtime/postgres';
+import type { AdapterMode } from '../runtime/portResolver';
+import { configuredClusterAddress, connectToCluster } from '../runtime/temporal';
 
 const ADAPTER_MODES: readonly AdapterMode[] = ['real', 'sandbox'];
 
@@ -40,53 +36,51 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
 
 async function main(): Promise<void> {
   const settings = workerSettingsFromEnv();
-  const cleanup: (() => Promise<void>)[] = [];
+  const workflowBundle = prebuiltWorkflowBundle();
+  // One line if Postgres does not answer (password redacted, 10 s cap), before anything is opened.
+  await checkReachable(settings.databaseUrl);
+  const temporal = await connectToCluster(settings.temporalAddress);
+  logger.info({ address: temporal.address, namespace: temporal.namespace }, 'connected to Temporal');
   try {
-    // Given a URL, startPostgres only checks that the server answers (one line, password redacted, 10 s cap).
-    await startPostgres({ databaseUrl: settings.databaseUrl });
-    const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: 10 });
-    // A connection dropped by the server (failover, restart) must not crash the worker; the next query reconnects.
-    pool.on('error', (err) => logger.warn({ error: err.message }, 'idle Postgres connection dropped'));
-    cleanup.push(() => pool.end());
-    const migrations = await migrate(pool);
-    logger.info({ database: redactUrl(settings.databaseUrl), applied: migrations.applied }, 'ledger schema up to date');
-
-    const temporal = await startTemporal();
-    cleanup.push(() => temporal.shutdown());
-    logger.info({ address: temporal.address, namespace: temporal.namespace }, 'connected to Temporal');
-
-    const ledger = new PgLedger(pool);
-    const worker = await createCampaignWorker({
-      connection: temporal.connection,
-      namespace: temporal.namespace,
-      deps: {
-        // The sandbox looks up each campaign's latest SLA config in the ledger, as `npm start` does.
-        ports: createPortResolver(settings.adapters, undefined, (id) => ledger.latestConfig(id)),
-        ledger,
-        notifier: new WebhookNotifier({ deliveries: ledger, logger, webhookUrl: process.env.ALERT_WEBHOOK_URL }),
-      },
-      extraActivities: createResetActivities({ client: temporal.client }),
+    const campaignSla = await composeCampaignSla({
+      database: { url: settings.databaseUrl },
+      temporal,
+      adapters: settings.adapters,
+      alertWebhookUrl: process.env.ALERT_WEBHOOK_URL,
+      worker: { workflowBundle },
     });
+    try {
+      // The Temporal runtime drains workers on these signals too (and shuts down a worker created after
+      // one); this handler makes the intent explicit and logs it. Before the runtime exists (Postgres
+      // connect, migrations) the default applies: the process exits, and each migration is one transaction.
+      const stop = (signal: NodeJS.Signals) => {
+        logger.info({ signal }, 'draining worker: in-flight tasks finish, no new ones are polled');
+        if (campaignSla.worker.getState() === 'RUNNING') campaignSla.worker.shutdown();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
 
-    // The Temporal runtime drains workers on these signals too (and shuts down a worker created after
-    // one); this handler makes the intent explicit and logs it. Before the runtime exists (Postgres
-    // connect, migrations) the default applies: the process exits, and each migration is one transaction.
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'draining worker: in-flight tasks finish, no new ones are polled');
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-
-    logger.info({ adapters: settings.adapters, taskQueue: worker.options.taskQueue }, 'worker running');
-    await worker.run();
-    logger.info('worker stopped');
-  } finally {
-    for (const step of cleanup.reverse()) {
-      await step().catch((err: unknown) => logger.warn({ error: (err as Error).message }, 'shutdown step failed'));
+      logger.info(
+        {
+          adapters: settings.adapters,
+          database: redactUrl(settings.databaseUrl),
+          taskQueue: campaignSla.worker.options.taskQueue,
+          workflowBundle: workflowBundle?.codePath ?? 'bundled in-process',
+        },
+        'worker running',
+      );
+      await campaignSla.run();
+      logger.info('worker stopped');
+    } finally {
+      await campaignSla.stop().catch(warnShutdownFailure);
     }
+  } finally {
+    await temporal.shutdown().catch(warnShutdownFailure);
   }
 }
+
+const warnShutdownFailure = (err: unknown) =>
+  logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'shutdown step failed');
 
 if (require.main === module) {
   main().then(

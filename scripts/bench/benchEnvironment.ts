@@ -1,7 +1,7 @@
 // Everything a bench run needs, started in order and stopped in reverse even when a measurement
 // fails: Postgres (embedded in a temp dir unless a URL is given), the Temporal dev server with the
-// campaign search attributes, the campaign worker (sandbox Ads/CRM, real PgLedger and notifier) and
-// a second worker for the no-op baseline workflow.
+// campaign search attributes, the composition root's campaign worker (sandbox Ads/CRM, real PgLedger
+// and notifier) and a second worker for the no-op baseline workflow.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,14 +11,9 @@ import pino from 'pino';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities/campaignActivities';
-import { migrate } from '../../activities/ledger/migrate';
-import { PgLedger } from '../../activities/ledger/pgLedger';
-import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';
-import { createPortResolver } from '../../runtime/portResolver';
-import { startPostgres } from '../../runtime/postgres';
-import { devServerExecutable } from '../../runtime/temporalBinaries';
-import { workflowBundle } from '../../workers/worker';
+import { composeCampaignSla } from '../../runtime/compositionRoot';
+import { startPostgres } from '../../runtime/dev/embeddedPostgres';
+import { devServerExecutable } from '../../runtime/dev/temporalBinaries';
 import { allSearchAttributeKeys } from '../../workflows/messages';
 import { EscalationStarts } from './escalationStarts';
 
@@ -64,9 +59,6 @@ export async function withBenchEnvironment<T>(
     }
     const postgres = await startPostgres({ databaseUrl: opts.databaseUrl, dataDir, port: 0 });
     cleanups.push(() => postgres.stop());
-    const pool = new pg.Pool({ connectionString: postgres.url, max: 10 });
-    cleanups.push(() => pool.end());
-    await migrate(pool);
 
     const temporal = await TestWorkflowEnvironment.createLocal({
       server: {
@@ -83,36 +75,30 @@ export async function withBenchEnvironment<T>(
       channelArgs: { 'grpc.max_receive_message_length': MAX_HISTORY_MESSAGE_BYTES },
     });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: temporal.namespace ?? 'default' });
+    const namespace = temporal.namespace ?? 'default';
+    const client = new Client({ connection, namespace });
 
-    const ledger = new PgLedger(pool);
     const escalationStarts = new EscalationStarts();
-    const [campaignWorker, noopWorker] = await Promise.all([
-      Worker.create({
-        connection: temporal.nativeConnection,
-        namespace: temporal.namespace ?? 'default',
-        taskQueue: CAMPAIGN_QUEUE,
-        workflowBundle: await workflowBundle(),
-        activities: createActivities({
-          ports: createPortResolver('sandbox', undefined, (id) => ledger.latestConfig(id)),
-          ledger,
-          notifier: new WebhookNotifier({ deliveries: ledger, logger: pino({ level: 'info' }, discard) }),
-        }),
-        interceptors: { activity: [escalationStarts.interceptor] },
+    const campaignSla = await composeCampaignSla({
+      database: { url: postgres.url },
+      temporal: { connection: temporal.nativeConnection, client, namespace },
+      adapters: 'sandbox',
+      logger: pino({ level: 'info' }, discard),
+      worker: { taskQueue: CAMPAIGN_QUEUE, interceptors: { activity: [escalationStarts.interceptor] } },
+    });
+    cleanups.push(() => campaignSla.stop());
+    const noopWorker = await Worker.create({
+      connection: temporal.nativeConnection,
+      namespace,
+      taskQueue: NOOP_QUEUE,
+      workflowBundle: await bundleWorkflowCode({
+        workflowsPath: path.resolve(__dirname, 'noopWorkflow.ts'),
+        logger: silentBundlerLogger,
       }),
-      Worker.create({
-        connection: temporal.nativeConnection,
-        namespace: temporal.namespace ?? 'default',
-        taskQueue: NOOP_QUEUE,
-        workflowBundle: await bundleWorkflowCode({
-          workflowsPath: path.resolve(__dirname, 'noopWorkflow.ts'),
-          logger: silentBundlerLogger,
-        }),
-      }),
-    ]);
+    });
     // runUntil shuts each worker down (and waits for it) once the measurement settles, either way.
-    return await campaignWorker.runUntil(
-      noopWorker.runUntil(measure({ client, pool, escalationStarts, runId: opts.runId })),
+    return await campaignSla.worker.runUntil(
+      noopWorker.runUntil(measure({ client, pool: campaignSla.pool, escalationStarts, runId: opts.runId })),
     );
   } finally {
     for (const cleanup of cleanups.reverse()) {

@@ -1,7 +1,7 @@
 // How many Salesforce API calls one first-touch poll costs for n open leads, measured by running
 // the real adapter against the fake server. Shared by the contract tests and scripts/bench.ts.
-import { SalesforceCrm } from '../salesforceCrm';
-import { salesforceId } from '../salesforceIds';
+import { SalesforceCrm } from '../../../activities/crm/salesforceCrm';
+import { salesforceId } from '../../../activities/crm/salesforceIds';
 import { FakeSalesforce, salesforceDateTime } from './fakeSalesforceServer';
 
 export interface FirstTouchPollCost {

@@ -1,3 +1,4 @@
+// Where the Temporal CLI (dev server) and the time-skipping test server binaries are found.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -10,7 +11,7 @@ type TestServerExecutable = NonNullable<
 >['executable'];
 
 export const SETUP_COMMAND = 'npm run setup';
-const projectRoot = path.resolve(__dirname, '..');
+const projectRoot = path.resolve(__dirname, '..', '..');
 const toolsBin = path.join(projectRoot, '.tools', 'venv', 'bin');
 
 interface BinarySpec {

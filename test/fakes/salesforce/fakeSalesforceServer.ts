@@ -5,7 +5,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { salesforceId } from '../salesforceIds';
+import { salesforceId } from '../../../activities/crm/salesforceIds';
 import {
   compareValues,
   evaluateCondition,

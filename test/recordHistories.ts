@@ -1,21 +1,16 @@
 // Records workflow histories for the replay test (test/replay.test.ts). Run it after an intended,
-// versioned change to workflow code: `npx tsx scripts/record-histories.ts`. It runs short scenarios
-// on the time-skipping server with the real worker, ledger (embedded Postgres) and sandbox adapters.
+// versioned change to workflow code: `npm run record-histories`. It runs short scenarios on the
+// time-skipping server with the composition root's worker, ledger (embedded Postgres) and sandbox adapters.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import pino from 'pino';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { migrate } from '../activities/ledger/migrate';
-import { PgLedger } from '../activities/ledger/pgLedger';
-import { WebhookNotifier } from '../activities/notifier/webhookNotifier';
-import { createPortResolver } from '../runtime/portResolver';
-import { startPostgres } from '../runtime/postgres';
-import { testServerExecutable } from '../runtime/temporalBinaries';
-import { createCampaignWorker } from '../workers/worker';
+import { composeCampaignSla, type CampaignSla } from '../runtime/compositionRoot';
+import { startPostgres } from '../runtime/dev/embeddedPostgres';
+import { testServerExecutable } from '../runtime/dev/temporalBinaries';
 import { campaignSla } from '../workflows/campaignSla';
 import {
   admitLeadsUpdate,
@@ -24,9 +19,9 @@ import {
   proposalsQuery,
   recordLeadEventsUpdate,
 } from '../workflows/messages';
-import { seedTermsConfig } from '../test/support/campaignConfig';
+import { seedTermsConfig } from './support/campaignConfig';
 
-const OUT_DIR = path.resolve(__dirname, '..', 'test', 'fixtures', 'histories');
+const OUT_DIR = path.resolve(__dirname, 'fixtures', 'histories');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const TASK_QUEUE = 'record-histories';
@@ -39,21 +34,18 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'campaign-sla-record-'));
   const postgres = await startPostgres({ databaseUrl: null, dataDir, port: 0 });
-  const pool = new pg.Pool({ connectionString: postgres.url });
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+  let composed: CampaignSla | undefined;
   try {
-    await migrate(pool);
-    const ledger = new PgLedger(pool);
-    const worker = await createCampaignWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue: TASK_QUEUE,
-      deps: {
-        ports: createPortResolver('sandbox', { conversionRate: 0.002 }, (id) => ledger.latestConfig(id)),
-        ledger,
-        notifier: new WebhookNotifier({ deliveries: ledger, logger: pino({ level: 'silent' }) }),
-      },
+    composed = await composeCampaignSla({
+      database: { url: postgres.url },
+      temporal: { connection: env.nativeConnection, client: env.client, namespace: 'default' },
+      adapters: 'sandbox',
+      sandbox: { conversionRate: 0.002 },
+      logger: pino({ level: 'silent' }),
+      worker: { taskQueue: TASK_QUEUE },
     });
+    const { worker } = composed;
     await mkdir(OUT_DIR, { recursive: true });
     await worker.runUntil(async () => {
       const iso = (ms: number) => new Date(ms).toISOString();
@@ -132,8 +124,8 @@ async function main(): Promise<void> {
     });
     console.log(`histories written to ${path.relative(process.cwd(), OUT_DIR)}`);
   } finally {
+    await composed?.stop();
     await env.teardown();
-    await pool.end();
     await postgres.stop();
     await rm(dataDir, { recursive: true, force: true });
   }

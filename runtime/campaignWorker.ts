@@ -1,0 +1,73 @@
+// Builds the campaign-sla worker: workflow code bundled once per process (or prebuilt by `npm run build`),
+// activities bound to ports.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import {
+  bundleWorkflowCode,
+  Worker,
+  type NativeConnection,
+  type WorkerInterceptors,
+  type WorkflowBundleOption,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/campaignActivities';
+import { TASK_QUEUE } from '../workflows/messages';
+
+/** The workflow code's entry point: workflows/index.ts from the sources, workflows/index.js in dist/. */
+const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows');
+/** Where `npm run build` writes the prebuilt bundle: dist/workflow-bundle.js, next to dist/runtime/ (from the sources the file does not exist). */
+export const DEFAULT_WORKFLOW_BUNDLE_PATH = path.resolve(__dirname, '../workflow-bundle.js');
+export const WORKFLOW_BUNDLE_PATH_ENV = 'WORKFLOW_BUNDLE_PATH';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundles the workflow code once; every worker in the process reuses it. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundle;
+}
+
+/**
+ * The prebuilt bundle named by WORKFLOW_BUNDLE_PATH (which must exist) or found at the default path;
+ * undefined when there is none, so the worker bundles in-process as in development.
+ */
+export function prebuiltWorkflowBundle(env: NodeJS.ProcessEnv = process.env): { codePath: string } | undefined {
+  const configured = env[WORKFLOW_BUNDLE_PATH_ENV]?.trim();
+  if (configured) {
+    if (!existsSync(configured)) throw new Error(`${WORKFLOW_BUNDLE_PATH_ENV}=${configured} does not exist`);
+    return { codePath: path.resolve(configured) };
+  }
+  return existsSync(DEFAULT_WORKFLOW_BUNDLE_PATH) ? { codePath: DEFAULT_WORKFLOW_BUNDLE_PATH } : undefined;
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string, meta?: Record<string, unknown>) => console.warn(message, meta ?? ''),
+  error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
+};
+
+export interface CampaignWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  deps: ActivityDeps;
+  taskQueue?: string;
+  /** Extra activities (e.g. the quarterly reset's, which need a Temporal client). */
+  extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** Default: the workflow code bundled in this process. */
+  workflowBundle?: WorkflowBundleOption;
+  interceptors?: WorkerInterceptors;
+}
+
+export async function createCampaignWorker(options: CampaignWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    workflowBundle: options.workflowBundle ?? (await workflowBundle()),
+    activities: { ...createActivities(options.deps), ...options.extraActivities },
+    interceptors: options.interceptors,
+  });
+}

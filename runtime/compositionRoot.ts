@@ -1,0 +1,94 @@
+// The one composition root: the ledger's pool and migrations, the PgLedger, the alert notifier, the
+// adapters behind the ports and the campaign worker, wired the same way for the production worker,
+// `npm start`, the bench and the history recorder. stop() undoes it in reverse.
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Worker } from '@temporalio/worker';
+import type { PortResolver } from '../activities/campaignActivities';
+import { migrate, type MigrateResult } from '../activities/ledger/migrate';
+import { PgLedger } from '../activities/ledger/pgLedger';
+import { WebhookNotifier } from '../activities/notifier/webhookNotifier';
+import { createResetActivities } from '../activities/resetActivities';
+import { createCampaignWorker, type CampaignWorkerOptions } from './campaignWorker';
+import { logger as defaultLogger } from './logger';
+import { createPortResolver, type AdapterMode, type SandboxOptions } from './portResolver';
+import type { TemporalConnection } from './temporal';
+
+export interface CampaignSlaOptions {
+  /** The ledger database: a URL (the pool is opened here and closed by stop()) or a pool the caller owns. */
+  database: { url: string } | { pool: pg.Pool };
+  /** Owned by the caller: close it after stop(). */
+  temporal: TemporalConnection;
+  adapters: AdapterMode;
+  sandbox?: SandboxOptions;
+  /** Receives the lifecycle lines and every alert; default: the structured stdout logger. */
+  logger?: Logger;
+  /** Slack-compatible incoming webhook for alerts. */
+  alertWebhookUrl?: string;
+  worker?: Pick<CampaignWorkerOptions, 'taskQueue' | 'workflowBundle' | 'interceptors'>;
+}
+
+export interface CampaignSla {
+  pool: pg.Pool;
+  ledger: PgLedger;
+  ports: PortResolver;
+  worker: Worker;
+  migrations: MigrateResult;
+  /** Runs the worker until it is shut down (stop(), a signal, or runUntil instead of this). */
+  run(): Promise<void>;
+  /** Drains the worker if it runs, then closes the pool if it was opened here. */
+  stop(): Promise<void>;
+}
+
+export async function composeCampaignSla(options: CampaignSlaOptions): Promise<CampaignSla> {
+  const logger = options.logger ?? defaultLogger;
+  const ownsPool = 'url' in options.database;
+  const pool = 'url' in options.database ? openPool(options.database.url, logger) : options.database.pool;
+  try {
+    const migrations = await migrate(pool);
+    logger.info({ applied: migrations.applied }, 'ledger schema up to date');
+
+    const ledger = new PgLedger(pool);
+    // The sandbox looks up each campaign's latest SLA config in the ledger.
+    const ports = createPortResolver(options.adapters, options.sandbox, (id) => ledger.latestConfig(id));
+    const worker = await createCampaignWorker({
+      ...options.worker,
+      connection: options.temporal.connection,
+      namespace: options.temporal.namespace,
+      deps: {
+        ports,
+        ledger,
+        notifier: new WebhookNotifier({ deliveries: ledger, logger, webhookUrl: options.alertWebhookUrl }),
+      },
+      extraActivities: createResetActivities({ client: options.temporal.client }),
+    });
+
+    let running: Promise<void> | undefined;
+    return {
+      pool,
+      ledger,
+      ports,
+      worker,
+      migrations,
+      run: () => (running ??= worker.run()),
+      async stop() {
+        try {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await running;
+        } finally {
+          if (ownsPool) await pool.end();
+        }
+      },
+    };
+  } catch (err) {
+    if (ownsPool) await pool.end().catch(() => {});
+    throw err;
+  }
+}
+
+function openPool(url: string, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A connection dropped by the server (failover, restart, Ctrl-C) must not crash the process; the next query reconnects.
+  pool.on('error', (err) => logger.warn({ error: err.message }, 'idle Postgres connection dropped'));
+  return pool;
+}
