@@ -1,6 +1,6 @@
 // Budget proposals: lifecycle from a rule's draft through ops approval to a target budget.
 // Pure; the campaign workflow stores ProposalState and runs the Ads mutation as an activity.
-import type { ProposalAction, ProposalStatus } from './records';
+import type { ProposalAction, ProposalRecord, ProposalStatus } from './records';
 import type { CampaignConfig } from './config';
 import { checkBudgetChange } from './guardrails';
 import type { DecideProposalInput } from './leadEvents';
@@ -147,4 +147,20 @@ export function resolveBudgetTarget(
 export function proposalView(p: ProposalState) {
   const { figures: _figures, pct: _pct, statusBefore: _statusBefore, ...view } = p;
   return view;
+}
+
+/** The ledger's record of a proposal: budgets in micros, decision details left to the decision record. */
+export function proposalRecord(p: ProposalState, campaignId: string): ProposalRecord {
+  return {
+    proposalId: p.proposalId,
+    campaignId,
+    createdAt: p.createdAt,
+    expiresAt: p.expiresAt,
+    action: p.action,
+    rule: p.rule,
+    reason: p.reason,
+    targetAmountMicros: p.targetBudget === null ? null : Math.round(p.targetBudget * 1e6),
+    figures: p.figures,
+    status: p.status,
+  };
 }

@@ -1,0 +1,86 @@
+// What each campaign alert says. Pure: the workflow decides when to raise one, a Notifier delivers it.
+import type { Alert } from './alerts';
+import type { ClockAlertEffect } from './leadBook';
+import type { ProposalState } from './proposals';
+
+/** A lead's clock is about to run out (warning) or has run out (breach, escalation starts). */
+export function clockAlert(campaignId: string, effect: ClockAlertEffect): Alert {
+  const base = {
+    campaignId,
+    fields: { leadId: effect.leadId, clock: effect.clock, tier: effect.tier, ownerId: effect.ownerId },
+  };
+  if (effect.type === 'warning') {
+    return {
+      ...base,
+      dedupeKey: `${campaignId}:${effect.leadId}:${effect.clock}:warning`,
+      severity: 'warning',
+      title: `SLA warning: ${effect.clock} for lead ${effect.leadId}`,
+      text: `Lead ${effect.leadId} (${effect.tier}) owned by ${effect.ownerId} must be handled by ${new Date(effect.deadline).toISOString()}.`,
+    };
+  }
+  return {
+    ...base,
+    dedupeKey: `${campaignId}:${effect.leadId}:${effect.clock}:breach`,
+    severity: 'critical',
+    title: `SLA breach: ${effect.clock} for lead ${effect.leadId}`,
+    text: `Lead ${effect.leadId} (${effect.tier}) owned by ${effect.ownerId} missed its ${effect.clock} deadline ${new Date(effect.deadline).toISOString()}; escalation started.`,
+  };
+}
+
+export function proposalWaitingAlert(campaignId: string, proposal: ProposalState): Alert {
+  return {
+    dedupeKey: `${campaignId}:proposal:${proposal.proposalId}`,
+    severity: 'warning',
+    campaignId,
+    title: `Budget proposal ${proposal.proposalId} waits for approval`,
+    text: `${proposal.reason} Approve or reject before ${proposal.expiresAt}.`,
+    fields: { proposalId: proposal.proposalId, action: proposal.action },
+  };
+}
+
+/** `summary` is the Ads adapter's description of the change it made. */
+export function proposalAppliedAlert(campaignId: string, proposal: ProposalState, summary: string): Alert {
+  return {
+    dedupeKey: `${campaignId}:applied:${proposal.proposalId}`,
+    severity: 'info',
+    campaignId,
+    title: `Budget proposal ${proposal.proposalId} applied`,
+    text: summary,
+    fields: { proposalId: proposal.proposalId, action: proposal.action },
+  };
+}
+
+/** A velocity check found the budget or status changed by someone other than campaign-sla. */
+export function externalBudgetChangeAlert(campaignId: string, checkId: string, change: string): Alert {
+  return {
+    dedupeKey: `${campaignId}:external:${checkId}`,
+    severity: 'warning',
+    campaignId,
+    title: 'Budget changed outside campaign-sla',
+    text: change,
+  };
+}
+
+/** Sent once per run: the campaign's state no longer fits a continue-as-new payload. */
+export function carryOverTooLargeAlert(
+  campaignId: string,
+  size: { openLeads: number; bytes: number; limit: number; continuedAsNew: number },
+): Alert {
+  const { openLeads, bytes, limit } = size;
+  return {
+    dedupeKey: `${campaignId}:carry-over-too-large:${size.continuedAsNew}`,
+    severity: 'critical',
+    campaignId,
+    title: `Campaign ${campaignId} is too large to continue as new`,
+    text:
+      `campaign ${campaignId} holds ${openLeads} open leads, too many to carry over ` +
+      `(${bytes} bytes, limit ${limit}); split the campaign. ` +
+      'It keeps running in its current run, whose history keeps growing.',
+    fields: { openLeads, bytes },
+  };
+}
+
+/** Something the workflow could not do on its own (a failed system, a blocked proposal): ops must act. */
+export function opsEscalationAlert(campaignId: string, title: string, message: string, dedupeKey: string): Alert {
+  return { dedupeKey, severity: 'critical', campaignId, title, text: `${title}: ${message}. Ops action required.` };
+}

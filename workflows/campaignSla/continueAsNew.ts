@@ -1,0 +1,52 @@
+// When a run hands over to a fresh one, and the guard for a state too large to hand over.
+import { log, workflowInfo } from '@temporalio/workflow';
+import { carryOverTooLargeAlert } from '../../sla/alertWording';
+import { encodeCarryOver, jsonSizeBytes } from '../../sla/carryOver';
+import { openLeadCount } from '../../sla/leadBook';
+import { sendAlerts } from './activities';
+import type { CampaignRun, CampaignSlaInput } from './run';
+
+const MAX_HISTORY_BEFORE_CONTINUE = 8_000;
+const MAX_UPDATES_BEFORE_CONTINUE = 1_500;
+/** Temporal rejects a payload over 2 MB; continuing as new with a bigger carry-over would wedge the workflow. */
+export const MAX_CARRY_OVER_BYTES = 1_800_000;
+
+/** The history is long enough to hand over, unless the open leads are known not to fit a carry-over. */
+export function dueToContinue(run: CampaignRun): boolean {
+  const info = workflowInfo();
+  const due =
+    info.continueAsNewSuggested ||
+    info.historyLength > MAX_HISTORY_BEFORE_CONTINUE ||
+    run.updatesThisRun > MAX_UPDATES_BEFORE_CONTINUE;
+  return due && openLeadCount(run.state.book) < run.carryOverGuard.tooLargeAt;
+}
+
+/** The next run's input with this run's state carried over, and its size as a payload. */
+export function nextRunInput(run: CampaignRun): { next: CampaignSlaInput; bytes: number } {
+  const carryOver = encodeCarryOver({ ...run.state, continuedAsNew: run.state.continuedAsNew + 1 });
+  const next: CampaignSlaInput = { ...run.input, carryOver };
+  return { next, bytes: jsonSizeBytes(next) };
+}
+
+/** True when the carry-over would be too large even without the unflushed ledger writes it holds. */
+export function tooLargeEvenFlushed(run: CampaignRun, bytes: number): boolean {
+  return bytes - jsonSizeBytes(run.state.book.outbox) > MAX_CARRY_OVER_BYTES;
+}
+
+/** Keeps this run going until fewer leads are open; tells ops once per run. */
+export async function carryOverTooLarge(run: CampaignRun, bytes: number): Promise<void> {
+  const { state, campaignId, carryOverGuard } = run;
+  const openLeads = openLeadCount(state.book);
+  carryOverGuard.tooLargeAt = openLeads;
+  log.error('carry-over too large to continue as new', { campaignId, openLeads, bytes, limit: MAX_CARRY_OVER_BYTES });
+  if (carryOverGuard.reported) return;
+  carryOverGuard.reported = true;
+  await sendAlerts([
+    carryOverTooLargeAlert(campaignId, {
+      openLeads,
+      bytes,
+      limit: MAX_CARRY_OVER_BYTES,
+      continuedAsNew: state.continuedAsNew,
+    }),
+  ]);
+}

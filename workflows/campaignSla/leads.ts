@@ -1,0 +1,20 @@
+// Lead intake shared by the Updates and the CRM poll: the lead book changes and compliance counts along.
+import { noteLeadOpened } from '../../sla/campaignCompliance';
+import type { LeadEvent, NewLead } from '../../sla/leadEvents';
+import { admitLeads, applyLeadEvents, type AdmitOutcome, type EventOutcome } from '../../sla/leadBook';
+import type { CampaignRun } from './run';
+
+/** Admits validated leads; each admitted lead enters the compliance figures. */
+export function admit(run: CampaignRun, leads: NewLead[]): AdmitOutcome[] {
+  const { state } = run;
+  const outcomes = admitLeads(state.book, leads, run.ctx());
+  for (const outcome of outcomes) {
+    if (outcome.result === 'admitted') noteLeadOpened(state.compliance, state.book.leads[outcome.leadId]);
+  }
+  return outcomes;
+}
+
+/** Applies validated lead events. */
+export function applyEvents(run: CampaignRun, events: LeadEvent[]): EventOutcome[] {
+  return applyLeadEvents(run.state.book, events, run.ctx(), run.complianceObservers);
+}

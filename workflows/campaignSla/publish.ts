@@ -1,0 +1,49 @@
+// Search attributes (for List Filters) and current details (for the UI), recomputed at most every
+// SUMMARY_EVERY_MS because building them is O(open leads).
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { renderCurrentDetails } from '../../sla/currentDetails';
+import { searchAttributes } from '../messages';
+import type { CampaignRun } from './run';
+import { stateView } from './views';
+
+const SUMMARY_EVERY_MS = 10_000;
+
+/** Publishes now if forced or due; otherwise marks the summary stale so the loop wakes to publish it. */
+export function publish(run: CampaignRun, force = false): void {
+  const { summary } = run;
+  const now = Date.now();
+  if (!force && now - summary.lastAt < SUMMARY_EVERY_MS) {
+    summary.dirty = true;
+    return;
+  }
+  summary.dirty = false;
+  summary.lastAt = now;
+  const view = stateView(run);
+  const attributes = {
+    campaignId: view.campaignId,
+    slaHealth: view.health,
+    openLeadClocks: view.openClocks,
+    breachedLeads: view.breachedLeads,
+    responseCompliance: view.compliance.targets[0]?.actual ?? 1,
+    budgetSpentPct: view.latestSnapshot?.burnPct ?? 0,
+    velocityPct: view.latestSnapshot?.velocityPct ?? 0,
+    pendingApproval: view.proposals.some((p) => p.status === 'pending'),
+    campaignQuarter: view.quarter,
+  };
+  const serialized = JSON.stringify(attributes);
+  if (run.input.publishSearchAttributes !== false && serialized !== summary.lastAttributes) {
+    summary.lastAttributes = serialized;
+    upsertSearchAttributes(
+      (Object.keys(attributes) as (keyof typeof attributes)[]).map((key) => ({
+        key: searchAttributes[key],
+        value: attributes[key],
+      })) as never,
+    );
+  }
+  setCurrentDetails(renderCurrentDetails(view, run.config()));
+}
+
+/** When the loop must wake to publish a summary that was skipped, if any. */
+export function stalePublishDueAt(run: CampaignRun): number | undefined {
+  return run.summary.dirty ? run.summary.lastAt + SUMMARY_EVERY_MS : undefined;
+}

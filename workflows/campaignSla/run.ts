@@ -1,0 +1,79 @@
+// One run of the campaign workflow: its input and result, and the context its parts share — the carried
+// state plus what lives only for this run (effect queues, the wake flag, publishing and size guards).
+import type { Alert } from '../../sla/alerts';
+import type { CompactCarryOver } from '../../sla/carryOver';
+import { noteDisposition, noteFirstTouch } from '../../sla/campaignCompliance';
+import type { CampaignConfig } from '../../sla/config';
+import type { BookContext, EscalationEffect, EventObservers } from '../../sla/leadBook';
+import type { CampaignCarryOver } from './state';
+
+export interface CampaignSlaInput {
+  /** The campaign file's content as written (durations as strings); validated inside the workflow. */
+  config: unknown;
+  /** State of the previous run, in the compact form that keeps 10,000+ open leads under the 2 MB payload limit. */
+  carryOver?: CompactCarryOver<CampaignCarryOver>;
+  /**
+   * Publish typed search attributes (default true). Only for namespaces where they are not registered
+   * yet, such as the time-skipping test server, which cannot register custom attributes.
+   */
+  publishSearchAttributes?: boolean;
+}
+
+export interface CampaignSlaResult {
+  campaignId: string;
+  endedAt: string;
+  breachedLeads: number;
+  closedQuarters: string[];
+}
+
+export interface CampaignRun {
+  readonly input: CampaignSlaInput;
+  readonly campaignId: string;
+  readonly state: CampaignCarryOver;
+  /** Feed lead events into the campaign's compliance figures. */
+  readonly complianceObservers: EventObservers;
+  /** Clock alerts and escalation steps fired but not yet delivered. */
+  readonly pendingAlerts: Alert[];
+  readonly pendingEscalations: (EscalationEffect & { at: string })[];
+  updatesThisRun: number;
+  /** Set by handlers so the main loop stops waiting and looks at the state again. */
+  wake: boolean;
+  ended: boolean;
+  /** Search attributes and current details: when last published, whether a publish was skipped since. */
+  summary: { lastAt: number; dirty: boolean; lastAttributes: string };
+  /** Open-lead count at which the carry-over last proved too large, and whether ops were told. */
+  carryOverGuard: { tooLargeAt: number; reported: boolean };
+  config(): CampaignConfig;
+  ctx(): BookContext;
+  windowStart(): number;
+  windowEnd(): number;
+}
+
+export function createRun(input: CampaignSlaInput, campaignId: string, state: CampaignCarryOver): CampaignRun {
+  const config = () => state.configs[state.currentVersion];
+  return {
+    input,
+    campaignId,
+    state,
+    complianceObservers: {
+      onFirstTouch: noteFirstTouch(state.compliance),
+      onDisposition: noteDisposition(state.compliance),
+    },
+    pendingAlerts: [],
+    pendingEscalations: [],
+    updatesThisRun: 0,
+    wake: false,
+    ended: false,
+    summary: { lastAt: 0, dirty: false, lastAttributes: '' },
+    carryOverGuard: { tooLargeAt: Infinity, reported: false },
+    config,
+    ctx: () => ({
+      campaignId,
+      now: Date.now(),
+      configs: state.configs,
+      currentVersion: state.currentVersion,
+    }),
+    windowStart: () => Date.parse(config().campaign.window.start),
+    windowEnd: () => Date.parse(config().campaign.window.end),
+  };
+}

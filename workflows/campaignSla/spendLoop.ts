@@ -1,0 +1,71 @@
+// The velocity check: Ads spend against CRM conversions, then the rules, which may open budget proposals.
+import { log } from '@temporalio/workflow';
+import { externalBudgetChangeAlert } from '../../sla/alertWording';
+import { complianceForState } from '../../sla/campaignCompliance';
+import { pendingProposals } from '../../sla/proposals';
+import { evaluateRules } from '../../sla/rules';
+import { runVelocityCheck, sendAlerts } from './activities';
+import { raiseEscalation } from './escalation';
+import { openProposal } from './proposalLifecycle';
+import type { CampaignRun } from './run';
+
+export async function velocityCheck(run: CampaignRun): Promise<void> {
+  const { state, campaignId } = run;
+  const cfg = run.config();
+  const now = Date.now();
+  state.spend.nextCheckAt = now + cfg.velocity.checkEvery;
+  state.spend.checks++;
+  const compliance = complianceForState(state.compliance, state.book, cfg, now);
+  try {
+    const result = await runVelocityCheck({
+      campaignId,
+      checkId: `${state.quarter}-${state.continuedAsNew}-${state.spend.checks}`,
+      at: new Date(now).toISOString(),
+      config: cfg,
+      knownBudget: state.spend.budget,
+      responseCompliance: compliance.byTarget,
+    });
+    const snapshot = result.snapshot;
+    state.spend.latest = snapshot;
+    state.spend.budget = { amount: snapshot.budget, status: snapshot.campaignStatus };
+    state.spend.originalBudget ??= snapshot.budget;
+    state.spend.history.push({
+      at: now,
+      conversions: snapshot.conversions,
+      clicks: result.clicks,
+      spend: snapshot.spend,
+    });
+    const keepFrom = now - Math.max(cfg.velocity.trailingWindow * 2, cfg.velocity.checkEvery * 2);
+    state.spend.history = state.spend.history.filter((h) => h.at >= keepFrom);
+    if (result.externalChange) {
+      await sendAlerts([externalBudgetChangeAlert(campaignId, snapshot.checkId, result.externalChange)]);
+    }
+    const pending = pendingProposals(state.spend.proposals).length > 0;
+    const evaluation = evaluateRules({
+      rules: cfg.velocity.rules,
+      snapshot: {
+        at: now,
+        windowStart: run.windowStart(),
+        windowEnd: run.windowEnd(),
+        spend: snapshot.spend,
+        budget: snapshot.budget,
+        originalBudget: state.spend.originalBudget,
+        conversions: snapshot.conversions,
+        forecast: snapshot.forecast,
+        velocity: snapshot.velocityPct === null ? null : snapshot.velocityPct / 100,
+        cpl: snapshot.cpl,
+        cplBand: snapshot.cplBand,
+        clicks: result.clicks,
+        responseSlaMeets: compliance.summary.meetsTargets,
+        campaignPaused: snapshot.campaignStatus === 'PAUSED',
+      },
+      history: state.spend.history.slice(0, -1),
+      activeAdjustment: state.spend.activeAdjustment,
+      pendingProposal: pending,
+    });
+    for (const suppressed of evaluation.suppressed) log.info('rule suppressed', { campaignId, ...suppressed });
+    for (const draft of evaluation.proposals) await openProposal(run, draft, snapshot);
+  } catch (err) {
+    await raiseEscalation(run, 'Velocity check failed', err, `${campaignId}:velocity:${state.spend.checks}`);
+  }
+}

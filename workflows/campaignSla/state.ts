@@ -1,0 +1,68 @@
+// The state a campaign carries from one run to the next (continue-as-new), and how a new campaign starts.
+import type { CampaignConfig } from '../../sla/config';
+import { emptyLeadBook, type LeadBook } from '../../sla/leadBook';
+import { createCompliance, type CampaignCompliance } from '../../sla/campaignCompliance';
+import type { ProposalState } from '../../sla/proposals';
+import { quarterOf } from '../../sla/quarter';
+import type { BreachView, SnapshotView } from '../../sla/views';
+
+export interface SpendState {
+  checks: number;
+  nextCheckAt: number;
+  latest: SnapshotView | null;
+  /** Trailing snapshots for conversion-rate rules. */
+  history: { at: number; conversions: number; clicks: number; spend: number }[];
+  budget: { amount: number; status: 'ENABLED' | 'PAUSED' } | null;
+  originalBudget: number | null;
+  activeAdjustment: {
+    action: 'pause' | 'reduce';
+    rule: string;
+    budgetBefore: number;
+    statusBefore: 'ENABLED' | 'PAUSED';
+  } | null;
+  proposals: ProposalState[];
+  proposalSeq: number;
+}
+
+export interface CampaignCarryOver {
+  configs: Record<number, CampaignConfig>;
+  currentVersion: number;
+  book: LeadBook;
+  compliance: CampaignCompliance;
+  spend: SpendState;
+  quarter: string;
+  closedQuarters: string[];
+  crmWatermark: string | null;
+  nextCrmPollAt: number;
+  recentBreaches: BreachView[];
+  breachedLeads: number;
+  continuedAsNew: number;
+}
+
+/** A campaign's first run: no leads, first velocity check and CRM poll due now. */
+export function initialState(config: CampaignConfig): CampaignCarryOver {
+  return {
+    configs: { [config.version]: config },
+    currentVersion: config.version,
+    book: emptyLeadBook(),
+    compliance: createCompliance(config),
+    spend: {
+      checks: 0,
+      nextCheckAt: Date.now(),
+      latest: null,
+      history: [],
+      budget: null,
+      originalBudget: null,
+      activeAdjustment: null,
+      proposals: [],
+      proposalSeq: 0,
+    },
+    quarter: quarterOf(new Date(), config.campaign.timezone),
+    closedQuarters: [],
+    crmWatermark: null,
+    nextCrmPollAt: Date.now(),
+    recentBreaches: [],
+    breachedLeads: 0,
+    continuedAsNew: 0,
+  };
+}

@@ -1,0 +1,37 @@
+// The read models the queries return and the published summary is built from.
+import { workflowInfo } from '@temporalio/workflow';
+import { complianceForState } from '../../sla/campaignCompliance';
+import { nextDueAt, openClockCount, openLeadCount } from '../../sla/leadBook';
+import { proposalView } from '../../sla/proposals';
+import type { CampaignStateView, LeadView } from '../../sla/views';
+import type { CampaignRun } from './run';
+
+export function stateView(run: CampaignRun): CampaignStateView {
+  const { state } = run;
+  const compliance = complianceForState(state.compliance, state.book, run.config(), Date.now());
+  const next = nextDueAt(state.book);
+  return {
+    campaignId: run.campaignId,
+    configVersion: state.currentVersion,
+    quarter: state.quarter,
+    status: run.ended ? 'ended' : 'running',
+    health: compliance.health,
+    openLeads: openLeadCount(state.book),
+    openClocks: openClockCount(state.book),
+    breachedLeads: state.breachedLeads,
+    compliance: compliance.summary,
+    nextDeadline: next === undefined ? null : new Date(next).toISOString(),
+    recentBreaches: state.recentBreaches,
+    latestSnapshot: state.spend.latest,
+    proposals: state.spend.proposals.map(proposalView),
+    budget: state.spend.budget,
+    run: { historyLength: workflowInfo().historyLength, continuedAsNew: state.continuedAsNew },
+  };
+}
+
+export function leadView(run: CampaignRun, leadId: string): LeadView | null {
+  const lead = run.state.book.leads[leadId];
+  if (!lead) return null;
+  const { eventIds: _eventIds, ...rest } = lead;
+  return { ...rest, closed: false };
+}
