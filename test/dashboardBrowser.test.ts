@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerQueries } from '../activities/ledger/ledgerQueries';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import { startCampaign } from '../scripts/cli/campaigns';
-import { parseCampaignConfigText } from '../sla/config';
+import { parseCampaignConfigText } from '../runtime/campaignFile';
 import { parse as parseYaml } from 'yaml';
 import { TASK_QUEUE } from '../workflows/messages';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
