@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { parse } from 'yaml';
-import { parseCampaignConfigText } from '../sla/config';
+import { parseCampaignConfigText } from '../runtime/campaignFile';
 import { campaignWorkflowId, TASK_QUEUE } from '../workflows/messages';
 import { campaignSla } from '../workflows/campaignSla';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateCalendar } from '../sla/calendar';
-import { ConfigError, parseCampaignConfig, parseCampaignConfigText } from '../sla/config';
+import { ConfigError, parseCampaignConfig } from '../sla/config';
+import { parseCampaignConfigText } from '../runtime/campaignFile';
 
 const EXAMPLES_DIR = path.join(__dirname, '..', 'examples');
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgLedger } from '../activities/ledger/pgLedger';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import type { CampaignDetail, CampaignListEntry } from '../reports/campaignView';
-import { parseCampaignConfigText } from '../sla/config';
+import { parseCampaignConfigText } from '../runtime/campaignFile';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 
 const NOW = new Date('2026-03-10T12:00:00Z');

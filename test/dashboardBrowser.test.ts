@@ -11,7 +11,7 @@ import { LedgerQueries } from '../reports/ledgerQueries';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import type { CampaignListEntry } from '../reports/campaignView';
 import { startCampaign } from '../scripts/cli/campaigns';
-import { parseCampaignConfigText } from '../sla/config';
+import { parseCampaignConfigText } from '../runtime/campaignFile';
 import { parse as parseYaml } from 'yaml';
 import { TASK_QUEUE } from '../workflows/messages';
 import { createTestDatabase, type TestDatabase } from './support/postgres';

@@ -1,7 +1,8 @@
 // Reads a campaign file once: validated (clear path-named errors) and raw (what the workflow receives).
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { parseCampaignConfigText, type CampaignConfig } from '../../sla/config';
+import type { CampaignConfig } from '../../sla/config';
+import { parseCampaignConfigText } from '../../runtime/campaignFile';
 import { badInput } from './errors';
 
 export interface CampaignFile {

@@ -1,0 +1,322 @@
+// The campaign SLA contract: one YAML/JSON file per campaign that Marketing and Ops sign off on.
+// Parsing turns durations into milliseconds and applies defaults, so the rest of the engine never re-validates.
+import { z } from 'zod';
+import { validateCalendar } from '../calendar';
+import { durationSchema, formatDuration, positiveDurationSchema } from '../duration';
+import type { IssuePath } from './errors';
+import {
+  clockSchema,
+  idSchema,
+  isoDateTimeSchema,
+  labelSchema,
+  nameSchema,
+  nonEmptyRecord,
+  positiveNumber,
+  shareSchema,
+  timezoneSchema,
+  whenParsed,
+} from './fields';
+import {
+  adsSettingsSchema,
+  approvalsSchema,
+  guardrailsSchema,
+  velocityRuleSchema,
+  velocitySchema,
+} from './spendSchema';
+
+export const DEFAULT_CALENDAR = 'default';
+
+// ---------------------------------------------------------------------------------------------
+// campaign
+// ---------------------------------------------------------------------------------------------
+
+const adsCampaignRefSchema = z.strictObject({
+  // Google shows customer IDs as 123-456-7890 but the API wants the bare 10 digits.
+  customerId: z
+    .string()
+    .transform((id) => id.replaceAll('-', ''))
+    .pipe(z.string().regex(/^\d{10}$/, { error: 'expected a 10-digit Google Ads customer ID like "123-456-7890"' })),
+  campaignId: z.string().regex(/^\d+$/, { error: 'expected a numeric Google Ads campaign ID like "555"' }),
+});
+
+const crmCampaignRefSchema = z.strictObject({
+  campaignId: z.string().regex(/^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/, {
+    error: 'expected a 15- or 18-character Salesforce Campaign Id like "701000000000001"',
+  }),
+  convertedStatuses: z
+    .array(labelSchema)
+    .min(1)
+    .default(() => ['Qualified']),
+  countOpportunities: z.boolean().default(false),
+  // How often the campaign polls the CRM for new leads and first touches; "0s" turns polling off
+  // (leads then arrive only through the admitLeads Update).
+  pollEvery: durationSchema.prefault('1m'),
+});
+
+const campaignWindowSchema = z
+  .strictObject({ start: isoDateTimeSchema, end: isoDateTimeSchema })
+  .superRefine((window, ctx) => {
+    if (Date.parse(window.end) <= Date.parse(window.start)) {
+      ctx.addIssue({ code: 'custom', path: ['end'], message: 'must be after campaign.window.start' });
+    }
+  });
+
+const campaignSchema = z.strictObject({
+  // Used inside Temporal workflow IDs, hence the conservative alphabet.
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, {
+    error: 'expected 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
+  }),
+  name: labelSchema.optional(),
+  ads: adsCampaignRefSchema,
+  crm: crmCampaignRefSchema,
+  window: campaignWindowSchema,
+  totalBudget: positiveNumber,
+  currency: z.string().regex(/^[A-Z]{3}$/, { error: 'expected a 3-letter currency code like "USD"' }),
+  timezone: timezoneSchema,
+});
+
+// ---------------------------------------------------------------------------------------------
+// targets
+// ---------------------------------------------------------------------------------------------
+
+const baselineCurveSchema = z
+  .array(z.number().min(0).max(1))
+  .min(1)
+  .superRefine((curve, ctx) => {
+    curve.forEach((share, i) => {
+      if (i > 0 && share < curve[i - 1]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `must not be less than the previous value (${curve[i - 1]})`,
+        });
+      }
+    });
+    if (curve[curve.length - 1] !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [curve.length - 1],
+        message: 'the last value must be 1 (every conversion is expected by the end of the window)',
+      });
+    }
+  });
+
+const quarterKeySchema = z.string().regex(/^\d{4}-Q[1-4]$/, { error: 'quarter keys must look like "2027-Q1"' });
+
+const quarterTargetSchema = z.strictObject({
+  conversions: z.number().int().positive(),
+  cplTarget: positiveNumber,
+});
+
+const targetsSchema = z.strictObject({
+  conversions: z.number().int().positive(),
+  conversionEvent: labelSchema,
+  cpl: z.strictObject({
+    target: positiveNumber,
+    // The band is target*(1±tol/100); 100% or more would allow a zero or negative lower bound.
+    tolerancePct: z.number().min(0).lt(100).default(20),
+  }),
+  baselineCurve: baselineCurveSchema.optional(),
+  quarters: z.record(quarterKeySchema, quarterTargetSchema).optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// responseSla
+// ---------------------------------------------------------------------------------------------
+
+const tierSchema = z.strictObject({
+  firstTouch: positiveDurationSchema,
+  clock: clockSchema.default('business'),
+  calendar: nameSchema.default(DEFAULT_CALENDAR),
+  // Fraction of the deadline at which the owner is warned; 0 or 1 would make the warning meaningless.
+  warnAt: z.number().gt(0).lt(1).default(0.75),
+});
+
+const complianceTargetSchema = z.strictObject({ within: positiveDurationSchema, target: shareSchema });
+
+const repSchema = z.strictObject({
+  id: idSchema,
+  weight: positiveNumber.default(1),
+  capacity: z.number().int().positive().default(50),
+  outOfOffice: z.boolean().default(false),
+});
+
+const repPoolSchema = z.strictObject({
+  managerId: idSchema,
+  reps: z
+    .array(repSchema)
+    .min(1, { error: 'a pool needs at least one rep' })
+    .superRefine((reps, ctx) => {
+      reps.forEach((rep, i) => {
+        if (reps.findIndex((other) => other.id === rep.id) < i) {
+          ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rep id ${JSON.stringify(rep.id)}` });
+        }
+      });
+    }),
+});
+
+const escalationStepSchema = z.discriminatedUnion('step', [
+  z.strictObject({ step: z.literal('notify-owner'), after: durationSchema }),
+  z.strictObject({ step: z.literal('reassign'), pool: nameSchema, after: durationSchema }),
+  z.strictObject({ step: z.literal('notify-manager'), after: durationSchema }),
+  z.strictObject({ step: z.literal('return-to-nurture'), after: durationSchema }),
+]);
+
+// Steps are listed in the order they fire; an earlier `after` further down is almost certainly a mistake.
+const escalationSchema = z.array(escalationStepSchema).superRefine((steps, ctx) => {
+  steps.forEach((step, i) => {
+    if (i > 0 && step.after < steps[i - 1].after) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'after'],
+        message: `must not be earlier than the previous step's (${formatDuration(steps[i - 1].after)})`,
+      });
+    }
+  });
+});
+
+const responseSlaSchema = z
+  .strictObject({
+    tiers: nonEmptyRecord(tierSchema, nameSchema, 'must define at least one tier'),
+    compliance: z.array(complianceTargetSchema).min(1, { error: 'must list at least one compliance target' }),
+    acceptance: z.strictObject({ within: positiveDurationSchema, clock: clockSchema.default('business') }),
+    followUp: z.strictObject({ attempts: z.number().int().positive(), within: positiveDurationSchema }),
+    dispositions: nonEmptyRecord(
+      z.enum(['nurture', 'recycle']),
+      labelSchema,
+      'must define at least one disposition reason',
+    ),
+    escalation: escalationSchema,
+    pools: nonEmptyRecord(repPoolSchema, nameSchema, 'must define at least one pool'),
+    intakeSkew: durationSchema.prefault('5m'),
+  })
+  .superRefine(
+    (sla, ctx) => {
+      sla.escalation.forEach((step, i) => {
+        if (step.step === 'reassign' && !Object.hasOwn(sla.pools, step.pool)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['escalation', i, 'pool'],
+            message: `pool ${JSON.stringify(step.pool)} is not defined in responseSla.pools`,
+          });
+        }
+      });
+    },
+    { when: whenParsed(['escalation'], ['pools']) },
+  );
+
+// ---------------------------------------------------------------------------------------------
+// calendars
+// ---------------------------------------------------------------------------------------------
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const openingWindowsSchema = z.array(z.tuple([z.string(), z.string()])).optional();
+
+/** Splits a calendar problem path such as "hours.mon[1]" into segments so it nests under calendars.<name>. */
+function parseProblemPath(path: string): IssuePath {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map(([, key, index]) =>
+    index === undefined ? key : Number(index),
+  );
+}
+
+// Structure is checked here; time-zone, HH:MM and overlap rules live with the calendar math in validateCalendar.
+const calendarSchema = z
+  .strictObject({
+    timezone: z.string(),
+    hours: z.strictObject(
+      Object.fromEntries(WEEKDAYS.map((day) => [day, openingWindowsSchema])) as Record<
+        (typeof WEEKDAYS)[number],
+        typeof openingWindowsSchema
+      >,
+    ),
+    holidays: z.array(z.string()).optional(),
+  })
+  .superRefine((calendar, ctx) => {
+    for (const problem of validateCalendar(calendar)) {
+      const separator = problem.indexOf(': ');
+      if (separator === -1) {
+        ctx.addIssue({ code: 'custom', message: problem });
+      } else {
+        ctx.addIssue({
+          code: 'custom',
+          path: parseProblemPath(problem.slice(0, separator)),
+          message: problem.slice(separator + 2),
+        });
+      }
+    }
+  });
+
+// ---------------------------------------------------------------------------------------------
+
+export const campaignConfigSchema = z
+  .strictObject({
+    version: z.number().int().positive(),
+    campaign: campaignSchema,
+    targets: targetsSchema,
+    responseSla: responseSlaSchema,
+    calendars: z.record(nameSchema, calendarSchema).default(() => ({})),
+    velocity: velocitySchema,
+    approvals: approvalsSchema,
+    guardrails: guardrailsSchema,
+    ads: adsSettingsSchema,
+  })
+  .superRefine(
+    (config, ctx) => {
+      const acceptanceUsesBusinessTime = config.responseSla.acceptance.clock === 'business';
+      for (const [tierName, tier] of Object.entries(config.responseSla.tiers)) {
+        // A lead's clocks run on its tier's calendar, so it must exist whenever any of them counts business time;
+        // a wall-clock tier naming a calendar other than the default is a typo either way.
+        const onlyAcceptanceNeedsIt = tier.clock === 'wall' && tier.calendar === DEFAULT_CALENDAR;
+        if (Object.hasOwn(config.calendars, tier.calendar) || (onlyAcceptanceNeedsIt && !acceptanceUsesBusinessTime)) {
+          continue;
+        }
+        const reason = onlyAcceptanceNeedsIt ? ' (needed because responseSla.acceptance.clock is "business")' : '';
+        ctx.addIssue({
+          code: 'custom',
+          path: ['responseSla', 'tiers', tierName, 'calendar'],
+          message: `calendar ${JSON.stringify(tier.calendar)} is not defined in calendars${reason}`,
+        });
+      }
+    },
+    { when: whenParsed(['responseSla', 'tiers'], ['responseSla', 'acceptance'], ['calendars']) },
+  )
+  .superRefine(
+    (config, ctx) => {
+      const { totalBudget } = config.campaign;
+      if (config.guardrails.maxTotalBudget < totalBudget) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['guardrails', 'maxTotalBudget'],
+          message: `must be at least campaign.totalBudget (${totalBudget})`,
+        });
+      }
+      if (config.guardrails.minTotalBudget > totalBudget) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['guardrails', 'minTotalBudget'],
+          message: `must not exceed campaign.totalBudget (${totalBudget})`,
+        });
+      }
+    },
+    { when: whenParsed(['guardrails'], ['campaign', 'totalBudget']) },
+  );
+
+export type CampaignConfig = z.output<typeof campaignConfigSchema>;
+export type CampaignSettings = CampaignConfig['campaign'];
+export type CampaignWindow = CampaignSettings['window'];
+export type TargetsConfig = CampaignConfig['targets'];
+export type QuarterTarget = z.output<typeof quarterTargetSchema>;
+export type ResponseSlaConfig = CampaignConfig['responseSla'];
+export type TimeBasis = z.output<typeof clockSchema>;
+export type TierConfig = z.output<typeof tierSchema>;
+export type ComplianceTarget = z.output<typeof complianceTargetSchema>;
+export type DispositionRoute = ResponseSlaConfig['dispositions'][string];
+export type EscalationStep = z.output<typeof escalationStepSchema>;
+export type RepPool = z.output<typeof repPoolSchema>;
+export type Rep = z.output<typeof repSchema>;
+export type CalendarConfig = z.output<typeof calendarSchema>;
+export type VelocityConfig = CampaignConfig['velocity'];
+export type VelocityRule = z.output<typeof velocityRuleSchema>;
+export type ApprovalsConfig = CampaignConfig['approvals'];
+export type GuardrailsConfig = CampaignConfig['guardrails'];
+export type AdsSettings = CampaignConfig['ads'];

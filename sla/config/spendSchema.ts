@@ -1,0 +1,98 @@
+// The spend side of the campaign config: velocity rules, budget-change approvals, guardrails and Ads settings.
+import { z } from 'zod';
+import { positiveDurationSchema } from '../duration';
+import { idSchema, percentSchema, positiveNumber } from './fields';
+
+// ---------------------------------------------------------------------------------------------
+// velocity
+// ---------------------------------------------------------------------------------------------
+
+/** `pct` is how much to change the budget by, so it is required for reduce/increase and meaningless otherwise. */
+function checkPctMatchesAction(rule: { action: string; pct?: number }, ctx: z.core.$RefinementCtx) {
+  const changesBudget = rule.action === 'reduce' || rule.action === 'increase';
+  if (changesBudget && rule.pct === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['pct'], message: `required when action is ${JSON.stringify(rule.action)}` });
+  }
+  if (!changesBudget && rule.pct !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['pct'], message: `only applies when action is "reduce" or "increase"` });
+  }
+}
+
+const reduceOrPauseSchema = z.enum(['pause', 'reduce']);
+
+export const velocityRuleSchema = z.discriminatedUnion('kind', [
+  z
+    .strictObject({
+      kind: z.literal('velocity-below'),
+      afterDays: z.number().min(0),
+      belowPct: percentSchema,
+      action: reduceOrPauseSchema,
+      pct: percentSchema.optional(),
+    })
+    .superRefine(checkPctMatchesAction),
+  z
+    .strictObject({
+      kind: z.literal('conversion-rate-drop'),
+      dropPct: percentSchema,
+      sustainedFor: positiveDurationSchema,
+      action: reduceOrPauseSchema,
+      pct: percentSchema.optional(),
+    })
+    .superRefine(checkPctMatchesAction),
+  z
+    .strictObject({ kind: z.literal('cpl-above-band'), action: reduceOrPauseSchema, pct: percentSchema.optional() })
+    .superRefine(checkPctMatchesAction),
+  z.strictObject({
+    kind: z.literal('velocity-above'),
+    abovePct: positiveNumber,
+    action: z.literal('increase'),
+    pct: positiveNumber,
+  }),
+  z.strictObject({ kind: z.literal('recovered'), action: z.literal('restore') }),
+]);
+
+export const velocitySchema = z.strictObject({
+  checkEvery: positiveDurationSchema.prefault('6h'),
+  trailingWindow: positiveDurationSchema.prefault('24h'),
+  rules: z.array(velocityRuleSchema),
+});
+
+// ---------------------------------------------------------------------------------------------
+// approvals, guardrails, ads
+// ---------------------------------------------------------------------------------------------
+
+const approversSchema = z
+  .array(idSchema.refine((id) => !id.includes('@'), { error: 'expected an approver ID, not an email address' }))
+  .min(1, { error: 'must list at least one approver' })
+  .superRefine((approvers, ctx) => {
+    approvers.forEach((approver, i) => {
+      if (approvers.indexOf(approver) < i) {
+        ctx.addIssue({ code: 'custom', path: [i], message: `duplicate approver ${JSON.stringify(approver)}` });
+      }
+    });
+  });
+
+export const approvalsSchema = z.strictObject({
+  approvers: approversSchema,
+  timeout: positiveDurationSchema,
+  onTimeout: z.enum(['apply', 'reject', 'escalate']),
+  autoApprove: z
+    .strictObject({ reduceUpToPct: z.number().min(0).max(100).default(0), pause: z.boolean().default(false) })
+    .prefault({}),
+});
+
+export const guardrailsSchema = z
+  .strictObject({
+    maxTotalBudget: positiveNumber,
+    maxStepPct: percentSchema,
+    minTotalBudget: z.number().min(0).default(0),
+  })
+  .superRefine((guardrails, ctx) => {
+    if (guardrails.minTotalBudget > guardrails.maxTotalBudget) {
+      ctx.addIssue({ code: 'custom', path: ['minTotalBudget'], message: 'must not exceed guardrails.maxTotalBudget' });
+    }
+  });
+
+export const adsSettingsSchema = z.strictObject({ dryRun: z.boolean().default(false) }).prefault({});
+
+// ---------------------------------------------------------------------------------------------

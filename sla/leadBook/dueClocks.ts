@@ -1,0 +1,99 @@
+// The due queue of a lead book: scheduling each running clock's warning, breach or next escalation step,
+// and firing whatever is due. Work is proportional to what is due, not to the number of open leads.
+import { clockKinds, type ClockKind } from '../clockKind';
+import { emptyDueQueue, peekDueAt, popDue, pushDue } from '../dueQueue';
+import { retireIfSettled } from './closing';
+import { runEscalationStep, type EscalationEffect } from './escalation';
+import { clockRecord, note, type BookContext, type ClockState, type LeadBook, type LeadState } from './state';
+import { configOf } from './terms';
+
+export interface ClockAlertEffect {
+  type: 'warning' | 'breach';
+  leadId: string;
+  clock: ClockKind;
+  ownerId: string;
+  tier: string;
+  deadline: number;
+}
+
+export type DueEffect = ClockAlertEffect | EscalationEffect;
+
+export interface DueObservers {
+  onBreach?: (lead: LeadState, clock: ClockKind) => void;
+  /** The lead left the SLA (e.g. returned to nurture) without ever being contacted. */
+  onClosedUntouched?: (lead: LeadState) => void;
+}
+
+/** Queues what the clock is waiting for next: its warning and breach, or its next escalation step. */
+export function scheduleClock(book: LeadBook, leadId: string, kind: ClockKind, clock: ClockState): void {
+  if (clock.metAt !== undefined || clock.stoppedAt !== undefined) return;
+  if (clock.breachedAt === undefined) {
+    if (clock.warnedAt === undefined && clock.warnAt < clock.deadline)
+      pushDue(book.due, clock.warnAt, `${leadId}|${kind}|warn`);
+    pushDue(book.due, clock.deadline, `${leadId}|${kind}|breach`);
+  } else if (clock.nextStepAt !== undefined) {
+    pushDue(book.due, clock.nextStepAt, `${leadId}|${kind}|step`);
+  }
+}
+
+/** Rebuilds the due queue from lead state, e.g. after continue-as-new carried only the leads. */
+export function rebuildDueQueue(book: LeadBook): void {
+  book.due = emptyDueQueue();
+  for (const lead of Object.values(book.leads)) {
+    for (const kind of clockKinds) {
+      const clock = lead.clocks[kind];
+      if (clock) scheduleClock(book, lead.leadId, kind, clock);
+    }
+  }
+}
+
+/** Fires everything due at or before ctx.now: warnings, breaches and escalation steps. */
+export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObservers = {}): DueEffect[] {
+  const effects: DueEffect[] = [];
+  const fireClockAlert = (type: ClockAlertEffect['type'], lead: LeadState, kind: ClockKind, clock: ClockState) => {
+    effects.push({
+      type,
+      leadId: lead.leadId,
+      clock: kind,
+      ownerId: lead.ownerId,
+      tier: lead.tier,
+      deadline: clock.deadline,
+    });
+    book.outbox.clocks.push(clockRecord(ctx.campaignId, lead, kind, clock));
+  };
+  for (let entry = popDue(book.due, ctx.now); entry; entry = popDue(book.due, ctx.now)) {
+    const [dueAt, key] = entry;
+    const [leadId, kind, what] = key.split('|') as [string, ClockKind, 'warn' | 'breach' | 'step'];
+    const lead = book.leads[leadId];
+    const clock = lead?.clocks[kind];
+    if (!lead || !clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) continue; // satisfied since
+    const config = configOf(ctx, lead);
+    if (what === 'warn') {
+      if (clock.warnedAt !== undefined || clock.breachedAt !== undefined) continue;
+      clock.warnedAt = dueAt;
+      note(lead, dueAt, `${kind} warning`);
+      fireClockAlert('warning', lead, kind, clock);
+    } else if (what === 'breach') {
+      if (clock.breachedAt !== undefined) continue;
+      clock.breachedAt = dueAt;
+      note(lead, dueAt, `${kind} breached`);
+      fireClockAlert('breach', lead, kind, clock);
+      observers.onBreach?.(lead, kind);
+      const chain = config.responseSla.escalation;
+      if (chain.length > 0) {
+        clock.nextStep = 0;
+        clock.nextStepAt = dueAt + chain[0].after;
+        pushDue(book.due, clock.nextStepAt, `${leadId}|${kind}|step`);
+      }
+    } else {
+      if (clock.nextStep === undefined || clock.nextStepAt !== dueAt) continue;
+      effects.push(runEscalationStep(book, lead, kind, clock, config, dueAt));
+    }
+    if (retireIfSettled(book, lead) && lead.firstTouchAt === undefined) observers.onClosedUntouched?.(lead);
+  }
+  return effects;
+}
+
+export function nextDueAt(book: LeadBook): number | undefined {
+  return peekDueAt(book.due);
+}

@@ -1,0 +1,155 @@
+// Lead events (contact attempts, dispositions, stage changes): checking a batch, then applying it,
+// which meets clocks, opens the acceptance window and closes rejected leads.
+import type { ClockKind } from '../clockKind';
+import type { LeadEventRecord } from '../records';
+import { conversionStages, type ConversionStage, type LeadEvent } from '../leadEvents';
+import { retireIfSettled, stopClocks } from './closing';
+import { startAcceptanceClock } from './intake';
+import {
+  clockRecord,
+  iso,
+  knownLead,
+  note,
+  type BookContext,
+  type LeadBook,
+  type LeadState,
+  type LeadStatus,
+} from './state';
+import { configOf, elapsedForTier } from './terms';
+
+const MAX_EVENT_IDS = 16;
+
+const stageRank = (stage: ConversionStage | undefined) => (stage ? conversionStages.indexOf(stage) : -1);
+
+/** Problems with a batch of lead events; empty when every event may be applied. */
+export function validateLeadEvents(book: LeadBook, events: LeadEvent[], ctx: BookContext): string[] {
+  const problems: string[] = [];
+  events.forEach((event, i) => {
+    const where = `events[${i}]`;
+    const lead = book.leads[event.leadId];
+    if (!lead) {
+      const known = knownLead(book, event.leadId);
+      problems.push(
+        known === 'closed'
+          ? `${where}.leadId: lead "${event.leadId}" is already closed (rejected, recycled or returned to nurture); its clocks no longer run`
+          : `${where}.leadId: unknown lead "${event.leadId}" — admit it first`,
+      );
+      return;
+    }
+    if (lead.eventIds.includes(event.eventId)) return; // repeat: a no-op, not an error
+    const at = Date.parse(event.at);
+    if (at < lead.createdAt) {
+      problems.push(`${where}.at: ${event.at} is before the lead was created (${iso(lead.createdAt)})`);
+    }
+    if (at > ctx.now + configOf(ctx, lead).responseSla.intakeSkew) {
+      problems.push(`${where}.at: ${event.at} is in the future (now ${iso(ctx.now)})`);
+    }
+    if (event.type === 'disposition') {
+      const dispositions = configOf(ctx, lead).responseSla.dispositions;
+      if (event.decision === 'reject') {
+        if (!event.reason)
+          problems.push(
+            `${where}.reason: a rejection needs a disposition reason (${Object.keys(dispositions).join(', ')})`,
+          );
+        else if (!dispositions[event.reason]) {
+          problems.push(
+            `${where}.reason: "${event.reason}" is not an allowed disposition reason (${Object.keys(dispositions).join(', ')})`,
+          );
+        }
+      }
+      if (lead.status === 'accepted') problems.push(`${where}: lead "${lead.leadId}" was already accepted`);
+    }
+    if (event.type === 'stage' && stageRank(event.stage) <= stageRank(lead.stage)) {
+      problems.push(
+        `${where}.stage: out of order — lead "${lead.leadId}" is already at ${lead.stage}; stages go ${conversionStages.join(' → ')}`,
+      );
+    }
+  });
+  return problems;
+}
+
+export type EventOutcome = { eventId: string; leadId: string; result: 'applied' | 'duplicate'; status: LeadStatus };
+
+export type FirstTouchObserver = (lead: LeadState, elapsedMs: number, wallMs: number) => void;
+
+export interface EventObservers {
+  onFirstTouch?: FirstTouchObserver;
+  onDisposition?: (lead: LeadState, decision: 'accept' | 'reject', reason: string | undefined) => void;
+  onStage?: (lead: LeadState, stage: ConversionStage) => void;
+}
+
+function meetClock(book: LeadBook, ctx: BookContext, lead: LeadState, kind: ClockKind, at: number): void {
+  const clock = lead.clocks[kind];
+  if (!clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) return;
+  clock.metAt = at;
+  // Whatever satisfies the clock also stops its escalation chain.
+  delete clock.nextStep;
+  delete clock.nextStepAt;
+  const config = configOf(ctx, lead);
+  const elapsedBusinessMs = elapsedForTier(config, lead.tier, clock.startedAt, at);
+  book.outbox.clocks.push(
+    clockRecord(ctx.campaignId, lead, kind, clock, { elapsedBusinessMs, elapsedWallMs: at - clock.startedAt }),
+  );
+}
+
+function pushEvent(book: LeadBook, record: LeadEventRecord): void {
+  book.outbox.events.push(record);
+}
+
+/** Applies validated events. Call validateLeadEvents first; repeats (same eventId) are no-ops. */
+export function applyLeadEvents(
+  book: LeadBook,
+  events: LeadEvent[],
+  ctx: BookContext,
+  observers: EventObservers = {},
+): EventOutcome[] {
+  return events.map((event) => {
+    const lead = book.leads[event.leadId];
+    if (lead.eventIds.includes(event.eventId))
+      return { eventId: event.eventId, leadId: lead.leadId, result: 'duplicate', status: lead.status };
+    lead.eventIds.push(event.eventId);
+    if (lead.eventIds.length > MAX_EVENT_IDS) lead.eventIds.shift();
+    const at = Date.parse(event.at);
+    const config = configOf(ctx, lead);
+    const base = { campaignId: ctx.campaignId, leadId: lead.leadId, eventId: event.eventId, at: event.at };
+    if (event.type === 'contact') {
+      lead.attempts += 1;
+      note(lead, at, `contact attempt ${lead.attempts} (${event.channel}) by ${lead.ownerId}`);
+      pushEvent(book, {
+        ...base,
+        kind: 'contact',
+        detail: { channel: event.channel, attempt: lead.attempts, ownerId: lead.ownerId },
+      });
+      if (lead.firstTouchAt === undefined) {
+        lead.firstTouchAt = at;
+        meetClock(book, ctx, lead, 'firstTouch', at);
+        observers.onFirstTouch?.(lead, elapsedForTier(config, lead.tier, lead.createdAt, at), at - lead.createdAt);
+        if (lead.status === 'open') startAcceptanceClock(book, ctx, lead, config, at);
+      }
+      if (lead.attempts >= config.responseSla.followUp.attempts) meetClock(book, ctx, lead, 'followUp', at);
+    } else if (event.type === 'disposition') {
+      meetClock(book, ctx, lead, 'acceptance', at);
+      observers.onDisposition?.(lead, event.decision, event.reason);
+      if (event.decision === 'accept') {
+        lead.status = 'accepted';
+        note(lead, at, `accepted by ${lead.ownerId}`);
+        pushEvent(book, { ...base, kind: 'accept', detail: { ownerId: lead.ownerId } });
+      } else {
+        const route = config.responseSla.dispositions[event.reason as string];
+        lead.status = route === 'nurture' ? 'nurture' : 'recycled';
+        note(lead, at, `rejected: ${event.reason} → ${route}`);
+        pushEvent(book, { ...base, kind: 'reject', detail: { reason: event.reason, route, ownerId: lead.ownerId } });
+        stopClocks(lead, at);
+      }
+    } else {
+      lead.stage = event.stage;
+      note(lead, at, `stage ${event.stage}`);
+      pushEvent(book, { ...base, kind: 'stage', detail: { stage: event.stage } });
+      observers.onStage?.(lead, event.stage);
+      if (event.stage === 'Opportunity') meetClock(book, ctx, lead, 'followUp', at);
+    }
+    const status = lead.status;
+    retireIfSettled(book, lead);
+    return { eventId: event.eventId, leadId: lead.leadId, result: 'applied', status };
+  });
+}

@@ -1,0 +1,35 @@
+// The per-lead SLA clocks of one campaign: intake, events, warnings, breaches and escalation chains.
+// Pure and deterministic: the campaign workflow owns one LeadBook and executes the effects it returns.
+export {
+  drainOutbox,
+  emptyLeadBook,
+  emptyOutbox,
+  knownLead,
+  openClockCount,
+  openLeadCount,
+  outboxSize,
+  type BookContext,
+  type ClockState,
+  type LeadBook,
+  type LeadHistoryEntry,
+  type LeadState,
+  type LeadStatus,
+} from './state';
+export { elapsedForTier } from './terms';
+export { admitLeads, validateAdmission, type AdmitOutcome } from './intake';
+export {
+  applyLeadEvents,
+  validateLeadEvents,
+  type EventObservers,
+  type EventOutcome,
+  type FirstTouchObserver,
+} from './events';
+export {
+  collectDue,
+  nextDueAt,
+  rebuildDueQueue,
+  type ClockAlertEffect,
+  type DueEffect,
+  type DueObservers,
+} from './dueClocks';
+export type { EscalationEffect } from './escalation';

@@ -1,0 +1,117 @@
+// Admitting new leads: checking a batch, then starting each lead's first-touch and follow-up clocks.
+import type { ClockKind } from '../clockKind';
+import type { CampaignConfig } from '../config';
+import type { NewLead } from '../leadEvents';
+import { scheduleClock } from './dueClocks';
+import {
+  clockRecord,
+  iso,
+  type BookContext,
+  type ClockState,
+  type LeadBook,
+  type LeadState,
+  type LeadStatus,
+} from './state';
+import { addTime, tierOf } from './terms';
+
+/** Problems with a batch of new leads; empty when the whole batch may be admitted. */
+export function validateAdmission(leads: NewLead[], ctx: BookContext): string[] {
+  const config = ctx.configs[ctx.currentVersion];
+  const tiers = Object.keys(config.responseSla.tiers);
+  const problems: string[] = [];
+  leads.forEach((lead, i) => {
+    if (!config.responseSla.tiers[lead.tier]) {
+      problems.push(`leads[${i}].tier: unknown tier "${lead.tier}" (configured tiers: ${tiers.join(', ')})`);
+    }
+    const createdAt = Date.parse(lead.createdAt);
+    if (createdAt > ctx.now + config.responseSla.intakeSkew) {
+      problems.push(
+        `leads[${i}].createdAt: ${lead.createdAt} is in the future beyond the allowed skew of ${config.responseSla.intakeSkew / 1000}s (now ${iso(ctx.now)})`,
+      );
+    }
+  });
+  return problems;
+}
+
+export type AdmitOutcome = {
+  leadId: string;
+  result: 'admitted' | 'duplicate';
+  status: LeadStatus | 'closed';
+  ownerId?: string;
+};
+
+/** Admits validated leads and starts their clocks. A known lead ID is an idempotent no-op. */
+export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): AdmitOutcome[] {
+  const config = ctx.configs[ctx.currentVersion];
+  return leads.map((input) => {
+    const existing = book.leads[input.leadId];
+    if (existing)
+      return { leadId: input.leadId, result: 'duplicate', status: existing.status, ownerId: existing.ownerId };
+    if (book.closedLeadIds.includes(input.leadId))
+      return { leadId: input.leadId, result: 'duplicate', status: 'closed' };
+    const tier = tierOf(config, input.tier);
+    const createdAt = Math.min(Date.parse(input.createdAt), ctx.now);
+    const sla = config.responseSla;
+    const firstTouchDeadline = addTime(config, tier, tier.clock, createdAt, tier.firstTouch);
+    const lead: LeadState = {
+      leadId: input.leadId,
+      tier: input.tier,
+      ownerId: input.ownerId,
+      createdAt,
+      configVersion: ctx.currentVersion,
+      status: 'open',
+      attempts: 0,
+      reassignments: 0,
+      clocks: {
+        firstTouch: {
+          startedAt: createdAt,
+          warnAt: addTime(config, tier, tier.clock, createdAt, tier.firstTouch * tier.warnAt),
+          deadline: firstTouchDeadline,
+        },
+        followUp: {
+          startedAt: createdAt,
+          warnAt: createdAt + sla.followUp.within * tier.warnAt,
+          deadline: createdAt + sla.followUp.within,
+        },
+      },
+      eventIds: [],
+      history: [{ at: createdAt, what: `created (tier ${input.tier}, owner ${input.ownerId})` }],
+    };
+    book.leads[lead.leadId] = lead;
+    book.ownerLoad[lead.ownerId] = (book.ownerLoad[lead.ownerId] ?? 0) + 1;
+    for (const kind of ['firstTouch', 'followUp'] as const)
+      startClock(book, ctx.campaignId, lead, kind, lead.clocks[kind] as ClockState);
+    book.outbox.leads.push({
+      campaignId: ctx.campaignId,
+      leadId: lead.leadId,
+      tier: lead.tier,
+      ownerId: lead.ownerId,
+      createdAt: iso(createdAt),
+      configVersion: ctx.currentVersion,
+    });
+    return { leadId: lead.leadId, result: 'admitted', status: 'open', ownerId: lead.ownerId };
+  });
+}
+
+function startClock(book: LeadBook, campaignId: string, lead: LeadState, kind: ClockKind, clock: ClockState): void {
+  lead.clocks[kind] = clock;
+  scheduleClock(book, lead.leadId, kind, clock);
+  book.outbox.clocks.push(clockRecord(campaignId, lead, kind, clock));
+}
+
+/** The acceptance window opens at first touch: the owner has spoken to the lead and must now accept or reject it. */
+export function startAcceptanceClock(
+  book: LeadBook,
+  ctx: BookContext,
+  lead: LeadState,
+  config: CampaignConfig,
+  at: number,
+): void {
+  const tier = tierOf(config, lead.tier);
+  const window = config.responseSla.acceptance;
+  startClock(book, ctx.campaignId, lead, 'acceptance', {
+    startedAt: at,
+    warnAt: addTime(config, tier, window.clock, at, window.within * tier.warnAt),
+    deadline: addTime(config, tier, window.clock, at, window.within),
+  });
+}
