@@ -5,7 +5,6 @@ import type { CampaignConfig } from '../sla/config';
 import { burnPct, cpl, cplBand, forecastToDate, velocity } from '../sla/forecast';
 import type { ComplianceSummary } from '../sla/compliance';
 import type { NewLead, LeadEvent } from '../sla/leadEvents';
-import type { EscalationEffect } from '../sla/leadBook';
 import type { ProposalView, SnapshotView } from '../sla/views';
 import type {
   AdsBudgetState,
@@ -17,6 +16,8 @@ import type {
 } from '../sla/records';
 import type { AdsCampaignRef, AdsPlatform, Crm, Ledger, Notifier } from './ports';
 import type { Alert } from '../sla/alerts';
+import { createEscalationActivities } from './escalationSteps';
+import { heartbeating } from './heartbeat';
 
 /** Resolves the adapters for one campaign at one moment (sandbox adapters follow the workflow's clock). */
 export interface PortResolver {
@@ -92,8 +93,10 @@ export interface QuarterReportInput {
 const describe = (state: AdsBudgetState) =>
   `${(state.amountMicros / MICROS).toFixed(2)} (${state.period}, ${state.status})`;
 
-export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
-  return {
+export function createActivities(deps: ActivityDeps) {
+  const { ports, ledger, notifier } = deps;
+  const activities = {
+    ...createEscalationActivities(deps),
     async recordConfigVersion(record: ConfigVersionRecord): Promise<void> {
       await ledger.recordConfigVersion(record);
     },
@@ -121,97 +124,6 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
 
     async recordDecision(record: DecisionRecord): Promise<void> {
       await ledger.recordDecision(record);
-    },
-
-    /** Runs escalation steps in order; each step is keyed by (lead, clock, step) in the ledger and the notifier. */
-    async runEscalationSteps(input: {
-      campaignId: string;
-      steps: (EscalationEffect & { at: string })[];
-    }): Promise<void> {
-      const { campaignId } = input;
-      const leadEvents: LeadActivityBatch = { leads: [], events: [], clocks: [] };
-      for (const step of input.steps) {
-        const key = `${campaignId}:${step.leadId}:${step.clock}:step${step.stepIndex}`;
-        const crm = await ports.crm(campaignId, new Date(step.at));
-        const fields = { leadId: step.leadId, clock: step.clock, tier: step.tier, ownerId: step.ownerId };
-        let outcome: Record<string, unknown>;
-        if (step.step === 'reassign') {
-          if (step.newOwnerId) {
-            await crm.setOwner(step.leadId, step.newOwnerId);
-            outcome = { from: step.ownerId, to: step.newOwnerId, pool: step.pool };
-            leadEvents.events.push({
-              campaignId,
-              leadId: step.leadId,
-              eventId: key,
-              kind: 'owner-change',
-              at: step.at,
-              detail: outcome,
-            });
-            await notifier.notify({
-              dedupeKey: key,
-              severity: 'warning',
-              campaignId,
-              title: `Lead ${step.leadId} reassigned to ${step.newOwnerId}`,
-              text: `${step.clock} breached under ${step.ownerId}; round-robin in pool ${step.pool} picked ${step.newOwnerId}.`,
-              fields: { ...fields, newOwnerId: step.newOwnerId },
-            });
-          } else {
-            outcome = { skipped: true, reason: step.reason, pool: step.pool };
-            await notifier.notify({
-              dedupeKey: key,
-              severity: 'critical',
-              campaignId,
-              title: `Lead ${step.leadId} could not be reassigned`,
-              text: `${step.reason}. Escalating to the manager.`,
-              fields,
-            });
-          }
-        } else if (step.step === 'return-to-nurture') {
-          await crm.setLeadStatus(step.leadId, 'Nurturing');
-          outcome = { status: 'Nurturing' };
-          leadEvents.events.push({
-            campaignId,
-            leadId: step.leadId,
-            eventId: key,
-            kind: 'nurture',
-            at: step.at,
-            detail: { reason: `${step.clock} breach escalation` },
-          });
-          await notifier.notify({
-            dedupeKey: key,
-            severity: 'warning',
-            campaignId,
-            title: `Lead ${step.leadId} returned to nurture`,
-            text: `Escalation chain for ${step.clock} ended; lead returned to marketing nurture.`,
-            fields,
-          });
-        } else {
-          const toManager = step.step === 'notify-manager';
-          outcome = toManager ? { managerId: step.managerId ?? null } : { ownerId: step.ownerId };
-          await notifier.notify({
-            dedupeKey: key,
-            severity: toManager ? 'critical' : 'warning',
-            campaignId,
-            title: toManager
-              ? `Manager escalation: lead ${step.leadId} (${step.clock})`
-              : `Act now: lead ${step.leadId} breached ${step.clock}`,
-            text: toManager
-              ? `Lead ${step.leadId} breached ${step.clock}; owner ${step.ownerId} has not acted. Manager ${step.managerId ?? '(none configured)'} notified.`
-              : `Owner ${step.ownerId}: lead ${step.leadId} breached its ${step.clock} SLA.`,
-            fields: { ...fields, ...(toManager ? { managerId: step.managerId ?? '' } : {}) },
-          });
-        }
-        await ledger.recordEscalationStep({
-          campaignId,
-          leadId: step.leadId,
-          clock: step.clock,
-          stepIndex: step.stepIndex,
-          step: step.step,
-          at: step.at,
-          outcome,
-        });
-      }
-      if (leadEvents.events.length) await ledger.recordLeadActivity(leadEvents);
     },
 
     /** New leads since the watermark, and first touches for the campaign's open untouched leads. */
@@ -406,6 +318,8 @@ export function createActivities({ ports, ledger, notifier }: ActivityDeps) {
       return result;
     },
   };
+  // These wait on Salesforce or Google Ads: heartbeats let a dead worker be noticed in seconds.
+  return heartbeating(activities, ['pollCrm', 'runVelocityCheck', 'applyBudgetChange']);
 }
 
 export type CampaignActivities = ReturnType<typeof createActivities>;

@@ -1,6 +1,6 @@
 // What each campaign alert says. Pure: the workflow decides when to raise one, a Notifier delivers it.
 import type { Alert } from './alerts';
-import type { ClockAlertEffect } from './leadBook';
+import type { ClockAlertEffect, EscalationEffect } from './leadBook';
 import type { ProposalState } from './proposals';
 
 /** A lead's clock is about to run out (warning) or has run out (breach, escalation starts). */
@@ -83,4 +83,60 @@ export function carryOverTooLargeAlert(
 /** Something the workflow could not do on its own (a failed system, a blocked proposal): ops must act. */
 export function opsEscalationAlert(campaignId: string, title: string, message: string, dedupeKey: string): Alert {
   return { dedupeKey, severity: 'critical', campaignId, title, text: `${title}: ${message}. Ops action required.` };
+}
+
+/**
+ * What an escalation step tells people. Notifying the owner is the breach alert itself (same dedupe key), so a
+ * breach produces one alert to the owner; reassignment, the manager and nurture are each one more outcome.
+ */
+export function escalationStepAlert(campaignId: string, step: EscalationEffect): Alert {
+  const fields = { leadId: step.leadId, clock: step.clock, tier: step.tier, ownerId: step.ownerId };
+  const stepKey = `${campaignId}:${step.leadId}:${step.clock}:step${step.stepIndex}`;
+  switch (step.step) {
+    case 'notify-owner':
+      return {
+        dedupeKey: `${campaignId}:${step.leadId}:${step.clock}:breach`,
+        severity: 'critical',
+        campaignId,
+        title: `SLA breach: ${step.clock} for lead ${step.leadId}`,
+        text: `Owner ${step.ownerId}: lead ${step.leadId} (${step.tier}) breached its ${step.clock} SLA; act now.`,
+        fields,
+      };
+    case 'reassign':
+      return step.newOwnerId
+        ? {
+            dedupeKey: stepKey,
+            severity: 'warning',
+            campaignId,
+            title: `Lead ${step.leadId} reassigned to ${step.newOwnerId}`,
+            text: `${step.clock} breached under ${step.ownerId}; round-robin in pool ${step.pool} picked ${step.newOwnerId}.`,
+            fields: { ...fields, newOwnerId: step.newOwnerId },
+          }
+        : {
+            dedupeKey: stepKey,
+            severity: 'critical',
+            campaignId,
+            title: `Lead ${step.leadId} could not be reassigned`,
+            text: `${step.reason ?? 'nobody in the pool can take it'}. Escalating to the manager.`,
+            fields,
+          };
+    case 'notify-manager':
+      return {
+        dedupeKey: stepKey,
+        severity: 'critical',
+        campaignId,
+        title: `Manager escalation: lead ${step.leadId} (${step.clock})`,
+        text: `Lead ${step.leadId} breached ${step.clock}; owner ${step.ownerId} has not acted. Manager ${step.managerId ?? '(none configured)'} notified.`,
+        fields: { ...fields, managerId: step.managerId ?? '' },
+      };
+    case 'return-to-nurture':
+      return {
+        dedupeKey: stepKey,
+        severity: 'warning',
+        campaignId,
+        title: `Lead ${step.leadId} returned to nurture`,
+        text: `Escalation chain for ${step.clock} ended; lead returned to marketing nurture.`,
+        fields,
+      };
+  }
 }

@@ -3,6 +3,7 @@
 import {
   initialComplianceAccumulator,
   recordBreach,
+  recordBreachRetracted,
   recordClosedUntouched,
   recordDisposition,
   recordFirstTouch,
@@ -10,6 +11,7 @@ import {
   slaHealth,
   summarizeCompliance,
   type ComplianceAccumulator,
+  type ComplianceGroup,
   type ComplianceSummary,
   type OpenLead,
   type SlaHealth,
@@ -17,6 +19,7 @@ import {
 import type { CampaignConfig } from './config';
 import { elapsedForTier, type LeadBook, type LeadState } from './leadBook';
 import { type ClockKind } from './clockKind';
+import { dict, getOwn, toDict } from './dict';
 
 export interface CampaignCompliance {
   acc: ComplianceAccumulator;
@@ -24,6 +27,28 @@ export interface CampaignCompliance {
 
 export function createCompliance(config: CampaignConfig): CampaignCompliance {
   return { acc: initialComplianceAccumulator(config.responseSla.compliance.map((t) => t.within)) };
+}
+
+/** Restores null-prototype maps after a carry-over came through JSON (which gives every object Object.prototype). */
+export function reviveCompliance(holder: CampaignCompliance): CampaignCompliance {
+  const reviveGroup = (group: ComplianceGroup): ComplianceGroup => ({
+    ...group,
+    touchedWithin: toDict(group.touchedWithin),
+    dispositions: toDict(group.dispositions),
+  });
+  const groups = (record: Record<string, ComplianceGroup>) => {
+    const revived = dict<ComplianceGroup>();
+    for (const key of Object.keys(record)) revived[key] = reviveGroup(record[key]);
+    return revived;
+  };
+  return {
+    acc: {
+      ...holder.acc,
+      overall: reviveGroup(holder.acc.overall),
+      byTier: groups(holder.acc.byTier),
+      byOwner: groups(holder.acc.byOwner),
+    },
+  };
 }
 
 export function resetCompliance(holder: CampaignCompliance, config: CampaignConfig, openLeads: LeadState[]): void {
@@ -55,6 +80,15 @@ export function noteBreach(holder: CampaignCompliance, lead: LeadState, clock: C
   holder.acc = recordBreach(holder.acc, { tier: lead.tier, ownerId: lead.ownerId, clock });
 }
 
+export function noteBreachRetracted(
+  holder: CampaignCompliance,
+  lead: LeadState,
+  clock: ClockKind,
+  breachedOwnerId: string,
+): void {
+  holder.acc = recordBreachRetracted(holder.acc, { tier: lead.tier, ownerId: breachedOwnerId, clock });
+}
+
 export interface ComplianceState {
   summary: ComplianceSummary;
   health: SlaHealth;
@@ -83,7 +117,7 @@ export function complianceForState(
   for (const lead of Object.values(book.leads)) {
     if (lead.firstTouchAt !== undefined || lead.status !== 'open') continue;
     const wallAge = now - lead.createdAt;
-    const tier = config.responseSla.tiers[lead.tier];
+    const tier = getOwn(config.responseSla.tiers, lead.tier);
     const ageMs = wallAge < smallest || !tier ? wallAge : elapsedForTier(config, lead.tier, lead.createdAt, now);
     open.push({
       tier: lead.tier,

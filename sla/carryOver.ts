@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import type { LeadActivityBatch } from './records';
 import { emptyDueQueue } from './dueQueue';
+import { dict, toDict } from './dict';
 import { conversionStages, formatIssues } from './leadEvents';
 import {
   emptyOutbox,
@@ -286,7 +287,7 @@ export function decodeLeadBook(input: unknown, path = 'carryOver.book'): LeadBoo
   const parsed = compactLeadBookSchema.safeParse(input);
   if (!parsed.success) throw new Error(`invalid carried-over lead book:\n${formatIssues(parsed.error, path)}`);
   const compact = parsed.data;
-  const leads: LeadBook['leads'] = {};
+  const leads: LeadBook['leads'] = dict();
   compact.leads.forEach((encoded, i) => {
     const where = `${path}.leads[${i}]`;
     if (Object.hasOwn(leads, encoded[0])) throw new Error(`${where}[0]: lead "${encoded[0]}" appears twice`);
@@ -296,8 +297,10 @@ export function decodeLeadBook(input: unknown, path = 'carryOver.book'): LeadBoo
     leads,
     closedLeadIds: compact.closedLeadIds,
     due: emptyDueQueue(), // rebuilt below
-    ownerLoad: compact.ownerLoad,
-    roundRobin: compact.roundRobin,
+    ownerLoad: toDict(compact.ownerLoad),
+    roundRobin: toDict(
+      Object.fromEntries(Object.entries(compact.roundRobin).map(([pool, rr]) => [pool, { scores: toDict(rr.scores) }])),
+    ),
     outbox: compact.outbox ?? emptyOutbox(),
   };
   rebuildDueQueue(book);

@@ -10,11 +10,12 @@
 // attributed to the tier and owner given with it, i.e. the owner at the time of the event.
 
 import { add, emptyHistogram, quantile, type Histogram } from './histogram';
+import { dict, getOwn, toDict, withEntry } from './dict';
 
 export type BreachClock = 'firstTouch' | 'acceptance' | 'followUp';
 export type Decision = 'accept' | 'reject';
 
-interface ComplianceGroup {
+export interface ComplianceGroup {
   leads: number;
   touched: number;
   /** Leads closed (nurtured, recycled) without ever being contacted: a miss for every target. */
@@ -99,7 +100,7 @@ function emptyGroup(trackedWithinMs: number[]): ComplianceGroup {
     breaches: { firstTouch: 0, acceptance: 0, followUp: 0 },
     accepted: 0,
     rejected: 0,
-    dispositions: {},
+    dispositions: dict(),
   };
 }
 
@@ -109,7 +110,7 @@ export function initialComplianceAccumulator(trackedWithinMs: number[]): Complia
       throw new Error(`trackedWithinMs[${i}] must be a finite number >= 0, got ${ms}`);
   });
   const tracked = [...new Set(trackedWithinMs)].sort((a, b) => a - b);
-  return { trackedWithinMs: tracked, overall: emptyGroup(tracked), byTier: {}, byOwner: {} };
+  return { trackedWithinMs: tracked, overall: emptyGroup(tracked), byTier: dict(), byOwner: dict() };
 }
 
 /** Applies `update` to the overall group and to the lead's tier and owner groups. */
@@ -122,8 +123,8 @@ function updateGroups(
   return {
     trackedWithinMs: acc.trackedWithinMs,
     overall: update(acc.overall),
-    byTier: { ...acc.byTier, [tier]: update(orEmpty(acc.byTier[tier])) },
-    byOwner: { ...acc.byOwner, [ownerId]: update(orEmpty(acc.byOwner[ownerId])) },
+    byTier: withEntry(acc.byTier, tier, update(orEmpty(getOwn(acc.byTier, tier)))),
+    byOwner: withEntry(acc.byOwner, ownerId, update(orEmpty(getOwn(acc.byOwner, ownerId)))),
   };
 }
 
@@ -164,6 +165,17 @@ export function recordBreach(
   }));
 }
 
+/** A breach withdrawn because a touch reported late was on time; the owner is the one it was charged to. */
+export function recordBreachRetracted(
+  acc: ComplianceAccumulator,
+  event: LeadRef & { clock: BreachClock },
+): ComplianceAccumulator {
+  return updateGroups(acc, event, (g) => ({
+    ...g,
+    breaches: { ...g.breaches, [event.clock]: Math.max(0, g.breaches[event.clock] - 1) },
+  }));
+}
+
 export function recordDisposition(
   acc: ComplianceAccumulator,
   event: LeadRef & { decision: Decision; reason?: string },
@@ -173,7 +185,7 @@ export function recordDisposition(
     ...g,
     accepted: g.accepted + (event.decision === 'accept' ? 1 : 0),
     rejected: g.rejected + (event.decision === 'reject' ? 1 : 0),
-    dispositions: { ...g.dispositions, [key]: (g.dispositions[key] ?? 0) + 1 },
+    dispositions: withEntry(g.dispositions, key, (getOwn(g.dispositions, key) ?? 0) + 1),
   }));
 }
 
@@ -187,8 +199,8 @@ interface OpenTally {
 function tallyOpenLeads(openLeads: OpenLead[], targets: ResponseTarget[]) {
   const blank = (): OpenTally => ({ open: 0, warned: 0, pastTarget: targets.map(() => 0) });
   const overall = blank();
-  const byTier: Record<string, OpenTally> = {};
-  const byOwner: Record<string, OpenTally> = {};
+  const byTier = dict<OpenTally>();
+  const byOwner = dict<OpenTally>();
   openLeads.forEach((lead, i) => {
     if (!Number.isFinite(lead.ageMs) || lead.ageMs < 0) {
       throw new Error(`openLeads[${i}].ageMs must be a finite number >= 0, got ${lead.ageMs}`);
@@ -232,7 +244,7 @@ function section(group: ComplianceGroup, open: OpenTally, targets: ResponseTarge
     accepted: group.accepted,
     rejected: group.rejected,
     acceptanceRate: decided === 0 ? null : group.accepted / decided,
-    dispositions: { ...group.dispositions },
+    dispositions: toDict(group.dispositions),
     targets: results,
     meetsTargets: results.every((r) => r.met),
   };
@@ -260,9 +272,13 @@ export function summarizeCompliance(
   });
   const open = tallyOpenLeads(openLeads, targets);
   const sections = (groups: Record<string, ComplianceGroup>, tallies: Record<string, OpenTally>) => {
-    const result: Record<string, ComplianceSection> = {};
+    const result = dict<ComplianceSection>();
     for (const key of [...new Set([...Object.keys(groups), ...Object.keys(tallies)])].sort()) {
-      result[key] = section(groups[key] ?? emptyGroup(acc.trackedWithinMs), tallies[key] ?? open.blank(), targets);
+      result[key] = section(
+        getOwn(groups, key) ?? emptyGroup(acc.trackedWithinMs),
+        getOwn(tallies, key) ?? open.blank(),
+        targets,
+      );
     }
     return result;
   };

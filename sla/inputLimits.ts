@@ -1,27 +1,13 @@
 // Bounds on what one Update may carry. Temporal refuses payloads over 2 MB (and warns from 512 KB); a
 // validator that lets such an Update through makes every workflow task fail until it is dropped, so
 // requests are bounded well below, and the error says by how much.
+import { jsonSizeBytes } from './carryOver';
+
 export const MAX_BATCH_ITEMS = 2000;
 export const MAX_UPDATE_BYTES = 512 * 1024;
 
-/** UTF-8 size of the JSON form of a value; counts surrogate pairs without allocating a buffer. */
-export function jsonBytes(value: unknown): number {
-  const text = JSON.stringify(value) ?? '';
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
 /** A problem line when the request is too large, naming its size and the limit; null otherwise. */
 export function payloadSizeProblem(value: unknown, limit = MAX_UPDATE_BYTES): string | null {
-  const bytes = jsonBytes(value);
+  const bytes = jsonSizeBytes(value);
   return bytes > limit ? `(input): ${bytes} bytes exceeds the limit of ${limit} bytes per request; split it` : null;
 }

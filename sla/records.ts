@@ -50,6 +50,10 @@ export interface ClockOutcomeRecord {
   warnedAt?: string;
   metAt?: string;
   breachedAt?: string;
+  /** Set when a touch reported late (within the allowed lateness) showed the clock was met on time. */
+  breachRetractedAt?: string;
+  /** When the workflow learned of the event that met the clock (processing time; metAt is event time). */
+  metRecordedAt?: string;
   /** Elapsed time to meet the clock, in business time where the tier counts business time. */
   elapsedBusinessMs?: number;
   elapsedWallMs?: number;

@@ -3,6 +3,7 @@
 // by its weight, the highest score wins and pays back the total weight. Over any run of picks each rep
 // gets its weight's share, interleaved (weights 2:1 give a, b, a, a, b, a …) rather than in bursts.
 // The state is a plain JSON record so it survives Temporal continue-as-new.
+import { dict, getOwn } from './dict';
 
 export interface RoundRobinRep {
   id: string;
@@ -34,14 +35,14 @@ export interface PickOptions {
 export type PickResult = { repId: string; state: RoundRobinState } | { repId: null; reason: string };
 
 export function initialRoundRobinState(): RoundRobinState {
-  return { scores: {} };
+  return { scores: dict() };
 }
 
 /** Why `rep` cannot take the lead, or null when it can. */
 function ineligibility(rep: RoundRobinRep, opts: PickOptions): string | null {
   if (rep.id === opts.excludeRepId) return 'current owner';
   if (rep.outOfOffice) return 'out of office';
-  const load = opts.load[rep.id] ?? 0;
+  const load = getOwn(opts.load, rep.id) ?? 0;
   if (load >= rep.capacity) return `at capacity ${load}/${rep.capacity}`;
   if (rep.weight === 0) return 'weight 0';
   return null;
@@ -76,8 +77,8 @@ export function pickNextRep(pool: RoundRobinPool, state: RoundRobinState, opts: 
   }
 
   // Ineligible reps keep their score untouched, as in nginx, so they resume their share when back.
-  const scores: Record<string, number> = {};
-  for (const rep of pool.reps) scores[rep.id] = state.scores[rep.id] ?? 0;
+  const scores = dict<number>();
+  for (const rep of pool.reps) scores[rep.id] = getOwn(state.scores, rep.id) ?? 0;
   let totalWeight = 0;
   let best = eligible[0];
   for (const rep of eligible) {

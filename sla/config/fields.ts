@@ -1,6 +1,7 @@
 // Building blocks shared by the sections of the campaign config schema.
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { externalIdSchema } from '../ids';
 import type { IssuePath } from './errors';
 
 // Names of tiers, pools and calendars end up in workflow IDs, ledger rows and log lines.
@@ -8,7 +9,7 @@ export const nameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, {
   error: 'names may only use letters, digits, "-" and "_" (starting with a letter or digit)',
 });
 export const labelSchema = z.string().trim().min(1, { error: 'must not be empty' });
-export const idSchema = z.string().min(1, { error: 'must not be empty' });
+export const idSchema = externalIdSchema;
 export const positiveNumber = z.number().positive();
 export const percentSchema = z.number().positive().max(100);
 

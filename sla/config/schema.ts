@@ -189,6 +189,10 @@ const responseSlaSchema = z
     escalation: escalationSchema,
     pools: nonEmptyRecord(repPoolSchema, nameSchema, 'must define at least one pool'),
     intakeSkew: durationSchema.prefault('5m'),
+    /** How long before the campaign window a lead may have been created and still be admitted (backdated imports). */
+    intakeGrace: durationSchema.prefault('7d'),
+    /** How late a touch or disposition may be reported after its clock's deadline and still count at its event time. */
+    allowedLateness: durationSchema.prefault('10m'),
   })
   .superRefine(
     (sla, ctx) => {

@@ -1,6 +1,7 @@
 // Closing a lead: stopping its clocks and retiring it from the book once nothing about it can still fire.
 import { clockKinds } from '../clockKind';
 import type { LeadBook, LeadState } from './state';
+import { getOwn } from '../dict';
 
 const MAX_CLOSED_IDS = 20_000;
 
@@ -12,6 +13,7 @@ export function stopClocks(lead: LeadState, at: number): void {
     clock.stoppedAt = at;
     delete clock.nextStep;
     delete clock.nextStepAt;
+    delete clock.stepAttempts;
   }
 }
 
@@ -23,7 +25,7 @@ function isSettled(lead: LeadState): boolean {
       !clock ||
       clock.metAt !== undefined ||
       clock.stoppedAt !== undefined ||
-      (clock.breachedAt !== undefined && clock.nextStepAt === undefined)
+      (clock.breachedAt !== undefined && clock.nextStepAt === undefined && clock.stepInFlight === undefined)
     );
   });
 }
@@ -32,7 +34,7 @@ function isSettled(lead: LeadState): boolean {
 export function retireIfSettled(book: LeadBook, lead: LeadState): boolean {
   if (!isSettled(lead)) return false;
   delete book.leads[lead.leadId];
-  book.ownerLoad[lead.ownerId] = Math.max(0, (book.ownerLoad[lead.ownerId] ?? 1) - 1);
+  book.ownerLoad[lead.ownerId] = Math.max(0, (getOwn(book.ownerLoad, lead.ownerId) ?? 1) - 1);
   book.closedLeadIds.push(lead.leadId);
   if (book.closedLeadIds.length > MAX_CLOSED_IDS)
     book.closedLeadIds.splice(0, book.closedLeadIds.length - MAX_CLOSED_IDS);

@@ -3,9 +3,10 @@
 import { clockKinds, type ClockKind } from '../clockKind';
 import { emptyDueQueue, peekDueAt, popDue, pushDue } from '../dueQueue';
 import { retireIfSettled } from './closing';
-import { runEscalationStep, type EscalationEffect } from './escalation';
+import { planEscalationStep, type EscalationEffect } from './escalation';
 import { clockRecord, note, type BookContext, type ClockState, type LeadBook, type LeadState } from './state';
 import { configOf } from './terms';
+import { getOwn } from '../dict';
 
 export interface ClockAlertEffect {
   type: 'warning' | 'breach';
@@ -64,7 +65,7 @@ export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObser
   for (let entry = popDue(book.due, ctx.now); entry; entry = popDue(book.due, ctx.now)) {
     const [dueAt, key] = entry;
     const [leadId, kind, what] = key.split('|') as [string, ClockKind, 'warn' | 'breach' | 'step'];
-    const lead = book.leads[leadId];
+    const lead = getOwn(book.leads, leadId);
     const clock = lead?.clocks[kind];
     if (!lead || !clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) continue; // satisfied since
     const config = configOf(ctx, lead);
@@ -76,18 +77,20 @@ export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObser
     } else if (what === 'breach') {
       if (clock.breachedAt !== undefined) continue;
       clock.breachedAt = dueAt;
+      clock.breachedOwnerId = lead.ownerId;
       note(lead, dueAt, `${kind} breached`);
       fireClockAlert('breach', lead, kind, clock);
       observers.onBreach?.(lead, kind);
       const chain = config.responseSla.escalation;
       if (chain.length > 0) {
         clock.nextStep = 0;
-        clock.nextStepAt = dueAt + chain[0].after;
+        // Spaced from when the breach is seen: after an outage the chain still runs step by step.
+        clock.nextStepAt = Math.max(dueAt, ctx.now) + chain[0].after;
         pushDue(book.due, clock.nextStepAt, `${leadId}|${kind}|step`);
       }
     } else {
-      if (clock.nextStep === undefined || clock.nextStepAt !== dueAt) continue;
-      effects.push(runEscalationStep(book, lead, kind, clock, config, dueAt));
+      if (clock.nextStep === undefined || clock.nextStepAt !== dueAt || clock.stepInFlight !== undefined) continue;
+      effects.push(planEscalationStep(book, lead, kind, clock, config));
     }
     if (retireIfSettled(book, lead) && lead.firstTouchAt === undefined) observers.onClosedUntouched?.(lead);
   }

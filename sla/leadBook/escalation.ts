@@ -5,7 +5,10 @@ import type { CampaignConfig, EscalationStep } from '../config';
 import { pushDue } from '../dueQueue';
 import { initialRoundRobinState, pickNextRep } from '../roundRobin';
 import { stopClocks } from './closing';
-import { note, type ClockState, type LeadBook, type LeadState } from './state';
+import { note, type BookContext, type ClockState, type LeadBook, type LeadState } from './state';
+import { configOf } from './terms';
+import { retireIfSettled } from './closing';
+import { getOwn } from '../dict';
 
 export interface EscalationEffect {
   type: 'escalation';
@@ -26,94 +29,143 @@ function managerFor(config: CampaignConfig, ownerId: string, poolHint?: string):
   const pools = config.responseSla.pools;
   const owning = Object.entries(pools).find(([, pool]) => pool.reps.some((rep) => rep.id === ownerId));
   const name = owning?.[0] ?? poolHint ?? Object.keys(pools)[0];
-  return { managerId: name ? pools[name]?.managerId : undefined, pool: name };
+  return { managerId: name ? getOwn(pools, name)?.managerId : undefined, pool: name };
 }
 
-function reassign(
+/** Picks the rep a reassignment would hand the lead to (the round-robin turn is taken); the owner changes on success. */
+function pickReassignee(
   book: LeadBook,
   lead: LeadState,
   poolName: string,
   config: CampaignConfig,
 ): { newOwnerId: string | null; reason?: string } {
-  const pool = config.responseSla.pools[poolName];
-  const state = book.roundRobin[poolName] ?? initialRoundRobinState();
+  const pool = getOwn(config.responseSla.pools, poolName);
+  if (!pool) return { newOwnerId: null, reason: `pool ${poolName} is not configured` };
+  const state = getOwn(book.roundRobin, poolName) ?? initialRoundRobinState();
   const pick = pickNextRep(pool, state, { excludeRepId: lead.ownerId, load: book.ownerLoad, poolName });
   if (pick.repId === null) return { newOwnerId: null, reason: pick.reason };
   book.roundRobin[poolName] = pick.state;
-  book.ownerLoad[lead.ownerId] = Math.max(0, (book.ownerLoad[lead.ownerId] ?? 1) - 1);
-  book.ownerLoad[pick.repId] = (book.ownerLoad[pick.repId] ?? 0) + 1;
-  lead.ownerId = pick.repId;
-  lead.reassignments += 1;
   return { newOwnerId: pick.repId };
 }
 
-/** Runs the clock's next escalation step at `at`, schedules the one after it, and returns what to tell people. */
-export function runEscalationStep(
+function changeOwner(book: LeadBook, lead: LeadState, newOwnerId: string): void {
+  book.ownerLoad[lead.ownerId] = Math.max(0, (getOwn(book.ownerLoad, lead.ownerId) ?? 1) - 1);
+  book.ownerLoad[newOwnerId] = (getOwn(book.ownerLoad, newOwnerId) ?? 0) + 1;
+  lead.ownerId = newOwnerId;
+  lead.reassignments += 1;
+}
+
+/**
+ * Hands the clock's next escalation step to the caller as an effect. Nothing about the lead changes yet: the
+ * step is in flight until completeEscalationStep hears its side effect (CRM write, notification) is done.
+ */
+export function planEscalationStep(
   book: LeadBook,
   lead: LeadState,
   kind: ClockKind,
   clock: ClockState,
   config: CampaignConfig,
-  at: number,
 ): EscalationEffect {
-  const chain = config.responseSla.escalation;
-  let index = clock.nextStep as number;
-  const base = { leadId: lead.leadId, clock: kind, tier: lead.tier };
-  const step = chain[index];
-  let effect: EscalationEffect;
+  const index = clock.nextStep as number;
+  const step = config.responseSla.escalation[index];
+  // nextStepAt stays: a run that continues as new without the in-flight mark simply runs the step again.
+  clock.stepInFlight = index;
+  const base = { type: 'escalation' as const, leadId: lead.leadId, clock: kind, tier: lead.tier, stepIndex: index };
   if (step.step === 'reassign') {
-    const previousOwner = lead.ownerId;
-    const { newOwnerId, reason } = reassign(book, lead, step.pool as string, config);
-    effect = {
-      type: 'escalation',
-      ...base,
-      stepIndex: index,
-      step: 'reassign',
-      ownerId: previousOwner,
-      newOwnerId,
-      pool: step.pool,
-      reason,
-    };
-    note(lead, at, newOwnerId ? `reassigned ${previousOwner} → ${newOwnerId}` : `reassign skipped: ${reason}`);
-    if (newOwnerId === null) {
-      // Nobody can take the lead: jump straight to the manager step, recording why.
-      const managerIndex = chain.findIndex((s, i) => i > index && s.step === 'notify-manager');
-      if (managerIndex >= 0) {
-        index = managerIndex - 1;
-        clock.nextStep = index + 1;
-        clock.nextStepAt = at;
-        pushDue(book.due, at, `${lead.leadId}|${kind}|step`);
-        return effect;
-      }
+    const { newOwnerId, reason } = pickReassignee(book, lead, step.pool as string, config);
+    return { ...base, step: 'reassign', ownerId: lead.ownerId, newOwnerId, pool: step.pool, reason };
+  }
+  if (step.step === 'notify-manager') {
+    const chain = config.responseSla.escalation;
+    const manager = managerFor(config, lead.ownerId, chain.find((s) => s.step === 'reassign')?.pool);
+    return { ...base, step: 'notify-manager', ownerId: lead.ownerId, ...manager };
+  }
+  return { ...base, step: step.step, ownerId: lead.ownerId };
+}
+
+/** How long a failed step waits before it is tried again: 2 s doubling to 5 min. */
+export function stepRetryDelayMs(failedAttempts: number): number {
+  return Math.min(300_000, 2_000 * 2 ** Math.max(0, failedAttempts - 1));
+}
+
+export type StepResult =
+  | { leadId: string; clock: ClockKind; stepIndex: number; ok: true }
+  | { leadId: string; clock: ClockKind; stepIndex: number; ok: false; error: string };
+
+export type StepCompletion = 'done' | 'failed' | 'stale';
+
+export interface StepObservers {
+  /** The lead left the SLA (returned to nurture) without ever being contacted. */
+  onClosedUntouched?: (lead: LeadState) => void;
+}
+
+/**
+ * Applies what an escalation step did once its side effect is confirmed: the owner changes only when the CRM
+ * took the reassignment, the lead is nurtured only when the CRM says so. A failed step stays pending and
+ * comes due again with backoff; the next step is spaced from when this one actually ran.
+ */
+export function completeEscalationStep(
+  book: LeadBook,
+  ctx: BookContext,
+  result: StepResult,
+  effect: EscalationEffect,
+  observers: StepObservers = {},
+): StepCompletion {
+  const lead = getOwn(book.leads, result.leadId);
+  const clock = lead?.clocks[result.clock];
+  if (!lead || !clock || clock.stepInFlight !== result.stepIndex) return 'stale';
+  delete clock.stepInFlight;
+  const handled = clock.metAt !== undefined || clock.stoppedAt !== undefined;
+  if (!result.ok) {
+    clock.stepAttempts = (clock.stepAttempts ?? 0) + 1;
+    if (!handled) {
+      clock.nextStepAt = ctx.now + stepRetryDelayMs(clock.stepAttempts);
+      pushDue(book.due, clock.nextStepAt, `${lead.leadId}|${result.clock}|step`);
     }
-  } else if (step.step === 'return-to-nurture') {
-    lead.status = 'nurture';
-    note(lead, at, 'returned to nurture');
-    effect = { type: 'escalation', ...base, stepIndex: index, step: 'return-to-nurture', ownerId: lead.ownerId };
-    stopClocks(lead, at);
-    return effect;
+    if (retireIfSettled(book, lead) && lead.firstTouchAt === undefined) observers.onClosedUntouched?.(lead);
+    return 'failed';
+  }
+  delete clock.stepAttempts;
+  const config = configOf(ctx, lead);
+  const chain = config.responseSla.escalation;
+  const index = result.stepIndex;
+  let next = index + 1;
+  if (effect.step === 'reassign') {
+    if (effect.newOwnerId) {
+      note(lead, ctx.now, `reassigned ${lead.ownerId} → ${effect.newOwnerId}`);
+      changeOwner(book, lead, effect.newOwnerId);
+    } else {
+      note(lead, ctx.now, `reassign skipped: ${effect.reason}`);
+      // Nobody can take the lead: the manager step comes next, at once.
+      const managerIndex = chain.findIndex((s, i) => i > index && s.step === 'notify-manager');
+      if (managerIndex >= 0) next = managerIndex;
+    }
+  } else if (effect.step === 'return-to-nurture') {
+    if (!handled) {
+      lead.status = 'nurture';
+      note(lead, ctx.now, 'returned to nurture');
+      stopClocks(lead, ctx.now);
+    }
   } else {
-    const manager =
-      step.step === 'notify-manager'
-        ? managerFor(config, lead.ownerId, chain.find((s) => s.step === 'reassign')?.pool)
-        : {};
-    effect = { type: 'escalation', ...base, stepIndex: index, step: step.step, ownerId: lead.ownerId, ...manager };
     note(
       lead,
-      at,
-      step.step === 'notify-manager'
-        ? `manager ${manager.managerId ?? '(none)'} notified`
-        : `owner ${lead.ownerId} notified`,
+      ctx.now,
+      effect.step === 'notify-manager'
+        ? `manager ${effect.managerId ?? '(none)'} notified`
+        : `owner ${effect.ownerId} notified`,
     );
   }
-  const next = index + 1;
-  if (next < chain.length) {
+  if (!handled && clock.stoppedAt === undefined && next < chain.length) {
     clock.nextStep = next;
-    clock.nextStepAt = Math.max(at, (clock.breachedAt as number) + chain[next].after);
-    pushDue(book.due, clock.nextStepAt, `${lead.leadId}|${kind}|step`);
+    const skippedToManager = next !== index + 1;
+    clock.nextStepAt = skippedToManager
+      ? ctx.now
+      : Math.max((clock.breachedAt as number) + chain[next].after, ctx.now + chain[next].after - chain[index].after);
+    pushDue(book.due, clock.nextStepAt, `${lead.leadId}|${result.clock}|step`);
   } else {
     delete clock.nextStep;
     delete clock.nextStepAt;
   }
-  return effect;
+  if (retireIfSettled(book, lead) && lead.firstTouchAt === undefined) observers.onClosedUntouched?.(lead);
+  return 'done';
 }

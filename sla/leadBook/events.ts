@@ -16,6 +16,7 @@ import {
   type LeadStatus,
 } from './state';
 import { configOf, elapsedForTier } from './terms';
+import { getOwn } from '../dict';
 
 const MAX_EVENT_IDS = 16;
 
@@ -26,7 +27,7 @@ export function validateLeadEvents(book: LeadBook, events: LeadEvent[], ctx: Boo
   const problems: string[] = [];
   events.forEach((event, i) => {
     const where = `events[${i}]`;
-    const lead = book.leads[event.leadId];
+    const lead = getOwn(book.leads, event.leadId);
     if (!lead) {
       const known = knownLead(book, event.leadId);
       problems.push(
@@ -51,7 +52,7 @@ export function validateLeadEvents(book: LeadBook, events: LeadEvent[], ctx: Boo
           problems.push(
             `${where}.reason: a rejection needs a disposition reason (${Object.keys(dispositions).join(', ')})`,
           );
-        else if (!dispositions[event.reason]) {
+        else if (!getOwn(dispositions, event.reason)) {
           problems.push(
             `${where}.reason: "${event.reason}" is not an allowed disposition reason (${Object.keys(dispositions).join(', ')})`,
           );
@@ -74,21 +75,56 @@ export type FirstTouchObserver = (lead: LeadState, elapsedMs: number, wallMs: nu
 
 export interface EventObservers {
   onFirstTouch?: FirstTouchObserver;
+  /** A clock met after its deadline before the deadline had fired: the breach is recorded at the deadline. */
+  onBreach?: (lead: LeadState, clock: ClockKind) => void;
+  /** A touch reported late showed the clock was met before its deadline: the breach fired earlier is withdrawn. */
+  onBreachRetracted?: (lead: LeadState, clock: ClockKind, breachedOwnerId: string) => void;
   onDisposition?: (lead: LeadState, decision: 'accept' | 'reject', reason: string | undefined) => void;
   onStage?: (lead: LeadState, stage: ConversionStage) => void;
 }
 
-function meetClock(book: LeadBook, ctx: BookContext, lead: LeadState, kind: ClockKind, at: number): void {
+/**
+ * Meets a clock at the event's own time, whenever we hear of it. Before the deadline is on time, even when
+ * reported late: a breach already fired is withdrawn if the report came within the allowed lateness. After the
+ * deadline is a breach, even when the report beat the deadline's timer (a stalled worker, a slow poll).
+ */
+function meetClock(
+  book: LeadBook,
+  ctx: BookContext,
+  lead: LeadState,
+  kind: ClockKind,
+  at: number,
+  observers: EventObservers,
+): void {
   const clock = lead.clocks[kind];
   if (!clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) return;
+  const config = configOf(ctx, lead);
+  if (at <= clock.deadline && clock.breachedAt !== undefined) {
+    if (ctx.now <= clock.deadline + config.responseSla.allowedLateness) {
+      const breachedOwnerId = clock.breachedOwnerId ?? lead.ownerId;
+      delete clock.breachedAt;
+      delete clock.breachedOwnerId;
+      clock.breachRetractedAt = ctx.now;
+      note(lead, ctx.now, `${kind} breach withdrawn: met at ${iso(at)}, reported late`);
+      observers.onBreachRetracted?.(lead, kind, breachedOwnerId);
+    }
+  } else if (at > clock.deadline && clock.breachedAt === undefined) {
+    clock.breachedAt = clock.deadline;
+    clock.breachedOwnerId = lead.ownerId;
+    note(lead, clock.deadline, `${kind} breached`);
+    observers.onBreach?.(lead, kind);
+  }
   clock.metAt = at;
-  // Whatever satisfies the clock also stops its escalation chain.
+  // Whatever satisfies the clock also stops its escalation chain (a step in flight completes as stale).
   delete clock.nextStep;
   delete clock.nextStepAt;
-  const config = configOf(ctx, lead);
   const elapsedBusinessMs = elapsedForTier(config, lead.tier, clock.startedAt, at);
   book.outbox.clocks.push(
-    clockRecord(ctx.campaignId, lead, kind, clock, { elapsedBusinessMs, elapsedWallMs: at - clock.startedAt }),
+    clockRecord(ctx.campaignId, lead, kind, clock, {
+      elapsedBusinessMs,
+      elapsedWallMs: at - clock.startedAt,
+      metRecordedAt: iso(ctx.now),
+    }),
   );
 }
 
@@ -122,20 +158,20 @@ export function applyLeadEvents(
       });
       if (lead.firstTouchAt === undefined) {
         lead.firstTouchAt = at;
-        meetClock(book, ctx, lead, 'firstTouch', at);
+        meetClock(book, ctx, lead, 'firstTouch', at, observers);
         observers.onFirstTouch?.(lead, elapsedForTier(config, lead.tier, lead.createdAt, at), at - lead.createdAt);
         if (lead.status === 'open') startAcceptanceClock(book, ctx, lead, config, at);
       }
-      if (lead.attempts >= config.responseSla.followUp.attempts) meetClock(book, ctx, lead, 'followUp', at);
+      if (lead.attempts >= config.responseSla.followUp.attempts) meetClock(book, ctx, lead, 'followUp', at, observers);
     } else if (event.type === 'disposition') {
-      meetClock(book, ctx, lead, 'acceptance', at);
+      meetClock(book, ctx, lead, 'acceptance', at, observers);
       observers.onDisposition?.(lead, event.decision, event.reason);
       if (event.decision === 'accept') {
         lead.status = 'accepted';
         note(lead, at, `accepted by ${lead.ownerId}`);
         pushEvent(book, { ...base, kind: 'accept', detail: { ownerId: lead.ownerId } });
       } else {
-        const route = config.responseSla.dispositions[event.reason as string];
+        const route = getOwn(config.responseSla.dispositions, event.reason as string);
         lead.status = route === 'nurture' ? 'nurture' : 'recycled';
         note(lead, at, `rejected: ${event.reason} → ${route}`);
         pushEvent(book, { ...base, kind: 'reject', detail: { reason: event.reason, route, ownerId: lead.ownerId } });
@@ -146,7 +182,7 @@ export function applyLeadEvents(
       note(lead, at, `stage ${event.stage}`);
       pushEvent(book, { ...base, kind: 'stage', detail: { stage: event.stage } });
       observers.onStage?.(lead, event.stage);
-      if (event.stage === 'Opportunity') meetClock(book, ctx, lead, 'followUp', at);
+      if (event.stage === 'Opportunity') meetClock(book, ctx, lead, 'followUp', at, observers);
     }
     const status = lead.status;
     retireIfSettled(book, lead);

@@ -32,4 +32,10 @@ export {
   type DueEffect,
   type DueObservers,
 } from './dueClocks';
-export type { EscalationEffect } from './escalation';
+export {
+  completeEscalationStep,
+  stepRetryDelayMs,
+  type EscalationEffect,
+  type StepCompletion,
+  type StepResult,
+} from './escalation';

@@ -13,6 +13,7 @@ import {
   type LeadStatus,
 } from './state';
 import { addTime, tierOf } from './terms';
+import { getOwn } from '../dict';
 
 /** Problems with a batch of new leads; empty when the whole batch may be admitted. */
 export function validateAdmission(leads: NewLead[], ctx: BookContext): string[] {
@@ -20,10 +21,16 @@ export function validateAdmission(leads: NewLead[], ctx: BookContext): string[] 
   const tiers = Object.keys(config.responseSla.tiers);
   const problems: string[] = [];
   leads.forEach((lead, i) => {
-    if (!config.responseSla.tiers[lead.tier]) {
+    if (!getOwn(config.responseSla.tiers, lead.tier)) {
       problems.push(`leads[${i}].tier: unknown tier "${lead.tier}" (configured tiers: ${tiers.join(', ')})`);
     }
     const createdAt = Date.parse(lead.createdAt);
+    const earliest = Date.parse(config.campaign.window.start) - config.responseSla.intakeGrace;
+    if (createdAt < earliest) {
+      problems.push(
+        `leads[${i}].createdAt: ${lead.createdAt} is before the campaign window (${config.campaign.window.start}) minus the intake grace of ${config.responseSla.intakeGrace / 1000}s`,
+      );
+    }
     if (createdAt > ctx.now + config.responseSla.intakeSkew) {
       problems.push(
         `leads[${i}].createdAt: ${lead.createdAt} is in the future beyond the allowed skew of ${config.responseSla.intakeSkew / 1000}s (now ${iso(ctx.now)})`,
@@ -44,7 +51,7 @@ export type AdmitOutcome = {
 export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): AdmitOutcome[] {
   const config = ctx.configs[ctx.currentVersion];
   return leads.map((input) => {
-    const existing = book.leads[input.leadId];
+    const existing = getOwn(book.leads, input.leadId);
     if (existing)
       return { leadId: input.leadId, result: 'duplicate', status: existing.status, ownerId: existing.ownerId };
     if (book.closedLeadIds.includes(input.leadId))
@@ -78,7 +85,7 @@ export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): 
       history: [{ at: createdAt, what: `created (tier ${input.tier}, owner ${input.ownerId})` }],
     };
     book.leads[lead.leadId] = lead;
-    book.ownerLoad[lead.ownerId] = (book.ownerLoad[lead.ownerId] ?? 0) + 1;
+    book.ownerLoad[lead.ownerId] = (getOwn(book.ownerLoad, lead.ownerId) ?? 0) + 1;
     for (const kind of ['firstTouch', 'followUp'] as const)
       startClock(book, ctx.campaignId, lead, kind, lead.clocks[kind] as ClockState);
     book.outbox.leads.push({

@@ -6,6 +6,7 @@ import type { CampaignConfig } from '../config';
 import { emptyDueQueue, type DueQueue } from '../dueQueue';
 import type { ConversionStage } from '../leadEvents';
 import type { RoundRobinState } from '../roundRobin';
+import { dict, getOwn, type Dict } from '../dict';
 
 export type LeadStatus = 'open' | 'accepted' | 'rejected' | 'nurture' | 'recycled';
 
@@ -21,6 +22,14 @@ export interface ClockState {
   /** Escalation chain progress after a breach: index and due time of the next step. */
   nextStep?: number;
   nextStepAt?: number;
+  /** The step handed to an activity and not yet confirmed done: its side effect happens outside the workflow. */
+  stepInFlight?: number;
+  /** Failed attempts of the pending step, for its backoff. */
+  stepAttempts?: number;
+  /** Owner who held the lead when the clock ran out: the breach is theirs, whoever holds the lead later. */
+  breachedOwnerId?: string;
+  /** When a touch reported late showed the clock was met before its deadline, and the breach was withdrawn. */
+  breachRetractedAt?: number;
 }
 
 export interface LeadHistoryEntry {
@@ -46,13 +55,13 @@ export interface LeadState {
 }
 
 export interface LeadBook {
-  leads: Record<string, LeadState>;
+  leads: Dict<LeadState>;
   /** IDs of leads closed in this quarter (bounded), so late duplicates are recognised. */
   closedLeadIds: string[];
   due: DueQueue;
   /** Open leads per owner, for capacity caps. */
-  ownerLoad: Record<string, number>;
-  roundRobin: Record<string, RoundRobinState>;
+  ownerLoad: Dict<number>;
+  roundRobin: Dict<RoundRobinState>;
   outbox: LeadActivityBatch;
 }
 
@@ -68,11 +77,11 @@ const MAX_HISTORY = 24;
 
 export function emptyLeadBook(): LeadBook {
   return {
-    leads: {},
+    leads: dict(),
     closedLeadIds: [],
     due: emptyDueQueue(),
-    ownerLoad: {},
-    roundRobin: {},
+    ownerLoad: dict(),
+    roundRobin: dict(),
     outbox: emptyOutbox(),
   };
 }
@@ -110,6 +119,7 @@ export function clockRecord(
     ...(clock.warnedAt !== undefined ? { warnedAt: iso(clock.warnedAt) } : {}),
     ...(clock.metAt !== undefined ? { metAt: iso(clock.metAt) } : {}),
     ...(clock.breachedAt !== undefined ? { breachedAt: iso(clock.breachedAt) } : {}),
+    ...(clock.breachRetractedAt !== undefined ? { breachRetractedAt: iso(clock.breachRetractedAt) } : {}),
     ...extra,
   };
 }
@@ -121,7 +131,7 @@ export function note(lead: LeadState, at: number, what: string): void {
 }
 
 export function knownLead(book: LeadBook, leadId: string): 'open' | 'closed' | 'unknown' {
-  if (book.leads[leadId]) return 'open';
+  if (getOwn(book.leads, leadId)) return 'open';
   return book.closedLeadIds.includes(leadId) ? 'closed' : 'unknown';
 }
 

@@ -3,19 +3,20 @@
 import { addBusinessTime, businessTimeBetween, type BusinessCalendar } from '../calendar';
 import type { CampaignConfig, TierConfig } from '../config';
 import type { BookContext, LeadState } from './state';
+import { getOwn } from '../dict';
 
 export function configOf(ctx: BookContext, lead: LeadState): CampaignConfig {
   return ctx.configs[lead.configVersion] ?? ctx.configs[ctx.currentVersion];
 }
 
 export function tierOf(config: CampaignConfig, tier: string): TierConfig {
-  const found = config.responseSla.tiers[tier];
+  const found = getOwn(config.responseSla.tiers, tier);
   if (!found) throw new Error(`unknown tier "${tier}"`);
   return found;
 }
 
 function calendarFor(config: CampaignConfig, tier: TierConfig): BusinessCalendar {
-  return config.calendars[tier.calendar];
+  return getOwn(config.calendars, tier.calendar) as BusinessCalendar;
 }
 
 /** Deadline arithmetic in wall or business time. */

@@ -1,32 +1,55 @@
-// Lead clocks falling due: breaches are counted at once; their alerts, escalation steps and the ledger
-// outbox are queued and delivered together.
+// Lead clocks falling due, and the effects they queue: alerts, escalation steps and ledger writes. Each is
+// handed to an activity that runs while the loop goes on; an escalation step counts as done only when its
+// activity confirms the side effect, and a failed one comes due again with backoff.
 import { log } from '@temporalio/workflow';
-import { clockAlert } from '../../sla/alertWording';
-import { noteBreach, noteClosedUntouched } from '../../sla/campaignCompliance';
-import { collectDue, drainOutbox, outboxSize } from '../../sla/leadBook';
+import { clockAlert, opsEscalationAlert } from '../../sla/alertWording';
+import { noteBreach, noteBreachRetracted, noteClosedUntouched } from '../../sla/campaignCompliance';
+import type { ClockKind } from '../../sla/clockKind';
+import {
+  collectDue,
+  completeEscalationStep,
+  drainOutbox,
+  outboxSize,
+  type EscalationEffect,
+  type LeadState,
+  type StepResult,
+} from '../../sla/leadBook';
 import { recordLeadActivity, runEscalationSteps, sendAlerts } from './activities';
-import { raiseEscalation } from './escalation';
+import { failureMessage } from './escalation';
+import { track } from './inFlight';
 import type { CampaignRun } from './run';
 
 const MAX_RECENT_BREACHES = 20;
+/** Steps per activity: enough to keep actions low, few enough that one slow CRM call delays little. */
+const STEPS_PER_ACTIVITY = 100;
+
+export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind): void {
+  const { state } = run;
+  noteBreach(state.compliance, lead, clock);
+  state.breachedLeads++;
+  state.recentBreaches.unshift({
+    leadId: lead.leadId,
+    clock,
+    tier: lead.tier,
+    ownerId: lead.ownerId,
+    at: new Date(lead.clocks[clock]?.breachedAt ?? Date.now()).toISOString(),
+  });
+  state.recentBreaches.length = Math.min(state.recentBreaches.length, MAX_RECENT_BREACHES);
+}
+
+export function uncountBreach(run: CampaignRun, lead: LeadState, clock: ClockKind, breachedOwnerId: string): void {
+  const { state } = run;
+  noteBreachRetracted(state.compliance, lead, clock, breachedOwnerId);
+  state.breachedLeads = Math.max(0, state.breachedLeads - 1);
+  state.recentBreaches = state.recentBreaches.filter((b) => !(b.leadId === lead.leadId && b.clock === clock));
+}
 
 export function fireDueClocks(run: CampaignRun): void {
   const { state, campaignId } = run;
   const now = Date.now();
   const effects = collectDue(state.book, run.ctx(), {
     onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead),
-    onBreach: (lead, clock) => {
-      noteBreach(state.compliance, lead, clock);
-      state.breachedLeads++;
-      state.recentBreaches.unshift({
-        leadId: lead.leadId,
-        clock,
-        tier: lead.tier,
-        ownerId: lead.ownerId,
-        at: new Date(lead.clocks[clock]?.breachedAt ?? now).toISOString(),
-      });
-      state.recentBreaches.length = Math.min(state.recentBreaches.length, MAX_RECENT_BREACHES);
-    },
+    onBreach: (lead, clock) => countBreach(run, lead, clock),
   });
   for (const effect of effects) {
     if (effect.type === 'escalation') run.pendingEscalations.push({ ...effect, at: new Date(now).toISOString() });
@@ -35,24 +58,91 @@ export function fireDueClocks(run: CampaignRun): void {
   if (effects.length) log.info('SLA clocks fired', { campaignId, effects: effects.length });
 }
 
-/** Delivers queued escalation steps, alerts and ledger writes concurrently. */
-export async function flushEffects(run: CampaignRun): Promise<void> {
-  const { state, campaignId } = run;
-  const work: Promise<unknown>[] = [];
-  if (run.pendingEscalations.length) {
-    const steps = run.pendingEscalations.splice(0);
-    work.push(
-      runEscalationSteps({ campaignId, steps }).catch((err) =>
-        raiseEscalation(
-          run,
-          `escalation steps failed for ${steps.length} lead(s)`,
-          err,
-          `${campaignId}:escalation:${steps[0].leadId}:${steps[0].stepIndex}`,
-        ),
-      ),
+/** Hands queued alerts, escalation steps and ledger rows to activities without waiting for them. */
+export function dispatchEffects(run: CampaignRun): void {
+  const { state } = run;
+  if (run.pendingAlerts.length) track(run, 'alerts', sendAlerts(run.pendingAlerts.splice(0)));
+  // While draining for continue-as-new, steps wait: their clocks keep nextStepAt, so the next run plans them again.
+  while (!run.draining && run.pendingEscalations.length) {
+    dispatchSteps(run, run.pendingEscalations.splice(0, STEPS_PER_ACTIVITY));
+  }
+  // One ledger write at a time keeps each clock's rows in the order they happened.
+  if (!run.inFlight.ledgerWrite && outboxSize(state.book) > 0) {
+    run.inFlight.ledgerWrite = true;
+    const batch = drainOutbox(state.book);
+    track(
+      run,
+      'ledger',
+      recordLeadActivity(batch)
+        .catch((err: unknown) => {
+          log.error('ledger write refused', { campaignId: run.campaignId, error: failureMessage(err) });
+          run.pendingAlerts.push(
+            opsEscalationAlert(
+              run.campaignId,
+              'Ledger refused lead activity',
+              failureMessage(err),
+              `${run.campaignId}:ledger-refused:${batch.clocks[0]?.leadId ?? batch.events[0]?.leadId ?? 'batch'}`,
+            ),
+          );
+        })
+        .finally(() => {
+          run.inFlight.ledgerWrite = false;
+        }),
     );
   }
-  if (run.pendingAlerts.length) work.push(sendAlerts(run.pendingAlerts.splice(0)));
-  if (outboxSize(state.book) > 0) work.push(recordLeadActivity(drainOutbox(state.book)));
-  await Promise.all(work);
+}
+
+function dispatchSteps(run: CampaignRun, steps: (EscalationEffect & { at: string })[]): void {
+  track(
+    run,
+    'escalation steps',
+    runEscalationSteps({ campaignId: run.campaignId, steps }).then(
+      (results) => applyStepResults(run, steps, results),
+      (err: unknown) =>
+        applyStepResults(
+          run,
+          steps,
+          steps.map((s) => ({
+            leadId: s.leadId,
+            clock: s.clock,
+            stepIndex: s.stepIndex,
+            ok: false,
+            error: failureMessage(err),
+          })),
+        ),
+    ),
+  );
+}
+
+function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: StepResult[]): void {
+  const { state, campaignId } = run;
+  const byKey = new Map(steps.map((s) => [`${s.leadId}|${s.clock}|${s.stepIndex}`, s]));
+  let failed: StepResult | undefined;
+  for (const result of results) {
+    const effect = byKey.get(`${result.leadId}|${result.clock}|${result.stepIndex}`);
+    if (!effect) continue;
+    const outcome = completeEscalationStep(state.book, run.ctx(), result, effect, {
+      onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead),
+    });
+    if (outcome === 'failed') failed ??= result;
+    if (outcome === 'done' && run.stepFailures.failing > 0) {
+      run.stepFailures.failing = 0;
+      run.stepFailures.episode++;
+    }
+  }
+  if (failed && !failed.ok) {
+    const firstOfEpisode = run.stepFailures.failing === 0;
+    run.stepFailures.failing++;
+    if (firstOfEpisode) {
+      run.pendingAlerts.push(
+        opsEscalationAlert(
+          campaignId,
+          'Escalation steps are failing',
+          `${failed.error}. Failed steps stay pending and are retried with backoff until they succeed.`,
+          `${campaignId}:escalation-failing:${run.stepFailures.episode}`,
+        ),
+      );
+    }
+  }
+  run.wake = true;
 }

@@ -3,7 +3,6 @@ import { log, workflowInfo } from '@temporalio/workflow';
 import { carryOverTooLargeAlert } from '../../sla/alertWording';
 import { encodeCarryOver, jsonSizeBytes } from '../../sla/carryOver';
 import { openLeadCount } from '../../sla/leadBook';
-import { sendAlerts } from './activities';
 import type { CampaignRun, CampaignSlaInput } from './run';
 
 const MAX_HISTORY_BEFORE_CONTINUE = 8_000;
@@ -34,19 +33,19 @@ export function tooLargeEvenFlushed(run: CampaignRun, bytes: number): boolean {
 }
 
 /** Keeps this run going until fewer leads are open; tells ops once per run. */
-export async function carryOverTooLarge(run: CampaignRun, bytes: number): Promise<void> {
+export function carryOverTooLarge(run: CampaignRun, bytes: number): void {
   const { state, campaignId, carryOverGuard } = run;
   const openLeads = openLeadCount(state.book);
   carryOverGuard.tooLargeAt = openLeads;
   log.error('carry-over too large to continue as new', { campaignId, openLeads, bytes, limit: MAX_CARRY_OVER_BYTES });
   if (carryOverGuard.reported) return;
   carryOverGuard.reported = true;
-  await sendAlerts([
+  run.pendingAlerts.push(
     carryOverTooLargeAlert(campaignId, {
       openLeads,
       bytes,
       limit: MAX_CARRY_OVER_BYTES,
       continuedAsNew: state.continuedAsNew,
     }),
-  ]);
+  );
 }

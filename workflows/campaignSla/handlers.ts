@@ -26,8 +26,11 @@ import {
 import { recordConfigVersion } from './activities';
 import { admit, applyEvents } from './leads';
 import { decideByOps } from './proposalLifecycle';
-import { closeQuarter } from './quarter';
 import type { CampaignRun } from './run';
+import { asInvalidRequest, invalidRequest, toInvalidRequest } from './invalidRequest';
+import { closeLiveQuarter, quarterRollProblem } from './quarter';
+import { payloadSizeProblem } from '../../sla/inputLimits';
+import { quoteInput } from '../../sla/ids';
 import { leadView, stateView } from './views';
 
 export function registerHandlers(run: CampaignRun): void {
@@ -43,10 +46,11 @@ export function registerHandlers(run: CampaignRun): void {
     },
     {
       validator: (batch) => {
+        rejectOversized('lead batch', batch);
         const parsed = admitLeadsInputSchema.safeParse(batch);
-        if (!parsed.success) throw new Error(`invalid lead batch:\n${formatIssues(parsed.error)}`);
+        if (!parsed.success) throw invalidRequest('invalid lead batch', formatIssues(parsed.error));
         const problems = validateAdmission(parsed.data.leads, run.ctx());
-        if (problems.length) throw new Error(`lead batch rejected, nothing admitted:\n${problems.join('\n')}`);
+        if (problems.length) throw invalidRequest('lead batch rejected, nothing admitted', problems);
       },
     },
   );
@@ -60,10 +64,11 @@ export function registerHandlers(run: CampaignRun): void {
     },
     {
       validator: (batch) => {
+        rejectOversized('lead events', batch);
         const parsed = recordLeadEventsInputSchema.safeParse(batch);
-        if (!parsed.success) throw new Error(`invalid lead events:\n${formatIssues(parsed.error)}`);
+        if (!parsed.success) throw invalidRequest('invalid lead events', formatIssues(parsed.error));
         const problems = validateLeadEvents(state.book, parsed.data.events, run.ctx());
-        if (problems.length) throw new Error(`lead events rejected, nothing applied:\n${problems.join('\n')}`);
+        if (problems.length) throw invalidRequest('lead events rejected, nothing applied', problems);
       },
     },
   );
@@ -72,14 +77,28 @@ export function registerHandlers(run: CampaignRun): void {
     decideProposalUpdate,
     (decision) => {
       run.updatesThisRun++;
-      return decideByOps(run, decision);
+      // Another decision or an expiry may have settled it while this one waited for the lock.
+      return decideByOps(run, decision).catch((err: unknown) => {
+        throw toInvalidRequest('decision refused', err);
+      });
     },
     {
       validator: (decision) => {
+        rejectOversized('decision', decision);
+        // Who may decide comes first: someone not on the list learns that, not what else is wrong.
+        const approver = (decision as { approver?: unknown } | null)?.approver;
+        if (typeof approver === 'string' && !run.config().approvals.approvers.includes(approver)) {
+          throw invalidRequest(
+            'decision refused',
+            `approver: ${quoteInput(approver)} is not on this campaign's approver list`,
+          );
+        }
         const parsed = decideProposalInputSchema.safeParse(decision);
-        if (!parsed.success) throw new Error(`invalid decision:\n${formatIssues(parsed.error)}`);
-        // Dry run against a copy: rejects unknown, expired or decided proposals and unlisted approvers.
-        decideProposal(JSON.parse(JSON.stringify(state.spend.proposals)), parsed.data, run.config(), Date.now());
+        if (!parsed.success) throw invalidRequest('invalid decision', formatIssues(parsed.error));
+        // Dry run against a copy: rejects unknown, expired or decided proposals.
+        asInvalidRequest('decision refused', () =>
+          decideProposal(JSON.parse(JSON.stringify(state.spend.proposals)), parsed.data, run.config(), Date.now()),
+        );
       },
     },
   );
@@ -103,12 +122,17 @@ export function registerHandlers(run: CampaignRun): void {
     },
     {
       validator: (newConfig) => {
-        const parsed = parseCampaignConfig(newConfig);
+        rejectOversized('amendment', newConfig);
+        const parsed = asInvalidRequest('invalid amendment', () => parseCampaignConfig(newConfig));
         if (parsed.campaign.id !== campaignId) {
-          throw new Error(`campaign.id: amendment is for "${parsed.campaign.id}", this workflow runs "${campaignId}"`);
+          throw invalidRequest(
+            'invalid amendment',
+            `campaign.id: amendment is for ${quoteInput(parsed.campaign.id)}, this workflow runs "${campaignId}"`,
+          );
         }
         if (parsed.version <= state.currentVersion) {
-          throw new Error(
+          throw invalidRequest(
+            'invalid amendment',
             `version: amendment version ${parsed.version} must be greater than the current ${state.currentVersion}`,
           );
         }
@@ -121,19 +145,17 @@ export function registerHandlers(run: CampaignRun): void {
     async ({ quarter }) => {
       run.updatesThisRun++;
       if (state.closedQuarters.includes(quarter)) return { quarter, result: 'already-rolled' as const };
-      await closeQuarter(run, quarter, false);
+      await run.spendLock.runExclusive(() => closeLiveQuarter(run, false));
       run.wake = true;
       return { quarter, result: 'rolled' as const };
     },
     {
       validator: (input) => {
+        rejectOversized('quarter roll', input);
         const parsed = rollQuarterInputSchema.safeParse(input);
-        if (!parsed.success) throw new Error(`invalid quarter roll:\n${formatIssues(parsed.error)}`);
-        if (parsed.data.quarter > state.quarter) {
-          throw new Error(
-            `quarter: ${parsed.data.quarter} has not started yet for this campaign (current quarter ${state.quarter})`,
-          );
-        }
+        if (!parsed.success) throw invalidRequest('invalid quarter roll', formatIssues(parsed.error));
+        const problem = quarterRollProblem(run, parsed.data.quarter);
+        if (problem) throw problem;
       },
     },
   );
@@ -152,6 +174,12 @@ export function registerHandlers(run: CampaignRun): void {
   setHandler(slaStateQuery, () => stateView(run));
   setHandler(leadQuery, (leadId) => leadView(run, leadId));
   setHandler(proposalsQuery, () => state.spend.proposals.map(proposalView));
+}
+
+/** Refuses a request too large to enter workflow history, before anything else reads it. */
+function rejectOversized(what: string, input: unknown): void {
+  const problem = payloadSizeProblem(input);
+  if (problem) throw invalidRequest(`${what} too large`, problem);
 }
 
 /** Drops config versions that neither the current terms nor any open lead's clocks still use. */

@@ -1,13 +1,14 @@
 // One long-lived workflow per campaign (entity pattern). It orchestrates only: SLA math lives in sla/,
-// I/O lives in activities. One timer at a time — the earliest due clock, check, poll or expiry —
-// instead of one server timer per lead.
-import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
+// I/O lives in activities. One timer at a time — the earliest due clock, check, poll, expiry or quarter
+// end — instead of one server timer per lead. The loop never waits on an activity: it starts them, keeps
+// firing clocks on time, and applies their results when they complete (see inFlight.ts).
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew } from '@temporalio/workflow';
 import { decodeCarryOver } from '../../sla/carryOver';
 import { parseCampaignConfig } from '../../sla/config';
 import { nextDueAt, openLeadCount, outboxSize } from '../../sla/leadBook';
 import { nextProposalExpiry } from '../../sla/proposals';
 import { recordConfigVersion } from './activities';
-import { fireDueClocks, flushEffects } from './clockEffects';
+import { dispatchEffects, fireDueClocks } from './clockEffects';
 import {
   carryOverTooLarge,
   dueToContinue,
@@ -15,31 +16,40 @@ import {
   nextRunInput,
   tooLargeEvenFlushed,
 } from './continueAsNew';
-import { pollCrmOnce } from './crmPoll';
+import { startCrmPoll } from './crmPoll';
+import { failureMessage } from './escalation';
 import { registerHandlers } from './handlers';
+import { idle, readyToHandOver, track } from './inFlight';
 import { handleExpiredProposals } from './proposalLifecycle';
 import { publish, stalePublishDueAt } from './publish';
-import { closeQuarter } from './quarter';
-import { createRun, type CampaignSlaInput, type CampaignSlaResult } from './run';
-import { velocityCheck } from './spendLoop';
-import { initialState, type CampaignCarryOver } from './state';
-
-const LEDGER_FLUSH_SIZE = 2_000;
+import { closeLiveQuarter, liveQuarterEndsAt } from './quarter';
+import { createRun, type CampaignRun, type CampaignSlaInput, type CampaignSlaResult } from './run';
+import { startVelocityCheck } from './spendLoop';
+import { initialState, reviveState, type CampaignCarryOver } from './state';
 
 export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaResult> {
   const initialConfig = parseCampaignConfig(input.config);
-  const carry = input.carryOver ? decodeCarryOver<CampaignCarryOver>(input.carryOver) : undefined;
+  const carry = input.carryOver ? reviveState(decodeCarryOver<CampaignCarryOver>(input.carryOver)) : undefined;
   const run = createRun(input, initialConfig.campaign.id, carry ?? initialState(initialConfig));
   const { state } = run;
   registerHandlers(run);
 
   if (!carry) {
-    await recordConfigVersion({
-      campaignId: run.campaignId,
-      configVersion: initialConfig.version,
-      config: initialConfig,
-      recordedAt: new Date().toISOString(),
-    });
+    try {
+      await recordConfigVersion({
+        campaignId: run.campaignId,
+        configVersion: initialConfig.version,
+        config: initialConfig,
+        recordedAt: new Date().toISOString(),
+      });
+    } catch (err) {
+      // E.g. this campaign ID already ran with another config under the same version: a clear, final refusal.
+      throw ApplicationFailure.create({
+        type: 'CampaignConfigRefused',
+        nonRetryable: true,
+        message: `campaign ${run.campaignId} cannot start: ${failureMessage(err)}`,
+      });
+    }
   }
   publish(run, true);
 
@@ -47,12 +57,15 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
     const now = Date.now();
     const cfg = run.config();
     const afterWindow = now >= run.windowEnd();
+    const pollDue = cfg.campaign.crm.pollEvery > 0 && !run.inFlight.crmPoll && !run.draining;
+    const checkDue = !afterWindow && !run.inFlight.velocityCheck && !run.draining;
     const candidates = [
       nextDueAt(state.book),
-      cfg.campaign.crm.pollEvery > 0 ? state.nextCrmPollAt : undefined,
-      afterWindow ? undefined : Math.max(state.spend.nextCheckAt, run.windowStart()),
-      nextProposalExpiry(state.spend.proposals),
+      pollDue ? state.nextCrmPollAt : undefined,
+      checkDue ? Math.max(state.spend.nextCheckAt, run.windowStart()) : undefined,
+      run.inFlight.expiry ? undefined : nextProposalExpiry(state.spend.proposals),
       afterWindow ? undefined : run.windowEnd(),
+      liveQuarterEndsAt(run),
       stalePublishDueAt(run),
     ].filter((t): t is number => t !== undefined);
     const wakeAt = Math.min(...candidates);
@@ -62,40 +75,43 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
     }
     const t = Date.now();
     fireDueClocks(run);
-    if (cfg.campaign.crm.pollEvery > 0 && t >= state.nextCrmPollAt) await pollCrmOnce(run);
-    fireDueClocks(run);
-    await handleExpiredProposals(run);
-    if (!afterWindow && t >= run.windowStart() && t >= state.spend.nextCheckAt) await velocityCheck(run);
-    if (
-      outboxSize(state.book) >= LEDGER_FLUSH_SIZE ||
-      run.pendingEscalations.length ||
-      run.pendingAlerts.length ||
-      outboxSize(state.book) > 0
-    ) {
-      await flushEffects(run);
+    if (pollDue && t >= state.nextCrmPollAt) startCrmPoll(run);
+    startExpiryIfDue(run, t);
+    if (checkDue && t >= run.windowStart() && t >= state.spend.nextCheckAt) startVelocityCheck(run);
+    if (t >= liveQuarterEndsAt(run) && !state.closedQuarters.includes(state.quarter)) {
+      track(
+        run,
+        'quarter close',
+        run.spendLock.runExclusive(() => closeLiveQuarter(run, false)),
+      );
     }
+    dispatchEffects(run);
     publish(run);
 
     if (t >= run.windowEnd() && openLeadCount(state.book) === 0) break;
     if (t >= run.windowEnd() + cfg.responseSla.followUp.within) break;
 
     if (dueToContinue(run)) {
-      await condition(allHandlersFinished);
-      await flushEffects(run);
-      // Updates accepted during the flush finish first; their ledger writes travel in the carried outbox.
-      await condition(allHandlersFinished);
-      const { next, bytes } = nextRunInput(run);
-      if (bytes <= MAX_CARRY_OVER_BYTES) await continueAsNew<typeof campaignSla>(next);
-      // Too large. If unflushed ledger writes made the difference, the next iteration flushes them and tries
-      // again; otherwise keep running this run and try again only once fewer leads are open.
-      if (tooLargeEvenFlushed(run, bytes)) await carryOverTooLarge(run, bytes);
+      // Start nothing new; hand over once what is in flight has landed and no handler is mid-way.
+      run.draining = true;
+      if (readyToHandOver(run) && allHandlersFinished()) {
+        const { next, bytes } = nextRunInput(run);
+        if (bytes <= MAX_CARRY_OVER_BYTES) await continueAsNew<typeof campaignSla>(next);
+        // Too large. If unflushed ledger writes made the difference, the next iteration flushes them and tries
+        // again; otherwise keep running this run and try again only once fewer leads are open.
+        if (tooLargeEvenFlushed(run, bytes)) {
+          carryOverTooLarge(run, bytes);
+          run.draining = false;
+        }
+      }
     }
   }
 
   run.ended = true;
-  await condition(allHandlersFinished);
-  await flushEffects(run);
-  if (!state.closedQuarters.includes(state.quarter)) await closeQuarter(run, state.quarter, true);
+  await drain(run);
+  if (!state.closedQuarters.includes(state.quarter)) {
+    await run.spendLock.runExclusive(() => closeLiveQuarter(run, true));
+  }
   publish(run, true);
   return {
     campaignId: run.campaignId,
@@ -103,4 +119,29 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
     breachedLeads: state.breachedLeads,
     closedQuarters: state.closedQuarters,
   };
+}
+
+function startExpiryIfDue(run: CampaignRun, now: number): void {
+  const expiry = nextProposalExpiry(run.state.spend.proposals);
+  if (run.inFlight.expiry || expiry === undefined || now < expiry) return;
+  run.inFlight.expiry = true;
+  track(
+    run,
+    'proposal expiry',
+    handleExpiredProposals(run).finally(() => {
+      run.inFlight.expiry = false;
+    }),
+  );
+}
+
+/** At the end of the campaign: every handler, alert, step and ledger row lands before the final report. */
+async function drain(run: CampaignRun): Promise<void> {
+  for (;;) {
+    await condition(allHandlersFinished);
+    fireDueClocks(run);
+    dispatchEffects(run);
+    if (idle(run) && outboxSize(run.state.book) === 0 && allHandlersFinished()) return;
+    run.wake = false;
+    await condition(() => run.wake || (idle(run) && !run.inFlight.ledgerWrite), 60_000);
+  }
 }

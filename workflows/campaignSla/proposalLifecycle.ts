@@ -1,5 +1,6 @@
 // Budget proposals from opening to outcome: auto-approval or a wait for ops, the decision, the Ads
-// mutation, and the timeout default. Every step is written to the ledger.
+// mutation, and the timeout default. Every step is written to the ledger. Everything here runs under the
+// run's spend lock (the velocity check's rules, ops decisions, expiry), one at a time.
 import { proposalAppliedAlert, proposalWaitingAlert } from '../../sla/alertWording';
 import type { DecideProposalInput } from '../../sla/leadEvents';
 import {
@@ -12,7 +13,7 @@ import {
   type ProposalState,
 } from '../../sla/proposals';
 import type { ProposalView, SnapshotView } from '../../sla/views';
-import { applyBudgetChange, recordDecision, recordProposal, sendAlerts } from './activities';
+import { applyBudgetChange, recordDecision, recordProposal } from './activities';
 import { failureMessage, raiseEscalation } from './escalation';
 import type { CampaignRun } from './run';
 
@@ -62,12 +63,16 @@ export async function openProposal(
     });
     await applyProposal(run, proposal);
   } else {
-    await sendAlerts([proposalWaitingAlert(campaignId, proposal)]);
+    run.pendingAlerts.push(proposalWaitingAlert(campaignId, proposal));
   }
 }
 
-/** An ops decision (the decideProposal Update), already validated. */
-export async function decideByOps(run: CampaignRun, decision: DecideProposalInput): Promise<ProposalView> {
+/** An ops decision (the decideProposal Update), already validated; re-checked under the lock. */
+export function decideByOps(run: CampaignRun, decision: DecideProposalInput): Promise<ProposalView> {
+  return run.spendLock.runExclusive(() => decideLocked(run, decision));
+}
+
+async function decideLocked(run: CampaignRun, decision: DecideProposalInput): Promise<ProposalView> {
   const { state, campaignId } = run;
   const proposal = decideProposal(state.spend.proposals, decision, run.config(), Date.now());
   await recordDecision({
@@ -94,7 +99,7 @@ export async function applyProposal(run: CampaignRun, proposal: ProposalState): 
     proposal.status = 'failed';
     proposal.outcome = target.reason;
     await recordProposal(proposalRecord(proposal, campaignId));
-    await raiseEscalation(
+    raiseEscalation(
       run,
       `Proposal ${proposal.proposalId} blocked by guardrails`,
       new Error(target.reason),
@@ -125,11 +130,11 @@ export async function applyProposal(run: CampaignRun, proposal: ProposalState): 
     } else if (proposal.action === 'restore') {
       state.spend.activeAdjustment = null;
     }
-    await sendAlerts([proposalAppliedAlert(campaignId, proposal, result.summary)]);
+    run.pendingAlerts.push(proposalAppliedAlert(campaignId, proposal, result.summary));
   } catch (err) {
     proposal.status = 'failed';
     proposal.outcome = failureMessage(err);
-    await raiseEscalation(
+    raiseEscalation(
       run,
       `Proposal ${proposal.proposalId} could not be applied`,
       err,
@@ -139,8 +144,12 @@ export async function applyProposal(run: CampaignRun, proposal: ProposalState): 
   await recordProposal(proposalRecord(proposal, campaignId));
 }
 
-/** Proposals nobody decided in time take the configured default: apply, reject or escalate. */
+/** Proposals nobody decided in time take the configured default (apply, reject or escalate); ops hear of each. */
 export async function handleExpiredProposals(run: CampaignRun): Promise<void> {
+  await run.spendLock.runExclusive(() => expireLocked(run));
+}
+
+async function expireLocked(run: CampaignRun): Promise<void> {
   const { state, campaignId } = run;
   const cfg = run.config();
   for (const proposal of expireDueProposals(state.spend.proposals, cfg, Date.now())) {
@@ -154,17 +163,13 @@ export async function handleExpiredProposals(run: CampaignRun): Promise<void> {
       at: new Date().toISOString(),
       figures: proposal.figures,
     });
+    raiseEscalation(
+      run,
+      `Proposal ${proposal.proposalId} expired without a decision; default: ${cfg.approvals.onTimeout}`,
+      new Error(proposal.reason),
+      `${campaignId}:expired:${proposal.proposalId}`,
+    );
     if (cfg.approvals.onTimeout === 'apply') await applyProposal(run, proposal);
-    else {
-      if (cfg.approvals.onTimeout === 'escalate') {
-        await raiseEscalation(
-          run,
-          `Proposal ${proposal.proposalId} expired without a decision`,
-          new Error(proposal.reason),
-          `${campaignId}:expired:${proposal.proposalId}`,
-        );
-      }
-      await recordProposal(proposalRecord(proposal, campaignId));
-    }
+    else await recordProposal(proposalRecord(proposal, campaignId));
   }
 }

@@ -1,18 +1,56 @@
-// Closing a quarter: flush, write the quarter report, then (unless the campaign is ending) start the next
-// quarter's figures from the leads still open.
+// Closing a quarter. The campaign closes its own quarter when its own time zone crosses the boundary (so
+// a Sydney campaign never closes on New York time); the quarterly Schedule's roll is then a confirmation.
+// Only the quarter that just ended is ever closed from live state: an older one is rebuilt from the ledger
+// by a backfill and never touches the running campaign.
+import { ApplicationFailure } from '@temporalio/workflow';
 import { complianceForState, resetCompliance } from '../../sla/campaignCompliance';
 import { proposalView } from '../../sla/proposals';
-import { quarterOf } from '../../sla/quarter';
+import { quarterBounds, quarterOf } from '../../sla/quarter';
 import { writeQuarterReport } from './activities';
-import { flushEffects } from './clockEffects';
 import type { CampaignRun } from './run';
 
-export async function closeQuarter(run: CampaignRun, quarter: string, final: boolean): Promise<void> {
+/** Failure types the quarterly reset tells apart. */
+export const QUARTER_NOT_ENDED = 'QuarterNotEnded';
+export const QUARTER_NOT_LIVE = 'QuarterNotLive';
+
+/** The instant the campaign's live quarter ends in the campaign's own time zone. */
+export function liveQuarterEndsAt(run: CampaignRun): number {
+  return quarterBounds(run.state.quarter, run.config().campaign.timezone).end.getTime();
+}
+
+/** Why a roll of `quarter` must be refused, or null when it may proceed (or was already done). */
+export function quarterRollProblem(run: CampaignRun, quarter: string): ApplicationFailure | null {
+  const { state } = run;
+  if (state.closedQuarters.includes(quarter)) return null;
+  const zone = run.config().campaign.timezone;
+  if (quarter > state.quarter || quarterOf(new Date(), zone) === quarter) {
+    return ApplicationFailure.create({
+      type: QUARTER_NOT_ENDED,
+      nonRetryable: true,
+      message: `quarter: ${quarter} has not ended yet in this campaign's time zone (${zone}); the campaign closes its quarter itself at ${new Date(liveQuarterEndsAt(run)).toISOString()}`,
+    });
+  }
+  if (quarter < state.quarter) {
+    return ApplicationFailure.create({
+      type: QUARTER_NOT_LIVE,
+      nonRetryable: true,
+      message: `quarter: ${quarter} is not this campaign's live quarter (${state.quarter}); an older quarter's report is rebuilt from the ledger, never from live state`,
+    });
+  }
+  return null;
+}
+
+/**
+ * Closes the live quarter: its figures are captured and reset at once (no await in between, so no handler
+ * sees a half-closed quarter), and the report is written by an activity the caller may wait for or not.
+ * Closed lead IDs and decided proposals are kept: they belong to the campaign, not to the quarter.
+ */
+export function closeLiveQuarter(run: CampaignRun, final: boolean): Promise<{ inserted: boolean }> {
   const { state } = run;
   const cfg = run.config();
+  const quarter = state.quarter;
   const compliance = complianceForState(state.compliance, state.book, cfg, Date.now());
-  await flushEffects(run);
-  await writeQuarterReport({
+  const report = writeQuarterReport({
     campaignId: run.campaignId,
     quarter,
     final,
@@ -28,8 +66,7 @@ export async function closeQuarter(run: CampaignRun, quarter: string, final: boo
     resetCompliance(state.compliance, cfg, Object.values(state.book.leads));
     state.breachedLeads = 0;
     state.recentBreaches = [];
-    state.book.closedLeadIds = [];
-    state.spend.proposals = state.spend.proposals.filter((p) => p.status === 'pending');
     state.quarter = quarterOf(new Date(), cfg.campaign.timezone);
   }
+  return report;
 }

@@ -5,6 +5,7 @@ import type { CompactCarryOver } from '../../sla/carryOver';
 import { noteDisposition, noteFirstTouch } from '../../sla/campaignCompliance';
 import type { CampaignConfig } from '../../sla/config';
 import type { BookContext, EscalationEffect, EventObservers } from '../../sla/leadBook';
+import { Mutex } from 'async-mutex';
 import type { CampaignCarryOver } from './state';
 
 export interface CampaignSlaInput {
@@ -32,9 +33,17 @@ export interface CampaignRun {
   readonly state: CampaignCarryOver;
   /** Feed lead events into the campaign's compliance figures. */
   readonly complianceObservers: EventObservers;
-  /** Clock alerts and escalation steps fired but not yet delivered. */
+  /** Clock alerts and escalation steps fired but not yet handed to an activity. */
   readonly pendingAlerts: Alert[];
   readonly pendingEscalations: (EscalationEffect & { at: string })[];
+  /** Activities in flight. The loop starts them and goes on; their results are applied when they complete. */
+  readonly inFlight: { count: number; crmPoll: boolean; velocityCheck: boolean; ledgerWrite: boolean; expiry: boolean };
+  /** Serializes every change to spend, proposal and quarter state across the loop and the Update handlers. */
+  readonly spendLock: Mutex;
+  /** Escalation steps failing since the last success: ops hear once per episode. */
+  stepFailures: { failing: number; episode: number };
+  /** Set when the run is due to continue as new: no new polls, checks or steps start; in-flight work drains. */
+  draining: boolean;
   updatesThisRun: number;
   /** Set by handlers so the main loop stops waiting and looks at the state again. */
   wake: boolean;
@@ -61,6 +70,10 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     },
     pendingAlerts: [],
     pendingEscalations: [],
+    inFlight: { count: 0, crmPoll: false, velocityCheck: false, ledgerWrite: false, expiry: false },
+    spendLock: new Mutex(),
+    stepFailures: { failing: 0, episode: 0 },
+    draining: false,
     updatesThisRun: 0,
     wake: false,
     ended: false,

@@ -1,15 +1,29 @@
 // The velocity check: Ads spend against CRM conversions, then the rules, which may open budget proposals.
+// The check runs while the clocks keep firing; the rules run on its result under the spend lock, so a
+// decision or a quarter close never interleaves with a proposal being opened.
 import { log } from '@temporalio/workflow';
 import { externalBudgetChangeAlert } from '../../sla/alertWording';
 import { complianceForState } from '../../sla/campaignCompliance';
 import { pendingProposals } from '../../sla/proposals';
 import { evaluateRules } from '../../sla/rules';
-import { runVelocityCheck, sendAlerts } from './activities';
+import { runVelocityCheck } from './activities';
 import { raiseEscalation } from './escalation';
+import { track } from './inFlight';
 import { openProposal } from './proposalLifecycle';
 import type { CampaignRun } from './run';
 
-export async function velocityCheck(run: CampaignRun): Promise<void> {
+export function startVelocityCheck(run: CampaignRun): void {
+  run.inFlight.velocityCheck = true;
+  track(
+    run,
+    'velocity check',
+    velocityCheck(run).finally(() => {
+      run.inFlight.velocityCheck = false;
+    }),
+  );
+}
+
+async function velocityCheck(run: CampaignRun): Promise<void> {
   const { state, campaignId } = run;
   const cfg = run.config();
   const now = Date.now();
@@ -25,47 +39,49 @@ export async function velocityCheck(run: CampaignRun): Promise<void> {
       knownBudget: state.spend.budget,
       responseCompliance: compliance.byTarget,
     });
-    const snapshot = result.snapshot;
-    state.spend.latest = snapshot;
-    state.spend.budget = { amount: snapshot.budget, status: snapshot.campaignStatus };
-    state.spend.originalBudget ??= snapshot.budget;
-    state.spend.history.push({
-      at: now,
-      conversions: snapshot.conversions,
-      clicks: result.clicks,
-      spend: snapshot.spend,
-    });
-    const keepFrom = now - Math.max(cfg.velocity.trailingWindow * 2, cfg.velocity.checkEvery * 2);
-    state.spend.history = state.spend.history.filter((h) => h.at >= keepFrom);
-    if (result.externalChange) {
-      await sendAlerts([externalBudgetChangeAlert(campaignId, snapshot.checkId, result.externalChange)]);
-    }
-    const pending = pendingProposals(state.spend.proposals).length > 0;
-    const evaluation = evaluateRules({
-      rules: cfg.velocity.rules,
-      snapshot: {
+    await run.spendLock.runExclusive(async () => {
+      const snapshot = result.snapshot;
+      state.spend.latest = snapshot;
+      state.spend.budget = { amount: snapshot.budget, status: snapshot.campaignStatus };
+      state.spend.originalBudget ??= snapshot.budget;
+      state.spend.history.push({
         at: now,
-        windowStart: run.windowStart(),
-        windowEnd: run.windowEnd(),
-        spend: snapshot.spend,
-        budget: snapshot.budget,
-        originalBudget: state.spend.originalBudget,
         conversions: snapshot.conversions,
-        forecast: snapshot.forecast,
-        velocity: snapshot.velocityPct === null ? null : snapshot.velocityPct / 100,
-        cpl: snapshot.cpl,
-        cplBand: snapshot.cplBand,
         clicks: result.clicks,
-        responseSlaMeets: compliance.summary.meetsTargets,
-        campaignPaused: snapshot.campaignStatus === 'PAUSED',
-      },
-      history: state.spend.history.slice(0, -1),
-      activeAdjustment: state.spend.activeAdjustment,
-      pendingProposal: pending,
+        spend: snapshot.spend,
+      });
+      const keepFrom = now - Math.max(cfg.velocity.trailingWindow * 2, cfg.velocity.checkEvery * 2);
+      state.spend.history = state.spend.history.filter((h) => h.at >= keepFrom);
+      if (result.externalChange) {
+        run.pendingAlerts.push(externalBudgetChangeAlert(campaignId, snapshot.checkId, result.externalChange));
+      }
+      const pending = pendingProposals(state.spend.proposals).length > 0;
+      const evaluation = evaluateRules({
+        rules: cfg.velocity.rules,
+        snapshot: {
+          at: now,
+          windowStart: run.windowStart(),
+          windowEnd: run.windowEnd(),
+          spend: snapshot.spend,
+          budget: snapshot.budget,
+          originalBudget: state.spend.originalBudget,
+          conversions: snapshot.conversions,
+          forecast: snapshot.forecast,
+          velocity: snapshot.velocityPct === null ? null : snapshot.velocityPct / 100,
+          cpl: snapshot.cpl,
+          cplBand: snapshot.cplBand,
+          clicks: result.clicks,
+          responseSlaMeets: compliance.summary.meetsTargets,
+          campaignPaused: snapshot.campaignStatus === 'PAUSED',
+        },
+        history: state.spend.history.slice(0, -1),
+        activeAdjustment: state.spend.activeAdjustment,
+        pendingProposal: pending,
+      });
+      for (const suppressed of evaluation.suppressed) log.info('rule suppressed', { campaignId, ...suppressed });
+      for (const draft of evaluation.proposals) await openProposal(run, draft, snapshot);
     });
-    for (const suppressed of evaluation.suppressed) log.info('rule suppressed', { campaignId, ...suppressed });
-    for (const draft of evaluation.proposals) await openProposal(run, draft, snapshot);
   } catch (err) {
-    await raiseEscalation(run, 'Velocity check failed', err, `${campaignId}:velocity:${state.spend.checks}`);
+    raiseEscalation(run, 'Velocity check failed', err, `${campaignId}:velocity:${state.spend.checks}`);
   }
 }

@@ -1,7 +1,7 @@
 // The state a campaign carries from one run to the next (continue-as-new), and how a new campaign starts.
 import type { CampaignConfig } from '../../sla/config';
 import { emptyLeadBook, type LeadBook } from '../../sla/leadBook';
-import { createCompliance, type CampaignCompliance } from '../../sla/campaignCompliance';
+import { createCompliance, reviveCompliance, type CampaignCompliance } from '../../sla/campaignCompliance';
 import type { ProposalState } from '../../sla/proposals';
 import { quarterOf } from '../../sla/quarter';
 import type { BreachView, SnapshotView } from '../../sla/views';
@@ -65,4 +65,9 @@ export function initialState(config: CampaignConfig): CampaignCarryOver {
     breachedLeads: 0,
     continuedAsNew: 0,
   };
+}
+
+/** A carried-over state with its maps keyed by outside IDs back to null-prototype objects. */
+export function reviveState(carried: CampaignCarryOver): CampaignCarryOver {
+  return { ...carried, compliance: reviveCompliance(carried.compliance) };
 }

@@ -5,6 +5,7 @@ import { nextDueAt, openClockCount, openLeadCount } from '../../sla/leadBook';
 import { proposalView } from '../../sla/proposals';
 import type { CampaignStateView, LeadView } from '../../sla/views';
 import type { CampaignRun } from './run';
+import { getOwn } from '../../sla/dict';
 
 export function stateView(run: CampaignRun): CampaignStateView {
   const { state } = run;
@@ -30,7 +31,7 @@ export function stateView(run: CampaignRun): CampaignStateView {
 }
 
 export function leadView(run: CampaignRun, leadId: string): LeadView | null {
-  const lead = run.state.book.leads[leadId];
+  const lead = typeof leadId === 'string' ? getOwn(run.state.book.leads, leadId) : undefined;
   if (!lead) return null;
   const { eventIds: _eventIds, ...rest } = lead;
   return { ...rest, closed: false };
