@@ -29,7 +29,12 @@ import {
 } from './leadBook';
 import { type ClockKind } from './clockKind';
 
-export const CARRY_OVER_FORMAT = 1;
+/**
+ * Format 2 added a clock's failed step attempts, breached owner and breach retraction as trailing clock
+ * positions; a format-1 carry-over (a run started by the previous release) decodes with them absent.
+ */
+export const CARRY_OVER_FORMAT = 2;
+const READABLE_FORMATS: readonly number[] = [1, 2];
 /** History entries kept per lead; the `lead` query shows these, the ledger has the full record. */
 export const CARRIED_HISTORY_ENTRIES = 3;
 /**
@@ -44,7 +49,10 @@ const offsetSchema = z.number().refine(Number.isFinite, 'must be a finite number
 const indexSchema = z.number().int().nonnegative();
 const optionalOffset = offsetSchema.nullable().optional();
 
-/** [startedAt, warnAt, deadline, warnedAt, metAt, breachedAt, stoppedAt, nextStep, nextStepAt]; absent = null, trailing nulls left out. */
+/**
+ * [startedAt, warnAt, deadline, warnedAt, metAt, breachedAt, stoppedAt, nextStep, nextStepAt, stepAttempts,
+ * breachedOwner (string index), breachRetractedAt]; absent = null, trailing nulls left out.
+ */
 const compactClockSchema = z.tuple([
   offsetSchema,
   offsetSchema,
@@ -53,6 +61,9 @@ const compactClockSchema = z.tuple([
   optionalOffset,
   optionalOffset,
   optionalOffset,
+  indexSchema.nullable().optional(),
+  optionalOffset,
+  indexSchema.nullable().optional(),
   indexSchema.nullable().optional(),
   optionalOffset,
 ]);
@@ -143,7 +154,7 @@ function interner() {
   };
 }
 
-function encodeClock(clock: ClockState, base: number): CompactClock {
+function encodeClock(clock: ClockState, base: number, intern: (s: string) => number): CompactClock {
   const rel = (t: number | undefined) => (t === undefined ? null : t - base);
   const full: CompactClock = [
     clock.startedAt - base,
@@ -155,6 +166,9 @@ function encodeClock(clock: ClockState, base: number): CompactClock {
     rel(clock.stoppedAt),
     clock.nextStep ?? null,
     rel(clock.nextStepAt),
+    clock.stepAttempts ?? null,
+    clock.breachedOwnerId === undefined ? null : intern(clock.breachedOwnerId),
+    rel(clock.breachRetractedAt),
   ];
   while (full.length > 3 && full[full.length - 1] === null) full.pop();
   return full;
@@ -169,7 +183,7 @@ function encodeLead(lead: LeadState, epoch: number, intern: (s: string) => numbe
   const base = lead.createdAt;
   const clock = (kind: ClockKind) => {
     const state = lead.clocks[kind];
-    return state ? encodeClock(state, base) : null;
+    return state ? encodeClock(state, base, intern) : null;
   };
   const history = lead.history
     .slice(-CARRIED_HISTORY_ENTRIES)
@@ -225,8 +239,9 @@ function lookup(strings: string[], index: number, path: string): string {
   return value;
 }
 
-function decodeClock(clock: CompactClock, base: number): ClockState {
+function decodeClock(clock: CompactClock, base: number, strings: string[], path: string): ClockState {
   const [startedAt, warnAt, deadline, warnedAt, metAt, breachedAt, stoppedAt, nextStep, nextStepAt] = clock;
+  const [, , , , , , , , , stepAttempts, breachedOwner, breachRetractedAt] = clock;
   const state: ClockState = { startedAt: base + startedAt, warnAt: base + warnAt, deadline: base + deadline };
   if (warnedAt != null) state.warnedAt = base + warnedAt;
   if (metAt != null) state.metAt = base + metAt;
@@ -234,6 +249,9 @@ function decodeClock(clock: CompactClock, base: number): ClockState {
   if (stoppedAt != null) state.stoppedAt = base + stoppedAt;
   if (nextStep != null) state.nextStep = nextStep;
   if (nextStepAt != null) state.nextStepAt = base + nextStepAt;
+  if (stepAttempts != null) state.stepAttempts = stepAttempts;
+  if (breachedOwner != null) state.breachedOwnerId = lookup(strings, breachedOwner, `${path}[10]`);
+  if (breachRetractedAt != null) state.breachRetractedAt = base + breachRetractedAt;
   return state;
 }
 
@@ -258,9 +276,9 @@ function decodeLead(compact: CompactLead, epoch: number, strings: string[], path
   const createdAt = epoch + createdOffset;
   const clocks: LeadState['clocks'] = {};
   // Same key order as a live lead: admission starts firstTouch and followUp, first touch adds acceptance.
-  if (firstTouch) clocks.firstTouch = decodeClock(firstTouch, createdAt);
-  if (followUp) clocks.followUp = decodeClock(followUp, createdAt);
-  if (acceptance) clocks.acceptance = decodeClock(acceptance, createdAt);
+  if (firstTouch) clocks.firstTouch = decodeClock(firstTouch, createdAt, strings, `${path}[6]`);
+  if (followUp) clocks.followUp = decodeClock(followUp, createdAt, strings, `${path}[7]`);
+  if (acceptance) clocks.acceptance = decodeClock(acceptance, createdAt, strings, `${path}[8]`);
   const lead: LeadState = {
     leadId,
     tier: lookup(strings, tier, `${path}[1]`),
@@ -314,28 +332,12 @@ export function encodeCarryOver<S extends { book: LeadBook }>(state: S): Compact
 
 /** The workflow state from a carry-over written by encodeCarryOver. */
 export function decodeCarryOver<S extends { book: LeadBook }>(carried: CompactCarryOver<S>): S {
-  if (carried.format !== CARRY_OVER_FORMAT) {
+  if (!READABLE_FORMATS.includes(carried.format)) {
     throw new Error(
-      `carryOver.format: expected ${CARRY_OVER_FORMAT}, got ${JSON.stringify(carried.format)}; this worker cannot read that carry-over`,
+      `carryOver.format: expected one of ${READABLE_FORMATS.join(', ')}, got ${JSON.stringify(carried.format)}; this worker cannot read that carry-over`,
     );
   }
   const { format: _format, book, ...rest } = carried;
   // `rest` is S without its book, which is restored here.
   return { ...rest, book: decodeLeadBook(book) } as unknown as S;
-}
-
-/** Size of a value as UTF-8 JSON, as Temporal's JSON payload converter would store it. */
-export function jsonSizeBytes(value: unknown): number {
-  const json = JSON.stringify(value);
-  let bytes = 0;
-  for (let i = 0; i < json.length; i++) {
-    const code = json.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff) {
-      bytes += 4; // a surrogate pair is one 4-byte code point
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
 }

@@ -137,6 +137,8 @@ describe('parseCampaignConfig defaults', () => {
           inbound: { managerId: 'mgr-ops-1', reps: [{ id: 'rep-a', weight: 1, capacity: 50, outOfOffice: false }] },
         },
         intakeSkew: 5 * 60_000,
+        intakeGrace: 7 * 86_400_000,
+        allowedLateness: 10 * 60_000,
       },
       calendars: { default: { timezone: 'America/New_York', hours: { mon: [['09:00', '17:00']] } } },
       velocity: { checkEvery: 6 * 3_600_000, trailingWindow: 86_400_000, rules: [] },
@@ -323,7 +325,7 @@ describe('field errors', () => {
     [
       'an approver given as an email',
       (c) => (c.approvals.approvers = ['ops@example.com']),
-      ['approvals.approvers[0]: expected an approver ID, not an email address'],
+      ['approvals.approvers[0]: must be an ID, not an email address'],
     ],
     [
       'an unknown onTimeout',

@@ -2,8 +2,9 @@
 // amendment rule that open clocks keep the terms they started under.
 import { describe, expect, it } from 'vitest';
 import { parseCampaignConfig, type CampaignConfig } from '../sla/config';
-import { admitLeads, collectDue, emptyLeadBook, type BookContext, type DueEffect } from '../sla/leadBook';
+import { admitLeads, emptyLeadBook, type BookContext, type DueEffect } from '../sla/leadBook';
 import { seedTermsConfig } from './support/campaignConfig';
+import { collectDueConfirmed } from './support/dueSteps';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -29,7 +30,8 @@ describe('lead book escalation', () => {
     );
     const effects: DueEffect[] = [];
     // Breach at 1 h; the reassign step is due 15 min later.
-    for (const at of [t0 + HOUR, t0 + HOUR + 15 * MINUTE]) effects.push(...collectDue(book, ctx({ 1: config }, at)));
+    for (const at of [t0 + HOUR, t0 + HOUR + 15 * MINUTE])
+      effects.push(...collectDueConfirmed(book, ctx({ 1: config }, at)));
     const escalations = effects.filter((e) => e.type === 'escalation');
     expect(escalations.map((e) => e.step)).toEqual(['notify-owner', 'reassign', 'notify-manager']);
     const reassign = escalations[1];

@@ -62,7 +62,7 @@ export const velocitySchema = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 
 const approversSchema = z
-  .array(idSchema.refine((id) => !id.includes('@'), { error: 'expected an approver ID, not an email address' }))
+  .array(idSchema)
   .min(1, { error: 'must list at least one approver' })
   .superRefine((approvers, ctx) => {
     approvers.forEach((approver, i) => {

@@ -130,6 +130,7 @@ export function completeEscalationStep(
   const chain = config.responseSla.escalation;
   const index = result.stepIndex;
   let next = index + 1;
+  let skippedToManager = false;
   if (effect.step === 'reassign') {
     if (effect.newOwnerId) {
       note(lead, ctx.now, `reassigned ${lead.ownerId} → ${effect.newOwnerId}`);
@@ -138,7 +139,10 @@ export function completeEscalationStep(
       note(lead, ctx.now, `reassign skipped: ${effect.reason}`);
       // Nobody can take the lead: the manager step comes next, at once.
       const managerIndex = chain.findIndex((s, i) => i > index && s.step === 'notify-manager');
-      if (managerIndex >= 0) next = managerIndex;
+      if (managerIndex >= 0) {
+        next = managerIndex;
+        skippedToManager = true;
+      }
     }
   } else if (effect.step === 'return-to-nurture') {
     if (!handled) {
@@ -157,7 +161,6 @@ export function completeEscalationStep(
   }
   if (!handled && clock.stoppedAt === undefined && next < chain.length) {
     clock.nextStep = next;
-    const skippedToManager = next !== index + 1;
     clock.nextStepAt = skippedToManager
       ? ctx.now
       : Math.max((clock.breachedAt as number) + chain[next].after, ctx.now + chain[next].after - chain[index].after);

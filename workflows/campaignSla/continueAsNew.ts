@@ -1,7 +1,8 @@
 // When a run hands over to a fresh one, and the guard for a state too large to hand over.
 import { log, workflowInfo } from '@temporalio/workflow';
 import { carryOverTooLargeAlert } from '../../sla/alertWording';
-import { encodeCarryOver, jsonSizeBytes } from '../../sla/carryOver';
+import { encodeCarryOver } from '../../sla/carryOver';
+import { jsonSizeBytes } from '../../sla/inputLimits';
 import { openLeadCount } from '../../sla/leadBook';
 import type { CampaignRun, CampaignSlaInput } from './run';
 
