@@ -20,8 +20,29 @@ export function jsonSizeBytes(value: unknown): number {
   return bytes;
 }
 
-/** A problem line when the request is too large, naming its size and the limit; null otherwise. */
+/** The path of the longest string in a value, e.g. `leads[0].leadId`: what made a request too large. */
+export function longestStringPath(value: unknown): { path: string; length: number } | null {
+  let best: { path: string; length: number } | null = null;
+  const visit = (node: unknown, path: string, depth: number) => {
+    if (typeof node === 'string') {
+      if (!best || node.length > best.length) best = { path: path || '(input)', length: node.length };
+    } else if (Array.isArray(node) && depth < 8) {
+      node.forEach((item, i) => visit(item, `${path}[${i}]`, depth + 1));
+    } else if (node !== null && typeof node === 'object' && depth < 8) {
+      for (const key of Object.keys(node))
+        visit((node as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
+    }
+  };
+  visit(value, '', 0);
+  return best;
+}
+
+/** A problem line when the request is too large, naming its size, the limit and its largest value; null otherwise. */
 export function payloadSizeProblem(value: unknown, limit = MAX_UPDATE_BYTES): string | null {
   const bytes = jsonSizeBytes(value);
-  return bytes > limit ? `(input): ${bytes} bytes exceeds the limit of ${limit} bytes per request; split it` : null;
+  if (bytes <= limit) return null;
+  const longest = longestStringPath(value);
+  const culprit =
+    longest && longest.length > limit / 4 ? `${longest.path}: a value of ${longest.length} characters; ` : '';
+  return `${culprit}(input): ${bytes} bytes exceeds the limit of ${limit} bytes per request; split it`;
 }

@@ -47,7 +47,10 @@ describe('idProblem', () => {
 describe('payload bounds', () => {
   it('names the size and the limit', () => {
     expect(payloadSizeProblem({ a: 'x'.repeat(100) }, 50)).toBe(
-      '(input): 108 bytes exceeds the limit of 50 bytes per request; split it',
+      'a: a value of 100 characters; (input): 108 bytes exceeds the limit of 50 bytes per request; split it',
+    );
+    expect(payloadSizeProblem({ items: Array.from({ length: 20 }, (_, i) => `id-${i}`) }, 50)).toBe(
+      '(input): 161 bytes exceeds the limit of 50 bytes per request; split it',
     );
     expect(payloadSizeProblem({ a: 1 }, 50)).toBeNull();
   });
