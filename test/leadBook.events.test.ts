@@ -1,0 +1,318 @@
+// Lead events on their own: which batches are refused, how contact attempts, dispositions and stage
+// changes meet clocks, open the acceptance window and close leads, and that a repeated event is a no-op.
+import { describe, expect, it, vi } from 'vitest';
+import {
+  admitLeads,
+  applyLeadEvents,
+  collectDue,
+  drainOutbox,
+  emptyLeadBook,
+  validateLeadEvents,
+  type LeadBook,
+} from '../sla/leadBook';
+import {
+  accept,
+  bookContext,
+  contact,
+  DAY,
+  HOUR,
+  iso,
+  MINUTE,
+  MONDAY_10AM,
+  newLead,
+  reject,
+  seedConfig,
+  stage,
+} from './support/leadBook';
+
+const config = seedConfig();
+const at = (ms: number) => bookContext(config, ms);
+
+/** A book holding one lead admitted at MONDAY_10AM, its outbox already drained. */
+function bookWith(tier = 'high-intent'): LeadBook {
+  const book = emptyLeadBook();
+  admitLeads(book, [newLead('L-1', MONDAY_10AM, tier)], at(MONDAY_10AM));
+  drainOutbox(book);
+  return book;
+}
+
+describe('validateLeadEvents', () => {
+  it('accepts well-formed events for open leads', () => {
+    const book = bookWith();
+    const events = [contact('L-1', 'e-1', MONDAY_10AM + MINUTE), stage('L-1', 'e-2', MONDAY_10AM + MINUTE, 'MQL')];
+    expect(validateLeadEvents(book, events, at(MONDAY_10AM + HOUR))).toEqual([]);
+  });
+
+  it('tells an unknown lead from a closed one', () => {
+    const book = bookWith();
+    applyLeadEvents(book, [reject('L-1', 'e-1', MONDAY_10AM, 'Not ICP')], at(MONDAY_10AM));
+    expect(
+      validateLeadEvents(
+        book,
+        [contact('L-1', 'e-2', MONDAY_10AM), contact('L-9', 'e-3', MONDAY_10AM)],
+        at(MONDAY_10AM),
+      ),
+    ).toEqual([
+      'events[0].leadId: lead "L-1" is already closed (rejected, recycled or returned to nurture); its clocks no longer run',
+      'events[1].leadId: unknown lead "L-9" — admit it first',
+    ]);
+  });
+
+  it('refuses times before the lead was created or beyond the intake skew', () => {
+    const book = bookWith();
+    const now = MONDAY_10AM + HOUR;
+    expect(
+      validateLeadEvents(
+        book,
+        [
+          contact('L-1', 'e-1', MONDAY_10AM - 1),
+          contact('L-1', 'e-2', now + 5 * MINUTE),
+          contact('L-1', 'e-3', now + 5 * MINUTE + 1),
+        ],
+        at(now),
+      ),
+    ).toEqual([
+      'events[0].at: 2026-03-02T14:59:59.999Z is before the lead was created (2026-03-02T15:00:00.000Z)',
+      'events[2].at: 2026-03-02T16:05:00.001Z is in the future (now 2026-03-02T16:00:00.000Z)',
+    ]);
+  });
+
+  it('needs an allowed disposition reason for a rejection', () => {
+    const book = bookWith();
+    const allowed = 'No response, Not ICP, Bad timing, Competitor';
+    expect(
+      validateLeadEvents(
+        book,
+        [reject('L-1', 'e-1', MONDAY_10AM), reject('L-1', 'e-2', MONDAY_10AM, 'Too busy')],
+        at(MONDAY_10AM),
+      ),
+    ).toEqual([
+      `events[0].reason: a rejection needs a disposition reason (${allowed})`,
+      `events[1].reason: "Too busy" is not an allowed disposition reason (${allowed})`,
+    ]);
+  });
+
+  it('refuses a second disposition once the lead was accepted', () => {
+    const book = bookWith();
+    applyLeadEvents(book, [accept('L-1', 'e-1', MONDAY_10AM)], at(MONDAY_10AM));
+    expect(
+      validateLeadEvents(
+        book,
+        [accept('L-1', 'e-2', MONDAY_10AM), reject('L-1', 'e-3', MONDAY_10AM, 'Not ICP')],
+        at(MONDAY_10AM),
+      ),
+    ).toEqual(['events[0]: lead "L-1" was already accepted', 'events[1]: lead "L-1" was already accepted']);
+  });
+
+  it('refuses a stage that does not move the lead forward', () => {
+    const book = bookWith();
+    applyLeadEvents(book, [stage('L-1', 'e-1', MONDAY_10AM, 'SQL')], at(MONDAY_10AM));
+    expect(
+      validateLeadEvents(
+        book,
+        [stage('L-1', 'e-2', MONDAY_10AM, 'MQL'), stage('L-1', 'e-3', MONDAY_10AM, 'SQL')],
+        at(MONDAY_10AM),
+      ),
+    ).toEqual([
+      'events[0].stage: out of order — lead "L-1" is already at SQL; stages go MQL → SQL → Opportunity',
+      'events[1].stage: out of order — lead "L-1" is already at SQL; stages go MQL → SQL → Opportunity',
+    ]);
+  });
+
+  it('lets a repeated event through unchecked, since applying it is a no-op', () => {
+    const book = bookWith();
+    applyLeadEvents(book, [stage('L-1', 'e-1', MONDAY_10AM, 'SQL')], at(MONDAY_10AM));
+    // Same eventId, now out of order and in the future: still not a problem.
+    expect(validateLeadEvents(book, [stage('L-1', 'e-1', MONDAY_10AM + DAY, 'MQL')], at(MONDAY_10AM))).toEqual([]);
+  });
+});
+
+describe('applyLeadEvents', () => {
+  it('meets the first-touch clock at the first contact and opens the acceptance window there', () => {
+    const book = bookWith();
+    const touch = MONDAY_10AM + 2 * HOUR; // Monday 12:00 in New York
+    const onFirstTouch = vi.fn();
+    const outcomes = applyLeadEvents(book, [contact('L-1', 'e-1', touch)], at(touch), { onFirstTouch });
+    expect(outcomes).toEqual([{ eventId: 'e-1', leadId: 'L-1', result: 'applied', status: 'open' }]);
+    const lead = book.leads['L-1'];
+    expect(lead.attempts).toBe(1);
+    expect(lead.firstTouchAt).toBe(touch);
+    expect(lead.clocks.firstTouch?.metAt).toBe(touch);
+    // 8 business hours from Monday 12:00: Monday 12–17 (5 h) + Tuesday 09–12; warned 6 h in, Tuesday 10:00.
+    expect(lead.clocks.acceptance).toEqual({
+      startedAt: touch,
+      warnAt: Date.parse('2026-03-03T15:00:00Z'),
+      deadline: Date.parse('2026-03-03T17:00:00Z'),
+    });
+    // A wall-clock tier reports wall time as the elapsed time.
+    expect(onFirstTouch).toHaveBeenCalledExactlyOnceWith(lead, 2 * HOUR, 2 * HOUR);
+    expect(book.outbox).toEqual({
+      leads: [],
+      events: [
+        {
+          campaignId: 'c-1',
+          leadId: 'L-1',
+          eventId: 'e-1',
+          at: iso(touch),
+          kind: 'contact',
+          detail: { channel: 'call', attempt: 1, ownerId: 'rep-a' },
+        },
+      ],
+      clocks: [
+        {
+          campaignId: 'c-1',
+          leadId: 'L-1',
+          clock: 'firstTouch',
+          startedAt: '2026-03-02T15:00:00.000Z',
+          deadline: '2026-03-02T16:00:00.000Z',
+          metAt: '2026-03-02T17:00:00.000Z',
+          elapsedBusinessMs: 2 * HOUR,
+          elapsedWallMs: 2 * HOUR,
+        },
+        {
+          campaignId: 'c-1',
+          leadId: 'L-1',
+          clock: 'acceptance',
+          startedAt: '2026-03-02T17:00:00.000Z',
+          deadline: '2026-03-03T17:00:00.000Z',
+        },
+      ],
+    });
+  });
+
+  it('reports business time to first touch for a business-time tier', () => {
+    const book = bookWith('standard');
+    const touch = MONDAY_10AM + DAY; // Tuesday 10:00: 7 business hours on Monday + 1 on Tuesday
+    const onFirstTouch = vi.fn();
+    applyLeadEvents(book, [contact('L-1', 'e-1', touch)], at(touch), { onFirstTouch });
+    expect(onFirstTouch).toHaveBeenCalledExactlyOnceWith(book.leads['L-1'], 8 * HOUR, DAY);
+    expect(book.outbox.clocks[0]).toMatchObject({ elapsedBusinessMs: 8 * HOUR, elapsedWallMs: DAY });
+  });
+
+  it('answers a repeated eventId as a duplicate without counting it again', () => {
+    const book = bookWith();
+    const touch = MONDAY_10AM + MINUTE;
+    const outcomes = applyLeadEvents(
+      book,
+      [contact('L-1', 'e-1', touch), contact('L-1', 'e-1', touch), contact('L-1', 'e-2', touch)],
+      at(touch),
+    );
+    expect(outcomes.map((o) => o.result)).toEqual(['applied', 'duplicate', 'applied']);
+    expect(book.leads['L-1'].attempts).toBe(2);
+    expect(book.outbox.events.map((e) => e.eventId)).toEqual(['e-1', 'e-2']);
+    expect(applyLeadEvents(book, [contact('L-1', 'e-1', touch)], at(touch))).toEqual([
+      { eventId: 'e-1', leadId: 'L-1', result: 'duplicate', status: 'open' },
+    ]);
+    expect(book.leads['L-1'].attempts).toBe(2);
+  });
+
+  it('meets the follow-up clock at the configured sixth attempt, not before', () => {
+    const book = bookWith();
+    const touches = [1, 2, 3, 4, 5].map((i) => contact('L-1', `e-${i}`, MONDAY_10AM + i * MINUTE));
+    applyLeadEvents(book, touches, at(MONDAY_10AM + HOUR));
+    expect(book.leads['L-1'].clocks.followUp?.metAt).toBeUndefined();
+    applyLeadEvents(book, [contact('L-1', 'e-6', MONDAY_10AM + 6 * MINUTE)], at(MONDAY_10AM + HOUR));
+    expect(book.leads['L-1'].clocks.followUp?.metAt).toBe(MONDAY_10AM + 6 * MINUTE);
+    expect(book.leads['L-1'].history.at(-1)).toEqual({
+      at: MONDAY_10AM + 6 * MINUTE,
+      what: 'contact attempt 6 (call) by rep-a',
+    });
+  });
+
+  it('meets the follow-up clock when the lead reaches Opportunity', () => {
+    const book = bookWith();
+    const onStage = vi.fn();
+    applyLeadEvents(
+      book,
+      [stage('L-1', 'e-1', MONDAY_10AM + MINUTE, 'SQL'), stage('L-1', 'e-2', MONDAY_10AM + 2 * MINUTE, 'Opportunity')],
+      at(MONDAY_10AM + HOUR),
+      { onStage },
+    );
+    expect(book.leads['L-1'].stage).toBe('Opportunity');
+    expect(book.leads['L-1'].clocks.followUp?.metAt).toBe(MONDAY_10AM + 2 * MINUTE);
+    expect(onStage.mock.calls.map(([, s]) => s)).toEqual(['SQL', 'Opportunity']);
+  });
+
+  it('accepting meets the acceptance clock and keeps the lead open while other clocks run', () => {
+    const book = bookWith();
+    const onDisposition = vi.fn();
+    const touch = MONDAY_10AM + 10 * MINUTE;
+    const outcomes = applyLeadEvents(
+      book,
+      [contact('L-1', 'e-1', touch), accept('L-1', 'e-2', touch + MINUTE)],
+      at(MONDAY_10AM + HOUR),
+      { onDisposition },
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['open', 'accepted']);
+    const lead = book.leads['L-1'];
+    expect(lead.status).toBe('accepted');
+    expect(lead.clocks.acceptance?.metAt).toBe(touch + MINUTE);
+    expect(lead.clocks.followUp?.metAt).toBeUndefined();
+    expect(onDisposition).toHaveBeenCalledExactlyOnceWith(lead, 'accept', undefined);
+    expect(book.outbox.events.map((e) => [e.kind, e.detail])).toEqual([
+      ['contact', { channel: 'call', attempt: 1, ownerId: 'rep-a' }],
+      ['accept', { ownerId: 'rep-a' }],
+    ]);
+  });
+
+  it('a lead accepted before any contact never opens an acceptance window', () => {
+    const book = bookWith();
+    applyLeadEvents(
+      book,
+      [accept('L-1', 'e-1', MONDAY_10AM + MINUTE), contact('L-1', 'e-2', MONDAY_10AM + 2 * MINUTE)],
+      at(MONDAY_10AM + HOUR),
+    );
+    expect(book.leads['L-1'].clocks.acceptance).toBeUndefined();
+    expect(book.leads['L-1'].clocks.firstTouch?.metAt).toBe(MONDAY_10AM + 2 * MINUTE);
+  });
+
+  it('rejecting routes by the disposition reason, stops the open clocks and retires the lead', () => {
+    for (const [reason, status] of [
+      ['No response', 'nurture'],
+      ['Competitor', 'recycled'],
+    ] as const) {
+      const book = bookWith();
+      const touch = MONDAY_10AM + 10 * MINUTE;
+      const rejectedAt = touch + 5 * MINUTE;
+      applyLeadEvents(book, [contact('L-1', 'e-1', touch)], at(touch));
+      const lead = book.leads['L-1'];
+      const outcomes = applyLeadEvents(book, [reject('L-1', 'e-2', rejectedAt, reason)], at(rejectedAt));
+      expect(outcomes).toEqual([{ eventId: 'e-2', leadId: 'L-1', result: 'applied', status }]);
+      expect(lead.status).toBe(status);
+      // The acceptance clock was met by the disposition; the follow-up clock was still running and stops.
+      expect(lead.clocks.firstTouch).toMatchObject({ metAt: touch });
+      expect(lead.clocks.acceptance).toMatchObject({ metAt: rejectedAt });
+      expect(lead.clocks.acceptance?.stoppedAt).toBeUndefined();
+      expect(lead.clocks.followUp).toMatchObject({ stoppedAt: rejectedAt });
+      expect(book.leads['L-1']).toBeUndefined();
+      expect(book.closedLeadIds).toEqual(['L-1']);
+      expect(book.ownerLoad).toEqual({ 'rep-a': 0 });
+      expect(book.outbox.events.at(-1)).toMatchObject({
+        kind: 'reject',
+        detail: { reason, route: status === 'nurture' ? 'nurture' : 'recycle', ownerId: 'rep-a' },
+      });
+      expect(lead.history.at(-1)?.what).toBe(`rejected: ${reason} → ${status === 'nurture' ? 'nurture' : 'recycle'}`);
+      // Nothing of a closed lead fires later.
+      expect(collectDue(book, at(MONDAY_10AM + 30 * DAY))).toEqual([]);
+    }
+  });
+
+  it('meeting a breached clock stops its escalation chain', () => {
+    const book = bookWith();
+    // Breach at 1 h and the notify-owner step right away; the reassign step would follow 15 min later.
+    expect(collectDue(book, at(MONDAY_10AM + HOUR)).map((e) => e.type)).toEqual(['warning', 'breach', 'escalation']);
+    expect(book.leads['L-1'].clocks.firstTouch).toMatchObject({ nextStep: 1, nextStepAt: MONDAY_10AM + 75 * MINUTE });
+    applyLeadEvents(book, [contact('L-1', 'e-1', MONDAY_10AM + 70 * MINUTE)], at(MONDAY_10AM + 70 * MINUTE));
+    const clock = book.leads['L-1'].clocks.firstTouch;
+    expect(clock).toEqual({
+      startedAt: MONDAY_10AM,
+      warnAt: MONDAY_10AM + 45 * MINUTE,
+      deadline: MONDAY_10AM + HOUR,
+      warnedAt: MONDAY_10AM + 45 * MINUTE,
+      breachedAt: MONDAY_10AM + HOUR,
+      metAt: MONDAY_10AM + 70 * MINUTE,
+    });
+    expect(collectDue(book, at(MONDAY_10AM + 3 * HOUR))).toEqual([]);
+    expect(book.leads['L-1'].ownerId).toBe('rep-a');
+  });
+});
