@@ -69,7 +69,16 @@ export function validateLeadEvents(book: LeadBook, events: LeadEvent[], ctx: Boo
   return problems;
 }
 
-export type EventOutcome = { eventId: string; leadId: string; result: 'applied' | 'duplicate'; status: LeadStatus };
+/**
+ * `closed`: an earlier event of the same batch closed the lead; `superseded`: the lead already has that decision
+ * or a later stage (e.g. a second accept, or MQL after SQL in one batch). Neither changes anything.
+ */
+export type EventOutcome = {
+  eventId: string;
+  leadId: string;
+  result: 'applied' | 'duplicate' | 'closed' | 'superseded';
+  status: LeadStatus | 'closed';
+};
 
 export type FirstTouchObserver = (lead: LeadState, elapsedMs: number, wallMs: number) => void;
 
@@ -139,10 +148,16 @@ export function applyLeadEvents(
   ctx: BookContext,
   observers: EventObservers = {},
 ): EventOutcome[] {
-  return events.map((event) => {
-    const lead = book.leads[event.leadId];
+  return events.map((event): EventOutcome => {
+    // Validation saw the book before the batch: earlier events of this batch may have closed or moved the lead.
+    const lead = getOwn(book.leads, event.leadId);
+    if (!lead) return { eventId: event.eventId, leadId: event.leadId, result: 'closed', status: 'closed' };
     if (lead.eventIds.includes(event.eventId))
       return { eventId: event.eventId, leadId: lead.leadId, result: 'duplicate', status: lead.status };
+    const superseded =
+      (event.type === 'disposition' && lead.status !== 'open') ||
+      (event.type === 'stage' && stageRank(event.stage) <= stageRank(lead.stage));
+    if (superseded) return { eventId: event.eventId, leadId: lead.leadId, result: 'superseded', status: lead.status };
     lead.eventIds.push(event.eventId);
     if (lead.eventIds.length > MAX_EVENT_IDS) lead.eventIds.shift();
     const at = Date.parse(event.at);
