@@ -9,7 +9,9 @@ import { migrate, type MigrateResult } from '../activities/ledger/migrate';
 import { PgLedger } from '../activities/ledger/pgLedger';
 import { WebhookNotifier } from '../activities/notifier/webhookNotifier';
 import { createResetActivities } from '../activities/resetActivities';
+import type { FaultPlan } from '../activities/faults/faultPlan';
 import { createCampaignWorker, type CampaignWorkerOptions } from './campaignWorker';
+import { wireFaults } from './faultWiring';
 import { logger as defaultLogger } from './logger';
 import { createPortResolver, type AdapterMode, type SandboxOptions } from './portResolver';
 import type { TemporalConnection } from './temporal';
@@ -21,6 +23,8 @@ export interface CampaignSlaOptions {
   temporal: TemporalConnection;
   adapters: AdapterMode;
   sandbox?: SandboxOptions;
+  /** Injected failures for the sandbox ports, the ledger's writes and the webhook (CAMPAIGN_SLA_FAULTS); refused with real adapters. */
+  faults?: FaultPlan;
   /** Receives the lifecycle lines and every alert; default: the structured stdout logger. */
   logger?: Logger;
   /** Slack-compatible incoming webhook for alerts. */
@@ -42,6 +46,8 @@ export interface CampaignSla {
 
 export async function composeCampaignSla(options: CampaignSlaOptions): Promise<CampaignSla> {
   const logger = options.logger ?? defaultLogger;
+  // Before anything is opened: a fault plan with real adapters is refused here.
+  const faults = wireFaults(options.faults, options.adapters);
   const ownsPool = 'url' in options.database;
   const pool = 'url' in options.database ? openPool(options.database.url, logger) : options.database.pool;
   try {
@@ -50,15 +56,30 @@ export async function composeCampaignSla(options: CampaignSlaOptions): Promise<C
 
     const ledger = new PgLedger(pool);
     // The sandbox looks up each campaign's latest SLA config in the ledger.
-    const ports = createPortResolver(options.adapters, options.sandbox, (id) => ledger.latestConfig(id));
+    const ports = createPortResolver(
+      options.adapters,
+      faults ? { ...options.sandbox, faults: faults.sandbox } : options.sandbox,
+      (id) => ledger.latestConfig(id),
+    );
+    if (faults)
+      logger.warn(
+        { faults: options.faults },
+        'fault injection on: sandbox ports, ledger writes and webhook fail as planned',
+      );
+    const ledgerPort = faults ? faults.ledger(ledger) : ledger;
     const worker = await createCampaignWorker({
       ...options.worker,
       connection: options.temporal.connection,
       namespace: options.temporal.namespace,
       deps: {
         ports,
-        ledger,
-        notifier: new WebhookNotifier({ deliveries: ledger, logger, webhookUrl: options.alertWebhookUrl }),
+        ledger: ledgerPort,
+        notifier: new WebhookNotifier({
+          deliveries: ledgerPort,
+          logger,
+          webhookUrl: options.alertWebhookUrl,
+          fetchImpl: faults?.fetchImpl,
+        }),
       },
       extraActivities: createResetActivities({ client: options.temporal.client }),
     });

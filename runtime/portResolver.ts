@@ -6,9 +6,11 @@ import { GoogleAdsPlatform } from '../activities/ads/googleAdsPlatform';
 import { SandboxAdsPlatform } from '../activities/ads/sandboxAdsPlatform';
 import { SalesforceCrm } from '../activities/crm/salesforceCrm';
 import { SandboxCrm } from '../activities/crm/sandboxCrm';
+import { withFaults } from '../activities/faults/faultInjector';
 import { hashSeed } from '../activities/sandbox/seededRandom';
 import type { AdsPlatform, Crm } from '../activities/ports';
 import type { CampaignConfig } from '../sla/config';
+import { ADS_CALLS, CRM_CALLS, type SandboxFaults } from './faultWiring';
 
 export type AdapterMode = 'sandbox' | 'real';
 
@@ -23,6 +25,8 @@ export interface SandboxOptions {
   conversionRate?: number;
   /** Average cost per click in currency units (default 2.5). */
   cpc?: number;
+  /** Injected failures on the simulated Ads and CRM calls (CAMPAIGN_SLA_FAULTS, see runtime/faultWiring.ts). */
+  faults?: SandboxFaults;
 }
 
 export interface SandboxPortResolver extends PortResolver {
@@ -41,9 +45,11 @@ const localDate = (iso: string, timeZone: string) =>
 class SandboxCampaignPorts {
   private now = new Date(0);
   readonly ads: SandboxAdsPlatform;
+  /** What the workflow sees of the Ads campaign: the simulation, through the fault plan if there is one. */
+  readonly adsPort: AdsPlatform;
   /** The simulated CRM: leads, reps and writes. */
   readonly sim: SandboxCrm;
-  /** What the workflow sees: the simulation, with conversions counted from the simulated ad clicks. */
+  /** What the workflow sees: the simulation, with conversions counted from the simulated ad clicks (and the fault plan). */
   readonly crm: Crm;
 
   constructor(campaignId: string, config: CampaignConfig, at: Date, options: SandboxOptions) {
@@ -64,6 +70,8 @@ class SandboxCampaignPorts {
       cpcMicros: Math.round((options.cpc ?? 2.5) * 1e6),
       validateOnly: config.ads.dryRun,
     });
+    const faults = options.faults ?? {};
+    this.adsPort = faults.ads ? withFaults<AdsPlatform>(this.ads, faults.ads, ADS_CALLS) : this.ads;
     const fastest = Math.min(...Object.values(config.responseSla.tiers).map((tier) => tier.firstTouch)) / 60_000;
     const reps = Object.values(config.responseSla.pools)
       .flatMap((pool) => pool.reps)
@@ -98,7 +106,8 @@ class SandboxCampaignPorts {
         conversionMultiplier: (createdAt) => multiplier(localDate(createdAt.toISOString(), campaign.timezone)),
       },
     );
-    this.crm = sandboxCrmView(this.sim, this.ads, config);
+    const crm = sandboxCrmView(this.sim, this.ads, config);
+    this.crm = faults.crm ? withFaults(crm, faults.crm, CRM_CALLS) : crm;
   }
 
   at(at: Date): this {
@@ -153,7 +162,7 @@ function sandboxResolver(
   };
   return {
     async ads(campaignId, config, at): Promise<AdsPlatform> {
-      return forCampaign(campaignId, config, at).ads;
+      return forCampaign(campaignId, config, at).adsPort;
     },
     async crm(campaignId, at): Promise<Crm> {
       const existing = campaigns.get(campaignId);

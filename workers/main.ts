@@ -2,6 +2,7 @@
 // Postgres, ledger migrations, then the campaign-sla worker until SIGINT/SIGTERM. Unlike `npm start`
 // it never falls back to a dev server or an embedded Postgres: in production that would silently run
 // campaigns against throw-away state.
+import { faultPlanFromEnv, type FaultPlan } from '../activities/faults/faultPlan';
 import { prebuiltWorkflowBundle } from '../runtime/campaignWorker';
 import { composeCampaignSla } from '../runtime/compositionRoot';
 import { logger } from '../runtime/logger';
@@ -15,6 +16,8 @@ export interface WorkerSettings {
   databaseUrl: string;
   temporalAddress: string;
   adapters: AdapterMode;
+  /** CAMPAIGN_SLA_FAULTS: the chaos suite's injected failures (sandbox adapters only). */
+  faults?: FaultPlan;
 }
 
 /** Reads the required settings, naming every missing or bad variable in one error. */
@@ -30,8 +33,19 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
   if (!ADAPTER_MODES.includes(adapters as AdapterMode)) {
     problems.push(`CAMPAIGN_SLA_ADAPTERS must be one of ${ADAPTER_MODES.join(', ')}, got ${JSON.stringify(adapters)}`);
   }
+  let faults: FaultPlan | undefined;
+  try {
+    faults = faultPlanFromEnv(env);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (faults && adapters === 'real') {
+    problems.push(
+      'CAMPAIGN_SLA_FAULTS is set but CAMPAIGN_SLA_ADAPTERS=real: fault injection never wraps real adapters',
+    );
+  }
   if (problems.length > 0) throw new Error(`worker configuration: ${problems.join('; ')}`);
-  return { databaseUrl, temporalAddress, adapters: adapters as AdapterMode };
+  return { databaseUrl, temporalAddress, adapters: adapters as AdapterMode, faults };
 }
 
 async function main(): Promise<void> {
@@ -46,6 +60,7 @@ async function main(): Promise<void> {
       database: { url: settings.databaseUrl },
       temporal,
       adapters: settings.adapters,
+      faults: settings.faults,
       alertWebhookUrl: process.env.ALERT_WEBHOOK_URL,
       worker: { workflowBundle },
     });

@@ -88,10 +88,10 @@ export function withFaults<T extends object>(port: T, injector: FaultInjector, a
   });
 }
 
-/** One injector per target the plan names. */
+/** One injector per target the plan names; outage windows count from the plan's startedAt when it pins one. */
 export function injectorsFor(
   plan: FaultPlan | undefined,
-  startedAt = Date.now(),
+  startedAt = plan?.startedAt ?? Date.now(),
 ): Partial<Record<FaultTarget, FaultInjector>> {
   if (!plan) return {};
   const injectors: Partial<Record<FaultTarget, FaultInjector>> = {};

@@ -9,7 +9,7 @@ export type FaultTarget = (typeof faultTargets)[number];
 const share = z.number().min(0).max(1);
 
 const outageSchema = z.strictObject({
-  /** Milliseconds after the plan was loaded (the process start), so a chaos run can script "down from 30 s to 150 s". */
+  /** Milliseconds after `startedAt` (default: the plan's loading), so a chaos run can script "down from 30 s to 150 s". */
   fromMs: z.number().int().nonnegative(),
   toMs: z.number().int().positive(),
 });
@@ -31,6 +31,11 @@ const targetFaultsSchema = z.strictObject({
 
 export const faultPlanSchema = z.strictObject({
   seed: z.union([z.number().int(), z.string()]).default('chaos'),
+  /**
+   * Epoch milliseconds the outage windows count from; default: when the plan is loaded. A chaos run that
+   * restarts workers pins it, so a window stays at the same wall-clock time in every worker process.
+   */
+  startedAt: z.number().int().positive().optional(),
   ads: targetFaultsSchema.optional(),
   crm: targetFaultsSchema.optional(),
   ledger: targetFaultsSchema.optional(),

@@ -1,0 +1,510 @@
+// After the run: what the ledger and the workflow say, compared exactly with what the driver fed.
+// Every figure has an expected value derived from event times alone (see campaign.ts expectationFor);
+// a figure that differs fails the run. "info" figures are printed for context and never fail it.
+import type { WorkflowHandle } from '@temporalio/client';
+import type pg from 'pg';
+import { slackPayload } from '../../activities/notifier/webhookNotifier';
+import type { Alert } from '../../sla/alerts';
+import type { LeadView } from '../../sla/views';
+import { leadQuery, slaStateQuery } from '../../workflows/messages';
+import { percentile } from '../bench/stats';
+import { ESCALATION, expectationFor, type Expectation } from './campaign';
+import { touchEventId, type FedLead } from './feed';
+import type { WebhookDelivery } from './processes';
+
+export interface Figure {
+  section: string;
+  name: string;
+  expected: number | null;
+  actual: number;
+  /** null: information only. */
+  ok: boolean | null;
+  /** A few offending lead IDs (or keys) with what was wrong. */
+  examples: string[];
+}
+
+export interface FaultWindow {
+  name: string;
+  from: number;
+  to: number;
+}
+
+export interface LagRow {
+  window: string;
+  breaches: number;
+  alerted: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+}
+
+export interface CheckInput {
+  campaignId: string;
+  fed: Map<string, FedLead>;
+  pool: pg.Pool;
+  handle: WorkflowHandle;
+  webhook: WebhookDelivery[];
+  windows: FaultWindow[];
+}
+
+const ms = (value: Date | null | undefined) => (value ? value.getTime() : null);
+const iso = (value: number | null | undefined) =>
+  value === null || value === undefined ? 'none' : new Date(value).toISOString();
+
+/** Collects figures: `count(name, expected, offenders)` or `info(name, value)`. */
+class Figures {
+  readonly all: Figure[] = [];
+  constructor(private section = '') {}
+  in(section: string): this {
+    this.section = section;
+    return this;
+  }
+  /** Exact: the number of items must equal `expected`; the offenders' descriptions are kept as examples. */
+  exact(name: string, expected: number, actual: number, examples: string[] = []): void {
+    this.all.push({
+      section: this.section,
+      name,
+      expected,
+      actual,
+      ok: actual === expected,
+      examples: examples.slice(0, 5),
+    });
+  }
+  /** None allowed: each description is one offending item. */
+  none(name: string, offenders: string[]): void {
+    this.exact(name, 0, offenders.length, offenders);
+  }
+  info(name: string, actual: number, examples: string[] = []): void {
+    this.all.push({ section: this.section, name, expected: null, actual, ok: null, examples: examples.slice(0, 5) });
+  }
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]);
+      }
+    }),
+  );
+  return results;
+}
+
+function countBy<T>(rows: T[], key: (row: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(key(row), (counts.get(key(row)) ?? 0) + 1);
+  return counts;
+}
+
+const duplicates = (counts: Map<string, number>) => [...counts].filter(([, n]) => n > 1).map(([k, n]) => `${k} ×${n}`);
+
+export async function runChecks(input: CheckInput): Promise<{ figures: Figure[]; lag: LagRow[] }> {
+  const { campaignId, fed, pool, handle } = input;
+  const f = new Figures();
+  const leads = [...fed.values()];
+  const admitted = leads.filter((l) => l.admit.result === 'admitted' || l.admit.result === 'duplicate');
+  const expect = new Map(leads.map((l) => [l.planned.leadId, expectationFor(l.planned)] as [string, Expectation]));
+  const prefix = `${campaignId}:`;
+
+  // ---- what was fed
+  f.in('feed');
+  f.exact(
+    'leads fed (admitted by the workflow)',
+    leads.length,
+    admitted.length,
+    leads.filter((l) => !admitted.includes(l)).map((l) => `${l.planned.leadId}: ${l.admit.result}`),
+  );
+  const touches = leads.filter((l) => l.touch);
+  const touchesOk = touches.filter((l) => l.touch!.result === 'applied' || l.touch!.result === 'duplicate');
+  f.exact(
+    'touches fed (applied by the workflow)',
+    touches.length,
+    touchesOk.length,
+    touches.filter((l) => !touchesOk.includes(l)).map((l) => `${l.planned.leadId}: ${l.touch!.result}`),
+  );
+  f.info('touches planned on time / late / never', touches.length, [
+    `on-time ${leads.filter((l) => l.planned.kind === 'on-time').length}`,
+    `late ${leads.filter((l) => l.planned.kind === 'late').length}`,
+    `never ${leads.filter((l) => l.planned.kind === 'never').length}`,
+  ]);
+  const blocked = touches.filter(
+    (l) => l.touch!.doneAt !== undefined && l.touch!.doneAt > l.planned.deadline && l.planned.kind === 'on-time',
+  );
+  f.info(
+    'on-time touches whose Update was answered only after the deadline',
+    blocked.length,
+    blocked.map((l) => `${l.planned.leadId}: answered ${l.touch!.doneAt! - l.planned.deadline} ms after the deadline`),
+  );
+
+  // ---- the ledger
+  const q = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = [campaignId]) =>
+    (await pool.query<R>(sql, params)).rows;
+  const leadRows = await q<{ lead_id: string; tier: string; created_at: Date }>(
+    'SELECT lead_id, tier, created_at FROM leads WHERE campaign_id = $1',
+  );
+  const eventRows = await q<{ event_id: string; lead_id: string; kind: string; at: Date }>(
+    'SELECT event_id, lead_id, kind, at FROM lead_events WHERE campaign_id = $1',
+  );
+  const clockRows = await q<{
+    lead_id: string;
+    clock: string;
+    started_at: Date;
+    deadline: Date;
+    warned_at: Date | null;
+    met_at: Date | null;
+    breached_at: Date | null;
+  }>(
+    'SELECT lead_id, clock, started_at, deadline, warned_at, met_at, breached_at FROM clock_outcomes WHERE campaign_id = $1',
+  );
+  const stepRows = await q<{ lead_id: string; clock: string; step_index: number; step: string; at: Date }>(
+    'SELECT lead_id, clock, step_index, step, at FROM escalation_steps WHERE campaign_id = $1',
+  );
+  const alertRows = await q<{
+    dedupe_key: string;
+    payload: Alert;
+    claimed_at: Date;
+    delivered_at: Date | null;
+    attempts: number;
+  }>(
+    `SELECT dedupe_key, payload, claimed_at, delivered_at, attempts FROM alerts_sent WHERE starts_with(dedupe_key, $1)`,
+    [prefix],
+  );
+  const proposalRows = await q<{ proposal_id: string; rule: string; action: string; created_at: Date; status: string }>(
+    'SELECT proposal_id, rule, action, created_at, status FROM proposals WHERE campaign_id = $1',
+  );
+
+  f.in('ledger: leads');
+  const leadRow = new Map(leadRows.map((r) => [r.lead_id, r]));
+  f.exact(
+    'leads in ledger',
+    admitted.length,
+    leadRows.filter((r) => fed.has(r.lead_id)).length,
+    admitted.filter((l) => !leadRow.has(l.planned.leadId)).map((l) => `${l.planned.leadId}: no leads row`),
+  );
+  f.none(
+    'ledger leads never fed',
+    leadRows.filter((r) => !fed.has(r.lead_id)).map((r) => r.lead_id),
+  );
+  f.none(
+    'leads rows with another tier or creation time',
+    admitted.flatMap((l) => {
+      const row = leadRow.get(l.planned.leadId);
+      return row && (row.tier !== l.planned.tier || ms(row.created_at) !== l.planned.createdAt)
+        ? [
+            `${l.planned.leadId}: ${row.tier} ${iso(ms(row.created_at))}, fed ${l.planned.tier} ${iso(l.planned.createdAt)}`,
+          ]
+        : [];
+    }),
+  );
+
+  f.in('duplicates');
+  f.none('leads: rows per lead > 1', duplicates(countBy(leadRows, (r) => r.lead_id)));
+  f.none(
+    'lead_events: contact events per lead > 1 (one touch fed each)',
+    duplicates(
+      countBy(
+        eventRows.filter((r) => r.kind === 'contact'),
+        (r) => r.lead_id,
+      ),
+    ),
+  );
+  f.none(
+    'lead_events: nurture events per lead > 1',
+    duplicates(
+      countBy(
+        eventRows.filter((r) => r.kind === 'nurture'),
+        (r) => r.lead_id,
+      ),
+    ),
+  );
+  f.none('clock_outcomes: rows per lead clock > 1', duplicates(countBy(clockRows, (r) => `${r.lead_id}/${r.clock}`)));
+  f.none(
+    'escalation_steps: same step per lead clock > 1',
+    duplicates(countBy(stepRows, (r) => `${r.lead_id}/${r.clock}/${r.step}`)),
+  );
+  f.none('alerts_sent: same alert title > 1', duplicates(countBy(alertRows, (r) => r.payload.title)));
+  f.none(
+    'proposals: same rule and action at the same time > 1',
+    duplicates(countBy(proposalRows, (r) => `${r.rule}/${r.action}/${r.created_at.toISOString()}`)),
+  );
+  f.info(
+    'proposals recorded',
+    proposalRows.length,
+    proposalRows.map((r) => `${r.proposal_id} ${r.action} ${r.status}`),
+  );
+
+  // ---- the workflow
+  const views = new Map<string, LeadView | null>();
+  const answers = await mapLimit(admitted, 8, (l) => handle.query(leadQuery, l.planned.leadId));
+  admitted.forEach((l, i) => views.set(l.planned.leadId, answers[i]));
+  const state = await handle.query(slaStateQuery);
+  f.in('workflow');
+  const openExpected = admitted.filter((l) => expect.get(l.planned.leadId)!.open);
+  f.exact(
+    'touched leads in workflow (lead query)',
+    openExpected.length,
+    openExpected.filter((l) => views.get(l.planned.leadId)).length,
+    openExpected
+      .filter((l) => !views.get(l.planned.leadId))
+      .map((l) => `${l.planned.leadId}: lead query answered null`),
+  );
+  f.none(
+    'never-touched leads still in workflow (not returned to nurture)',
+    admitted
+      .filter((l) => !expect.get(l.planned.leadId)!.open && views.get(l.planned.leadId))
+      .map((l) => `${l.planned.leadId}: still ${views.get(l.planned.leadId)!.status}`),
+  );
+  f.exact('slaState.openLeads', openExpected.length, state.openLeads);
+  const breachesExpected = admitted.filter((l) => expect.get(l.planned.leadId)!.breach).length;
+  f.exact('slaState.breachedLeads', breachesExpected, state.breachedLeads);
+  f.none(
+    'workflow first touch ≠ fed event time',
+    openExpected.flatMap((l) => {
+      const view = views.get(l.planned.leadId);
+      return view && view.firstTouchAt !== l.planned.touchAt
+        ? [`${l.planned.leadId}: workflow ${iso(view.firstTouchAt)}, fed ${iso(l.planned.touchAt)}`]
+        : [];
+    }),
+  );
+  f.none(
+    'workflow breach ≠ expected from event times',
+    openExpected.flatMap((l) => {
+      const view = views.get(l.planned.leadId);
+      const breached = view?.clocks.firstTouch?.breachedAt !== undefined;
+      return view && breached !== expect.get(l.planned.leadId)!.breach
+        ? [
+            `${l.planned.leadId}: workflow ${breached ? 'breached' : 'met'}; touch ${l.planned.touchAt! - l.planned.deadline} ms after the deadline`,
+          ]
+        : [];
+    }),
+  );
+  f.info('workflow runs (continued as new)', state.run.continuedAsNew);
+
+  // ---- clock outcomes against event times
+  f.in('clock outcomes vs event times');
+  const clock = new Map(clockRows.map((r) => [`${r.lead_id}/${r.clock}`, r]));
+  const steps = new Map<string, typeof stepRows>();
+  for (const row of stepRows)
+    steps.set(`${row.lead_id}/${row.clock}`, [...(steps.get(`${row.lead_id}/${row.clock}`) ?? []), row]);
+  const firstTouch = (l: FedLead) => clock.get(`${l.planned.leadId}/firstTouch`);
+  f.none(
+    'first-touch clock missing',
+    admitted.filter((l) => !firstTouch(l)).map((l) => l.planned.leadId),
+  );
+  const withClock = admitted.filter((l) => firstTouch(l));
+  const describe = (l: FedLead) => {
+    const row = firstTouch(l)!;
+    const touch =
+      l.planned.touchAt === undefined
+        ? 'never touched'
+        : `touch ${l.planned.touchAt - l.planned.deadline} ms from the deadline`;
+    return `${l.planned.leadId}: ${touch}; met ${iso(ms(row.met_at))} breached ${iso(ms(row.breached_at))}`;
+  };
+  const inTimeBreached = withClock.filter((l) => !expect.get(l.planned.leadId)!.breach && firstTouch(l)!.breached_at);
+  f.none('touched by the deadline (event time) but recorded breached', inTimeBreached.map(describe));
+  f.info(
+    '… of which the touch Update was answered only after the deadline',
+    inTimeBreached.filter((l) => (l.touch?.doneAt ?? 0) > l.planned.deadline).length,
+  );
+  f.none(
+    'touched after the deadline but recorded met without breach',
+    withClock.filter((l) => l.planned.kind === 'late' && !firstTouch(l)!.breached_at).map(describe),
+  );
+  f.none(
+    'never touched but no breach recorded',
+    withClock.filter((l) => l.planned.kind === 'never' && !firstTouch(l)!.breached_at).map(describe),
+  );
+  f.none(
+    'breach with no escalation rows',
+    withClock
+      .filter((l) => firstTouch(l)!.breached_at && !steps.get(`${l.planned.leadId}/firstTouch`)?.length)
+      .map(describe),
+  );
+  f.none(
+    'deadline ≠ created + SLA',
+    withClock
+      .filter((l) => ms(firstTouch(l)!.deadline) !== l.planned.deadline)
+      .map((l) => `${l.planned.leadId}: ${iso(ms(firstTouch(l)!.deadline))}, expected ${iso(l.planned.deadline)}`),
+  );
+  f.none(
+    'met_at ≠ touch event time',
+    withClock.filter((l) => ms(firstTouch(l)!.met_at) !== (l.planned.touchAt ?? null)).map(describe),
+  );
+  f.none(
+    'breached_at ≠ deadline',
+    withClock
+      .filter((l) => firstTouch(l)!.breached_at && ms(firstTouch(l)!.breached_at) !== l.planned.deadline)
+      .map(describe),
+  );
+  f.none(
+    'warned though touched before the warning point',
+    withClock.filter((l) => !expect.get(l.planned.leadId)!.warn && firstTouch(l)!.warned_at).map(describe),
+  );
+  f.none(
+    'not warned (or warned at another time) though untouched at the warning point',
+    withClock
+      .filter((l) => expect.get(l.planned.leadId)!.warn && ms(firstTouch(l)!.warned_at) !== l.planned.warnAt)
+      .map(describe),
+  );
+  f.none(
+    'follow-up / acceptance clocks contradicting the touch',
+    admitted.flatMap((l) => {
+      const followUp = clock.get(`${l.planned.leadId}/followUp`);
+      const acceptance = clock.get(`${l.planned.leadId}/acceptance`);
+      const touch = l.planned.touchAt ?? null;
+      const problems: string[] = [];
+      if (!followUp || ms(followUp.met_at) !== touch || followUp.breached_at)
+        problems.push(`follow-up met ${iso(ms(followUp?.met_at))}`);
+      if (
+        touch === null
+          ? acceptance
+          : !acceptance || ms(acceptance.started_at) !== touch || acceptance.met_at || acceptance.breached_at
+      )
+        problems.push(`acceptance started ${iso(ms(acceptance?.started_at))}`);
+      return problems.length ? [`${l.planned.leadId} (touch ${iso(touch)}): ${problems.join(', ')}`] : [];
+    }),
+  );
+
+  // ---- escalation steps
+  f.in('escalation steps');
+  const missing: string[] = [];
+  const pending: string[] = [];
+  const unexpected: string[] = [];
+  const wrongStep: string[] = [];
+  for (const l of admitted) {
+    const id = l.planned.leadId;
+    const want = new Set(expect.get(id)!.steps);
+    const rows = steps.get(`${id}/firstTouch`) ?? [];
+    const have = new Set(rows.map((r) => r.step_index));
+    const nextStep = views.get(id)?.clocks.firstTouch?.nextStep;
+    for (const index of want) {
+      if (have.has(index)) continue;
+      (nextStep !== undefined && nextStep <= index ? pending : missing).push(
+        `${id}: step ${index} (${ESCALATION[index].step})`,
+      );
+    }
+    for (const row of rows) {
+      if (!want.has(row.step_index))
+        unexpected.push(
+          `${id}: step ${row.step_index} (${row.step}) at ${iso(ms(row.at))}, touch ${iso(l.planned.touchAt)}`,
+        );
+      if (ESCALATION[row.step_index]?.step !== row.step) wrongStep.push(`${id}: step ${row.step_index} is ${row.step}`);
+    }
+  }
+  const expectedSteps = admitted.reduce((n, l) => n + expect.get(l.planned.leadId)!.steps.length, 0);
+  f.exact(
+    'steps recorded (due before the touch, by event time)',
+    expectedSteps,
+    stepRows.filter((r) => r.clock === 'firstTouch' && expect.get(r.lead_id)?.steps.includes(r.step_index)).length,
+  );
+  f.none('steps pending (still scheduled in the workflow)', pending);
+  f.none('steps missing (not scheduled, not recorded)', missing);
+  f.none('steps run after the lead was touched (by event time)', unexpected);
+  f.none('steps of the wrong kind', wrongStep);
+  f.none(
+    'steps of other clocks (acceptance / follow-up never fall due)',
+    stepRows.filter((r) => r.clock !== 'firstTouch').map((r) => `${r.lead_id}/${r.clock}/${r.step_index}`),
+  );
+  const nurture = new Set(eventRows.filter((r) => r.kind === 'nurture').map((r) => r.lead_id));
+  f.none(
+    'never-touched leads without a nurture event',
+    admitted
+      .filter((l) => expect.get(l.planned.leadId)!.nurtured && !nurture.has(l.planned.leadId))
+      .map((l) => l.planned.leadId),
+  );
+  const contact = new Map(eventRows.filter((r) => r.event_id.startsWith('touch-')).map((r) => [r.lead_id, r]));
+  f.none(
+    'touches missing from lead_events or at another time',
+    touchesOk
+      .filter(
+        (l) =>
+          ms(contact.get(l.planned.leadId)?.at) !== l.planned.touchAt ||
+          contact.get(l.planned.leadId)!.event_id !== touchEventId(l.planned.leadId),
+      )
+      .map(
+        (l) =>
+          `${l.planned.leadId}: ledger ${iso(ms(contact.get(l.planned.leadId)?.at))}, fed ${iso(l.planned.touchAt)}`,
+      ),
+  );
+
+  // ---- alerts
+  f.in('alerts');
+  const expectedKeys = new Map<string, string>();
+  for (const l of admitted) {
+    const e = expect.get(l.planned.leadId)!;
+    const key = (kind: string) => `${prefix}${l.planned.leadId}:firstTouch:${kind}`;
+    if (e.warn) expectedKeys.set(key('warning'), l.planned.leadId);
+    if (e.breach) expectedKeys.set(key('breach'), l.planned.leadId);
+    for (const index of e.steps) expectedKeys.set(key(`step${index}`), l.planned.leadId);
+  }
+  const alertRow = new Map(alertRows.map((r) => [r.dedupe_key, r]));
+  const leadAlert = (key: string) =>
+    /^[^:]+:(warning|breach|step\d+)$/.test(key.slice(prefix.length).replace(/^[^:]+:/, ''));
+  const delivered = [...expectedKeys.keys()].filter((k) => alertRow.get(k)?.delivered_at);
+  f.exact(
+    'lead alerts delivered (alerts_sent.delivered_at)',
+    expectedKeys.size,
+    delivered.length,
+    [...expectedKeys.keys()]
+      .filter((k) => !alertRow.get(k)?.delivered_at)
+      .map(
+        (k) =>
+          `${k}: ${alertRow.has(k) ? `claimed, not delivered (${alertRow.get(k)!.attempts} attempts)` : 'never claimed'}`,
+      ),
+  );
+  f.none(
+    'lead alerts not expected from event times',
+    alertRows.filter((r) => leadAlert(r.dedupe_key) && !expectedKeys.has(r.dedupe_key)).map((r) => r.dedupe_key),
+  );
+  const received = countBy(input.webhook, (d) => d.text);
+  f.none(
+    'marked delivered but never received by the webhook',
+    alertRows
+      .filter((r) => r.delivered_at && !received.has(String(slackPayload(r.payload).text)))
+      .map((r) => r.dedupe_key),
+  );
+  f.info('webhook POSTs received / redelivered (at least once)', input.webhook.length, [
+    `redelivered ${input.webhook.length - received.size}`,
+  ]);
+  const other = alertRows.filter((r) => !leadAlert(r.dedupe_key));
+  f.info(
+    'other alerts (proposals, ops escalations)',
+    other.length,
+    [...countBy(other, (r) => r.payload.title.replace(/[0-9a-f-]{8,}|\d+/g, '#'))].map(([t, n]) => `${n}× ${t}`),
+  );
+
+  // ---- breach detection lag per fault window
+  const lag: LagRow[] = [];
+  const breaches = admitted.filter((l) => expect.get(l.planned.leadId)!.breach);
+  const lagOf = (l: FedLead) => {
+    const row = alertRow.get(`${prefix}${l.planned.leadId}:firstTouch:breach`);
+    return row ? ms(row.claimed_at)! - l.planned.deadline : undefined;
+  };
+  const inNoWindow = breaches.filter(
+    (l) => !input.windows.some((w) => l.planned.deadline >= w.from && l.planned.deadline <= w.to),
+  );
+  for (const [window, members] of [
+    ...input.windows.map(
+      (w) =>
+        [
+          `${w.name} (${((w.to - w.from) / 1000).toFixed(0)} s)`,
+          breaches.filter((l) => l.planned.deadline >= w.from && l.planned.deadline <= w.to),
+        ] as const,
+    ),
+    ['outside every window (API faults only)', inNoWindow] as const,
+  ]) {
+    const samples = members.map(lagOf).filter((v): v is number => v !== undefined);
+    lag.push({
+      window,
+      breaches: members.length,
+      alerted: samples.length,
+      p50Ms: samples.length ? percentile(samples, 50) : null,
+      p99Ms: samples.length ? percentile(samples, 99) : null,
+      maxMs: samples.length ? Math.max(...samples) : null,
+    });
+  }
+  return { figures: f.all, lag };
+}

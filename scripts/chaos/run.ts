@@ -1,0 +1,186 @@
+// One chaos run: Postgres database, Temporal dev server and worker as child processes, a campaign with
+// second-long SLAs, the lead feed, the scripted disruptions and outages, then the faults cleared, a
+// settling period, and the exact checks.
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { workflowBundle } from '../../runtime/campaignWorker';
+import { freePort } from '../../runtime/dev/tcpPorts';
+import type { campaignSla } from '../../workflows';
+import { campaignWorkflowId, searchAttributes, TASK_QUEUE } from '../../workflows/messages';
+import { chaosCampaignConfig, ESCALATION, planLeads } from './campaign';
+import { runChecks, type FaultWindow, type Figure, type LagRow } from './checks';
+import { Feeder } from './feed';
+import { ledgerDatabase, startWebhookReceiver, TemporalDevServer, WorkerProcess } from './processes';
+import type { ChaosSummary } from './report';
+import { faultPlanJson, scenarioFor, type Mode } from './scenarios';
+
+const projectRoot = path.resolve(__dirname, '..', '..');
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()));
+/** Time from "everything started" to the first lead: the worker and the campaign must be up by then. */
+const LEAD_IN_MS = 20_000;
+const CHECK_EVERY_MS = 10_000;
+
+export async function runChaos(mode: Mode, log: (line: string) => void): Promise<ChaosSummary> {
+  const seed = process.env.CHAOS_SEED ?? 'campaign-sla-chaos';
+  const runTag = Date.now().toString(36);
+  const campaignId = `chaos-${mode}-${runTag}`;
+  const scenario = scenarioFor(mode, seed);
+  const startedAt = Date.now();
+  const logDir = path.join(projectRoot, '.artifacts', 'chaos-logs', runTag);
+  mkdirSync(logDir, { recursive: true });
+  const work = await mkdtemp(path.join(tmpdir(), 'campaign-sla-chaos-'));
+  const cleanups: (() => Promise<unknown>)[] = [() => rm(work, { recursive: true, force: true })];
+  const server = new TemporalDevServer(
+    await freePort(),
+    path.join(work, 'temporal.db'),
+    path.join(logDir, 'temporal.log'),
+  );
+  const worker = new WorkerProcess(path.join(logDir, 'worker.log'));
+  const killChildren = () => {
+    worker.killNow();
+    server.killNow();
+  };
+  process.once('exit', killChildren);
+  try {
+    log(`chaos ${mode}: bundling the workflow code once for every worker start`);
+    const bundlePath = path.join(work, 'workflow-bundle.js');
+    await writeFile(bundlePath, (await workflowBundle()).code);
+
+    const database = await ledgerDatabase(process.env, `chaos_${runTag}`);
+    cleanups.push(() => database.drop());
+    const webhook = await startWebhookReceiver();
+    cleanups.push(() => webhook.close());
+    await server.start();
+    cleanups.push(() => server.stop('SIGTERM'));
+    log(
+      `chaos ${mode}: Temporal dev server at ${server.address} (SQLite ${path.join(work, 'temporal.db')}), logs in ${logDir}`,
+    );
+    const connection = await Connection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: 'default' });
+
+    const t0 = Date.now() + LEAD_IN_MS;
+    const workerEnv = (faults: boolean): NodeJS.ProcessEnv => {
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      for (const key of Object.keys(env))
+        if (key.startsWith('TEMPORAL_') || key === 'CAMPAIGN_SLA_FAULTS') delete env[key];
+      return {
+        ...env,
+        DATABASE_URL: database.url,
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_NAMESPACE: 'default',
+        CAMPAIGN_SLA_ADAPTERS: 'sandbox',
+        ALERT_WEBHOOK_URL: webhook.url,
+        WORKFLOW_BUNDLE_PATH: bundlePath,
+        LOG_LEVEL: 'info',
+        ...(faults ? { CAMPAIGN_SLA_FAULTS: faultPlanJson(scenario, t0, seed) } : {}),
+      };
+    };
+    await worker.start(workerEnv(true));
+    cleanups.push(() => worker.stop('SIGTERM'));
+    const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    pool.on('error', () => {});
+    cleanups.push(() => pool.end());
+
+    await client.workflow.start<typeof campaignSla>('campaignSla', {
+      taskQueue: TASK_QUEUE,
+      workflowId: campaignWorkflowId(campaignId),
+      args: [{ config: chaosCampaignConfig(campaignId, Date.now()) }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      typedSearchAttributes: [{ key: searchAttributes.campaignId, value: campaignId }],
+    });
+    const handle = client.workflow.getHandle(campaignWorkflowId(campaignId));
+    if (Date.now() > t0)
+      throw new Error(`chaos: the worker and campaign took longer than ${LEAD_IN_MS / 1000} s to start`);
+
+    const plan = planLeads({ prefix: campaignId, count: scenario.leads, start: t0, feedMs: scenario.feedMs, seed });
+    const feeder = new Feeder(handle, plan);
+    const windows: FaultWindow[] = scenario.outages.map((o) => ({
+      name: o.name,
+      from: t0 + o.fromMs,
+      to: t0 + o.toMs,
+    }));
+    const disruptions: ChaosSummary['disruptions'] = [];
+    log(
+      `chaos ${mode}: feeding ${plan.length} leads over ${scenario.feedMs / 1000} s from ${new Date(t0).toISOString()}`,
+    );
+    await sleepUntil(t0);
+    const feeding = feeder.run();
+    let kills = 0;
+    for (const disruption of scenario.disruptions) {
+      await sleepUntil(t0 + disruption.atMs);
+      const from = Date.now();
+      if (disruption.kind === 'worker kill -9') {
+        kills += 1;
+        await worker.kill9();
+        await worker.start(workerEnv(true));
+      } else {
+        await server.stop(disruption.kind === 'server restart (SIGTERM)' ? 'SIGTERM' : 'SIGKILL');
+        await server.start();
+      }
+      const to = Date.now();
+      const name =
+        disruption.kind === 'worker kill -9' ? `worker down (kill -9 #${kills})` : `server down (${disruption.kind})`;
+      windows.push({ name, from, to });
+      disruptions.push({ kind: disruption.kind, at: new Date(from).toISOString(), downMs: to - from });
+      log(
+        `chaos ${mode}: ${disruption.kind} at +${((from - t0) / 1000).toFixed(1)} s, back after ${((to - from) / 1000).toFixed(1)} s`,
+      );
+    }
+    await feeding;
+    const lastDue = Math.max(
+      ...plan.map((l) =>
+        l.touchAt === undefined ? l.deadline + ESCALATION[ESCALATION.length - 1].afterMs : l.touchAt,
+      ),
+    );
+    await sleepUntil(lastDue + 3_000);
+    await sleepUntil(t0 + Math.max(0, ...scenario.outages.map((o) => o.toMs)));
+
+    log(
+      `chaos ${mode}: feed done; faults cleared (worker restarted gracefully without a fault plan); settling up to ${scenario.settleMs / 1000} s`,
+    );
+    await worker.stop('SIGTERM');
+    await worker.start(workerEnv(false));
+    const settleUntil = Date.now() + scenario.settleMs;
+    let result: { figures: Figure[]; lag: LagRow[] };
+    for (;;) {
+      result = await runChecks({ campaignId, fed: feeder.fed, pool, handle, webhook: webhook.deliveries, windows });
+      const failing = result.figures.filter((f) => f.ok === false).length;
+      if (failing === 0 || Date.now() + CHECK_EVERY_MS > settleUntil) break;
+      log(`chaos ${mode}: ${failing} check(s) not met yet, checking again in ${CHECK_EVERY_MS / 1000} s`);
+      await sleep(CHECK_EVERY_MS);
+    }
+    const passed = result.figures.every((f) => f.ok !== false);
+    return {
+      mode,
+      campaignId,
+      startedAt: new Date(startedAt).toISOString(),
+      durationS: (Date.now() - startedAt) / 1000,
+      passed,
+      disruptions,
+      outages: scenario.outages.map((o) => ({
+        name: o.name,
+        target: o.target,
+        from: new Date(t0 + o.fromMs).toISOString(),
+        to: new Date(t0 + o.toMs).toISOString(),
+        note: o.note,
+      })),
+      apiFaults: scenario.apiFaults,
+      workerStarts: worker.starts,
+      transportRetries: feeder.transportRetries,
+      figures: result.figures,
+      breachDetectionLag: result.lag,
+      logs: path.relative(process.cwd(), logDir),
+    };
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((err: unknown) => log(`chaos: cleanup step failed: ${(err as Error).message}`));
+    }
+    process.off('exit', killChildren);
+  }
+}
