@@ -2,7 +2,7 @@
 // whole process group) must stop the worker, the dashboard, the Temporal dev server and the embedded
 // Postgres, leaving no process behind.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -110,6 +110,7 @@ describe('npm start', () => {
         // the group is gone: nothing survived
       }
       for (const pid of started.filter(alive)) process.kill(pid, 'SIGKILL');
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 });
