@@ -1,5 +1,5 @@
 // Builds the campaign-sla worker: workflow code bundled once per process (or prebuilt by `npm run build`),
-// activities bound to ports.
+// activities bound to ports, measured (runtime/metrics) and traced when tracing is on (runtime/tracing).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -12,6 +12,9 @@ import {
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/campaignActivities';
 import { TASK_QUEUE } from '../workflows/messages';
+import { activityMetricsInterceptor } from './metrics/activityMetrics';
+import { meteredNotifier, meteredPorts } from './metrics/meteredPorts';
+import { WORKFLOW_TRACING_MODULE, workerTracing } from './tracing';
 
 /** The workflow code's entry point: workflows/index.ts from the sources, workflows/index.js in dist/. */
 const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows');
@@ -23,7 +26,11 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** Bundles the workflow code once; every worker in the process reuses it. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
+    logger: quietBundlerLogger,
+  });
   return bundle;
 }
 
@@ -62,12 +69,25 @@ export interface CampaignWorkerOptions {
 }
 
 export async function createCampaignWorker(options: CampaignWorkerOptions): Promise<Worker> {
+  const { deps } = options;
+  const tracing = workerTracing();
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     workflowBundle: options.workflowBundle ?? (await workflowBundle()),
-    activities: { ...createActivities(options.deps), ...options.extraActivities },
-    interceptors: options.interceptors,
+    activities: {
+      ...createActivities({ ...deps, ports: meteredPorts(deps.ports), notifier: meteredNotifier(deps.notifier) }),
+      ...options.extraActivities,
+    },
+    interceptors: {
+      ...options.interceptors,
+      activity: [
+        ...tracing.activityInterceptors,
+        activityMetricsInterceptor,
+        ...(options.interceptors?.activity ?? []),
+      ],
+    },
+    sinks: tracing.sinks,
   });
 }

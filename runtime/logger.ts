@@ -1,4 +1,17 @@
 import pino from 'pino';
+import pretty from 'pino-pretty';
 
-/** Structured JSON logs on stdout; LOG_LEVEL tunes verbosity. */
-export const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'campaign-sla' } });
+/**
+ * One log format for the whole process: JSON lines on stdout (what log shippers parse), rendered by
+ * pino-pretty when a person watches a terminal. LOG_LEVEL tunes verbosity; LOG_FORMAT=json forces JSON.
+ */
+export function createLogger(
+  env: NodeJS.ProcessEnv = process.env,
+  tty: boolean = process.stdout.isTTY === true,
+): pino.Logger {
+  const options = { level: env.LOG_LEVEL ?? 'info', base: { service: 'campaign-sla' } };
+  if (!tty || env.LOG_FORMAT === 'json') return pino(options);
+  return pino(options, pretty({ colorize: true, sync: true, ignore: 'service,pid,hostname' }));
+}
+
+export const logger = createLogger();

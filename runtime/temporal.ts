@@ -1,9 +1,8 @@
-// Connects to an existing Temporal cluster (TEMPORAL_ADDRESS or a Temporal CLI env-config profile) and
-// registers the campaign search attributes there.
+// Connects to an existing Temporal cluster (TEMPORAL_ADDRESS or a Temporal CLI env-config profile). The
+// search attributes are runtime/searchAttributes.ts's business: verified by the worker, registered by admins.
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig, loadClientConfigProfile } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
-import { allSearchAttributeKeys } from '../workflows/messages';
 
 /** What the campaign worker and its activities need of a Temporal connection. */
 export interface TemporalConnection {
@@ -28,7 +27,7 @@ export function configuredClusterAddress(env: NodeJS.ProcessEnv = process.env): 
   }
 }
 
-/** Connects to the cluster at `address` (settings from env-config) and registers our search attributes. */
+/** Connects to the cluster at `address` (settings from env-config). */
 export async function connectToCluster(
   address: string,
   env: NodeJS.ProcessEnv = process.env,
@@ -47,7 +46,7 @@ export async function connectToCluster(
   ]);
   const clientConnection = await Connection.connect(config.connectionOptions);
   const client = new Client({ connection: clientConnection, namespace });
-  const runtime: TemporalRuntime = {
+  return {
     client,
     connection,
     namespace,
@@ -57,26 +56,4 @@ export async function connectToCluster(
       await clientConnection.close();
     },
   };
-  try {
-    await registerSearchAttributes(client, namespace);
-  } catch (err) {
-    await runtime.shutdown();
-    throw err;
-  }
-  return runtime;
-}
-
-/** Registers our search attributes on a cluster that lacks them (idempotent). */
-export async function registerSearchAttributes(client: Client, namespace: string): Promise<void> {
-  const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
-  const missing = allSearchAttributeKeys.filter((key) => !customAttributes?.[key.name]);
-  if (missing.length === 0) return;
-  // temporal.api.enums.v1.IndexedValueType
-  const typeIndex = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 } as const;
-  await client.connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(
-      missing.map((key) => [key.name, typeIndex[key.type as keyof typeof typeIndex]]),
-    ),
-  });
 }

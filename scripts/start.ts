@@ -22,16 +22,21 @@ async function main(): Promise<void> {
       .catch((err: unknown) => logger.warn({ error: (err as Error).message }, 'shutdown step failed'));
     await running.app?.stop();
   };
-  const stop = async (signal: string) => {
-    if (running.stopping) return;
-    running.stopping = true;
-    logger.info({ signal }, 'shutting down: dashboard, worker, Temporal, Postgres');
+  const finish = async () => {
     await stopApp();
     logger.info('stopped cleanly');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  // npm forwards SIGINT/SIGTERM to the script's process (the script execs node, so no shell is in
+  // between to swallow it); SIGHUP is a closed terminal. A signal during start-up is acted on as soon
+  // as the stack is up, so nothing half-started is left behind.
+  const stop = async (signal: string) => {
+    if (running.stopping) return;
+    running.stopping = true;
+    logger.info({ signal }, 'shutting down: dashboard, worker, Temporal, Postgres');
+    if (running.app) await finish();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stop(signal));
 
   const app = await startLocalStack({
     adapters: process.env.CAMPAIGN_SLA_ADAPTERS === 'real' ? 'real' : 'sandbox',
@@ -39,6 +44,7 @@ async function main(): Promise<void> {
     sandbox: { leadsPerHour: 900, neverTouchedShare: 0.3 },
   });
   running.app = app;
+  if (running.stopping) return finish();
   try {
     running.dashboard = await startDashboard({
       pool: app.campaignSla.pool,
@@ -49,10 +55,7 @@ async function main(): Promise<void> {
     await app.stop();
     throw err;
   }
-  if (running.stopping) {
-    await stopApp();
-    return;
-  }
+  if (running.stopping) return finish();
 
   const config = parseCampaignConfigText(readFileSync(demoFile, 'utf8'), demoFile);
   const raw = parse(readFileSync(demoFile, 'utf8')) as { campaign: { window: { start: string; end: string } } };

@@ -12,6 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { devServerExecutable } from '../runtime/dev/temporalBinaries';
 import { allSearchAttributeKeys, TASK_QUEUE } from '../workflows/messages';
+import { freePort } from '../runtime/dev/tcpPorts';
+import { DEFAULT_HEALTH_BIND_ADDRESS } from '../runtime/health';
+import { DEFAULT_METRICS_BIND_ADDRESS } from '../runtime/telemetry';
 import { createTestDatabase } from './support/postgres';
 
 const run = promisify(execFile);
@@ -28,6 +31,8 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
   healthcheck?: { test: string[] };
+  expose?: string[];
+  ports?: string[];
 }
 interface ComposeFile {
   services: Record<string, Service>;
@@ -169,6 +174,17 @@ describe('docker-compose.yml', () => {
     expect(app.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
   });
 
+  it("checks the worker's readiness with node (the image has no curl) and exposes metrics and health ports", () => {
+    const worker = service('worker');
+    const [form, program, flag, script] = worker.healthcheck?.test ?? [];
+    expect([form, program, flag]).toEqual(['CMD', 'node', '-e']);
+    const healthPort = DEFAULT_HEALTH_BIND_ADDRESS.split(':')[1];
+    expect(script).toContain(`http://127.0.0.1:${healthPort}/readyz`);
+    expect(worker.expose).toEqual(expect.arrayContaining([DEFAULT_METRICS_BIND_ADDRESS.split(':')[1], healthPort]));
+    // Scaling out (--scale worker=3) must not collide on host ports.
+    expect(worker.ports).toBeUndefined();
+  });
+
   it('pins every image to a version tag', () => {
     const images = [
       ...Object.values(compose.services).flatMap((s) => (s.image ? [s.image] : [])),
@@ -277,6 +293,7 @@ describe('against a Temporal dev server', () => {
   it('the worker migrates the ledger, polls the task queue and stops cleanly on SIGTERM', async () => {
     const database = await createTestDatabase({ migrate: false });
     try {
+      const [metricsPort, healthPort] = [await freePort(), await freePort()];
       const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
         cwd: root,
         env: {
@@ -285,6 +302,8 @@ describe('against a Temporal dev server', () => {
           DATABASE_URL: database.url,
           TEMPORAL_ADDRESS: env.connection.options.address,
           CAMPAIGN_SLA_ADAPTERS: 'sandbox',
+          METRICS_BIND_ADDRESS: `127.0.0.1:${metricsPort}`,
+          HEALTH_BIND_ADDRESS: `127.0.0.1:${healthPort}`,
         },
       });
       let output = '';
@@ -304,9 +323,20 @@ describe('against a Temporal dev server', () => {
       );
       expect(rows.length).toBeGreaterThan(0);
 
+      // The compose healthcheck, verbatim but for the port.
+      const healthcheck = service('worker').healthcheck!.test[3].replace(':8081/', `:${healthPort}/`);
+      await expect(run(process.execPath, ['-e', healthcheck])).resolves.toBeDefined();
+      expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).json()).toEqual({ status: 'ready' });
+      // The SDK's runtime metrics, from core's Prometheus exporter.
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(/^temporal_worker_start\{[^}]*task_queue="campaign-sla"[^}]*\} 1$/m);
+
       worker.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(output).toContain('"msg":"worker stopped"');
+      // One JSON format: every stdout line parses, core's and the SDK's included.
+      for (const line of output.split('\n').filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow();
     } finally {
       await database.drop();
     }

@@ -4,11 +4,15 @@
 // campaigns against throw-away state.
 import { faultPlanFromEnv, type FaultPlan } from '../activities/faults/faultPlan';
 import { prebuiltWorkflowBundle } from '../runtime/campaignWorker';
-import { composeCampaignSla } from '../runtime/compositionRoot';
+import { composeCampaignSla, type CampaignSla } from '../runtime/compositionRoot';
+import { DEFAULT_HEALTH_BIND_ADDRESS, HEALTH_BIND_ADDRESS_ENV, startHealthServer } from '../runtime/health';
 import { logger } from '../runtime/logger';
 import { checkReachable, redactUrl } from '../runtime/postgres';
 import type { AdapterMode } from '../runtime/portResolver';
+import { verifySearchAttributes } from '../runtime/searchAttributes';
+import { DEFAULT_METRICS_BIND_ADDRESS, installTelemetry, metricsBindAddressFromEnv } from '../runtime/telemetry';
 import { configuredClusterAddress, connectToCluster } from '../runtime/temporal';
+import { stopTracing } from '../runtime/tracing';
 
 const ADAPTER_MODES: readonly AdapterMode[] = ['real', 'sandbox'];
 
@@ -48,14 +52,35 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
   return { databaseUrl, temporalAddress, adapters: adapters as AdapterMode, faults };
 }
 
+/** /readyz: the worker polls and Postgres answers. */
+function readinessChecks(campaignSla: CampaignSla) {
+  return {
+    worker: () => {
+      const state = campaignSla.worker.getState();
+      if (state !== 'RUNNING') throw new Error(`worker is ${state}`);
+    },
+    postgres: async () => {
+      await campaignSla.pool.query('SELECT 1');
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const settings = workerSettingsFromEnv();
   const workflowBundle = prebuiltWorkflowBundle();
+  const healthBindAddress = process.env[HEALTH_BIND_ADDRESS_ENV]?.trim() || DEFAULT_HEALTH_BIND_ADDRESS;
+  // Before any Temporal connection exists: the SDK's logs, metrics and tracing are process-wide.
+  const telemetry = installTelemetry({
+    logger,
+    metricsBindAddress: metricsBindAddressFromEnv(DEFAULT_METRICS_BIND_ADDRESS),
+    serviceName: 'campaign-sla-worker',
+  });
   // One line if Postgres does not answer (password redacted, 10 s cap), before anything is opened.
   await checkReachable(settings.databaseUrl);
   const temporal = await connectToCluster(settings.temporalAddress);
   logger.info({ address: temporal.address, namespace: temporal.namespace }, 'connected to Temporal');
   try {
+    await verifySearchAttributes(temporal.client, temporal.namespace);
     const campaignSla = await composeCampaignSla({
       database: { url: settings.databaseUrl },
       temporal,
@@ -75,22 +100,31 @@ async function main(): Promise<void> {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
 
-      logger.info(
-        {
-          adapters: settings.adapters,
-          database: redactUrl(settings.databaseUrl),
-          taskQueue: campaignSla.worker.options.taskQueue,
-          workflowBundle: workflowBundle?.codePath ?? 'bundled in-process',
-        },
-        'worker running',
-      );
-      await campaignSla.run();
-      logger.info('worker stopped');
+      const health = await startHealthServer(healthBindAddress, readinessChecks(campaignSla));
+      try {
+        logger.info(
+          {
+            adapters: settings.adapters,
+            database: redactUrl(settings.databaseUrl),
+            taskQueue: campaignSla.worker.options.taskQueue,
+            workflowBundle: workflowBundle?.codePath ?? 'bundled in-process',
+            health: health.url,
+            metrics: telemetry.metricsBindAddress ? `http://${telemetry.metricsBindAddress}/metrics` : 'off',
+            tracing: telemetry.tracing,
+          },
+          'worker running',
+        );
+        await campaignSla.run();
+        logger.info('worker stopped');
+      } finally {
+        await health.close();
+      }
     } finally {
       await campaignSla.stop().catch(warnShutdownFailure);
     }
   } finally {
     await temporal.shutdown().catch(warnShutdownFailure);
+    await stopTracing().catch(warnShutdownFailure);
   }
 }
 

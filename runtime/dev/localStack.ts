@@ -6,6 +6,8 @@ import { composeCampaignSla, type CampaignSla } from '../compositionRoot';
 import { logger } from '../logger';
 import type { AdapterMode, SandboxOptions } from '../portResolver';
 import { redactUrl } from '../postgres';
+import { installTelemetry, metricsBindAddressFromEnv } from '../telemetry';
+import { stopTracing } from '../tracing';
 import type { TemporalRuntime } from '../temporal';
 import { startPostgres } from './embeddedPostgres';
 import { startTemporal } from './localTemporal';
@@ -31,8 +33,19 @@ export async function startLocalStack(options: {
       await step().catch((err: unknown) => logger.warn({ error: (err as Error).message }, 'shutdown step failed'));
     }
   };
+  // Before the dev server's connection exists; METRICS_BIND_ADDRESS (e.g. 127.0.0.1:9464) turns /metrics on.
+  const telemetry = installTelemetry({
+    logger,
+    metricsBindAddress: metricsBindAddressFromEnv(undefined),
+    serviceName: 'campaign-sla-dev',
+  });
+  if (telemetry.metricsBindAddress)
+    logger.info({ metrics: `http://${telemetry.metricsBindAddress}/metrics` }, 'metrics');
+  cleanup.push(stopTracing);
   try {
-    const postgres = await startPostgres({ dataDir: path.join(projectRoot, '.data', 'postgres') });
+    const postgres = await startPostgres({
+      dataDir: process.env.EMBEDDED_PG_DATA_DIR || path.join(projectRoot, '.data', 'postgres'),
+    });
     cleanup.push(postgres.stop);
     logger.info({ database: redactUrl(postgres.url), embedded: postgres.embedded }, 'Postgres ready');
 

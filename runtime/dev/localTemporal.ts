@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { allSearchAttributeKeys } from '../../workflows/messages';
+import { registerSearchAttributes } from '../searchAttributes';
 import { configuredClusterAddress, connectToCluster, type TemporalRuntime } from '../temporal';
 import { devServerExecutable } from './temporalBinaries';
 import { assertPortFree } from './tcpPorts';
@@ -45,9 +46,21 @@ export async function startLocalTemporal(options: LocalServerOptions = {}): Prom
   };
 }
 
-/** The configured cluster if there is one, else a local dev server persisting to TEMPORAL_DB_FILE. */
+/**
+ * The configured cluster if there is one (a developer's own cluster: the missing search attributes are
+ * registered, as `campaign-sla setup-namespace` would), else a local dev server persisting to TEMPORAL_DB_FILE.
+ */
 export async function startTemporal(env: NodeJS.ProcessEnv = process.env): Promise<TemporalRuntime> {
   const address = configuredClusterAddress(env);
-  if (address) return connectToCluster(address, env);
+  if (address) {
+    const cluster = await connectToCluster(address, env);
+    try {
+      await registerSearchAttributes(cluster.client, cluster.namespace);
+    } catch (err) {
+      await cluster.shutdown();
+      throw err;
+    }
+    return cluster;
+  }
   return startLocalTemporal({ dbFile: env.TEMPORAL_DB_FILE ?? path.join(projectRoot, '.data', 'temporal.db') });
 }

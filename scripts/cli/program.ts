@@ -13,6 +13,7 @@ import { decideProposal, listProposals } from './proposals';
 import { breaches, parseSince, quarterReport, withLedger } from './ledgerReports';
 import { money, pct, renderFacts, renderTable } from './output';
 import { badInput, notFound } from './errors';
+import { replayCommand, setupNamespace } from './operations';
 
 export interface ProgramIo {
   stdout: (text: string) => void;
@@ -353,6 +354,38 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
       throw err.message.startsWith('invalid quarter') ? badInput(err.message) : err;
     });
     emit(opts, result, (r) => `backfilled the reset closing ${r.quarter} (fire time ${r.firesAt})`);
+  });
+
+  withJson(
+    program
+      .command('setup-namespace')
+      .description('admin, once per cluster: create the namespace if missing and the search attributes')
+      .option('--retention <duration>', 'retention of closed workflows in a namespace created here', '30d'),
+  ).action(async (opts: JsonFlag & { retention: string }) => {
+    const setup = await setupNamespace(await ctx.client(), opts.retention);
+    emit(opts, setup, (s) =>
+      [
+        `namespace ${s.namespace}: ${s.namespaceCreated ? 'created' : 'exists'}`,
+        ...s.searchAttributes.map(
+          (a) =>
+            `search attribute ${a.name} (${a.type}): ${s.searchAttributesAdded.includes(a.name) ? 'added' : 'ready'}`,
+        ),
+      ].join('\n'),
+    );
+  });
+
+  withJson(
+    program
+      .command('replay')
+      .description('replay running and recent campaigns against the workflow code to deploy; exit 1 on nondeterminism')
+      .option('--since <duration|time>', 'also campaigns closed since then', '7d')
+      .option('--query <visibility query>', 'replay these workflows instead (Temporal visibility query)')
+      .option('--bundle <path>', 'the prebuilt bundle to check (npm run build: dist/workflow-bundle.js)'),
+  ).action(async (opts: JsonFlag & { since: string; query?: string; bundle?: string }) => {
+    const report = await replayCommand(await ctx.client(), opts, parseSince(opts.since, io.now()), (line) =>
+      io.stderr(`${line}\n`),
+    );
+    emit(opts, report, (r) => `replayed ${r.replayed} histories against ${r.bundle}: deterministic`);
   });
 
   return program;
