@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import { campaignDetail, campaignList } from '../reports/campaignView';
+import { quoteInput } from '../sla/ids';
 
 export interface DashboardOptions {
   pool: pg.Pool;
@@ -25,6 +26,20 @@ const staticDir = path.join(__dirname, 'static');
 // The UMD build is not in chart.js's package exports; it sits next to the CommonJS entry point.
 const chartJsFile = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.js');
 
+// Sent with every response. The page loads its script, styles and Chart.js from this server and fetches
+// the JSON API; Chart.js sizes its canvases through the CSSOM, which style-src does not restrict.
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+// Campaign IDs are short and printable; anything else (a NUL, a control character, a megabyte) is refused
+// before it reaches Postgres, which rejects NUL bytes with an internal error.
+const CAMPAIGN_ID_SHAPE = /^[\x21-\x7e]{1,128}$/;
+
 const STATIC_FILES: Record<string, { file: string; type: string }> = {
   '/': { file: path.join(staticDir, 'index.html'), type: 'text/html; charset=utf-8' },
   '/app.js': { file: path.join(staticDir, 'app.js'), type: 'text/javascript; charset=utf-8' },
@@ -37,7 +52,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   // Loopback by default (the page has no login); containers set DASHBOARD_HOST=0.0.0.0 behind a proxy.
   const host = options.host ?? process.env.DASHBOARD_HOST ?? '127.0.0.1';
   const server = createServer((req, res) => {
-    route(req, res, options, now).catch((err: unknown) => sendJson(res, 500, { error: (err as Error).message }));
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    route(req, res, options, now).catch((err: unknown) => {
+      // The cause goes to the log; the browser learns only that it was not its fault.
+      process.stderr.write(
+        `dashboard: ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
@@ -81,12 +104,22 @@ async function route(
   if (pathname === '/api/campaigns') return sendJson(res, 200, await campaignList(options.pool, options.client));
   const match = /^\/api\/campaigns\/([^/]+)$/.exec(pathname);
   if (match) {
-    const campaignId = decodeURIComponent(match[1]);
+    const campaignId = decodeSegment(match[1]);
+    if (campaignId === null) return sendJson(res, 400, { error: 'malformed percent-encoding in the campaign ID' });
+    if (!CAMPAIGN_ID_SHAPE.test(campaignId)) return sendJson(res, 400, { error: 'not a campaign ID' });
     const detail = await campaignDetail(options.pool, options.client, campaignId, now());
     if (!detail) return sendJson(res, 404, { error: `campaign "${campaignId}" has nothing recorded in the ledger` });
     return sendJson(res, 200, detail);
   }
-  sendJson(res, 404, { error: `no such page: ${pathname}` });
+  sendJson(res, 404, { error: `no such page: ${quoteInput(pathname)}` });
+}
+
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

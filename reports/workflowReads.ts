@@ -22,10 +22,16 @@ export interface CampaignListRow {
   quarter: string | null;
 }
 
-/** The visibility query for `list`; values are fixed enums, so no user text reaches the query. */
+/**
+ * The visibility query for `list`; values are fixed enums, so no user text reaches the query. A campaign
+ * that continued as new leaves its old runs behind with their last search attributes: they are never a
+ * campaign of their own, and health and pending approval describe live state, so those filters only
+ * match running campaigns.
+ */
 export function listQuery(filter: ListFilter): string {
   const clauses = [`WorkflowType = 'campaignSla'`];
-  if (filter.status === 'running') clauses.push(`ExecutionStatus = 'Running'`);
+  const running = filter.status === 'running' || filter.health !== undefined || filter.pendingApproval === true;
+  clauses.push(running ? `ExecutionStatus = 'Running'` : `ExecutionStatus != 'ContinuedAsNew'`);
   if (filter.health) clauses.push(`SlaHealth = "${filter.health}"`);
   if (filter.pendingApproval) clauses.push('PendingApproval = true');
   return clauses.join(' AND ');

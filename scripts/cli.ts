@@ -5,11 +5,23 @@ import { CommandContext } from './cli/context';
 import { describeFailure, ExitCode } from './cli/errors';
 import { buildProgram } from './cli/program';
 
+// A reader that stops early (`campaign-sla scorecard x | head -3`) closes the pipe: the rest of the output
+// has nowhere to go, which is not a failure. The stream is destroyed, later writes are dropped, and the
+// command ends with its own exit code.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') process.exitCode = ExitCode.failed;
+  });
+}
+const write = (stream: NodeJS.WriteStream, text: string) => {
+  if (!stream.destroyed) stream.write(text);
+};
+
 async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const ctx = new CommandContext(env);
   const io = {
-    stdout: (text: string) => process.stdout.write(text),
-    stderr: (text: string) => process.stderr.write(text),
+    stdout: (text: string) => write(process.stdout, text),
+    stderr: (text: string) => write(process.stderr, text),
     now: () => new Date(),
   };
   try {
@@ -27,5 +39,6 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Pro
 }
 
 void runCli(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
+  // A stream that failed other than by EPIPE has already set exit code 1.
+  process.exitCode ??= code;
 });

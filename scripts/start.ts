@@ -10,6 +10,8 @@ import { campaignSla } from '../workflows/campaignSla';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import { logger } from '../runtime/logger';
 import { startLocalStack, type LocalStack } from '../runtime/dev/localStack';
+import { approveCommand } from '../reports/approveCommand';
+import { listQuery } from '../reports/workflowReads';
 
 const projectRoot = path.resolve(__dirname, '..');
 
@@ -92,11 +94,11 @@ async function main(): Promise<void> {
         ? `  Temporal UI:   ${app.temporal.uiUrl}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}`
         : `  Temporal:      ${app.temporal.address}`,
       app.temporal.uiUrl
-        ? `  Breaching:     ${app.temporal.uiUrl}/namespaces/${ns}/workflows?query=${encodeURIComponent('SlaHealth="breaching"')}`
+        ? `  Breaching:     ${app.temporal.uiUrl}/namespaces/${ns}/workflows?query=${encodeURIComponent(listQuery({ status: 'running', health: 'breaching' }))}`
         : '',
       `  Dashboard:     ${running.dashboard.url}`,
       `  Postgres:      ${app.databaseUrlRedacted}`,
-      `  Approve:       npx campaign-sla proposals ${config.campaign.id}   then   npx campaign-sla approve ${config.campaign.id} <proposalId> --as demo-ops-lead --reason "ok"`,
+      `  Approve:       npx campaign-sla proposals ${config.campaign.id}   then   npx ${approveCommand(config.campaign.id, '<proposalId>', { approver: 'demo-ops-lead', reason: 'velocity figures checked' })}`,
       '  Ctrl-C stops everything.',
       '',
     ]

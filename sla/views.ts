@@ -2,7 +2,7 @@
 import type { ProposalAction, ProposalStatus } from './records';
 import type { ComplianceSummary, SlaHealth } from '../sla/compliance';
 import type { ClockKind } from './clockKind';
-import type { LeadState } from './leadBook';
+import type { ClockState, LeadState } from './leadBook';
 
 export interface BreachView {
   leadId: string;
@@ -60,7 +60,36 @@ export interface CampaignStateView {
   run: { historyLength: number; continuedAsNew: number };
 }
 
-export interface LeadView extends Omit<LeadState, 'eventIds'> {
+/** A lead's clock with ISO times, like every other read model (the book keeps epoch ms). */
+export interface LeadClockView extends Omit<ClockState, ClockTimeField> {
+  startedAt: string;
+  warnAt: string;
+  deadline: string;
+  warnedAt?: string;
+  metAt?: string;
+  breachedAt?: string;
+  stoppedAt?: string;
+  nextStepAt?: string;
+  breachRetractedAt?: string;
+}
+
+/** The ClockState fields that hold epoch milliseconds. */
+export type ClockTimeField =
+  | 'startedAt'
+  | 'warnAt'
+  | 'deadline'
+  | 'warnedAt'
+  | 'metAt'
+  | 'breachedAt'
+  | 'stoppedAt'
+  | 'nextStepAt'
+  | 'breachRetractedAt';
+
+export interface LeadView extends Omit<LeadState, 'eventIds' | 'createdAt' | 'firstTouchAt' | 'clocks' | 'history'> {
+  createdAt: string;
+  firstTouchAt?: string;
+  clocks: Partial<Record<ClockKind, LeadClockView>>;
+  history: { at: string; what: string }[];
   closed: boolean;
 }
 

@@ -53,8 +53,8 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     const started = Date.now();
     await h.env.sleep(46 * MINUTE);
     const lead = await wf.query(leadQuery, 'L-slow');
-    expect(lead?.clocks.firstTouch?.deadline).toBe(t0 + HOUR);
-    expect(lead?.clocks.firstTouch?.warnedAt).toBe(t0 + 45 * MINUTE);
+    expect(lead?.clocks.firstTouch?.deadline).toBe(iso(t0 + HOUR));
+    expect(lead?.clocks.firstTouch?.warnedAt).toBe(iso(t0 + 45 * MINUTE));
 
     await wf.executeUpdate(recordLeadEventsUpdate, {
       args: [
@@ -125,8 +125,8 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     // 75% warning = 18 business hours: Mon 8 + Tue 8 + Wed 09:00–11:00.
     const wednesday11 = friday.plus({ days: 5 }).set({ hour: 11 });
     const lead = await wf.query(leadQuery, 'L-friday');
-    expect(lead?.clocks.firstTouch?.deadline).toBe(wednesday17.toMillis());
-    expect(lead?.clocks.firstTouch?.warnAt).toBe(wednesday11.toMillis());
+    expect(lead?.clocks.firstTouch?.deadline).toBe(iso(wednesday17.toMillis()));
+    expect(lead?.clocks.firstTouch?.warnAt).toBe(iso(wednesday11.toMillis()));
 
     await h.env.sleep(wednesday17.toMillis() - (await now()) - MINUTE);
     let state = await wf.query(slaStateQuery);

@@ -367,8 +367,8 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
 
       // A touched lead kept its clocks and event IDs: the same contact again is a no-op.
       const touchedLead = await wf.query(leadQuery, 'lead-7');
-      expect(touchedLead).toMatchObject({ attempts: 1, firstTouchAt: t0, status: 'open' });
-      expect(touchedLead?.clocks.acceptance?.startedAt).toBe(t0);
+      expect(touchedLead).toMatchObject({ attempts: 1, firstTouchAt: iso(t0), status: 'open' });
+      expect(touchedLead?.clocks.acceptance?.startedAt).toBe(iso(t0));
       const repeat = await wf.executeUpdate(recordLeadEventsUpdate, {
         args: [{ events: [contact('lead-7', 'call-lead-7', t0)] }],
       });

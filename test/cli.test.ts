@@ -1,6 +1,6 @@
 // The CLI's command functions against a dev server with the real worker (sandbox adapters, real
 // ledger), plus process-level checks of bin/campaign-sla: exit codes and one-line errors.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,14 +15,18 @@ import {
   contactEvent,
   dispositionEvent,
   importLeads,
+  leadStatus,
   parseLeadFile,
   readLeadFile,
   recordLeadEvent,
   stableEventId,
 } from '../scripts/cli/leads';
-import { quarterReport, parseSince } from '../scripts/cli/ledgerReports';
+import { breaches, quarterReport, parseSince } from '../scripts/cli/ledgerReports';
 import { decideProposal, listProposals } from '../scripts/cli/proposals';
 import { listCampaigns, listQuery } from '../reports/workflowReads';
+import { approveCommand } from '../reports/approveCommand';
+import { decideProposalInputSchema } from '../sla/leadEvents';
+import { parseCampaignConfigText } from '../runtime/campaignFile';
 import { TASK_QUEUE } from '../workflows/messages';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 import { devServerEnv, testWorker, type TestWorkerHandle } from './support/temporal';
@@ -49,10 +53,29 @@ async function campaignFile(id: string, version = 1): Promise<string> {
   return file;
 }
 
+const cliEnv = () => ({
+  ...process.env,
+  TEMPORAL_ADDRESS: env.address,
+  TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+  DATABASE_URL: db.url,
+});
+
+/** Runs the CLI with its stdout read by nobody: the reader closed the pipe before the first write. */
+function cliIntoClosedPipe(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(bin, args, { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stderr }));
+  });
+}
+
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(bin, args, {
-      env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default' },
+      env: cliEnv(),
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -103,10 +126,17 @@ describe('campaign commands', () => {
     );
   });
 
-  it('builds visibility queries from the filters', () => {
-    expect(listQuery({ status: 'all' })).toBe(`WorkflowType = 'campaignSla'`);
+  it('builds visibility queries from the filters, never matching runs that continued as new', () => {
+    expect(listQuery({ status: 'all' })).toBe(`WorkflowType = 'campaignSla' AND ExecutionStatus != 'ContinuedAsNew'`);
     expect(listQuery({ status: 'running', health: 'breaching', pendingApproval: true })).toBe(
       `WorkflowType = 'campaignSla' AND ExecutionStatus = 'Running' AND SlaHealth = "breaching" AND PendingApproval = true`,
+    );
+    // Health and pending approval are live state: an old run keeps its last values, so they imply Running.
+    expect(listQuery({ status: 'all', health: 'breaching' })).toBe(
+      `WorkflowType = 'campaignSla' AND ExecutionStatus = 'Running' AND SlaHealth = "breaching"`,
+    );
+    expect(listQuery({ status: 'all', pendingApproval: true })).toBe(
+      `WorkflowType = 'campaignSla' AND ExecutionStatus = 'Running' AND PendingApproval = true`,
     );
   });
 
@@ -240,6 +270,35 @@ describe('lead commands', () => {
   });
 });
 
+describe('lead command', () => {
+  it('shows one lead with ISO times, like every other read model; an unknown lead is not found', async () => {
+    await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-lead')));
+    const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    await importLeads(
+      env.client,
+      'cli-lead',
+      parseLeadFile(
+        'l.json',
+        JSON.stringify([{ leadId: 'L-1', tier: 'high-intent', ownerId: 'demo-rep-1', createdAt }]),
+      ),
+    );
+    const lead = await leadStatus(env.client, 'cli-lead', 'L-1');
+    const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    expect(lead).toMatchObject({ leadId: 'L-1', ownerId: 'demo-rep-1', status: 'open', createdAt, closed: false });
+    const clock = lead.clocks.firstTouch!;
+    expect(clock.startedAt).toBe(createdAt);
+    for (const time of [clock.warnAt, clock.deadline, ...lead.history.map((h) => h.at)]) expect(time).toMatch(isoTime);
+    expect(Date.parse(clock.deadline)).toBeGreaterThan(Date.parse(clock.warnAt));
+    expect(lead).not.toHaveProperty('eventIds');
+
+    await expect(leadStatus(env.client, 'cli-lead', 'L-nobody')).rejects.toMatchObject({
+      message: 'campaign "cli-lead" has no open lead "L-nobody"',
+      exitCode: ExitCode.notFound,
+    });
+    await expect(leadStatus(env.client, 'ghost', 'L-1')).rejects.toMatchObject({ exitCode: ExitCode.notFound });
+  });
+});
+
 describe('proposals and ledger commands', () => {
   it('passes a wrong approver back as the validator message, exit 2', async () => {
     await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-approve')));
@@ -255,30 +314,113 @@ describe('proposals and ledger commands', () => {
     expect(failure.message).toMatch(/^rejected by the campaign workflow: .*cli-approve-p99/);
   });
 
-  it('reads quarter reports from the ledger; a missing one is not found', async () => {
+  it("reads a closed quarter's report, or the current quarter to date in the campaign's own time zone", async () => {
     const queries = new LedgerQueries(db.pool);
+    const id = 'cli-report';
+    const demo = await readFile(path.join(projectRoot, 'examples', 'demo.yaml'), 'utf8');
+    const text = demo.replace('id: sandbox-demo', `id: ${id}`).replace('timezone: UTC', 'timezone: Australia/Sydney');
     await worker.ledger.recordConfigVersion({
-      campaignId: 'cli-report',
+      campaignId: id,
       configVersion: 1,
-      config: {},
+      config: parseCampaignConfigText(text, 'cli-report.yaml'),
       recordedAt: '2027-01-01T00:00:00Z',
     });
     await worker.ledger.recordQuarterReport({
-      campaignId: 'cli-report',
+      campaignId: id,
       quarter: '2027-Q1',
-      createdAt: '2027-04-01T00:00:00Z',
+      createdAt: '2027-03-31T13:00:05Z',
       report: { breachedLeads: 4 },
     });
-    expect(await quarterReport(queries, 'cli-report', '2027-Q1')).toMatchObject({
+    // Sydney's Q2 began at 2027-03-31T13:00Z (midnight AEDT); two clocks started since, one just before.
+    const clock = (leadId: string, startedAt: string, outcome: object) => ({
+      campaignId: id,
+      leadId,
+      clock: 'firstTouch' as const,
+      startedAt,
+      deadline: new Date(Date.parse(startedAt) + 3_600_000).toISOString(),
+      ...outcome,
+    });
+    await worker.ledger.recordLeadActivity({
+      leads: [],
+      events: [],
+      clocks: [
+        clock('Q1-late', '2027-03-31T12:59:00Z', { breachedAt: '2027-03-31T13:59:00Z' }),
+        clock('Q2-met', '2027-03-31T13:10:00Z', { metAt: '2027-03-31T13:20:00Z', elapsedWallMs: 600_000 }),
+        clock('Q2-breached', '2027-03-31T13:30:00Z', { breachedAt: '2027-03-31T14:30:00Z' }),
+      ],
+    });
+    // 15:00 UTC on 31 March: still Q1 in UTC, already Q2 in Sydney.
+    const now = new Date('2027-03-31T15:00:00Z');
+
+    const toDate = await quarterReport(queries, id, { now });
+    expect(toDate).toMatchObject({
+      kind: 'to-date',
+      quarter: '2027-Q2',
+      timezone: 'Australia/Sydney',
+      from: '2027-03-31T13:00:00.000Z',
+      through: '2027-03-31T15:00:00.000Z',
+      compliance: { clocks: 2, met: 1, breached: 1, open: 0 },
+      latestSnapshot: null,
+      proposals: {},
+    });
+    expect(await quarterReport(queries, id, { quarter: '2027-Q2', now })).toEqual(toDate);
+    expect(await quarterReport(queries, id, { quarter: '2027-Q2', toDate: true, now })).toEqual(toDate);
+    expect(await quarterReport(queries, id, { quarter: '2027-Q1', now })).toMatchObject({
+      kind: 'closed',
       quarter: '2027-Q1',
       report: { breachedLeads: 4 },
     });
-    await expect(quarterReport(queries, 'cli-report', '2027-Q2')).rejects.toMatchObject({
+
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (err: unknown) => describeFailure(err),
+      );
+    expect(await failure(quarterReport(queries, id, { quarter: '2026-Q4', now }))).toEqual({
+      message: 'no 2026-Q4 report for campaign "cli-report" in the ledger: the quarterly reset has not closed it yet',
       exitCode: ExitCode.notFound,
     });
-    await expect(quarterReport(queries, 'cli-report', '2027-Q5')).rejects.toMatchObject({
+    expect(await failure(quarterReport(queries, id, { quarter: '2027-Q3', now }))).toMatchObject({
+      message: expect.stringContaining('2027-Q3 has not started yet'),
       exitCode: ExitCode.badInput,
     });
+    expect(await failure(quarterReport(queries, id, { quarter: '2027-Q1', toDate: true, now }))).toMatchObject({
+      message: expect.stringContaining('--quarter-to-date: 2027-Q1 is closed'),
+      exitCode: ExitCode.badInput,
+    });
+    expect(await failure(quarterReport(queries, id, { quarter: '2027-Q5', now }))).toMatchObject({
+      exitCode: ExitCode.badInput,
+    });
+    expect(await failure(quarterReport(queries, 'no-such-campaign', { now }))).toEqual({
+      message: 'campaign "no-such-campaign" has no recorded config in the ledger',
+      exitCode: ExitCode.notFound,
+    });
+  });
+
+  it('reports breaches of an unknown campaign as not found, not as "no breaches"', async () => {
+    const queries = new LedgerQueries(db.pool);
+    await expect(breaches(queries, 'no-such-campaign')).rejects.toMatchObject({ exitCode: ExitCode.notFound });
+    await worker.ledger.recordConfigVersion({
+      campaignId: 'cli-quiet',
+      configVersion: 1,
+      config: (await readCampaignFile(await campaignFile('cli-quiet'))).config,
+      recordedAt: '2027-01-01T00:00:00Z',
+    });
+    expect(await breaches(queries, 'cli-quiet')).toEqual([]);
+  });
+
+  it("prints the README's approve command with a reason the workflow accepts", async () => {
+    const readme = await readFile(path.join(projectRoot, 'README.md'), 'utf8');
+    const printed = /`npx (campaign-sla approve sandbox-demo <proposalId> --as (\S+) --reason "([^"]*)")`/.exec(readme);
+    expect(printed, 'README approve command').not.toBeNull();
+    const [, command, approver, reason] = printed!;
+    expect(command).toBe(approveCommand('sandbox-demo', '<proposalId>', { approver, reason }));
+    const decision = { proposalId: 'sandbox-demo-p2', decision: 'approve', approver, reason };
+    expect(decideProposalInputSchema.safeParse(decision).success).toBe(true);
+    const demo = await readCampaignFile(path.join(projectRoot, 'examples', 'demo.yaml'));
+    expect(demo.config.approvals.approvers).toContain(approver);
+    // The command as it was printed before: refused by the validator.
+    expect(decideProposalInputSchema.safeParse({ ...decision, reason: 'ok' }).success).toBe(false);
   });
 
   it('parses --since as an ISO time or a look-back', () => {
@@ -332,6 +474,44 @@ describe('bin/campaign-sla process', () => {
     const usage = await cli(['list', '--status', 'sometimes']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).not.toContain('    at ');
+  });
+
+  it('exits 3 with one line for an unknown campaign in the ledger and an unknown lead', async () => {
+    const unknown = await cli(['breaches', 'no-such-campaign']);
+    expect(unknown).toMatchObject({
+      code: 3,
+      stdout: '',
+      stderr: 'campaign-sla: campaign "no-such-campaign" has no recorded config in the ledger\n',
+    });
+    await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-nolead')));
+    expect(await cli(['lead', 'cli-nolead', 'L-unknown'])).toMatchObject({
+      code: 3,
+      stderr: 'campaign-sla: campaign "cli-nolead" has no open lead "L-unknown"\n',
+    });
+  });
+
+  it('exits 0 without a stack trace when the reader of its output goes away (| head)', async () => {
+    await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-pipe')));
+    await worker.ledger.recordConfigVersion({
+      campaignId: 'cli-pipe',
+      configVersion: 1,
+      config: (await readCampaignFile(await campaignFile('cli-pipe'))).config,
+      recordedAt: '2027-01-01T00:00:00Z',
+    });
+    for (const args of [
+      ['--help'],
+      ['status', 'cli-pipe'],
+      ['list', '--status', 'all', '--json'],
+      ['scorecard', 'cli-pipe'],
+      ['report', 'cli-pipe'],
+    ]) {
+      expect(await cliIntoClosedPipe(args), args.join(' ')).toEqual({ code: 0, stderr: '' });
+    }
+    // A failing command keeps its own exit code and its one line on stderr.
+    expect(await cliIntoClosedPipe(['status', 'ghost'])).toEqual({
+      code: 3,
+      stderr: 'campaign-sla: unknown campaign "ghost" (no workflow campaign-sla:ghost)\n',
+    });
   });
 
   it('prints JSON with --json and exits 0', async () => {

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PgLedger } from '../activities/ledger/pgLedger';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import type { CampaignDetail, CampaignListEntry } from '../reports/campaignView';
@@ -202,8 +203,62 @@ describe('dashboard API', () => {
   });
 
   it('answers 404 for an unknown campaign or page', async () => {
-    expect((await getJson('/api/campaigns/ghost')).status).toBe(404);
+    expect(await getJson('/api/campaigns/ghost')).toEqual({
+      status: 404,
+      body: { error: 'campaign "ghost" has nothing recorded in the ledger' },
+    });
     expect((await getJson('/nope')).status).toBe(404);
+  });
+
+  it('answers 400 with a short message for IDs that cannot be campaigns, before the ledger sees them', async () => {
+    for (const [segment, error] of [
+      ['%00', 'not a campaign ID'],
+      ['dash-seeded%00', 'not a campaign ID'],
+      ['%0Aghost', 'not a campaign ID'],
+      ['a%20b', 'not a campaign ID'],
+      ['x'.repeat(129), 'not a campaign ID'],
+      ['%E0%A4%A', 'malformed percent-encoding in the campaign ID'],
+      ['%', 'malformed percent-encoding in the campaign ID'],
+      ['%C0%80', 'malformed percent-encoding in the campaign ID'],
+    ]) {
+      expect(await getJson(`/api/campaigns/${segment}`), segment).toEqual({ status: 400, body: { error } });
+    }
+    // Encoded but valid: still found.
+    expect((await getJson('/api/campaigns/dash%2Dseeded')).status).toBe(200);
+  });
+
+  it('answers 500 without the internal error when the ledger fails', async () => {
+    const failing = {
+      query: () => Promise.reject(new Error('password authentication failed for user "campaign_sla"')),
+    } as unknown as pg.Pool;
+    const broken = await startDashboard({ pool: failing, client: new Client({ connection }), port: 0, now: () => NOW });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const response = await fetch(`${broken.url}/api/campaigns/dash-seeded`);
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ error: 'internal error' });
+      expect(String(stderr.mock.calls[0]?.[0])).toContain('password authentication failed');
+    } finally {
+      stderr.mockRestore();
+      await broken.close();
+    }
+  });
+
+  it('sends security headers on every response, and no-store on the API', async () => {
+    for (const pathname of ['/', '/app.js', '/vendor/chart.js', '/api/campaigns', '/api/campaigns/%00', '/nope']) {
+      const response = await fetch(`${dashboard.url}${pathname}`);
+      await response.arrayBuffer();
+      expect(Object.fromEntries(response.headers), pathname).toMatchObject({
+        'content-security-policy': expect.stringMatching(/^default-src 'self';.*frame-ancestors 'none'/),
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'x-frame-options': 'DENY',
+      });
+      if (pathname.startsWith('/api/')) expect(response.headers.get('cache-control'), pathname).toBe('no-store');
+    }
+    // The page needs nothing the policy forbids: no inline script or style, no other origin.
+    const page = await (await fetch(`${dashboard.url}/`)).text();
+    expect(page).not.toMatch(/<script(?![^>]*\bsrc=")|<style|\sstyle="|\son[a-z]+="|https?:\/\//);
   });
 
   it('serves the page with stable test ids and the vendored Chart.js', async () => {

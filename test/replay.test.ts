@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../runtime/campaignWorker';
@@ -22,5 +23,18 @@ describe('replay of recorded campaign histories', () => {
     const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
     expect(history.events.length).toBeGreaterThan(20);
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+  });
+
+  // JSON is how histories leave the Temporal CLI and UI (`temporal workflow show --output json`). Loading one
+  // needs a single protobufjs in the install: a second copy makes historyFromJSON throw "type must be a Type".
+  it('loads a JSON history with historyFromJSON and replays it', async () => {
+    installQuietRuntime();
+    const binary = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, 'lead-clocks.bin')));
+    const json: unknown = JSON.parse(historyToJSON(binary));
+    const history = historyFromJSON(json);
+    expect(history.events?.map((e) => [Number(e.eventId), e.eventType])).toEqual(
+      binary.events.map((e) => [Number(e.eventId), e.eventType]),
+    );
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'lead-clocks.json');
   });
 });

@@ -264,8 +264,9 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     'workflow first touch ≠ fed event time',
     openExpected.flatMap((l) => {
       const view = views.get(l.planned.leadId);
-      return view && view.firstTouchAt !== l.planned.touchAt
-        ? [`${l.planned.leadId}: workflow ${iso(view.firstTouchAt)}, fed ${iso(l.planned.touchAt)}`]
+      const firstTouchAt = view?.firstTouchAt === undefined ? undefined : Date.parse(view.firstTouchAt);
+      return view && firstTouchAt !== l.planned.touchAt
+        ? [`${l.planned.leadId}: workflow ${iso(firstTouchAt)}, fed ${iso(l.planned.touchAt)}`]
         : [];
     }),
   );

@@ -1,14 +1,17 @@
-// Lead commands: bulk import (CSV or JSON), touches and dispositions, through the workflow's Updates.
+// Lead commands: bulk import (CSV or JSON), touches and dispositions through the workflow's Updates, and
+// one lead's clocks through its lead query.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { formatIssues, newLeadSchema, contactChannels, type LeadEvent, type NewLead } from '../../sla/leadEvents';
 import type { AdmitOutcome, EventOutcome } from '../../sla/leadBook';
-import { admitLeadsUpdate, campaignWorkflowId, recordLeadEventsUpdate } from '../../workflows/messages';
+import { admitLeadsUpdate, campaignWorkflowId, leadQuery, recordLeadEventsUpdate } from '../../workflows/messages';
+import { quoteInput } from '../../sla/ids';
+import type { LeadView } from '../../sla/views';
 import { onCampaign } from './campaigns';
 import { readInputFile } from './campaignFiles';
-import { badInput, CliError, ExitCode } from './errors';
+import { badInput, CliError, ExitCode, notFound } from './errors';
 
 export const LEAD_BATCH_SIZE = 500;
 const CSV_COLUMNS = ['leadId', 'tier', 'ownerId', 'createdAt'];
@@ -162,4 +165,13 @@ export async function recordLeadEvent(client: Client, campaignId: string, event:
       .executeUpdate(recordLeadEventsUpdate, { args: [{ events: [event] }] }),
   );
   return outcome;
+}
+
+/** One lead from the workflow's lead query; a lead the campaign does not hold (unknown or closed) is not found. */
+export async function leadStatus(client: Client, campaignId: string, leadId: string): Promise<LeadView> {
+  const lead = await onCampaign(campaignId, () =>
+    client.workflow.getHandle(campaignWorkflowId(campaignId)).query(leadQuery, leadId),
+  );
+  if (!lead) throw notFound(`campaign "${campaignId}" has no open lead ${quoteInput(leadId)}`);
+  return lead;
 }

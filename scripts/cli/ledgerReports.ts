@@ -1,6 +1,12 @@
-// Ledger-backed commands: quarter reports and breaches, read from Postgres.
+// Ledger-backed commands: quarter reports (closed or to date) and breaches, read from Postgres.
 import type pg from 'pg';
-import { LedgerQueries, type BreachView, type QuarterReportView } from '../../reports/ledgerQueries';
+import {
+  LedgerQueries,
+  type BreachView,
+  type QuarterReportView,
+  type RecordedCampaignSettings,
+} from '../../reports/ledgerQueries';
+import { currentQuarter, quarterToDate, type QuarterToDateReport } from '../../reports/quarterToDate';
 import { redactUrl } from '../../runtime/postgres';
 import { parseQuarter } from '../../sla/quarter';
 import { parseDuration } from '../../sla/duration';
@@ -23,22 +29,63 @@ export async function withLedger<T>(
   return read(new LedgerQueries(pool));
 }
 
+export const unknownInLedger = (campaignId: string) =>
+  notFound(`campaign "${campaignId}" has no recorded config in the ledger`);
+
+/** The recorded settings of a campaign the ledger knows; an unknown campaign is not found (exit 3). */
+export async function recordedCampaign(queries: LedgerQueries, campaignId: string): Promise<RecordedCampaignSettings> {
+  const settings = await queries.recordedCampaignSettings(campaignId);
+  if (!settings) throw unknownInLedger(campaignId);
+  return settings;
+}
+
+export type ReportView = ({ kind: 'closed' } & QuarterReportView) | ({ kind: 'to-date' } & QuarterToDateReport);
+
+export interface ReportRequest {
+  /** Default: the campaign's current quarter. */
+  quarter?: string;
+  /** The current quarter from the ledger, even when a report for it exists. */
+  toDate?: boolean;
+  now: Date;
+}
+
+/**
+ * A closed quarter's stored report, or the current quarter to date. Quarters follow the campaign's own
+ * time zone: in Sydney the current quarter may already be one the schedule's zone has not reached.
+ */
 export async function quarterReport(
   queries: LedgerQueries,
   campaignId: string,
-  quarter: string,
-): Promise<QuarterReportView> {
-  try {
-    parseQuarter(quarter);
-  } catch (err) {
-    throw badInput(`--quarter: ${(err as Error).message}`);
+  { quarter, toDate = false, now }: ReportRequest,
+): Promise<ReportView> {
+  if (quarter !== undefined) {
+    try {
+      parseQuarter(quarter);
+    } catch (err) {
+      throw badInput(`--quarter: ${(err as Error).message}`);
+    }
   }
-  const report = await queries.quarterReport(campaignId, quarter);
-  if (!report)
-    throw notFound(
-      `no ${quarter} report for campaign "${campaignId}" in the ledger (the quarter may not be closed yet)`,
-    );
-  return report;
+  const settings = await recordedCampaign(queries, campaignId);
+  const current = currentQuarter(settings, now);
+  const wanted = quarter ?? current;
+  const inZone = `in the campaign's time zone ${settings.timezone}`;
+  if (wanted > current)
+    throw badInput(`--quarter: ${wanted} has not started yet ${inZone} (current quarter ${current})`);
+  const toDateReport = async (): Promise<ReportView> => ({
+    kind: 'to-date',
+    ...(await quarterToDate(queries, campaignId, settings, now)),
+  });
+  if (toDate) {
+    if (wanted !== current)
+      throw badInput(`--quarter-to-date: ${wanted} is closed ${inZone}; the current quarter is ${current}`);
+    return toDateReport();
+  }
+  const stored = await queries.quarterReport(campaignId, wanted);
+  if (stored) return { kind: 'closed', ...stored };
+  if (wanted === current) return toDateReport();
+  throw notFound(
+    `no ${wanted} report for campaign "${campaignId}" in the ledger: the quarterly reset has not closed it yet`,
+  );
 }
 
 /** --since takes an ISO time or a look-back like 24h / 7d. */
@@ -55,6 +102,7 @@ export function parseSince(since: string, now: Date): string {
   return new Date(at).toISOString();
 }
 
-export function breaches(queries: LedgerQueries, campaignId: string, sinceIso?: string): Promise<BreachView[]> {
+export async function breaches(queries: LedgerQueries, campaignId: string, sinceIso?: string): Promise<BreachView[]> {
+  await recordedCampaign(queries, campaignId);
   return queries.breaches(campaignId, sinceIso);
 }

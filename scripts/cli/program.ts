@@ -7,10 +7,11 @@ import { listCampaigns } from '../../reports/workflowReads';
 import { formatDuration } from '../../sla/duration';
 import { amendCampaign, campaignStatus, parseHealth, startCampaign } from './campaigns';
 import { CommandContext } from './context';
-import { contactEvent, dispositionEvent, importLeads, readLeadFile, recordLeadEvent } from './leads';
+import { contactEvent, dispositionEvent, importLeads, leadStatus, readLeadFile, recordLeadEvent } from './leads';
 import { readCampaignFile } from './campaignFiles';
 import { decideProposal, listProposals } from './proposals';
-import { breaches, parseSince, quarterReport, withLedger } from './ledgerReports';
+import { breaches, parseSince, quarterReport, unknownInLedger, withLedger } from './ledgerReports';
+import { renderLead, renderReport } from './reportOutput';
 import { money, pct, renderFacts, renderTable } from './output';
 import { badInput, notFound } from './errors';
 import { replayCommand, setupNamespace } from './operations';
@@ -184,6 +185,12 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
     },
   );
 
+  withJson(
+    program.command('lead').argument('<id>').argument('<leadId>').description("an open lead's clocks and history"),
+  ).action(async (id: string, leadId: string, opts: JsonFlag) => {
+    emit(opts, await leadStatus(await ctx.client(), id, leadId), renderLead);
+  });
+
   withJson(program.command('proposals').argument('<id>').description('budget proposals of a campaign')).action(
     async (id: string, opts: JsonFlag) => {
       const proposals = await listProposals(await ctx.client(), id);
@@ -244,21 +251,17 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
     program
       .command('report')
       .argument('<id>')
-      .description("a closed quarter's report from the ledger")
-      .requiredOption('--quarter <quarter>', 'e.g. 2027-Q1'),
-  ).action(async (id: string, opts: JsonFlag & { quarter: string }) => {
+      .description(
+        "a quarter's report from the ledger: the stored one of a closed quarter, or the current quarter to date",
+      )
+      .option('--quarter <quarter>', 'e.g. 2027-Q1 (default: the current quarter in the campaign time zone)')
+      .option('--quarter-to-date', 'the current quarter so far, computed from the ledger'),
+  ).action(async (id: string, opts: JsonFlag & { quarter?: string; quarterToDate?: boolean }) => {
     const { pool, url } = ctx.ledger();
-    const report = await withLedger(pool, url, (q) => quarterReport(q, id, opts.quarter));
-    emit(opts, report, (r) =>
-      renderFacts([
-        ['campaign', r.campaignId],
-        ['quarter', r.quarter],
-        ['written', r.createdAt],
-        ...Object.entries(r.report)
-          .filter(([, v]) => v === null || typeof v !== 'object')
-          .map(([k, v]): [string, string | number | boolean | null] => [k, v as string | number | boolean | null]),
-      ]),
+    const report = await withLedger(pool, url, (q) =>
+      quarterReport(q, id, { quarter: opts.quarter, toDate: opts.quarterToDate, now: io.now() }),
     );
+    emit(opts, report, renderReport);
   });
 
   withJson(
@@ -301,7 +304,7 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
         throw err.message.startsWith('--week') ? badInput(err.message) : err;
       }),
     );
-    if (!card) throw notFound(`campaign "${id}" has no recorded config in the ledger`);
+    if (!card) throw unknownInLedger(id);
     emit(opts, card, (c) => (opts.format === 'csv' ? scorecardCsv(c) : scorecardMarkdown(c)).trimEnd());
   });
 

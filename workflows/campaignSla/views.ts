@@ -2,6 +2,7 @@
 import { workflowInfo } from '@temporalio/workflow';
 import { complianceForState } from '../../sla/campaignCompliance';
 import { nextDueAt, openClockCount, openLeadCount } from '../../sla/leadBook';
+import { toLeadView } from '../../sla/leadView';
 import { proposalView } from '../../sla/proposals';
 import type { CampaignStateView, LeadView } from '../../sla/views';
 import type { CampaignRun } from './run';
@@ -32,7 +33,5 @@ export function stateView(run: CampaignRun): CampaignStateView {
 
 export function leadView(run: CampaignRun, leadId: string): LeadView | null {
   const lead = typeof leadId === 'string' ? getOwn(run.state.book.leads, leadId) : undefined;
-  if (!lead) return null;
-  const { eventIds: _eventIds, ...rest } = lead;
-  return { ...rest, closed: false };
+  return lead ? toLeadView(lead) : null;
 }
