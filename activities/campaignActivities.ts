@@ -4,7 +4,6 @@ import { log } from '@temporalio/activity';
 import type { CampaignConfig } from '../sla/config';
 import { burnPct, cpl, cplBand, forecastToDate, velocity } from '../sla/forecast';
 import type { ComplianceSummary } from '../sla/compliance';
-import type { NewLead, LeadEvent } from '../sla/leadEvents';
 import type { ProposalView, SnapshotView } from '../sla/views';
 import type {
   AdsBudgetState,
@@ -18,6 +17,7 @@ import type { AdsCampaignRef, AdsPlatform, Crm, Ledger, Notifier } from './ports
 import type { Alert } from '../sla/alerts';
 import { createEscalationActivities } from './escalationSteps';
 import { heartbeating } from './heartbeat';
+import { createCrmPollActivity } from './crmPollActivity';
 
 /** Resolves the adapters for one campaign at one moment (sandbox adapters follow the workflow's clock). */
 export interface PortResolver {
@@ -32,8 +32,6 @@ export interface ActivityDeps {
 }
 
 const MICROS = 1_000_000;
-/** Leads whose first touch one poll asks the CRM about (batched IN clauses: O(1) calls). */
-const MAX_TOUCH_QUERY_LEADS = 2000;
 
 const adsRef = (config: CampaignConfig): AdsCampaignRef => ({
   customerId: config.campaign.ads.customerId,
@@ -44,14 +42,6 @@ const isoDate = (iso: string, timeZone: string) =>
   new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
     new Date(iso),
   );
-
-export interface PollCrmInput {
-  campaignId: string;
-  crmCampaignId: string;
-  watermark: string | null;
-  acceptNewLeads: boolean;
-  at: string;
-}
 
 export interface VelocityCheckInput {
   campaignId: string;
@@ -97,6 +87,7 @@ export function createActivities(deps: ActivityDeps) {
   const { ports, ledger, notifier } = deps;
   const activities = {
     ...createEscalationActivities(deps),
+    ...createCrmPollActivity({ ports, ledger }),
     async recordConfigVersion(record: ConfigVersionRecord): Promise<void> {
       await ledger.recordConfigVersion(record);
     },
@@ -124,39 +115,6 @@ export function createActivities(deps: ActivityDeps) {
 
     async recordDecision(record: DecisionRecord): Promise<void> {
       await ledger.recordDecision(record);
-    },
-
-    /** New leads since the watermark, and first touches for the campaign's open untouched leads. */
-    async pollCrm(input: PollCrmInput): Promise<{ leads: NewLead[]; events: LeadEvent[]; watermark: string | null }> {
-      const crm = await ports.crm(input.campaignId, new Date(input.at));
-      let leads: NewLead[] = [];
-      let watermark = input.watermark;
-      if (input.acceptNewLeads) {
-        const fetched = await crm.fetchNewLeads(input.crmCampaignId, input.watermark);
-        watermark = fetched.watermark;
-        leads = fetched.leads.map((lead) => ({
-          leadId: lead.leadId,
-          tier: lead.tier,
-          ownerId: lead.ownerId,
-          createdAt: lead.createdAt,
-        }));
-      }
-      // New leads may already have been contacted: ask about them in the same batched query.
-      const known = await ledger.openUntouchedLeadIds(input.campaignId, MAX_TOUCH_QUERY_LEADS);
-      const openIds = [...new Set([...leads.map((lead) => lead.leadId), ...known])].slice(0, MAX_TOUCH_QUERY_LEADS);
-      const touches = openIds.length ? await crm.fetchFirstTouches(openIds) : [];
-      const events: LeadEvent[] = touches
-        .filter((touch) => Date.parse(touch.at) <= Date.parse(input.at))
-        .map((touch) => ({
-          type: 'contact',
-          leadId: touch.leadId,
-          eventId: `crm-first-touch-${touch.leadId}`,
-          channel: touch.channel,
-          at: touch.at,
-        }));
-      if (leads.length || events.length)
-        log.info('CRM poll', { campaignId: input.campaignId, newLeads: leads.length, firstTouches: events.length });
-      return { leads, events, watermark };
     },
 
     /** Spend from Google Ads, conversions from the CRM (source of truth), compared with the forecast and CPL band. */

@@ -52,14 +52,48 @@ export interface CrmLead {
   leadId: string;
   ownerId: string;
   tier: string;
+  /** When the lead joined the campaign (CampaignMember.CreatedDate), or the Lead's CreatedDate under a Lead-field link. */
   createdAt: string; // ISO
   campaignId: string;
 }
 
-export interface CrmFirstTouch {
+/** A contact attempt: one closed Task or one Event on the lead (or on its converted contact). */
+export interface CrmAttempt {
   leadId: string;
+  /** The Task or Event Id: stable, so it doubles as the idempotent event ID. */
+  activityId: string;
+  /** When the attempt happened (Task completion or creation, Event start), not when it was synced. */
   at: string; // ISO
   channel: ContactChannel;
+  /** Task.CallDisposition for logged calls, else null. */
+  callDisposition: string | null;
+}
+
+/** What a Lead status means for the SLA; nurture and recycle follow from the reason (responseSla.dispositions). */
+export type LeadStatusOutcome = { decision: 'accept' } | { decision: 'reject'; reason: string };
+/** Lead status API name → outcome. Statuses not listed (e.g. "Open - Not Contacted") are not dispositions. */
+export type LeadStatusMapping = Record<string, LeadStatusOutcome>;
+
+/** A Lead status change the mapping turned into a disposition. */
+export interface CrmStatusChange {
+  leadId: string;
+  /** LeadHistory Id, or a (lead, status) key when field history is not tracked: the idempotent event ID. */
+  changeId: string;
+  status: string;
+  outcome: LeadStatusOutcome;
+  at: string; // ISO
+}
+
+export interface CrmConversion {
+  leadId: string;
+  convertedDate: string; // YYYY-MM-DD (Lead.ConvertedDate is a date)
+  opportunityId: string | null;
+}
+
+/** A read that resumes from a durable watermark (opaque to callers; null reads everything). */
+export interface CrmPage<T> {
+  items: T[];
+  watermark: string | null;
 }
 
 export interface CrmApiUsage {
@@ -73,31 +107,54 @@ export interface CrmConversionQuery {
   crmCampaignId: string;
   from: string; // ISO
   to: string; // ISO
-  /** Lead status values that count as the conversion event, e.g. ["Qualified"]. */
+  /** Kept for the contract; conversions are converted leads (IsConverted, ConvertedDate), not statuses. */
   convertedStatuses: string[];
-  /** Count Opportunities created from the campaign instead of (not in addition to) leads. */
+  /** Count only conversions that opened an Opportunity (ConvertedOpportunityId set). */
   countOpportunities: boolean;
+  /** IANA zone of the window's calendar days (ConvertedDate has no time); default UTC. */
+  timeZone?: string;
+}
+
+/** Owner writes are verified: assignment rules, flows or triggers may put the lead elsewhere. */
+export interface CrmOwnerResult {
+  stuck: boolean;
+  actualOwnerId: string;
+}
+
+export interface CrmFollowUpTask {
+  leadId: string;
+  ownerId: string;
+  subject: string;
+  dueDate: string;
+  idempotencyKey: string;
 }
 
 export interface Crm {
-  /** New leads since the watermark, oldest first; the returned watermark is durable input for the next poll. */
+  /** Leads that joined the campaign since the watermark; the returned watermark is durable input for the next poll. */
   fetchNewLeads(
     crmCampaignId: string,
     watermark: string | null,
   ): Promise<{ leads: CrmLead[]; watermark: string | null }>;
-  /** Earliest Task/Event per lead. O(1) API calls in the number of leads (batched IN clauses). */
-  fetchFirstTouches(leadIds: string[]): Promise<CrmFirstTouch[]>;
+  /** Every attempt on the leads since the watermark. O(1) API calls in the number of leads (batched IN clauses). */
+  fetchAttempts(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmAttempt>>;
+  /** Status changes of the leads since the watermark that the mapping turns into dispositions. */
+  fetchStatusChanges(
+    leadIds: string[],
+    watermark: string | null,
+    mapping: LeadStatusMapping,
+  ): Promise<CrmPage<CrmStatusChange>>;
+  /** Problems with status values (unknown to the org's LeadStatus picklist); empty when all are valid. */
+  validateLeadStatuses(values: string[]): Promise<string[]>;
+  /** Leads of the campaign converted (ConvertedDate) inside [from, to). */
+  fetchConversions(query: CrmConversionQuery): Promise<CrmConversion[]>;
   countConversions(query: CrmConversionQuery): Promise<number>;
-  setOwner(leadId: string, ownerId: string): Promise<void>;
-  createFollowUpTask(input: {
-    leadId: string;
-    ownerId: string;
-    subject: string;
-    dueDate: string;
-    idempotencyKey: string;
-  }): Promise<void>;
+  setOwner(leadId: string, ownerId: string): Promise<CrmOwnerResult>;
+  createFollowUpTask(input: CrmFollowUpTask): Promise<{ taskId: string; created: boolean }>;
   setLeadStatus(leadId: string, status: string): Promise<void>;
+  /** Usage from the last response's Sforce-Limit-Info (no call). */
   apiUsage(): CrmApiUsage;
+  /** Usage from the /limits resource (one call): DailyApiRequests used today vs the 24-hour limit. */
+  fetchApiUsage(): Promise<CrmApiUsage>;
 }
 
 export interface Notifier {
@@ -121,6 +178,6 @@ export interface Ledger {
   recordBudgetChange(record: BudgetChangeRecord): Promise<void>;
   /** Returns inserted=false when the quarter already has a report (a repeat run changes nothing). */
   recordQuarterReport(record: QuarterReportRecord): Promise<{ inserted: boolean }>;
-  /** Open leads of the campaign whose first touch is not recorded yet, oldest first (for CRM touch polling). */
-  openUntouchedLeadIds(campaignId: string, limit: number): Promise<string[]>;
+  /** Leads of the campaign with an open clock that were not rejected or returned to nurture, oldest first (CRM polling). */
+  openLeadIds(campaignId: string, limit: number): Promise<string[]>;
 }

@@ -16,13 +16,17 @@ export const ADS_CALLS = [
 ] as const satisfies readonly (keyof AdsPlatform)[];
 export const CRM_CALLS = [
   'fetchNewLeads',
-  'fetchFirstTouches',
+  'fetchAttempts',
+  'fetchStatusChanges',
+  'validateLeadStatuses',
+  'fetchConversions',
   'countConversions',
   'setOwner',
   'createFollowUpTask',
   'setLeadStatus',
+  'fetchApiUsage',
 ] as const satisfies readonly (keyof Crm)[];
-/** The ledger's writes, alert deliveries included; reads (latestConfig, openUntouchedLeadIds) pass through. */
+/** The ledger's writes, alert deliveries included; reads (latestConfig, openLeadIds) pass through. */
 export const LEDGER_WRITES = [
   'recordConfigVersion',
   'recordLeadActivity',

@@ -126,11 +126,15 @@ function sandboxCrmView(sim: SandboxCrm, ads: SandboxAdsPlatform, config: Campai
   const tz = config.campaign.timezone;
   return {
     fetchNewLeads: (crmCampaignId, watermark) => sim.fetchNewLeads(crmCampaignId, watermark),
-    fetchFirstTouches: (leadIds) => sim.fetchFirstTouches(leadIds),
+    fetchAttempts: (leadIds, watermark) => sim.fetchAttempts(leadIds, watermark),
+    fetchStatusChanges: (leadIds, watermark, mapping) => sim.fetchStatusChanges(leadIds, watermark, mapping),
+    validateLeadStatuses: (values) => sim.validateLeadStatuses(values),
+    fetchConversions: (query) => sim.fetchConversions(query),
     setOwner: (leadId, ownerId) => sim.setOwner(leadId, ownerId),
     createFollowUpTask: (input) => sim.createFollowUpTask(input),
     setLeadStatus: (leadId, status) => sim.setLeadStatus(leadId, status),
     apiUsage: () => sim.apiUsage(),
+    fetchApiUsage: () => sim.fetchApiUsage(),
     async countConversions(query) {
       const days = await ads.getDailyMetrics(
         ref,

@@ -43,14 +43,23 @@ function at(minute: number): string {
   return salesforceDateTime(new Date(Date.parse('2026-01-05T09:00:00Z') + minute * 60_000));
 }
 
+/** A lead and its CampaignMember row, both created at `minute` (SystemModstamp = CreatedDate). */
 function insertLead(n: number, minute: number, fields: Record<string, unknown> = {}): string {
-  return fake.insert('Lead', {
+  const leadId = fake.insert('Lead', {
     Id: salesforceId('00Q', n),
     OwnerId: REP,
     Campaign_Id__c: CAMPAIGN,
     CreatedDate: at(minute),
     ...fields,
   });
+  fake.insert('CampaignMember', {
+    CampaignId: fields.Campaign_Id__c ?? CAMPAIGN,
+    LeadId: leadId,
+    Status: 'Sent',
+    HasResponded: false,
+    CreatedDate: at(minute),
+  });
+  return leadId;
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -128,7 +137,7 @@ describe('auth', () => {
 
   it('turns INVALID_SESSION_ID after a successful refresh into CrmAuthError without looping', async () => {
     fake.acceptSessions(false);
-    const failure = await failureOf(crm().setLeadStatus(insertLead(1, 0), 'Working'));
+    const failure = await failureOf(crm().setLeadStatus(insertLead(1, 0), 'Working - Contacted'));
     expect(failure.type).toBe('CrmAuthError');
     expect(failure.message).toContain('INVALID_SESSION_ID');
     expect(fake.apiRequests()).toHaveLength(2);
@@ -201,17 +210,64 @@ describe('fetchNewLeads', () => {
   });
 
   it('fails with a clear non-retryable error naming the record and field for malformed records', async () => {
-    insertLead(1, 0, { CreatedDate: 'yesterday-ish' });
+    insertLead(1, 0);
+    const member = fake.records('CampaignMember')[0];
+    member.CreatedDate = 'yesterday-ish';
     const failure = await failureOf(crm().fetchNewLeads(CAMPAIGN, null));
     expect(failure.type).toBe('CrmMalformedRecord');
     expect(failure.nonRetryable).toBe(true);
-    expect(failure.message).toContain(salesforceId('00Q', 1));
+    expect(failure.message).toContain(String(member.Id));
     expect(failure.message).toContain('CreatedDate');
 
-    fake.records('Lead').length = 0;
-    fake.records('Lead').push({ OwnerId: REP, Campaign_Id__c: CAMPAIGN, CreatedDate: at(0) });
+    fake.records('CampaignMember').length = 0;
+    fake.records('CampaignMember').push({ CampaignId: CAMPAIGN, LeadId: salesforceId('00Q', 1), CreatedDate: at(0) });
     const missingId = await failureOf(crm().fetchNewLeads(CAMPAIGN, null));
-    expect(missingId.message).toMatch(/Lead record #0 is malformed: Id/);
+    expect(missingId.message).toMatch(/CampaignMember record #0 is malformed: Id/);
+  });
+
+  it('finds a lead added to the campaign later, a backdated import and a late commit, once each', async () => {
+    const old = fake.insert('Lead', { Id: salesforceId('00Q', 90), OwnerId: REP, CreatedDate: at(-10_000) });
+    insertLead(1, 0);
+    insertLead(2, 10);
+    const adapter = crm();
+    const first = await adapter.fetchNewLeads(CAMPAIGN, null);
+    expect(first.leads.map((l) => l.leadId)).toEqual([salesforceId('00Q', 1), salesforceId('00Q', 2)]);
+
+    // An old lead joins the campaign now: its CampaignMember is new even though the Lead is not.
+    fake.insert('CampaignMember', { CampaignId: CAMPAIGN, LeadId: old, CreatedDate: at(20) });
+    // A backdated import: CreatedDate set through audit fields to last year, SystemModstamp is now.
+    const imported = fake.insert('Lead', { Id: salesforceId('00Q', 91), OwnerId: REP, CreatedDate: at(-500_000) });
+    fake.insert('CampaignMember', {
+      CampaignId: CAMPAIGN,
+      LeadId: imported,
+      CreatedDate: at(-500_000),
+      SystemModstamp: at(21),
+    });
+    // A late commit: stamped 2 minutes before the last lead we saw, visible only now (inside the 5-minute overlap).
+    insertLead(3, 8);
+    const second = await adapter.fetchNewLeads(CAMPAIGN, first.watermark);
+    expect(second.leads.map((l) => l.leadId).sort()).toEqual([old, imported, salesforceId('00Q', 3)].sort());
+    expect(second.leads.find((l) => l.leadId === old)!.createdAt).toBe('2026-01-05T09:20:00.000Z');
+    const third = await adapter.fetchNewLeads(CAMPAIGN, second.watermark);
+    expect(third.leads).toEqual([]);
+    expect(fake.apiRequests().at(-1)!.soql).toMatch(/SystemModstamp >= 2026-01-05T09:16:00Z/);
+  });
+
+  it('reads members of the configured Lead field instead when asked', async () => {
+    insertLead(1, 0);
+    insertLead(2, 1, { Campaign_Id__c: OTHER_CAMPAIGN });
+    fake.records('CampaignMember').length = 0;
+    const adapter = SalesforceCrm.fromEnv({ ...refreshTokenEnv(), SALESFORCE_CAMPAIGN_LEAD_FIELD: 'Campaign_Id__c' });
+    const { leads } = await adapter.fetchNewLeads(CAMPAIGN, null);
+    expect(leads.map((l) => l.leadId)).toEqual([salesforceId('00Q', 1)]);
+    expect(fake.apiRequests()[0].soql).toMatch(/FROM Lead WHERE Campaign_Id__c = /);
+  });
+
+  it('resumes from a watermark of the previous release', async () => {
+    insertLead(1, 0);
+    insertLead(2, 30);
+    const { leads } = await crm().fetchNewLeads(CAMPAIGN, `${at(20)}|${salesforceId('00Q', 1)}`);
+    expect(leads.map((l) => l.leadId)).toEqual([salesforceId('00Q', 2)]);
   });
 
   it('rejects a garbled watermark', async () => {
@@ -221,33 +277,126 @@ describe('fetchNewLeads', () => {
   });
 });
 
-describe('fetchFirstTouches', () => {
-  it('returns the earliest closed Task or Event per lead with its channel', async () => {
+describe('fetchAttempts', () => {
+  it('returns every closed Task and every Event with its Id, time, channel and call disposition', async () => {
     const [a, b, c, d] = [1, 2, 3, 4].map((n) => insertLead(n, 0));
-    fake.insert('Task', { WhoId: a, TaskSubtype: 'Email', IsClosed: true, CreatedDate: at(30) });
-    fake.insert('Task', { WhoId: a, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(10) });
-    fake.insert('Event', { WhoId: a, CreatedDate: at(20) });
-    fake.insert('Event', { WhoId: b, CreatedDate: at(5) });
-    fake.insert('Task', { WhoId: b, TaskSubtype: 'Task', Type: 'Meeting', IsClosed: true, CreatedDate: at(9) });
-    fake.insert('Task', { WhoId: c, TaskSubtype: 'Task', Type: 'SMS', IsClosed: true, CreatedDate: at(7) });
-    fake.insert('Task', { WhoId: d, TaskSubtype: 'Call', IsClosed: false, CreatedDate: at(1) }); // open: not a touch
-    const touches = await crm().fetchFirstTouches([a, b, c, d]);
-    expect(touches).toEqual([
-      { leadId: a, at: '2026-01-05T09:10:00.000Z', channel: 'call' },
-      { leadId: b, at: '2026-01-05T09:05:00.000Z', channel: 'meeting' },
-      { leadId: c, at: '2026-01-05T09:07:00.000Z', channel: 'sms' },
+    const call = fake.insert('Task', {
+      WhoId: a,
+      TaskSubtype: 'Call',
+      CallDisposition: 'Left voicemail',
+      IsClosed: true,
+      CreatedDate: at(10),
+    });
+    const email = fake.insert('Task', {
+      WhoId: a,
+      TaskSubtype: 'Email',
+      IsClosed: true,
+      CreatedDate: at(40),
+      CompletedDateTime: at(30),
+    });
+    const meeting = fake.insert('Event', { WhoId: b, StartDateTime: at(5), CreatedDate: at(1) });
+    const sms = fake.insert('Task', { WhoId: c, TaskSubtype: 'Task', Type: 'SMS', IsClosed: true, CreatedDate: at(7) });
+    fake.insert('Task', { WhoId: d, TaskSubtype: 'Call', IsClosed: false, CreatedDate: at(1) }); // open: a plan
+    const { items } = await crm().fetchAttempts([a, b, c, d], null);
+    expect(items).toEqual([
+      { leadId: b, activityId: meeting, at: '2026-01-05T09:05:00.000Z', channel: 'meeting', callDisposition: null },
+      { leadId: c, activityId: sms, at: '2026-01-05T09:07:00.000Z', channel: 'sms', callDisposition: null },
+      {
+        leadId: a,
+        activityId: call,
+        at: '2026-01-05T09:10:00.000Z',
+        channel: 'call',
+        callDisposition: 'Left voicemail',
+      },
+      { leadId: a, activityId: email, at: '2026-01-05T09:30:00.000Z', channel: 'email', callDisposition: null },
     ]);
   });
 
+  it('follows activities to the converted contact and never repeats one across polls', async () => {
+    const lead = insertLead(1, 0);
+    const before = fake.insert('Task', { WhoId: lead, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(5) });
+    const adapter = crm();
+    const first = await adapter.fetchAttempts([lead], null);
+    expect(first.items.map((i) => i.activityId)).toEqual([before]);
+    const { contactId } = fake.convertLead(lead, { at: new Date(Date.parse(at(60))), withOpportunity: true });
+    const after = fake.insert('Task', { WhoId: contactId, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(70) });
+    // The lead's 15-character ID names the same record.
+    const second = await adapter.fetchAttempts([lead.slice(0, 15)], first.watermark);
+    expect(second.items).toEqual([expect.objectContaining({ leadId: lead.slice(0, 15), activityId: after })]);
+    expect(fake.records('Task').find((t) => t.Id === before)!.WhoId).toBe(contactId);
+    const third = await adapter.fetchAttempts([lead], second.watermark);
+    expect(third.items).toEqual([]);
+  });
+
   it.each([
-    [10, 2],
-    [100, 2],
-    [2_000, 20],
-  ])('costs ceil(n/200) calls per sObject for %i open leads', async (n, expectedCalls) => {
+    [10, 3],
+    [100, 3],
+    [2_000, 30],
+  ])('costs ceil(n/200) x 3 calls (conversions, Tasks, Events) for %i open leads', async (n, expectedCalls) => {
     const cost = await measureFirstTouchPollCalls(n);
-    expect(cost.apiCalls).toBe(2 * Math.ceil(n / 200));
+    expect(cost.apiCalls).toBe(3 * Math.ceil(n / 200));
     expect(cost.apiCalls).toBe(expectedCalls);
     expect(cost.touchesFound).toBe(n - countUntouched(n));
+  });
+});
+
+describe('fetchStatusChanges and validateLeadStatuses', () => {
+  const mapping = {
+    'Working - Contacted': { decision: 'accept' as const },
+    'Closed - Not Converted': { decision: 'reject' as const, reason: 'Not ICP' },
+  };
+
+  it('reads LeadHistory status changes and maps them; unmapped statuses are not dispositions', async () => {
+    const [a, b] = [1, 2].map((n) => insertLead(n, 0));
+    const adapter = crm();
+    await adapter.setLeadStatus(a, 'Working - Contacted');
+    await adapter.setLeadStatus(b, 'Closed - Not Converted');
+    await adapter.setLeadStatus(b, 'Open - Not Contacted');
+    const { items, watermark } = await adapter.fetchStatusChanges([a, b], null, mapping);
+    const history = fake.records('LeadHistory');
+    expect(items).toEqual([
+      expect.objectContaining({ leadId: a, changeId: history[0].Id, outcome: { decision: 'accept' } }),
+      expect.objectContaining({
+        leadId: b,
+        changeId: history[1].Id,
+        outcome: { decision: 'reject', reason: 'Not ICP' },
+      }),
+    ]);
+    expect((await adapter.fetchStatusChanges([a, b], watermark, mapping)).items).toEqual([]);
+  });
+
+  it('falls back to Lead.Status and LastModifiedDate, one disposition per (lead, status)', async () => {
+    const lead = insertLead(1, 0, { Status: 'Working - Contacted', LastModifiedDate: at(9), SystemModstamp: at(9) });
+    const adapter = SalesforceCrm.fromEnv({ ...refreshTokenEnv(), SALESFORCE_STATUS_SOURCE: 'leadField' });
+    const first = await adapter.fetchStatusChanges([lead], null, mapping);
+    expect(first.items).toEqual([
+      {
+        leadId: lead,
+        changeId: expect.stringMatching(/^00Q\w+\.status\.[0-9a-f]{12}$/),
+        status: 'Working - Contacted',
+        outcome: { decision: 'accept' },
+        at: '2026-01-05T09:09:00.000Z',
+      },
+    ]);
+    const again = await adapter.fetchStatusChanges([lead], null, mapping);
+    expect(again.items[0].changeId).toBe(first.items[0].changeId);
+  });
+
+  it('names statuses missing from the LeadStatus picklist, labels and near misses', async () => {
+    await fake.close();
+    fake = await FakeSalesforce.start({ leadStatuses: ['Working - Contacted', 'Closed - Not Converted'] });
+    fake.records('LeadStatus')[0].MasterLabel = 'Working';
+    const problems = await crm().validateLeadStatuses([
+      'Working - Contacted',
+      'Working',
+      'closed - not converted',
+      'Qualified',
+    ]);
+    expect(problems).toEqual([
+      'Lead status "Working" is a label; use its API name "Working - Contacted"',
+      'Lead status "closed - not converted" does not match "Closed - Not Converted" exactly (case and spaces matter)',
+      expect.stringContaining('"Qualified" is not in this org\'s LeadStatus picklist'),
+    ]);
   });
 });
 
@@ -258,32 +407,41 @@ function countUntouched(n: number): number {
   return untouched;
 }
 
-describe('countConversions', () => {
-  const window = { crmCampaignId: CAMPAIGN, from: '2026-01-05T09:00:00Z', to: '2026-01-05T10:00:00Z' };
+describe('conversions', () => {
+  const window = { crmCampaignId: CAMPAIGN, from: '2026-01-05T00:00:00Z', to: '2026-01-07T00:00:00Z' };
+  const convert = (lead: string, when: string, withOpportunity = true) =>
+    fake.convertLead(lead, { at: new Date(when), withOpportunity });
 
-  it('counts campaign leads created in the window that converted or reached a converted status', async () => {
-    insertLead(1, 0, { Status: 'Qualified' });
-    insertLead(2, 10, { IsConverted: true, Status: 'Closed - Converted' });
-    insertLead(3, 20, { Status: 'Working' });
-    insertLead(4, 59, { Status: 'Qualified' });
-    insertLead(5, 60, { Status: 'Qualified' }); // at `to`: outside the half-open window
-    insertLead(6, 30, { Status: 'Qualified', Campaign_Id__c: OTHER_CAMPAIGN });
+  it('counts campaign leads by ConvertedDate inside the window, not by CreatedDate', async () => {
+    convert(insertLead(1, -100_000), '2026-01-05T10:00:00Z'); // created long before, converted in the window
+    convert(insertLead(2, 0), '2026-01-06T23:00:00Z', false);
+    convert(insertLead(3, 0), '2026-01-07T00:00:00Z'); // on `to`: outside the half-open window
+    insertLead(4, 0, { Status: 'Working - Contacted' }); // created in the window, not converted
+    convert(insertLead(5, 0, { Campaign_Id__c: OTHER_CAMPAIGN }), '2026-01-05T10:00:00Z');
     const adapter = crm();
-    expect(
-      await adapter.countConversions({ ...window, convertedStatuses: ['Qualified'], countOpportunities: false }),
-    ).toBe(3);
-    expect(await adapter.countConversions({ ...window, convertedStatuses: [], countOpportunities: false })).toBe(1);
-    expect(fake.apiRequests().at(-1)!.soql).toMatch(/^SELECT COUNT\(\) FROM Lead/);
+    const conversions = await adapter.fetchConversions({ ...window, convertedStatuses: [], countOpportunities: false });
+    expect(conversions).toEqual([
+      { leadId: salesforceId('00Q', 1), convertedDate: '2026-01-05', opportunityId: expect.stringMatching(/^006/) },
+      { leadId: salesforceId('00Q', 2), convertedDate: '2026-01-06', opportunityId: null },
+    ]);
+    expect(await adapter.countConversions({ ...window, convertedStatuses: [], countOpportunities: true })).toBe(1);
+    // ConvertedDate is a date field: compared with date literals.
+    expect(fake.apiRequests().at(-1)!.soql).toMatch(
+      /Lead\.ConvertedDate >= 2026-01-05 AND Lead\.ConvertedDate <= 2026-01-06/,
+    );
   });
 
-  it('counts Opportunities from the campaign instead when asked', async () => {
-    fake.insert('Opportunity', { CampaignId: CAMPAIGN, CreatedDate: at(5) });
-    fake.insert('Opportunity', { CampaignId: CAMPAIGN, CreatedDate: at(120) });
-    fake.insert('Opportunity', { CampaignId: OTHER_CAMPAIGN, CreatedDate: at(5) });
-    insertLead(1, 0, { Status: 'Qualified' });
-    expect(
-      await crm().countConversions({ ...window, convertedStatuses: ['Qualified'], countOpportunities: true }),
-    ).toBe(1);
+  it('takes the window in the campaign time zone', async () => {
+    convert(insertLead(1, 0), '2026-01-05T10:00:00Z');
+    const count = await crm().countConversions({
+      crmCampaignId: CAMPAIGN,
+      from: '2026-01-05T00:00:00-10:00', // 2026-01-05 in Honolulu starts at 10:00Z
+      to: '2026-01-06T00:00:00-10:00',
+      timeZone: 'Pacific/Honolulu',
+      convertedStatuses: [],
+      countOpportunities: false,
+    });
+    expect(count).toBe(1);
   });
 
   it('rejects an empty or inverted window', async () => {
@@ -296,19 +454,47 @@ describe('countConversions', () => {
 });
 
 describe('writes', () => {
-  it('sets the owner and the status with PATCH', async () => {
+  it('sets owner and status with PATCH and Sforce-Auto-Assign: FALSE, and reads the owner back', async () => {
     const lead = insertLead(1, 0);
     const adapter = crm();
-    await adapter.setOwner(lead, OTHER_REP);
-    await adapter.setLeadStatus(lead, 'Nurture');
-    expect(fake.records('Lead')[0]).toMatchObject({ OwnerId: OTHER_REP, Status: 'Nurture' });
-    expect(fake.apiRequests().map((r) => [r.method, r.body])).toEqual([
-      ['PATCH', { OwnerId: OTHER_REP }],
-      ['PATCH', { Status: 'Nurture' }],
+    expect(await adapter.setOwner(lead, OTHER_REP)).toEqual({ stuck: true, actualOwnerId: OTHER_REP });
+    await adapter.setLeadStatus(lead, 'Closed - Not Converted');
+    expect(fake.records('Lead')[0]).toMatchObject({ OwnerId: OTHER_REP, Status: 'Closed - Not Converted' });
+    expect(fake.apiRequests().map((r) => [r.method, r.body ?? r.soql, r.autoAssign])).toEqual([
+      ['PATCH', { OwnerId: OTHER_REP }, 'FALSE'],
+      ['GET', `SELECT OwnerId FROM Lead WHERE Id = '${lead}'`, undefined],
+      ['PATCH', { Status: 'Closed - Not Converted' }, 'FALSE'],
     ]);
   });
 
-  it('creates a follow-up task once per idempotency key, even when retried', async () => {
+  it('reports an owner that did not stick (an active assignment rule without the header)', async () => {
+    await fake.close();
+    const queue = salesforceId('00G', 1);
+    fake = await FakeSalesforce.start({ assignmentRuleOwnerId: queue });
+    const lead = insertLead(1, 0);
+    // The fake applies the rule when the header is missing, as REST does by default.
+    await fetchAsClient(`/sobjects/Lead/${lead}`, { method: 'PATCH', body: JSON.stringify({ OwnerId: OTHER_REP }) });
+    expect(fake.records('Lead')[0].OwnerId).toBe(queue);
+    // The adapter sends FALSE, so its write sticks ...
+    expect(await crm().setOwner(lead, OTHER_REP)).toEqual({ stuck: true, actualOwnerId: OTHER_REP });
+    // ... and when something else moves the lead anyway, it says so.
+    const original = fake.records('Lead')[0];
+    Object.defineProperty(original, 'OwnerId', { get: () => queue, set: () => undefined, configurable: true });
+    expect(await crm().setOwner(lead, REP)).toEqual({ stuck: false, actualOwnerId: queue });
+  });
+
+  it('refuses a status outside the LeadStatus picklist and any write to a converted lead', async () => {
+    const lead = insertLead(1, 0);
+    const adapter = crm();
+    const bad = await failureOf(adapter.setLeadStatus(lead, 'Qualifed'));
+    expect(bad.type).toBe('CrmRequestRejected');
+    expect(bad.message).toContain('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+    fake.convertLead(lead, { at: new Date(at(10)), withOpportunity: false });
+    const converted = await failureOf(adapter.setOwner(lead, OTHER_REP));
+    expect(converted.message).toContain('CANNOT_UPDATE_CONVERTED_LEAD');
+  });
+
+  it('upserts the follow-up task on its External ID: retries never duplicate, a race is absorbed', async () => {
     const lead = insertLead(1, 0);
     const adapter = crm();
     const input = {
@@ -318,23 +504,33 @@ describe('writes', () => {
       dueDate: '2026-01-05T15:30:00Z',
       idempotencyKey: 'lead-1:followUp:0',
     };
-    await adapter.createFollowUpTask(input);
-    await adapter.createFollowUpTask(input);
+    const first = await adapter.createFollowUpTask(input);
+    fake.records('Task')[0].Status = 'Completed'; // the rep finishes it before our retry lands
+    const retry = await adapter.createFollowUpTask(input);
+    expect(first).toEqual({ taskId: expect.stringMatching(/^00T/), created: true });
+    expect(retry).toEqual({ taskId: first.taskId, created: false });
     const tasks = fake.records('Task');
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({
       WhoId: lead,
       OwnerId: REP,
       ActivityDate: '2026-01-05',
-      Status: 'Not Started',
-      IsClosed: false,
+      Status: 'Completed',
       campaign_sla_key__c: input.idempotencyKey,
     });
-    expect(fake.apiRequests().map((r) => r.method)).toEqual(['GET', 'POST', 'GET']);
+    expect(fake.apiRequests().map((r) => [r.method, r.path.split('/').slice(-3).join('/')])).toEqual([
+      ['PATCH', 'Task/campaign_sla_key__c/lead-1%3AfollowUp%3A0'],
+      ['PATCH', 'Task/campaign_sla_key__c/lead-1%3AfollowUp%3A0'],
+    ]);
+
+    fake.failNextCalls('UPSERT_RACE');
+    const raced = await adapter.createFollowUpTask({ ...input, idempotencyKey: 'lead-1:followUp:1' });
+    expect(raced.created).toBe(false);
+    expect(fake.records('Task').filter((t) => t.campaign_sla_key__c === 'lead-1:followUp:1')).toHaveLength(1);
   });
 
   it('surfaces Salesforce refusing a write as a non-retryable CrmRequestRejected', async () => {
-    const failure = await failureOf(crm().setLeadStatus(salesforceId('00Q', 404), 'Working'));
+    const failure = await failureOf(crm().setLeadStatus(salesforceId('00Q', 404), 'Working - Contacted'));
     expect(failure.type).toBe('CrmRequestRejected');
     expect(failure.message).toContain('NOT_FOUND');
   });
@@ -347,41 +543,63 @@ describe('limits', () => {
     expect(adapter.apiUsage()).toEqual({ used: 0, max: 0, callsMade: 0 });
     await adapter.fetchNewLeads(CAMPAIGN, null);
     expect(adapter.apiUsage()).toEqual({ used: 2, max: 15_000, callsMade: 2 });
-    await adapter.setOwner(salesforceId('00Q', 1), OTHER_REP);
+    await adapter.setLeadStatus(salesforceId('00Q', 1), 'Working - Contacted');
     expect(adapter.apiUsage()).toEqual({ used: 3, max: 15_000, callsMade: 3 });
+    expect(await adapter.fetchApiUsage()).toEqual({ used: 4, max: 15_000, callsMade: 4 });
   });
 
-  it('turns REQUEST_LIMIT_EXCEEDED into a retryable CrmRateLimited with a back-off delay', async () => {
-    fake.failNextCalls('REQUEST_LIMIT_EXCEEDED');
-    const adapter = crm({ rateLimitRetryDelay: '90s' });
-    const failure = await failureOf(adapter.fetchFirstTouches([salesforceId('00Q', 1)]));
-    expect(failure.type).toBe('CrmRateLimited');
-    expect(failure.nonRetryable).toBe(false);
-    expect(failure.nextRetryDelay).toBe('90s');
-    expect(adapter.apiUsage().callsMade).toBe(1);
+  it('tells the concurrent limit (back off minutes) from the 24-hour limit (wait for the window)', async () => {
+    const adapter = crm({ limitBackoff: { concurrent: '90s', daily: '2h' } });
+    fake.failNextCalls('CONCURRENT_REQUESTS');
+    const concurrent = await failureOf(adapter.fetchAttempts([salesforceId('00Q', 1)], null));
+    expect(concurrent.type).toBe('CrmConcurrentApiLimitExceeded');
+    expect(concurrent.nonRetryable).toBe(false);
+    expect(concurrent.nextRetryDelay).toBe('90s');
+    fake.failNextCalls('TOTAL_REQUESTS');
+    const daily = await failureOf(adapter.fetchAttempts([salesforceId('00Q', 1)], null));
+    expect(daily.type).toBe('CrmDailyApiLimitExceeded');
+    expect(daily.nextRetryDelay).toBe('2h');
+    expect(adapter.apiUsage().callsMade).toBe(2);
+  });
+
+  it('runs into the real 24-hour limit of the fake and names the usage', async () => {
+    await fake.close();
+    fake = await FakeSalesforce.start({ apiLimit: 2 });
+    const adapter = crm();
+    await adapter.fetchNewLeads(CAMPAIGN, null);
+    await adapter.fetchNewLeads(CAMPAIGN, null);
+    const failure = await failureOf(adapter.fetchNewLeads(CAMPAIGN, null));
+    expect(failure.type).toBe('CrmDailyApiLimitExceeded');
+    expect(failure.message).toContain('api-usage 2/2');
   });
 
   it('agrees with the /limits resource of the fake', async () => {
     insertLead(1, 0);
     const adapter = crm();
     await adapter.fetchNewLeads(CAMPAIGN, null);
-    const token = (await (
-      await fetch(`${fake.url}/services/oauth2/token`, {
-        method: 'POST',
-        body: new URLSearchParams(refreshTokenEnvGrant()),
-      })
-    ).json()) as { access_token: string };
-    const limits = (await (
-      await fetch(`${fake.url}/services/data/v62.0/limits`, {
-        headers: { authorization: `Bearer ${token.access_token}` },
-      })
-    ).json()) as { DailyApiRequests: { Max: number; Remaining: number } };
+    const limits = (await (await fetchAsClient('/limits')).json()) as {
+      DailyApiRequests: { Max: number; Remaining: number };
+    };
     expect(limits.DailyApiRequests).toEqual({
       Max: adapter.apiUsage().max,
       Remaining: adapter.apiUsage().max - adapter.apiUsage().used - 1,
     });
   });
 });
+
+/** A raw REST call with a fresh token, as another client of the org would make it. */
+async function fetchAsClient(path: string, init: RequestInit = {}): Promise<Response> {
+  const token = (await (
+    await fetch(`${fake.url}/services/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams(refreshTokenEnvGrant()),
+    })
+  ).json()) as { access_token: string };
+  return fetch(`${fake.url}/services/data/v62.0${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+  });
+}
 
 function refreshTokenEnvGrant(): Record<string, string> {
   return {
@@ -397,7 +615,7 @@ describe('injection attempts', () => {
     const adapter = crm();
     for (const attempt of [
       () => adapter.fetchNewLeads(INJECTION, null),
-      () => adapter.fetchFirstTouches([salesforceId('00Q', 1), INJECTION]),
+      () => adapter.fetchAttempts([salesforceId('00Q', 1), INJECTION], null),
       () => adapter.setOwner(salesforceId('00Q', 1), INJECTION),
       () =>
         adapter.countConversions({
@@ -415,37 +633,58 @@ describe('injection attempts', () => {
     expect(fake.apiRequests()).toHaveLength(0);
   });
 
-  it('escapes strings so the fake receives the injection attempt as one literal', async () => {
-    insertLead(1, 0, { Status: INJECTION });
-    insertLead(2, 1, { Status: 'Working' });
+  it('sends free text only as escaped values: status writes and External ID keys', async () => {
+    const lead = insertLead(1, 0);
     const adapter = crm();
-    const count = await adapter.countConversions({
-      crmCampaignId: CAMPAIGN,
-      from: '2026-01-05T00:00:00Z',
-      to: '2026-01-06T00:00:00Z',
-      convertedStatuses: [INJECTION],
-      countOpportunities: false,
-    });
-    expect(count).toBe(1);
-    expect(fake.apiRequests()[0].soql).toContain(String.raw`'\' OR Name != \''`);
-
-    const lead = salesforceId('00Q', 1);
-    const key = `k\\'); DELETE\n"x"`;
-    await adapter.createFollowUpTask({
-      leadId: lead,
-      ownerId: REP,
-      subject: INJECTION,
-      dueDate: '2026-01-06',
-      idempotencyKey: key,
-    });
-    await adapter.createFollowUpTask({
-      leadId: lead,
-      ownerId: REP,
-      subject: INJECTION,
-      dueDate: '2026-01-06',
-      idempotencyKey: key,
-    });
+    const bad = await failureOf(adapter.setLeadStatus(lead, INJECTION));
+    expect(bad.message).toContain('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+    const key = `k\\'); DELETE\n"x"/..`;
+    const input = { leadId: lead, ownerId: REP, subject: INJECTION, dueDate: '2026-01-06', idempotencyKey: key };
+    await adapter.createFollowUpTask(input);
+    await adapter.createFollowUpTask(input);
     expect(fake.records('Task')).toHaveLength(1);
     expect(fake.records('Task')[0]).toMatchObject({ campaign_sla_key__c: key, Subject: INJECTION });
+  });
+});
+
+describe('the fake follows Salesforce', () => {
+  it('rejects fractional seconds in SOQL dateTime literals and date literals against dateTime fields', async () => {
+    const query = async (soql: string) =>
+      (await fetchAsClient(`/query?q=${encodeURIComponent(soql)}`)).json() as Promise<unknown>;
+    expect(await query('SELECT Id FROM Lead WHERE CreatedDate > 2026-01-05T09:00:00.000Z')).toEqual([
+      expect.objectContaining({ errorCode: 'MALFORMED_QUERY' }),
+    ]);
+    expect(await query('SELECT Id FROM Lead WHERE CreatedDate > 2026-01-05')).toEqual([
+      expect.objectContaining({
+        errorCode: 'INVALID_FIELD',
+        message: expect.stringContaining('must be of type dateTime'),
+      }),
+    ]);
+    expect(await query('SELECT Id FROM Lead WHERE ConvertedDate > 2026-01-05T00:00:00Z')).toEqual([
+      expect.objectContaining({ errorCode: 'INVALID_FIELD' }),
+    ]);
+    expect(await query("SELECT Id FROM Lead WHERE CreatedDate > '2026-01-05T00:00:00Z'")).toEqual([
+      expect.objectContaining({ errorCode: 'INVALID_FIELD' }),
+    ]);
+  });
+
+  it('matches 15- and 18-character IDs, pages at 2,000 by default and expires idle cursors', async () => {
+    await fake.close();
+    let now = Date.parse('2026-01-05T09:00:00Z');
+    fake = await FakeSalesforce.start({ now: () => new Date(now) });
+    for (let i = 1; i <= 2_100; i += 1) fake.insert('Lead', { Id: salesforceId('00Q', i), OwnerId: REP });
+    const id18 = salesforceId('00Q', 7);
+    const byShort = (await (
+      await fetchAsClient(`/query?q=${encodeURIComponent(`SELECT Id FROM Lead WHERE Id = '${id18.slice(0, 15)}'`)}`)
+    ).json()) as { records: { Id: string }[] };
+    expect(byShort.records.map((r) => r.Id)).toEqual([id18]);
+    const page = (await (await fetchAsClient(`/query?q=${encodeURIComponent('SELECT Id FROM Lead')}`)).json()) as {
+      records: unknown[];
+      nextRecordsUrl: string;
+    };
+    expect(page.records).toHaveLength(2_000);
+    now += 16 * 60_000;
+    const expired = await fetchAsClient(page.nextRecordsUrl.replace('/services/data/v62.0', ''));
+    expect(await expired.json()).toEqual([expect.objectContaining({ errorCode: 'INVALID_QUERY_LOCATOR' })]);
   });
 });

@@ -80,7 +80,7 @@ describe('fault wiring', () => {
     });
     await expect(ledger.markAlertDelivered('k')).rejects.toMatchObject({ type: INJECTED_FAULT });
     expect(queries).toEqual([]);
-    await expect(ledger.openUntouchedLeadIds('c', 10)).resolves.toEqual([]);
+    await expect(ledger.openLeadIds('c', 10)).resolves.toEqual([]);
     expect(queries).toHaveLength(1);
   });
 

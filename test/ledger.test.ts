@@ -862,13 +862,14 @@ describe('LedgerQueries', () => {
     });
   });
 
-  describe('PgLedger.openUntouchedLeadIds', () => {
-    it('lists untouched, undisposed leads oldest first, up to the limit', async () => {
+  describe('PgLedger.openLeadIds', () => {
+    it('lists leads with an unmet clock that were not rejected or nurtured, oldest first, up to the limit', async () => {
       const ledger = new PgLedger(reportDb.pool);
-      // L4 is untouched but returned to nurture; L13 has a contact event; L12 is older than L7.
-      expect(await ledger.openUntouchedLeadIds(C, 10)).toEqual(['L12', 'L7']);
-      expect(await ledger.openUntouchedLeadIds(C, 1)).toEqual(['L12']);
-      await expect(ledger.openUntouchedLeadIds(C, 0)).rejects.toThrow('limit: 0 is not an integer >= 1');
+      // L4 breached but returned to nurture (closed); L13 was contacted but its clock is not met; L1's
+      // acceptance clock breached and stays unmet (reps still work it); oldest clock first.
+      expect(await ledger.openLeadIds(C, 10)).toEqual(['L13', 'L12', 'L1', 'L7']);
+      expect(await ledger.openLeadIds(C, 1)).toEqual(['L13']);
+      await expect(ledger.openLeadIds(C, 0)).rejects.toThrow('limit: 0 is not an integer >= 1');
     });
   });
 });

@@ -41,6 +41,14 @@ function world(overrides: Partial<SandboxCrmConfig> = {}, hooks: Partial<Sandbox
   return { crm, clock };
 }
 
+/** The earliest attempt per lead, as the workflow's first-touch clock sees it. */
+async function firstTouches(crm: SandboxCrm, leadIds: string[]) {
+  const { items } = await crm.fetchAttempts(leadIds, null);
+  const first = new Map<string, (typeof items)[number]>();
+  for (const attempt of items) if (!first.has(attempt.leadId)) first.set(attempt.leadId, attempt);
+  return [...first.values()].map(({ leadId, at, channel }) => ({ leadId, at, channel }));
+}
+
 async function allLeads(crm: SandboxCrm) {
   const { leads } = await crm.fetchNewLeads(CAMPAIGN, null);
   return leads;
@@ -98,7 +106,10 @@ describe('SandboxCrm', () => {
     clock.now = START + 24 * HOUR;
     const leads = await allLeads(crm);
     clock.now = START + 30 * DAY;
-    const touches = await crm.fetchFirstTouches(leads.map((l) => l.leadId));
+    const touches = await firstTouches(
+      crm,
+      leads.map((l) => l.leadId),
+    );
     const delays = new Map(touches.map((t) => [t.leadId, Date.parse(t.at)]));
     const medianMinutes = (owner: string) => {
       const values = leads
@@ -119,10 +130,16 @@ describe('SandboxCrm', () => {
     const { crm, clock } = world();
     clock.now = START + 6 * HOUR;
     const leads = await allLeads(crm);
-    const early = await crm.fetchFirstTouches(leads.map((l) => l.leadId));
+    const early = await firstTouches(
+      crm,
+      leads.map((l) => l.leadId),
+    );
     expect(early.every((t) => Date.parse(t.at) <= clock.now)).toBe(true);
     clock.now = START + 30 * DAY;
-    const late = await crm.fetchFirstTouches(leads.map((l) => l.leadId));
+    const late = await firstTouches(
+      crm,
+      leads.map((l) => l.leadId),
+    );
     expect(late.length).toBeGreaterThan(early.length);
   });
 
@@ -130,23 +147,23 @@ describe('SandboxCrm', () => {
     const { crm, clock } = world({ neverTouchedShare: 1 }); // nobody touches on their own
     clock.now = START + 5 * HOUR;
     const [lead] = await allLeads(crm);
-    expect(await crm.fetchFirstTouches([lead.leadId])).toEqual([]);
+    expect(await firstTouches(crm, [lead.leadId])).toEqual([]);
     await crm.setOwner(lead.leadId, BACKUP_REP);
     await crm.setOwner(lead.leadId, BACKUP_REP);
     const { leads } = await crm.fetchNewLeads(CAMPAIGN, null);
     expect(leads[0].ownerId).toBe(BACKUP_REP);
     // neverTouchedShare 1 applies to the new owner too: still nothing.
     clock.now += DAY;
-    expect(await crm.fetchFirstTouches([lead.leadId])).toEqual([]);
+    expect(await firstTouches(crm, [lead.leadId])).toEqual([]);
 
     const other = world({ neverTouchedShare: 0 });
     other.clock.now = START + 5 * HOUR;
     const [second] = await allLeads(other.crm);
-    const before = await other.crm.fetchFirstTouches([second.leadId]);
+    const before = await firstTouches(other.crm, [second.leadId]);
     other.clock.now = START + 30 * DAY;
     await other.crm.setOwner(second.leadId, BACKUP_REP);
     other.clock.now += HOUR;
-    const after = await other.crm.fetchFirstTouches([second.leadId]);
+    const after = await firstTouches(other.crm, [second.leadId]);
     expect(after).toHaveLength(1);
     // The earliest touch wins: a reassignment long after the first touch does not move it.
     if (before.length === 1) expect(after).toEqual(before);
@@ -159,8 +176,12 @@ describe('SandboxCrm', () => {
     ];
     const dipOnDay4 = (createdAt: Date) =>
       createdAt.getTime() >= START + 3 * DAY && createdAt.getTime() < START + 4 * DAY ? 0.78 : 1;
-    const plain = world({ campaigns, neverTouchedShare: 0 });
-    const dipped = world({ campaigns, neverTouchedShare: 0 }, { conversionMultiplier: dipOnDay4 });
+    // Conversions within about an hour, so a day's leads convert (ConvertedDate) on that day.
+    const plain = world({ campaigns, neverTouchedShare: 0, medianConversionHours: 0.5 });
+    const dipped = world(
+      { campaigns, neverTouchedShare: 0, medianConversionHours: 0.5 },
+      { conversionMultiplier: dipOnDay4 },
+    );
     const day = (d: number) => ({
       crmCampaignId: CAMPAIGN,
       from: new Date(START + (d - 1) * DAY).toISOString(),
@@ -175,45 +196,102 @@ describe('SandboxCrm', () => {
     expect(plainDay4 / (24 * leadsPerHour)).toBeLessThan(0.28);
     expect(dippedDay4 / plainDay4).toBeGreaterThan(0.72);
     expect(dippedDay4 / plainDay4).toBeLessThan(0.84);
-    expect(await dipped.crm.countConversions(day(3))).toBe(await plain.crm.countConversions(day(3)));
+    expect(await dipped.crm.countConversions(day(2))).toBe(await plain.crm.countConversions(day(2)));
     const opportunities = await plain.crm.countConversions({ ...day(4), countOpportunities: true });
     expect(opportunities).toBeGreaterThan(0);
   });
 
-  it('counts only conversions that have happened by now', async () => {
+  it('reports conversions by ConvertedDate once they have happened, with their Opportunity', async () => {
     const { crm, clock } = world({ neverTouchedShare: 0, conversionRate: 1 });
     const window = {
       crmCampaignId: CAMPAIGN,
       from: new Date(START).toISOString(),
-      to: new Date(START + DAY).toISOString(),
+      to: new Date(START + 10 * DAY).toISOString(),
       convertedStatuses: [],
       countOpportunities: false,
     };
     clock.now = START + DAY;
-    const soon = await crm.countConversions(window);
+    const early = (await allLeads(crm)).map((l) => l.leadId);
+    const soon = await crm.fetchConversions(window);
     clock.now = START + 30 * DAY;
-    const later = await crm.countConversions(window);
-    expect(later).toBe(
-      (await crm.fetchNewLeads(CAMPAIGN, null)).leads.filter((l) => Date.parse(l.createdAt) < START + DAY).length,
-    );
-    expect(soon).toBeLessThan(later);
+    const later = await crm.fetchConversions(window);
+    expect(soon.length).toBeLessThan(later.length);
+    // Every lead of the first day (all convert, median 12 h) has converted inside the window by now.
+    expect(later.map((c) => c.leadId)).toEqual(expect.arrayContaining(early));
+    for (const conversion of later) {
+      expect(conversion.convertedDate >= '2026-01-05' && conversion.convertedDate <= '2026-01-14').toBe(true);
+      expect(conversion.opportunityId).toMatch(/^006/);
+    }
+    // A window of one day counts only that day's ConvertedDate, not leads created that day.
+    const dayOne = await crm.fetchConversions({ ...window, to: new Date(START + DAY).toISOString() });
+    expect(dayOne.every((c) => c.convertedDate === '2026-01-05')).toBe(true);
+    expect(dayOne.length).toBeLessThan(early.length);
   });
 
-  it('applies status changes and follow-up tasks idempotently', async () => {
-    const { crm, clock } = world({ neverTouchedShare: 0, conversionRate: 1, medianConversionHours: 1000 });
+  it('yields every attempt with its Task/Event ID and time, once per watermark', async () => {
+    const { crm, clock } = world({ neverTouchedShare: 0, maxFollowUps: 3, channelMix: { call: 1, meeting: 1 } });
+    clock.now = START + 6 * HOUR;
+    const ids = (await allLeads(crm)).map((l) => l.leadId);
+    const first = await crm.fetchAttempts(ids, null);
+    expect(first.items.every((a) => Date.parse(a.at) <= clock.now)).toBe(true);
+    for (const attempt of first.items) {
+      expect(attempt.activityId).toMatch(attempt.channel === 'meeting' ? /^00U/ : /^00T/);
+    }
+    clock.now = START + 3 * DAY;
+    const second = await crm.fetchAttempts(ids, first.watermark);
+    const seen = [...first.items, ...second.items].map((a) => a.activityId);
+    expect(new Set(seen).size).toBe(seen.length);
+    const all = await crm.fetchAttempts(ids, null);
+    expect(all.items.map((a) => a.activityId).sort()).toEqual([...seen].sort());
+    // Follow-ups: some leads have more than one attempt.
+    const perLead = new Map<string, number>();
+    for (const a of all.items) perLead.set(a.leadId, (perLead.get(a.leadId) ?? 0) + 1);
+    expect(Math.max(...perLead.values())).toBeGreaterThan(1);
+    expect(await crm.fetchAttempts(ids, all.watermark)).toEqual({ items: [], watermark: all.watermark });
+  });
+
+  it('turns status changes into dispositions through the mapping, including port writes', async () => {
+    const { crm, clock } = world({ neverTouchedShare: 0, conversionRate: 0, acceptShare: 0.5 });
+    clock.now = START + 2 * DAY;
+    const ids = (await allLeads(crm)).map((l) => l.leadId);
+    const mapping = {
+      'Working - Contacted': { decision: 'accept' as const },
+      'Closed - Not Converted': { decision: 'reject' as const, reason: 'Not ICP' },
+    };
+    const { items, watermark } = await crm.fetchStatusChanges(ids, null, mapping);
+    const accepted = items.filter((c) => c.outcome.decision === 'accept').length;
+    expect(accepted / items.length).toBeGreaterThan(0.3);
+    expect(accepted / items.length).toBeLessThan(0.7);
+    expect(items.every((c) => /^017/.test(c.changeId))).toBe(true);
+    expect(items.find((c) => c.outcome.decision === 'reject')?.outcome).toEqual({
+      decision: 'reject',
+      reason: 'Not ICP',
+    });
+    // Only mapped statuses come back.
+    expect((await crm.fetchStatusChanges(ids, null, {})).items).toEqual([]);
+
+    clock.now += HOUR;
+    await crm.setLeadStatus(ids[0], 'Nurturing');
+    await crm.setLeadStatus(ids[0], 'Nurturing');
+    const next = await crm.fetchStatusChanges(ids, watermark, {
+      ...mapping,
+      Nurturing: { decision: 'reject', reason: 'No response' },
+    });
+    expect(next.items.filter((c) => c.leadId === ids[0])).toEqual([
+      expect.objectContaining({ status: 'Nurturing', at: new Date(clock.now).toISOString() }),
+    ]);
+    const firstIds = new Set(items.map((c) => c.changeId));
+    expect(next.items.some((c) => firstIds.has(c.changeId))).toBe(false);
+    expect(await crm.validateLeadStatuses(['Working - Contacted', 'Nurturing', 'Qualifed'])).toEqual([
+      expect.stringContaining('"Qualifed" is not in'),
+    ]);
+  });
+
+  it('applies owner changes and follow-up tasks idempotently', async () => {
+    const { crm, clock } = world({ neverTouchedShare: 0 });
     clock.now = START + 3 * HOUR;
     const [lead] = await allLeads(crm);
-    const window = {
-      crmCampaignId: CAMPAIGN,
-      from: new Date(START).toISOString(),
-      to: new Date(START + HOUR * 3).toISOString(),
-      countOpportunities: false,
-    };
-    expect(await crm.countConversions({ ...window, convertedStatuses: ['Working'] })).toBe(0);
-    await crm.setLeadStatus(lead.leadId, 'Working');
-    await crm.setLeadStatus(lead.leadId, 'Working');
-    expect(await crm.countConversions({ ...window, convertedStatuses: ['Working'] })).toBe(1);
-
+    expect(await crm.setOwner(lead.leadId, BACKUP_REP)).toEqual({ stuck: true, actualOwnerId: BACKUP_REP });
     const task = {
       leadId: lead.leadId,
       ownerId: BACKUP_REP,
@@ -221,12 +299,14 @@ describe('SandboxCrm', () => {
       dueDate: '2026-01-06',
       idempotencyKey: 'k1',
     };
-    await crm.createFollowUpTask(task);
-    await crm.createFollowUpTask({ ...task, subject: 'retry with another subject' });
+    const created = await crm.createFollowUpTask(task);
+    const again = await crm.createFollowUpTask({ ...task, subject: 'retry with another subject' });
+    expect(created.created).toBe(true);
+    expect(again).toEqual({ taskId: created.taskId, created: false });
     expect([...crm.followUpTasks()]).toEqual([
       ['k1', { leadId: lead.leadId, ownerId: BACKUP_REP, subject: 'Call back', dueDate: '2026-01-06' }],
     ]);
-    expect(crm.apiUsage()).toEqual({ used: 7, max: 15_000, callsMade: 7 });
+    expect(crm.apiUsage()).toEqual({ used: 4, max: 15_000, callsMade: 4 });
   });
 
   it('rejects bad input and bad configuration with the path named', async () => {

@@ -126,8 +126,8 @@ describe('health server', () => {
 describe('metric decorators', () => {
   const usage = { used: 120, max: 15_000, callsMade: 3 };
   const crm = {
-    async fetchFirstTouches() {
-      return [];
+    async fetchAttempts() {
+      return { items: [], watermark: null };
     },
     async setLeadStatus() {
       throw ApplicationFailure.create({ type: 'CrmRateLimited', message: 'REQUEST_LIMIT_EXCEEDED' });
@@ -139,13 +139,13 @@ describe('metric decorators', () => {
   it('times every CRM call by method and outcome, counts failures by type, and reports the API budget', async () => {
     const meter = recordingMeter();
     const metered = await meteredPorts(ports, () => meter).crm('c-1', new Date());
-    await metered.fetchFirstTouches(['00Q1']);
+    await metered.fetchAttempts(['00Q1'], null);
     await expect(metered.setLeadStatus('00Q1', 'Working')).rejects.toThrow('REQUEST_LIMIT_EXCEEDED');
     expect(metered.apiUsage()).toBe(usage);
 
     const latencies = meter.samples.filter((s) => s.name === APP_METRICS.portCallLatency);
     expect(latencies.map((s) => s.tags)).toEqual([
-      { port: 'crm', method: 'fetchFirstTouches', outcome: 'ok' },
+      { port: 'crm', method: 'fetchAttempts', outcome: 'ok' },
       { port: 'crm', method: 'setLeadStatus', outcome: 'error' },
     ]);
     expect(meter.samples.filter((s) => s.name === APP_METRICS.portCallErrors)).toEqual([
@@ -190,7 +190,7 @@ describe('metric decorators', () => {
 
   it('measures nothing outside an activity instead of failing the call', async () => {
     const metered = await meteredPorts(ports).crm('c-1', new Date());
-    await expect(metered.fetchFirstTouches(['00Q1'])).resolves.toEqual([]);
+    await expect(metered.fetchAttempts(['00Q1'], null)).resolves.toEqual({ items: [], watermark: null });
   });
 });
 

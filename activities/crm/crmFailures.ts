@@ -4,7 +4,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Duration } from '@temporalio/common';
 
 export const CRM_AUTH_ERROR = 'CrmAuthError';
-export const CRM_RATE_LIMITED = 'CrmRateLimited';
+/** The org's rolling 24-hour API allowance is spent (TotalRequests). */
+export const CRM_DAILY_LIMIT = 'CrmDailyApiLimitExceeded';
+/** Too many long-running requests in flight at once (ConcurrentRequests). */
+export const CRM_CONCURRENT_LIMIT = 'CrmConcurrentApiLimitExceeded';
 export const CRM_REQUEST_REJECTED = 'CrmRequestRejected';
 export const CRM_MALFORMED_RECORD = 'CrmMalformedRecord';
 export const CRM_INVALID_INPUT = 'CrmInvalidInput';
@@ -14,11 +17,18 @@ export function crmAuthFailure(message: string, cause?: Error): ApplicationFailu
   return ApplicationFailure.create({ message, type: CRM_AUTH_ERROR, nonRetryable: true, cause });
 }
 
-/** The org's API quota is spent: retry, but not before the delay. */
-export function crmRateLimited(message: string, retryDelay: Duration): ApplicationFailure {
+/**
+ * REQUEST_LIMIT_EXCEEDED: retry, but not before the delay — minutes for the concurrent limit, until the
+ * rolling 24-hour window frees calls for the daily one.
+ */
+export function crmLimitExceeded(
+  limit: 'daily' | 'concurrent',
+  message: string,
+  retryDelay: Duration,
+): ApplicationFailure {
   return ApplicationFailure.create({
     message,
-    type: CRM_RATE_LIMITED,
+    type: limit === 'daily' ? CRM_DAILY_LIMIT : CRM_CONCURRENT_LIMIT,
     nonRetryable: false,
     nextRetryDelay: retryDelay,
   });

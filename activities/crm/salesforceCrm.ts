@@ -1,61 +1,88 @@
-// The real Crm adapter: Salesforce REST through jsforce.
-//
-// Campaign link: a Lead field holding the Salesforce Campaign ID (default Campaign_Id__c,
-// configurable), not CampaignMember; leads are read with one query per page.
-// Reads select IDs, owner, tier and timestamps only: never names, emails or phone numbers.
-import type { Duration } from '@temporalio/common';
-import type { Crm, CrmApiUsage, CrmConversionQuery, CrmFirstTouch, CrmLead } from '../ports';
+// The real Crm adapter: Salesforce REST through jsforce. Salesforce is the source of truth for who
+// is in the campaign (CampaignMember), every contact attempt (Tasks and Events on WhoId, followed to
+// the converted Contact), dispositions (Lead status changes) and conversions (ConvertedDate).
+// Reads select IDs, owner, tier, statuses and timestamps only: never names, emails or phone numbers.
+import type {
+  Crm,
+  CrmApiUsage,
+  CrmAttempt,
+  CrmConversion,
+  CrmConversionQuery,
+  CrmFollowUpTask,
+  CrmLead,
+  CrmOwnerResult,
+  CrmPage,
+  CrmStatusChange,
+  LeadStatusMapping,
+} from '../ports';
+import { conversionDays } from './conversionWindow';
 import { CountingConnection } from './countingConnection';
-import { crmInvalidInput, crmRequestRejected } from './crmFailures';
-import { decodeLeadWatermark, encodeLeadWatermark } from './leadWatermark';
+import { crmInvalidInput, crmMalformedRecord, crmRequestRejected } from './crmFailures';
+import { advanceWatermark, decodeWatermark, encodeWatermark, readFrom, type ChangeWatermark } from './leadWatermark';
 import {
   DEFAULT_FIELD_MAPPING,
-  parseEventTouchRows,
+  parseConversionRows,
+  parseConvertedContactRows,
+  parseEventRows,
+  parseLeadHistoryRows,
   parseLeadRows,
-  parseTaskTouchRows,
+  parseLeadStatusRows,
+  parseLeadStatusValues,
+  parseMemberRows,
+  parseTaskRows,
+  type AttemptRow,
   type SalesforceFieldMapping,
-  type TouchRow,
+  type StatusRow,
 } from './salesforceRecords';
-import { isInvalidSession, toCrmFailure } from './salesforceErrors';
+import { isInvalidSession, salesforceErrorCode, toCrmFailure, type LimitBackoff } from './salesforceErrors';
 import { requestSalesforceSession } from './salesforceSession';
 import { salesforceSettingsFromEnv, type SalesforceSettings } from './salesforceSettings';
 import {
   assertFieldApiName,
   assertSalesforceId,
   batchIdsForInClause,
+  soqlDate,
   soqlDateTime,
   soqlId,
   soqlIdList,
-  soqlString,
-  soqlStringList,
 } from './soql';
 
 export interface SalesforceCrmOptions {
   settings: SalesforceSettings;
   fields?: Partial<SalesforceFieldMapping>;
-  /** Most leads one fetchNewLeads call returns; the watermark picks up the rest next poll. */
+  /** Most new rows one change read returns per query; the watermark picks up the rest next poll. */
   maxFetch?: number;
-  /** Lead IDs per IN clause in fetchFirstTouches. */
+  /** Lead IDs per IN clause in the per-lead reads. */
   idBatchSize?: number;
-  /** How long Temporal should wait after REQUEST_LIMIT_EXCEEDED. */
-  rateLimitRetryDelay?: Duration;
+  /** How far each change read reaches back before its watermark, for records committed late. */
+  overlapMs?: number;
+  /** How long Temporal waits after REQUEST_LIMIT_EXCEEDED, per limit. */
+  limitBackoff?: Partial<LimitBackoff>;
   /** Clock for JWT expiry; activities may read the real clock. */
   now?: () => Date;
 }
 
 export const DEFAULT_MAX_FETCH = 2_000;
 export const DEFAULT_ID_BATCH_SIZE = 200;
+/** Long-running transactions can commit minutes after SystemModstamp was set. */
+export const DEFAULT_OVERLAP_MS = 5 * 60_000;
+export const DEFAULT_LIMIT_BACKOFF: LimitBackoff = { concurrent: '2m', daily: '1h' };
 // The REST query travels in the URL (16,384 bytes max); quotes and commas are URL-encoded,
 // so the IN list is kept well under that.
 const MAX_IN_CLAUSE_CHARS = 8_000;
 const MAX_TEXT_LENGTH = 255;
+const MAX_CONVERSIONS = 50_000;
+// REST applies active assignment rules to Lead updates unless told not to; the default is TRUE
+// (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_autoassign.htm).
+const NO_ASSIGNMENT_RULES = { 'Sforce-Auto-Assign': 'FALSE' };
 
 export class SalesforceCrm implements Crm {
   private readonly settings: SalesforceSettings;
   private readonly fields: SalesforceFieldMapping;
   private readonly maxFetch: number;
   private readonly idBatchSize: number;
-  private readonly rateLimitRetryDelay: Duration;
+  private readonly overlapMs: number;
+  private readonly limitBackoff: LimitBackoff;
   private readonly now: () => Date;
   private connection: Promise<CountingConnection> | undefined;
   private connectionCalls = 0;
@@ -64,12 +91,18 @@ export class SalesforceCrm implements Crm {
   constructor(options: SalesforceCrmOptions) {
     this.settings = options.settings;
     this.fields = { ...DEFAULT_FIELD_MAPPING, ...options.fields };
-    for (const key of ['tier', 'owner', 'campaign', 'taskIdempotencyKey'] as const) {
+    for (const key of ['tier', 'owner', 'taskIdempotencyKey'] as const) {
       assertFieldApiName(this.fields[key], `Salesforce field mapping "${key}"`);
+    }
+    if (this.settings.campaignLink.kind === 'leadField') {
+      assertFieldApiName(this.settings.campaignLink.field, 'campaign link field');
     }
     this.maxFetch = positiveInteger(options.maxFetch ?? DEFAULT_MAX_FETCH, 'maxFetch');
     this.idBatchSize = positiveInteger(options.idBatchSize ?? DEFAULT_ID_BATCH_SIZE, 'idBatchSize');
-    this.rateLimitRetryDelay = options.rateLimitRetryDelay ?? '60s';
+    this.overlapMs = options.overlapMs ?? DEFAULT_OVERLAP_MS;
+    if (!Number.isInteger(this.overlapMs / 1000) || this.overlapMs < 0)
+      throw new Error(`overlapMs must be whole seconds >= 0, got ${this.overlapMs}`);
+    this.limitBackoff = { ...DEFAULT_LIMIT_BACKOFF, ...options.limitBackoff };
     this.now = options.now ?? (() => new Date());
   }
 
@@ -86,118 +119,304 @@ export class SalesforceCrm implements Crm {
   ): Promise<{ leads: CrmLead[]; watermark: string | null }> {
     return this.call('fetchNewLeads', async (conn) => {
       const f = this.fields;
-      const where = [`${f.campaign} = ${soqlId(crmCampaignId, 'crmCampaignId')}`];
-      if (watermark !== null) {
-        const after = decodeWatermark(watermark);
-        const at = soqlDateTime(after.createdAt, 'watermark CreatedDate');
-        where.push(
-          `(CreatedDate > ${at} OR (CreatedDate = ${at} AND Id > ${soqlId(after.leadId, 'watermark lead Id')}))`,
-        );
+      const campaign = soqlId(crmCampaignId, 'crmCampaignId');
+      const previous = this.decode(watermark, 'fetchNewLeads');
+      const limit = this.limitFor(previous);
+      const since = previous
+        ? ` AND SystemModstamp >= ${soqlDateTime(readFrom(previous, this.overlapMs), 'watermark')}`
+        : '';
+      const order = `ORDER BY SystemModstamp ASC, Id ASC LIMIT ${limit}`;
+      const link = this.settings.campaignLink;
+      // A lead joins a campaign through a CampaignMember row; its SystemModstamp also moves for leads
+      // added later or imported with backdated CreatedDate, which a CreatedDate watermark would miss.
+      const rows =
+        link.kind === 'campaignMember'
+          ? parseMemberRows(
+              await this.queryAll(
+                conn,
+                `SELECT Id, LeadId, CreatedDate, SystemModstamp, Lead.${f.owner}, Lead.${f.tier} FROM CampaignMember ` +
+                  `WHERE CampaignId = ${campaign} AND LeadId != null${since} ${order}`,
+                limit,
+              ),
+              f,
+            )
+          : parseLeadRows(
+              await this.queryAll(
+                conn,
+                `SELECT Id, ${f.owner}, CreatedDate, SystemModstamp, ${f.tier} FROM Lead WHERE ${link.field} = ${campaign}${since} ${order}`,
+                limit,
+              ),
+              f,
+            );
+      const cutAt = rows.length === limit ? rows.at(-1)!.stamp : null;
+      const { fresh, watermark: next } = advanceWatermark(previous, rows, this.overlapMs, cutAt);
+      const byLead = new Map<string, CrmLead>();
+      for (const row of fresh) {
+        byLead.set(idKey(row.leadId), {
+          leadId: row.leadId,
+          ownerId: row.ownerId,
+          tier: row.tier,
+          createdAt: row.joinedAt,
+          campaignId: crmCampaignId,
+        });
       }
-      const soql =
-        `SELECT Id, ${f.owner}, CreatedDate, ${f.tier} FROM Lead WHERE ${where.join(' AND ')} ` +
-        `ORDER BY CreatedDate ASC, Id ASC LIMIT ${this.maxFetch}`;
-      const result = await conn.query(soql, { autoFetch: true, maxFetch: this.maxFetch });
-      const rows = parseLeadRows(result.records, f);
-      const leads = rows.map((row) => ({
-        leadId: row.id,
-        ownerId: row.ownerId,
-        tier: row.tier,
-        createdAt: row.createdAt,
-        campaignId: crmCampaignId,
-      }));
-      const last = rows.at(-1);
-      return {
-        leads,
-        watermark: last ? encodeLeadWatermark({ createdAt: last.createdAt, leadId: last.id }) : watermark,
-      };
+      return { leads: [...byLead.values()], watermark: next ? encodeWatermark(next) : watermark };
     });
   }
 
-  async fetchFirstTouches(leadIds: string[]): Promise<CrmFirstTouch[]> {
-    return this.call('fetchFirstTouches', async (conn) => {
-      const unique = [...new Set(leadIds.map((id, i) => assertSalesforceId(id, `leadIds[${i}]`)))];
-      const earliest = new Map<string, TouchRow>();
-      const keep = (touch: TouchRow) => {
-        const key = idKey(touch.whoId);
-        const known = earliest.get(key);
-        if (!known || touch.firstAt < known.firstAt) earliest.set(key, touch);
+  async fetchAttempts(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmAttempt>> {
+    return this.call('fetchAttempts', async (conn) => {
+      const leads = uniqueIds(leadIds, 'leadIds');
+      const previous = this.decode(watermark, 'fetchAttempts');
+      const limit = this.limitFor(previous);
+      const since = previous
+        ? ` AND SystemModstamp >= ${soqlDateTime(readFrom(previous, this.overlapMs), 'watermark')}`
+        : '';
+      const order = `ORDER BY SystemModstamp ASC, Id ASC LIMIT ${limit}`;
+      const leadOf = new Map<string, string>();
+      const rows: AttemptRow[] = [];
+      const cuts: string[] = [];
+      const collect = (found: AttemptRow[]) => {
+        rows.push(...found);
+        if (found.length === limit) cuts.push(found.at(-1)!.stamp);
       };
-      // Aggregates return one row per lead (per Task channel), so each batch is one call per
-      // sObject; open Tasks (our own follow-ups, reminders) are plans, not touches.
-      for (const batch of batchIdsForInClause(unique, this.idBatchSize, MAX_IN_CLAUSE_CHARS)) {
-        const ids = soqlIdList(batch, 'leadIds');
-        const tasks = await conn.query(
-          `SELECT WhoId, TaskSubtype, Type, MIN(CreatedDate) firstAt FROM Task WHERE WhoId IN ${ids} AND IsClosed = true GROUP BY WhoId, TaskSubtype, Type`,
+      for (const batch of batchIdsForInClause(leads, this.idBatchSize, MAX_IN_CLAUSE_CHARS)) {
+        for (const id of batch) leadOf.set(idKey(id), id);
+        // Conversion moves the lead's Tasks and Events to the new Contact: follow them there.
+        const converted = parseConvertedContactRows(
+          await this.queryAll(
+            conn,
+            `SELECT Id, ConvertedContactId FROM Lead WHERE Id IN ${soqlIdList(batch, 'leadIds')} AND IsConverted = true AND ConvertedContactId != null`,
+            batch.length,
+          ),
         );
-        parseTaskTouchRows(tasks.records).forEach(keep);
-        const events = await conn.query(
-          `SELECT WhoId, MIN(CreatedDate) firstAt FROM Event WHERE WhoId IN ${ids} GROUP BY WhoId`,
+        for (const { leadId, contactId } of converted)
+          leadOf.set(idKey(contactId), leadOf.get(idKey(leadId)) ?? leadId);
+        const who = soqlIdList([...batch, ...converted.map((c) => c.contactId)], 'whoIds');
+        // Open Tasks are plans (our own follow-ups, reminders), not attempts.
+        collect(
+          parseTaskRows(
+            await this.queryAll(
+              conn,
+              `SELECT Id, WhoId, TaskSubtype, Type, CallDisposition, CompletedDateTime, CreatedDate, SystemModstamp FROM Task ` +
+                `WHERE WhoId IN ${who} AND IsClosed = true${since} ${order}`,
+              limit,
+            ),
+          ),
         );
-        parseEventTouchRows(events.records).forEach(keep);
+        collect(
+          parseEventRows(
+            await this.queryAll(
+              conn,
+              `SELECT Id, WhoId, StartDateTime, SystemModstamp FROM Event WHERE WhoId IN ${who}${since} ${order}`,
+              limit,
+            ),
+          ),
+        );
       }
-      return unique.flatMap((leadId) => {
-        const touch = earliest.get(idKey(leadId));
-        return touch ? [{ leadId, at: touch.firstAt, channel: touch.channel }] : [];
+      const cutAt = cuts.length ? cuts.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : null;
+      const { fresh, watermark: next } = advanceWatermark(previous, rows, this.overlapMs, cutAt);
+      const items = fresh
+        .flatMap((row): CrmAttempt[] => {
+          const leadId = leadOf.get(idKey(row.whoId));
+          return leadId
+            ? [{ leadId, activityId: row.key, at: row.at, channel: row.channel, callDisposition: row.callDisposition }]
+            : [];
+        })
+        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.activityId < b.activityId ? -1 : 1));
+      return { items, watermark: next ? encodeWatermark(next) : watermark };
+    });
+  }
+
+  async fetchStatusChanges(
+    leadIds: string[],
+    watermark: string | null,
+    mapping: LeadStatusMapping,
+  ): Promise<CrmPage<CrmStatusChange>> {
+    return this.call('fetchStatusChanges', async (conn) => {
+      const leads = uniqueIds(leadIds, 'leadIds');
+      const previous = this.decode(watermark, 'fetchStatusChanges');
+      const limit = this.limitFor(previous);
+      const history = this.settings.statusSource === 'leadHistory';
+      const stampField = history ? 'CreatedDate' : 'SystemModstamp';
+      const since = previous
+        ? ` AND ${stampField} >= ${soqlDateTime(readFrom(previous, this.overlapMs), 'watermark')}`
+        : '';
+      const order = `ORDER BY ${stampField} ASC, Id ASC LIMIT ${limit}`;
+      const rows: StatusRow[] = [];
+      const cuts: string[] = [];
+      for (const batch of batchIdsForInClause(leads, this.idBatchSize, MAX_IN_CLAUSE_CHARS)) {
+        const ids = soqlIdList(batch, 'leadIds');
+        const found = history
+          ? parseLeadHistoryRows(
+              await this.queryAll(
+                conn,
+                `SELECT Id, LeadId, NewValue, CreatedDate FROM LeadHistory WHERE LeadId IN ${ids} AND Field = 'Status'${since} ${order}`,
+                limit,
+              ),
+            )
+          : parseLeadStatusRows(
+              await this.queryAll(
+                conn,
+                `SELECT Id, Status, LastModifiedDate, SystemModstamp FROM Lead WHERE Id IN ${ids}${since} ${order}`,
+                limit,
+              ),
+            );
+        rows.push(...found);
+        if (found.length === limit) cuts.push(found.at(-1)!.stamp);
+      }
+      const cutAt = cuts.length ? cuts.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : null;
+      const { fresh, watermark: next } = advanceWatermark(previous, rows, this.overlapMs, cutAt);
+      const items = fresh.flatMap((row): CrmStatusChange[] => {
+        const outcome = Object.hasOwn(mapping, row.status) ? mapping[row.status] : undefined;
+        return outcome ? [{ leadId: row.leadId, changeId: row.key, status: row.status, outcome, at: row.at }] : [];
+      });
+      return { items, watermark: next ? encodeWatermark(next) : watermark };
+    });
+  }
+
+  async validateLeadStatuses(values: string[]): Promise<string[]> {
+    return this.call('validateLeadStatuses', async (conn) => {
+      // LeadStatus holds the org's Lead.Status picklist values (ApiName is what the API reads and writes).
+      const known = parseLeadStatusValues(
+        await this.queryAll(conn, 'SELECT ApiName, MasterLabel FROM LeadStatus', 2_000),
+      );
+      const apiNames = new Set(known.map((status) => status.apiName));
+      return [...new Set(values)].flatMap((value) => {
+        if (apiNames.has(value)) return [];
+        const byLabel = known.find((status) => status.label === value);
+        if (byLabel) return [`Lead status "${value}" is a label; use its API name "${byLabel.apiName}"`];
+        const nearly = known.find((status) => status.apiName.toLowerCase() === value.trim().toLowerCase());
+        if (nearly)
+          return [`Lead status "${value}" does not match "${nearly.apiName}" exactly (case and spaces matter)`];
+        return [
+          `Lead status "${value}" is not in this org's LeadStatus picklist (${known.map((s) => s.apiName).join(', ')})`,
+        ];
       });
     });
   }
 
-  async countConversions(query: CrmConversionQuery): Promise<number> {
-    return this.call('countConversions', async (conn) => {
+  async fetchConversions(query: CrmConversionQuery): Promise<CrmConversion[]> {
+    return this.call('fetchConversions', async (conn) => {
       const campaign = soqlId(query.crmCampaignId, 'crmCampaignId');
-      const window = `CreatedDate >= ${soqlDateTime(query.from, 'from')} AND CreatedDate < ${soqlDateTime(query.to, 'to')}`;
-      if (Date.parse(query.from) >= Date.parse(query.to))
-        throw crmInvalidInput(`from (${query.from}) must be before to (${query.to})`);
-      const soql = query.countOpportunities
-        ? `SELECT COUNT() FROM Opportunity WHERE CampaignId = ${campaign} AND ${window}`
-        : `SELECT COUNT() FROM Lead WHERE ${this.fields.campaign} = ${campaign} AND ${window} AND ${convertedCondition(query.convertedStatuses)}`;
-      const result = await conn.query(soql);
-      return result.totalSize;
+      const [first, last] = conversionDays(query);
+      // ConvertedDate is a date field: it is compared with date literals, never dateTimes.
+      const window = (prefix: string) =>
+        `${prefix}IsConverted = true AND ${prefix}ConvertedDate >= ${soqlDate(first, 'from')} AND ${prefix}ConvertedDate <= ${soqlDate(last, 'to')}` +
+        (query.countOpportunities ? ` AND ${prefix}ConvertedOpportunityId != null` : '');
+      const link = this.settings.campaignLink;
+      const records =
+        link.kind === 'campaignMember'
+          ? await this.queryAll(
+              conn,
+              `SELECT LeadId, Lead.ConvertedDate, Lead.ConvertedOpportunityId FROM CampaignMember WHERE CampaignId = ${campaign} AND LeadId != null AND ${window('Lead.')} ORDER BY LeadId ASC`,
+              MAX_CONVERSIONS,
+            )
+          : (
+              await this.queryAll(
+                conn,
+                `SELECT Id, ConvertedDate, ConvertedOpportunityId FROM Lead WHERE ${link.field} = ${campaign} AND ${window('')} ORDER BY Id ASC`,
+                MAX_CONVERSIONS,
+              )
+            ).map((record) => {
+              const lead = record as Record<string, unknown>;
+              return { LeadId: lead.Id, Lead: lead };
+            });
+      return parseConversionRows(records);
     });
   }
 
-  async setOwner(leadId: string, ownerId: string): Promise<void> {
-    await this.call('setOwner', async (conn) => {
-      const record = {
-        Id: assertSalesforceId(leadId, 'leadId'),
-        [this.fields.owner]: assertSalesforceId(ownerId, 'ownerId'),
-      };
-      assertSaved(await conn.sobject('Lead').update(record), 'setOwner');
+  async countConversions(query: CrmConversionQuery): Promise<number> {
+    return (await this.fetchConversions(query)).length;
+  }
+
+  async setOwner(leadId: string, ownerId: string): Promise<CrmOwnerResult> {
+    return this.call('setOwner', async (conn) => {
+      const id = assertSalesforceId(leadId, 'leadId');
+      const owner = assertSalesforceId(ownerId, 'ownerId');
+      const field = this.fields.owner;
+      assertSaved(
+        await conn.sobject('Lead').update({ Id: id, [field]: owner }, { headers: NO_ASSIGNMENT_RULES }),
+        'setOwner',
+      );
+      // Flows, triggers or a rule outside our header can still move the lead: read the owner back.
+      const [record] = await this.queryAll(conn, `SELECT ${field} FROM Lead WHERE Id = ${soqlId(id, 'leadId')}`, 1);
+      const actual = (record as Record<string, unknown> | undefined)?.[field];
+      if (typeof actual !== 'string') throw crmMalformedRecord(`Lead ${id} came back without ${field}`);
+      return { stuck: idKey(actual) === idKey(owner), actualOwnerId: actual };
     });
   }
 
-  async createFollowUpTask(input: {
-    leadId: string;
-    ownerId: string;
-    subject: string;
-    dueDate: string;
-    idempotencyKey: string;
-  }): Promise<void> {
-    await this.call('createFollowUpTask', async (conn) => {
-      const keyField = this.fields.taskIdempotencyKey;
-      const task = {
+  async createFollowUpTask(input: CrmFollowUpTask): Promise<{ taskId: string; created: boolean }> {
+    return this.call('createFollowUpTask', async (conn) => {
+      const key = boundedText(input.idempotencyKey, 'idempotencyKey');
+      // No Status: on a retry the upsert updates, and must not reopen a task the rep already completed.
+      const body = {
         WhoId: assertSalesforceId(input.leadId, 'leadId'),
         OwnerId: assertSalesforceId(input.ownerId, 'ownerId'),
         Subject: boundedText(input.subject, 'subject'),
         ActivityDate: activityDate(input.dueDate),
-        Status: 'Not Started',
-        [keyField]: boundedText(input.idempotencyKey, 'idempotencyKey'),
       };
-      // A retry after a lost response must not create a second task: look for the key first.
-      const existing = await conn.query(
-        `SELECT Id FROM Task WHERE ${keyField} = ${soqlString(input.idempotencyKey)} LIMIT 1`,
-      );
-      if (existing.totalSize > 0) return;
-      assertSaved(await conn.sobject('Task').create(task), 'createFollowUpTask');
+      // Upsert on the External ID field: a repeat updates the same task instead of creating another
+      // (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm).
+      const upsert = () =>
+        conn.request<{ id?: string; created?: boolean }>(
+          {
+            method: 'PATCH',
+            url: `/sobjects/Task/${this.fields.taskIdempotencyKey}/${encodeURIComponent(key)}`,
+            body: JSON.stringify(body),
+            headers: { 'content-type': 'application/json' },
+          },
+          { noContentResponse: {} },
+        );
+      let result: { id?: string; created?: boolean };
+      try {
+        result = await upsert();
+      } catch (err) {
+        // Two upserts racing on a new key: one inserts, the other gets DUPLICATE_VALUE; once more updates.
+        if (salesforceErrorCode(err) !== 'DUPLICATE_VALUE') throw err;
+        result = await upsert();
+      }
+      return { taskId: result.id ?? '', created: result.created === true };
     });
   }
 
   async setLeadStatus(leadId: string, status: string): Promise<void> {
     await this.call('setLeadStatus', async (conn) => {
       const record = { Id: assertSalesforceId(leadId, 'leadId'), Status: boundedText(status, 'status') };
-      assertSaved(await conn.sobject('Lead').update(record), 'setLeadStatus');
+      assertSaved(await conn.sobject('Lead').update(record, { headers: NO_ASSIGNMENT_RULES }), 'setLeadStatus');
     });
+  }
+
+  async fetchApiUsage(): Promise<CrmApiUsage> {
+    await this.call('fetchApiUsage', async (conn) => {
+      // DailyApiRequests: the rolling 24-hour allowance and what is left of it.
+      const limits = await conn.request<{ DailyApiRequests?: { Max?: unknown; Remaining?: unknown } }>('/limits');
+      const { Max, Remaining } = limits.DailyApiRequests ?? {};
+      if (typeof Max !== 'number' || typeof Remaining !== 'number')
+        throw crmMalformedRecord('the /limits resource came back without DailyApiRequests.Max/Remaining');
+      return { used: Max - Remaining, limit: Max };
+    }).then((usage) => (this.lastUsage = usage));
+    return this.apiUsage();
+  }
+
+  private decode(watermark: string | null, operation: string): ChangeWatermark | null {
+    if (watermark === null) return null;
+    try {
+      return decodeWatermark(watermark);
+    } catch (err) {
+      throw crmInvalidInput(`${operation}: ${(err as Error).message}`);
+    }
+  }
+
+  // Rows already handed out inside the overlap come back too; the LIMIT leaves room for them.
+  private limitFor(previous: ChangeWatermark | null): number {
+    return this.maxFetch + (previous?.seen.length ?? 0);
+  }
+
+  private async queryAll(conn: CountingConnection, soql: string, limit: number): Promise<unknown[]> {
+    const result = await conn.query(soql, { autoFetch: true, maxFetch: limit });
+    return result.records;
   }
 
   apiUsage(): CrmApiUsage {
@@ -220,7 +439,7 @@ export class SalesforceCrm implements Crm {
         return await this.track(conn, run);
       }
     } catch (err) {
-      throw toCrmFailure(err, operation, this.rateLimitRetryDelay);
+      throw toCrmFailure(err, operation, this.limitBackoff, this.lastUsage);
     }
   }
 
@@ -251,23 +470,9 @@ export class SalesforceCrm implements Crm {
   }
 }
 
-function decodeWatermark(text: string) {
-  try {
-    return decodeLeadWatermark(text);
-  } catch (err) {
-    throw crmInvalidInput(`fetchNewLeads: ${(err as Error).message}`);
-  }
-}
-
 // 15- and 18-character forms of one ID share their first 15 characters.
 function idKey(id: string): string {
   return id.slice(0, 15);
-}
-
-function convertedCondition(statuses: string[]): string {
-  return statuses.length === 0
-    ? 'IsConverted = true'
-    : `(IsConverted = true OR Status IN ${soqlStringList(statuses, 'convertedStatuses')})`;
 }
 
 function boundedText(value: string, what: string): string {
@@ -291,6 +496,15 @@ function activityDate(dueDate: string): string {
 function assertSaved(result: { success: boolean; errors: unknown[] }, operation: string): void {
   if (!result.success)
     throw crmRequestRejected(`${operation}: Salesforce did not save the record: ${JSON.stringify(result.errors)}`);
+}
+
+function uniqueIds(ids: string[], what: string): string[] {
+  const byKey = new Map<string, string>();
+  ids.forEach((id, i) => {
+    const key = idKey(assertSalesforceId(id, `${what}[${i}]`));
+    if (!byKey.has(key)) byKey.set(key, id);
+  });
+  return [...byKey.values()];
 }
 
 function positiveInteger(value: number, what: string): number {

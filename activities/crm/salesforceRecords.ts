@@ -1,19 +1,18 @@
 // Boundary validation of what Salesforce returns: every record is checked before the engine sees it,
 // and a bad one fails with the object, record and field named.
+import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { ContactChannel } from '../ports';
 import { crmMalformedRecord } from './crmFailures';
 
-/** Which Lead fields carry the engine's routing facts. Owner and tier are configurable per org. */
+/** Which fields carry the engine's routing facts. Owner and tier are configurable per org. */
 export interface SalesforceFieldMapping {
   /** Lead field holding the SLA tier; empty means `defaultTier`. */
   tier: string;
   defaultTier: string;
   /** Lead field holding the owner (User or Queue ID). */
   owner: string;
-  /** Lead field holding the ID of the Salesforce Campaign the lead came from (campaign link). */
-  campaign: string;
   /** Task text field (External ID, unique) holding the follow-up idempotency key. */
   taskIdempotencyKey: string;
 }
@@ -22,11 +21,11 @@ export const DEFAULT_FIELD_MAPPING: SalesforceFieldMapping = {
   tier: 'Lead_Tier__c',
   defaultTier: 'standard',
   owner: 'OwnerId',
-  campaign: 'Campaign_Id__c',
   taskIdempotencyKey: 'campaign_sla_key__c',
 };
 
 const salesforceId = z.string().regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'not a Salesforce ID');
+const salesforceDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'not a date (YYYY-MM-DD)');
 
 // Salesforce renders dateTimes as 2026-01-05T14:03:00.000+0000; the engine uses ISO UTC.
 const salesforceDateTime = z.string().transform((text, ctx) => {
@@ -35,61 +34,196 @@ const salesforceDateTime = z.string().transform((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: `not a date-time: ${JSON.stringify(text)}` });
     return z.NEVER;
   }
-  return parsed.toUTC().toISO();
+  return parsed.toUTC().toISO()!;
 });
 
 export interface LeadRow {
-  id: string;
+  /** The change key: CampaignMember Id, or Lead Id under a Lead-field link. */
+  key: string;
+  stamp: string;
+  leadId: string;
   ownerId: string;
-  createdAt: string;
+  /** When the lead joined the campaign. */
+  joinedAt: string;
   tier: string;
 }
 
+/** CampaignMember rows with the lead's routing fields through the Lead relationship. */
+export function parseMemberRows(records: unknown[], fields: SalesforceFieldMapping): LeadRow[] {
+  const schema = z.object({
+    Id: salesforceId,
+    LeadId: salesforceId,
+    CreatedDate: salesforceDateTime,
+    SystemModstamp: salesforceDateTime,
+    Lead: z.object({ [fields.owner]: salesforceId, [fields.tier]: z.string().nullish() }),
+  });
+  return records.map((record, index) => {
+    const row = parseRecord(schema, record, 'CampaignMember', index);
+    const lead = row.Lead as Record<string, string | null | undefined>;
+    return {
+      key: row.Id,
+      stamp: row.SystemModstamp,
+      leadId: row.LeadId,
+      ownerId: lead[fields.owner] as string,
+      joinedAt: row.CreatedDate,
+      tier: lead[fields.tier]?.trim() || fields.defaultTier,
+    };
+  });
+}
+
+/** Lead rows under a Lead-field campaign link. */
 export function parseLeadRows(records: unknown[], fields: SalesforceFieldMapping): LeadRow[] {
   const schema = z.object({
     Id: salesforceId,
     CreatedDate: salesforceDateTime,
+    SystemModstamp: salesforceDateTime,
     [fields.owner]: salesforceId,
     [fields.tier]: z.string().nullish(),
   });
   return records.map((record, index) => {
     const row = parseRecord(schema, record, 'Lead', index) as Record<string, string | null | undefined>;
-    const tier = row[fields.tier]?.trim();
     return {
-      id: row.Id as string,
+      key: row.Id as string,
+      stamp: row.SystemModstamp as string,
+      leadId: row.Id as string,
       ownerId: row[fields.owner] as string,
-      createdAt: row.CreatedDate as string,
-      tier: tier ? tier : fields.defaultTier,
+      joinedAt: row.CreatedDate as string,
+      tier: row[fields.tier]?.trim() || fields.defaultTier,
     };
   });
 }
 
-export interface TouchRow {
+export interface AttemptRow {
+  key: string; // Task/Event Id
+  stamp: string;
   whoId: string;
-  firstAt: string;
+  at: string;
   channel: ContactChannel;
+  callDisposition: string | null;
 }
 
-const taskTouchSchema = z.object({
+const taskSchema = z.object({
+  Id: salesforceId,
   WhoId: salesforceId,
   TaskSubtype: z.string().nullish(),
   Type: z.string().nullish(),
-  firstAt: salesforceDateTime,
+  CallDisposition: z.string().nullish(),
+  CompletedDateTime: salesforceDateTime.nullish(),
+  CreatedDate: salesforceDateTime,
+  SystemModstamp: salesforceDateTime,
 });
 
-const eventTouchSchema = z.object({ WhoId: salesforceId, firstAt: salesforceDateTime });
+const eventSchema = z.object({
+  Id: salesforceId,
+  WhoId: salesforceId,
+  StartDateTime: salesforceDateTime,
+  SystemModstamp: salesforceDateTime,
+});
 
-export function parseTaskTouchRows(records: unknown[]): TouchRow[] {
+/** Closed Tasks: the attempt happened when the task was completed (logged calls: when logged). */
+export function parseTaskRows(records: unknown[]): AttemptRow[] {
   return records.map((record, index) => {
-    const row = parseRecord(taskTouchSchema, record, 'Task', index);
-    return { whoId: row.WhoId, firstAt: row.firstAt, channel: taskChannel(row.TaskSubtype, row.Type) };
+    const row = parseRecord(taskSchema, record, 'Task', index);
+    return {
+      key: row.Id,
+      stamp: row.SystemModstamp,
+      whoId: row.WhoId,
+      at: row.CompletedDateTime ?? row.CreatedDate,
+      channel: taskChannel(row.TaskSubtype, row.Type),
+      callDisposition: row.CallDisposition?.trim() || null,
+    };
   });
 }
 
-export function parseEventTouchRows(records: unknown[]): TouchRow[] {
+/** Events are meetings: the attempt is the meeting's start. */
+export function parseEventRows(records: unknown[]): AttemptRow[] {
   return records.map((record, index) => {
-    const row = parseRecord(eventTouchSchema, record, 'Event', index);
-    return { whoId: row.WhoId, firstAt: row.firstAt, channel: 'meeting' };
+    const row = parseRecord(eventSchema, record, 'Event', index);
+    return {
+      key: row.Id,
+      stamp: row.SystemModstamp,
+      whoId: row.WhoId,
+      at: row.StartDateTime,
+      channel: 'meeting',
+      callDisposition: null,
+    };
+  });
+}
+
+export function parseConvertedContactRows(records: unknown[]): { leadId: string; contactId: string }[] {
+  const schema = z.object({ Id: salesforceId, ConvertedContactId: salesforceId });
+  return records.map((record, index) => {
+    const row = parseRecord(schema, record, 'Lead', index);
+    return { leadId: row.Id, contactId: row.ConvertedContactId };
+  });
+}
+
+export interface StatusRow {
+  key: string;
+  stamp: string;
+  leadId: string;
+  status: string;
+  at: string;
+}
+
+/** LeadHistory rows for Field = 'Status': one row per change, with its own Id. */
+export function parseLeadHistoryRows(records: unknown[]): StatusRow[] {
+  const schema = z.object({
+    Id: salesforceId,
+    LeadId: salesforceId,
+    NewValue: z.string().min(1),
+    CreatedDate: salesforceDateTime,
+  });
+  return records.map((record, index) => {
+    const row = parseRecord(schema, record, 'LeadHistory', index);
+    return { key: row.Id, stamp: row.CreatedDate, leadId: row.LeadId, status: row.NewValue, at: row.CreatedDate };
+  });
+}
+
+/** The Lead's current Status; the key is (lead, status), so a later unrelated edit repeats nothing. */
+export function parseLeadStatusRows(records: unknown[]): StatusRow[] {
+  const schema = z.object({
+    Id: salesforceId,
+    Status: z.string().min(1),
+    LastModifiedDate: salesforceDateTime,
+    SystemModstamp: salesforceDateTime,
+  });
+  return records.map((record, index) => {
+    const row = parseRecord(schema, record, 'Lead', index);
+    // The key travels in the watermark and as an event ID: a digest keeps free text out of both.
+    const digest = createHash('sha256').update(row.Status).digest('hex').slice(0, 12);
+    return {
+      key: `${row.Id}.status.${digest}`,
+      stamp: row.SystemModstamp,
+      leadId: row.Id,
+      status: row.Status,
+      at: row.LastModifiedDate,
+    };
+  });
+}
+
+export function parseConversionRows(
+  records: unknown[],
+): { leadId: string; convertedDate: string; opportunityId: string | null }[] {
+  const schema = z.object({
+    LeadId: salesforceId,
+    Lead: z.object({ ConvertedDate: salesforceDate, ConvertedOpportunityId: salesforceId.nullish() }),
+  });
+  return records.map((record, index) => {
+    const row = parseRecord(schema, record, 'CampaignMember', index);
+    return {
+      leadId: row.LeadId,
+      convertedDate: row.Lead.ConvertedDate,
+      opportunityId: row.Lead.ConvertedOpportunityId ?? null,
+    };
+  });
+}
+
+export function parseLeadStatusValues(records: unknown[]): { apiName: string; label: string }[] {
+  const schema = z.object({ ApiName: z.string().min(1), MasterLabel: z.string().min(1) });
+  return records.map((record, index) => {
+    const row = parseRecord(schema, record, 'LeadStatus', index);
+    return { apiName: row.ApiName, label: row.MasterLabel };
   });
 }
 

@@ -24,9 +24,23 @@ export interface JwtBearerAuth {
 
 export type SalesforceAuth = RefreshTokenAuth | JwtBearerAuth;
 
+/**
+ * How leads belong to a campaign: CampaignMember rows (the standard link), or a Lead field holding the
+ * Campaign ID for orgs that keep one (SALESFORCE_CAMPAIGN_LEAD_FIELD, e.g. Campaign_Id__c).
+ */
+export type CampaignLink = { kind: 'campaignMember' } | { kind: 'leadField'; field: string };
+
+/**
+ * Where status changes come from: LeadHistory rows (Field = 'Status', needs field history tracking on
+ * Lead.Status) or the Lead's current Status with its LastModifiedDate (SALESFORCE_STATUS_SOURCE=leadField).
+ */
+export type StatusSource = 'leadHistory' | 'leadField';
+
 export interface SalesforceSettings {
   auth: SalesforceAuth;
   apiVersion: string;
+  campaignLink: CampaignLink;
+  statusSource: StatusSource;
 }
 
 export const DEFAULT_SALESFORCE_API_VERSION = '62.0';
@@ -43,8 +57,18 @@ export function salesforceSettingsFromEnv(env: Env = process.env): SalesforceSet
   if (!/^\d{2,3}\.0$/.test(apiVersion)) {
     throw new Error(`SALESFORCE_API_VERSION must look like "62.0", got ${JSON.stringify(apiVersion)}`);
   }
-  if (present(env, 'SALESFORCE_REFRESH_TOKEN')) return { auth: refreshTokenAuth(env), apiVersion };
-  if (present(env, 'SALESFORCE_USERNAME')) return { auth: jwtBearerAuth(env), apiVersion };
+  const leadField = env.SALESFORCE_CAMPAIGN_LEAD_FIELD?.trim();
+  if (leadField && !/^[A-Za-z][A-Za-z0-9_]*$/.test(leadField)) {
+    throw new Error(`SALESFORCE_CAMPAIGN_LEAD_FIELD must be a field API name, got ${JSON.stringify(leadField)}`);
+  }
+  const campaignLink: CampaignLink = leadField ? { kind: 'leadField', field: leadField } : { kind: 'campaignMember' };
+  const statusSource = env.SALESFORCE_STATUS_SOURCE?.trim() || 'leadHistory';
+  if (statusSource !== 'leadHistory' && statusSource !== 'leadField') {
+    throw new Error(`SALESFORCE_STATUS_SOURCE must be leadHistory or leadField, got ${JSON.stringify(statusSource)}`);
+  }
+  const common = { apiVersion, campaignLink, statusSource } as const;
+  if (present(env, 'SALESFORCE_REFRESH_TOKEN')) return { auth: refreshTokenAuth(env), ...common };
+  if (present(env, 'SALESFORCE_USERNAME')) return { auth: jwtBearerAuth(env), ...common };
   throw new Error(
     'Salesforce credentials are not configured: set SALESFORCE_REFRESH_TOKEN (with SALESFORCE_INSTANCE_URL, ' +
       'SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET) or SALESFORCE_USERNAME (with SALESFORCE_CLIENT_ID and ' +

@@ -1,12 +1,28 @@
 // A simulated CRM for sandbox runs and demos: deterministic for a seed, driven by a clock passed
 // in (so it follows Temporal's time-skipping test clock). Leads arrive as a Poisson process per
 // campaign; reps answer after log-normal delays (some slower, some leads never touched, so
-// breaches happen); touched leads convert at a rate a scripted multiplier can bend (e.g. a 22%
-// dip on day 4). Writes change the in-memory world idempotently.
+// breaches happen) and follow up a few times; touched leads are accepted or rejected through a
+// Lead status change and convert at a rate a scripted multiplier can bend (e.g. a 22% dip on day 4).
+// It yields the same facts as Salesforce: attempts with their Task/Event IDs and times, status
+// changes with LeadHistory IDs, conversions with ConvertedDate. Writes change the world idempotently.
 import { z } from 'zod';
-import type { ContactChannel, Crm, CrmApiUsage, CrmConversionQuery, CrmFirstTouch, CrmLead } from '../ports';
+import type {
+  ContactChannel,
+  Crm,
+  CrmApiUsage,
+  CrmAttempt,
+  CrmConversion,
+  CrmConversionQuery,
+  CrmFollowUpTask,
+  CrmLead,
+  CrmOwnerResult,
+  CrmPage,
+  CrmStatusChange,
+  LeadStatusMapping,
+} from '../ports';
+import { conversionDay, conversionDays } from './conversionWindow';
 import { crmInvalidInput, crmRequestRejected } from './crmFailures';
-import { decodeLeadWatermark, encodeLeadWatermark } from './leadWatermark';
+import { advanceWatermark, decodeWatermark, encodeWatermark, type ChangeWatermark } from './leadWatermark';
 import { salesforceId } from './salesforceIds';
 import { SeededRandom } from '../sandbox/seededRandom';
 
@@ -60,6 +76,15 @@ const sandboxCrmConfigSchema = z.object({
   medianConversionHours: z.number().positive().default(48),
   /** The Lead status a conversion shows up as. */
   convertedStatus: z.string().min(1).default('Qualified'),
+  /** Follow-up attempts after the first touch: up to this many, a median `followUpGapHours` apart. */
+  maxFollowUps: z.number().int().nonnegative().default(3),
+  followUpGapHours: z.number().positive().default(4),
+  /** Share of touched, unconverted leads the rep accepts; the rest are rejected. Converting leads are accepted. */
+  acceptShare: share.default(0.7),
+  /** Median minutes from first touch to the accept/reject status change. */
+  medianDecisionMinutes: z.number().positive().default(30),
+  acceptedStatus: z.string().min(1).default('Working - Contacted'),
+  rejectedStatus: z.string().min(1).default('Closed - Not Converted'),
   apiLimit: z.number().int().positive().default(15_000),
   maxFetch: z.number().int().positive().default(2_000),
 });
@@ -82,9 +107,17 @@ interface SimLead {
   /** Earliest first touch so far; null when nobody will ever touch the lead. */
   touchAt: number | null;
   channel: ContactChannel;
+  /** Number in the simulation, from which its Task, Event, LeadHistory and Opportunity IDs derive; null for port-only leads. */
+  seq: number | null;
+  /** Follow-up attempts after the first touch (ms, ascending). */
+  followUps: { at: number; channel: ContactChannel }[];
+  /** The rep's accept/reject status change after the first touch; null when never touched. */
+  decision: { at: number; status: string } | null;
   /** When the lead converts; null when it never does. */
   convertsAt: number | null;
+  /** A status written through the port (e.g. back to nurture), and which write it was (for its LeadHistory Id). */
   status: { value: string; at: number } | null;
+  statusWrite?: number;
 }
 
 interface SimCampaign {
@@ -102,6 +135,8 @@ export class SandboxCrm implements Crm {
   private readonly tasks = new Map<string, { leadId: string; ownerId: string; subject: string; dueDate: string }>();
   private readonly hooks: SandboxCrmHooks;
   private calls = 0;
+  private statusWrites = 0;
+  private readonly portStatuses: string[] = [];
 
   constructor(config: SandboxCrmConfig, hooks: SandboxCrmHooks) {
     const parsed = sandboxCrmConfigSchema.safeParse(config);
@@ -131,71 +166,114 @@ export class SandboxCrm implements Crm {
     this.calls += 1;
     const campaign = this.campaign(crmCampaignId);
     this.generateUntil(this.hooks.now().getTime());
-    const after = watermark === null ? null : parseWatermark(watermark);
-    const fresh = campaign.leads
-      .filter(
-        (lead) =>
-          after === null || lead.createdAt > after.at || (lead.createdAt === after.at && lead.leadId > after.leadId),
-      )
-      .slice(0, this.config.maxFetch);
-    const last = fresh.at(-1);
+    const previous = parseWatermark(watermark);
+    const limit = this.config.maxFetch + (previous?.seen.length ?? 0);
+    // Leads arrive in creation order, so the simulation's stamp is the creation time itself.
+    const rows = campaign.leads
+      .filter((lead) => previous === null || lead.createdAt >= Date.parse(previous.at))
+      .slice(0, limit)
+      .map((lead) => ({ key: lead.leadId, stamp: iso(lead.createdAt), lead }));
+    const cutAt = rows.length === limit ? rows.at(-1)!.stamp : null;
+    const { fresh, watermark: next } = advanceWatermark(previous, rows, 0, cutAt);
     return {
-      leads: fresh.map((lead) => ({
+      leads: fresh.map(({ lead }) => ({
         leadId: lead.leadId,
         ownerId: lead.ownerId,
         tier: lead.tier,
         createdAt: iso(lead.createdAt),
         campaignId: lead.campaignId,
       })),
-      watermark: last ? encodeLeadWatermark({ createdAt: iso(last.createdAt), leadId: last.leadId }) : watermark,
+      watermark: next ? encodeWatermark(next) : watermark,
     };
   }
 
-  async fetchFirstTouches(leadIds: string[]): Promise<CrmFirstTouch[]> {
+  async fetchAttempts(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmAttempt>> {
     this.calls += 1;
     const now = this.hooks.now().getTime();
     this.generateUntil(now);
-    // Like Salesforce, unknown leads simply have no touches.
-    return [...new Set(leadIds)].flatMap((leadId) => {
-      const lead = this.leads.get(assertValidId(leadId, 'leadIds[]'));
-      return lead && lead.touchAt !== null && lead.touchAt <= now
-        ? [{ leadId, at: iso(lead.touchAt), channel: lead.channel }]
+    const previous = parseWatermark(watermark);
+    // Like Salesforce, unknown leads simply have no activities.
+    const rows = this.knownLeads(leadIds).flatMap((lead) =>
+      this.attemptsOf(lead)
+        .filter((attempt) => attempt.at <= now && (previous === null || attempt.at >= Date.parse(previous.at)))
+        .map((attempt) => ({ ...attempt, key: attempt.activityId, stamp: iso(attempt.at) })),
+    );
+    const { fresh, watermark: next } = advanceWatermark(previous, rows, 0);
+    const items = fresh
+      .map(({ leadId, activityId, at, channel }) => ({
+        leadId,
+        activityId,
+        at: iso(at),
+        channel,
+        callDisposition: null,
+      }))
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.activityId < b.activityId ? -1 : 1));
+    return { items, watermark: next ? encodeWatermark(next) : watermark };
+  }
+
+  async fetchStatusChanges(
+    leadIds: string[],
+    watermark: string | null,
+    mapping: LeadStatusMapping,
+  ): Promise<CrmPage<CrmStatusChange>> {
+    this.calls += 1;
+    const now = this.hooks.now().getTime();
+    this.generateUntil(now);
+    const previous = parseWatermark(watermark);
+    const rows = this.knownLeads(leadIds).flatMap((lead) =>
+      this.statusHistory(lead)
+        .filter((change) => change.at <= now && (previous === null || change.at >= Date.parse(previous.at)))
+        .map((change) => ({ ...change, key: change.changeId, stamp: iso(change.at) })),
+    );
+    const { fresh, watermark: next } = advanceWatermark(previous, rows, 0);
+    const items = fresh.flatMap((row): CrmStatusChange[] => {
+      const outcome = Object.hasOwn(mapping, row.status) ? mapping[row.status] : undefined;
+      return outcome
+        ? [{ leadId: row.leadId, changeId: row.changeId, status: row.status, outcome, at: iso(row.at) }]
         : [];
+    });
+    return { items, watermark: next ? encodeWatermark(next) : watermark };
+  }
+
+  async validateLeadStatuses(values: string[]): Promise<string[]> {
+    this.calls += 1;
+    const known = this.leadStatuses();
+    return [...new Set(values)]
+      .filter((value) => !known.includes(value))
+      .map((value) => `Lead status "${value}" is not in the sandbox's LeadStatus picklist (${known.join(', ')})`);
+  }
+
+  async fetchConversions(query: CrmConversionQuery): Promise<CrmConversion[]> {
+    this.calls += 1;
+    const campaign = this.campaign(query.crmCampaignId);
+    const [first, last] = conversionDays(query);
+    const now = this.hooks.now().getTime();
+    this.generateUntil(now);
+    return campaign.leads.flatMap((lead): CrmConversion[] => {
+      if (!this.convertedBy(lead, now)) return [];
+      const convertedDate = conversionDay(lead.convertsAt!, query);
+      if (convertedDate < first || convertedDate > last) return [];
+      // Every simulated conversion opens an Opportunity.
+      return [{ leadId: lead.leadId, convertedDate, opportunityId: salesforceId('006', lead.seq!) }];
     });
   }
 
   async countConversions(query: CrmConversionQuery): Promise<number> {
-    this.calls += 1;
-    const campaign = this.campaign(query.crmCampaignId);
-    const [from, to] = [Date.parse(query.from), Date.parse(query.to)];
-    if (Number.isNaN(from) || Number.isNaN(to) || from >= to)
-      throw crmInvalidInput(`from/to must be ISO date-times with from before to, got ${query.from}..${query.to}`);
-    const now = this.hooks.now().getTime();
-    this.generateUntil(now);
-    if (query.countOpportunities) {
-      // Each conversion opens an Opportunity at the moment of conversion.
-      return campaign.leads.filter(
-        (lead) => this.convertedBy(lead, now) && lead.convertsAt! >= from && lead.convertsAt! < to,
-      ).length;
-    }
-    return campaign.leads.filter(
-      (lead) =>
-        lead.createdAt >= from &&
-        lead.createdAt < to &&
-        (this.convertedBy(lead, now) || query.convertedStatuses.includes(this.statusOf(lead, now))),
-    ).length;
+    return (await this.fetchConversions(query)).length;
   }
 
-  async setOwner(leadId: string, ownerId: string): Promise<void> {
+  async setOwner(leadId: string, ownerId: string): Promise<CrmOwnerResult> {
     this.calls += 1;
     const lead = this.leadForWrite(leadId);
     assertValidId(ownerId, 'ownerId');
-    if (lead.ownerId === ownerId) return;
+    // The sandbox has no assignment rules: an owner write always sticks.
+    const stuck = { stuck: true, actualOwnerId: ownerId };
+    if (lead.ownerId === ownerId) return stuck;
     const rep = this.config.reps.find((candidate) => candidate.ownerId === ownerId);
     if (!rep) {
       // Not a simulated rep: the owner changes, but nobody will touch the lead.
       lead.ownerId = ownerId;
-      return;
+      return stuck;
     }
     const now = this.hooks.now().getTime();
     lead.ownerId = ownerId;
@@ -207,19 +285,15 @@ export class SandboxCrm implements Crm {
       lead.touchAt = touchAt;
       lead.channel = random.weighted(this.config.channelMix);
     }
+    return stuck;
   }
 
-  async createFollowUpTask(input: {
-    leadId: string;
-    ownerId: string;
-    subject: string;
-    dueDate: string;
-    idempotencyKey: string;
-  }): Promise<void> {
+  async createFollowUpTask(input: CrmFollowUpTask): Promise<{ taskId: string; created: boolean }> {
     this.calls += 1;
     this.lead(input.leadId);
     assertValidId(input.ownerId, 'ownerId');
-    if (!this.tasks.has(input.idempotencyKey)) {
+    const created = !this.tasks.has(input.idempotencyKey);
+    if (created) {
       this.tasks.set(input.idempotencyKey, {
         leadId: input.leadId,
         ownerId: input.ownerId,
@@ -227,16 +301,27 @@ export class SandboxCrm implements Crm {
         dueDate: input.dueDate,
       });
     }
+    const index = [...this.tasks.keys()].indexOf(input.idempotencyKey);
+    return { taskId: salesforceId('00T', FOLLOW_UP_TASK_BASE + index), created };
   }
 
   async setLeadStatus(leadId: string, status: string): Promise<void> {
     this.calls += 1;
     const lead = this.leadForWrite(leadId);
-    if (lead.status?.value !== status) lead.status = { value: status, at: this.hooks.now().getTime() };
+    if (lead.status?.value !== status) {
+      lead.status = { value: status, at: this.hooks.now().getTime() };
+      lead.statusWrite = this.statusWrites++;
+      if (!this.portStatuses.includes(status)) this.portStatuses.push(status);
+    }
   }
 
   apiUsage(): CrmApiUsage {
     return { used: this.calls, max: this.config.apiLimit, callsMade: this.calls };
+  }
+
+  async fetchApiUsage(): Promise<CrmApiUsage> {
+    this.calls += 1;
+    return this.apiUsage();
   }
 
   /** The lead's current owner in the simulated CRM (for tests and the demo). */
@@ -254,10 +339,48 @@ export class SandboxCrm implements Crm {
     return this.tasks;
   }
 
-  /** The simulated Lead status: a status set through the port wins, else conversion shows as convertedStatus. */
-  private statusOf(lead: SimLead, now: number): string {
-    if (lead.status) return lead.status.value;
-    return this.convertedBy(lead, now) ? this.config.convertedStatus : 'Open';
+  private leadStatuses(): string[] {
+    const { acceptedStatus, rejectedStatus, convertedStatus } = this.config;
+    return [
+      ...new Set(['Open - Not Contacted', acceptedStatus, rejectedStatus, convertedStatus, ...this.portStatuses]),
+    ];
+  }
+
+  private knownLeads(leadIds: string[]): SimLead[] {
+    return [...new Set(leadIds)].flatMap((leadId) => {
+      const lead = this.leads.get(assertValidId(leadId, 'leadIds[]'));
+      return lead ? [lead] : [];
+    });
+  }
+
+  // Task IDs for calls, emails and texts; Event IDs for meetings, as Salesforce logs them.
+  private attemptsOf(lead: SimLead): { leadId: string; activityId: string; at: number; channel: ContactChannel }[] {
+    if (lead.touchAt === null || lead.seq === null) return [];
+    const seq = lead.seq;
+    return [{ at: lead.touchAt, channel: lead.channel }, ...lead.followUps.filter((f) => f.at > lead.touchAt!)].map(
+      (attempt, i) => ({
+        leadId: lead.leadId,
+        activityId: salesforceId(attempt.channel === 'meeting' ? '00U' : '00T', seq * 10 + i),
+        at: attempt.at,
+        channel: attempt.channel,
+      }),
+    );
+  }
+
+  // LeadHistory rows: the rep's decision, the conversion, and statuses written through the port.
+  private statusHistory(lead: SimLead): { leadId: string; changeId: string; status: string; at: number }[] {
+    const changes: { status: string; at: number; n: number }[] = [];
+    if (lead.seq !== null && lead.decision) changes.push({ ...lead.decision, n: lead.seq * 10 });
+    if (lead.seq !== null && lead.convertsAt !== null && this.convertedBy(lead, Number.MAX_SAFE_INTEGER))
+      changes.push({ status: this.config.convertedStatus, at: lead.convertsAt, n: lead.seq * 10 + 1 });
+    if (lead.status)
+      changes.push({ status: lead.status.value, at: lead.status.at, n: PORT_STATUS_BASE + lead.statusWrite! });
+    return changes.map((change) => ({
+      leadId: lead.leadId,
+      changeId: salesforceId('017', change.n),
+      status: change.status,
+      at: change.at,
+    }));
   }
 
   // A lead converts unless it was moved to another status (e.g. back to nurture) before converting.
@@ -282,15 +405,24 @@ export class SandboxCrm implements Crm {
         const conversionHours = random.logNormal(this.config.medianConversionHours, 0.5);
         const multiplier = this.hooks.conversionMultiplier?.(new Date(createdAt), config.crmCampaignId) ?? 1;
         const converts = !neverTouched && conversionRoll < this.config.conversionRate * multiplier;
+        const seq = (campaign.index + 1) * 10_000_000 + campaign.leads.length + 1;
+        const leadId = salesforceId('00Q', seq);
+        const touchAt = neverTouched ? null : wholeSecond(createdAt + responseMinutes * 60_000);
+        const convertsAt = converts ? wholeSecond(createdAt + conversionHours * 3_600_000) : null;
+        // Follow-ups and the decision draw from the lead's own stream, so the arrival stream is unchanged.
+        const own = new SeededRandom(`${this.config.seed}:lead:${leadId}`);
         const lead: SimLead = {
-          leadId: salesforceId('00Q', (campaign.index + 1) * 10_000_000 + campaign.leads.length + 1),
+          leadId,
           campaignId: config.crmCampaignId,
           tier,
           createdAt,
           ownerId: rep.ownerId,
-          touchAt: neverTouched ? null : createdAt + responseMinutes * 60_000,
+          touchAt,
           channel,
-          convertsAt: converts ? createdAt + conversionHours * 3_600_000 : null,
+          seq,
+          followUps: touchAt === null ? [] : this.drawFollowUps(own, touchAt),
+          decision: touchAt === null ? null : this.drawDecision(own, touchAt, convertsAt),
+          convertsAt,
           status: null,
         };
         campaign.leads.push(lead);
@@ -298,6 +430,30 @@ export class SandboxCrm implements Crm {
         campaign.nextArrival += this.arrivalGap(random, config.leadsPerHour);
       }
     }
+  }
+
+  private drawFollowUps(random: SeededRandom, touchAt: number): { at: number; channel: ContactChannel }[] {
+    const count = Math.floor(random.next() * (this.config.maxFollowUps + 1));
+    const followUps: { at: number; channel: ContactChannel }[] = [];
+    let at = touchAt;
+    for (let i = 0; i < count; i += 1) {
+      at = wholeSecond(at + random.logNormal(this.config.followUpGapHours, 0.6) * 3_600_000);
+      followUps.push({ at, channel: random.weighted(this.config.channelMix) });
+    }
+    return followUps;
+  }
+
+  // A converting lead is accepted before it converts; others are accepted or rejected.
+  private drawDecision(
+    random: SeededRandom,
+    touchAt: number,
+    convertsAt: number | null,
+  ): { at: number; status: string } {
+    const delay = random.logNormal(this.config.medianDecisionMinutes, 0.5) * 60_000;
+    const accepted = convertsAt !== null || random.next() < this.config.acceptShare;
+    let at = wholeSecond(touchAt + delay);
+    if (convertsAt !== null && at >= convertsAt) at = Math.max(touchAt, convertsAt - 1_000);
+    return { at, status: accepted ? this.config.acceptedStatus : this.config.rejectedStatus };
   }
 
   private arrivalGap(random: SeededRandom, leadsPerHour: number): number {
@@ -325,6 +481,9 @@ export class SandboxCrm implements Crm {
       ownerId: '',
       touchAt: null,
       channel: 'other',
+      seq: null,
+      followUps: [],
+      decision: null,
       convertsAt: null,
       status: null,
     };
@@ -345,14 +504,23 @@ function assertValidId(id: string, what: string): string {
   return id;
 }
 
-function parseWatermark(text: string): { at: number; leadId: string } {
+function parseWatermark(text: string | null): ChangeWatermark | null {
+  if (text === null) return null;
   try {
-    const watermark = decodeLeadWatermark(text);
-    return { at: Date.parse(watermark.createdAt), leadId: watermark.leadId };
+    return decodeWatermark(text);
   } catch (err) {
     throw crmInvalidInput((err as Error).message);
   }
 }
+
+// CRM timestamps have whole seconds.
+function wholeSecond(millis: number): number {
+  return Math.floor(millis / 1000) * 1000;
+}
+
+// ID ranges of records the port writes, clear of the simulated leads' derived IDs.
+const FOLLOW_UP_TASK_BASE = 900_000_000_000;
+const PORT_STATUS_BASE = 900_000_000_000;
 
 function iso(millis: number): string {
   return new Date(millis).toISOString();

@@ -96,3 +96,11 @@ export function batchIdsForInClause(ids: readonly string[], maxIds: number, maxC
   if (current.length > 0) batches.push(current);
   return batches;
 }
+
+/** A SOQL date literal (unquoted YYYY-MM-DD), for date fields such as Lead.ConvertedDate. */
+export function soqlDate(date: string, what: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) {
+    throw new SoqlValueError(`${what} must be a date YYYY-MM-DD, got ${JSON.stringify(date)}`);
+  }
+  return date;
+}

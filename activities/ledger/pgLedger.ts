@@ -270,19 +270,20 @@ export class PgLedger implements Ledger {
   }
 
   /**
-   * Leads whose first-touch clock is not met and that have no contact, reject or nurture event yet,
-   * oldest clock first: the leads worth asking the CRM about.
+   * Leads with a clock not yet met (breached ones included: reps still work them) and no reject or nurture
+   * event, oldest clock first: the leads whose attempts and status changes the CRM poll asks about.
    */
-  async openUntouchedLeadIds(campaignId: string, limit: number): Promise<string[]> {
+  async openLeadIds(campaignId: string, limit: number): Promise<string[]> {
     checkNonEmpty(campaignId, 'campaignId');
     checkInteger(limit, 'limit', { min: 1 });
     const { rows } = await this.pool.query<{ lead_id: string }>(
       `SELECT co.lead_id FROM clock_outcomes co
-       WHERE co.campaign_id = $1 AND co.clock = 'firstTouch' AND co.met_at IS NULL
+       WHERE co.campaign_id = $1 AND co.met_at IS NULL
          AND NOT EXISTS (
            SELECT 1 FROM lead_events e
-           WHERE e.campaign_id = co.campaign_id AND e.lead_id = co.lead_id AND e.kind IN ('contact', 'reject', 'nurture'))
-       ORDER BY co.started_at, co.lead_id
+           WHERE e.campaign_id = co.campaign_id AND e.lead_id = co.lead_id AND e.kind IN ('reject', 'nurture'))
+       GROUP BY co.lead_id
+       ORDER BY MIN(co.started_at), co.lead_id
        LIMIT $2`,
       [campaignId, limit],
     );

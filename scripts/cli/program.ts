@@ -13,7 +13,7 @@ import { decideProposal, listProposals } from './proposals';
 import { breaches, parseSince, quarterReport, unknownInLedger, withLedger } from './ledgerReports';
 import { renderLead, renderReport } from './reportOutput';
 import { money, pct, renderFacts, renderTable } from './output';
-import { badInput, notFound } from './errors';
+import { badInput } from './errors';
 import { replayCommand, setupNamespace } from './operations';
 
 export interface ProgramIo {

@@ -1,7 +1,9 @@
 // A local Salesforce REST fake (node:http on 127.0.0.1, random port) for contract tests and the
 // poll-cost benchmark. It speaks the subset the Salesforce adapter uses: OAuth token grants
-// (refresh_token, jwt-bearer with signature check), query + queryMore paging, sObject create and
-// update, /limits, Sforce-Limit-Info headers, and injectable API errors. Every request is recorded.
+// (refresh_token, jwt-bearer with signature check), query + queryMore paging, parent-relationship
+// fields (CampaignMember.Lead), sObject create, update and upsert by External ID, /limits,
+// Sforce-Limit-Info headers, and API limits. Every request is recorded. Each behaviour follows the
+// Salesforce documentation cited next to it, not the adapter.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,12 +15,17 @@ import {
   SoqlError,
   type FakeRecord,
   type SoqlCondition,
+  type SoqlLiteral,
   type SoqlQuery,
 } from './fakeSoql';
 
 export interface FakeSalesforceOptions {
-  /** Records per query page before nextRecordsUrl kicks in. */
+  /** Records per query page before nextRecordsUrl kicks in (at most 2,000, like Salesforce). */
   pageSize?: number;
+  /** The org's Lead.Status picklist (LeadStatus rows); default: Salesforce's four standard values. */
+  leadStatuses?: string[];
+  /** An active Lead assignment rule: Lead writes without `Sforce-Auto-Assign: FALSE` give the lead this owner. */
+  assignmentRuleOwnerId?: string;
   /** The daily API request allowance reported in Sforce-Limit-Info. */
   apiLimit?: number;
   clientId?: string;
@@ -39,30 +46,106 @@ export interface RecordedRequest {
   path: string;
   soql?: string;
   body?: unknown;
+  /** The Sforce-Auto-Assign header as sent. */
+  autoAssign?: string;
 }
 
-export type InjectedError = 'REQUEST_LIMIT_EXCEEDED' | 'INVALID_SESSION_ID';
+/**
+ * TOTAL_REQUESTS / CONCURRENT_REQUESTS: REQUEST_LIMIT_EXCEEDED for the 24-hour or the concurrent limit;
+ * UPSERT_RACE: another transaction inserts the same External ID first, and this upsert gets DUPLICATE_VALUE.
+ */
+export type InjectedError = 'TOTAL_REQUESTS' | 'CONCURRENT_REQUESTS' | 'INVALID_SESSION_ID' | 'UPSERT_RACE';
 
-// Fields the fake knows per sObject; anything else is INVALID_FIELD, as in a real org.
-const STANDARD_FIELDS: Record<string, string[]> = {
-  Lead: ['Id', 'OwnerId', 'CreatedDate', 'Status', 'IsConverted', 'Name', 'Email', 'Lead_Tier__c', 'Campaign_Id__c'],
-  Task: [
-    'Id',
-    'WhoId',
-    'OwnerId',
-    'CreatedDate',
-    'Subject',
-    'Status',
-    'IsClosed',
-    'TaskSubtype',
-    'Type',
-    'ActivityDate',
-    'campaign_sla_key__c',
-  ],
-  Event: ['Id', 'WhoId', 'OwnerId', 'CreatedDate', 'Subject', 'StartDateTime'],
-  Opportunity: ['Id', 'CampaignId', 'CreatedDate', 'StageName'],
+type FieldType = 'id' | 'reference' | 'string' | 'picklist' | 'boolean' | 'dateTime' | 'date';
+
+// Fields the fake knows per sObject with their SOAP types; anything else is INVALID_FIELD, as in a real org
+// (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/).
+const AUDIT: Record<string, FieldType> = {
+  Id: 'id',
+  CreatedDate: 'dateTime',
+  LastModifiedDate: 'dateTime',
+  SystemModstamp: 'dateTime',
 };
-const ID_PREFIXES: Record<string, string> = { Lead: '00Q', Task: '00T', Event: '00U', Opportunity: '006' };
+const SCHEMA: Record<string, Record<string, FieldType>> = {
+  Lead: {
+    ...AUDIT,
+    OwnerId: 'reference',
+    Status: 'picklist',
+    IsConverted: 'boolean',
+    ConvertedDate: 'date',
+    ConvertedContactId: 'reference',
+    ConvertedAccountId: 'reference',
+    ConvertedOpportunityId: 'reference',
+    Name: 'string',
+    Email: 'string',
+    Lead_Tier__c: 'string',
+    Campaign_Id__c: 'string',
+  },
+  Task: {
+    ...AUDIT,
+    WhoId: 'reference',
+    OwnerId: 'reference',
+    Subject: 'string',
+    Status: 'picklist',
+    IsClosed: 'boolean',
+    TaskSubtype: 'picklist',
+    Type: 'picklist',
+    CallDisposition: 'string',
+    CompletedDateTime: 'dateTime',
+    ActivityDate: 'date',
+    campaign_sla_key__c: 'string',
+  },
+  Event: { ...AUDIT, WhoId: 'reference', OwnerId: 'reference', Subject: 'string', StartDateTime: 'dateTime' },
+  Contact: { ...AUDIT, OwnerId: 'reference' },
+  Opportunity: { ...AUDIT, CampaignId: 'reference', StageName: 'picklist' },
+  CampaignMember: {
+    ...AUDIT,
+    CampaignId: 'reference',
+    LeadId: 'reference',
+    ContactId: 'reference',
+    Status: 'picklist',
+    HasResponded: 'boolean',
+  },
+  LeadHistory: {
+    Id: 'id',
+    CreatedDate: 'dateTime',
+    LeadId: 'reference',
+    Field: 'picklist',
+    OldValue: 'string',
+    NewValue: 'string',
+  },
+  LeadStatus: { Id: 'id', ApiName: 'string', MasterLabel: 'string', IsConverted: 'boolean', SortOrder: 'string' },
+};
+// Parent relationships the fake resolves in SELECT and WHERE: <relationship>.<field>.
+const RELATIONSHIPS: Record<string, Record<string, { via: string; sObject: string }>> = {
+  CampaignMember: { Lead: { via: 'LeadId', sObject: 'Lead' } },
+};
+/** Fields marked External ID and Unique (the idempotency key field). */
+const EXTERNAL_IDS: Record<string, string[]> = { Task: ['campaign_sla_key__c'] };
+const ID_PREFIXES: Record<string, string> = {
+  Lead: '00Q',
+  Task: '00T',
+  Event: '00U',
+  Opportunity: '006',
+  Contact: '003',
+  CampaignMember: '00v',
+  LeadHistory: '017',
+  LeadStatus: '01J',
+};
+// The standard Lead Status values of a new org.
+const STANDARD_LEAD_STATUSES = [
+  'Open - Not Contacted',
+  'Working - Contacted',
+  'Closed - Converted',
+  'Closed - Not Converted',
+];
+// Query result batches: default and maximum 2,000, minimum 200
+// (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_queryoptions.htm).
+const MAX_BATCH = 2_000;
+const MIN_BATCH = 200;
+// A query cursor left idle for 15 minutes is gone: queryMore answers INVALID_QUERY_LOCATOR
+// (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_querymore.htm).
+const CURSOR_IDLE_MS = 15 * 60_000;
 const API_PATH = /^\/services\/data\/v(\d+\.\d)(\/.*)$/;
 const ORG_ID = '00D000000000001AAA';
 
@@ -70,10 +153,13 @@ export class FakeSalesforce {
   readonly requests: RecordedRequest[] = [];
   private readonly objects = new Map<string, FakeRecord[]>();
   private readonly fields = new Map<string, Map<string, string>>();
-  private readonly cursors = new Map<string, { sObject: string; rows: FakeRecord[]; offset: number }>();
+  private readonly cursors = new Map<string, { rows: FakeRecord[]; offset: number; usedAt: number }>();
   private readonly validTokens = new Set<string>();
   private readonly injected: InjectedError[] = [];
-  private readonly options: Required<Omit<FakeSalesforceOptions, 'jwtPublicKey' | 'extraFields'>>;
+  private readonly options: Required<
+    Omit<FakeSalesforceOptions, 'jwtPublicKey' | 'extraFields' | 'assignmentRuleOwnerId' | 'leadStatuses'>
+  >;
+  private readonly assignmentRuleOwnerId: string | undefined;
   private readonly jwtPublicKey: KeyObject | null;
   private apiUsed = 0;
   private sequence = 0;
@@ -84,7 +170,7 @@ export class FakeSalesforce {
 
   private constructor(options: FakeSalesforceOptions) {
     this.options = {
-      pageSize: options.pageSize ?? 200,
+      pageSize: Math.min(options.pageSize ?? MAX_BATCH, MAX_BATCH),
       apiLimit: options.apiLimit ?? 15_000,
       clientId: options.clientId ?? 'fake-client-id',
       clientSecret: options.clientSecret ?? 'fake-client-secret',
@@ -94,11 +180,20 @@ export class FakeSalesforce {
     };
     this.jwtPublicKey =
       typeof options.jwtPublicKey === 'string' ? createPublicKey(options.jwtPublicKey) : (options.jwtPublicKey ?? null);
-    for (const [sObject, names] of Object.entries(STANDARD_FIELDS)) {
-      const all = [...names, ...(options.extraFields?.[sObject] ?? [])];
+    this.assignmentRuleOwnerId = options.assignmentRuleOwnerId;
+    for (const [sObject, fields] of Object.entries(SCHEMA)) {
+      const all = [...Object.keys(fields), ...(options.extraFields?.[sObject] ?? [])];
       this.fields.set(sObject.toLowerCase(), new Map(all.map((name) => [name.toLowerCase(), name])));
       this.objects.set(sObject, []);
     }
+    (options.leadStatuses ?? STANDARD_LEAD_STATUSES).forEach((status, i) =>
+      this.insert('LeadStatus', {
+        ApiName: status,
+        MasterLabel: status,
+        IsConverted: /converted/i.test(status) && !/not/i.test(status),
+        SortOrder: String(i + 1),
+      }),
+    );
   }
 
   static async start(options: FakeSalesforceOptions = {}): Promise<FakeSalesforce> {
@@ -119,13 +214,56 @@ export class FakeSalesforce {
 
   // ---- test controls ----
 
-  /** Stores a record as-is (malformed ones included); Id and CreatedDate are filled in when absent. */
+  /**
+   * Stores a record as-is (malformed ones included, no validation: data loaded behind the API); Id,
+   * CreatedDate and SystemModstamp are filled in when absent (SystemModstamp defaults to CreatedDate).
+   */
   insert(sObject: string, record: FakeRecord): string {
     const rows = this.objects.get(sObject);
     if (!rows) throw new Error(`the fake has no ${sObject} object`);
     const id = 'Id' in record ? String(record.Id) : this.newId(sObject);
-    rows.push({ CreatedDate: salesforceDateTime(this.options.now()), ...record, Id: id });
+    const created = (record.CreatedDate as string | undefined) ?? salesforceDateTime(this.options.now());
+    const audit =
+      'SystemModstamp' in (SCHEMA[sObject] ?? {}) ? { LastModifiedDate: created, SystemModstamp: created } : {};
+    rows.push({ CreatedDate: created, ...audit, ...record, Id: id });
     return id;
+  }
+
+  /** A record by 15- or 18-character Id. */
+  record(sObject: string, id: string): FakeRecord | undefined {
+    return this.records(sObject).find((row) => sameId(row.Id, id));
+  }
+
+  /**
+   * Converts a lead as convertLead() does: a Contact (and optionally an Opportunity) is created, the lead
+   * becomes read-only with IsConverted, ConvertedDate (a date) and the Converted*Id fields, and its open and
+   * closed activities move to the new Contact
+   * (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_convertlead.htm).
+   */
+  convertLead(
+    leadId: string,
+    input: { at: Date; withOpportunity: boolean; status?: string },
+  ): { contactId: string; opportunityId: string | null } {
+    const lead = this.record('Lead', leadId);
+    if (!lead) throw new Error(`no Lead ${leadId}`);
+    const stamp = salesforceDateTime(input.at);
+    const contactId = this.insert('Contact', { CreatedDate: stamp, OwnerId: lead.OwnerId });
+    const opportunityId = input.withOpportunity ? this.insert('Opportunity', { CreatedDate: stamp }) : null;
+    this.changeLeadStatus(lead, input.status ?? 'Closed - Converted', stamp);
+    Object.assign(lead, {
+      IsConverted: true,
+      ConvertedDate: stamp.slice(0, 10),
+      ConvertedContactId: contactId,
+      ConvertedOpportunityId: opportunityId,
+      LastModifiedDate: stamp,
+      SystemModstamp: stamp,
+    });
+    for (const sObject of ['Task', 'Event']) {
+      for (const activity of this.records(sObject).filter((row) => sameId(row.WhoId, leadId))) {
+        Object.assign(activity, { WhoId: contactId, SystemModstamp: stamp });
+      }
+    }
+    return { contactId, opportunityId };
   }
 
   records(sObject: string): FakeRecord[] {
@@ -170,7 +308,15 @@ export class FakeSalesforce {
     const api = API_PATH.exec(url.pathname);
     const soql = url.searchParams.get('q') ?? undefined;
     const json = body ? (JSON.parse(body) as unknown) : undefined;
-    this.requests.push({ kind: 'api', method: req.method ?? 'GET', path: url.pathname, soql, body: json });
+    const autoAssignHeader = req.headers['sforce-auto-assign'];
+    this.requests.push({
+      kind: 'api',
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      soql,
+      body: json,
+      ...(typeof autoAssignHeader === 'string' ? { autoAssign: autoAssignHeader } : {}),
+    });
     if (!api) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
 
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -180,8 +326,15 @@ export class FakeSalesforce {
     const injected = this.injected.shift();
     if (injected === 'INVALID_SESSION_ID')
       return send(res, 401, [{ errorCode: injected, message: 'Session expired or invalid' }]);
-    if (injected === 'REQUEST_LIMIT_EXCEEDED') {
-      return send(res, 403, [{ errorCode: injected, message: 'TotalRequests Limit exceeded.' }], this.limitHeader());
+    // Both API limits answer 403 REQUEST_LIMIT_EXCEEDED; the message names the limit
+    // (https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm).
+    if (injected === 'CONCURRENT_REQUESTS') {
+      const message = 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.';
+      return send(res, 403, [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message }], this.limitHeader());
+    }
+    if (injected === 'TOTAL_REQUESTS' || this.apiUsed >= this.options.apiLimit) {
+      const message = 'TotalRequests Limit exceeded.';
+      return send(res, 403, [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message }], this.limitHeader());
     }
     this.apiUsed += 1;
     const headers = this.limitHeader();
@@ -189,10 +342,11 @@ export class FakeSalesforce {
       const [, version, rest] = api;
       const [, resource, ...parts] = rest.split('/');
       if (resource === 'query' && req.method === 'GET') {
+        const batch = batchSize(req.headers['sforce-query-options'], this.options.pageSize);
         return send(
           res,
           200,
-          parts.length === 0 ? this.query(soql ?? '', version) : this.queryMore(parts[0], version),
+          parts.length === 0 ? this.query(soql ?? '', version, batch) : this.queryMore(parts[0], version, batch),
           headers,
         );
       }
@@ -204,16 +358,29 @@ export class FakeSalesforce {
           headers,
         );
       }
+      const autoAssign = String(req.headers['sforce-auto-assign'] ?? 'TRUE').toUpperCase() !== 'FALSE';
       if (resource === 'sobjects' && req.method === 'POST' && parts.length === 1) {
-        return send(res, 201, { id: this.create(parts[0], json as FakeRecord), success: true, errors: [] }, headers);
+        const id = this.create(parts[0], json as FakeRecord, autoAssign);
+        return send(res, 201, { id, success: true, errors: [] }, headers);
       }
       if (resource === 'sobjects' && req.method === 'PATCH' && parts.length === 2) {
-        this.update(parts[0], parts[1], json as FakeRecord);
+        this.update(parts[0], parts[1], json as FakeRecord, autoAssign);
         return send(res, 204, undefined, headers);
+      }
+      if (resource === 'sobjects' && req.method === 'PATCH' && parts.length === 3) {
+        const race = injected === 'UPSERT_RACE';
+        const { status, body } = this.upsert(
+          parts[0],
+          parts[1],
+          decodeURIComponent(parts[2]),
+          json as FakeRecord,
+          race,
+        );
+        return send(res, status, body, headers);
       }
       return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }], headers);
     } catch (err) {
-      if (err instanceof SoqlError)
+      if (err instanceof SoqlError || err instanceof DmlError)
         return send(res, 400, [{ errorCode: err.errorCode, message: err.message }], headers);
       if (err instanceof NotFound) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: err.message }], headers);
       throw err;
@@ -281,12 +448,14 @@ export class FakeSalesforce {
 
   // ---- REST resources ----
 
-  private query(soql: string, version: string): unknown {
+  private query(soql: string, version: string, batch: number): unknown {
     const query = parseSoql(soql);
     const sObject = this.sObjectName(query.from);
-    for (const name of referencedFields(query)) this.fieldName(sObject, name);
-    const field = (record: FakeRecord, name: string) => record[this.fieldName(sObject, name)];
-    let rows = this.records(sObject).filter((record) => !query.where || evaluateCondition(query.where, record, field));
+    for (const name of referencedFields(query)) this.fieldType(sObject, name);
+    if (query.where) this.checkLiterals(sObject, query.where);
+    const where = query.where ? this.normaliseIds(sObject, query.where) : null;
+    const field = (record: FakeRecord, name: string) => this.read(sObject, record, name, true);
+    let rows = this.records(sObject).filter((record) => !where || evaluateCondition(where, record, field));
     if (query.countOnly) return { totalSize: rows.length, done: true, records: [] };
     const aggregate = query.items.some((item) => item.kind !== 'field');
     if (aggregate) {
@@ -294,27 +463,33 @@ export class FakeSalesforce {
       const results = this.aggregate(query, sObject, rows);
       return { totalSize: results.length, done: true, records: results };
     }
+    const plain = (record: FakeRecord, name: string) => this.read(sObject, record, name, false);
     for (const order of [...query.orderBy].reverse()) {
       rows = [...rows].sort(
-        (a, b) => compareValues(field(a, order.field), field(b, order.field)) * (order.descending ? -1 : 1),
+        (a, b) => compareValues(plain(a, order.field), plain(b, order.field)) * (order.descending ? -1 : 1),
       );
     }
     if (query.limit !== null) rows = rows.slice(0, query.limit);
     const shaped = rows.map((record) => this.shape(sObject, record, query, version));
     const locator = `01g${String(++this.sequence).padStart(15, '0')}`;
-    this.cursors.set(locator, { sObject, rows: shaped, offset: 0 });
-    return this.page(locator, version);
+    this.cursors.set(locator, { rows: shaped, offset: 0, usedAt: this.options.now().getTime() });
+    return this.page(locator, version, batch);
   }
 
-  private queryMore(locatorAndOffset: string, version: string): unknown {
+  private queryMore(locatorAndOffset: string, version: string, batch: number): unknown {
     const [locator] = locatorAndOffset.split('-');
-    if (!this.cursors.has(locator)) throw new NotFound(`invalid query locator ${locatorAndOffset}`);
-    return this.page(locator, version);
+    const cursor = this.cursors.get(locator);
+    if (!cursor || this.options.now().getTime() - cursor.usedAt > CURSOR_IDLE_MS) {
+      this.cursors.delete(locator);
+      throw new DmlError('INVALID_QUERY_LOCATOR', `invalid query locator ${locatorAndOffset}`);
+    }
+    cursor.usedAt = this.options.now().getTime();
+    return this.page(locator, version, batch);
   }
 
-  private page(locator: string, version: string): unknown {
+  private page(locator: string, version: string, batch: number): unknown {
     const cursor = this.cursors.get(locator)!;
-    const records = cursor.rows.slice(cursor.offset, cursor.offset + this.options.pageSize);
+    const records = cursor.rows.slice(cursor.offset, cursor.offset + batch);
     cursor.offset += records.length;
     const done = cursor.offset >= cursor.rows.length;
     if (done) this.cursors.delete(locator);
@@ -330,7 +505,28 @@ export class FakeSalesforce {
     const shaped: FakeRecord = {
       attributes: { type: sObject, url: `/services/data/v${version}/sobjects/${sObject}/${String(record.Id)}` },
     };
-    for (const item of query.items) shaped[item.field] = record[this.fieldName(sObject, item.field)] ?? null;
+    for (const item of query.items) {
+      const [relationship, name] = item.field.split('.');
+      if (name === undefined) {
+        shaped[item.field] = record[this.fieldName(sObject, item.field)] ?? null;
+        continue;
+      }
+      // Parent fields come back nested under the relationship name, null when there is no parent.
+      const link = this.relationship(sObject, relationship);
+      const parent = this.parent(sObject, record, relationship);
+      const key = Object.keys(RELATIONSHIPS[sObject]).find((r) => r.toLowerCase() === relationship.toLowerCase())!;
+      if (!parent) {
+        shaped[key] = null;
+        continue;
+      }
+      const nested = (shaped[key] ??= {
+        attributes: {
+          type: link.sObject,
+          url: `/services/data/v${version}/sobjects/${link.sObject}/${String(parent.Id)}`,
+        },
+      }) as FakeRecord;
+      nested[this.fieldName(link.sObject, name)] = parent[this.fieldName(link.sObject, name)] ?? null;
+    }
     return shaped;
   }
 
@@ -357,18 +553,190 @@ export class FakeSalesforce {
     });
   }
 
-  private create(sObject: string, body: FakeRecord): string {
+  private create(sObject: string, body: FakeRecord, autoAssign = true): string {
     const name = this.sObjectName(sObject);
     for (const field of Object.keys(body)) this.fieldName(name, field);
-    const defaults: FakeRecord = name === 'Task' ? { IsClosed: body.Status === 'Completed' } : {};
-    return this.insert(name, { ...defaults, ...body });
+    const record: FakeRecord = { ...this.defaults(name, body), ...canonical(this, name, body) };
+    this.validate(name, record, null);
+    if (name === 'Lead') this.applyAssignmentRules(record, autoAssign);
+    return this.insert(name, record);
   }
 
-  private update(sObject: string, id: string, body: FakeRecord): void {
+  private update(sObject: string, id: string, body: FakeRecord, autoAssign: boolean): void {
     const name = this.sObjectName(sObject);
-    const record = this.records(name).find((row) => row.Id === id);
+    const record = this.record(name, id);
     if (!record) throw new NotFound(`${name} ${id} does not exist`);
-    for (const [field, value] of Object.entries(body)) record[this.fieldName(name, field)] = value;
+    // A converted lead is read-only through the API.
+    if (name === 'Lead' && record.IsConverted === true)
+      throw new DmlError('CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead');
+    const changes = canonical(this, name, body);
+    this.validate(name, { ...record, ...changes }, record);
+    const stamp = salesforceDateTime(this.options.now());
+    if (name === 'Lead' && typeof changes.Status === 'string' && changes.Status !== record.Status) {
+      this.changeLeadStatus(record, changes.Status, stamp);
+    }
+    Object.assign(record, changes, { LastModifiedDate: stamp, SystemModstamp: stamp });
+    if (name === 'Lead') this.applyAssignmentRules(record, autoAssign);
+  }
+
+  /**
+   * PATCH /sobjects/<type>/<External ID field>/<value>: no match creates (201), one match updates (200,
+   * created false), several matches answer 300
+   * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm).
+   */
+  private upsert(
+    sObject: string,
+    field: string,
+    value: string,
+    body: FakeRecord,
+    race: boolean,
+  ): { status: number; body: unknown } {
+    const name = this.sObjectName(sObject);
+    const keyField = this.fieldName(name, field);
+    if (!(EXTERNAL_IDS[name] ?? []).includes(keyField))
+      throw new NotFound(`Provided external ID field does not exist or is not accessible: ${field}`);
+    if (race) {
+      // The competing transaction commits first; this one then violates the unique index.
+      this.insert(name, { ...this.defaults(name, body), ...canonical(this, name, body), [keyField]: value });
+      throw new DmlError('DUPLICATE_VALUE', `duplicate value found: ${keyField} duplicates value on record`);
+    }
+    const matches = this.records(name).filter((row) => row[keyField] === value);
+    if (matches.length > 1) return { status: 300, body: matches.map((row) => `/sobjects/${name}/${String(row.Id)}`) };
+    if (matches.length === 1) {
+      this.update(name, String(matches[0].Id), body, true);
+      return { status: 200, body: { id: matches[0].Id, success: true, errors: [], created: false } };
+    }
+    const id = this.create(name, { ...body, [keyField]: value });
+    return { status: 201, body: { id, success: true, errors: [], created: true } };
+  }
+
+  // Picklist defaults a new record gets; a Task is closed when its Status is a closed one.
+  private defaults(name: string, body: FakeRecord): FakeRecord {
+    if (name === 'Task') {
+      const status = body.Status ?? 'Not Started';
+      return { Status: status, IsClosed: status === 'Completed' };
+    }
+    if (name === 'Lead') return { Status: 'Open - Not Contacted', IsConverted: false };
+    return {};
+  }
+
+  private validate(name: string, record: FakeRecord, existing: FakeRecord | null): void {
+    // Lead.Status is restricted to the org's LeadStatus values.
+    if (name === 'Lead' && 'Status' in record) {
+      const allowed = this.records('LeadStatus').map((row) => row.ApiName);
+      if (!allowed.includes(record.Status))
+        throw new DmlError(
+          'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+          `Status: bad value for restricted picklist field: ${String(record.Status)}`,
+        );
+    }
+    // External ID fields marked Unique reject a value another record already holds.
+    for (const field of EXTERNAL_IDS[name] ?? []) {
+      const value = record[field];
+      if (value === undefined || value === null) continue;
+      const clash = this.records(name).find((row) => row !== existing && row[field] === value);
+      if (clash)
+        throw new DmlError(
+          'DUPLICATE_VALUE',
+          `duplicate value found: ${field} duplicates value on record with id: ${String(clash.Id)}`,
+        );
+    }
+  }
+
+  // Active assignment rules run on Lead create and update unless the request says Sforce-Auto-Assign: FALSE
+  // (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_autoassign.htm).
+  private applyAssignmentRules(lead: FakeRecord, autoAssign: boolean): void {
+    if (autoAssign && this.assignmentRuleOwnerId) lead.OwnerId = this.assignmentRuleOwnerId;
+  }
+
+  // Field history tracking on Lead.Status writes one LeadHistory row per change
+  // (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_leadhistory.htm).
+  private changeLeadStatus(lead: FakeRecord, status: string, stamp: string): void {
+    this.insert('LeadHistory', {
+      LeadId: lead.Id,
+      Field: 'Status',
+      OldValue: lead.Status ?? null,
+      NewValue: status,
+      CreatedDate: stamp,
+    });
+    lead.Status = status;
+  }
+
+  // Comparing a field with a literal of another type is an error, e.g. a date literal against a dateTime
+  // field ("must be of type dateTime and should not be enclosed in quotes").
+  private checkLiterals(sObject: string, condition: SoqlCondition): void {
+    if ('parts' in condition) return condition.parts.forEach((part) => this.checkLiterals(sObject, part));
+    if ('inner' in condition) return this.checkLiterals(sObject, condition.inner);
+    const type = this.fieldType(sObject, condition.field);
+    const literals: SoqlLiteral[] = condition.kind === 'in' ? condition.values : [condition.value];
+    for (const literal of literals) {
+      if (literal === null) continue;
+      const kind =
+        typeof literal === 'object'
+          ? 'dateTime' in literal
+            ? 'dateTime'
+            : 'date'
+          : typeof literal === 'string'
+            ? 'string'
+            : typeof literal;
+      const fits =
+        type === 'dateTime' || type === 'date'
+          ? kind === type
+          : type === 'boolean'
+            ? kind === 'boolean'
+            : kind === 'string';
+      if (!fits)
+        throw new SoqlError(
+          'INVALID_FIELD',
+          `value of filter criterion for field '${condition.field}' must be of type ${type === 'id' || type === 'reference' || type === 'picklist' ? 'string' : type} and should not be enclosed in quotes`,
+        );
+    }
+  }
+
+  // 15- and 18-character IDs name the same record: ID literals are compared on their first 15 characters
+  // (https://help.salesforce.com/s/articleView?id=000385008).
+  private normaliseIds(sObject: string, condition: SoqlCondition): SoqlCondition {
+    if ('parts' in condition)
+      return { ...condition, parts: condition.parts.map((part) => this.normaliseIds(sObject, part)) };
+    if ('inner' in condition) return { ...condition, inner: this.normaliseIds(sObject, condition.inner) };
+    if (!isIdType(this.fieldType(sObject, condition.field))) return condition;
+    const short = (literal: SoqlLiteral) => (typeof literal === 'string' ? idKey(literal) : literal);
+    return condition.kind === 'in'
+      ? { ...condition, values: condition.values.map(short) }
+      : { ...condition, value: short(condition.value) };
+  }
+
+  // A field value for filtering (IDs shortened to 15 characters) or ordering; relationship paths included.
+  private read(sObject: string, record: FakeRecord, name: string, forFilter: boolean): unknown {
+    const [relationship, field] = name.split('.');
+    const [target, row] =
+      field === undefined
+        ? [sObject, record]
+        : [this.relationship(sObject, relationship).sObject, this.parent(sObject, record, relationship)];
+    const fieldName = field ?? relationship;
+    const value = row?.[this.fieldName(target, fieldName)];
+    return forFilter && isIdType(this.fieldType(target, fieldName)) && typeof value === 'string' ? idKey(value) : value;
+  }
+
+  private relationship(sObject: string, name: string): { via: string; sObject: string } {
+    const found = Object.entries(RELATIONSHIPS[sObject] ?? {}).find(
+      ([key]) => key.toLowerCase() === name.toLowerCase(),
+    );
+    if (!found) throw new SoqlError('INVALID_FIELD', `Didn't understand relationship '${name}' in field path.`);
+    return found[1];
+  }
+
+  private parent(sObject: string, record: FakeRecord, relationship: string): FakeRecord | undefined {
+    const link = this.relationship(sObject, relationship);
+    const id = record[link.via];
+    return typeof id === 'string' ? this.record(link.sObject, id) : undefined;
+  }
+
+  private fieldType(sObject: string, name: string): FieldType {
+    const [relationship, field] = name.split('.');
+    if (field !== undefined) return this.fieldType(this.relationship(sObject, relationship).sObject, field);
+    const canonicalName = this.fieldName(sObject, name);
+    return SCHEMA[sObject]?.[canonicalName] ?? 'string';
   }
 
   private sObjectName(name: string): string {
@@ -377,15 +745,48 @@ export class FakeSalesforce {
     return known;
   }
 
-  private fieldName(sObject: string, name: string): string {
-    const canonical = this.fields.get(sObject.toLowerCase())?.get(name.toLowerCase());
-    if (!canonical) throw new SoqlError('INVALID_FIELD', `No such column '${name}' on entity '${sObject}'.`);
-    return canonical;
+  fieldName(sObject: string, name: string): string {
+    const canonicalName = this.fields.get(sObject.toLowerCase())?.get(name.toLowerCase());
+    if (!canonicalName) throw new SoqlError('INVALID_FIELD', `No such column '${name}' on entity '${sObject}'.`);
+    return canonicalName;
   }
 
   private newId(sObject: string): string {
     return salesforceId(ID_PREFIXES[sObject] ?? '001', ++this.sequence);
   }
+}
+
+/** A DML or query failure Salesforce answers with 400 and an error code. */
+class DmlError extends Error {
+  constructor(
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function canonical(fake: FakeSalesforce, sObject: string, body: FakeRecord): FakeRecord {
+  return Object.fromEntries(Object.entries(body).map(([field, value]) => [fake.fieldName(sObject, field), value]));
+}
+
+function isIdType(type: FieldType): boolean {
+  return type === 'id' || type === 'reference';
+}
+
+function idKey(id: string): string {
+  return /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id) ? id.slice(0, 15) : id;
+}
+
+function sameId(a: unknown, b: unknown): boolean {
+  return typeof a === 'string' && typeof b === 'string' && idKey(a) === idKey(b);
+}
+
+// Sforce-Query-Options: batchSize=n, clamped to 200..2,000; the fake's own page size caps it for tests.
+function batchSize(header: string | string[] | undefined, pageSize: number): number {
+  const requested = /batchSize=(\d+)/.exec(String(header ?? ''))?.[1];
+  if (requested === undefined) return pageSize;
+  return Math.min(pageSize, Math.max(MIN_BATCH, Math.min(MAX_BATCH, Number(requested))));
 }
 
 class NotFound extends Error {}

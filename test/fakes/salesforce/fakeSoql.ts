@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 
 export class SoqlError extends Error {
   constructor(
-    readonly errorCode: 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE',
+    readonly errorCode: 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE' | 'INVALID_QUERY_FILTER_OPERATOR',
     message: string,
   ) {
     super(message);
@@ -50,7 +50,10 @@ const STRING_ESCAPES: Record<string, string> = {
   b: '\b',
   f: '\f',
 };
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})/;
+// SOQL dateTime literals are YYYY-MM-DDThh:mm:ss with Z or ±hh:mm, no fractional seconds
+// (https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_dateformats.htm).
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})/;
+const FRACTIONAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+/;
 const DATE = /^\d{4}-\d{2}-\d{2}/;
 
 export function tokenizeSoql(text: string): Token[] {
@@ -82,6 +85,8 @@ export function tokenizeSoql(text: string): Token[] {
       tokens.push({ kind: 'string', value });
     } else if (/\d/.test(char)) {
       const rest = text.slice(i);
+      if (FRACTIONAL_DATE_TIME.test(rest))
+        throw new SoqlError('MALFORMED_QUERY', `invalid dateTime literal ${rest.slice(0, 24)}: no fractional seconds`);
       const dateTime = DATE_TIME.exec(rest);
       const date = DATE.exec(rest);
       if (dateTime) {
@@ -285,11 +290,10 @@ export function dateTimeMillis(value: unknown): number | null {
   return parsed.isValid ? parsed.toMillis() : null;
 }
 
-export function evaluateCondition(
-  condition: SoqlCondition,
-  record: FakeRecord,
-  field: (record: FakeRecord, name: string) => unknown,
-): boolean {
+/** Reads a field for a condition; ID fields come back as their case-sensitive 15-character form. */
+export type FieldReader = (record: FakeRecord, name: string) => unknown;
+
+export function evaluateCondition(condition: SoqlCondition, record: FakeRecord, field: FieldReader): boolean {
   switch (condition.kind) {
     case 'and':
       return condition.parts.every((part) => evaluateCondition(part, record, field));

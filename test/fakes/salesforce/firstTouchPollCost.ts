@@ -1,12 +1,13 @@
-// How many Salesforce API calls one first-touch poll costs for n open leads, measured by running
-// the real adapter against the fake server. Shared by the contract tests and scripts/bench.ts.
+// How many Salesforce API calls one attempts poll (every Task and Event of n open leads, followed to
+// converted contacts) costs, measured by running the real adapter against the fake server. Shared by
+// the contract tests and scripts/bench.ts.
 import { SalesforceCrm } from '../../../activities/crm/salesforceCrm';
 import { salesforceId } from '../../../activities/crm/salesforceIds';
 import { FakeSalesforce, salesforceDateTime } from './fakeSalesforceServer';
 
 export interface FirstTouchPollCost {
   openLeads: number;
-  /** REST calls for one fetchFirstTouches, excluding the OAuth token request. */
+  /** REST calls for one fetchAttempts, excluding the OAuth token request. */
   apiCalls: number;
   touchesFound: number;
 }
@@ -28,11 +29,13 @@ export async function measureFirstTouchPollCalls(openLeads: number): Promise<Fir
           CreatedDate: salesforceDateTime(new Date(start + i * 60_000)),
         });
       if (i % 3 === 0)
-        fake.insert('Event', { WhoId: leadId, CreatedDate: salesforceDateTime(new Date(start + i * 90_000)) });
+        fake.insert('Event', { WhoId: leadId, StartDateTime: salesforceDateTime(new Date(start + i * 90_000)) });
     }
     const crm = new SalesforceCrm({
       settings: {
         apiVersion: '62.0',
+        campaignLink: { kind: 'campaignMember' },
+        statusSource: 'leadHistory',
         auth: {
           kind: 'refreshToken',
           instanceUrl: fake.url,
@@ -43,8 +46,9 @@ export async function measureFirstTouchPollCalls(openLeads: number): Promise<Fir
         },
       },
     });
-    const touches = await crm.fetchFirstTouches(leadIds);
-    return { openLeads, apiCalls: crm.apiUsage().callsMade, touchesFound: touches.length };
+    const attempts = await crm.fetchAttempts(leadIds, null);
+    const touched = new Set(attempts.items.map((attempt) => attempt.leadId));
+    return { openLeads, apiCalls: crm.apiUsage().callsMade, touchesFound: touched.size };
   } finally {
     await fake.close();
   }

@@ -1,0 +1,124 @@
+// The CRM poll activity: leads that joined the campaign, every contact attempt (Tasks and Events) and
+// every mapped Lead status change since the last poll, all read from the CRM as the source of truth.
+// Event IDs are the CRM's own record IDs (Task/Event Id, LeadHistory Id), so a retried or repeated
+// poll hands the workflow the same events and it ignores the repeats.
+import { log } from '@temporalio/activity';
+import type { LeadEvent, NewLead } from '../sla/leadEvents';
+import type { PortResolver } from './campaignActivities';
+import type { Crm, CrmPage, Ledger, LeadStatusMapping } from './ports';
+
+/** Leads one poll asks the CRM about (batched IN clauses: O(1) calls in their number). */
+const MAX_POLLED_LEADS = 2000;
+
+/**
+ * Until the campaign contract carries a status mapping, the standard Salesforce statuses that mean
+ * "accepted" are used; rejections need a reason from the contract, so none are mapped by default.
+ */
+export const DEFAULT_STATUS_MAPPING: LeadStatusMapping = {
+  'Working - Contacted': { decision: 'accept' },
+  'Closed - Converted': { decision: 'accept' },
+};
+
+export interface PollCrmInput {
+  campaignId: string;
+  crmCampaignId: string;
+  watermark: string | null;
+  acceptNewLeads: boolean;
+  at: string;
+  /** Lead status → disposition (campaign.crm.statusMapping in the contract); DEFAULT_STATUS_MAPPING when absent. */
+  statusMapping?: LeadStatusMapping;
+}
+
+export interface PollCrmResult {
+  leads: NewLead[];
+  events: LeadEvent[];
+  /** One opaque string holding the positions of the three reads (members, attempts, status changes). */
+  watermark: string | null;
+}
+
+interface PollPositions {
+  leads: string | null;
+  attempts: string | null;
+  statuses: string | null;
+}
+
+export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; ledger: Ledger }) {
+  return {
+    async pollCrm(input: PollCrmInput): Promise<PollCrmResult> {
+      const crm = await ports.crm(input.campaignId, new Date(input.at));
+      const mapping = input.statusMapping ?? DEFAULT_STATUS_MAPPING;
+      const positions = decodePositions(input.watermark);
+      let leads: NewLead[] = [];
+      if (input.acceptNewLeads) {
+        const fetched = await crm.fetchNewLeads(input.crmCampaignId, positions.leads);
+        positions.leads = fetched.watermark;
+        leads = fetched.leads.map((lead) => ({
+          leadId: lead.leadId,
+          tier: lead.tier,
+          ownerId: lead.ownerId,
+          createdAt: lead.createdAt,
+        }));
+      }
+      const newIds = leads.map((lead) => lead.leadId);
+      const fresh = new Set(newIds);
+      const open = await ledger.openLeadIds(input.campaignId, MAX_POLLED_LEADS);
+      const knownIds = open.filter((id) => !fresh.has(id)).slice(0, MAX_POLLED_LEADS);
+      // New leads may have been worked before they reached us: read their whole history once.
+      const read = async <T>(
+        ids: string[],
+        watermark: string | null,
+        fetch: (crm: Crm, ids: string[], watermark: string | null) => Promise<CrmPage<T>>,
+      ): Promise<CrmPage<T>> => (ids.length ? fetch(crm, ids, watermark) : { items: [], watermark });
+      const fetchAttempts = (c: Crm, ids: string[], w: string | null) => c.fetchAttempts(ids, w);
+      const fetchStatuses = (c: Crm, ids: string[], w: string | null) => c.fetchStatusChanges(ids, w, mapping);
+      const newAttempts = await read(newIds.slice(0, MAX_POLLED_LEADS), null, fetchAttempts);
+      const knownAttempts = await read(knownIds, positions.attempts, fetchAttempts);
+      const newStatuses = await read(newIds.slice(0, MAX_POLLED_LEADS), null, fetchStatuses);
+      const knownStatuses = await read(knownIds, positions.statuses, fetchStatuses);
+      positions.attempts = knownAttempts.watermark;
+      positions.statuses = knownStatuses.watermark;
+
+      const now = Date.parse(input.at);
+      const contacts: LeadEvent[] = [...newAttempts.items, ...knownAttempts.items].map((attempt) => ({
+        type: 'contact',
+        leadId: attempt.leadId,
+        eventId: attempt.activityId,
+        channel: attempt.channel,
+        at: attempt.at,
+      }));
+      const dispositions: LeadEvent[] = [...newStatuses.items, ...knownStatuses.items].map((change) => ({
+        type: 'disposition',
+        leadId: change.leadId,
+        eventId: change.changeId,
+        decision: change.outcome.decision,
+        ...(change.outcome.decision === 'reject' ? { reason: change.outcome.reason } : {}),
+        at: change.at,
+      }));
+      // Scheduled meetings are attempts only once they have started.
+      const events = [...contacts, ...dispositions]
+        .filter((event) => Date.parse(event.at) <= now)
+        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      if (leads.length || events.length)
+        log.info('CRM poll', {
+          campaignId: input.campaignId,
+          newLeads: leads.length,
+          attempts: contacts.length,
+          dispositions: dispositions.length,
+        });
+      return { leads, events, watermark: encodePositions(positions) };
+    },
+  };
+}
+
+// A watermark from before this activity read attempts and statuses is the new-lead position alone.
+function decodePositions(watermark: string | null): PollPositions {
+  if (watermark === null) return { leads: null, attempts: null, statuses: null };
+  if (!watermark.startsWith('{')) return { leads: watermark, attempts: null, statuses: null };
+  const parsed = JSON.parse(watermark) as Partial<PollPositions>;
+  return { leads: parsed.leads ?? null, attempts: parsed.attempts ?? null, statuses: parsed.statuses ?? null };
+}
+
+function encodePositions(positions: PollPositions): string | null {
+  if (positions.leads === null && positions.attempts === null && positions.statuses === null) return null;
+  return JSON.stringify(positions);
+}
