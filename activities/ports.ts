@@ -1,6 +1,7 @@
 import type { Alert } from '../sla/alerts';
 import type {
   AdsBudgetState,
+  AdsCampaignBudget,
   BudgetChangeRecord,
   CampaignStatus,
   ConfigVersionRecord,
@@ -40,7 +41,15 @@ export interface AdsMutationResult {
 
 export interface AdsPlatform {
   getDailyMetrics(ref: AdsCampaignRef, fromDate: string, toDate: string): Promise<DailyAdsMetrics[]>;
-  getBudget(ref: AdsCampaignRef): Promise<AdsBudgetState>;
+  /**
+   * The campaign's total budget, its sharing, the account's currency and time zone, and the flight.
+   * Refuses (non-retryable) a REMOVED campaign and a DAILY budget.
+   */
+  getBudget(ref: AdsCampaignRef): Promise<AdsCampaignBudget>;
+  /**
+   * Sets total_amount_micros only (period is immutable). Refuses a shared budget; an amount below Google's
+   * per-day minimum fails as AdsBudgetBelowMinimum with the minimum in the failure's details.
+   */
   setBudgetAmount(ref: AdsCampaignRef, amountMicros: number): Promise<AdsMutationResult>;
   setStatus(ref: AdsCampaignRef, status: CampaignStatus): Promise<AdsMutationResult>;
 }

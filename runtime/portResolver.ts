@@ -63,6 +63,7 @@ class SandboxCampaignPorts {
       windowStart: localDate(campaign.window.start, campaign.timezone),
       windowEnd: localDate(new Date(Date.parse(campaign.window.end) - 1).toISOString(), campaign.timezone),
       timeZone: campaign.timezone,
+      currencyCode: campaign.currency,
       seed: hashSeed(campaignId),
       now: clock,
       conversionRateMultiplier: multiplier,

@@ -1,5 +1,6 @@
 // The domain's records: what the ledger stores and reports read. Every write is keyed by a natural or
 // idempotency key (ON CONFLICT), so retries never duplicate rows.
+import type { AdsFlight } from './adsFlight';
 import type { ClockKind } from './clockKind';
 
 export type BudgetPeriod = 'DAILY' | 'CUSTOM_PERIOD';
@@ -11,7 +12,20 @@ export interface AdsBudgetState {
   /** total_amount_micros for CUSTOM_PERIOD (total campaign budget), amount_micros for DAILY. */
   amountMicros: number;
   status: CampaignStatus;
+  // Read since the v24 checks; optional because older ledger rows and workflow histories lack them.
+  /** campaign_budget.explicitly_shared: created to be shared across campaigns. */
+  explicitlyShared?: boolean;
+  /** campaign_budget.reference_count: campaigns actively using the budget. */
+  referenceCount?: number;
+  /** customer.currency_code (ISO 4217): amounts are micros of this currency. */
+  currencyCode?: string;
+  /** customer.time_zone: the zone of segments.date and of the flight times. */
+  timeZone?: string;
+  flight?: AdsFlight;
 }
+
+/** What the Ads port reads: every field present. */
+export type AdsCampaignBudget = Required<AdsBudgetState>;
 
 export interface ConfigVersionRecord {
   campaignId: string;

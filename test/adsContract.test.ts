@@ -1,15 +1,20 @@
 // Contract tests for GoogleAdsPlatform through the real google-ads-api library. The library's own
 // Customer hooks observe each request (GAQL, mutate operations, validate_only) and short-circuit it with
 // a scripted response or error, so nothing reaches the network; a socket guard fails any test that tries.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { errors, type Hooks } from 'google-ads-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import {
   ADS_AUTH_ERROR,
+  ADS_BUDGET_BELOW_MINIMUM,
+  ADS_CAMPAIGN_REMOVED,
   ADS_MALFORMED_RESPONSE,
   ADS_QUOTA_EXCEEDED,
+  ADS_SHARED_BUDGET,
   ADS_TRANSIENT_ERROR,
+  ADS_UNSUPPORTED_BUDGET,
   ADS_VALIDATION_ERROR,
 } from '../activities/ads/adsErrors';
 import { loadAdsCredentials, loadAdsValidateOnly } from '../activities/ads/adsCredentials';
@@ -59,15 +64,43 @@ function fakeGoogleAds(queryScript: Scripted[], mutateScript: MutateScript[] = [
 
 function budgetRow(period: 'CUSTOM_PERIOD' | 'DAILY', amount: number, status: number | string = 2) {
   return {
-    campaign: { resource_name: campaignName, status },
+    campaign: {
+      resource_name: campaignName,
+      status,
+      advertising_channel_type: 2, // SEARCH
+      start_date_time: '2026-03-01 00:00:00',
+      end_date_time: '2026-03-10 23:59:59',
+    },
     campaign_budget: {
       resource_name: budgetName,
       // What the library yields after parsing REST: enums as numbers, int64 as numbers.
       period: period === 'CUSTOM_PERIOD' ? 5 : 2,
       ...(period === 'CUSTOM_PERIOD' ? { total_amount_micros: amount } : { amount_micros: amount }),
+      explicitly_shared: false,
+      reference_count: 1,
     },
+    customer: { currency_code: 'USD', time_zone: 'America/New_York' },
   };
 }
+
+type BudgetRowParts = { campaign?: object; campaign_budget?: object; customer?: object };
+/** A total-budget row with some fields overridden (undefined removes a field, as REST omits it). */
+function budgetRowWith(parts: BudgetRowParts) {
+  const row = budgetRow('CUSTOM_PERIOD', 75_000_000_000);
+  const merge = (base: object, over: object = {}) =>
+    Object.fromEntries(Object.entries({ ...base, ...over }).filter(([, v]) => v !== undefined));
+  return {
+    campaign: merge(row.campaign, parts.campaign),
+    campaign_budget: merge(row.campaign_budget, parts.campaign_budget),
+    customer: merge(row.customer, parts.customer),
+  };
+}
+
+const BUDGET_QUERY =
+  'SELECT campaign.status, campaign.advertising_channel_type, campaign.start_date_time, campaign.end_date_time, ' +
+  'campaign_budget.resource_name, campaign_budget.period, campaign_budget.total_amount_micros, ' +
+  'campaign_budget.amount_micros, campaign_budget.explicitly_shared, campaign_budget.reference_count, ' +
+  'customer.currency_code, customer.time_zone FROM campaign WHERE campaign.id = 555';
 
 function googleAdsFailure(errorsList: errors.IGoogleAdsError[]): errors.GoogleAdsFailure {
   return new errors.GoogleAdsFailure({ errors: errorsList, request_id: 'req-1' });
@@ -134,30 +167,94 @@ describe('GoogleAdsPlatform reads', () => {
       period: 'CUSTOM_PERIOD',
       amountMicros: 75_000_000_000,
       status: 'ENABLED',
+      explicitlyShared: false,
+      referenceCount: 1,
+      currencyCode: 'USD',
+      timeZone: 'America/New_York',
+      flight: { startDateTime: '2026-03-01 00:00:00', endDateTime: '2026-03-10 23:59:59', channelType: 'SEARCH' },
     });
-    expect(fake.queries).toEqual([
-      'SELECT campaign.status, campaign_budget.resource_name, campaign_budget.period, campaign_budget.total_amount_micros, campaign_budget.amount_micros FROM campaign WHERE campaign.id = 555',
-    ]);
+    expect(fake.queries).toEqual([BUDGET_QUERY]);
   });
 
-  it('reads a DAILY budget from amount_micros, accepting enum names and int64 strings', async () => {
+  // budget_period.proto: DAILY is an average daily budget; the rules size a total, so it is refused at the first read.
+  it('refuses a DAILY budget at the first read with one clear non-retryable line (enum names, int64 strings)', async () => {
+    const row = budgetRowWith({
+      campaign: { status: 'PAUSED' },
+      campaign_budget: { period: 'DAILY', total_amount_micros: undefined, amount_micros: '500000000' },
+    });
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ rows: [row] }]).hooks }).getBudget(ref),
+    );
+    expect(failure.type).toBe(ADS_UNSUPPORTED_BUDGET);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toBe(
+      `budget ${budgetName} is a DAILY budget of 500.00/day; campaign-sla manages total campaign budgets (CUSTOM_PERIOD, total_amount_micros) only, because its rules treat the amount as the campaign's total`,
+    );
+  });
+
+  // v24 campaign.proto has start_date_time / end_date_time; start_date / end_date are gone.
+  it('asks for the v24 flight fields, which the shipped v24 proto defines (and the old ones it does not)', () => {
+    const proto = readFileSync(
+      require.resolve('google-ads-node/build/protos/google/ads/googleads/v24/resources/campaign.proto'),
+      'utf8',
+    );
+    expect(proto).toMatch(/optional string start_date_time = \d+;/);
+    expect(proto).toMatch(/optional string end_date_time = \d+;/);
+    expect(proto).not.toMatch(/string start_date = \d+;/);
+    expect(proto).not.toMatch(/string end_date = \d+;/);
+    expect(BUDGET_QUERY).toContain('campaign.start_date_time, campaign.end_date_time');
+  });
+
+  it('reads the account currency and time zone, and a campaign without an end date', async () => {
+    const row = budgetRowWith({
+      campaign: { end_date_time: undefined, advertising_channel_type: 'SHOPPING' },
+      campaign_budget: { total_amount_micros: '9000000000000' },
+      customer: { currency_code: 'JPY', time_zone: 'Asia/Tokyo' },
+    });
+    const budget = await new GoogleAdsPlatform({
+      credentials,
+      hooks: fakeGoogleAds([{ rows: [row] }]).hooks,
+    }).getBudget(ref);
+    expect(budget).toMatchObject({
+      amountMicros: 9_000_000_000_000,
+      currencyCode: 'JPY',
+      timeZone: 'Asia/Tokyo',
+      flight: { startDateTime: '2026-03-01 00:00:00', endDateTime: null, channelType: 'SHOPPING' },
+    });
+  });
+
+  it('refuses an account currency outside the currency table, and names a bad time zone or flight time', async () => {
+    const unknown = budgetRowWith({ customer: { currency_code: 'XTS' } });
+    const currency = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ rows: [unknown] }]).hooks }).getBudget(ref),
+    );
+    expect(currency.type).toBe(ADS_UNSUPPORTED_BUDGET);
+    expect(currency.message).toContain('account currency XTS');
+    const badZone = budgetRowWith({ customer: { time_zone: 'Mars/Olympus' } });
+    const zone = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ rows: [badZone] }]).hooks }).getBudget(ref),
+    );
+    expect(zone.message).toBe('Google Ads response: customer.time_zone: expected an IANA time zone (row 0)');
+    const oldFormat = budgetRowWith({ campaign: { start_date_time: '2026-03-01' } });
+    const flight = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fakeGoogleAds([{ rows: [oldFormat] }]).hooks }).getBudget(ref),
+    );
+    expect(flight.message).toBe('Google Ads response: campaign.start_date_time: expected yyyy-MM-dd HH:mm:ss (row 0)');
+  });
+
+  // campaign_status.proto: REMOVED is final. One clear error, not "malformed response".
+  it('refuses a REMOVED campaign with its own non-retryable error', async () => {
     const fake = fakeGoogleAds([
-      {
-        rows: [
-          {
-            campaign: { status: 'PAUSED' },
-            campaign_budget: { resource_name: budgetName, period: 'DAILY', amount_micros: '250000000' },
-          },
-        ],
-      },
+      { rows: [budgetRow('CUSTOM_PERIOD', 1, 4)] },
+      { rows: [budgetRowWith({ campaign: { status: 'REMOVED' } })] },
     ]);
     const ads = new GoogleAdsPlatform({ credentials, hooks: fake.hooks });
-    expect(await ads.getBudget(ref)).toEqual({
-      budgetResourceName: budgetName,
-      period: 'DAILY',
-      amountMicros: 250_000_000,
-      status: 'PAUSED',
-    });
+    const read = await failureOf(ads.getBudget(ref));
+    expect(read.type).toBe(ADS_CAMPAIGN_REMOVED);
+    expect(read.nonRetryable).toBe(true);
+    expect(read.message).toContain(`campaign ${campaignName} is REMOVED in Google Ads`);
+    expect((await failureOf(ads.setStatus(ref, 'ENABLED'))).type).toBe(ADS_CAMPAIGN_REMOVED);
+    expect(fake.mutations).toEqual([]);
   });
 
   it('rejects IDs and dates that are not safe to interpolate, before any request', async () => {
@@ -216,17 +313,52 @@ describe('GoogleAdsPlatform writes', () => {
     expect(result.operation).toContain('total_amount_micros=52500000000');
   });
 
-  it('updates amount_micros of a DAILY budget', async () => {
-    const fake = fakeGoogleAds(
-      [{ rows: [budgetRow('DAILY', 100_000_000)] }],
-      [{ response: { results: [{ resource_name: budgetName }] } }],
+  it('never mutates a DAILY budget', async () => {
+    const fake = fakeGoogleAds([{ rows: [budgetRow('DAILY', 100_000_000)] }]);
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fake.hooks }).setBudgetAmount(ref, 70_000_000),
     );
-    await new GoogleAdsPlatform({ credentials, hooks: fake.hooks }).setBudgetAmount(ref, 70_000_000);
-    expect(fake.mutations[0].request.operations[0].update).toEqual({
-      resource_name: budgetName,
-      amount_micros: 70_000_000,
-    });
-    expect(fake.mutations[0].request.operations[0].update_mask.paths).toEqual(['resource_name', 'amount_micros']);
+    expect(failure.type).toBe(ADS_UNSUPPORTED_BUDGET);
+    expect(fake.mutations).toEqual([]);
+  });
+
+  // campaign_budget.proto: explicitly_shared, reference_count ("the number of campaigns actively using the budget").
+  it('refuses to move a budget shared by several campaigns, but still pauses the campaign', async () => {
+    const shared = budgetRowWith({ campaign_budget: { explicitly_shared: true, reference_count: 3 } });
+    const fake = fakeGoogleAds(
+      [{ rows: [shared] }, { rows: [shared] }],
+      [{ response: { results: [{ resource_name: campaignName }] } }],
+    );
+    const ads = new GoogleAdsPlatform({ credentials, hooks: fake.hooks });
+    const failure = await failureOf(ads.setBudgetAmount(ref, 52_500_000_000));
+    expect(failure.type).toBe(ADS_SHARED_BUDGET);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toBe(
+      `budget ${budgetName} is shared by 3 campaigns; campaign-sla will not move it, because that moves spend on every campaign using it`,
+    );
+    // Status is the campaign's own field: pausing one campaign does not touch the others.
+    expect((await ads.setStatus(ref, 'PAUSED')).changed).toBe(true);
+    expect(fake.mutations.map((m) => m.method)).toEqual(['CampaignService.mutateCampaigns']);
+  });
+
+  it('refuses an explicitly shared budget used by one campaign, and one used by two though not explicitly shared', async () => {
+    const explicit = budgetRowWith({ campaign_budget: { explicitly_shared: true, reference_count: '1' } });
+    const implicit = budgetRowWith({ campaign_budget: { explicitly_shared: undefined, reference_count: '2' } });
+    const fake = fakeGoogleAds([{ rows: [explicit] }, { rows: [implicit] }]);
+    const ads = new GoogleAdsPlatform({ credentials, hooks: fake.hooks });
+    const one = await failureOf(ads.setBudgetAmount(ref, 1_000_000));
+    expect(one.type).toBe(ADS_SHARED_BUDGET);
+    expect(one.message).toContain('is an explicitly shared budget (used by 1 campaign now)');
+    expect((await failureOf(ads.setBudgetAmount(ref, 1_000_000))).message).toContain('is shared by 2 campaigns');
+    expect(fake.mutations).toEqual([]);
+  });
+
+  it('reads a budget without explicitly_shared / reference_count (REST omits false and 0) as not shared', async () => {
+    const bare = budgetRowWith({ campaign_budget: { explicitly_shared: undefined, reference_count: undefined } });
+    const fake = fakeGoogleAds([{ rows: [bare] }], [{ response: { results: [{ resource_name: budgetName }] } }]);
+    const result = await new GoogleAdsPlatform({ credentials, hooks: fake.hooks }).setBudgetAmount(ref, 60_000_000_000);
+    expect(result.before).toMatchObject({ explicitlyShared: false, referenceCount: 0 });
+    expect(fake.mutations).toHaveLength(1);
   });
 
   it('pauses a campaign through CampaignService with the status enum, and skips when already paused', async () => {
@@ -328,6 +460,140 @@ describe('GoogleAdsPlatform error classification', () => {
     expect(failure.nextRetryDelay).toBe(30_000);
   });
 
+  // errors.proto QuotaErrorDetails.rate_scope: ACCOUNT (per customer) or DEVELOPER (per developer token).
+  it('names the quota rate_scope and rate_name in the message and the failure details', async () => {
+    const account = googleAdsFailure([
+      {
+        error_code: { quota_error: errors.QuotaErrorEnum.QuotaError.RESOURCE_TEMPORARILY_EXHAUSTED },
+        message: 'Too many requests.',
+        details: {
+          quota_error_details: {
+            rate_scope: errors.QuotaErrorDetails.QuotaRateScope.ACCOUNT,
+            rate_name: 'Requests per account',
+            retry_delay: { seconds: 5 },
+          },
+        },
+      },
+    ]);
+    const developer = {
+      errors: [
+        {
+          error_code: { quota_error: 'RESOURCE_EXHAUSTED' },
+          message: 'Daily operations limit.',
+          details: { quota_error_details: { rate_scope: 'DEVELOPER', retry_delay: '3600s' } },
+        },
+      ],
+    };
+    const ads = new GoogleAdsPlatform({
+      credentials,
+      hooks: fakeGoogleAds([{ error: account }, { error: developer }]).hooks,
+    });
+    const perAccount = await failureOf(ads.getBudget(ref));
+    expect(perAccount.message).toContain('quota exceeded (account quota: Requests per account), retry in 5s');
+    expect(perAccount.details).toEqual([
+      { rateScope: 'ACCOUNT', rateName: 'Requests per account', retryDelayMs: 5000 },
+    ]);
+    const perDeveloper = await failureOf(ads.getBudget(ref));
+    expect(perDeveloper.message).toContain('quota exceeded (developer quota), retry in 3600s');
+    expect(perDeveloper.details).toEqual([{ rateScope: 'DEVELOPER', rateName: null, retryDelayMs: 3_600_000 }]);
+    expect(perDeveloper.nonRetryable).toBe(false);
+  });
+
+  // database_error.proto: CONCURRENT_MODIFICATION "Multiple requests were attempting to modify the same resource
+  // at once. Retry the request."
+  it('retries DatabaseError.CONCURRENT_MODIFICATION', async () => {
+    const concurrent = googleAdsFailure([
+      {
+        error_code: { database_error: errors.DatabaseErrorEnum.DatabaseError.CONCURRENT_MODIFICATION },
+        message: 'Multiple requests were attempting to modify the same resource at once.',
+      },
+    ]);
+    const fake = fakeGoogleAds([{ rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000)] }], [{ error: concurrent }]);
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fake.hooks }).setBudgetAmount(ref, 60_000_000_000),
+    );
+    expect(failure.type).toBe(ADS_TRANSIENT_ERROR);
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.message).toContain('database_error.CONCURRENT_MODIFICATION');
+    // Other database errors are not retried blindly.
+    const constraint = googleAdsFailure([
+      { error_code: { database_error: errors.DatabaseErrorEnum.DatabaseError.DATA_CONSTRAINT_VIOLATION } },
+    ]);
+    const other = fakeGoogleAds([{ rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000)] }], [{ error: constraint }]);
+    const final = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: other.hooks }).setBudgetAmount(ref, 60_000_000_000),
+    );
+    expect(final.type).toBe(ADS_VALIDATION_ERROR);
+  });
+
+  // campaign_budget_error.proto BUDGET_BELOW_PER_DAY_MINIMUM: "See the error's details.budget_per_day_minimum_error_details".
+  it("surfaces BUDGET_BELOW_PER_DAY_MINIMUM with Google's minimum total in the failure details (gRPC form)", async () => {
+    const below = googleAdsFailure([
+      {
+        error_code: {
+          campaign_budget_error: errors.CampaignBudgetErrorEnum.CampaignBudgetError.BUDGET_BELOW_PER_DAY_MINIMUM,
+        },
+        message: "Budget amount or total amount must be above this campaign's per-day minimum.",
+        details: {
+          budget_per_day_minimum_error_details: {
+            currency_code: 'USD',
+            budget_per_day_minimum_micros: 5_000_000,
+            minimum_budget_total_amount_micros: 50_000_000,
+            failed_budget_total_amount_micros: 20_000_000,
+          },
+        },
+      },
+    ]);
+    const fake = fakeGoogleAds([{ rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000)] }], [{ error: below }]);
+    const failure = await failureOf(
+      new GoogleAdsPlatform({ credentials, hooks: fake.hooks }).setBudgetAmount(ref, 20_000_000),
+    );
+    expect(failure.type).toBe(ADS_BUDGET_BELOW_MINIMUM);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain(
+      "budget below Google's per-day minimum (the minimum total is 50000000 micros USD)",
+    );
+    expect(failure.details).toEqual([
+      {
+        minimumBudgetTotalAmountMicros: 50_000_000,
+        budgetPerDayMinimumMicros: 5_000_000,
+        failedBudgetTotalAmountMicros: 20_000_000,
+        currencyCode: 'USD',
+      },
+    ]);
+  });
+
+  it('reads the REST form of BUDGET_BELOW_PER_DAY_MINIMUM (enum name, int64 strings) and a missing minimum', async () => {
+    const rest = {
+      errors: [
+        {
+          error_code: { campaign_budget_error: 'BUDGET_BELOW_PER_DAY_MINIMUM' },
+          details: {
+            budget_per_day_minimum_error_details: {
+              currency_code: 'JPY',
+              minimum_budget_total_amount_micros: '3000000000',
+            },
+          },
+        },
+      ],
+    };
+    const bare = { errors: [{ error_code: { campaign_budget_error: 'BUDGET_BELOW_PER_DAY_MINIMUM' } }] };
+    const fake = fakeGoogleAds(
+      [{ rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000)] }, { rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000)] }],
+      [{ error: rest }, { error: bare }],
+    );
+    const ads = new GoogleAdsPlatform({ credentials, hooks: fake.hooks });
+    const withMinimum = await failureOf(ads.setBudgetAmount(ref, 1_000_000_000));
+    expect(withMinimum.details?.[0]).toMatchObject({
+      minimumBudgetTotalAmountMicros: 3_000_000_000,
+      currencyCode: 'JPY',
+    });
+    const without = await failureOf(ads.setBudgetAmount(ref, 1_000_000_000));
+    expect(without.type).toBe(ADS_BUDGET_BELOW_MINIMUM);
+    expect(without.message).toContain('Google did not say the minimum');
+    expect(without.details?.[0]).toMatchObject({ minimumBudgetTotalAmountMicros: null });
+  });
+
   it('makes authentication and authorization failures non-retryable', async () => {
     const auth = googleAdsFailure([
       {
@@ -408,9 +674,9 @@ describe('GoogleAdsPlatform error classification', () => {
       new GoogleAdsPlatform({ credentials, hooks: metrics.hooks }).getDailyMetrics(ref, '2026-02-01', '2026-02-02'),
     );
     expect(badMetric.message).toBe('Google Ads response: metrics.clicks: expected number (row 0)');
-    const removed = fakeGoogleAds([{ rows: [budgetRow('CUSTOM_PERIOD', 1, 4)] }]);
-    const badStatus = await failureOf(new GoogleAdsPlatform({ credentials, hooks: removed.hooks }).getBudget(ref));
-    expect(badStatus.message).toContain('campaign.status: expected one of ENABLED, PAUSED, got REMOVED');
+    const unknown = fakeGoogleAds([{ rows: [budgetRow('CUSTOM_PERIOD', 1, 1)] }]);
+    const badStatus = await failureOf(new GoogleAdsPlatform({ credentials, hooks: unknown.hooks }).getBudget(ref));
+    expect(badStatus.message).toContain('campaign.status: expected one of ENABLED, PAUSED, REMOVED, got UNKNOWN');
   });
 });
 

@@ -1,8 +1,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { ADS_VALIDATION_ERROR } from '../activities/ads/adsErrors';
+import {
+  ADS_BUDGET_BELOW_MINIMUM,
+  ADS_CAMPAIGN_REMOVED,
+  ADS_SHARED_BUDGET,
+  ADS_UNSUPPORTED_BUDGET,
+  ADS_VALIDATION_ERROR,
+} from '../activities/ads/adsErrors';
 import { SandboxAdsPlatform, type SandboxAdsOptions } from '../activities/ads/sandboxAdsPlatform';
 import type { DailyAdsMetrics } from '../activities/ports';
+import { roundToCurrencyUnit } from '../sla/currency';
 
 const ref = { customerId: '1234567890', campaignId: '555' };
 const BUDGET = 75_000_000_000; // $75,000 over 10 days, as in the promotional-push case
@@ -100,7 +107,7 @@ describe('SandboxAdsPlatform pacing', () => {
     cut.at(4);
     const spent = total(await cut.metrics());
     const remaining = BUDGET - spent;
-    const result = await cut.ads.setBudgetAmount(ref, Math.round(spent + remaining * 0.7));
+    const result = await cut.ads.setBudgetAmount(ref, roundToCurrencyUnit(spent + remaining * 0.7, 'USD'));
     expect(result.changed).toBe(true);
     baseline.at(10);
     cut.at(10);
@@ -172,5 +179,117 @@ describe('SandboxAdsPlatform conversions and mutations', () => {
     expect((wrongCampaign as ApplicationFailure).nonRetryable).toBe(true);
     await expect(ads.setBudgetAmount(ref, -5)).rejects.toThrow(/amountMicros/);
     expect(() => ads.externalEdit(0)).toThrow(/externalEdit: amountMicros/);
+  });
+});
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+// The sandbox refuses what Google and the real adapter refuse, with the same failure types (test/adsContract.test.ts).
+describe('SandboxAdsPlatform follows the Google Ads v24 budget rules', () => {
+  it('reads the account currency and time zone, the sharing and the flight (campaign.start/end_date_time)', async () => {
+    const { ads } = sandbox({ timeZone: 'Asia/Tokyo', currencyCode: 'JPY', budgetMicros: 9_000_000_000_000 });
+    expect(await ads.getBudget(ref)).toEqual({
+      budgetResourceName: 'customers/1234567890/campaignBudgets/555',
+      period: 'CUSTOM_PERIOD',
+      amountMicros: 9_000_000_000_000,
+      status: 'ENABLED',
+      explicitlyShared: false,
+      referenceCount: 1,
+      currencyCode: 'JPY',
+      timeZone: 'Asia/Tokyo',
+      flight: { startDateTime: '2026-03-01 00:00:00', endDateTime: '2026-03-10 23:59:59', channelType: 'SEARCH' },
+    });
+    const open = sandbox({ endDateTime: null });
+    expect((await open.ads.getBudget(ref)).flight.endDateTime).toBeNull();
+  });
+
+  // campaign_budget.proto explicitly_shared / reference_count: moving a shared budget moves other campaigns' spend.
+  it('refuses to move a shared budget, in validate-only mode too, but pauses the campaign', async () => {
+    for (const options of [
+      { explicitlyShared: true, referenceCount: 2 },
+      { explicitlyShared: true, referenceCount: 1 },
+      { referenceCount: 4 },
+      { referenceCount: 4, validateOnly: true },
+    ]) {
+      const { ads } = sandbox(options);
+      const failure = await failureOf(ads.setBudgetAmount(ref, 60_000_000_000));
+      expect(failure.type).toBe(ADS_SHARED_BUDGET);
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain('campaign-sla will not move it');
+      expect((await ads.getBudget(ref)).amountMicros).toBe(BUDGET);
+    }
+    const { ads } = sandbox({ referenceCount: 3 });
+    expect((await failureOf(ads.setBudgetAmount(ref, 1_000_000))).message).toContain('is shared by 3 campaigns');
+    // Already at the target: nothing would move, so the idempotent retry still succeeds.
+    expect((await ads.setBudgetAmount(ref, BUDGET)).changed).toBe(false);
+    expect((await ads.setStatus(ref, 'PAUSED')).changed).toBe(true);
+  });
+
+  // budget_period.proto: DAILY budgets exist in Google Ads; campaign-sla refuses them at the first read.
+  it('has DAILY budgets that spend but are refused on read and on every mutation', async () => {
+    const { ads, at, metrics } = sandbox({ period: 'DAILY', budgetMicros: 500_000_000 });
+    at(2);
+    expect(total(await metrics())).toBeGreaterThan(0);
+    for (const attempt of [ads.getBudget(ref), ads.setBudgetAmount(ref, 400_000_000), ads.setStatus(ref, 'PAUSED')]) {
+      const failure = await failureOf(attempt);
+      expect(failure.type).toBe(ADS_UNSUPPORTED_BUDGET);
+      expect(failure.message).toContain('is a DAILY budget of 500.00/day');
+    }
+  });
+
+  // campaign_budget_error.proto BUDGET_BELOW_PER_DAY_MINIMUM with errors.proto BudgetPerDayMinimumErrorDetails.
+  it('rejects a total below the per-day minimum times the flight days, with the minimum in the details', async () => {
+    const { ads } = sandbox({ minimumBudgetPerDayMicros: 50_000_000 }); // 10-day flight: minimum total 500
+    const failure = await failureOf(ads.setBudgetAmount(ref, 499_990_000));
+    expect(failure.type).toBe(ADS_BUDGET_BELOW_MINIMUM);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain('campaign_budget_error.BUDGET_BELOW_PER_DAY_MINIMUM');
+    expect(failure.details).toEqual([
+      {
+        minimumBudgetTotalAmountMicros: 500_000_000,
+        budgetPerDayMinimumMicros: 50_000_000,
+        failedBudgetTotalAmountMicros: 499_990_000,
+        currencyCode: 'USD',
+      },
+    ]);
+    expect((await ads.getBudget(ref)).amountMicros).toBe(BUDGET);
+    expect((await ads.setBudgetAmount(ref, 500_000_000)).after.amountMicros).toBe(500_000_000);
+    // Validate-only requests are validated by Google too.
+    const dryRun = sandbox({ minimumBudgetPerDayMicros: 50_000_000, validateOnly: true });
+    expect((await failureOf(dryRun.ads.setBudgetAmount(ref, 1_000_000))).type).toBe(ADS_BUDGET_BELOW_MINIMUM);
+  });
+
+  // campaign_budget_error.proto NON_MULTIPLE_OF_MINIMUM_CURRENCY_UNIT: JPY has no sen, USD has cents.
+  it('rejects amounts that are not whole minimum currency units (JPY: whole yen)', async () => {
+    const yen = sandbox({ currencyCode: 'JPY', budgetMicros: 9_000_000_000_000 });
+    const failure = await failureOf(yen.ads.setBudgetAmount(ref, 6_300_000_500_000)); // ¥6,300,000.5
+    expect(failure.type).toBe(ADS_VALIDATION_ERROR);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain('campaign_budget_error.NON_MULTIPLE_OF_MINIMUM_CURRENCY_UNIT');
+    expect((await yen.ads.setBudgetAmount(ref, 6_300_000_000_000)).changed).toBe(true);
+    const dollars = sandbox();
+    expect((await failureOf(dollars.ads.setBudgetAmount(ref, 52_500_005_000))).type).toBe(ADS_VALIDATION_ERROR);
+    expect((await dollars.ads.setBudgetAmount(ref, 52_500_010_000)).changed).toBe(true);
+  });
+
+  // campaign_status.proto REMOVED: final; one clear error on every call.
+  it('refuses a REMOVED campaign with its own error and spends nothing for it', async () => {
+    const { ads, at, metrics } = sandbox({ status: 'REMOVED' });
+    for (const attempt of [ads.getBudget(ref), ads.setBudgetAmount(ref, 1_000_000), ads.setStatus(ref, 'ENABLED')]) {
+      const failure = await failureOf(attempt);
+      expect(failure.type).toBe(ADS_CAMPAIGN_REMOVED);
+      expect(failure.message).toBe(
+        'campaign customers/1234567890/campaigns/555 is REMOVED in Google Ads; removal is final, so campaign-sla can neither read its budget nor change it',
+      );
+    }
+    at(5);
+    expect(await metrics()).toEqual([]);
   });
 });

@@ -9,19 +9,34 @@ export const ADS_AUTH_ERROR = 'AdsAuthError';
 export const ADS_VALIDATION_ERROR = 'AdsValidationError';
 export const ADS_MALFORMED_RESPONSE = 'AdsMalformedResponse';
 export const ADS_TRANSIENT_ERROR = 'AdsTransientError';
+/** The campaign's budget is shared with other campaigns: moving it would move their spend too. */
+export const ADS_SHARED_BUDGET = 'AdsSharedBudget';
+/** A budget campaign-sla does not manage (DAILY) or an account currency it does not know. */
+export const ADS_UNSUPPORTED_BUDGET = 'AdsUnsupportedBudget';
+/** CampaignBudgetError.BUDGET_BELOW_PER_DAY_MINIMUM; the failure's details carry Google's minimum. */
+export const ADS_BUDGET_BELOW_MINIMUM = 'AdsBudgetBelowMinimum';
+export const ADS_CAMPAIGN_REMOVED = 'AdsCampaignRemoved';
 
 export type AdsErrorType =
   | typeof ADS_QUOTA_EXCEEDED
   | typeof ADS_AUTH_ERROR
   | typeof ADS_VALIDATION_ERROR
   | typeof ADS_MALFORMED_RESPONSE
-  | typeof ADS_TRANSIENT_ERROR;
+  | typeof ADS_TRANSIENT_ERROR
+  | typeof ADS_SHARED_BUDGET
+  | typeof ADS_UNSUPPORTED_BUDGET
+  | typeof ADS_BUDGET_BELOW_MINIMUM
+  | typeof ADS_CAMPAIGN_REMOVED;
 
 /** Types a workflow should treat as final (also usable as RetryPolicy.nonRetryableErrorTypes). */
 export const NON_RETRYABLE_ADS_ERROR_TYPES: readonly AdsErrorType[] = [
   ADS_AUTH_ERROR,
   ADS_VALIDATION_ERROR,
   ADS_MALFORMED_RESPONSE,
+  ADS_SHARED_BUDGET,
+  ADS_UNSUPPORTED_BUDGET,
+  ADS_BUDGET_BELOW_MINIMUM,
+  ADS_CAMPAIGN_REMOVED,
 ];
 
 /** Used when Google signals quota exhaustion without saying how long to wait. */
@@ -32,11 +47,55 @@ export interface AdsErrorClassification {
   message: string;
   /** Only for quota errors: how long the server asked us to back off. */
   retryDelayMs?: number;
+  /** Figures a workflow acts on, carried as the ApplicationFailure's first detail. */
+  details?: AdsFailureDetails;
 }
+
+/** The first detail of an AdsBudgetBelowMinimum failure (errors.proto, BudgetPerDayMinimumErrorDetails). */
+export interface BudgetBelowMinimumDetails {
+  minimumBudgetTotalAmountMicros: number | null;
+  budgetPerDayMinimumMicros: number | null;
+  failedBudgetTotalAmountMicros: number | null;
+  currencyCode: string | null;
+}
+
+/** The first detail of an AdsQuotaExceeded failure (errors.proto, QuotaErrorDetails). */
+export interface QuotaDetails {
+  /** ACCOUNT (per customer) or DEVELOPER (per developer token): which budget of requests ran out. */
+  rateScope: string;
+  rateName: string | null;
+  retryDelayMs: number;
+}
+
+export type AdsFailureDetails = BudgetBelowMinimumDetails | QuotaDetails;
 
 /** Bad input to the port (IDs, dates, amounts): never worth retrying. */
 export function adsInputError(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: ADS_VALIDATION_ERROR, message, nonRetryable: true });
+}
+
+/** Refuses to move a shared budget (campaign_budget.proto: explicitly_shared, reference_count). */
+export function adsSharedBudget(budgetResourceName: string, referenceCount: number): ApplicationFailure {
+  const campaigns = `${referenceCount} campaign${referenceCount === 1 ? '' : 's'}`;
+  const sharing =
+    referenceCount > 1 ? `is shared by ${campaigns}` : `is an explicitly shared budget (used by ${campaigns} now)`;
+  return ApplicationFailure.create({
+    type: ADS_SHARED_BUDGET,
+    message: `budget ${budgetResourceName} ${sharing}; campaign-sla will not move it, because that moves spend on every campaign using it`,
+    nonRetryable: true,
+  });
+}
+
+export function adsUnsupportedBudget(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ADS_UNSUPPORTED_BUDGET, message, nonRetryable: true });
+}
+
+export function adsCampaignRemoved(campaignResourceName: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ADS_CAMPAIGN_REMOVED,
+    message: `campaign ${campaignResourceName} is REMOVED in Google Ads; removal is final, so campaign-sla can neither read its budget nor change it`,
+    nonRetryable: true,
+  });
 }
 
 /** A response that does not match what the Ads API contract promises. */
@@ -58,6 +117,7 @@ export function toAdsFailure(error: unknown, operation: string): ApplicationFail
     message: `${operation}: ${classified.message}`,
     nonRetryable: NON_RETRYABLE_ADS_ERROR_TYPES.includes(classified.type),
     nextRetryDelay: classified.retryDelayMs,
+    details: classified.details ? [classified.details] : undefined,
     cause,
   });
 }
@@ -84,8 +144,9 @@ interface GoogleAdsErrorLike {
   error_code?: Record<string, unknown> | null;
   message?: string | null;
   details?: {
-    quota_error_details?: { retry_delay?: unknown } | null;
+    quota_error_details?: { retry_delay?: unknown; rate_scope?: unknown; rate_name?: unknown } | null;
     retry_delay?: unknown;
+    budget_per_day_minimum_error_details?: Record<string, unknown> | null;
   } | null;
 }
 
@@ -111,7 +172,9 @@ const RETRYABLE_QUOTA_CODES = new Set([
   'EXCESSIVE_LONG_TERM_QUERY_RESOURCE_CONSUMPTION',
 ]);
 const AUTH_ERROR_KEYS = new Set(['authentication_error', 'authorization_error']);
-const TRANSIENT_ERROR_KEYS = new Set(['internal_error']);
+/** internal_error, and DatabaseError.CONCURRENT_MODIFICATION ("Retry the request.", database_error.proto). */
+const isTransient = ({ key, name }: { key: string; name: string }) =>
+  key === 'internal_error' || (key === 'database_error' && name === 'CONCURRENT_MODIFICATION');
 
 function classifyGoogleAdsFailure(failure: GoogleAdsFailureLike): AdsErrorClassification {
   const described = failure.errors.map((e) => ({ error: e, code: errorCodeOf(e) }));
@@ -123,16 +186,37 @@ function classifyGoogleAdsFailure(failure: GoogleAdsFailureLike): AdsErrorClassi
   const quota = described.find(({ code }) => code.key === 'quota_error' && RETRYABLE_QUOTA_CODES.has(code.name));
   if (quota) {
     const retryDelayMs = retryDelayOf(quota.error) ?? DEFAULT_QUOTA_RETRY_DELAY_MS;
+    const details = quotaDetailsOf(quota.error, retryDelayMs);
+    const scope =
+      details.rateScope === 'UNSPECIFIED'
+        ? ''
+        : ` (${details.rateScope.toLowerCase()} quota${details.rateName ? `: ${details.rateName}` : ''})`;
     return {
       type: ADS_QUOTA_EXCEEDED,
-      message: `quota exceeded, retry in ${retryDelayMs / 1000}s: ${summary}${requestId}`,
+      message: `quota exceeded${scope}, retry in ${retryDelayMs / 1000}s: ${summary}${requestId}`,
       retryDelayMs,
+      details,
+    };
+  }
+  const belowMinimum = described.find(
+    ({ code }) => code.key === 'campaign_budget_error' && code.name === 'BUDGET_BELOW_PER_DAY_MINIMUM',
+  );
+  if (belowMinimum) {
+    const details = budgetMinimumOf(belowMinimum.error);
+    const minimum =
+      details.minimumBudgetTotalAmountMicros === null
+        ? 'Google did not say the minimum'
+        : `the minimum total is ${details.minimumBudgetTotalAmountMicros} micros${details.currencyCode ? ` ${details.currencyCode}` : ''}`;
+    return {
+      type: ADS_BUDGET_BELOW_MINIMUM,
+      message: `budget below Google's per-day minimum (${minimum}): ${summary}${requestId}`,
+      details,
     };
   }
   if (described.some(({ code }) => AUTH_ERROR_KEYS.has(code.key) || code.key === 'quota_error')) {
     return { type: ADS_AUTH_ERROR, message: `not authorized: ${summary}${requestId}` };
   }
-  if (described.every(({ code }) => TRANSIENT_ERROR_KEYS.has(code.key))) {
+  if (described.every(({ code }) => isTransient(code))) {
     return { type: ADS_TRANSIENT_ERROR, message: `transient Google Ads error: ${summary}${requestId}` };
   }
   // request_error, field_error, range_error, mutate_error, campaign_budget_error, query_error...:
@@ -160,6 +244,40 @@ function enumName(key: string, value: number): string {
 function retryDelayOf(error: GoogleAdsErrorLike): number | undefined {
   const raw = error.details?.quota_error_details?.retry_delay ?? error.details?.retry_delay;
   return raw === undefined || raw === null ? undefined : durationToMs(raw);
+}
+
+/** QuotaErrorDetails.rate_scope arrives as an enum number (gRPC) or name (REST). */
+function quotaDetailsOf(error: GoogleAdsErrorLike, retryDelayMs: number): QuotaDetails {
+  const raw = error.details?.quota_error_details;
+  const scope = raw?.rate_scope;
+  const scopeNames = adsProtos.QuotaErrorDetails.QuotaRateScope as unknown as Record<number, string>;
+  const rateScope =
+    typeof scope === 'number'
+      ? (scopeNames[scope] ?? String(scope))
+      : typeof scope === 'string'
+        ? scope
+        : 'UNSPECIFIED';
+  const rateName = typeof raw?.rate_name === 'string' && raw.rate_name ? raw.rate_name : null;
+  return { rateScope, rateName, retryDelayMs };
+}
+
+/** BudgetPerDayMinimumErrorDetails: int64 fields arrive as numbers, strings (REST/JSON) or Longs (gRPC). */
+function budgetMinimumOf(error: GoogleAdsErrorLike): BudgetBelowMinimumDetails {
+  const raw = error.details?.budget_per_day_minimum_error_details ?? {};
+  const currency = raw.currency_code;
+  return {
+    minimumBudgetTotalAmountMicros: int64Of(raw.minimum_budget_total_amount_micros),
+    budgetPerDayMinimumMicros: int64Of(raw.budget_per_day_minimum_micros),
+    failedBudgetTotalAmountMicros: int64Of(raw.failed_budget_total_amount_micros),
+    currencyCode: typeof currency === 'string' && currency ? currency : null,
+  };
+}
+
+/** A positive int64 as a safe integer; 0 (proto3's unset) and anything unreadable read as null. */
+function int64Of(raw: unknown): number | null {
+  if (raw === undefined || raw === null) return null;
+  const n = Number(typeof raw === 'object' ? String(raw) : raw);
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
 }
 
 /** protobuf Duration arrives as {seconds, nanos} (seconds may be number, string or Long) or, over REST, as "12.5s". */

@@ -49,11 +49,17 @@ export function dailyMetricsQuery(campaignId: string, fromDate: string, toDate: 
   );
 }
 
+/**
+ * The campaign, its budget and its account in one row (customer is an attributed resource of campaign).
+ * v24 field names: campaign.start_date_time / end_date_time (start_date / end_date no longer exist).
+ */
 export function budgetQuery(campaignId: string): string {
   assertDigits(campaignId, 'campaignId');
   return (
-    'SELECT campaign.status, campaign_budget.resource_name, campaign_budget.period, ' +
-    'campaign_budget.total_amount_micros, campaign_budget.amount_micros ' +
+    'SELECT campaign.status, campaign.advertising_channel_type, campaign.start_date_time, campaign.end_date_time, ' +
+    'campaign_budget.resource_name, campaign_budget.period, campaign_budget.total_amount_micros, ' +
+    'campaign_budget.amount_micros, campaign_budget.explicitly_shared, campaign_budget.reference_count, ' +
+    'customer.currency_code, customer.time_zone ' +
     `FROM campaign WHERE campaign.id = ${campaignId}`
   );
 }

@@ -3,9 +3,11 @@
 // and enums as numbers (parsed) or names (raw), so each field accepts both forms and is normalised here.
 import { enums } from 'google-ads-api';
 import { z } from 'zod';
-import type { AdsBudgetState, BudgetPeriod, CampaignStatus } from '../../sla/records';
+import { IANAZone } from 'luxon';
+import type { BudgetPeriod, CampaignStatus } from '../../sla/records';
 import type { DailyAdsMetrics } from '../ports';
 import { adsMalformedResponse } from './adsErrors';
+import type { BudgetRead } from './budgetPolicy';
 
 const int64 = z
   .union([z.number(), z.string().regex(/^-?\d+$/, 'expected number')], { error: 'expected number' })
@@ -41,10 +43,19 @@ function enumOf<const Name extends string>(table: Record<string | number, string
     });
 }
 
-const campaignStatus = enumOf<CampaignStatus>(enums.CampaignStatus as unknown as Record<string, string>, [
+// REMOVED is read (and refused with its own error by budgetPolicy), not mistaken for a malformed row.
+const campaignStatus = enumOf<CampaignStatus | 'REMOVED'>(enums.CampaignStatus as unknown as Record<string, string>, [
   'ENABLED',
   'PAUSED',
+  'REMOVED',
 ]);
+const channelType = z
+  .union([z.number(), z.string()], { error: 'expected an advertising channel type' })
+  .transform((value) =>
+    typeof value === 'number'
+      ? ((enums.AdvertisingChannelType as unknown as Record<number, string>)[value] ?? String(value))
+      : value,
+  );
 const budgetPeriod = enumOf<BudgetPeriod>(enums.BudgetPeriod as unknown as Record<string, string>, [
   'DAILY',
   'CUSTOM_PERIOD',
@@ -61,9 +72,20 @@ const metricsRowSchema = z.object({
   }),
 });
 
+// campaign.proto: "yyyy-MM-dd HH:mm:ss" in the customer's time zone.
+const flightTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'expected yyyy-MM-dd HH:mm:ss');
+
+// Optional proto3 fields are omitted when false/zero (REST), so a missing explicitly_shared or
+// reference_count reads as false/0; a present one must have the right type.
 const budgetRowSchema = z
   .object({
-    campaign: z.object({ status: campaignStatus }),
+    campaign: z.object({
+      status: campaignStatus,
+      advertising_channel_type: channelType,
+      start_date_time: flightTime.optional(),
+      // Unset end_date_time means the campaign runs indefinitely (campaign.proto).
+      end_date_time: flightTime.optional(),
+    }),
     campaign_budget: z.object({
       resource_name: z
         .string()
@@ -71,13 +93,18 @@ const budgetRowSchema = z
       period: budgetPeriod,
       total_amount_micros: int64.optional(),
       amount_micros: int64.optional(),
+      explicitly_shared: z.boolean({ error: 'expected boolean' }).optional().default(false),
+      reference_count: int64.optional().default(0),
+    }),
+    customer: z.object({
+      currency_code: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code'),
+      time_zone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'expected an IANA time zone'),
     }),
   })
   .superRefine((row, ctx) => {
-    // CUSTOM_PERIOD (total campaign budget) is sized by total_amount_micros; DAILY by amount_micros.
-    const field = row.campaign_budget.period === 'CUSTOM_PERIOD' ? 'total_amount_micros' : 'amount_micros';
-    if (row.campaign_budget[field] === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['campaign_budget', field], message: 'expected number' });
+    // A total campaign budget (CUSTOM_PERIOD) is sized by total_amount_micros; DAILY ones are refused later.
+    if (row.campaign_budget.period === 'CUSTOM_PERIOD' && row.campaign_budget.total_amount_micros === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['campaign_budget', 'total_amount_micros'], message: 'expected number' });
     }
   });
 
@@ -100,18 +127,26 @@ export function parseDailyMetricsRows(response: unknown): DailyAdsMetrics[] {
 }
 
 /** Returns null when the campaign was not found (no rows). */
-export function parseBudgetRows(response: unknown): AdsBudgetState | null {
+export function parseBudgetRows(response: unknown): BudgetRead | null {
   const rows = parseRows(response, budgetRowSchema);
   if (rows.length === 0) return null;
   if (rows.length > 1) throw adsMalformedResponse(`expected one campaign row, got ${rows.length}`);
-  const { campaign, campaign_budget: budget } = rows[0];
-  const amountMicros = budget.period === 'CUSTOM_PERIOD' ? budget.total_amount_micros : budget.amount_micros;
+  const { campaign, campaign_budget: budget, customer } = rows[0];
   return {
+    campaignStatus: campaign.status,
     budgetResourceName: budget.resource_name,
     period: budget.period,
-    // Presence is enforced by the superRefine above.
-    amountMicros: amountMicros as number,
-    status: campaign.status,
+    totalAmountMicros: budget.total_amount_micros ?? null,
+    amountMicros: budget.amount_micros ?? null,
+    explicitlyShared: budget.explicitly_shared,
+    referenceCount: budget.reference_count,
+    currencyCode: customer.currency_code,
+    timeZone: customer.time_zone,
+    flight: {
+      startDateTime: campaign.start_date_time ?? null,
+      endDateTime: campaign.end_date_time ?? null,
+      channelType: campaign.advertising_channel_type,
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 // The real AdsPlatform: google-ads-api against the Google Ads API. Reads go through GAQL; writes read
 // first and only mutate when the target differs, so Temporal retries of a write are harmless.
 import { enums, GoogleAdsApi, type Customer, type Hooks } from 'google-ads-api';
-import type { AdsBudgetState, CampaignStatus } from '../../sla/records';
+import type { AdsBudgetState, AdsCampaignBudget, CampaignStatus } from '../../sla/records';
 import type { AdsCampaignRef, AdsMutationResult, AdsPlatform, DailyAdsMetrics } from '../ports';
 import type { AdsCredentials } from './adsCredentials';
 import { adsInputError, toAdsFailure } from './adsErrors';
@@ -14,6 +14,7 @@ import {
   dailyMetricsQuery,
 } from './adsQueries';
 import { assertMutateResponse, parseBudgetRows, parseDailyMetricsRows } from './adsResponses';
+import { assertBudgetNotShared, toManagedBudget } from './budgetPolicy';
 
 export interface GoogleAdsPlatformOptions {
   credentials: AdsCredentials;
@@ -44,27 +45,29 @@ export class GoogleAdsPlatform implements AdsPlatform {
     return parseDailyMetricsRows(rows);
   }
 
-  async getBudget(ref: AdsCampaignRef): Promise<AdsBudgetState> {
+  async getBudget(ref: AdsCampaignRef): Promise<AdsCampaignBudget> {
     assertCampaignRef(ref);
     const query = budgetQuery(ref.campaignId);
     const rows = await this.call('getBudget', () => this.customer(ref).query(query));
-    const state = parseBudgetRows(rows);
-    if (!state) throw adsInputError(`getBudget: campaign ${ref.campaignId} not found in customer ${ref.customerId}`);
-    return state;
+    const read = parseBudgetRows(rows);
+    if (!read) throw adsInputError(`getBudget: campaign ${ref.campaignId} not found in customer ${ref.customerId}`);
+    return toManagedBudget(read, campaignResourceName(ref));
   }
 
   async setBudgetAmount(ref: AdsCampaignRef, amountMicros: number): Promise<AdsMutationResult> {
     assertBudgetMicros(amountMicros, 'setBudgetAmount: amountMicros');
     const before = await this.getBudget(ref);
-    const field = before.period === 'CUSTOM_PERIOD' ? 'total_amount_micros' : 'amount_micros';
-    const operation = `campaign_budget.update ${before.budgetResourceName} ${field}=${amountMicros}`;
+    const operation = `campaign_budget.update ${before.budgetResourceName} total_amount_micros=${amountMicros}`;
     const after: AdsBudgetState = { ...before, amountMicros };
     if (before.amountMicros === amountMicros) return this.unchanged(before, operation);
+    assertBudgetNotShared(before);
 
+    // campaign_budget.proto: period is IMMUTABLE, total_amount_micros is not; the update mask names only it.
     const response = await this.call('setBudgetAmount', () =>
-      this.customer(ref).campaignBudgets.update([{ resource_name: before.budgetResourceName, [field]: amountMicros }], {
-        validate_only: this.validateOnly,
-      }),
+      this.customer(ref).campaignBudgets.update(
+        [{ resource_name: before.budgetResourceName, total_amount_micros: amountMicros }],
+        { validate_only: this.validateOnly },
+      ),
     );
     assertMutateResponse(response, before.budgetResourceName, this.validateOnly);
     return { changed: true, validateOnly: this.validateOnly, before, after, operation };

@@ -1,8 +1,11 @@
 // AdsPlatform without Google: one simulated campaign whose spend "to date" follows the injected clock,
 // so it runs under Temporal's time-skipping test server as well as in a live demo. Deterministic per seed.
-import type { AdsBudgetState, BudgetPeriod, CampaignStatus } from '../../sla/records';
+// It refuses what Google refuses (each rule cites its proto or doc) and what the real adapter refuses.
+import { errors as adsProtos } from 'google-ads-api';
+import { isMultipleOfCurrencyUnit } from '../../sla/currency';
+import type { AdsBudgetState, AdsCampaignBudget, BudgetPeriod, CampaignStatus } from '../../sla/records';
 import type { AdsCampaignRef, AdsMutationResult, AdsPlatform, DailyAdsMetrics } from '../ports';
-import { adsInputError } from './adsErrors';
+import { adsInputError, toAdsFailure } from './adsErrors';
 import {
   assertBudgetMicros,
   assertCampaignRef,
@@ -10,7 +13,11 @@ import {
   assertIsoDate,
   campaignResourceName,
 } from './adsQueries';
+import { assertBudgetNotShared, toManagedBudget } from './budgetPolicy';
 import { SandboxCampaign } from './sandboxCampaign';
+
+const { CampaignBudgetError } = adsProtos.CampaignBudgetErrorEnum;
+const DAY_MS = 86_400_000;
 
 export interface SandboxAdsOptions {
   ref: AdsCampaignRef;
@@ -20,9 +27,27 @@ export interface SandboxAdsOptions {
   seed: number;
   /** The current time; an activity passes its (possibly time-skipped) clock. */
   now: () => Date;
+  /** budget_period.proto: DAILY budgets exist in Google Ads; campaign-sla refuses them on read. */
   period?: BudgetPeriod;
-  status?: CampaignStatus;
+  /** campaign_status.proto: REMOVED is final; the campaign is still readable but refused. */
+  status?: CampaignStatus | 'REMOVED';
+  /** customer.proto time_zone: the zone of segments.date and of the flight times. */
   timeZone?: string;
+  /** customer.proto currency_code (default USD); amounts must be whole minimum units (e.g. whole yen). */
+  currencyCode?: string;
+  /** campaign_budget.proto explicitly_shared (default false). */
+  explicitlyShared?: boolean;
+  /** campaign_budget.proto reference_count: campaigns using the budget (default 1). */
+  referenceCount?: number;
+  /** AdvertisingChannelType name (default SEARCH). */
+  channelType?: string;
+  /** campaign.proto end_date_time; default the window's last day at 23:59:59, null = no end date. */
+  endDateTime?: string | null;
+  /**
+   * Google's per-day minimum for this campaign (errors.proto BudgetPerDayMinimumErrorDetails
+   * budget_per_day_minimum_micros); a total below it times the flight's days is rejected. Default 1 unit/day.
+   */
+  minimumBudgetPerDayMicros?: number;
   cpcMicros?: number;
   ctr?: number;
   conversionRate?: number;
@@ -45,7 +70,8 @@ export class SandboxAdsPlatform implements AdsPlatform {
     this.campaign = new SandboxCampaign({
       budgetMicros: options.budgetMicros,
       period: options.period ?? 'CUSTOM_PERIOD',
-      status: options.status ?? 'ENABLED',
+      // A REMOVED campaign serves nothing, like a paused one.
+      status: options.status === 'REMOVED' ? 'PAUSED' : (options.status ?? 'ENABLED'),
       windowStart: options.windowStart,
       windowEnd: options.windowEnd,
       timeZone: options.timeZone ?? 'UTC',
@@ -66,7 +92,7 @@ export class SandboxAdsPlatform implements AdsPlatform {
     return this.campaign.metrics(fromDate, toDate);
   }
 
-  async getBudget(ref: AdsCampaignRef): Promise<AdsBudgetState> {
+  async getBudget(ref: AdsCampaignRef): Promise<AdsCampaignBudget> {
     this.assertOwnCampaign(ref);
     return this.state();
   }
@@ -75,13 +101,12 @@ export class SandboxAdsPlatform implements AdsPlatform {
     this.assertOwnCampaign(ref);
     assertBudgetMicros(amountMicros, 'setBudgetAmount: amountMicros');
     const before = this.state();
-    const field = before.period === 'CUSTOM_PERIOD' ? 'total_amount_micros' : 'amount_micros';
-    return this.mutate(
-      before,
-      { ...before, amountMicros },
-      `campaign_budget.update ${before.budgetResourceName} ${field}=${amountMicros}`,
-      () => this.campaign.setBudget(amountMicros),
-    );
+    const operation = `campaign_budget.update ${before.budgetResourceName} total_amount_micros=${amountMicros}`;
+    if (before.amountMicros !== amountMicros) {
+      assertBudgetNotShared(before);
+      this.assertGoogleAcceptsTotal(before, amountMicros);
+    }
+    return this.mutate(before, { ...before, amountMicros }, operation, () => this.campaign.setBudget(amountMicros));
   }
 
   async setStatus(ref: AdsCampaignRef, status: CampaignStatus): Promise<AdsMutationResult> {
@@ -116,16 +141,65 @@ export class SandboxAdsPlatform implements AdsPlatform {
     return { changed, validateOnly: this.validateOnly, before, after, operation };
   }
 
+  /** What Google checks on a total_amount_micros update, rejected with the error Google sends. */
+  private assertGoogleAcceptsTotal(budget: AdsCampaignBudget, amountMicros: number): void {
+    // campaign_budget_error.proto: "A money amount was not a multiple of a minimum unit."
+    if (!isMultipleOfCurrencyUnit(amountMicros, budget.currencyCode)) {
+      throw googleRejection({
+        error_code: { campaign_budget_error: CampaignBudgetError.NON_MULTIPLE_OF_MINIMUM_CURRENCY_UNIT },
+        message: `The budget amount must be a multiple of the minimum ${budget.currencyCode} unit.`,
+      });
+    }
+    // campaign_budget_error.proto BUDGET_BELOW_PER_DAY_MINIMUM; errors.proto BudgetPerDayMinimumErrorDetails:
+    // minimum_budget_total_amount_micros is the minimum "given its configured start and end time".
+    const perDay = this.options.minimumBudgetPerDayMicros ?? 1_000_000;
+    const minimumTotal = perDay * this.flightDays();
+    if (amountMicros < minimumTotal) {
+      throw googleRejection({
+        error_code: { campaign_budget_error: CampaignBudgetError.BUDGET_BELOW_PER_DAY_MINIMUM },
+        message: "Budget amount or total amount must be above this campaign's per-day minimum.",
+        details: {
+          budget_per_day_minimum_error_details: {
+            currency_code: budget.currencyCode,
+            budget_per_day_minimum_micros: perDay,
+            minimum_budget_total_amount_micros: minimumTotal,
+            failed_budget_total_amount_micros: amountMicros,
+          },
+        },
+      });
+    }
+  }
+
+  private flightDays(): number {
+    const { windowStart, windowEnd } = this.options;
+    return Math.round((Date.parse(windowEnd) - Date.parse(windowStart)) / DAY_MS) + 1;
+  }
+
   /** Reads and writes first accrue spend up to now at the settings in force until now. */
-  private state(): AdsBudgetState {
+  private state(): AdsCampaignBudget {
     this.catchUp();
-    const { customerId, campaignId } = this.options.ref;
-    return {
-      budgetResourceName: `customers/${customerId}/campaignBudgets/${campaignId}`,
-      period: this.campaign.period,
-      amountMicros: this.campaign.currentBudgetMicros,
-      status: this.campaign.currentStatus,
-    };
+    const { ref, windowStart, windowEnd } = this.options;
+    const budgetMicros = this.campaign.currentBudgetMicros;
+    const daily = this.campaign.period === 'DAILY';
+    return toManagedBudget(
+      {
+        campaignStatus: this.options.status === 'REMOVED' ? 'REMOVED' : this.campaign.currentStatus,
+        budgetResourceName: `customers/${ref.customerId}/campaignBudgets/${ref.campaignId}`,
+        period: this.campaign.period,
+        totalAmountMicros: daily ? null : budgetMicros,
+        amountMicros: daily ? budgetMicros : null,
+        explicitlyShared: this.options.explicitlyShared ?? false,
+        referenceCount: this.options.referenceCount ?? 1,
+        currencyCode: this.options.currencyCode ?? 'USD',
+        timeZone: this.options.timeZone ?? 'UTC',
+        flight: {
+          startDateTime: `${windowStart} 00:00:00`,
+          endDateTime: this.options.endDateTime === undefined ? `${windowEnd} 23:59:59` : this.options.endDateTime,
+          channelType: this.options.channelType ?? 'SEARCH',
+        },
+      },
+      campaignResourceName(ref),
+    );
   }
 
   private catchUp(): void {
@@ -141,4 +215,9 @@ export class SandboxAdsPlatform implements AdsPlatform {
       );
     }
   }
+}
+
+/** A rejection as google-ads-api would throw it, classified by the same code as the real adapter's. */
+function googleRejection(error: adsProtos.IGoogleAdsError) {
+  return toAdsFailure(new adsProtos.GoogleAdsFailure({ errors: [error] }), 'setBudgetAmount');
 }

@@ -1,0 +1,224 @@
+// The spend loop's activities: the velocity check (Ads spend against CRM conversions) and applying an
+// approved budget change. Both read the campaign through the AdsPlatform port, which refuses REMOVED
+// campaigns, DAILY budgets and changes to shared budgets with non-retryable, typed failures.
+import { log } from '@temporalio/activity';
+import { checkFlight, type FlightProblem } from '../sla/adsFlight';
+import type { CampaignConfig } from '../sla/config';
+import { roundToCurrencyUnit } from '../sla/currency';
+import { burnPct, cpl, cplBand, forecastToDate, velocity } from '../sla/forecast';
+import type { AdsBudgetState, ProposalAction } from '../sla/records';
+import type { SnapshotView } from '../sla/views';
+import type { PortResolver } from './campaignActivities';
+import type { AdsCampaignRef, Ledger } from './ports';
+
+const MICROS = 1_000_000;
+
+export interface VelocityCheckInput {
+  campaignId: string;
+  checkId: string;
+  at: string;
+  config: CampaignConfig;
+  knownBudget: { amount: number; status: 'ENABLED' | 'PAUSED' } | null;
+  responseCompliance: Record<string, number>;
+}
+
+/** The Google Ads account and campaign facts the rules do not see but ops must (added in v24 reads). */
+export interface AdsCampaignFacts {
+  currencyCode: string;
+  /** The account's zone: segments.date and the flight are in it, so spend days are read in it. */
+  timeZone: string;
+  /** explicitly_shared or used by more than one campaign: budget changes will be refused. */
+  sharedBudget: boolean;
+  /** checkFlight against the contract window; empty when the flight matches. */
+  flightProblems: FlightProblem[];
+  /** Set when the account bills in another currency than the contract's amounts (campaign.currency). */
+  currencyMismatch: string | null;
+}
+
+export interface VelocityCheckResult {
+  snapshot: SnapshotView;
+  clicks: number;
+  /** Set when the budget or status differs from what the workflow last knew (an edit in the Ads UI). */
+  externalChange: string | null;
+  ads?: AdsCampaignFacts;
+}
+
+export interface ApplyBudgetChangeInput {
+  campaignId: string;
+  proposalId: string;
+  config: CampaignConfig;
+  action: ProposalAction;
+  targetAmountMicros: number | null;
+  restoreStatus: 'ENABLED' | 'PAUSED' | null;
+  at: string;
+}
+
+const adsRef = (config: CampaignConfig): AdsCampaignRef => ({
+  customerId: config.campaign.ads.customerId,
+  campaignId: config.campaign.ads.campaignId,
+});
+
+const isoDate = (iso: string, timeZone: string) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(iso),
+  );
+
+const describe = (state: AdsBudgetState) =>
+  `${(state.amountMicros / MICROS).toFixed(2)}${state.currencyCode ? ` ${state.currencyCode}` : ''} (${state.period}, ${state.status})`;
+
+export function createSpendActivities({ ports, ledger }: { ports: PortResolver; ledger: Ledger }) {
+  return {
+    /** Spend from Google Ads, conversions from the CRM (source of truth), compared with the forecast and CPL band. */
+    async runVelocityCheck(input: VelocityCheckInput): Promise<VelocityCheckResult> {
+      const { config, campaignId } = input;
+      const at = new Date(input.at);
+      const ads = await ports.ads(campaignId, config, at);
+      const crm = await ports.crm(campaignId, at);
+      const ref = adsRef(config);
+      const window = config.campaign.window;
+      const until = at.getTime() < Date.parse(window.end) ? input.at : window.end;
+      // First, so spend days are asked for in the account's zone (segments.date), not the contract's.
+      const budget = await ads.getBudget(ref);
+      const [metrics, conversions] = await Promise.all([
+        ads.getDailyMetrics(ref, isoDate(window.start, budget.timeZone), isoDate(until, budget.timeZone)),
+        crm.countConversions({
+          crmCampaignId: config.campaign.crm.campaignId,
+          from: window.start,
+          to: until,
+          convertedStatuses: config.campaign.crm.convertedStatuses,
+          countOpportunities: config.campaign.crm.countOpportunities,
+          timeZone: config.campaign.timezone,
+        }),
+      ]);
+      const facts: AdsCampaignFacts = {
+        currencyCode: budget.currencyCode,
+        timeZone: budget.timeZone,
+        sharedBudget: budget.explicitlyShared || budget.referenceCount > 1,
+        flightProblems: checkFlight(budget.flight, budget.timeZone, {
+          start: window.start,
+          end: window.end,
+          timeZone: config.campaign.timezone,
+        }),
+        currencyMismatch:
+          budget.currencyCode === config.campaign.currency
+            ? null
+            : `the Google Ads account bills in ${budget.currencyCode}; the contract's amounts are in ${config.campaign.currency}`,
+      };
+      const spend = metrics.reduce((sum, day) => sum + day.costMicros, 0) / MICROS;
+      const clicks = metrics.reduce((sum, day) => sum + day.clicks, 0);
+      const budgetAmount = budget.amountMicros / MICROS;
+      const forecast = forecastToDate({
+        windowStart: Date.parse(window.start),
+        windowEnd: Date.parse(window.end),
+        now: at.getTime(),
+        targetConversions: config.targets.conversions,
+        baselineCurve: config.targets.baselineCurve,
+      });
+      const forecastNow = config.targets.baselineCurve ? forecast.curve : forecast.linear;
+      const v = velocity(conversions, forecastNow);
+      const band = cplBand(config.targets.cpl.target, config.targets.cpl.tolerancePct);
+      const snapshot: SnapshotView = {
+        checkId: input.checkId,
+        at: input.at,
+        spend,
+        budget: budgetAmount,
+        burnPct: burnPct(spend, budgetAmount) ?? 0,
+        conversions,
+        forecast: forecastNow,
+        velocityPct: v === null ? null : v * 100,
+        cpl: cpl(spend, conversions),
+        cplBand: band,
+        campaignStatus: budget.status,
+      };
+      let externalChange: string | null = null;
+      const known = input.knownBudget;
+      if (known && (Math.round(known.amount * MICROS) !== budget.amountMicros || known.status !== budget.status)) {
+        externalChange = `Google Ads shows ${describe(budget)}; campaign-sla last set ${known.amount.toFixed(2)} (${known.status}).`;
+        await ledger.recordBudgetChange({
+          changeId: `external:${input.checkId}`,
+          campaignId,
+          proposalId: null,
+          source: 'external',
+          at: input.at,
+          before: { ...budget, amountMicros: Math.round(known.amount * MICROS), status: known.status },
+          after: budget,
+          operation: 'detected at velocity check',
+          validateOnly: false,
+          changed: true,
+        });
+      }
+      await ledger.recordSnapshot({
+        campaignId,
+        checkId: input.checkId,
+        at: input.at,
+        spendMicros: Math.round(spend * MICROS),
+        budgetMicros: budget.amountMicros,
+        burnPct: snapshot.burnPct,
+        conversions,
+        forecastLinear: forecast.linear,
+        forecastCurve: forecast.curve,
+        velocityPct: snapshot.velocityPct ?? 0,
+        cpl: snapshot.cpl,
+        cplLow: band.low,
+        cplHigh: band.high,
+        responseCompliance: input.responseCompliance,
+        detail: { clicks, status: budget.status, period: budget.period, ads: facts },
+      });
+      return { snapshot, clicks, externalChange, ads: facts };
+    },
+
+    /**
+     * Applies an approved proposal through the Ads API and records before/after in the ledger. The target is
+     * rounded down to the account currency's minimum unit (whole yen for JPY), so it never exceeds what was
+     * approved. A shared budget (AdsSharedBudget) or a total below Google's floor (AdsBudgetBelowMinimum,
+     * minimum in details[0]) fails without retries, and the workflow marks the proposal failed with the reason.
+     */
+    async applyBudgetChange(input: ApplyBudgetChangeInput): Promise<{ after: AdsBudgetState; summary: string }> {
+      const ads = await ports.ads(input.campaignId, input.config, new Date(input.at));
+      const ref = adsRef(input.config);
+      const before = await ads.getBudget(ref);
+      const operations: string[] = [];
+      const notes: string[] = [];
+      let after: AdsBudgetState = before;
+      let validateOnly = false;
+      let changed = false;
+      if (input.action === 'pause') {
+        const result = await ads.setStatus(ref, 'PAUSED');
+        operations.push(result.operation);
+        ({ after, validateOnly, changed } = result);
+      } else {
+        if (input.targetAmountMicros !== null) {
+          const target = roundToCurrencyUnit(input.targetAmountMicros, before.currencyCode, 'down');
+          if (target !== input.targetAmountMicros) {
+            notes.push(`target rounded to whole ${before.currencyCode} units: ${target / MICROS}`);
+          }
+          const result = await ads.setBudgetAmount(ref, target);
+          operations.push(result.operation);
+          ({ after, validateOnly } = result);
+          changed ||= result.changed;
+        }
+        if (input.action === 'restore' && input.restoreStatus && after.status !== input.restoreStatus) {
+          const result = await ads.setStatus(ref, input.restoreStatus);
+          operations.push(result.operation);
+          after = { ...after, status: result.after.status };
+          changed ||= result.changed;
+        }
+      }
+      await ledger.recordBudgetChange({
+        changeId: input.proposalId,
+        campaignId: input.campaignId,
+        proposalId: input.proposalId,
+        source: 'proposal',
+        at: input.at,
+        before,
+        after,
+        operation: operations.join('; ') || 'none',
+        validateOnly,
+        changed,
+      });
+      const summary = `${input.action}: ${describe(before)} → ${describe(after)}${validateOnly ? ' [validate_only dry run]' : ''}${changed ? '' : ' (already in place)'}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+      log.info('budget change applied', { campaignId: input.campaignId, proposalId: input.proposalId, summary });
+      return { after, summary };
+    },
+  };
+}

@@ -1,0 +1,150 @@
+// The spend activities over the sandbox Ads platform: what the workflow sees when Google Ads refuses a change
+// (shared budget, per-day minimum), how targets are rounded to the account currency, and the campaign facts
+// (currency, time zone, flight) each velocity check reports.
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { describe, expect, it } from 'vitest';
+import { ADS_BUDGET_BELOW_MINIMUM, ADS_SHARED_BUDGET, ADS_UNSUPPORTED_BUDGET } from '../activities/ads/adsErrors';
+import { SandboxAdsPlatform, type SandboxAdsOptions } from '../activities/ads/sandboxAdsPlatform';
+import type { PortResolver } from '../activities/campaignActivities';
+import type { Crm, Ledger } from '../activities/ports';
+import { createSpendActivities, type ApplyBudgetChangeInput } from '../activities/spendActivities';
+import { parseCampaignConfig } from '../sla/config';
+import type { BudgetChangeRecord, VelocitySnapshotRecord } from '../sla/records';
+import { seedTermsConfig } from './support/campaignConfig';
+
+const window = { start: '2026-03-01T05:00:00.000Z', end: '2026-03-11T04:00:00.000Z' };
+const config = parseCampaignConfig(seedTermsConfig({ id: 'spend', window }));
+
+function harness(options: Partial<SandboxAdsOptions> = {}) {
+  const now = new Date('2026-03-04T17:00:00.000Z');
+  const ads = new SandboxAdsPlatform({
+    ref: { customerId: '1234567890', campaignId: '555' },
+    budgetMicros: 75_000_000_000,
+    windowStart: '2026-03-01',
+    windowEnd: '2026-03-10',
+    timeZone: 'America/New_York',
+    seed: 1,
+    now: () => now,
+    ...options,
+  });
+  const changes: BudgetChangeRecord[] = [];
+  const snapshots: VelocitySnapshotRecord[] = [];
+  const ledger = {
+    recordBudgetChange: async (record: BudgetChangeRecord) => void changes.push(record),
+    recordSnapshot: async (record: VelocitySnapshotRecord) => void snapshots.push(record),
+  } as unknown as Ledger;
+  const crm = { countConversions: async () => 40 } as unknown as Crm;
+  const ports: PortResolver = { ads: async () => ads, crm: async () => crm };
+  const activities = createSpendActivities({ ports, ledger });
+  const env = new MockActivityEnvironment();
+  const apply = (targetAmountMicros: number) => {
+    const input: ApplyBudgetChangeInput = {
+      campaignId: 'spend',
+      proposalId: 'p-1',
+      config,
+      action: 'reduce',
+      targetAmountMicros,
+      restoreStatus: null,
+      at: now.toISOString(),
+    };
+    return env.run(activities.applyBudgetChange, input) as ReturnType<typeof activities.applyBudgetChange>;
+  };
+  const check = () =>
+    env.run(activities.runVelocityCheck, {
+      campaignId: 'spend',
+      checkId: 'c-1',
+      at: now.toISOString(),
+      config,
+      knownBudget: null,
+      responseCompliance: {},
+    }) as ReturnType<typeof activities.runVelocityCheck>;
+  return { ads, apply, check, changes, snapshots };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+describe('applyBudgetChange', () => {
+  it('rounds the target down to the account currency unit (whole yen) before sending it', async () => {
+    const h = harness({ currencyCode: 'JPY', budgetMicros: 9_000_000_000_000 });
+    const result = await h.apply(6_300_000_750_000); // what 0.7 × a yen budget can produce
+    expect(result.after.amountMicros).toBe(6_300_000_000_000);
+    expect(result.summary).toContain('target rounded to whole JPY units: 6300000');
+    expect(h.changes[0]).toMatchObject({ changed: true, after: { amountMicros: 6_300_000_000_000 } });
+  });
+
+  it('sends a USD target that is already whole cents unchanged', async () => {
+    const h = harness();
+    const result = await h.apply(52_500_000_000);
+    expect(result.summary).toBe(
+      'reduce: 75000.00 USD (CUSTOM_PERIOD, ENABLED) → 52500.00 USD (CUSTOM_PERIOD, ENABLED)',
+    );
+  });
+
+  it('fails a change to a shared budget without touching it, and records nothing', async () => {
+    const h = harness({ referenceCount: 2 });
+    const failure = await failureOf(h.apply(52_500_000_000));
+    expect(failure.type).toBe(ADS_SHARED_BUDGET);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain('is shared by 2 campaigns; campaign-sla will not move it');
+    expect(h.changes).toEqual([]);
+  });
+
+  it("fails a total below Google's floor with the minimum in the failure's details", async () => {
+    const h = harness({ minimumBudgetPerDayMicros: 6_000_000_000 }); // 10 days: at least 60,000
+    const failure = await failureOf(h.apply(52_500_000_000));
+    expect(failure.type).toBe(ADS_BUDGET_BELOW_MINIMUM);
+    expect(failure.details?.[0]).toMatchObject({ minimumBudgetTotalAmountMicros: 60_000_000_000 });
+    expect(h.changes).toEqual([]);
+  });
+});
+
+describe('runVelocityCheck', () => {
+  it('reports the account facts and a flight that matches the contract', async () => {
+    const h = harness();
+    const result = await h.check();
+    expect(result.ads).toEqual({
+      currencyCode: 'USD',
+      timeZone: 'America/New_York',
+      sharedBudget: false,
+      flightProblems: [],
+      currencyMismatch: null,
+    });
+    expect(h.snapshots[0].detail).toMatchObject({ ads: { currencyCode: 'USD' } });
+  });
+
+  it('names a missing end date, a shared budget and a currency other than the contract', async () => {
+    const h = harness({ endDateTime: null, explicitlyShared: true, currencyCode: 'JPY' });
+    const facts = (await h.check()).ads;
+    expect(facts?.sharedBudget).toBe(true);
+    expect(facts?.flightProblems.map((p) => p.code)).toEqual(['no-end-date']);
+    expect(facts?.currencyMismatch).toBe("the Google Ads account bills in JPY; the contract's amounts are in USD");
+  });
+
+  it('reads spend days in the account zone when it differs from the contract', async () => {
+    const h = harness({ timeZone: 'Asia/Tokyo', windowStart: '2026-03-01', windowEnd: '2026-03-11' });
+    const calls: string[][] = [];
+    const getDailyMetrics = h.ads.getDailyMetrics.bind(h.ads);
+    h.ads.getDailyMetrics = async (ref, from, to) => {
+      calls.push([from, to]);
+      return getDailyMetrics(ref, from, to);
+    };
+    const facts = (await h.check()).ads;
+    // 2026-03-01T05:00Z is 14:00 in Tokyo on 1 March; 2026-03-04T17:00Z is 02:00 on 5 March there.
+    expect(calls).toEqual([['2026-03-01', '2026-03-05']]);
+    expect(facts?.flightProblems.map((p) => p.code)).toEqual(['time-zone']);
+  });
+
+  it('refuses a DAILY budget at the first check with one clear line', async () => {
+    const failure = await failureOf(harness({ period: 'DAILY', budgetMicros: 500_000_000 }).check());
+    expect(failure.type).toBe(ADS_UNSUPPORTED_BUDGET);
+    expect(failure.message).toContain('is a DAILY budget of 500.00/day');
+  });
+});
