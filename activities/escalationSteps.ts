@@ -22,7 +22,13 @@ async function runStep(deps: ActivityDeps, campaignId: string, step: EscalationE
   const activity: LeadActivityBatch = { leads: [], events: [], clocks: [] };
   let outcome: Record<string, unknown>;
   if (step.step === 'reassign' && step.newOwnerId) {
-    await crm.setOwner(step.leadId, step.newOwnerId);
+    const written = await crm.setOwner(step.leadId, step.newOwnerId);
+    // An assignment rule, flow or trigger moved the lead elsewhere: the step has not happened.
+    if (!written.stuck) {
+      throw new Error(
+        `reassignment of lead ${step.leadId} to ${step.newOwnerId} did not stick: the CRM shows owner ${written.actualOwnerId}`,
+      );
+    }
     outcome = { from: step.ownerId, to: step.newOwnerId, pool: step.pool };
     activity.events.push({
       campaignId,
