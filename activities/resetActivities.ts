@@ -2,12 +2,22 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { rollQuarterUpdate } from '../workflows/messages';
+import { campaignIdOfWorkflow, QUARTER_NOT_ENDED, QUARTER_NOT_LIVE, rollQuarterUpdate } from '../workflows/messages';
 import type { QuarterRollOutcome } from '../sla/views';
 
 export const RUNNING_CAMPAIGNS_QUERY = `WorkflowType = 'campaignSla' AND ExecutionStatus = 'Running'`;
 
-export function createResetActivities({ client }: { client: Client }) {
+/** Writes an older quarter's report from the ledger if it has none (composed in runtime/ from the read model). */
+export type RebuildQuarterReport = (campaignId: string, quarter: string) => Promise<{ inserted: boolean }>;
+
+
+export function createResetActivities({
+  client,
+  rebuildQuarterReport,
+}: {
+  client: Client;
+  rebuildQuarterReport?: RebuildQuarterReport;
+}) {
   return {
     async listRunningCampaigns(): Promise<string[]> {
       const ids: string[] = [];
@@ -29,6 +39,12 @@ export function createResetActivities({ client }: { client: Client }) {
           throw ApplicationFailure.nonRetryable(`campaign ${input.workflowId} is no longer running`, 'CampaignGone');
         }
         if (err instanceof WorkflowUpdateFailedError) {
+          const type = err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
+          if (type === QUARTER_NOT_ENDED) return { quarter: input.quarter, result: 'not-ended' };
+          if (type === QUARTER_NOT_LIVE && rebuildQuarterReport) {
+            const { inserted } = await rebuildQuarterReport(campaignIdOfWorkflow(input.workflowId), input.quarter);
+            return { quarter: input.quarter, result: inserted ? 'rebuilt-from-ledger' : 'report-exists' };
+          }
           const reason = err.cause instanceof Error ? err.cause.message : err.message;
           throw ApplicationFailure.retryable(
             `campaign ${input.workflowId} rejected the quarter roll: ${reason}`,

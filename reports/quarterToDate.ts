@@ -30,9 +30,23 @@ export async function quarterToDate(
   settings: RecordedCampaignSettings,
   now: Date,
 ): Promise<QuarterToDateReport> {
-  const quarter = currentQuarter(settings, now);
-  const from = quarterBounds(quarter, settings.timezone).start.toISOString();
-  const through = now.toISOString();
+  return quarterFromLedger(queries, campaignId, settings, currentQuarter(settings, now), now);
+}
+
+/**
+ * Any quarter's figures from the ledger, through `now` or the quarter's end: the quarter to date, and the
+ * report a backfill of an older quarter writes without touching the running campaign.
+ */
+export async function quarterFromLedger(
+  queries: LedgerQueries,
+  campaignId: string,
+  settings: RecordedCampaignSettings,
+  quarter: string,
+  now: Date,
+): Promise<QuarterToDateReport> {
+  const bounds = quarterBounds(quarter, settings.timezone);
+  const from = bounds.start.toISOString();
+  const through = new Date(Math.min(now.getTime(), bounds.end.getTime())).toISOString();
   const [report, overview, proposals] = await Promise.all([
     queries.responseCompliance(campaignId, { from, to: through, targets: settings.targets }),
     queries.campaignOverview(campaignId),
@@ -41,8 +55,9 @@ export async function quarterToDate(
   const { campaignId: _campaignId, from: _from, to: _to, ...compliance } = report;
   const latest = overview.latestSnapshot;
   const byStatus: Partial<Record<ProposalStatus, number>> = {};
+  const inQuarter = (at: string) => Date.parse(at) >= Date.parse(from) && Date.parse(at) < Date.parse(through);
   for (const p of proposals) {
-    if (Date.parse(p.createdAt) >= Date.parse(from)) byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
+    if (inQuarter(p.createdAt)) byStatus[p.status] = (byStatus[p.status] ?? 0) + 1;
   }
   return {
     campaignId,
@@ -51,7 +66,7 @@ export async function quarterToDate(
     from,
     through,
     compliance,
-    latestSnapshot: latest && Date.parse(latest.at) >= Date.parse(from) ? latest : null,
+    latestSnapshot: latest && inQuarter(latest.at) ? latest : null,
     proposals: byStatus,
   };
 }

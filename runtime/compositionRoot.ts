@@ -9,6 +9,7 @@ import { migrate, type MigrateResult } from '../activities/ledger/migrate';
 import { PgLedger } from '../activities/ledger/pgLedger';
 import { WebhookNotifier } from '../activities/notifier/webhookNotifier';
 import { createResetActivities } from '../activities/resetActivities';
+import { quarterBackfill } from './quarterBackfill';
 import type { FaultPlan } from '../activities/faults/faultPlan';
 import { createCampaignWorker, type CampaignWorkerOptions } from './campaignWorker';
 import { wireFaults } from './faultWiring';
@@ -81,7 +82,10 @@ export async function composeCampaignSla(options: CampaignSlaOptions): Promise<C
           fetchImpl: faults?.fetchImpl,
         }),
       },
-      extraActivities: createResetActivities({ client: options.temporal.client }),
+      extraActivities: createResetActivities({
+        client: options.temporal.client,
+        rebuildQuarterReport: quarterBackfill(pool, ledger),
+      }),
     });
 
     let running: Promise<void> | undefined;

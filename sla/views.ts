@@ -98,7 +98,12 @@ export interface AmendOutcome {
   appliesTo: 'new leads';
 }
 
+/**
+ * What closing a quarter did for one campaign: `not-ended` when the quarter has not ended in the campaign's own
+ * zone (it closes it itself), `rebuilt-from-ledger` / `report-exists` for an older quarter (a backfill), which
+ * never touches the running campaign.
+ */
 export interface QuarterRollOutcome {
   quarter: string;
-  result: 'rolled' | 'already-rolled';
+  result: 'rolled' | 'already-rolled' | 'not-ended' | 'rebuilt-from-ledger' | 'report-exists';
 }

@@ -158,7 +158,8 @@ describe('campaign commands', () => {
       await readCampaignFile(await campaignFile('cli-amend', 2)),
     ).catch((e: unknown) => e);
     expect(describeFailure(stale)).toEqual({
-      message: 'rejected by the campaign workflow: version: amendment version 2 must be greater than the current 2',
+      message:
+        'rejected by the campaign workflow: invalid amendment:\nversion: amendment version 2 must be greater than the current 2',
       exitCode: ExitCode.badInput,
     });
   });
@@ -311,7 +312,10 @@ describe('proposals and ledger commands', () => {
     }).catch((e: unknown) => e);
     const failure = describeFailure(err);
     expect(failure.exitCode).toBe(ExitCode.badInput);
-    expect(failure.message).toMatch(/^rejected by the campaign workflow: .*cli-approve-p99/);
+    // Who may decide is checked first: a non-approver learns that, not what else is wrong.
+    expect(failure.message).toBe(
+      'rejected by the campaign workflow: decision refused:\napprover: "mallory" is not on this campaign\'s approver list',
+    );
   });
 
   it("reads a closed quarter's report, or the current quarter to date in the campaign's own time zone", async () => {

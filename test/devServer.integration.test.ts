@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { campaignSla } from '../workflows/campaignSla';
 import { quarterlyReset } from '../workflows/quarterlyReset';
-import { admitLeadsUpdate, campaignWorkflowId, searchAttributes } from '../workflows/messages';
+import { admitLeadsUpdate, campaignWorkflowId, searchAttributes, slaStateQuery } from '../workflows/messages';
 import { quarterOf } from '../sla/quarter';
 import { seedTermsConfig } from './support/campaignConfig';
 import { useCampaignHarness } from './support/temporal';
@@ -89,18 +89,30 @@ describe('campaign workflow on the dev server', () => {
     );
     expect(breaches.rows[0].n).toBe(12);
 
-    // The quarterly reset finds the running campaign through the real visibility query.
+    // The quarterly reset finds the running campaign through the real visibility query. The live quarter has not
+    // ended in the campaign's zone, so it is not closed early; an older quarter (a backfill) is rebuilt from the
+    // ledger and never touches the running campaign.
     const quarter = quarterOf(new Date(), 'America/New_York');
-    const reset = await h.env.client.workflow.execute(quarterlyReset, {
+    const early = await h.env.client.workflow.execute(quarterlyReset, {
       taskQueue: TASK_QUEUE,
       workflowId: 'dev-quarterly-reset',
       args: [{ quarter }],
     });
-    expect(reset.rolled).toContain(campaignWorkflowId('dev-breaching'));
-    const reports = await h.db.pool.query(`SELECT quarter FROM quarter_reports WHERE campaign_id = $1`, [
-      'dev-breaching',
-    ]);
-    expect(reports.rows).toEqual([{ quarter }]);
+    expect(early.notEnded).toEqual([campaignWorkflowId('dev-breaching')]);
+    expect(early.rolled).toEqual([]);
+    const backfill = await h.env.client.workflow.execute(quarterlyReset, {
+      taskQueue: TASK_QUEUE,
+      workflowId: 'dev-quarterly-backfill',
+      args: [{ quarter: '1900-Q1' }],
+    });
+    expect(backfill.rebuiltFromLedger).toEqual([campaignWorkflowId('dev-breaching')]);
+    const reports = await h.db.pool.query(
+      `SELECT quarter, report->>'source' AS source FROM quarter_reports WHERE campaign_id = $1`,
+      ['dev-breaching'],
+    );
+    expect(reports.rows).toEqual([{ quarter: '1900-Q1', source: 'ledger-backfill' }]);
+    const after = await wf.query(slaStateQuery);
+    expect([after.quarter, after.breachedLeads]).toEqual([quarter, 12]);
     await wf.terminate('test done');
   }, 90_000);
 });

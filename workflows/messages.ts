@@ -14,7 +14,13 @@ import type { CampaignStateView, LeadView, ProposalView, AmendOutcome, QuarterRo
 
 export const TASK_QUEUE = 'campaign-sla';
 
-export const campaignWorkflowId = (campaignId: string): string => `campaign-sla:${campaignId}`;
+const CAMPAIGN_WORKFLOW_PREFIX = 'campaign-sla:';
+export const campaignWorkflowId = (campaignId: string): string => `${CAMPAIGN_WORKFLOW_PREFIX}${campaignId}`;
+export const campaignIdOfWorkflow = (workflowId: string): string => workflowId.slice(CAMPAIGN_WORKFLOW_PREFIX.length);
+
+/** Failure types of a refused rollQuarter: the quarter has not ended in the campaign's zone / is not its live one. */
+export const QUARTER_NOT_ENDED = 'QuarterNotEnded';
+export const QUARTER_NOT_LIVE = 'QuarterNotLive';
 export const QUARTERLY_RESET_SCHEDULE_ID = 'campaign-sla:quarterly-reset';
 
 export const admitLeadsUpdate = defineUpdate<AdmitOutcome[], [AdmitLeadsInput]>('admitLeads');

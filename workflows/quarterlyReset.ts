@@ -30,6 +30,10 @@ export interface QuarterlyResetResult {
   quarter: string;
   rolled: string[];
   alreadyRolled: string[];
+  /** The quarter has not ended in these campaigns' own zones; each closes it itself when it does. */
+  notEnded: string[];
+  /** An older quarter (a backfill): its report was rebuilt from the ledger, or already existed. */
+  rebuiltFromLedger: string[];
   failed: { workflowId: string; error: string }[];
 }
 
@@ -42,14 +46,28 @@ function scheduledTime(): Date {
 export async function quarterlyReset(input: QuarterlyResetInput = {}): Promise<QuarterlyResetResult> {
   const quarter = input.quarter ?? previousQuarter(quarterOf(scheduledTime(), input.timezone ?? 'UTC'));
   const campaigns = await listRunningCampaigns();
-  const result: QuarterlyResetResult = { quarter, rolled: [], alreadyRolled: [], failed: [] };
+  const result: QuarterlyResetResult = {
+    quarter,
+    rolled: [],
+    alreadyRolled: [],
+    notEnded: [],
+    rebuiltFromLedger: [],
+    failed: [],
+  };
   const outcomes = await Promise.allSettled(
     campaigns.map((workflowId) => rollCampaignQuarter({ workflowId, quarter })),
   );
   outcomes.forEach((outcome, i) => {
     const workflowId = campaigns[i];
     if (outcome.status === 'fulfilled') {
-      (outcome.value.result === 'rolled' ? result.rolled : result.alreadyRolled).push(workflowId);
+      const bucket = {
+        rolled: result.rolled,
+        'already-rolled': result.alreadyRolled,
+        'not-ended': result.notEnded,
+        'rebuilt-from-ledger': result.rebuiltFromLedger,
+        'report-exists': result.rebuiltFromLedger,
+      }[outcome.value.result];
+      bucket.push(workflowId);
     } else {
       const error =
         outcome.reason instanceof Error

@@ -6,12 +6,9 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { complianceForState, resetCompliance } from '../../sla/campaignCompliance';
 import { proposalView } from '../../sla/proposals';
 import { quarterBounds, quarterOf } from '../../sla/quarter';
+import { QUARTER_NOT_ENDED, QUARTER_NOT_LIVE } from '../messages';
 import { writeQuarterReport } from './activities';
 import type { CampaignRun } from './run';
-
-/** Failure types the quarterly reset tells apart. */
-export const QUARTER_NOT_ENDED = 'QuarterNotEnded';
-export const QUARTER_NOT_LIVE = 'QuarterNotLive';
 
 /** The instant the campaign's live quarter ends in the campaign's own time zone. */
 export function liveQuarterEndsAt(run: CampaignRun): number {
