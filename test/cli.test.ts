@@ -159,7 +159,7 @@ describe('campaign commands', () => {
     ).catch((e: unknown) => e);
     expect(describeFailure(stale)).toEqual({
       message:
-        'rejected by the campaign workflow: invalid amendment:\nversion: amendment version 2 must be greater than the current 2',
+        'rejected by the campaign workflow: invalid amendment: version: amendment version 2 must be greater than the current 2',
       exitCode: ExitCode.badInput,
     });
   });
@@ -314,7 +314,7 @@ describe('proposals and ledger commands', () => {
     expect(failure.exitCode).toBe(ExitCode.badInput);
     // Who may decide is checked first: a non-approver learns that, not what else is wrong.
     expect(failure.message).toBe(
-      'rejected by the campaign workflow: decision refused:\napprover: "mallory" is not on this campaign\'s approver list',
+      'rejected by the campaign workflow: decision refused: approver: "mallory" is not on this campaign\'s approver list',
     );
   });
 

@@ -8,6 +8,7 @@ import { PgLedger } from '../../activities/ledger/pgLedger';
 import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';
 import type { Alert } from '../../sla/alerts';
 import { createResetActivities } from '../../activities/resetActivities';
+import { quarterBackfill } from '../../runtime/quarterBackfill';
 import { createPortResolver, type SandboxOptions, type SandboxPortResolver } from '../../runtime/portResolver';
 import { devServerExecutable, testServerExecutable } from '../../runtime/dev/temporalBinaries';
 import { createCampaignWorker } from '../../runtime/campaignWorker';
@@ -75,7 +76,10 @@ export async function testWorker(
     namespace: env.namespace ?? 'default',
     taskQueue: opts.taskQueue,
     deps: { ports, ledger, notifier },
-    extraActivities: { ...createResetActivities({ client: env.client }), ...opts.resetActivities },
+    extraActivities: {
+      ...createResetActivities({ client: env.client, rebuildQuarterReport: quarterBackfill(db.pool, ledger) }),
+      ...opts.resetActivities,
+    },
   });
   return { worker, ledger, alerts, ports };
 }
