@@ -145,7 +145,7 @@ export function registerHandlers(run: CampaignRun): void {
     async ({ quarter }) => {
       run.updatesThisRun++;
       if (state.closedQuarters.includes(quarter)) return { quarter, result: 'already-rolled' as const };
-      await run.spendLock.runExclusive(() => closeLiveQuarter(run, false));
+      await closeLiveQuarter(run, false);
       run.wake = true;
       return { quarter, result: 'rolled' as const };
     },
