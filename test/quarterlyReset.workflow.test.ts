@@ -75,6 +75,13 @@ describe('quarterly reset (time-skipping)', () => {
       .executeUpdate(rollQuarterUpdate, { args: [{ quarter: '2099-Q1' }] })
       .catch((err: unknown) => err as Error);
     expect(String((early as Error & { cause?: Error }).cause?.message)).toContain('has not started yet');
+    // An ancient quarter never touches live state (it is a ledger backfill, not a roll).
+    const ancient = await wf
+      .executeUpdate(rollQuarterUpdate, { args: [{ quarter: '1900-Q1' }] })
+      .catch((err: unknown) => err as Error);
+    expect(String((ancient as Error & { cause?: Error }).cause?.message)).toContain('is not this campaign');
+    const unchanged = await wf.query(slaStateQuery);
+    expect([unchanged.quarter, unchanged.breachedLeads]).toEqual([state.quarter, 0]);
     await wf.terminate('test done');
   }, 120_000);
 });

@@ -20,7 +20,14 @@ export function quarterRollProblem(run: CampaignRun, quarter: string): Applicati
   const { state } = run;
   if (state.closedQuarters.includes(quarter)) return null;
   const zone = run.config().campaign.timezone;
-  if (quarter > state.quarter || quarterOf(new Date(), zone) === quarter) {
+  if (quarter > state.quarter) {
+    return ApplicationFailure.create({
+      type: QUARTER_NOT_ENDED,
+      nonRetryable: true,
+      message: `quarter: ${quarter} has not started yet for this campaign (live quarter ${state.quarter})`,
+    });
+  }
+  if (quarterOf(new Date(), zone) === quarter) {
     return ApplicationFailure.create({
       type: QUARTER_NOT_ENDED,
       nonRetryable: true,
