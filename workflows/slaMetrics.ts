@@ -38,10 +38,10 @@ export function countBreaches(meter: MetricMeter, campaignId: string, clock: Clo
     .add(count, { campaign_id: campaignId, clock });
 }
 
-/** Escalation steps whose activity failed for good. */
+/** Escalation step attempts that failed; each failed step stays pending and is retried with backoff. */
 export function countFailedEscalationSteps(meter: MetricMeter, campaignId: string, count: number): void {
   if (count <= 0) return;
   meter
-    .createCounter(SLA_METRICS.escalationStepsFailed, '', 'escalation steps that failed after retries')
+    .createCounter(SLA_METRICS.escalationStepsFailed, '', 'escalation step attempts that failed (retried with backoff)')
     .add(count, { campaign_id: campaignId });
 }

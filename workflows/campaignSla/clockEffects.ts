@@ -1,7 +1,8 @@
 // Lead clocks falling due, and the effects they queue: alerts, escalation steps and ledger writes. Each is
 // handed to an activity that runs while the loop goes on; an escalation step counts as done only when its
 // activity confirms the side effect, and a failed one comes due again with backoff.
-import { log } from '@temporalio/workflow';
+import { log, metricMeter } from '@temporalio/workflow';
+import { countBreaches, countFailedEscalationSteps } from '../slaMetrics';
 import { clockAlert, opsEscalationAlert } from '../../sla/alertWording';
 import { noteBreach, noteBreachRetracted, noteClosedUntouched } from '../../sla/campaignCompliance';
 import type { ClockKind } from '../../sla/clockKind';
@@ -26,6 +27,7 @@ const STEPS_PER_ACTIVITY = 100;
 export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind): void {
   const { state } = run;
   noteBreach(state.compliance, lead, clock);
+  countBreaches(metricMeter, run.campaignId, clock, 1);
   state.breachedLeads++;
   state.recentBreaches.unshift({
     leadId: lead.leadId,
@@ -126,7 +128,10 @@ function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: 
     const outcome = completeEscalationStep(state.book, run.ctx(), result, effect, {
       onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead),
     });
-    if (outcome === 'failed') failed ??= result;
+    if (outcome === 'failed') {
+      failed ??= result;
+      countFailedEscalationSteps(metricMeter, campaignId, 1);
+    }
     if (outcome === 'done' && run.stepFailures.failing > 0) {
       run.stepFailures.failing = 0;
       run.stepFailures.episode++;

@@ -1,6 +1,7 @@
 // Search attributes (for List Filters) and current details (for the UI), recomputed at most every
 // SUMMARY_EVERY_MS because building them is O(open leads).
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { metricMeter, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { recordSlaGauges } from '../slaMetrics';
 import { renderCurrentDetails } from '../../sla/currentDetails';
 import { searchAttributes } from '../messages';
 import type { CampaignRun } from './run';
@@ -33,14 +34,26 @@ export function publish(run: CampaignRun, force = false): void {
   const serialized = JSON.stringify(attributes);
   if (run.input.publishSearchAttributes !== false && serialized !== summary.lastAttributes) {
     summary.lastAttributes = serialized;
-    upsertSearchAttributes(
-      (Object.keys(attributes) as (keyof typeof attributes)[]).map((key) => ({
-        key: searchAttributes[key],
-        value: attributes[key],
-      })) as never,
-    );
+    upsertSearchAttributes([
+      { key: searchAttributes.campaignId, value: attributes.campaignId },
+      { key: searchAttributes.slaHealth, value: attributes.slaHealth },
+      { key: searchAttributes.openLeadClocks, value: attributes.openLeadClocks },
+      { key: searchAttributes.breachedLeads, value: attributes.breachedLeads },
+      { key: searchAttributes.responseCompliance, value: attributes.responseCompliance },
+      { key: searchAttributes.budgetSpentPct, value: attributes.budgetSpentPct },
+      { key: searchAttributes.velocityPct, value: attributes.velocityPct },
+      { key: searchAttributes.pendingApproval, value: attributes.pendingApproval },
+      { key: searchAttributes.campaignQuarter, value: attributes.campaignQuarter },
+    ]);
   }
   setCurrentDetails(renderCurrentDetails(view, run.config()));
+  const proposalsByStatus: Record<string, number> = {};
+  for (const p of view.proposals) proposalsByStatus[p.status] = (proposalsByStatus[p.status] ?? 0) + 1;
+  recordSlaGauges(metricMeter, run.campaignId, {
+    openClocks: view.openClocks,
+    proposalsByStatus,
+    escalationStepsPending: run.pendingEscalations.length,
+  });
 }
 
 /** When the loop must wake to publish a summary that was skipped, if any. */
