@@ -439,7 +439,8 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     const key = (kind: string) => `${prefix}${l.planned.leadId}:firstTouch:${kind}`;
     if (e.warn) expectedKeys.set(key('warning'), l.planned.leadId);
     if (e.breach) expectedKeys.set(key('breach'), l.planned.leadId);
-    for (const index of e.steps) expectedKeys.set(key(`step${index}`), l.planned.leadId);
+    // Step 0 notifies the owner: its alert is the breach alert (one alert per clock outcome).
+    for (const index of e.steps) if (index > 0) expectedKeys.set(key(`step${index}`), l.planned.leadId);
   }
   const alertRow = new Map(alertRows.map((r) => [r.dedupe_key, r]));
   const leadAlert = (key: string) =>

@@ -21,6 +21,7 @@ import { track } from './inFlight';
 import type { CampaignRun } from './run';
 
 const MAX_RECENT_BREACHES = 20;
+const HOUR_MS = 3_600_000;
 /** Steps per activity: enough to keep actions low, few enough that one slow CRM call delays little. */
 const STEPS_PER_ACTIVITY = 100;
 
@@ -132,10 +133,7 @@ function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: 
       failed ??= result;
       countFailedEscalationSteps(metricMeter, campaignId, 1);
     }
-    if (outcome === 'done' && run.stepFailures.failing > 0) {
-      run.stepFailures.failing = 0;
-      run.stepFailures.episode++;
-    }
+    if (outcome === 'done') run.stepFailures.failing = 0;
   }
   if (failed && !failed.ok) {
     const firstOfEpisode = run.stepFailures.failing === 0;
@@ -146,7 +144,8 @@ function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: 
           campaignId,
           'Escalation steps are failing',
           `${failed.error}. Failed steps stay pending and are retried with backoff until they succeed.`,
-          `${campaignId}:escalation-failing:${run.stepFailures.episode}`,
+          // One alert per hour at most, however often failures and successes alternate.
+          `${campaignId}:escalation-failing:${Math.floor(Date.now() / HOUR_MS)}`,
         ),
       );
     }

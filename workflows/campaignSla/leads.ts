@@ -2,6 +2,7 @@
 import { noteLeadOpened } from '../../sla/campaignCompliance';
 import type { LeadEvent, NewLead } from '../../sla/leadEvents';
 import { admitLeads, applyLeadEvents, type AdmitOutcome, type EventOutcome } from '../../sla/leadBook';
+import { countBreach, uncountBreach } from './clockEffects';
 import type { CampaignRun } from './run';
 
 /** Admits validated leads; each admitted lead enters the compliance figures. */
@@ -16,5 +17,10 @@ export function admit(run: CampaignRun, leads: NewLead[]): AdmitOutcome[] {
 
 /** Applies validated lead events. */
 export function applyEvents(run: CampaignRun, events: LeadEvent[]): EventOutcome[] {
-  return applyLeadEvents(run.state.book, events, run.ctx(), run.complianceObservers);
+  return applyLeadEvents(run.state.book, events, run.ctx(), {
+    ...run.complianceObservers,
+    // Event time: a late touch may record a breach at its deadline, or withdraw one that fired.
+    onBreach: (lead, clock) => countBreach(run, lead, clock),
+    onBreachRetracted: (lead, clock, breachedOwnerId) => uncountBreach(run, lead, clock, breachedOwnerId),
+  });
 }

@@ -40,8 +40,8 @@ export interface CampaignRun {
   readonly inFlight: { count: number; crmPoll: boolean; velocityCheck: boolean; ledgerWrite: boolean; expiry: boolean };
   /** Serializes every change to spend, proposal and quarter state across the loop and the Update handlers. */
   readonly spendLock: Mutex;
-  /** Escalation steps failing since the last success: ops hear once per episode. */
-  stepFailures: { failing: number; episode: number };
+  /** Escalation steps failing since the last success: ops hear once per episode (and at most once an hour). */
+  stepFailures: { failing: number };
   /** Set when the run is due to continue as new: no new polls, checks or steps start; in-flight work drains. */
   draining: boolean;
   updatesThisRun: number;
@@ -72,7 +72,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     pendingEscalations: [],
     inFlight: { count: 0, crmPoll: false, velocityCheck: false, ledgerWrite: false, expiry: false },
     spendLock: new Mutex(),
-    stepFailures: { failing: 0, episode: 0 },
+    stepFailures: { failing: 0 },
     draining: false,
     updatesThisRun: 0,
     wake: false,
