@@ -3,9 +3,10 @@
 // the jump to the manager when nobody can take the lead, and which manager is told.
 import { describe, expect, it, vi } from 'vitest';
 import type { CampaignConfig } from '../sla/config';
-import { admitLeads, collectDue, drainOutbox, emptyLeadBook, nextDueAt, type LeadBook } from '../sla/leadBook';
+import { admitLeads, drainOutbox, emptyLeadBook, nextDueAt, type DueObservers, type LeadBook } from '../sla/leadBook';
 import type { NewLead } from '../sla/leadEvents';
 import { bookContext, DAY, HOUR, MINUTE, MONDAY_10AM, newLead, seedConfig } from './support/leadBook';
+import { collectDueConfirmed } from './support/dueSteps';
 
 const config = seedConfig();
 const BREACH = MONDAY_10AM + HOUR; // a high-intent lead admitted at MONDAY_10AM breaches first touch here
@@ -17,12 +18,18 @@ function bookWith(leads: NewLead[], terms: CampaignConfig = config): LeadBook {
   return book;
 }
 
+/** Wakes the book at each time in turn, confirming steps, as the workflow does when its timer fires. */
+function walk(book: LeadBook, terms: CampaignConfig, times: number[], observers: DueObservers = {}) {
+  return times.flatMap((at) => collectDueConfirmed(book, bookContext(terms, at), observers));
+}
+
 const step = { type: 'escalation', leadId: 'L-1', clock: 'firstTouch', tier: 'high-intent' } as const;
 
 describe('the seed escalation chain', () => {
   it('runs notify-owner, reassign, notify-manager and return-to-nurture in order, each at its offset', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM)]);
-    const due = (at: number) => collectDue(book, bookContext(config, at)).filter((e) => e.type === 'escalation');
+    const due = (at: number) =>
+      collectDueConfirmed(book, bookContext(config, at)).filter((e) => e.type === 'escalation');
     expect(due(BREACH)).toEqual([{ ...step, stepIndex: 0, step: 'notify-owner', ownerId: 'rep-a' }]);
     expect(nextDueAt(book)).toBe(BREACH + 15 * MINUTE);
     expect(due(BREACH + 15 * MINUTE - 1)).toEqual([]);
@@ -37,27 +44,28 @@ describe('the seed escalation chain', () => {
     expect(due(BREACH + HOUR)).toEqual([{ ...step, stepIndex: 3, step: 'return-to-nurture', ownerId: 'rep-b' }]);
   });
 
-  it('fires the whole chain in order on one late wake-up, each step at its own due time', () => {
+  it('after an outage, a late wake-up fires the breach and the first step only; the rest keep their spacing', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM)]);
     const lead = book.leads['L-1'];
-    const onClosedUntouched = vi.fn();
-    const effects = collectDue(book, bookContext(config, MONDAY_10AM + 5 * HOUR), { onClosedUntouched });
+    const late = MONDAY_10AM + 5 * HOUR;
+    const effects = collectDueConfirmed(book, bookContext(config, late));
     expect(effects.map((e) => (e.type === 'escalation' ? `${e.stepIndex} ${e.step}` : e.type))).toEqual([
       'warning',
       'breach',
       '0 notify-owner',
-      '1 reassign',
-      '2 notify-manager',
-      '3 return-to-nurture',
     ]);
+    // The breach keeps its deadline as its time; the chain runs from when it was seen.
+    expect(lead.clocks.firstTouch?.breachedAt).toBe(BREACH);
+    expect(nextDueAt(book)).toBe(late + 15 * MINUTE);
+    walk(book, config, [late + 15 * MINUTE, late + 30 * MINUTE, late + HOUR]);
     expect(lead.history.map((h) => [h.at - MONDAY_10AM, h.what])).toEqual([
       [0, 'created (tier high-intent, owner rep-a)'],
       [45 * MINUTE, 'firstTouch warning'],
       [HOUR, 'firstTouch breached'],
-      [HOUR, 'owner rep-a notified'],
-      [HOUR + 15 * MINUTE, 'reassigned rep-a → rep-b'],
-      [HOUR + 30 * MINUTE, 'manager mgr-1 notified'],
-      [2 * HOUR, 'returned to nurture'],
+      [5 * HOUR, 'owner rep-a notified'],
+      [5 * HOUR + 15 * MINUTE, 'reassigned rep-a → rep-b'],
+      [5 * HOUR + 30 * MINUTE, 'manager mgr-1 notified'],
+      [6 * HOUR, 'returned to nurture'],
     ]);
   });
 
@@ -65,7 +73,7 @@ describe('the seed escalation chain', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM)]);
     const lead = book.leads['L-1'];
     const onClosedUntouched = vi.fn();
-    collectDue(book, bookContext(config, BREACH + HOUR), { onClosedUntouched });
+    walk(book, config, [BREACH, BREACH + 15 * MINUTE, BREACH + 30 * MINUTE, BREACH + HOUR], { onClosedUntouched });
     expect(lead.status).toBe('nurture');
     expect(lead.clocks).toEqual({
       firstTouch: {
@@ -74,6 +82,7 @@ describe('the seed escalation chain', () => {
         deadline: BREACH,
         warnedAt: MONDAY_10AM + 45 * MINUTE,
         breachedAt: BREACH,
+        breachedOwnerId: 'rep-a',
         stoppedAt: BREACH + HOUR,
       },
       followUp: {
@@ -90,13 +99,13 @@ describe('the seed escalation chain', () => {
     expect(book.ownerLoad).toEqual({ 'rep-a': 0, 'rep-b': 0 });
     // Entries of a retired lead stay queued and are dropped when they come due, firing nothing.
     expect(nextDueAt(book)).toBe(lead.clocks.followUp?.warnAt);
-    expect(collectDue(book, bookContext(config, MONDAY_10AM + 30 * DAY))).toEqual([]);
+    expect(collectDueConfirmed(book, bookContext(config, MONDAY_10AM + 30 * DAY))).toEqual([]);
     expect(nextDueAt(book)).toBeUndefined();
   });
 
   it('moves the lead and its load to the new owner on reassignment', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM)]);
-    collectDue(book, bookContext(config, BREACH + 15 * MINUTE));
+    walk(book, config, [BREACH, BREACH + 15 * MINUTE]);
     expect(book.leads['L-1']).toMatchObject({ ownerId: 'rep-b', reassignments: 1 });
     expect(book.ownerLoad).toEqual({ 'rep-a': 0, 'rep-b': 1 });
   });
@@ -106,7 +115,7 @@ describe('the seed escalation chain', () => {
     const book = emptyLeadBook();
     admitLeads(book, [newLead('L-1', MONDAY_10AM)], bookContext(config, MONDAY_10AM));
     admitLeads(book, [newLead('L-2', MONDAY_10AM)], bookContext({ 1: config, 2: v2 }, MONDAY_10AM, 2));
-    const effects = collectDue(book, bookContext({ 1: config, 2: v2 }, BREACH, 2));
+    const effects = collectDueConfirmed(book, bookContext({ 1: config, 2: v2 }, BREACH, 2));
     expect(effects.map((e) => `${e.type} ${e.leadId}`)).toEqual([
       'warning L-1',
       'warning L-2',
@@ -124,7 +133,7 @@ describe('round-robin reassignment', () => {
     // alternate (ties go to the rep listed first): b, c, b.
     const leads = ['L-1', 'L-2', 'L-3'].map((id) => newLead(id, MONDAY_10AM));
     const book = bookWith(leads);
-    const reassigned = collectDue(book, bookContext(config, BREACH + 15 * MINUTE)).flatMap((e) =>
+    const reassigned = walk(book, config, [BREACH, BREACH + 15 * MINUTE]).flatMap((e) =>
       e.type === 'escalation' && e.step === 'reassign' ? [`${e.leadId} → ${e.newOwnerId}`] : [],
     );
     expect(reassigned).toEqual(['L-1 → rep-b', 'L-2 → rep-c', 'L-3 → rep-b']);
@@ -134,7 +143,7 @@ describe('round-robin reassignment', () => {
 
   it('hands a lead owned by another rep to the weighted favourite', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM, 'high-intent', 'rep-b')]);
-    collectDue(book, bookContext(config, BREACH + 15 * MINUTE));
+    walk(book, config, [BREACH, BREACH + 15 * MINUTE]);
     expect(book.leads['L-1'].ownerId).toBe('rep-a');
   });
 
@@ -145,7 +154,7 @@ describe('round-robin reassignment', () => {
     const terms = smallPool([{ id: 'rep-a' }, { id: 'rep-b', capacity: 1 }, { id: 'rep-c', capacity: 1 }]);
     // A standard-tier lead keeps rep-b at its cap of 1 without breaching in the meantime.
     const book = bookWith([newLead('L-1', MONDAY_10AM), newLead('HELD', MONDAY_10AM, 'standard', 'rep-b')], terms);
-    collectDue(book, bookContext(terms, BREACH + 15 * MINUTE));
+    walk(book, terms, [BREACH, BREACH + 15 * MINUTE]);
     expect(book.leads['L-1'].ownerId).toBe('rep-c');
     expect(book.ownerLoad).toEqual({ 'rep-a': 0, 'rep-b': 1, 'rep-c': 1 });
   });
@@ -154,8 +163,8 @@ describe('round-robin reassignment', () => {
     const terms = smallPool([{ id: 'rep-a' }, { id: 'rep-b', capacity: 1 }, { id: 'rep-c', outOfOffice: true }]);
     const book = bookWith([newLead('L-1', MONDAY_10AM), newLead('HELD', MONDAY_10AM, 'standard', 'rep-b')], terms);
     const at = BREACH + 15 * MINUTE;
-    expect(collectDue(book, bookContext(terms, BREACH))).toHaveLength(3); // warning, breach, notify-owner
-    expect(collectDue(book, bookContext(terms, at))).toEqual([
+    expect(collectDueConfirmed(book, bookContext(terms, BREACH))).toHaveLength(3); // warning, breach, notify-owner
+    expect(collectDueConfirmed(book, bookContext(terms, at))).toEqual([
       {
         ...step,
         stepIndex: 1,
@@ -186,7 +195,7 @@ describe('round-robin reassignment', () => {
     });
     const book = bookWith([newLead('L-1', MONDAY_10AM)], terms);
     const steps = (at: number) =>
-      collectDue(book, bookContext(terms, at)).flatMap((e) => (e.type === 'escalation' ? [e.step] : []));
+      collectDueConfirmed(book, bookContext(terms, at)).flatMap((e) => (e.type === 'escalation' ? [e.step] : []));
     expect(steps(BREACH)).toEqual(['reassign']);
     expect(nextDueAt(book)).toBe(BREACH + HOUR);
     expect(steps(BREACH + HOUR)).toEqual(['return-to-nurture']);
@@ -202,7 +211,10 @@ describe('which manager is notified', () => {
       responseSla: { pools: { outbound } },
     });
     const book = bookWith([newLead('L-1', MONDAY_10AM, 'high-intent', 'rep-x')], terms);
-    expect(collectDue(book, bookContext(terms, BREACH)).at(-1)).toMatchObject({ managerId: 'mgr-2', pool: 'outbound' });
+    expect(collectDueConfirmed(book, bookContext(terms, BREACH)).at(-1)).toMatchObject({
+      managerId: 'mgr-2',
+      pool: 'outbound',
+    });
   });
 
   it("falls back to the reassign step's pool for an owner in no pool", () => {
@@ -214,7 +226,7 @@ describe('which manager is notified', () => {
       responseSla: { pools: { outbound } },
     });
     const book = bookWith([newLead('L-1', MONDAY_10AM, 'high-intent', 'rep-z')], terms);
-    expect(collectDue(book, bookContext(terms, BREACH)).at(-1)).toMatchObject({
+    expect(collectDueConfirmed(book, bookContext(terms, BREACH)).at(-1)).toMatchObject({
       step: 'notify-manager',
       managerId: 'mgr-2',
       pool: 'outbound',
@@ -227,6 +239,9 @@ describe('which manager is notified', () => {
       responseSla: { pools: { outbound } },
     });
     const book = bookWith([newLead('L-1', MONDAY_10AM, 'high-intent', 'rep-z')], terms);
-    expect(collectDue(book, bookContext(terms, BREACH)).at(-1)).toMatchObject({ managerId: 'mgr-1', pool: 'inbound' });
+    expect(collectDueConfirmed(book, bookContext(terms, BREACH)).at(-1)).toMatchObject({
+      managerId: 'mgr-1',
+      pool: 'inbound',
+    });
   });
 });

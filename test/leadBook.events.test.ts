@@ -5,6 +5,7 @@ import {
   admitLeads,
   applyLeadEvents,
   collectDue,
+  completeEscalationStep,
   drainOutbox,
   emptyLeadBook,
   validateLeadEvents,
@@ -165,9 +166,12 @@ describe('applyLeadEvents', () => {
           clock: 'firstTouch',
           startedAt: '2026-03-02T15:00:00.000Z',
           deadline: '2026-03-02T16:00:00.000Z',
+          // Touched after the deadline before its breach fired: a breach at the deadline (event time).
+          breachedAt: '2026-03-02T16:00:00.000Z',
           metAt: '2026-03-02T17:00:00.000Z',
           elapsedBusinessMs: 2 * HOUR,
           elapsedWallMs: 2 * HOUR,
+          metRecordedAt: '2026-03-02T17:00:00.000Z',
         },
         {
           campaignId: 'c-1',
@@ -299,9 +303,9 @@ describe('applyLeadEvents', () => {
 
   it('meeting a breached clock stops its escalation chain', () => {
     const book = bookWith();
-    // Breach at 1 h and the notify-owner step right away; the reassign step would follow 15 min later.
+    // Breach at 1 h and the notify-owner step planned right away (in flight until its side effect is confirmed).
     expect(collectDue(book, at(MONDAY_10AM + HOUR)).map((e) => e.type)).toEqual(['warning', 'breach', 'escalation']);
-    expect(book.leads['L-1'].clocks.firstTouch).toMatchObject({ nextStep: 1, nextStepAt: MONDAY_10AM + 75 * MINUTE });
+    expect(book.leads['L-1'].clocks.firstTouch).toMatchObject({ nextStep: 0, stepInFlight: 0 });
     applyLeadEvents(book, [contact('L-1', 'e-1', MONDAY_10AM + 70 * MINUTE)], at(MONDAY_10AM + 70 * MINUTE));
     const clock = book.leads['L-1'].clocks.firstTouch;
     expect(clock).toEqual({
@@ -310,8 +314,21 @@ describe('applyLeadEvents', () => {
       deadline: MONDAY_10AM + HOUR,
       warnedAt: MONDAY_10AM + 45 * MINUTE,
       breachedAt: MONDAY_10AM + HOUR,
+      breachedOwnerId: 'rep-a',
       metAt: MONDAY_10AM + 70 * MINUTE,
+      // The notify-owner step is still in flight; its completion changes nothing and schedules no next step.
+      stepInFlight: 0,
     });
+    const ref = { leadId: 'L-1', clock: 'firstTouch', stepIndex: 0 } as const;
+    const notifyOwner = {
+      type: 'escalation',
+      ...ref,
+      tier: 'high-intent',
+      step: 'notify-owner',
+      ownerId: 'rep-a',
+    } as const;
+    expect(completeEscalationStep(book, at(MONDAY_10AM + 71 * MINUTE), { ...ref, ok: true }, notifyOwner)).toBe('done');
+    expect(book.leads['L-1']?.clocks.firstTouch?.nextStepAt).toBeUndefined();
     expect(collectDue(book, at(MONDAY_10AM + 3 * HOUR))).toEqual([]);
     expect(book.leads['L-1'].ownerId).toBe('rep-a');
   });

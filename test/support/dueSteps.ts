@@ -5,17 +5,18 @@ import {
   completeEscalationStep,
   type BookContext,
   type DueEffect,
+  type DueObservers,
   type LeadBook,
 } from '../../sla/leadBook';
 
-export function collectDueConfirmed(book: LeadBook, ctx: BookContext): DueEffect[] {
+export function collectDueConfirmed(book: LeadBook, ctx: BookContext, observers: DueObservers = {}): DueEffect[] {
   const all: DueEffect[] = [];
-  for (let fired = collectDue(book, ctx); fired.length; fired = collectDue(book, ctx)) {
+  for (let fired = collectDue(book, ctx, observers); fired.length; fired = collectDue(book, ctx, observers)) {
     all.push(...fired);
     for (const effect of fired) {
       if (effect.type !== 'escalation') continue;
       const ref = { leadId: effect.leadId, clock: effect.clock, stepIndex: effect.stepIndex };
-      completeEscalationStep(book, ctx, { ...ref, ok: true }, effect);
+      completeEscalationStep(book, ctx, { ...ref, ok: true }, effect, observers);
     }
   }
   return all;
