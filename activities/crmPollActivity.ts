@@ -14,7 +14,7 @@ const MAX_POLLED_LEADS = 2000;
  * Until the campaign contract carries a status mapping, the standard Salesforce statuses that mean
  * "accepted" are used; rejections need a reason from the contract, so none are mapped by default.
  */
-export const DEFAULT_STATUS_MAPPING: LeadStatusMapping = {
+const DEFAULT_STATUS_MAPPING: LeadStatusMapping = {
   'Working - Contacted': { decision: 'accept' },
   'Closed - Converted': { decision: 'accept' },
 };

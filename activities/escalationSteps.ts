@@ -14,7 +14,7 @@ export interface EscalationStepsInput {
 }
 
 /** The CRM status a lead returned to nurture gets. */
-export const NURTURE_STATUS = 'Nurturing';
+const NURTURE_STATUS = 'Nurturing';
 
 async function runStep(deps: ActivityDeps, campaignId: string, step: EscalationEffect & { at: string }) {
   const key = `${campaignId}:${step.leadId}:${step.clock}:step${step.stepIndex}`;

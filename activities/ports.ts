@@ -79,7 +79,7 @@ export interface CrmAttempt {
 }
 
 /** What a Lead status means for the SLA; nurture and recycle follow from the reason (responseSla.dispositions). */
-export type LeadStatusOutcome = { decision: 'accept' } | { decision: 'reject'; reason: string };
+type LeadStatusOutcome = { decision: 'accept' } | { decision: 'reject'; reason: string };
 /** Lead status API name → outcome. Statuses not listed (e.g. "Open - Not Contacted") are not dispositions. */
 export type LeadStatusMapping = Record<string, LeadStatusOutcome>;
 

@@ -5,11 +5,10 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { campaignIdOfWorkflow, QUARTER_NOT_ENDED, QUARTER_NOT_LIVE, rollQuarterUpdate } from '../workflows/messages';
 import type { QuarterRollOutcome } from '../sla/views';
 
-export const RUNNING_CAMPAIGNS_QUERY = `WorkflowType = 'campaignSla' AND ExecutionStatus = 'Running'`;
+const RUNNING_CAMPAIGNS_QUERY = `WorkflowType = 'campaignSla' AND ExecutionStatus = 'Running'`;
 
 /** Writes an older quarter's report from the ledger if it has none (composed in runtime/ from the read model). */
 export type RebuildQuarterReport = (campaignId: string, quarter: string) => Promise<{ inserted: boolean }>;
-
 
 export function createResetActivities({
   client,

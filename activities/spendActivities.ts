@@ -23,7 +23,7 @@ export interface VelocityCheckInput {
 }
 
 /** The Google Ads account and campaign facts the rules do not see but ops must (added in v24 reads). */
-export interface AdsCampaignFacts {
+interface AdsCampaignFacts {
   currencyCode: string;
   /** The account's zone: segments.date and the flight are in it, so spend days are read in it. */
   timeZone: string;

@@ -25,7 +25,7 @@ export interface CampaignListEntry {
   live: CampaignListRow | null;
 }
 
-export interface ChartPoint {
+interface ChartPoint {
   at: string;
   spend: number;
   budget: number;
@@ -37,7 +37,7 @@ export interface ChartPoint {
   cplHigh: number;
 }
 
-export interface PendingProposalRow {
+interface PendingProposalRow {
   proposalId: string;
   action: string;
   rule: string;

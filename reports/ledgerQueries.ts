@@ -55,7 +55,7 @@ export interface CampaignOverview {
   pendingProposals: number;
 }
 
-export interface EscalationStepView {
+interface EscalationStepView {
   stepIndex: number;
   step: string;
   at: string;
@@ -84,7 +84,7 @@ export interface BreachView {
   steps: EscalationStepView[];
 }
 
-export interface DecisionView {
+interface DecisionView {
   decision: DecisionRecord['decision'];
   approver: string;
   reason: string;
@@ -92,7 +92,7 @@ export interface DecisionView {
   figures: Record<string, unknown>;
 }
 
-export interface BudgetChangeView {
+interface BudgetChangeView {
   changeId: string;
   source: 'proposal' | 'external' | 'signal';
   at: string;

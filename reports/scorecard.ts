@@ -6,7 +6,7 @@ import type { ClockKind } from '../sla/clockKind';
 import type { TargetResult } from '../sla/compliance';
 import { formatDuration } from '../sla/duration';
 
-export interface BreachCount {
+interface BreachCount {
   ownerId: string;
   tier: string;
   clock: ClockKind;

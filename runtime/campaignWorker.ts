@@ -19,8 +19,8 @@ import { WORKFLOW_TRACING_MODULE, workerTracing } from './tracing';
 /** The workflow code's entry point: workflows/index.ts from the sources, workflows/index.js in dist/. */
 const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows');
 /** Where `npm run build` writes the prebuilt bundle: dist/workflow-bundle.js, next to dist/runtime/ (from the sources the file does not exist). */
-export const DEFAULT_WORKFLOW_BUNDLE_PATH = path.resolve(__dirname, '../workflow-bundle.js');
-export const WORKFLOW_BUNDLE_PATH_ENV = 'WORKFLOW_BUNDLE_PATH';
+const DEFAULT_WORKFLOW_BUNDLE_PATH = path.resolve(__dirname, '../workflow-bundle.js');
+const WORKFLOW_BUNDLE_PATH_ENV = 'WORKFLOW_BUNDLE_PATH';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 

@@ -27,7 +27,7 @@ export const CRM_CALLS = [
   'fetchApiUsage',
 ] as const satisfies readonly (keyof Crm)[];
 /** The ledger's writes, alert deliveries included; reads (latestConfig, openLeadIds) pass through. */
-export const LEDGER_WRITES = [
+const LEDGER_WRITES = [
   'recordConfigVersion',
   'recordLeadActivity',
   'recordEscalationStep',

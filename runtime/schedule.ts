@@ -17,7 +17,7 @@ export const QUARTERLY_RESET_WORKFLOW = 'quarterlyReset';
 export const QUARTERLY_RESET_WORKFLOW_ID_PREFIX = 'campaign-sla:quarterly-reset-run';
 // A reset missed while the cluster was down is still worth running days later (it is idempotent per
 // campaign and quarter); beyond a week someone should look and backfill on purpose.
-export const DEFAULT_CATCHUP_WINDOW = '7 days';
+const DEFAULT_CATCHUP_WINDOW = '7 days';
 
 export interface QuarterlyScheduleOptions {
   /** IANA zone whose midnight starts a quarter, e.g. "UTC" or "America/New_York". */
@@ -38,7 +38,7 @@ export interface QuarterlyScheduleSummary {
   actionsTaken: number;
 }
 
-export function quarterlyScheduleSpec(timezone: string): ScheduleSpec {
+function quarterlyScheduleSpec(timezone: string): ScheduleSpec {
   return {
     calendars: [{ month: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'], dayOfMonth: 1, hour: 0, minute: 0 }],
     timezone,

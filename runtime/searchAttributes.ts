@@ -9,14 +9,14 @@ const INDEXED_VALUE_TYPE = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DA
 const typeName = (value: number | undefined) =>
   Object.entries(INDEXED_VALUE_TYPE).find(([, number]) => number === value)?.[0] ?? `type ${value}`;
 
-export interface SearchAttributeProblem {
+interface SearchAttributeProblem {
   name: string;
   expected: string;
   /** undefined: the attribute does not exist on the namespace. */
   actual?: string;
 }
 
-export async function searchAttributeProblems(client: Client, namespace: string): Promise<SearchAttributeProblem[]> {
+async function searchAttributeProblems(client: Client, namespace: string): Promise<SearchAttributeProblem[]> {
   const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
   return allSearchAttributeKeys.flatMap((key) => {
     const registered = customAttributes?.[key.name];

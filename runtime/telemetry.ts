@@ -8,7 +8,7 @@ import { parseBindAddress } from './bindAddress';
 import { PinoTemporalLogger } from './temporalLogger';
 import { startTracing } from './tracing';
 
-export const METRICS_BIND_ADDRESS_ENV = 'METRICS_BIND_ADDRESS';
+const METRICS_BIND_ADDRESS_ENV = 'METRICS_BIND_ADDRESS';
 /** Production default: scraped from outside the container. */
 export const DEFAULT_METRICS_BIND_ADDRESS = '0.0.0.0:9464';
 

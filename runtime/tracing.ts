@@ -18,7 +18,7 @@ import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/wor
 export const WORKFLOW_TRACING_MODULE =
   require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
-export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim()) || env.CAMPAIGN_SLA_TRACING === '1';
 }
 

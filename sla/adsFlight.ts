@@ -20,8 +20,7 @@ export interface ContractWindow {
   timeZone: string;
 }
 
-export type FlightProblemCode =
-  'no-end-date' | 'too-short' | 'too-long' | 'window-mismatch' | 'time-zone' | 'unreadable';
+type FlightProblemCode = 'no-end-date' | 'too-short' | 'too-long' | 'window-mismatch' | 'time-zone' | 'unreadable';
 
 export interface FlightProblem {
   code: FlightProblemCode;
@@ -33,7 +32,7 @@ export interface FlightProblem {
 // "The minimum campaign duration is three days. For most campaign types, the maximum duration is 90 days,
 // though Demand Gen and YouTube campaigns can run for up to a year." (Google Ads Help, campaign total budgets,
 // https://support.google.com/google-ads/answer/15137812 and the API's campaigns/budgets overview.)
-export const TOTAL_BUDGET_MIN_DAYS = 3;
+const TOTAL_BUDGET_MIN_DAYS = 3;
 const TOTAL_BUDGET_MAX_DAYS: Readonly<Record<string, number>> = {
   SEARCH: 90,
   SHOPPING: 90,

@@ -1,6 +1,6 @@
 // Alerts the campaign raises: the domain decides what to say; a Notifier port delivers it.
 
-export type AlertSeverity = 'info' | 'warning' | 'critical';
+type AlertSeverity = 'info' | 'warning' | 'critical';
 
 export interface Alert {
   /** Alerts with the same key are sent once. */

@@ -3,7 +3,7 @@ import { DateTime, IANAZone } from 'luxon';
 // Business-hours calendars: SLA clocks only tick inside local wall-clock windows.
 // Pure and deterministic (imported by Temporal workflow code): no I/O, no clock reads.
 
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
 export type BusinessCalendar = {
   timezone: string; // IANA, e.g. "Australia/Sydney"

@@ -33,7 +33,7 @@ import { type ClockKind } from './clockKind';
  * Format 2 added a clock's failed step attempts, breached owner and breach retraction as trailing clock
  * positions; a format-1 carry-over (a run started by the previous release) decodes with them absent.
  */
-export const CARRY_OVER_FORMAT = 2;
+const CARRY_OVER_FORMAT = 2;
 const READABLE_FORMATS: readonly number[] = [1, 2];
 /** History entries kept per lead; the `lead` query shows these, the ledger has the full record. */
 export const CARRIED_HISTORY_ENTRIES = 3;
@@ -67,7 +67,7 @@ const compactClockSchema = z.tuple([
   indexSchema.nullable().optional(),
   optionalOffset,
 ]);
-export type CompactClock = z.infer<typeof compactClockSchema>;
+type CompactClock = z.infer<typeof compactClockSchema>;
 
 /** [at offset, string index] */
 const compactHistorySchema = z.tuple([offsetSchema, indexSchema]);
@@ -106,7 +106,7 @@ const compactLeadSchema = z.tuple([
     .optional(),
   z.array(z.string()).optional(),
 ]);
-export type CompactLead = z.infer<typeof compactLeadSchema>;
+type CompactLead = z.infer<typeof compactLeadSchema>;
 
 /** Defaults of the lead positions that may be left out (index 5 on). */
 const leadDefaults = [[], null, null, null, 0, 0, 0, null, null, []] as const;

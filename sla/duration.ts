@@ -12,7 +12,7 @@ const UNITS_DESCENDING: Unit[] = ['d', 'h', 'm', 's', 'ms'];
 const DURATION_PATTERN = /^(?:\d+(?:ms|d|h|m|s))+$/;
 const DURATION_PART = /(\d+)(ms|d|h|m|s)/g;
 
-export const DURATION_HINT = 'expected a duration like "24h"';
+const DURATION_HINT = 'expected a duration like "24h"';
 
 /** Parses "90s", "15m", "1h30m", "2d", "500ms", "0s" into milliseconds. Units must appear at most once, largest first. */
 export function parseDuration(text: string): number {

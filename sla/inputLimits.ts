@@ -2,7 +2,7 @@
 // validator that lets such an Update through makes every workflow task fail until it is dropped, so
 // requests are bounded well below, and the error says by how much.
 export const MAX_BATCH_ITEMS = 2000;
-export const MAX_UPDATE_BYTES = 512 * 1024;
+const MAX_UPDATE_BYTES = 512 * 1024;
 
 /** Size of a value as UTF-8 JSON, as Temporal's JSON payload converter would store it. */
 export function jsonSizeBytes(value: unknown): number {
@@ -21,7 +21,7 @@ export function jsonSizeBytes(value: unknown): number {
 }
 
 /** The path of the longest string in a value, e.g. `leads[0].leadId`: what made a request too large. */
-export function longestStringPath(value: unknown): { path: string; length: number } | null {
+function longestStringPath(value: unknown): { path: string; length: number } | null {
   let best: { path: string; length: number } | null = null;
   const visit = (node: unknown, path: string, depth: number) => {
     if (typeof node === 'string') {

@@ -32,7 +32,7 @@ export const admitLeadsInputSchema = z.strictObject({
 });
 export type AdmitLeadsInput = z.infer<typeof admitLeadsInputSchema>;
 
-export const contactAttemptSchema = z.strictObject({
+const contactAttemptSchema = z.strictObject({
   type: z.literal('contact'),
   leadId: idSchema,
   /** Caller-chosen idempotency key; a repeat with the same key is a no-op. */
@@ -41,7 +41,7 @@ export const contactAttemptSchema = z.strictObject({
   at: isoTimeSchema,
 });
 
-export const dispositionSchema = z.strictObject({
+const dispositionSchema = z.strictObject({
   type: z.literal('disposition'),
   leadId: idSchema,
   eventId: idSchema,
@@ -50,7 +50,7 @@ export const dispositionSchema = z.strictObject({
   at: isoTimeSchema,
 });
 
-export const stageSchema = z.strictObject({
+const stageSchema = z.strictObject({
   type: z.literal('stage'),
   leadId: idSchema,
   eventId: idSchema,
@@ -58,11 +58,8 @@ export const stageSchema = z.strictObject({
   at: isoTimeSchema,
 });
 
-export const leadEventSchema = z.discriminatedUnion('type', [contactAttemptSchema, dispositionSchema, stageSchema]);
+const leadEventSchema = z.discriminatedUnion('type', [contactAttemptSchema, dispositionSchema, stageSchema]);
 export type LeadEvent = z.infer<typeof leadEventSchema>;
-export type ContactAttempt = z.infer<typeof contactAttemptSchema>;
-export type Disposition = z.infer<typeof dispositionSchema>;
-export type StageChange = z.infer<typeof stageSchema>;
 
 export const recordLeadEventsInputSchema = z.strictObject({
   events: z
@@ -81,7 +78,7 @@ export const decideProposalInputSchema = z.strictObject({
 export type DecideProposalInput = z.infer<typeof decideProposalInputSchema>;
 
 /** Where a budget edit came from: a closed set, so no free text (or personal data) enters history. */
-export const budgetChangeSources = ['ads-ui', 'ads-api', 'ads-script', 'ads-rule', 'other'] as const;
+const budgetChangeSources = ['ads-ui', 'ads-api', 'ads-script', 'ads-rule', 'other'] as const;
 
 export const budgetChangedSignalSchema = z.strictObject({
   source: z.enum(budgetChangeSources),

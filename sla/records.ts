@@ -43,7 +43,7 @@ export interface LeadRecord {
   configVersion: number;
 }
 
-export type LeadEventKind = 'contact' | 'accept' | 'reject' | 'stage' | 'owner-change' | 'nurture' | 'warning';
+type LeadEventKind = 'contact' | 'accept' | 'reject' | 'stage' | 'owner-change' | 'nurture' | 'warning';
 
 export interface LeadEventRecord {
   campaignId: string;
@@ -79,7 +79,7 @@ export interface LeadActivityBatch {
   clocks: ClockOutcomeRecord[];
 }
 
-export type EscalationStepKind = 'notify-owner' | 'reassign' | 'notify-manager' | 'return-to-nurture';
+type EscalationStepKind = 'notify-owner' | 'reassign' | 'notify-manager' | 'return-to-nurture';
 
 export interface EscalationStepRecord {
   campaignId: string;

@@ -5,7 +5,7 @@
 // The state is a plain JSON record so it survives Temporal continue-as-new.
 import { dict, getOwn } from './dict';
 
-export interface RoundRobinRep {
+interface RoundRobinRep {
   id: string;
   /** Relative share of assignments; 0 takes the rep out of rotation. */
   weight: number;

@@ -15,11 +15,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** A conversion rate within this share of its trailing rate counts as recovered. */
 const RECOVERY_TOLERANCE = 0.05;
 /** Fewest forecast conversions before an over-delivery may justify more spend. */
-export const MIN_FORECAST_FOR_INCREASE = 20;
+const MIN_FORECAST_FOR_INCREASE = 20;
 /** Absorbs float noise so a figure exactly at a threshold counts as reaching it. */
 const EPSILON = 1e-9;
 
-export type BudgetAction = 'pause' | 'reduce' | 'increase' | 'restore';
+type BudgetAction = 'pause' | 'reduce' | 'increase' | 'restore';
 
 export type BudgetRule =
   | { kind: 'velocity-below'; afterDays: number; belowPct: number; action: 'pause' | 'reduce'; pct?: number }
@@ -53,7 +53,7 @@ export interface VelocitySnapshot extends HistoryPoint {
   campaignPaused: boolean;
 }
 
-export interface ActiveAdjustment {
+interface ActiveAdjustment {
   action: 'pause' | 'reduce' | 'increase';
   /** Id of the rule that caused it (see ruleId). */
   rule: string;
@@ -93,7 +93,7 @@ export interface RuleEvaluation {
 }
 
 /** Stable id of a rule: its kind and position in the configuration. */
-export function ruleId(rule: BudgetRule, index: number): string {
+function ruleId(rule: BudgetRule, index: number): string {
   return `${rule.kind}#${index}`;
 }
 

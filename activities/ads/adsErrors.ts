@@ -17,7 +17,7 @@ export const ADS_UNSUPPORTED_BUDGET = 'AdsUnsupportedBudget';
 export const ADS_BUDGET_BELOW_MINIMUM = 'AdsBudgetBelowMinimum';
 export const ADS_CAMPAIGN_REMOVED = 'AdsCampaignRemoved';
 
-export type AdsErrorType =
+type AdsErrorType =
   | typeof ADS_QUOTA_EXCEEDED
   | typeof ADS_AUTH_ERROR
   | typeof ADS_VALIDATION_ERROR
@@ -29,7 +29,7 @@ export type AdsErrorType =
   | typeof ADS_CAMPAIGN_REMOVED;
 
 /** Types a workflow should treat as final (also usable as RetryPolicy.nonRetryableErrorTypes). */
-export const NON_RETRYABLE_ADS_ERROR_TYPES: readonly AdsErrorType[] = [
+const NON_RETRYABLE_ADS_ERROR_TYPES: readonly AdsErrorType[] = [
   ADS_AUTH_ERROR,
   ADS_VALIDATION_ERROR,
   ADS_MALFORMED_RESPONSE,
@@ -40,9 +40,9 @@ export const NON_RETRYABLE_ADS_ERROR_TYPES: readonly AdsErrorType[] = [
 ];
 
 /** Used when Google signals quota exhaustion without saying how long to wait. */
-export const DEFAULT_QUOTA_RETRY_DELAY_MS = 30_000;
+const DEFAULT_QUOTA_RETRY_DELAY_MS = 30_000;
 
-export interface AdsErrorClassification {
+interface AdsErrorClassification {
   type: AdsErrorType;
   message: string;
   /** Only for quota errors: how long the server asked us to back off. */
@@ -52,7 +52,7 @@ export interface AdsErrorClassification {
 }
 
 /** The first detail of an AdsBudgetBelowMinimum failure (errors.proto, BudgetPerDayMinimumErrorDetails). */
-export interface BudgetBelowMinimumDetails {
+interface BudgetBelowMinimumDetails {
   minimumBudgetTotalAmountMicros: number | null;
   budgetPerDayMinimumMicros: number | null;
   failedBudgetTotalAmountMicros: number | null;
@@ -60,14 +60,14 @@ export interface BudgetBelowMinimumDetails {
 }
 
 /** The first detail of an AdsQuotaExceeded failure (errors.proto, QuotaErrorDetails). */
-export interface QuotaDetails {
+interface QuotaDetails {
   /** ACCOUNT (per customer) or DEVELOPER (per developer token): which budget of requests ran out. */
   rateScope: string;
   rateName: string | null;
   retryDelayMs: number;
 }
 
-export type AdsFailureDetails = BudgetBelowMinimumDetails | QuotaDetails;
+type AdsFailureDetails = BudgetBelowMinimumDetails | QuotaDetails;
 
 /** Bad input to the port (IDs, dates, amounts): never worth retrying. */
 export function adsInputError(message: string): ApplicationFailure {
@@ -122,7 +122,7 @@ export function toAdsFailure(error: unknown, operation: string): ApplicationFail
   });
 }
 
-export function classifyAdsError(error: unknown): AdsErrorClassification {
+function classifyAdsError(error: unknown): AdsErrorClassification {
   const failure = asGoogleAdsFailure(error);
   if (failure) return classifyGoogleAdsFailure(failure);
   const oauthError = oauthErrorCode(error);

@@ -5,7 +5,7 @@ import type { AdsCampaignRef } from '../ports';
 import type { CampaignStatus } from '../../sla/records';
 import { adsInputError } from './adsErrors';
 
-export function assertDigits(value: string, field: string): string {
+function assertDigits(value: string, field: string): string {
   if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) {
     throw adsInputError(`${field}: expected digits only (no dashes), got ${JSON.stringify(value)}`);
   }

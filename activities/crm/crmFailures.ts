@@ -3,14 +3,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Duration } from '@temporalio/common';
 
-export const CRM_AUTH_ERROR = 'CrmAuthError';
+const CRM_AUTH_ERROR = 'CrmAuthError';
 /** The org's rolling 24-hour API allowance is spent (TotalRequests). */
-export const CRM_DAILY_LIMIT = 'CrmDailyApiLimitExceeded';
+const CRM_DAILY_LIMIT = 'CrmDailyApiLimitExceeded';
 /** Too many long-running requests in flight at once (ConcurrentRequests). */
-export const CRM_CONCURRENT_LIMIT = 'CrmConcurrentApiLimitExceeded';
-export const CRM_REQUEST_REJECTED = 'CrmRequestRejected';
-export const CRM_MALFORMED_RECORD = 'CrmMalformedRecord';
-export const CRM_INVALID_INPUT = 'CrmInvalidInput';
+const CRM_CONCURRENT_LIMIT = 'CrmConcurrentApiLimitExceeded';
+const CRM_REQUEST_REJECTED = 'CrmRequestRejected';
+const CRM_MALFORMED_RECORD = 'CrmMalformedRecord';
+const CRM_INVALID_INPUT = 'CrmInvalidInput';
 
 /** Credentials are expired, revoked or wrong: retrying cannot help until someone re-authorises. */
 export function crmAuthFailure(message: string, cause?: Error): ApplicationFailure {

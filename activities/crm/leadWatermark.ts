@@ -21,7 +21,7 @@ export interface StampedRow {
 const VERSION = 'v2';
 const SEPARATOR = '|';
 /** Past this many keys the oldest are forgotten: a forgotten key can be re-delivered (callers dedupe), never missed. */
-export const MAX_SEEN_KEYS = 2_000;
+const MAX_SEEN_KEYS = 2_000;
 
 export function encodeWatermark(watermark: ChangeWatermark): string {
   return [VERSION, watermark.at, watermark.seen.join(',')].join(SEPARATOR);

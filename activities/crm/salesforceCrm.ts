@@ -62,11 +62,11 @@ export interface SalesforceCrmOptions {
   now?: () => Date;
 }
 
-export const DEFAULT_MAX_FETCH = 2_000;
-export const DEFAULT_ID_BATCH_SIZE = 200;
+const DEFAULT_MAX_FETCH = 2_000;
+const DEFAULT_ID_BATCH_SIZE = 200;
 /** Long-running transactions can commit minutes after SystemModstamp was set. */
-export const DEFAULT_OVERLAP_MS = 5 * 60_000;
-export const DEFAULT_LIMIT_BACKOFF: LimitBackoff = { concurrent: '2m', daily: '1h' };
+const DEFAULT_OVERLAP_MS = 5 * 60_000;
+const DEFAULT_LIMIT_BACKOFF: LimitBackoff = { concurrent: '2m', daily: '1h' };
 // The REST query travels in the URL (16,384 bytes max); quotes and commas are URL-encoded,
 // so the IN list is kept well under that.
 const MAX_IN_CLAUSE_CHARS = 8_000;

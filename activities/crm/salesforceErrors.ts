@@ -46,7 +46,7 @@ export interface LimitBackoff {
 // Salesforce answers both limits with REQUEST_LIMIT_EXCEEDED; the message names which one:
 // "TotalRequests Limit exceeded." vs "ConcurrentRequests (Concurrent API Requests) Limit exceeded."
 // (https://help.salesforce.com/s/articleView?id=000389067). Usage at the limit (Sforce-Limit-Info) means daily too.
-export function whichLimit(err: unknown, usage: { used: number; limit: number } | undefined): 'daily' | 'concurrent' {
+function whichLimit(err: unknown, usage: { used: number; limit: number } | undefined): 'daily' | 'concurrent' {
   const message = (err as Error | null)?.message ?? '';
   if (/ConcurrentRequests|concurrent/i.test(message)) return 'concurrent';
   if (/TotalRequests/i.test(message)) return 'daily';

@@ -243,7 +243,7 @@ const TYPE_CHANNELS: Record<string, ContactChannel> = {
   Text: 'sms',
 };
 
-export function taskChannel(subtype: string | null | undefined, type: string | null | undefined): ContactChannel {
+function taskChannel(subtype: string | null | undefined, type: string | null | undefined): ContactChannel {
   return SUBTYPE_CHANNELS[subtype ?? ''] ?? TYPE_CHANNELS[type ?? ''] ?? 'other';
 }
 

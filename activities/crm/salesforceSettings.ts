@@ -2,7 +2,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-export interface RefreshTokenAuth {
+interface RefreshTokenAuth {
   kind: 'refreshToken';
   instanceUrl: string;
   /** Where the token endpoint lives; the instance (My Domain) URL serves it too. */
@@ -12,7 +12,7 @@ export interface RefreshTokenAuth {
   refreshToken: string;
 }
 
-export interface JwtBearerAuth {
+interface JwtBearerAuth {
   kind: 'jwtBearer';
   loginUrl: string;
   /** The JWT `aud` claim: https://login.salesforce.com, https://test.salesforce.com or a community URL. */
@@ -28,13 +28,13 @@ export type SalesforceAuth = RefreshTokenAuth | JwtBearerAuth;
  * How leads belong to a campaign: CampaignMember rows (the standard link), or a Lead field holding the
  * Campaign ID for orgs that keep one (SALESFORCE_CAMPAIGN_LEAD_FIELD, e.g. Campaign_Id__c).
  */
-export type CampaignLink = { kind: 'campaignMember' } | { kind: 'leadField'; field: string };
+type CampaignLink = { kind: 'campaignMember' } | { kind: 'leadField'; field: string };
 
 /**
  * Where status changes come from: LeadHistory rows (Field = 'Status', needs field history tracking on
  * Lead.Status) or the Lead's current Status with its LastModifiedDate (SALESFORCE_STATUS_SOURCE=leadField).
  */
-export type StatusSource = 'leadHistory' | 'leadField';
+type StatusSource = 'leadHistory' | 'leadField';
 
 export interface SalesforceSettings {
   auth: SalesforceAuth;
@@ -43,7 +43,7 @@ export interface SalesforceSettings {
   statusSource: StatusSource;
 }
 
-export const DEFAULT_SALESFORCE_API_VERSION = '62.0';
+const DEFAULT_SALESFORCE_API_VERSION = '62.0';
 const DEFAULT_LOGIN_URL = 'https://login.salesforce.com';
 
 type Env = Record<string, string | undefined>;

@@ -3,8 +3,7 @@
 // timeouts, added latency, whole outage windows). Configured by env CAMPAIGN_SLA_FAULTS (JSON).
 import { z } from 'zod';
 
-export const faultTargets = ['ads', 'crm', 'ledger', 'webhook'] as const;
-export type FaultTarget = (typeof faultTargets)[number];
+export type FaultTarget = 'ads' | 'crm' | 'ledger' | 'webhook';
 
 const share = z.number().min(0).max(1);
 

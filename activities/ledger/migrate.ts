@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'db', 'migrations');
+const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'db', 'migrations');
 
 // Any fixed 64-bit number works; it just has to be the same for every worker of this app.
 const MIGRATION_LOCK_KEY = '7316032261884412001';

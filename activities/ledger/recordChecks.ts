@@ -40,7 +40,7 @@ function checkOptionalInteger(value: unknown, path: string): void {
   if (value !== undefined) checkInteger(value, path, { min: 0 });
 }
 
-export function checkFinite(value: unknown, path: string): void {
+function checkFinite(value: unknown, path: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new Error(`${path}: ${show(value)} is not a finite number`);
   }

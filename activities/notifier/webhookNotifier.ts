@@ -9,7 +9,7 @@ import type { Notifier } from '../ports';
 export type AlertLease = 'leased' | 'delivered' | 'busy';
 
 /** The ledger's view of alert delivery: a lease per dedupe key, marked delivered after success. */
-export interface AlertDeliveries {
+interface AlertDeliveries {
   /** 'leased' when this caller may post now; 'delivered' when it already went out; 'busy' when another worker holds it. */
   leaseAlert(dedupeKey: string, payload: unknown, leaseMs: number): Promise<{ lease: AlertLease; attempts: number }>;
   markAlertDelivered(dedupeKey: string): Promise<void>;

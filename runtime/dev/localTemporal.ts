@@ -9,7 +9,7 @@ import { configuredClusterAddress, connectToCluster, type TemporalRuntime } from
 import { devServerExecutable } from './temporalBinaries';
 import { assertPortFree } from './tcpPorts';
 
-export interface LocalServerOptions {
+interface LocalServerOptions {
   port?: number;
   uiPort?: number;
   /** SQLite file so workflows survive restarts; omit for an in-memory server. */
@@ -18,7 +18,7 @@ export interface LocalServerOptions {
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 
-export async function startLocalTemporal(options: LocalServerOptions = {}): Promise<TemporalRuntime> {
+async function startLocalTemporal(options: LocalServerOptions = {}): Promise<TemporalRuntime> {
   const port = options.port ?? Number(process.env.TEMPORAL_PORT ?? 7233);
   const uiPort = options.uiPort ?? Number(process.env.TEMPORAL_UI_PORT ?? 8233);
   await assertPortFree(port, 'TEMPORAL_PORT', 'Temporal dev server gRPC');

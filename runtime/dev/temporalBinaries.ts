@@ -10,7 +10,7 @@ type TestServerExecutable = NonNullable<
   NonNullable<Parameters<typeof TestWorkflowEnvironment.createTimeSkipping>[0]>['server']
 >['executable'];
 
-export const SETUP_COMMAND = 'npm run setup';
+const SETUP_COMMAND = 'npm run setup';
 const projectRoot = path.resolve(__dirname, '..', '..');
 const toolsBin = path.join(projectRoot, '.tools', 'venv', 'bin');
 
@@ -22,7 +22,7 @@ interface BinarySpec {
 const temporalCli: BinarySpec = { envVar: 'TEMPORAL_CLI_PATH', fileName: 'temporal' };
 const temporalTestServer: BinarySpec = { envVar: 'TEMPORAL_TEST_SERVER_PATH', fileName: 'temporal-test-server' };
 
-export class MissingBinaryError extends Error {}
+class MissingBinaryError extends Error {}
 
 /**
  * Resolution order: env var, the project's .tools venv, PATH. Returns undefined when none has it,

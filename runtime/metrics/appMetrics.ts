@@ -16,7 +16,7 @@ export const APP_METRICS = {
 } as const;
 
 /** The type of a failure as Prometheus tags it: the ApplicationFailure type, else the error class. */
-export function errorType(err: unknown): string {
+function errorType(err: unknown): string {
   if (err && typeof err === 'object') {
     const type = (err as { type?: unknown }).type;
     if (typeof type === 'string' && type) return type;

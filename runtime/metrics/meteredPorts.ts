@@ -10,7 +10,7 @@ import { APP_METRICS, timed } from './appMetrics';
 export type MeterSource = () => MetricMeter;
 
 /** The current activity's meter, or a no-op one outside an activity. */
-export const activityMeter: MeterSource = () => {
+const activityMeter: MeterSource = () => {
   try {
     return Context.current().metricMeter;
   } catch {

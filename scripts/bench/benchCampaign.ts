@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseCampaignConfig } from '../../sla/config';
 import type { NewLead } from '../../sla/leadEvents';
 
-export const TEMPLATE_FILE = path.resolve(__dirname, '..', '..', 'examples', 'budget-sla.yaml');
+const TEMPLATE_FILE = path.resolve(__dirname, '..', '..', 'examples', 'budget-sla.yaml');
 const DAY = 86_400_000;
 
 type Raw = Record<string, unknown>;

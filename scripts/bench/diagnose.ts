@@ -20,7 +20,7 @@ export function errorChain(err: unknown): string {
 }
 
 /** The last WorkflowTaskFailed event of the workflow's current run, or null when there is none. */
-export async function lastWorkflowTaskFailure(handle: WorkflowHandle): Promise<string | null> {
+async function lastWorkflowTaskFailure(handle: WorkflowHandle): Promise<string | null> {
   const history = await handle.fetchHistory();
   const failed = (history.events ?? []).filter((event) => event.workflowTaskFailedEventAttributes).at(-1);
   if (!failed) return null;

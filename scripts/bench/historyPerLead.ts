@@ -15,7 +15,7 @@ export const MAX_EVENTS_PER_RUN = 10_240;
 export const TARGET_EVENTS_PER_LEAD = 4;
 const SETTLE_TIMEOUT_MS = 120_000;
 
-export interface RunHistory {
+interface RunHistory {
   runId: string;
   events: number;
   /** History size as the server reports it; null from servers that do not report it. */
@@ -38,7 +38,7 @@ export interface HistoryPerLead {
 }
 
 /** Every run of a workflow, oldest first, following continuedExecutionRunId back from the latest run. */
-export async function continueAsNewChain(client: Client, workflowId: string): Promise<RunHistory[]> {
+async function continueAsNewChain(client: Client, workflowId: string): Promise<RunHistory[]> {
   const runs: RunHistory[] = [];
   let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
   while (runId) {

@@ -16,7 +16,7 @@ import {
 import type { BenchSizes } from './options';
 import { measurePollCosts, type PollCost } from './pollCost';
 
-export interface BenchFailure {
+interface BenchFailure {
   figure: string;
   error: string;
 }

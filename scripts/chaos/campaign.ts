@@ -5,9 +5,9 @@ import { SeededRandom } from '../../activities/sandbox/seededRandom';
 import { parseCampaignConfig } from '../../sla/config';
 import type { NewLead } from '../../sla/leadEvents';
 
-export const TIER_SLA_MS = { 'high-intent': 30_000, standard: 45_000 } as const;
-export type ChaosTier = keyof typeof TIER_SLA_MS;
-export const WARN_AT = 0.75;
+const TIER_SLA_MS = { 'high-intent': 30_000, standard: 45_000 } as const;
+type ChaosTier = keyof typeof TIER_SLA_MS;
+const WARN_AT = 0.75;
 /** The escalation chain, in the order and at the offsets after the breach the config gives it. */
 export const ESCALATION = [
   { step: 'notify-owner', afterMs: 0 },
@@ -77,7 +77,7 @@ export function chaosCampaignConfig(campaignId: string, now: number): Record<str
   return raw;
 }
 
-export type TouchKind = 'on-time' | 'late' | 'never';
+type TouchKind = 'on-time' | 'late' | 'never';
 
 export interface PlannedLead {
   leadId: string;

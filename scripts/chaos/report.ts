@@ -6,7 +6,7 @@ import Table from 'cli-table3';
 import type { Figure, LagRow } from './checks';
 import type { Scenario } from './scenarios';
 
-export const SUMMARY_FILE = path.resolve(__dirname, '..', '..', '.artifacts', 'chaos-summary.json');
+const SUMMARY_FILE = path.resolve(__dirname, '..', '..', '.artifacts', 'chaos-summary.json');
 
 export interface ChaosSummary {
   mode: Scenario['mode'];

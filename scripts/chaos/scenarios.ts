@@ -7,14 +7,14 @@ import type { FaultTarget } from '../../activities/faults/faultPlan';
 
 export type Mode = 'quick' | 'full';
 
-export type DisruptionKind = 'worker kill -9' | 'server restart (SIGTERM)' | 'server restart (kill -9)';
+type DisruptionKind = 'worker kill -9' | 'server restart (SIGTERM)' | 'server restart (kill -9)';
 
-export interface Disruption {
+interface Disruption {
   kind: DisruptionKind;
   atMs: number;
 }
 
-export interface Outage {
+interface Outage {
   name: string;
   target: FaultTarget;
   fromMs: number;

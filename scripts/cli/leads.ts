@@ -13,7 +13,7 @@ import { onCampaign } from './campaigns';
 import { readInputFile } from './campaignFiles';
 import { badInput, CliError, ExitCode, notFound } from './errors';
 
-export const LEAD_BATCH_SIZE = 500;
+const LEAD_BATCH_SIZE = 500;
 const CSV_COLUMNS = ['leadId', 'tier', 'ownerId', 'createdAt'];
 
 /** Parses and validates every row before anything is sent; problems name the row and field. */

@@ -33,7 +33,7 @@ export const unknownInLedger = (campaignId: string) =>
   notFound(`campaign "${campaignId}" has no recorded config in the ledger`);
 
 /** The recorded settings of a campaign the ledger knows; an unknown campaign is not found (exit 3). */
-export async function recordedCampaign(queries: LedgerQueries, campaignId: string): Promise<RecordedCampaignSettings> {
+async function recordedCampaign(queries: LedgerQueries, campaignId: string): Promise<RecordedCampaignSettings> {
   const settings = await queries.recordedCampaignSettings(campaignId);
   if (!settings) throw unknownInLedger(campaignId);
   return settings;

@@ -16,15 +16,9 @@ import {
   timezoneSchema,
   whenParsed,
 } from './fields';
-import {
-  adsSettingsSchema,
-  approvalsSchema,
-  guardrailsSchema,
-  velocityRuleSchema,
-  velocitySchema,
-} from './spendSchema';
+import { adsSettingsSchema, approvalsSchema, guardrailsSchema, velocitySchema } from './spendSchema';
 
-export const DEFAULT_CALENDAR = 'default';
+const DEFAULT_CALENDAR = 'default';
 
 // ---------------------------------------------------------------------------------------------
 // campaign
@@ -306,21 +300,5 @@ export const campaignConfigSchema = z
   );
 
 export type CampaignConfig = z.output<typeof campaignConfigSchema>;
-export type CampaignSettings = CampaignConfig['campaign'];
-export type CampaignWindow = CampaignSettings['window'];
-export type TargetsConfig = CampaignConfig['targets'];
-export type QuarterTarget = z.output<typeof quarterTargetSchema>;
-export type ResponseSlaConfig = CampaignConfig['responseSla'];
-export type TimeBasis = z.output<typeof clockSchema>;
 export type TierConfig = z.output<typeof tierSchema>;
-export type ComplianceTarget = z.output<typeof complianceTargetSchema>;
-export type DispositionRoute = ResponseSlaConfig['dispositions'][string];
 export type EscalationStep = z.output<typeof escalationStepSchema>;
-export type RepPool = z.output<typeof repPoolSchema>;
-export type Rep = z.output<typeof repSchema>;
-export type CalendarConfig = z.output<typeof calendarSchema>;
-export type VelocityConfig = CampaignConfig['velocity'];
-export type VelocityRule = z.output<typeof velocityRuleSchema>;
-export type ApprovalsConfig = CampaignConfig['approvals'];
-export type GuardrailsConfig = CampaignConfig['guardrails'];
-export type AdsSettings = CampaignConfig['ads'];

@@ -20,7 +20,7 @@ function checkPctMatchesAction(rule: { action: string; pct?: number }, ctx: z.co
 
 const reduceOrPauseSchema = z.enum(['pause', 'reduce']);
 
-export const velocityRuleSchema = z.discriminatedUnion('kind', [
+const velocityRuleSchema = z.discriminatedUnion('kind', [
   z
     .strictObject({
       kind: z.literal('velocity-below'),

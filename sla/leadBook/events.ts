@@ -80,7 +80,7 @@ export type EventOutcome = {
   status: LeadStatus | 'closed';
 };
 
-export type FirstTouchObserver = (lead: LeadState, elapsedMs: number, wallMs: number) => void;
+type FirstTouchObserver = (lead: LeadState, elapsedMs: number, wallMs: number) => void;
 
 export interface EventObservers {
   onFirstTouch?: FirstTouchObserver;

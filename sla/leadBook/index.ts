@@ -17,13 +17,7 @@ export {
 } from './state';
 export { elapsedForTier } from './terms';
 export { admitLeads, validateAdmission, type AdmitOutcome } from './intake';
-export {
-  applyLeadEvents,
-  validateLeadEvents,
-  type EventObservers,
-  type EventOutcome,
-  type FirstTouchObserver,
-} from './events';
+export { applyLeadEvents, validateLeadEvents, type EventObservers, type EventOutcome } from './events';
 export {
   collectDue,
   nextDueAt,
@@ -32,10 +26,4 @@ export {
   type DueEffect,
   type DueObservers,
 } from './dueClocks';
-export {
-  completeEscalationStep,
-  stepRetryDelayMs,
-  type EscalationEffect,
-  type StepCompletion,
-  type StepResult,
-} from './escalation';
+export { completeEscalationStep, type EscalationEffect, type StepResult } from './escalation';

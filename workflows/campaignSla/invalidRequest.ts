@@ -2,7 +2,7 @@
 // A plain Error from a validator reaches callers marked retryable; a bad request never becomes good by retrying.
 import { ApplicationFailure } from '@temporalio/workflow';
 
-export const INVALID_REQUEST = 'InvalidRequest';
+const INVALID_REQUEST = 'InvalidRequest';
 
 export function invalidRequest(summary: string, problems: string[] | string): ApplicationFailure {
   const lines = Array.isArray(problems) ? problems : [problems];

@@ -91,7 +91,7 @@ async function decideLocked(run: CampaignRun, decision: DecideProposalInput): Pr
 }
 
 /** Runs an approved proposal through the guardrails and the Ads mutation; failures escalate to ops. */
-export async function applyProposal(run: CampaignRun, proposal: ProposalState): Promise<void> {
+async function applyProposal(run: CampaignRun, proposal: ProposalState): Promise<void> {
   const { state, campaignId } = run;
   const cfg = run.config();
   const target = resolveBudgetTarget(proposal, cfg, state.spend.latest?.spend ?? 0);

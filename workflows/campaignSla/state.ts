@@ -6,7 +6,7 @@ import type { ProposalState } from '../../sla/proposals';
 import { quarterOf } from '../../sla/quarter';
 import type { BreachView, SnapshotView } from '../../sla/views';
 
-export interface SpendState {
+interface SpendState {
   checks: number;
   nextCheckAt: number;
   latest: SnapshotView | null;

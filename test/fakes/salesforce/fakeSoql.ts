@@ -20,7 +20,7 @@ export type SoqlCondition =
   | { kind: 'compare'; field: string; op: '=' | '!=' | '<' | '<=' | '>' | '>='; value: SoqlLiteral }
   | { kind: 'in'; field: string; values: SoqlLiteral[]; negate: boolean };
 
-export type SoqlSelectItem = { kind: 'field'; field: string } | { kind: 'min' | 'max'; field: string; alias: string };
+type SoqlSelectItem = { kind: 'field'; field: string } | { kind: 'min' | 'max'; field: string; alias: string };
 
 export interface SoqlQuery {
   countOnly: boolean;
@@ -284,7 +284,7 @@ function isKeyword(word: string): boolean {
 export type FakeRecord = Record<string, unknown>;
 
 /** Milliseconds for Salesforce-style date-time text (2026-01-05T14:03:00.000+0000), else null. */
-export function dateTimeMillis(value: unknown): number | null {
+function dateTimeMillis(value: unknown): number | null {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return null;
   const parsed = DateTime.fromISO(value, { setZone: true });
   return parsed.isValid ? parsed.toMillis() : null;
