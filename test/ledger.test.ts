@@ -173,6 +173,41 @@ describe('PgLedger lead activity', () => {
     expect(await clockRow('order-c')).toEqual(expected);
   });
 
+  it('withdraws a breach when a touch on time is reported late, in separate batches or merged in one', async () => {
+    const breached = { ...clockBase, breachedAt: '2027-01-04T10:00:00.000Z' };
+    const retracted = {
+      ...clockBase,
+      metAt: '2027-01-04T09:58:00.000Z',
+      metRecordedAt: '2027-01-04T10:03:00.000Z',
+      breachRetractedAt: '2027-01-04T10:03:00.000Z',
+      elapsedBusinessMs: 3_480_000,
+      elapsedWallMs: 3_480_000,
+    };
+    await ledger.recordLeadActivity({ leads: [], events: [], clocks: [{ ...breached, leadId: 'late-a' }] });
+    await ledger.recordLeadActivity({ leads: [], events: [], clocks: [{ ...retracted, leadId: 'late-a' }] });
+    await ledger.recordLeadActivity({
+      leads: [],
+      events: [],
+      clocks: [breached, retracted].map((c) => ({ ...c, leadId: 'late-b' })),
+    });
+    // A retry of the breach after its withdrawal never brings it back.
+    await ledger.recordLeadActivity({ leads: [], events: [], clocks: [{ ...breached, leadId: 'late-a' }] });
+    for (const leadId of ['late-a', 'late-b']) {
+      const { rows } = await db.pool.query(
+        `SELECT met_at, met_recorded_at, breached_at, breach_retracted_at FROM clock_outcomes WHERE lead_id = $1`,
+        [leadId],
+      );
+      expect(rows).toEqual([
+        {
+          met_at: new Date('2027-01-04T09:58:00Z'),
+          met_recorded_at: new Date('2027-01-04T10:03:00Z'),
+          breached_at: null,
+          breach_retracted_at: new Date('2027-01-04T10:03:00Z'),
+        },
+      ]);
+    }
+  });
+
   it('writes a 5,000-lead batch in one go', async () => {
     const n = 5000;
     const batch: LeadActivityBatch = { leads: [], events: [], clocks: [] };

@@ -32,7 +32,12 @@ describe('migrate', () => {
   it('applies the ledger schema once; a second run applies nothing', async () => {
     const db = await emptyDatabase();
     const first = await migrate(db.pool);
-    expect(first.applied).toEqual(['0001_ledger.sql', '0002_read_side.sql', '0003_alert_delivery.sql']);
+    expect(first.applied).toEqual([
+      '0001_ledger.sql',
+      '0002_read_side.sql',
+      '0003_alert_delivery.sql',
+      '0004_event_time.sql',
+    ]);
     expect(await tableExists(db, 'clock_outcomes')).toBe(true);
 
     const second = await migrate(db.pool);
@@ -42,13 +47,14 @@ describe('migrate', () => {
       { version: 1, name: 'ledger' },
       { version: 2, name: 'read_side' },
       { version: 3, name: 'alert_delivery' },
+      { version: 4, name: 'event_time' },
     ]);
   });
 
   it('serialises concurrent runs with the advisory lock', async () => {
     const db = await emptyDatabase();
     const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
-    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 3]);
+    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 4]);
   });
 
   it('rolls back a failing migration completely and keeps earlier ones', async () => {

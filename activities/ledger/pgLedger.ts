@@ -108,16 +108,23 @@ export class PgLedger implements Ledger {
         );
       }
       if (clocks.length) {
-        // COALESCE keeps the first value seen for each milestone, so writes can land in any order.
+        // COALESCE keeps the first value seen for each milestone, so writes can land in any order; a withdrawn
+        // breach (a touch on time, reported late) clears breached_at for good.
         await client.query(
           `INSERT INTO clock_outcomes (campaign_id, lead_id, clock, started_at, deadline, warned_at, met_at,
-                                       breached_at, elapsed_business_ms, elapsed_wall_ms)
+                                       breached_at, elapsed_business_ms, elapsed_wall_ms, met_recorded_at,
+                                       breach_retracted_at)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
-                                $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::bigint[], $10::bigint[])
+                                $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::bigint[], $10::bigint[],
+                                $11::timestamptz[], $12::timestamptz[])
            ON CONFLICT (campaign_id, lead_id, clock) DO UPDATE SET
              warned_at = COALESCE(clock_outcomes.warned_at, EXCLUDED.warned_at),
              met_at = COALESCE(clock_outcomes.met_at, EXCLUDED.met_at),
-             breached_at = COALESCE(clock_outcomes.breached_at, EXCLUDED.breached_at),
+             met_recorded_at = COALESCE(clock_outcomes.met_recorded_at, EXCLUDED.met_recorded_at),
+             breach_retracted_at = COALESCE(clock_outcomes.breach_retracted_at, EXCLUDED.breach_retracted_at),
+             breached_at = CASE
+               WHEN COALESCE(clock_outcomes.breach_retracted_at, EXCLUDED.breach_retracted_at) IS NOT NULL THEN NULL
+               ELSE COALESCE(clock_outcomes.breached_at, EXCLUDED.breached_at) END,
              elapsed_business_ms = COALESCE(clock_outcomes.elapsed_business_ms, EXCLUDED.elapsed_business_ms),
              elapsed_wall_ms = COALESCE(clock_outcomes.elapsed_wall_ms, EXCLUDED.elapsed_wall_ms)`,
           [
@@ -131,6 +138,8 @@ export class PgLedger implements Ledger {
             clocks.map((c) => c.breachedAt ?? null),
             clocks.map((c) => c.elapsedBusinessMs ?? null),
             clocks.map((c) => c.elapsedWallMs ?? null),
+            clocks.map((c) => c.metRecordedAt ?? null),
+            clocks.map((c) => c.breachRetractedAt ?? null),
           ],
         );
       }
@@ -359,7 +368,10 @@ export function mergeClockOutcomes(records: ClockOutcomeRecord[]): ClockOutcomeR
             ...seen,
             warnedAt: seen.warnedAt ?? record.warnedAt,
             metAt: seen.metAt ?? record.metAt,
-            breachedAt: seen.breachedAt ?? record.breachedAt,
+            breachedAt:
+              (seen.breachRetractedAt ?? record.breachRetractedAt) ? undefined : (seen.breachedAt ?? record.breachedAt),
+            breachRetractedAt: seen.breachRetractedAt ?? record.breachRetractedAt,
+            metRecordedAt: seen.metRecordedAt ?? record.metRecordedAt,
             elapsedBusinessMs: seen.elapsedBusinessMs ?? record.elapsedBusinessMs,
             elapsedWallMs: seen.elapsedWallMs ?? record.elapsedWallMs,
           }
