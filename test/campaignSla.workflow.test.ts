@@ -226,6 +226,26 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     await wf.terminate('test done');
   });
 
+  it('refuses, once and for good, to restart a campaign ID with an edited config under the same version', async () => {
+    const first = await startCampaign(seedTermsConfig({ id: 'restarted' }));
+    while ((await rows(`SELECT 1 FROM campaign_config_versions WHERE campaign_id = $1`, ['restarted'])).length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await first.terminate('operator restarts it');
+    const edited = seedTermsConfig({ id: 'restarted', crmPollEvery: '5m' });
+    const second = await startCampaign(edited);
+    const failure = (await second.result().then(
+      () => new Error('started'),
+      (err: unknown) => err,
+    )) as Error & { cause?: Error };
+    expect(String(failure.cause?.message)).toBe(
+      'campaign restarted cannot start: config version 1 of campaign restarted is already recorded with a different config; give the edited file a higher version, or amend the running campaign',
+    );
+    // Failed at once: one attempt of the activity, no retry loop.
+    const history = await second.fetchHistory();
+    expect(history.events?.filter((e) => e.activityTaskStartedEventAttributes).length).toBe(1);
+  });
+
   it('rejects bad lead input precisely and keeps running with its state intact', async () => {
     const wf = await startCampaign(seedTermsConfig({ id: 'bad-input' }));
     const t0 = await now();

@@ -64,7 +64,7 @@ describe('PgLedger config versions', () => {
     const record = { campaignId: 'c-cfg2', configVersion: 1, config: { a: 1 }, recordedAt: '2027-01-01T00:00:00Z' };
     await ledger.recordConfigVersion(record);
     await expect(ledger.recordConfigVersion({ ...record, config: { a: 2 } })).rejects.toThrow(
-      'Config version 1 of campaign c-cfg2 is already recorded with a different config',
+      'config version 1 of campaign c-cfg2 is already recorded with a different config',
     );
   });
 });

@@ -1,6 +1,7 @@
 import type { CampaignConfig } from '../../sla/config';
 // The Ledger port on Postgres. Activities are retried, so every write is keyed (ON CONFLICT) and a
 // repeat leaves the table as the first write did.
+import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import type {
   BudgetChangeRecord,
@@ -60,8 +61,10 @@ export class PgLedger implements Ledger {
       [record.campaignId, record.configVersion, config],
     );
     if (!existing.rows[0].same) {
-      throw new Error(
-        `Config version ${record.configVersion} of campaign ${record.campaignId} is already recorded with a different config`,
+      // Not retryable: the same request fails the same way until someone bumps the version or the campaign ID.
+      throw ApplicationFailure.nonRetryable(
+        `config version ${record.configVersion} of campaign ${record.campaignId} is already recorded with a different config; give the edited file a higher version, or amend the running campaign`,
+        'ConfigVersionConflict',
       );
     }
   }
