@@ -85,20 +85,17 @@ export function opsEscalationAlert(campaignId: string, title: string, message: s
   return { dedupeKey, severity: 'critical', campaignId, title, text: `${title}: ${message}. Ops action required.` };
 }
 
-/**
- * What an escalation step tells people. Notifying the owner is the breach alert itself (same dedupe key), so a
- * breach produces one alert to the owner; reassignment, the manager and nurture are each one more outcome.
- */
+/** What an escalation step tells people: one alert per step, keyed by (campaign, lead, clock, step). */
 export function escalationStepAlert(campaignId: string, step: EscalationEffect): Alert {
   const fields = { leadId: step.leadId, clock: step.clock, tier: step.tier, ownerId: step.ownerId };
   const stepKey = `${campaignId}:${step.leadId}:${step.clock}:step${step.stepIndex}`;
   switch (step.step) {
     case 'notify-owner':
       return {
-        dedupeKey: `${campaignId}:${step.leadId}:${step.clock}:breach`,
+        dedupeKey: stepKey,
         severity: 'critical',
         campaignId,
-        title: `SLA breach: ${step.clock} for lead ${step.leadId}`,
+        title: `Act now: lead ${step.leadId} breached ${step.clock}`,
         text: `Owner ${step.ownerId}: lead ${step.leadId} (${step.tier}) breached its ${step.clock} SLA; act now.`,
         fields,
       };

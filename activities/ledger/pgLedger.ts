@@ -325,7 +325,7 @@ export class PgLedger implements Ledger {
       `INSERT INTO alerts_sent AS a (dedupe_key, payload, attempts, lease_until)
        VALUES ($1, $2::jsonb, 1, now() + make_interval(secs => $3 / 1000.0))
        ON CONFLICT (dedupe_key) DO UPDATE
-         SET attempts = a.attempts + 1, lease_until = EXCLUDED.lease_until
+         SET attempts = a.attempts + 1, lease_until = EXCLUDED.lease_until, payload = EXCLUDED.payload
          WHERE a.delivered_at IS NULL AND (a.lease_until IS NULL OR a.lease_until < now())
        RETURNING true AS leased, false AS delivered, attempts`,
       [dedupeKey, JSON.stringify(payload), leaseMs],

@@ -54,11 +54,10 @@ export function fireDueClocks(run: CampaignRun): void {
     onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead),
     onBreach: (lead, clock) => countBreach(run, lead, clock),
   });
-  // When the chain starts by notifying the owner, that step is the breach alert (one alert per outcome).
-  const ownerStepAlerts = run.config().responseSla.escalation[0]?.step === 'notify-owner';
+  // The breach alert goes out on its own (it needs no CRM); notifying the owner is the chain's first step.
   for (const effect of effects) {
     if (effect.type === 'escalation') run.pendingEscalations.push({ ...effect, at: new Date(now).toISOString() });
-    else if (effect.type === 'warning' || !ownerStepAlerts) run.pendingAlerts.push(clockAlert(campaignId, effect));
+    else run.pendingAlerts.push(clockAlert(campaignId, effect));
   }
   if (effects.length) log.info('SLA clocks fired', { campaignId, effects: effects.length });
 }
