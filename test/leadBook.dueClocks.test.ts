@@ -14,6 +14,7 @@ import {
   type LeadBook,
 } from '../sla/leadBook';
 import { emptyDueQueue, popDue } from '../sla/dueQueue';
+import { collectDueConfirmed } from './support/dueSteps';
 import { bookContext, contact, DAY, HOUR, MINUTE, MONDAY_10AM, newLead, seedConfig } from './support/leadBook';
 
 const config = seedConfig();
@@ -182,12 +183,33 @@ describe('nextDueAt and rebuildDueQueue', () => {
 
   it('rebuilds a pending escalation step at its due time', () => {
     const book = bookWith();
-    collectDue(book, bookContext(config, MONDAY_10AM + HOUR));
+    // The breach plans notify-owner at once; confirmed, it schedules the reassign step 15 min later.
+    collectDueConfirmed(book, bookContext(config, MONDAY_10AM + HOUR));
     book.due = emptyDueQueue();
     rebuildDueQueue(book);
     expect(nextDueAt(book)).toBe(MONDAY_10AM + 75 * MINUTE);
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 75 * MINUTE - 1))).toEqual([]);
     expect(collectDue(book, bookContext(config, MONDAY_10AM + 75 * MINUTE))).toMatchObject([
       { type: 'escalation', step: 'reassign', stepIndex: 1 },
+    ]);
+  });
+
+  it('rebuilds an in-flight step at its due time but does not plan it twice while it is in flight', () => {
+    const book = bookWith();
+    collectDue(book, bookContext(config, MONDAY_10AM + HOUR)); // warning, breach, notify-owner planned
+    expect(book.leads['L-1'].clocks.firstTouch).toMatchObject({
+      nextStep: 0,
+      nextStepAt: MONDAY_10AM + HOUR,
+      stepInFlight: 0,
+    });
+    rebuildDueQueue(book);
+    expect(nextDueAt(book)).toBe(MONDAY_10AM + HOUR);
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 2 * HOUR))).toEqual([]);
+    // Without the in-flight mark (a run continued as new while the step ran), the step simply runs again.
+    delete book.leads['L-1'].clocks.firstTouch?.stepInFlight;
+    rebuildDueQueue(book);
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 2 * HOUR))).toMatchObject([
+      { type: 'escalation', step: 'notify-owner', stepIndex: 0 },
     ]);
   });
 });
