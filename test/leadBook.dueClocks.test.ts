@@ -14,8 +14,8 @@ import {
   type LeadBook,
 } from '../sla/leadBook';
 import { emptyDueQueue, popDue } from '../sla/dueQueue';
-import { bookContext, contact, DAY, HOUR, MINUTE, MONDAY_10AM, newLead, seedConfig } from './support/leadBook';
 import { collectDueConfirmed } from './support/dueSteps';
+import { bookContext, contact, DAY, HOUR, MINUTE, MONDAY_10AM, newLead, seedConfig } from './support/leadBook';
 
 const config = seedConfig();
 const noChain = seedConfig({ escalation: [] });
@@ -39,13 +39,13 @@ const warning = {
 describe('collectDue', () => {
   it('fires nothing before the warning time, then the warning at 45 min, then the breach at 1 h', () => {
     const book = bookWith();
-    expect(collectDueConfirmed(book, bookContext(config, MONDAY_10AM + 45 * MINUTE - 1))).toEqual([]);
-    expect(collectDueConfirmed(book, bookContext(config, MONDAY_10AM + 45 * MINUTE))).toEqual([warning]);
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 45 * MINUTE - 1))).toEqual([]);
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 45 * MINUTE))).toEqual([warning]);
     expect(book.leads['L-1'].clocks.firstTouch?.warnedAt).toBe(MONDAY_10AM + 45 * MINUTE);
     expect(nextDueAt(book)).toBe(MONDAY_10AM + HOUR);
-    expect(collectDueConfirmed(book, bookContext(config, MONDAY_10AM + HOUR - 1))).toEqual([]);
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + HOUR - 1))).toEqual([]);
     const onBreach = vi.fn();
-    expect(collectDueConfirmed(book, bookContext(noChain, MONDAY_10AM + HOUR), { onBreach })).toEqual([
+    expect(collectDue(book, bookContext(noChain, MONDAY_10AM + HOUR), { onBreach })).toEqual([
       { ...warning, type: 'breach' },
     ]);
     expect(onBreach).toHaveBeenCalledExactlyOnceWith(book.leads['L-1'], 'firstTouch');
@@ -58,7 +58,7 @@ describe('collectDue', () => {
 
   it('stamps a late wake-up with the due times, not with now, and fires in due order', () => {
     const book = bookWith();
-    const effects = collectDueConfirmed(book, bookContext(noChain, MONDAY_10AM + 3 * HOUR));
+    const effects = collectDue(book, bookContext(noChain, MONDAY_10AM + 3 * HOUR));
     expect(effects).toEqual([warning, { ...warning, type: 'breach' }]);
     expect(book.leads['L-1'].clocks.firstTouch).toMatchObject({
       warnedAt: MONDAY_10AM + 45 * MINUTE,
@@ -68,7 +68,7 @@ describe('collectDue', () => {
 
   it('queues one ledger row per warning and breach, each showing the clock so far', () => {
     const book = bookWith();
-    collectDueConfirmed(book, bookContext(noChain, MONDAY_10AM + HOUR));
+    collectDue(book, bookContext(noChain, MONDAY_10AM + HOUR));
     const row = {
       campaignId: 'c-1',
       leadId: 'L-1',
@@ -86,9 +86,7 @@ describe('collectDue', () => {
       newLead('L-early', MONDAY_10AM - 30 * MINUTE),
       newLead('L-tie', MONDAY_10AM, 'high-intent', 'rep-c'),
     ]);
-    const fired = collectDueConfirmed(book, bookContext(noChain, MONDAY_10AM + HOUR)).map(
-      (e) => `${e.type} ${e.leadId}`,
-    );
+    const fired = collectDue(book, bookContext(noChain, MONDAY_10AM + HOUR)).map((e) => `${e.type} ${e.leadId}`);
     expect(fired).toEqual([
       'warning L-early',
       'breach L-early',
@@ -103,14 +101,14 @@ describe('collectDue', () => {
     const book = bookWith();
     applyLeadEvents(book, [contact('L-1', 'e-1', MONDAY_10AM + 10 * MINUTE)], bookContext(config, MONDAY_10AM + HOUR));
     // Only the acceptance clock opened at the touch could be due; Monday 10:10 + 8 business hours is Tuesday 10:10.
-    expect(collectDueConfirmed(book, bookContext(config, MONDAY_10AM + 2 * HOUR))).toEqual([]);
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 2 * HOUR))).toEqual([]);
   });
 
   it('warns and breaches a clock met after its warning only with the warning', () => {
     const book = bookWith();
-    collectDueConfirmed(book, bookContext(config, MONDAY_10AM + 50 * MINUTE));
+    collectDue(book, bookContext(config, MONDAY_10AM + 50 * MINUTE));
     applyLeadEvents(book, [contact('L-1', 'e-1', MONDAY_10AM + 55 * MINUTE)], bookContext(config, MONDAY_10AM + HOUR));
-    expect(collectDueConfirmed(book, bookContext(config, MONDAY_10AM + 2 * HOUR))).toEqual([]);
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 2 * HOUR))).toEqual([]);
     expect(book.leads['L-1'].clocks.firstTouch).toMatchObject({
       warnedAt: MONDAY_10AM + 45 * MINUTE,
       metAt: MONDAY_10AM + 55 * MINUTE,
@@ -120,7 +118,7 @@ describe('collectDue', () => {
 
   it('keeps a lead with a breached but unescalated clock open while its follow-up clock runs', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM)], noChain);
-    collectDueConfirmed(book, bookContext(noChain, MONDAY_10AM + HOUR));
+    collectDue(book, bookContext(noChain, MONDAY_10AM + HOUR));
     expect(openLeadCount(book)).toBe(1);
     expect(openClockCount(book)).toBe(1); // followUp; the breached firstTouch no longer counts
   });
@@ -128,7 +126,7 @@ describe('collectDue', () => {
   it('retires an untouched lead once its last clock breaches, and says it closed untouched', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM)], noChain);
     const onClosedUntouched = vi.fn();
-    const effects = collectDueConfirmed(book, bookContext(noChain, MONDAY_10AM + 10 * DAY), { onClosedUntouched });
+    const effects = collectDue(book, bookContext(noChain, MONDAY_10AM + 10 * DAY), { onClosedUntouched });
     expect(effects.map((e) => `${e.type} ${e.clock}`)).toEqual([
       'warning firstTouch',
       'breach firstTouch',
@@ -164,7 +162,7 @@ describe('nextDueAt and rebuildDueQueue', () => {
 
   it('rebuilds the queue from the clocks: warned clocks only wait for their breach, met clocks for nothing', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM), newLead('L-2', MONDAY_10AM)]);
-    collectDueConfirmed(book, bookContext(config, MONDAY_10AM + 45 * MINUTE));
+    collectDue(book, bookContext(config, MONDAY_10AM + 45 * MINUTE));
     applyLeadEvents(book, [contact('L-2', 'e-1', MONDAY_10AM + 50 * MINUTE)], bookContext(config, MONDAY_10AM + HOUR));
     book.due = emptyDueQueue();
     rebuildDueQueue(book);
@@ -185,12 +183,33 @@ describe('nextDueAt and rebuildDueQueue', () => {
 
   it('rebuilds a pending escalation step at its due time', () => {
     const book = bookWith();
+    // The breach plans notify-owner at once; confirmed, it schedules the reassign step 15 min later.
     collectDueConfirmed(book, bookContext(config, MONDAY_10AM + HOUR));
     book.due = emptyDueQueue();
     rebuildDueQueue(book);
     expect(nextDueAt(book)).toBe(MONDAY_10AM + 75 * MINUTE);
-    expect(collectDueConfirmed(book, bookContext(config, MONDAY_10AM + 75 * MINUTE))).toMatchObject([
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 75 * MINUTE - 1))).toEqual([]);
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 75 * MINUTE))).toMatchObject([
       { type: 'escalation', step: 'reassign', stepIndex: 1 },
+    ]);
+  });
+
+  it('rebuilds an in-flight step at its due time but does not plan it twice while it is in flight', () => {
+    const book = bookWith();
+    collectDue(book, bookContext(config, MONDAY_10AM + HOUR)); // warning, breach, notify-owner planned
+    expect(book.leads['L-1'].clocks.firstTouch).toMatchObject({
+      nextStep: 0,
+      nextStepAt: MONDAY_10AM + HOUR,
+      stepInFlight: 0,
+    });
+    rebuildDueQueue(book);
+    expect(nextDueAt(book)).toBe(MONDAY_10AM + HOUR);
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 2 * HOUR))).toEqual([]);
+    // Without the in-flight mark (a run continued as new while the step ran), the step simply runs again.
+    delete book.leads['L-1'].clocks.firstTouch?.stepInFlight;
+    rebuildDueQueue(book);
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 2 * HOUR))).toMatchObject([
+      { type: 'escalation', step: 'notify-owner', stepIndex: 0 },
     ]);
   });
 });

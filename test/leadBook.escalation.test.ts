@@ -3,10 +3,22 @@
 // the jump to the manager when nobody can take the lead, and which manager is told.
 import { describe, expect, it, vi } from 'vitest';
 import type { CampaignConfig } from '../sla/config';
-import { admitLeads, drainOutbox, emptyLeadBook, nextDueAt, type DueObservers, type LeadBook } from '../sla/leadBook';
+import {
+  admitLeads,
+  applyLeadEvents,
+  collectDue,
+  completeEscalationStep,
+  drainOutbox,
+  emptyLeadBook,
+  nextDueAt,
+  stepRetryDelayMs,
+  type DueEffect,
+  type EscalationEffect,
+  type LeadBook,
+} from '../sla/leadBook';
 import type { NewLead } from '../sla/leadEvents';
-import { bookContext, DAY, HOUR, MINUTE, MONDAY_10AM, newLead, seedConfig } from './support/leadBook';
 import { collectDueConfirmed } from './support/dueSteps';
+import { bookContext, contact, DAY, HOUR, MINUTE, MONDAY_10AM, newLead, seedConfig } from './support/leadBook';
 
 const config = seedConfig();
 const BREACH = MONDAY_10AM + HOUR; // a high-intent lead admitted at MONDAY_10AM breaches first touch here
@@ -16,11 +28,6 @@ function bookWith(leads: NewLead[], terms: CampaignConfig = config): LeadBook {
   admitLeads(book, leads, bookContext(terms, MONDAY_10AM));
   drainOutbox(book);
   return book;
-}
-
-/** Wakes the book at each time in turn, confirming steps, as the workflow does when its timer fires. */
-function walk(book: LeadBook, terms: CampaignConfig, times: number[], observers: DueObservers = {}) {
-  return times.flatMap((at) => collectDueConfirmed(book, bookContext(terms, at), observers));
 }
 
 const step = { type: 'escalation', leadId: 'L-1', clock: 'firstTouch', tier: 'high-intent' } as const;
@@ -44,20 +51,54 @@ describe('the seed escalation chain', () => {
     expect(due(BREACH + HOUR)).toEqual([{ ...step, stepIndex: 3, step: 'return-to-nurture', ownerId: 'rep-b' }]);
   });
 
-  it('after an outage, a late wake-up fires the breach and the first step only; the rest keep their spacing', () => {
+  it('plans a step without touching the lead; the next step waits for the confirmation', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM)]);
     const lead = book.leads['L-1'];
-    const late = MONDAY_10AM + 5 * HOUR;
-    const effects = collectDueConfirmed(book, bookContext(config, late));
-    expect(effects.map((e) => (e.type === 'escalation' ? `${e.stepIndex} ${e.step}` : e.type))).toEqual([
-      'warning',
-      'breach',
-      '0 notify-owner',
-    ]);
-    // The breach keeps its deadline as its time; the chain runs from when it was seen.
-    expect(lead.clocks.firstTouch?.breachedAt).toBe(BREACH);
-    expect(nextDueAt(book)).toBe(late + 15 * MINUTE);
-    walk(book, config, [late + 15 * MINUTE, late + 30 * MINUTE, late + HOUR]);
+    collectDueConfirmed(book, bookContext(config, BREACH));
+    const [reassign] = collectDue(book, bookContext(config, BREACH + 15 * MINUTE));
+    expect(reassign).toEqual({
+      ...step,
+      stepIndex: 1,
+      step: 'reassign',
+      ownerId: 'rep-a',
+      newOwnerId: 'rep-b',
+      pool: 'inbound',
+    });
+    expect(lead).toMatchObject({ ownerId: 'rep-a', reassignments: 0 });
+    expect(lead.clocks.firstTouch).toMatchObject({ nextStep: 1, nextStepAt: BREACH + 15 * MINUTE, stepInFlight: 1 });
+    expect(book.ownerLoad).toEqual({ 'rep-a': 1 });
+    // Nothing else is due while the step is in flight, however late the next wake-up.
+    expect(collectDue(book, bookContext(config, BREACH + 3 * HOUR))).toEqual([]);
+    expect(nextDueAt(book)).toBe(lead.clocks.followUp?.warnAt);
+  });
+
+  it('after one late wake-up, runs the chain step by step, each spaced from when the previous one ran', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const lead = book.leads['L-1'];
+    const onClosedUntouched = vi.fn();
+    const wake = MONDAY_10AM + 5 * HOUR;
+    const fired = (at: number) =>
+      collectDueConfirmed(book, bookContext(config, at)).map((e) =>
+        e.type === 'escalation' ? `${e.stepIndex} ${e.step}` : e.type,
+      );
+    // Warning and breach keep their due times; the first step runs when the breach is seen, not 4 h back.
+    expect(fired(wake)).toEqual(['warning', 'breach', '0 notify-owner']);
+    expect(nextDueAt(book)).toBe(wake + 15 * MINUTE);
+    expect(fired(wake + 15 * MINUTE - 1)).toEqual([]);
+    expect(fired(wake + 15 * MINUTE)).toEqual(['1 reassign']);
+    expect(nextDueAt(book)).toBe(wake + 30 * MINUTE);
+    expect(fired(wake + 30 * MINUTE)).toEqual(['2 notify-manager']);
+    expect(nextDueAt(book)).toBe(wake + HOUR);
+    const last = collectDue(book, bookContext(config, wake + HOUR), { onClosedUntouched });
+    expect(last).toMatchObject([{ stepIndex: 3, step: 'return-to-nurture' }]);
+    completeEscalationStep(
+      book,
+      bookContext(config, wake + HOUR),
+      { leadId: 'L-1', clock: 'firstTouch', stepIndex: 3, ok: true },
+      last[0] as EscalationEffect,
+      { onClosedUntouched },
+    );
+    expect(onClosedUntouched).toHaveBeenCalledExactlyOnceWith(lead);
     expect(lead.history.map((h) => [h.at - MONDAY_10AM, h.what])).toEqual([
       [0, 'created (tier high-intent, owner rep-a)'],
       [45 * MINUTE, 'firstTouch warning'],
@@ -72,8 +113,17 @@ describe('the seed escalation chain', () => {
   it('returning to nurture stops every clock and retires the lead as closed untouched', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM)]);
     const lead = book.leads['L-1'];
+    for (const at of [BREACH, BREACH + 15 * MINUTE, BREACH + 30 * MINUTE])
+      collectDueConfirmed(book, bookContext(config, at));
+    const ctx = bookContext(config, BREACH + HOUR);
+    const [nurture] = collectDue(book, ctx);
+    expect(nurture).toEqual({ ...step, stepIndex: 3, step: 'return-to-nurture', ownerId: 'rep-b' });
+    expect(lead.status).toBe('open'); // not before the CRM says so
     const onClosedUntouched = vi.fn();
-    walk(book, config, [BREACH, BREACH + 15 * MINUTE, BREACH + 30 * MINUTE, BREACH + HOUR], { onClosedUntouched });
+    const ref = { leadId: 'L-1', clock: 'firstTouch', stepIndex: 3 } as const;
+    expect(
+      completeEscalationStep(book, ctx, { ...ref, ok: true }, nurture as EscalationEffect, { onClosedUntouched }),
+    ).toBe('done');
     expect(lead.status).toBe('nurture');
     expect(lead.clocks).toEqual({
       firstTouch: {
@@ -97,15 +147,18 @@ describe('the seed escalation chain', () => {
     expect(book.closedLeadIds).toEqual(['L-1']);
     // The load moved to the new owner on reassignment and left with the lead.
     expect(book.ownerLoad).toEqual({ 'rep-a': 0, 'rep-b': 0 });
+    // A repeated confirmation of a retired lead's step changes nothing.
+    expect(completeEscalationStep(book, ctx, { ...ref, ok: true }, nurture as EscalationEffect)).toBe('stale');
     // Entries of a retired lead stay queued and are dropped when they come due, firing nothing.
     expect(nextDueAt(book)).toBe(lead.clocks.followUp?.warnAt);
-    expect(collectDueConfirmed(book, bookContext(config, MONDAY_10AM + 30 * DAY))).toEqual([]);
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 30 * DAY))).toEqual([]);
     expect(nextDueAt(book)).toBeUndefined();
   });
 
   it('moves the lead and its load to the new owner on reassignment', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM)]);
-    walk(book, config, [BREACH, BREACH + 15 * MINUTE]);
+    collectDueConfirmed(book, bookContext(config, BREACH));
+    collectDueConfirmed(book, bookContext(config, BREACH + 15 * MINUTE));
     expect(book.leads['L-1']).toMatchObject({ ownerId: 'rep-b', reassignments: 1 });
     expect(book.ownerLoad).toEqual({ 'rep-a': 0, 'rep-b': 1 });
   });
@@ -115,7 +168,7 @@ describe('the seed escalation chain', () => {
     const book = emptyLeadBook();
     admitLeads(book, [newLead('L-1', MONDAY_10AM)], bookContext(config, MONDAY_10AM));
     admitLeads(book, [newLead('L-2', MONDAY_10AM)], bookContext({ 1: config, 2: v2 }, MONDAY_10AM, 2));
-    const effects = collectDueConfirmed(book, bookContext({ 1: config, 2: v2 }, BREACH, 2));
+    const effects = collectDue(book, bookContext({ 1: config, 2: v2 }, BREACH, 2));
     expect(effects.map((e) => `${e.type} ${e.leadId}`)).toEqual([
       'warning L-1',
       'warning L-2',
@@ -133,7 +186,8 @@ describe('round-robin reassignment', () => {
     // alternate (ties go to the rep listed first): b, c, b.
     const leads = ['L-1', 'L-2', 'L-3'].map((id) => newLead(id, MONDAY_10AM));
     const book = bookWith(leads);
-    const reassigned = walk(book, config, [BREACH, BREACH + 15 * MINUTE]).flatMap((e) =>
+    collectDueConfirmed(book, bookContext(config, BREACH));
+    const reassigned = collectDueConfirmed(book, bookContext(config, BREACH + 15 * MINUTE)).flatMap((e) =>
       e.type === 'escalation' && e.step === 'reassign' ? [`${e.leadId} → ${e.newOwnerId}`] : [],
     );
     expect(reassigned).toEqual(['L-1 → rep-b', 'L-2 → rep-c', 'L-3 → rep-b']);
@@ -143,7 +197,8 @@ describe('round-robin reassignment', () => {
 
   it('hands a lead owned by another rep to the weighted favourite', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM, 'high-intent', 'rep-b')]);
-    walk(book, config, [BREACH, BREACH + 15 * MINUTE]);
+    collectDueConfirmed(book, bookContext(config, BREACH));
+    collectDueConfirmed(book, bookContext(config, BREACH + 15 * MINUTE));
     expect(book.leads['L-1'].ownerId).toBe('rep-a');
   });
 
@@ -154,7 +209,8 @@ describe('round-robin reassignment', () => {
     const terms = smallPool([{ id: 'rep-a' }, { id: 'rep-b', capacity: 1 }, { id: 'rep-c', capacity: 1 }]);
     // A standard-tier lead keeps rep-b at its cap of 1 without breaching in the meantime.
     const book = bookWith([newLead('L-1', MONDAY_10AM), newLead('HELD', MONDAY_10AM, 'standard', 'rep-b')], terms);
-    walk(book, terms, [BREACH, BREACH + 15 * MINUTE]);
+    collectDueConfirmed(book, bookContext(terms, BREACH));
+    collectDueConfirmed(book, bookContext(terms, BREACH + 15 * MINUTE));
     expect(book.leads['L-1'].ownerId).toBe('rep-c');
     expect(book.ownerLoad).toEqual({ 'rep-a': 0, 'rep-b': 1, 'rep-c': 1 });
   });
@@ -211,10 +267,7 @@ describe('which manager is notified', () => {
       responseSla: { pools: { outbound } },
     });
     const book = bookWith([newLead('L-1', MONDAY_10AM, 'high-intent', 'rep-x')], terms);
-    expect(collectDueConfirmed(book, bookContext(terms, BREACH)).at(-1)).toMatchObject({
-      managerId: 'mgr-2',
-      pool: 'outbound',
-    });
+    expect(collectDue(book, bookContext(terms, BREACH)).at(-1)).toMatchObject({ managerId: 'mgr-2', pool: 'outbound' });
   });
 
   it("falls back to the reassign step's pool for an owner in no pool", () => {
@@ -226,6 +279,7 @@ describe('which manager is notified', () => {
       responseSla: { pools: { outbound } },
     });
     const book = bookWith([newLead('L-1', MONDAY_10AM, 'high-intent', 'rep-z')], terms);
+    // rep-x is out of office, so the reassignment finds nobody and the manager step follows at once.
     expect(collectDueConfirmed(book, bookContext(terms, BREACH)).at(-1)).toMatchObject({
       step: 'notify-manager',
       managerId: 'mgr-2',
@@ -239,9 +293,139 @@ describe('which manager is notified', () => {
       responseSla: { pools: { outbound } },
     });
     const book = bookWith([newLead('L-1', MONDAY_10AM, 'high-intent', 'rep-z')], terms);
-    expect(collectDueConfirmed(book, bookContext(terms, BREACH)).at(-1)).toMatchObject({
-      managerId: 'mgr-1',
-      pool: 'inbound',
+    expect(collectDue(book, bookContext(terms, BREACH)).at(-1)).toMatchObject({ managerId: 'mgr-1', pool: 'inbound' });
+  });
+});
+
+describe('a step whose side effect fails or is overtaken', () => {
+  const ref = (stepIndex: number) => ({ leadId: 'L-1', clock: 'firstTouch', stepIndex }) as const;
+  const complete = (book: LeadBook, at: number, effect: DueEffect, ok: boolean) =>
+    completeEscalationStep(
+      book,
+      bookContext(config, at),
+      ok
+        ? { ...ref((effect as EscalationEffect).stepIndex), ok }
+        : { ...ref((effect as EscalationEffect).stepIndex), ok, error: 'CRM 503' },
+      effect as EscalationEffect,
+    );
+
+  it('waits 2 s after the first failure, doubling up to 5 min', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 20].map(stepRetryDelayMs)).toEqual([
+      2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000, 300_000,
+    ]);
+  });
+
+  it('retries a failed reassignment with backoff and moves the lead only once the CRM took it', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const lead = book.leads['L-1'];
+    collectDueConfirmed(book, bookContext(config, BREACH));
+    const t1 = BREACH + 15 * MINUTE;
+    const [first] = collectDue(book, bookContext(config, t1));
+    expect(first).toMatchObject({ step: 'reassign', newOwnerId: 'rep-b' });
+    expect(complete(book, t1, first, false)).toBe('failed');
+    expect(lead).toMatchObject({ ownerId: 'rep-a', reassignments: 0 });
+    expect(book.ownerLoad).toEqual({ 'rep-a': 1 });
+    expect(lead.clocks.firstTouch).toMatchObject({ nextStep: 1, nextStepAt: t1 + 2_000, stepAttempts: 1 });
+    expect(lead.clocks.firstTouch?.stepInFlight).toBeUndefined();
+    expect(nextDueAt(book)).toBe(t1 + 2_000);
+    expect(collectDue(book, bookContext(config, t1 + 1_999))).toEqual([]);
+    // Each attempt takes a round-robin turn: rep-b's went to the failed attempt, so rep-c is picked now.
+    const t2 = t1 + 2_000;
+    const [second] = collectDue(book, bookContext(config, t2));
+    expect(second).toMatchObject({ step: 'reassign', stepIndex: 1, ownerId: 'rep-a', newOwnerId: 'rep-c' });
+    expect(complete(book, t2, second, false)).toBe('failed');
+    expect(lead.clocks.firstTouch).toMatchObject({ nextStep: 1, nextStepAt: t2 + 4_000, stepAttempts: 2 });
+    expect(lead.ownerId).toBe('rep-a');
+    const t3 = t2 + 4_000;
+    const [third] = collectDue(book, bookContext(config, t3));
+    expect(third).toMatchObject({ step: 'reassign', newOwnerId: 'rep-b' });
+    expect(complete(book, t3, third, true)).toBe('done');
+    expect(lead).toMatchObject({ ownerId: 'rep-b', reassignments: 1 });
+    expect(book.ownerLoad).toEqual({ 'rep-a': 0, 'rep-b': 1 });
+    expect(lead.clocks.firstTouch?.stepAttempts).toBeUndefined();
+    // The manager step keeps its 15 min after the reassignment that ran 6 s late.
+    expect(lead.clocks.firstTouch).toMatchObject({ nextStep: 2, nextStepAt: BREACH + 30 * MINUTE + 6_000 });
+    expect(lead.history.at(-1)).toEqual({ at: t3, what: 'reassigned rep-a → rep-b' });
+  });
+
+  it('never moves the owner or closes the lead on a failed step, nurture included', () => {
+    const terms = seedConfig({ escalation: [{ step: 'return-to-nurture', after: '0s' }] });
+    const book = bookWith([newLead('L-1', MONDAY_10AM)], terms);
+    const lead = book.leads['L-1'];
+    const fired = collectDue(book, bookContext(terms, BREACH));
+    expect(fired.map((e) => e.type)).toEqual(['warning', 'breach', 'escalation']);
+    completeEscalationStep(
+      book,
+      bookContext(terms, BREACH),
+      { ...ref(0), ok: false, error: 'CRM 503' },
+      fired[2] as EscalationEffect,
+    );
+    expect(lead.status).toBe('open');
+    expect(book.leads['L-1']).toBe(lead);
+    expect(lead.clocks.followUp?.stoppedAt).toBeUndefined();
+    expect(nextDueAt(book)).toBe(BREACH + 2_000);
+  });
+
+  it('a touch while a step is in flight ends the chain: its completion schedules nothing', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const lead = book.leads['L-1'];
+    const [, , notify] = collectDue(book, bookContext(config, BREACH));
+    expect(notify).toMatchObject({ step: 'notify-owner', stepIndex: 0 });
+    applyLeadEvents(book, [contact('L-1', 'e-1', BREACH + 5 * MINUTE)], bookContext(config, BREACH + 5 * MINUTE));
+    expect(lead.clocks.firstTouch).toMatchObject({ metAt: BREACH + 5 * MINUTE, stepInFlight: 0 });
+    expect(lead.clocks.firstTouch?.nextStepAt).toBeUndefined();
+    expect(complete(book, BREACH + 6 * MINUTE, notify, true)).toBe('done');
+    expect(lead.clocks.firstTouch).toEqual({
+      startedAt: MONDAY_10AM,
+      warnAt: MONDAY_10AM + 45 * MINUTE,
+      deadline: BREACH,
+      warnedAt: MONDAY_10AM + 45 * MINUTE,
+      breachedAt: BREACH,
+      breachedOwnerId: 'rep-a',
+      metAt: BREACH + 5 * MINUTE,
     });
+    expect(lead).toMatchObject({ ownerId: 'rep-a', status: 'open', reassignments: 0 });
+    // Only the acceptance window (opened at the touch) and the follow-up clock are left to run.
+    expect(collectDue(book, bookContext(config, BREACH + 3 * HOUR))).toEqual([]);
+  });
+
+  it('a failure reported after a touch does not bring the chain back', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [, , notify] = collectDue(book, bookContext(config, BREACH));
+    applyLeadEvents(book, [contact('L-1', 'e-1', BREACH + MINUTE)], bookContext(config, BREACH + MINUTE));
+    expect(complete(book, BREACH + 2 * MINUTE, notify, false)).toBe('failed');
+    const clock = book.leads['L-1'].clocks.firstTouch;
+    expect(clock?.nextStepAt).toBeUndefined();
+    expect(clock?.stepInFlight).toBeUndefined();
+    expect(collectDue(book, bookContext(config, BREACH + 3 * HOUR))).toEqual([]);
+  });
+
+  it('a reassignment the CRM confirms after the touch still moves the lead: the book follows the CRM', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const lead = book.leads['L-1'];
+    collectDueConfirmed(book, bookContext(config, BREACH));
+    const t = BREACH + 15 * MINUTE;
+    const [reassign] = collectDue(book, bookContext(config, t));
+    applyLeadEvents(book, [contact('L-1', 'e-1', t + MINUTE)], bookContext(config, t + MINUTE));
+    expect(complete(book, t + 2 * MINUTE, reassign, true)).toBe('done');
+    expect(lead).toMatchObject({ ownerId: 'rep-b', reassignments: 1 });
+    expect(book.ownerLoad).toEqual({ 'rep-a': 0, 'rep-b': 1 });
+    expect(lead.clocks.firstTouch?.nextStep).toBeUndefined();
+    expect(collectDue(book, bookContext(config, t + 3 * HOUR))).toEqual([]);
+  });
+
+  it('answers a confirmation for a step that is not in flight as stale', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [, , notify] = collectDue(book, bookContext(config, BREACH));
+    expect(complete(book, BREACH, { ...(notify as EscalationEffect), stepIndex: 1 }, true)).toBe('stale');
+    expect(
+      completeEscalationStep(
+        book,
+        bookContext(config, BREACH),
+        { ...ref(0), leadId: 'L-9', ok: true },
+        notify as EscalationEffect,
+      ),
+    ).toBe('stale');
+    expect(book.leads['L-1'].clocks.firstTouch?.stepInFlight).toBe(0);
   });
 });

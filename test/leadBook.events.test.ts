@@ -5,7 +5,6 @@ import {
   admitLeads,
   applyLeadEvents,
   collectDue,
-  completeEscalationStep,
   drainOutbox,
   emptyLeadBook,
   validateLeadEvents,
@@ -25,6 +24,7 @@ import {
   seedConfig,
   stage,
 } from './support/leadBook';
+import { collectDueConfirmed } from './support/dueSteps';
 
 const config = seedConfig();
 const at = (ms: number) => bookContext(config, ms);
@@ -133,12 +133,16 @@ describe('applyLeadEvents', () => {
     const book = bookWith();
     const touch = MONDAY_10AM + 2 * HOUR; // Monday 12:00 in New York
     const onFirstTouch = vi.fn();
-    const outcomes = applyLeadEvents(book, [contact('L-1', 'e-1', touch)], at(touch), { onFirstTouch });
+    const onBreach = vi.fn();
+    const outcomes = applyLeadEvents(book, [contact('L-1', 'e-1', touch)], at(touch), { onFirstTouch, onBreach });
     expect(outcomes).toEqual([{ eventId: 'e-1', leadId: 'L-1', result: 'applied', status: 'open' }]);
     const lead = book.leads['L-1'];
     expect(lead.attempts).toBe(1);
     expect(lead.firstTouchAt).toBe(touch);
     expect(lead.clocks.firstTouch?.metAt).toBe(touch);
+    // The touch came an hour after the deadline, before the deadline's timer fired: a breach at the deadline.
+    expect(lead.clocks.firstTouch?.breachedAt).toBe(MONDAY_10AM + HOUR);
+    expect(onBreach).toHaveBeenCalledExactlyOnceWith(lead, 'firstTouch');
     // 8 business hours from Monday 12:00: Monday 12–17 (5 h) + Tuesday 09–12; warned 6 h in, Tuesday 10:00.
     expect(lead.clocks.acceptance).toEqual({
       startedAt: touch,
@@ -166,9 +170,8 @@ describe('applyLeadEvents', () => {
           clock: 'firstTouch',
           startedAt: '2026-03-02T15:00:00.000Z',
           deadline: '2026-03-02T16:00:00.000Z',
-          // Touched after the deadline before its breach fired: a breach at the deadline (event time).
-          breachedAt: '2026-03-02T16:00:00.000Z',
           metAt: '2026-03-02T17:00:00.000Z',
+          breachedAt: '2026-03-02T16:00:00.000Z',
           elapsedBusinessMs: 2 * HOUR,
           elapsedWallMs: 2 * HOUR,
           metRecordedAt: '2026-03-02T17:00:00.000Z',
@@ -303,9 +306,13 @@ describe('applyLeadEvents', () => {
 
   it('meeting a breached clock stops its escalation chain', () => {
     const book = bookWith();
-    // Breach at 1 h and the notify-owner step planned right away (in flight until its side effect is confirmed).
-    expect(collectDue(book, at(MONDAY_10AM + HOUR)).map((e) => e.type)).toEqual(['warning', 'breach', 'escalation']);
-    expect(book.leads['L-1'].clocks.firstTouch).toMatchObject({ nextStep: 0, stepInFlight: 0 });
+    // Breach at 1 h and the notify-owner step right away; confirmed, the reassign step follows 15 min later.
+    expect(collectDueConfirmed(book, at(MONDAY_10AM + HOUR)).map((e) => e.type)).toEqual([
+      'warning',
+      'breach',
+      'escalation',
+    ]);
+    expect(book.leads['L-1'].clocks.firstTouch).toMatchObject({ nextStep: 1, nextStepAt: MONDAY_10AM + 75 * MINUTE });
     applyLeadEvents(book, [contact('L-1', 'e-1', MONDAY_10AM + 70 * MINUTE)], at(MONDAY_10AM + 70 * MINUTE));
     const clock = book.leads['L-1'].clocks.firstTouch;
     expect(clock).toEqual({
@@ -316,20 +323,185 @@ describe('applyLeadEvents', () => {
       breachedAt: MONDAY_10AM + HOUR,
       breachedOwnerId: 'rep-a',
       metAt: MONDAY_10AM + 70 * MINUTE,
-      // The notify-owner step is still in flight; its completion changes nothing and schedules no next step.
-      stepInFlight: 0,
     });
-    const ref = { leadId: 'L-1', clock: 'firstTouch', stepIndex: 0 } as const;
-    const notifyOwner = {
-      type: 'escalation',
-      ...ref,
-      tier: 'high-intent',
-      step: 'notify-owner',
-      ownerId: 'rep-a',
-    } as const;
-    expect(completeEscalationStep(book, at(MONDAY_10AM + 71 * MINUTE), { ...ref, ok: true }, notifyOwner)).toBe('done');
-    expect(book.leads['L-1']?.clocks.firstTouch?.nextStepAt).toBeUndefined();
     expect(collectDue(book, at(MONDAY_10AM + 3 * HOUR))).toEqual([]);
     expect(book.leads['L-1'].ownerId).toBe('rep-a');
+  });
+});
+
+describe('event time against processing time', () => {
+  const DEADLINE = MONDAY_10AM + HOUR;
+  const LATENESS = 10 * MINUTE; // the default responseSla.allowedLateness
+
+  /** The lead breached at its deadline, the breach alerted and notify-owner confirmed. */
+  function breachedBook(): LeadBook {
+    const book = bookWith();
+    collectDueConfirmed(book, at(DEADLINE));
+    drainOutbox(book);
+    return book;
+  }
+
+  it('withdraws a breach when a touch made before the deadline is reported within the allowed lateness', () => {
+    const book = breachedBook();
+    const lead = book.leads['L-1'];
+    const observers = { onBreachRetracted: vi.fn(), onBreach: vi.fn() };
+    const touch = DEADLINE - MINUTE;
+    const reported = DEADLINE + LATENESS;
+    applyLeadEvents(book, [contact('L-1', 'e-1', touch)], at(reported), observers);
+    expect(lead.clocks.firstTouch).toEqual({
+      startedAt: MONDAY_10AM,
+      warnAt: MONDAY_10AM + 45 * MINUTE,
+      deadline: DEADLINE,
+      warnedAt: MONDAY_10AM + 45 * MINUTE,
+      metAt: touch,
+      breachRetractedAt: reported,
+    });
+    expect(observers.onBreachRetracted).toHaveBeenCalledExactlyOnceWith(lead, 'firstTouch', 'rep-a');
+    expect(observers.onBreach).not.toHaveBeenCalled();
+    expect(lead.history.map((h) => h.what)).toContain(
+      'firstTouch breach withdrawn: met at 2026-03-02T15:59:00.000Z, reported late',
+    );
+    expect(book.outbox.clocks[0]).toEqual({
+      campaignId: 'c-1',
+      leadId: 'L-1',
+      clock: 'firstTouch',
+      startedAt: '2026-03-02T15:00:00.000Z',
+      deadline: '2026-03-02T16:00:00.000Z',
+      warnedAt: '2026-03-02T15:45:00.000Z',
+      metAt: '2026-03-02T15:59:00.000Z',
+      breachRetractedAt: '2026-03-02T16:10:00.000Z',
+      elapsedBusinessMs: 59 * MINUTE,
+      elapsedWallMs: 59 * MINUTE,
+      metRecordedAt: '2026-03-02T16:10:00.000Z',
+    });
+    // The chain stops with the withdrawn breach.
+    expect(collectDue(book, at(DEADLINE + 3 * HOUR))).toEqual([]);
+    expect(lead.ownerId).toBe('rep-a');
+  });
+
+  it('keeps the breach when the on-time touch is reported beyond the allowed lateness', () => {
+    const book = breachedBook();
+    const lead = book.leads['L-1'];
+    const onBreachRetracted = vi.fn();
+    const reported = DEADLINE + LATENESS + 1;
+    applyLeadEvents(book, [contact('L-1', 'e-1', DEADLINE)], at(reported), { onBreachRetracted });
+    expect(lead.clocks.firstTouch).toMatchObject({ metAt: DEADLINE, breachedAt: DEADLINE, breachedOwnerId: 'rep-a' });
+    expect(lead.clocks.firstTouch?.breachRetractedAt).toBeUndefined();
+    expect(onBreachRetracted).not.toHaveBeenCalled();
+    expect(book.outbox.clocks[0]).toMatchObject({
+      metAt: iso(DEADLINE),
+      breachedAt: iso(DEADLINE),
+      metRecordedAt: iso(reported),
+    });
+    expect(book.outbox.clocks[0].breachRetractedAt).toBeUndefined();
+  });
+
+  it('names the owner who held the lead at the breach when withdrawing it after a reassignment', () => {
+    const terms = seedConfig({ escalation: [{ step: 'reassign', pool: 'inbound', after: '0s' }] });
+    const book = emptyLeadBook();
+    admitLeads(book, [newLead('L-1', MONDAY_10AM)], bookContext(terms, MONDAY_10AM));
+    collectDueConfirmed(book, bookContext(terms, DEADLINE));
+    const lead = book.leads['L-1'];
+    expect(lead.ownerId).toBe('rep-b');
+    const onBreachRetracted = vi.fn();
+    applyLeadEvents(book, [contact('L-1', 'e-1', DEADLINE - MINUTE)], bookContext(terms, DEADLINE + MINUTE), {
+      onBreachRetracted,
+    });
+    expect(onBreachRetracted).toHaveBeenCalledExactlyOnceWith(lead, 'firstTouch', 'rep-a');
+  });
+
+  it('records a breach at the deadline for a late touch that arrives before the breach fired', () => {
+    const book = bookWith();
+    const lead = book.leads['L-1'];
+    const onBreach = vi.fn();
+    const touch = DEADLINE + 5 * MINUTE;
+    applyLeadEvents(book, [contact('L-1', 'e-1', touch)], at(touch + MINUTE), { onBreach });
+    expect(onBreach).toHaveBeenCalledExactlyOnceWith(lead, 'firstTouch');
+    expect(lead.clocks.firstTouch).toEqual({
+      startedAt: MONDAY_10AM,
+      warnAt: MONDAY_10AM + 45 * MINUTE,
+      deadline: DEADLINE,
+      metAt: touch,
+      breachedAt: DEADLINE,
+      breachedOwnerId: 'rep-a',
+    });
+    expect(lead.history.slice(1)).toEqual([
+      { at: touch, what: 'contact attempt 1 (call) by rep-a' },
+      { at: DEADLINE, what: 'firstTouch breached' },
+    ]);
+    expect(book.outbox.clocks[0]).toMatchObject({
+      breachedAt: iso(DEADLINE),
+      metAt: iso(touch),
+      metRecordedAt: iso(touch + MINUTE),
+    });
+    // The warning and breach timers still queued fire nothing, and no chain starts.
+    expect(collectDue(book, at(touch + HOUR))).toEqual([]);
+  });
+
+  it('records no breach for a touch exactly at the deadline, even when it is processed later', () => {
+    const book = bookWith();
+    const onBreach = vi.fn();
+    applyLeadEvents(book, [contact('L-1', 'e-1', DEADLINE)], at(DEADLINE + 3 * MINUTE), { onBreach });
+    expect(onBreach).not.toHaveBeenCalled();
+    expect(book.leads['L-1'].clocks.firstTouch?.breachedAt).toBeUndefined();
+    expect(collectDue(book, at(DEADLINE + 3 * MINUTE))).toEqual([]);
+  });
+});
+
+describe('batches that overtake themselves', () => {
+  it("answers events after one that closed the lead in the same batch as 'closed'", () => {
+    const book = bookWith();
+    const now = MONDAY_10AM + 20 * MINUTE;
+    const batch = [
+      contact('L-1', 'e-1', MONDAY_10AM + 5 * MINUTE),
+      reject('L-1', 'e-2', MONDAY_10AM + 10 * MINUTE, 'Not ICP'),
+      contact('L-1', 'e-3', MONDAY_10AM + 15 * MINUTE),
+      accept('L-1', 'e-4', MONDAY_10AM + 15 * MINUTE),
+    ];
+    // Validation sees the book before the batch, where the lead is open.
+    expect(validateLeadEvents(book, batch, at(now))).toEqual([]);
+    expect(applyLeadEvents(book, batch, at(now))).toEqual([
+      { eventId: 'e-1', leadId: 'L-1', result: 'applied', status: 'open' },
+      { eventId: 'e-2', leadId: 'L-1', result: 'applied', status: 'recycled' },
+      { eventId: 'e-3', leadId: 'L-1', result: 'closed', status: 'closed' },
+      { eventId: 'e-4', leadId: 'L-1', result: 'closed', status: 'closed' },
+    ]);
+    expect(book.outbox.events.map((e) => e.eventId)).toEqual(['e-1', 'e-2']);
+    expect(book.closedLeadIds).toEqual(['L-1']);
+    expect(book.ownerLoad).toEqual({ 'rep-a': 0 });
+  });
+
+  it("answers a second decision or a stage that does not move forward in the same batch as 'superseded'", () => {
+    const book = bookWith();
+    const now = MONDAY_10AM + 20 * MINUTE;
+    const batch = [
+      accept('L-1', 'e-1', MONDAY_10AM + MINUTE),
+      accept('L-1', 'e-2', MONDAY_10AM + 2 * MINUTE),
+      reject('L-1', 'e-3', MONDAY_10AM + 3 * MINUTE, 'Not ICP'),
+      stage('L-1', 'e-4', MONDAY_10AM + 4 * MINUTE, 'SQL'),
+      stage('L-1', 'e-5', MONDAY_10AM + 5 * MINUTE, 'MQL'),
+      stage('L-1', 'e-6', MONDAY_10AM + 6 * MINUTE, 'SQL'),
+    ];
+    expect(validateLeadEvents(book, batch, at(now))).toEqual([]);
+    const onDisposition = vi.fn();
+    expect(
+      applyLeadEvents(book, batch, at(now), { onDisposition }).map((o) => [o.eventId, o.result, o.status]),
+    ).toEqual([
+      ['e-1', 'applied', 'accepted'],
+      ['e-2', 'superseded', 'accepted'],
+      ['e-3', 'superseded', 'accepted'],
+      ['e-4', 'applied', 'accepted'],
+      ['e-5', 'superseded', 'accepted'],
+      ['e-6', 'superseded', 'accepted'],
+    ]);
+    const lead = book.leads['L-1'];
+    expect(lead).toMatchObject({ status: 'accepted', stage: 'SQL' });
+    expect(onDisposition).toHaveBeenCalledOnce();
+    expect(book.outbox.events.map((e) => e.eventId)).toEqual(['e-1', 'e-4']);
+    // A superseded event is not remembered as applied: sent again, it is superseded again, not a duplicate.
+    expect(lead.eventIds).toEqual(['e-1', 'e-4']);
+    expect(applyLeadEvents(book, [stage('L-1', 'e-5', MONDAY_10AM, 'MQL')], at(now))).toEqual([
+      { eventId: 'e-5', leadId: 'L-1', result: 'superseded', status: 'accepted' },
+    ]);
   });
 });

@@ -84,7 +84,7 @@ export function planEscalationStep(
 }
 
 /** How long a failed step waits before it is tried again: 2 s doubling to 5 min. */
-function stepRetryDelayMs(failedAttempts: number): number {
+export function stepRetryDelayMs(failedAttempts: number): number {
   return Math.min(300_000, 2_000 * 2 ** Math.max(0, failedAttempts - 1));
 }
 

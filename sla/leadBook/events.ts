@@ -124,7 +124,8 @@ function meetClock(
     observers.onBreach?.(lead, kind);
   }
   clock.metAt = at;
-  // Whatever satisfies the clock also stops its escalation chain (a step in flight completes as stale).
+  // Whatever satisfies the clock also stops its escalation chain; a step already in flight still completes
+  // (the book follows what the CRM did) but schedules no next step.
   delete clock.nextStep;
   delete clock.nextStepAt;
   const elapsedBusinessMs = elapsedForTier(config, lead.tier, clock.startedAt, at);

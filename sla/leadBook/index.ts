@@ -26,4 +26,4 @@ export {
   type DueEffect,
   type DueObservers,
 } from './dueClocks';
-export { completeEscalationStep, type EscalationEffect, type StepResult } from './escalation';
+export { completeEscalationStep, stepRetryDelayMs, type EscalationEffect, type StepResult } from './escalation';
