@@ -2,8 +2,12 @@
 import { noteLeadOpened } from '../../sla/campaignCompliance';
 import type { LeadEvent, NewLead } from '../../sla/leadEvents';
 import { admitLeads, applyLeadEvents, type AdmitOutcome, type EventOutcome } from '../../sla/leadBook';
+import { patched } from '@temporalio/workflow';
+import { clockAlert } from '../../sla/alertWording';
 import { countBreach, uncountBreach } from './clockEffects';
 import type { CampaignRun } from './run';
+
+const LATE_TOUCH_BREACH_ALERT = 'late-touch-breach-alert';
 
 /** Admits validated leads; each admitted lead enters the compliance figures. */
 export function admit(run: CampaignRun, leads: NewLead[]): AdmitOutcome[] {
@@ -20,7 +24,23 @@ export function applyEvents(run: CampaignRun, events: LeadEvent[]): EventOutcome
   return applyLeadEvents(run.state.book, events, run.ctx(), {
     ...run.complianceObservers,
     // Event time: a late touch may record a breach at its deadline, or withdraw one that fired.
-    onBreach: (lead, clock) => countBreach(run, lead, clock),
+    onBreach: (lead, clock) => {
+      countBreach(run, lead, clock);
+      // The lead is handled, so no chain runs; the breach itself is still told, once. A fix that reaches
+      // campaigns already running, so it is patched: their histories replay as recorded.
+      if (!patched(LATE_TOUCH_BREACH_ALERT)) return;
+      const deadline = lead.clocks[clock]?.deadline ?? lead.createdAt;
+      run.pendingAlerts.push(
+        clockAlert(run.campaignId, {
+          type: 'breach',
+          leadId: lead.leadId,
+          clock,
+          ownerId: lead.ownerId,
+          tier: lead.tier,
+          deadline,
+        }),
+      );
+    },
     onBreachRetracted: (lead, clock, breachedOwnerId) => uncountBreach(run, lead, clock, breachedOwnerId),
   });
 }
