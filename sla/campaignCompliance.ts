@@ -127,7 +127,7 @@ export function complianceForState(
     });
   }
   const summary = summarizeCompliance(holder.acc, targets, open);
-  const byTarget: Record<string, number> = {};
+  const byTarget = dict<number>();
   for (const t of summary.targets) if (t.actual !== null) byTarget[`within${t.withinMs}`] = t.actual;
   return { summary, health: slaHealth(summary), byTarget, primaryShare: summary.targets[0]?.actual ?? null };
 }

@@ -90,7 +90,7 @@ export interface ComplianceSummary extends ComplianceSection {
 export type SlaHealth = 'healthy' | 'at-risk' | 'breaching';
 
 function emptyGroup(trackedWithinMs: number[]): ComplianceGroup {
-  const touchedWithin: Record<string, number> = {};
+  const touchedWithin = dict<number>();
   for (const ms of trackedWithinMs) touchedWithin[String(ms)] = 0;
   return {
     leads: 0,

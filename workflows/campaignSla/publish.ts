@@ -2,6 +2,7 @@
 // SUMMARY_EVERY_MS because building them is O(open leads).
 import { metricMeter, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { recordSlaGauges } from '../slaMetrics';
+import { dict } from '../../sla/dict';
 import { renderCurrentDetails } from '../../sla/currentDetails';
 import { searchAttributes } from '../messages';
 import type { CampaignRun } from './run';
@@ -47,7 +48,7 @@ export function publish(run: CampaignRun, force = false): void {
     ]);
   }
   setCurrentDetails(renderCurrentDetails(view, run.config()));
-  const proposalsByStatus: Record<string, number> = {};
+  const proposalsByStatus = dict<number>();
   for (const p of view.proposals) proposalsByStatus[p.status] = (proposalsByStatus[p.status] ?? 0) + 1;
   recordSlaGauges(metricMeter, run.campaignId, {
     openClocks: view.openClocks,
