@@ -3,7 +3,7 @@
 // Inputs go through the same checks as the write side (activities/ledger), so a bad value names its field.
 import type pg from 'pg';
 import type {
-  AdsBudgetState,
+  BudgetChangeRecord,
   DecisionRecord,
   ProposalAction,
   ProposalRecord,
@@ -92,16 +92,7 @@ interface DecisionView {
   figures: Record<string, unknown>;
 }
 
-interface BudgetChangeView {
-  changeId: string;
-  source: 'proposal' | 'external' | 'signal';
-  at: string;
-  before: AdsBudgetState | null;
-  after: AdsBudgetState;
-  operation: string;
-  validateOnly: boolean;
-  changed: boolean;
-}
+type BudgetChangeView = Omit<BudgetChangeRecord, 'campaignId' | 'proposalId'>;
 
 /** A recorded proposal with its decisions and budget changes. */
 export interface LedgerProposal extends ProposalRecord {
