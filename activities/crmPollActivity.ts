@@ -3,6 +3,7 @@
 // Event IDs are the CRM's own record IDs (Task/Event Id, LeadHistory Id), so a retried or repeated
 // poll hands the workflow the same events and it ignores the repeats.
 import { log } from '@temporalio/activity';
+import { isSalesforceId } from '../sla/ids';
 import type { LeadEvent, NewLead } from '../sla/leadEvents';
 import type { PortResolver } from './campaignActivities';
 import type { Crm, CrmPage, Ledger, LeadStatusMapping } from './ports';
@@ -62,7 +63,15 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
       const newIds = leads.map((lead) => lead.leadId);
       const fresh = new Set(newIds);
       const open = await ledger.openLeadIds(input.campaignId, MAX_POLLED_LEADS);
-      const knownIds = open.filter((id) => !fresh.has(id)).slice(0, MAX_POLLED_LEADS);
+      // A lead admitted by hand under an ID Salesforce cannot have would make every lookup fail: leave it out.
+      const unknowable = open.filter((id) => !isSalesforceId(id));
+      if (unknowable.length)
+        log.warn('open leads left out of the CRM poll: not Salesforce IDs', {
+          campaignId: input.campaignId,
+          count: unknowable.length,
+          examples: unknowable.slice(0, 5),
+        });
+      const knownIds = open.filter((id) => !fresh.has(id) && isSalesforceId(id)).slice(0, MAX_POLLED_LEADS);
       // New leads may have been worked before they reached us: read their whole history once.
       const read = async <T>(
         ids: string[],

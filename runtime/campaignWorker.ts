@@ -89,5 +89,8 @@ export async function createCampaignWorker(options: CampaignWorkerOptions): Prom
       ],
     },
     sinks: tracing.sinks,
+    // After a kill -9 the server keeps the campaign's next task on the dead worker's sticky queue until this
+    // passes (default 10 s), holding its clocks; a short wait hands it to a live worker sooner, for one replay.
+    stickyQueueScheduleToStartTimeout: '3s',
   });
 }

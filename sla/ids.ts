@@ -28,6 +28,13 @@ export function idProblem(value: string): string | null {
   return null;
 }
 
+const SALESFORCE_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
+
+/** Salesforce record IDs are 15 (case-sensitive) or 18 (case-safe) alphanumeric characters. */
+export function isSalesforceId(value: string): boolean {
+  return SALESFORCE_ID.test(value);
+}
+
 /** The zod form of the rule, for every schema that takes an outside ID. */
 export const externalIdSchema = z.string().superRefine((value, ctx) => {
   const problem = idProblem(value);

@@ -77,6 +77,8 @@ export interface LeadActivityBatch {
   leads: LeadRecord[];
   events: LeadEventRecord[];
   clocks: ClockOutcomeRecord[];
+  /** Escalation steps that will never run because the lead was handled first (absent from older workflows' batches). */
+  steps?: EscalationStepRecord[];
 }
 
 type EscalationStepKind = 'notify-owner' | 'reassign' | 'notify-manager' | 'return-to-nurture';

@@ -43,7 +43,7 @@ function setup() {
     admitted.push(...result.leads.map((lead) => lead.leadId));
     return result;
   };
-  return { clock, poll, crm };
+  return { clock, poll, crm, admitted };
 }
 
 function never(): never {
@@ -102,5 +102,20 @@ describe('pollCrm', () => {
       attempts: null,
       statuses: null,
     });
+  });
+
+  it('leaves out open leads whose IDs Salesforce could never have, so one bad lead never fails the poll', async () => {
+    const { clock, poll, admitted } = setup();
+    clock.now = START + 2 * HOUR;
+    const first = await poll(null);
+    expect(first.leads.length).toBeGreaterThanOrEqual(20);
+    // Admitted by hand before intake checked IDs against the CRM: the SOQL IN clause would reject them.
+    admitted.push('constructor', 'L-1', 'x'.repeat(80));
+    clock.now = START + 6 * HOUR;
+    const second = await poll(first.watermark);
+    const polledLeads = new Set(second.events.map((e) => e.leadId));
+    expect(polledLeads.has('constructor') || polledLeads.has('L-1')).toBe(false);
+    // The real leads admitted first still have their later attempts read.
+    expect(second.events.some((e) => first.leads.some((l) => l.leadId === e.leadId))).toBe(true);
   });
 });

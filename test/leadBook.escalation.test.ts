@@ -400,6 +400,72 @@ describe('a step whose side effect fails or is overtaken', () => {
     expect(collectDue(book, bookContext(config, BREACH + 3 * HOUR))).toEqual([]);
   });
 
+  const supersededRow = (stepIndex: number, stepKind: string, at: number, handledAt: number, failedAttempts: number) => ({
+    campaignId: 'c-1',
+    leadId: 'L-1',
+    clock: 'firstTouch',
+    stepIndex,
+    step: stepKind,
+    at: new Date(at).toISOString(),
+    outcome: { superseded: true, handledAt: new Date(handledAt).toISOString(), failedAttempts },
+  });
+
+  it('a step that failed, then lost the race with a touch, is recorded as superseded, not dropped', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [, , notify] = collectDue(book, bookContext(config, BREACH));
+    applyLeadEvents(book, [contact('L-1', 'e-1', BREACH + MINUTE)], bookContext(config, BREACH + MINUTE));
+    expect(drainOutbox(book).steps ?? []).toEqual([]);
+    expect(complete(book, BREACH + 2 * MINUTE, notify, false)).toBe('failed');
+    expect(drainOutbox(book).steps).toEqual([supersededRow(0, 'notify-owner', BREACH + 2 * MINUTE, BREACH + MINUTE, 1)]);
+    expect(book.leads['L-1'].clocks.firstTouch?.nextStep).toBeUndefined();
+  });
+
+  it('a failed step waiting for its retry when the touch arrives is superseded at the touch', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    collectDueConfirmed(book, bookContext(config, BREACH));
+    const t = BREACH + 15 * MINUTE;
+    const [reassign] = collectDue(book, bookContext(config, t));
+    expect(complete(book, t, reassign, false)).toBe('failed');
+    drainOutbox(book);
+    // The touch happened 1 s after the failure, before the retry (t + 2 s); we hear of it a minute later.
+    applyLeadEvents(book, [contact('L-1', 'e-1', t + 1_000)], bookContext(config, t + MINUTE));
+    expect(drainOutbox(book).steps).toEqual([supersededRow(1, 'reassign', t + MINUTE, t + 1_000, 1)]);
+    expect(book.leads['L-1']).toMatchObject({ ownerId: 'rep-a', reassignments: 0 });
+    expect(collectDue(book, bookContext(config, t + 3 * HOUR))).toEqual([]);
+  });
+
+  it('a step that fell due while nobody could run it (worker down) is superseded by a touch after its due time', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    collectDueConfirmed(book, bookContext(config, BREACH));
+    // Reassign was due at BREACH + 15 min; the touch at + 16 min is applied before the timer fires.
+    applyLeadEvents(book, [contact('L-1', 'e-1', BREACH + 16 * MINUTE)], bookContext(config, BREACH + 20 * MINUTE));
+    expect(drainOutbox(book).steps).toEqual([
+      supersededRow(1, 'reassign', BREACH + 20 * MINUTE, BREACH + 16 * MINUTE, 0),
+    ]);
+  });
+
+  it('a step the contract had due, still waiting because the step before it ran late, is superseded by the touch', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [, , notify] = collectDue(book, bookContext(config, BREACH));
+    expect(complete(book, BREACH, notify, false)).toBe('failed');
+    const [retry] = collectDue(book, bookContext(config, BREACH + 2_000));
+    expect(complete(book, BREACH + 2_000, retry, true)).toBe('done');
+    // Spaced from the late notification: reassign waits until 15 min after it, not after the breach.
+    expect(book.leads['L-1'].clocks.firstTouch?.nextStepAt).toBe(BREACH + 15 * MINUTE + 2_000);
+    drainOutbox(book);
+    const touch = BREACH + 15 * MINUTE + 1_000;
+    applyLeadEvents(book, [contact('L-1', 'e-1', touch)], bookContext(config, touch + 500));
+    expect(drainOutbox(book).steps).toEqual([supersededRow(1, 'reassign', touch + 500, touch, 0)]);
+  });
+
+  it('a touch before the next step is due supersedes nothing: the chain simply ends', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    collectDueConfirmed(book, bookContext(config, BREACH));
+    applyLeadEvents(book, [contact('L-1', 'e-1', BREACH + 14 * MINUTE)], bookContext(config, BREACH + 20 * MINUTE));
+    expect(drainOutbox(book).steps ?? []).toEqual([]);
+    expect(collectDue(book, bookContext(config, BREACH + 3 * HOUR))).toEqual([]);
+  });
+
   it('a reassignment the CRM confirms after the touch still moves the lead: the book follows the CRM', () => {
     const book = bookWith([newLead('L-1', MONDAY_10AM)]);
     const lead = book.leads['L-1'];

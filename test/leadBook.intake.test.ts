@@ -36,6 +36,22 @@ describe('validateAdmission', () => {
       'leads[0].tier: unknown tier "high-intent" (configured tiers: vip)',
     ]);
   });
+
+  it('asks for Salesforce Lead IDs only when the campaign polls Salesforce, which looks leads up by ID', () => {
+    const polling = bookContext(seedConfig({ crmPollEvery: '1m' }), MONDAY_10AM);
+    const leads = [
+      newLead('00Q000000000001AAA', MONDAY_10AM),
+      newLead('00Q000000000002', MONDAY_10AM),
+      newLead('L-1', MONDAY_10AM),
+      newLead('constructor', MONDAY_10AM),
+      newLead('00Q0000000000011', MONDAY_10AM),
+    ];
+    const needSalesforce = (i: number) =>
+      `leads[${i}].leadId: must be a 15- or 18-character Salesforce Lead ID, since this campaign polls Salesforce (campaign.crm.pollEvery)`;
+    expect(validateAdmission(leads, polling)).toEqual([needSalesforce(2), needSalesforce(3), needSalesforce(4)]);
+    // Without polling, leads arrive only by Update and any ID the shared rule admits is fine.
+    expect(validateAdmission(leads, atMonday)).toEqual([]);
+  });
 });
 
 describe('admitLeads', () => {

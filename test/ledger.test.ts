@@ -323,6 +323,41 @@ describe('PgLedger escalation, snapshots, proposals, decisions, budget changes',
     expect(await count('escalation_steps', "campaign_id = 'c-esc'")).toBe(2);
   });
 
+  it('records a superseded step with the lead activity, and never over a step that really ran', async () => {
+    const ran: EscalationStepRecord = {
+      campaignId: 'c-sup',
+      leadId: 'L1',
+      clock: 'firstTouch',
+      stepIndex: 0,
+      step: 'notify-owner',
+      at: '2027-01-04T10:00:00Z',
+      outcome: { ownerId: 'rep-a' },
+    };
+    const superseded = (stepIndex: number, step: EscalationStepRecord['step']): EscalationStepRecord => ({
+      ...ran,
+      stepIndex,
+      step,
+      at: '2027-01-04T10:05:00Z',
+      outcome: { superseded: true, handledAt: '2027-01-04T10:04:00Z', failedAttempts: 1 },
+    });
+    await ledger.recordEscalationStep(ran);
+    // A step whose activity wrote its row but whose result was lost, then superseded: the real row stays.
+    await ledger.recordLeadActivity({ leads: [], events: [], clocks: [], steps: [superseded(0, 'notify-owner')] });
+    await ledger.recordLeadActivity({ leads: [], events: [], clocks: [], steps: [superseded(1, 'reassign')] });
+    // A batch from a workflow that predates superseded steps has no steps field.
+    await ledger.recordLeadActivity({ leads: [], events: [], clocks: [] });
+    const { rows } = await db.pool.query(
+      `SELECT step_index, outcome FROM escalation_steps WHERE campaign_id = 'c-sup' ORDER BY step_index`,
+    );
+    expect(rows).toEqual([
+      { step_index: 0, outcome: { ownerId: 'rep-a' } },
+      { step_index: 1, outcome: { superseded: true, handledAt: '2027-01-04T10:04:00Z', failedAttempts: 1 } },
+    ]);
+    await expect(
+      ledger.recordLeadActivity({ leads: [], events: [], clocks: [], steps: [{ ...ran, leadId: '' }] }),
+    ).rejects.toThrow(/leadId/);
+  });
+
   it('records a velocity snapshot once per check', async () => {
     const snapshot: VelocitySnapshotRecord = {
       campaignId: 'c-snap',

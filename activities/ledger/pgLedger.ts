@@ -146,6 +146,8 @@ export class PgLedger implements Ledger {
           ],
         );
       }
+      // A step that really ran keeps its row: a superseded mark never overwrites it.
+      for (const step of batch.steps ?? []) await insertEscalationStep(client, step);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK');
@@ -157,20 +159,7 @@ export class PgLedger implements Ledger {
 
   async recordEscalationStep(record: EscalationStepRecord): Promise<void> {
     checkEscalationStep(record);
-    await this.pool.query(
-      `INSERT INTO escalation_steps (campaign_id, lead_id, clock, step_index, step, at, outcome)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
-       ON CONFLICT (campaign_id, lead_id, clock, step_index) DO NOTHING`,
-      [
-        record.campaignId,
-        record.leadId,
-        record.clock,
-        record.stepIndex,
-        record.step,
-        record.at,
-        JSON.stringify(record.outcome),
-      ],
-    );
+    await insertEscalationStep(this.pool, record);
   }
 
   async recordSnapshot(record: VelocitySnapshotRecord): Promise<void> {
@@ -404,4 +393,21 @@ function explainMissingProposal(what: string, proposalId: string | null): (err: 
     }
     throw err;
   };
+}
+
+function insertEscalationStep(db: pg.Pool | pg.PoolClient, record: EscalationStepRecord): Promise<unknown> {
+  return db.query(
+    `INSERT INTO escalation_steps (campaign_id, lead_id, clock, step_index, step, at, outcome)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+     ON CONFLICT (campaign_id, lead_id, clock, step_index) DO NOTHING`,
+    [
+      record.campaignId,
+      record.leadId,
+      record.clock,
+      record.stepIndex,
+      record.step,
+      record.at,
+      JSON.stringify(record.outcome),
+    ],
+  );
 }

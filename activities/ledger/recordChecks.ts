@@ -71,6 +71,7 @@ export function checkLeadActivity(batch: LeadActivityBatch): void {
     checkTimestamp(event.at, `${at}.at`);
   });
   batch.clocks.forEach((clock, i) => checkClockOutcome(clock, `clocks[${i}]`));
+  batch.steps?.forEach(checkEscalationStep);
 }
 
 function checkClockOutcome(c: ClockOutcomeRecord, at: string): void {

@@ -27,7 +27,15 @@ export interface FaultWindow {
   name: string;
   from: number;
   to: number;
+  /** A worker or server down: its effect lasts past its end (see RECOVERY_MS). */
+  disruption?: boolean;
 }
+
+/**
+ * After a worker kill -9 the campaign's next task waits for the sticky-queue timeout (3 s), or for the workflow
+ * task timeout (10 s) when the dead worker had started one; breaches due then belong to the disruption's row.
+ */
+const RECOVERY_MS = 12_000;
 
 export interface LagRow {
   window: string;
@@ -45,6 +53,8 @@ export interface CheckInput {
   handle: WorkflowHandle;
   webhook: WebhookDelivery[];
   windows: FaultWindow[];
+  /** The full run's goal for breach-detection lag p99 during the CRM outage; quick runs only report it. */
+  crmOutageLagGoalMs?: number;
 }
 
 const ms = (value: Date | null | undefined) => (value ? value.getTime() : null);
@@ -73,6 +83,10 @@ class Figures {
   /** None allowed: each description is one offending item. */
   none(name: string, offenders: string[]): void {
     this.exact(name, 0, offenders.length, offenders);
+  }
+  /** A ceiling, e.g. a latency goal: `expected` is the limit. */
+  atMost(name: string, limit: number, actual: number): void {
+    this.all.push({ section: this.section, name, expected: limit, actual, ok: actual <= limit, examples: [] });
   }
   info(name: string, actual: number, examples: string[] = []): void {
     this.all.push({ section: this.section, name, expected: null, actual, ok: null, examples: examples.slice(0, 5) });
@@ -160,8 +174,21 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
   }>(
     'SELECT lead_id, clock, started_at, deadline, warned_at, met_at, met_recorded_at, breached_at FROM clock_outcomes WHERE campaign_id = $1',
   );
-  const stepRows = await q<{ lead_id: string; clock: string; step_index: number; step: string; at: Date }>(
-    'SELECT lead_id, clock, step_index, step, at FROM escalation_steps WHERE campaign_id = $1',
+  const allStepRows = await q<{
+    lead_id: string;
+    clock: string;
+    step_index: number;
+    step: string;
+    at: Date;
+    superseded: boolean;
+  }>(
+    `SELECT lead_id, clock, step_index, step, at, COALESCE((outcome->>'superseded')::boolean, false) AS superseded
+     FROM escalation_steps WHERE campaign_id = $1`,
+  );
+  // A superseded row marks a step that fell due but never ran because the lead was handled first.
+  const stepRows = allStepRows.filter((r) => !r.superseded);
+  const supersededRows = new Map(
+    allStepRows.filter((r) => r.superseded).map((r) => [`${r.lead_id}/${r.clock}`, r] as const),
   );
   const alertRows = await q<{
     dedupe_key: string;
@@ -292,6 +319,9 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
   for (const row of stepRows)
     steps.set(`${row.lead_id}/${row.clock}`, [...(steps.get(`${row.lead_id}/${row.clock}`) ?? []), row]);
   const firstTouch = (l: FedLead) => clock.get(`${l.planned.leadId}/firstTouch`);
+  /** When the workflow learnt of the lead's first touch: what it did before then was right on what it knew. */
+  const touchKnownAt = (leadId: string) =>
+    ms(clock.get(`${leadId}/firstTouch`)?.met_recorded_at ?? null) ?? Number.POSITIVE_INFINITY;
   f.none(
     'first-touch clock missing',
     admitted.filter((l) => !firstTouch(l)).map((l) => l.planned.leadId),
@@ -322,7 +352,12 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
   f.none(
     'breach with no escalation rows',
     withClock
-      .filter((l) => firstTouch(l)!.breached_at && !steps.get(`${l.planned.leadId}/firstTouch`)?.length)
+      .filter(
+        (l) =>
+          firstTouch(l)!.breached_at &&
+          !steps.get(`${l.planned.leadId}/firstTouch`)?.length &&
+          !supersededRows.has(`${l.planned.leadId}/firstTouch`),
+      )
       .map(describe),
   );
   f.none(
@@ -387,20 +422,42 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
   const pending: string[] = [];
   const unexpected: string[] = [];
   const wrongStep: string[] = [];
+  const supersededWrongly: string[] = [];
+  /** Per lead, the expected steps that ran; the rest were superseded or lapsed after a superseded step. */
+  const ranSteps = new Map<string, number[]>();
+  let supersededCount = 0;
+  let lapsedCount = 0;
+  let ranBeforeTouchKnown = 0;
   for (const l of admitted) {
     const id = l.planned.leadId;
-    const want = new Set(expect.get(id)!.steps);
+    const want = expect.get(id)!.steps;
     const rows = steps.get(`${id}/firstTouch`) ?? [];
     const have = new Set(rows.map((r) => r.step_index));
+    const superseded = supersededRows.get(`${id}/firstTouch`);
     const nextStep = views.get(id)?.clocks.firstTouch?.nextStep;
+    const ran: number[] = [];
     for (const index of want) {
-      if (have.has(index)) continue;
-      (nextStep !== undefined && nextStep <= index ? pending : missing).push(
-        `${id}: step ${index} (${ESCALATION[index].step})`,
-      );
+      if (have.has(index)) ran.push(index);
+      else if (superseded && superseded.step_index <= index) {
+        if (superseded.step_index === index) supersededCount++;
+        else lapsedCount++;
+      } else
+        (nextStep !== undefined && nextStep <= index ? pending : missing).push(
+          `${id}: step ${index} (${ESCALATION[index].step})`,
+        );
+    }
+    ranSteps.set(id, ran);
+    if (superseded) {
+      // Legitimate only once the touch was recorded: the workflow knew the lead was handled.
+      const recordedAt = ms(firstTouch(l)?.met_recorded_at ?? null);
+      if (recordedAt === null || ms(superseded.at)! < recordedAt)
+        supersededWrongly.push(
+          `${id}: step ${superseded.step_index} superseded at ${iso(ms(superseded.at))}, touch recorded ${iso(recordedAt)}`,
+        );
     }
     for (const row of rows) {
-      if (!want.has(row.step_index))
+      if (!want.includes(row.step_index) && ms(row.at)! < touchKnownAt(id)) ranBeforeTouchKnown++;
+      else if (!want.includes(row.step_index))
         unexpected.push(
           `${id}: step ${row.step_index} (${row.step}) at ${iso(ms(row.at))}, touch ${iso(l.planned.touchAt)}`,
         );
@@ -409,13 +466,17 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
   }
   const expectedSteps = admitted.reduce((n, l) => n + expect.get(l.planned.leadId)!.steps.length, 0);
   f.exact(
-    'steps recorded (due before the touch, by event time)',
+    'steps due before the touch (event time): ran + superseded + lapsed after a superseded step',
     expectedSteps,
-    stepRows.filter((r) => r.clock === 'firstTouch' && expect.get(r.lead_id)?.steps.includes(r.step_index)).length,
+    [...ranSteps.values()].reduce((n, ran) => n + ran.length, 0) + supersededCount + lapsedCount,
   );
+  f.info('… superseded: the lead was handled before the due step succeeded (failing API, worker down)', supersededCount);
+  f.info('… lapsed: later steps of a chain ended by a superseded step', lapsedCount);
+  f.none('superseded steps without a recorded touch before them', supersededWrongly);
   f.none('steps pending (still scheduled in the workflow)', pending);
   f.none('steps missing (not scheduled, not recorded)', missing);
-  f.none('steps run after the lead was touched (by event time)', unexpected);
+  f.none('steps run after the touch was recorded, though due after it (event time)', unexpected);
+  f.info('steps run before a touch that happened earlier was reported (worker or server down)', ranBeforeTouchKnown);
   f.none('steps of the wrong kind', wrongStep);
   f.none(
     'steps of other clocks (acceptance / follow-up never fall due)',
@@ -451,7 +512,7 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     const key = (kind: string) => `${prefix}${l.planned.leadId}:firstTouch:${kind}`;
     if (e.warn) expectedKeys.set(key('warning'), l.planned.leadId);
     if (e.breach) expectedKeys.set(key('breach'), l.planned.leadId);
-    for (const index of e.steps) expectedKeys.set(key(`step${index}`), l.planned.leadId);
+    for (const index of ranSteps.get(l.planned.leadId) ?? []) expectedKeys.set(key(`step${index}`), l.planned.leadId);
   }
   const alertRow = new Map(alertRows.map((r) => [r.dedupe_key, r]));
   const leadAlert = (key: string) =>
@@ -474,11 +535,17 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
       .filter((r) => r.clock === 'firstTouch' && r.warned_at && (!r.met_recorded_at || r.met_recorded_at > r.warned_at))
       .map((r) => `${prefix}${r.lead_id}:firstTouch:warning`),
   );
+  const unexpectedAlerts = alertRows.filter((r) => leadAlert(r.dedupe_key) && !expectedKeys.has(r.dedupe_key));
+  const leadOfAlert = (key: string) => key.slice(prefix.length).split(':')[0];
+  const sentBeforeKnown = (r: (typeof alertRows)[number]) =>
+    warnedBeforeKnown.has(r.dedupe_key) || ms(r.claimed_at)! < touchKnownAt(leadOfAlert(r.dedupe_key));
   f.none(
     'lead alerts not expected from event times',
-    alertRows
-      .filter((r) => leadAlert(r.dedupe_key) && !expectedKeys.has(r.dedupe_key) && !warnedBeforeKnown.has(r.dedupe_key))
-      .map((r) => r.dedupe_key),
+    unexpectedAlerts.filter((r) => !sentBeforeKnown(r)).map((r) => r.dedupe_key),
+  );
+  f.info(
+    'lead alerts sent before a touch that happened earlier was reported',
+    unexpectedAlerts.filter(sentBeforeKnown).length,
   );
   const received = countBy(input.webhook, (d) => d.text);
   f.none(
@@ -504,15 +571,22 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     const row = alertRow.get(`${prefix}${l.planned.leadId}:firstTouch:breach`);
     return row ? ms(row.claimed_at)! - l.planned.deadline : undefined;
   };
-  const inNoWindow = breaches.filter(
-    (l) => !input.windows.some((w) => l.planned.deadline >= w.from && l.planned.deadline <= w.to),
-  );
+  const span = (w: FaultWindow): [number, number] => [w.from, w.to + (w.disruption ? RECOVERY_MS : 0)];
+  const within = (l: FedLead, w: FaultWindow) => {
+    const [from, to] = span(w);
+    return l.planned.deadline >= from && l.planned.deadline <= to;
+  };
+  const disruptions = input.windows.filter((w) => w.disruption);
+  // Each outage's figure is its own: breaches due while a worker or server was down count under that disruption.
+  const inWindow = (l: FedLead, w: FaultWindow) =>
+    within(l, w) && (w.disruption || !disruptions.some((d) => within(l, d)));
+  const inNoWindow = breaches.filter((l) => !input.windows.some((w) => within(l, w)));
   for (const [window, members] of [
     ...input.windows.map(
       (w) =>
         [
-          `${w.name} (${((w.to - w.from) / 1000).toFixed(0)} s)`,
-          breaches.filter((l) => l.planned.deadline >= w.from && l.planned.deadline <= w.to),
+          `${w.name} (${((w.to - w.from) / 1000).toFixed(0)} s${w.disruption ? ` + ${RECOVERY_MS / 1000} s recovery` : ''})`,
+          breaches.filter((l) => inWindow(l, w)),
         ] as const,
     ),
     ['outside every window (API faults only)', inNoWindow] as const,
@@ -526,6 +600,11 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
       p99Ms: samples.length ? percentile(samples, 99) : null,
       maxMs: samples.length ? Math.max(...samples) : null,
     });
+  }
+  const crmOutage = lag.find((row) => row.window.startsWith('CRM outage'));
+  if (input.crmOutageLagGoalMs !== undefined && crmOutage?.p99Ms != null) {
+    f.in('breach detection lag');
+    f.atMost('CRM outage: breach alert p99 after the deadline (ms)', input.crmOutageLagGoalMs, crmOutage.p99Ms);
   }
   return { figures: f.all, lag };
 }

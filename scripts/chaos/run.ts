@@ -24,6 +24,8 @@ const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()));
 /** Time from "everything started" to the first lead: the worker and the campaign must be up by then. */
 const LEAD_IN_MS = 20_000;
 const CHECK_EVERY_MS = 10_000;
+/** The robustness issue's goal: breaches are seen within 2 s (p99) while the CRM is down. */
+const CRM_OUTAGE_LAG_GOAL_MS = 2_000;
 
 export async function runChaos(mode: Mode, log: (line: string) => void): Promise<ChaosSummary> {
   const seed = process.env.CHAOS_SEED ?? 'campaign-sla-chaos';
@@ -52,7 +54,9 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
     await writeFile(bundlePath, (await workflowBundle()).code);
 
     const database = await ledgerDatabase(process.env, `chaos_${runTag}`);
-    cleanups.push(() => database.drop());
+    // CHAOS_KEEP_DATABASE=1 keeps the ledger for a post-mortem (its URL is printed).
+    if (process.env.CHAOS_KEEP_DATABASE === '1') log(`chaos ${mode}: keeping the ledger database ${database.url}`);
+    else cleanups.push(() => database.drop());
     const webhook = await startWebhookReceiver();
     cleanups.push(() => webhook.close());
     await server.start();
@@ -126,7 +130,7 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
       const to = Date.now();
       const name =
         disruption.kind === 'worker kill -9' ? `worker down (kill -9 #${kills})` : `server down (${disruption.kind})`;
-      windows.push({ name, from, to });
+      windows.push({ name, from, to, disruption: true });
       disruptions.push({ kind: disruption.kind, at: new Date(from).toISOString(), downMs: to - from });
       log(
         `chaos ${mode}: ${disruption.kind} at +${((from - t0) / 1000).toFixed(1)} s, back after ${((to - from) / 1000).toFixed(1)} s`,
@@ -149,7 +153,15 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
     const settleUntil = Date.now() + scenario.settleMs;
     let result: { figures: Figure[]; lag: LagRow[] };
     for (;;) {
-      result = await runChecks({ campaignId, fed: feeder.fed, pool, handle, webhook: webhook.deliveries, windows });
+      result = await runChecks({
+        campaignId,
+        fed: feeder.fed,
+        pool,
+        handle,
+        webhook: webhook.deliveries,
+        windows,
+        crmOutageLagGoalMs: mode === 'full' ? CRM_OUTAGE_LAG_GOAL_MS : undefined,
+      });
       const failing = result.figures.filter((f) => f.ok === false).length;
       if (failing === 0 || Date.now() + CHECK_EVERY_MS > settleUntil) break;
       log(`chaos ${mode}: ${failing} check(s) not met yet, checking again in ${CHECK_EVERY_MS / 1000} s`);

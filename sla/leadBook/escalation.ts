@@ -5,7 +5,7 @@ import type { CampaignConfig, EscalationStep } from '../config';
 import { pushDue } from '../dueQueue';
 import { initialRoundRobinState, pickNextRep } from '../roundRobin';
 import { stopClocks } from './closing';
-import { note, type BookContext, type ClockState, type LeadBook, type LeadState } from './state';
+import { iso, note, type BookContext, type ClockState, type LeadBook, type LeadState } from './state';
 import { configOf } from './terms';
 import { retireIfSettled } from './closing';
 import { getOwn } from '../dict';
@@ -83,6 +83,52 @@ export function planEscalationStep(
   return { ...base, step: step.step, ownerId: lead.ownerId };
 }
 
+/**
+ * The lead was handled (touched, decided) before a step that had fallen due succeeded: the step will not run, since
+ * it would act on a lead someone is working, and the ledger records it as superseded instead of leaving a gap. That
+ * includes a step the contract had due (breach + its offset) that was still waiting because an earlier step ran
+ * late. A step still in flight is settled by its result (see completeEscalationStep); one not yet due just lapses.
+ */
+export function supersedePendingStep(
+  book: LeadBook,
+  ctx: BookContext,
+  lead: LeadState,
+  kind: ClockKind,
+  clock: ClockState,
+  handledAt: number,
+): void {
+  if (clock.nextStep === undefined || clock.stepInFlight !== undefined) return;
+  const failedAttempts = clock.stepAttempts ?? 0;
+  const step = configOf(ctx, lead).responseSla.escalation[clock.nextStep] as EscalationStep | undefined;
+  // Due by the contract (its offset from the breach) or by the chain's own spacing after a late step.
+  const dueAt = Math.min(clock.nextStepAt ?? Infinity, (clock.breachedAt ?? Infinity) + (step?.after ?? Infinity));
+  if (failedAttempts === 0 && dueAt > handledAt) return;
+  recordSupersededStep(book, ctx, lead, kind, clock.nextStep, handledAt, failedAttempts);
+}
+
+function recordSupersededStep(
+  book: LeadBook,
+  ctx: BookContext,
+  lead: LeadState,
+  kind: ClockKind,
+  stepIndex: number,
+  handledAt: number,
+  failedAttempts: number,
+): void {
+  const step = configOf(ctx, lead).responseSla.escalation[stepIndex] as EscalationStep | undefined;
+  if (!step) return;
+  (book.outbox.steps ??= []).push({
+    campaignId: ctx.campaignId,
+    leadId: lead.leadId,
+    clock: kind,
+    stepIndex,
+    step: step.step,
+    at: iso(ctx.now),
+    outcome: { superseded: true, handledAt: iso(handledAt), failedAttempts },
+  });
+  note(lead, ctx.now, `${step.step} superseded: the lead was handled at ${iso(handledAt)}`);
+}
+
 /** How long a failed step waits before it is tried again: 2 s doubling to 5 min. */
 export function stepRetryDelayMs(failedAttempts: number): number {
   return Math.min(300_000, 2_000 * 2 ** Math.max(0, failedAttempts - 1));
@@ -97,6 +143,11 @@ export type StepCompletion = 'done' | 'failed' | 'stale';
 export interface StepObservers {
   /** The lead left the SLA (returned to nurture) without ever being contacted. */
   onClosedUntouched?: (lead: LeadState) => void;
+  /**
+   * Whether a failed step overtaken by a touch is written to the ledger as superseded (default). Runs recorded
+   * before that existed pass false, so their replay schedules no ledger write they never made.
+   */
+  recordSuperseded?: boolean;
 }
 
 /**
@@ -121,6 +172,13 @@ export function completeEscalationStep(
     if (!handled) {
       clock.nextStepAt = ctx.now + stepRetryDelayMs(clock.stepAttempts);
       pushDue(book.due, clock.nextStepAt, `${lead.leadId}|${result.clock}|step`);
+    } else {
+      const handledAt = (clock.metAt ?? clock.stoppedAt) as number;
+      if (observers.recordSuperseded !== false)
+        recordSupersededStep(book, ctx, lead, result.clock, result.stepIndex, handledAt, clock.stepAttempts);
+      delete clock.nextStep;
+      delete clock.nextStepAt;
+      delete clock.stepAttempts;
     }
     if (retireIfSettled(book, lead) && lead.firstTouchAt === undefined) observers.onClosedUntouched?.(lead);
     return 'failed';

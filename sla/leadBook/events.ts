@@ -1,9 +1,10 @@
 // Lead events (contact attempts, dispositions, stage changes): checking a batch, then applying it,
 // which meets clocks, opens the acceptance window and closes rejected leads.
-import type { ClockKind } from '../clockKind';
+import { clockKinds, type ClockKind } from '../clockKind';
 import type { LeadEventRecord } from '../records';
 import { conversionStages, type ConversionStage, type LeadEvent } from '../leadEvents';
 import { retireIfSettled, stopClocks } from './closing';
+import { supersedePendingStep } from './escalation';
 import { startAcceptanceClock } from './intake';
 import {
   clockRecord,
@@ -126,8 +127,10 @@ function meetClock(
   clock.metAt = at;
   // Whatever satisfies the clock also stops its escalation chain; a step already in flight still completes
   // (the book follows what the CRM did) but schedules no next step.
+  supersedePendingStep(book, ctx, lead, kind, clock, at);
   delete clock.nextStep;
   delete clock.nextStepAt;
+  delete clock.stepAttempts;
   const elapsedBusinessMs = elapsedForTier(config, lead.tier, clock.startedAt, at);
   book.outbox.clocks.push(
     clockRecord(ctx.campaignId, lead, kind, clock, {
@@ -191,6 +194,11 @@ export function applyLeadEvents(
         lead.status = route === 'nurture' ? 'nurture' : 'recycled';
         note(lead, at, `rejected: ${event.reason} → ${route}`);
         pushEvent(book, { ...base, kind: 'reject', detail: { reason: event.reason, route, ownerId: lead.ownerId } });
+        for (const kind of clockKinds) {
+          const clock = lead.clocks[kind];
+          if (clock && clock.metAt === undefined && clock.stoppedAt === undefined)
+            supersedePendingStep(book, ctx, lead, kind, clock, at);
+        }
         stopClocks(lead, at);
       }
     } else {

@@ -14,13 +14,21 @@ import {
 } from './state';
 import { addTime, tierOf } from './terms';
 import { getOwn } from '../dict';
+import { isSalesforceId } from '../ids';
 
 /** Problems with a batch of new leads; empty when the whole batch may be admitted. */
 export function validateAdmission(leads: NewLead[], ctx: BookContext): string[] {
   const config = ctx.configs[ctx.currentVersion];
   const tiers = Object.keys(config.responseSla.tiers);
   const problems: string[] = [];
+  // A campaign that polls Salesforce looks its leads up there by ID: one it could never find would fail every poll.
+  const polled = config.campaign.crm.pollEvery > 0;
   leads.forEach((lead, i) => {
+    if (polled && !isSalesforceId(lead.leadId)) {
+      problems.push(
+        `leads[${i}].leadId: must be a 15- or 18-character Salesforce Lead ID, since this campaign polls Salesforce (campaign.crm.pollEvery)`,
+      );
+    }
     if (!getOwn(config.responseSla.tiers, lead.tier)) {
       problems.push(`leads[${i}].tier: unknown tier "${lead.tier}" (configured tiers: ${tiers.join(', ')})`);
     }

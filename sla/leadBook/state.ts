@@ -97,7 +97,8 @@ export function drainOutbox(book: LeadBook): LeadActivityBatch {
 }
 
 export function outboxSize(book: LeadBook): number {
-  return book.outbox.leads.length + book.outbox.events.length + book.outbox.clocks.length;
+  const { leads, events, clocks, steps = [] } = book.outbox;
+  return leads.length + events.length + clocks.length + steps.length;
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();

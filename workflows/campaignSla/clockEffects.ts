@@ -1,7 +1,7 @@
 // Lead clocks falling due, and the effects they queue: alerts, escalation steps and ledger writes. Each is
 // handed to an activity that runs while the loop goes on; an escalation step counts as done only when its
 // activity confirms the side effect, and a failed one comes due again with backoff.
-import { log, metricMeter } from '@temporalio/workflow';
+import { log, metricMeter, patched } from '@temporalio/workflow';
 import { countBreaches, countFailedEscalationSteps } from '../slaMetrics';
 import { clockAlert, opsEscalationAlert } from '../../sla/alertWording';
 import { noteBreach, noteBreachRetracted, noteClosedUntouched } from '../../sla/campaignCompliance';
@@ -121,12 +121,15 @@ function dispatchSteps(run: CampaignRun, steps: (EscalationEffect & { at: string
 function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: StepResult[]): void {
   const { state, campaignId } = run;
   const byKey = new Map(steps.map((s) => [`${s.leadId}|${s.clock}|${s.stepIndex}`, s]));
+  // A superseded row can add a ledger write the runs before it never scheduled.
+  const recordsSuperseded = patched('superseded-escalation-steps');
   let failed: StepResult | undefined;
   for (const result of results) {
     const effect = byKey.get(`${result.leadId}|${result.clock}|${result.stepIndex}`);
     if (!effect) continue;
     const outcome = completeEscalationStep(state.book, run.ctx(), result, effect, {
       onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead),
+      recordSuperseded: recordsSuperseded,
     });
     if (outcome === 'failed') {
       failed ??= result;
