@@ -3,11 +3,13 @@
 // receives the alerts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { startPostgres } from '../../runtime/dev/embeddedPostgres';
 import { devServerExecutable } from '../../runtime/dev/temporalBinaries';
 import { allSearchAttributeKeys } from '../../workflows/messages';
 
@@ -159,29 +161,47 @@ export class WorkerProcess {
   }
 }
 
-/** The ledger database: DATABASE_URL as given, or a fresh database on the local server, dropped afterwards. */
+/**
+ * The ledger database: DATABASE_URL as given; else a fresh database on TEST_DATABASE_URL's server or the local
+ * one at 127.0.0.1:5432; else an embedded server in `dataRoot`. Dropped (or stopped) afterwards.
+ */
 export async function ledgerDatabase(
   env: NodeJS.ProcessEnv,
   name: string,
+  dataRoot: string,
 ): Promise<{ url: string; drop(): Promise<void> }> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, drop: async () => {} };
-  const adminUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
+  const adminUrl = env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 8_000 });
-  await admin.connect().catch((err: Error) => {
-    throw new Error(`chaos: no Postgres at ${adminUrl} (${err.message}); set DATABASE_URL`, { cause: err });
-  });
+  const reachable = await admin.connect().then(
+    () => true,
+    () => false,
+  );
+  if (!reachable) {
+    const dataDir = path.join(dataRoot, name);
+    const embedded = await startPostgres({ databaseUrl: null, dataDir, port: 0 });
+    return {
+      url: embedded.url,
+      async drop() {
+        await embedded.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
   } finally {
     await admin.end();
   }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
   return {
-    url: `postgres://postgres@127.0.0.1:5432/${name}`,
+    url: url.toString(),
     async drop() {
       const again = new pg.Client({ connectionString: adminUrl });
       await again.connect();
       try {
-        await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await again.query(`DROP DATABASE IF EXISTS ${again.escapeIdentifier(name)} WITH (FORCE)`);
       } finally {
         await again.end();
       }

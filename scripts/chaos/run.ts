@@ -53,7 +53,8 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
     const bundlePath = path.join(work, 'workflow-bundle.js');
     await writeFile(bundlePath, (await workflowBundle()).code);
 
-    const database = await ledgerDatabase(process.env, `chaos_${runTag}`);
+    // Under the project, not the mode-700 temp dir: an embedded Postgres run as root switches to the postgres user.
+    const database = await ledgerDatabase(process.env, `chaos_${runTag}`, path.join(projectRoot, '.data'));
     // CHAOS_KEEP_DATABASE=1 keeps the ledger for a post-mortem (its URL is printed).
     if (process.env.CHAOS_KEEP_DATABASE === '1') log(`chaos ${mode}: keeping the ledger database ${database.url}`);
     else cleanups.push(() => database.drop());
