@@ -49,17 +49,10 @@ export function createActivities(deps: ActivityDeps) {
       await ledger.recordLeadActivity(batch);
     },
 
-    /** Delivers every alert it can; if any failed, throws the failure so the activity retries the rest. */
+    /** Delivers every alert it can (a digest when many fire together); throws if any failed, so the rest retry. */
     async sendAlerts(alerts: Alert[]): Promise<void> {
-      let firstFailure: unknown;
-      for (const alert of alerts) {
-        try {
-          await notifier.notify(alert);
-        } catch (err) {
-          firstFailure ??= err;
-        }
-      }
-      if (firstFailure !== undefined) throw firstFailure;
+      const { failed } = await notifier.notifyBatch(alerts);
+      if (failed[0]) throw failed[0].failure;
     },
 
     async recordProposal(record: ProposalRecord): Promise<void> {

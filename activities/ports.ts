@@ -172,6 +172,15 @@ export interface Notifier {
    * only after success. Callers run it in its own activity so a webhook outage never holds an SLA clock.
    */
   notify(alert: Alert): Promise<{ delivered: boolean; deduped: boolean }>;
+  /** Alerts raised together, at least once each (many go out as one digest message); never throws per alert. */
+  notifyBatch(alerts: readonly Alert[]): Promise<AlertBatchOutcome>;
+}
+
+/** What became of each alert of a batch; a failed one is retried by the caller. */
+export interface AlertBatchOutcome {
+  delivered: Alert[];
+  deduped: Alert[];
+  failed: { alert: Alert; failure: unknown }[];
 }
 
 // ---- Ledger: the Postgres record that drives reports and the dashboard. ----

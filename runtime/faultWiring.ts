@@ -37,7 +37,7 @@ const LEDGER_WRITES = [
   'recordBudgetChange',
   'recordQuarterReport',
   'leaseAlert',
-  'markAlertDelivered',
+  'markAlertsDelivered',
   'releaseAlert',
 ] as const satisfies readonly (keyof PgLedger)[];
 

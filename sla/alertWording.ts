@@ -137,3 +137,28 @@ export function escalationStepAlert(campaignId: string, step: EscalationEffect):
       };
   }
 }
+
+/** Titles a digest lists by name; the rest are counted (each alert stays in the ledger under its own key). */
+const DIGEST_LISTED = 10;
+
+/** Many alerts that fired together, as one message: counts by severity and the first titles. */
+export function alertDigest(campaignId: string, alerts: readonly Alert[], digestId: string): Alert {
+  const severities = ['critical', 'warning', 'info'] as const;
+  const counts = severities
+    .map((severity) => [severity, alerts.filter((a) => a.severity === severity).length] as const)
+    .filter(([, count]) => count > 0);
+  const listed = alerts.slice(0, DIGEST_LISTED).map((a) => `• ${a.title}`);
+  const more = alerts.length - listed.length;
+  return {
+    dedupeKey: `${campaignId}:digest:${digestId}`,
+    severity: counts[0]?.[0] ?? 'info',
+    campaignId,
+    title: `${alerts.length} alerts at once (digest ${digestId})`,
+    text: [
+      `${counts.map(([severity, count]) => `${count} ${severity}`).join(', ')}:`,
+      ...listed,
+      ...(more > 0 ? [`…and ${more} more, each in the ledger's alerts_sent under digest ${digestId}.`] : []),
+    ].join('\n'),
+    fields: Object.fromEntries(counts),
+  };
+}

@@ -8,6 +8,11 @@
 // E.g. $75,000 with $30,000 spent, reduced by 30%: 30,000 + 45,000 × 0.7 = $61,500.
 //
 // Guardrails (./guardrails) are applied by the caller; this module only decides what to propose.
+//
+// Stability (the contract's velocity.stability): a restore follows only the cause of the adjustment in force,
+// cleared by a margin and for a sustained period; a rule rests for a cool-down after a decision on its last
+// proposal; proposals per rolling day are capped. Without it (runs begun before it existed) a restore follows
+// velocity at forecast whatever the cause.
 
 import { formatDuration } from './duration';
 
@@ -59,6 +64,26 @@ interface ActiveAdjustment {
   rule: string;
   /** Total budget before the adjustment, which a restore returns to. */
   budgetBefore: number;
+  /** Since when (epoch ms) its cause has been cleared, check after check. */
+  clearedSince?: number;
+}
+
+export interface RuleStability {
+  /** A rule proposes nothing for this long after a decision on its last proposal (approved, rejected, expired). */
+  cooldownMs: number;
+  /** Proposals opened in any 24 hours, all rules together. */
+  maxProposalsPerDay: number;
+  /** How far past its threshold (% of it) the cause must be before it counts as cleared. */
+  restoreMarginPct: number;
+  /** How long the cause must stay cleared before a restore is proposed. */
+  restoreAfterMs: number;
+}
+
+/** A proposal opened earlier (epoch ms), for cool-downs and the daily cap. */
+export interface EarlierProposal {
+  rule: string;
+  createdAt: number;
+  decidedAt: number | null;
 }
 
 export interface RuleInput {
@@ -73,6 +98,7 @@ export interface RuleInput {
   activeAdjustment: ActiveAdjustment | null;
   /** A proposal is awaiting ops approval; no new one is made meanwhile. */
   pendingProposal: boolean;
+  stability?: { policy: RuleStability; earlier: EarlierProposal[] };
 }
 
 export interface ProposalDraft {
@@ -90,6 +116,8 @@ export interface RuleEvaluation {
   proposals: ProposalDraft[];
   /** Rules that matched but may not propose now, with why (for the ledger / logs). */
   suppressed: { rule: string; reason: string }[];
+  /** With stability: since when the active adjustment's cause has been cleared (null: not cleared now). */
+  clearedSince?: number | null;
 }
 
 /** Stable id of a rule: its kind and position in the configuration. */
@@ -230,13 +258,13 @@ function evaluateRule(rule: BudgetRule, index: number, input: RuleInput): Propos
       };
     }
     case 'recovered':
-      return recovery(rule, index, input.rules, snapshot, history, activeAdjustment);
+      return input.stability ? null : recovery(rule, index, input.rules, snapshot, history, activeAdjustment);
   }
 }
 
 /**
- * A reduce/pause in force is undone when velocity is back at forecast or, if a conversion-rate-drop
- * rule caused it, when the rate over that rule's period is back within 5% of the trailing rate.
+ * Without stability: a reduce/pause in force is undone when velocity is back at forecast or, if a
+ * conversion-rate-drop rule caused it, when the rate over that rule's period is back within 5% of the trailing rate.
  */
 function recovery(
   rule: Extract<BudgetRule, { kind: 'recovered' }>,
@@ -267,7 +295,17 @@ function recovery(
       Object.assign(figures, change);
     }
   }
-  if (why === null) return null;
+  return why === null ? null : restoreDraft(rule, index, snapshot, active, why, figures);
+}
+
+function restoreDraft(
+  rule: Extract<BudgetRule, { kind: 'recovered' }>,
+  index: number,
+  snapshot: VelocitySnapshot,
+  active: ActiveAdjustment,
+  why: string,
+  figures: Record<string, number | null>,
+): ProposalDraft {
   return {
     action: 'restore',
     rule: ruleId(rule, index),
@@ -280,11 +318,103 @@ function recovery(
   };
 }
 
+/**
+ * Whether the cause of the adjustment in force has cleared by the margin, and the sentence saying so. A cause
+ * no longer in the rules (the contract was amended) clears when velocity is back at forecast.
+ */
+function causeCleared(
+  input: RuleInput,
+  active: ActiveAdjustment,
+  marginPct: number,
+): { why: string; figures: Record<string, number | null> } | null {
+  const { snapshot, history } = input;
+  const margin = marginPct / 100;
+  const v = snapshot.velocity;
+  const cause = input.rules.find((r, i) => ruleId(r, i) === active.rule);
+  switch (cause?.kind) {
+    case 'cpl-above-band': {
+      const limit = snapshot.cplBand.high * (1 - margin);
+      if (snapshot.cpl === null || snapshot.cpl > limit + EPSILON) return null;
+      return {
+        why: `Cost per lead is back to ${formatNumber(snapshot.cpl)}, ${marginPct}% inside the band's upper limit ${formatNumber(snapshot.cplBand.high)}`,
+        figures: { cpl: snapshot.cpl, clearAt: limit },
+      };
+    }
+    case 'conversion-rate-drop': {
+      const change = conversionRateChange(snapshot, history, cause.sustainedFor);
+      if (!change || change.recentRate < change.trailingRate * (1 - RECOVERY_TOLERANCE) - EPSILON) return null;
+      return {
+        why:
+          `Conversion rate is back to ${formatPct(change.recentRate)} against ${formatPct(change.trailingRate)} ` +
+          `over the trailing window (within ${RECOVERY_TOLERANCE * 100}%)`,
+        figures: { ...change },
+      };
+    }
+    case 'velocity-below': {
+      const clearAt = (cause.belowPct / 100) * (1 + margin);
+      if (v === null || v < clearAt - EPSILON) return null;
+      return {
+        why: `Conversion velocity is back at ${formatPct(v)} of forecast, ${marginPct}% above the ${cause.belowPct}% floor`,
+        figures: { velocity: v, clearAt },
+      };
+    }
+    default:
+      if (v === null || v < 1 - EPSILON) return null;
+      return { why: `Conversion velocity is back at ${formatPct(v)} of forecast`, figures: { velocity: v } };
+  }
+}
+
+/** With stability: since when the cause has been cleared, and the restore once it has stayed cleared long enough. */
+function stableRecovery(input: RuleInput, policy: RuleStability) {
+  const active = input.activeAdjustment;
+  if (!active || active.action === 'increase') return { clearedSince: null, restore: null };
+  const cleared = causeCleared(input, active, policy.restoreMarginPct);
+  if (!cleared) return { clearedSince: null, restore: null };
+  const now = input.snapshot.at;
+  const clearedSince = active.clearedSince ?? now;
+  if (now - clearedSince < policy.restoreAfterMs - EPSILON) return { clearedSince, restore: null };
+  const index = input.rules.findIndex((r) => r.kind === 'recovered');
+  const rule = input.rules[index];
+  if (rule?.kind !== 'recovered') return { clearedSince, restore: null };
+  const why = `${cleared.why}, and has been for ${formatDuration(now - clearedSince)}`;
+  const figures = {
+    ...cleared.figures,
+    clearedSince,
+    budgetBefore: active.budgetBefore,
+    budget: input.snapshot.budget,
+  };
+  return { clearedSince, restore: restoreDraft(rule, index, input.snapshot, active, why, figures) };
+}
+
+/** Why a rule may not propose now under the stability policy (cool-down, daily cap), or null. */
+function stabilityHold(
+  draft: ProposalDraft,
+  now: number,
+  stability: NonNullable<RuleInput['stability']>,
+): string | null {
+  const { policy, earlier } = stability;
+  const lastDecided = earlier
+    .filter((p) => p.rule === draft.rule && p.decidedAt !== null)
+    .reduce((latest, p) => Math.max(latest, p.decidedAt!), -Infinity);
+  if (now < lastDecided + policy.cooldownMs) {
+    return `the rule is cooling down until ${new Date(lastDecided + policy.cooldownMs).toISOString()} after its last decision`;
+  }
+  const today = earlier.filter((p) => p.createdAt > now - DAY_MS).length;
+  if (today >= policy.maxProposalsPerDay) {
+    return `${today} proposals were opened in the last 24 hours (at most ${policy.maxProposalsPerDay})`;
+  }
+  return null;
+}
+
 export function evaluateRules(input: RuleInput): RuleEvaluation {
-  const { snapshot, activeAdjustment } = input;
+  const { snapshot, activeAdjustment, stability } = input;
   const suppressed: RuleEvaluation['suppressed'] = [];
+  const held = new Set<BudgetAction>();
+  const stable = stability ? stableRecovery(input, stability.policy) : null;
+  const result = (proposals: ProposalDraft[]): RuleEvaluation =>
+    stable ? { proposals, suppressed, clearedSince: stable.clearedSince } : { proposals, suppressed };
   for (const [index, rule] of input.rules.entries()) {
-    const draft = evaluateRule(rule, index, input);
+    const draft = rule.kind === 'recovered' && stable ? stable.restore : evaluateRule(rule, index, input);
     if (!draft) continue;
     // Already handled: the same kind of change is in force, or the campaign is paused (only a restore
     // can follow a pause).
@@ -311,9 +441,23 @@ export function evaluateRules(input: RuleInput): RuleEvaluation {
         rule: draft.rule,
         reason: `${draft.reason} Not proposed: a proposal is already awaiting approval.`,
       });
-      return { proposals: [], suppressed };
+      return result([]);
     }
-    return { proposals: [draft], suppressed };
+    // A later rule may not make the change a resting rule was held back from (the same flap by another name),
+    // nor raise spend while a rule calls for less.
+    const hold = stability
+      ? (stabilityHold(draft, snapshot.at, stability) ??
+        (held.has(draft.action) ? `a ${draft.action} by an earlier rule is held back` : null) ??
+        (draft.action === 'increase' && (held.has('reduce') || held.has('pause'))
+          ? 'an earlier rule calls for less spend'
+          : null))
+      : null;
+    if (hold) {
+      suppressed.push({ rule: draft.rule, reason: `${draft.reason} Not proposed: ${hold}.` });
+      held.add(draft.action);
+      continue;
+    }
+    return result([draft]);
   }
-  return { proposals: [], suppressed };
+  return result([]);
 }

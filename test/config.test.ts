@@ -141,7 +141,12 @@ describe('parseCampaignConfig defaults', () => {
         allowedLateness: 10 * 60_000,
       },
       calendars: { default: { timezone: 'America/New_York', hours: { mon: [['09:00', '17:00']] } } },
-      velocity: { checkEvery: 6 * 3_600_000, trailingWindow: 86_400_000, rules: [] },
+      velocity: {
+        checkEvery: 6 * 3_600_000,
+        trailingWindow: 86_400_000,
+        rules: [],
+        stability: { cooldown: 12 * 3_600_000, maxProposalsPerDay: 4, restoreMarginPct: 10 },
+      },
       approvals: {
         approvers: ['ops-lead-1'],
         timeout: 4 * 3_600_000,

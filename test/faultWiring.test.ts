@@ -78,7 +78,7 @@ describe('fault wiring', () => {
     await expect(ledger.leaseAlert('c:lead-1:firstTouch:breach', {}, 1000)).rejects.toMatchObject({
       type: INJECTED_FAULT,
     });
-    await expect(ledger.markAlertDelivered('k')).rejects.toMatchObject({ type: INJECTED_FAULT });
+    await expect(ledger.markAlertsDelivered(['k'])).rejects.toMatchObject({ type: INJECTED_FAULT });
     expect(queries).toEqual([]);
     await expect(ledger.openLeadIds('c', 10)).resolves.toEqual([]);
     expect(queries).toHaveLength(1);
@@ -96,12 +96,12 @@ describe('fault wiring', () => {
       ledger: { outages: [{ fromMs: 0, toMs: 30_000 }] },
     });
     await expect(
-      wireFaults(outageNow, 'sandbox')!.ledger(new PgLedger(pool)).markAlertDelivered('k'),
+      wireFaults(outageNow, 'sandbox')!.ledger(new PgLedger(pool)).markAlertsDelivered(['k']),
     ).rejects.toMatchObject({
       message: /ledger is down \(injected outage\)/,
     });
     await expect(
-      wireFaults(pastOutage, 'sandbox')!.ledger(new PgLedger(pool)).markAlertDelivered('k'),
+      wireFaults(pastOutage, 'sandbox')!.ledger(new PgLedger(pool)).markAlertsDelivered(['k']),
     ).resolves.toBeUndefined();
     expect(queries).toHaveLength(1);
   });

@@ -492,7 +492,7 @@ describe('PgLedger quarter reports and alert claims', () => {
     expect(leases.filter((l) => l.lease === 'busy')).toHaveLength(7);
     await ledger.releaseAlert(key, 'HTTP 503');
     expect(await ledger.leaseAlert(key, {}, 60_000)).toEqual({ lease: 'leased', attempts: 2 });
-    await ledger.markAlertDelivered(key);
+    await ledger.markAlertsDelivered([key]);
     expect(await ledger.leaseAlert(key, {}, 60_000)).toEqual({ lease: 'delivered', attempts: 2 });
     expect(await ledger.leaseAlert(`${key}:2`, {}, 60_000)).toEqual({ lease: 'leased', attempts: 1 });
     // An expired lease (the worker died mid-post) is taken over.

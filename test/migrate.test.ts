@@ -37,6 +37,7 @@ describe('migrate', () => {
       '0002_read_side.sql',
       '0003_alert_delivery.sql',
       '0004_event_time.sql',
+      '0005_alert_digest.sql',
     ]);
     expect(await tableExists(db, 'clock_outcomes')).toBe(true);
 
@@ -48,13 +49,14 @@ describe('migrate', () => {
       { version: 2, name: 'read_side' },
       { version: 3, name: 'alert_delivery' },
       { version: 4, name: 'event_time' },
+      { version: 5, name: 'alert_digest' },
     ]);
   });
 
   it('serialises concurrent runs with the advisory lock', async () => {
     const db = await emptyDatabase();
     const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
-    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 4]);
+    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 5]);
   });
 
   it('rolls back a failing migration completely and keeps earlier ones', async () => {

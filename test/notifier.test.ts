@@ -135,6 +135,60 @@ describe('WebhookNotifier', () => {
     expect(retryAfterMs(null)).toBeUndefined();
   });
 
+  it('sends a few alerts raised together one by one, and many as one digest that keeps each key', async () => {
+    const { notifier: n, lines } = notifier(url);
+    const before = received.length;
+    const few = ['c-1:D-1:firstTouch:breach', 'c-1:D-2:firstTouch:breach'].map(alert);
+    expect((await n.notifyBatch(few)).delivered).toHaveLength(2);
+    expect(received.length).toBe(before + 2);
+
+    const many = Array.from({ length: 14 }, (_, i) => ({
+      ...alert(`c-1:M-${i}:firstTouch:${i % 2 ? 'warning' : 'breach'}`),
+      severity: i % 2 ? ('warning' as const) : ('critical' as const),
+      title: `SLA ${i % 2 ? 'warning' : 'breach'}: firstTouch for lead M-${i}`,
+    }));
+    const outcome = await n.notifyBatch([...many, few[0]]);
+    expect(outcome).toMatchObject({ deduped: [few[0]], failed: [] });
+    expect(outcome.delivered).toHaveLength(14);
+    expect(received.length).toBe(before + 3);
+    const digest = received.at(-1)!.body;
+    expect(digest.text).toMatch(/^:rotating_light: \[c-1\] 14 alerts at once \(digest [0-9a-f]{8}\)$/);
+    const detail = JSON.stringify(digest.blocks);
+    expect(detail).toContain('7 critical, 7 warning');
+    expect(detail).toContain('SLA breach: firstTouch for lead M-0');
+    expect(detail).not.toContain('lead M-10');
+    expect(detail).toContain('…and 4 more');
+    const rows = await db.pool.query<{ dedupe_key: string; digest_key: string | null; delivered: boolean }>(
+      "SELECT dedupe_key, digest_key, delivered_at IS NOT NULL AS delivered FROM alerts_sent WHERE dedupe_key LIKE 'c-1:M-%'",
+    );
+    expect(rows.rows).toHaveLength(14);
+    const digestId = /digest ([0-9a-f]{8})/.exec(String(digest.text))![1];
+    expect(rows.rows.every((r) => r.delivered && r.digest_key === `c-1:digest:${digestId}`)).toBe(true);
+    // Each alert is still logged on its own.
+    expect(lines.filter((l) => String(l.msg).includes('lead M-'))).toHaveLength(14);
+    // A repeat of the whole batch (an activity retry) posts nothing.
+    expect((await n.notifyBatch(many)).deduped).toHaveLength(14);
+    expect(received.length).toBe(before + 3);
+  });
+
+  it('a failed digest leaves every alert in it undelivered, and the retry carries them all', async () => {
+    const { notifier: n } = notifier(url);
+    const before = received.length;
+    const many = Array.from({ length: 5 }, (_, i) => alert(`c-1:F-${i}:firstTouch:breach`));
+    failNext = [{ status: 503 }];
+    const outcome = await n.notifyBatch(many);
+    expect(outcome.delivered).toHaveLength(0);
+    expect(outcome.failed).toHaveLength(5);
+    expect((outcome.failed[0].failure as ApplicationFailure).type).toBe(ALERT_DELIVERY_FAILED);
+    const pending = await db.pool.query(
+      "SELECT count(*)::int AS n FROM alerts_sent WHERE dedupe_key LIKE 'c-1:F-%' AND delivered_at IS NULL",
+    );
+    expect(pending.rows[0].n).toBe(5);
+    expect((await n.notifyBatch(many)).delivered).toHaveLength(5);
+    expect(received.length).toBe(before + 1);
+    expect(String(received.at(-1)!.body.text)).toContain('5 alerts at once');
+  });
+
   it('always logs, even without a webhook', async () => {
     const { notifier: logsOnly, lines } = notifier();
     expect(await logsOnly.notify(alert('c-1:L-4:firstTouch:breach'))).toEqual({ delivered: true, deduped: false });

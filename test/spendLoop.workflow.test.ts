@@ -278,4 +278,60 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
       },
     ]);
   }, 300_000);
+
+  it('a CPL far above its band for two days: rejected and expired proposals come back only after the cool-down, and never more than the daily cap', async () => {
+    const { start } = await windowFromNextMidnight(10);
+    const config = example('case-example.yaml');
+    config.campaign.id = 'flapping-cpl';
+    config.campaign.window = { start: start.toISO(), end: start.plus({ days: 10 }).toISO() };
+    config.campaign.crm.pollEvery = '1h';
+    config.responseSla.followUp = { attempts: 1, within: '1d' };
+    config.responseSla.acceptance = { within: '30d', clock: 'wall' };
+    config.velocity = {
+      checkEvery: '1h',
+      rules: [{ kind: 'cpl-above-band', action: 'reduce', pct: 20 }],
+      stability: { cooldown: '6h', maxProposalsPerDay: 3 },
+    };
+    config.approvals = { ...config.approvals, timeout: '2h', onTimeout: 'reject', autoApprove: { reduceUpToPct: 0 } };
+    const taskQueue = 'spend-flapping-cpl';
+    // 1% of clicks become leads at $2.50 a click: CPL $250 against a $65 ceiling, every check.
+    await withWorker(taskQueue, { leadsPerHour: 1, conversionRate: 0.01 }, async () => {
+      const wf = await env.client.workflow.start(campaignSla, {
+        taskQueue,
+        workflowId: campaignWorkflowId('flapping-cpl'),
+        args: [{ config, publishSearchAttributes: false }],
+      });
+      const seen = new Set<string>();
+      while ((await now()) < start.plus({ days: 2 }).toMillis()) {
+        await env.sleep(HOUR);
+        const pending = (await wf.query(proposalsQuery)).find((p) => p.status === 'pending');
+        if (!pending || seen.has(pending.proposalId)) continue;
+        seen.add(pending.proposalId);
+        // Ops reject every other proposal at once and let the rest expire.
+        if (seen.size % 2 === 1) {
+          await wf.executeUpdate(decideProposalUpdate, {
+            args: [{ proposalId: pending.proposalId, decision: 'reject', approver: 'ops-lead-1', reason: 'not now' }],
+          });
+        }
+      }
+      await wf.terminate('test done');
+    });
+    const opened = await rows<{ created_at: Date; decided_at: Date; decision: string }>(
+      `SELECT p.created_at, min(d.at) AS decided_at, min(d.decision) AS decision
+         FROM proposals p JOIN decisions d USING (proposal_id)
+        WHERE p.campaign_id = $1 GROUP BY p.proposal_id, p.created_at ORDER BY p.created_at`,
+      ['flapping-cpl'],
+    );
+    expect(new Set(opened.map((p) => p.decision))).toEqual(new Set(['reject', 'timeout-reject']));
+    // Without the cool-down this is a proposal every 2-3 hours; with it, one per 2 h wait + 6 h rest at most.
+    expect(opened.length).toBeGreaterThanOrEqual(4);
+    for (const [i, p] of opened.entries()) {
+      if (i > 0) expect(p.created_at.getTime() - opened[i - 1].decided_at.getTime()).toBeGreaterThanOrEqual(6 * HOUR);
+      const sameDay = opened.filter(
+        (q) =>
+          q.created_at.getTime() <= p.created_at.getTime() && q.created_at.getTime() > p.created_at.getTime() - DAY,
+      );
+      expect(sameDay.length).toBeLessThanOrEqual(3);
+    }
+  }, 300_000);
 });

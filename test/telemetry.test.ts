@@ -175,6 +175,11 @@ describe('metric decorators', () => {
         if (!next) throw ApplicationFailure.create({ type: 'AlertDeliveryFailed', message: 'HTTP 503' });
         return next;
       },
+      notifyBatch: async (alerts) => ({
+        delivered: alerts.slice(0, 2),
+        deduped: alerts.slice(2, 3),
+        failed: alerts.slice(3).map((alert) => ({ alert, failure: new Error('HTTP 503') })),
+      }),
     };
     const notifier = meteredNotifier(inner, () => meter);
     const alert = { dedupeKey: 'k', severity: 'critical', campaignId: 'c', title: 't', text: 'x' } satisfies Alert;
@@ -185,6 +190,16 @@ describe('metric decorators', () => {
       [APP_METRICS.alertsDelivered, 1, 'critical'],
       [APP_METRICS.alertsDeduped, 1, 'critical'],
       [APP_METRICS.alertsFailed, 1, 'critical'],
+    ]);
+    meter.samples.length = 0;
+    const warning = { ...alert, severity: 'warning' } satisfies Alert;
+    const outcome = await notifier.notifyBatch([alert, warning, alert, warning]);
+    expect(outcome.failed).toHaveLength(1);
+    expect(meter.samples.map((s) => [s.name, s.value, s.tags.severity])).toEqual([
+      [APP_METRICS.alertsDelivered, 1, 'critical'],
+      [APP_METRICS.alertsDelivered, 1, 'warning'],
+      [APP_METRICS.alertsDeduped, 1, 'critical'],
+      [APP_METRICS.alertsFailed, 1, 'warning'],
     ]);
   });
 

@@ -328,11 +328,13 @@ export class PgLedger implements Ledger {
     return { lease: row?.delivered ? 'delivered' : 'busy', attempts: row?.attempts ?? 0 };
   }
 
-  async markAlertDelivered(dedupeKey: string): Promise<void> {
+  async markAlertsDelivered(dedupeKeys: readonly string[], digestKey?: string): Promise<void> {
     await this.pool.query(
-      `UPDATE alerts_sent SET delivered_at = COALESCE(delivered_at, now()), lease_until = NULL, last_error = NULL
-       WHERE dedupe_key = $1`,
-      [dedupeKey],
+      `UPDATE alerts_sent
+          SET delivered_at = COALESCE(delivered_at, now()), digest_key = COALESCE(digest_key, $2),
+              lease_until = NULL, last_error = NULL
+        WHERE dedupe_key = ANY($1::text[])`,
+      [dedupeKeys, digestKey ?? null],
     );
   }
 

@@ -5,6 +5,7 @@ import { Context } from '@temporalio/activity';
 import { noopMetricMeter, type MetricMeter } from '@temporalio/common';
 import type { PortResolver } from '../../activities/campaignActivities';
 import type { Crm, Notifier } from '../../activities/ports';
+import type { Alert } from '../../sla/alerts';
 import { APP_METRICS, timed } from './appMetrics';
 
 export type MeterSource = () => MetricMeter;
@@ -65,6 +66,19 @@ export function meteredNotifier(notifier: Notifier, meter: MeterSource = activit
         meter().createCounter(APP_METRICS.alertsFailed).add(1, tags);
         throw err;
       }
+    },
+    async notifyBatch(alerts) {
+      const outcome = await notifier.notifyBatch(alerts);
+      const count = (name: string, counted: readonly Alert[]) => {
+        for (const alert of counted) meter().createCounter(name).add(1, { severity: alert.severity });
+      };
+      count(APP_METRICS.alertsDelivered, outcome.delivered);
+      count(APP_METRICS.alertsDeduped, outcome.deduped);
+      count(
+        APP_METRICS.alertsFailed,
+        outcome.failed.map((f) => f.alert),
+      );
+      return outcome;
     },
   };
 }

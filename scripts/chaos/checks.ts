@@ -196,8 +196,10 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     claimed_at: Date;
     delivered_at: Date | null;
     attempts: number;
+    digest_key: string | null;
   }>(
-    `SELECT dedupe_key, payload, claimed_at, delivered_at, attempts FROM alerts_sent WHERE starts_with(dedupe_key, $1)`,
+    `SELECT dedupe_key, payload, claimed_at, delivered_at, attempts, digest_key FROM alerts_sent
+      WHERE starts_with(dedupe_key, $1)`,
     [prefix],
   );
   const proposalRows = await q<{ proposal_id: string; rule: string; action: string; created_at: Date; status: string }>(
@@ -470,7 +472,10 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     expectedSteps,
     [...ranSteps.values()].reduce((n, ran) => n + ran.length, 0) + supersededCount + lapsedCount,
   );
-  f.info('… superseded: the lead was handled before the due step succeeded (failing API, worker down)', supersededCount);
+  f.info(
+    '… superseded: the lead was handled before the due step succeeded (failing API, worker down)',
+    supersededCount,
+  );
   f.info('… lapsed: later steps of a chain ended by a superseded step', lapsedCount);
   f.none('superseded steps without a recorded touch before them', supersededWrongly);
   f.none('steps pending (still scheduled in the workflow)', pending);
@@ -548,14 +553,20 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     unexpectedAlerts.filter(sentBeforeKnown).length,
   );
   const received = countBy(input.webhook, (d) => d.text);
+  // A digest's text names it: "… (digest 1a2b3c4d)"; an alert it carried names the digest in digest_key.
+  const receivedDigests = new Set(input.webhook.flatMap((d) => /\(digest ([0-9a-f]{8})\)$/.exec(d.text)?.[1] ?? []));
+  const wasReceived = (r: (typeof alertRows)[number]) =>
+    r.digest_key
+      ? receivedDigests.has(r.digest_key.slice(r.digest_key.lastIndexOf(':') + 1))
+      : received.has(String(slackPayload(r.payload).text));
   f.none(
     'marked delivered but never received by the webhook',
-    alertRows
-      .filter((r) => r.delivered_at && !received.has(String(slackPayload(r.payload).text)))
-      .map((r) => r.dedupe_key),
+    alertRows.filter((r) => r.delivered_at && !wasReceived(r)).map((r) => r.dedupe_key),
   );
+  const digested = alertRows.filter((r) => r.digest_key);
   f.info('webhook POSTs received / redelivered (at least once)', input.webhook.length, [
     `redelivered ${input.webhook.length - received.size}`,
+    `digests ${receivedDigests.size} carrying ${digested.length} alerts`,
   ]);
   const other = alertRows.filter((r) => !leadAlert(r.dedupe_key));
   f.info(

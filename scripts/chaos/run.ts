@@ -36,7 +36,9 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
   const logDir = path.join(projectRoot, '.artifacts', 'chaos-logs', runTag);
   mkdirSync(logDir, { recursive: true });
   const work = await mkdtemp(path.join(tmpdir(), 'campaign-sla-chaos-'));
-  const cleanups: (() => Promise<unknown>)[] = [() => rm(work, { recursive: true, force: true })];
+  // CHAOS_KEEP_DATABASE=1 also keeps the Temporal server's SQLite file, for `temporal workflow show` afterwards.
+  const keep = process.env.CHAOS_KEEP_DATABASE === '1';
+  const cleanups: (() => Promise<unknown>)[] = keep ? [] : [() => rm(work, { recursive: true, force: true })];
   const server = new TemporalDevServer(
     await freePort(),
     path.join(work, 'temporal.db'),
@@ -56,7 +58,7 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
     // Under the project, not the mode-700 temp dir: an embedded Postgres run as root switches to the postgres user.
     const database = await ledgerDatabase(process.env, `chaos_${runTag}`, path.join(projectRoot, '.data'));
     // CHAOS_KEEP_DATABASE=1 keeps the ledger for a post-mortem (its URL is printed).
-    if (process.env.CHAOS_KEEP_DATABASE === '1') log(`chaos ${mode}: keeping the ledger database ${database.url}`);
+    if (keep) log(`chaos ${mode}: keeping the ledger database ${database.url}`);
     else cleanups.push(() => database.drop());
     const webhook = await startWebhookReceiver();
     cleanups.push(() => webhook.close());

@@ -1,6 +1,6 @@
 // The spend side of the campaign config: velocity rules, budget-change approvals, guardrails and Ads settings.
 import { z } from 'zod';
-import { positiveDurationSchema } from '../duration';
+import { durationSchema, positiveDurationSchema } from '../duration';
 import { idSchema, percentSchema, positiveNumber } from './fields';
 
 // ---------------------------------------------------------------------------------------------
@@ -51,10 +51,24 @@ const velocityRuleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('recovered'), action: z.literal('restore') }),
 ]);
 
+/** How the rules avoid flapping (see sla/rules.ts, Stability). */
+const stabilitySchema = z
+  .strictObject({
+    /** A rule rests this long after a decision on its last proposal (approved, rejected, expired). */
+    cooldown: positiveDurationSchema.prefault('12h'),
+    maxProposalsPerDay: z.int().min(1).max(24).default(4),
+    /** % of the threshold by which the cause of a reduce or pause must have cleared before a restore. */
+    restoreMarginPct: z.number().min(0).max(50).default(10),
+    /** How long the cause must stay cleared before a restore; default: one check interval (two checks in a row). */
+    restoreAfter: durationSchema.optional(),
+  })
+  .prefault({});
+
 export const velocitySchema = z.strictObject({
   checkEvery: positiveDurationSchema.prefault('6h'),
   trailingWindow: positiveDurationSchema.prefault('24h'),
   rules: z.array(velocityRuleSchema),
+  stability: stabilitySchema,
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 // The velocity check: Ads spend against CRM conversions, then the rules, which may open budget proposals.
 // The check runs while the clocks keep firing; the rules run on its result under the spend lock, so a
 // decision or a quarter close never interleaves with a proposal being opened.
-import { log } from '@temporalio/workflow';
+import { log, patched } from '@temporalio/workflow';
 import { externalBudgetChangeAlert } from '../../sla/alertWording';
 import { complianceForState } from '../../sla/campaignCompliance';
 import { pendingProposals } from '../../sla/proposals';
-import { evaluateRules } from '../../sla/rules';
+import { evaluateRules, type RuleInput } from '../../sla/rules';
 import { runVelocityCheck } from './activities';
 import { raiseEscalation } from './escalation';
 import { track } from './inFlight';
@@ -21,6 +21,26 @@ export function startVelocityCheck(run: CampaignRun): void {
       run.inFlight.velocityCheck = false;
     }),
   );
+}
+
+const STABLE_RULES = 'stable-budget-rules';
+
+/** The contract's stability policy and the proposals it weighs (the run keeps the last 50). */
+function ruleStability(run: CampaignRun): RuleInput['stability'] {
+  const { stability, checkEvery } = run.config().velocity;
+  return {
+    policy: {
+      cooldownMs: stability.cooldown,
+      maxProposalsPerDay: stability.maxProposalsPerDay,
+      restoreMarginPct: stability.restoreMarginPct,
+      restoreAfterMs: stability.restoreAfter ?? checkEvery,
+    },
+    earlier: run.state.spend.proposals.map((p) => ({
+      rule: p.rule,
+      createdAt: Date.parse(p.createdAt),
+      decidedAt: p.decidedAt === undefined ? null : Date.parse(p.decidedAt),
+    })),
+  };
 }
 
 async function velocityCheck(run: CampaignRun): Promise<void> {
@@ -77,7 +97,12 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
         history: state.spend.history.slice(0, -1),
         activeAdjustment: state.spend.activeAdjustment,
         pendingProposal: pending,
+        // Runs whose histories predate stable rules replay as recorded.
+        stability: patched(STABLE_RULES) ? ruleStability(run) : undefined,
       });
+      if (state.spend.activeAdjustment && evaluation.clearedSince !== undefined) {
+        state.spend.activeAdjustment.clearedSince = evaluation.clearedSince ?? undefined;
+      }
       for (const suppressed of evaluation.suppressed) log.info('rule suppressed', { campaignId, ...suppressed });
       for (const draft of evaluation.proposals) await openProposal(run, draft, snapshot);
     });

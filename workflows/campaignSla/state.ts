@@ -19,6 +19,8 @@ interface SpendState {
     rule: string;
     budgetBefore: number;
     statusBefore: 'ENABLED' | 'PAUSED';
+    /** Since when its cause has been cleared (stable rules); a restore waits for it to stay cleared. */
+    clearedSince?: number;
   } | null;
   proposals: ProposalState[];
   proposalSeq: number;
