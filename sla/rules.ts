@@ -14,7 +14,9 @@
 // proposal; proposals per rolling day are capped. Without it (runs begun before it existed) a restore follows
 // velocity at forecast whatever the cause.
 
+import type { OpsCapacity } from './capacity';
 import { formatDuration } from './duration';
+import type { Pacing } from './pacing';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A conversion rate within this share of its trailing rate counts as recovered. */
@@ -30,6 +32,8 @@ export type BudgetRule =
   | { kind: 'velocity-below'; afterDays: number; belowPct: number; action: 'pause' | 'reduce'; pct?: number }
   | { kind: 'conversion-rate-drop'; dropPct: number; sustainedFor: number; action: 'reduce' | 'pause'; pct?: number }
   | { kind: 'cpl-above-band'; action: 'reduce' | 'pause'; pct?: number }
+  | { kind: 'pacing-above-band'; action: 'reduce' | 'pause'; pct?: number }
+  | { kind: 'capacity-short'; action: 'reduce' | 'pause'; pct?: number }
   | { kind: 'velocity-above'; abovePct: number; action: 'increase'; pct: number }
   | { kind: 'recovered'; action: 'restore' };
 
@@ -56,6 +60,10 @@ export interface VelocitySnapshot extends HistoryPoint {
   /** The ops response SLA currently meets its targets. */
   responseSlaMeets: boolean;
   campaignPaused: boolean;
+  /** Spend against flight time (sla/pacing); absent in runs begun before it existed. */
+  pacing?: Pacing;
+  /** What the reps can take on (sla/capacity); absent in runs begun before it existed. */
+  capacity?: OpsCapacity;
 }
 
 interface ActiveAdjustment {
@@ -235,6 +243,23 @@ function evaluateRule(rule: BudgetRule, index: number, input: RuleInput): Propos
         `${formatNumber(snapshot.cplBand.high)} (band ${formatNumber(snapshot.cplBand.low)}–${formatNumber(snapshot.cplBand.high)})`;
       return cutback(rule, index, snapshot, why, { cpl: snapshot.cpl, ...snapshot.cplBand });
     }
+    case 'pacing-above-band': {
+      const p = snapshot.pacing;
+      if (!p || p.status !== 'over' || p.ratio === null) return null;
+      const why =
+        `Spend is ${formatNumber(p.spentPct)}% of the budget with ${formatNumber(p.elapsedPct)}% of the flight gone ` +
+        `(pace ${formatPct(p.ratio)}, band ±${formatNumber(p.bandPct)}%)` +
+        (p.budgetRunsOutAt === null ? '' : `; the budget runs out ${new Date(p.budgetRunsOutAt).toISOString()}`);
+      return cutback(rule, index, snapshot, why, { pace: p.ratio, bandPct: p.bandPct });
+    }
+    case 'capacity-short': {
+      const c = snapshot.capacity;
+      if (!c || c.headroom >= 0) return null;
+      const why =
+        `Ops capacity is short: the available reps hold ${formatNumber(c.held)} of ${formatNumber(c.capacity)} leads ` +
+        `and ${formatNumber(c.expectedArrivals)} more are expected before the next check`;
+      return cutback(rule, index, snapshot, why, { ...c });
+    }
     case 'velocity-above': {
       if (v === null || !(v * 100 > rule.abovePct + EPSILON)) return null;
       const pct = requirePct(rule, index);
@@ -350,6 +375,23 @@ function causeCleared(
         figures: { ...change },
       };
     }
+    case 'pacing-above-band': {
+      const p = snapshot.pacing;
+      const clearAt = p ? 1 + (p.bandPct / 100) * (1 - margin) : null;
+      if (!p || p.ratio === null || clearAt === null || p.ratio > clearAt + EPSILON) return null;
+      return {
+        why: `Spend is back on pace (${formatPct(p.ratio)}, inside the ±${formatNumber(p.bandPct)}% band by ${marginPct}%)`,
+        figures: { pace: p.ratio, clearAt },
+      };
+    }
+    case 'capacity-short': {
+      const c = snapshot.capacity;
+      if (!c || c.headroom < c.capacity * margin - EPSILON) return null;
+      return {
+        why: `Ops capacity has room again: ${formatNumber(c.headroom)} leads to spare after those expected (at least ${marginPct}% of ${formatNumber(c.capacity)})`,
+        figures: { ...c },
+      };
+    }
     case 'velocity-below': {
       const clearAt = (cause.belowPct / 100) * (1 + margin);
       if (v === null || v < clearAt - EPSILON) return null;
@@ -384,6 +426,17 @@ function stableRecovery(input: RuleInput, policy: RuleStability) {
     budget: input.snapshot.budget,
   };
   return { clearedSince, restore: restoreDraft(rule, index, input.snapshot, active, why, figures) };
+}
+
+/** An increase brings more leads in proportion: refused when the reps could not take them on. */
+function capacityHold(draft: ProposalDraft, capacity: OpsCapacity | undefined): string | null {
+  if (draft.action !== 'increase' || !capacity) return null;
+  const pct = typeof draft.figures.pct === 'number' ? draft.figures.pct : 0;
+  const arrivals = capacity.expectedArrivals * (1 + pct / 100);
+  const free = capacity.capacity - capacity.held;
+  return arrivals > free + EPSILON
+    ? `ops capacity cannot absorb it (${formatNumber(arrivals)} leads expected before the next check, ${formatNumber(free)} free places)`
+    : null;
 }
 
 /** Why a rule may not propose now under the stability policy (cool-down, daily cap), or null. */
@@ -444,9 +497,10 @@ export function evaluateRules(input: RuleInput): RuleEvaluation {
       return result([]);
     }
     // A later rule may not make the change a resting rule was held back from (the same flap by another name),
-    // nor raise spend while a rule calls for less.
+    // nor raise spend while a rule calls for less or beyond what the reps can take on.
     const hold = stability
       ? (stabilityHold(draft, snapshot.at, stability) ??
+        capacityHold(draft, snapshot.capacity) ??
         (held.has(draft.action) ? `a ${draft.action} by an earlier rule is held back` : null) ??
         (draft.action === 'increase' && (held.has('reduce') || held.has('pause'))
           ? 'an earlier rule calls for less spend'

@@ -1,4 +1,6 @@
 // Shapes returned by the campaign workflow's queries and Updates (read models, JSON only).
+import type { OpsCapacity } from './capacity';
+import type { Pacing } from './pacing';
 import type { ProposalAction, ProposalStatus } from './records';
 import type { ComplianceSummary, SlaHealth } from '../sla/compliance';
 import type { ClockKind } from './clockKind';
@@ -24,6 +26,9 @@ export interface SnapshotView {
   cpl: number | null;
   cplBand: { low: number; high: number };
   campaignStatus: 'ENABLED' | 'PAUSED';
+  /** Spend against flight time, and what the reps can take on, as the rules saw them. */
+  pacing?: Pacing;
+  capacity?: OpsCapacity;
 }
 
 export interface ProposalView {

@@ -146,6 +146,7 @@ describe('parseCampaignConfig defaults', () => {
         trailingWindow: 86_400_000,
         rules: [],
         stability: { cooldown: 12 * 3_600_000, maxProposalsPerDay: 4, restoreMarginPct: 10 },
+        pacingBand: { startPct: 25, endPct: 1 },
       },
       approvals: {
         approvers: ['ops-lead-1'],
@@ -273,7 +274,7 @@ describe('field errors', () => {
       (c) => (c.velocity.rules = [{ kind: 'spend-spike', action: 'pause' }]),
       [
         'velocity.rules[0].kind: expected one of "velocity-below", "conversion-rate-drop", "cpl-above-band", ' +
-          '"velocity-above", "recovered", got the string "spend-spike"',
+          '"pacing-above-band", "capacity-short", "velocity-above", "recovered", got the string "spend-spike"',
       ],
     ],
     [
@@ -281,7 +282,7 @@ describe('field errors', () => {
       (c) => (c.velocity.rules = [{ action: 'pause' }]),
       [
         'velocity.rules[0].kind: required (one of "velocity-below", "conversion-rate-drop", "cpl-above-band", ' +
-          '"velocity-above", "recovered")',
+          '"pacing-above-band", "capacity-short", "velocity-above", "recovered")',
       ],
     ],
     [

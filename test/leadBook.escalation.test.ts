@@ -11,6 +11,8 @@ import {
   drainOutbox,
   emptyLeadBook,
   nextDueAt,
+  rebuildDueQueue,
+  releasePlannedStep,
   stepRetryDelayMs,
   type DueEffect,
   type EscalationEffect,
@@ -400,7 +402,13 @@ describe('a step whose side effect fails or is overtaken', () => {
     expect(collectDue(book, bookContext(config, BREACH + 3 * HOUR))).toEqual([]);
   });
 
-  const supersededRow = (stepIndex: number, stepKind: string, at: number, handledAt: number, failedAttempts: number) => ({
+  const supersededRow = (
+    stepIndex: number,
+    stepKind: string,
+    at: number,
+    handledAt: number,
+    failedAttempts: number,
+  ) => ({
     campaignId: 'c-1',
     leadId: 'L-1',
     clock: 'firstTouch',
@@ -416,7 +424,9 @@ describe('a step whose side effect fails or is overtaken', () => {
     applyLeadEvents(book, [contact('L-1', 'e-1', BREACH + MINUTE)], bookContext(config, BREACH + MINUTE));
     expect(drainOutbox(book).steps ?? []).toEqual([]);
     expect(complete(book, BREACH + 2 * MINUTE, notify, false)).toBe('failed');
-    expect(drainOutbox(book).steps).toEqual([supersededRow(0, 'notify-owner', BREACH + 2 * MINUTE, BREACH + MINUTE, 1)]);
+    expect(drainOutbox(book).steps).toEqual([
+      supersededRow(0, 'notify-owner', BREACH + 2 * MINUTE, BREACH + MINUTE, 1),
+    ]);
     expect(book.leads['L-1'].clocks.firstTouch?.nextStep).toBeUndefined();
   });
 
@@ -493,5 +503,91 @@ describe('a step whose side effect fails or is overtaken', () => {
       ),
     ).toBe('stale');
     expect(book.leads['L-1'].clocks.firstTouch?.stepInFlight).toBe(0);
+  });
+});
+
+describe('a step held back while the run hands over', () => {
+  it('is pending again: a touch meanwhile supersedes it, and the next run would plan it from nextStepAt', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [, , notify] = collectDue(book, bookContext(config, BREACH));
+    expect(notify).toMatchObject({ step: 'notify-owner', stepIndex: 0 });
+    releasePlannedStep(book, notify as EscalationEffect);
+    const clock = book.leads['L-1'].clocks.firstTouch!;
+    expect(clock.stepInFlight).toBeUndefined();
+    expect(clock.nextStepAt).toBe(BREACH);
+    drainOutbox(book);
+    applyLeadEvents(book, [contact('L-1', 'e-1', BREACH + MINUTE)], bookContext(config, BREACH + 2 * MINUTE));
+    expect(drainOutbox(book).steps).toEqual([
+      {
+        campaignId: 'c-1',
+        leadId: 'L-1',
+        clock: 'firstTouch',
+        stepIndex: 0,
+        step: 'notify-owner',
+        at: new Date(BREACH + 2 * MINUTE).toISOString(),
+        outcome: { superseded: true, handledAt: new Date(BREACH + MINUTE).toISOString(), failedAttempts: 0 },
+      },
+    ]);
+  });
+
+  it('untouched, it is planned again once the due queue is rebuilt (the next run, or a run that goes on)', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [, , notify] = collectDue(book, bookContext(config, BREACH));
+    releasePlannedStep(book, notify as EscalationEffect);
+    expect(collectDue(book, bookContext(config, BREACH + MINUTE))).toEqual([]);
+    rebuildDueQueue(book);
+    expect(collectDue(book, bookContext(config, BREACH + MINUTE))).toEqual([notify]);
+  });
+
+  it('releasing a step that already completed, or of an unknown lead, changes nothing', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    releasePlannedStep(book, { leadId: 'constructor', clock: 'firstTouch', stepIndex: 0 });
+    releasePlannedStep(book, { leadId: 'L-1', clock: 'firstTouch', stepIndex: 3 });
+    expect(book.leads['L-1'].clocks.firstTouch?.stepInFlight).toBeUndefined();
+  });
+});
+
+describe('a chain that ran late', () => {
+  it('a step the contract had due before the touch, waiting on a confirmation that came after it, is superseded', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [, , notify] = collectDue(book, bookContext(config, BREACH));
+    // The worker died: the owner is notified only 40 minutes on; the touch came at +20 min, after the reassign
+    // (due at +15 min) and before the manager step (+30 min) by the contract.
+    applyLeadEvents(book, [contact('L-1', 'e-1', BREACH + 20 * MINUTE)], bookContext(config, BREACH + 21 * MINUTE));
+    drainOutbox(book);
+    const step0 = notify as EscalationEffect;
+    const ok = { leadId: 'L-1', clock: 'firstTouch' as const, stepIndex: 0, ok: true as const };
+    expect(completeEscalationStep(book, bookContext(config, BREACH + 40 * MINUTE), ok, step0)).toBe('done');
+    expect(drainOutbox(book).steps).toEqual([
+      {
+        campaignId: 'c-1',
+        leadId: 'L-1',
+        clock: 'firstTouch',
+        stepIndex: 1,
+        step: 'reassign',
+        at: new Date(BREACH + 40 * MINUTE).toISOString(),
+        outcome: { superseded: true, handledAt: new Date(BREACH + 20 * MINUTE).toISOString(), failedAttempts: 0 },
+      },
+    ]);
+    expect(collectDue(book, bookContext(config, BREACH + 3 * HOUR))).toEqual([]);
+  });
+
+  it('a touch before the next step was due leaves nothing to supersede; old runs record nothing', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [, , notify] = collectDue(book, bookContext(config, BREACH));
+    applyLeadEvents(book, [contact('L-1', 'e-1', BREACH + 5 * MINUTE)], bookContext(config, BREACH + 6 * MINUTE));
+    drainOutbox(book);
+    const ok = { leadId: 'L-1', clock: 'firstTouch' as const, stepIndex: 0, ok: true as const };
+    completeEscalationStep(book, bookContext(config, BREACH + 40 * MINUTE), ok, notify as EscalationEffect);
+    expect(drainOutbox(book).steps ?? []).toEqual([]);
+
+    const old = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [, , oldNotify] = collectDue(old, bookContext(config, BREACH));
+    applyLeadEvents(old, [contact('L-1', 'e-1', BREACH + 20 * MINUTE)], bookContext(config, BREACH + 21 * MINUTE));
+    drainOutbox(old);
+    completeEscalationStep(old, bookContext(config, BREACH + 40 * MINUTE), ok, oldNotify as EscalationEffect, {
+      recordSupersededAfterConfirmed: false,
+    });
+    expect(drainOutbox(old).steps ?? []).toEqual([]);
   });
 });

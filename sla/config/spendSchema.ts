@@ -42,6 +42,14 @@ const velocityRuleSchema = z.discriminatedUnion('kind', [
   z
     .strictObject({ kind: z.literal('cpl-above-band'), action: reduceOrPauseSchema, pct: percentSchema.optional() })
     .superRefine(checkPctMatchesAction),
+  // Spend ahead of the flight by more than the pacing band allows (it tightens toward the flight end).
+  z
+    .strictObject({ kind: z.literal('pacing-above-band'), action: reduceOrPauseSchema, pct: percentSchema.optional() })
+    .superRefine(checkPctMatchesAction),
+  // More leads coming before the next check than the available reps can take on.
+  z
+    .strictObject({ kind: z.literal('capacity-short'), action: reduceOrPauseSchema, pct: percentSchema.optional() })
+    .superRefine(checkPctMatchesAction),
   z.strictObject({
     kind: z.literal('velocity-above'),
     abovePct: positiveNumber,
@@ -69,6 +77,10 @@ export const velocitySchema = z.strictObject({
   trailingWindow: positiveDurationSchema.prefault('24h'),
   rules: z.array(velocityRuleSchema),
   stability: stabilitySchema,
+  /** Allowed deviation from even pacing, in %: wide at the flight start, narrow at its end. */
+  pacingBand: z
+    .strictObject({ startPct: z.number().min(0).max(100).default(25), endPct: z.number().min(0).max(100).default(1) })
+    .prefault({}),
 });
 
 // ---------------------------------------------------------------------------------------------

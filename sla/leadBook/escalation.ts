@@ -129,6 +129,19 @@ function recordSupersededStep(
   note(lead, ctx.now, `${step.step} superseded: the lead was handled at ${iso(handledAt)}`);
 }
 
+/**
+ * A planned step that will not be sent in this run (the run is handing over to the next): it is pending again,
+ * due at its nextStepAt, so a touch meanwhile supersedes it and the next run plans it. It gets no new due entry
+ * here: a run that goes on after all must rebuild its due queue.
+ */
+export function releasePlannedStep(
+  book: LeadBook,
+  step: Pick<EscalationEffect, 'leadId' | 'clock' | 'stepIndex'>,
+): void {
+  const clock = getOwn(book.leads, step.leadId)?.clocks[step.clock];
+  if (clock?.stepInFlight === step.stepIndex) delete clock.stepInFlight;
+}
+
 /** How long a failed step waits before it is tried again: 2 s doubling to 5 min. */
 export function stepRetryDelayMs(failedAttempts: number): number {
   return Math.min(300_000, 2_000 * 2 ** Math.max(0, failedAttempts - 1));
@@ -148,6 +161,11 @@ export interface StepObservers {
    * before that existed pass false, so their replay schedules no ledger write they never made.
    */
   recordSuperseded?: boolean;
+  /**
+   * Whether a step the contract had due before the lead was handled, but which waited on a confirmation that came
+   * after, is written as superseded (default). Runs recorded before that existed pass false.
+   */
+  recordSupersededAfterConfirmed?: boolean;
 }
 
 /**
@@ -216,6 +234,12 @@ export function completeEscalationStep(
         ? `manager ${effect.managerId ?? '(none)'} notified`
         : `owner ${effect.ownerId} notified`,
     );
+  }
+  if (handled && next < chain.length && observers.recordSupersededAfterConfirmed !== false) {
+    // The chain ran late (an outage, a slow step): the lead was handled after the contract had this step due.
+    const handledAt = (clock.metAt ?? clock.stoppedAt) as number;
+    if ((clock.breachedAt as number) + chain[next].after <= handledAt)
+      recordSupersededStep(book, ctx, lead, result.clock, next, handledAt, 0);
   }
   if (!handled && clock.stoppedAt === undefined && next < chain.length) {
     clock.nextStep = next;

@@ -26,4 +26,10 @@ export {
   type DueEffect,
   type DueObservers,
 } from './dueClocks';
-export { completeEscalationStep, stepRetryDelayMs, type EscalationEffect, type StepResult } from './escalation';
+export {
+  completeEscalationStep,
+  releasePlannedStep,
+  stepRetryDelayMs,
+  type EscalationEffect,
+  type StepResult,
+} from './escalation';

@@ -11,6 +11,7 @@ import {
   completeEscalationStep,
   drainOutbox,
   outboxSize,
+  releasePlannedStep,
   type EscalationEffect,
   type LeadState,
   type StepResult,
@@ -24,6 +25,7 @@ const MAX_RECENT_BREACHES = 20;
 const HOUR_MS = 3_600_000;
 /** Steps per activity: enough to keep actions low, few enough that one slow CRM call delays little. */
 const STEPS_PER_ACTIVITY = 100;
+const RELEASE_HELD_STEPS = 'release-steps-held-by-handover';
 
 export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind): void {
   const { state } = run;
@@ -66,7 +68,12 @@ export function fireDueClocks(run: CampaignRun): void {
 export function dispatchEffects(run: CampaignRun): void {
   const { state } = run;
   if (run.pendingAlerts.length) track(run, 'alerts', sendAlerts(run.pendingAlerts.splice(0)));
-  // While draining for continue-as-new, steps wait: their clocks keep nextStepAt, so the next run plans them again.
+  // While draining for continue-as-new, steps are not sent: they are pending again (a touch meanwhile supersedes
+  // them) and the next run plans them from nextStepAt. Runs recorded before that kept them planned.
+  if (run.draining && run.pendingEscalations.length && patched(RELEASE_HELD_STEPS)) {
+    for (const step of run.pendingEscalations.splice(0)) releasePlannedStep(state.book, step);
+    run.stepsReleased = true;
+  }
   while (!run.draining && run.pendingEscalations.length) {
     dispatchSteps(run, run.pendingEscalations.splice(0, STEPS_PER_ACTIVITY));
   }
@@ -123,6 +130,7 @@ function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: 
   const byKey = new Map(steps.map((s) => [`${s.leadId}|${s.clock}|${s.stepIndex}`, s]));
   // A superseded row can add a ledger write the runs before it never scheduled.
   const recordsSuperseded = patched('superseded-escalation-steps');
+  const recordsSupersededAfterConfirmed = patched('superseded-after-confirmed-step');
   let failed: StepResult | undefined;
   for (const result of results) {
     const effect = byKey.get(`${result.leadId}|${result.clock}|${result.stepIndex}`);
@@ -130,6 +138,7 @@ function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: 
     const outcome = completeEscalationStep(state.book, run.ctx(), result, effect, {
       onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead),
       recordSuperseded: recordsSuperseded,
+      recordSupersededAfterConfirmed: recordsSupersededAfterConfirmed,
     });
     if (outcome === 'failed') {
       failed ??= result;

@@ -5,7 +5,7 @@
 import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, sleep } from '@temporalio/workflow';
 import { decodeCarryOver } from '../../sla/carryOver';
 import { parseCampaignConfig } from '../../sla/config';
-import { nextDueAt, openLeadCount, outboxSize } from '../../sla/leadBook';
+import { nextDueAt, openLeadCount, outboxSize, rebuildDueQueue } from '../../sla/leadBook';
 import { nextProposalExpiry } from '../../sla/proposals';
 import { recordConfigVersion } from './activities';
 import { dispatchEffects, fireDueClocks } from './clockEffects';
@@ -112,6 +112,8 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
         if (tooLargeEvenFlushed(run, bytes)) {
           carryOverTooLarge(run, bytes);
           run.draining = false;
+          if (run.stepsReleased) rebuildDueQueue(state.book);
+          run.stepsReleased = false;
         }
       }
     }

@@ -44,6 +44,8 @@ export interface CampaignRun {
   stepFailures: { failing: number };
   /** Set when the run is due to continue as new: no new polls, checks or steps start; in-flight work drains. */
   draining: boolean;
+  /** Steps were released while draining: a run that goes on after all rebuilds its due queue to plan them. */
+  stepsReleased: boolean;
   updatesThisRun: number;
   /** Set by handlers so the main loop stops waiting and looks at the state again. */
   wake: boolean;
@@ -74,6 +76,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     spendLock: new Mutex(),
     stepFailures: { failing: 0 },
     draining: false,
+    stepsReleased: false,
     updatesThisRun: 0,
     wake: false,
     ended: false,

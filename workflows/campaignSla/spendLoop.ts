@@ -4,6 +4,8 @@
 import { log, patched } from '@temporalio/workflow';
 import { externalBudgetChangeAlert } from '../../sla/alertWording';
 import { complianceForState } from '../../sla/campaignCompliance';
+import { arrivalRate, opsCapacity } from '../../sla/capacity';
+import { pacing } from '../../sla/pacing';
 import { pendingProposals } from '../../sla/proposals';
 import { evaluateRules, type RuleInput } from '../../sla/rules';
 import { runVelocityCheck } from './activities';
@@ -61,14 +63,30 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
     });
     await run.spendLock.runExclusive(async () => {
       const snapshot = result.snapshot;
-      state.spend.latest = snapshot;
       state.spend.budget = { amount: snapshot.budget, status: snapshot.campaignStatus };
       state.spend.originalBudget ??= snapshot.budget;
+      const leads = state.compliance.acc.overall.leads;
+      const arrivals = [...state.spend.history, { at: now, leads }].filter(
+        (h): h is { at: number; leads: number } => h.leads !== undefined && h.at >= now - cfg.velocity.trailingWindow,
+      );
+      const pace = pacing(
+        {
+          spend: snapshot.spend,
+          budget: snapshot.budget,
+          windowStart: run.windowStart(),
+          windowEnd: run.windowEnd(),
+          now,
+        },
+        cfg.velocity.pacingBand,
+      );
+      const capacity = opsCapacity(cfg, state.book.ownerLoad, arrivalRate(arrivals), cfg.velocity.checkEvery);
+      state.spend.latest = { ...snapshot, pacing: pace, capacity };
       state.spend.history.push({
         at: now,
         conversions: snapshot.conversions,
         clicks: result.clicks,
         spend: snapshot.spend,
+        leads,
       });
       const keepFrom = now - Math.max(cfg.velocity.trailingWindow * 2, cfg.velocity.checkEvery * 2);
       state.spend.history = state.spend.history.filter((h) => h.at >= keepFrom);
@@ -93,6 +111,8 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
           clicks: result.clicks,
           responseSlaMeets: compliance.summary.meetsTargets,
           campaignPaused: snapshot.campaignStatus === 'PAUSED',
+          pacing: pace,
+          capacity,
         },
         history: state.spend.history.slice(0, -1),
         activeAdjustment: state.spend.activeAdjustment,
