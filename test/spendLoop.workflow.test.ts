@@ -334,4 +334,50 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
       expect(sameDay.length).toBeLessThanOrEqual(3);
     }
   }, 300_000);
+
+  it('more leads than the reps can hold: capacity-short holds pace, and the snapshot shows pacing and capacity', async () => {
+    const { start } = await windowFromNextMidnight(10);
+    const config = example('case-example.yaml');
+    config.campaign.id = 'capacity-hold';
+    config.campaign.window = { start: start.toISO(), end: start.plus({ days: 10 }).toISO() };
+    config.campaign.crm.pollEvery = '30m';
+    config.responseSla.followUp = { attempts: 1, within: '1d' };
+    config.responseSla.acceptance = { within: '30d', clock: 'wall' };
+    // Five reps who can hold four leads each, against about six leads an hour that stay open (acceptance in 30 d).
+    config.responseSla.pools = {
+      inbound: { managerId: 'mgr-1', reps: ['rep-a', 'rep-b', 'rep-c'].map((id) => ({ id, capacity: 4 })) },
+      'promo-swarm': { managerId: 'mgr-2', reps: ['rep-d', 'rep-e'].map((id) => ({ id, capacity: 4 })) },
+    };
+    config.velocity = {
+      checkEvery: '2h',
+      trailingWindow: '6h',
+      rules: [{ kind: 'capacity-short', action: 'reduce', pct: 20 }],
+    };
+    config.approvals = { ...config.approvals, timeout: '1h', onTimeout: 'reject', autoApprove: { reduceUpToPct: 0 } };
+    const taskQueue = 'spend-capacity-hold';
+    await withWorker(taskQueue, { leadsPerHour: 6, conversionRate: 0.043, neverTouchedShare: 0 }, async () => {
+      const wf = await env.client.workflow.start(campaignSla, {
+        taskQueue,
+        workflowId: campaignWorkflowId('capacity-hold'),
+        args: [{ config, publishSearchAttributes: false }],
+      });
+      await env.sleep(start.toMillis() + 12 * HOUR - (await now()));
+      const snapshot = (await wf.query(slaStateQuery)).latestSnapshot;
+      expect(snapshot?.capacity?.capacity).toBe(20);
+      expect(snapshot?.capacity?.held).toBeGreaterThan(5);
+      expect(snapshot?.capacity?.headroom).toBeLessThan(0);
+      // The last check ran at 10 or 12 hours into the 240-hour flight.
+      expect(snapshot?.pacing?.elapsedPct).toBeGreaterThan(4);
+      expect(snapshot?.pacing?.elapsedPct).toBeLessThanOrEqual(5);
+      expect(snapshot?.pacing?.status).toBeDefined();
+      await wf.terminate('test done');
+    });
+    const proposals = await rows<{ action: string; rule: string; reason: string }>(
+      `SELECT action, rule, reason FROM proposals WHERE campaign_id = $1 ORDER BY created_at`,
+      ['capacity-hold'],
+    );
+    expect(proposals.length).toBeGreaterThan(0);
+    expect(proposals.every((p) => p.action === 'reduce' && p.rule === 'capacity-short#0')).toBe(true);
+    expect(proposals[0].reason).toMatch(/^Ops capacity is short: the available reps hold \d+ of 20 leads and \d+ more/);
+  }, 300_000);
 });
