@@ -4,6 +4,7 @@ import type {
   AdsCampaignBudget,
   BudgetChangeRecord,
   CampaignStatus,
+  ConversionUploadRecord,
   ConfigVersionRecord,
   DecisionRecord,
   EscalationStepRecord,
@@ -30,6 +31,24 @@ export interface DailyAdsMetrics {
   conversions: number;
 }
 
+/** A qualified lead reported back to Google as an offline click conversion (ConversionUploadService). */
+export interface ClickConversionUpload {
+  /** Dedupes on Google's side: the lead ID, so a retried upload never counts twice. */
+  orderId: string;
+  clickId: CrmClickId;
+  /** conversionActions resource name, e.g. customers/123/conversionActions/456. */
+  conversionAction: string;
+  at: string; // ISO
+  value: number;
+  currencyCode: string;
+  /** Consent for ad user data, as the contract records it (EU user consent policy). */
+  adUserData: 'GRANTED' | 'DENIED';
+}
+
+export type ClickConversionOutcome =
+  | { orderId: string; status: 'uploaded' | 'already-uploaded' }
+  | { orderId: string; status: 'rejected' | 'failed'; error: string };
+
 export interface AdsMutationResult {
   /** false when the target was already in place (read-before-write) and nothing was sent. */
   changed: boolean;
@@ -52,6 +71,11 @@ export interface AdsPlatform {
    */
   setBudgetAmount(ref: AdsCampaignRef, amountMicros: number): Promise<AdsMutationResult>;
   setStatus(ref: AdsCampaignRef, status: CampaignStatus): Promise<AdsMutationResult>;
+  /**
+   * UploadClickConversions with partial failure: each conversion succeeds or fails on its own. An order ID or
+   * click+time Google already has counts as already uploaded; a whole-request failure throws.
+   */
+  uploadClickConversions(customerId: string, conversions: ClickConversionUpload[]): Promise<ClickConversionOutcome[]>;
 }
 
 export type ContactChannel = 'call' | 'email' | 'sms' | 'meeting' | 'social' | 'other';
@@ -93,10 +117,18 @@ export interface CrmStatusChange {
   at: string; // ISO
 }
 
+/** The ad click a lead came from, when the CRM captured it (one of Google's three identifiers). */
+export interface CrmClickId {
+  kind: 'gclid' | 'gbraid' | 'wbraid';
+  value: string;
+}
+
 export interface CrmConversion {
   leadId: string;
   convertedDate: string; // YYYY-MM-DD (Lead.ConvertedDate is a date)
   opportunityId: string | null;
+  /** Present when the org stores click IDs on the Lead (SALESFORCE_GCLID_FIELD and siblings). */
+  clickId?: CrmClickId;
 }
 
 /** A read that resumes from a durable watermark (opaque to callers; null reads everything). */
@@ -198,4 +230,8 @@ export interface Ledger {
   recordQuarterReport(record: QuarterReportRecord): Promise<{ inserted: boolean }>;
   /** Leads of the campaign with an open clock that were not rejected or returned to nurture, oldest first (CRM polling). */
   openLeadIds(campaignId: string, limit: number): Promise<string[]>;
+  /** Of these leads, those whose conversion upload is final (uploaded, already there, or rejected by Google). */
+  settledConversionUploads(campaignId: string, leadIds: string[]): Promise<Set<string>>;
+  /** One row per lead: a repeat attempt of a failed upload updates it; a final one is never changed. */
+  recordConversionUploads(records: ConversionUploadRecord[]): Promise<void>;
 }

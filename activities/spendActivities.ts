@@ -9,6 +9,7 @@ import { burnPct, cpl, cplBand, forecastToDate, velocity } from '../sla/forecast
 import type { AdsBudgetState, ProposalAction } from '../sla/records';
 import type { SnapshotView } from '../sla/views';
 import type { PortResolver } from './campaignActivities';
+import { uploadConversions, type ConversionUploadTally } from './conversionUploads';
 import type { AdsCampaignRef, Ledger } from './ports';
 
 const MICROS = 1_000_000;
@@ -41,6 +42,8 @@ export interface VelocityCheckResult {
   /** Set when the budget or status differs from what the workflow last knew (an edit in the Ads UI). */
   externalChange: string | null;
   ads?: AdsCampaignFacts;
+  /** What this check sent to Google as offline conversions, when the contract asks for it. */
+  conversionUploads?: ConversionUploadTally;
 }
 
 export interface ApplyBudgetChangeInput {
@@ -79,16 +82,17 @@ export function createSpendActivities({ ports, ledger }: { ports: PortResolver; 
       const until = at.getTime() < Date.parse(window.end) ? input.at : window.end;
       // First, so spend days are asked for in the account's zone (segments.date), not the contract's.
       const budget = await ads.getBudget(ref);
+      const conversionQuery = {
+        crmCampaignId: config.campaign.crm.campaignId,
+        from: window.start,
+        to: until,
+        convertedStatuses: config.campaign.crm.convertedStatuses,
+        countOpportunities: config.campaign.crm.countOpportunities,
+        timeZone: config.campaign.timezone,
+      };
       const [metrics, conversions] = await Promise.all([
         ads.getDailyMetrics(ref, isoDate(window.start, budget.timeZone), isoDate(until, budget.timeZone)),
-        crm.countConversions({
-          crmCampaignId: config.campaign.crm.campaignId,
-          from: window.start,
-          to: until,
-          convertedStatuses: config.campaign.crm.convertedStatuses,
-          countOpportunities: config.campaign.crm.countOpportunities,
-          timeZone: config.campaign.timezone,
-        }),
+        crm.countConversions(conversionQuery),
       ]);
       const facts: AdsCampaignFacts = {
         currencyCode: budget.currencyCode,
@@ -164,7 +168,20 @@ export function createSpendActivities({ ports, ledger }: { ports: PortResolver; 
         responseCompliance: input.responseCompliance,
         detail: { clicks, status: budget.status, period: budget.period, ads: facts },
       });
-      return { snapshot, clicks, externalChange, ads: facts };
+      // CRM outcomes back to Google (offline conversions); a failed upload is tried again at the next check.
+      const conversionUploads = await uploadConversions({
+        campaignId,
+        config,
+        ads,
+        ledger,
+        conversions: () => crm.fetchConversions(conversionQuery),
+        currencyCode: budget.currencyCode,
+        now: at,
+      }).catch((err: unknown) => {
+        log.warn('conversion upload failed; the next check tries again', { campaignId, error: String(err) });
+        return null;
+      });
+      return { snapshot, clicks, externalChange, ads: facts, ...(conversionUploads ? { conversionUploads } : {}) };
     },
 
     /**

@@ -36,6 +36,7 @@ const LEDGER_WRITES = [
   'recordDecision',
   'recordBudgetChange',
   'recordQuarterReport',
+  'recordConversionUploads',
   'leaseAlert',
   'markAlertsDelivered',
   'releaseAlert',

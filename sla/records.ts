@@ -159,3 +159,16 @@ export interface QuarterReportRecord {
   createdAt: string;
   report: Record<string, unknown>;
 }
+
+/** An offline click conversion sent to Google Ads, as the ledger keeps it (one row per converted lead). */
+export interface ConversionUploadRecord {
+  campaignId: string;
+  leadId: string;
+  conversionAction: string;
+  convertedDate: string; // YYYY-MM-DD
+  value: number;
+  currency: string;
+  status: 'uploaded' | 'already-uploaded' | 'rejected' | 'failed';
+  error: string | null;
+  at: string; // ISO, this attempt
+}

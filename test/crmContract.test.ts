@@ -431,6 +431,26 @@ describe('conversions', () => {
     );
   });
 
+  it("reads the ad click a converted lead came from, from the org's own Lead field (offline conversions)", async () => {
+    convert(insertLead(1, 0, { GCLID__c: ' Cj0KCQiA-gclid ' }), '2026-01-05T10:00:00Z');
+    convert(insertLead(2, 0), '2026-01-05T11:00:00Z'); // no click captured
+    const adapter = SalesforceCrm.fromEnv({ ...refreshTokenEnv(), SALESFORCE_GCLID_FIELD: 'GCLID__c' });
+    const conversions = await adapter.fetchConversions({ ...window, convertedStatuses: [], countOpportunities: false });
+    expect(conversions.map((c) => [c.leadId, c.clickId])).toEqual([
+      [salesforceId('00Q', 1), { kind: 'gclid', value: 'Cj0KCQiA-gclid' }],
+      [salesforceId('00Q', 2), undefined],
+    ]);
+    expect(fake.apiRequests().at(-1)!.soql).toContain('Lead.ConvertedOpportunityId, Lead.GCLID__c FROM CampaignMember');
+    // A field the org does not have is INVALID_FIELD, as in a real org; a field name that is not one is refused early.
+    const missing = SalesforceCrm.fromEnv({ ...refreshTokenEnv(), SALESFORCE_GCLID_FIELD: 'Gclid_Missing__c' });
+    await expect(
+      missing.fetchConversions({ ...window, convertedStatuses: [], countOpportunities: false }),
+    ).rejects.toThrow(/INVALID_FIELD|No such column/);
+    expect(() => SalesforceCrm.fromEnv({ ...refreshTokenEnv(), SALESFORCE_GCLID_FIELD: 'GCLID__c, Name' })).toThrow(
+      'SALESFORCE_GCLID_FIELD must be a field API name',
+    );
+  });
+
   it('takes the window in the campaign time zone', async () => {
     convert(insertLead(1, 0), '2026-01-05T10:00:00Z');
     const count = await crm().countConversions({

@@ -38,6 +38,7 @@ describe('migrate', () => {
       '0003_alert_delivery.sql',
       '0004_event_time.sql',
       '0005_alert_digest.sql',
+      '0006_conversion_uploads.sql',
     ]);
     expect(await tableExists(db, 'clock_outcomes')).toBe(true);
 
@@ -50,13 +51,14 @@ describe('migrate', () => {
       { version: 3, name: 'alert_delivery' },
       { version: 4, name: 'event_time' },
       { version: 5, name: 'alert_digest' },
+      { version: 6, name: 'conversion_uploads' },
     ]);
   });
 
   it('serialises concurrent runs with the advisory lock', async () => {
     const db = await emptyDatabase();
     const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
-    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 5]);
+    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 6]);
   });
 
   it('rolls back a failing migration completely and keeps earlier ones', async () => {

@@ -77,11 +77,22 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
     // Linear forecast: the sandbox paces spend evenly, so the seed's curve would read as over-delivery.
     // A 4.3% click-to-lead rate puts CPL just under the $65 ceiling and velocity just above 100%.
     delete config.targets.baselineCurve;
+    // CRM outcomes go back to Google as offline conversions (the sandbox Ads platform records them).
+    config.ads = {
+      ...config.ads,
+      conversionUpload: {
+        conversionAction: 'customers/1234567890/conversionActions/9',
+        value: { converted: 60, opportunity: 180 },
+        adUserDataConsent: 'GRANTED',
+      },
+    };
     const taskQueue = 'spend-case-example';
+    let uploadedToGoogle = 0;
+    let convertedWithClick = 0;
     await withWorker(
       taskQueue,
       { leadsPerHour: 2, conversionRate: 0.043, conversionRateMultiplier: (date) => (date === day4 ? 0.78 : 1) },
-      async () => {
+      async (handle) => {
         const wf: WorkflowHandle<typeof campaignSla> = await env.client.workflow.start(campaignSla, {
           taskQueue,
           workflowId: campaignWorkflowId('case-example'),
@@ -114,6 +125,16 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
         expect(restoreApproved).toBe(true);
         const result = await wf.result();
         expect(result.campaignId).toBe('case-example');
+        uploadedToGoogle = handle.ports.sandboxAds('case-example').uploadedConversions().length;
+        const crmConversions = await handle.ports.sandboxCrm('case-example').fetchConversions({
+          crmCampaignId: config.campaign.crm.campaignId,
+          from: start.toISO()!,
+          to: end.toISO()!,
+          convertedStatuses: [],
+          countOpportunities: false,
+          timeZone: ZONE,
+        });
+        convertedWithClick = crmConversions.filter((c) => c.clickId).length;
       },
     );
 
@@ -156,6 +177,17 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
     expect(changes[0].after.amountMicros).toBe(Number(proposals[0].target_amount_micros));
     expect(changes[0].after.amountMicros).toBeLessThan(75_000_000_000 * 0.85);
     expect(changes[1].after.amountMicros).toBe(75_000_000_000);
+
+    // Converted leads with a click ID were uploaded once each, valued as opportunities (every sandbox one is).
+    const uploads = await rows<{ status: string; value: string; n: string }>(
+      `SELECT status, value, count(*) AS n FROM conversion_uploads WHERE campaign_id = $1 GROUP BY status, value`,
+      ['case-example'],
+    );
+    expect(uploads.map((u) => [u.status, Number(u.value)])).toEqual([['uploaded', 180]]);
+    // The sandbox Ads platform holds each once; only leads converted after the last check are not sent yet.
+    expect(uploadedToGoogle).toBe(Number(uploads[0].n));
+    expect(uploadedToGoogle).toBeLessThanOrEqual(convertedWithClick);
+    expect(uploadedToGoogle).toBeGreaterThanOrEqual(Math.floor(convertedWithClick * 0.8));
 
     // The campaign ends within its budget.
     const [last] = await rows<{ spend_micros: string; budget_micros: string }>(

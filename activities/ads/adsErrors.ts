@@ -140,7 +140,7 @@ function classifyAdsError(error: unknown): AdsErrorClassification {
 
 // ---- GoogleAdsFailure (the library's decoded error; a protobuf message, not an Error) ----
 
-interface GoogleAdsErrorLike {
+export interface GoogleAdsErrorLike {
   error_code?: Record<string, unknown> | null;
   message?: string | null;
   details?: {
@@ -225,7 +225,7 @@ function classifyGoogleAdsFailure(failure: GoogleAdsFailureLike): AdsErrorClassi
 }
 
 /** error_code is a oneof: exactly one key (e.g. quota_error) is set, to an enum number (gRPC) or name (REST). */
-function errorCodeOf(error: GoogleAdsErrorLike): { key: string; name: string } {
+export function errorCodeOf(error: GoogleAdsErrorLike): { key: string; name: string } {
   const entries = Object.entries(error.error_code ?? {}).filter(([, v]) => v !== null && v !== undefined && v !== 0);
   if (entries.length === 0) return { key: 'unknown_error', name: 'UNSPECIFIED' };
   const [key, value] = entries[0];

@@ -2,7 +2,14 @@
 // first and only mutate when the target differs, so Temporal retries of a write are harmless.
 import { enums, GoogleAdsApi, type Customer, type Hooks } from 'google-ads-api';
 import type { AdsBudgetState, AdsCampaignBudget, CampaignStatus } from '../../sla/records';
-import type { AdsCampaignRef, AdsMutationResult, AdsPlatform, DailyAdsMetrics } from '../ports';
+import type {
+  AdsCampaignRef,
+  AdsMutationResult,
+  AdsPlatform,
+  ClickConversionOutcome,
+  ClickConversionUpload,
+  DailyAdsMetrics,
+} from '../ports';
 import type { AdsCredentials } from './adsCredentials';
 import { adsInputError, toAdsFailure } from './adsErrors';
 import {
@@ -15,6 +22,7 @@ import {
 } from './adsQueries';
 import { assertMutateResponse, parseBudgetRows, parseDailyMetricsRows } from './adsResponses';
 import { assertBudgetNotShared, toManagedBudget } from './budgetPolicy';
+import { clickConversionOutcomes, clickConversionRequest } from './conversionUpload';
 
 export interface GoogleAdsPlatformOptions {
   credentials: AdsCredentials;
@@ -88,6 +96,18 @@ export class GoogleAdsPlatform implements AdsPlatform {
     );
     assertMutateResponse(response, resourceName, this.validateOnly);
     return { changed: true, validateOnly: this.validateOnly, before, after, operation };
+  }
+
+  async uploadClickConversions(
+    customerId: string,
+    conversions: ClickConversionUpload[],
+  ): Promise<ClickConversionOutcome[]> {
+    if (conversions.length === 0) return [];
+    const request = clickConversionRequest(customerId, conversions, this.validateOnly);
+    const response = await this.call('uploadClickConversions', () =>
+      this.customer({ customerId, campaignId: '' }).conversionUploads.uploadClickConversions(request),
+    );
+    return clickConversionOutcomes(conversions, response);
   }
 
   private unchanged(state: AdsBudgetState, operation: string): AdsMutationResult {

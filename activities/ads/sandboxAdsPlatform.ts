@@ -4,7 +4,14 @@
 import { errors as adsProtos } from 'google-ads-api';
 import { isMultipleOfCurrencyUnit } from '../../sla/currency';
 import type { AdsBudgetState, AdsCampaignBudget, BudgetPeriod, CampaignStatus } from '../../sla/records';
-import type { AdsCampaignRef, AdsMutationResult, AdsPlatform, DailyAdsMetrics } from '../ports';
+import type {
+  AdsCampaignRef,
+  AdsMutationResult,
+  AdsPlatform,
+  ClickConversionOutcome,
+  ClickConversionUpload,
+  DailyAdsMetrics,
+} from '../ports';
 import { adsInputError, toAdsFailure } from './adsErrors';
 import {
   assertBudgetMicros,
@@ -14,9 +21,13 @@ import {
   campaignResourceName,
 } from './adsQueries';
 import { assertBudgetNotShared, toManagedBudget } from './budgetPolicy';
+import { clickConversionOutcomes, clickConversionRequest } from './conversionUpload';
 import { SandboxCampaign } from './sandboxCampaign';
 
 const { CampaignBudgetError } = adsProtos.CampaignBudgetErrorEnum;
+const { ConversionUploadError } = adsProtos.ConversionUploadErrorEnum;
+/** What the sandbox takes as a decodable click ID (Google answers UNPARSEABLE_GCLID otherwise). */
+const CLICK_ID = /^[A-Za-z0-9_-]{8,200}$/;
 const DAY_MS = 86_400_000;
 
 export interface SandboxAdsOptions {
@@ -60,6 +71,7 @@ export interface SandboxAdsOptions {
 export class SandboxAdsPlatform implements AdsPlatform {
   private readonly campaign: SandboxCampaign;
   private readonly validateOnly: boolean;
+  private readonly uploads = new Map<string, ClickConversionUpload>();
 
   constructor(private readonly options: SandboxAdsOptions) {
     assertCampaignRef(options.ref);
@@ -119,6 +131,66 @@ export class SandboxAdsPlatform implements AdsPlatform {
       `campaign.update ${campaignResourceName(this.options.ref)} status=${status}`,
       () => this.campaign.setStatus(status),
     );
+  }
+
+  /**
+   * ConversionUploadService.UploadClickConversions as Google answers it: the same request the real adapter sends,
+   * a partial-failure response (results[i] empty for a failed row, a GoogleAdsFailure naming conversions[i]), an
+   * order ID Google already has (ORDER_ID_ALREADY_IN_USE) or repeated in the request (DUPLICATE_ORDER_ID).
+   */
+  async uploadClickConversions(
+    customerId: string,
+    conversions: ClickConversionUpload[],
+  ): Promise<ClickConversionOutcome[]> {
+    if (customerId !== this.options.ref.customerId) throw adsInputError(`unknown customer ${customerId}`);
+    let request;
+    try {
+      request = clickConversionRequest(customerId, conversions, this.validateOnly);
+    } catch (err) {
+      throw adsInputError(`uploadClickConversions: ${(err as Error).message} (TOO_MANY_CONVERSIONS_IN_REQUEST)`);
+    }
+    const errors: { index: number; code: number; message: string }[] = [];
+    const seen = new Set<string>();
+    request.conversions.forEach((conversion, index) => {
+      const clickId = conversion.gclid ?? conversion.gbraid ?? conversion.wbraid ?? '';
+      const orderId = conversion.order_id ?? '';
+      const fail = (code: number, message: string) => errors.push({ index, code, message });
+      if (conversion.gbraid && conversion.wbraid) fail(ConversionUploadError.GBRAID_WBRAID_BOTH_SET, 'both set');
+      else if (!CLICK_ID.test(clickId)) fail(ConversionUploadError.UNPARSEABLE_GCLID, 'the click ID cannot be decoded');
+      else if (seen.has(orderId)) fail(ConversionUploadError.DUPLICATE_ORDER_ID, 'order ID repeated in the request');
+      else if (this.uploads.has(orderId)) fail(ConversionUploadError.ORDER_ID_ALREADY_IN_USE, 'order ID already used');
+      seen.add(orderId);
+    });
+    if (!this.validateOnly) {
+      conversions.forEach((conversion, index) => {
+        if (!errors.some((e) => e.index === index)) this.uploads.set(conversion.orderId, conversion);
+      });
+    }
+    const failure = adsProtos.GoogleAdsFailure.encode(
+      adsProtos.GoogleAdsFailure.create({
+        errors: errors.map((e) => ({
+          error_code: { conversion_upload_error: e.code },
+          message: e.message,
+          location: { field_path_elements: [{ field_name: 'conversions', index: e.index }] },
+        })),
+      }),
+    ).finish();
+    return clickConversionOutcomes(conversions, {
+      partial_failure_error: errors.length
+        ? {
+            code: 3,
+            message: errors.map((e) => e.message).join('; '),
+            details: [
+              { type_url: 'type.googleapis.com/google.ads.googleads.v24.errors.GoogleAdsFailure', value: failure },
+            ],
+          }
+        : null,
+    });
+  }
+
+  /** The offline conversions Google would have recorded, by order ID (for tests and the demo). */
+  uploadedConversions(): ClickConversionUpload[] {
+    return [...this.uploads.values()];
   }
 
   /** Simulates someone changing the budget in the Google Ads UI, outside the SLA engine. */

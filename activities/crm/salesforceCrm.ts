@@ -305,24 +305,26 @@ export class SalesforceCrm implements Crm {
         `${prefix}IsConverted = true AND ${prefix}ConvertedDate >= ${soqlDate(first, 'from')} AND ${prefix}ConvertedDate <= ${soqlDate(last, 'to')}` +
         (query.countOpportunities ? ` AND ${prefix}ConvertedOpportunityId != null` : '');
       const link = this.settings.campaignLink;
+      const clickFields = Object.values(this.settings.clickIdFields);
+      const extra = (prefix: string) => clickFields.map((field) => `, ${prefix}${field}`).join('');
       const records =
         link.kind === 'campaignMember'
           ? await this.queryAll(
               conn,
-              `SELECT LeadId, Lead.ConvertedDate, Lead.ConvertedOpportunityId FROM CampaignMember WHERE CampaignId = ${campaign} AND LeadId != null AND ${window('Lead.')} ORDER BY LeadId ASC`,
+              `SELECT LeadId, Lead.ConvertedDate, Lead.ConvertedOpportunityId${extra('Lead.')} FROM CampaignMember WHERE CampaignId = ${campaign} AND LeadId != null AND ${window('Lead.')} ORDER BY LeadId ASC`,
               MAX_CONVERSIONS,
             )
           : (
               await this.queryAll(
                 conn,
-                `SELECT Id, ConvertedDate, ConvertedOpportunityId FROM Lead WHERE ${link.field} = ${campaign} AND ${window('')} ORDER BY Id ASC`,
+                `SELECT Id, ConvertedDate, ConvertedOpportunityId${extra('')} FROM Lead WHERE ${link.field} = ${campaign} AND ${window('')} ORDER BY Id ASC`,
                 MAX_CONVERSIONS,
               )
             ).map((record) => {
               const lead = record as Record<string, unknown>;
               return { LeadId: lead.Id, Lead: lead };
             });
-      return parseConversionRows(records);
+      return parseConversionRows(records, this.settings.clickIdFields);
     });
   }
 

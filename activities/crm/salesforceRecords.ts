@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import type { ContactChannel } from '../ports';
+import type { ContactChannel, CrmClickId, CrmConversion } from '../ports';
 import { crmMalformedRecord } from './crmFailures';
 
 /** Which fields carry the engine's routing facts. Owner and tier are configurable per org. */
@@ -202,19 +202,28 @@ export function parseLeadStatusRows(records: unknown[]): StatusRow[] {
   });
 }
 
+/** Converted leads; `clickIdFields` names the Lead fields that may hold the ad click (first one set wins). */
 export function parseConversionRows(
   records: unknown[],
-): { leadId: string; convertedDate: string; opportunityId: string | null }[] {
+  clickIdFields: Partial<Record<CrmClickId['kind'], string>> = {},
+): CrmConversion[] {
+  const clickFields = Object.entries(clickIdFields) as [CrmClickId['kind'], string][];
   const schema = z.object({
     LeadId: salesforceId,
-    Lead: z.object({ ConvertedDate: salesforceDate, ConvertedOpportunityId: salesforceId.nullish() }),
+    Lead: z
+      .object({ ConvertedDate: salesforceDate, ConvertedOpportunityId: salesforceId.nullish() })
+      .catchall(z.unknown()),
   });
   return records.map((record, index) => {
     const row = parseRecord(schema, record, 'CampaignMember', index);
+    const click = clickFields
+      .map(([kind, field]) => ({ kind, value: row.Lead[field] }))
+      .find((c): c is CrmClickId => typeof c.value === 'string' && c.value.trim() !== '');
     return {
       leadId: row.LeadId,
       convertedDate: row.Lead.ConvertedDate,
       opportunityId: row.Lead.ConvertedOpportunityId ?? null,
+      ...(click ? { clickId: { kind: click.kind, value: click.value.trim() } } : {}),
     };
   });
 }

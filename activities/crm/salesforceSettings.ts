@@ -36,11 +36,15 @@ type CampaignLink = { kind: 'campaignMember' } | { kind: 'leadField'; field: str
  */
 type StatusSource = 'leadHistory' | 'leadField';
 
+/** Lead fields holding the ad click a lead came from (SALESFORCE_GCLID_FIELD and siblings), for offline conversions. */
+type ClickIdFields = Partial<Record<'gclid' | 'gbraid' | 'wbraid', string>>;
+
 export interface SalesforceSettings {
   auth: SalesforceAuth;
   apiVersion: string;
   campaignLink: CampaignLink;
   statusSource: StatusSource;
+  clickIdFields: ClickIdFields;
 }
 
 const DEFAULT_SALESFORCE_API_VERSION = '62.0';
@@ -66,7 +70,15 @@ export function salesforceSettingsFromEnv(env: Env = process.env): SalesforceSet
   if (statusSource !== 'leadHistory' && statusSource !== 'leadField') {
     throw new Error(`SALESFORCE_STATUS_SOURCE must be leadHistory or leadField, got ${JSON.stringify(statusSource)}`);
   }
-  const common = { apiVersion, campaignLink, statusSource } as const;
+  const clickIdFields: ClickIdFields = {};
+  for (const kind of ['gclid', 'gbraid', 'wbraid'] as const) {
+    const name = `SALESFORCE_${kind.toUpperCase()}_FIELD`;
+    const field = env[name]?.trim();
+    if (!field) continue;
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(field)) throw new Error(`${name} must be a field API name, got ${JSON.stringify(field)}`);
+    clickIdFields[kind] = field;
+  }
+  const common = { apiVersion, campaignLink, statusSource, clickIdFields } as const;
   if (present(env, 'SALESFORCE_REFRESH_TOKEN')) return { auth: refreshTokenAuth(env), ...common };
   if (present(env, 'SALESFORCE_USERNAME')) return { auth: jwtBearerAuth(env), ...common };
   throw new Error(

@@ -7,6 +7,7 @@ import type {
   BudgetChangeRecord,
   ClockOutcomeRecord,
   ConfigVersionRecord,
+  ConversionUploadRecord,
   DecisionRecord,
   EscalationStepRecord,
   LeadActivityBatch,
@@ -160,6 +161,47 @@ export class PgLedger implements Ledger {
   async recordEscalationStep(record: EscalationStepRecord): Promise<void> {
     checkEscalationStep(record);
     await insertEscalationStep(this.pool, record);
+  }
+
+  async settledConversionUploads(campaignId: string, leadIds: string[]): Promise<Set<string>> {
+    if (leadIds.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ lead_id: string }>(
+      `SELECT lead_id FROM conversion_uploads WHERE campaign_id = $1 AND lead_id = ANY($2::text[]) AND status <> 'failed'`,
+      [campaignId, leadIds],
+    );
+    return new Set(rows.map((r) => r.lead_id));
+  }
+
+  async recordConversionUploads(records: ConversionUploadRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    for (const r of records) checkNonEmpty(r.leadId, 'conversionUpload.leadId');
+    await this.pool.query(
+      `INSERT INTO conversion_uploads AS u (campaign_id, lead_id, conversion_action, converted_date, value, currency,
+                                            status, error, first_attempt_at, last_attempt_at)
+       SELECT r.campaign_id, r.lead_id, r.conversion_action, r.converted_date, r.value, r.currency, r.status, r.error,
+              r.at, r.at
+         FROM jsonb_to_recordset($1::jsonb) AS r(campaign_id text, lead_id text, conversion_action text,
+              converted_date date, value numeric, currency text, status text, error text, at timestamptz)
+       ON CONFLICT (campaign_id, lead_id) DO UPDATE
+         SET status = EXCLUDED.status, error = EXCLUDED.error, attempts = u.attempts + 1,
+             last_attempt_at = EXCLUDED.last_attempt_at
+         WHERE u.status = 'failed'`,
+      [
+        JSON.stringify(
+          records.map((r) => ({
+            campaign_id: r.campaignId,
+            lead_id: r.leadId,
+            conversion_action: r.conversionAction,
+            converted_date: r.convertedDate,
+            value: r.value,
+            currency: r.currency,
+            status: r.status,
+            error: r.error === null ? null : r.error.slice(0, 500),
+            at: r.at,
+          })),
+        ),
+      ],
+    );
   }
 
   async recordSnapshot(record: VelocitySnapshotRecord): Promise<void> {

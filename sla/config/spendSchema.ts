@@ -119,6 +119,21 @@ export const guardrailsSchema = z
     }
   });
 
-export const adsSettingsSchema = z.strictObject({ dryRun: z.boolean().default(false) }).prefault({});
+/**
+ * Offline conversion upload (ConversionUploadService.UploadClickConversions): converted leads with a click ID go
+ * back to Google as conversions of `conversionAction`, valued per stage, so bidding optimizes for qualified leads.
+ * Consent for ad user data must be stated: Google's EU user consent policy requires it.
+ */
+const conversionUploadSchema = z.strictObject({
+  conversionAction: z
+    .string()
+    .regex(/^customers\/\d{1,20}\/conversionActions\/\d{1,20}$/, 'must be customers/<id>/conversionActions/<id>'),
+  value: z.strictObject({ converted: z.number().min(0), opportunity: z.number().min(0).optional() }),
+  adUserDataConsent: z.enum(['GRANTED', 'DENIED']),
+});
+
+export const adsSettingsSchema = z
+  .strictObject({ dryRun: z.boolean().default(false), conversionUpload: conversionUploadSchema.optional() })
+  .prefault({});
 
 // ---------------------------------------------------------------------------------------------

@@ -80,6 +80,8 @@ const SCHEMA: Record<string, Record<string, FieldType>> = {
     Email: 'string',
     Lead_Tier__c: 'string',
     Campaign_Id__c: 'string',
+    // An org's own field for the Google click ID (custom fields end in __c), for offline conversions.
+    GCLID__c: 'string',
   },
   Task: {
     ...AUDIT,

@@ -36,6 +36,7 @@ export async function measureFirstTouchPollCalls(openLeads: number): Promise<Fir
         apiVersion: '62.0',
         campaignLink: { kind: 'campaignMember' },
         statusSource: 'leadHistory',
+        clickIdFields: {},
         auth: {
           kind: 'refreshToken',
           instanceUrl: fake.url,
