@@ -171,8 +171,10 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     met_at: Date | null;
     met_recorded_at: Date | null;
     breached_at: Date | null;
+    breach_retracted_at: Date | null;
   }>(
-    'SELECT lead_id, clock, started_at, deadline, warned_at, met_at, met_recorded_at, breached_at FROM clock_outcomes WHERE campaign_id = $1',
+    `SELECT lead_id, clock, started_at, deadline, warned_at, met_at, met_recorded_at, breached_at, breach_retracted_at
+       FROM clock_outcomes WHERE campaign_id = $1`,
   );
   const allStepRows = await q<{
     lead_id: string;
@@ -542,8 +544,19 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
   );
   const unexpectedAlerts = alertRows.filter((r) => leadAlert(r.dedupe_key) && !expectedKeys.has(r.dedupe_key));
   const leadOfAlert = (key: string) => key.slice(prefix.length).split(':')[0];
+  // Raised before the touch was known even if first claimed after (an outage delayed the delivery): a breach the
+  // late-reported touch withdrew, or a step already in flight (planned before the touch was known).
+  const raisedBeforeKnown = (key: string) => {
+    const lead = leadOfAlert(key);
+    if (key.endsWith(':breach')) return clock.get(`${lead}/firstTouch`)?.breach_retracted_at != null;
+    const step = /:step(\d+)$/.exec(key);
+    const row = step && steps.get(`${lead}/firstTouch`)?.find((r) => r.step_index === Number(step[1]));
+    return !!row && ms(row.at)! < touchKnownAt(lead);
+  };
   const sentBeforeKnown = (r: (typeof alertRows)[number]) =>
-    warnedBeforeKnown.has(r.dedupe_key) || ms(r.claimed_at)! < touchKnownAt(leadOfAlert(r.dedupe_key));
+    warnedBeforeKnown.has(r.dedupe_key) ||
+    ms(r.claimed_at)! < touchKnownAt(leadOfAlert(r.dedupe_key)) ||
+    raisedBeforeKnown(r.dedupe_key);
   f.none(
     'lead alerts not expected from event times',
     unexpectedAlerts.filter((r) => !sentBeforeKnown(r)).map((r) => r.dedupe_key),
