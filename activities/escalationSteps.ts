@@ -4,7 +4,8 @@
 // repeats nothing that already happened.
 import { escalationStepAlert } from '../sla/alertWording';
 import type { EscalationEffect, StepResult } from '../sla/leadBook';
-import type { LeadActivityBatch } from '../sla/records';
+import { log } from '@temporalio/activity';
+import type { EscalationStepRecord, LeadActivityBatch } from '../sla/records';
 import type { ActivityDeps } from './campaignActivities';
 import { withHeartbeat } from './heartbeat';
 
@@ -57,8 +58,7 @@ async function runStep(deps: ActivityDeps, campaignId: string, step: EscalationE
     outcome = { ownerId: step.ownerId };
   }
   await deps.notifier.notify(escalationStepAlert(campaignId, step));
-  if (activity.events.length) await deps.ledger.recordLeadActivity(activity);
-  await deps.ledger.recordEscalationStep({
+  const record: EscalationStepRecord = {
     campaignId,
     leadId: step.leadId,
     clock: step.clock,
@@ -66,7 +66,21 @@ async function runStep(deps: ActivityDeps, campaignId: string, step: EscalationE
     step: step.step,
     at: step.at,
     outcome,
-  });
+  };
+  // The side effect is done: a ledger that fails now must not make the step look undone (the CRM has it).
+  // The workflow's own ledger writes, retried until they land, carry the rows instead.
+  try {
+    if (activity.events.length) await deps.ledger.recordLeadActivity(activity);
+    await deps.ledger.recordEscalationStep(record);
+    return undefined;
+  } catch (err) {
+    log.warn('escalation step done; its ledger rows go with the workflow ledger write', {
+      campaignId,
+      key,
+      error: String(err),
+    });
+    return { step: record, events: activity.events };
+  }
 }
 
 export function createEscalationActivities(deps: ActivityDeps) {
@@ -78,8 +92,8 @@ export function createEscalationActivities(deps: ActivityDeps) {
         for (const step of input.steps) {
           const ref = { leadId: step.leadId, clock: step.clock, stepIndex: step.stepIndex };
           try {
-            await runStep(deps, input.campaignId, step);
-            results.push({ ...ref, ok: true });
+            const unrecorded = await runStep(deps, input.campaignId, step);
+            results.push({ ...ref, ok: true, ...(unrecorded ? { unrecorded } : {}) });
           } catch (err) {
             const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
             results.push({ ...ref, ok: false, error: cause instanceof Error ? cause.message : String(cause) });

@@ -77,7 +77,7 @@ export interface LeadActivityBatch {
   leads: LeadRecord[];
   events: LeadEventRecord[];
   clocks: ClockOutcomeRecord[];
-  /** Escalation steps that will never run because the lead was handled first (absent from older workflows' batches). */
+  /** Escalation steps the workflow records: superseded ones, and done ones whose activity could not write them. */
   steps?: EscalationStepRecord[];
 }
 

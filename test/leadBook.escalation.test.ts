@@ -9,6 +9,7 @@ import {
   collectDue,
   completeEscalationStep,
   drainOutbox,
+  dropPlannedStepIfHandled,
   emptyLeadBook,
   nextDueAt,
   rebuildDueQueue,
@@ -589,5 +590,57 @@ describe('a chain that ran late', () => {
       recordSupersededAfterConfirmed: false,
     });
     expect(drainOutbox(old).steps ?? []).toEqual([]);
+  });
+});
+
+describe('a step done whose ledger rows the activity could not write', () => {
+  it('is done, and its rows go out with the workflow ledger write', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [, , notify] = collectDue(book, bookContext(config, BREACH));
+    drainOutbox(book);
+    const row = {
+      campaignId: 'c-1',
+      leadId: 'L-1',
+      clock: 'firstTouch' as const,
+      stepIndex: 0,
+      step: 'notify-owner' as const,
+      at: new Date(BREACH).toISOString(),
+      outcome: { ownerId: 'rep-a' },
+    };
+    const result = { leadId: 'L-1', clock: 'firstTouch' as const, stepIndex: 0, ok: true as const };
+    const done = completeEscalationStep(
+      book,
+      bookContext(config, BREACH + MINUTE),
+      { ...result, unrecorded: { step: row, events: [] } },
+      notify as EscalationEffect,
+    );
+    expect(done).toBe('done');
+    expect(drainOutbox(book).steps).toEqual([row]);
+    expect(book.leads['L-1'].clocks.firstTouch?.nextStep).toBe(1);
+  });
+});
+
+describe('a planned step whose lead was handled before it was sent', () => {
+  it('is dropped: superseded when the contract had it due before the touch, else it lapses', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [, , notify] = collectDue(book, bookContext(config, BREACH));
+    applyLeadEvents(book, [contact('L-1', 'e-1', BREACH + MINUTE)], bookContext(config, BREACH + MINUTE));
+    drainOutbox(book);
+    expect(dropPlannedStepIfHandled(book, bookContext(config, BREACH + MINUTE), notify as EscalationEffect)).toBe(true);
+    expect(drainOutbox(book).steps).toEqual([
+      expect.objectContaining({ stepIndex: 0, outcome: expect.objectContaining({ superseded: true }) }),
+    ]);
+    expect(book.leads['L-1'].clocks.firstTouch?.stepInFlight).toBeUndefined();
+    // Once dropped, its result (were one to come) is stale.
+    expect(dropPlannedStepIfHandled(book, bookContext(config, BREACH + MINUTE), notify as EscalationEffect)).toBe(
+      false,
+    );
+  });
+
+  it('an unhandled lead keeps its step planned', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [, , notify] = collectDue(book, bookContext(config, BREACH));
+    expect(dropPlannedStepIfHandled(book, bookContext(config, BREACH), notify as EscalationEffect)).toBe(false);
+    expect(book.leads['L-1'].clocks.firstTouch?.stepInFlight).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ import { iso, note, type BookContext, type ClockState, type LeadBook, type LeadS
 import { configOf } from './terms';
 import { retireIfSettled } from './closing';
 import { getOwn } from '../dict';
+import type { EscalationStepRecord, LeadEventRecord } from '../records';
 
 export interface EscalationEffect {
   type: 'escalation';
@@ -142,13 +143,48 @@ export function releasePlannedStep(
   if (clock?.stepInFlight === step.stepIndex) delete clock.stepInFlight;
 }
 
+/**
+ * A planned step not yet sent whose lead was handled in the meantime (a touch that arrived with the timers that
+ * planned it): it will not run, since it would act on a lead someone is working. The ledger records it as
+ * superseded when the contract had it due before the handling; otherwise it lapses. True when dropped.
+ */
+export function dropPlannedStepIfHandled(
+  book: LeadBook,
+  ctx: BookContext,
+  step: Pick<EscalationEffect, 'leadId' | 'clock' | 'stepIndex'>,
+  observers: StepObservers = {},
+): boolean {
+  const lead = getOwn(book.leads, step.leadId);
+  const clock = lead?.clocks[step.clock];
+  if (!lead || !clock || clock.stepInFlight !== step.stepIndex) return false;
+  const handledAt = clock.metAt ?? clock.stoppedAt;
+  if (handledAt === undefined) return false;
+  delete clock.stepInFlight;
+  delete clock.nextStep;
+  delete clock.nextStepAt;
+  const due = configOf(ctx, lead).responseSla.escalation[step.stepIndex] as EscalationStep | undefined;
+  if (due && clock.breachedAt !== undefined && clock.breachedAt + due.after <= handledAt) {
+    recordSupersededStep(book, ctx, lead, step.clock, step.stepIndex, handledAt, clock.stepAttempts ?? 0);
+  }
+  delete clock.stepAttempts;
+  if (retireIfSettled(book, lead) && lead.firstTouchAt === undefined) observers.onClosedUntouched?.(lead);
+  return true;
+}
+
 /** How long a failed step waits before it is tried again: 2 s doubling to 5 min. */
 export function stepRetryDelayMs(failedAttempts: number): number {
   return Math.min(300_000, 2_000 * 2 ** Math.max(0, failedAttempts - 1));
 }
 
 export type StepResult =
-  | { leadId: string; clock: ClockKind; stepIndex: number; ok: true }
+  | {
+      leadId: string;
+      clock: ClockKind;
+      stepIndex: number;
+      ok: true;
+      /** The side effect is done but its ledger rows could not be written: the workflow's ledger writes carry them. */
+      unrecorded?: { step: EscalationStepRecord; events: LeadEventRecord[] };
+    }
   | { leadId: string; clock: ClockKind; stepIndex: number; ok: false; error: string };
 
 export type StepCompletion = 'done' | 'failed' | 'stale';
@@ -202,6 +238,10 @@ export function completeEscalationStep(
     return 'failed';
   }
   delete clock.stepAttempts;
+  if (result.unrecorded) {
+    (book.outbox.steps ??= []).push(result.unrecorded.step);
+    book.outbox.events.push(...result.unrecorded.events);
+  }
   const config = configOf(ctx, lead);
   const chain = config.responseSla.escalation;
   const index = result.stepIndex;

@@ -28,6 +28,7 @@ export {
 } from './dueClocks';
 export {
   completeEscalationStep,
+  dropPlannedStepIfHandled,
   releasePlannedStep,
   stepRetryDelayMs,
   type EscalationEffect,

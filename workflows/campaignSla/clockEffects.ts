@@ -10,6 +10,7 @@ import {
   collectDue,
   completeEscalationStep,
   drainOutbox,
+  dropPlannedStepIfHandled,
   outboxSize,
   releasePlannedStep,
   type EscalationEffect,
@@ -26,6 +27,7 @@ const HOUR_MS = 3_600_000;
 /** Steps per activity: enough to keep actions low, few enough that one slow CRM call delays little. */
 const STEPS_PER_ACTIVITY = 100;
 const RELEASE_HELD_STEPS = 'release-steps-held-by-handover';
+const DROP_STEPS_OF_HANDLED_LEADS = 'drop-planned-steps-of-handled-leads';
 
 export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind): void {
   const { state } = run;
@@ -75,6 +77,16 @@ export function dispatchEffects(run: CampaignRun): void {
   if (run.pendingAlerts.length) track(run, 'alerts', sendAlerts(run.pendingAlerts.splice(0)));
   // While draining for continue-as-new, steps are not sent: they are pending again (a touch meanwhile supersedes
   // them) and the next run plans them from nextStepAt. Runs recorded before that kept them planned.
+  // A step planned in this activation whose lead was handled since (a touch that came with the overdue timers)
+  // is not sent: superseded if it was due before the touch, else it lapses.
+  if (run.pendingEscalations.length && patched(DROP_STEPS_OF_HANDLED_LEADS)) {
+    const observers = { onClosedUntouched: (lead: LeadState) => noteClosedUntouched(state.compliance, lead) };
+    const ctx = run.ctx();
+    const stillDue = run.pendingEscalations.filter(
+      (step) => !dropPlannedStepIfHandled(state.book, ctx, step, observers),
+    );
+    run.pendingEscalations.splice(0, run.pendingEscalations.length, ...stillDue);
+  }
   if (run.draining && run.pendingEscalations.length && patched(RELEASE_HELD_STEPS)) {
     for (const step of run.pendingEscalations.splice(0)) releasePlannedStep(state.book, step);
     run.stepsReleased = true;

@@ -42,6 +42,8 @@ export interface CampaignRun {
   readonly spendLock: Mutex;
   /** Escalation steps failing since the last success: ops hear once per episode (and at most once an hour). */
   stepFailures: { failing: number };
+  /** The check that began the current run of failed velocity checks (null: the last one succeeded). */
+  velocityFailingSince: number | null;
   /** Set when the run is due to continue as new: no new polls, checks or steps start; in-flight work drains. */
   draining: boolean;
   /** Steps were released while draining: a run that goes on after all rebuilds its due queue to plan them. */
@@ -75,6 +77,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     inFlight: { count: 0, crmPoll: false, velocityCheck: false, ledgerWrite: false, expiry: false },
     spendLock: new Mutex(),
     stepFailures: { failing: 0 },
+    velocityFailingSince: null,
     draining: false,
     stepsReleased: false,
     updatesThisRun: 0,

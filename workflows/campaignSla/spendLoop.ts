@@ -126,7 +126,10 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
       for (const suppressed of evaluation.suppressed) log.info('rule suppressed', { campaignId, ...suppressed });
       for (const draft of evaluation.proposals) await openProposal(run, draft, snapshot);
     });
+    run.velocityFailingSince = null;
   } catch (err) {
-    raiseEscalation(run, 'Velocity check failed', err, `${campaignId}:velocity:${state.spend.checks}`);
+    // One alert per failure episode (an outage fails every check until it ends), keyed by the check that began it.
+    run.velocityFailingSince ??= state.spend.checks;
+    raiseEscalation(run, 'Velocity check failed', err, `${campaignId}:velocity:${run.velocityFailingSince}`);
   }
 }
