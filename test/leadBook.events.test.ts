@@ -152,6 +152,8 @@ describe('applyLeadEvents', () => {
     // A wall-clock tier reports wall time as the elapsed time.
     expect(onFirstTouch).toHaveBeenCalledExactlyOnceWith(lead, 2 * HOUR, 2 * HOUR);
     expect(book.outbox).toEqual({
+      // Touched an hour after its 1 h deadline: the owner notification the contract had due is superseded.
+      steps: [expect.objectContaining({ stepIndex: 0, outcome: expect.objectContaining({ superseded: true }) })],
       leads: [],
       events: [
         {
@@ -428,6 +430,7 @@ describe('event time against processing time', () => {
     expect(lead.history.slice(1)).toEqual([
       { at: touch, what: 'contact attempt 1 (call) by rep-a' },
       { at: DEADLINE, what: 'firstTouch breached' },
+      { at: touch + MINUTE, what: `notify-owner superseded: the lead was handled at ${iso(touch)}` },
     ]);
     expect(book.outbox.clocks[0]).toMatchObject({
       breachedAt: iso(DEADLINE),
@@ -503,5 +506,36 @@ describe('batches that overtake themselves', () => {
     expect(applyLeadEvents(book, [stage('L-1', 'e-5', MONDAY_10AM, 'MQL')], at(now))).toEqual([
       { eventId: 'e-5', leadId: 'L-1', result: 'superseded', status: 'accepted' },
     ]);
+  });
+});
+
+describe('a touch after the deadline that comes before the breach fired', () => {
+  it('records the breach at the deadline and the chain step the contract had due before the touch as superseded', () => {
+    const book = emptyLeadBook();
+    admitLeads(book, [newLead('L-1', MONDAY_10AM)], bookContext(config, MONDAY_10AM));
+    drainOutbox(book);
+    const deadline = MONDAY_10AM + HOUR;
+    applyLeadEvents(book, [contact('L-1', 'e-1', deadline + 20 * MINUTE)], bookContext(config, deadline + 21 * MINUTE));
+    const clock = book.leads['L-1'].clocks.firstTouch!;
+    expect(clock.breachedAt).toBe(deadline);
+    expect(clock.nextStep).toBeUndefined();
+    expect(drainOutbox(book).steps).toEqual([
+      expect.objectContaining({
+        stepIndex: 0,
+        step: 'notify-owner',
+        outcome: { superseded: true, handledAt: new Date(deadline + 20 * MINUTE).toISOString(), failedAttempts: 0 },
+      }),
+    ]);
+  });
+
+  it('runs recorded before that record nothing', () => {
+    const book = emptyLeadBook();
+    admitLeads(book, [newLead('L-1', MONDAY_10AM)], bookContext(config, MONDAY_10AM));
+    drainOutbox(book);
+    const deadline = MONDAY_10AM + HOUR;
+    applyLeadEvents(book, [contact('L-1', 'e-1', deadline + MINUTE)], bookContext(config, deadline + 2 * MINUTE), {
+      recordsSupersededOnLateBreach: () => false,
+    });
+    expect(drainOutbox(book).steps ?? []).toEqual([]);
   });
 });

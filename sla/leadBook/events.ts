@@ -91,6 +91,11 @@ export interface EventObservers {
   onBreachRetracted?: (lead: LeadState, clock: ClockKind, breachedOwnerId: string) => void;
   onDisposition?: (lead: LeadState, decision: 'accept' | 'reject', reason: string | undefined) => void;
   onStage?: (lead: LeadState, stage: ConversionStage) => void;
+  /**
+   * Whether a late touch's breach records the escalation step the contract had due before the touch as superseded
+   * (default). Asked only when that happens; runs recorded before it existed answer false.
+   */
+  recordsSupersededOnLateBreach?: () => boolean;
 }
 
 /**
@@ -123,6 +128,12 @@ function meetClock(
     clock.breachedOwnerId = lead.ownerId;
     note(lead, clock.deadline, `${kind} breached`);
     observers.onBreach?.(lead, kind);
+    // The chain never started (the touch came first), yet by the contract its first step was due before the
+    // touch: the ledger says so, instead of leaving a gap. The later steps lapse behind it.
+    const first = config.responseSla.escalation[0];
+    if (first && clock.deadline + first.after <= at && (observers.recordsSupersededOnLateBreach?.() ?? true)) {
+      clock.nextStep = 0;
+    }
   }
   clock.metAt = at;
   // Whatever satisfies the clock also stops its escalation chain; a step already in flight still completes

@@ -51,18 +51,13 @@ export function uncountBreach(run: CampaignRun, lead: LeadState, clock: ClockKin
   state.recentBreaches = state.recentBreaches.filter((b) => !(b.leadId === lead.leadId && b.clock === clock));
 }
 
-/** Fires what is due by now, or only by `asOf` (an event time in the past): timers before the events they precede. */
-export function fireDueClocks(run: CampaignRun, asOf?: number): void {
+export function fireDueClocks(run: CampaignRun): void {
   const { state, campaignId } = run;
-  const now = Math.min(Date.now(), asOf ?? Infinity);
-  const effects = collectDue(
-    state.book,
-    { ...run.ctx(), now },
-    {
-      onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead),
-      onBreach: (lead, clock) => countBreach(run, lead, clock),
-    },
-  );
+  const now = Date.now();
+  const effects = collectDue(state.book, run.ctx(), {
+    onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead),
+    onBreach: (lead, clock) => countBreach(run, lead, clock),
+  });
   // The breach alert goes out on its own (it needs no CRM); notifying the owner is the chain's first step.
   for (const effect of effects) {
     if (effect.type === 'escalation') run.pendingEscalations.push({ ...effect, at: new Date(now).toISOString() });

@@ -4,11 +4,11 @@ import type { LeadEvent, NewLead } from '../../sla/leadEvents';
 import { admitLeads, applyLeadEvents, type AdmitOutcome, type EventOutcome } from '../../sla/leadBook';
 import { patched } from '@temporalio/workflow';
 import { clockAlert } from '../../sla/alertWording';
-import { countBreach, fireDueClocks, uncountBreach } from './clockEffects';
+import { countBreach, uncountBreach } from './clockEffects';
 import type { CampaignRun } from './run';
 
 const LATE_TOUCH_BREACH_ALERT = 'late-touch-breach-alert';
-const DUE_CLOCKS_BEFORE_EVENTS = 'due-clocks-before-events';
+const SUPERSEDED_ON_LATE_BREACH = 'superseded-on-late-breach';
 
 /** Admits validated leads; each admitted lead enters the compliance figures. */
 export function admit(run: CampaignRun, leads: NewLead[]): AdmitOutcome[] {
@@ -22,12 +22,6 @@ export function admit(run: CampaignRun, leads: NewLead[]): AdmitOutcome[] {
 
 /** Applies validated lead events. */
 export function applyEvents(run: CampaignRun, events: LeadEvent[]): EventOutcome[] {
-  // After a worker or server outage the activation that brings these events may also carry overdue timers, and
-  // Updates run first. What fell due before the earliest event happened before it: fire that first, so warnings,
-  // breaches and escalation steps keep event order (a touch on time but reported late still finds no breach).
-  if (events.length && patched(DUE_CLOCKS_BEFORE_EVENTS)) {
-    fireDueClocks(run, Math.min(...events.map((e) => Date.parse(e.at))));
-  }
   return applyLeadEvents(run.state.book, events, run.ctx(), {
     ...run.complianceObservers,
     // Event time: a late touch may record a breach at its deadline, or withdraw one that fired.
@@ -49,5 +43,7 @@ export function applyEvents(run: CampaignRun, events: LeadEvent[]): EventOutcome
       );
     },
     onBreachRetracted: (lead, clock, breachedOwnerId) => uncountBreach(run, lead, clock, breachedOwnerId),
+    // Steps the contract had due before such a late touch are recorded as superseded (runs before that: nothing).
+    recordsSupersededOnLateBreach: () => patched(SUPERSEDED_ON_LATE_BREACH),
   });
 }
