@@ -2,7 +2,7 @@
 // second-long SLAs, the lead feed, the scripted disruptions and outages, then the faults cleared, a
 // settling period, and the exact checks.
 import { mkdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -156,6 +156,15 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
     const settleUntil = Date.now() + scenario.settleMs;
     let result: { figures: Figure[]; lag: LagRow[] };
     for (;;) {
+      // A replay that no longer matches its history stalls the campaign for good: fail at once, before any query
+      // waits on a workflow task that cannot complete.
+      const workerLog = await readFile(path.join(logDir, 'worker.log'), 'utf8');
+      const nondeterminism = workerLog.split('\n').filter((line) => line.includes('TMPRL1100')).length;
+      if (nondeterminism > 0) {
+        throw new Error(
+          `chaos: ${nondeterminism} workflow task(s) failed with a nondeterminism error (TMPRL1100); see ${logDir}/worker.log`,
+        );
+      }
       result = await runChecks({
         campaignId,
         fed: feeder.fed,
