@@ -42,7 +42,7 @@ export interface CampaignRun {
   readonly spendLock: Mutex;
   /** Escalation steps failing since the last success: ops hear once per episode (and at most once an hour). */
   stepFailures: { failing: number };
-  /** The check that began the current run of failed velocity checks (null: the last one succeeded). */
+  /** When the current run of failed velocity checks began (null: the last check succeeded). */
   velocityFailingSince: number | null;
   /** Set when the run is due to continue as new: no new polls, checks or steps start; in-flight work drains. */
   draining: boolean;

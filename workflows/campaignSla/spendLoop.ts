@@ -26,6 +26,7 @@ export function startVelocityCheck(run: CampaignRun): void {
 }
 
 const STABLE_RULES = 'stable-budget-rules';
+const HOUR_MS = 3_600_000;
 
 /** The contract's stability policy and the proposals it weighs (the run keeps the last 50). */
 function ruleStability(run: CampaignRun): RuleInput['stability'] {
@@ -128,8 +129,13 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
     });
     run.velocityFailingSince = null;
   } catch (err) {
-    // One alert per failure episode (an outage fails every check until it ends), keyed by the check that began it.
-    run.velocityFailingSince ??= state.spend.checks;
-    raiseEscalation(run, 'Velocity check failed', err, `${campaignId}:velocity:${run.velocityFailingSince}`);
+    // One alert per failure episode (an outage fails every check until it ends), and at most one an hour.
+    run.velocityFailingSince ??= Date.now();
+    raiseEscalation(
+      run,
+      'Velocity check failed',
+      err,
+      `${campaignId}:velocity-failing:${Math.floor(run.velocityFailingSince / HOUR_MS)}`,
+    );
   }
 }
