@@ -11,7 +11,23 @@ import type {
   VelocitySnapshotRecord,
 } from '../sla/records';
 import type { ClockKind } from '../sla/clockKind';
-import type { ResponseTarget, TargetResult } from '../sla/compliance';
+import {
+  addClockBreach,
+  addDisposition,
+  addOutcome,
+  classifyLead,
+  emptyFigures,
+  ownerAt,
+  summarizeFigures,
+  type ComplianceSummary,
+  type OwnerSpan,
+  type PoolOf,
+  type ResponseTarget,
+  type TierTime,
+} from '../sla/compliance';
+import { getOwn } from '../sla/dict';
+import type { CampaignConfig } from '../sla/config';
+import { poolOfRep, tierTime } from '../sla/leadBook';
 import { checkInteger, checkNonEmpty, checkTimestamp } from '../activities/ledger/recordChecks';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -100,34 +116,12 @@ export interface LedgerProposal extends ProposalRecord {
   budgetChanges: BudgetChangeView[];
 }
 
-export interface ComplianceGroupView {
-  clocks: number;
-  met: number;
-  breached: number;
-  /** Neither met nor breached yet; left out of the shares because they may still make it. */
-  open: number;
-  medianFirstTouchMs: number | null;
-  p95FirstTouchMs: number | null;
-  /** Per target: within = met clocks touched within withinMs; sample = met clocks plus breached ones never met. */
-  targets: TargetResult[];
-}
-
-export interface ResponseComplianceReport extends ComplianceGroupView {
+/** SLA figures of the clocks started in [from, to), as of `asOf`, by the one definition in sla/compliance. */
+export interface ResponseComplianceReport extends ComplianceSummary {
   campaignId: string;
   from: string;
   to: string;
-  byTier: Array<ComplianceGroupView & { tier: string }>;
-  byOwner: Array<ComplianceGroupView & { ownerId: string }>;
-  /** Breached clocks of every kind that started in the window. */
-  breachesByClock: Record<ClockKind, number>;
-  /** Leads created in the window, and their latest accept/reject/nurture disposition. */
-  leads: number;
-  accepted: number;
-  rejected: number;
-  /** accepted / (accepted + rejected); null before any decision. */
-  acceptanceRate: number | null;
-  /** Disposition reason (or the kind when no reason was given) -> leads; undecided leads are not listed. */
-  dispositions: Record<string, number>;
+  asOf: string;
 }
 
 export interface QuarterReportView {
@@ -155,8 +149,6 @@ export interface WeeklyScorecard {
   weekEnd: string;
   /** Clocks breached during the week. */
   breaches: BreachView[];
-  /** First-touch compliance per owner for clocks started during the week. */
-  owners: Array<ComplianceGroupView & { ownerId: string }>;
   correctiveActions: { escalationSteps: CorrectiveStepView[]; decisions: CorrectiveDecisionView[] };
 }
 
@@ -277,37 +269,69 @@ export class LedgerQueries {
   }
 
   /**
-   * First-touch compliance for clocks started in [from, to), overall and by tier and owner, with
-   * exact shares per target and percentile_cont median / p95 of time to first touch (business time
-   * where the tier counts it). Acceptance and dispositions cover the leads created in the window.
+   * SLA figures for the first-touch clocks started in [from, to), overall and by tier, owner and pool, as of
+   * `asOf` (default now): each lead's facts from the ledger go through sla/compliance, the same definition the
+   * workflow's slaState uses, so both agree lead for lead.
    */
   async responseCompliance(
     campaignId: string,
-    window: { from: string; to: string; targets: ResponseTarget[] },
+    window: { from: string; to: string; targets: ResponseTarget[]; asOf?: string },
   ): Promise<ResponseComplianceReport> {
     checkNonEmpty(campaignId, 'campaignId');
     checkTimestamp(window.from, 'from');
     checkTimestamp(window.to, 'to');
+    if (window.asOf !== undefined) checkTimestamp(window.asOf, 'asOf');
     window.targets.forEach((t, i) => {
       checkInteger(t.withinMs, `targets[${i}].withinMs`, { min: 0 });
       if (!(t.target >= 0 && t.target <= 1))
         throw new Error(`targets[${i}].target must be a share within [0, 1], got ${t.target}`);
     });
-    const [groups, breachesByClock, dispositions] = await Promise.all([
-      this.firstTouchGroups(campaignId, window.from, window.to, window.targets),
-      this.breachesByClock(campaignId, window.from, window.to),
-      this.dispositions(campaignId, window.from, window.to),
+    const asOf = window.asOf ?? new Date().toISOString();
+    const [configs, facts] = await Promise.all([
+      this.configVersions(campaignId),
+      this.leadFacts(campaignId, window.from, window.to),
     ]);
-    return {
-      campaignId,
-      from: window.from,
-      to: window.to,
-      ...groups.overall,
-      byTier: groups.byTier,
-      byOwner: groups.byOwner,
-      breachesByClock,
-      ...dispositions,
-    };
+    const summary = figuresFromLedger(facts, configs, window.targets, Date.parse(asOf));
+    return { campaignId, from: window.from, to: window.to, asOf, ...summary };
+  }
+
+  private async configVersions(campaignId: string): Promise<Map<number, CampaignConfig>> {
+    const { rows } = await this.pool.query<{ version: number; config: CampaignConfig }>(
+      `SELECT config_version AS version, config FROM campaign_config_versions WHERE campaign_id = $1`,
+      [campaignId],
+    );
+    return new Map(rows.map((r) => [r.version, r.config]));
+  }
+
+  /** Per lead whose first-touch clock started in [from, to): the facts sla/compliance classifies. */
+  private async leadFacts(campaignId: string, from: string, to: string): Promise<LedgerLeadFacts[]> {
+    const ms = (column: string) => `round(extract(epoch FROM ${column}) * 1000)::float8`;
+    const { rows } = await this.pool.query<LedgerLeadFacts>(
+      `SELECT l.lead_id AS "leadId", l.tier, l.owner_id AS "ownerId", l.config_version AS "configVersion",
+              ${ms('ft.started_at')} AS "startedAt", ${ms('ft.deadline')} AS deadline,
+              ${ms('ft.met_at')} AS "touchedAt", ft.elapsed_business_ms::float8 AS "touchElapsedMs",
+              ${ms('ft.breached_at')} AS "breachedAt", ft.warned_at IS NOT NULL AS warned,
+              (SELECT ${ms('min(e.at)')} FROM lead_events e
+                WHERE e.campaign_id = l.campaign_id AND e.lead_id = l.lead_id AND e.kind IN ('reject', 'nurture')) AS "closedAt",
+              COALESCE((SELECT jsonb_agg(jsonb_build_object('from', ${ms('e.at')}, 'ownerId', e.detail->>'to')
+                                         ORDER BY e.at, e.event_id)
+                        FROM lead_events e
+                        WHERE e.campaign_id = l.campaign_id AND e.lead_id = l.lead_id AND e.kind = 'owner-change'),
+                       '[]') AS "ownerChanges",
+              (SELECT jsonb_build_object('decision', e.kind, 'reason', e.detail->>'reason', 'ownerId', e.detail->>'ownerId')
+                 FROM lead_events e
+                WHERE e.campaign_id = l.campaign_id AND e.lead_id = l.lead_id AND e.kind IN ('accept', 'reject')
+                ORDER BY e.at, e.event_id LIMIT 1) AS disposition,
+              ${ms('ac.breached_at')} AS "acceptanceBreachedAt", ${ms('fu.breached_at')} AS "followUpBreachedAt"
+       FROM clock_outcomes ft
+       JOIN leads l ON l.campaign_id = ft.campaign_id AND l.lead_id = ft.lead_id
+       LEFT JOIN clock_outcomes ac ON ac.campaign_id = ft.campaign_id AND ac.lead_id = ft.lead_id AND ac.clock = 'acceptance'
+       LEFT JOIN clock_outcomes fu ON fu.campaign_id = ft.campaign_id AND fu.lead_id = ft.lead_id AND fu.clock = 'followUp'
+       WHERE ft.campaign_id = $1 AND ft.clock = 'firstTouch' AND ft.started_at >= $2 AND ft.started_at < $3
+       ORDER BY ft.started_at, l.lead_id`,
+      [campaignId, from, to],
+    );
+    return rows;
   }
 
   async quarterReport(campaignId: string, quarter: string): Promise<QuarterReportView | null> {
@@ -326,9 +350,8 @@ export class LedgerQueries {
     checkTimestamp(weekStartIso, 'weekStart');
     const weekStart = new Date(weekStartIso).toISOString();
     const weekEnd = new Date(Date.parse(weekStartIso) + 7 * DAY_MS).toISOString();
-    const [breaches, groups, steps, decisions] = await Promise.all([
+    const [breaches, steps, decisions] = await Promise.all([
       this.breachesBetween(campaignId, weekStart, weekEnd),
-      this.firstTouchGroups(campaignId, weekStart, weekEnd, []),
       this.pool.query<CorrectiveStepView>(
         `SELECT s.lead_id AS "leadId", s.clock, l.owner_id AS "ownerId", s.step_index AS "stepIndex", s.step,
                 iso_utc(s.at) AS at, s.outcome
@@ -352,7 +375,6 @@ export class LedgerQueries {
       weekStart,
       weekEnd,
       breaches,
-      owners: groups.byOwner,
       correctiveActions: { escalationSteps: steps.rows, decisions: decisions.rows },
     };
   }
@@ -377,122 +399,79 @@ export class LedgerQueries {
     );
     return rows;
   }
-
-  private async firstTouchGroups(campaignId: string, from: string, to: string, targets: ResponseTarget[]) {
-    // One pass with GROUPING SETS: overall, per tier and per owner. Shares are counted exactly per
-    // target from the met clocks' elapsed times; a met clock without recorded elapsed time falls
-    // back to wall time between start and contact.
-    const { rows } = await this.pool.query<{
-      tier: string | null;
-      ownerId: string | null;
-      grouping: number;
-      clocks: number;
-      met: number;
-      breached: number;
-      open: number;
-      missed: number;
-      medianFirstTouchMs: number | null;
-      p95FirstTouchMs: number | null;
-      within: number[];
-    }>(
-      `WITH base AS (
-         SELECT COALESCE(l.tier, 'unknown') AS tier, COALESCE(l.owner_id, 'unknown') AS owner_id,
-                co.met_at, co.breached_at,
-                CASE WHEN co.met_at IS NOT NULL THEN COALESCE(
-                  co.elapsed_business_ms, co.elapsed_wall_ms,
-                  (extract(epoch FROM co.met_at - co.started_at) * 1000)::bigint) END AS elapsed_ms
-         FROM clock_outcomes co
-         LEFT JOIN leads l ON l.campaign_id = co.campaign_id AND l.lead_id = co.lead_id
-         WHERE co.campaign_id = $1 AND co.clock = 'firstTouch' AND co.started_at >= $2 AND co.started_at < $3
-       ), grouped AS (
-         SELECT tier, owner_id, GROUPING(tier, owner_id) AS grouping,
-                count(*)::int AS clocks,
-                count(met_at)::int AS met,
-                count(breached_at)::int AS breached,
-                (count(*) FILTER (WHERE met_at IS NULL AND breached_at IS NULL))::int AS open,
-                (count(*) FILTER (WHERE met_at IS NULL AND breached_at IS NOT NULL))::int AS missed,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY elapsed_ms) AS median_ms,
-                percentile_cont(0.95) WITHIN GROUP (ORDER BY elapsed_ms) AS p95_ms,
-                array_agg(elapsed_ms) FILTER (WHERE elapsed_ms IS NOT NULL) AS met_elapsed
-         FROM base
-         GROUP BY GROUPING SETS ((), (tier), (owner_id))
-       )
-       SELECT tier, owner_id AS "ownerId", grouping, clocks, met, breached, open, missed,
-              median_ms AS "medianFirstTouchMs", p95_ms AS "p95FirstTouchMs",
-              ARRAY(SELECT count(e.ms)::int
-                    FROM unnest($4::bigint[]) WITH ORDINALITY AS t(within_ms, ord)
-                    LEFT JOIN unnest(g.met_elapsed) AS e(ms) ON e.ms <= t.within_ms
-                    GROUP BY t.ord ORDER BY t.ord) AS within
-       FROM grouped g
-       ORDER BY grouping, tier, owner_id`,
-      [campaignId, from, to, targets.map((t) => t.withinMs)],
-    );
-    const view = (r: (typeof rows)[number]): ComplianceGroupView => {
-      // Breached clocks that were never met count as misses for every target.
-      const sample = r.met + r.missed;
-      return {
-        clocks: r.clocks,
-        met: r.met,
-        breached: r.breached,
-        open: r.open,
-        medianFirstTouchMs: r.medianFirstTouchMs,
-        p95FirstTouchMs: r.p95FirstTouchMs,
-        targets: targets.map((t, i) => attainment(t, r.within[i], sample)),
-      };
-    };
-    // GROUPING(tier, owner_id) is a bit mask of the columns rolled up: 3 overall, 1 per tier, 2 per owner.
-    const overall = rows.find((r) => r.grouping === 3)!;
-    return {
-      overall: view(overall),
-      byTier: rows.filter((r) => r.grouping === 1).map((r) => ({ tier: r.tier!, ...view(r) })),
-      byOwner: rows.filter((r) => r.grouping === 2).map((r) => ({ ownerId: r.ownerId!, ...view(r) })),
-    };
-  }
-
-  private async breachesByClock(campaignId: string, from: string, to: string): Promise<Record<ClockKind, number>> {
-    const { rows } = await this.pool.query<{ clock: ClockKind; breached: number }>(
-      `SELECT clock, count(*)::int AS breached FROM clock_outcomes
-       WHERE campaign_id = $1 AND started_at >= $2 AND started_at < $3 AND breached_at IS NOT NULL
-       GROUP BY clock`,
-      [campaignId, from, to],
-    );
-    const counts: Record<ClockKind, number> = { firstTouch: 0, acceptance: 0, followUp: 0 };
-    for (const row of rows) counts[row.clock] = row.breached;
-    return counts;
-  }
-
-  /** Latest accept/reject/nurture event of each lead created in [from, to). */
-  private async dispositions(campaignId: string, from: string, to: string) {
-    const { rows } = await this.pool.query<{ kind: string | null; label: string | null; leads: number }>(
-      `SELECT d.kind, COALESCE(d.reason, d.kind) AS label, count(*)::int AS leads
-       FROM leads l
-       LEFT JOIN LATERAL (
-         SELECT e.kind, e.detail->>'reason' AS reason FROM lead_events e
-         WHERE e.campaign_id = l.campaign_id AND e.lead_id = l.lead_id AND e.kind IN ('accept', 'reject', 'nurture')
-         ORDER BY e.at DESC, e.event_id DESC LIMIT 1
-       ) d ON TRUE
-       WHERE l.campaign_id = $1 AND l.created_at >= $2 AND l.created_at < $3
-       GROUP BY 1, 2`,
-      [campaignId, from, to],
-    );
-    const sum = (kind: string) => rows.filter((r) => r.kind === kind).reduce((n, r) => n + r.leads, 0);
-    const accepted = sum('accept');
-    const rejected = sum('reject');
-    const dispositions: Record<string, number> = {};
-    for (const row of rows)
-      if (row.label !== null) dispositions[row.label] = (dispositions[row.label] ?? 0) + row.leads;
-    return {
-      leads: rows.reduce((n, r) => n + r.leads, 0),
-      accepted,
-      rejected,
-      acceptanceRate: accepted + rejected === 0 ? null : accepted / (accepted + rejected),
-      dispositions,
-    };
-  }
 }
 
-function attainment(target: ResponseTarget, within: number, sample: number): TargetResult {
-  const actual = sample === 0 ? null : within / sample;
-  // Nothing decided yet is not a miss, matching sla/compliance.
-  return { ...target, within, sample, actual, met: actual === null || actual >= target.target };
+/** A lead's ledger rows, as responseCompliance reads them (times in epoch ms). */
+export interface LedgerLeadFacts {
+  leadId: string;
+  tier: string;
+  /** The owner at admission; later owners come from owner-change events. */
+  ownerId: string;
+  configVersion: number;
+  startedAt: number;
+  deadline: number;
+  touchedAt: number | null;
+  touchElapsedMs: number | null;
+  breachedAt: number | null;
+  warned: boolean;
+  closedAt: number | null;
+  ownerChanges: OwnerSpan[];
+  disposition: { decision: 'accept' | 'reject'; reason: string | null; ownerId: string | null } | null;
+  acceptanceBreachedAt: number | null;
+  followUpBreachedAt: number | null;
+}
+
+const WALL_TIME: TierTime = { elapsed: (_tier, from, to) => Math.max(0, to - from), reach: (_tier, from, ms) => from + ms };
+
+/** Folds ledger facts through sla/compliance exactly as the workflow folds its lead book. */
+export function figuresFromLedger(
+  facts: readonly LedgerLeadFacts[],
+  configs: ReadonlyMap<number, CampaignConfig>,
+  targets: readonly ResponseTarget[],
+  asOf: number,
+): ComplianceSummary {
+  const latest = configs.get(Math.max(...configs.keys()));
+  const poolOf: PoolOf = latest?.responseSla?.pools ? poolOfRep(latest) : () => undefined;
+  const acc = emptyFigures(targets.map((t) => t.withinMs));
+  for (const lead of facts) {
+    const config = configs.get(lead.configVersion) ?? latest;
+    // A tier missing from the recorded config (none recorded, or a hand-written ledger) counts wall time.
+    const time = config?.responseSla?.tiers && getOwn(config.responseSla.tiers, lead.tier) ? tierTime(config) : WALL_TIME;
+    const owners = [{ ownerId: lead.ownerId, from: lead.startedAt }, ...lead.ownerChanges];
+    const touched = lead.touchedAt !== null;
+    const outcome = classifyLead(
+      {
+        tier: lead.tier,
+        startedAt: lead.startedAt,
+        deadline: lead.deadline,
+        owners,
+        ...(touched
+          ? {
+              touchedAt: lead.touchedAt as number,
+              touchElapsedMs: lead.touchElapsedMs ?? time.elapsed(lead.tier, lead.startedAt, lead.touchedAt as number),
+            }
+          : lead.closedAt !== null
+            ? { closedAt: lead.closedAt }
+            : {}),
+        ...(lead.breachedAt !== null ? { breachedAt: lead.breachedAt } : {}),
+        warned: lead.warned,
+      },
+      acc.trackedWithinMs,
+      asOf,
+      time,
+    );
+    addOutcome(acc, outcome, poolOf);
+    for (const [clock, at] of [
+      ['acceptance', lead.acceptanceBreachedAt],
+      ['followUp', lead.followUpBreachedAt],
+    ] as const) {
+      if (at !== null) addClockBreach(acc, { tier: lead.tier, ownerId: ownerAt(owners, at), clock, delta: 1 }, poolOf);
+    }
+    const d = lead.disposition;
+    if (d) {
+      const ownerId = d.ownerId ?? owners[owners.length - 1].ownerId;
+      addDisposition(acc, { tier: lead.tier, ownerId, decision: d.decision, ...(d.reason ? { reason: d.reason } : {}) }, poolOf);
+    }
+  }
+  return summarizeFigures(acc, targets, [], poolOf);
 }

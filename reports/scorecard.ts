@@ -1,9 +1,9 @@
 // The weekly SLA scorecard Marketing and Ops review together: compliance against the targets,
 // breaches by owner and tier, the escalation steps taken and the budget decisions made.
 import { DateTime } from 'luxon';
-import type { ComplianceGroupView, CorrectiveDecisionView, CorrectiveStepView, LedgerQueries } from './ledgerQueries';
+import type { CorrectiveDecisionView, CorrectiveStepView, LedgerQueries } from './ledgerQueries';
 import type { ClockKind } from '../sla/clockKind';
-import type { TargetResult } from '../sla/compliance';
+import type { ComplianceSection, TargetResult } from '../sla/compliance';
 import { formatDuration } from '../sla/duration';
 
 interface BreachCount {
@@ -18,9 +18,9 @@ export interface Scorecard {
   timezone: string;
   weekStart: string;
   weekEnd: string;
-  /** First-touch compliance of clocks started this week, against the campaign's targets. */
-  compliance: ComplianceGroupView;
-  owners: Array<ComplianceGroupView & { ownerId: string }>;
+  /** SLA figures of the clocks started this week (sla/compliance), against the campaign's targets. */
+  compliance: ComplianceSection;
+  owners: Array<ComplianceSection & { ownerId: string }>;
   breaches: BreachCount[];
   escalationSteps: CorrectiveStepView[];
   decisions: CorrectiveDecisionView[];
@@ -62,19 +62,29 @@ export async function buildScorecard(
     count.breaches++;
     counts.set(key, count);
   }
-  const { byTier: _byTier, byOwner, ...overall } = compliance;
+  const { byTier: _byTier, byOwner, byPool: _byPool, campaignId: _c, from: _f, to: _t, asOf: _a, ...overall } = compliance;
   return {
     campaignId,
     timezone: settings.timezone,
     weekStart: week.weekStart,
     weekEnd: week.weekEnd,
     compliance: overall,
-    owners: byOwner,
+    owners: Object.entries(byOwner).map(([ownerId, figures]) => ({ ownerId, ...figures })),
     breaches: [...counts.values()].sort((a, b) => b.breaches - a.breaches || a.ownerId.localeCompare(b.ownerId)),
     escalationSteps: week.correctiveActions.escalationSteps,
     decisions: week.correctiveActions.decisions,
   };
 }
+
+/** The first-touch identity: started = met + breached + pending + closed untouched; rescues are apart. */
+const clockCounts = [
+  ['started', 'leads'],
+  ['met', 'met'],
+  ['breached', 'breached'],
+  ['pending', 'pending'],
+  ['closed untouched', 'closedUntouched'],
+  ['rescues', 'rescues'],
+] as const;
 
 const share = (value: number | null) => (value === null ? 'n/a' : `${(value * 100).toFixed(1)}%`);
 const targetLabel = (t: TargetResult) => `within ${formatDuration(t.withinMs)} (target ${share(t.target)})`;
@@ -90,11 +100,10 @@ export function scorecardCsv(card: Scorecard): string {
     );
   }
   rows.push(
-    ['compliance', 'all', 'clocks', card.compliance.clocks],
-    ['compliance', 'all', 'breached', card.compliance.breached],
+    ...clockCounts.map(([metric, key]): (string | number)[] => ['compliance', 'all', metric, card.compliance[key]]),
   );
   for (const owner of card.owners) {
-    rows.push(['owner', owner.ownerId, 'clocks', owner.clocks], ['owner', owner.ownerId, 'breached', owner.breached]);
+    rows.push(...clockCounts.map(([metric, key]): (string | number)[] => ['owner', owner.ownerId, metric, owner[key]]));
     for (const t of owner.targets) rows.push(['owner', owner.ownerId, targetLabel(t), share(t.actual)]);
   }
   for (const b of card.breaches) rows.push(['breaches', `${b.ownerId}/${b.tier}`, b.clock, b.breaches]);
@@ -130,7 +139,7 @@ export function scorecardMarkdown(card: Scorecard): string {
         c.targets.map((t) => [targetLabel(t), share(t.actual), t.met ? 'yes' : 'NO']),
         'no response targets recorded',
       ),
-      `${c.clocks} first-touch clocks started, ${c.met} met, ${c.breached} breached, ${c.open} still open.`,
+      `${c.leads} first-touch clocks started = ${c.met} met + ${c.breached} breached + ${c.pending} pending + ${c.closedUntouched} closed untouched; ${c.rescues} breached leads rescued by another rep.`,
       '## Breaches by owner and tier',
       mdTable(
         ['owner', 'tier', 'clock', 'breaches'],
@@ -139,8 +148,8 @@ export function scorecardMarkdown(card: Scorecard): string {
       ),
       '## Owners',
       mdTable(
-        ['owner', 'clocks', 'met', 'breached', ...c.targets.map(targetLabel)],
-        card.owners.map((o) => [o.ownerId, o.clocks, o.met, o.breached, ...o.targets.map((t) => share(t.actual))]),
+        ['owner', ...clockCounts.map(([metric]) => metric), ...c.targets.map(targetLabel)],
+        card.owners.map((o) => [o.ownerId, ...clockCounts.map(([, key]) => o[key]), ...o.targets.map((t) => share(t.actual))]),
         'no clocks started this week',
       ),
       '## Escalation steps taken',

@@ -33,8 +33,9 @@ import { type ClockKind } from './clockKind';
  * Format 2 added a clock's failed step attempts, breached owner and breach retraction as trailing clock
  * positions; a format-1 carry-over (a run started by the previous release) decodes with them absent.
  */
-const CARRY_OVER_FORMAT = 2;
-const READABLE_FORMATS: readonly number[] = [1, 2];
+/** 3 adds each reassigned lead's owner spans (position 15); 1 and 2 read as leads that kept one owner. */
+const CARRY_OVER_FORMAT = 3;
+const READABLE_FORMATS: readonly number[] = [1, 2, 3];
 /** History entries kept per lead; the `lead` query shows these, the ledger has the full record. */
 export const CARRIED_HISTORY_ENTRIES = 3;
 /**
@@ -74,7 +75,7 @@ const compactHistorySchema = z.tuple([offsetSchema, indexSchema]);
 
 /**
  * [leadId, tier, owner, createdAt, configVersion, history, firstTouch, followUp, acceptance, status,
- * attempts, reassignments, firstTouchAt, stage, eventIds]. tier, owner and history texts index the
+ * attempts, reassignments, firstTouchAt, stage, eventIds, owners]. tier, owner and history texts index the
  * string table; status and stage index leadStatuses and conversionStages. Positions from history on
  * are left out at the end of the array while they hold their default (empty, null or 0; status open).
  */
@@ -105,11 +106,13 @@ const compactLeadSchema = z.tuple([
     .nullable()
     .optional(),
   z.array(z.string()).optional(),
+  /** [from offset, owner index] per owner span, for leads that changed owner. */
+  z.array(z.tuple([offsetSchema, indexSchema])).optional(),
 ]);
 type CompactLead = z.infer<typeof compactLeadSchema>;
 
 /** Defaults of the lead positions that may be left out (index 5 on). */
-const leadDefaults = [[], null, null, null, 0, 0, 0, null, null, []] as const;
+const leadDefaults = [[], null, null, null, 0, 0, 0, null, null, [], []] as const;
 const FIRST_OPTIONAL_POSITION = 5;
 
 const isBatch = (v: unknown): v is LeadActivityBatch =>
@@ -204,6 +207,7 @@ function encodeLead(lead: LeadState, epoch: number, intern: (s: string) => numbe
     lead.firstTouchAt === undefined ? null : lead.firstTouchAt - base,
     lead.stage === undefined ? null : conversionStages.indexOf(lead.stage),
     lead.eventIds,
+    (lead.owners ?? []).map((span): [number, number] => [span.from - base, intern(span.ownerId)]),
   ];
   while (
     full.length > FIRST_OPTIONAL_POSITION &&
@@ -272,6 +276,7 @@ function decodeLead(compact: CompactLead, epoch: number, strings: string[], path
     firstTouchAt,
     stage,
     eventIds,
+    owners,
   ] = compact;
   const createdAt = epoch + createdOffset;
   const clocks: LeadState['clocks'] = {};
@@ -297,6 +302,12 @@ function decodeLead(compact: CompactLead, epoch: number, strings: string[], path
   };
   if (stage != null) lead.stage = conversionStages[stage];
   if (firstTouchAt != null) lead.firstTouchAt = createdAt + firstTouchAt;
+  if (owners?.length) {
+    lead.owners = owners.map(([from, owner], i) => ({
+      from: createdAt + from,
+      ownerId: lookup(strings, owner, `${path}[15][${i}][1]`),
+    }));
+  }
   return lead;
 }
 

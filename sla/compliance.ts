@@ -1,46 +1,27 @@
-// Response-SLA compliance: running accumulators per campaign, tier and owner, and the summary the
-// dashboard and the budget rules read ("80% of leads contacted within 1 hour").
+// Response-SLA figures: the one definition the workflow's slaState, the search attribute, the ledger's
+// reports, the quarter report, the scorecard and the dashboard all compute through.
 //
-// The accumulator is plain JSON of bounded size (counters plus one fixed-size histogram per group), so
-// a campaign workflow can carry it through continue-as-new for 100,000 leads. Target shares are exact:
-// the accumulator counts first touches within each target threshold it was created to track; the
-// histogram is only used for the median / p95 (within ±2%, see ./histogram).
+// Definitions (the README repeats them in one sentence each):
+// - Attribution: an outcome belongs to the owner who held the lead when it was decided. A clock met or a
+//   target reached belongs to whoever held the lead at the touch; a breach or a missed target to whoever
+//   held it when the time ran out; a lead closed untouched to whoever held it at the close. A touch after a
+//   breach by someone else is that person's rescue, counted apart; the breach stays with the one who missed.
+// - The first-touch clock of every lead started in the window is exactly one of met, breached, pending or
+//   closed untouched, so started = met + breached + pending + closedUntouched for every group.
+// - "X% within T": a lead is in the sample once it was touched or T has elapsed since it started (in the
+//   tier's time base: business time for business-hours tiers); until then it is pending. A lead closed
+//   untouched is a miss. share = within / (within + missed).
+// - Time to first touch (median, p95) is over the touched leads a group owns; neverTouched = started − touched.
+// - Per tier, per owner, per pool and overall follow the same rule: a lead's outcome is counted once in the
+//   overall figures and once in its tier's, its owner's and that owner's pool's.
 //
-// Every record* function returns a new accumulator and leaves its input untouched. Each event is
-// attributed to the tier and owner given with it, i.e. the owner at the time of the event.
-
+// Leads decided for good (touched, or closed) are folded into a bounded accumulator; leads still open
+// are classified on demand, so a campaign carries only counters and histograms through continue-as-new.
 import { add, emptyHistogram, quantile, type Histogram } from './histogram';
-import { dict, getOwn, toDict, withEntry } from './dict';
+import { dict, getOwn } from './dict';
 
 export type BreachClock = 'firstTouch' | 'acceptance' | 'followUp';
 export type Decision = 'accept' | 'reject';
-
-export interface ComplianceGroup {
-  leads: number;
-  touched: number;
-  /** Leads closed (nurtured, recycled) without ever being contacted: a miss for every target. */
-  closedUntouched?: number;
-  /** Target threshold in ms (as a key) -> touched leads whose first touch came within it. */
-  touchedWithin: Record<string, number>;
-  firstTouch: Histogram;
-  breaches: Record<BreachClock, number>;
-  accepted: number;
-  rejected: number;
-  dispositions: Record<string, number>;
-}
-
-export interface ComplianceAccumulator {
-  /** Thresholds (ms) whose shares are counted exactly; summaries may only ask for these. */
-  trackedWithinMs: number[];
-  overall: ComplianceGroup;
-  byTier: Record<string, ComplianceGroup>;
-  byOwner: Record<string, ComplianceGroup>;
-}
-
-export interface LeadRef {
-  tier: string;
-  ownerId: string;
-}
 
 export interface ResponseTarget {
   withinMs: number;
@@ -48,26 +29,289 @@ export interface ResponseTarget {
   target: number;
 }
 
-export interface OpenLead extends LeadRef {
-  /** Time since the lead was created, in the same time base as first-touch times (business time where the tier counts it). */
-  ageMs: number;
-  /** The lead's response clock has passed its warning point. */
+/** A lead's owner from a time on; the list is in time order and starts with the owner at admission. */
+export interface OwnerSpan {
+  ownerId: string;
+  from: number;
+}
+
+/** What is known about one lead's first-touch clock, from the workflow's lead book or from the ledger. */
+export interface FirstTouchFacts {
+  tier: string;
+  startedAt: number;
+  deadline: number;
+  owners: readonly OwnerSpan[];
+  touchedAt?: number;
+  /** Time from start to first touch in the tier's time base; required when touchedAt is set. */
+  touchElapsedMs?: number;
+  /** A standing breach (a withdrawn one is not set). */
+  breachedAt?: number;
+  /** The lead left the SLA (rejected, nurtured) before any touch. */
+  closedAt?: number;
+  /** The clock passed its warning point. */
   warned?: boolean;
 }
 
+/** Tier time base: elapsed time and the instant a duration is reached, in wall or business time. */
+export interface TierTime {
+  elapsed(tier: string, from: number, to: number): number;
+  reach(tier: string, from: number, ms: number): number;
+}
+
+export type ClockOutcome = 'met' | 'breached' | 'pending' | 'closedUntouched';
+export type TargetOutcome = 'within' | 'missed' | 'pending';
+
+export interface LeadOutcome {
+  tier: string;
+  clock: { outcome: ClockOutcome; ownerId: string };
+  /** Set when the lead was touched; the time belongs to the clock's owner. */
+  touchElapsedMs?: number;
+  /** Owner who touched the lead after someone else's breach. */
+  rescuedBy?: string;
+  targets: Array<{ outcome: TargetOutcome; ownerId: string }>;
+  warned: boolean;
+  /** Every part is decided: nothing about this lead's figures can change any more. */
+  final: boolean;
+}
+
+export function ownerAt(owners: readonly OwnerSpan[], at: number): string {
+  let owner = owners[0].ownerId;
+  for (const span of owners) {
+    if (span.from > at) break;
+    owner = span.ownerId;
+  }
+  return owner;
+}
+
+/** Classifies one lead against the clock and the tracked target thresholds (ascending), as of `now`. */
+export function classifyLead(
+  facts: FirstTouchFacts,
+  trackedWithinMs: readonly number[],
+  now: number,
+  time: TierTime,
+): LeadOutcome {
+  const { owners, tier, startedAt } = facts;
+  if (owners.length === 0) throw new Error('a lead needs at least one owner');
+  const current = owners[owners.length - 1].ownerId;
+  const touched = facts.touchedAt !== undefined;
+  if (touched && !(Number.isFinite(facts.touchElapsedMs) && (facts.touchElapsedMs as number) >= 0)) {
+    throw new Error(`touchElapsedMs must be a finite number >= 0, got ${facts.touchElapsedMs}`);
+  }
+  const closed = !touched && facts.closedAt !== undefined;
+  // Decided when touched or closed; an open lead past its deadline is breached even before its timer fires.
+  const decidedAt = facts.touchedAt ?? facts.closedAt ?? now;
+  let clock: LeadOutcome['clock'];
+  if (facts.breachedAt !== undefined || decidedAt > facts.deadline) {
+    clock = { outcome: 'breached', ownerId: ownerAt(owners, facts.deadline) };
+  } else if (touched) {
+    clock = { outcome: 'met', ownerId: ownerAt(owners, facts.touchedAt as number) };
+  } else if (closed) {
+    clock = { outcome: 'closedUntouched', ownerId: ownerAt(owners, facts.closedAt as number) };
+  } else {
+    clock = { outcome: 'pending', ownerId: current };
+  }
+  const toucher = touched ? ownerAt(owners, facts.touchedAt as number) : undefined;
+  const rescuedBy = clock.outcome === 'breached' && toucher !== undefined && toucher !== clock.ownerId ? toucher : undefined;
+  // Elapsed time of an open lead is computed once, and only when a threshold could have passed.
+  let openElapsed: number | undefined;
+  const elapsedNow = () => (openElapsed ??= time.elapsed(tier, startedAt, now));
+  const single = owners.length === 1;
+  const targets = trackedWithinMs.map((withinMs) => {
+    if (touched && (facts.touchElapsedMs as number) <= withinMs) return { outcome: 'within' as const, ownerId: toucher as string };
+    if (closed) {
+      if (single) return { outcome: 'missed' as const, ownerId: current };
+      const horizon = time.reach(tier, startedAt, withinMs);
+      return { outcome: 'missed' as const, ownerId: ownerAt(owners, Math.min(horizon, facts.closedAt as number)) };
+    }
+    // Business age never exceeds wall age: a lead younger than T in wall time is pending without a calendar.
+    if (!touched && (now - startedAt <= withinMs || elapsedNow() <= withinMs)) {
+      return { outcome: 'pending' as const, ownerId: current };
+    }
+    return {
+      outcome: 'missed' as const,
+      ownerId: single ? current : ownerAt(owners, time.reach(tier, startedAt, withinMs)),
+    };
+  });
+  return {
+    tier,
+    clock,
+    ...(touched ? { touchElapsedMs: facts.touchElapsedMs } : {}),
+    ...(rescuedBy !== undefined ? { rescuedBy } : {}),
+    targets,
+    warned: !touched && !closed && facts.warned === true,
+    final: touched || closed,
+  };
+}
+
+export interface FigureGroup {
+  started: number;
+  met: number;
+  breached: number;
+  pending: number;
+  closedUntouched: number;
+  touched: number;
+  rescues: number;
+  openWarned: number;
+  /** Per tracked threshold (same order as trackedWithinMs). */
+  within: number[];
+  missed: number[];
+  targetPending: number[];
+  firstTouch: Histogram;
+  /** Breaches of the acceptance and follow-up clocks, to the owner at the breach. */
+  clockBreaches: { acceptance: number; followUp: number };
+  accepted: number;
+  rejected: number;
+  /** Reason (or the decision when none was given) -> leads. */
+  dispositions: Record<string, number>;
+}
+
+export interface FigureAccumulator {
+  /** Thresholds (ms) whose shares are counted exactly, ascending; summaries may only ask for these. */
+  trackedWithinMs: number[];
+  overall: FigureGroup;
+  byTier: Record<string, FigureGroup>;
+  byOwner: Record<string, FigureGroup>;
+  byPool: Record<string, FigureGroup>;
+}
+
+/** Owner -> pool name, for the per-pool figures; owners outside every pool are in UNPOOLED. */
+export type PoolOf = (ownerId: string) => string | undefined;
+export const UNPOOLED = '(no pool)';
+
+function emptyGroup(tracked: number): FigureGroup {
+  return {
+    started: 0,
+    met: 0,
+    breached: 0,
+    pending: 0,
+    closedUntouched: 0,
+    touched: 0,
+    rescues: 0,
+    openWarned: 0,
+    within: new Array(tracked).fill(0),
+    missed: new Array(tracked).fill(0),
+    targetPending: new Array(tracked).fill(0),
+    firstTouch: emptyHistogram(),
+    clockBreaches: { acceptance: 0, followUp: 0 },
+    accepted: 0,
+    rejected: 0,
+    dispositions: dict(),
+  };
+}
+
+export function emptyFigures(trackedWithinMs: readonly number[]): FigureAccumulator {
+  trackedWithinMs.forEach((ms, i) => {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error(`trackedWithinMs[${i}] must be a finite number >= 0, got ${ms}`);
+  });
+  const tracked = [...new Set(trackedWithinMs)].sort((a, b) => a - b);
+  return { trackedWithinMs: tracked, overall: emptyGroup(tracked.length), byTier: dict(), byOwner: dict(), byPool: dict() };
+}
+
+function groupIn(acc: FigureAccumulator, groups: Record<string, FigureGroup>, key: string): FigureGroup {
+  return getOwn(groups, key) ?? (groups[key] = emptyGroup(acc.trackedWithinMs.length));
+}
+
+function ownerGroups(acc: FigureAccumulator, ownerId: string, poolOf: PoolOf): FigureGroup[] {
+  return [groupIn(acc, acc.byOwner, ownerId), groupIn(acc, acc.byPool, poolOf(ownerId) ?? UNPOOLED)];
+}
+
+/** Adds one lead's outcome to every group it belongs to. Mutates `acc`. */
+export function addOutcome(acc: FigureAccumulator, outcome: LeadOutcome, poolOf: PoolOf): void {
+  const shared = [acc.overall, groupIn(acc, acc.byTier, outcome.tier)];
+  for (const g of [...shared, ...ownerGroups(acc, outcome.clock.ownerId, poolOf)]) {
+    g.started++;
+    g[outcome.clock.outcome]++;
+    if (outcome.touchElapsedMs !== undefined) {
+      g.touched++;
+      g.firstTouch = add(g.firstTouch, outcome.touchElapsedMs);
+    }
+    if (outcome.warned) g.openWarned++;
+  }
+  if (outcome.rescuedBy !== undefined) {
+    for (const g of [...shared, ...ownerGroups(acc, outcome.rescuedBy, poolOf)]) g.rescues++;
+  }
+  outcome.targets.forEach((t, i) => {
+    const counter = t.outcome === 'within' ? 'within' : t.outcome === 'missed' ? 'missed' : 'targetPending';
+    for (const g of [...shared, ...ownerGroups(acc, t.ownerId, poolOf)]) g[counter][i]++;
+  });
+}
+
+/** A breach of the acceptance or follow-up clock (+1), or its withdrawal (−1), for the owner at the breach. */
+export function addClockBreach(
+  acc: FigureAccumulator,
+  event: { tier: string; ownerId: string; clock: 'acceptance' | 'followUp'; delta: 1 | -1 },
+  poolOf: PoolOf,
+): void {
+  for (const g of [acc.overall, groupIn(acc, acc.byTier, event.tier), ...ownerGroups(acc, event.ownerId, poolOf)]) {
+    g.clockBreaches[event.clock] = Math.max(0, g.clockBreaches[event.clock] + event.delta);
+  }
+}
+
+/** A lead's accept/reject, to the owner who decided it. */
+export function addDisposition(
+  acc: FigureAccumulator,
+  event: { tier: string; ownerId: string; decision: Decision; reason?: string },
+  poolOf: PoolOf,
+): void {
+  const key = event.reason ?? event.decision;
+  for (const g of [acc.overall, groupIn(acc, acc.byTier, event.tier), ...ownerGroups(acc, event.ownerId, poolOf)]) {
+    if (event.decision === 'accept') g.accepted++;
+    else g.rejected++;
+    g.dispositions[key] = (getOwn(g.dispositions, key) ?? 0) + 1;
+  }
+}
+
+function copyGroup(g: FigureGroup): FigureGroup {
+  return {
+    ...g,
+    within: [...g.within],
+    missed: [...g.missed],
+    targetPending: [...g.targetPending],
+    clockBreaches: { ...g.clockBreaches },
+    dispositions: Object.assign(dict<number>(), g.dispositions),
+  };
+}
+
+function copyGroups(groups: Record<string, FigureGroup>): Record<string, FigureGroup> {
+  const copy = dict<FigureGroup>();
+  for (const key of Object.keys(groups)) copy[key] = copyGroup(groups[key]);
+  return copy;
+}
+
+/** A deep copy, with every map null-prototype again (after JSON, or before adding open leads to a view). */
+export function copyFigures(acc: FigureAccumulator): FigureAccumulator {
+  return {
+    trackedWithinMs: [...acc.trackedWithinMs],
+    overall: copyGroup(acc.overall),
+    byTier: copyGroups(acc.byTier),
+    byOwner: copyGroups(acc.byOwner),
+    byPool: copyGroups(acc.byPool),
+  };
+}
+
 export interface TargetResult extends ResponseTarget {
-  /** Share of decided leads contacted within `withinMs`; null when no lead is decided yet. */
+  /** within / sample; null while nothing is decided. */
   actual: number | null;
   met: boolean;
-  /** Decided leads: touched leads plus open leads already older than `withinMs`. */
+  /** Leads decided for this target: within + missed. */
   sample: number;
   within: number;
+  missed: number;
+  /** Leads not touched whose T has not elapsed yet. */
+  pending: number;
 }
 
 export interface ComplianceSection {
+  /** First-touch clocks started: met + breached + pending + closedUntouched. */
   leads: number;
+  met: number;
+  breached: number;
+  pending: number;
+  closedUntouched: number;
   touched: number;
-  open: number;
+  neverTouched: number;
+  /** Leads this group touched after another owner's breach (not part of `leads`). */
+  rescues: number;
   openWarned: number;
   medianFirstTouchMs: number | null;
   p95FirstTouchMs: number | null;
@@ -76,7 +320,6 @@ export interface ComplianceSection {
   rejected: number;
   /** accepted / (accepted + rejected); null before any disposition. */
   acceptanceRate: number | null;
-  /** Disposition reason -> count; a disposition without a reason counts under its decision. */
   dispositions: Record<string, number>;
   targets: TargetResult[];
   meetsTargets: boolean;
@@ -85,207 +328,70 @@ export interface ComplianceSection {
 export interface ComplianceSummary extends ComplianceSection {
   byTier: Record<string, ComplianceSection>;
   byOwner: Record<string, ComplianceSection>;
+  byPool: Record<string, ComplianceSection>;
 }
 
 export type SlaHealth = 'healthy' | 'at-risk' | 'breaching';
 
-function emptyGroup(trackedWithinMs: number[]): ComplianceGroup {
-  const touchedWithin = dict<number>();
-  for (const ms of trackedWithinMs) touchedWithin[String(ms)] = 0;
-  return {
-    leads: 0,
-    touched: 0,
-    touchedWithin,
-    firstTouch: emptyHistogram(),
-    breaches: { firstTouch: 0, acceptance: 0, followUp: 0 },
-    accepted: 0,
-    rejected: 0,
-    dispositions: dict(),
-  };
-}
-
-export function initialComplianceAccumulator(trackedWithinMs: number[]): ComplianceAccumulator {
-  trackedWithinMs.forEach((ms, i) => {
-    if (!Number.isFinite(ms) || ms < 0)
-      throw new Error(`trackedWithinMs[${i}] must be a finite number >= 0, got ${ms}`);
-  });
-  const tracked = [...new Set(trackedWithinMs)].sort((a, b) => a - b);
-  return { trackedWithinMs: tracked, overall: emptyGroup(tracked), byTier: dict(), byOwner: dict() };
-}
-
-/** Applies `update` to the overall group and to the lead's tier and owner groups. */
-function updateGroups(
-  acc: ComplianceAccumulator,
-  { tier, ownerId }: LeadRef,
-  update: (group: ComplianceGroup) => ComplianceGroup,
-): ComplianceAccumulator {
-  const orEmpty = (group: ComplianceGroup | undefined) => group ?? emptyGroup(acc.trackedWithinMs);
-  return {
-    trackedWithinMs: acc.trackedWithinMs,
-    overall: update(acc.overall),
-    byTier: withEntry(acc.byTier, tier, update(orEmpty(getOwn(acc.byTier, tier)))),
-    byOwner: withEntry(acc.byOwner, ownerId, update(orEmpty(getOwn(acc.byOwner, ownerId)))),
-  };
-}
-
-export function recordLeadOpened(acc: ComplianceAccumulator, lead: LeadRef): ComplianceAccumulator {
-  return updateGroups(acc, lead, (g) => ({ ...g, leads: g.leads + 1 }));
-}
-
-/** `elapsedMs`: time from lead creation to first touch, in business time where the tier counts business time. */
-export function recordFirstTouch(
-  acc: ComplianceAccumulator,
-  event: LeadRef & { elapsedMs: number },
-): ComplianceAccumulator {
-  const { elapsedMs } = event;
-  if (!Number.isFinite(elapsedMs) || elapsedMs < 0) {
-    throw new Error(`first touch elapsedMs must be a finite number >= 0, got ${elapsedMs}`);
-  }
-  return updateGroups(acc, event, (g) => {
-    const touchedWithin = { ...g.touchedWithin };
-    for (const ms of acc.trackedWithinMs) {
-      if (elapsedMs <= ms) touchedWithin[String(ms)] += 1;
-    }
-    return { ...g, touched: g.touched + 1, touchedWithin, firstTouch: add(g.firstTouch, elapsedMs) };
-  });
-}
-
-/** A lead left the SLA (returned to nurture, recycled) without a first touch. */
-export function recordClosedUntouched(acc: ComplianceAccumulator, lead: LeadRef): ComplianceAccumulator {
-  return updateGroups(acc, lead, (g) => ({ ...g, closedUntouched: (g.closedUntouched ?? 0) + 1 }));
-}
-
-export function recordBreach(
-  acc: ComplianceAccumulator,
-  event: LeadRef & { clock: BreachClock },
-): ComplianceAccumulator {
-  return updateGroups(acc, event, (g) => ({
-    ...g,
-    breaches: { ...g.breaches, [event.clock]: g.breaches[event.clock] + 1 },
-  }));
-}
-
-/** A breach withdrawn because a touch reported late was on time; the owner is the one it was charged to. */
-export function recordBreachRetracted(
-  acc: ComplianceAccumulator,
-  event: LeadRef & { clock: BreachClock },
-): ComplianceAccumulator {
-  return updateGroups(acc, event, (g) => ({
-    ...g,
-    breaches: { ...g.breaches, [event.clock]: Math.max(0, g.breaches[event.clock] - 1) },
-  }));
-}
-
-export function recordDisposition(
-  acc: ComplianceAccumulator,
-  event: LeadRef & { decision: Decision; reason?: string },
-): ComplianceAccumulator {
-  const key = event.reason ?? event.decision;
-  return updateGroups(acc, event, (g) => ({
-    ...g,
-    accepted: g.accepted + (event.decision === 'accept' ? 1 : 0),
-    rejected: g.rejected + (event.decision === 'reject' ? 1 : 0),
-    dispositions: withEntry(g.dispositions, key, (getOwn(g.dispositions, key) ?? 0) + 1),
-  }));
-}
-
-/** Open leads folded per group: how many, how many warned, and how many are past each target. */
-interface OpenTally {
-  open: number;
-  warned: number;
-  pastTarget: number[];
-}
-
-function tallyOpenLeads(openLeads: OpenLead[], targets: ResponseTarget[]) {
-  const blank = (): OpenTally => ({ open: 0, warned: 0, pastTarget: targets.map(() => 0) });
-  const overall = blank();
-  const byTier = dict<OpenTally>();
-  const byOwner = dict<OpenTally>();
-  openLeads.forEach((lead, i) => {
-    if (!Number.isFinite(lead.ageMs) || lead.ageMs < 0) {
-      throw new Error(`openLeads[${i}].ageMs must be a finite number >= 0, got ${lead.ageMs}`);
-    }
-    for (const tally of [overall, (byTier[lead.tier] ??= blank()), (byOwner[lead.ownerId] ??= blank())]) {
-      tally.open += 1;
-      if (lead.warned) tally.warned += 1;
-      targets.forEach((t, j) => {
-        if (lead.ageMs > t.withinMs) tally.pastTarget[j] += 1;
-      });
-    }
-  });
-  return { overall, byTier, byOwner, blank };
-}
-
-function section(group: ComplianceGroup, open: OpenTally, targets: ResponseTarget[]): ComplianceSection {
-  const results = targets.map((t, j): TargetResult => {
-    const within = group.touchedWithin[String(t.withinMs)];
-    // Late touches, leads closed untouched and open leads already past the threshold are misses; younger
-    // open leads may still make it, so they stay out of the denominator until touched or past it.
-    const sample = group.touched + (group.closedUntouched ?? 0) + open.pastTarget[j];
+function section(g: FigureGroup, acc: FigureAccumulator, targets: readonly ResponseTarget[]): ComplianceSection {
+  const results = targets.map((t): TargetResult => {
+    const i = acc.trackedWithinMs.indexOf(t.withinMs);
+    const within = g.within[i];
+    const missed = g.missed[i];
+    const sample = within + missed;
     const actual = sample === 0 ? null : within / sample;
-    return {
-      withinMs: t.withinMs,
-      target: t.target,
-      actual,
-      met: actual === null || actual >= t.target,
-      sample,
-      within,
-    };
+    return { ...t, actual, met: actual === null || actual >= t.target, sample, within, missed, pending: g.targetPending[i] };
   });
-  const decided = group.accepted + group.rejected;
+  const decided = g.accepted + g.rejected;
   return {
-    leads: group.leads,
-    touched: group.touched,
-    open: open.open,
-    openWarned: open.warned,
-    medianFirstTouchMs: quantile(group.firstTouch, 0.5),
-    p95FirstTouchMs: quantile(group.firstTouch, 0.95),
-    breaches: { ...group.breaches },
-    accepted: group.accepted,
-    rejected: group.rejected,
-    acceptanceRate: decided === 0 ? null : group.accepted / decided,
-    dispositions: toDict(group.dispositions),
+    leads: g.started,
+    met: g.met,
+    breached: g.breached,
+    pending: g.pending,
+    closedUntouched: g.closedUntouched,
+    touched: g.touched,
+    neverTouched: g.started - g.touched,
+    rescues: g.rescues,
+    openWarned: g.openWarned,
+    medianFirstTouchMs: quantile(g.firstTouch, 0.5),
+    p95FirstTouchMs: quantile(g.firstTouch, 0.95),
+    breaches: { firstTouch: g.breached, ...g.clockBreaches },
+    accepted: g.accepted,
+    rejected: g.rejected,
+    acceptanceRate: decided === 0 ? null : g.accepted / decided,
+    dispositions: Object.assign(dict<number>(), g.dispositions),
     targets: results,
     meetsTargets: results.every((r) => r.met),
   };
 }
 
-/**
- * Compliance overall, per tier and per owner.
- * Share within a target = touched leads contacted within it / (touched leads + open leads already past
- * it). Open leads not yet past the target are excluded from the denominator; leads closed without any
- * touch are not counted either. A target with no decided lead yet has actual null and counts as met.
- */
-export function summarizeCompliance(
-  acc: ComplianceAccumulator,
-  targets: ResponseTarget[],
-  openLeads: OpenLead[],
+/** Figures of decided leads plus the given open leads' outcomes; `acc` is left as it is. */
+export function summarizeFigures(
+  acc: FigureAccumulator,
+  targets: readonly ResponseTarget[],
+  openOutcomes: readonly LeadOutcome[],
+  poolOf: PoolOf,
 ): ComplianceSummary {
   targets.forEach((t, i) => {
     if (!acc.trackedWithinMs.includes(t.withinMs)) {
       throw new Error(
-        `targets[${i}].withinMs ${t.withinMs} is not tracked by this accumulator (tracked: ${acc.trackedWithinMs.join(', ') || 'none'})`,
+        `targets[${i}].withinMs ${t.withinMs} is not tracked (tracked: ${acc.trackedWithinMs.join(', ') || 'none'})`,
       );
     }
-    if (!(t.target >= 0 && t.target <= 1))
-      throw new Error(`targets[${i}].target must be a share within [0, 1], got ${t.target}`);
+    if (!(t.target >= 0 && t.target <= 1)) throw new Error(`targets[${i}].target must be a share within [0, 1], got ${t.target}`);
   });
-  const open = tallyOpenLeads(openLeads, targets);
-  const sections = (groups: Record<string, ComplianceGroup>, tallies: Record<string, OpenTally>) => {
+  const all = openOutcomes.length ? copyFigures(acc) : acc;
+  for (const outcome of openOutcomes) addOutcome(all, outcome, poolOf);
+  const sections = (groups: Record<string, FigureGroup>) => {
     const result = dict<ComplianceSection>();
-    for (const key of [...new Set([...Object.keys(groups), ...Object.keys(tallies)])].sort()) {
-      result[key] = section(
-        getOwn(groups, key) ?? emptyGroup(acc.trackedWithinMs),
-        getOwn(tallies, key) ?? open.blank(),
-        targets,
-      );
-    }
+    for (const key of Object.keys(groups).sort()) result[key] = section(groups[key], all, targets);
     return result;
   };
   return {
-    ...section(acc.overall, open.overall, targets),
-    byTier: sections(acc.byTier, open.byTier),
-    byOwner: sections(acc.byOwner, open.byOwner),
+    ...section(all.overall, all, targets),
+    byTier: sections(all.byTier),
+    byOwner: sections(all.byOwner),
+    byPool: sections(all.byPool),
   };
 }
 

@@ -737,51 +737,57 @@ describe('LedgerQueries', () => {
       { withinMs: 24 * HOUR, target: 0.95 },
     ];
 
-    it('computes exact shares, median and p95 overall', async () => {
-      const report = await queries.responseCompliance(C, { from: FROM, to: TO, targets });
-      // In the window: L1-L8 and L10. Met: 7; breached: L3, L4; open: L7; decided sample = 7 met + L4.
-      expect(report).toMatchObject({ clocks: 9, met: 7, breached: 2, open: 1 });
-      // Sorted times: 5m, 10m, 30m, 60m, 90m, 2h, 20h.
-      expect(report.medianFirstTouchMs).toBe(HOUR);
-      // percentile_cont(0.95): position 5.7 between 2 h and 20 h.
-      expect(report.p95FirstTouchMs).toBeCloseTo(2 * HOUR + 0.7 * 18 * HOUR, 3);
+    // As of the window's end: L7 (day 3, never touched) is past every target.
+    const asOf = TO;
+
+    it('classifies every first-touch clock once: started = met + breached + pending + closed untouched', async () => {
+      const report = await queries.responseCompliance(C, { from: FROM, to: TO, targets, asOf });
+      // In the window: L1-L8 and L10. Touched after the 1 h deadline (L3, L5, L6) or never (L4, L7): breached.
+      expect(report).toMatchObject({
+        leads: 9,
+        met: 4,
+        breached: 5,
+        pending: 0,
+        closedUntouched: 0,
+        touched: 7,
+        neverTouched: 2,
+        rescues: 0,
+        asOf,
+      });
+      // Nearest-rank median of 5m, 10m, 30m, 60m, 90m, 2h, 20h, within the histogram's 2%.
+      expect(report.medianFirstTouchMs! / HOUR).toBeCloseTo(1, 1);
       expect(report.targets).toEqual([
-        { withinMs: HOUR, target: 0.8, within: 4, sample: 8, actual: 0.5, met: false },
-        { withinMs: 2 * HOUR, target: 0.5, within: 6, sample: 8, actual: 0.75, met: true },
-        { withinMs: 24 * HOUR, target: 0.95, within: 7, sample: 8, actual: 0.875, met: false },
+        { withinMs: HOUR, target: 0.8, within: 4, missed: 5, pending: 0, sample: 9, actual: 4 / 9, met: false },
+        { withinMs: 2 * HOUR, target: 0.5, within: 6, missed: 3, pending: 0, sample: 9, actual: 6 / 9, met: true },
+        { withinMs: 24 * HOUR, target: 0.95, within: 7, missed: 2, pending: 0, sample: 9, actual: 7 / 9, met: false },
       ]);
     });
 
-    it('breaks the same figures down by tier and by owner', async () => {
-      const report = await queries.responseCompliance(C, {
-        from: FROM,
-        to: TO,
-        targets: [{ withinMs: HOUR, target: 0.8 }],
-      });
-      const hot = report.byTier.find((g) => g.tier === 'hot')!;
-      const warm = report.byTier.find((g) => g.tier === 'warm')!;
-      expect(report.byTier.map((g) => g.tier)).toEqual(['hot', 'warm']);
-      // hot: 5m, 10m, 30m, 90m touched; L4 missed.
-      expect(hot).toMatchObject({ clocks: 5, met: 4, breached: 2, open: 0, medianFirstTouchMs: 20 * MIN });
-      expect(hot.p95FirstTouchMs).toBeCloseTo(30 * MIN + 0.85 * 60 * MIN, 3);
-      expect(hot.targets[0]).toMatchObject({ within: 3, sample: 5, actual: 0.6 });
-      // warm: 60m, 2h, 20h touched; L7 open and left out of the share.
-      expect(warm).toMatchObject({ clocks: 4, met: 3, breached: 0, open: 1, medianFirstTouchMs: 2 * HOUR });
-      expect(warm.p95FirstTouchMs).toBeCloseTo(2 * HOUR + 0.9 * 18 * HOUR, 3);
-      expect(warm.targets[0]).toMatchObject({ within: 1, sample: 3 });
-      expect(warm.targets[0].actual).toBeCloseTo(1 / 3, 12);
+    it('keeps an open lead pending until its target has elapsed', async () => {
+      const early = await queries.responseCompliance(C, { from: FROM, to: TO, targets, asOf: at(3, 30) });
+      // At day 3 + 30 min, L7 (started day 3, never touched) is inside its hour: pending, out of the sample.
+      expect(early.targets[0]).toMatchObject({ within: 4, missed: 4, pending: 1, sample: 8 });
+      expect(early).toMatchObject({ pending: 1, breached: 4, leads: 9 });
+    });
 
-      expect(report.byOwner.map((g) => g.ownerId)).toEqual(['A', 'B']);
-      expect(report.byOwner[0]).toMatchObject({ clocks: 5, met: 4, medianFirstTouchMs: 45 * MIN });
-      expect(report.byOwner[1]).toMatchObject({ clocks: 4, met: 3, open: 1, medianFirstTouchMs: 2 * HOUR });
+    it('breaks the same figures down by tier and by owner, each adding up', async () => {
+      const report = await queries.responseCompliance(C, { from: FROM, to: TO, targets, asOf });
+      expect(Object.keys(report.byTier)).toEqual(['hot', 'warm']);
+      expect(report.byTier.hot).toMatchObject({ leads: 5, met: 3, breached: 2 });
+      expect(report.byTier.warm).toMatchObject({ leads: 4, met: 1, breached: 3 });
+      expect(report.byOwner.A).toMatchObject({ leads: 5, met: 3, breached: 2, touched: 4 });
+      expect(report.byOwner.B).toMatchObject({ leads: 4, met: 1, breached: 3, touched: 3 });
+      for (const g of [...Object.values(report.byTier), ...Object.values(report.byOwner)]) {
+        expect(g.met + g.breached + g.pending + g.closedUntouched).toBe(g.leads);
+      }
     });
 
     it('reports breaches per clock, acceptance rate and the disposition mix', async () => {
-      const report = await queries.responseCompliance(C, { from: FROM, to: TO, targets: [] });
-      expect(report.breachesByClock).toEqual({ firstTouch: 2, acceptance: 1, followUp: 0 });
-      // Leads created in the window: L1-L8, L10. Latest dispositions: accept L1 L3 L5, reject L2 L6, nurture L4.
-      expect(report).toMatchObject({ leads: 9, accepted: 3, rejected: 2, acceptanceRate: 0.6 });
-      expect(report.dispositions).toEqual({ accept: 3, 'Not ICP': 1, reject: 1, 'breach escalation': 1 });
+      const report = await queries.responseCompliance(C, { from: FROM, to: TO, targets: [], asOf });
+      expect(report.breaches).toEqual({ firstTouch: 5, acceptance: 1, followUp: 0 });
+      // Each lead's disposition as the workflow applied it (the first); nurture is an escalation, not a disposition.
+      expect(report).toMatchObject({ accepted: 2, rejected: 3, acceptanceRate: 0.4 });
+      expect(report.dispositions).toEqual({ accept: 2, 'Not ICP': 2, reject: 1 });
     });
 
     it('returns empty figures for an empty window and rejects bad input by name', async () => {
@@ -790,15 +796,11 @@ describe('LedgerQueries', () => {
         to: '2030-01-02T00:00:00Z',
         targets: [{ withinMs: HOUR, target: 0.8 }],
       });
-      expect(report).toMatchObject({
-        clocks: 0,
-        met: 0,
-        medianFirstTouchMs: null,
-        p95FirstTouchMs: null,
-        byTier: [],
-        acceptanceRate: null,
-      });
-      expect(report.targets).toEqual([{ withinMs: HOUR, target: 0.8, within: 0, sample: 0, actual: null, met: true }]);
+      expect(report).toMatchObject({ leads: 0, met: 0, medianFirstTouchMs: null, p95FirstTouchMs: null, acceptanceRate: null });
+      expect(report.byTier).toEqual({});
+      expect(report.targets).toEqual([
+        { withinMs: HOUR, target: 0.8, within: 0, missed: 0, pending: 0, sample: 0, actual: null, met: true },
+      ]);
       await expect(queries.responseCompliance(C, { from: 'yesterday', to: TO, targets: [] })).rejects.toThrow(
         'from: "yesterday"',
       );
@@ -911,10 +913,6 @@ describe('LedgerQueries', () => {
       const card = await queries.weeklyScorecard(C, '2027-01-04T00:00:00Z');
       expect(card).toMatchObject({ weekStart: FROM, weekEnd: TO });
       expect(card.breaches.map((b) => b.leadId)).toEqual(['L1', 'L3', 'L4']);
-      expect(card.owners.map((o) => [o.ownerId, o.clocks, o.breached])).toEqual([
-        ['A', 5, 2],
-        ['B', 4, 0],
-      ]);
       expect(card.correctiveActions.escalationSteps.map((s) => [s.leadId, s.stepIndex, s.step, s.ownerId])).toEqual([
         ['L4', 0, 'notify-owner', 'A'],
         ['L4', 1, 'reassign', 'A'],
@@ -926,7 +924,6 @@ describe('LedgerQueries', () => {
       const empty = await queries.weeklyScorecard(C, '2027-02-01T00:00:00Z');
       expect(empty).toMatchObject({
         breaches: [],
-        owners: [],
         correctiveActions: { escalationSteps: [], decisions: [] },
       });
     });

@@ -141,13 +141,13 @@ describe('weekly scorecard', () => {
   it('counts only the week: compliance against targets, breaches by owner and tier, corrective actions', () => {
     expect(card.weekStart).toBe('2026-03-02T05:00:00.000Z');
     expect(card.compliance.targets).toEqual([
-      { withinMs: 3_600_000, target: 0.8, within: 1, sample: 3, actual: 1 / 3, met: false },
+      { withinMs: 3_600_000, target: 0.8, within: 1, missed: 2, pending: 0, sample: 3, actual: 1 / 3, met: false },
     ]);
     expect(card.breaches).toEqual([
       { ownerId: 'rep-b', tier: 'high-intent', clock: 'firstTouch', breaches: 1 },
       { ownerId: 'rep-b', tier: 'standard', clock: 'firstTouch', breaches: 1 },
     ]);
-    expect(card.owners.map((o) => [o.ownerId, o.clocks, o.breached, o.targets[0].actual])).toEqual([
+    expect(card.owners.map((o) => [o.ownerId, o.leads, o.breached, o.targets[0].actual])).toEqual([
       ['rep-a', 1, 0, 1],
       ['rep-b', 2, 2, 0],
     ]);
@@ -172,7 +172,9 @@ describe('weekly scorecard', () => {
     expect(md).toContain('# SLA scorecard: scorecard');
     expect(md).toContain('| within 1h (target 80.0%) | 33.3% | NO |');
     expect(md).toContain('| rep-b | high-intent | firstTouch | 1 |');
-    expect(md).toContain('| rep-a | 1 | 1 | 0 | 100.0% |');
+    // owner, started, met, breached, pending, closed untouched, rescues, share
+    expect(md).toContain('| rep-a | 1 | 1 | 0 | 0 | 0 | 0 | 100.0% |');
+    expect(md).toContain('3 first-touch clocks started = 1 met + 2 breached + 0 pending + 0 closed untouched');
     expect(md).toContain(
       '| 2026-03-05T00:30:00.000Z | scorecard-p1 | reduce | cpl-above-band | approve | ops-lead | agreed, "CPL" too high |',
     );

@@ -23,15 +23,18 @@ export function renderReport(view: ReportView): string {
     ['quarter', `${view.quarter} (to date, not closed)`],
     ['from', `${view.from} (${view.timezone})`],
     ['through', view.through],
-    ['first-touch clocks', c.clocks],
-    ['met / breached / open', `${c.met} / ${c.breached} / ${c.open}`],
+    ['first-touch clocks', c.leads],
+    [
+      'met / breached / pending / closed untouched',
+      `${c.met} / ${c.breached} / ${c.pending} / ${c.closedUntouched} (${c.rescues} rescued by another rep)`,
+    ],
     ...c.targets.map((t): Fact => [`within ${formatDuration(t.withinMs)} (target ${pct(t.target)})`, pct(t.actual)]),
     ['median first touch', c.medianFirstTouchMs === null ? null : formatDuration(Math.round(c.medianFirstTouchMs))],
     ['leads / accepted / rejected', `${c.leads} / ${c.accepted} / ${c.rejected}`],
     ['acceptance rate', pct(c.acceptanceRate)],
     [
       'breaches by clock',
-      Object.entries(c.breachesByClock)
+      Object.entries(c.breaches)
         .map(([k, n]) => `${k} ${n}`)
         .join(', '),
     ],

@@ -5,7 +5,7 @@ import type { CampaignConfig, EscalationStep } from '../config';
 import { pushDue } from '../dueQueue';
 import { initialRoundRobinState, pickNextRep } from '../roundRobin';
 import { stopClocks } from './closing';
-import { iso, note, type BookContext, type ClockState, type LeadBook, type LeadState } from './state';
+import { iso, note, ownerSpans, type BookContext, type ClockState, type LeadBook, type LeadState } from './state';
 import { configOf } from './terms';
 import { retireIfSettled } from './closing';
 import { getOwn } from '../dict';
@@ -49,7 +49,8 @@ function pickReassignee(
   return { newOwnerId: pick.repId };
 }
 
-function changeOwner(book: LeadBook, lead: LeadState, newOwnerId: string): void {
+function changeOwner(book: LeadBook, lead: LeadState, newOwnerId: string, at: number): void {
+  lead.owners = [...ownerSpans(lead), { ownerId: newOwnerId, from: at }];
   book.ownerLoad[lead.ownerId] = Math.max(0, (getOwn(book.ownerLoad, lead.ownerId) ?? 1) - 1);
   book.ownerLoad[newOwnerId] = (getOwn(book.ownerLoad, newOwnerId) ?? 0) + 1;
   lead.ownerId = newOwnerId;
@@ -213,7 +214,7 @@ export function completeEscalationStep(
   book: LeadBook,
   ctx: BookContext,
   result: StepResult,
-  effect: EscalationEffect,
+  effect: EscalationEffect & { at?: string },
   observers: StepObservers = {},
 ): StepCompletion {
   const lead = getOwn(book.leads, result.leadId);
@@ -250,7 +251,8 @@ export function completeEscalationStep(
   if (effect.step === 'reassign') {
     if (effect.newOwnerId) {
       note(lead, ctx.now, `reassigned ${lead.ownerId} → ${effect.newOwnerId}`);
-      changeOwner(book, lead, effect.newOwnerId);
+      // The same instant as the ledger's owner-change event: the step's own time.
+      changeOwner(book, lead, effect.newOwnerId, effect.at === undefined ? ctx.now : Date.parse(effect.at));
     } else {
       note(lead, ctx.now, `reassign skipped: ${effect.reason}`);
       // Nobody can take the lead: the manager step comes next, at once.

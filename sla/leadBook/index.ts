@@ -7,6 +7,7 @@ export {
   knownLead,
   openClockCount,
   openLeadCount,
+  ownerSpans,
   outboxSize,
   type BookContext,
   type ClockState,
@@ -15,7 +16,7 @@ export {
   type LeadState,
   type LeadStatus,
 } from './state';
-export { elapsedForTier } from './terms';
+export { elapsedForTier, poolOfRep, tierTime } from './terms';
 export { admitLeads, validateAdmission, type AdmitOutcome } from './intake';
 export { applyLeadEvents, validateLeadEvents, type EventObservers, type EventOutcome } from './events';
 export {

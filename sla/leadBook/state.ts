@@ -7,6 +7,7 @@ import { emptyDueQueue, type DueQueue } from '../dueQueue';
 import type { ConversionStage } from '../leadEvents';
 import type { RoundRobinState } from '../roundRobin';
 import { dict, getOwn, type Dict } from '../dict';
+import type { OwnerSpan } from '../compliance';
 
 export type LeadStatus = 'open' | 'accepted' | 'rejected' | 'nurture' | 'recycled';
 
@@ -48,6 +49,8 @@ export interface LeadState {
   attempts: number;
   firstTouchAt?: number;
   reassignments: number;
+  /** Who held the lead from when, once it changed owner (absent: ownerId since createdAt); SLA figures follow it. */
+  owners?: OwnerSpan[];
   clocks: Partial<Record<ClockKind, ClockState>>;
   /** Recent event IDs, so a repeated event is a no-op. */
   eventIds: string[];
@@ -151,4 +154,9 @@ export function openClockCount(book: LeadBook): number {
     }
   }
   return count;
+}
+
+/** The lead's owners over time, the first from admission. */
+export function ownerSpans(lead: LeadState): OwnerSpan[] {
+  return lead.owners ?? [{ ownerId: lead.ownerId, from: lead.createdAt }];
 }

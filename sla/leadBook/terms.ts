@@ -4,6 +4,7 @@ import { addBusinessTime, businessTimeBetween, type BusinessCalendar } from '../
 import type { CampaignConfig, TierConfig } from '../config';
 import type { BookContext, LeadState } from './state';
 import { getOwn } from '../dict';
+import type { PoolOf, TierTime } from '../compliance';
 
 export function configOf(ctx: BookContext, lead: LeadState): CampaignConfig {
   return ctx.configs[lead.configVersion] ?? ctx.configs[ctx.currentVersion];
@@ -37,3 +38,30 @@ export function elapsedForTier(config: CampaignConfig, tierName: string, from: n
   if (tier.clock === 'wall') return Math.max(0, to - from);
   return businessTimeBetween(new Date(from), new Date(to), calendarFor(config, tier));
 }
+
+/** The tiers' time base for the SLA figures: wall or business time, per the tier's clock. */
+export function tierTime(config: CampaignConfig): TierTime {
+  return {
+    elapsed: (tier, from, to) => elapsedForTier(config, tier, from, to),
+    reach: (tier, from, ms) => {
+      const found = tierOf(config, tier);
+      return addTime(config, found, found.clock, from, ms);
+    },
+  };
+}
+
+/** The pool a rep belongs to (the first that lists them), for the per-pool figures. */
+export function poolOfRep(config: CampaignConfig): PoolOf {
+  let pools = poolsByConfig.get(config);
+  if (!pools) {
+    pools = new Map<string, string>();
+    for (const [name, pool] of Object.entries(config.responseSla.pools)) {
+      for (const rep of pool.reps) if (!pools.has(rep.id)) pools.set(rep.id, name);
+    }
+    poolsByConfig.set(config, pools);
+  }
+  const found = pools;
+  return (ownerId) => found.get(ownerId);
+}
+
+const poolsByConfig = new WeakMap<CampaignConfig, Map<string, string>>();

@@ -31,7 +31,7 @@ const DROP_STEPS_OF_HANDLED_LEADS = 'drop-planned-steps-of-handled-leads';
 
 export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind): void {
   const { state } = run;
-  noteBreach(state.compliance, lead, clock);
+  noteBreach(state.compliance, lead, clock, run.leadConfig(lead));
   countBreaches(metricMeter, run.campaignId, clock, 1);
   state.breachedLeads++;
   state.recentBreaches.unshift({
@@ -46,7 +46,7 @@ export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind)
 
 export function uncountBreach(run: CampaignRun, lead: LeadState, clock: ClockKind, breachedOwnerId: string): void {
   const { state } = run;
-  noteBreachRetracted(state.compliance, lead, clock, breachedOwnerId);
+  noteBreachRetracted(state.compliance, lead, clock, breachedOwnerId, run.leadConfig(lead));
   state.breachedLeads = Math.max(0, state.breachedLeads - 1);
   state.recentBreaches = state.recentBreaches.filter((b) => !(b.leadId === lead.leadId && b.clock === clock));
 }
@@ -55,7 +55,7 @@ export function fireDueClocks(run: CampaignRun): void {
   const { state, campaignId } = run;
   const now = Date.now();
   const effects = collectDue(state.book, run.ctx(), {
-    onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead),
+    onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead, run.leadConfig(lead)),
     onBreach: (lead, clock) => countBreach(run, lead, clock),
   });
   // The breach alert goes out on its own (it needs no CRM); notifying the owner is the chain's first step.
@@ -75,7 +75,7 @@ export function dispatchEffects(run: CampaignRun): void {
   // A step planned in this activation whose lead was handled since (a touch that came with the overdue timers)
   // is not sent: superseded if it was due before the touch, else it lapses.
   if (run.pendingEscalations.length && patched(DROP_STEPS_OF_HANDLED_LEADS)) {
-    const observers = { onClosedUntouched: (lead: LeadState) => noteClosedUntouched(state.compliance, lead) };
+    const observers = { onClosedUntouched: (lead: LeadState) => noteClosedUntouched(state.compliance, lead, run.leadConfig(lead)) };
     const ctx = run.ctx();
     const stillDue = run.pendingEscalations.filter(
       (step) => !dropPlannedStepIfHandled(state.book, ctx, step, observers),
@@ -148,7 +148,7 @@ function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: 
     const effect = byKey.get(`${result.leadId}|${result.clock}|${result.stepIndex}`);
     if (!effect) continue;
     const outcome = completeEscalationStep(state.book, run.ctx(), result, effect, {
-      onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead),
+      onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead, run.leadConfig(lead)),
       recordSuperseded: recordsSuperseded,
       recordSupersededAfterConfirmed: recordsSupersededAfterConfirmed,
     });

@@ -2,7 +2,7 @@
 // I/O lives in activities. One timer at a time — the earliest due clock, check, poll, expiry or quarter
 // end — instead of one server timer per lead. The loop never waits on an activity: it starts them, keeps
 // firing clocks on time, and applies their results when they complete (see inFlight.ts).
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, patched, sleep } from '@temporalio/workflow';
 import { decodeCarryOver } from '../../sla/carryOver';
 import { parseCampaignConfig } from '../../sla/config';
 import { nextDueAt, openLeadCount, outboxSize, rebuildDueQueue } from '../../sla/leadBook';
@@ -25,7 +25,7 @@ import { publish, stalePublishDueAt } from './publish';
 import { closeLiveQuarter, liveQuarterEndsAt } from './quarter';
 import { createRun, type CampaignRun, type CampaignSlaInput, type CampaignSlaResult } from './run';
 import { startVelocityCheck } from './spendLoop';
-import { initialState, reviveState, type CampaignCarryOver } from './state';
+import { ATTRIBUTED_SLA_FIGURES, initialState, reviveState, type CampaignCarryOver } from './state';
 
 /** Waits up to this long are plain timers; see the loop. */
 const SHORT_WAIT_MS = 250;
@@ -34,7 +34,11 @@ const MAX_BUSY_ITERATIONS = 3;
 export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaResult> {
   const initialConfig = parseCampaignConfig(input.config);
   const carry = input.carryOver ? reviveState(decodeCarryOver<CampaignCarryOver>(input.carryOver)) : undefined;
-  const run = createRun(input, initialConfig.campaign.id, carry ?? initialState(initialConfig));
+  const run = createRun(
+    input,
+    initialConfig.campaign.id,
+    carry ?? initialState(initialConfig, patched(ATTRIBUTED_SLA_FIGURES)),
+  );
   const { state } = run;
   registerHandlers(run);
 

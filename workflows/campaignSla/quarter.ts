@@ -2,13 +2,14 @@
 // a Sydney campaign never closes on New York time); the quarterly Schedule's roll is then a confirmation.
 // Only the quarter that just ended is ever closed from live state: an older one is rebuilt from the ledger
 // by a backfill and never touches the running campaign.
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { complianceForState, resetCompliance } from '../../sla/campaignCompliance';
 import { proposalView } from '../../sla/proposals';
 import { quarterBounds, quarterOf } from '../../sla/quarter';
 import { QUARTER_NOT_ENDED, QUARTER_NOT_LIVE } from '../messages';
 import { writeQuarterReport } from './activities';
 import type { CampaignRun } from './run';
+import { ATTRIBUTED_SLA_FIGURES } from './state';
 
 /** The instant the campaign's live quarter ends in the campaign's own time zone. */
 export function liveQuarterEndsAt(run: CampaignRun): number {
@@ -53,7 +54,7 @@ export function closeLiveQuarter(run: CampaignRun, final: boolean): Promise<{ in
   const { state } = run;
   const cfg = run.config();
   const quarter = state.quarter;
-  const compliance = complianceForState(state.compliance, state.book, cfg, Date.now());
+  const compliance = complianceForState(state.compliance, state.book, cfg, Date.now(), run.leadConfig);
   const report = writeQuarterReport({
     campaignId: run.campaignId,
     quarter,
@@ -67,7 +68,7 @@ export function closeLiveQuarter(run: CampaignRun, final: boolean): Promise<{ in
   state.closedQuarters.push(quarter);
   state.closedQuarters = state.closedQuarters.slice(-12);
   if (!final) {
-    resetCompliance(state.compliance, cfg, Object.values(state.book.leads));
+    resetCompliance(state.compliance, cfg, Object.values(state.book.leads), patched(ATTRIBUTED_SLA_FIGURES), Date.now());
     state.breachedLeads = 0;
     state.recentBreaches = [];
     state.quarter = quarterOf(new Date(), cfg.campaign.timezone);

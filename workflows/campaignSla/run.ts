@@ -4,7 +4,7 @@ import type { Alert } from '../../sla/alerts';
 import type { CompactCarryOver } from '../../sla/carryOver';
 import { noteDisposition, noteFirstTouch } from '../../sla/campaignCompliance';
 import type { CampaignConfig } from '../../sla/config';
-import type { BookContext, EscalationEffect, EventObservers } from '../../sla/leadBook';
+import type { BookContext, EscalationEffect, EventObservers, LeadState } from '../../sla/leadBook';
 import { Mutex } from 'async-mutex';
 import type { CampaignCarryOver } from './state';
 
@@ -57,6 +57,8 @@ export interface CampaignRun {
   /** Open-lead count at which the carry-over last proved too large, and whether ops were told. */
   carryOverGuard: { tooLargeAt: number; reported: boolean };
   config(): CampaignConfig;
+  /** The config version a lead was admitted under: its clocks keep those terms. */
+  leadConfig(lead: LeadState): CampaignConfig;
   ctx(): BookContext;
   windowStart(): number;
   windowEnd(): number;
@@ -64,13 +66,14 @@ export interface CampaignRun {
 
 export function createRun(input: CampaignSlaInput, campaignId: string, state: CampaignCarryOver): CampaignRun {
   const config = () => state.configs[state.currentVersion];
+  const leadConfig = (lead: LeadState) => state.configs[lead.configVersion] ?? config();
   return {
     input,
     campaignId,
     state,
     complianceObservers: {
-      onFirstTouch: noteFirstTouch(state.compliance),
-      onDisposition: noteDisposition(state.compliance),
+      onFirstTouch: noteFirstTouch(state.compliance, (lead) => leadConfig(lead)),
+      onDisposition: noteDisposition(state.compliance, (lead) => leadConfig(lead)),
     },
     pendingAlerts: [],
     pendingEscalations: [],
@@ -86,6 +89,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     summary: { lastAt: 0, dirty: false, lastAttributes: '' },
     carryOverGuard: { tooLargeAt: Infinity, reported: false },
     config,
+    leadConfig,
     ctx: () => ({
       campaignId,
       now: Date.now(),

@@ -3,7 +3,7 @@
 // decision or a quarter close never interleaves with a proposal being opened.
 import { log, patched } from '@temporalio/workflow';
 import { externalBudgetChangeAlert } from '../../sla/alertWording';
-import { complianceForState } from '../../sla/campaignCompliance';
+import { complianceForState, leadsOpened } from '../../sla/campaignCompliance';
 import { arrivalRate, opsCapacity } from '../../sla/capacity';
 import { pacing } from '../../sla/pacing';
 import { pendingProposals } from '../../sla/proposals';
@@ -52,7 +52,7 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
   const now = Date.now();
   state.spend.nextCheckAt = now + cfg.velocity.checkEvery;
   state.spend.checks++;
-  const compliance = complianceForState(state.compliance, state.book, cfg, now);
+  const compliance = complianceForState(state.compliance, state.book, cfg, now, run.leadConfig);
   try {
     const result = await runVelocityCheck({
       campaignId,
@@ -66,7 +66,7 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
       const snapshot = result.snapshot;
       state.spend.budget = { amount: snapshot.budget, status: snapshot.campaignStatus };
       state.spend.originalBudget ??= snapshot.budget;
-      const leads = state.compliance.acc.overall.leads;
+      const leads = leadsOpened(state.compliance);
       const arrivals = [...state.spend.history, { at: now, leads }].filter(
         (h): h is { at: number; leads: number } => h.leads !== undefined && h.at >= now - cfg.velocity.trailingWindow,
       );

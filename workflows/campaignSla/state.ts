@@ -6,6 +6,9 @@ import type { ProposalState } from '../../sla/proposals';
 import { quarterOf } from '../../sla/quarter';
 import type { BreachView, SnapshotView } from '../../sla/views';
 
+/** Patch: SLA figures attributed to the owner who held each lead (sla/compliance), instead of the earlier ones. */
+export const ATTRIBUTED_SLA_FIGURES = 'attributed-sla-figures';
+
 interface SpendState {
   checks: number;
   nextCheckAt: number;
@@ -41,13 +44,16 @@ export interface CampaignCarryOver {
   continuedAsNew: number;
 }
 
-/** A campaign's first run: no leads, first velocity check and CRM poll due now. */
-export function initialState(config: CampaignConfig): CampaignCarryOver {
+/**
+ * A campaign's first run: no leads, first velocity check and CRM poll due now. `attributedFigures` is false
+ * only when replaying a run recorded before attributed SLA figures existed.
+ */
+export function initialState(config: CampaignConfig, attributedFigures: boolean): CampaignCarryOver {
   return {
     configs: { [config.version]: config },
     currentVersion: config.version,
     book: emptyLeadBook(),
-    compliance: createCompliance(config),
+    compliance: createCompliance(config, attributedFigures, Date.now()),
     spend: {
       checks: 0,
       nextCheckAt: Date.now(),

@@ -10,7 +10,7 @@ import { getOwn } from '../../sla/dict';
 
 export function stateView(run: CampaignRun): CampaignStateView {
   const { state } = run;
-  const compliance = complianceForState(state.compliance, state.book, run.config(), Date.now());
+  const compliance = complianceForState(state.compliance, state.book, run.config(), Date.now(), run.leadConfig);
   const next = nextDueAt(state.book);
   return {
     campaignId: run.campaignId,

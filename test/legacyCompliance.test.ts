@@ -11,7 +11,7 @@ import {
   type ComplianceAccumulator,
   type ComplianceSection,
   type TargetResult,
-} from '../sla/compliance';
+} from '../sla/legacyCompliance';
 import {
   add,
   count,
