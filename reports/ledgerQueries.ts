@@ -307,28 +307,30 @@ export class LedgerQueries {
   private async leadFacts(campaignId: string, from: string, to: string): Promise<LedgerLeadFacts[]> {
     const ms = (column: string) => `round(extract(epoch FROM ${column}) * 1000)::float8`;
     const { rows } = await this.pool.query<LedgerLeadFacts>(
-      `SELECT l.lead_id AS "leadId", l.tier, l.owner_id AS "ownerId", l.config_version AS "configVersion",
+      `SELECT ft.lead_id AS "leadId", COALESCE(l.tier, 'unknown') AS tier, COALESCE(l.owner_id, 'unknown') AS "ownerId",
+              COALESCE(l.config_version, 0) AS "configVersion",
               ${ms('ft.started_at')} AS "startedAt", ${ms('ft.deadline')} AS deadline,
               ${ms('ft.met_at')} AS "touchedAt", ft.elapsed_business_ms::float8 AS "touchElapsedMs",
               ${ms('ft.breached_at')} AS "breachedAt", ft.warned_at IS NOT NULL AS warned,
               (SELECT ${ms('min(e.at)')} FROM lead_events e
-                WHERE e.campaign_id = l.campaign_id AND e.lead_id = l.lead_id AND e.kind IN ('reject', 'nurture')) AS "closedAt",
+                WHERE e.campaign_id = ft.campaign_id AND e.lead_id = ft.lead_id AND e.kind IN ('reject', 'nurture')) AS "closedAt",
               COALESCE((SELECT jsonb_agg(jsonb_build_object('from', ${ms('e.at')}, 'ownerId', e.detail->>'to')
                                          ORDER BY e.at, e.event_id)
                         FROM lead_events e
-                        WHERE e.campaign_id = l.campaign_id AND e.lead_id = l.lead_id AND e.kind = 'owner-change'),
+                        WHERE e.campaign_id = ft.campaign_id AND e.lead_id = ft.lead_id AND e.kind = 'owner-change'),
                        '[]') AS "ownerChanges",
               (SELECT jsonb_build_object('decision', e.kind, 'reason', e.detail->>'reason', 'ownerId', e.detail->>'ownerId')
                  FROM lead_events e
-                WHERE e.campaign_id = l.campaign_id AND e.lead_id = l.lead_id AND e.kind IN ('accept', 'reject')
+                WHERE e.campaign_id = ft.campaign_id AND e.lead_id = ft.lead_id AND e.kind IN ('accept', 'reject')
                 ORDER BY e.at, e.event_id LIMIT 1) AS disposition,
               ${ms('ac.breached_at')} AS "acceptanceBreachedAt", ${ms('fu.breached_at')} AS "followUpBreachedAt"
        FROM clock_outcomes ft
-       JOIN leads l ON l.campaign_id = ft.campaign_id AND l.lead_id = ft.lead_id
+       -- A clock without its lead row (a hand-written ledger) still counts, under tier and owner "unknown".
+       LEFT JOIN leads l ON l.campaign_id = ft.campaign_id AND l.lead_id = ft.lead_id
        LEFT JOIN clock_outcomes ac ON ac.campaign_id = ft.campaign_id AND ac.lead_id = ft.lead_id AND ac.clock = 'acceptance'
        LEFT JOIN clock_outcomes fu ON fu.campaign_id = ft.campaign_id AND fu.lead_id = ft.lead_id AND fu.clock = 'followUp'
        WHERE ft.campaign_id = $1 AND ft.clock = 'firstTouch' AND ft.started_at >= $2 AND ft.started_at < $3
-       ORDER BY ft.started_at, l.lead_id`,
+       ORDER BY ft.started_at, ft.lead_id`,
       [campaignId, from, to],
     );
     return rows;
@@ -421,7 +423,10 @@ export interface LedgerLeadFacts {
   followUpBreachedAt: number | null;
 }
 
-const WALL_TIME: TierTime = { elapsed: (_tier, from, to) => Math.max(0, to - from), reach: (_tier, from, ms) => from + ms };
+const WALL_TIME: TierTime = {
+  elapsed: (_tier, from, to) => Math.max(0, to - from),
+  reach: (_tier, from, ms) => from + ms,
+};
 
 /** Folds ledger facts through sla/compliance exactly as the workflow folds its lead book. */
 export function figuresFromLedger(
@@ -436,7 +441,8 @@ export function figuresFromLedger(
   for (const lead of facts) {
     const config = configs.get(lead.configVersion) ?? latest;
     // A tier missing from the recorded config (none recorded, or a hand-written ledger) counts wall time.
-    const time = config?.responseSla?.tiers && getOwn(config.responseSla.tiers, lead.tier) ? tierTime(config) : WALL_TIME;
+    const time =
+      config?.responseSla?.tiers && getOwn(config.responseSla.tiers, lead.tier) ? tierTime(config) : WALL_TIME;
     const owners = [{ ownerId: lead.ownerId, from: lead.startedAt }, ...lead.ownerChanges];
     const touched = lead.touchedAt !== null;
     const outcome = classifyLead(
@@ -470,7 +476,11 @@ export function figuresFromLedger(
     const d = lead.disposition;
     if (d) {
       const ownerId = d.ownerId ?? owners[owners.length - 1].ownerId;
-      addDisposition(acc, { tier: lead.tier, ownerId, decision: d.decision, ...(d.reason ? { reason: d.reason } : {}) }, poolOf);
+      addDisposition(
+        acc,
+        { tier: lead.tier, ownerId, decision: d.decision, ...(d.reason ? { reason: d.reason } : {}) },
+        poolOf,
+      );
     }
   }
   return summarizeFigures(acc, targets, [], poolOf);

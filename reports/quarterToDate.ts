@@ -48,7 +48,7 @@ export async function quarterFromLedger(
   const from = bounds.start.toISOString();
   const through = new Date(Math.min(now.getTime(), bounds.end.getTime())).toISOString();
   const [report, overview, proposals] = await Promise.all([
-    queries.responseCompliance(campaignId, { from, to: through, targets: settings.targets }),
+    queries.responseCompliance(campaignId, { from, to: through, targets: settings.targets, asOf: through }),
     queries.campaignOverview(campaignId),
     queries.proposals(campaignId),
   ]);

@@ -51,6 +51,7 @@ export async function buildScorecard(
       from: weekStart,
       to: new Date(Date.parse(weekStart) + 7 * 86_400_000).toISOString(),
       targets: settings.targets,
+      asOf: options.now.toISOString(),
     }),
   ]);
   const counts = new Map<string, BreachCount>();
@@ -62,7 +63,16 @@ export async function buildScorecard(
     count.breaches++;
     counts.set(key, count);
   }
-  const { byTier: _byTier, byOwner, byPool: _byPool, campaignId: _c, from: _f, to: _t, asOf: _a, ...overall } = compliance;
+  const {
+    byTier: _byTier,
+    byOwner,
+    byPool: _byPool,
+    campaignId: _c,
+    from: _f,
+    to: _t,
+    asOf: _a,
+    ...overall
+  } = compliance;
   return {
     campaignId,
     timezone: settings.timezone,
@@ -149,7 +159,11 @@ export function scorecardMarkdown(card: Scorecard): string {
       '## Owners',
       mdTable(
         ['owner', ...clockCounts.map(([metric]) => metric), ...c.targets.map(targetLabel)],
-        card.owners.map((o) => [o.ownerId, ...clockCounts.map(([, key]) => o[key]), ...o.targets.map((t) => share(t.actual))]),
+        card.owners.map((o) => [
+          o.ownerId,
+          ...clockCounts.map(([, key]) => o[key]),
+          ...o.targets.map((t) => share(t.actual)),
+        ]),
         'no clocks started this week',
       ),
       '## Escalation steps taken',

@@ -39,16 +39,17 @@ export interface CampaignCompliance {
 
 const trackedOf = (config: CampaignConfig) => config.responseSla.compliance.map((t) => t.within);
 
-/** A new campaign's figures; `attributed` is false only when replaying a run recorded before they existed. */
-export function createCompliance(config: CampaignConfig, attributed: boolean, now: number): CampaignCompliance {
+/** Figures of leads started from `since` on; `attributed` is false only when replaying a run recorded before they existed. */
+export function createCompliance(config: CampaignConfig, attributed: boolean, since: number): CampaignCompliance {
   return attributed
-    ? { attributed: { figures: emptyFigures(trackedOf(config)), since: now, opened: 0 } }
+    ? { attributed: { figures: emptyFigures(trackedOf(config)), since, opened: 0 } }
     : { acc: legacy.initialComplianceAccumulator(trackedOf(config)) };
 }
 
 /** Restores null-prototype maps after a carry-over came through JSON (which gives every object Object.prototype). */
 export function reviveCompliance(holder: CampaignCompliance): CampaignCompliance {
-  if (holder.attributed) return { attributed: { ...holder.attributed, figures: copyFigures(holder.attributed.figures) } };
+  if (holder.attributed)
+    return { attributed: { ...holder.attributed, figures: copyFigures(holder.attributed.figures) } };
   const acc = holder.acc as legacy.ComplianceAccumulator;
   const reviveGroup = (group: legacy.ComplianceGroup): legacy.ComplianceGroup => ({
     ...group,
@@ -60,7 +61,9 @@ export function reviveCompliance(holder: CampaignCompliance): CampaignCompliance
     for (const key of Object.keys(record)) revived[key] = reviveGroup(record[key]);
     return revived;
   };
-  return { acc: { ...acc, overall: reviveGroup(acc.overall), byTier: groups(acc.byTier), byOwner: groups(acc.byOwner) } };
+  return {
+    acc: { ...acc, overall: reviveGroup(acc.overall), byTier: groups(acc.byTier), byOwner: groups(acc.byOwner) },
+  };
 }
 
 /** A new quarter's figures. Leads still open stay with the quarter they started in. */
@@ -69,9 +72,9 @@ export function resetCompliance(
   config: CampaignConfig,
   openLeads: LeadState[],
   attributed: boolean,
-  now: number,
+  since: number,
 ): void {
-  const fresh = createCompliance(config, attributed, now);
+  const fresh = createCompliance(config, attributed, since);
   holder.attributed = fresh.attributed;
   holder.acc = fresh.acc;
   if (holder.acc) for (const lead of openLeads) holder.acc = legacy.recordLeadOpened(holder.acc, lead);
@@ -90,7 +93,12 @@ export function noteLeadOpened(holder: CampaignCompliance, lead: LeadState): voi
 }
 
 /** Lead book -> the facts of its first-touch clock; null for a lead without one. */
-function outcomeOf(lead: LeadState, config: CampaignConfig, tracked: readonly number[], now: number): LeadOutcome | null {
+function outcomeOf(
+  lead: LeadState,
+  config: CampaignConfig,
+  tracked: readonly number[],
+  now: number,
+): LeadOutcome | null {
   const clock = lead.clocks.firstTouch;
   if (!clock) return null;
   const time = tierTime(config);
@@ -117,11 +125,20 @@ function outcomeOf(lead: LeadState, config: CampaignConfig, tracked: readonly nu
 
 const counts = (figures: AttributedFigures, lead: LeadState) => lead.createdAt >= figures.since;
 
-/** A lead decided for good (touched, or closed untouched) joins the figures of its quarter. */
-function foldDecided(figures: AttributedFigures, lead: LeadState, config: CampaignConfig, now: number): void {
+/**
+ * A lead decided for good (touched, or closed untouched) joins the figures of its quarter; so does a lead that
+ * leaves the book untouched (`retired`), as it stands then, since the book no longer holds it.
+ */
+function foldDecided(
+  figures: AttributedFigures,
+  lead: LeadState,
+  config: CampaignConfig,
+  now: number,
+  retired = false,
+): void {
   if (!counts(figures, lead)) return;
   const outcome = outcomeOf(lead, config, figures.figures.trackedWithinMs, now);
-  if (outcome?.final) addOutcome(figures.figures, outcome, poolOfRep(config));
+  if (outcome && (outcome.final || retired)) addOutcome(figures.figures, outcome, poolOfRep(config));
 }
 
 export function noteFirstTouch(holder: CampaignCompliance, configFor: (lead: LeadState) => CampaignConfig) {
@@ -140,13 +157,23 @@ export function noteDisposition(holder: CampaignCompliance, configFor: (lead: Le
   return (lead: LeadState, decision: 'accept' | 'reject', reason: string | undefined): void => {
     const event = { tier: lead.tier, ownerId: lead.ownerId, decision, reason };
     if (!holder.attributed) holder.acc = legacy.recordDisposition(holder.acc as legacy.ComplianceAccumulator, event);
-    else if (counts(holder.attributed, lead)) addDisposition(holder.attributed.figures, event, poolOfRep(configFor(lead)));
+    else if (counts(holder.attributed, lead))
+      addDisposition(holder.attributed.figures, event, poolOfRep(configFor(lead)));
   };
 }
 
+/** A lead left the book untouched when its clocks settled (breached, or stopped by an escalation). */
 export function noteClosedUntouched(holder: CampaignCompliance, lead: LeadState, config: CampaignConfig): void {
-  if (holder.attributed) foldDecided(holder.attributed, lead, config, Date.now());
+  if (holder.attributed) foldDecided(holder.attributed, lead, config, Date.now(), true);
   else holder.acc = legacy.recordClosedUntouched(holder.acc as legacy.ComplianceAccumulator, lead);
+}
+
+/** A lead an event settled (a rejection) left the book; the earlier figures never counted this. */
+export function noteRetired(holder: CampaignCompliance, configFor: (lead: LeadState) => CampaignConfig) {
+  return (lead: LeadState): void => {
+    if (holder.attributed && lead.firstTouchAt === undefined)
+      foldDecided(holder.attributed, lead, configFor(lead), Date.now(), true);
+  };
 }
 
 function noteClockBreach(
@@ -167,7 +194,12 @@ function noteClockBreach(
   }
 }
 
-export function noteBreach(holder: CampaignCompliance, lead: LeadState, clock: ClockKind, config: CampaignConfig): void {
+export function noteBreach(
+  holder: CampaignCompliance,
+  lead: LeadState,
+  clock: ClockKind,
+  config: CampaignConfig,
+): void {
   noteClockBreach(holder, lead, clock, lead.ownerId, 1, config);
 }
 
@@ -227,7 +259,12 @@ function attributedSummary(
     const outcome = outcomeOf(lead, configFor(lead), figures.figures.trackedWithinMs, now);
     if (outcome && !outcome.final) open.push(outcome);
   }
-  return summarizeFigures(figures.figures, scoredTargets(config, figures.figures.trackedWithinMs), open, poolOfRep(config));
+  return summarizeFigures(
+    figures.figures,
+    scoredTargets(config, figures.figures.trackedWithinMs),
+    open,
+    poolOfRep(config),
+  );
 }
 
 /** The earlier figures, in today's shape; counts it never kept are derived or zero. */
@@ -245,7 +282,12 @@ function legacySummary(
     const wallAge = now - lead.createdAt;
     const tier = getOwn(config.responseSla.tiers, lead.tier);
     const ageMs = wallAge < smallest || !tier ? wallAge : elapsedForTier(config, lead.tier, lead.createdAt, now);
-    open.push({ tier: lead.tier, ownerId: lead.ownerId, ageMs, warned: lead.clocks.firstTouch?.warnedAt !== undefined });
+    open.push({
+      tier: lead.tier,
+      ownerId: lead.ownerId,
+      ageMs,
+      warned: lead.clocks.firstTouch?.warnedAt !== undefined,
+    });
   }
   const old = legacy.summarizeCompliance(acc, targets, open);
   const convert = (s: legacy.ComplianceSection) => ({

@@ -111,13 +111,15 @@ export function classifyLead(
     clock = { outcome: 'pending', ownerId: current };
   }
   const toucher = touched ? ownerAt(owners, facts.touchedAt as number) : undefined;
-  const rescuedBy = clock.outcome === 'breached' && toucher !== undefined && toucher !== clock.ownerId ? toucher : undefined;
+  const rescuedBy =
+    clock.outcome === 'breached' && toucher !== undefined && toucher !== clock.ownerId ? toucher : undefined;
   // Elapsed time of an open lead is computed once, and only when a threshold could have passed.
   let openElapsed: number | undefined;
   const elapsedNow = () => (openElapsed ??= time.elapsed(tier, startedAt, now));
   const single = owners.length === 1;
   const targets = trackedWithinMs.map((withinMs) => {
-    if (touched && (facts.touchElapsedMs as number) <= withinMs) return { outcome: 'within' as const, ownerId: toucher as string };
+    if (touched && (facts.touchElapsedMs as number) <= withinMs)
+      return { outcome: 'within' as const, ownerId: toucher as string };
     if (closed) {
       if (single) return { outcome: 'missed' as const, ownerId: current };
       const horizon = time.reach(tier, startedAt, withinMs);
@@ -201,10 +203,17 @@ function emptyGroup(tracked: number): FigureGroup {
 
 export function emptyFigures(trackedWithinMs: readonly number[]): FigureAccumulator {
   trackedWithinMs.forEach((ms, i) => {
-    if (!Number.isFinite(ms) || ms < 0) throw new Error(`trackedWithinMs[${i}] must be a finite number >= 0, got ${ms}`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new Error(`trackedWithinMs[${i}] must be a finite number >= 0, got ${ms}`);
   });
   const tracked = [...new Set(trackedWithinMs)].sort((a, b) => a - b);
-  return { trackedWithinMs: tracked, overall: emptyGroup(tracked.length), byTier: dict(), byOwner: dict(), byPool: dict() };
+  return {
+    trackedWithinMs: tracked,
+    overall: emptyGroup(tracked.length),
+    byTier: dict(),
+    byOwner: dict(),
+    byPool: dict(),
+  };
 }
 
 function groupIn(acc: FigureAccumulator, groups: Record<string, FigureGroup>, key: string): FigureGroup {
@@ -340,7 +349,15 @@ function section(g: FigureGroup, acc: FigureAccumulator, targets: readonly Respo
     const missed = g.missed[i];
     const sample = within + missed;
     const actual = sample === 0 ? null : within / sample;
-    return { ...t, actual, met: actual === null || actual >= t.target, sample, within, missed, pending: g.targetPending[i] };
+    return {
+      ...t,
+      actual,
+      met: actual === null || actual >= t.target,
+      sample,
+      within,
+      missed,
+      pending: g.targetPending[i],
+    };
   });
   const decided = g.accepted + g.rejected;
   return {
@@ -378,7 +395,8 @@ export function summarizeFigures(
         `targets[${i}].withinMs ${t.withinMs} is not tracked (tracked: ${acc.trackedWithinMs.join(', ') || 'none'})`,
       );
     }
-    if (!(t.target >= 0 && t.target <= 1)) throw new Error(`targets[${i}].target must be a share within [0, 1], got ${t.target}`);
+    if (!(t.target >= 0 && t.target <= 1))
+      throw new Error(`targets[${i}].target must be a share within [0, 1], got ${t.target}`);
   });
   const all = openOutcomes.length ? copyFigures(acc) : acc;
   for (const outcome of openOutcomes) addOutcome(all, outcome, poolOf);

@@ -363,7 +363,7 @@ describe('proposals and ledger commands', () => {
       timezone: 'Australia/Sydney',
       from: '2027-03-31T13:00:00.000Z',
       through: '2027-03-31T15:00:00.000Z',
-      compliance: { clocks: 2, met: 1, breached: 1, open: 0 },
+      compliance: { leads: 2, met: 1, breached: 1, pending: 0 },
       latestSnapshot: null,
       proposals: {},
     });

@@ -796,7 +796,13 @@ describe('LedgerQueries', () => {
         to: '2030-01-02T00:00:00Z',
         targets: [{ withinMs: HOUR, target: 0.8 }],
       });
-      expect(report).toMatchObject({ leads: 0, met: 0, medianFirstTouchMs: null, p95FirstTouchMs: null, acceptanceRate: null });
+      expect(report).toMatchObject({
+        leads: 0,
+        met: 0,
+        medianFirstTouchMs: null,
+        p95FirstTouchMs: null,
+        acceptanceRate: null,
+      });
       expect(report.byTier).toEqual({});
       expect(report.targets).toEqual([
         { withinMs: HOUR, target: 0.8, within: 0, missed: 0, pending: 0, sample: 0, actual: null, met: true },

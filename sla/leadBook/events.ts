@@ -91,6 +91,8 @@ export interface EventObservers {
   onBreachRetracted?: (lead: LeadState, clock: ClockKind, breachedOwnerId: string) => void;
   onDisposition?: (lead: LeadState, decision: 'accept' | 'reject', reason: string | undefined) => void;
   onStage?: (lead: LeadState, stage: ConversionStage) => void;
+  /** The event settled the lead (e.g. a rejection) and it left the book. */
+  onRetired?: (lead: LeadState) => void;
   /**
    * Whether a late touch's breach records the escalation step the contract had due before the touch as superseded
    * (default). Asked only when that happens; runs recorded before it existed answer false.
@@ -220,7 +222,7 @@ export function applyLeadEvents(
       if (event.stage === 'Opportunity') meetClock(book, ctx, lead, 'followUp', at, observers);
     }
     const status = lead.status;
-    retireIfSettled(book, lead);
+    if (retireIfSettled(book, lead)) observers.onRetired?.(lead);
     return { eventId: event.eventId, leadId: lead.leadId, result: 'applied', status };
   });
 }

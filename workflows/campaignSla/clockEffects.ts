@@ -75,7 +75,9 @@ export function dispatchEffects(run: CampaignRun): void {
   // A step planned in this activation whose lead was handled since (a touch that came with the overdue timers)
   // is not sent: superseded if it was due before the touch, else it lapses.
   if (run.pendingEscalations.length && patched(DROP_STEPS_OF_HANDLED_LEADS)) {
-    const observers = { onClosedUntouched: (lead: LeadState) => noteClosedUntouched(state.compliance, lead, run.leadConfig(lead)) };
+    const observers = {
+      onClosedUntouched: (lead: LeadState) => noteClosedUntouched(state.compliance, lead, run.leadConfig(lead)),
+    };
     const ctx = run.ctx();
     const stillDue = run.pendingEscalations.filter(
       (step) => !dropPlannedStepIfHandled(state.book, ctx, step, observers),

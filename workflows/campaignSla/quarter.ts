@@ -68,10 +68,18 @@ export function closeLiveQuarter(run: CampaignRun, final: boolean): Promise<{ in
   state.closedQuarters.push(quarter);
   state.closedQuarters = state.closedQuarters.slice(-12);
   if (!final) {
-    resetCompliance(state.compliance, cfg, Object.values(state.book.leads), patched(ATTRIBUTED_SLA_FIGURES), Date.now());
+    state.quarter = quarterOf(new Date(), cfg.campaign.timezone);
+    // The new quarter's figures cover the leads started in it, as the ledger's quarter windows do.
+    const quarterStart = quarterBounds(state.quarter, cfg.campaign.timezone).start.getTime();
+    resetCompliance(
+      state.compliance,
+      cfg,
+      Object.values(state.book.leads),
+      patched(ATTRIBUTED_SLA_FIGURES),
+      quarterStart,
+    );
     state.breachedLeads = 0;
     state.recentBreaches = [];
-    state.quarter = quarterOf(new Date(), cfg.campaign.timezone);
   }
   return report;
 }

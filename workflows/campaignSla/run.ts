@@ -2,7 +2,7 @@
 // state plus what lives only for this run (effect queues, the wake flag, publishing and size guards).
 import type { Alert } from '../../sla/alerts';
 import type { CompactCarryOver } from '../../sla/carryOver';
-import { noteDisposition, noteFirstTouch } from '../../sla/campaignCompliance';
+import { noteDisposition, noteFirstTouch, noteRetired } from '../../sla/campaignCompliance';
 import type { CampaignConfig } from '../../sla/config';
 import type { BookContext, EscalationEffect, EventObservers, LeadState } from '../../sla/leadBook';
 import { Mutex } from 'async-mutex';
@@ -74,6 +74,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     complianceObservers: {
       onFirstTouch: noteFirstTouch(state.compliance, (lead) => leadConfig(lead)),
       onDisposition: noteDisposition(state.compliance, (lead) => leadConfig(lead)),
+      onRetired: noteRetired(state.compliance, (lead) => leadConfig(lead)),
     },
     pendingAlerts: [],
     pendingEscalations: [],

@@ -53,7 +53,8 @@ export function initialState(config: CampaignConfig, attributedFigures: boolean)
     configs: { [config.version]: config },
     currentVersion: config.version,
     book: emptyLeadBook(),
-    compliance: createCompliance(config, attributedFigures, Date.now()),
+    // Every lead of a new campaign counts, backdated ones included.
+    compliance: createCompliance(config, attributedFigures, 0),
     spend: {
       checks: 0,
       nextCheckAt: Date.now(),
