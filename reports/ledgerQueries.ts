@@ -404,7 +404,7 @@ export class LedgerQueries {
 }
 
 /** A lead's ledger rows, as responseCompliance reads them (times in epoch ms). */
-export interface LedgerLeadFacts {
+interface LedgerLeadFacts {
   leadId: string;
   tier: string;
   /** The owner at admission; later owners come from owner-change events. */
@@ -429,7 +429,7 @@ const WALL_TIME: TierTime = {
 };
 
 /** Folds ledger facts through sla/compliance exactly as the workflow folds its lead book. */
-export function figuresFromLedger(
+function figuresFromLedger(
   facts: readonly LedgerLeadFacts[],
   configs: ReadonlyMap<number, CampaignConfig>,
   targets: readonly ResponseTarget[],

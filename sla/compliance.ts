@@ -20,7 +20,7 @@
 import { add, emptyHistogram, quantile, type Histogram } from './histogram';
 import { dict, getOwn } from './dict';
 
-export type BreachClock = 'firstTouch' | 'acceptance' | 'followUp';
+type BreachClock = 'firstTouch' | 'acceptance' | 'followUp';
 export type Decision = 'accept' | 'reject';
 
 export interface ResponseTarget {
@@ -58,8 +58,8 @@ export interface TierTime {
   reach(tier: string, from: number, ms: number): number;
 }
 
-export type ClockOutcome = 'met' | 'breached' | 'pending' | 'closedUntouched';
-export type TargetOutcome = 'within' | 'missed' | 'pending';
+type ClockOutcome = 'met' | 'breached' | 'pending' | 'closedUntouched';
+type TargetOutcome = 'within' | 'missed' | 'pending';
 
 export interface LeadOutcome {
   tier: string;
@@ -145,7 +145,7 @@ export function classifyLead(
   };
 }
 
-export interface FigureGroup {
+interface FigureGroup {
   started: number;
   met: number;
   breached: number;

@@ -19,6 +19,7 @@ export function renderCurrentDetails(view: CampaignStateView, config: CampaignCo
         `| ${pct(t.target)} within ${formatDuration(t.withinMs)} | ${pct(t.actual)} (${t.within}/${t.sample}) | ${t.met ? '✅' : '❌'} |`,
     ),
     '',
+    `First-touch clocks: ${view.compliance.leads} started = ${view.compliance.met} met + ${view.compliance.breached} breached + ${view.compliance.pending} pending + ${view.compliance.closedUntouched} closed untouched · ${view.compliance.rescues} rescued by another rep`,
     `Breaches: first touch ${view.compliance.breaches.firstTouch}, acceptance ${view.compliance.breaches.acceptance}, follow-up ${view.compliance.breaches.followUp} · acceptance rate ${pct(view.compliance.acceptanceRate)}`,
   ];
   if (view.latestSnapshot) {

@@ -92,37 +92,58 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
   withJson(program.command('status').argument('<id>').description("a campaign's live SLA state")).action(
     async (id: string, opts: JsonFlag) => {
       const state = await campaignStatus(await ctx.client(), id);
-      emit(opts, state, (s) =>
-        renderFacts([
-          ['campaign', s.campaignId],
-          ['status', s.status],
-          ['health', s.health],
-          ['quarter', s.quarter],
-          ['config version', s.configVersion],
-          ['open leads', s.openLeads],
-          ['open clocks', s.openClocks],
-          ['next deadline', s.nextDeadline],
-          ['breached leads', s.breachedLeads],
-          ...s.compliance.targets.map((t): [string, string | null] => [
-            `within ${formatDuration(t.withinMs)} (target ${pct(t.target)})`,
-            pct(t.actual),
+      emit(
+        opts,
+        state,
+        (s) =>
+          renderFacts([
+            ['campaign', s.campaignId],
+            ['status', s.status],
+            ['health', s.health],
+            ['quarter', s.quarter],
+            ['config version', s.configVersion],
+            ['open leads', s.openLeads],
+            ['open clocks', s.openClocks],
+            ['next deadline', s.nextDeadline],
+            ['breached leads', s.breachedLeads],
+            ...s.compliance.targets.map((t): [string, string | null] => [
+              `within ${formatDuration(t.withinMs)} (target ${pct(t.target)})`,
+              pct(t.actual),
+            ]),
+            [
+              'spend / budget',
+              s.latestSnapshot ? `${money(s.latestSnapshot.spend)} / ${money(s.latestSnapshot.budget)}` : null,
+            ],
+            [
+              'conversions / forecast',
+              s.latestSnapshot ? `${s.latestSnapshot.conversions} / ${s.latestSnapshot.forecast.toFixed(1)}` : null,
+            ],
+            [
+              'CPL (band)',
+              s.latestSnapshot
+                ? `${money(s.latestSnapshot.cpl) ?? '-'} (${money(s.latestSnapshot.cplBand.low)}-${money(s.latestSnapshot.cplBand.high)})`
+                : null,
+            ],
+            [
+              'first-touch clocks',
+              `${s.compliance.leads} started = ${s.compliance.met} met + ${s.compliance.breached} breached + ${s.compliance.pending} pending + ${s.compliance.closedUntouched} closed untouched`,
+            ],
+            ['pending proposals', s.proposals.filter((p) => p.status === 'pending').length],
+          ]) +
+          '\n\nBy rep (each outcome to the rep who held the lead when it was decided):\n' +
+          renderTable(Object.entries(s.compliance.byOwner), [
+            { header: 'rep', value: ([rep]) => rep },
+            { header: 'started', value: ([, f]) => f.leads },
+            { header: 'met', value: ([, f]) => f.met },
+            { header: 'breached', value: ([, f]) => f.breached },
+            { header: 'pending', value: ([, f]) => f.pending },
+            { header: 'closed untouched', value: ([, f]) => f.closedUntouched },
+            { header: 'rescues', value: ([, f]) => f.rescues },
+            ...s.compliance.targets.map((t, i) => ({
+              header: `within ${formatDuration(t.withinMs)}`,
+              value: ([, f]: [string, (typeof s.compliance.byOwner)[string]]) => pct(f.targets[i]?.actual ?? null),
+            })),
           ]),
-          [
-            'spend / budget',
-            s.latestSnapshot ? `${money(s.latestSnapshot.spend)} / ${money(s.latestSnapshot.budget)}` : null,
-          ],
-          [
-            'conversions / forecast',
-            s.latestSnapshot ? `${s.latestSnapshot.conversions} / ${s.latestSnapshot.forecast.toFixed(1)}` : null,
-          ],
-          [
-            'CPL (band)',
-            s.latestSnapshot
-              ? `${money(s.latestSnapshot.cpl) ?? '-'} (${money(s.latestSnapshot.cplBand.low)}-${money(s.latestSnapshot.cplBand.high)})`
-              : null,
-          ],
-          ['pending proposals', s.proposals.filter((p) => p.status === 'pending').length],
-        ]),
       );
     },
   );
