@@ -15,6 +15,7 @@ import {
   addClockBreach,
   addDisposition,
   addOutcome,
+  attributedOwners,
   classifyLead,
   emptyFigures,
   ownerAt,
@@ -443,7 +444,10 @@ function figuresFromLedger(
     // A tier missing from the recorded config (none recorded, or a hand-written ledger) counts wall time.
     const time =
       config?.responseSla?.tiers && getOwn(config.responseSla.tiers, lead.tier) ? tierTime(config) : WALL_TIME;
-    const owners = [{ ownerId: lead.ownerId, from: lead.startedAt }, ...lead.ownerChanges];
+    const owners = attributedOwners(
+      [{ ownerId: lead.ownerId, from: lead.startedAt }, ...lead.ownerChanges],
+      config?.responseSla?.attribution,
+    );
     const touched = lead.touchedAt !== null;
     const outcome = classifyLead(
       {
@@ -475,7 +479,8 @@ function figuresFromLedger(
     }
     const d = lead.disposition;
     if (d) {
-      const ownerId = d.ownerId ?? owners[owners.length - 1].ownerId;
+      const firstOwnerOnly = config?.responseSla?.attribution === 'first-owner';
+      const ownerId = (firstOwnerOnly ? undefined : d.ownerId) ?? owners[owners.length - 1].ownerId;
       addDisposition(
         acc,
         { tier: lead.tier, ownerId, decision: d.decision, ...(d.reason ? { reason: d.reason } : {}) },

@@ -7,6 +7,7 @@ import {
   addClockBreach,
   addDisposition,
   addOutcome,
+  attributedOwners,
   classifyLead,
   copyFigures,
   emptyFigures,
@@ -108,7 +109,7 @@ function outcomeOf(
       tier: lead.tier,
       startedAt: clock.startedAt,
       deadline: clock.deadline,
-      owners: ownerSpans(lead),
+      owners: attributedOwners(ownerSpans(lead), config.responseSla.attribution),
       ...(touchedAt !== undefined
         ? { touchedAt, touchElapsedMs: time.elapsed(lead.tier, clock.startedAt, touchedAt) }
         : clock.stoppedAt !== undefined
@@ -153,9 +154,15 @@ export function noteFirstTouch(holder: CampaignCompliance, configFor: (lead: Lea
   };
 }
 
+/** Who an event-time outcome (a disposition, a breach of the other clocks) counts for under the contract's attribution. */
+function creditedOwner(lead: LeadState, config: CampaignConfig, holder: string = lead.ownerId): string {
+  return config.responseSla.attribution === 'first-owner' ? ownerSpans(lead)[0].ownerId : holder;
+}
+
 export function noteDisposition(holder: CampaignCompliance, configFor: (lead: LeadState) => CampaignConfig) {
   return (lead: LeadState, decision: 'accept' | 'reject', reason: string | undefined): void => {
-    const event = { tier: lead.tier, ownerId: lead.ownerId, decision, reason };
+    const ownerId = holder.attributed ? creditedOwner(lead, configFor(lead)) : lead.ownerId;
+    const event = { tier: lead.tier, ownerId, decision, reason };
     if (!holder.attributed) holder.acc = legacy.recordDisposition(holder.acc as legacy.ComplianceAccumulator, event);
     else if (counts(holder.attributed, lead))
       addDisposition(holder.attributed.figures, event, poolOfRep(configFor(lead)));
@@ -184,7 +191,7 @@ function noteClockBreach(
   delta: 1 | -1,
   config: CampaignConfig,
 ): void {
-  const event = { tier: lead.tier, ownerId, clock };
+  const event = { tier: lead.tier, ownerId: holder.attributed ? creditedOwner(lead, config, ownerId) : ownerId, clock };
   if (!holder.attributed) {
     const acc = holder.acc as legacy.ComplianceAccumulator;
     holder.acc = delta === 1 ? legacy.recordBreach(acc, event) : legacy.recordBreachRetracted(acc, event);

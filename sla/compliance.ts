@@ -74,6 +74,16 @@ export interface LeadOutcome {
   final: boolean;
 }
 
+export type Attribution = 'holder' | 'first-owner';
+
+/** The owner spans outcomes are attributed over: every holder, or only the first owner (the contract's choice). */
+export function attributedOwners(
+  owners: readonly OwnerSpan[],
+  attribution: Attribution | undefined,
+): readonly OwnerSpan[] {
+  return attribution === 'first-owner' ? owners.slice(0, 1) : owners;
+}
+
 export function ownerAt(owners: readonly OwnerSpan[], at: number): string {
   let owner = owners[0].ownerId;
   for (const span of owners) {

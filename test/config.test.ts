@@ -139,6 +139,7 @@ describe('parseCampaignConfig defaults', () => {
         intakeSkew: 5 * 60_000,
         intakeGrace: 7 * 86_400_000,
         allowedLateness: 10 * 60_000,
+        attribution: 'holder',
       },
       calendars: { default: { timezone: 'America/New_York', hours: { mon: [['09:00', '17:00']] } } },
       velocity: {

@@ -1,11 +1,16 @@
-// Records workflow histories for the replay test (test/replay.test.ts). Run it after an intended,
-// versioned change to workflow code: `npm run record-histories`. It runs short scenarios on the
+// Records workflow histories for the replay test (test/replay.test.ts): one scenario per path a campaign
+// takes — lead clocks and escalation chains, proposals approved, rejected, expired and auto-approved,
+// amendments, its own quarter close and a refused backfill, CRM-poll intake, fault retries and several
+// continues-as-new. Run it after an intended, versioned change to workflow code:
+// `npm run record-histories -- <label>` writes test/fixtures/histories/<label>/ (default: today's date) and
+// leaves older labels in place, so the runs those releases started keep replaying. It runs on the
 // time-skipping server with the composition root's worker, ledger (embedded Postgres) and sandbox adapters.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { temporal } from '@temporalio/proto';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { composeCampaignSla, type CampaignSla } from '../runtime/compositionRoot';
@@ -14,115 +19,259 @@ import { testServerExecutable } from '../runtime/dev/temporalBinaries';
 import { campaignSla } from '../workflows/campaignSla';
 import {
   admitLeadsUpdate,
+  amendSlaUpdate,
   campaignWorkflowId,
   decideProposalUpdate,
   proposalsQuery,
   recordLeadEventsUpdate,
+  rollQuarterUpdate,
 } from '../workflows/messages';
+import type { FaultPlan } from '../activities/faults/faultPlan';
 import { seedTermsConfig } from './support/campaignConfig';
 
-const OUT_DIR = path.resolve(__dirname, 'fixtures', 'histories');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 const TASK_QUEUE = 'record-histories';
 
 /** Binary protobuf: exact, compact, and independent of JSON mapping differences between SDK versions. */
 const encodeHistory = (history: temporal.api.history.v1.IHistory) =>
   temporal.api.history.v1.History.encode(history).finish();
 
+type Env = TestWorkflowEnvironment;
+type Campaign = WorkflowHandleWithFirstExecutionRunId<typeof campaignSla>;
+type Save = (name: string, handle: Campaign) => Promise<void>;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function startCampaign(env: Env, config: Record<string, unknown>): Promise<Campaign> {
+  const id = (config.campaign as { id: string }).id;
+  return env.client.workflow.start(campaignSla, {
+    taskQueue: TASK_QUEUE,
+    workflowId: campaignWorkflowId(id),
+    args: [{ config, publishSearchAttributes: false }],
+  });
+}
+
+/** Waits (in skipped time, at most 10 days) until a new proposal is pending, and returns it. */
+async function nextPending(env: Env, campaign: Campaign, seen: Set<string>) {
+  for (let hours = 0; hours < 240; hours++) {
+    const pending = (await campaign.query(proposalsQuery)).find(
+      (p) => p.status === 'pending' && !seen.has(p.proposalId),
+    );
+    if (pending) {
+      seen.add(pending.proposalId);
+      return pending;
+    }
+    await env.sleep(HOUR);
+  }
+  throw new Error(`${campaign.workflowId}: no new proposal within 10 days`);
+}
+
+/** Lead clocks: intake, a touch, a warning, a breach with its escalation chain (reassign, nurture), a disposition and a stage change. */
+async function leadClocks(env: Env, save: Save): Promise<void> {
+  const leads = await startCampaign(env, seedTermsConfig({ id: 'replay-leads' }));
+  const now = async () => Number(await env.currentTimeMs());
+  const t0 = await now();
+  await leads.executeUpdate(admitLeadsUpdate, {
+    args: [
+      {
+        leads: [
+          { leadId: 'R-1', tier: 'high-intent', ownerId: 'rep-a', createdAt: iso(t0) },
+          { leadId: 'R-2', tier: 'high-intent', ownerId: 'rep-b', createdAt: iso(t0) },
+          { leadId: 'R-3', tier: 'standard', ownerId: 'rep-c', createdAt: iso(t0) },
+        ],
+      },
+    ],
+  });
+  await env.sleep(20 * MINUTE);
+  await leads.executeUpdate(recordLeadEventsUpdate, {
+    args: [
+      {
+        events: [
+          { type: 'contact', leadId: 'R-1', eventId: 'c-1', channel: 'call', at: iso(await now()) },
+          { type: 'disposition', leadId: 'R-1', eventId: 'd-1', decision: 'accept', at: iso(await now()) },
+          { type: 'stage', leadId: 'R-1', eventId: 's-1', stage: 'SQL', at: iso(await now()) },
+        ],
+      },
+    ],
+  });
+  // At deadline + 8 min: a touch made on time, reported late (inside the allowed lateness), and a rejection
+  // before any touch.
+  await env.sleep(48 * MINUTE);
+  await leads.executeUpdate(recordLeadEventsUpdate, {
+    args: [
+      {
+        events: [
+          { type: 'contact', leadId: 'R-2', eventId: 'c-2', channel: 'email', at: iso(t0 + 30 * MINUTE) },
+          {
+            type: 'disposition',
+            leadId: 'R-3',
+            eventId: 'd-3',
+            decision: 'reject',
+            reason: 'Not ICP',
+            at: iso(await now()),
+          },
+        ],
+      },
+    ],
+  });
+  await env.sleep(3 * HOUR);
+  await save('lead-clocks', leads);
+}
+
+/** Proposals: approved; rejected; expired; a reduce auto-approved by policy. */
+async function proposals(env: Env, save: Save): Promise<void> {
+  const t0 = Number(await env.currentTimeMs());
+  const campaign = await startCampaign(
+    env,
+    seedTermsConfig({
+      id: 'replay-proposals',
+      window: { start: iso(t0 - 8 * DAY), end: iso(t0 + 30 * DAY) },
+      velocity: {
+        checkEvery: '6h',
+        rules: [
+          { kind: 'cpl-above-band', action: 'reduce', pct: 10 },
+          { kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' },
+        ],
+      },
+      approvals: {
+        approvers: ['ops-lead-1'],
+        timeout: '2h',
+        onTimeout: 'reject',
+        autoApprove: { reduceUpToPct: 10, pause: false },
+      },
+    }),
+  );
+  const seen = new Set<string>();
+  const decide = async (decision: 'approve' | 'reject') => {
+    const pending = await nextPending(env, campaign, seen);
+    await campaign.executeUpdate(decideProposalUpdate, {
+      args: [{ proposalId: pending.proposalId, decision, approver: 'ops-lead-1', reason: `recording: ${decision}` }],
+    });
+  };
+  await decide('reject');
+  // The next one waits out its 2 h and expires; the one after is approved.
+  await nextPending(env, campaign, seen);
+  await env.sleep(3 * HOUR);
+  await decide('approve');
+  await env.sleep(HOUR);
+  await save('proposals', campaign);
+}
+
+/** An amendment, the campaign closing its own quarter, and Updates it refuses (a backfill of an old quarter, a bad amendment). */
+async function amendAndQuarter(env: Env, save: Save): Promise<void> {
+  const t0 = Number(await env.currentTimeMs());
+  const config = seedTermsConfig({ id: 'replay-quarter', window: { start: iso(t0 - DAY), end: iso(t0 + 200 * DAY) } });
+  const campaign = await startCampaign(env, config);
+  await campaign.executeUpdate(admitLeadsUpdate, {
+    args: [{ leads: [{ leadId: 'Q-1', tier: 'standard', ownerId: 'rep-a', createdAt: iso(t0) }] }],
+  });
+  await env.sleep(HOUR);
+  const responseSla = config.responseSla as Record<string, unknown>;
+  await campaign.executeUpdate(amendSlaUpdate, {
+    args: [{ ...config, version: 2, responseSla: { ...responseSla, intakeSkew: '10m' } }],
+  });
+  await campaign.executeUpdate(amendSlaUpdate, { args: [{ ...config, version: 1 }] }).catch(() => undefined);
+  await campaign.executeUpdate(rollQuarterUpdate, { args: [{ quarter: '1900-Q1' }] }).catch(() => undefined);
+  // Past the quarter's end in the campaign's zone: it closes the quarter itself.
+  await env.sleep(100 * DAY);
+  await campaign.executeUpdate(admitLeadsUpdate, {
+    args: [
+      {
+        leads: [
+          { leadId: 'Q-2', tier: 'high-intent', ownerId: 'rep-b', createdAt: iso(Number(await env.currentTimeMs())) },
+        ],
+      },
+    ],
+  });
+  await env.sleep(2 * HOUR);
+  await save('amend-and-quarter', campaign);
+}
+
+/** CRM-poll intake while the sandbox CRM and Ads fail often: activities retry, steps back off. */
+async function crmPollUnderFaults(env: Env, save: Save): Promise<void> {
+  const t0 = Number(await env.currentTimeMs());
+  const campaign = await startCampaign(
+    env,
+    seedTermsConfig({
+      id: 'replay-crm-faults',
+      crmPollEvery: '5m',
+      window: { start: iso(t0 - DAY), end: iso(t0 + 30 * DAY) },
+      velocity: { checkEvery: '1h', rules: [{ kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' }] },
+    }),
+  );
+  await env.sleep(6 * HOUR);
+  await save('crm-poll-faults', campaign);
+}
+
+/** More Updates than one run takes: the campaign continues as new twice; every run's history is kept. */
+async function continueAsNew(env: Env, save: Save): Promise<void> {
+  const campaign = await startCampaign(env, seedTermsConfig({ id: 'replay-continue' }));
+  for (let i = 0; i < 3_200; i++) {
+    const at = iso(Number(await env.currentTimeMs()));
+    await env.client.workflow.getHandle(campaignWorkflowId('replay-continue')).executeUpdate(admitLeadsUpdate, {
+      args: [
+        { leads: [{ leadId: `N-${i}`, tier: i % 2 ? 'standard' : 'high-intent', ownerId: 'rep-a', createdAt: at }] },
+      ],
+    });
+    if (i % 400 === 399) await env.sleep(10 * MINUTE);
+  }
+  await env.sleep(HOUR);
+  await save('continue-as-new', campaign);
+}
+
 async function main(): Promise<void> {
+  const label = process.argv[2] ?? new Date().toISOString().slice(0, 10);
+  const outDir = path.resolve(__dirname, 'fixtures', 'histories', label);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'campaign-sla-record-'));
   const postgres = await startPostgres({ databaseUrl: null, dataDir, port: 0 });
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
-  let composed: CampaignSla | undefined;
-  try {
-    composed = await composeCampaignSla({
+  await mkdir(outDir, { recursive: true });
+  // Every run of the chain (continue-as-new), oldest first, is its own history file.
+  const save: Save = async (name, handle) => {
+    await handle.terminate('recorded').catch(() => undefined);
+    let runId: string | undefined = handle.firstExecutionRunId;
+    for (let run = 1; runId; run++) {
+      const history = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+      const suffix = run === 1 ? '' : `-run${run}`;
+      await writeFile(path.join(outDir, `${name}${suffix}.bin`), encodeHistory(history));
+      const last = history.events?.at(-1);
+      runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    }
+  };
+  const compose = (faults?: FaultPlan) =>
+    composeCampaignSla({
       database: { url: postgres.url },
       temporal: { connection: env.nativeConnection, client: env.client, namespace: 'default' },
       adapters: 'sandbox',
       sandbox: { conversionRate: 0.002 },
       logger: pino({ level: 'silent' }),
       worker: { taskQueue: TASK_QUEUE },
+      ...(faults ? { faults } : {}),
     });
-    const { worker } = composed;
-    await mkdir(OUT_DIR, { recursive: true });
-    await worker.runUntil(async () => {
-      const iso = (ms: number) => new Date(ms).toISOString();
-      const now = async () => Number(await env.currentTimeMs());
-
-      // Lead clocks: intake, a touch, a warning, a breach with its escalation chain (reassign, nurture),
-      // a disposition and a stage change.
-      const leads = await env.client.workflow.start(campaignSla, {
-        taskQueue: TASK_QUEUE,
-        workflowId: campaignWorkflowId('replay-leads'),
-        args: [{ config: seedTermsConfig({ id: 'replay-leads' }), publishSearchAttributes: false }],
-      });
-      const t0 = await now();
-      await leads.executeUpdate(admitLeadsUpdate, {
-        args: [
-          {
-            leads: [
-              { leadId: 'R-1', tier: 'high-intent', ownerId: 'rep-a', createdAt: iso(t0) },
-              { leadId: 'R-2', tier: 'high-intent', ownerId: 'rep-b', createdAt: iso(t0) },
-              { leadId: 'R-3', tier: 'standard', ownerId: 'rep-c', createdAt: iso(t0) },
-            ],
-          },
-        ],
-      });
-      await env.sleep(20 * MINUTE);
-      await leads.executeUpdate(recordLeadEventsUpdate, {
-        args: [
-          {
-            events: [
-              { type: 'contact', leadId: 'R-1', eventId: 'c-1', channel: 'call', at: iso(await now()) },
-              { type: 'disposition', leadId: 'R-1', eventId: 'd-1', decision: 'accept', at: iso(await now()) },
-              { type: 'stage', leadId: 'R-1', eventId: 's-1', stage: 'SQL', at: iso(await now()) },
-            ],
-          },
-        ],
-      });
-      await env.sleep(3 * HOUR);
-      await leads.terminate('recorded');
-      await writeFile(path.join(OUT_DIR, 'lead-clocks.bin'), encodeHistory(await leads.fetchHistory()));
-
-      // Spend loop: a velocity check below 70% after 7 days proposes a pause; ops approve it.
-      const spend = await env.client.workflow.start(campaignSla, {
-        taskQueue: TASK_QUEUE,
-        workflowId: campaignWorkflowId('replay-spend'),
-        args: [
-          {
-            config: seedTermsConfig({
-              id: 'replay-spend',
-              window: { start: iso(t0 - 8 * 24 * HOUR), end: iso(t0 + 30 * 24 * HOUR) },
-              velocity: {
-                checkEvery: '6h',
-                rules: [{ kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' }],
-              },
-            }),
-            publishSearchAttributes: false,
-          },
-        ],
-      });
-      let pending;
-      while (!pending) {
-        await env.sleep(HOUR);
-        pending = (await spend.query(proposalsQuery)).find((p) => p.status === 'pending');
-      }
-      await spend.executeUpdate(decideProposalUpdate, {
-        args: [
-          {
-            proposalId: pending.proposalId,
-            decision: 'approve',
-            approver: 'ops-lead-1',
-            reason: 'recording a replay history',
-          },
-        ],
-      });
-      await spend.terminate('recorded');
-      await writeFile(path.join(OUT_DIR, 'spend-loop.bin'), encodeHistory(await spend.fetchHistory()));
+  let composed: CampaignSla | undefined;
+  try {
+    composed = await compose();
+    await composed.worker.runUntil(async () => {
+      await leadClocks(env, save);
+      await proposals(env, save);
+      await amendAndQuarter(env, save);
+      await continueAsNew(env, save);
     });
-    console.log(`histories written to ${path.relative(process.cwd(), OUT_DIR)}`);
+    await composed.stop();
+    const faulty = {
+      rateLimited: 0.2,
+      retryAfterSeconds: 1,
+      serverError: 0.2,
+      timeout: 0,
+      timeoutMs: 30_000,
+      latencyMs: 0,
+      outages: [],
+    };
+    composed = await compose({ seed: 'record-histories', crm: faulty, ads: faulty });
+    await composed.worker.runUntil(() => crmPollUnderFaults(env, save));
+    console.log(`histories written to ${path.relative(process.cwd(), outDir)}`);
   } finally {
     await composed?.stop();
     await env.teardown();

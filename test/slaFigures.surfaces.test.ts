@@ -28,16 +28,16 @@ import {
   drainOutbox,
   emptyLeadBook,
   nextDueAt,
+  type BookContext,
   type EventObservers,
   type LeadBook,
 } from '../sla/leadBook';
 import type { LeadEvent } from '../sla/leadEvents';
 import type { LeadActivityBatch } from '../sla/records';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
-import { bookContext, DAY, HOUR, iso, MINUTE, MONDAY_10AM, seedConfig } from './support/leadBook';
+import { DAY, HOUR, iso, MINUTE, MONDAY_10AM, seedConfig } from './support/leadBook';
+import type { CampaignConfig } from '../sla/config';
 
-const config = seedConfig();
-const CAMPAIGN = 'c-1';
 const REPS = ['rep-a', 'rep-b', 'rep-c'];
 
 interface PlannedLead {
@@ -73,7 +73,14 @@ interface Action {
   run: () => void;
 }
 
-async function simulate(ledger: PgLedger, planned: PlannedLead[], end: number) {
+async function simulate(config: CampaignConfig, ledger: PgLedger, planned: PlannedLead[], end: number) {
+  const CAMPAIGN = config.campaign.id;
+  const bookContext = (_config: CampaignConfig, now: number): BookContext => ({
+    campaignId: CAMPAIGN,
+    now,
+    configs: { 1: config },
+    currentVersion: 1,
+  });
   const book: LeadBook = emptyLeadBook();
   const holder = createCompliance(config, true, 0);
   const configFor = () => config;
@@ -194,46 +201,58 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 
 describe('every surface agrees with the ledger, lead for lead', () => {
-  it('workflow figures (slaState, search attribute, quarter report) equal the ledger reports and the scorecard', async () => {
-    const ledger = new PgLedger(db.pool);
-    await ledger.recordConfigVersion({
-      campaignId: CAMPAIGN,
-      configVersion: 1,
-      config,
-      recordedAt: iso(MONDAY_10AM - DAY),
-    });
-    const planned = fc
-      .sample(plannedLead, { numRuns: 400, seed: 151 })
-      .map((lead, i) => ({ ...lead, leadId: `L-${i}` }) as PlannedLead);
-    const end = MONDAY_10AM + 4 * DAY + 3 * HOUR;
-    const { book, holder } = await simulate(ledger, planned, end);
+  it.each(['holder', 'first-owner'])(
+    'workflow figures (slaState, search attribute, quarter report) equal the ledger reports and the scorecard (attribution: %s)',
+    async (attribution) => {
+      const CAMPAIGN = `c-${attribution}`;
+      const config = seedConfig({ id: CAMPAIGN, responseSla: { attribution } });
+      const ledger = new PgLedger(db.pool);
+      await ledger.recordConfigVersion({
+        campaignId: CAMPAIGN,
+        configVersion: 1,
+        config,
+        recordedAt: iso(MONDAY_10AM - DAY),
+      });
+      const planned = fc
+        .sample(plannedLead, { numRuns: 400, seed: 151 })
+        .map((lead, i) => ({ ...lead, leadId: `L-${i}` }) as PlannedLead);
+      const end = MONDAY_10AM + 4 * DAY + 3 * HOUR;
+      const { book, holder } = await simulate(config, ledger, planned, end);
 
-    const workflow = complianceForState(holder, book, config, end).summary;
-    const targets = config.responseSla.compliance.map((t) => ({ withinMs: t.within, target: t.target }));
-    const queries = new LedgerQueries(db.pool);
-    const report = await queries.responseCompliance(CAMPAIGN, {
-      from: iso(MONDAY_10AM - DAY),
-      to: iso(end),
-      targets,
-      asOf: iso(end),
-    });
-    const { campaignId: _c, from: _f, to: _t, asOf: _a, ...fromLedger } = report;
-    expect(fromLedger).toEqual(workflow);
+      const workflow = complianceForState(holder, book, config, end).summary;
+      const targets = config.responseSla.compliance.map((t) => ({ withinMs: t.within, target: t.target }));
+      const queries = new LedgerQueries(db.pool);
+      const report = await queries.responseCompliance(CAMPAIGN, {
+        from: iso(MONDAY_10AM - DAY),
+        to: iso(end),
+        targets,
+        asOf: iso(end),
+      });
+      const { campaignId: _c, from: _f, to: _t, asOf: _a, ...fromLedger } = report;
+      expect(fromLedger).toEqual(workflow);
 
-    // The stream reaches every outcome, reassignments and rescues included, so the equality is not vacuous.
-    expect(workflow.leads).toBe(400);
-    expect(workflow.met * workflow.breached * workflow.closedUntouched * workflow.rescues).toBeGreaterThan(0);
-    const reassigned = (await db.pool.query(`SELECT count(*)::int AS n FROM lead_events WHERE kind = 'owner-change'`))
-      .rows[0].n as number;
-    expect(reassigned).toBeGreaterThan(10);
-    for (const group of [workflow, ...Object.values(workflow.byOwner), ...Object.values(workflow.byTier)]) {
-      expect(group.met + group.breached + group.pending + group.closedUntouched).toBe(group.leads);
-    }
+      // The stream reaches every outcome, reassignments and rescues included, so the equality is not vacuous.
+      expect(workflow.leads).toBe(400);
+      expect(workflow.met * workflow.breached * workflow.closedUntouched).toBeGreaterThan(0);
+      if (attribution === 'holder') expect(workflow.rescues).toBeGreaterThan(0);
+      const reassigned = (
+        await db.pool.query(
+          `SELECT count(*)::int AS n FROM lead_events WHERE campaign_id = $1 AND kind = 'owner-change'`,
+          [CAMPAIGN],
+        )
+      ).rows[0].n as number;
+      expect(reassigned).toBeGreaterThan(10);
+      // Under first-owner attribution nobody else ever holds a lead's figures, so there are no rescues.
+      if (attribution === 'first-owner') expect(workflow.rescues).toBe(0);
+      for (const group of [workflow, ...Object.values(workflow.byOwner), ...Object.values(workflow.byTier)]) {
+        expect(group.met + group.breached + group.pending + group.closedUntouched).toBe(group.leads);
+      }
 
-    // The weekly scorecard (dashboard and CLI read the same query) shows the same figures per owner.
-    const card = await buildScorecard(queries, CAMPAIGN, { week: '2026-03-02', now: new Date(end) });
-    expect(Object.fromEntries(card!.owners.map(({ ownerId, ...figures }) => [ownerId, figures]))).toEqual(
-      workflow.byOwner,
-    );
-  });
+      // The weekly scorecard (dashboard and CLI read the same query) shows the same figures per owner.
+      const card = await buildScorecard(queries, CAMPAIGN, { week: '2026-03-02', now: new Date(end) });
+      expect(Object.fromEntries(card!.owners.map(({ ownerId, ...figures }) => [ownerId, figures]))).toEqual(
+        workflow.byOwner,
+      );
+    },
+  );
 });

@@ -187,6 +187,11 @@ const responseSlaSchema = z
     intakeGrace: durationSchema.prefault('7d'),
     /** How late a touch or disposition may be reported after its clock's deadline and still count at its event time. */
     allowedLateness: durationSchema.prefault('10m'),
+    /**
+     * Whose figures a lead's outcomes count in: `holder` (default), the rep who held the lead when each outcome was
+     * decided (sla/compliance); `first-owner`, the rep it was first assigned to, whoever held it later.
+     */
+    attribution: z.enum(['holder', 'first-owner']).default('holder'),
   })
   .superRefine(
     (sla, ctx) => {

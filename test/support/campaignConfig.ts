@@ -22,6 +22,7 @@ export function seedTermsConfig(
     responseSla?: Raw;
     crmPollEvery?: string;
     velocity?: Raw;
+    approvals?: Raw;
   } = {},
 ): Raw {
   return {
@@ -68,13 +69,14 @@ export function seedTermsConfig(
         ...((overrides.responseSla?.pools as Raw | undefined) ?? {}),
       },
       intakeSkew: '5m',
+      ...(overrides.responseSla?.attribution ? { attribution: overrides.responseSla.attribution } : {}),
     },
     calendars: { default: businessWeek },
     velocity: overrides.velocity ?? {
       checkEvery: '1d',
       rules: [{ kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' }],
     },
-    approvals: { approvers: ['ops-lead-1'], timeout: '4h', onTimeout: 'reject' },
+    approvals: overrides.approvals ?? { approvers: ['ops-lead-1'], timeout: '4h', onTimeout: 'reject' },
     guardrails: { maxTotalBudget: 120000, maxStepPct: 20 },
   };
 }
