@@ -128,6 +128,10 @@ describe('campaign commands', () => {
 
   it('builds visibility queries from the filters, never matching runs that continued as new', () => {
     expect(listQuery({ status: 'all' })).toBe(`WorkflowType = 'campaignSla' AND ExecutionStatus != 'ContinuedAsNew'`);
+    // `list --health breaching` and the Breaching link `npm start` prints to the Temporal UI.
+    expect(listQuery({ status: 'running', health: 'breaching' })).toBe(
+      `WorkflowType = 'campaignSla' AND ExecutionStatus = 'Running' AND SlaHealth = "breaching"`,
+    );
     expect(listQuery({ status: 'running', health: 'breaching', pendingApproval: true })).toBe(
       `WorkflowType = 'campaignSla' AND ExecutionStatus = 'Running' AND SlaHealth = "breaching" AND PendingApproval = true`,
     );
