@@ -29,11 +29,14 @@ function clockView(clock: ClockState): LeadClockView {
 
 /** The book holds open leads only (closed ones leave it), hence closed: false. */
 export function toLeadView(lead: LeadState): LeadView {
-  const { eventIds: _eventIds, createdAt, firstTouchAt, clocks, history, ...rest } = lead;
+  const { eventIds: _eventIds, createdAt, firstTouchAt, owners, clocks, history, ...rest } = lead;
   return {
     ...rest,
     createdAt: iso(createdAt),
     ...(firstTouchAt === undefined ? {} : { firstTouchAt: iso(firstTouchAt) }),
+    ...(owners === undefined
+      ? {}
+      : { owners: owners.map((span) => ({ ownerId: span.ownerId, from: iso(span.from) })) }),
     clocks: Object.fromEntries(Object.entries(clocks).map(([kind, clock]) => [kind, clockView(clock)])),
     history: history.map((entry) => ({ at: iso(entry.at), what: entry.what })),
     closed: false,

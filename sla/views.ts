@@ -90,9 +90,14 @@ export type ClockTimeField =
   | 'nextStepAt'
   | 'breachRetractedAt';
 
-export interface LeadView extends Omit<LeadState, 'eventIds' | 'createdAt' | 'firstTouchAt' | 'clocks' | 'history'> {
+export interface LeadView extends Omit<
+  LeadState,
+  'eventIds' | 'createdAt' | 'firstTouchAt' | 'owners' | 'clocks' | 'history'
+> {
   createdAt: string;
   firstTouchAt?: string;
+  /** Who held the lead from when, once it changed owner. */
+  owners?: { ownerId: string; from: string }[];
   clocks: Partial<Record<ClockKind, LeadClockView>>;
   history: { at: string; what: string }[];
   closed: boolean;

@@ -128,6 +128,10 @@ describe('campaign commands', () => {
 
   it('builds visibility queries from the filters, never matching runs that continued as new', () => {
     expect(listQuery({ status: 'all' })).toBe(`WorkflowType = 'campaignSla' AND ExecutionStatus != 'ContinuedAsNew'`);
+    // `list --health breaching` and the Breaching link `npm start` prints to the Temporal UI.
+    expect(listQuery({ status: 'running', health: 'breaching' })).toBe(
+      `WorkflowType = 'campaignSla' AND ExecutionStatus = 'Running' AND SlaHealth = "breaching"`,
+    );
     expect(listQuery({ status: 'running', health: 'breaching', pendingApproval: true })).toBe(
       `WorkflowType = 'campaignSla' AND ExecutionStatus = 'Running' AND SlaHealth = "breaching" AND PendingApproval = true`,
     );
@@ -301,21 +305,35 @@ describe('lead command', () => {
 });
 
 describe('proposals and ledger commands', () => {
-  it('passes a wrong approver back as the validator message, exit 2', async () => {
+  it('passes a wrong approver back as the validator message, exit 2, before any problem with the reason', async () => {
     await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-approve')));
     expect(await listProposals(env.client, 'cli-approve')).toBeInstanceOf(Array);
-    const err = await decideProposal(env.client, 'cli-approve', {
-      proposalId: 'cli-approve-p99',
-      decision: 'approve',
-      approver: 'mallory',
-      reason: 'looks fine',
-    }).catch((e: unknown) => e);
-    const failure = describeFailure(err);
-    expect(failure.exitCode).toBe(ExitCode.badInput);
+    const refusal = async (approver: string, reason: string) =>
+      describeFailure(
+        await decideProposal(env.client, 'cli-approve', {
+          proposalId: 'cli-approve-p99',
+          decision: 'approve',
+          approver,
+          reason,
+        }).catch((e: unknown) => e),
+      );
     // Who may decide is checked first: a non-approver learns that, not what else is wrong.
-    expect(failure.message).toBe(
-      'rejected by the campaign workflow: decision refused: approver: "mallory" is not on this campaign\'s approver list',
-    );
+    const notListed = {
+      message:
+        'rejected by the campaign workflow: decision refused: approver: "mallory" is not on this campaign\'s approver list',
+      exitCode: ExitCode.badInput,
+    };
+    expect(await refusal('mallory', 'looks fine')).toEqual(notListed);
+    expect(await refusal('mallory', 'ok')).toEqual(notListed);
+    // An approver is told about the short reason, then about the unknown proposal.
+    expect(await refusal('demo-ops-lead', 'ok')).toEqual({
+      message: 'rejected by the campaign workflow: invalid decision: reason: give a reason of at least 3 characters',
+      exitCode: ExitCode.badInput,
+    });
+    expect(await refusal('demo-ops-lead', 'looks fine')).toMatchObject({
+      message: expect.stringContaining('proposalId: unknown proposal "cli-approve-p99"'),
+      exitCode: ExitCode.badInput,
+    });
   });
 
   it("reads a closed quarter's report, or the current quarter to date in the campaign's own time zone", async () => {
