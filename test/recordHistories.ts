@@ -1,8 +1,9 @@
 // Records workflow histories for the replay test (test/replay.test.ts): one scenario per path a campaign
 // takes — lead clocks and escalation chains, proposals approved, rejected, expired and auto-approved,
-// amendments, its own quarter close and a refused backfill, CRM-poll intake, fault retries and several
+// amendments, its own quarter close and a refused backfill, CRM-poll intake and several
 // continues-as-new. Run it after an intended, versioned change to workflow code:
-// `npm run record-histories -- <label>` writes test/fixtures/histories/<label>/ (default: today's date) and
+// `npm run record-histories -- <label> [scenario...]` writes test/fixtures/histories/<label>/ (default: today's
+// date; every scenario unless some are named) and
 // leaves older labels in place, so the runs those releases started keep replaying. It runs on the
 // time-skipping server with the composition root's worker, ledger (embedded Postgres) and sandbox adapters.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +27,6 @@ import {
   recordLeadEventsUpdate,
   rollQuarterUpdate,
 } from '../workflows/messages';
-import type { FaultPlan } from '../activities/faults/faultPlan';
 import { seedTermsConfig } from './support/campaignConfig';
 
 const MINUTE = 60_000;
@@ -188,40 +188,47 @@ async function amendAndQuarter(env: Env, save: Save): Promise<void> {
   await save('amend-and-quarter', campaign);
 }
 
-/** CRM-poll intake while the sandbox CRM and Ads fail often: activities retry, steps back off. */
-async function crmPollUnderFaults(env: Env, save: Save): Promise<void> {
+/** CRM-poll intake: the sandbox CRM's leads, touches and dispositions feed the clocks. */
+async function crmPoll(env: Env, save: Save): Promise<void> {
   const t0 = Number(await env.currentTimeMs());
   const campaign = await startCampaign(
     env,
     seedTermsConfig({
-      id: 'replay-crm-faults',
+      id: 'replay-crm-poll',
       crmPollEvery: '5m',
       window: { start: iso(t0 - DAY), end: iso(t0 + 30 * DAY) },
       velocity: { checkEvery: '1h', rules: [{ kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' }] },
     }),
   );
-  await env.sleep(6 * HOUR);
-  await save('crm-poll-faults', campaign);
+  await env.sleep(2 * HOUR);
+  await save('crm-poll', campaign);
 }
 
-/** More Updates than one run takes: the campaign continues as new twice; every run's history is kept. */
+/** A long-lived campaign: the server suggests continue-as-new at about 4,000 events; two handovers, each run's history kept. */
 async function continueAsNew(env: Env, save: Save): Promise<void> {
-  const campaign = await startCampaign(env, seedTermsConfig({ id: 'replay-continue' }));
-  for (let i = 0; i < 3_200; i++) {
+  const t0 = Number(await env.currentTimeMs());
+  const campaign = await startCampaign(
+    env,
+    seedTermsConfig({ id: 'replay-continue', window: { start: iso(t0 - DAY), end: iso(t0 + 900 * DAY) } }),
+  );
+  for (let handovers = 0; handovers < 2; handovers++) {
+    const { runId } = await campaign.describe();
     const at = iso(Number(await env.currentTimeMs()));
-    await env.client.workflow.getHandle(campaignWorkflowId('replay-continue')).executeUpdate(admitLeadsUpdate, {
-      args: [
-        { leads: [{ leadId: `N-${i}`, tier: i % 2 ? 'standard' : 'high-intent', ownerId: 'rep-a', createdAt: at }] },
-      ],
+    await campaign.executeUpdate(admitLeadsUpdate, {
+      args: [{ leads: [{ leadId: `N-${handovers}`, tier: 'high-intent', ownerId: 'rep-a', createdAt: at }] }],
     });
-    if (i % 400 === 399) await env.sleep(10 * MINUTE);
+    for (let days = 0; (await campaign.describe()).runId === runId; days += 20) {
+      if (days > 400) throw new Error('replay-continue never continued as new');
+      await env.sleep(20 * DAY);
+    }
   }
-  await env.sleep(HOUR);
+  await env.sleep(DAY);
   await save('continue-as-new', campaign);
 }
 
 async function main(): Promise<void> {
-  const label = process.argv[2] ?? new Date().toISOString().slice(0, 10);
+  const [label = new Date().toISOString().slice(0, 10), ...only] = process.argv.slice(2);
+  const wanted = (name: string) => only.length === 0 || only.includes(name);
   const outDir = path.resolve(__dirname, 'fixtures', 'histories', label);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'campaign-sla-record-'));
@@ -240,7 +247,7 @@ async function main(): Promise<void> {
       runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }
   };
-  const compose = (faults?: FaultPlan) =>
+  const compose = () =>
     composeCampaignSla({
       database: { url: postgres.url },
       temporal: { connection: env.nativeConnection, client: env.client, namespace: 'default' },
@@ -248,29 +255,17 @@ async function main(): Promise<void> {
       sandbox: { conversionRate: 0.002 },
       logger: pino({ level: 'silent' }),
       worker: { taskQueue: TASK_QUEUE },
-      ...(faults ? { faults } : {}),
     });
   let composed: CampaignSla | undefined;
   try {
     composed = await compose();
     await composed.worker.runUntil(async () => {
-      await leadClocks(env, save);
-      await proposals(env, save);
-      await amendAndQuarter(env, save);
-      await continueAsNew(env, save);
+      if (wanted('lead-clocks')) await leadClocks(env, save);
+      if (wanted('proposals')) await proposals(env, save);
+      if (wanted('amend-and-quarter')) await amendAndQuarter(env, save);
+      if (wanted('continue-as-new')) await continueAsNew(env, save);
+      if (wanted('crm-poll')) await crmPoll(env, save);
     });
-    await composed.stop();
-    const faulty = {
-      rateLimited: 0.2,
-      retryAfterSeconds: 1,
-      serverError: 0.2,
-      timeout: 0,
-      timeoutMs: 30_000,
-      latencyMs: 0,
-      outages: [],
-    };
-    composed = await compose({ seed: 'record-histories', crm: faulty, ads: faulty });
-    await composed.worker.runUntil(() => crmPollUnderFaults(env, save));
     console.log(`histories written to ${path.relative(process.cwd(), outDir)}`);
   } finally {
     await composed?.stop();

@@ -24,7 +24,7 @@ const PATHS = [
   'continue-as-new',
   'continue-as-new-run2',
   'continue-as-new-run3',
-  'crm-poll-faults',
+  'crm-poll',
 ];
 
 describe('replay of recorded campaign histories', () => {
