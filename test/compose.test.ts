@@ -312,12 +312,16 @@ describe('against a Temporal dev server', () => {
       const exited = new Promise<number | null>((resolve) => worker.on('exit', (code) => resolve(code)));
 
       await expect.poll(() => output, { timeout: 60_000, interval: 250 }).toContain('"msg":"worker running"');
-      const { pollers } = await env.client.workflowService.describeTaskQueue({
-        namespace,
-        taskQueue: { name: TASK_QUEUE },
-        taskQueueType: 1, // temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
-      });
-      expect(pollers?.length).toBeGreaterThan(0);
+      // The server lists a poller once the worker's first long poll reaches it, a moment after "worker running".
+      const pollers = async () =>
+        (
+          await env.client.workflowService.describeTaskQueue({
+            namespace,
+            taskQueue: { name: TASK_QUEUE },
+            taskQueueType: 1, // temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+          })
+        ).pollers?.length ?? 0;
+      await expect.poll(pollers, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
       const { rows } = await database.pool.query<{ name: string }>(
         'SELECT name FROM schema_migrations ORDER BY version',
       );
