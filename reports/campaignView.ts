@@ -60,17 +60,16 @@ export interface CampaignDetail {
   pendingProposals: PendingProposalRow[];
 }
 
-function withTimeout<T>(promise: Promise<T>): Promise<T | null> {
-  return Promise.race([
-    promise.catch(() => null),
-    new Promise<null>((resolve) => setTimeout(() => resolve(null), LIVE_TIMEOUT_MS).unref()),
-  ]);
+/** A live read from Temporal, or null when it fails or takes longer than LIVE_TIMEOUT_MS. */
+function liveRead<T>(client: Client, read: () => Promise<T>): Promise<T | null> {
+  // A deadline on the call itself, so its gRPC retries end with it instead of outliving the page (or the connection).
+  return client.withDeadline(Date.now() + LIVE_TIMEOUT_MS, read).catch(() => null);
 }
 
 export async function campaignList(pool: pg.Pool, client: Client): Promise<CampaignListEntry[]> {
   const [recorded, live] = await Promise.all([
     new LedgerQueries(pool).listCampaigns(),
-    withTimeout(listCampaigns(client, { status: 'all' })),
+    liveRead(client, () => listCampaigns(client, { status: 'all' })),
   ]);
   return recorded.map((c) => ({
     campaignId: c.campaignId,
@@ -100,7 +99,7 @@ export async function campaignDetail(
     queries.openClocks(campaignId, TABLE_ROWS),
     queries.breaches(campaignId),
     queries.proposals(campaignId),
-    withTimeout(client.workflow.getHandle(campaignWorkflowId(campaignId)).query(slaStateQuery)),
+    liveRead(client, () => client.workflow.getHandle(campaignWorkflowId(campaignId)).query(slaStateQuery)),
   ]);
   const pendingFromLedger = proposals
     .filter((p) => p.status === 'pending' || p.status === 'escalated')
