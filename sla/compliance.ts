@@ -435,7 +435,10 @@ export interface SlaHealthOptions {
  * at-risk: a target is missed on a smaller sample, or met by at most `atRiskMarginPts` points, or an
  * open lead's clock has passed its warning point. healthy otherwise.
  */
-export function slaHealth(summary: ComplianceSection, opts: SlaHealthOptions = {}): SlaHealth {
+export function slaHealth(
+  summary: { targets: readonly Pick<TargetResult, 'actual' | 'target' | 'met' | 'sample'>[]; openWarned: number },
+  opts: SlaHealthOptions = {},
+): SlaHealth {
   const minSample = opts.minSample ?? 10;
   const marginPts = opts.atRiskMarginPts ?? 5;
   const scored = summary.targets.filter((t) => t.actual !== null);

@@ -87,8 +87,6 @@ export interface ComplianceSummary extends ComplianceSection {
   byOwner: Record<string, ComplianceSection>;
 }
 
-export type SlaHealth = 'healthy' | 'at-risk' | 'breaching';
-
 function emptyGroup(trackedWithinMs: number[]): ComplianceGroup {
   const touchedWithin = dict<number>();
   for (const ms of trackedWithinMs) touchedWithin[String(ms)] = 0;
@@ -287,26 +285,4 @@ export function summarizeCompliance(
     byTier: sections(acc.byTier, open.byTier),
     byOwner: sections(acc.byOwner, open.byOwner),
   };
-}
-
-export interface SlaHealthOptions {
-  /** Fewest decided leads before a missed target counts as breaching (default 10). */
-  minSample?: number;
-  /** A target met by at most this many percentage points is at risk (default 5). */
-  atRiskMarginPts?: number;
-}
-
-/**
- * breaching: a target is missed on at least `minSample` decided leads.
- * at-risk: a target is missed on a smaller sample, or met by at most `atRiskMarginPts` points, or an
- * open lead's clock has passed its warning point. healthy otherwise.
- */
-export function slaHealth(summary: ComplianceSection, opts: SlaHealthOptions = {}): SlaHealth {
-  const minSample = opts.minSample ?? 10;
-  const marginPts = opts.atRiskMarginPts ?? 5;
-  const scored = summary.targets.filter((t) => t.actual !== null);
-  if (scored.some((t) => !t.met && t.sample >= minSample)) return 'breaching';
-  // Compared in points with a small tolerance so a share exactly `marginPts` above target is at risk.
-  const close = scored.some((t) => !t.met || ((t.actual as number) - t.target) * 100 <= marginPts + 1e-9);
-  return close || summary.openWarned > 0 ? 'at-risk' : 'healthy';
 }
