@@ -7,8 +7,10 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
+  addDisposition,
   addOutcome,
   classifyLead,
+  copyFigures,
   emptyFigures,
   summarizeFigures,
   type ComplianceSection,
@@ -377,5 +379,41 @@ describe('attribution: the rep who missed keeps the miss', () => {
     const afternoon = Date.parse('2026-03-09T15:00:00Z'); // Monday 11:00 EDT: 2 business hours
     expect(compareAll([lead], afternoon).targets[0]).toMatchObject({ missed: 1, pending: 0 });
     expect(compareAll([lead], afternoon)).toMatchObject({ pending: 1, breached: 0 });
+  });
+});
+
+describe('hostile keys in the figures', () => {
+  it('owners, tiers and reasons named like Object.prototype members are ordinary keys, also after a carry-over', () => {
+    const start = Date.parse('2026-03-02T15:00:00Z');
+    const keys = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+    const acc = emptyFigures([HOUR]);
+    const noPool = () => undefined;
+    for (const [i, key] of keys.entries()) {
+      const facts: FirstTouchFacts = {
+        tier: key,
+        startedAt: start,
+        deadline: start + HOUR,
+        owners: [
+          { ownerId: key, from: start },
+          { ownerId: keys[(i + 1) % keys.length], from: start + 2 * HOUR },
+        ],
+        touchedAt: start + 3 * HOUR,
+        touchElapsedMs: 3 * HOUR,
+      };
+      addOutcome(acc, classifyLead(facts, acc.trackedWithinMs, start + 4 * HOUR, moduleTime), noPool);
+      addDisposition(acc, { tier: key, ownerId: key, decision: 'reject', reason: key }, noPool);
+    }
+    // Continue-as-new carries the accumulator as JSON; the workflow revives it with copyFigures.
+    const revived = copyFigures(JSON.parse(JSON.stringify(acc)) as typeof acc);
+    const figures = summarizeFigures(revived, [{ withinMs: HOUR, target: 0.8 }], [], noPool);
+    expect(Object.keys(figures.byOwner).sort()).toEqual([...keys].sort());
+    for (const key of keys) {
+      // Each key breached its own lead and rescued the previous key's.
+      expect(figures.byOwner[key]).toMatchObject({ leads: 1, breached: 1, rescues: 1, rejected: 1 });
+      expect(figures.byTier[key]).toMatchObject({ leads: 1, rescues: 1 });
+      expect(figures.dispositions[key]).toBe(1);
+    }
+    expect(figures.byPool[UNPOOLED]).toMatchObject({ leads: 4, rescues: 4 });
+    expect(Object.getPrototypeOf(figures.byOwner)).toBeNull();
   });
 });
