@@ -1,6 +1,7 @@
 // `npm run chaos [-- --quick]`: the chaos suite. Kills workers, restarts the Temporal server, injects API
 // faults and outages while a campaign takes leads, then checks the ledger and the workflow exactly
 // against what was fed. Exit code 0 only when nothing was lost, duplicated or contradicted.
+import { causeChain } from './chaos/checks';
 import { printSummary, writeSummary } from './chaos/report';
 import { runChaos } from './chaos/run';
 
@@ -20,7 +21,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`chaos: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`chaos: ${causeChain(err)}`);
     process.exit(1);
   },
 );

@@ -343,11 +343,24 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
         await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads }] });
       }
       // One contact per Update, 25 Updates at a time, until the run has taken 1,501 Updates (the workflow
-      // continues as new after 1,500). The one that crosses the threshold goes alone and last: the
-      // time-skipping server leaves an Update sent while the run closes waiting forever.
+      // continues as new after 1,500, or earlier when the server suggests it: on a loaded machine fewer Updates
+      // share a workflow task and the history grows faster). The time-skipping server leaves an Update sent
+      // while the run closes waiting forever, so each waits 30 s at most and is sent again, to the new run;
+      // the contact's event ID makes a repeat a no-op.
       const touched = leadIds.slice(0, 1_501 - leadIds.length / 500);
-      const touch = (leadId: string) =>
-        wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [contact(leadId, `call-${leadId}`, t0)] }] });
+      const touch = async (leadId: string): Promise<void> => {
+        const events = [contact(leadId, `call-${leadId}`, t0)];
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await h.env.client.withDeadline(Date.now() + 30_000, () =>
+              wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events }] }),
+            );
+            return;
+          } catch (err) {
+            if (attempt === 3) throw err;
+          }
+        }
+      };
       for (let i = 0; i < touched.length - 1; i += 25)
         await Promise.all(touched.slice(i, Math.min(i + 25, touched.length - 1)).map(touch));
       await touch(touched[touched.length - 1]);

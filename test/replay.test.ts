@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { workflowBundle } from '../runtime/campaignWorker';
+import { replayWorkerOptions } from '../runtime/replay';
 import { installQuietRuntime } from './support/temporal';
 
 const dir = path.join(__dirname, 'fixtures', 'histories');
@@ -39,7 +39,7 @@ describe('replay of recorded campaign histories', () => {
     installQuietRuntime();
     const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
     expect(history.events.length).toBeGreaterThan(20);
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+    await Worker.runReplayHistory(await replayWorkerOptions(), history, file);
   });
 
   // JSON is how histories leave the Temporal CLI and UI (`temporal workflow show --output json`). Loading one
@@ -52,6 +52,6 @@ describe('replay of recorded campaign histories', () => {
     expect(history.events?.map((e) => [Number(e.eventId), e.eventType])).toEqual(
       binary.events.map((e) => [Number(e.eventId), e.eventType]),
     );
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'lead-clocks.json');
+    await Worker.runReplayHistory(await replayWorkerOptions(), history, 'lead-clocks.json');
   });
 });

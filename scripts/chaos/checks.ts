@@ -115,6 +115,15 @@ function countBy<T>(rows: T[], key: (row: T) => string): Map<string, number> {
   return counts;
 }
 
+const queryState = (handle: CheckInput['handle']) => handle.query(slaStateQuery);
+
+/** "Failed to query Workflow: <gRPC status>: <server message>", not just the outermost message. */
+export function causeChain(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 5; e = e.cause) parts.push(e.message);
+  return parts.length > 0 ? parts.join(': ') : String(err);
+}
+
 const duplicates = (counts: Map<string, number>) => [...counts].filter(([, n]) => n > 1).map(([k, n]) => `${k} ×${n}`);
 
 export async function runChecks(input: CheckInput): Promise<{ figures: Figure[]; lag: LagRow[] }> {
@@ -275,11 +284,19 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
   );
 
   // ---- the workflow
-  const views = new Map<string, LeadView | null>();
-  const answers = await mapLimit(admitted, 8, (l) => handle.query(leadQuery, l.planned.leadId));
-  admitted.forEach((l, i) => views.set(l.planned.leadId, answers[i]));
-  const state = await handle.query(slaStateQuery);
   f.in('workflow');
+  const views = new Map<string, LeadView | null>();
+  let state: Awaited<ReturnType<typeof queryState>>;
+  try {
+    const answers = await mapLimit(admitted, 8, (l) => handle.query(leadQuery, l.planned.leadId));
+    admitted.forEach((l, i) => views.set(l.planned.leadId, answers[i]));
+    state = await queryState(handle);
+  } catch (err) {
+    // Right after the settling restart a query can fail (its task went to the stopped worker's sticky queue):
+    // a check not met yet, tried again while settling, and named with its cause if it never passes.
+    f.none('workflow queries answered', [causeChain(err)]);
+    return { figures: f.all, lag: [] };
+  }
   const openExpected = admitted.filter((l) => expect.get(l.planned.leadId)!.open);
   f.exact(
     'touched leads in workflow (lead query)',
