@@ -3,3 +3,4 @@
 export { type CampaignConfig, type EscalationStep, type TierConfig } from './schema';
 export { ConfigError, formatIssuePath, type IssuePath } from './errors';
 export { parseCampaignConfig, validateCampaignConfig } from './parse';
+export { decodeStoredConfigs, STORED_CONFIG_FORMAT } from './stored';

@@ -169,6 +169,8 @@ const escalationSchema = z.array(escalationStepSchema).superRefine((steps, ctx) 
   });
 });
 
+export const attributionSchema = z.enum(['holder', 'first-owner']).default('holder');
+
 const responseSlaSchema = z
   .strictObject({
     tiers: nonEmptyRecord(tierSchema, nameSchema, 'must define at least one tier'),
@@ -191,7 +193,7 @@ const responseSlaSchema = z
      * Whose figures a lead's outcomes count in: `holder` (default), the rep who held the lead when each outcome was
      * decided (sla/compliance); `first-owner`, the rep it was first assigned to, whoever held it later.
      */
-    attribution: z.enum(['holder', 'first-owner']).default('holder'),
+    attribution: attributionSchema,
   })
   .superRefine(
     (sla, ctx) => {

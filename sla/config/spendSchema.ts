@@ -60,7 +60,7 @@ const velocityRuleSchema = z.discriminatedUnion('kind', [
 ]);
 
 /** How the rules avoid flapping (see sla/rules.ts, Stability). */
-const stabilitySchema = z
+export const stabilitySchema = z
   .strictObject({
     /** A rule rests this long after a decision on its last proposal (approved, rejected, expired). */
     cooldown: positiveDurationSchema.prefault('12h'),
@@ -72,15 +72,17 @@ const stabilitySchema = z
   })
   .prefault({});
 
+/** Allowed deviation from even pacing, in %: wide at the flight start, narrow at its end. */
+export const pacingBandSchema = z
+  .strictObject({ startPct: z.number().min(0).max(100).default(25), endPct: z.number().min(0).max(100).default(1) })
+  .prefault({});
+
 export const velocitySchema = z.strictObject({
   checkEvery: positiveDurationSchema.prefault('6h'),
   trailingWindow: positiveDurationSchema.prefault('24h'),
   rules: z.array(velocityRuleSchema),
   stability: stabilitySchema,
-  /** Allowed deviation from even pacing, in %: wide at the flight start, narrow at its end. */
-  pacingBand: z
-    .strictObject({ startPct: z.number().min(0).max(100).default(25), endPct: z.number().min(0).max(100).default(1) })
-    .prefault({}),
+  pacingBand: pacingBandSchema,
 });
 
 // ---------------------------------------------------------------------------------------------

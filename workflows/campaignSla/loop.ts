@@ -39,8 +39,9 @@ const SHORT_WAIT_MS = 250;
 const MAX_BUSY_ITERATIONS = 3;
 
 export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaResult> {
-  const initialConfig = parseCampaignConfig(input.config);
+  // A continued run goes on with the configs its campaign carried; only a first run validates the raw input.
   const carry = input.carryOver ? reviveState(decodeCarryOver<CampaignCarryOver>(input.carryOver)) : undefined;
+  const initialConfig = carry ? carry.configs[carry.currentVersion] : parseCampaignConfig(input.config);
   const run = createRun(
     input,
     initialConfig.campaign.id,

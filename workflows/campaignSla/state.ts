@@ -1,5 +1,5 @@
 // The state a campaign carries from one run to the next (continue-as-new), and how a new campaign starts.
-import type { CampaignConfig } from '../../sla/config';
+import { decodeStoredConfigs, STORED_CONFIG_FORMAT, type CampaignConfig } from '../../sla/config';
 import { emptyLeadBook, type LeadBook } from '../../sla/leadBook';
 import { createCompliance, reviveCompliance, type CampaignCompliance } from '../../sla/campaignCompliance';
 import type { ProposalState } from '../../sla/proposals';
@@ -31,6 +31,8 @@ interface SpendState {
 
 export interface CampaignCarryOver {
   configs: Record<number, CampaignConfig>;
+  /** The shape `configs` are stored in (sla/config/stored); absent in carry-overs of releases before it existed. */
+  configFormat?: number;
   currentVersion: number;
   book: LeadBook;
   compliance: CampaignCompliance;
@@ -51,6 +53,7 @@ export interface CampaignCarryOver {
 export function initialState(config: CampaignConfig, attributedFigures: boolean): CampaignCarryOver {
   return {
     configs: { [config.version]: config },
+    configFormat: STORED_CONFIG_FORMAT,
     currentVersion: config.version,
     book: emptyLeadBook(),
     // Every lead of a new campaign counts, backdated ones included.
@@ -76,7 +79,15 @@ export function initialState(config: CampaignConfig, attributedFigures: boolean)
   };
 }
 
-/** A carried-over state with its maps keyed by outside IDs back to null-prototype objects. */
+/**
+ * A carried-over state with its configs in today's shape, as they were validated when they arrived (never re-parsed),
+ * and its maps keyed by outside IDs back to null-prototype objects.
+ */
 export function reviveState(carried: CampaignCarryOver): CampaignCarryOver {
-  return { ...carried, compliance: reviveCompliance(carried.compliance) };
+  return {
+    ...carried,
+    configs: decodeStoredConfigs(carried.configs, carried.configFormat),
+    configFormat: STORED_CONFIG_FORMAT,
+    compliance: reviveCompliance(carried.compliance),
+  };
 }
