@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { Runtime, DefaultLogger, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { PgLedger } from '../../activities/ledger/pgLedger';
 import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';
 import type { Alert } from '../../sla/alerts';
@@ -29,14 +29,15 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
 }
 
-export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+/** A dev server of its own; `extraArgs` e.g. a dynamic config value the test needs. */
+export async function devServerEnv(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
   installQuietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: devServerExecutable(),
       ip: '127.0.0.1',
       searchAttributes: allSearchAttributeKeys,
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: ['--log-level', 'error', ...extraArgs],
     },
   });
 }
@@ -56,6 +57,8 @@ export async function testWorker(
     taskQueue: string;
     sandbox?: SandboxOptions;
     resetActivities?: Partial<ReturnType<typeof createResetActivities>>;
+    /** Default: the current workflow code. */
+    workflowBundle?: WorkflowBundleOption;
   },
 ): Promise<TestWorkerHandle> {
   const alerts: Alert[] = [];
@@ -75,6 +78,7 @@ export async function testWorker(
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue: opts.taskQueue,
+    workflowBundle: opts.workflowBundle,
     deps: { ports, ledger, notifier },
     extraActivities: {
       ...createResetActivities({ client: env.client, rebuildQuarterReport: quarterBackfill(db.pool, ledger) }),
