@@ -6,6 +6,7 @@ import {
   bundleWorkflowCode,
   Worker,
   type NativeConnection,
+  type WorkerDeploymentOptions,
   type WorkerInterceptors,
   type WorkflowBundleOption,
   type WorkflowBundleWithSourceMap,
@@ -66,6 +67,8 @@ export interface CampaignWorkerOptions {
   /** Default: the workflow code bundled in this process. */
   workflowBundle?: WorkflowBundleOption;
   interceptors?: WorkerInterceptors;
+  /** Worker Deployment Versioning (runtime/deployment.ts); unversioned when absent. */
+  deployment?: WorkerDeploymentOptions;
 }
 
 export async function createCampaignWorker(options: CampaignWorkerOptions): Promise<Worker> {
@@ -89,6 +92,7 @@ export async function createCampaignWorker(options: CampaignWorkerOptions): Prom
       ],
     },
     sinks: tracing.sinks,
+    workerDeploymentOptions: options.deployment,
     // After a kill -9 the server keeps the campaign's next task on the dead worker's sticky queue until this
     // passes (default 10 s), holding its clocks; a short wait hands it to a live worker sooner, for one replay.
     stickyQueueScheduleToStartTimeout: '3s',

@@ -30,7 +30,7 @@ export interface CampaignSlaOptions {
   logger?: Logger;
   /** Slack-compatible incoming webhook for alerts. */
   alertWebhookUrl?: string;
-  worker?: Pick<CampaignWorkerOptions, 'taskQueue' | 'workflowBundle' | 'interceptors'>;
+  worker?: Pick<CampaignWorkerOptions, 'taskQueue' | 'workflowBundle' | 'interceptors' | 'deployment'>;
 }
 
 export interface CampaignSla {

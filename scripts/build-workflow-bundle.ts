@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { workflowBundle } from '../runtime/campaignWorker';
+import { buildIdOf } from '../runtime/deployment';
 
 const OUT_FILE = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
 
@@ -10,7 +11,9 @@ async function main(): Promise<void> {
   const { code } = await workflowBundle();
   await mkdir(path.dirname(OUT_FILE), { recursive: true });
   await writeFile(OUT_FILE, code);
-  console.log(`workflow bundle written to ${path.relative(process.cwd(), OUT_FILE)} (${code.length} bytes)`);
+  console.log(
+    `workflow bundle written to ${path.relative(process.cwd(), OUT_FILE)} (${code.length} bytes, build ID ${buildIdOf(code)})`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -121,10 +121,7 @@ describe('upgrade from the previous release (dev server)', () => {
     const gz = await readFile(path.join(__dirname, 'fixtures', 'bundles', PREVIOUS_RELEASE, 'workflow-bundle.js.gz'));
     await writeFile(previousBundle, gunzipSync(gz));
     [env, db] = await Promise.all([
-      devServerEnv([
-        '--dynamic-config-value',
-        `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AT_EVENTS}`,
-      ]),
+      devServerEnv(['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AT_EVENTS}`]),
       createTestDatabase(),
       workflowBundle(),
     ]);
@@ -136,96 +133,102 @@ describe('upgrade from the previous release (dev server)', () => {
     await db?.drop();
   });
 
-  it('continues campaigns the previous release started and continued as new, with their clocks and state', {
-    timeout: 240_000,
-  }, async () => {
-    await startWorker({ codePath: previousBundle });
-    const raw = seedTermsConfig({ id: 'upgrade-1' });
-    const responseSla = raw.responseSla as Record<string, Record<string, unknown>>;
-    const config = {
-      ...raw,
-      responseSla: {
-        ...responseSla,
-        tiers: { ...responseSla.tiers, 'high-intent': { firstTouch: `${HIGH_INTENT_MS / 1000}s`, clock: 'wall' } },
-      },
-    };
-    const wf = await env.client.workflow.start<typeof campaignSla>('campaignSla', {
-      taskQueue: TASK_QUEUE,
-      workflowId: campaignWorkflowId('upgrade-1'),
-      args: [{ config, publishSearchAttributes: false }],
-    });
+  it(
+    'continues campaigns the previous release started and continued as new, with their clocks and state',
+    {
+      timeout: 240_000,
+    },
+    async () => {
+      await startWorker({ codePath: previousBundle });
+      const raw = seedTermsConfig({ id: 'upgrade-1' });
+      const responseSla = raw.responseSla as Record<string, Record<string, unknown>>;
+      const config = {
+        ...raw,
+        responseSla: {
+          ...responseSla,
+          tiers: { ...responseSla.tiers, 'high-intent': { firstTouch: `${HIGH_INTENT_MS / 1000}s`, clock: 'wall' } },
+        },
+      };
+      const wf = await env.client.workflow.start<typeof campaignSla>('campaignSla', {
+        taskQueue: TASK_QUEUE,
+        workflowId: campaignWorkflowId('upgrade-1'),
+        args: [{ config, publishSearchAttributes: false }],
+      });
 
-    // On the previous release: 40 standard leads, touched one Update at a time until the run hands over.
-    const t0 = Date.now();
-    const standard = Array.from({ length: 40 }, (_, i) => `std-${i}`);
-    await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: standard.map((id) => lead(id, 'standard', t0)) }] });
-    let touched = 0;
-    for (; touched < 30; touched++) {
-      await wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [contact(standard[touched], t0)] }] });
-    }
-    await handedOver(wf, 1);
-    // The last thing the previous release takes: high-intent leads whose clocks run out after the switch.
-    const admittedAt = Date.now();
-    const hot = ['hot-1', 'hot-2', 'hot-3'];
-    await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: hot.map((id) => lead(id, 'high-intent', admittedAt)) }] });
-    const before = await wf.query(slaStateQuery);
-    await stopWorker();
+      // On the previous release: 40 standard leads, touched one Update at a time until the run hands over.
+      const t0 = Date.now();
+      const standard = Array.from({ length: 40 }, (_, i) => `std-${i}`);
+      await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: standard.map((id) => lead(id, 'standard', t0)) }] });
+      let touched = 0;
+      for (; touched < 30; touched++) {
+        await wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [contact(standard[touched], t0)] }] });
+      }
+      await handedOver(wf, 1);
+      // The last thing the previous release takes: high-intent leads whose clocks run out after the switch.
+      const admittedAt = Date.now();
+      const hot = ['hot-1', 'hot-2', 'hot-3'];
+      await wf.executeUpdate(admitLeadsUpdate, {
+        args: [{ leads: hot.map((id) => lead(id, 'high-intent', admittedAt)) }],
+      });
+      const before = await wf.query(slaStateQuery);
+      await stopWorker();
 
-    // The deploy: the same task queue, the current code.
-    await startWorker('current');
-    const switchedAt = Date.now();
-    expect(switchedAt, 'the switch must come before the high-intent deadlines to test them').toBeLessThan(
-      admittedAt + HIGH_INTENT_MS - 5_000,
-    );
-    const after = await wf.query(slaStateQuery);
-    expect(after.openLeads).toBe(before.openLeads);
-    expect(after.openLeads).toBe(standard.length + hot.length);
-    expect(after.run.continuedAsNew).toBe(1);
-    expect(after.breachedLeads).toBe(before.breachedLeads);
-    const first = await wf.query(leadQuery, standard[0]);
-    expect(first).toMatchObject({ attempts: 1, firstTouchAt: iso(t0), status: 'open' });
-    // A contact the previous release recorded is still known: sent again, it is a duplicate.
-    expect(
-      await wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [contact(standard[0], t0)] }] }),
-    ).toEqual([{ eventId: `call-${standard[0]}`, leadId: standard[0], result: 'duplicate', status: 'open' }]);
+      // The deploy: the same task queue, the current code.
+      await startWorker('current');
+      const switchedAt = Date.now();
+      expect(switchedAt, 'the switch must come before the high-intent deadlines to test them').toBeLessThan(
+        admittedAt + HIGH_INTENT_MS - 5_000,
+      );
+      const after = await wf.query(slaStateQuery);
+      expect(after.openLeads).toBe(before.openLeads);
+      expect(after.openLeads).toBe(standard.length + hot.length);
+      expect(after.run.continuedAsNew).toBe(1);
+      expect(after.breachedLeads).toBe(before.breachedLeads);
+      const first = await wf.query(leadQuery, standard[0]);
+      expect(first).toMatchObject({ attempts: 1, firstTouchAt: iso(t0), status: 'open' });
+      // A contact the previous release recorded is still known: sent again, it is a duplicate.
+      expect(
+        await wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [contact(standard[0], t0)] }] }),
+      ).toEqual([{ eventId: `call-${standard[0]}`, leadId: standard[0], result: 'duplicate', status: 'open' }]);
 
-    // The current code keeps the clocks the previous release started: each breaches at its own deadline.
-    const deadline = admittedAt + HIGH_INTENT_MS;
-    let breaches = after.recentBreaches;
-    while (breaches.filter((b) => b.clock === 'firstTouch').length < hot.length && Date.now() < deadline + 20_000) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      breaches = (await wf.query(slaStateQuery)).recentBreaches;
-    }
-    const firstTouchBreaches = breaches.filter((b) => b.clock === 'firstTouch');
-    expect(firstTouchBreaches.map((b) => b.leadId).sort()).toEqual(hot);
-    expect(firstTouchBreaches.every((b) => b.at === iso(deadline))).toBe(true);
+      // The current code keeps the clocks the previous release started: each breaches at its own deadline.
+      const deadline = admittedAt + HIGH_INTENT_MS;
+      let breaches = after.recentBreaches;
+      while (breaches.filter((b) => b.clock === 'firstTouch').length < hot.length && Date.now() < deadline + 20_000) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        breaches = (await wf.query(slaStateQuery)).recentBreaches;
+      }
+      const firstTouchBreaches = breaches.filter((b) => b.clock === 'firstTouch');
+      expect(firstTouchBreaches.map((b) => b.leadId).sort()).toEqual(hot);
+      expect(firstTouchBreaches.every((b) => b.at === iso(deadline))).toBe(true);
 
-    // And hands over to a run of its own, carrying everything again.
-    for (; touched < standard.length; touched++) {
-      await wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [contact(standard[touched], t0)] }] });
-    }
-    const state = await handedOver(wf, 2);
-    expect(state.openLeads).toBe(standard.length + hot.length);
-    expect(state.breachedLeads).toBe(hot.length);
-    expect(await wf.query(leadQuery, standard[touched - 1])).toMatchObject({ attempts: 1, firstTouchAt: iso(t0) });
+      // And hands over to a run of its own, carrying everything again.
+      for (; touched < standard.length; touched++) {
+        await wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: [contact(standard[touched], t0)] }] });
+      }
+      const state = await handedOver(wf, 2);
+      expect(state.openLeads).toBe(standard.length + hot.length);
+      expect(state.breachedLeads).toBe(hot.length);
+      expect(await wf.query(leadQuery, standard[touched - 1])).toMatchObject({ attempts: 1, firstTouchAt: iso(t0) });
 
-    const runs = await runsOf(env, wf.workflowId, wf.firstExecutionRunId);
-    expect(runs).toHaveLength(3);
-    // The first run really was the previous release's code: the current code's first run also records the
-    // attributed-sla-figures patch, which that release did not have.
-    expect(patchesOf(runs[0].events)).toEqual(['stable-budget-rules']);
-    const failedTasks = runs.flatMap((r) =>
-      r.events
-        .filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)
-        .map((e) => `${r.runId} #${String(e.eventId)}: ${e.workflowTaskFailedEventAttributes?.failure?.message}`),
-    );
-    expect(failedTasks).toEqual([]);
-    const failedActivities = runs.flatMap((r) =>
-      r.events
-        .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)
-        .map((e) => `${r.runId} #${String(e.eventId)}: ${e.activityTaskFailedEventAttributes?.failure?.message}`),
-    );
-    expect(failedActivities).toEqual([]);
-    await wf.terminate('test done');
-  });
+      const runs = await runsOf(env, wf.workflowId, wf.firstExecutionRunId);
+      expect(runs).toHaveLength(3);
+      // The first run really was the previous release's code: the current code's first run also records the
+      // attributed-sla-figures patch, which that release did not have.
+      expect(patchesOf(runs[0].events)).toEqual(['stable-budget-rules']);
+      const failedTasks = runs.flatMap((r) =>
+        r.events
+          .filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)
+          .map((e) => `${r.runId} #${String(e.eventId)}: ${e.workflowTaskFailedEventAttributes?.failure?.message}`),
+      );
+      expect(failedTasks).toEqual([]);
+      const failedActivities = runs.flatMap((r) =>
+        r.events
+          .filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)
+          .map((e) => `${r.runId} #${String(e.eventId)}: ${e.activityTaskFailedEventAttributes?.failure?.message}`),
+      );
+      expect(failedActivities).toEqual([]);
+      await wf.terminate('test done');
+    },
+  );
 });

@@ -5,6 +5,7 @@
 import { faultPlanFromEnv, type FaultPlan } from '../activities/faults/faultPlan';
 import { prebuiltWorkflowBundle } from '../runtime/campaignWorker';
 import { composeCampaignSla, type CampaignSla } from '../runtime/compositionRoot';
+import { workerDeploymentFromEnv } from '../runtime/deployment';
 import { DEFAULT_HEALTH_BIND_ADDRESS, HEALTH_BIND_ADDRESS_ENV, startHealthServer } from '../runtime/health';
 import { logger } from '../runtime/logger';
 import { checkReachable, redactUrl } from '../runtime/postgres';
@@ -68,6 +69,7 @@ function readinessChecks(campaignSla: CampaignSla) {
 async function main(): Promise<void> {
   const settings = workerSettingsFromEnv();
   const workflowBundle = prebuiltWorkflowBundle();
+  const deployment = await workerDeploymentFromEnv(workflowBundle);
   const healthBindAddress = process.env[HEALTH_BIND_ADDRESS_ENV]?.trim() || DEFAULT_HEALTH_BIND_ADDRESS;
   // Before any Temporal connection exists: the SDK's logs, metrics and tracing are process-wide.
   const telemetry = installTelemetry({
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
       adapters: settings.adapters,
       faults: settings.faults,
       alertWebhookUrl: process.env.ALERT_WEBHOOK_URL,
-      worker: { workflowBundle },
+      worker: { workflowBundle, deployment },
     });
     try {
       // The Temporal runtime drains workers on these signals too (and shuts down a worker created after
@@ -108,6 +110,9 @@ async function main(): Promise<void> {
             database: redactUrl(settings.databaseUrl),
             taskQueue: campaignSla.worker.options.taskQueue,
             workflowBundle: workflowBundle?.codePath ?? 'bundled in-process',
+            deploymentVersion: deployment
+              ? `${deployment.version.deploymentName}.${deployment.version.buildId}`
+              : 'unversioned',
             health: health.url,
             metrics: telemetry.metricsBindAddress ? `http://${telemetry.metricsBindAddress}/metrics` : 'off',
             tracing: telemetry.tracing,

@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { Runtime, DefaultLogger, type Worker, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { PgLedger } from '../../activities/ledger/pgLedger';
 import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';
 import type { Alert } from '../../sla/alerts';
@@ -59,6 +59,8 @@ export async function testWorker(
     resetActivities?: Partial<ReturnType<typeof createResetActivities>>;
     /** Default: the current workflow code. */
     workflowBundle?: WorkflowBundleOption;
+    /** Worker Deployment Versioning; unversioned when absent. */
+    deployment?: WorkerDeploymentOptions;
   },
 ): Promise<TestWorkerHandle> {
   const alerts: Alert[] = [];
@@ -79,6 +81,7 @@ export async function testWorker(
     namespace: env.namespace ?? 'default',
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
+    deployment: opts.deployment,
     deps: { ports, ledger, notifier },
     extraActivities: {
       ...createResetActivities({ client: env.client, rebuildQuarterReport: quarterBackfill(db.pool, ledger) }),

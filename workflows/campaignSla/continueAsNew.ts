@@ -1,5 +1,5 @@
 // When a run hands over to a fresh one, and the guard for a state too large to hand over.
-import { log, workflowInfo } from '@temporalio/workflow';
+import { log, makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
 import { carryOverTooLargeAlert } from '../../sla/alertWording';
 import { encodeCarryOver } from '../../sla/carryOver';
 import { jsonSizeBytes } from '../../sla/inputLimits';
@@ -11,14 +11,28 @@ const MAX_UPDATES_BEFORE_CONTINUE = 1_500;
 /** Temporal rejects a payload over 2 MB; continuing as new with a bigger carry-over would wedge the workflow. */
 export const MAX_CARRY_OVER_BYTES = 1_800_000;
 
-/** The history is long enough to hand over, unless the open leads are known not to fit a carry-over. */
+/**
+ * The history is long enough to hand over, or a versioned deployment has a new current version for this pinned run
+ * to move to, unless the open leads are known not to fit a carry-over.
+ */
 export function dueToContinue(run: CampaignRun): boolean {
   const info = workflowInfo();
   const due =
     info.continueAsNewSuggested ||
+    info.targetWorkerDeploymentVersionChanged ||
     info.historyLength > MAX_HISTORY_BEFORE_CONTINUE ||
     run.updatesThisRun > MAX_UPDATES_BEFORE_CONTINUE;
   return due && openLeadCount(run.state.book) < run.carryOverGuard.tooLargeAt;
+}
+
+/**
+ * Continues as new on the deployment's current version: a run is pinned to the code that started it (runtime/deployment),
+ * so continue-as-new is where a campaign takes up a new release. Unversioned workers ignore the behavior.
+ */
+export function continueOnCurrentVersion(next: CampaignSlaInput): Promise<never> {
+  return makeContinueAsNewFunc<(input: CampaignSlaInput) => Promise<unknown>>({
+    initialVersioningBehavior: 'AUTO_UPGRADE',
+  })(next);
 }
 
 /** The next run's input with this run's state carried over, and its size as a payload. */

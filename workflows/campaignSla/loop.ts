@@ -6,7 +6,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
-  continueAsNew,
   patched,
   sleep,
 } from '@temporalio/workflow';
@@ -18,6 +17,7 @@ import { recordConfigVersion } from './activities';
 import { dispatchEffects, fireDueClocks } from './clockEffects';
 import {
   carryOverTooLarge,
+  continueOnCurrentVersion,
   dueToContinue,
   MAX_CARRY_OVER_BYTES,
   nextRunInput,
@@ -118,7 +118,7 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       }
       if (readyToHandOver(run) && allHandlersFinished()) {
         const { next, bytes } = nextRunInput(run);
-        if (bytes <= MAX_CARRY_OVER_BYTES) await continueAsNew<typeof campaignSla>(next);
+        if (bytes <= MAX_CARRY_OVER_BYTES) await continueOnCurrentVersion(next);
         // Too large. If unflushed ledger writes made the difference, the next iteration flushes them and tries
         // again; otherwise keep running this run and try again only once fewer leads are open.
         if (tooLargeEvenFlushed(run, bytes)) {
