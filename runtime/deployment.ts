@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { WorkerDeploymentOptions, WorkflowBundleOption } from '@temporalio/worker';
 import { workflowBundle } from './campaignWorker';
 
-export const DEPLOYMENT_ENV = 'CAMPAIGN_SLA_DEPLOYMENT';
+const DEPLOYMENT_ENV = 'CAMPAIGN_SLA_DEPLOYMENT';
 
 const INLINE_SOURCE_MAP = '\n//# sourceMappingURL=data:';
 
