@@ -1,7 +1,7 @@
 // Records workflow histories for the replay test (test/replay.test.ts): one scenario per path a campaign
 // takes — lead clocks and escalation chains, proposals approved, rejected, expired and auto-approved,
-// amendments, its own quarter close and a refused backfill, CRM-poll intake and several
-// continues-as-new. Run it after an intended, versioned change to workflow code:
+// amendments, its own quarter close and a refused backfill, CRM-poll intake, several continues-as-new, and
+// activities retried against failing adapters. Run it after an intended, versioned change to workflow code:
 // `npm run record-histories -- <label> [scenario...]` writes test/fixtures/histories/<label>/ (default: today's
 // date; every scenario unless some are named) and
 // leaves older labels in place, so the runs those releases started keep replaying. It runs on the
@@ -14,6 +14,7 @@ import { temporal } from '@temporalio/proto';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { FaultPlan } from '../activities/faults/faultPlan';
 import { composeCampaignSla, type CampaignSla } from '../runtime/compositionRoot';
 import { startPostgres } from '../runtime/dev/embeddedPostgres';
 import { testServerExecutable } from '../runtime/dev/temporalBinaries';
@@ -43,10 +44,10 @@ type Campaign = WorkflowHandleWithFirstExecutionRunId<typeof campaignSla>;
 type Save = (name: string, handle: Campaign) => Promise<void>;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function startCampaign(env: Env, config: Record<string, unknown>): Promise<Campaign> {
+function startCampaign(env: Env, config: Record<string, unknown>, taskQueue = TASK_QUEUE): Promise<Campaign> {
   const id = (config.campaign as { id: string }).id;
   return env.client.workflow.start(campaignSla, {
-    taskQueue: TASK_QUEUE,
+    taskQueue,
     workflowId: campaignWorkflowId(id),
     args: [{ config, publishSearchAttributes: false }],
   });
@@ -117,6 +118,59 @@ async function leadClocks(env: Env, save: Save): Promise<void> {
   });
   await env.sleep(3 * HOUR);
   await save('lead-clocks', leads);
+}
+
+/** The sandbox CRM, Ads and ledger failing half the time: activities retried, steps and checks done on a later attempt. */
+const FAULTS_TASK_QUEUE = 'record-histories-faults';
+const FAULT_PLAN: FaultPlan = {
+  seed: 'record-histories',
+  crm: {
+    rateLimited: 0.25,
+    retryAfterSeconds: 1,
+    serverError: 0.25,
+    timeout: 0,
+    timeoutMs: 1,
+    latencyMs: 0,
+    outages: [],
+  },
+  ads: { rateLimited: 0, retryAfterSeconds: 1, serverError: 0.5, timeout: 0, timeoutMs: 1, latencyMs: 0, outages: [] },
+  ledger: {
+    rateLimited: 0,
+    retryAfterSeconds: 1,
+    serverError: 0.5,
+    timeout: 0,
+    timeoutMs: 1,
+    latencyMs: 0,
+    outages: [],
+  },
+};
+
+/** Fault retries: intake, breaches and their escalation chains, velocity checks, all against failing adapters. */
+async function faultRetries(env: Env, save: Save): Promise<void> {
+  const campaign = await startCampaign(env, seedTermsConfig({ id: 'replay-faults' }), FAULTS_TASK_QUEUE);
+  const t0 = Number(await env.currentTimeMs());
+  await campaign.executeUpdate(admitLeadsUpdate, {
+    args: [
+      {
+        leads: ['F-1', 'F-2', 'F-3', 'F-4'].map((leadId, i) => ({
+          leadId,
+          tier: i < 2 ? 'high-intent' : 'standard',
+          ownerId: 'rep-a',
+          createdAt: iso(t0),
+        })),
+      },
+    ],
+  });
+  await env.sleep(10 * MINUTE);
+  await campaign.executeUpdate(recordLeadEventsUpdate, {
+    args: [
+      { events: [{ type: 'contact', leadId: 'F-1', eventId: 'fc-1', channel: 'call', at: iso(t0 + 5 * MINUTE) }] },
+    ],
+  });
+  // Long enough for every escalation chain to run out; on skipped time a lease held by a failed attempt makes the
+  // next attempts of an alert wait until it expires in wall-clock time, so attempt numbers run into the hundreds.
+  await env.sleep(DAY);
+  await save('fault-retries', campaign);
 }
 
 /** Proposals: approved; rejected; expired; a reduce auto-approved by policy. */
@@ -247,14 +301,15 @@ async function main(): Promise<void> {
       runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }
   };
-  const compose = () =>
+  const compose = (options: { taskQueue: string; faults?: FaultPlan } = { taskQueue: TASK_QUEUE }) =>
     composeCampaignSla({
       database: { url: postgres.url },
       temporal: { connection: env.nativeConnection, client: env.client, namespace: 'default' },
       adapters: 'sandbox',
       sandbox: { conversionRate: 0.002 },
       logger: pino({ level: 'silent' }),
-      worker: { taskQueue: TASK_QUEUE },
+      worker: { taskQueue: options.taskQueue },
+      faults: options.faults,
     });
   let composed: CampaignSla | undefined;
   try {
@@ -266,6 +321,14 @@ async function main(): Promise<void> {
       if (wanted('continue-as-new')) await continueAsNew(env, save);
       if (wanted('crm-poll')) await crmPoll(env, save);
     });
+    if (wanted('fault-retries')) {
+      const failing = await compose({ taskQueue: FAULTS_TASK_QUEUE, faults: FAULT_PLAN });
+      try {
+        await failing.worker.runUntil(() => faultRetries(env, save));
+      } finally {
+        await failing.stop();
+      }
+    }
     console.log(`histories written to ${path.relative(process.cwd(), outDir)}`);
   } finally {
     await composed?.stop();

@@ -25,6 +25,7 @@ const PATHS = [
   'continue-as-new-run2',
   'continue-as-new-run3',
   'crm-poll',
+  'fault-retries',
 ];
 
 describe('replay of recorded campaign histories', () => {
