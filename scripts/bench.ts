@@ -20,6 +20,7 @@ async function main(): Promise<number> {
   const results = await runBench({
     sizes: options.sizes,
     databaseUrl: options.databaseUrl,
+    productionWorker: options.productionWorker,
     log: (line) => console.error(`bench: ${line}`),
   });
   await mkdir(path.dirname(options.outFile), { recursive: true });

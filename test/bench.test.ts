@@ -1,5 +1,7 @@
 // The bench's pieces, and one end-to-end run at tiny sizes on a dev server with the test Postgres.
 // Asserts what the figures are made of, never how fast anything is.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from 'commander';
 import { benchCampaignConfig, leadBatch, templateOwners } from '../scripts/bench/benchCampaign';
@@ -18,7 +20,14 @@ import { createTestDatabase, type TestDatabase } from './support/postgres';
 
 describe('bench options', () => {
   it('defaults to the full sizes and bench/results.json, with the ledger from DATABASE_URL', () => {
-    expect(parseBenchOptions([], {})).toEqual({ sizes: defaultSizes, outFile: DEFAULT_OUT_FILE, databaseUrl: null });
+    expect(parseBenchOptions([], {})).toEqual({
+      sizes: defaultSizes,
+      outFile: DEFAULT_OUT_FILE,
+      databaseUrl: null,
+      productionWorker: true,
+    });
+    expect(parseBenchOptions(['--skip-production-worker'], {}).productionWorker).toBe(false);
+    expect(parseBenchOptions([], { BENCH_SKIP_PRODUCTION_WORKER: '1' }).productionWorker).toBe(false);
     expect(parseBenchOptions([], { DATABASE_URL: 'postgres://db/x' }).databaseUrl).toBe('postgres://db/x');
   });
 
@@ -137,8 +146,8 @@ describe('bench end to end at tiny sizes', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    results = await runBench({ sizes, databaseUrl: db.url });
-  }, 240_000);
+    results = await runBench({ sizes, databaseUrl: db.url, productionWorker: true });
+  }, 480_000);
 
   afterAll(async () => {
     await db?.drop();
@@ -152,6 +161,17 @@ describe('bench end to end at tiny sizes', () => {
 
   it('measures every figure without failures', () => {
     expect(results.failures).toEqual([]);
+  });
+
+  it('measures the production worker: its own process, production dependencies only, the prebuilt bundle', () => {
+    const worker = measured(results.productionWorker);
+    expect(worker.openLeads).toBe(sizes.intakeLeads);
+    expect(path.basename(worker.workflowBundle)).toBe('workflow-bundle.js');
+    const lock = JSON.parse(readFileSync(path.join(__dirname, '..', 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    const production = Object.entries(lock.packages).filter(([name, p]) => name.startsWith('node_modules/') && !p.dev);
+    expect(worker.installedPackages).toBeLessThanOrEqual(production.length);
   });
 
   it('reports intake against the no-op baseline measured in the same run', () => {

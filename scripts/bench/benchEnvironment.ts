@@ -29,6 +29,9 @@ export interface BenchEnvironment {
   escalationStarts: EscalationStarts;
   /** Unique per run, so campaign IDs never collide with earlier runs in an external database. */
   runId: string;
+  /** Where a worker in another process reaches the same Temporal server and ledger. */
+  temporalAddress: string;
+  databaseUrl: string;
 }
 
 let runtimeInstalled = false;
@@ -98,7 +101,16 @@ export async function withBenchEnvironment<T>(
     });
     // runUntil shuts each worker down (and waits for it) once the measurement settles, either way.
     return await campaignSla.worker.runUntil(
-      noopWorker.runUntil(measure({ client, pool: campaignSla.pool, escalationStarts, runId: opts.runId })),
+      noopWorker.runUntil(
+        measure({
+          client,
+          pool: campaignSla.pool,
+          escalationStarts,
+          runId: opts.runId,
+          temporalAddress: temporal.address,
+          databaseUrl: postgres.url,
+        }),
+      ),
     );
   } finally {
     for (const cleanup of cleanups.reverse()) {

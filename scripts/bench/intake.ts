@@ -70,10 +70,11 @@ export async function measureUpdateBaseline(env: BenchEnvironment, updates: numb
 export async function startIdleCampaign(
   env: BenchEnvironment,
   config: Record<string, unknown>,
+  taskQueue = CAMPAIGN_QUEUE,
 ): Promise<WorkflowHandle<typeof campaignSla>> {
   const id = (config.campaign as { id: string }).id;
   const handle = await env.client.workflow.start(campaignSla, {
-    taskQueue: CAMPAIGN_QUEUE,
+    taskQueue,
     workflowId: campaignWorkflowId(id),
     args: [{ config }],
   });

@@ -32,6 +32,8 @@ export interface BenchOptions {
   outFile: string;
   /** External Postgres for the ledger; null starts an embedded one in a temp dir. */
   databaseUrl: string | null;
+  /** Build and install a production copy and measure its worker (runBench's productionWorker). */
+  productionWorker: boolean;
 }
 
 export const defaultSizes: BenchSizes = {
@@ -99,6 +101,10 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
     .option('--quick', 'CI-like smoke sizes (also BENCH_QUICK=1)')
     .option('--out <file>', 'results JSON file (also BENCH_OUT)')
     .option(
+      '--skip-production-worker',
+      'skip building and installing a production copy to measure its worker (also BENCH_SKIP_PRODUCTION_WORKER=1)',
+    )
+    .option(
       '--poll-sizes <list>',
       'open-lead counts for the Salesforce poll cost, comma-separated (also BENCH_POLL_SIZES)',
     )
@@ -124,7 +130,12 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
       : env.BENCH_OUT
         ? path.resolve(env.BENCH_OUT)
         : DEFAULT_OUT_FILE;
-  return { sizes, outFile, databaseUrl: env.DATABASE_URL || null };
+  const productionWorker = !(
+    flags.skipProductionWorker === true ||
+    env.BENCH_SKIP_PRODUCTION_WORKER === '1' ||
+    env.BENCH_SKIP_PRODUCTION_WORKER === 'true'
+  );
+  return { sizes, outFile, databaseUrl: env.DATABASE_URL || null, productionWorker };
 }
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());

@@ -1,9 +1,11 @@
 // The bench results as a readable table: each figure next to the baseline or target it is judged by.
+import path from 'node:path';
 import { renderTable } from '../cli/output';
 import type { EscalationLatency } from './escalationLatency';
 import { MAX_EVENTS_PER_RUN, TARGET_EVENTS_PER_LEAD, type HistoryPerLead } from './historyPerLead';
 import type { IntakeFigures, OpenClocksMemory, UpdateBaseline } from './intake';
 import type { PollCost } from './pollCost';
+import type { ProductionWorkerMemory } from './productionWorker';
 import type { BenchResults } from './runBench';
 
 interface Row {
@@ -86,6 +88,18 @@ function memoryRows(memory: OpenClocksMemory): Row[] {
   ];
 }
 
+/** The production worker has its own target (≤ 300 MB at 10,000 open leads, issue 13); its figure is printed as is. */
+function productionWorkerRows(worker: ProductionWorkerMemory): Row[] {
+  return [
+    {
+      figure: 'Production worker RSS with open clocks',
+      value: `${int(worker.rssAfterMb)} MB`,
+      reference: `idle ${int(worker.rssIdleMb)} MB; in-process bundler worker above`,
+      detail: `${int(worker.openLeads)} open leads; node dist/workers/main.js on ${path.basename(worker.workflowBundle)}, ${int(worker.installedPackages)} production packages (npm ci --omit=dev)`,
+    },
+  ];
+}
+
 function pollRows(costs: PollCost[]): Row[] {
   return costs.map((cost) => ({
     figure: `Salesforce calls per poll (${int(cost.openLeads)} open)`,
@@ -103,6 +117,9 @@ export function benchRows(r: BenchResults): Row[] {
     ...(r.escalationLatency ? latencyRows(r.escalationLatency) : missing('Deadline → escalation start', r)),
     ...(r.historyPerLead ? historyRows(r.historyPerLead) : missing('History events per lead', r)),
     ...(r.openClocksMemory ? memoryRows(r.openClocksMemory) : missing('Worker RSS with open clocks', r)),
+    ...(r.productionWorker
+      ? productionWorkerRows(r.productionWorker)
+      : missing('Production worker RSS with open clocks', r)),
     ...(r.crmPollCost ? pollRows(r.crmPollCost) : missing('Salesforce calls per poll', r)),
   ];
 }

@@ -15,6 +15,7 @@ import {
 } from './intake';
 import type { BenchSizes } from './options';
 import { measurePollCosts, type PollCost } from './pollCost';
+import { measureProductionWorker, type ProductionWorkerMemory } from './productionWorker';
 
 interface BenchFailure {
   figure: string;
@@ -31,6 +32,8 @@ export interface BenchResults {
   baseline: UpdateBaseline | null;
   intake: IntakeFigures | null;
   openClocksMemory: OpenClocksMemory | null;
+  /** The built worker in its own process on the prebuilt bundle; null when skipped or failed. */
+  productionWorker: ProductionWorkerMemory | null;
   escalationLatency: EscalationLatency | null;
   historyPerLead: HistoryPerLead | null;
   crmPollCost: PollCost[] | null;
@@ -40,6 +43,8 @@ export interface BenchResults {
 export async function runBench(opts: {
   sizes: BenchSizes;
   databaseUrl: string | null;
+  /** Also build a production copy and measure its worker with the intake's open leads. */
+  productionWorker?: boolean;
   log?: (line: string) => void;
 }): Promise<BenchResults> {
   const log = opts.log ?? (() => undefined);
@@ -67,6 +72,11 @@ export async function runBench(opts: {
       (await attempt(`intake: ${sizes.intakeLeads} leads in batches of ${sizes.intakeBatch}`, () =>
         measureIntake(env, sizes, baseline),
       ));
+    const productionWorker = opts.productionWorker
+      ? await attempt(`production worker: npm run build, npm ci --omit=dev, ${sizes.intakeLeads} open leads`, () =>
+          measureProductionWorker(env, sizes),
+        )
+      : null;
     const escalationLatency = await attempt(
       `escalation latency: ${sizes.latencyLeads} leads breaching ${sizes.latencyFirstTouchMs} ms after arrival`,
       () => measureEscalationLatency(env, sizes),
@@ -79,6 +89,7 @@ export async function runBench(opts: {
       baseline,
       intake: intake?.intake ?? null,
       openClocksMemory: intake?.memory ?? null,
+      productionWorker,
       escalationLatency,
       historyPerLead,
     };
