@@ -29,7 +29,17 @@ type CompiledCalendar = {
   zone: IANAZone;
   windows: Record<Weekday, MinuteWindow[]>; // sorted by start, non-overlapping
   holidays: ReadonlySet<string>;
+  /** Local date -> its windows as real-time intervals: resolving a local time in a zone is the costly step. */
+  days: Map<string, Interval[]>;
 };
+/** Days kept per calendar: a few years of deadlines; cleared when full, as a recomputed day is identical. */
+const MAX_CACHED_DAYS = 2_000;
+
+/**
+ * Each calendar object is compiled once: config calendars are never mutated, and a workflow evaluates the same
+ * few calendars for every lead (a WeakMap, so dropped configs free their compiled form).
+ */
+const compiledCalendars = new WeakMap<BusinessCalendar, CompiledCalendar>();
 
 /**
  * The instant at which `durationMs` of business time has elapsed after `start`.
@@ -169,6 +179,8 @@ function parseDate(text: unknown): CivilDate | undefined {
 }
 
 function compileCalendar(calendar: BusinessCalendar): CompiledCalendar {
+  const cached = compiledCalendars.get(calendar);
+  if (cached) return cached;
   const problems = validateCalendar(calendar);
   if (problems.length > 0) throw new Error(`Invalid business calendar: ${problems.join('; ')}`);
   const windows = {} as Record<Weekday, MinuteWindow[]>;
@@ -177,7 +189,31 @@ function compileCalendar(calendar: BusinessCalendar): CompiledCalendar {
       .map(([start, end]) => ({ start: parseTime(start) as number, end: parseTime(end) as number }))
       .sort((a, b) => a.start - b.start);
   }
-  return { zone: IANAZone.create(calendar.timezone), windows, holidays: new Set(calendar.holidays ?? []) };
+  const compiled = {
+    zone: IANAZone.create(calendar.timezone),
+    windows,
+    holidays: new Set(calendar.holidays ?? []),
+    days: new Map<string, Interval[]>(),
+  };
+  compiledCalendars.set(calendar, compiled);
+  return compiled;
+}
+
+/** One local date's business windows as real-time intervals, in order (none on a holiday). */
+function dayIntervals(calendar: CompiledCalendar, date: CivilDate): Interval[] {
+  const key = formatDate(date);
+  let intervals = calendar.days.get(key);
+  if (!intervals) {
+    intervals = calendar.holidays.has(key)
+      ? []
+      : calendar.windows[weekdayOf(date)].map((window) => ({
+          start: localInstant(date, window.start, calendar.zone),
+          end: localInstant(date, window.end, calendar.zone),
+        }));
+    if (calendar.days.size >= MAX_CACHED_DAYS) calendar.days.clear();
+    calendar.days.set(key, intervals);
+  }
+  return intervals;
 }
 
 /**
@@ -192,13 +228,11 @@ function* businessIntervals(calendar: CompiledCalendar, from: number, maxDays: n
   let date: CivilDate = { year: local.year, month: local.month, day: local.day };
   let covered = from; // everything before this instant has been yielded or lies before `from`
   for (let walked = 0; walked < maxDays; walked++, date = civilDateAfter(date, 1)) {
-    if (calendar.holidays.has(formatDate(date))) continue;
-    for (const window of calendar.windows[weekdayOf(date)]) {
-      const end = localInstant(date, window.end, calendar.zone);
-      if (end <= covered) continue;
-      const start = Math.max(localInstant(date, window.start, calendar.zone), covered);
-      covered = end;
-      yield { start, end };
+    for (const window of dayIntervals(calendar, date)) {
+      if (window.end <= covered) continue;
+      const start = Math.max(window.start, covered);
+      covered = window.end;
+      yield { start, end: window.end };
     }
   }
 }

@@ -1,4 +1,5 @@
 import { SeededRandom } from '../activities/sandbox/seededRandom';
+import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
@@ -507,4 +508,38 @@ describe('round-trip property (seeded pseudo-random)', () => {
       expect(checked).toBeGreaterThan(10);
     });
   }
+});
+
+describe('compiled calendars are cached per calendar object', () => {
+  // Across DST changes in two hemispheres and a holiday, a calendar warmed by earlier calls answers exactly as a
+  // fresh copy compiled for this call alone.
+  const calendars: BusinessCalendar[] = [
+    {
+      timezone: 'America/New_York',
+      hours: { mon: WITH_LUNCH, tue: WITH_LUNCH, wed: NINE_TO_FIVE, thu: NINE_TO_FIVE, fri: NINE_TO_FIVE },
+      holidays: ['2026-11-26', '2027-03-15'],
+    },
+    { timezone: 'Australia/Sydney', hours: { mon: NINE_TO_FIVE, sat: [['00:00', '24:00']] } },
+  ];
+  it('gives the same deadlines and elapsed times as a freshly compiled copy', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1 }),
+        fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2028-01-01T00:00:00Z') }),
+        fc.integer({ min: 0, max: 200 * HOUR }),
+        (which, start, duration) => {
+          const warmed = calendars[which];
+          const fresh = structuredClone(warmed);
+          expect(addBusinessTime(new Date(start), duration, warmed)).toEqual(
+            addBusinessTime(new Date(start), duration, fresh),
+          );
+          expect(businessTimeBetween(new Date(start), new Date(start + duration), warmed)).toBe(
+            businessTimeBetween(new Date(start), new Date(start + duration), structuredClone(warmed)),
+          );
+          expect(isBusinessTime(new Date(start), warmed)).toBe(isBusinessTime(new Date(start), fresh));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
