@@ -182,6 +182,9 @@ describe('bench end to end at tiny sizes', () => {
     expect(intake).toMatchObject({ leads: 30, batchSize: 20, batches: 2 });
     expect(intake.leadsPerSecOverBaseline).toBeCloseTo(intake.leadsPerSec / baseline.updatesPerSec, 9);
     expect(intake.batchUpdatesPerSecOverBaseline).toBeCloseTo(intake.batchUpdatesPerSec / baseline.updatesPerSec, 9);
+    // The payload-matched baseline took the intake's own lead batches.
+    expect(baseline.payloadLeads).toBe(intake.leads);
+    expect(intake.leadsPerSecOverPayloadBaseline).toBeCloseTo(intake.leadsPerSec / baseline.payloadLeadsPerSec, 9);
   });
 
   it('measures one escalation latency per breached lead, after its deadline', () => {

@@ -1,5 +1,5 @@
-// Figures 1 and 4: lead intake throughput into one campaign against the raw Update throughput of a
-// no-op workflow, then the worker's memory and slaState query latency with all those clocks open.
+// Figures 1 and 4: lead intake throughput into one campaign against raw Temporal on the same payloads (and the
+// raw Update throughput of a no-op workflow), then the worker's memory and slaState query latency with all those clocks open.
 import type { WorkflowHandle } from '@temporalio/client';
 import { campaignSla } from '../../workflows/campaignSla';
 import { admitLeadsUpdate, campaignWorkflowId, slaStateQuery } from '../../workflows/messages';
@@ -7,7 +7,7 @@ import { benchCampaignConfig, leadBatch, templateOwners } from './benchCampaign'
 import { CAMPAIGN_QUEUE, NOOP_QUEUE, type BenchEnvironment } from './benchEnvironment';
 import { explainFailure, terminateIfRunning } from './diagnose';
 import { settledMemory } from './memory';
-import { benchNoop, noopUpdate, stopNoopSignal } from './noopWorkflow';
+import { benchNoop, noopUpdate, stopNoopSignal, storeLeadsUpdate } from './noopWorkflow';
 import { perSecond, spreadOf, type Spread } from './stats';
 import { timed, waitFor } from './timing';
 
@@ -19,6 +19,10 @@ export interface UpdateBaseline {
   updates: number;
   elapsedMs: number;
   updatesPerSec: number;
+  /** Raw Temporal on the intake's own payloads: the same lead batches, stored by a workflow that does nothing else. */
+  payloadLeads: number;
+  payloadElapsedMs: number;
+  payloadLeadsPerSec: number;
 }
 
 export interface IntakeFigures {
@@ -32,6 +36,8 @@ export interface IntakeFigures {
   leadsPerSecOverBaseline: number;
   /** Campaign admitLeads Updates/s ÷ baseline updates/s: the engine's per-Update cost, 1.0 = free. */
   batchUpdatesPerSecOverBaseline: number;
+  /** Campaign leads/s ÷ raw Temporal leads/s on identical payloads: 1.0 = the engine costs nothing (goal ≥ 0.5). */
+  leadsPerSecOverPayloadBaseline: number;
 }
 
 export interface OpenClocksMemory {
@@ -47,8 +53,29 @@ export interface OpenClocksMemory {
   historyLength: number;
 }
 
-/** Sequential no-op Updates (same concurrency as the intake: one in flight) against one workflow. */
-export async function measureUpdateBaseline(env: BenchEnvironment, updates: number): Promise<UpdateBaseline> {
+/** The intake's lead batches: the baseline and the campaign get the very same payloads. */
+function intakeBatches(sizes: { intakeLeads: number; intakeBatch: number }, owners: string[]) {
+  const batches: { from: number; count: number; leads: () => ReturnType<typeof leadBatch> }[] = [];
+  for (let from = 0; from < sizes.intakeLeads; from += sizes.intakeBatch) {
+    const count = Math.min(sizes.intakeBatch, sizes.intakeLeads - from);
+    batches.push({
+      from,
+      count,
+      leads: () => leadBatch({ prefix: 'I', from, count, tier: 'standard', owners, createdAt: Date.now() }),
+    });
+  }
+  return batches;
+}
+
+/**
+ * Raw Temporal, one Update in flight as in the intake: sequential no-op Updates, then the intake's lead batches
+ * stored by a workflow that does nothing else.
+ */
+export async function measureUpdateBaseline(
+  env: BenchEnvironment,
+  sizes: { baselineUpdates: number; intakeLeads: number; intakeBatch: number },
+): Promise<UpdateBaseline> {
+  const updates = sizes.baselineUpdates;
   const handle = await env.client.workflow.start(benchNoop, {
     taskQueue: NOOP_QUEUE,
     workflowId: `bench-noop-${env.runId}`,
@@ -57,16 +84,38 @@ export async function measureUpdateBaseline(env: BenchEnvironment, updates: numb
   const { ms } = await timed(async () => {
     for (let i = 0; i < updates; i++) await handle.executeUpdate(noopUpdate);
   });
+  const batches = intakeBatches(sizes, templateOwners(intakeConfig(env)));
+  const payload = await timed(async () => {
+    for (const batch of batches) {
+      const stored = await handle.executeUpdate(storeLeadsUpdate, { args: [{ leads: batch.leads() }] });
+      if (stored.length !== batch.count) throw new Error(`baseline: stored ${stored.length} of ${batch.count} leads`);
+    }
+  });
   await handle.signal(stopNoopSignal);
   const handled = await handle.result();
-  if (handled !== updates + BASELINE_WARMUP_UPDATES)
-    throw new Error(
-      `baseline: the no-op workflow handled ${handled} Updates, expected ${updates + BASELINE_WARMUP_UPDATES}`,
-    );
-  return { updates, elapsedMs: ms, updatesPerSec: perSecond(updates, ms) };
+  const expected = updates + BASELINE_WARMUP_UPDATES + batches.length;
+  if (handled !== expected)
+    throw new Error(`baseline: the raw workflow handled ${handled} Updates, expected ${expected}`);
+  return {
+    updates,
+    elapsedMs: ms,
+    updatesPerSec: perSecond(updates, ms),
+    payloadLeads: sizes.intakeLeads,
+    payloadElapsedMs: payload.ms,
+    payloadLeadsPerSec: perSecond(sizes.intakeLeads, payload.ms),
+  };
 }
 
-/** Starts a campaign and waits until its first velocity check is done, so timing starts on an idle workflow. */
+/** Standard tier: 24 business hours, so no clock fires while the bench runs and every clock stays open. */
+function intakeConfig(env: BenchEnvironment) {
+  return benchCampaignConfig({
+    id: `bench-${env.runId}-intake`,
+    now: Date.now(),
+    tiers: { standard: { firstTouch: '24h', clock: 'business', calendar: 'default' } },
+    escalation: [{ step: 'notify-owner', after: '0s' }],
+  });
+}
+
 export async function startIdleCampaign(
   env: BenchEnvironment,
   config: Record<string, unknown>,
@@ -93,14 +142,7 @@ export async function measureIntake(
   sizes: { intakeLeads: number; intakeBatch: number; stateQueries: number },
   baseline: UpdateBaseline,
 ): Promise<{ intake: IntakeFigures; memory: OpenClocksMemory }> {
-  const now = Date.now();
-  // Standard tier: 24 business hours, so no clock fires while the bench runs and every clock stays open.
-  const config = benchCampaignConfig({
-    id: `bench-${env.runId}-intake`,
-    now,
-    tiers: { standard: { firstTouch: '24h', clock: 'business', calendar: 'default' } },
-    escalation: [{ step: 'notify-owner', after: '0s' }],
-  });
+  const config = intakeConfig(env);
   const owners = templateOwners(config);
   const handle = await startIdleCampaign(env, config);
   try {
@@ -121,14 +163,17 @@ async function admitAndMeasure(
 ): Promise<{ intake: IntakeFigures; memory: OpenClocksMemory }> {
   const before = settledMemory();
 
-  const batches = Math.ceil(sizes.intakeLeads / sizes.intakeBatch);
+  const intake = intakeBatches(sizes, owners);
+  const batches = intake.length;
   const { ms } = await timed(async () => {
-    for (let from = 0; from < sizes.intakeLeads; from += sizes.intakeBatch) {
-      const count = Math.min(sizes.intakeBatch, sizes.intakeLeads - from);
-      const leads = leadBatch({ prefix: 'I', from, count, tier: 'standard', owners, createdAt: Date.now() });
-      const outcomes = await handle.executeUpdate(admitLeadsUpdate, { args: [{ leads }] }).catch((err: unknown) => {
-        throw new Error(`admitLeads failed after ${from} of ${sizes.intakeLeads} leads were admitted`, { cause: err });
-      });
+    for (const { from, count, leads } of intake) {
+      const outcomes = await handle
+        .executeUpdate(admitLeadsUpdate, { args: [{ leads: leads() }] })
+        .catch((err: unknown) => {
+          throw new Error(`admitLeads failed after ${from} of ${sizes.intakeLeads} leads were admitted`, {
+            cause: err,
+          });
+        });
       const admitted = outcomes.filter((o) => o.result === 'admitted').length;
       if (admitted !== count) throw new Error(`batch starting at lead ${from} admitted ${admitted} of ${count} leads`);
     }
@@ -157,6 +202,7 @@ async function admitAndMeasure(
       batchUpdatesPerSec,
       leadsPerSecOverBaseline: leadsPerSec / baseline.updatesPerSec,
       batchUpdatesPerSecOverBaseline: batchUpdatesPerSec / baseline.updatesPerSec,
+      leadsPerSecOverPayloadBaseline: leadsPerSec / baseline.payloadLeadsPerSec,
     },
     memory: {
       openLeads: state.openLeads,

@@ -50,7 +50,8 @@ async function productionCopy(): Promise<{ dir: string; installedPackages: numbe
     maxBuffer: 64 * MB,
   });
   for (const devOnly of ['tsx', 'vitest', 'typescript']) {
-    if (existsSync(path.join(dir, 'node_modules', devOnly))) throw new Error(`${devOnly} was installed with --omit=dev`);
+    if (existsSync(path.join(dir, 'node_modules', devOnly)))
+      throw new Error(`${devOnly} was installed with --omit=dev`);
   }
   const { stdout } = await run('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: dir, maxBuffer: 64 * MB });
   return { dir, installedPackages: stdout.split('\n').filter(Boolean).length - 1 };
@@ -92,7 +93,10 @@ export async function measureProductionWorker(
         if (entry.msg === 'worker running') resolve(entry.workflowBundle ?? 'unknown');
       });
       void exited.then((code) => reject(new Error(`production worker exited with ${code} before it was running`)));
-      setTimeout(() => reject(new Error(`production worker not running after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      setTimeout(
+        () => reject(new Error(`production worker not running after ${START_TIMEOUT_MS} ms`)),
+        START_TIMEOUT_MS,
+      );
     });
     const workflowBundle = await running;
     if (workflowBundle !== path.join(dir, 'dist', 'workflow-bundle.js'))

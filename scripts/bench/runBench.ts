@@ -64,8 +64,9 @@ export async function runBench(opts: {
   };
 
   const temporalFigures = await withBenchEnvironment({ databaseUrl: opts.databaseUrl, runId }, async (env) => {
-    const baseline = await attempt(`baseline: ${sizes.baselineUpdates} no-op Updates`, () =>
-      measureUpdateBaseline(env, sizes.baselineUpdates),
+    const baseline = await attempt(
+      `baseline: ${sizes.baselineUpdates} no-op Updates, then the intake's ${sizes.intakeLeads} leads stored raw`,
+      () => measureUpdateBaseline(env, sizes),
     );
     const intake =
       baseline &&
