@@ -210,6 +210,9 @@ describe('bench end to end at tiny sizes', () => {
     expect(memory.rssAfterMb).toBeGreaterThan(0);
     expect(memory.heapUsedAfterMb).toBeGreaterThan(0);
     expect(memory.slaStateQueryMs.count).toBe(2);
+    // One task per admitLeads batch at least, and one per single-contact Update sent one by one.
+    expect(memory.intakeTaskMs.count).toBeGreaterThanOrEqual(2);
+    expect(memory.steadyTaskMs.count).toBeGreaterThanOrEqual(20);
   });
 
   it('reports Salesforce calls per poll and renders every figure in the table', () => {

@@ -2,7 +2,8 @@
 // raw Update throughput of a no-op workflow), then the worker's memory and slaState query latency with all those clocks open.
 import type { WorkflowHandle } from '@temporalio/client';
 import { campaignSla } from '../../workflows/campaignSla';
-import { admitLeadsUpdate, campaignWorkflowId, slaStateQuery } from '../../workflows/messages';
+import { temporal } from '@temporalio/proto';
+import { admitLeadsUpdate, campaignWorkflowId, recordLeadEventsUpdate, slaStateQuery } from '../../workflows/messages';
 import { benchCampaignConfig, leadBatch, templateOwners } from './benchCampaign';
 import { CAMPAIGN_QUEUE, NOOP_QUEUE, type BenchEnvironment } from './benchEnvironment';
 import { explainFailure, terminateIfRunning } from './diagnose';
@@ -51,6 +52,32 @@ export interface OpenClocksMemory {
   heapUsedAfterMb: number;
   slaStateQueryMs: Spread;
   historyLength: number;
+  /** Workflow task durations (server's started → completed event times) of the admitLeads batches. */
+  intakeTaskMs: Spread;
+  /** The same, for single-contact Updates sent one by one once every lead is open. */
+  steadyTaskMs: Spread;
+}
+
+/** Contacts sent one by one at full size for the steady-state workflow task figure. */
+const STEADY_TOUCHES = 20;
+
+const EventType = temporal.api.enums.v1.EventType;
+
+/** Durations of the workflow tasks started after event `afterEventId`, from the history's event times. */
+async function workflowTaskMs(handle: WorkflowHandle<typeof campaignSla>, afterEventId: number): Promise<number[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const startedAt = new Map<number, number>();
+  const durations: number[] = [];
+  const ms = (e: temporal.api.history.v1.IHistoryEvent) =>
+    Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+  for (const e of events) {
+    if (Number(e.eventId) <= afterEventId) continue;
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) startedAt.set(Number(e.eventId), ms(e));
+    const completed = e.workflowTaskCompletedEventAttributes;
+    const start = completed && startedAt.get(Number(completed.startedEventId));
+    if (start !== undefined && start !== null) durations.push(ms(e) - start);
+  }
+  return durations;
 }
 
 /** The intake's lead batches: the baseline and the campaign get the very same payloads. */
@@ -179,6 +206,22 @@ async function admitAndMeasure(
     }
   });
 
+  const intakeTasks = await workflowTaskMs(handle, 0);
+  const afterIntake = (await handle.query(slaStateQuery)).run.historyLength;
+  for (let i = 0; i < STEADY_TOUCHES; i++) {
+    const leadId = `I-${i}`;
+    await handle.executeUpdate(recordLeadEventsUpdate, {
+      args: [
+        {
+          events: [
+            { type: 'contact', leadId, eventId: `call-${leadId}`, channel: 'call', at: new Date().toISOString() },
+          ],
+        },
+      ],
+    });
+  }
+  const steadyTasks = await workflowTaskMs(handle, afterIntake);
+
   const queryTimes: number[] = [];
   let state = await handle.query(slaStateQuery);
   for (let i = 0; i < sizes.stateQueries; i++) {
@@ -213,6 +256,8 @@ async function admitAndMeasure(
       heapUsedAfterMb: after.heapUsed / MB,
       slaStateQueryMs: spreadOf(queryTimes),
       historyLength: state.run.historyLength,
+      intakeTaskMs: spreadOf(intakeTasks),
+      steadyTaskMs: spreadOf(steadyTasks),
     },
   };
 }
