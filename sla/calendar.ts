@@ -31,7 +31,16 @@ type CompiledCalendar = {
   holidays: ReadonlySet<string>;
   /** Local date -> its windows as real-time intervals: resolving a local time in a zone is the costly step. */
   days: Map<string, Interval[]>;
+  /** Quarter-hour (epoch ms / OFFSET_BUCKET_MS) -> the zone's UTC offset in minutes throughout it, if constant. */
+  offsets: Map<number, number | null>;
 };
+/**
+ * Zone offsets are looked up per quarter hour: tz transitions fall on quarter hours in UTC (offsets and the local
+ * times of changes are whole quarter hours), and a bucket whose two ends disagree is resolved per instant.
+ */
+const OFFSET_BUCKET_MS = 15 * 60 * 1000;
+/** About seven months of quarter hours per calendar. */
+const MAX_CACHED_OFFSETS = 20_000;
 /** Days kept per calendar: a few years of deadlines; cleared when full, as a recomputed day is identical. */
 const MAX_CACHED_DAYS = 2_000;
 
@@ -194,6 +203,7 @@ function compileCalendar(calendar: BusinessCalendar): CompiledCalendar {
     windows,
     holidays: new Set(calendar.holidays ?? []),
     days: new Map<string, Interval[]>(),
+    offsets: new Map<number, number | null>(),
   };
   compiledCalendars.set(calendar, compiled);
   return compiled;
@@ -216,6 +226,21 @@ function dayIntervals(calendar: CompiledCalendar, date: CivilDate): Interval[] {
   return intervals;
 }
 
+/** The local calendar date of an instant in the calendar's zone. */
+function localDateAt(calendar: CompiledCalendar, ms: number): CivilDate {
+  const bucket = Math.floor(ms / OFFSET_BUCKET_MS);
+  let offset = calendar.offsets.get(bucket);
+  if (offset === undefined) {
+    const first = calendar.zone.offset(bucket * OFFSET_BUCKET_MS);
+    const last = calendar.zone.offset((bucket + 1) * OFFSET_BUCKET_MS - 1);
+    offset = first === last ? first : null;
+    if (calendar.offsets.size >= MAX_CACHED_OFFSETS) calendar.offsets.clear();
+    calendar.offsets.set(bucket, offset);
+  }
+  const local = new Date(ms + (offset ?? calendar.zone.offset(ms)) * 60_000);
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() };
+}
+
 /**
  * Business windows as real-time intervals, in order, clipped to start at `from`,
  * covering at most `maxDays` local days beginning with the day containing `from`.
@@ -224,8 +249,7 @@ function dayIntervals(calendar: CompiledCalendar, date: CivilDate): Interval[] {
  * clipped to begin where the previous one ended.
  */
 function* businessIntervals(calendar: CompiledCalendar, from: number, maxDays: number): Generator<Interval> {
-  const local = DateTime.fromMillis(from, { zone: calendar.zone });
-  let date: CivilDate = { year: local.year, month: local.month, day: local.day };
+  let date = localDateAt(calendar, from);
   let covered = from; // everything before this instant has been yielded or lies before `from`
   for (let walked = 0; walked < maxDays; walked++, date = civilDateAfter(date, 1)) {
     for (const window of dayIntervals(calendar, date)) {

@@ -543,3 +543,46 @@ describe('compiled calendars are cached per calendar object', () => {
     );
   });
 });
+
+describe('local dates of instants', () => {
+  // Zones with half- and three-quarter-hour offsets and DST changes off the hour (Lord Howe moves by 30 minutes).
+  const zones = ['America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'Europe/London'];
+  const allDay: Array<[string, string]> = [['00:00', '24:00']];
+  it('match luxon for any instant, DST changes included: a holiday is exactly its local date', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.integer({ min: Date.parse('2000-01-01T00:00:00Z'), max: Date.parse('2040-01-01T00:00:00Z') }),
+        (timezone, at) => {
+          const localDate = DateTime.fromMillis(at, { zone: timezone }).toISODate() as string;
+          const calendar: BusinessCalendar = {
+            timezone,
+            hours: { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay },
+            holidays: [localDate],
+          };
+          expect(isBusinessTime(new Date(at), calendar)).toBe(false);
+          // The instants just outside the local day are business time.
+          const dayStart = DateTime.fromISO(localDate, { zone: timezone }).toMillis();
+          const dayEnd = DateTime.fromISO(localDate, { zone: timezone }).plus({ days: 1 }).toMillis();
+          expect(isBusinessTime(new Date(dayStart - 1), calendar)).toBe(true);
+          expect(isBusinessTime(new Date(dayEnd), calendar)).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('match luxon at every quarter hour around a transition of each zone', () => {
+    for (const timezone of zones) {
+      const calendar: BusinessCalendar = {
+        timezone,
+        hours: { mon: NINE_TO_FIVE, tue: NINE_TO_FIVE, wed: NINE_TO_FIVE, thu: NINE_TO_FIVE, fri: NINE_TO_FIVE },
+      };
+      for (let at = Date.parse('2026-03-27T00:00:00Z'); at < Date.parse('2026-04-06T00:00:00Z'); at += 7 * MINUTE) {
+        const local = DateTime.fromMillis(at, { zone: timezone });
+        const expected = local.weekday <= 5 && local.hour >= 9 && local.hour < 17;
+        expect(isBusinessTime(new Date(at), calendar), `${timezone} ${local.toISO()}`).toBe(expected);
+      }
+    }
+  });
+});
