@@ -215,6 +215,30 @@ describe('bench end to end at tiny sizes', () => {
     expect(memory.steadyTaskMs.count).toBeGreaterThanOrEqual(20);
   });
 
+  it('counts Temporal Cloud actions per lead for the campaign and for a workflow per lead on the same workload', () => {
+    const history = measured(results.historyPerLead);
+    const a = history.actions;
+    expect(a.total).toBe(
+      a.workflowStarts +
+        a.timers +
+        a.searchAttributeUpserts +
+        a.signals +
+        a.updates +
+        a.activityAttempts +
+        a.childWorkflows,
+    );
+    // Two Updates per batch of 20 (admit, then touches): 40 leads.
+    expect(a.updates).toBe(4);
+    expect(a.workflowStarts).toBe(history.runs.length);
+    expect(history.actionsPerLead).toBeCloseTo(a.total / 40, 9);
+    const perLead = measured(results.perLeadDesign);
+    expect(perLead).toMatchObject({ leads: 40, touched: 36, breached: 4 });
+    // Each lead: its start and first activity, then a touch (Update + activity) or, after its timer, an escalation.
+    expect(perLead.actions).toMatchObject({ workflowStarts: 40, updates: 36, activityAttempts: 80 });
+    expect(perLead.actions.timers).toBeGreaterThanOrEqual(4);
+    expect(perLead.actionsPerLead).toBeCloseTo(perLead.actions.total / 40, 9);
+  });
+
   it('reports Salesforce calls per poll and renders every figure in the table', () => {
     expect(results.crmPollCost).toEqual([
       { openLeads: 5, apiCalls: expect.any(Number), touchesFound: expect.any(Number), perLeadQueryCalls: 10 },

@@ -16,6 +16,7 @@ import { startPostgres } from '../../runtime/dev/embeddedPostgres';
 import { devServerExecutable } from '../../runtime/dev/temporalBinaries';
 import { allSearchAttributeKeys } from '../../workflows/messages';
 import { EscalationStarts } from './escalationStarts';
+import type { PerLeadActivities } from './noopWorkflow';
 
 export const CAMPAIGN_QUEUE = 'campaign-sla-bench';
 export const NOOP_QUEUE = 'campaign-sla-bench-noop';
@@ -94,6 +95,12 @@ export async function withBenchEnvironment<T>(
       connection: temporal.nativeConnection,
       namespace,
       taskQueue: NOOP_QUEUE,
+      // The workflow-per-lead design's activities: no-ops, since only its actions are counted.
+      activities: {
+        recordLead: async () => undefined,
+        recordTouch: async () => undefined,
+        escalate: async () => undefined,
+      } satisfies PerLeadActivities,
       workflowBundle: await bundleWorkflowCode({
         workflowsPath: path.resolve(__dirname, 'noopWorkflow.ts'),
         logger: silentBundlerLogger,

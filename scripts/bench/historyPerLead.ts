@@ -5,6 +5,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { campaignSla } from '../../workflows/campaignSla';
 import { admitLeadsUpdate, campaignWorkflowId, recordLeadEventsUpdate, slaStateQuery } from '../../workflows/messages';
 import { benchCampaignConfig, leadBatch, templateOwners } from './benchCampaign';
+import { countActions, emptyActionCount, type ActionCount } from './cloudActions';
 import type { BenchEnvironment } from './benchEnvironment';
 import { explainFailure, terminateIfRunning } from './diagnose';
 import { startIdleCampaign } from './intake';
@@ -18,6 +19,8 @@ const SETTLE_TIMEOUT_MS = 120_000;
 interface RunHistory {
   runId: string;
   events: number;
+  /** Temporal Cloud actions recorded in this run's history. */
+  actions: number;
   /** History size as the server reports it; null from servers that do not report it. */
   bytes: number | null;
 }
@@ -35,17 +38,27 @@ export interface HistoryPerLead {
   meetsEventsPerLeadTarget: boolean;
   staysUnderRunLimit: boolean;
   runs: RunHistory[];
+  /** Temporal Cloud actions over the whole chain (cloudActions.ts), and per lead. */
+  actions: ActionCount;
+  actionsPerLead: number;
 }
 
 /** Every run of a workflow, oldest first, following continuedExecutionRunId back from the latest run. */
-async function continueAsNewChain(client: Client, workflowId: string): Promise<RunHistory[]> {
+async function continueAsNewChain(client: Client, workflowId: string, actions: ActionCount): Promise<RunHistory[]> {
   const runs: RunHistory[] = [];
   let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
   while (runId) {
     const run: WorkflowHandle = client.workflow.getHandle(workflowId, runId);
     const [history, description] = await Promise.all([run.fetchHistory(), run.describe()]);
     const events = history.events ?? [];
-    runs.unshift({ runId, events: events.length, bytes: description.historySize ?? null });
+    const before = actions.total;
+    countActions(events, actions);
+    runs.unshift({
+      runId,
+      events: events.length,
+      actions: actions.total - before,
+      bytes: description.historySize ?? null,
+    });
     runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
   return runs;
@@ -126,7 +139,8 @@ async function runWorkload(
   if (state.compliance.touched !== touched)
     throw new Error(`slaState counts ${state.compliance.touched} touched leads, expected ${touched}`);
 
-  const runs = await continueAsNewChain(env.client, campaignWorkflowId(campaignId));
+  const actions = emptyActionCount();
+  const runs = await continueAsNewChain(env.client, campaignWorkflowId(campaignId), actions);
   const totalEvents = runs.reduce((sum, run) => sum + run.events, 0);
   const eventsPerLead = totalEvents / sizes.historyLeads;
   const maxEventsInRun = Math.max(...runs.map((run) => run.events));
@@ -143,5 +157,7 @@ async function runWorkload(
     meetsEventsPerLeadTarget: eventsPerLead <= TARGET_EVENTS_PER_LEAD,
     staysUnderRunLimit: maxEventsInRun < MAX_EVENTS_PER_RUN,
     runs,
+    actions,
+    actionsPerLead: actions.total / sizes.historyLeads,
   };
 }

@@ -4,6 +4,7 @@ import { renderTable } from '../cli/output';
 import type { EscalationLatency } from './escalationLatency';
 import { MAX_EVENTS_PER_RUN, TARGET_EVENTS_PER_LEAD, type HistoryPerLead } from './historyPerLead';
 import type { IntakeFigures, OpenClocksMemory, UpdateBaseline } from './intake';
+import type { PerLeadDesign } from './perLeadDesign';
 import type { PollCost } from './pollCost';
 import type { ProductionWorkerMemory } from './productionWorker';
 import type { BenchResults } from './runBench';
@@ -83,6 +84,20 @@ function historyRows(history: HistoryPerLead): Row[] {
   ];
 }
 
+function actionRows(history: HistoryPerLead, perLead: PerLeadDesign | null): Row[] {
+  const a = history.actions;
+  return [
+    {
+      figure: 'Temporal Cloud actions per lead',
+      value: fixed(history.actionsPerLead, 2),
+      reference: perLead
+        ? `workflow per lead: ${fixed(perLead.actionsPerLead, 2)} (${int(perLead.leads)} leads, same run)`
+        : 'workflow per lead: not measured',
+      detail: `history workload, ${int(history.leads)} leads: ${int(a.updates)} Updates, ${int(a.timers)} timers, ${int(a.activityAttempts)} activity attempts, ${int(a.searchAttributeUpserts)} search-attribute upserts, ${int(a.workflowStarts)} starts (queries and heartbeats leave no event and are not counted)`,
+    },
+  ];
+}
+
 function memoryRows(memory: OpenClocksMemory): Row[] {
   return [
     {
@@ -140,6 +155,9 @@ export function benchRows(r: BenchResults): Row[] {
       : missing('Lead intake throughput', r, r.baseline ? baselineText(r.baseline) : '-')),
     ...(r.escalationLatency ? latencyRows(r.escalationLatency) : missing('Deadline → escalation start', r)),
     ...(r.historyPerLead ? historyRows(r.historyPerLead) : missing('History events per lead', r)),
+    ...(r.historyPerLead
+      ? actionRows(r.historyPerLead, r.perLeadDesign)
+      : missing('Temporal Cloud actions per lead', r)),
     ...(r.openClocksMemory ? memoryRows(r.openClocksMemory) : missing('Worker RSS with open clocks', r)),
     ...(r.productionWorker
       ? productionWorkerRows(r.productionWorker)

@@ -14,6 +14,7 @@ import {
   type UpdateBaseline,
 } from './intake';
 import type { BenchSizes } from './options';
+import { measurePerLeadDesign, type PerLeadDesign } from './perLeadDesign';
 import { measurePollCosts, type PollCost } from './pollCost';
 import { measureProductionWorker, type ProductionWorkerMemory } from './productionWorker';
 
@@ -36,6 +37,8 @@ export interface BenchResults {
   productionWorker: ProductionWorkerMemory | null;
   escalationLatency: EscalationLatency | null;
   historyPerLead: HistoryPerLead | null;
+  /** The history workload run as one workflow per lead, for the actions-per-lead comparison. */
+  perLeadDesign: PerLeadDesign | null;
   crmPollCost: PollCost[] | null;
   failures: BenchFailure[];
 }
@@ -86,6 +89,10 @@ export async function runBench(opts: {
       `history: ${sizes.historyLeads} leads in batches of ${sizes.historyBatch}`,
       () => measureHistoryPerLead(env, sizes),
     );
+    const perLeadDesign = await attempt(
+      `workflow per lead: up to 500 of the history workload's leads, one workflow each`,
+      () => measurePerLeadDesign(env, sizes),
+    );
     return {
       baseline,
       intake: intake?.intake ?? null,
@@ -93,6 +100,7 @@ export async function runBench(opts: {
       productionWorker,
       escalationLatency,
       historyPerLead,
+      perLeadDesign,
     };
   });
   const crmPollCost = await attempt(`CRM poll cost: ${sizes.pollSizes.join(', ')} open leads`, () =>
