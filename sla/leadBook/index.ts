@@ -5,6 +5,7 @@ export {
   emptyLeadBook,
   emptyOutbox,
   knownLead,
+  MAX_LEDGER_WRITE_BYTES,
   openClockCount,
   openLeadCount,
   ownerSpans,

@@ -1,6 +1,7 @@
 // The lead book's state: one record per open lead with its clocks, the due queue that wakes them,
 // and the outbox of ledger rows the campaign workflow writes in batches.
 import type { ClockOutcomeRecord, LeadActivityBatch } from '../records';
+import { jsonSizeBytes } from '../inputLimits';
 import { clockKinds, type ClockKind } from '../clockKind';
 import type { CampaignConfig } from '../config';
 import { emptyDueQueue, type DueQueue } from '../dueQueue';
@@ -93,9 +94,44 @@ export function emptyOutbox(): LeadActivityBatch {
   return { leads: [], events: [], clocks: [] };
 }
 
-export function drainOutbox(book: LeadBook): LeadActivityBatch {
-  const batch = book.outbox;
-  book.outbox = emptyOutbox();
+/**
+ * Most one ledger write carries. Rows pile up while a write is in flight (full-size intake batches back to back,
+ * or a ledger outage), and Temporal refuses an activity input over 2 MB (warning from 512 KB): one write of all of
+ * them would fail every workflow task from then on.
+ */
+export const MAX_LEDGER_WRITE_BYTES = 256 * 1024;
+
+/**
+ * The next ledger write: the outbox's rows up to `maxBytes` (at least one row), taken in the ledger's own order
+ * (leads, events, clocks, steps) and as a prefix, so a lead's row is always written before any row that refers to it
+ * and each list keeps its order. The rest stays for the next write.
+ */
+export function drainOutbox(book: LeadBook, maxBytes = Infinity): LeadActivityBatch {
+  let bytes = 0;
+  let full = false;
+  const take = <T>(pending: T[] = []): T[] => {
+    let n = 0;
+    while (!full && n < pending.length) {
+      const size = jsonSizeBytes(pending[n]) + 1;
+      if (bytes > 0 && bytes + size > maxBytes) full = true;
+      else {
+        bytes += size;
+        n++;
+      }
+    }
+    return pending.slice(0, n);
+  };
+  const { outbox } = book;
+  const batch: LeadActivityBatch = { leads: take(outbox.leads), events: take(outbox.events), clocks: take(outbox.clocks) };
+  const steps = take(outbox.steps);
+  if (steps.length > 0) batch.steps = steps;
+  const stepsLeft = (outbox.steps ?? []).slice(steps.length);
+  book.outbox = {
+    leads: outbox.leads.slice(batch.leads.length),
+    events: outbox.events.slice(batch.events.length),
+    clocks: outbox.clocks.slice(batch.clocks.length),
+    ...(stepsLeft.length > 0 ? { steps: stepsLeft } : {}),
+  };
   return batch;
 }
 

@@ -10,6 +10,7 @@ import {
   collectDue,
   completeEscalationStep,
   drainOutbox,
+  MAX_LEDGER_WRITE_BYTES,
   dropPlannedStepIfHandled,
   outboxSize,
   releasePlannedStep,
@@ -27,6 +28,8 @@ const HOUR_MS = 3_600_000;
 /** Steps per activity: enough to keep actions low, few enough that one slow CRM call delays little. */
 const STEPS_PER_ACTIVITY = 100;
 const RELEASE_HELD_STEPS = 'release-steps-held-by-handover';
+/** Patch: ledger writes of at most MAX_LEDGER_WRITE_BYTES each, instead of the whole outbox in one. */
+const BOUNDED_LEDGER_WRITES = 'bounded-ledger-writes';
 const DROP_STEPS_OF_HANDLED_LEADS = 'drop-planned-steps-of-handled-leads';
 
 export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind): void {
@@ -94,7 +97,8 @@ export function dispatchEffects(run: CampaignRun): void {
   // One ledger write at a time keeps each clock's rows in the order they happened.
   if (!run.inFlight.ledgerWrite && outboxSize(state.book) > 0) {
     run.inFlight.ledgerWrite = true;
-    const batch = drainOutbox(state.book);
+    // Bounded writes (patched): runs recorded before drained the whole outbox at once.
+    const batch = drainOutbox(state.book, patched(BOUNDED_LEDGER_WRITES) ? MAX_LEDGER_WRITE_BYTES : Infinity);
     track(
       run,
       'ledger',

@@ -1,0 +1,70 @@
+// Draining the lead book's outbox into ledger writes of bounded size: every row once, in order, leads before
+// anything that refers to them, and no write over the bound unless a single row is larger.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { drainOutbox, emptyLeadBook, MAX_LEDGER_WRITE_BYTES, outboxSize } from '../sla/leadBook';
+import { jsonSizeBytes } from '../sla/inputLimits';
+import type { LeadActivityBatch } from '../sla/records';
+
+const row = (id: string, pad: number) => ({ campaignId: 'c', leadId: id, note: 'x'.repeat(pad) });
+
+const outboxArb = fc.record({
+  leads: fc.array(fc.nat({ max: 3_000 }), { maxLength: 60 }),
+  events: fc.array(fc.nat({ max: 3_000 }), { maxLength: 60 }),
+  clocks: fc.array(fc.nat({ max: 3_000 }), { maxLength: 60 }),
+  steps: fc.option(fc.array(fc.nat({ max: 3_000 }), { maxLength: 20 }), { nil: undefined }),
+});
+
+describe('drainOutbox', () => {
+  it('splits the outbox into writes under the bound, every row once and in order, leads first', () => {
+    fc.assert(
+      fc.property(outboxArb, fc.integer({ min: 200, max: 20_000 }), (sizes, maxBytes) => {
+        const book = emptyLeadBook();
+        const make = (list: string, pads: number[]) => pads.map((pad, i) => row(`${list}-${i}`, pad));
+        const original = {
+          leads: make('lead', sizes.leads),
+          events: make('event', sizes.events),
+          clocks: make('clock', sizes.clocks),
+          ...(sizes.steps ? { steps: make('step', sizes.steps) } : {}),
+        } as unknown as LeadActivityBatch;
+        book.outbox = structuredClone(original);
+        const writes: LeadActivityBatch[] = [];
+        while (outboxSize(book) > 0 && writes.length < 1_000) writes.push(drainOutbox(book, maxBytes));
+        expect(outboxSize(book)).toBe(0);
+        for (const write of writes) {
+          const rows = [...write.leads, ...write.events, ...write.clocks, ...(write.steps ?? [])];
+          expect(rows.length).toBeGreaterThan(0);
+          const bytes = rows.reduce((sum, r) => sum + jsonSizeBytes(r) + 1, 0);
+          if (rows.length > 1) expect(bytes).toBeLessThanOrEqual(maxBytes);
+        }
+        const lists = ['leads', 'events', 'clocks', 'steps'] as const;
+        const rowsOf = (batch: LeadActivityBatch, list: (typeof lists)[number]): unknown[] => batch[list] ?? [];
+        for (const list of lists) expect(writes.flatMap((w) => rowsOf(w, list))).toEqual(rowsOf(original, list));
+        // A write takes from a later list only once every earlier list is written, in it or before it.
+        writes.forEach((write, i) => {
+          lists.forEach((list, k) => {
+            if (rowsOf(write, list).length === 0) return;
+            for (const earlier of lists.slice(0, k))
+              expect(writes.slice(0, i + 1).flatMap((w) => rowsOf(w, earlier)).length).toBe(
+                rowsOf(original, earlier).length,
+              );
+          });
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('drains everything at once without a bound, as runs recorded before bounded writes did', () => {
+    const book = emptyLeadBook();
+    book.outbox.leads = Array.from({ length: 3 }, (_, i) => row(`l-${i}`, 10)) as never;
+    book.outbox.clocks = Array.from({ length: 5 }, (_, i) => row(`c-${i}`, 10)) as never;
+    const all = drainOutbox(book);
+    expect([all.leads.length, all.events.length, all.clocks.length]).toEqual([3, 0, 5]);
+    expect(outboxSize(book)).toBe(0);
+  });
+
+  it('bounds writes well under the 512 KB payload warning', () => {
+    expect(MAX_LEDGER_WRITE_BYTES).toBeLessThanOrEqual((512 * 1024) / 2);
+  });
+});
