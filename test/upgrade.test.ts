@@ -5,7 +5,7 @@
 // The previous release's bundle (test/fixtures/bundles/<release>/workflow-bundle.js.gz) was built from the commit
 // that release landed (2026-12-02: 90c8d94) with `npx tsx scripts/build-workflow-bundle.ts` in a worktree of it; its
 // inline source map is replaced by an empty one (the worker needs one; the history is what matters), then gzipped.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -97,6 +97,7 @@ function patchesOf(events: temporal.api.history.v1.IHistoryEvent[]): string[] {
 describe('upgrade from the previous release (dev server)', () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
+  let bundleDir: string;
   let previousBundle: string;
   let worker: TestWorkerHandle | undefined;
   let running: Promise<void> | undefined;
@@ -116,8 +117,8 @@ describe('upgrade from the previous release (dev server)', () => {
   }
 
   beforeAll(async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'campaign-sla-upgrade-'));
-    previousBundle = path.join(dir, 'workflow-bundle.js');
+    bundleDir = await mkdtemp(path.join(tmpdir(), 'campaign-sla-upgrade-'));
+    previousBundle = path.join(bundleDir, 'workflow-bundle.js');
     const gz = await readFile(path.join(__dirname, 'fixtures', 'bundles', PREVIOUS_RELEASE, 'workflow-bundle.js.gz'));
     await writeFile(previousBundle, gunzipSync(gz));
     [env, db] = await Promise.all([
@@ -131,6 +132,7 @@ describe('upgrade from the previous release (dev server)', () => {
     await stopWorker();
     await env?.teardown();
     await db?.drop();
+    if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
   });
 
   it(
