@@ -549,6 +549,73 @@ describe('writes', () => {
     expect(fake.records('Task').filter((t) => t.campaign_sla_key__c === 'lead-1:followUp:1')).toHaveLength(1);
   });
 
+  it('does not count its own open follow-up task as an attempt, until the rep completes it', async () => {
+    await fake.close();
+    let now = Date.parse('2026-01-05T09:00:00Z');
+    fake = await FakeSalesforce.start({ now: () => new Date(now) });
+    const lead = insertLead(1, 0);
+    const adapter = crm();
+    const input = { leadId: lead, ownerId: REP, subject: 'Follow up', dueDate: '2026-01-06', idempotencyKey: 'l1:f:0' };
+    const { taskId } = await adapter.createFollowUpTask(input);
+    expect(fake.record('Task', taskId)).toMatchObject({ Status: 'Not Started', IsClosed: false, TaskSubtype: 'Task' });
+    const open = await adapter.fetchAttempts([lead], null);
+    expect(open.items).toEqual([]);
+
+    const patch = (body: unknown) =>
+      fetchAsClient(`/sobjects/Task/${taskId.slice(0, 15)}`, { method: 'PATCH', body: JSON.stringify(body) });
+    // IsClosed follows the status; nobody writes it, and a status outside TaskStatus is refused.
+    expect(await (await patch({ IsClosed: true })).json()).toEqual([
+      expect.objectContaining({ errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE' }),
+    ]);
+    expect(await (await patch({ Status: 'Done' })).json()).toEqual([
+      expect.objectContaining({ errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST' }),
+    ]);
+    now = Date.parse('2026-01-05T11:15:00Z');
+    expect((await patch({ Status: 'Completed' })).status).toBe(204);
+    const done = await adapter.fetchAttempts([lead], open.watermark);
+    expect(done.items).toEqual([
+      {
+        leadId: lead,
+        activityId: taskId,
+        at: '2026-01-05T11:15:00.000Z',
+        channel: 'other',
+        callDisposition: null,
+      },
+    ]);
+    // The retry of our upsert after the rep closed it neither reopens nor re-stamps it.
+    now = Date.parse('2026-01-05T12:00:00Z');
+    expect(await adapter.createFollowUpTask(input)).toEqual({ taskId, created: false });
+    expect(fake.record('Task', taskId)).toMatchObject({
+      IsClosed: true,
+      CompletedDateTime: '2026-01-05T11:15:00.000+0000',
+    });
+    expect((await adapter.fetchAttempts([lead], done.watermark)).items).toEqual([]);
+  });
+
+  it('refuses a second record with the same External ID, however it is written', async () => {
+    const lead = insertLead(1, 0);
+    await crm().createFollowUpTask({
+      leadId: lead,
+      ownerId: REP,
+      subject: 'x',
+      dueDate: '2026-01-06',
+      idempotencyKey: 'k1',
+    });
+    const post = await fetchAsClient('/sobjects/Task', {
+      method: 'POST',
+      body: JSON.stringify({ WhoId: lead, Subject: 'copy', campaign_sla_key__c: 'k1' }),
+    });
+    expect(post.status).toBe(400);
+    expect(await post.json()).toEqual([expect.objectContaining({ errorCode: 'DUPLICATE_VALUE' })]);
+    const other = fake.insert('Task', { WhoId: lead, campaign_sla_key__c: 'k2' });
+    const patch = await fetchAsClient(`/sobjects/Task/${other}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ campaign_sla_key__c: 'k1' }),
+    });
+    expect(await patch.json()).toEqual([expect.objectContaining({ errorCode: 'DUPLICATE_VALUE' })]);
+    expect(fake.records('Task').map((t) => t.campaign_sla_key__c)).toEqual(['k1', 'k2']);
+  });
+
   it('surfaces Salesforce refusing a write as a non-retryable CrmRequestRejected', async () => {
     const failure = await failureOf(crm().setLeadStatus(salesforceId('00Q', 404), 'Working - Contacted'));
     expect(failure.type).toBe('CrmRequestRejected');

@@ -117,6 +117,13 @@ const SCHEMA: Record<string, Record<string, FieldType>> = {
     NewValue: 'string',
   },
   LeadStatus: { Id: 'id', ApiName: 'string', MasterLabel: 'string', IsConverted: 'boolean', SortOrder: 'string' },
+  TaskStatus: { Id: 'id', ApiName: 'string', MasterLabel: 'string', IsClosed: 'boolean', IsDefault: 'boolean' },
+};
+// Fields the API computes: a create or update naming one fails with INVALID_FIELD_FOR_INSERT_UPDATE
+// (Task.IsClosed and CompletedDateTime follow Status; https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm).
+const READ_ONLY: Record<string, string[]> = {
+  Task: ['Id', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp', 'IsClosed', 'CompletedDateTime'],
+  Lead: ['Id', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp'],
 };
 // Parent relationships the fake resolves in SELECT and WHERE: <relationship>.<field>.
 const RELATIONSHIPS: Record<string, Record<string, { via: string; sObject: string }>> = {
@@ -133,6 +140,7 @@ const ID_PREFIXES: Record<string, string> = {
   CampaignMember: '00v',
   LeadHistory: '017',
   LeadStatus: '01J',
+  TaskStatus: '01J',
 };
 // The standard Lead Status values of a new org.
 const STANDARD_LEAD_STATUSES = [
@@ -140,6 +148,15 @@ const STANDARD_LEAD_STATUSES = [
   'Working - Contacted',
   'Closed - Converted',
   'Closed - Not Converted',
+];
+// The Task Status values of a new org and which of them close the task
+// (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_taskstatus.htm).
+const STANDARD_TASK_STATUSES = [
+  { ApiName: 'Not Started', IsClosed: false, IsDefault: true },
+  { ApiName: 'In Progress', IsClosed: false, IsDefault: false },
+  { ApiName: 'Completed', IsClosed: true, IsDefault: false },
+  { ApiName: 'Waiting on someone else', IsClosed: false, IsDefault: false },
+  { ApiName: 'Deferred', IsClosed: false, IsDefault: false },
 ];
 // Query result batches: default and maximum 2,000, minimum 200
 // (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_queryoptions.htm).
@@ -196,6 +213,7 @@ export class FakeSalesforce {
         SortOrder: String(i + 1),
       }),
     );
+    for (const status of STANDARD_TASK_STATUSES) this.insert('TaskStatus', { ...status, MasterLabel: status.ApiName });
   }
 
   static async start(options: FakeSalesforceOptions = {}): Promise<FakeSalesforce> {
@@ -557,9 +575,11 @@ export class FakeSalesforce {
 
   private create(sObject: string, body: FakeRecord, autoAssign = true): string {
     const name = this.sObjectName(sObject);
-    for (const field of Object.keys(body)) this.fieldName(name, field);
-    const record: FakeRecord = { ...this.defaults(name, body), ...canonical(this, name, body) };
+    const fields = canonical(this, name, body);
+    this.refuseReadOnly(name, fields);
+    const record: FakeRecord = { ...this.defaults(name, fields), ...fields };
     this.validate(name, record, null);
+    if (name === 'Task') this.closeTask(record, null);
     if (name === 'Lead') this.applyAssignmentRules(record, autoAssign);
     return this.insert(name, record);
   }
@@ -572,8 +592,10 @@ export class FakeSalesforce {
     if (name === 'Lead' && record.IsConverted === true)
       throw new DmlError('CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead');
     const changes = canonical(this, name, body);
+    this.refuseReadOnly(name, changes);
     this.validate(name, { ...record, ...changes }, record);
     const stamp = salesforceDateTime(this.options.now());
+    if (name === 'Task') this.closeTask(changes, record);
     if (name === 'Lead' && typeof changes.Status === 'string' && changes.Status !== record.Status) {
       this.changeLeadStatus(record, changes.Status, stamp);
     }
@@ -612,20 +634,37 @@ export class FakeSalesforce {
     return { status: 201, body: { id, success: true, errors: [], created: true } };
   }
 
-  // Picklist defaults a new record gets; a Task is closed when its Status is a closed one.
+  // Picklist defaults a new record gets: the default TaskStatus and TaskSubtype "Task", the first LeadStatus.
   private defaults(name: string, body: FakeRecord): FakeRecord {
     if (name === 'Task') {
-      const status = body.Status ?? 'Not Started';
-      return { Status: status, IsClosed: status === 'Completed' };
+      const status = body.Status ?? this.records('TaskStatus').find((row) => row.IsDefault === true)?.ApiName;
+      return { Status: status, TaskSubtype: 'Task' };
     }
     if (name === 'Lead') return { Status: 'Open - Not Contacted', IsConverted: false };
     return {};
   }
 
+  private refuseReadOnly(name: string, fields: FakeRecord): void {
+    const refused = Object.keys(fields).filter((field) => (READ_ONLY[name] ?? []).includes(field));
+    if (refused.length)
+      throw new DmlError('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${refused.join(', ')}.`);
+  }
+
+  // IsClosed follows the TaskStatus; CompletedDateTime is stamped when the task closes and cleared on reopen.
+  private closeTask(changes: FakeRecord, existing: FakeRecord | null): void {
+    if (!('Status' in changes)) return;
+    const closed = this.records('TaskStatus').some((row) => row.ApiName === changes.Status && row.IsClosed === true);
+    const wasClosed = existing?.IsClosed === true;
+    changes.IsClosed = closed;
+    if (closed && !wasClosed) changes.CompletedDateTime = salesforceDateTime(this.options.now());
+    if (!closed) changes.CompletedDateTime = null;
+  }
+
   private validate(name: string, record: FakeRecord, existing: FakeRecord | null): void {
-    // Lead.Status is restricted to the org's LeadStatus values.
-    if (name === 'Lead' && 'Status' in record) {
-      const allowed = this.records('LeadStatus').map((row) => row.ApiName);
+    // Lead.Status and Task.Status are restricted to the org's LeadStatus and TaskStatus values.
+    const statusObject = name === 'Lead' ? 'LeadStatus' : name === 'Task' ? 'TaskStatus' : null;
+    if (statusObject && 'Status' in record) {
+      const allowed = this.records(statusObject).map((row) => row.ApiName);
       if (!allowed.includes(record.Status))
         throw new DmlError(
           'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
