@@ -649,6 +649,26 @@ describe('limits', () => {
     expect(adapter.apiUsage().callsMade).toBe(2);
   });
 
+  it('runs into the concurrent limit while a long-running call holds the only slot, and recovers after it', async () => {
+    await fake.close();
+    fake = await FakeSalesforce.start({ concurrentLimit: 1 });
+    const lead = insertLead(1, 0);
+    const adapter = crm();
+    await adapter.fetchApiUsage(); // logs in first, so the held call below is an API call
+    const release = fake.holdNextCall();
+    const slow = adapter.fetchNewLeads(CAMPAIGN, null);
+    await expect.poll(() => fake.callsInFlight()).toBe(1);
+    const refused = await failureOf(adapter.fetchAttempts([lead], null));
+    expect(refused.type).toBe('CrmConcurrentApiLimitExceeded');
+    expect(refused.nextRetryDelay).toBe('2m');
+    release();
+    expect((await slow).leads.map((l) => l.leadId)).toEqual([lead]);
+    expect(fake.callsInFlight()).toBe(0);
+    expect((await adapter.fetchAttempts([lead], null)).items).toEqual([]);
+    // The refused call never counted toward the 24-hour total.
+    expect(adapter.apiUsage()).toEqual({ used: 5, max: 15_000, callsMade: 6 });
+  });
+
   it('runs into the real 24-hour limit of the fake and names the usage', async () => {
     await fake.close();
     fake = await FakeSalesforce.start({ apiLimit: 2 });

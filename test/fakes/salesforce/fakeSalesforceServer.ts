@@ -28,6 +28,8 @@ export interface FakeSalesforceOptions {
   assignmentRuleOwnerId?: string;
   /** The daily API request allowance reported in Sforce-Limit-Info. */
   apiLimit?: number;
+  /** Long-running requests the org allows at once (production orgs: 25); held calls count as long-running. */
+  concurrentLimit?: number;
   clientId?: string;
   clientSecret?: string;
   refreshToken?: string;
@@ -175,6 +177,8 @@ export class FakeSalesforce {
   private readonly cursors = new Map<string, { rows: FakeRecord[]; offset: number; usedAt: number }>();
   private readonly validTokens = new Set<string>();
   private readonly injected: InjectedError[] = [];
+  private readonly holds: Promise<void>[] = [];
+  private inFlight = 0;
   private readonly options: Required<
     Omit<FakeSalesforceOptions, 'jwtPublicKey' | 'extraFields' | 'assignmentRuleOwnerId' | 'leadStatuses'>
   >;
@@ -191,6 +195,7 @@ export class FakeSalesforce {
     this.options = {
       pageSize: Math.min(options.pageSize ?? MAX_BATCH, MAX_BATCH),
       apiLimit: options.apiLimit ?? 15_000,
+      concurrentLimit: options.concurrentLimit ?? 25,
       clientId: options.clientId ?? 'fake-client-id',
       clientSecret: options.clientSecret ?? 'fake-client-secret',
       refreshToken: options.refreshToken ?? 'fake-refresh-token',
@@ -297,6 +302,21 @@ export class FakeSalesforce {
     this.injected.push(...errors);
   }
 
+  /**
+   * The next API call that passes the limits stays in flight, as a long-running request does, until the
+   * returned function is called; while it runs it counts toward concurrentLimit.
+   */
+  holdNextCall(): () => void {
+    let release!: () => void;
+    this.holds.push(new Promise<void>((resolve) => (release = resolve)));
+    return release;
+  }
+
+  /** API calls in flight now. */
+  callsInFlight(): number {
+    return this.inFlight;
+  }
+
   /** Access tokens issued so far stop working, as when a session times out. */
   expireSessions(): void {
     this.validTokens.clear();
@@ -348,7 +368,7 @@ export class FakeSalesforce {
       return send(res, 401, [{ errorCode: injected, message: 'Session expired or invalid' }]);
     // Both API limits answer 403 REQUEST_LIMIT_EXCEEDED; the message names the limit
     // (https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm).
-    if (injected === 'CONCURRENT_REQUESTS') {
+    if (injected === 'CONCURRENT_REQUESTS' || this.inFlight >= this.options.concurrentLimit) {
       const message = 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.';
       return send(res, 403, [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message }], this.limitHeader());
     }
@@ -358,7 +378,10 @@ export class FakeSalesforce {
     }
     this.apiUsed += 1;
     const headers = this.limitHeader();
+    const held = this.holds.shift();
+    this.inFlight += 1;
     try {
+      await held;
       const [, version, rest] = api;
       const [, resource, ...parts] = rest.split('/');
       if (resource === 'query' && req.method === 'GET') {
@@ -404,6 +427,8 @@ export class FakeSalesforce {
         return send(res, 400, [{ errorCode: err.errorCode, message: err.message }], headers);
       if (err instanceof NotFound) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: err.message }], headers);
       throw err;
+    } finally {
+      this.inFlight -= 1;
     }
   }
 
