@@ -328,6 +328,14 @@ describe('fetchAttempts', () => {
     expect(third.items).toEqual([]);
   });
 
+  it('attributes activities to a lead named by its 18-character ID in any casing, once per record', async () => {
+    const lead = insertLead(1, 0);
+    const task = fake.insert('Task', { WhoId: lead, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(5) });
+    const { items } = await crm().fetchAttempts([lead.toLowerCase(), lead, lead.slice(0, 15)], null);
+    expect(items).toEqual([expect.objectContaining({ leadId: lead.toLowerCase(), activityId: task })]);
+    expect(fake.apiRequests().at(-1)!.soql).toContain(`('${lead.toLowerCase()}')`);
+  });
+
   it.each([
     [10, 3],
     [100, 3],
@@ -785,6 +793,16 @@ describe('the fake follows Salesforce', () => {
       await fetchAsClient(`/query?q=${encodeURIComponent(`SELECT Id FROM Lead WHERE Id = '${id18.slice(0, 15)}'`)}`)
     ).json()) as { records: { Id: string }[] };
     expect(byShort.records.map((r) => r.Id)).toEqual([id18]);
+    // An 18-character ID is case-insensitive; a 15-character one is not; a suffix Salesforce never writes matches nothing.
+    const ids = async (literal: string) =>
+      (
+        (await (
+          await fetchAsClient(`/query?q=${encodeURIComponent(`SELECT Id FROM Lead WHERE Id IN ('${literal}')`)}`)
+        ).json()) as { records: { Id: string }[] }
+      ).records.map((r) => r.Id);
+    expect(await ids(id18.toLowerCase())).toEqual([id18]);
+    expect(await ids(id18.slice(0, 15).toLowerCase())).toEqual([]);
+    expect(await ids(`${id18.slice(0, 15)}999`)).toEqual([]);
     const page = (await (await fetchAsClient(`/query?q=${encodeURIComponent('SELECT Id FROM Lead')}`)).json()) as {
       records: unknown[];
       nextRecordsUrl: string;

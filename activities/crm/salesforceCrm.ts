@@ -34,6 +34,7 @@ import {
   type SalesforceFieldMapping,
   type StatusRow,
 } from './salesforceRecords';
+import { salesforceIdKey } from './salesforceIds';
 import { isInvalidSession, salesforceErrorCode, toCrmFailure, type LimitBackoff } from './salesforceErrors';
 import { requestSalesforceSession } from './salesforceSession';
 import { salesforceSettingsFromEnv, type SalesforceSettings } from './salesforceSettings';
@@ -472,10 +473,8 @@ export class SalesforceCrm implements Crm {
   }
 }
 
-// 15- and 18-character forms of one ID share their first 15 characters.
-function idKey(id: string): string {
-  return id.slice(0, 15);
-}
+// 15- and 18-character forms of one ID name one record, whatever the casing of the 18-character form.
+const idKey = salesforceIdKey;
 
 function boundedText(value: string, what: string): string {
   if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_TEXT_LENGTH) {

@@ -7,7 +7,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { salesforceId } from '../../../activities/crm/salesforceIds';
+import { salesforceId, salesforceIdKey } from '../../../activities/crm/salesforceIds';
 import {
   compareValues,
   evaluateCondition,
@@ -840,8 +840,10 @@ function isIdType(type: FieldType): boolean {
   return type === 'id' || type === 'reference';
 }
 
+// An 18-character ID is case-insensitive: its suffix restores the case of the first 15 characters
+// (https://help.salesforce.com/s/articleView?id=000385008).
 function idKey(id: string): string {
-  return /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id) ? id.slice(0, 15) : id;
+  return /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id) ? salesforceIdKey(id) : id;
 }
 
 function sameId(a: unknown, b: unknown): boolean {
