@@ -315,15 +315,28 @@ describe('fetchAttempts', () => {
   it('follows activities to the converted contact and never repeats one across polls', async () => {
     const lead = insertLead(1, 0);
     const before = fake.insert('Task', { WhoId: lead, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(5) });
+    const meeting = fake.insert('Event', { WhoId: lead, StartDateTime: at(6), CreatedDate: at(6) });
     const adapter = crm();
     const first = await adapter.fetchAttempts([lead], null);
-    expect(first.items.map((i) => i.activityId)).toEqual([before]);
-    const { contactId } = fake.convertLead(lead, { at: new Date(Date.parse(at(60))), withOpportunity: true });
+    expect(first.items.map((i) => i.activityId)).toEqual([before, meeting]);
+    const convertAt = { at: new Date(Date.parse(at(60))), withOpportunity: true };
+    // Only a LeadStatus marked IsConverted converts a lead.
+    expect(() => fake.convertLead(lead, { ...convertAt, status: 'Working - Contacted' })).toThrow(
+      /INVALID_STATUS|convertedStatus/,
+    );
+    expect([fake.record('Lead', lead)!.IsConverted, fake.records('LeadHistory'), fake.records('Contact')]).toEqual([
+      undefined,
+      [],
+      [],
+    ]);
+    const { contactId } = fake.convertLead(lead, convertAt);
+    expect(() => fake.convertLead(lead, convertAt)).toThrow(/converted/);
     const after = fake.insert('Task', { WhoId: contactId, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(70) });
     // The lead's 15-character ID names the same record.
     const second = await adapter.fetchAttempts([lead.slice(0, 15)], first.watermark);
     expect(second.items).toEqual([expect.objectContaining({ leadId: lead.slice(0, 15), activityId: after })]);
     expect(fake.records('Task').find((t) => t.Id === before)!.WhoId).toBe(contactId);
+    expect(fake.records('Event').find((e) => e.Id === meeting)!.WhoId).toBe(contactId);
     const third = await adapter.fetchAttempts([lead], second.watermark);
     expect(third.items).toEqual([]);
   });

@@ -271,10 +271,15 @@ export class FakeSalesforce {
   ): { contactId: string; opportunityId: string | null } {
     const lead = this.record('Lead', leadId);
     if (!lead) throw new Error(`no Lead ${leadId}`);
+    if (lead.IsConverted === true) throw new DmlError('CANNOT_UPDATE_CONVERTED_LEAD', `Lead ${leadId} is converted`);
+    const status = input.status ?? 'Closed - Converted';
+    // convertedStatus must be a LeadStatus whose IsConverted is true.
+    if (!this.records('LeadStatus').some((row) => row.ApiName === status && row.IsConverted === true))
+      throw new DmlError('INVALID_STATUS', `invalid convertedStatus: ${status}`);
     const stamp = salesforceDateTime(input.at);
     const contactId = this.insert('Contact', { CreatedDate: stamp, OwnerId: lead.OwnerId });
     const opportunityId = input.withOpportunity ? this.insert('Opportunity', { CreatedDate: stamp }) : null;
-    this.changeLeadStatus(lead, input.status ?? 'Closed - Converted', stamp);
+    this.changeLeadStatus(lead, status, stamp);
     Object.assign(lead, {
       IsConverted: true,
       ConvertedDate: stamp.slice(0, 10),
