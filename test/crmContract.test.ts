@@ -341,6 +341,41 @@ describe('fetchAttempts', () => {
     expect(third.items).toEqual([]);
   });
 
+  it('counts a meeting booked ahead when it starts, a meeting logged late, and a moved meeting at its new time, once each', async () => {
+    const lead = insertLead(1, 0);
+    const adapter = crm();
+    const read = async (watermark: string | null, untilMinute: number) => {
+      const page = await adapter.fetchAttempts(
+        [lead],
+        watermark,
+        new Date(Date.parse(at(untilMinute)) + 999).toISOString(),
+      );
+      return { ids: page.items.map((i) => [i.activityId, i.at]), watermark: page.watermark };
+    };
+    const call = fake.insert('Task', { WhoId: lead, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(5) });
+    const booked = fake.insert('Event', { WhoId: lead, StartDateTime: at(600), CreatedDate: at(10) });
+    const moved = fake.insert('Event', { WhoId: lead, StartDateTime: at(300), CreatedDate: at(11) });
+    const first = await read(null, 20);
+    expect(first.ids).toEqual([[call, '2026-01-05T09:05:00.000Z']]);
+    expect(fake.apiRequests().at(-1)!.soql).toContain('StartDateTime <= 2026-01-05T09:20:00Z');
+    // Later activity moves the watermark past both bookings.
+    const email = fake.insert('Task', { WhoId: lead, TaskSubtype: 'Email', IsClosed: true, CreatedDate: at(100) });
+    Object.assign(fake.record('Event', moved)!, { StartDateTime: at(900), SystemModstamp: at(120) });
+    const second = await read(first.watermark, 299);
+    expect(second.ids).toEqual([[email, '2026-01-05T10:40:00.000Z']]);
+    const logged = fake.insert('Event', { WhoId: lead, StartDateTime: at(-100), CreatedDate: at(400) });
+    const third = await read(second.watermark, 600);
+    expect(third.ids).toEqual([
+      [logged, '2026-01-05T07:20:00.000Z'],
+      [booked, '2026-01-05T19:00:00.000Z'],
+    ]);
+    const fourth = await read(third.watermark, 899);
+    expect(fourth.ids).toEqual([]);
+    const fifth = await read(fourth.watermark, 900);
+    expect(fifth.ids).toEqual([[moved, '2026-01-06T00:00:00.000Z']]);
+    expect((await read(fifth.watermark, 2_000)).ids).toEqual([]);
+  });
+
   it('attributes activities to a lead named by its 18-character ID in any casing, once per record', async () => {
     const lead = insertLead(1, 0);
     const task = fake.insert('Task', { WhoId: lead, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(5) });
