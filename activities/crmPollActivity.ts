@@ -78,7 +78,7 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
         watermark: string | null,
         fetch: (crm: Crm, ids: string[], watermark: string | null) => Promise<CrmPage<T>>,
       ): Promise<CrmPage<T>> => (ids.length ? fetch(crm, ids, watermark) : { items: [], watermark });
-      const fetchAttempts = (c: Crm, ids: string[], w: string | null) => c.fetchAttempts(ids, w);
+      const fetchAttempts = (c: Crm, ids: string[], w: string | null) => c.fetchAttempts(ids, w, input.at);
       const fetchStatuses = (c: Crm, ids: string[], w: string | null) => c.fetchStatusChanges(ids, w, mapping);
       const newAttempts = await read(newIds.slice(0, MAX_POLLED_LEADS), null, fetchAttempts);
       const knownAttempts = await read(knownIds, positions.attempts, fetchAttempts);

@@ -177,7 +177,8 @@ export interface Crm {
     watermark: string | null,
   ): Promise<{ leads: CrmLead[]; watermark: string | null }>;
   /** Every attempt on the leads since the watermark. O(1) API calls in the number of leads (batched IN clauses). */
-  fetchAttempts(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmAttempt>>;
+  /** Attempts up to `until` (default: now); a meeting that starts later comes in the read after it starts. */
+  fetchAttempts(leadIds: string[], watermark: string | null, until?: string): Promise<CrmPage<CrmAttempt>>;
   /** Status changes of the leads since the watermark that the mapping turns into dispositions. */
   fetchStatusChanges(
     leadIds: string[],

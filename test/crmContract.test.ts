@@ -315,17 +315,73 @@ describe('fetchAttempts', () => {
   it('follows activities to the converted contact and never repeats one across polls', async () => {
     const lead = insertLead(1, 0);
     const before = fake.insert('Task', { WhoId: lead, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(5) });
+    const meeting = fake.insert('Event', { WhoId: lead, StartDateTime: at(6), CreatedDate: at(6) });
     const adapter = crm();
     const first = await adapter.fetchAttempts([lead], null);
-    expect(first.items.map((i) => i.activityId)).toEqual([before]);
-    const { contactId } = fake.convertLead(lead, { at: new Date(Date.parse(at(60))), withOpportunity: true });
+    expect(first.items.map((i) => i.activityId)).toEqual([before, meeting]);
+    const convertAt = { at: new Date(Date.parse(at(60))), withOpportunity: true };
+    // Only a LeadStatus marked IsConverted converts a lead.
+    expect(() => fake.convertLead(lead, { ...convertAt, status: 'Working - Contacted' })).toThrow(
+      /INVALID_STATUS|convertedStatus/,
+    );
+    expect([fake.record('Lead', lead)!.IsConverted, fake.records('LeadHistory'), fake.records('Contact')]).toEqual([
+      undefined,
+      [],
+      [],
+    ]);
+    const { contactId } = fake.convertLead(lead, convertAt);
+    expect(() => fake.convertLead(lead, convertAt)).toThrow(/converted/);
     const after = fake.insert('Task', { WhoId: contactId, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(70) });
     // The lead's 15-character ID names the same record.
     const second = await adapter.fetchAttempts([lead.slice(0, 15)], first.watermark);
     expect(second.items).toEqual([expect.objectContaining({ leadId: lead.slice(0, 15), activityId: after })]);
     expect(fake.records('Task').find((t) => t.Id === before)!.WhoId).toBe(contactId);
+    expect(fake.records('Event').find((e) => e.Id === meeting)!.WhoId).toBe(contactId);
     const third = await adapter.fetchAttempts([lead], second.watermark);
     expect(third.items).toEqual([]);
+  });
+
+  it('counts a meeting booked ahead when it starts, a meeting logged late, and a moved meeting at its new time, once each', async () => {
+    const lead = insertLead(1, 0);
+    const adapter = crm();
+    const read = async (watermark: string | null, untilMinute: number) => {
+      const page = await adapter.fetchAttempts(
+        [lead],
+        watermark,
+        new Date(Date.parse(at(untilMinute)) + 999).toISOString(),
+      );
+      return { ids: page.items.map((i) => [i.activityId, i.at]), watermark: page.watermark };
+    };
+    const call = fake.insert('Task', { WhoId: lead, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(5) });
+    const booked = fake.insert('Event', { WhoId: lead, StartDateTime: at(600), CreatedDate: at(10) });
+    const moved = fake.insert('Event', { WhoId: lead, StartDateTime: at(300), CreatedDate: at(11) });
+    const first = await read(null, 20);
+    expect(first.ids).toEqual([[call, '2026-01-05T09:05:00.000Z']]);
+    expect(fake.apiRequests().at(-1)!.soql).toContain('StartDateTime <= 2026-01-05T09:20:00Z');
+    // Later activity moves the watermark past both bookings.
+    const email = fake.insert('Task', { WhoId: lead, TaskSubtype: 'Email', IsClosed: true, CreatedDate: at(100) });
+    Object.assign(fake.record('Event', moved)!, { StartDateTime: at(900), SystemModstamp: at(120) });
+    const second = await read(first.watermark, 299);
+    expect(second.ids).toEqual([[email, '2026-01-05T10:40:00.000Z']]);
+    const logged = fake.insert('Event', { WhoId: lead, StartDateTime: at(-100), CreatedDate: at(400) });
+    const third = await read(second.watermark, 600);
+    expect(third.ids).toEqual([
+      [logged, '2026-01-05T07:20:00.000Z'],
+      [booked, '2026-01-05T19:00:00.000Z'],
+    ]);
+    const fourth = await read(third.watermark, 899);
+    expect(fourth.ids).toEqual([]);
+    const fifth = await read(fourth.watermark, 900);
+    expect(fifth.ids).toEqual([[moved, '2026-01-06T00:00:00.000Z']]);
+    expect((await read(fifth.watermark, 2_000)).ids).toEqual([]);
+  });
+
+  it('attributes activities to a lead named by its 18-character ID in any casing, once per record', async () => {
+    const lead = insertLead(1, 0);
+    const task = fake.insert('Task', { WhoId: lead, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(5) });
+    const { items } = await crm().fetchAttempts([lead.toLowerCase(), lead, lead.slice(0, 15)], null);
+    expect(items).toEqual([expect.objectContaining({ leadId: lead.toLowerCase(), activityId: task })]);
+    expect(fake.apiRequests().at(-1)!.soql).toContain(`('${lead.toLowerCase()}')`);
   });
 
   it.each([
@@ -549,6 +605,73 @@ describe('writes', () => {
     expect(fake.records('Task').filter((t) => t.campaign_sla_key__c === 'lead-1:followUp:1')).toHaveLength(1);
   });
 
+  it('does not count its own open follow-up task as an attempt, until the rep completes it', async () => {
+    await fake.close();
+    let now = Date.parse('2026-01-05T09:00:00Z');
+    fake = await FakeSalesforce.start({ now: () => new Date(now) });
+    const lead = insertLead(1, 0);
+    const adapter = crm();
+    const input = { leadId: lead, ownerId: REP, subject: 'Follow up', dueDate: '2026-01-06', idempotencyKey: 'l1:f:0' };
+    const { taskId } = await adapter.createFollowUpTask(input);
+    expect(fake.record('Task', taskId)).toMatchObject({ Status: 'Not Started', IsClosed: false, TaskSubtype: 'Task' });
+    const open = await adapter.fetchAttempts([lead], null);
+    expect(open.items).toEqual([]);
+
+    const patch = (body: unknown) =>
+      fetchAsClient(`/sobjects/Task/${taskId.slice(0, 15)}`, { method: 'PATCH', body: JSON.stringify(body) });
+    // IsClosed follows the status; nobody writes it, and a status outside TaskStatus is refused.
+    expect(await (await patch({ IsClosed: true })).json()).toEqual([
+      expect.objectContaining({ errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE' }),
+    ]);
+    expect(await (await patch({ Status: 'Done' })).json()).toEqual([
+      expect.objectContaining({ errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST' }),
+    ]);
+    now = Date.parse('2026-01-05T11:15:00Z');
+    expect((await patch({ Status: 'Completed' })).status).toBe(204);
+    const done = await adapter.fetchAttempts([lead], open.watermark);
+    expect(done.items).toEqual([
+      {
+        leadId: lead,
+        activityId: taskId,
+        at: '2026-01-05T11:15:00.000Z',
+        channel: 'other',
+        callDisposition: null,
+      },
+    ]);
+    // The retry of our upsert after the rep closed it neither reopens nor re-stamps it.
+    now = Date.parse('2026-01-05T12:00:00Z');
+    expect(await adapter.createFollowUpTask(input)).toEqual({ taskId, created: false });
+    expect(fake.record('Task', taskId)).toMatchObject({
+      IsClosed: true,
+      CompletedDateTime: '2026-01-05T11:15:00.000+0000',
+    });
+    expect((await adapter.fetchAttempts([lead], done.watermark)).items).toEqual([]);
+  });
+
+  it('refuses a second record with the same External ID, however it is written', async () => {
+    const lead = insertLead(1, 0);
+    await crm().createFollowUpTask({
+      leadId: lead,
+      ownerId: REP,
+      subject: 'x',
+      dueDate: '2026-01-06',
+      idempotencyKey: 'k1',
+    });
+    const post = await fetchAsClient('/sobjects/Task', {
+      method: 'POST',
+      body: JSON.stringify({ WhoId: lead, Subject: 'copy', campaign_sla_key__c: 'k1' }),
+    });
+    expect(post.status).toBe(400);
+    expect(await post.json()).toEqual([expect.objectContaining({ errorCode: 'DUPLICATE_VALUE' })]);
+    const other = fake.insert('Task', { WhoId: lead, campaign_sla_key__c: 'k2' });
+    const patch = await fetchAsClient(`/sobjects/Task/${other}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ campaign_sla_key__c: 'k1' }),
+    });
+    expect(await patch.json()).toEqual([expect.objectContaining({ errorCode: 'DUPLICATE_VALUE' })]);
+    expect(fake.records('Task').map((t) => t.campaign_sla_key__c)).toEqual(['k1', 'k2']);
+  });
+
   it('surfaces Salesforce refusing a write as a non-retryable CrmRequestRejected', async () => {
     const failure = await failureOf(crm().setLeadStatus(salesforceId('00Q', 404), 'Working - Contacted'));
     expect(failure.type).toBe('CrmRequestRejected');
@@ -580,6 +703,26 @@ describe('limits', () => {
     expect(daily.type).toBe('CrmDailyApiLimitExceeded');
     expect(daily.nextRetryDelay).toBe('2h');
     expect(adapter.apiUsage().callsMade).toBe(2);
+  });
+
+  it('runs into the concurrent limit while a long-running call holds the only slot, and recovers after it', async () => {
+    await fake.close();
+    fake = await FakeSalesforce.start({ concurrentLimit: 1 });
+    const lead = insertLead(1, 0);
+    const adapter = crm();
+    await adapter.fetchApiUsage(); // logs in first, so the held call below is an API call
+    const release = fake.holdNextCall();
+    const slow = adapter.fetchNewLeads(CAMPAIGN, null);
+    await expect.poll(() => fake.callsInFlight()).toBe(1);
+    const refused = await failureOf(adapter.fetchAttempts([lead], null));
+    expect(refused.type).toBe('CrmConcurrentApiLimitExceeded');
+    expect(refused.nextRetryDelay).toBe('2m');
+    release();
+    expect((await slow).leads.map((l) => l.leadId)).toEqual([lead]);
+    expect(fake.callsInFlight()).toBe(0);
+    expect((await adapter.fetchAttempts([lead], null)).items).toEqual([]);
+    // The refused call never counted toward the 24-hour total.
+    expect(adapter.apiUsage()).toEqual({ used: 5, max: 15_000, callsMade: 6 });
   });
 
   it('runs into the real 24-hour limit of the fake and names the usage', async () => {
@@ -698,6 +841,16 @@ describe('the fake follows Salesforce', () => {
       await fetchAsClient(`/query?q=${encodeURIComponent(`SELECT Id FROM Lead WHERE Id = '${id18.slice(0, 15)}'`)}`)
     ).json()) as { records: { Id: string }[] };
     expect(byShort.records.map((r) => r.Id)).toEqual([id18]);
+    // An 18-character ID is case-insensitive; a 15-character one is not; a suffix Salesforce never writes matches nothing.
+    const ids = async (literal: string) =>
+      (
+        (await (
+          await fetchAsClient(`/query?q=${encodeURIComponent(`SELECT Id FROM Lead WHERE Id IN ('${literal}')`)}`)
+        ).json()) as { records: { Id: string }[] }
+      ).records.map((r) => r.Id);
+    expect(await ids(id18.toLowerCase())).toEqual([id18]);
+    expect(await ids(id18.slice(0, 15).toLowerCase())).toEqual([]);
+    expect(await ids(`${id18.slice(0, 15)}999`)).toEqual([]);
     const page = (await (await fetchAsClient(`/query?q=${encodeURIComponent('SELECT Id FROM Lead')}`)).json()) as {
       records: unknown[];
       nextRecordsUrl: string;

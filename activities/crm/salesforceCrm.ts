@@ -34,6 +34,7 @@ import {
   type SalesforceFieldMapping,
   type StatusRow,
 } from './salesforceRecords';
+import { salesforceIdKey } from './salesforceIds';
 import { isInvalidSession, salesforceErrorCode, toCrmFailure, type LimitBackoff } from './salesforceErrors';
 import { requestSalesforceSession } from './salesforceSession';
 import { salesforceSettingsFromEnv, type SalesforceSettings } from './salesforceSettings';
@@ -164,14 +165,14 @@ export class SalesforceCrm implements Crm {
     });
   }
 
-  async fetchAttempts(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmAttempt>> {
+  async fetchAttempts(leadIds: string[], watermark: string | null, until?: string): Promise<CrmPage<CrmAttempt>> {
     return this.call('fetchAttempts', async (conn) => {
       const leads = uniqueIds(leadIds, 'leadIds');
       const previous = this.decode(watermark, 'fetchAttempts');
       const limit = this.limitFor(previous);
-      const since = previous
-        ? ` AND SystemModstamp >= ${soqlDateTime(readFrom(previous, this.overlapMs), 'watermark')}`
-        : '';
+      const from = previous ? soqlDateTime(readFrom(previous, this.overlapMs), 'watermark') : null;
+      const since = from ? ` AND SystemModstamp >= ${from}` : '';
+      const started = ` AND StartDateTime <= ${soqlDateTime(wholeSecondsDown(until ?? this.now().toISOString()), 'until')}`;
       const order = `ORDER BY SystemModstamp ASC, Id ASC LIMIT ${limit}`;
       const leadOf = new Map<string, string>();
       const rows: AttemptRow[] = [];
@@ -204,15 +205,28 @@ export class SalesforceCrm implements Crm {
             ),
           ),
         );
+        // A meeting counts once it has started. One booked ahead was stamped before it started: once it
+        // starts it is read by StartDateTime, which stands in for its stamp on the watermark.
         collect(
           parseEventRows(
             await this.queryAll(
               conn,
-              `SELECT Id, WhoId, StartDateTime, SystemModstamp FROM Event WHERE WhoId IN ${who}${since} ${order}`,
+              `SELECT Id, WhoId, StartDateTime, SystemModstamp FROM Event WHERE WhoId IN ${who}${started}${since} ${order}`,
               limit,
             ),
           ),
         );
+        if (from)
+          collect(
+            parseEventRows(
+              await this.queryAll(
+                conn,
+                `SELECT Id, WhoId, StartDateTime, SystemModstamp FROM Event WHERE WhoId IN ${who}${started} AND StartDateTime >= ${from} AND SystemModstamp < ${from} ` +
+                  `ORDER BY StartDateTime ASC, Id ASC LIMIT ${limit}`,
+                limit,
+              ),
+            ).map((row) => ({ ...row, stamp: row.at })),
+          );
       }
       const cutAt = cuts.length ? cuts.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : null;
       const { fresh, watermark: next } = advanceWatermark(previous, rows, this.overlapMs, cutAt);
@@ -472,9 +486,14 @@ export class SalesforceCrm implements Crm {
   }
 }
 
-// 15- and 18-character forms of one ID share their first 15 characters.
-function idKey(id: string): string {
-  return id.slice(0, 15);
+// 15- and 18-character forms of one ID name one record, whatever the casing of the 18-character form.
+const idKey = salesforceIdKey;
+
+// The upper bound of a read: SOQL takes whole seconds, and rounding up would let in what has not happened.
+function wholeSecondsDown(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw crmInvalidInput(`until must be an ISO-8601 date-time, got ${JSON.stringify(iso)}`);
+  return new Date(ms - (((ms % 1000) + 1000) % 1000)).toISOString();
 }
 
 function boundedText(value: string, what: string): string {

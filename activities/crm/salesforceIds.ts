@@ -1,5 +1,5 @@
-// Well-formed Salesforce IDs for the fake server and the sandbox CRM, so simulated records pass
-// the same ID validation as real ones.
+// Salesforce IDs: well-formed ones for the fake server and the sandbox CRM, so simulated records pass
+// the same ID validation as real ones, and the key under which 15- and 18-character forms meet.
 
 const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 
@@ -14,4 +14,23 @@ export function salesforceId(prefix: string, n: number): string {
     suffix += SUFFIX_ALPHABET[bits];
   }
   return base + suffix;
+}
+
+/**
+ * The 15-character, case-sensitive key of an ID. An 18-character ID is case-insensitive: its suffix
+ * says which of the first 15 characters are upper case, so any casing of it names the same record.
+ */
+export function salesforceIdKey(id: string): string {
+  if (!/^[a-zA-Z0-9]{18}$/.test(id)) return id.slice(0, 15);
+  let key = '';
+  for (let chunk = 0; chunk < 3; chunk += 1) {
+    const bits = SUFFIX_ALPHABET.indexOf(id[15 + chunk].toUpperCase());
+    // Not a suffix Salesforce writes: the whole ID is the key, so it matches no record by accident.
+    if (bits < 0) return id;
+    for (let i = 0; i < 5; i += 1) {
+      const char = id[chunk * 5 + i];
+      key += bits & (1 << i) ? char.toUpperCase() : char.toLowerCase();
+    }
+  }
+  return key;
 }

@@ -7,7 +7,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { salesforceId } from '../../../activities/crm/salesforceIds';
+import { salesforceId, salesforceIdKey } from '../../../activities/crm/salesforceIds';
 import {
   compareValues,
   evaluateCondition,
@@ -28,6 +28,8 @@ export interface FakeSalesforceOptions {
   assignmentRuleOwnerId?: string;
   /** The daily API request allowance reported in Sforce-Limit-Info. */
   apiLimit?: number;
+  /** Long-running requests the org allows at once (production orgs: 25); held calls count as long-running. */
+  concurrentLimit?: number;
   clientId?: string;
   clientSecret?: string;
   refreshToken?: string;
@@ -117,6 +119,13 @@ const SCHEMA: Record<string, Record<string, FieldType>> = {
     NewValue: 'string',
   },
   LeadStatus: { Id: 'id', ApiName: 'string', MasterLabel: 'string', IsConverted: 'boolean', SortOrder: 'string' },
+  TaskStatus: { Id: 'id', ApiName: 'string', MasterLabel: 'string', IsClosed: 'boolean', IsDefault: 'boolean' },
+};
+// Fields the API computes: a create or update naming one fails with INVALID_FIELD_FOR_INSERT_UPDATE
+// (Task.IsClosed and CompletedDateTime follow Status; https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm).
+const READ_ONLY: Record<string, string[]> = {
+  Task: ['Id', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp', 'IsClosed', 'CompletedDateTime'],
+  Lead: ['Id', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp'],
 };
 // Parent relationships the fake resolves in SELECT and WHERE: <relationship>.<field>.
 const RELATIONSHIPS: Record<string, Record<string, { via: string; sObject: string }>> = {
@@ -133,6 +142,7 @@ const ID_PREFIXES: Record<string, string> = {
   CampaignMember: '00v',
   LeadHistory: '017',
   LeadStatus: '01J',
+  TaskStatus: '01J',
 };
 // The standard Lead Status values of a new org.
 const STANDARD_LEAD_STATUSES = [
@@ -140,6 +150,15 @@ const STANDARD_LEAD_STATUSES = [
   'Working - Contacted',
   'Closed - Converted',
   'Closed - Not Converted',
+];
+// The Task Status values of a new org and which of them close the task
+// (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_taskstatus.htm).
+const STANDARD_TASK_STATUSES = [
+  { ApiName: 'Not Started', IsClosed: false, IsDefault: true },
+  { ApiName: 'In Progress', IsClosed: false, IsDefault: false },
+  { ApiName: 'Completed', IsClosed: true, IsDefault: false },
+  { ApiName: 'Waiting on someone else', IsClosed: false, IsDefault: false },
+  { ApiName: 'Deferred', IsClosed: false, IsDefault: false },
 ];
 // Query result batches: default and maximum 2,000, minimum 200
 // (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_queryoptions.htm).
@@ -158,6 +177,8 @@ export class FakeSalesforce {
   private readonly cursors = new Map<string, { rows: FakeRecord[]; offset: number; usedAt: number }>();
   private readonly validTokens = new Set<string>();
   private readonly injected: InjectedError[] = [];
+  private readonly holds: Promise<void>[] = [];
+  private inFlight = 0;
   private readonly options: Required<
     Omit<FakeSalesforceOptions, 'jwtPublicKey' | 'extraFields' | 'assignmentRuleOwnerId' | 'leadStatuses'>
   >;
@@ -174,6 +195,7 @@ export class FakeSalesforce {
     this.options = {
       pageSize: Math.min(options.pageSize ?? MAX_BATCH, MAX_BATCH),
       apiLimit: options.apiLimit ?? 15_000,
+      concurrentLimit: options.concurrentLimit ?? 25,
       clientId: options.clientId ?? 'fake-client-id',
       clientSecret: options.clientSecret ?? 'fake-client-secret',
       refreshToken: options.refreshToken ?? 'fake-refresh-token',
@@ -196,6 +218,7 @@ export class FakeSalesforce {
         SortOrder: String(i + 1),
       }),
     );
+    for (const status of STANDARD_TASK_STATUSES) this.insert('TaskStatus', { ...status, MasterLabel: status.ApiName });
   }
 
   static async start(options: FakeSalesforceOptions = {}): Promise<FakeSalesforce> {
@@ -248,10 +271,15 @@ export class FakeSalesforce {
   ): { contactId: string; opportunityId: string | null } {
     const lead = this.record('Lead', leadId);
     if (!lead) throw new Error(`no Lead ${leadId}`);
+    if (lead.IsConverted === true) throw new DmlError('CANNOT_UPDATE_CONVERTED_LEAD', `Lead ${leadId} is converted`);
+    const status = input.status ?? 'Closed - Converted';
+    // convertedStatus must be a LeadStatus whose IsConverted is true.
+    if (!this.records('LeadStatus').some((row) => row.ApiName === status && row.IsConverted === true))
+      throw new DmlError('INVALID_STATUS', `invalid convertedStatus: ${status}`);
     const stamp = salesforceDateTime(input.at);
     const contactId = this.insert('Contact', { CreatedDate: stamp, OwnerId: lead.OwnerId });
     const opportunityId = input.withOpportunity ? this.insert('Opportunity', { CreatedDate: stamp }) : null;
-    this.changeLeadStatus(lead, input.status ?? 'Closed - Converted', stamp);
+    this.changeLeadStatus(lead, status, stamp);
     Object.assign(lead, {
       IsConverted: true,
       ConvertedDate: stamp.slice(0, 10),
@@ -277,6 +305,21 @@ export class FakeSalesforce {
   /** The next API calls fail with these Salesforce errors, one each, in order. */
   failNextCalls(...errors: InjectedError[]): void {
     this.injected.push(...errors);
+  }
+
+  /**
+   * The next API call that passes the limits stays in flight, as a long-running request does, until the
+   * returned function is called; while it runs it counts toward concurrentLimit.
+   */
+  holdNextCall(): () => void {
+    let release!: () => void;
+    this.holds.push(new Promise<void>((resolve) => (release = resolve)));
+    return release;
+  }
+
+  /** API calls in flight now. */
+  callsInFlight(): number {
+    return this.inFlight;
   }
 
   /** Access tokens issued so far stop working, as when a session times out. */
@@ -330,7 +373,7 @@ export class FakeSalesforce {
       return send(res, 401, [{ errorCode: injected, message: 'Session expired or invalid' }]);
     // Both API limits answer 403 REQUEST_LIMIT_EXCEEDED; the message names the limit
     // (https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm).
-    if (injected === 'CONCURRENT_REQUESTS') {
+    if (injected === 'CONCURRENT_REQUESTS' || this.inFlight >= this.options.concurrentLimit) {
       const message = 'ConcurrentRequests (Concurrent API Requests) Limit exceeded.';
       return send(res, 403, [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message }], this.limitHeader());
     }
@@ -340,7 +383,10 @@ export class FakeSalesforce {
     }
     this.apiUsed += 1;
     const headers = this.limitHeader();
+    const held = this.holds.shift();
+    this.inFlight += 1;
     try {
+      await held;
       const [, version, rest] = api;
       const [, resource, ...parts] = rest.split('/');
       if (resource === 'query' && req.method === 'GET') {
@@ -386,6 +432,8 @@ export class FakeSalesforce {
         return send(res, 400, [{ errorCode: err.errorCode, message: err.message }], headers);
       if (err instanceof NotFound) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: err.message }], headers);
       throw err;
+    } finally {
+      this.inFlight -= 1;
     }
   }
 
@@ -557,9 +605,11 @@ export class FakeSalesforce {
 
   private create(sObject: string, body: FakeRecord, autoAssign = true): string {
     const name = this.sObjectName(sObject);
-    for (const field of Object.keys(body)) this.fieldName(name, field);
-    const record: FakeRecord = { ...this.defaults(name, body), ...canonical(this, name, body) };
+    const fields = canonical(this, name, body);
+    this.refuseReadOnly(name, fields);
+    const record: FakeRecord = { ...this.defaults(name, fields), ...fields };
     this.validate(name, record, null);
+    if (name === 'Task') this.closeTask(record, null);
     if (name === 'Lead') this.applyAssignmentRules(record, autoAssign);
     return this.insert(name, record);
   }
@@ -572,8 +622,10 @@ export class FakeSalesforce {
     if (name === 'Lead' && record.IsConverted === true)
       throw new DmlError('CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead');
     const changes = canonical(this, name, body);
+    this.refuseReadOnly(name, changes);
     this.validate(name, { ...record, ...changes }, record);
     const stamp = salesforceDateTime(this.options.now());
+    if (name === 'Task') this.closeTask(changes, record);
     if (name === 'Lead' && typeof changes.Status === 'string' && changes.Status !== record.Status) {
       this.changeLeadStatus(record, changes.Status, stamp);
     }
@@ -612,20 +664,37 @@ export class FakeSalesforce {
     return { status: 201, body: { id, success: true, errors: [], created: true } };
   }
 
-  // Picklist defaults a new record gets; a Task is closed when its Status is a closed one.
+  // Picklist defaults a new record gets: the default TaskStatus and TaskSubtype "Task", the first LeadStatus.
   private defaults(name: string, body: FakeRecord): FakeRecord {
     if (name === 'Task') {
-      const status = body.Status ?? 'Not Started';
-      return { Status: status, IsClosed: status === 'Completed' };
+      const status = body.Status ?? this.records('TaskStatus').find((row) => row.IsDefault === true)?.ApiName;
+      return { Status: status, TaskSubtype: 'Task' };
     }
     if (name === 'Lead') return { Status: 'Open - Not Contacted', IsConverted: false };
     return {};
   }
 
+  private refuseReadOnly(name: string, fields: FakeRecord): void {
+    const refused = Object.keys(fields).filter((field) => (READ_ONLY[name] ?? []).includes(field));
+    if (refused.length)
+      throw new DmlError('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${refused.join(', ')}.`);
+  }
+
+  // IsClosed follows the TaskStatus; CompletedDateTime is stamped when the task closes and cleared on reopen.
+  private closeTask(changes: FakeRecord, existing: FakeRecord | null): void {
+    if (!('Status' in changes)) return;
+    const closed = this.records('TaskStatus').some((row) => row.ApiName === changes.Status && row.IsClosed === true);
+    const wasClosed = existing?.IsClosed === true;
+    changes.IsClosed = closed;
+    if (closed && !wasClosed) changes.CompletedDateTime = salesforceDateTime(this.options.now());
+    if (!closed) changes.CompletedDateTime = null;
+  }
+
   private validate(name: string, record: FakeRecord, existing: FakeRecord | null): void {
-    // Lead.Status is restricted to the org's LeadStatus values.
-    if (name === 'Lead' && 'Status' in record) {
-      const allowed = this.records('LeadStatus').map((row) => row.ApiName);
+    // Lead.Status and Task.Status are restricted to the org's LeadStatus and TaskStatus values.
+    const statusObject = name === 'Lead' ? 'LeadStatus' : name === 'Task' ? 'TaskStatus' : null;
+    if (statusObject && 'Status' in record) {
+      const allowed = this.records(statusObject).map((row) => row.ApiName);
       if (!allowed.includes(record.Status))
         throw new DmlError(
           'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
@@ -776,8 +845,10 @@ function isIdType(type: FieldType): boolean {
   return type === 'id' || type === 'reference';
 }
 
+// An 18-character ID is case-insensitive: its suffix restores the case of the first 15 characters
+// (https://help.salesforce.com/s/articleView?id=000385008).
 function idKey(id: string): string {
-  return /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id) ? id.slice(0, 15) : id;
+  return /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id) ? salesforceIdKey(id) : id;
 }
 
 function sameId(a: unknown, b: unknown): boolean {
