@@ -176,8 +176,10 @@ export interface Crm {
     crmCampaignId: string,
     watermark: string | null,
   ): Promise<{ leads: CrmLead[]; watermark: string | null }>;
-  /** Every attempt on the leads since the watermark. O(1) API calls in the number of leads (batched IN clauses). */
-  /** Attempts up to `until` (default: now); a meeting that starts later comes in the read after it starts. */
+  /**
+   * Every attempt on the leads since the watermark, up to `until` (default: now): a meeting booked ahead comes in the
+   * read after it starts. O(1) API calls in the number of leads (batched IN clauses).
+   */
   fetchAttempts(leadIds: string[], watermark: string | null, until?: string): Promise<CrmPage<CrmAttempt>>;
   /** Status changes of the leads since the watermark that the mapping turns into dispositions. */
   fetchStatusChanges(
