@@ -27,6 +27,8 @@ import {
   type TierTime,
 } from '../sla/compliance';
 import { getOwn } from '../sla/dict';
+import type { PacingBand } from '../sla/pacing';
+import { pacingBandSchema } from '../sla/config/spendSchema';
 import type { CampaignConfig } from '../sla/config';
 import { poolOfRep, tierTime } from '../sla/leadBook';
 import { checkInteger, checkNonEmpty, checkTimestamp } from '../activities/ledger/recordChecks';
@@ -46,12 +48,15 @@ export interface RecordedCampaignSettings {
   windowEnd: string;
   /** First-touch compliance targets of the latest config version. */
   targets: ResponseTarget[];
+  pacingBand: PacingBand;
 }
 
 // The stored config is the parsed CampaignConfig as JSON: durations are milliseconds.
 interface StoredConfig {
   campaign: { timezone: string; window: { start: string; end: string } };
   responseSla: { compliance: { within: number; target: number }[] };
+  /** Absent in configs recorded before the pacing band existed. */
+  velocity: { pacingBand?: PacingBand };
 }
 
 /** A recorded velocity snapshot as the read side returns it, with whether CPL sat inside its band. */
@@ -186,6 +191,7 @@ export class LedgerQueries {
       windowStart: config.campaign.window.start,
       windowEnd: config.campaign.window.end,
       targets: config.responseSla.compliance.map((c) => ({ withinMs: c.within, target: c.target })),
+      pacingBand: config.velocity.pacingBand ?? pacingBandSchema.parse(undefined),
     };
   }
 
