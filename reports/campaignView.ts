@@ -20,7 +20,7 @@ import { listCampaigns, type CampaignListRow } from './workflowReads';
 const LIVE_TIMEOUT_MS = 2_000;
 const TABLE_ROWS = 20;
 const DAY_MS = 24 * 60 * 60 * 1000;
-// A flight longer than this shows its latest days only.
+// A long flight shows its latest days with leads only.
 const MAX_DAYS = 45;
 
 export interface CampaignListEntry {
@@ -124,17 +124,7 @@ export async function campaignDetail(
     queries.campaignOverview(campaignId),
     queries.snapshots(campaignId),
     queries.responseCompliance(campaignId, { from: settings.windowStart, to: asOf, targets: settings.targets, asOf }),
-    Promise.all(
-      flightDays(settings.windowStart, settings.windowEnd, now).map(async (day) => {
-        const figures = await queries.responseCompliance(campaignId, { ...day, targets: settings.targets, asOf });
-        return {
-          day: day.from.slice(0, 10),
-          leads: figures.leads,
-          breached: figures.breached,
-          targets: figures.targets,
-        };
-      }),
-    ),
+    dailyCompliance(queries, campaignId, settings, asOf),
     queries.openClocks(campaignId, TABLE_ROWS),
     queries.breaches(campaignId),
     queries.proposals(campaignId),
@@ -159,7 +149,7 @@ export async function campaignDetail(
     compliance: compliance.targets,
     byOwner: groups(compliance.byOwner),
     byTier: groups(compliance.byTier),
-    daily: daily.filter((d) => d.leads > 0),
+    daily,
     openClockCount: live?.openClocks ?? overview.openClocks,
     openClocks: clocks,
     recentBreaches: breaches.slice(-TABLE_ROWS).reverse(),
@@ -212,14 +202,22 @@ export async function portfolio(pool: pg.Pool, client: Client, now: Date): Promi
   );
 }
 
-/** UTC days of the flight up to now, each [from, to), the latest MAX_DAYS. */
-function flightDays(windowStart: string, windowEnd: string, now: Date): { from: string; to: string }[] {
-  const end = Math.min(now.getTime(), Date.parse(windowEnd));
-  const days: { from: string; to: string }[] = [];
-  for (let day = Math.floor(Date.parse(windowStart) / DAY_MS) * DAY_MS; day < end; day += DAY_MS) {
-    days.push({ from: new Date(day).toISOString(), to: new Date(day + DAY_MS).toISOString() });
-  }
-  return days.slice(-MAX_DAYS);
+/** Compliance of the clocks started on each of the latest MAX_DAYS UTC days with leads. */
+async function dailyCompliance(
+  queries: LedgerQueries,
+  campaignId: string,
+  settings: RecordedCampaignSettings,
+  asOf: string,
+): Promise<DailyCompliance[]> {
+  const days = await queries.firstTouchDays(campaignId, settings.windowStart, asOf);
+  return Promise.all(
+    days.slice(-MAX_DAYS).map(async (day) => {
+      const from = `${day}T00:00:00.000Z`;
+      const to = new Date(Date.parse(from) + DAY_MS).toISOString();
+      const figures = await queries.responseCompliance(campaignId, { from, to, targets: settings.targets, asOf });
+      return { day, leads: figures.leads, breached: figures.breached, targets: figures.targets };
+    }),
+  );
 }
 
 function groups(byKey: Record<string, ComplianceSection>): GroupFigures[] {

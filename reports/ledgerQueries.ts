@@ -302,6 +302,20 @@ export class LedgerQueries {
     return { campaignId, from: window.from, to: window.to, asOf, ...summary };
   }
 
+  /** UTC days (YYYY-MM-DD) on which first-touch clocks started within [from, to), oldest first. */
+  async firstTouchDays(campaignId: string, from: string, to: string): Promise<string[]> {
+    checkNonEmpty(campaignId, 'campaignId');
+    checkTimestamp(from, 'from');
+    checkTimestamp(to, 'to');
+    const { rows } = await this.pool.query<{ day: string }>(
+      `SELECT DISTINCT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM clock_outcomes
+       WHERE campaign_id = $1 AND clock = 'firstTouch' AND started_at >= $2 AND started_at < $3
+       ORDER BY day`,
+      [campaignId, from, to],
+    );
+    return rows.map((r) => r.day);
+  }
+
   private async configVersions(campaignId: string): Promise<Map<number, CampaignConfig>> {
     const { rows } = await this.pool.query<{ version: number; config: CampaignConfig }>(
       `SELECT config_version AS version, config FROM campaign_config_versions WHERE campaign_id = $1`,
