@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import type { ComplianceSection, TargetResult } from '../sla/compliance';
+import type { OpsCapacity } from '../sla/capacity';
 import { pacing, type Pacing } from '../sla/pacing';
 import { campaignWorkflowId, slaStateQuery } from '../workflows/messages';
 import type { CampaignStateView } from '../sla/views';
@@ -83,6 +84,9 @@ export interface CampaignDetail {
   series: ChartPoint[];
   compliance: TargetResult[];
   byOwner: GroupFigures[];
+  reps: RecordedCampaignSettings['reps'];
+  /** The team's capacity as the workflow saw it at its latest check; null from the ledger or before a check. */
+  teamCapacity: OpsCapacity | null;
   byTier: GroupFigures[];
   daily: DailyCompliance[];
   openClockCount: number;
@@ -148,6 +152,8 @@ export async function campaignDetail(
     series: snapshots.map((s) => chartPoint(s, settings)),
     compliance: compliance.targets,
     byOwner: groups(compliance.byOwner),
+    reps: settings.reps,
+    teamCapacity: live?.latestSnapshot?.capacity ?? null,
     byTier: groups(compliance.byTier),
     daily,
     openClockCount: live?.openClocks ?? overview.openClocks,

@@ -49,12 +49,17 @@ export interface RecordedCampaignSettings {
   /** First-touch compliance targets of the latest config version. */
   targets: ResponseTarget[];
   pacingBand: PacingBand;
+  /** The rep roster: capacity caps and who is out of office. */
+  reps: { repId: string; pool: string; capacity: number; outOfOffice: boolean }[];
 }
 
 // The stored config is the parsed CampaignConfig as JSON: durations are milliseconds.
 interface StoredConfig {
   campaign: { timezone: string; window: { start: string; end: string } };
-  responseSla: { compliance: { within: number; target: number }[] };
+  responseSla: {
+    compliance: { within: number; target: number }[];
+    pools: Record<string, { reps: { id: string; capacity: number; outOfOffice: boolean }[] }>;
+  };
   /** Absent in configs recorded before the pacing band existed. */
   velocity: { pacingBand?: PacingBand };
 }
@@ -192,6 +197,9 @@ export class LedgerQueries {
       windowEnd: config.campaign.window.end,
       targets: config.responseSla.compliance.map((c) => ({ withinMs: c.within, target: c.target })),
       pacingBand: config.velocity.pacingBand ?? pacingBandSchema.parse(undefined),
+      reps: Object.entries(config.responseSla.pools).flatMap(([pool, { reps }]) =>
+        reps.map((r) => ({ repId: r.id, pool, capacity: r.capacity, outOfOffice: r.outOfOffice })),
+      ),
     };
   }
 

@@ -191,6 +191,17 @@ describe('dashboard API', () => {
       ['demo-rep-2', 1, 0, 1, null],
       ['demo-rep-3', 1, 0, 0, null],
     ]);
+    // The roster of the recorded config; team capacity is the workflow's own figure, absent from the ledger.
+    expect(body.reps.map((r) => [r.repId, r.pool, r.capacity, r.outOfOffice])).toEqual([
+      ['demo-rep-1', 'inbound', 20, false],
+      ['demo-rep-2', 'inbound', 20, false],
+      ['demo-rep-3', 'inbound', 20, false],
+      ['demo-rep-4', 'inbound', 20, true],
+      ['demo-rep-5', 'overflow', 10, false],
+      ['demo-rep-6', 'overflow', 10, false],
+      ['demo-rep-7', 'overflow', 10, true],
+    ]);
+    expect(body.teamCapacity).toBeNull();
     expect(body.byTier.map((g) => [g.key, g.leads, g.breached])).toEqual([
       ['high-intent', 1, 0],
       ['standard', 2, 1],
@@ -321,6 +332,9 @@ describe('dashboard API', () => {
       'daily-table',
       'owner-table',
       'tier-table',
+      'rep-table',
+      'team-capacity',
+      'api-budget',
     ]) {
       expect(page).toContain(`data-testid="${id}"`);
     }

@@ -219,6 +219,20 @@
     ]);
     fillTable('owner-table', detail.byOwner, 'owner-row', 'no leads yet', groupColumns);
     fillTable('tier-table', detail.byTier, 'tier-row', 'no leads yet', groupColumns);
+    fillTable('rep-table', detail.reps, 'rep-row', 'no reps configured', (r) => [
+      cell(r.repId),
+      cell(r.pool),
+      cell(String(r.capacity)),
+      cell(r.outOfOffice ? 'yes' : 'no', r.outOfOffice ? 'bad' : ''),
+    ]);
+    const team = detail.teamCapacity;
+    setText(
+      'team-capacity',
+      team
+        ? `team at the latest check: holds ${team.held} of ${team.capacity}, ${team.expectedArrivals.toFixed(1)} expected ` +
+            `before the next check, headroom ${team.headroom.toFixed(1)}${team.headroom < 0 ? ' (over capacity)' : ''}`
+        : 'team capacity: no live check yet',
+    );
     fillTable('compliance-table', detail.compliance, 'compliance-row', 'no response targets recorded', (t) => [
       cell(`within ${duration(t.withinMs)}`),
       cell(share(t.target)),
