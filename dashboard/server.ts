@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import { campaignDetail, campaignList } from '../reports/campaignView';
+import { campaignDetail, campaignList, portfolio } from '../reports/campaignView';
 import { quoteInput } from '../sla/ids';
 
 export interface DashboardOptions {
@@ -102,6 +102,7 @@ async function route(
     return;
   }
   if (pathname === '/api/campaigns') return sendJson(res, 200, await campaignList(options.pool, options.client));
+  if (pathname === '/api/portfolio') return sendJson(res, 200, await portfolio(options.pool, options.client, now()));
   const match = /^\/api\/campaigns\/([^/]+)$/.exec(pathname);
   if (match) {
     const campaignId = decodeSegment(match[1]);

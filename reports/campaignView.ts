@@ -1,7 +1,9 @@
 // What the dashboard shows, assembled from the ledger plus the live workflow state when Temporal answers.
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import type { TargetResult } from '../sla/compliance';
+import type { ComplianceSection, TargetResult } from '../sla/compliance';
+import type { OpsCapacity } from '../sla/capacity';
+import { pacing, type Pacing } from '../sla/pacing';
 import { campaignWorkflowId, slaStateQuery } from '../workflows/messages';
 import type { CampaignStateView } from '../sla/views';
 import { approveCommand } from './approveCommand';
@@ -10,6 +12,7 @@ import {
   type BreachView,
   type CampaignOverview,
   type OpenClockRow,
+  type RecordedCampaignSettings,
   type SnapshotPoint,
 } from './ledgerQueries';
 import { listCampaigns, type CampaignListRow } from './workflowReads';
@@ -17,6 +20,9 @@ import { listCampaigns, type CampaignListRow } from './workflowReads';
 // The page polls every few seconds; a slow or stopped Temporal must not hold it up.
 const LIVE_TIMEOUT_MS = 2_000;
 const TABLE_ROWS = 20;
+const DAY_MS = 24 * 60 * 60 * 1000;
+// A long flight shows its latest days with leads only.
+const MAX_DAYS = 45;
 
 export interface CampaignListEntry {
   campaignId: string;
@@ -35,6 +41,29 @@ interface ChartPoint {
   cpl: number | null;
   cplLow: number;
   cplHigh: number;
+  /** Spend against flight time at this check, by sla/pacing over the recorded window and band. */
+  pacing: Pacing;
+}
+
+/** One owner's or tier's SLA figures, as sla/compliance defines them. */
+interface GroupFigures extends ComplianceSection {
+  key: string;
+}
+
+/** Compliance per target of the first-touch clocks started on one UTC day. */
+interface DailyCompliance {
+  day: string;
+  leads: number;
+  breached: number;
+  targets: TargetResult[];
+}
+
+export interface PortfolioRow {
+  campaignId: string;
+  health: string | null;
+  pacing: Pacing | null;
+  compliance: TargetResult[];
+  pendingProposals: number;
 }
 
 interface PendingProposalRow {
@@ -54,6 +83,12 @@ export interface CampaignDetail {
   health: string | null;
   series: ChartPoint[];
   compliance: TargetResult[];
+  byOwner: GroupFigures[];
+  reps: RecordedCampaignSettings['reps'];
+  /** The team's capacity as the workflow saw it at its latest check; null from the ledger or before a check. */
+  teamCapacity: OpsCapacity | null;
+  byTier: GroupFigures[];
+  daily: DailyCompliance[];
   openClockCount: number;
   openClocks: OpenClockRow[];
   recentBreaches: BreachView[];
@@ -88,14 +123,12 @@ export async function campaignDetail(
   const queries = new LedgerQueries(pool);
   const settings = await queries.recordedCampaignSettings(campaignId);
   if (!settings) return null;
-  const [overview, snapshots, compliance, clocks, breaches, proposals, live] = await Promise.all([
+  const asOf = now.toISOString();
+  const [overview, snapshots, compliance, daily, clocks, breaches, proposals, live] = await Promise.all([
     queries.campaignOverview(campaignId),
     queries.snapshots(campaignId),
-    queries.responseCompliance(campaignId, {
-      from: settings.windowStart,
-      to: now.toISOString(),
-      targets: settings.targets,
-    }),
+    queries.responseCompliance(campaignId, { from: settings.windowStart, to: asOf, targets: settings.targets, asOf }),
+    dailyCompliance(queries, campaignId, settings, asOf),
     queries.openClocks(campaignId, TABLE_ROWS),
     queries.breaches(campaignId),
     queries.proposals(campaignId),
@@ -116,8 +149,13 @@ export async function campaignDetail(
     source: live ? 'workflow' : 'ledger',
     overview,
     health: live?.health ?? null,
-    series: snapshots.map(chartPoint),
+    series: snapshots.map((s) => chartPoint(s, settings)),
     compliance: compliance.targets,
+    byOwner: groups(compliance.byOwner),
+    reps: settings.reps,
+    teamCapacity: live?.latestSnapshot?.capacity ?? null,
+    byTier: groups(compliance.byTier),
+    daily,
     openClockCount: live?.openClocks ?? overview.openClocks,
     openClocks: clocks,
     recentBreaches: breaches.slice(-TABLE_ROWS).reverse(),
@@ -137,7 +175,64 @@ function livePending(state: CampaignStateView) {
     }));
 }
 
-function chartPoint(s: SnapshotPoint): ChartPoint {
+/** Every campaign in the ledger with its health, latest pacing, compliance to date and pending approvals. */
+export async function portfolio(pool: pg.Pool, client: Client, now: Date): Promise<PortfolioRow[]> {
+  const queries = new LedgerQueries(pool);
+  const [campaigns, live] = await Promise.all([
+    queries.listCampaigns(),
+    liveRead(client, () => listCampaigns(client, { status: 'all' })),
+  ]);
+  return Promise.all(
+    campaigns.map(async ({ campaignId }): Promise<PortfolioRow> => {
+      const [settings, overview] = await Promise.all([
+        queries.recordedCampaignSettings(campaignId),
+        queries.campaignOverview(campaignId),
+      ]);
+      const latest = overview.latestSnapshot;
+      const compliance = settings
+        ? await queries.responseCompliance(campaignId, {
+            from: settings.windowStart,
+            to: now.toISOString(),
+            targets: settings.targets,
+            asOf: now.toISOString(),
+          })
+        : null;
+      return {
+        campaignId,
+        health: live?.find((row) => row.campaignId === campaignId)?.health ?? null,
+        pacing: latest && settings ? chartPoint(latest, settings).pacing : null,
+        compliance: compliance?.targets ?? [],
+        pendingProposals: overview.pendingProposals,
+      };
+    }),
+  );
+}
+
+/** Compliance of the clocks started on each of the latest MAX_DAYS UTC days with leads. */
+async function dailyCompliance(
+  queries: LedgerQueries,
+  campaignId: string,
+  settings: RecordedCampaignSettings,
+  asOf: string,
+): Promise<DailyCompliance[]> {
+  const days = await queries.firstTouchDays(campaignId, settings.windowStart, asOf);
+  return Promise.all(
+    days.slice(-MAX_DAYS).map(async (day) => {
+      const from = `${day}T00:00:00.000Z`;
+      const to = new Date(Date.parse(from) + DAY_MS).toISOString();
+      const figures = await queries.responseCompliance(campaignId, { from, to, targets: settings.targets, asOf });
+      return { day, leads: figures.leads, breached: figures.breached, targets: figures.targets };
+    }),
+  );
+}
+
+function groups(byKey: Record<string, ComplianceSection>): GroupFigures[] {
+  return Object.entries(byKey)
+    .map(([key, figures]) => ({ key, ...figures }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function chartPoint(s: SnapshotPoint, settings: RecordedCampaignSettings): ChartPoint {
   return {
     at: s.at,
     spend: s.spendMicros / 1e6,
@@ -149,5 +244,15 @@ function chartPoint(s: SnapshotPoint): ChartPoint {
     cpl: s.cpl,
     cplLow: s.cplLow,
     cplHigh: s.cplHigh,
+    pacing: pacing(
+      {
+        spend: s.spendMicros / 1e6,
+        budget: s.budgetMicros / 1e6,
+        windowStart: Date.parse(settings.windowStart),
+        windowEnd: Date.parse(settings.windowEnd),
+        now: Date.parse(s.at),
+      },
+      settings.pacingBand,
+    ),
   };
 }

@@ -27,6 +27,8 @@ import {
   type TierTime,
 } from '../sla/compliance';
 import { getOwn } from '../sla/dict';
+import type { PacingBand } from '../sla/pacing';
+import { pacingBandSchema } from '../sla/config/spendSchema';
 import type { CampaignConfig } from '../sla/config';
 import { poolOfRep, tierTime } from '../sla/leadBook';
 import { checkInteger, checkNonEmpty, checkTimestamp } from '../activities/ledger/recordChecks';
@@ -46,12 +48,20 @@ export interface RecordedCampaignSettings {
   windowEnd: string;
   /** First-touch compliance targets of the latest config version. */
   targets: ResponseTarget[];
+  pacingBand: PacingBand;
+  /** The rep roster: capacity caps and who is out of office. */
+  reps: { repId: string; pool: string; capacity: number; outOfOffice: boolean }[];
 }
 
 // The stored config is the parsed CampaignConfig as JSON: durations are milliseconds.
 interface StoredConfig {
   campaign: { timezone: string; window: { start: string; end: string } };
-  responseSla: { compliance: { within: number; target: number }[] };
+  responseSla: {
+    compliance: { within: number; target: number }[];
+    pools: Record<string, { reps: { id: string; capacity: number; outOfOffice: boolean }[] }>;
+  };
+  /** Absent in configs recorded before the pacing band existed. */
+  velocity: { pacingBand?: PacingBand };
 }
 
 /** A recorded velocity snapshot as the read side returns it, with whether CPL sat inside its band. */
@@ -186,6 +196,10 @@ export class LedgerQueries {
       windowStart: config.campaign.window.start,
       windowEnd: config.campaign.window.end,
       targets: config.responseSla.compliance.map((c) => ({ withinMs: c.within, target: c.target })),
+      pacingBand: config.velocity.pacingBand ?? pacingBandSchema.parse(undefined),
+      reps: Object.entries(config.responseSla.pools).flatMap(([pool, { reps }]) =>
+        reps.map((r) => ({ repId: r.id, pool, capacity: r.capacity, outOfOffice: r.outOfOffice })),
+      ),
     };
   }
 
@@ -294,6 +308,20 @@ export class LedgerQueries {
     ]);
     const summary = figuresFromLedger(facts, configs, window.targets, Date.parse(asOf));
     return { campaignId, from: window.from, to: window.to, asOf, ...summary };
+  }
+
+  /** UTC days (YYYY-MM-DD) on which first-touch clocks started within [from, to), oldest first. */
+  async firstTouchDays(campaignId: string, from: string, to: string): Promise<string[]> {
+    checkNonEmpty(campaignId, 'campaignId');
+    checkTimestamp(from, 'from');
+    checkTimestamp(to, 'to');
+    const { rows } = await this.pool.query<{ day: string }>(
+      `SELECT DISTINCT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM clock_outcomes
+       WHERE campaign_id = $1 AND clock = 'firstTouch' AND started_at >= $2 AND started_at < $3
+       ORDER BY day`,
+      [campaignId, from, to],
+    );
+    return rows.map((r) => r.day);
   }
 
   private async configVersions(campaignId: string): Promise<Map<number, CampaignConfig>> {

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PgLedger } from '../activities/ledger/pgLedger';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
-import type { CampaignDetail, CampaignListEntry } from '../reports/campaignView';
+import type { CampaignDetail, CampaignListEntry, PortfolioRow } from '../reports/campaignView';
 import { parseCampaignConfigText } from '../runtime/campaignFile';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 
@@ -110,6 +110,21 @@ async function seed(ledger: PgLedger): Promise<void> {
   });
 }
 
+/** The demo's flight is 2026-01-01 to 2027-12-31 (729 days), $50,000, default band 25% -> 1%. */
+function pacingAt(spend: number, dayOfFlight: number) {
+  const elapsed = dayOfFlight / 729;
+  const bandPct = 25 - 24 * elapsed;
+  return {
+    spentPct: (spend / 50_000) * 100,
+    elapsedPct: expect.closeTo(elapsed * 100, 9),
+    ratio: expect.closeTo(spend / 50_000 / elapsed, 9),
+    bandPct: expect.closeTo(bandPct, 9),
+    status: 'under',
+    projectedSpend: expect.closeTo(spend / elapsed, 6),
+    budgetRunsOutAt: null,
+  };
+}
+
 async function getJson<T>(pathname: string): Promise<{ status: number; body: T }> {
   const response = await fetch(`${dashboard.url}${pathname}`);
   return { status: response.status, body: (await response.json()) as T };
@@ -154,6 +169,7 @@ describe('dashboard API', () => {
         cpl: 10,
         cplLow: 8,
         cplHigh: 12,
+        pacing: pacingAt(1000, 67),
       },
       {
         at: '2026-03-10T00:00:00.000Z',
@@ -165,7 +181,33 @@ describe('dashboard API', () => {
         cpl: 15,
         cplLow: 8,
         cplHigh: 12,
+        pacing: pacingAt(2400, 68),
       },
+    ]);
+    // Per owner and tier, and per day, as sla/compliance counts them (L-3 is past both 20 s and 45 s, untouched).
+    // Medians come from sla/compliance's histogram (a bucket's value, within about 1%).
+    expect(body.byOwner.map((g) => [g.key, g.leads, g.met, g.breached, g.medianFirstTouchMs])).toEqual([
+      ['demo-rep-1', 1, 1, 0, expect.closeTo(10_000, -3)],
+      ['demo-rep-2', 1, 0, 1, null],
+      ['demo-rep-3', 1, 0, 0, null],
+    ]);
+    // The roster of the recorded config; team capacity is the workflow's own figure, absent from the ledger.
+    expect(body.reps.map((r) => [r.repId, r.pool, r.capacity, r.outOfOffice])).toEqual([
+      ['demo-rep-1', 'inbound', 20, false],
+      ['demo-rep-2', 'inbound', 20, false],
+      ['demo-rep-3', 'inbound', 20, false],
+      ['demo-rep-4', 'inbound', 20, true],
+      ['demo-rep-5', 'overflow', 10, false],
+      ['demo-rep-6', 'overflow', 10, false],
+      ['demo-rep-7', 'overflow', 10, true],
+    ]);
+    expect(body.teamCapacity).toBeNull();
+    expect(body.byTier.map((g) => [g.key, g.leads, g.breached])).toEqual([
+      ['high-intent', 1, 0],
+      ['standard', 2, 1],
+    ]);
+    expect(body.daily.map((d) => [d.day, d.leads, d.breached, d.targets.map((t) => t.actual)])).toEqual([
+      ['2026-03-09', 3, 1, [1 / 3, 1 / 3]],
     ]);
     // One met within 10 s, one breached, one never touched and long past both targets: 1 of 3 within each.
     expect(body.compliance.map((t) => [t.withinMs, t.target, t.actual, t.sample, t.met])).toEqual([
@@ -189,6 +231,17 @@ describe('dashboard API', () => {
     ]);
   });
 
+  it('puts every campaign in the portfolio with pacing, compliance and pending approvals', async () => {
+    const { status, body } = await getJson<PortfolioRow[]>('/api/portfolio');
+    expect(status).toBe(200);
+    expect(body.map((r) => [r.campaignId, r.health, r.pendingProposals, r.compliance.map((t) => t.actual)])).toEqual([
+      ['dash-empty', null, 0, [null, null]],
+      ['dash-seeded', null, 1, [1 / 3, 1 / 3]],
+    ]);
+    expect(body[0].pacing).toBeNull();
+    expect(body[1].pacing).toEqual(pacingAt(2400, 68));
+  });
+
   it('shows a campaign without velocity checks as empty, not as an error', async () => {
     const { status, body } = await getJson<CampaignDetail>('/api/campaigns/dash-empty');
     expect(status).toBe(200);
@@ -198,6 +251,9 @@ describe('dashboard API', () => {
       openClocks: [],
       recentBreaches: [],
       pendingProposals: [],
+      byOwner: [],
+      byTier: [],
+      daily: [],
     });
     expect(body.compliance.every((t) => t.actual === null && t.met)).toBe(true);
   });
@@ -271,6 +327,14 @@ describe('dashboard API', () => {
       'open-clocks-table',
       'breaches-table',
       'empty-state',
+      'portfolio-table',
+      'chart-pacing',
+      'daily-table',
+      'owner-table',
+      'tier-table',
+      'rep-table',
+      'team-capacity',
+      'api-budget',
     ]) {
       expect(page).toContain(`data-testid="${id}"`);
     }

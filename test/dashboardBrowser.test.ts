@@ -8,6 +8,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerQueries } from '../reports/ledgerQueries';
+import { PgLedger } from '../activities/ledger/pgLedger';
+import { pacing } from '../sla/pacing';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import type { CampaignListEntry } from '../reports/campaignView';
 import { startCampaign } from '../scripts/cli/campaigns';
@@ -40,12 +42,67 @@ beforeAll(async () => {
     config: parseCampaignConfigText(text, 'browser-demo.yaml'),
     raw: parseYaml(text),
   });
+  await seedLedgerOnly(new PgLedger(db.pool), text);
   dashboard = await startDashboard({ pool: db.pool, client: env.client, port: 0 });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
 });
+
+const seededId = 'browser-seeded';
+
+/** A campaign with no workflow and fixed ledger rows, so its per-owner figures hold still for an exact check. */
+async function seedLedgerOnly(ledger: PgLedger, demoText: string): Promise<void> {
+  const config = parseCampaignConfigText(demoText.replace(`id: ${campaignId}`, `id: ${seededId}`), 'seeded.yaml');
+  await ledger.recordConfigVersion({
+    campaignId: seededId,
+    configVersion: 1,
+    config,
+    recordedAt: '2026-03-01T00:00:00Z',
+  });
+  const at = '2026-03-09T10:00:00Z';
+  const lead = (leadId: string, tier: string, ownerId: string) => ({
+    campaignId: seededId,
+    leadId,
+    tier,
+    ownerId,
+    createdAt: at,
+    configVersion: 1,
+  });
+  await ledger.recordLeadActivity({
+    leads: [lead('S-1', 'high-intent', 'rep-a'), lead('S-2', 'standard', 'rep-b'), lead('S-3', 'standard', 'rep-a')],
+    events: [],
+    clocks: [
+      {
+        campaignId: seededId,
+        leadId: 'S-1',
+        clock: 'firstTouch',
+        startedAt: at,
+        deadline: '2026-03-09T10:00:20Z',
+        metAt: '2026-03-09T10:00:12Z',
+        elapsedWallMs: 12_000,
+      },
+      {
+        campaignId: seededId,
+        leadId: 'S-2',
+        clock: 'firstTouch',
+        startedAt: at,
+        deadline: '2026-03-09T10:00:45Z',
+        breachedAt: '2026-03-09T10:00:45Z',
+      },
+      {
+        campaignId: seededId,
+        leadId: 'S-3',
+        clock: 'firstTouch',
+        startedAt: at,
+        deadline: '2026-03-09T10:00:45Z',
+        metAt: '2026-03-09T10:00:30Z',
+        elapsedWallMs: 30_000,
+      },
+    ],
+  });
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -74,7 +131,13 @@ describe('dashboard in a browser', () => {
       // Evaluated in the page (this project compiles without DOM types): points drawn per chart.
       points: await page.evaluate<number[]>(
         `[Chart.getChart(document.getElementById('burn')).data.datasets[0].data.length,
-          Chart.getChart(document.getElementById('cpl')).data.datasets[2].data.length]`,
+          Chart.getChart(document.getElementById('cpl')).data.datasets[2].data.length,
+          Chart.getChart(document.getElementById('pacing')).data.datasets[3].data.length]`,
+      ),
+      // Read in the same tick as the chart lengths, so both describe the same poll.
+      pacing: await page.evaluate<string[]>(
+        `['pacing-spent', 'pacing-elapsed', 'pacing-status', 'pacing-projected'].map(
+          (id) => document.querySelector('[data-testid="' + id + '"]').textContent)`,
       ),
     };
     const snapshots = await queries.snapshots(campaignId);
@@ -82,10 +145,25 @@ describe('dashboard in a browser', () => {
     // hold the first N snapshots and its figures are the Nth's.
     expect(shown.points[0]).toBeGreaterThanOrEqual(3);
     expect(shown.points[1]).toBe(shown.points[0]);
+    expect(shown.points[2]).toBe(shown.points[0]);
     const shownSnapshot = snapshots[shown.points[0] - 1];
     expect(shown.spend).toBe((shownSnapshot.spendMicros / 1e6).toFixed(2));
     expect(shown.conversions).toBe(String(shownSnapshot.conversions));
     expect(shown.source).toBe('workflow');
+    // Pacing of the snapshot shown, by sla/pacing over the campaign's window and default band.
+    const pace = pacing({
+      spend: shownSnapshot.spendMicros / 1e6,
+      budget: shownSnapshot.budgetMicros / 1e6,
+      windowStart: Date.parse('2026-01-01T00:00:00Z'),
+      windowEnd: Date.parse('2027-12-31T00:00:00Z'),
+      now: Date.parse(shownSnapshot.at),
+    });
+    expect(shown.pacing).toEqual([
+      `${pace.spentPct.toFixed(1)}%`,
+      `${pace.elapsedPct.toFixed(1)}%`,
+      pace.status,
+      pace.projectedSpend!.toFixed(2),
+    ]);
     expect(await page.getByTestId('empty-state').isHidden()).toBe(true);
     expect(await page.getByTestId('compliance-row').count()).toBe(2);
 
@@ -100,6 +178,103 @@ describe('dashboard in a browser', () => {
 
     await mkdir(path.join(projectRoot, '.artifacts'), { recursive: true });
     await page.screenshot({ path: path.join(projectRoot, '.artifacts', 'dashboard.png'), fullPage: true });
+    await page
+      .getByTestId('pacing-view')
+      .screenshot({ path: path.join(projectRoot, '.artifacts', 'dashboard-pacing.png') });
+  });
+
+  it('lists every ledger campaign in the portfolio and clicks through to per-owner figures equal to the ledger', async () => {
+    const queries = new LedgerQueries(db.pool);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await page.goto(dashboard.url);
+    await page.getByTestId('portfolio-row').first().waitFor({ timeout: 15_000 });
+    const rows = page.getByTestId('portfolio-row');
+    expect(await rows.locator('td:first-child').allTextContents()).toEqual(
+      (await queries.listCampaigns()).map((c) => c.campaignId),
+    );
+    const seededRow = rows.filter({ hasText: seededId });
+    // No workflow, no velocity checks: health unknown, pacing empty, nothing pending.
+    expect(await seededRow.locator('td').allTextContents()).toEqual([
+      seededId,
+      'unknown',
+      '-',
+      'no velocity checks yet',
+      '20s: 33.3% / 80.0%, 45s: 66.7% / 95.0%',
+      '0',
+    ]);
+    await mkdir(path.join(projectRoot, '.artifacts'), { recursive: true });
+    await page
+      .getByTestId('portfolio-view')
+      .screenshot({ path: path.join(projectRoot, '.artifacts', 'dashboard-portfolio.png') });
+
+    await seededRow.getByRole('link').click();
+    await page.waitForURL(`**/?campaign=${seededId}`);
+    await page.getByTestId('owner-row').first().waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('campaign-select').inputValue()).toBe(seededId);
+    const ledger = await queries.responseCompliance(seededId, {
+      from: '2026-01-01T00:00:00Z',
+      to: new Date().toISOString(),
+      targets: [
+        { withinMs: 20_000, target: 0.8 },
+        { withinMs: 45_000, target: 0.95 },
+      ],
+    });
+    const shownOwners = await Promise.all(
+      (await page.getByTestId('owner-row').all()).map((row) => row.locator('td').allTextContents()),
+    );
+    expect(shownOwners.map((r) => [r[0], Number(r[1]), Number(r[2]), r[4]])).toEqual(
+      Object.entries(ledger.byOwner).map(([owner, g]) => [
+        owner,
+        g.leads,
+        g.breached,
+        g.acceptanceRate === null ? 'n/a' : `${(g.acceptanceRate * 100).toFixed(1)}%`,
+      ]),
+    );
+    expect(shownOwners.map((r) => r[0])).toEqual(['rep-a', 'rep-b']);
+    expect(await page.getByTestId('tier-row').locator('td:first-child').allTextContents()).toEqual(
+      Object.keys(ledger.byTier).sort(),
+    );
+    expect(await page.getByTestId('daily-row').locator('td').allTextContents()).toEqual([
+      '2026-03-09',
+      String(ledger.leads),
+      String(ledger.breached),
+      '20s: 33.3% / 80.0%, 45s: 66.7% / 95.0%',
+    ]);
+    expect(await page.getByTestId('rep-row').filter({ hasText: 'demo-rep-4' }).locator('td').allTextContents()).toEqual(
+      ['demo-rep-4', 'inbound', '20', 'yes'],
+    );
+    // Empty states of a campaign without velocity checks.
+    expect(await page.getByTestId('team-capacity').textContent()).toBe('team capacity: no live check yet');
+    expect(await page.getByTestId('pacing-status').textContent()).toBe('no velocity checks yet');
+    expect(await page.getByTestId('empty-state').isHidden()).toBe(false);
+    await page.getByTestId('sla-view').screenshot({ path: path.join(projectRoot, '.artifacts', 'dashboard-sla.png') });
+
+    // The page refreshes itself: a lead recorded now shows up without a reload.
+    await new PgLedger(db.pool).recordLeadActivity({
+      leads: [
+        {
+          campaignId: seededId,
+          leadId: 'S-4',
+          tier: 'standard',
+          ownerId: 'rep-c',
+          createdAt: '2026-03-09T11:00:00Z',
+          configVersion: 1,
+        },
+      ],
+      events: [],
+      clocks: [
+        {
+          campaignId: seededId,
+          leadId: 'S-4',
+          clock: 'firstTouch',
+          startedAt: '2026-03-09T11:00:00Z',
+          deadline: '2026-03-09T11:00:45Z',
+          metAt: '2026-03-09T11:00:05Z',
+          elapsedWallMs: 5_000,
+        },
+      ],
+    });
+    await page.getByTestId('owner-row').filter({ hasText: 'rep-c' }).waitFor({ timeout: 15_000 });
   });
 });
 

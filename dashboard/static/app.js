@@ -19,6 +19,17 @@
     return `${ms}ms`;
   };
 
+  const pct = (n) => `${n.toFixed(1)}%`;
+  // Figures in the ballpark of their unit: first-touch times run from seconds to days.
+  const approx = (ms) => {
+    if (ms === null) return '-';
+    if (ms < 60000) return `${(ms / 1000).toFixed(1)}s`;
+    if (ms < 3600000) return `${(ms / 60000).toFixed(1)}m`;
+    return `${(ms / 3600000).toFixed(1)}h`;
+  };
+  const targetShares = (targets) =>
+    targets.map((t) => `${duration(t.withinMs)}: ${share(t.actual)} / ${share(t.target)}`).join(', ') || '-';
+
   function setText(testId, text) {
     byTestId(testId).textContent = text;
   }
@@ -108,6 +119,27 @@
     options: lineOptions('cost per lead'),
   });
 
+  const pacingChart = new Chart(document.getElementById('pacing'), {
+    type: 'line',
+    data: {
+      labels: [],
+      datasets: [
+        { label: 'Band low', data: [], borderColor: 'rgba(27,127,59,0.5)', pointRadius: 0 },
+        {
+          label: 'Band high',
+          data: [],
+          borderColor: 'rgba(27,127,59,0.5)',
+          backgroundColor: 'rgba(27,127,59,0.12)',
+          fill: '-1',
+          pointRadius: 0,
+        },
+        { label: 'Flight elapsed %', data: [], borderColor: '#8a9bb0', borderDash: [6, 4], pointRadius: 0 },
+        { label: 'Budget spent %', data: [], borderColor: '#d9822b', pointRadius: 0 },
+      ],
+    },
+    options: lineOptions('% of budget / flight'),
+  });
+
   function drawCharts(series) {
     const labels = series.map((p) => time(p.at).slice(5, 16));
     burnChart.data.labels = labels;
@@ -120,6 +152,49 @@
     cplChart.data.datasets[1].data = series.map((p) => p.cplHigh);
     cplChart.data.datasets[2].data = series.map((p) => p.cpl);
     cplChart.update('none');
+    pacingChart.data.labels = labels;
+    // The band is around even pacing: elapsed % × (1 ± band %).
+    pacingChart.data.datasets[0].data = series.map((p) => p.pacing.elapsedPct * (1 - p.pacing.bandPct / 100));
+    pacingChart.data.datasets[1].data = series.map((p) => p.pacing.elapsedPct * (1 + p.pacing.bandPct / 100));
+    pacingChart.data.datasets[2].data = series.map((p) => p.pacing.elapsedPct);
+    pacingChart.data.datasets[3].data = series.map((p) => p.pacing.spentPct);
+    pacingChart.update('none');
+  }
+
+  function renderPacing(latest) {
+    const p = latest ? latest.pacing : null;
+    setText('pacing-spent', p ? pct(p.spentPct) : '-');
+    setText('pacing-elapsed', p ? pct(p.elapsedPct) : '-');
+    setText('pacing-ratio', p && p.ratio !== null ? `${p.ratio.toFixed(2)} (±${p.bandPct.toFixed(1)}%)` : '-');
+    setText('pacing-status', p ? p.status : 'no velocity checks yet');
+    setText('pacing-projected', p ? money(p.projectedSpend) : '-');
+  }
+
+  const groupColumns = (g) => [
+    cell(g.key),
+    cell(String(g.leads)),
+    cell(String(g.breached), g.breached > 0 ? 'bad' : ''),
+    cell(`${approx(g.medianFirstTouchMs)} / ${approx(g.p95FirstTouchMs)}`),
+    cell(share(g.acceptanceRate)),
+    cell(`${g.breaches.acceptance} / ${g.breaches.followUp}`),
+  ];
+
+  function renderPortfolio(rows) {
+    fillTable('portfolio-table', rows, 'portfolio-row', 'no campaigns recorded yet', (r) => {
+      const name = cell('');
+      const link = document.createElement('a');
+      link.href = `?campaign=${encodeURIComponent(r.campaignId)}`;
+      link.textContent = r.campaignId;
+      name.append(link);
+      return [
+        name,
+        cell(r.health ?? 'unknown'),
+        cell(r.pacing ? `${pct(r.pacing.spentPct)} / ${pct(r.pacing.elapsedPct)}` : '-'),
+        cell(r.pacing ? r.pacing.status : 'no velocity checks yet'),
+        cell(targetShares(r.compliance)),
+        cell(String(r.pendingProposals), r.pendingProposals > 0 ? 'bad' : ''),
+      ];
+    });
   }
 
   function render(detail) {
@@ -135,6 +210,29 @@
     setText('kpi-cpl', latest ? `${money(latest.cpl)} (${money(latest.cplLow)}–${money(latest.cplHigh)})` : '-');
     setText('kpi-open-clocks', String(detail.openClockCount));
     drawCharts(detail.series);
+    renderPacing(latest);
+    fillTable('daily-table', detail.daily, 'daily-row', 'no leads yet', (d) => [
+      cell(d.day),
+      cell(String(d.leads)),
+      cell(String(d.breached)),
+      cell(targetShares(d.targets)),
+    ]);
+    fillTable('owner-table', detail.byOwner, 'owner-row', 'no leads yet', groupColumns);
+    fillTable('tier-table', detail.byTier, 'tier-row', 'no leads yet', groupColumns);
+    fillTable('rep-table', detail.reps, 'rep-row', 'no reps configured', (r) => [
+      cell(r.repId),
+      cell(r.pool),
+      cell(String(r.capacity)),
+      cell(r.outOfOffice ? 'yes' : 'no', r.outOfOffice ? 'bad' : ''),
+    ]);
+    const team = detail.teamCapacity;
+    setText(
+      'team-capacity',
+      team
+        ? `team at the latest check: holds ${team.held} of ${team.capacity}, ${team.expectedArrivals.toFixed(1)} expected ` +
+            `before the next check, headroom ${team.headroom.toFixed(1)}${team.headroom < 0 ? ' (over capacity)' : ''}`
+        : 'team capacity: no live check yet',
+    );
     fillTable('compliance-table', detail.compliance, 'compliance-row', 'no response targets recorded', (t) => [
       cell(`within ${duration(t.withinMs)}`),
       cell(share(t.target)),
@@ -181,7 +279,8 @@
 
   async function refresh() {
     try {
-      const campaigns = await getJson('/api/campaigns');
+      const [campaigns, rows] = await Promise.all([getJson('/api/campaigns'), getJson('/api/portfolio')]);
+      renderPortfolio(rows);
       const wanted = new URLSearchParams(location.search).get('campaign');
       const current = select.value || wanted;
       select.replaceChildren(...campaigns.map((c) => new Option(c.campaignId, c.campaignId)));
