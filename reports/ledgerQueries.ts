@@ -58,10 +58,11 @@ interface StoredConfig {
   campaign: { timezone: string; window: { start: string; end: string } };
   responseSla: {
     compliance: { within: number; target: number }[];
-    pools: Record<string, { reps: { id: string; capacity: number; outOfOffice: boolean }[] }>;
+    /** Absent from configs recorded by tests and tools that store only the parts they need. */
+    pools?: Record<string, { reps: { id: string; capacity: number; outOfOffice: boolean }[] }>;
   };
-  /** Absent in configs recorded before the pacing band existed. */
-  velocity: { pacingBand?: PacingBand };
+  /** The pacing band is absent in configs recorded before it existed. */
+  velocity?: { pacingBand?: PacingBand };
 }
 
 /** A recorded velocity snapshot as the read side returns it, with whether CPL sat inside its band. */
@@ -196,8 +197,8 @@ export class LedgerQueries {
       windowStart: config.campaign.window.start,
       windowEnd: config.campaign.window.end,
       targets: config.responseSla.compliance.map((c) => ({ withinMs: c.within, target: c.target })),
-      pacingBand: config.velocity.pacingBand ?? pacingBandSchema.parse(undefined),
-      reps: Object.entries(config.responseSla.pools).flatMap(([pool, { reps }]) =>
+      pacingBand: config.velocity?.pacingBand ?? pacingBandSchema.parse(undefined),
+      reps: Object.entries(config.responseSla.pools ?? {}).flatMap(([pool, { reps }]) =>
         reps.map((r) => ({ repId: r.id, pool, capacity: r.capacity, outOfOffice: r.outOfOffice })),
       ),
     };
