@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { ComplianceSection, TargetResult } from '../sla/compliance';
 import type { OpsCapacity } from '../sla/capacity';
 import { pacing, type Pacing } from '../sla/pacing';
+import { getOwn } from '../sla/dict';
 import { campaignWorkflowId, slaStateQuery } from '../workflows/messages';
 import type { CampaignStateView } from '../sla/views';
 import { approveCommand } from './approveCommand';
@@ -84,7 +85,8 @@ export interface CampaignDetail {
   series: ChartPoint[];
   compliance: TargetResult[];
   byOwner: GroupFigures[];
-  reps: RecordedCampaignSettings['reps'];
+  /** The roster with the open leads each rep holds now (null without a live read) and whether that is over its cap. */
+  reps: (RecordedCampaignSettings['reps'][number] & { held: number | null; overCapacity: boolean })[];
   /** The team's capacity as the workflow saw it at its latest check; null from the ledger or before a check. */
   teamCapacity: OpsCapacity | null;
   byTier: GroupFigures[];
@@ -152,7 +154,10 @@ export async function campaignDetail(
     series: snapshots.map((s) => chartPoint(s, settings)),
     compliance: compliance.targets,
     byOwner: groups(compliance.byOwner),
-    reps: settings.reps,
+    reps: settings.reps.map((rep) => {
+      const held = live ? (getOwn(live.openLeadsByOwner ?? {}, rep.repId) ?? 0) : null;
+      return { ...rep, held, overCapacity: held !== null && held > rep.capacity };
+    }),
     teamCapacity: live?.latestSnapshot?.capacity ?? null,
     byTier: groups(compliance.byTier),
     daily,

@@ -54,6 +54,8 @@ export interface CampaignStateView {
   status: 'running' | 'ended';
   health: SlaHealth;
   openLeads: number;
+  /** Open leads each owner holds now: what capacity caps apply to. */
+  openLeadsByOwner: Record<string, number>;
   openClocks: number;
   breachedLeads: number;
   compliance: ComplianceSummary;

@@ -93,6 +93,26 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     await wf.terminate('test done');
   });
 
+  it('reports the open leads each owner holds, owners named like Object.prototype members included', async () => {
+    const wf = await startCampaign(seedTermsConfig({ id: 'owner-load' }));
+    const t = iso(await now());
+    const leads = [
+      ['L-1', 'rep-a'],
+      ['L-2', 'rep-a'],
+      ['L-3', 'hasOwnProperty'],
+      ['L-4', 'constructor'],
+    ].map(([leadId, ownerId]) => ({ leadId, tier: 'standard', ownerId, createdAt: t }));
+    await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads }] });
+    const load = (await wf.query(slaStateQuery)).openLeadsByOwner;
+    expect(Object.entries(load).sort()).toEqual([
+      ['constructor', 1],
+      ['hasOwnProperty', 1],
+      ['rep-a', 2],
+    ]);
+    expect(Object.getPrototypeOf(load)).toBe(Object.prototype);
+    await wf.terminate('test done');
+  });
+
   it('gives a Friday-evening standard lead its 24 business hours: due Wednesday 17:00 local', async () => {
     const zone = 'America/New_York';
     const current = DateTime.fromMillis(await now(), { zone });

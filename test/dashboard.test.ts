@@ -201,6 +201,8 @@ describe('dashboard API', () => {
       ['demo-rep-6', 'overflow', 10, false],
       ['demo-rep-7', 'overflow', 10, true],
     ]);
+    // Without a live read, nobody's open leads are known.
+    expect(body.reps.every((r) => r.held === null && !r.overCapacity)).toBe(true);
     expect(body.teamCapacity).toBeNull();
     expect(body.byTier.map((g) => [g.key, g.leads, g.breached])).toEqual([
       ['high-intent', 1, 0],

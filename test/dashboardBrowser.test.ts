@@ -241,7 +241,7 @@ describe('dashboard in a browser', () => {
       '20s: 33.3% / 80.0%, 45s: 66.7% / 95.0%',
     ]);
     expect(await page.getByTestId('rep-row').filter({ hasText: 'demo-rep-4' }).locator('td').allTextContents()).toEqual(
-      ['demo-rep-4', 'inbound', '20', 'yes'],
+      ['demo-rep-4', 'inbound', '- / 20', 'yes'],
     );
     // Empty states of a campaign without velocity checks.
     expect(await page.getByTestId('team-capacity').textContent()).toBe('team capacity: no live check yet');

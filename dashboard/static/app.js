@@ -222,7 +222,10 @@
     fillTable('rep-table', detail.reps, 'rep-row', 'no reps configured', (r) => [
       cell(r.repId),
       cell(r.pool),
-      cell(String(r.capacity)),
+      cell(
+        r.held === null ? `- / ${r.capacity}` : `${r.held} / ${r.capacity}${r.overCapacity ? ' (over capacity)' : ''}`,
+        r.overCapacity ? 'bad' : '',
+      ),
       cell(r.outOfOffice ? 'yes' : 'no', r.outOfOffice ? 'bad' : ''),
     ]);
     const team = detail.teamCapacity;

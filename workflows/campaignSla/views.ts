@@ -19,6 +19,7 @@ export function stateView(run: CampaignRun): CampaignStateView {
     status: run.ended ? 'ended' : 'running',
     health: compliance.health,
     openLeads: openLeadCount(state.book),
+    openLeadsByOwner: { ...state.book.ownerLoad },
     openClocks: openClockCount(state.book),
     breachedLeads: state.breachedLeads,
     compliance: compliance.summary,
