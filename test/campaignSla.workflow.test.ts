@@ -12,7 +12,7 @@ import {
   slaStateQuery,
 } from '../workflows/messages';
 import { seedTermsConfig } from './support/campaignConfig';
-import { useCampaignHarness } from './support/temporal';
+import { terminateWhenIdle, useCampaignHarness } from './support/temporal';
 
 const TASK_QUEUE = 'campaign-sla-workflow-test';
 const MINUTE = 60_000;
@@ -110,7 +110,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
       ['rep-a', 2],
     ]);
     expect(Object.getPrototypeOf(load)).toBe(Object.prototype);
-    await wf.terminate('test done');
+    await terminateWhenIdle(wf);
   });
 
   it('gives a Friday-evening standard lead its 24 business hours: due Wednesday 17:00 local', async () => {

@@ -2,6 +2,7 @@
 // over a per-file Postgres database (sandbox Ads/CRM, real PgLedger, real notifier).
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type Worker, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { PgLedger } from '../../activities/ledger/pgLedger';
@@ -89,6 +90,20 @@ export async function testWorker(
     },
   });
   return { worker, ledger, alerts, ports };
+}
+
+/**
+ * Terminates a run once no activity of it is outstanding. The time-skipping test server never releases
+ * the time-skipping lock an activity holds when its run ends first (sdk-java#1138), and every later
+ * `env.sleep` in the file would then wait in real time.
+ */
+export async function terminateWhenIdle(handle: WorkflowHandle, reason = 'test done'): Promise<void> {
+  for (let tries = 0; tries < 200; tries++) {
+    const { raw } = await handle.describe();
+    if ((raw.pendingActivities ?? []).length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await handle.terminate(reason);
 }
 
 export interface CampaignHarness {
