@@ -2,7 +2,8 @@
 // approved budget change. Both read the campaign through the AdsPlatform port, which refuses REMOVED
 // campaigns, DAILY budgets and changes to shared budgets with non-retryable, typed failures.
 import { log } from '@temporalio/activity';
-import { checkFlight, type FlightProblem } from '../sla/adsFlight';
+import type { AdsAccountFacts } from '../sla/adsAccount';
+import { checkFlight } from '../sla/adsFlight';
 import type { CampaignConfig } from '../sla/config';
 import { roundToCurrencyUnit } from '../sla/currency';
 import { burnPct, cpl, cplBand, forecastToDate, velocity } from '../sla/forecast';
@@ -24,16 +25,10 @@ export interface VelocityCheckInput {
 }
 
 /** The Google Ads account and campaign facts the rules do not see but ops must (added in v24 reads). */
-interface AdsCampaignFacts {
+interface AdsCampaignFacts extends AdsAccountFacts {
   currencyCode: string;
   /** The account's zone: segments.date and the flight are in it, so spend days are read in it. */
   timeZone: string;
-  /** explicitly_shared or used by more than one campaign: budget changes will be refused. */
-  sharedBudget: boolean;
-  /** checkFlight against the contract window; empty when the flight matches. */
-  flightProblems: FlightProblem[];
-  /** Set when the account bills in another currency than the contract's amounts (campaign.currency). */
-  currencyMismatch: string | null;
 }
 
 export interface VelocityCheckResult {

@@ -1,5 +1,6 @@
 // Chooses the adapters behind the AdsPlatform and Crm ports: the real ones (google-ads-api, jsforce)
 // with credentials from env/files, or seeded sandboxes that follow the workflow's clock.
+import { createHash } from 'node:crypto';
 import type { PortResolver } from '../activities/campaignActivities';
 import { loadAdsCredentials, loadAdsValidateOnly } from '../activities/ads/adsCredentials';
 import { GoogleAdsPlatform } from '../activities/ads/googleAdsPlatform';
@@ -34,6 +35,17 @@ export interface SandboxPortResolver extends PortResolver {
   sandboxCrm(campaignId: string): SandboxCrm;
   /** The simulated Ads campaign, e.g. to make an edit "in the Ads UI". */
   sandboxAds(campaignId: string): SandboxAdsPlatform;
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * Four base-62 characters from the campaign and the moment its world was created: another campaign or a
+ * restart (the ledger still holds the earlier world's leads) gets its own IDs, 1 in 62^4 alike per pair.
+ */
+function idSpaceFor(campaignId: string, createdAt: Date): string {
+  const digest = createHash('sha256').update(`${campaignId}@${createdAt.toISOString()}`).digest();
+  return Array.from(digest.subarray(0, 4), (byte) => BASE62[byte % 62]).join('');
 }
 
 const localDate = (iso: string, timeZone: string) =>
@@ -77,10 +89,14 @@ class SandboxCampaignPorts {
     const reps = Object.values(config.responseSla.pools)
       .flatMap((pool) => pool.reps)
       .filter((rep) => !rep.outOfOffice);
-    const tiers = Object.keys(config.responseSla.tiers);
+    // Fastest tier first: it gets the high-intent share. Key order is not kept by the ledger's JSONB.
+    const tiers = Object.entries(config.responseSla.tiers)
+      .sort(([a, x], [b, y]) => x.firstTouch - y.firstTouch || (a < b ? -1 : 1))
+      .map(([name]) => name);
     this.sim = new SandboxCrm(
       {
         seed: hashSeed(campaignId),
+        idSpace: idSpaceFor(campaignId, at),
         campaigns: [
           {
             crmCampaignId: campaign.crm.campaignId,

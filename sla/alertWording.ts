@@ -1,4 +1,5 @@
 // What each campaign alert says. Pure: the workflow decides when to raise one, a Notifier delivers it.
+import type { AdsAccountProblem } from './adsAccount';
 import type { Alert } from './alerts';
 import type { ClockAlertEffect, EscalationEffect } from './leadBook';
 import type { ProposalState } from './proposals';
@@ -160,5 +161,17 @@ export function alertDigest(campaignId: string, alerts: readonly Alert[], digest
       ...(more > 0 ? [`…and ${more} more, each in the ledger's alerts_sent under digest ${digestId}.`] : []),
     ].join('\n'),
     fields: Object.fromEntries(counts),
+  };
+}
+
+/** The Google Ads campaign does not fit the contract; keyed by the check that first saw it, so it comes back if it returns. */
+export function adsAccountProblemAlert(campaignId: string, checkId: string, problem: AdsAccountProblem): Alert {
+  return {
+    dedupeKey: `${campaignId}:ads-account:${problem.code}:${checkId}`,
+    severity: problem.severity === 'error' ? 'critical' : 'warning',
+    campaignId,
+    title: `Google Ads campaign does not fit the contract (${problem.code})`,
+    text: problem.message,
+    fields: { problem: problem.code },
   };
 }

@@ -1,4 +1,5 @@
 // Shapes returned by the campaign workflow's queries and Updates (read models, JSON only).
+import type { AdsAccountProblem } from './adsAccount';
 import type { OpsCapacity } from './capacity';
 import type { Pacing } from './pacing';
 import type { ProposalAction, ProposalStatus } from './records';
@@ -29,6 +30,8 @@ export interface SnapshotView {
   /** Spend against flight time, and what the reps can take on, as the rules saw them. */
   pacing?: Pacing;
   capacity?: OpsCapacity;
+  /** Where the Google Ads campaign does not fit the contract (shared budget, currency, flight). */
+  adsProblems?: AdsAccountProblem[];
 }
 
 export interface ProposalView {

@@ -17,7 +17,7 @@ import {
 } from '../workflows/messages';
 import type { SandboxOptions } from '../runtime/portResolver';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
-import { testWorker, timeSkippingEnv, type TestWorkerHandle } from './support/temporal';
+import { terminateWhenIdle, testWorker, timeSkippingEnv, type TestWorkerHandle } from './support/temporal';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -411,5 +411,31 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
     expect(proposals.length).toBeGreaterThan(0);
     expect(proposals.every((p) => p.action === 'reduce' && p.rule === 'capacity-short#0')).toBe(true);
     expect(proposals[0].reason).toMatch(/^Ops capacity is short: the available reps hold \d+ of 20 leads and \d+ more/);
+  }, 300_000);
+  it('a flight Google Ads would refuse for a total budget: one critical alert while it lasts, shown on the snapshot', async () => {
+    const { start } = await windowFromNextMidnight(120);
+    const config = example('case-example.yaml');
+    config.campaign.id = 'flight-too-long';
+    // Search total budgets run 3–90 days; the sandbox reports the contract's 120-day flight as Google would hold it.
+    config.campaign.window = { start: start.toISO(), end: start.plus({ days: 120 }).toISO() };
+    config.velocity = { ...config.velocity, checkEvery: '2h' };
+    const taskQueue = 'spend-flight-too-long';
+    const alerts = await withWorker(taskQueue, { leadsPerHour: 1 }, async (handle) => {
+      const wf = await env.client.workflow.start(campaignSla, {
+        taskQueue,
+        workflowId: campaignWorkflowId('flight-too-long'),
+        args: [{ config, publishSearchAttributes: false }],
+      });
+      await env.sleep(start.toMillis() + 7 * HOUR - (await now()));
+      const state = await wf.query(slaStateQuery);
+      expect(state.latestSnapshot?.adsProblems?.map((p) => [p.code, p.severity])).toEqual([['too-long', 'error']]);
+      expect(state.latestSnapshot?.adsProblems?.[0].message).toBe(
+        'the flight runs 120 days; SEARCH total campaign budgets run at most 90',
+      );
+      await terminateWhenIdle(wf);
+      return handle.alerts;
+    });
+    const flightAlerts = alerts.filter((a) => a.dedupeKey.startsWith('flight-too-long:ads-account:'));
+    expect(flightAlerts.map((a) => [a.severity, a.fields?.problem])).toEqual([['critical', 'too-long']]);
   }, 300_000);
 });

@@ -3,10 +3,14 @@
 
 const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 
-/** An 18-character ID with Salesforce's case-check suffix, e.g. salesforceId('00Q', 7). */
-export function salesforceId(prefix: string, n: number): string {
-  const base = `${prefix}${String(n).padStart(15 - prefix.length, '0')}`;
-  if (base.length !== 15) throw new Error(`cannot build a Salesforce ID from prefix ${prefix} and number ${n}`);
+/**
+ * An 18-character ID with Salesforce's case-check suffix, e.g. salesforceId('00Q', 7); `space` (letters and
+ * digits after the key prefix) keeps the records of different simulated orgs apart.
+ */
+export function salesforceId(prefix: string, n: number, space = ''): string {
+  const base = `${prefix}${space}${String(n).padStart(15 - prefix.length - space.length, '0')}`;
+  if (base.length !== 15 || !Number.isSafeInteger(n) || n < 0)
+    throw new Error(`cannot build a Salesforce ID from prefix ${prefix}, space ${space} and number ${n}`);
   let suffix = '';
   for (let chunk = 0; chunk < 3; chunk += 1) {
     let bits = 0;

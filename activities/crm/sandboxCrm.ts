@@ -52,7 +52,17 @@ const sandboxCrmConfigSchema = z.object({
           .refine((mix) => Object.values(mix).some((w) => w > 0), 'needs a positive weight'),
       }),
     )
-    .min(1),
+    .min(1)
+    // Lead numbers are (campaign index + 1) × 1,000,000 + n, and attempt IDs ten per lead, under 10^8.
+    .max(9),
+  /**
+   * Up to four letters or digits every record ID of this world carries after its key prefix, so two
+   * simulated worlds (another campaign, a restart) never issue the same ID.
+   */
+  idSpace: z
+    .string()
+    .regex(/^[A-Za-z0-9]{0,4}$/, 'must be up to 4 letters or digits')
+    .default(''),
   reps: z
     .array(
       z.object({
@@ -158,6 +168,11 @@ export class SandboxCrm implements Crm {
       });
     });
   }
+  /** An ID of this world's record: its key prefix, the world's ID space, then the number. */
+  private recordId(prefix: string, n: number): string {
+    return salesforceId(prefix, n, this.config.idSpace);
+  }
+
 
   async fetchNewLeads(
     crmCampaignId: string,
@@ -255,7 +270,7 @@ export class SandboxCrm implements Crm {
       if (convertedDate < first || convertedDate > last) return [];
       // Every simulated conversion opens an Opportunity; nine leads in ten came from a tracked ad click.
       const clickId = lead.seq! % 10 === 0 ? {} : { clickId: { kind: 'gclid' as const, value: `Sbx${lead.leadId}` } };
-      return [{ leadId: lead.leadId, convertedDate, opportunityId: salesforceId('006', lead.seq!), ...clickId }];
+      return [{ leadId: lead.leadId, convertedDate, opportunityId: this.recordId('006', lead.seq!), ...clickId }];
     });
   }
 
@@ -303,7 +318,7 @@ export class SandboxCrm implements Crm {
       });
     }
     const index = [...this.tasks.keys()].indexOf(input.idempotencyKey);
-    return { taskId: salesforceId('00T', FOLLOW_UP_TASK_BASE + index), created };
+    return { taskId: this.recordId('00T', FOLLOW_UP_TASK_BASE + index), created };
   }
 
   async setLeadStatus(leadId: string, status: string): Promise<void> {
@@ -361,7 +376,7 @@ export class SandboxCrm implements Crm {
     return [{ at: lead.touchAt, channel: lead.channel }, ...lead.followUps.filter((f) => f.at > lead.touchAt!)].map(
       (attempt, i) => ({
         leadId: lead.leadId,
-        activityId: salesforceId(attempt.channel === 'meeting' ? '00U' : '00T', seq * 10 + i),
+        activityId: this.recordId(attempt.channel === 'meeting' ? '00U' : '00T', seq * 10 + i),
         at: attempt.at,
         channel: attempt.channel,
       }),
@@ -378,7 +393,7 @@ export class SandboxCrm implements Crm {
       changes.push({ status: lead.status.value, at: lead.status.at, n: PORT_STATUS_BASE + lead.statusWrite! });
     return changes.map((change) => ({
       leadId: lead.leadId,
-      changeId: salesforceId('017', change.n),
+      changeId: this.recordId('017', change.n),
       status: change.status,
       at: change.at,
     }));
@@ -406,8 +421,10 @@ export class SandboxCrm implements Crm {
         const conversionHours = random.logNormal(this.config.medianConversionHours, 0.5);
         const multiplier = this.hooks.conversionMultiplier?.(new Date(createdAt), config.crmCampaignId) ?? 1;
         const converts = !neverTouched && conversionRoll < this.config.conversionRate * multiplier;
-        const seq = (campaign.index + 1) * 10_000_000 + campaign.leads.length + 1;
-        const leadId = salesforceId('00Q', seq);
+        if (campaign.leads.length + 1 >= LEADS_PER_CAMPAIGN)
+          throw new Error(`sandbox CRM: campaign ${config.crmCampaignId} has reached ${LEADS_PER_CAMPAIGN} simulated leads`);
+        const seq = (campaign.index + 1) * LEADS_PER_CAMPAIGN + campaign.leads.length + 1;
+        const leadId = this.recordId('00Q', seq);
         const touchAt = neverTouched ? null : wholeSecond(createdAt + responseMinutes * 60_000);
         const convertsAt = converts ? wholeSecond(createdAt + conversionHours * 3_600_000) : null;
         // Follow-ups and the decision draw from the lead's own stream, so the arrival stream is unchanged.
@@ -520,8 +537,10 @@ function wholeSecond(millis: number): number {
 }
 
 // ID ranges of records the port writes, clear of the simulated leads' derived IDs.
-const FOLLOW_UP_TASK_BASE = 900_000_000_000;
-const PORT_STATUS_BASE = 900_000_000_000;
+const LEADS_PER_CAMPAIGN = 1_000_000;
+// Below the first lead's attempt and history numbers (LEADS_PER_CAMPAIGN × 10).
+const FOLLOW_UP_TASK_BASE = 1_000_000;
+const PORT_STATUS_BASE = 1_000_000;
 
 function iso(millis: number): string {
   return new Date(millis).toISOString();

@@ -2,7 +2,8 @@
 // The check runs while the clocks keep firing; the rules run on its result under the spend lock, so a
 // decision or a quarter close never interleaves with a proposal being opened.
 import { log, patched } from '@temporalio/workflow';
-import { externalBudgetChangeAlert } from '../../sla/alertWording';
+import { adsAccountProblems, newAdsAccountProblems, type AdsAccountFacts } from '../../sla/adsAccount';
+import { adsAccountProblemAlert, externalBudgetChangeAlert } from '../../sla/alertWording';
 import { complianceForState, leadsOpened } from '../../sla/campaignCompliance';
 import { arrivalRate, opsCapacity } from '../../sla/capacity';
 import { pacing } from '../../sla/pacing';
@@ -27,6 +28,19 @@ export function startVelocityCheck(run: CampaignRun): void {
 
 const STABLE_RULES = 'stable-budget-rules';
 const HOUR_MS = 3_600_000;
+/** Patch: Google Ads account problems found by a check are alerted and shown, not dropped. */
+const ADS_ACCOUNT_ALERTS = 'ads-account-alerts';
+
+/** Alerts each problem once while it lasts and shows the current ones on the latest snapshot. */
+function raiseAdsAccountProblems(run: CampaignRun, checkId: string, facts: AdsAccountFacts): void {
+  const { spend } = run.state;
+  const problems = adsAccountProblems(facts);
+  for (const problem of newAdsAccountProblems(spend.adsProblems ?? [], problems)) {
+    run.pendingAlerts.push(adsAccountProblemAlert(run.campaignId, checkId, problem));
+  }
+  spend.adsProblems = problems.map((problem) => problem.code);
+  if (spend.latest) spend.latest.adsProblems = problems;
+}
 
 /** The contract's stability policy and the proposals it weighs (the run keeps the last 50). */
 function ruleStability(run: CampaignRun): RuleInput['stability'] {
@@ -82,6 +96,7 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
       );
       const capacity = opsCapacity(cfg, state.book.ownerLoad, arrivalRate(arrivals), cfg.velocity.checkEvery);
       state.spend.latest = { ...snapshot, pacing: pace, capacity };
+      if (result.ads && patched(ADS_ACCOUNT_ALERTS)) raiseAdsAccountProblems(run, snapshot.checkId, result.ads);
       state.spend.history.push({
         at: now,
         conversions: snapshot.conversions,

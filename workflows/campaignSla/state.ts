@@ -27,6 +27,8 @@ interface SpendState {
   } | null;
   proposals: ProposalState[];
   proposalSeq: number;
+  /** Codes of the Google Ads problems already raised and still present; absent in carry-overs before it existed. */
+  adsProblems?: string[];
 }
 
 export interface CampaignCarryOver {
