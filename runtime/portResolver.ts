@@ -1,6 +1,7 @@
 // Chooses the adapters behind the AdsPlatform and Crm ports: the real ones (google-ads-api, jsforce)
 // with credentials from env/files, or seeded sandboxes that follow the workflow's clock.
 import { createHash } from 'node:crypto';
+import { DateTime } from 'luxon';
 import type { PortResolver } from '../activities/campaignActivities';
 import { loadAdsCredentials, loadAdsValidateOnly } from '../activities/ads/adsCredentials';
 import { GoogleAdsPlatform } from '../activities/ads/googleAdsPlatform';
@@ -48,6 +49,10 @@ function idSpaceFor(campaignId: string, createdAt: Date): string {
   return Array.from(digest.subarray(0, 4), (byte) => BASE62[byte % 62]).join('');
 }
 
+/** campaign.proto's "yyyy-MM-dd HH:mm:ss" in the account's zone, to the second. */
+const flightTime = (ms: number, timeZone: string) =>
+  DateTime.fromMillis(Math.floor(ms / 1000) * 1000, { zone: timeZone }).toFormat('yyyy-MM-dd HH:mm:ss');
+
 const localDate = (iso: string, timeZone: string) =>
   new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
     new Date(iso),
@@ -74,6 +79,9 @@ class SandboxCampaignPorts {
       budgetMicros: Math.round(campaign.totalBudget * 1e6),
       windowStart: localDate(campaign.window.start, campaign.timezone),
       windowEnd: localDate(new Date(Date.parse(campaign.window.end) - 1).toISOString(), campaign.timezone),
+      // The flight starts and ends when the contract's window does, so spend accrues from its start instant.
+      startDateTime: flightTime(Date.parse(campaign.window.start), campaign.timezone),
+      endDateTime: flightTime(Date.parse(campaign.window.end) - 1_000, campaign.timezone),
       timeZone: campaign.timezone,
       currencyCode: campaign.currency,
       seed: hashSeed(campaignId),

@@ -14,6 +14,8 @@ import { approveCommand } from '../reports/approveCommand';
 import { listQuery } from '../reports/workflowReads';
 
 const projectRoot = path.resolve(__dirname, '..');
+/** Share of sandbox ad clicks that become conversions. */
+const SANDBOX_CONVERSION_RATE = 0.04;
 
 async function main(): Promise<void> {
   const demoFile = process.env.DEMO_CAMPAIGN ?? path.join(projectRoot, 'examples', 'demo.yaml');
@@ -40,10 +42,17 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stop(signal));
 
+  const config = parseCampaignConfigText(readFileSync(demoFile, 'utf8'), demoFile);
   const app = await startLocalStack({
     adapters: process.env.CAMPAIGN_SLA_ADAPTERS === 'real' ? 'real' : 'sandbox',
     // A lead every few seconds, and a third of them ignored, so breaches and escalations show within a minute.
-    sandbox: { leadsPerHour: 900, neverTouchedShare: 0.3 },
+    // Clicks cost what makes the cost per conversion land on the contract's CPL target (±10% a day).
+    sandbox: {
+      leadsPerHour: 900,
+      neverTouchedShare: 0.3,
+      conversionRate: SANDBOX_CONVERSION_RATE,
+      cpc: config.targets.cpl.target * SANDBOX_CONVERSION_RATE,
+    },
   });
   running.app = app;
   if (running.stopping) return finish();
@@ -59,7 +68,6 @@ async function main(): Promise<void> {
   }
   if (running.stopping) return finish();
 
-  const config = parseCampaignConfigText(readFileSync(demoFile, 'utf8'), demoFile);
   const raw = parse(readFileSync(demoFile, 'utf8')) as { campaign: { window: { start: string; end: string } } };
   if (!process.env.DEMO_CAMPAIGN) {
     // The bundled demo's flight starts now, so burn, forecast and velocity read naturally from the first check.
@@ -96,6 +104,7 @@ async function main(): Promise<void> {
       app.temporal.uiUrl
         ? `  Breaching:     ${app.temporal.uiUrl}/namespaces/${ns}/workflows?query=${encodeURIComponent(listQuery({ status: 'running', health: 'breaching' }))}`
         : '',
+      `  Flight:        ${raw.campaign.window.start} → ${raw.campaign.window.end}${process.env.DEMO_CAMPAIGN ? '' : ' (the bundled demo flies 30 days from now, in place of the window in its file)'}`,
       `  Dashboard:     ${running.dashboard.url}`,
       `  Postgres:      ${app.databaseUrlRedacted}`,
       `  Approve:       npx campaign-sla proposals ${config.campaign.id}   then   npx ${approveCommand(config.campaign.id, '<proposalId>', { approver: 'demo-ops-lead', reason: 'velocity figures checked' })}`,

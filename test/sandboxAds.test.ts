@@ -57,6 +57,26 @@ describe('SandboxAdsPlatform pacing', () => {
     }
   });
 
+  it('paces from the flight start instant and to its end second, not from local midnight (campaign.proto start_date_time)', async () => {
+    // Flight from 2026-03-01 14:30 to 2026-03-10 14:29:59 UTC: nothing is spent before 14:30 on day 1.
+    const { ads, at, metrics } = sandbox({ startDateTime: '2026-03-01 14:30:00', endDateTime: '2026-03-10 14:29:59' });
+    at(0.5); // 12:00
+    expect(await metrics()).toEqual([]);
+    at(14.5 / 24 + 1 / 24); // an hour into the flight
+    const firstHour = total(await metrics());
+    // An even share of $75,000 over 9 days is about $347 an hour (±15% daily noise).
+    expect(firstHour).toBeGreaterThan(347e6 * 0.8);
+    expect(firstHour).toBeLessThan(347e6 * 1.2);
+    at(12);
+    const rows = await metrics();
+    expect(total(rows)).toBeGreaterThanOrEqual(BUDGET * 0.99);
+    expect(total(rows)).toBeLessThanOrEqual(BUDGET);
+    expect((await ads.getBudget(ref)).flight).toMatchObject({
+      startDateTime: '2026-03-01 14:30:00',
+      endDateTime: '2026-03-10 14:29:59',
+    });
+  });
+
   it('is deterministic per seed and independent of how often it is read', async () => {
     const once = sandbox();
     once.at(10);

@@ -52,6 +52,8 @@ export interface SandboxAdsOptions {
   referenceCount?: number;
   /** AdvertisingChannelType name (default SEARCH). */
   channelType?: string;
+  /** campaign.proto start_date_time ("yyyy-MM-dd HH:mm:ss", account zone); default the window's first day at 00:00:00. */
+  startDateTime?: string;
   /** campaign.proto end_date_time; default the window's last day at 23:59:59, null = no end date. */
   endDateTime?: string | null;
   /**
@@ -86,6 +88,8 @@ export class SandboxAdsPlatform implements AdsPlatform {
       status: options.status === 'REMOVED' ? 'PAUSED' : (options.status ?? 'ENABLED'),
       windowStart: options.windowStart,
       windowEnd: options.windowEnd,
+      startDateTime: options.startDateTime,
+      endDateTime: options.endDateTime ?? undefined,
       timeZone: options.timeZone ?? 'UTC',
       seed: options.seed,
       cpcMicros: options.cpcMicros ?? 2_500_000,
@@ -265,7 +269,7 @@ export class SandboxAdsPlatform implements AdsPlatform {
         currencyCode: this.options.currencyCode ?? 'USD',
         timeZone: this.options.timeZone ?? 'UTC',
         flight: {
-          startDateTime: `${windowStart} 00:00:00`,
+          startDateTime: this.options.startDateTime ?? `${windowStart} 00:00:00`,
           endDateTime: this.options.endDateTime === undefined ? `${windowEnd} 23:59:59` : this.options.endDateTime,
           channelType: this.options.channelType ?? 'SEARCH',
         },

@@ -14,6 +14,9 @@ export interface SandboxCampaignSettings {
   /** First and last day of the flight (inclusive), YYYY-MM-DD in timeZone. */
   windowStart: string;
   windowEnd: string;
+  /** The flight's first and last second ("yyyy-MM-dd HH:mm:ss" in timeZone, campaign.proto); default whole days. */
+  startDateTime?: string;
+  endDateTime?: string;
   timeZone: string;
   seed: number;
   cpcMicros: number;
@@ -48,8 +51,14 @@ export class SandboxCampaign {
         `sandbox campaign window: ${settings.windowStart}..${settings.windowEnd} in ${settings.timeZone} is not a valid date range`,
       );
     }
-    // luxon day arithmetic keeps boundaries on local midnight across DST changes.
+    // luxon day arithmetic keeps boundaries on local midnight across DST changes. A flight that starts
+    // or ends inside a day serves only from its start and until its end (Google paces from start_date_time).
     this.dayStarts = Array.from({ length: days + 1 }, (_, i) => first.plus({ days: i }).toMillis());
+    const startsAt = flightSecond(settings.startDateTime, settings.timeZone);
+    const endsAt = flightSecond(settings.endDateTime, settings.timeZone);
+    if (startsAt !== null && startsAt > this.dayStarts[0] && startsAt < this.dayStarts[1]) this.dayStarts[0] = startsAt;
+    if (endsAt !== null && endsAt + 1_000 > this.dayStarts[days - 1] && endsAt + 1_000 < this.dayStarts[days])
+      this.dayStarts[days] = endsAt + 1_000;
     this.dates = Array.from({ length: days }, (_, i) => first.plus({ days: i }).toISODate() as string);
     this.costByDay = new Array<number>(days).fill(0);
     this.accruedUntil = this.dayStarts[0];
@@ -118,8 +127,10 @@ export class SandboxCampaign {
       return (this.budgetMicros * Math.min(1, noise)) / dayMs;
     }
     const remaining = Math.max(0, this.budgetMicros - this.spentBefore(day));
-    const daysLeft = this.costByDay.length - day;
-    const target = daysLeft === 1 ? remaining : Math.min(remaining, (remaining / daysLeft) * noise);
+    // The day's share of what is left is its share of the flight time left (a partial first or last day gets less).
+    const lastDay = day === this.costByDay.length - 1;
+    const share = dayMs / (this.dayStarts[this.dayStarts.length - 1] - this.dayStarts[day]);
+    const target = lastDay ? remaining : Math.min(remaining, remaining * share * noise);
     return target / dayMs;
   }
 
@@ -140,4 +151,11 @@ export class SandboxCampaign {
     while (this.dayStarts[day + 1] <= ms) day += 1;
     return day;
   }
+}
+
+/** Epoch ms of a "yyyy-MM-dd HH:mm:ss" flight time in `zone`, or null when absent or unreadable. */
+function flightSecond(value: string | undefined, zone: string): number | null {
+  if (value === undefined) return null;
+  const parsed = DateTime.fromFormat(value, 'yyyy-MM-dd HH:mm:ss', { zone });
+  return parsed.isValid ? parsed.toMillis() : null;
 }
