@@ -21,8 +21,8 @@ import type { Pacing } from './pacing';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A conversion rate within this share of its trailing rate counts as recovered. */
 const RECOVERY_TOLERANCE = 0.05;
-/** Fewest forecast conversions before an over-delivery may justify more spend. */
-const MIN_FORECAST_FOR_INCREASE = 20;
+/** Fewest forecast conversions before velocity is judged: an over-delivery for more spend, a shortfall for less. */
+const MIN_FORECAST_FOR_VELOCITY = 20;
 /** Absorbs float noise so a figure exactly at a threshold counts as reaching it. */
 const EPSILON = 1e-9;
 
@@ -107,6 +107,8 @@ export interface RuleInput {
   /** A proposal is awaiting ops approval; no new one is made meanwhile. */
   pendingProposal: boolean;
   stability?: { policy: RuleStability; earlier: EarlierProposal[] };
+  /** A velocity shortfall is judged only once MIN_FORECAST_FOR_VELOCITY conversions are forecast (false in runs recorded before). */
+  velocityNeedsEvidence?: boolean;
 }
 
 export interface ProposalDraft {
@@ -473,11 +475,14 @@ export function evaluateRules(input: RuleInput): RuleEvaluation {
     // can follow a pause).
     if (activeAdjustment && !ALLOWED_WHILE_ACTIVE[activeAdjustment.action].includes(draft.action)) continue;
     if (snapshot.campaignPaused && draft.action !== 'restore') continue;
-    if (draft.action === 'increase' && snapshot.forecast < MIN_FORECAST_FOR_INCREASE) {
-      // Early in a flight a handful of conversions reads as a huge velocity; spend is not raised on noise.
+    const judgesVelocity =
+      draft.action === 'increase' || (input.velocityNeedsEvidence === true && rule.kind === 'velocity-below');
+    if (judgesVelocity && snapshot.forecast < MIN_FORECAST_FOR_VELOCITY) {
+      // Early in a flight a handful of conversions (or none yet, against 0.02 forecast) reads as a huge or
+      // a zero velocity; spend is neither raised nor cut on noise.
       suppressed.push({
         rule: draft.rule,
-        reason: `${draft.reason} Not proposed: only ${formatNumber(snapshot.forecast)} conversions are forecast so far (need ${MIN_FORECAST_FOR_INCREASE}).`,
+        reason: `${draft.reason} Not proposed: only ${formatNumber(snapshot.forecast)} conversions are forecast so far (need ${MIN_FORECAST_FOR_VELOCITY}).`,
       });
       continue;
     }

@@ -138,6 +138,27 @@ describe('evaluateRules: the seed case', () => {
 describe('evaluateRules: other rules', () => {
   const thirtyDays = { windowStart: start, windowEnd: start + 30 * DAY };
 
+  it('does not cut spend on a velocity shortfall before 20 conversions are forecast (0 of 0.02 three seconds in)', () => {
+    const early = [{ kind: 'velocity-below' as const, afterDays: 0, belowPct: 70, action: 'pause' as const }];
+    const threeSeconds = snapshot(
+      { at: start + 3_000, clicks: 0, conversions: 0, spend: 0.4 },
+      { forecast: 0.02, velocity: 0 },
+    );
+    const judged = evaluateRules(input(threeSeconds, { rules: early, history: [], velocityNeedsEvidence: true }));
+    expect(judged.proposals).toEqual([]);
+    expect(judged.suppressed.map((s) => s.reason)).toEqual([
+      'Conversion velocity is 0% of forecast (0 of 0.02) after 0 days, below the 70% floor: pause the campaign. ' +
+        'Not proposed: only 0.02 conversions are forecast so far (need 20).',
+    ]);
+    // Runs recorded before the guard keep proposing as they did.
+    const legacy = evaluateRules(input(threeSeconds, { rules: early, history: [] }));
+    expect(legacy.proposals.map((p) => p.action)).toEqual(['pause']);
+    // With 20 forecast, the shortfall is acted on.
+    const enough = snapshot(point(1, 400, 10, 600), { forecast: 20, velocity: 0.5 });
+    const acted = evaluateRules(input(enough, { rules: early, history: [], velocityNeedsEvidence: true }));
+    expect(acted.proposals.map((p) => p.action)).toEqual(['pause']);
+  });
+
   it('pauses when velocity is below 70% of forecast after 7 days (seed SLA template)', () => {
     // 500 MQLs over 30 days: 116.67 forecast at day 7; 80 actual = 68.57%.
     const snap = snapshot(point(7, 20_000, 80, 23_000), {
