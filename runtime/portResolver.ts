@@ -21,8 +21,11 @@ export interface SandboxOptions {
   leadsPerHour?: number;
   /** Share of leads no rep ever touches, so breaches happen (default 0.15). */
   neverTouchedShare?: number;
-  /** Conversion-rate multiplier by local date (YYYY-MM-DD), e.g. 0.78 for a 22% dip on day 4. */
-  conversionRateMultiplier?: (date: string) => number;
+  /**
+   * Conversion-rate multiplier by local date (YYYY-MM-DD) and instant, e.g. 0.78 for a 22% dip on day 4, or
+   * for a dip between two instants of a short demo flight.
+   */
+  conversionRateMultiplier?: (date: string, at: Date) => number;
   /** Share of ad clicks that become qualified leads in the CRM (default 0.04). */
   conversionRate?: number;
   /** Average cost per click in currency units (default 2.5). */
@@ -86,7 +89,7 @@ class SandboxCampaignPorts {
       currencyCode: campaign.currency,
       seed: hashSeed(campaignId),
       now: clock,
-      conversionRateMultiplier: multiplier,
+      conversionRateMultiplier: (instant) => multiplier(localDate(instant.toISOString(), campaign.timezone), instant),
       conversionRate: options.conversionRate ?? 0.04,
       cpcMicros: Math.round((options.cpc ?? 2.5) * 1e6),
       validateOnly: config.ads.dryRun,
@@ -98,6 +101,7 @@ class SandboxCampaignPorts {
       .flatMap((pool) => pool.reps)
       .filter((rep) => !rep.outOfOffice);
     // Fastest tier first: it gets the high-intent share. Key order is not kept by the ledger's JSONB.
+    const { acceptance, followUp } = config.responseSla;
     const tiers = Object.entries(config.responseSla.tiers)
       .sort(([a, x], [b, y]) => x.firstTouch - y.firstTouch || (a < b ? -1 : 1))
       .map(([name]) => name);
@@ -124,11 +128,17 @@ class SandboxCampaignPorts {
         neverTouchedShare: options.neverTouchedShare ?? 0.15,
         conversionRate: 0.12,
         medianConversionHours: Math.max(fastest / 60, 0.01) * 4,
+        // Reps work at the contract's pace: they decide well inside the acceptance window, and follow up
+        // up to the contract's depth, spaced so most of those attempts fit its window.
+        medianDecisionMinutes: (acceptance.within / 60_000) * 0.4,
+        maxFollowUps: followUp.attempts,
+        followUpGapHours: followUp.within / 3_600_000 / (followUp.attempts * 1.5),
         convertedStatus: campaign.crm.convertedStatuses[0],
       },
       {
         now: clock,
-        conversionMultiplier: (createdAt) => multiplier(localDate(createdAt.toISOString(), campaign.timezone)),
+        conversionMultiplier: (createdAt) =>
+          multiplier(localDate(createdAt.toISOString(), campaign.timezone), createdAt),
       },
     );
     const crm = sandboxCrmView(this.sim, this.ads, config);

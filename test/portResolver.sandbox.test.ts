@@ -51,4 +51,43 @@ describe('sandbox world from the port resolver', () => {
     // The same campaign and start give the same world again (deterministic demos and tests).
     expect((await leadsAfter(one, 2)).map((lead) => lead.leadId)).toEqual(worlds[0].map((lead) => lead.leadId));
   });
+
+  it("has reps decide and follow up at the contract's pace: a 2-minute acceptance window is mostly met", async () => {
+    const raw = seedTermsConfig({ id: 'rep-pace' });
+    const terms = raw.responseSla as Record<string, unknown>;
+    terms.acceptance = { within: '2m', clock: 'wall' };
+    terms.followUp = { attempts: 3, within: '5m' };
+    const config = parseCampaignConfig(raw);
+    const ports = createPortResolver('sandbox', { leadsPerHour: 120, neverTouchedShare: 0 }, async () => config);
+    await ports.crm(config.campaign.id, new Date(START));
+    const crm = await ports.crm(config.campaign.id, new Date(START + HOUR));
+    const { leads } = await crm.fetchNewLeads(config.campaign.crm.campaignId, null);
+    const ids = leads.map((lead) => lead.leadId);
+    const mapping = {
+      'Working - Contacted': { decision: 'accept' as const },
+      'Closed - Not Converted': { decision: 'reject' as const, reason: 'Not ICP' },
+    };
+    const decisions = (await crm.fetchStatusChanges(ids, null, mapping)).items;
+    const attempts = (await crm.fetchAttempts(ids, null)).items;
+    const firstTouch = new Map<string, number>();
+    for (const attempt of attempts) {
+      const at = Date.parse(attempt.at);
+      firstTouch.set(attempt.leadId, Math.min(firstTouch.get(attempt.leadId) ?? at, at));
+    }
+    const withinTwoMinutes = decisions.filter(
+      (d) => Date.parse(d.at) - (firstTouch.get(d.leadId) ?? Infinity) <= 2 * 60_000,
+    );
+    const touchedEarly = [...firstTouch.values()].filter((at) => at <= START + HOUR - 2 * 60_000).length;
+    expect(touchedEarly).toBeGreaterThan(20);
+    expect(decisions.length).toBeGreaterThan(touchedEarly * 0.8);
+    expect(withinTwoMinutes.length / decisions.length).toBeGreaterThan(0.8);
+    // Some leads get the contract's three attempts inside five minutes, so follow-up depth is met too.
+    const perLead = new Map<string, number[]>();
+    for (const attempt of attempts)
+      perLead.set(attempt.leadId, [...(perLead.get(attempt.leadId) ?? []), Date.parse(attempt.at)]);
+    const deep = [...perLead.values()].filter(
+      (times) => times.length >= 3 && Math.max(...times) - Math.min(...times) <= 5 * 60_000,
+    );
+    expect(deep.length).toBeGreaterThan(touchedEarly * 0.2);
+  });
 });

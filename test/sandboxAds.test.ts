@@ -161,11 +161,29 @@ describe('SandboxAdsPlatform pacing', () => {
 
 describe('SandboxAdsPlatform conversions and mutations', () => {
   it('applies a scripted conversion-rate dip (22% on day 4)', async () => {
-    const { at, metrics } = sandbox({ conversionRateMultiplier: (date) => (date === '2026-03-04' ? 0.78 : 1) });
+    const { at, metrics } = sandbox({
+      conversionRateMultiplier: (at) => (at.toISOString().startsWith('2026-03-04') ? 0.78 : 1),
+    });
     at(10);
     const rows = await metrics();
     const rate = (row: DailyAdsMetrics) => row.conversions / row.clicks;
     expect(rate(rows[3]) / rate(rows[2])).toBeCloseTo(0.78, 2);
+    expect(rate(rows[4]) / rate(rows[2])).toBeCloseTo(1, 2);
+  });
+
+  it('follows a dip that starts and ends inside a day, as spend accrues through it', async () => {
+    // Half the conversion rate from 12:00 to 18:00 on 4 March: a quarter of the day's (evenly paced) spend.
+    const dipFrom = Date.parse('2026-03-04T12:00:00Z');
+    const dipTo = Date.parse('2026-03-04T18:00:00Z');
+    const { at, metrics } = sandbox({
+      conversionRateMultiplier: (instant) => (instant.getTime() >= dipFrom && instant.getTime() < dipTo ? 0.5 : 1),
+    });
+    at(3.5); // 4 March, 12:00: read once mid-day, as a velocity check would
+    await metrics();
+    at(10);
+    const rows = await metrics();
+    const rate = (row: DailyAdsMetrics) => row.conversions / row.clicks;
+    expect(rate(rows[3]) / rate(rows[2])).toBeCloseTo(0.875, 2);
     expect(rate(rows[4]) / rate(rows[2])).toBeCloseTo(1, 2);
   });
 

@@ -64,7 +64,8 @@ export interface SandboxAdsOptions {
   cpcMicros?: number;
   ctr?: number;
   conversionRate?: number;
-  conversionRateMultiplier?: (date: string) => number;
+  /** The conversion rate's scripted change at an instant (1 = unchanged). */
+  conversionRateMultiplier?: (at: Date) => number;
   dailyNoise?: number;
   /** Mirrors the real adapter's dry run: mutations report the intended state but change nothing. */
   validateOnly?: boolean;

@@ -24,8 +24,8 @@ export interface SandboxCampaignSettings {
   ctr: number;
   /** Conversions per click before the multiplier. */
   conversionRate: number;
-  /** Scripted change of the conversion rate by day, e.g. () => 0.78 on day 4 for a 22% dip. */
-  conversionRateMultiplier: (date: string) => number;
+  /** Scripted change of the conversion rate over time, e.g. 0.78 all through day 4 for a 22% dip. */
+  conversionRateMultiplier: (at: Date) => number;
   /** Relative day-to-day spend noise, e.g. 0.15 for ±15%. */
   dailyNoise: number;
 }
@@ -38,6 +38,10 @@ export class SandboxCampaign {
   private readonly dates: string[];
   /** Accrued spend per day, in fractional micros (rounded down when reported). */
   private readonly costByDay: number[];
+  /** Spend per day weighted by the conversion-rate multiplier in force when it accrued. */
+  private readonly weightedCostByDay: number[];
+  /** Spend accrues in steps no longer than this, so a multiplier that changes within a day is followed. */
+  private readonly stepMs: number;
   private accruedUntil: number;
 
   constructor(private readonly settings: SandboxCampaignSettings) {
@@ -61,6 +65,8 @@ export class SandboxCampaign {
       this.dayStarts[days] = endsAt + 1_000;
     this.dates = Array.from({ length: days }, (_, i) => first.plus({ days: i }).toISODate() as string);
     this.costByDay = new Array<number>(days).fill(0);
+    this.weightedCostByDay = new Array<number>(days).fill(0);
+    this.stepMs = Math.min(3_600_000, (this.dayStarts[days] - this.dayStarts[0]) / 200);
     this.accruedUntil = this.dayStarts[0];
   }
 
@@ -81,9 +87,11 @@ export class SandboxCampaign {
     const end = Math.min(at.getTime(), this.dayStarts[this.dayStarts.length - 1]);
     while (this.accruedUntil < end) {
       const day = this.dayIndexAt(this.accruedUntil);
-      const segmentEnd = Math.min(end, this.dayStarts[day + 1]);
-      const accrued = this.ratePerMs(day) * (segmentEnd - this.accruedUntil);
-      this.costByDay[day] += Math.max(0, Math.min(accrued, this.headroom(day)));
+      const segmentEnd = Math.min(end, this.dayStarts[day + 1], this.accruedUntil + this.stepMs);
+      const accrued = Math.max(0, Math.min(this.ratePerMs(day) * (segmentEnd - this.accruedUntil), this.headroom(day)));
+      this.costByDay[day] += accrued;
+      const midpoint = new Date((this.accruedUntil + segmentEnd) / 2);
+      this.weightedCostByDay[day] += accrued * this.settings.conversionRateMultiplier(midpoint);
       this.accruedUntil = segmentEnd;
     }
   }
@@ -105,7 +113,8 @@ export class SandboxCampaign {
       random(); // the first draw of the day is the spend noise (see ratePerMs)
       const cpc = this.settings.cpcMicros * (1 + 0.1 * (2 * random() - 1));
       const clicks = Math.floor(costMicros / cpc);
-      const conversions = clicks * this.settings.conversionRate * this.settings.conversionRateMultiplier(date);
+      const multiplier = this.weightedCostByDay[day] / this.costByDay[day];
+      const conversions = clicks * this.settings.conversionRate * multiplier;
       return [
         {
           date,
