@@ -32,10 +32,17 @@ function lineOf(doc: Document, lineCounter: LineCounter, path: IssuePath): numbe
 /**
  * Parses a campaign config file's text (YAML, or JSON since JSON is YAML) and validates it.
  * Syntax errors name `sourceName:line:column`; validation problems also say which line they are on.
+ * `outsideContract` names top-level keys left out of the contract.
  */
-export function parseCampaignConfigText(text: string, sourceName: string): CampaignConfig {
+export function parseCampaignConfigText(
+  text: string,
+  sourceName: string,
+  outsideContract: string[] = [],
+): CampaignConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Top-level blocks another reader owns (e.g. `demo` for npm start); lines of the rest stay as written.
+  for (const key of outsideContract) doc.delete(key);
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((error) => {

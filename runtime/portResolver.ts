@@ -26,10 +26,14 @@ export interface SandboxOptions {
    * for a dip between two instants of a short demo flight.
    */
   conversionRateMultiplier?: (date: string, at: Date) => number;
+  /** The conversion rate times `multiplier` between two shares of each campaign's flight (e.g. 0.3 to 0.5). */
+  conversionDip?: { from: number; to: number; multiplier: number };
   /** Share of ad clicks that become qualified leads in the CRM (default 0.04). */
   conversionRate?: number;
   /** Average cost per click in currency units (default 2.5). */
   cpc?: number;
+  /** Day-to-day CPC noise (default 0.1: ±10%). */
+  cpcNoise?: number;
   /** Injected failures on the simulated Ads and CRM calls (CAMPAIGN_SLA_FAULTS, see runtime/faultWiring.ts). */
   faults?: SandboxFaults;
 }
@@ -76,7 +80,15 @@ class SandboxCampaignPorts {
     this.now = at;
     const clock = () => this.now;
     const { campaign } = config;
-    const multiplier = options.conversionRateMultiplier ?? (() => 1);
+    const scripted = options.conversionRateMultiplier ?? (() => 1);
+    const flightStart = Date.parse(campaign.window.start);
+    const flightMs = Date.parse(campaign.window.end) - flightStart;
+    const dip = options.conversionDip;
+    const dipAt = (at: Date) => {
+      const share = (at.getTime() - flightStart) / flightMs;
+      return dip !== undefined && share >= dip.from && share < dip.to ? dip.multiplier : 1;
+    };
+    const multiplier = (date: string, at: Date) => scripted(date, at) * dipAt(at);
     this.ads = new SandboxAdsPlatform({
       ref: { customerId: campaign.ads.customerId, campaignId: campaign.ads.campaignId },
       budgetMicros: Math.round(campaign.totalBudget * 1e6),
@@ -92,6 +104,7 @@ class SandboxCampaignPorts {
       conversionRateMultiplier: (instant) => multiplier(localDate(instant.toISOString(), campaign.timezone), instant),
       conversionRate: options.conversionRate ?? 0.04,
       cpcMicros: Math.round((options.cpc ?? 2.5) * 1e6),
+      cpcNoise: options.cpcNoise,
       validateOnly: config.ads.dryRun,
     });
     const faults = options.faults ?? {};

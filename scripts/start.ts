@@ -1,10 +1,11 @@
 // `npm start`: the main job on embedded defaults. Dev server + Web UI (or TEMPORAL_ADDRESS / profile),
-// embedded Postgres (or DATABASE_URL), migrations, the worker, the dashboard and a sandbox demo campaign.
+// embedded Postgres (or DATABASE_URL), migrations, the worker, the dashboard and a sandbox demo campaign:
+// by default the seed's case example with one minute for one day, told on the console as it flies.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { parse } from 'yaml';
-import { parseCampaignConfigText } from '../runtime/campaignFile';
+import { readDemoScenario } from '../runtime/dev/demoScenario';
+import { formatDuration } from '../sla/duration';
 import { campaignWorkflowId, TASK_QUEUE } from '../workflows/messages';
 import { campaignSla } from '../workflows/campaignSla';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
@@ -12,13 +13,12 @@ import { logger } from '../runtime/logger';
 import { startLocalStack, type LocalStack } from '../runtime/dev/localStack';
 import { approveCommand } from '../reports/approveCommand';
 import { listQuery } from '../reports/workflowReads';
+import { tellStory } from './demo/tellStory';
 
 const projectRoot = path.resolve(__dirname, '..');
-/** Share of sandbox ad clicks that become conversions. */
-const SANDBOX_CONVERSION_RATE = 0.04;
 
 async function main(): Promise<void> {
-  const demoFile = process.env.DEMO_CAMPAIGN ?? path.join(projectRoot, 'examples', 'demo.yaml');
+  const demoFile = process.env.DEMO_CAMPAIGN ?? path.join(projectRoot, 'examples', 'seed-story.yaml');
   const running: { app?: LocalStack; dashboard?: RunningDashboard; stopping?: boolean } = {};
   const stopApp = async () => {
     await running.dashboard
@@ -42,17 +42,13 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stop(signal));
 
-  const config = parseCampaignConfigText(readFileSync(demoFile, 'utf8'), demoFile);
+  const demoText = readFileSync(demoFile, 'utf8');
+  // Read before anything starts, so a bad file stops here; read again at the campaign's start for its flight.
+  const sandboxDefaults = { leadsPerHour: 900, neverTouchedShare: 0.3 };
+  const { sandbox, config } = readDemoScenario(demoText, demoFile, new Date(), sandboxDefaults);
   const app = await startLocalStack({
     adapters: process.env.CAMPAIGN_SLA_ADAPTERS === 'real' ? 'real' : 'sandbox',
-    // A lead every few seconds, and a third of them ignored, so breaches and escalations show within a minute.
-    // Clicks cost what makes the cost per conversion land on the contract's CPL target (±10% a day).
-    sandbox: {
-      leadsPerHour: 900,
-      neverTouchedShare: 0.3,
-      conversionRate: SANDBOX_CONVERSION_RATE,
-      cpc: config.targets.cpl.target * SANDBOX_CONVERSION_RATE,
-    },
+    sandbox,
   });
   running.app = app;
   if (running.stopping) return finish();
@@ -68,16 +64,10 @@ async function main(): Promise<void> {
   }
   if (running.stopping) return finish();
 
-  const raw = parse(readFileSync(demoFile, 'utf8')) as { campaign: { window: { start: string; end: string } } };
-  if (!process.env.DEMO_CAMPAIGN) {
-    // The bundled demo's flight starts now, so burn, forecast and velocity read naturally from the first check.
-    const start = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-    raw.campaign.window = {
-      start: start.toISOString(),
-      end: new Date(start.getTime() + 30 * 24 * 3_600_000).toISOString(),
-    };
-  }
+  const { raw, flightMs, config: starting } = readDemoScenario(demoText, demoFile, new Date(), sandboxDefaults);
+  let attached = false;
   const workflowId = campaignWorkflowId(config.campaign.id);
+  const approver = config.approvals.approvers[0];
   try {
     await app.temporal.client.workflow.start(campaignSla, {
       taskQueue: TASK_QUEUE,
@@ -91,7 +81,11 @@ async function main(): Promise<void> {
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     logger.info({ workflowId }, 'demo campaign already running; attaching');
+    attached = true;
   }
+  // The flight of the campaign as it runs: an earlier npm start may have started it.
+  const flown = (attached ? await app.campaignSla.ledger.latestConfig(config.campaign.id) : null) ?? starting;
+  const window = { start: Date.parse(flown.campaign.window.start), end: Date.parse(flown.campaign.window.end) };
 
   const ns = encodeURIComponent(app.temporal.namespace);
   console.log(
@@ -104,16 +98,31 @@ async function main(): Promise<void> {
       app.temporal.uiUrl
         ? `  Breaching:     ${app.temporal.uiUrl}/namespaces/${ns}/workflows?query=${encodeURIComponent(listQuery({ status: 'running', health: 'breaching' }))}`
         : '',
-      `  Flight:        ${raw.campaign.window.start} → ${raw.campaign.window.end}${process.env.DEMO_CAMPAIGN ? '' : ' (the bundled demo flies 30 days from now, in place of the window in its file)'}`,
+      `  Flight:        ${new Date(window.start).toISOString()} → ${new Date(window.end).toISOString()}${flightMs === null ? '' : ` (${formatDuration(flightMs)} from its start, as the file's demo block says)`}`,
       `  Dashboard:     ${running.dashboard.url}`,
       `  Postgres:      ${app.databaseUrlRedacted}`,
-      `  Approve:       npx campaign-sla proposals ${config.campaign.id}   then   npx ${approveCommand(config.campaign.id, '<proposalId>', { approver: 'demo-ops-lead', reason: 'velocity figures checked' })}`,
+      `  Approve:       npx campaign-sla proposals ${config.campaign.id}   then   npx ${approveCommand(config.campaign.id, '<proposalId>', { approver: approver, reason: 'velocity figures checked' })}`,
       '  Ctrl-C stops everything.',
       '',
     ]
       .filter(Boolean)
       .join('\n'),
   );
+  if (flightMs !== null) {
+    console.log(
+      [
+        `The story: ${config.campaign.name ?? config.campaign.id}. One minute of the flight stands for one day; lines marked [story]`,
+        'say what happens as the velocity checks see it. Google Ads itself would not fly a total budget for minutes (it needs',
+        '3 days or more), and the first check says so: the same alert a real campaign with a wrong flight would raise.',
+        '',
+      ].join('\n'),
+    );
+    void tellStory({
+      handle: app.temporal.client.workflow.getHandle(workflowId),
+      context: { window, dayMs: (window.end - window.start) / 10, currency: config.campaign.currency, approver },
+      stopping: () => running.stopping === true,
+    });
+  }
   await app.done;
 }
 

@@ -2,6 +2,7 @@
 // over the campaign's own start and end, so a flight that differs from the contract window makes every
 // forecast, burn and pacing figure wrong. Pure: the workflow calls it at start and at each check.
 import { DateTime } from 'luxon';
+import { formatDuration } from './duration';
 
 /** The flight as read from the v24 Campaign resource (start_date_time / end_date_time; start_date/end_date are gone). */
 export interface AdsFlight {
@@ -76,13 +77,13 @@ export function checkFlight(flight: AdsFlight, accountTimeZone: string, contract
     problems.push({
       code: 'too-short',
       severity: 'error',
-      message: `the flight runs ${formatDays(days)} days; total campaign budgets need at least ${TOTAL_BUDGET_MIN_DAYS}`,
+      message: `the flight runs ${flightLength(days)}; total campaign budgets need at least ${TOTAL_BUDGET_MIN_DAYS} days`,
     });
   } else if (maxDays !== undefined && days > maxDays) {
     problems.push({
       code: 'too-long',
       severity: 'error',
-      message: `the flight runs ${formatDays(days)} days; ${flight.channelType} total campaign budgets run at most ${maxDays}`,
+      message: `the flight runs ${flightLength(days)}; ${flight.channelType} total campaign budgets run at most ${maxDays} days`,
     });
   }
 
@@ -119,6 +120,8 @@ function localDate(iso: string, zone: string): string {
   return DateTime.fromISO(iso, { zone }).toISODate() ?? iso;
 }
 
-function formatDays(days: number): string {
-  return Number.isInteger(days) ? String(days) : days.toFixed(1);
+/** "120 days", "2.5 days", or under a day "10m". */
+function flightLength(days: number): string {
+  if (days < 1) return formatDuration(Math.max(1, Math.round(days * 24 * 60)) * 60_000);
+  return `${Number.isInteger(days) ? String(days) : days.toFixed(1)} days`;
 }

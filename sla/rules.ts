@@ -420,7 +420,8 @@ function stableRecovery(input: RuleInput, policy: RuleStability) {
   const index = input.rules.findIndex((r) => r.kind === 'recovered');
   const rule = input.rules[index];
   if (rule?.kind !== 'recovered') return { clearedSince, restore: null };
-  const why = `${cleared.why}, and has been for ${formatDuration(now - clearedSince)}`;
+  // Whole seconds: the check's own timing adds milliseconds nobody needs to read.
+  const why = `${cleared.why}, and has been for ${formatDuration(Math.round((now - clearedSince) / 1000) * 1000 || 1000)}`;
   const figures = {
     ...cleared.figures,
     clearedSince,

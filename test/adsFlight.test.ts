@@ -44,7 +44,7 @@ describe('checkFlight', () => {
     ]);
     expect(codes({ ...matching, ...long, channelType: 'DEMAND_GEN' }, 'America/New_York', longWindow)).toEqual([]);
     const problem = checkFlight({ ...matching, ...long }, 'America/New_York', longWindow)[0];
-    expect(problem.message).toBe('the flight runs 120 days; SEARCH total campaign budgets run at most 90');
+    expect(problem.message).toBe('the flight runs 120 days; SEARCH total campaign budgets run at most 90 days');
   });
 
   it('names a flight that starts or ends on other days than the contract', () => {

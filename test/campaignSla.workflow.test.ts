@@ -90,7 +90,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(steps.map((s) => s.step)).toEqual(['notify-owner', 'reassign']);
     expect(h.handle.alerts.some((a) => a.dedupeKey === 'tier-1h:L-slow:firstTouch:warning')).toBe(true);
     expect(h.handle.alerts.some((a) => a.dedupeKey === 'tier-1h:L-fast:firstTouch:breach')).toBe(false);
-    await wf.terminate('test done');
+    await terminateWhenIdle(wf, 'test done');
   });
 
   it('reports the open leads each owner holds, owners named like Object.prototype members included', async () => {
@@ -156,7 +156,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(state.recentBreaches.find((b) => b.leadId === 'L-friday' && b.clock === 'firstTouch')?.at).toBe(
       iso(wednesday17.toMillis()),
     );
-    await wf.terminate('test done');
+    await terminateWhenIdle(wf, 'test done');
   });
 
   it('reassigns a lead twice, round-robin in its pool, then returns it to nurture', async () => {
@@ -195,7 +195,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(h.handle.ports.sandboxCrm('reassign-twice').leadStatus('L-orphan')).toBe('Nurturing');
     expect(h.handle.ports.sandboxCrm('reassign-twice').leadOwner('L-orphan')).toBe(steps[2].outcome.to);
     expect(await wf.query(leadQuery, 'L-orphan')).toBeNull();
-    await wf.terminate('test done');
+    await terminateWhenIdle(wf, 'test done');
   });
 
   it('computes the 80%/95% compliance figures for a synthetic day of 500 leads', async () => {
@@ -243,7 +243,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     ]);
     expect(state.compliance.touched).toBe(500);
     expect(state.compliance.breaches.firstTouch).toBe(100);
-    await wf.terminate('test done');
+    await terminateWhenIdle(wf, 'test done');
   });
 
   it('refuses, once and for good, to restart a campaign ID with an edited config under the same version', async () => {
@@ -251,7 +251,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     while ((await rows(`SELECT 1 FROM campaign_config_versions WHERE campaign_id = $1`, ['restarted'])).length === 0) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await first.terminate('operator restarts it');
+    await terminateWhenIdle(first, 'operator restarts it');
     const edited = seedTermsConfig({ id: 'restarted', crmPollEvery: '5m' });
     const second = await startCampaign(edited);
     const failure = (await second.result().then(
@@ -360,6 +360,6 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(lead).toMatchObject({ tier: 'standard', ownerId: 'rep-a', stage: 'SQL' });
     const description = await wf.describe();
     expect(description.status.name).toBe('RUNNING');
-    await wf.terminate('test done');
+    await terminateWhenIdle(wf, 'test done');
   });
 });

@@ -33,7 +33,7 @@ import {
   slaStateQuery,
 } from '../workflows/messages';
 import { seedTermsConfig } from './support/campaignConfig';
-import { useCampaignHarness } from './support/temporal';
+import { terminateWhenIdle, useCampaignHarness } from './support/temporal';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -395,7 +395,7 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
       expect(breaches.every((b) => b.at === iso(t0 + HOUR))).toBe(true);
       expect(state.openLeads).toBe(4_000);
       expect(h.handle.alerts.some((a) => a.dedupeKey.includes('carry-over-too-large'))).toBe(false);
-      await wf.terminate('test done');
+      await terminateWhenIdle(wf, 'test done');
     },
   );
   // 12,000 leads through ~1,500 Updates on the time-skipping server: minutes on an idle machine, and past
@@ -451,7 +451,7 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
       expect(state.openLeads).toBe(12_001);
       expect(await wf.describe()).toMatchObject({ runId: run.runId, status: { name: 'RUNNING' } });
       expect(tooLarge()).toHaveLength(1);
-      await wf.terminate('test done');
+      await terminateWhenIdle(wf, 'test done');
     },
   );
 });

@@ -7,7 +7,7 @@ import { quarterlyReset } from '../workflows/quarterlyReset';
 import { admitLeadsUpdate, campaignWorkflowId, rollQuarterUpdate, slaStateQuery } from '../workflows/messages';
 import { previousQuarter, quarterOf } from '../sla/quarter';
 import { seedTermsConfig } from './support/campaignConfig';
-import { useCampaignHarness } from './support/temporal';
+import { terminateWhenIdle, useCampaignHarness } from './support/temporal';
 
 const TASK_QUEUE = 'quarterly-reset-test';
 const ZONE = 'America/New_York';
@@ -82,6 +82,6 @@ describe('quarterly reset (time-skipping)', () => {
     expect(String((ancient as Error & { cause?: Error }).cause?.message)).toContain('is not this campaign');
     const unchanged = await wf.query(slaStateQuery);
     expect([unchanged.quarter, unchanged.breachedLeads]).toEqual([state.quarter, 0]);
-    await wf.terminate('test done');
+    await terminateWhenIdle(wf, 'test done');
   }, 120_000);
 });

@@ -287,7 +287,7 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
 
       const state = await wf.query(slaStateQuery);
       expect(state.budget?.status).toBe('PAUSED');
-      await wf.terminate('test done');
+      await terminateWhenIdle(wf, 'test done');
     });
     const changes = await rows<{ after: { status: string }; changed: boolean }>(
       `SELECT after_state AS after, changed FROM budget_changes WHERE campaign_id = $1 AND source = 'proposal'`,
@@ -346,7 +346,7 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
           });
         }
       }
-      await wf.terminate('test done');
+      await terminateWhenIdle(wf, 'test done');
     });
     const opened = await rows<{ created_at: Date; decided_at: Date; decision: string }>(
       `SELECT p.created_at, min(d.at) AS decided_at, min(d.decision) AS decision
@@ -402,7 +402,7 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
       expect(snapshot?.pacing?.elapsedPct).toBeGreaterThan(4);
       expect(snapshot?.pacing?.elapsedPct).toBeLessThanOrEqual(5);
       expect(snapshot?.pacing?.status).toBeDefined();
-      await wf.terminate('test done');
+      await terminateWhenIdle(wf, 'test done');
     });
     const proposals = await rows<{ action: string; rule: string; reason: string }>(
       `SELECT action, rule, reason FROM proposals WHERE campaign_id = $1 ORDER BY created_at`,
@@ -430,7 +430,7 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
       const state = await wf.query(slaStateQuery);
       expect(state.latestSnapshot?.adsProblems?.map((p) => [p.code, p.severity])).toEqual([['too-long', 'error']]);
       expect(state.latestSnapshot?.adsProblems?.[0].message).toBe(
-        'the flight runs 120 days; SEARCH total campaign budgets run at most 90',
+        'the flight runs 120 days; SEARCH total campaign budgets run at most 90 days',
       );
       await terminateWhenIdle(wf);
       return handle.alerts;

@@ -7,7 +7,7 @@ import { campaignSla } from '../workflows/campaignSla';
 import { initialState, type CampaignCarryOver } from '../workflows/campaignSla/state';
 import { campaignWorkflowId, slaStateQuery } from '../workflows/messages';
 import { seedTermsConfig } from './support/campaignConfig';
-import { useCampaignHarness } from './support/temporal';
+import { terminateWhenIdle, useCampaignHarness } from './support/temporal';
 
 /** A config as releases up to 2026-12-02 stored it: without the fields format 2 added. */
 function format1(config: CampaignConfig): CampaignConfig {
@@ -72,6 +72,6 @@ describe('a run continued from an earlier release (time-skipping)', () => {
     expect(view.run.continuedAsNew).toBe(4);
     expect(view.configVersion).toBe(config.version);
     expect(view.latestSnapshot?.checkId).toBe(`${view.quarter}-4-1`);
-    await wf.terminate('test done');
+    await terminateWhenIdle(wf, 'test done');
   });
 });

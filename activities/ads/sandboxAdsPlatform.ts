@@ -67,6 +67,8 @@ export interface SandboxAdsOptions {
   /** The conversion rate's scripted change at an instant (1 = unchanged). */
   conversionRateMultiplier?: (at: Date) => number;
   dailyNoise?: number;
+  /** Relative day-to-day CPC noise (default 0.1: ±10%). */
+  cpcNoise?: number;
   /** Mirrors the real adapter's dry run: mutations report the intended state but change nothing. */
   validateOnly?: boolean;
 }
@@ -98,6 +100,7 @@ export class SandboxAdsPlatform implements AdsPlatform {
       conversionRate: options.conversionRate ?? 0.06,
       conversionRateMultiplier: options.conversionRateMultiplier ?? (() => 1),
       dailyNoise: options.dailyNoise ?? 0.15,
+      cpcNoise: options.cpcNoise ?? 0.1,
     });
   }
 

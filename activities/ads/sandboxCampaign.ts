@@ -28,6 +28,8 @@ export interface SandboxCampaignSettings {
   conversionRateMultiplier: (at: Date) => number;
   /** Relative day-to-day spend noise, e.g. 0.15 for ±15%. */
   dailyNoise: number;
+  /** Relative day-to-day CPC noise, e.g. 0.1 for ±10%. */
+  cpcNoise: number;
 }
 
 export class SandboxCampaign {
@@ -111,7 +113,7 @@ export class SandboxCampaign {
       if (date < fromDate || date > toDate || costMicros === 0) return [];
       const random = streamFor(this.settings.seed, day);
       random(); // the first draw of the day is the spend noise (see ratePerMs)
-      const cpc = this.settings.cpcMicros * (1 + 0.1 * (2 * random() - 1));
+      const cpc = this.settings.cpcMicros * (1 + this.settings.cpcNoise * (2 * random() - 1));
       const clicks = Math.floor(costMicros / cpc);
       const multiplier = this.weightedCostByDay[day] / this.costByDay[day];
       const conversions = clicks * this.settings.conversionRate * multiplier;

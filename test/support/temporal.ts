@@ -98,10 +98,13 @@ export async function testWorker(
  * `env.sleep` in the file would then wait in real time.
  */
 export async function terminateWhenIdle(handle: WorkflowHandle, reason = 'test done'): Promise<void> {
-  for (let tries = 0; tries < 200; tries++) {
-    const { raw } = await handle.describe();
-    if ((raw.pendingActivities ?? []).length === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  // Idle twice in a row, 100 ms apart: an activity may be scheduled just after one look.
+  let idleLooks = 0;
+  for (let tries = 0; tries < 300 && idleLooks < 2; tries++) {
+    const { raw, status } = await handle.describe();
+    if (status.name !== 'RUNNING') return;
+    idleLooks = (raw.pendingActivities ?? []).length === 0 ? idleLooks + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await handle.terminate(reason);
 }

@@ -1,0 +1,91 @@
+// `npm start`'s story, on the time-skipping server: examples/seed-story.yaml (the seed's $75k, 10-day push
+// with one minute for one day) through the real worker, ledger and sandbox, read the way npm start reads it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { campaignSla } from '../workflows/campaignSla';
+import { campaignWorkflowId, decideProposalUpdate, slaStateQuery } from '../workflows/messages';
+import type { CampaignStateView } from '../sla/views';
+import { readDemoScenario } from '../runtime/dev/demoScenario';
+import { narrateCampaign, type Narration } from '../reports/storyNarration';
+import { createTestDatabase } from './support/postgres';
+import { testWorker, timeSkippingEnv } from './support/temporal';
+
+const SECOND = 1_000;
+const file = path.join(__dirname, '..', 'examples', 'seed-story.yaml');
+
+describe('the seed story npm start tells', () => {
+  it('paces $75k, cuts 30% on the day-4 dip without waiting, restores on approval and ends within budget', async () => {
+    const [env, db] = await Promise.all([timeSkippingEnv(), createTestDatabase()]);
+    try {
+      const startAt = new Date(Math.ceil(Number(await env.currentTimeMs()) / 60_000) * 60_000 + 60_000);
+      const scenario = readDemoScenario(readFileSync(file, 'utf8'), 'seed-story.yaml', startAt, {});
+      const flight = scenario.flightMs as number;
+      const taskQueue = 'seed-story';
+      const handle = await testWorker(env, db, { taskQueue, sandbox: scenario.sandbox });
+      const lines: string[] = [];
+      const states: CampaignStateView[] = [];
+      await handle.worker.runUntil(async () => {
+        const wf = await env.client.workflow.start(campaignSla, {
+          taskQueue,
+          workflowId: campaignWorkflowId('seed-story'),
+          args: [{ config: scenario.raw, publishSearchAttributes: false }],
+        });
+        let narration: Narration | undefined;
+        for (;;) {
+          await env.sleep(5 * SECOND);
+          const description = await wf.describe();
+          if (description.status.name !== 'RUNNING') break;
+          const state = await wf.query(slaStateQuery);
+          states.push(state);
+          const told = narrateCampaign(narration, state, {
+            window: { start: startAt.getTime(), end: startAt.getTime() + flight },
+            dayMs: flight / 10,
+            currency: 'USD',
+            approver: 'ops-lead-1',
+            now: Number(await env.currentTimeMs()),
+          });
+          narration = told.narration;
+          lines.push(...told.lines);
+          const restore = state.proposals.find((p) => p.status === 'pending' && p.action === 'restore');
+          if (restore) {
+            // Ops approve from another terminal, as the console suggests, a few "hours" later.
+            await env.sleep(10 * SECOND);
+            await wf.executeUpdate(decideProposalUpdate, {
+              args: [
+                {
+                  proposalId: restore.proposalId,
+                  decision: 'approve',
+                  approver: 'ops-lead-1',
+                  reason: 'conversion rate back to baseline',
+                },
+              ],
+            });
+          }
+        }
+        await wf.result();
+      });
+      const last = states[states.length - 1];
+      const share = (iso: string) => (Date.parse(iso) - startAt.getTime()) / flight;
+      const [cut, restore, ...others] = last.proposals;
+      expect(cut).toMatchObject({ action: 'reduce', rule: 'conversion-rate-drop#1', status: 'applied' });
+      expect(cut.decidedBy).toBe('auto-approve');
+      expect(share(cut.createdAt)).toBeGreaterThan(0.3);
+      expect(share(cut.createdAt)).toBeLessThan(0.5);
+      expect(restore).toMatchObject({ action: 'restore', status: 'applied' });
+      expect(share(restore.createdAt)).toBeGreaterThan(0.5);
+      expect(others).toEqual([]);
+      const snapshot = last.latestSnapshot!;
+      expect(snapshot.spend).toBeLessThanOrEqual(75_000);
+      expect(snapshot.spend).toBeGreaterThan(75_000 * 0.9);
+      expect(snapshot.cpl).toBeLessThanOrEqual(65);
+      expect(lines.join('\n')).toMatch(/auto-approved/);
+      expect(lines.join('\n')).toMatch(/waits for approval/);
+      expect(lines.join('\n')).toMatch(/The flight is over\. .*\(within budget\)/);
+      expect(lines.filter((line) => line.startsWith('Google Ads check: the flight runs 10m;'))).toHaveLength(1);
+    } finally {
+      await env.teardown();
+      await db.drop();
+    }
+  }, 300_000);
+});
