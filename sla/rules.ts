@@ -23,6 +23,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const RECOVERY_TOLERANCE = 0.05;
 /** Fewest forecast conversions before velocity is judged: an over-delivery for more spend, a shortfall for less. */
 const MIN_FORECAST_FOR_VELOCITY = 20;
+/** Fewest conversions before cost per lead is judged: on fewer, one conversion more or less moves it by over 5%. */
+const MIN_CONVERSIONS_FOR_CPL = 20;
 /** Absorbs float noise so a figure exactly at a threshold counts as reaching it. */
 const EPSILON = 1e-9;
 
@@ -107,8 +109,11 @@ export interface RuleInput {
   /** A proposal is awaiting ops approval; no new one is made meanwhile. */
   pendingProposal: boolean;
   stability?: { policy: RuleStability; earlier: EarlierProposal[] };
-  /** A velocity shortfall is judged only once MIN_FORECAST_FOR_VELOCITY conversions are forecast (false in runs recorded before). */
-  velocityNeedsEvidence?: boolean;
+  /**
+   * A velocity shortfall is judged only once MIN_FORECAST_FOR_VELOCITY conversions are forecast, and CPL only
+   * once MIN_CONVERSIONS_FOR_CPL have come (false in runs recorded before).
+   */
+  needsEvidence?: boolean;
 }
 
 export interface ProposalDraft {
@@ -477,13 +482,25 @@ export function evaluateRules(input: RuleInput): RuleEvaluation {
     if (activeAdjustment && !ALLOWED_WHILE_ACTIVE[activeAdjustment.action].includes(draft.action)) continue;
     if (snapshot.campaignPaused && draft.action !== 'restore') continue;
     const judgesVelocity =
-      draft.action === 'increase' || (input.velocityNeedsEvidence === true && rule.kind === 'velocity-below');
+      draft.action === 'increase' || (input.needsEvidence === true && rule.kind === 'velocity-below');
     if (judgesVelocity && snapshot.forecast < MIN_FORECAST_FOR_VELOCITY) {
       // Early in a flight a handful of conversions (or none yet, against 0.02 forecast) reads as a huge or
       // a zero velocity; spend is neither raised nor cut on noise.
       suppressed.push({
         rule: draft.rule,
         reason: `${draft.reason} Not proposed: only ${formatNumber(snapshot.forecast)} conversions are forecast so far (need ${MIN_FORECAST_FOR_VELOCITY}).`,
+      });
+      continue;
+    }
+    if (
+      input.needsEvidence === true &&
+      rule.kind === 'cpl-above-band' &&
+      snapshot.conversions < MIN_CONVERSIONS_FOR_CPL
+    ) {
+      // The first check of a flight may see one conversion on a few dollars: no cut on that.
+      suppressed.push({
+        rule: draft.rule,
+        reason: `${draft.reason} Not proposed: only ${formatNumber(snapshot.conversions)} conversions so far (need ${MIN_CONVERSIONS_FOR_CPL}).`,
       });
       continue;
     }

@@ -254,15 +254,17 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     await terminateWhenIdle(first, 'operator restarts it');
     const edited = seedTermsConfig({ id: 'restarted', crmPollEvery: '5m' });
     const second = await startCampaign(edited);
-    const failure = (await second.result().then(
-      () => new Error('started'),
-      (err: unknown) => err,
-    )) as Error & { cause?: Error };
-    expect(String(failure.cause?.message)).toBe(
+    // Polled, not awaited with result(): that unlocks time skipping, and the server then skips ahead to the
+    // closed runs' 10-year execution timeouts, past every later test's campaign window.
+    while ((await second.describe()).status.name === 'RUNNING')
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    const history = await second.fetchHistory();
+    const failure = history.events?.find((e) => e.workflowExecutionFailedEventAttributes)
+      ?.workflowExecutionFailedEventAttributes?.failure;
+    expect(String(failure?.message)).toBe(
       'campaign restarted cannot start: config version 1 of campaign restarted is already recorded with a different config; give the edited file a higher version, or amend the running campaign',
     );
     // Failed at once: one attempt of the activity, no retry loop.
-    const history = await second.fetchHistory();
     expect(history.events?.filter((e) => e.activityTaskStartedEventAttributes).length).toBe(1);
   });
 

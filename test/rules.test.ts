@@ -144,7 +144,7 @@ describe('evaluateRules: other rules', () => {
       { at: start + 3_000, clicks: 0, conversions: 0, spend: 0.4 },
       { forecast: 0.02, velocity: 0 },
     );
-    const judged = evaluateRules(input(threeSeconds, { rules: early, history: [], velocityNeedsEvidence: true }));
+    const judged = evaluateRules(input(threeSeconds, { rules: early, history: [], needsEvidence: true }));
     expect(judged.proposals).toEqual([]);
     expect(judged.suppressed.map((s) => s.reason)).toEqual([
       'Conversion velocity is 0% of forecast (0 of 0.02) after 0 days, below the 70% floor: pause the campaign. ' +
@@ -155,8 +155,25 @@ describe('evaluateRules: other rules', () => {
     expect(legacy.proposals.map((p) => p.action)).toEqual(['pause']);
     // With 20 forecast, the shortfall is acted on.
     const enough = snapshot(point(1, 400, 10, 600), { forecast: 20, velocity: 0.5 });
-    const acted = evaluateRules(input(enough, { rules: early, history: [], velocityNeedsEvidence: true }));
+    const acted = evaluateRules(input(enough, { rules: early, history: [], needsEvidence: true }));
     expect(acted.proposals.map((p) => p.action)).toEqual(['pause']);
+  });
+
+  it('does not cut spend on the CPL of the first few conversions ($87.50 on one conversion, a second in)', () => {
+    const cplRule = [{ kind: 'cpl-above-band' as const, action: 'reduce' as const, pct: 20 }];
+    const firstCheck = snapshot(
+      { at: start + 1_000, clicks: 35, conversions: 1, spend: 87.5 },
+      { forecast: 0.01, velocity: 100 },
+    );
+    const judged = evaluateRules(input(firstCheck, { rules: cplRule, history: [], needsEvidence: true }));
+    expect(judged.proposals).toEqual([]);
+    expect(judged.suppressed[0].reason).toMatch(/Not proposed: only 1 conversions so far \(need 20\)\.$/);
+    expect(evaluateRules(input(firstCheck, { rules: cplRule, history: [] })).proposals.map((p) => p.action)).toEqual([
+      'reduce',
+    ]);
+    const twenty = snapshot(point(1, 600, 20, 1_800), { forecast: 20, velocity: 1 });
+    const acted = evaluateRules(input(twenty, { rules: cplRule, history: [], needsEvidence: true }));
+    expect(acted.proposals.map((p) => p.action)).toEqual(['reduce']);
   });
 
   it('pauses when velocity is below 70% of forecast after 7 days (seed SLA template)', () => {

@@ -28,8 +28,8 @@ export function startVelocityCheck(run: CampaignRun): void {
 
 const STABLE_RULES = 'stable-budget-rules';
 const HOUR_MS = 3_600_000;
-/** Patch: a velocity shortfall is not acted on before enough conversions are forecast to judge it. */
-const VELOCITY_NEEDS_EVIDENCE = 'velocity-needs-evidence';
+/** Patch: a velocity shortfall or a CPL is not acted on before there are enough conversions to judge it. */
+const RULES_NEED_EVIDENCE = 'rules-need-evidence';
 /** Patch: Google Ads account problems found by a check are alerted and shown, not dropped. */
 const ADS_ACCOUNT_ALERTS = 'ads-account-alerts';
 
@@ -137,7 +137,7 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
         pendingProposal: pending,
         // Runs whose histories predate stable rules replay as recorded.
         stability: patched(STABLE_RULES) ? ruleStability(run) : undefined,
-        velocityNeedsEvidence: patched(VELOCITY_NEEDS_EVIDENCE),
+        needsEvidence: patched(RULES_NEED_EVIDENCE),
       });
       if (state.spend.activeAdjustment && evaluation.clearedSince !== undefined) {
         state.spend.activeAdjustment.clearedSince = evaluation.clearedSince ?? undefined;
