@@ -17,7 +17,13 @@ import { ADS_CALLS, CRM_CALLS, type SandboxFaults } from './faultWiring';
 export type AdapterMode = 'sandbox' | 'real';
 
 export interface SandboxOptions {
-  /** Simulated lead arrivals per hour per campaign (default 240: a few a minute for the demo). */
+  /**
+   * Leads arrive with the ad clicks (as many as it takes for `conversionRate` of the clicks to qualify) and
+   * conversions are the CRM's converted leads, as in production. Otherwise leads arrive at `leadsPerHour`
+   * whatever the spend and conversions are counted from the clicks (the clock and load tests' world).
+   */
+  leadsFollowClicks?: boolean;
+  /** Lead arrivals per hour per campaign when they do not follow the clicks (default 240). */
   leadsPerHour?: number;
   /** Share of leads no rep ever touches, so breaches happen (default 0.15). */
   neverTouchedShare?: number;
@@ -28,8 +34,12 @@ export interface SandboxOptions {
   conversionRateMultiplier?: (date: string, at: Date) => number;
   /** The conversion rate times `multiplier` between two shares of each campaign's flight (e.g. 0.3 to 0.5). */
   conversionDip?: { from: number; to: number; multiplier: number };
-  /** Share of ad clicks that become qualified leads in the CRM (default 0.04). */
+  /** Share of ad clicks that become qualified (converted) leads in the CRM (default 0.04). */
   conversionRate?: number;
+  /** Share of the leads a rep works that qualify, before the multiplier (default 0.6). */
+  qualifiedShare?: number;
+  /** Median time from a lead's first touch to its qualification (default 4× the fastest tier's first touch). */
+  qualifyingDelayMs?: number;
   /** Average cost per click in currency units (default 2.5). */
   cpc?: number;
   /** Day-to-day CPC noise (default 0.1: ±10%). */
@@ -73,7 +83,7 @@ class SandboxCampaignPorts {
   readonly adsPort: AdsPlatform;
   /** The simulated CRM: leads, reps and writes. */
   readonly sim: SandboxCrm;
-  /** What the workflow sees: the simulation, with conversions counted from the simulated ad clicks (and the fault plan). */
+  /** What the workflow sees: the simulation, through the fault plan if there is one. */
   readonly crm: Crm;
 
   constructor(campaignId: string, config: CampaignConfig, at: Date, options: SandboxOptions) {
@@ -109,6 +119,10 @@ class SandboxCampaignPorts {
     });
     const faults = options.faults ?? {};
     this.adsPort = faults.ads ? withFaults<AdsPlatform>(this.ads, faults.ads, ADS_CALLS) : this.ads;
+    const neverTouched = options.neverTouchedShare ?? 0.15;
+    const qualifiedShare = options.qualifiedShare ?? 0.6;
+    // Leads per click such that conversionRate of the clicks qualify: only worked leads qualify.
+    const leadsPerClick = (options.conversionRate ?? 0.04) / (qualifiedShare * Math.max(0.05, 1 - neverTouched));
     const fastest = Math.min(...Object.values(config.responseSla.tiers).map((tier) => tier.firstTouch)) / 60_000;
     const reps = Object.values(config.responseSla.pools)
       .flatMap((pool) => pool.reps)
@@ -126,7 +140,7 @@ class SandboxCampaignPorts {
           {
             crmCampaignId: campaign.crm.campaignId,
             start: new Date(Math.max(at.getTime(), Date.parse(campaign.window.start))).toISOString(),
-            leadsPerHour: options.leadsPerHour ?? 240,
+            ...(options.leadsFollowClicks ? {} : { leadsPerHour: options.leadsPerHour ?? 240 }),
             tierMix: Object.fromEntries(
               tiers.map((tier, i) => [tier, i === 0 ? 0.3 : 0.7 / Math.max(1, tiers.length - 1)]),
             ),
@@ -138,9 +152,10 @@ class SandboxCampaignPorts {
           medianResponseMinutes: Math.max(0.05, fastest * (i % 3 === 2 ? 1.4 : 0.35)),
           responseSpread: 0.5,
         })),
-        neverTouchedShare: options.neverTouchedShare ?? 0.15,
-        conversionRate: 0.12,
-        medianConversionHours: Math.max(fastest / 60, 0.01) * 4,
+        neverTouchedShare: neverTouched,
+        conversionRate: options.leadsFollowClicks ? qualifiedShare : 0.12,
+        medianConversionHours:
+          options.qualifyingDelayMs === undefined ? (fastest / 60) * 4 : options.qualifyingDelayMs / 3_600_000,
         // Reps work at the contract's pace: they decide well inside the acceptance window, and follow up
         // up to the contract's depth, spaced so most of those attempts fit its window.
         medianDecisionMinutes: (acceptance.within / 60_000) * 0.4,
@@ -152,10 +167,16 @@ class SandboxCampaignPorts {
         now: clock,
         conversionMultiplier: (createdAt) =>
           multiplier(localDate(createdAt.toISOString(), campaign.timezone), createdAt),
+        // Leads come from the ad clicks, so a budget cut or a pause brings fewer of them, and conversions
+        // (counted by the CRM, as in production) move with spend.
+        arrivals: {
+          expectedBy: (instant) => this.ads.clicksBy(instant) * leadsPerClick,
+          instantOf: (expected) => this.ads.instantOfClicks(expected / leadsPerClick),
+        },
       },
     );
-    const crm = sandboxCrmView(this.sim, this.ads, config);
-    this.crm = faults.crm ? withFaults(crm, faults.crm, CRM_CALLS) : crm;
+    const crm = options.leadsFollowClicks ? this.sim : conversionsFromClicks(this.sim, this.ads, config);
+    this.crm = faults.crm ? withFaults<Crm>(crm, faults.crm, CRM_CALLS) : crm;
   }
 
   at(at: Date): this {
@@ -165,11 +186,8 @@ class SandboxCampaignPorts {
   }
 }
 
-/**
- * In the sandbox, qualified leads come from the simulated ad clicks, so spend and conversions move
- * together (a pacing cut lowers conversions) — the coupling the velocity rules reason about.
- */
-function sandboxCrmView(sim: SandboxCrm, ads: SandboxAdsPlatform, config: CampaignConfig): Crm {
+/** The fixed-rate world: leads do not follow spend, so conversions are counted from the simulated clicks. */
+function conversionsFromClicks(sim: SandboxCrm, ads: SandboxAdsPlatform, config: CampaignConfig): Crm {
   const ref = { customerId: config.campaign.ads.customerId, campaignId: config.campaign.ads.campaignId };
   const tz = config.campaign.timezone;
   return {

@@ -15,6 +15,7 @@
 // velocity at forecast whatever the cause.
 
 import type { OpsCapacity } from './capacity';
+import { lagAligned } from './conversionLag';
 import { formatDuration } from './duration';
 import type { Pacing } from './pacing';
 
@@ -25,6 +26,11 @@ const RECOVERY_TOLERANCE = 0.05;
 const MIN_FORECAST_FOR_VELOCITY = 20;
 /** Fewest conversions before cost per lead is judged: on fewer, one conversion more or less moves it by over 5%. */
 const MIN_CONVERSIONS_FOR_CPL = 20;
+/**
+ * How many standard deviations past its threshold a velocity must be to count: conversions are a count, whose
+ * chance variation is about its square root (31 against a bar of 28 is chance; 131 against 100 is not).
+ */
+const VELOCITY_SIGNIFICANCE = 2;
 /** Absorbs float noise so a figure exactly at a threshold counts as reaching it. */
 const EPSILON = 1e-9;
 
@@ -45,6 +51,8 @@ export interface HistoryPoint {
   conversions: number;
   clicks: number;
   spend: number;
+  /** Conversions forecast to date (absent in points recorded before it was kept). */
+  forecast?: number;
 }
 
 export interface VelocitySnapshot extends HistoryPoint {
@@ -114,6 +122,8 @@ export interface RuleInput {
    * once MIN_CONVERSIONS_FOR_CPL have come (false in runs recorded before).
    */
   needsEvidence?: boolean;
+  /** Conversions are judged against the spend, clicks and forecast of this long before (sla/conversionLag). */
+  conversionLagMs?: number;
 }
 
 export interface ProposalDraft {
@@ -447,6 +457,35 @@ function capacityHold(draft: ProposalDraft, capacity: OpsCapacity | undefined): 
     : null;
 }
 
+/**
+ * The input with rates judged across the conversion lag. Until a check is that old, no rate can be judged:
+ * velocity and CPL read as unknown and conversion rates have no history.
+ */
+function lagAlignedInput(input: RuleInput, suppressed: RuleEvaluation['suppressed']): RuleInput {
+  const lagMs = input.conversionLagMs ?? 0;
+  if (lagMs <= 0) return input;
+  const aligned = lagAligned(input.snapshot, input.history, lagMs);
+  if (aligned) return { ...input, ...aligned };
+  suppressed.push({
+    rule: 'conversion-lag',
+    reason: `Conversions lag clicks by ${formatDuration(lagMs)}: velocity, CPL and conversion rates are judged once a check is that old.`,
+  });
+  return { ...input, snapshot: { ...input.snapshot, velocity: null, cpl: null }, history: [] };
+}
+
+/** Why a velocity past its threshold may be chance alone (within VELOCITY_SIGNIFICANCE deviations of it), or null. */
+function withinChance(draft: ProposalDraft, snapshot: VelocitySnapshot): string | null {
+  const thresholdPct = draft.figures.abovePct ?? draft.figures.belowPct;
+  if (typeof thresholdPct !== 'number') return null;
+  const bar = (snapshot.forecast * thresholdPct) / 100;
+  const margin = VELOCITY_SIGNIFICANCE * Math.sqrt(Math.max(bar, 1));
+  if (Math.abs(snapshot.conversions - bar) >= margin) return null;
+  return (
+    `${formatNumber(snapshot.conversions)} conversions against the ${formatNumber(bar)} of ${thresholdPct}% of forecast ` +
+    `is within chance (±${formatNumber(margin)})`
+  );
+}
+
 /** Why a rule may not propose now under the stability policy (cool-down, daily cap), or null. */
 function stabilityHold(
   draft: ProposalDraft,
@@ -467,9 +506,10 @@ function stabilityHold(
   return null;
 }
 
-export function evaluateRules(input: RuleInput): RuleEvaluation {
-  const { snapshot, activeAdjustment, stability } = input;
+export function evaluateRules(given: RuleInput): RuleEvaluation {
   const suppressed: RuleEvaluation['suppressed'] = [];
+  const input = lagAlignedInput(given, suppressed);
+  const { snapshot, activeAdjustment, stability } = input;
   const held = new Set<BudgetAction>();
   const stable = stability ? stableRecovery(input, stability.policy) : null;
   const result = (proposals: ProposalDraft[]): RuleEvaluation =>
@@ -490,6 +530,11 @@ export function evaluateRules(input: RuleInput): RuleEvaluation {
         rule: draft.rule,
         reason: `${draft.reason} Not proposed: only ${formatNumber(snapshot.forecast)} conversions are forecast so far (need ${MIN_FORECAST_FOR_VELOCITY}).`,
       });
+      continue;
+    }
+    const chance = input.needsEvidence === true && judgesVelocity ? withinChance(draft, snapshot) : null;
+    if (chance) {
+      suppressed.push({ rule: draft.rule, reason: `${draft.reason} Not proposed: ${chance}.` });
       continue;
     }
     if (

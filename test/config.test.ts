@@ -145,6 +145,7 @@ describe('parseCampaignConfig defaults', () => {
       velocity: {
         checkEvery: 6 * 3_600_000,
         trailingWindow: 86_400_000,
+        conversionLag: 0,
         rules: [],
         stability: { cooldown: 12 * 3_600_000, maxProposalsPerDay: 4, restoreMarginPct: 10 },
         pacingBand: { startPct: 25, endPct: 1 },

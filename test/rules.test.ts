@@ -153,8 +153,15 @@ describe('evaluateRules: other rules', () => {
     // Runs recorded before the guard keep proposing as they did.
     const legacy = evaluateRules(input(threeSeconds, { rules: early, history: [] }));
     expect(legacy.proposals.map((p) => p.action)).toEqual(['pause']);
-    // With 20 forecast, the shortfall is acted on.
-    const enough = snapshot(point(1, 400, 10, 600), { forecast: 20, velocity: 0.5 });
+    // With 20 forecast, 10 conversions against a bar of 14 is chance (a count varies by about its square root);
+    // 4 is a shortfall, acted on.
+    const chance = snapshot(point(1, 400, 10, 600), { forecast: 20, velocity: 0.5 });
+    const held = evaluateRules(input(chance, { rules: early, history: [], needsEvidence: true }));
+    expect(held.proposals).toEqual([]);
+    expect(held.suppressed[0].reason).toMatch(
+      /Not proposed: 10 conversions against the 14 of 70% of forecast is within chance \(±7\.48\)\.$/,
+    );
+    const enough = snapshot(point(1, 400, 4, 600), { forecast: 20, velocity: 0.2 });
     const acted = evaluateRules(input(enough, { rules: early, history: [], needsEvidence: true }));
     expect(acted.proposals.map((p) => p.action)).toEqual(['pause']);
   });

@@ -219,7 +219,7 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
     config.campaign.window = { start: start.toISO(), end: end.toISO() };
     config.campaign.crm = { ...config.campaign.crm, pollEvery: '0s' };
     const taskQueue = 'spend-budget-template';
-    await withWorker(taskQueue, { conversionRate: 0.0125, conversionRateMultiplier: () => 0.6 }, async (handle) => {
+    await withWorker(taskQueue, { conversionRate: 0.0125, conversionRateMultiplier: () => 0.4 }, async (handle) => {
       const wf = await env.client.workflow.start(campaignSla, {
         taskQueue,
         workflowId: campaignWorkflowId('budget-template'),
@@ -410,7 +410,9 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
     );
     expect(proposals.length).toBeGreaterThan(0);
     expect(proposals.every((p) => p.action === 'reduce' && p.rule === 'capacity-short#0')).toBe(true);
-    expect(proposals[0].reason).toMatch(/^Ops capacity is short: the available reps hold \d+ of 20 leads and [\d.]+ more are expected/);
+    expect(proposals[0].reason).toMatch(
+      /^Ops capacity is short: the available reps hold \d+ of 20 leads and [\d.]+ more are expected/,
+    );
   }, 300_000);
   it('a flight Google Ads would refuse for a total budget: one critical alert while it lasts, shown on the snapshot', async () => {
     const { start } = await windowFromNextMidnight(120);

@@ -12,7 +12,7 @@ import { terminateWhenIdle, useCampaignHarness } from './support/temporal';
 /** A config as releases up to 2026-12-02 stored it: without the fields format 2 added. */
 function format1(config: CampaignConfig): CampaignConfig {
   const { attribution: _attribution, ...responseSla } = config.responseSla;
-  const { stability: _stability, pacingBand: _pacingBand, ...velocity } = config.velocity;
+  const { stability: _stability, pacingBand: _pacingBand, conversionLag: _lag, ...velocity } = config.velocity;
   return JSON.parse(JSON.stringify({ ...config, responseSla, velocity })) as CampaignConfig;
 }
 
@@ -24,13 +24,25 @@ describe('stored campaign configs', () => {
     expect(stored.responseSla.attribution).toBeUndefined();
     const decoded = decodeStoredConfigs({ 3: stored })[3];
     expect(decoded.responseSla.attribution).toBe('holder');
-    expect(decoded.velocity.stability).toEqual({ cooldown: 12 * 3_600_000, maxProposalsPerDay: 4, restoreMarginPct: 10 });
+    expect(decoded.velocity.stability).toEqual({
+      cooldown: 12 * 3_600_000,
+      maxProposalsPerDay: 4,
+      restoreMarginPct: 10,
+    });
     expect(decoded.velocity.pacingBand).toEqual({ startPct: 25, endPct: 1 });
     expect(decoded.responseSla.allowedLateness).toBe(60_000);
     expect(decoded).toEqual({
       ...current,
       responseSla: { ...current.responseSla, allowedLateness: 60_000 },
     });
+  });
+
+  it('gives a format-2 config (before the conversion lag) a lag of 0: rates judged as that run always judged them', () => {
+    const { conversionLag: _lag, ...velocity } = current.velocity;
+    const stored = JSON.parse(JSON.stringify({ ...current, velocity })) as CampaignConfig;
+    const decoded = decodeStoredConfigs({ 2: stored }, 2)[2];
+    expect(decoded.velocity.conversionLag).toBe(0);
+    expect(decoded).toEqual(current);
   });
 
   it('keeps a format-1 value the current schema would refuse: it was valid when the campaign took it', () => {
@@ -64,7 +76,9 @@ describe('a run continued from an earlier release (time-skipping)', () => {
       taskQueue: TASK_QUEUE,
       workflowId: campaignWorkflowId('stored-format-1'),
       // The raw input is what the first run validated; a continued run must not depend on it.
-      args: [{ config: { campaign: 'no longer valid' }, carryOver: encodeCarryOver(state), publishSearchAttributes: false }],
+      args: [
+        { config: { campaign: 'no longer valid' }, carryOver: encodeCarryOver(state), publishSearchAttributes: false },
+      ],
     });
     // The first velocity check is due at once and weighs the stability policy format 1 did not store.
     await h.env.sleep(60_000);

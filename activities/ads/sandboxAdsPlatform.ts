@@ -201,6 +201,21 @@ export class SandboxAdsPlatform implements AdsPlatform {
     return [...this.uploads.values()];
   }
 
+  /**
+   * Clicks by `at` (fractional, at most now) and the instant a click count was reached (null: not yet):
+   * the sandbox CRM's leads arrive with the clicks, so a budget cut brings fewer leads.
+   */
+  clicksBy(at: Date): number {
+    this.catchUp();
+    return this.campaign.clicksBy(at.getTime());
+  }
+
+  instantOfClicks(clicks: number): Date | null {
+    this.catchUp();
+    const instant = this.campaign.instantOfClicks(clicks);
+    return instant === null ? null : new Date(instant);
+  }
+
   /** Simulates someone changing the budget in the Google Ads UI, outside the SLA engine. */
   externalEdit(amountMicros: number): void {
     assertBudgetMicros(amountMicros, 'externalEdit: amountMicros');

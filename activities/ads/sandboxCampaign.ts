@@ -45,6 +45,8 @@ export class SandboxCampaign {
   /** Spend accrues in steps no longer than this, so a multiplier that changes within a day is followed. */
   private readonly stepMs: number;
   private accruedUntil: number;
+  /** Clicks accrued by the end of each step ([instant ms, clicks so far], ascending), for leads that follow clicks. */
+  private readonly clickCurve: [number, number][];
 
   constructor(private readonly settings: SandboxCampaignSettings) {
     this.budgetMicros = settings.budgetMicros;
@@ -70,6 +72,7 @@ export class SandboxCampaign {
     this.weightedCostByDay = new Array<number>(days).fill(0);
     this.stepMs = Math.min(3_600_000, (this.dayStarts[days] - this.dayStarts[0]) / 200);
     this.accruedUntil = this.dayStarts[0];
+    this.clickCurve = [[this.dayStarts[0], 0]];
   }
 
   get period(): BudgetPeriod {
@@ -95,6 +98,8 @@ export class SandboxCampaign {
       const midpoint = new Date((this.accruedUntil + segmentEnd) / 2);
       this.weightedCostByDay[day] += accrued * this.settings.conversionRateMultiplier(midpoint);
       this.accruedUntil = segmentEnd;
+      const [, clicksBefore] = this.clickCurve[this.clickCurve.length - 1];
+      this.clickCurve.push([segmentEnd, clicksBefore + accrued / this.cpcMicrosOn(day)]);
     }
   }
 
@@ -111,10 +116,7 @@ export class SandboxCampaign {
     return this.dates.flatMap((date, day) => {
       const costMicros = Math.floor(this.costByDay[day]);
       if (date < fromDate || date > toDate || costMicros === 0) return [];
-      const random = streamFor(this.settings.seed, day);
-      random(); // the first draw of the day is the spend noise (see ratePerMs)
-      const cpc = this.settings.cpcMicros * (1 + this.settings.cpcNoise * (2 * random() - 1));
-      const clicks = Math.floor(costMicros / cpc);
+      const clicks = Math.floor(costMicros / this.cpcMicrosOn(day));
       const multiplier = this.weightedCostByDay[day] / this.costByDay[day];
       const conversions = clicks * this.settings.conversionRate * multiplier;
       return [
@@ -127,6 +129,48 @@ export class SandboxCampaign {
         },
       ];
     });
+  }
+
+  /** Clicks accrued (fractional) by `at`, as far as spend has been accrued; call advanceTo first. */
+  clicksBy(at: number): number {
+    const curve = this.clickCurve;
+    if (at <= curve[0][0]) return 0;
+    const last = curve[curve.length - 1];
+    if (at >= last[0]) return last[1];
+    const i = this.firstPoint((point) => point[0] >= at);
+    const [t0, c0] = curve[i - 1];
+    const [t1, c1] = curve[i];
+    return c0 + ((c1 - c0) * (at - t0)) / (t1 - t0);
+  }
+
+  /** The first instant by which `clicks` clicks have accrued, or null when they have not yet. */
+  instantOfClicks(clicks: number): number | null {
+    const curve = this.clickCurve;
+    if (clicks <= 0) return curve[0][0];
+    if (clicks > curve[curve.length - 1][1]) return null;
+    const i = this.firstPoint((point) => point[1] >= clicks);
+    const [t0, c0] = curve[i - 1];
+    const [t1, c1] = curve[i];
+    return t0 + ((t1 - t0) * (clicks - c0)) / (c1 - c0);
+  }
+
+  /** Index of the first click-curve point (from 1) that `reached`, which holds from some point on. */
+  private firstPoint(reached: (point: [number, number]) => boolean): number {
+    let low = 1;
+    let high = this.clickCurve.length - 1;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (reached(this.clickCurve[mid])) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  }
+
+  /** The day's cost per click: the second draw of its stream (the first is the spend noise, see ratePerMs). */
+  private cpcMicrosOn(day: number): number {
+    const random = streamFor(this.settings.seed, day);
+    random();
+    return this.settings.cpcMicros * (1 + this.settings.cpcNoise * (2 * random() - 1));
   }
 
   private ratePerMs(day: number): number {

@@ -1,6 +1,6 @@
 // A simulated CRM for sandbox runs and demos: deterministic for a seed, driven by a clock passed
 // in (so it follows Temporal's time-skipping test clock). Leads arrive as a Poisson process per
-// campaign; reps answer after log-normal delays (some slower, some leads never touched, so
+// campaign, at a fixed rate or following an expected-arrivals curve (the sandbox world's ad clicks); reps answer after log-normal delays (some slower, some leads never touched, so
 // breaches happen) and follow up a few times; touched leads are accepted or rejected through a
 // Lead status change and convert at a rate a scripted multiplier can bend (e.g. a 22% dip on day 4).
 // It yields the same facts as Salesforce: attempts with their Task/Event IDs and times, status
@@ -44,8 +44,8 @@ const sandboxCrmConfigSchema = z.object({
         crmCampaignId: salesforceIdText,
         /** First possible arrival. */
         start: isoDateTime,
-        /** Mean arrivals per hour (Poisson). */
-        leadsPerHour: z.number().positive(),
+        /** Mean arrivals per hour (Poisson); without it, leads follow the `arrivals` hook. */
+        leadsPerHour: z.number().positive().optional(),
         /** Relative weights per tier, e.g. { 'high-intent': 0.3, standard: 0.7 }. */
         tierMix: z
           .record(z.string().min(1), z.number().nonnegative())
@@ -82,7 +82,7 @@ const sandboxCrmConfigSchema = z.object({
     .default({ call: 0.6, email: 0.3, sms: 0.1 }),
   /** Share of touched leads that convert, before the multiplier. */
   conversionRate: share,
-  /** Median hours from creation to conversion. */
+  /** Median hours from the first touch to conversion: a lead qualifies once a rep has worked it. */
   medianConversionHours: z.number().positive().default(48),
   /** The Lead status a conversion shows up as. */
   convertedStatus: z.string().min(1).default('Qualified'),
@@ -106,6 +106,11 @@ export interface SandboxCrmHooks {
   now: () => Date;
   /** Scales the conversion chance of a lead created at `createdAt` (1 = unchanged, 0.78 = a 22% dip). */
   conversionMultiplier?: (createdAt: Date, crmCampaignId: string) => number;
+  /**
+   * Expected arrivals so far, for campaigns without leadsPerHour: a non-decreasing count by an instant
+   * (never past now), and the first instant it reached a level (null: not yet).
+   */
+  arrivals?: { expectedBy: (at: Date) => number; instantOf: (expected: number) => Date | null };
 }
 
 interface SimLead {
@@ -134,7 +139,9 @@ interface SimCampaign {
   config: z.output<typeof sandboxCrmConfigSchema>['campaigns'][number];
   index: number;
   random: SeededRandom;
+  /** The next arrival at a fixed rate, or the expected-arrivals level of the next one on the hook's curve. */
   nextArrival: number;
+  nextLevel: number | null;
   leads: SimLead[];
 }
 
@@ -157,13 +164,18 @@ export class SandboxCrm implements Crm {
     this.config = parsed.data;
     this.hooks = hooks;
     parsed.data.campaigns.forEach((campaign, index) => {
+      if (campaign.leadsPerHour === undefined && !hooks.arrivals) {
+        throw new Error(`invalid sandbox CRM config: campaigns[${index}] needs leadsPerHour or an arrivals curve`);
+      }
       const random = new SeededRandom(`${parsed.data.seed}:campaign:${campaign.crmCampaignId}`);
       const start = Date.parse(campaign.start);
       this.campaigns.set(campaign.crmCampaignId, {
         config: campaign,
         index,
         random,
-        nextArrival: start + this.arrivalGap(random, campaign.leadsPerHour),
+        nextArrival:
+          campaign.leadsPerHour === undefined ? start : start + this.arrivalGap(random, campaign.leadsPerHour),
+        nextLevel: null,
         leads: [],
       });
     });
@@ -172,7 +184,6 @@ export class SandboxCrm implements Crm {
   private recordId(prefix: string, n: number): string {
     return salesforceId(prefix, n, this.config.idSpace);
   }
-
 
   async fetchNewLeads(
     crmCampaignId: string,
@@ -410,8 +421,8 @@ export class SandboxCrm implements Crm {
   private generateUntil(until: number): void {
     for (const campaign of this.campaigns.values()) {
       const { random, config } = campaign;
-      while (campaign.nextArrival <= until) {
-        const createdAt = Math.floor(campaign.nextArrival / 1000) * 1000; // CRM timestamps have whole seconds
+      for (let arrival = this.arrivalBy(campaign, until); arrival !== null; arrival = this.arrivalBy(campaign, until)) {
+        const createdAt = Math.floor(arrival / 1000) * 1000; // CRM timestamps have whole seconds
         const tier = random.weighted(config.tierMix);
         const rep = this.config.reps[Math.floor(random.next() * this.config.reps.length)];
         const neverTouched = random.next() < this.config.neverTouchedShare;
@@ -422,11 +433,13 @@ export class SandboxCrm implements Crm {
         const multiplier = this.hooks.conversionMultiplier?.(new Date(createdAt), config.crmCampaignId) ?? 1;
         const converts = !neverTouched && conversionRoll < this.config.conversionRate * multiplier;
         if (campaign.leads.length + 1 >= LEADS_PER_CAMPAIGN)
-          throw new Error(`sandbox CRM: campaign ${config.crmCampaignId} has reached ${LEADS_PER_CAMPAIGN} simulated leads`);
+          throw new Error(
+            `sandbox CRM: campaign ${config.crmCampaignId} has reached ${LEADS_PER_CAMPAIGN} simulated leads`,
+          );
         const seq = (campaign.index + 1) * LEADS_PER_CAMPAIGN + campaign.leads.length + 1;
         const leadId = this.recordId('00Q', seq);
         const touchAt = neverTouched ? null : wholeSecond(createdAt + responseMinutes * 60_000);
-        const convertsAt = converts ? wholeSecond(createdAt + conversionHours * 3_600_000) : null;
+        const convertsAt = converts && touchAt !== null ? wholeSecond(touchAt + conversionHours * 3_600_000) : null;
         // Follow-ups and the decision draw from the lead's own stream, so the arrival stream is unchanged.
         const own = new SeededRandom(`${this.config.seed}:lead:${leadId}`);
         const lead: SimLead = {
@@ -445,9 +458,25 @@ export class SandboxCrm implements Crm {
         };
         campaign.leads.push(lead);
         this.leads.set(lead.leadId, lead);
-        campaign.nextArrival += this.arrivalGap(random, config.leadsPerHour);
+        if (config.leadsPerHour === undefined) campaign.nextLevel = (campaign.nextLevel ?? 0) + random.exponential(1);
+        else campaign.nextArrival += this.arrivalGap(random, config.leadsPerHour);
       }
     }
+  }
+
+  /**
+   * When the campaign's next lead arrives, if by `until`. On a curve, arrivals are a Poisson process in
+   * expected-arrivals units (unit-mean gaps), mapped back to instants: the rate follows the curve's slope.
+   */
+  private arrivalBy(campaign: SimCampaign, until: number): number | null {
+    const curve = this.hooks.arrivals;
+    if (campaign.config.leadsPerHour !== undefined || !curve) {
+      return campaign.nextArrival <= until ? campaign.nextArrival : null;
+    }
+    // The first lead comes one gap after what was expected by the world's start (a restart starts mid-flight).
+    campaign.nextLevel ??= curve.expectedBy(new Date(campaign.nextArrival)) + campaign.random.exponential(1);
+    if (curve.expectedBy(new Date(until)) < campaign.nextLevel) return null;
+    return curve.instantOf(campaign.nextLevel)?.getTime() ?? null;
   }
 
   private drawFollowUps(random: SeededRandom, touchAt: number): { at: number; channel: ContactChannel }[] {

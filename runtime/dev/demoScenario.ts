@@ -21,8 +21,12 @@ const demoBlockSchema = z.strictObject({
     .strictObject({ from: share, to: share, multiplier: z.number().min(0).max(10) })
     .refine((dip) => dip.from < dip.to, 'from must come before to')
     .optional(),
+  /** A fixed lead rate; without it, leads arrive with the flight's clicks. */
   leadsPerHour: z.number().positive().optional(),
   neverTouchedShare: share.optional(),
+  qualifiedShare: share.optional(),
+  /** Median time from first touch to qualification. */
+  qualifyingDelay: positiveDurationSchema.optional(),
 });
 
 export interface DemoScenario {
@@ -72,8 +76,12 @@ export function readDemoScenario(
       ...(demo.cpc === undefined ? {} : { cpc: demo.cpc }),
       ...(demo.cpcNoise === undefined ? {} : { cpcNoise: demo.cpcNoise }),
       ...(demo.conversionRate === undefined ? {} : { conversionRate: demo.conversionRate }),
-      ...(demo.leadsPerHour === undefined ? {} : { leadsPerHour: demo.leadsPerHour }),
+      // A flight's leads follow its clicks unless the block fixes a rate (the defaults' rate is for files without one).
+      leadsFollowClicks: demo.leadsPerHour === undefined,
+      leadsPerHour: demo.leadsPerHour,
       ...(demo.neverTouchedShare === undefined ? {} : { neverTouchedShare: demo.neverTouchedShare }),
+      ...(demo.qualifiedShare === undefined ? {} : { qualifiedShare: demo.qualifiedShare }),
+      ...(demo.qualifyingDelay === undefined ? {} : { qualifyingDelayMs: demo.qualifyingDelay }),
       ...(demo.conversionDip === undefined ? {} : { conversionDip: demo.conversionDip }),
     },
     flightMs: demo.flight,

@@ -80,6 +80,8 @@ export const pacingBandSchema = z
 export const velocitySchema = z.strictObject({
   checkEvery: positiveDurationSchema.prefault('6h'),
   trailingWindow: positiveDurationSchema.prefault('24h'),
+  /** How long after its click a lead typically converts: rates are judged across it (sla/conversionLag). */
+  conversionLag: durationSchema.prefault('0s'),
   rules: z.array(velocityRuleSchema),
   stability: stabilitySchema,
   pacingBand: pacingBandSchema,

@@ -7,26 +7,32 @@ import { pacingBandSchema, stabilitySchema } from './spendSchema';
 
 /**
  * 1: no marker (releases up to 2026-12-02). 2: responseSla.attribution, velocity.stability and velocity.pacingBand
- * are always present. A change to the config's shape that older code cannot read adds a format and its decoder.
+ * are always present. 3: velocity.conversionLag is too. A change to the config's shape that older code cannot read
+ * adds a format and its decoder.
  */
-export const STORED_CONFIG_FORMAT = 2;
+export const STORED_CONFIG_FORMAT = 3;
 
 type StoredConfigs = Record<number, CampaignConfig>;
-/** A config as format 1 stored it: the fields format 2 added may be missing. */
+/** A config as format 1 or 2 stored it: the fields later formats added may be missing. */
 type Format1Config = Omit<CampaignConfig, 'responseSla' | 'velocity'> & {
   responseSla: Partial<CampaignConfig['responseSla']>;
   velocity: Partial<CampaignConfig['velocity']>;
 };
 
-/** Format 1 configs may predate fields that now have defaults: each gets the default it would have had. */
-function fromFormat1(stored: CampaignConfig): CampaignConfig {
+/** Format 1 and 2 configs may predate fields that now have defaults: each gets the default it would have had. */
+function fromEarlierFormat(stored: CampaignConfig): CampaignConfig {
   const config = stored as Format1Config;
   return {
     ...config,
-    responseSla: { attribution: attributionSchema.parse(undefined), ...config.responseSla } as CampaignConfig['responseSla'],
+    responseSla: {
+      attribution: attributionSchema.parse(undefined),
+      ...config.responseSla,
+    } as CampaignConfig['responseSla'],
     velocity: {
       stability: stabilitySchema.parse(undefined),
       pacingBand: pacingBandSchema.parse(undefined),
+      // Conversions judged against the same instant's spend, as before the lag existed.
+      conversionLag: 0,
       ...config.velocity,
     } as CampaignConfig['velocity'],
   };
@@ -41,6 +47,6 @@ export function decodeStoredConfigs(configs: StoredConfigs, format: number = 1):
   }
   if (format === STORED_CONFIG_FORMAT) return configs;
   const decoded: StoredConfigs = {};
-  for (const version of Object.keys(configs)) decoded[Number(version)] = fromFormat1(configs[Number(version)]);
+  for (const version of Object.keys(configs)) decoded[Number(version)] = fromEarlierFormat(configs[Number(version)]);
   return decoded;
 }

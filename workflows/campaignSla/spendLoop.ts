@@ -104,9 +104,12 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
         conversions: snapshot.conversions,
         clicks: result.clicks,
         spend: snapshot.spend,
+        forecast: snapshot.forecast,
         leads,
       });
-      const keepFrom = now - Math.max(cfg.velocity.trailingWindow * 2, cfg.velocity.checkEvery * 2);
+      // Rates across the conversion lag look back that much further.
+      const keepFrom =
+        now - Math.max(cfg.velocity.trailingWindow * 2, cfg.velocity.checkEvery * 2) - cfg.velocity.conversionLag;
       state.spend.history = state.spend.history.filter((h) => h.at >= keepFrom);
       if (result.externalChange) {
         run.pendingAlerts.push(externalBudgetChangeAlert(campaignId, snapshot.checkId, result.externalChange));
@@ -138,6 +141,7 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
         // Runs whose histories predate stable rules replay as recorded.
         stability: patched(STABLE_RULES) ? ruleStability(run) : undefined,
         needsEvidence: patched(RULES_NEED_EVIDENCE),
+        conversionLagMs: cfg.velocity.conversionLag,
       });
       if (state.spend.activeAdjustment && evaluation.clearedSince !== undefined) {
         state.spend.activeAdjustment.clearedSince = evaluation.clearedSince ?? undefined;

@@ -14,7 +14,7 @@ interface SpendState {
   nextCheckAt: number;
   latest: SnapshotView | null;
   /** Trailing snapshots for conversion-rate rules. */
-  history: { at: number; conversions: number; clicks: number; spend: number; leads?: number }[];
+  history: { at: number; conversions: number; clicks: number; spend: number; forecast?: number; leads?: number }[];
   budget: { amount: number; status: 'ENABLED' | 'PAUSED' } | null;
   originalBudget: number | null;
   activeAdjustment: {
