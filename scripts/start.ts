@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   const finish = async () => {
     await stopApp();
     logger.info('stopped cleanly');
+    if (process.env.LOG_FILE) console.log('campaign-sla stopped cleanly');
     process.exit(0);
   };
   // npm forwards SIGINT/SIGTERM to the script's process (the script execs node, so no shell is in
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     if (running.stopping) return;
     running.stopping = true;
     logger.info({ signal }, 'shutting down: dashboard, worker, Temporal, Postgres');
+    if (process.env.LOG_FILE) console.log(`${signal}: stopping the dashboard, worker, Temporal and Postgres`);
     if (running.app) await finish();
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stop(signal));
@@ -101,6 +103,9 @@ async function main(): Promise<void> {
       `  Flight:        ${new Date(window.start).toISOString()} → ${new Date(window.end).toISOString()}${flightMs === null ? '' : ` (${formatDuration(flightMs)} from its start, as the file's demo block says)`}`,
       `  Dashboard:     ${running.dashboard.url}`,
       `  Postgres:      ${app.databaseUrlRedacted}`,
+      process.env.LOG_FILE
+        ? `  Logs:          ${path.resolve(process.env.LOG_FILE)} (alerts included; LOG_FILE= npm start keeps them here)`
+        : '',
       `  Approve:       npx campaign-sla proposals ${config.campaign.id}   then   npx ${approveCommand(config.campaign.id, '<proposalId>', { approver: approver, reason: 'velocity figures checked' })}`,
       '  Ctrl-C stops everything.',
       '',

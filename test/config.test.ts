@@ -226,6 +226,21 @@ describe('ConfigError', () => {
 describe('field errors', () => {
   it.each<[string, (config: MinimalConfig) => void, string[]]>([
     [
+      'a conversion lag as long as the flight (nothing could ever be judged)',
+      (c) => ((c.velocity as Record<string, unknown>).conversionLag = '10d'),
+      ['velocity.conversionLag: must be shorter than the campaign window (10d): no check could be judged'],
+    ],
+    [
+      'a conversion lag of centuries',
+      (c) => ((c.velocity as Record<string, unknown>).conversionLag = '36500d'),
+      ['velocity.conversionLag: must be shorter than the campaign window (10d): no check could be judged'],
+    ],
+    [
+      'a negative conversion lag',
+      (c) => ((c.velocity as Record<string, unknown>).conversionLag = '-1h'),
+      ['velocity.conversionLag: expected a duration like "24h"'],
+    ],
+    [
       'a bad duration',
       (c) => (c.responseSla.tiers.standard.firstTouch = 'abc'),
       ['responseSla.tiers.standard.firstTouch: expected a duration like "24h"'],

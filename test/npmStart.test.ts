@@ -79,7 +79,7 @@ describe('npm start', () => {
         DASHBOARD_PORT: String(dashboardPort),
         EMBEDDED_PG_PORT: String(postgresPort),
         EMBEDDED_PG_DATA_DIR: path.join(scratch, 'postgres'),
-        LOG_FORMAT: 'json',
+        LOG_FILE: path.join(scratch, 'campaign-sla.log'),
       },
     });
     let output = '';
@@ -102,7 +102,13 @@ describe('npm start', () => {
       await exited;
       const survivors = () => started.filter(alive).map((pid) => `${pid} ${commandLine(pid)}`);
       await expect.poll(survivors, { timeout: 30_000, interval: 250 }).toEqual([]);
-      expect(output).toContain('stopped cleanly');
+      // The console tells the story; the process log goes to LOG_FILE.
+      expect(output).toContain('campaign-sla stopped cleanly');
+      expect(output).not.toMatch(/"level":/);
+      const logLines = readFileSync(path.join(scratch, 'campaign-sla.log'), 'utf8').trim().split('\n');
+      expect(logLines.map((line) => JSON.parse(line).msg)).toEqual(
+        expect.arrayContaining(['demo campaign started', 'stopped cleanly']),
+      );
     } finally {
       try {
         process.kill(-npm.pid!, 'SIGKILL');

@@ -1,5 +1,8 @@
 // Telemetry pieces without a server: the SDK-to-pino log bridge, the metrics and health settings, the
 // health endpoints, and what the metric decorators and the workflow helper report.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
@@ -64,6 +67,26 @@ describe('createLogger', () => {
     // pino-pretty's stream, not pino's own JSON destination.
     expect(stream(createLogger({}, true)).constructor.name).not.toBe(json);
     expect(createLogger({ LOG_LEVEL: 'debug' }, false).level).toBe('debug');
+  });
+
+  it('appends JSON lines to LOG_FILE, creating its folder, even in a terminal', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'log-file-'));
+    try {
+      const file = path.join(dir, 'nested', 'campaign-sla.log');
+      createLogger({ LOG_FILE: file }, true).info({ campaignId: 'c-1' }, 'first');
+      createLogger({ LOG_FILE: file }, true).warn('second');
+      const lines = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(lines.map((l) => [l.msg, l.level])).toEqual([
+        ['first', 30],
+        ['second', 40],
+      ]);
+      expect(lines[0].campaignId).toBe('c-1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

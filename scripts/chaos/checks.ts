@@ -194,8 +194,10 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     step: string;
     at: Date;
     superseded: boolean;
+    failed_attempts: number;
   }>(
-    `SELECT lead_id, clock, step_index, step, at, COALESCE((outcome->>'superseded')::boolean, false) AS superseded
+    `SELECT lead_id, clock, step_index, step, at, COALESCE((outcome->>'superseded')::boolean, false) AS superseded,
+            COALESCE((outcome->>'failedAttempts')::int, 0) AS failed_attempts
      FROM escalation_steps WHERE campaign_id = $1`,
   );
   // A superseded row marks a step that fell due but never ran because the lead was handled first.
@@ -586,8 +588,13 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     const lead = leadOfAlert(key);
     if (key.endsWith(':breach')) return clock.get(`${lead}/firstTouch`)?.breach_retracted_at != null;
     const step = /:step(\d+)$/.exec(key);
-    const row = step && steps.get(`${lead}/firstTouch`)?.find((r) => r.step_index === Number(step[1]));
-    return !!row && ms(row.at)! < touchKnownAt(lead);
+    if (!step) return false;
+    const row = steps.get(`${lead}/firstTouch`)?.find((r) => r.step_index === Number(step[1]));
+    if (row) return ms(row.at)! < touchKnownAt(lead);
+    // A step that failed in flight and was then superseded by the touch: each attempt was planned while the
+    // workflow did not know of the touch yet (a handled lead's failed step is never tried again).
+    const superseded = supersededRows.get(`${lead}/firstTouch`);
+    return superseded?.step_index === Number(step[1]) && superseded.failed_attempts > 0;
   };
   const sentBeforeKnown = (r: (typeof alertRows)[number]) =>
     warnedBeforeKnown.has(r.dedupe_key) ||
@@ -595,7 +602,18 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     raisedBeforeKnown(r.dedupe_key);
   f.none(
     'lead alerts not expected from event times',
-    unexpectedAlerts.filter((r) => !sentBeforeKnown(r)).map((r) => r.dedupe_key),
+    unexpectedAlerts
+      .filter((r) => !sentBeforeKnown(r))
+      .map((r) => {
+        const lead = leadOfAlert(r.dedupe_key);
+        const superseded = supersededRows.get(`${lead}/firstTouch`);
+        return [
+          `${r.dedupe_key}: claimed ${iso(ms(r.claimed_at))}, touch known ${iso(touchKnownAt(lead))}`,
+          `delivered ${iso(ms(r.delivered_at))}`,
+          `steps [${(steps.get(`${lead}/firstTouch`) ?? []).map((row) => `${row.step_index}@${iso(ms(row.at))}`).join(' ')}]`,
+          superseded ? `superseded ${superseded.step_index} (${superseded.failed_attempts} failed)` : 'none superseded',
+        ].join(', ');
+      }),
   );
   f.info(
     'lead alerts sent before a touch that happened earlier was reported',

@@ -304,6 +304,21 @@ export const campaignConfigSchema = z
       }
     },
     { when: whenParsed(['guardrails'], ['campaign', 'totalBudget']) },
+  )
+  .superRefine(
+    (config, ctx) => {
+      // Rates are judged against the flight as it was one lag earlier: a lag as long as the flight judges nothing.
+      const { start, end } = config.campaign.window;
+      const flight = Date.parse(end) - Date.parse(start);
+      if (config.velocity.conversionLag >= flight) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['velocity', 'conversionLag'],
+          message: `must be shorter than the campaign window (${formatDuration(flight)}): no check could be judged`,
+        });
+      }
+    },
+    { when: whenParsed(['velocity', 'conversionLag'], ['campaign', 'window']) },
   );
 
 export type CampaignConfig = z.output<typeof campaignConfigSchema>;
