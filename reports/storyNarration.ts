@@ -21,6 +21,8 @@ export interface Narration {
   proposals: Map<string, ProposalView['status']>;
   adsProblems: Set<string>;
   finished: boolean;
+  /** Each compliance target's counts when the last day was told, so each day's own figure can be told. */
+  targetsTold: { within: number; sample: number }[];
 }
 
 export function narrateCampaign(
@@ -30,7 +32,7 @@ export function narrateCampaign(
 ): { narration: Narration; lines: string[] } {
   const narration: Narration = told
     ? { ...told, proposals: new Map(told.proposals), adsProblems: new Set(told.adsProblems) }
-    : { day: 0, proposals: new Map(), adsProblems: new Set(), finished: false };
+    : { day: 0, proposals: new Map(), adsProblems: new Set(), finished: false, targetsTold: [] };
   const lines: string[] = [];
   const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: context.currency });
   const snapshot = state.latestSnapshot;
@@ -42,7 +44,8 @@ export function narrateCampaign(
     );
     if (day > narration.day) {
       narration.day = day;
-      lines.push(`Day ${day}: ${figures(snapshot, state, money)}.`);
+      lines.push(`Day ${day}: ${figures(snapshot, state, money, narration.targetsTold)}.`);
+      narration.targetsTold = state.compliance.targets.map(({ within, sample }) => ({ within, sample }));
     }
     for (const problem of snapshot.adsProblems ?? []) {
       if (narration.adsProblems.has(problem.code)) continue;
@@ -73,7 +76,12 @@ export function narrateCampaign(
   return { narration, lines };
 }
 
-function figures(snapshot: SnapshotView, state: CampaignStateView, money: Intl.NumberFormat): string {
+function figures(
+  snapshot: SnapshotView,
+  state: CampaignStateView,
+  money: Intl.NumberFormat,
+  told: Narration['targetsTold'],
+): string {
   const pacing = snapshot.pacing;
   const pace =
     pacing && pacing.ratio !== null
@@ -81,19 +89,34 @@ function figures(snapshot: SnapshotView, state: CampaignStateView, money: Intl.N
       : '';
   const velocity = snapshot.velocityPct === null ? '' : ` (velocity ${Math.round(snapshot.velocityPct)}%)`;
   const onTime = state.compliance.targets
-    .map(
-      (target) =>
-        `${target.actual === null ? 'n/a' : `${Math.round(target.actual * 100)}%`} within ${formatWithin(target.withinMs)} (target ${Math.round(target.target * 100)}%)`,
-    )
-    .join(', ');
+    .map((target, i) => {
+      // The leads judged since the last day told: how ops did that day, not only over the flight so far.
+      const sinceTold = target.sample - (told[i]?.sample ?? 0);
+      const today = sinceTold > 0 ? `${percent((target.within - (told[i]?.within ?? 0)) / sinceTold)} that day, ` : '';
+      return `${today}${target.actual === null ? 'n/a' : percent(target.actual)} so far within ${formatWithin(target.withinMs)} (target ${percent(target.target)})`;
+    })
+    .join('; ');
   return (
     `spent ${money.format(snapshot.spend)} of ${money.format(snapshot.budget)}${pace}; ` +
     `${Math.round(snapshot.conversions)} conversions against ${Math.round(snapshot.forecast)} forecast${velocity}; ` +
-    `${cplSentence(snapshot, money)}; first touches ${onTime || 'not measured yet'}`
+    `${cplSentence(snapshot, money)}${acrossLagSentence(snapshot, money)}; first touches ${onTime || 'not measured yet'}`
   );
 }
 
-function cplSentence(snapshot: SnapshotView, money: Intl.NumberFormat): string {
+/** What the rules judged: today's conversions against the forecast and spend of one conversion lag earlier. */
+function acrossLagSentence(snapshot: SnapshotView, money: Intl.NumberFormat): string {
+  const judged = snapshot.acrossLag;
+  if (!judged) return '';
+  const lag = formatWithin(judged.lagMs);
+  if (judged.forecast === null) return `; not judged until a check is ${lag} old (the conversion lag)`;
+  const velocity = judged.velocityPct === null ? '' : `velocity ${Math.round(judged.velocityPct)}%, `;
+  return (
+    ` (the rules set conversions against the forecast and spend of ${lag} earlier, the conversion lag: ` +
+    `${velocity}${cplSentence({ ...snapshot, cpl: judged.cpl }, money)})`
+  );
+}
+
+function cplSentence(snapshot: Pick<SnapshotView, 'cpl' | 'cplBand'>, money: Intl.NumberFormat): string {
   if (snapshot.cpl === null) return 'no CPL yet';
   const { low, high } = snapshot.cplBand;
   // The rules act only above the band; a band with no tolerance is a ceiling.
@@ -126,6 +149,10 @@ function decision(proposal: ProposalView, campaignId: string, context: StoryCont
     default:
       return `${proposal.proposalId} is ${proposal.status}${proposal.decidedBy ? ` (by ${proposal.decidedBy})` : ''}${proposal.outcome ? `: ${proposal.outcome}` : ''}.`;
   }
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 100)}%`;
 }
 
 function formatWithin(ms: number): string {

@@ -16,6 +16,12 @@ import { ADS_CALLS, CRM_CALLS, type SandboxFaults } from './faultWiring';
 
 export type AdapterMode = 'sandbox' | 'real';
 
+/** Between two shares of a campaign's flight, 0 its start and 1 its end. */
+interface FlightSpan {
+  from: number;
+  to: number;
+}
+
 export interface SandboxOptions {
   /**
    * Leads arrive with the ad clicks (as many as it takes for `conversionRate` of the clicks to qualify) and
@@ -33,7 +39,13 @@ export interface SandboxOptions {
    */
   conversionRateMultiplier?: (date: string, at: Date) => number;
   /** The conversion rate times `multiplier` between two shares of each campaign's flight (e.g. 0.3 to 0.5). */
-  conversionDip?: { from: number; to: number; multiplier: number };
+  conversionDip?: FlightSpan & { multiplier: number };
+  /** How long each rep takes per first touch: a rep given leads faster than that falls behind (default: no limit). */
+  repTouchEveryMs?: number;
+  /** Only `share` of each rep's touch rate between two shares of each campaign's flight (staff pulled away). */
+  staffingDip?: FlightSpan & { share: number };
+  /** A lead first touched later than `graceMs` converts half as often for every further `halfLifeMs`. */
+  speedToLead?: { graceMs: number; halfLifeMs: number };
   /** Share of ad clicks that become qualified (converted) leads in the CRM (default 0.04). */
   conversionRate?: number;
   /** Share of the leads a rep works that qualify, before the multiplier (default 0.6). */
@@ -93,11 +105,12 @@ class SandboxCampaignPorts {
     const scripted = options.conversionRateMultiplier ?? (() => 1);
     const flightStart = Date.parse(campaign.window.start);
     const flightMs = Date.parse(campaign.window.end) - flightStart;
-    const dip = options.conversionDip;
-    const dipAt = (at: Date) => {
+    // A scripted change between two shares of the flight: `during` inside it, 1 outside.
+    const between = (span: FlightSpan | undefined, during: number) => (at: Date) => {
       const share = (at.getTime() - flightStart) / flightMs;
-      return dip !== undefined && share >= dip.from && share < dip.to ? dip.multiplier : 1;
+      return span !== undefined && share >= span.from && share < span.to ? during : 1;
     };
+    const dipAt = between(options.conversionDip, options.conversionDip?.multiplier ?? 1);
     const multiplier = (date: string, at: Date) => scripted(date, at) * dipAt(at);
     this.ads = new SandboxAdsPlatform({
       ref: { customerId: campaign.ads.customerId, campaignId: campaign.ads.campaignId },
@@ -151,7 +164,14 @@ class SandboxCampaignPorts {
           ownerId: rep.id,
           medianResponseMinutes: Math.max(0.05, fastest * (i % 3 === 2 ? 1.4 : 0.35)),
           responseSpread: 0.5,
+          ...(options.repTouchEveryMs === undefined ? {} : { touchesPerHour: 3_600_000 / options.repTouchEveryMs }),
         })),
+        ...(options.speedToLead && {
+          speedToLead: {
+            graceMinutes: options.speedToLead.graceMs / 60_000,
+            halfLifeMinutes: options.speedToLead.halfLifeMs / 60_000,
+          },
+        }),
         neverTouchedShare: neverTouched,
         conversionRate: options.leadsFollowClicks ? qualifiedShare : 0.12,
         medianConversionHours:
@@ -173,6 +193,7 @@ class SandboxCampaignPorts {
           expectedBy: (instant) => this.ads.clicksBy(instant) * leadsPerClick,
           instantOf: (expected) => this.ads.instantOfClicks(expected / leadsPerClick),
         },
+        staffing: between(options.staffingDip, options.staffingDip?.share ?? 1),
       },
     );
     const crm = options.leadsFollowClicks ? this.sim : conversionsFromClicks(this.sim, this.ads, config);

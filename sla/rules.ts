@@ -143,6 +143,16 @@ export interface RuleEvaluation {
   suppressed: { rule: string; reason: string }[];
   /** With stability: since when the active adjustment's cause has been cleared (null: not cleared now). */
   clearedSince?: number | null;
+  /** With a conversion lag: the figures the rules judged (null: no check is that old yet). */
+  acrossLag?: AcrossLag;
+}
+
+/** Velocity and CPL with conversions set against the forecast and spend of one conversion lag earlier. */
+export interface AcrossLag {
+  lagMs: number;
+  forecast: number | null;
+  velocityPct: number | null;
+  cpl: number | null;
 }
 
 /** Stable id of a rule: its kind and position in the configuration. */
@@ -461,16 +471,28 @@ function capacityHold(draft: ProposalDraft, capacity: OpsCapacity | undefined): 
  * The input with rates judged across the conversion lag. Until a check is that old, no rate can be judged:
  * velocity and CPL read as unknown and conversion rates have no history.
  */
-function lagAlignedInput(input: RuleInput, suppressed: RuleEvaluation['suppressed']): RuleInput {
+function lagAlignedInput(
+  input: RuleInput,
+  suppressed: RuleEvaluation['suppressed'],
+): { input: RuleInput; acrossLag?: AcrossLag } {
   const lagMs = input.conversionLagMs ?? 0;
-  if (lagMs <= 0) return input;
+  if (lagMs <= 0) return { input };
   const aligned = lagAligned(input.snapshot, input.history, lagMs);
-  if (aligned) return { ...input, ...aligned };
+  if (aligned) {
+    const { forecast, velocity, cpl } = aligned.snapshot;
+    return {
+      input: { ...input, ...aligned },
+      acrossLag: { lagMs, forecast, velocityPct: velocity === null ? null : velocity * 100, cpl },
+    };
+  }
   suppressed.push({
     rule: 'conversion-lag',
     reason: `Conversions lag clicks by ${formatDuration(lagMs)}: velocity, CPL and conversion rates are judged once a check is that old.`,
   });
-  return { ...input, snapshot: { ...input.snapshot, velocity: null, cpl: null }, history: [] };
+  return {
+    input: { ...input, snapshot: { ...input.snapshot, velocity: null, cpl: null }, history: [] },
+    acrossLag: { lagMs, forecast: null, velocityPct: null, cpl: null },
+  };
 }
 
 /** Why a velocity past its threshold may be chance alone (within VELOCITY_SIGNIFICANCE deviations of it), or null. */
@@ -508,12 +530,14 @@ function stabilityHold(
 
 export function evaluateRules(given: RuleInput): RuleEvaluation {
   const suppressed: RuleEvaluation['suppressed'] = [];
-  const input = lagAlignedInput(given, suppressed);
+  const { input, acrossLag } = lagAlignedInput(given, suppressed);
   const { snapshot, activeAdjustment, stability } = input;
   const held = new Set<BudgetAction>();
   const stable = stability ? stableRecovery(input, stability.policy) : null;
   const result = (proposals: ProposalDraft[]): RuleEvaluation =>
-    stable ? { proposals, suppressed, clearedSince: stable.clearedSince } : { proposals, suppressed };
+    stable
+      ? { proposals, suppressed, clearedSince: stable.clearedSince, ...(acrossLag && { acrossLag }) }
+      : { proposals, suppressed, ...(acrossLag && { acrossLag }) };
   for (const [index, rule] of input.rules.entries()) {
     const draft = rule.kind === 'recovered' && stable ? stable.restore : evaluateRule(rule, index, input);
     if (!draft) continue;

@@ -3,6 +3,7 @@ import type { AdsAccountProblem } from './adsAccount';
 import type { OpsCapacity } from './capacity';
 import type { Pacing } from './pacing';
 import type { ProposalAction, ProposalStatus } from './records';
+import type { AcrossLag } from './rules';
 import type { ComplianceSummary, SlaHealth } from '../sla/compliance';
 import type { ClockKind } from './clockKind';
 import type { ClockState, LeadState } from './leadBook';
@@ -32,6 +33,8 @@ export interface SnapshotView {
   capacity?: OpsCapacity;
   /** Where the Google Ads campaign does not fit the contract (shared budget, currency, flight). */
   adsProblems?: AdsAccountProblem[];
+  /** With a conversion lag: velocity and CPL as the rules judged them. */
+  acrossLag?: AcrossLag;
 }
 
 export interface ProposalView {

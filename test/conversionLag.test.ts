@@ -88,8 +88,20 @@ describe('rates across the conversion lag', () => {
     expect(proposals[0].targetBudget).toBe(15_000 + 60_000 * 0.8);
   });
 
+  it('reports the figures it judged, so a reader sees why a CPL above the ceiling is not cut', () => {
+    const t = 120 * SECOND;
+    const judged = judge(cplCut, t, LAG).acrossLag!;
+    expect(judged.lagMs).toBe(LAG);
+    expect(judged.forecast).toBeCloseTo(forecastAt(t - LAG), 6);
+    expect(judged.cpl).toBeCloseTo(spendAt(t - LAG) / conversionsAt(t), 6);
+    expect(judged.cpl).toBeLessThan(65);
+    expect(judged.velocityPct).toBeCloseTo((conversionsAt(t) / forecastAt(t - LAG)) * 100, 6);
+    expect(judge(cplCut, t, 0).acrossLag).toBeUndefined();
+  });
+
   it('judges nothing on rates until a check is as old as the lag, and says so', () => {
     const early = judge([...cplCut, ...velocityPause], 12 * SECOND, LAG);
+    expect(early.acrossLag).toEqual({ lagMs: LAG, forecast: null, velocityPct: null, cpl: null });
     expect(early.proposals).toEqual([]);
     expect(early.suppressed).toEqual([
       {

@@ -325,3 +325,119 @@ describe('SandboxCrm', () => {
     ).toThrow(/campaigns\.0\.start/);
   });
 });
+
+describe('SandboxCrm ops capacity', () => {
+  // One rep who reacts in exactly a minute and can make six first touches an hour, given a lead a minute.
+  const swamped = (overrides: Partial<SandboxCrmConfig> = {}, hooks: Partial<SandboxCrmHooks> = {}) =>
+    world(
+      {
+        campaigns: [
+          { crmCampaignId: CAMPAIGN, start: new Date(START).toISOString(), leadsPerHour: 60, tierMix: { a: 1 } },
+        ],
+        reps: [{ ownerId: FAST_REP, medianResponseMinutes: 1, responseSpread: 0, touchesPerHour: 6 }],
+        neverTouchedShare: 0,
+        conversionRate: 0.5,
+        medianConversionHours: 0.1,
+        ...overrides,
+      },
+      hooks,
+    );
+
+  async function waits(crm: SandboxCrm) {
+    const leads = await allLeads(crm);
+    const touched = new Map(
+      (
+        await firstTouches(
+          crm,
+          leads.map((l) => l.leadId),
+        )
+      ).map((t) => [t.leadId, t.at]),
+    );
+    return leads.map((lead) => ({ lead, touchAt: Date.parse(touched.get(lead.leadId)!) }));
+  }
+
+  it('makes a rep given more leads than they can touch fall behind, one touch per 10 minutes', async () => {
+    const { crm, clock } = swamped();
+    clock.now = START + 3 * HOUR;
+    const rows = (await waits(crm)).filter((row) => row.touchAt <= clock.now);
+    expect(rows.length).toBeGreaterThan(10);
+    for (const [i, row] of rows.entries()) {
+      if (i === 0) continue;
+      // Whole-second timestamps: each touch starts at least 10 minutes after the one before, never earlier.
+      expect(row.touchAt - rows[i - 1].touchAt).toBeGreaterThanOrEqual(10 * 60_000 - 1_000);
+    }
+    const wait = (row: (typeof rows)[number]) => row.touchAt - Date.parse(row.lead.createdAt);
+    expect(wait(rows[rows.length - 1])).toBeGreaterThan(wait(rows[0]) + HOUR);
+    // Without a touch rate the same rep answers every lead a minute after it came.
+    const unlimited = swamped({
+      reps: [{ ownerId: FAST_REP, medianResponseMinutes: 1, responseSpread: 0 }],
+    });
+    unlimited.clock.now = START + 3 * HOUR;
+    const answered = (await waits(unlimited.crm)).filter((row) => row.touchAt <= unlimited.clock.now);
+    expect(answered.length).toBeGreaterThan(150);
+    for (const row of answered)
+      expect(Math.abs(row.touchAt - Date.parse(row.lead.createdAt) - 60_000)).toBeLessThanOrEqual(1_000);
+  });
+
+  it('slows the touches to the staffing share at work', async () => {
+    const { crm, clock } = swamped({}, { staffing: () => 0.5 });
+    clock.now = START + 3 * HOUR;
+    const rows = (await waits(crm)).filter((row) => row.touchAt <= clock.now);
+    for (let i = 1; i < rows.length; i += 1)
+      expect(rows[i].touchAt - rows[i - 1].touchAt).toBeGreaterThanOrEqual(20 * 60_000 - 1_000);
+  });
+
+  it('converts leads touched late less often (speed to lead), never more', async () => {
+    const prompt = swamped();
+    const slow = swamped({ speedToLead: { graceMinutes: 5, halfLifeMinutes: 30 } });
+    prompt.clock.now = slow.clock.now = START + 12 * HOUR;
+    const query = {
+      crmCampaignId: CAMPAIGN,
+      from: new Date(START).toISOString(),
+      to: new Date(START + DAY).toISOString(),
+      convertedStatuses: ['Qualified'],
+      countOpportunities: false,
+    };
+    const converted = async (crm: SandboxCrm) => new Set((await crm.fetchConversions(query)).map((c) => c.leadId));
+    const [all, late] = [await converted(prompt.crm), await converted(slow.crm)];
+    // The same draws: a late-touched lead keeps its roll against a lower chance, so only fewer convert.
+    expect([...late].every((id) => all.has(id))).toBe(true);
+    expect(late.size).toBeLessThan(all.size * 0.5);
+  });
+
+  it("queues a reassigned lead behind the new owner's leads, once however often the write is repeated", async () => {
+    const { crm, clock } = swamped({
+      reps: [
+        { ownerId: FAST_REP, medianResponseMinutes: 1, responseSpread: 0, touchesPerHour: 6 },
+        { ownerId: BACKUP_REP, medianResponseMinutes: 1, responseSpread: 0, touchesPerHour: 120 },
+      ],
+      neverTouchedShare: 0,
+    });
+    clock.now = START + 2 * HOUR;
+    // Leads the first rep has not got to yet (a touch still to come is not in the CRM).
+    const waiting = (await waits(crm)).filter((row) => Number.isNaN(row.touchAt) && row.lead.ownerId === FAST_REP);
+    expect(waiting.length).toBeGreaterThan(2);
+    const [first, second] = waiting;
+    await crm.setOwner(first.lead.leadId, BACKUP_REP);
+    await crm.setOwner(second.lead.leadId, BACKUP_REP);
+    // Repeated writes (activity retries) change nothing.
+    await crm.setOwner(second.lead.leadId, BACKUP_REP);
+    clock.now = START + 30 * HOUR;
+    const after = new Map((await waits(crm)).map((row) => [row.lead.leadId, row.touchAt]));
+    const [a, b] = [after.get(first.lead.leadId)!, after.get(second.lead.leadId)!];
+    // The backup rep keeps up: each reassigned lead waits its turn, half a minute apart, a minute after the write.
+    expect(a).toBeGreaterThanOrEqual(START + 2 * HOUR + 60_000 - 1_000);
+    expect(b - a).toBeGreaterThanOrEqual(30_000 - 1_000);
+    expect(b - a).toBeLessThan(HOUR);
+    // Sooner than the first rep, hours behind, would have got to them.
+    const control = swamped({
+      reps: [
+        { ownerId: FAST_REP, medianResponseMinutes: 1, responseSpread: 0, touchesPerHour: 6 },
+        { ownerId: BACKUP_REP, medianResponseMinutes: 1, responseSpread: 0, touchesPerHour: 120 },
+      ],
+    });
+    control.clock.now = START + 30 * HOUR;
+    const unmoved = new Map((await waits(control.crm)).map((row) => [row.lead.leadId, row.touchAt]));
+    expect(b).toBeLessThan(unmoved.get(second.lead.leadId)!);
+  });
+});

@@ -71,6 +71,11 @@ const sandboxCrmConfigSchema = z.object({
         medianResponseMinutes: z.number().positive(),
         /** Log-space spread of response times; larger means a longer tail. */
         responseSpread: z.number().nonnegative().default(0.8),
+        /**
+         * First touches the rep can make an hour. Set, the rep works their leads one after another: a lead
+         * waits until the rep is free, so a rep given more leads than this falls behind. Unset: no limit.
+         */
+        touchesPerHour: z.number().positive().optional(),
       }),
     )
     .min(1),
@@ -82,6 +87,13 @@ const sandboxCrmConfigSchema = z.object({
     .default({ call: 0.6, email: 0.3, sms: 0.1 }),
   /** Share of touched leads that convert, before the multiplier. */
   conversionRate: share,
+  /**
+   * Speed to lead: a lead first touched more than `graceMinutes` after it arrived converts half as often for
+   * every further `halfLifeMinutes` (leads called back late rarely qualify). Unset: timing does not matter.
+   */
+  speedToLead: z
+    .strictObject({ graceMinutes: z.number().nonnegative(), halfLifeMinutes: z.number().positive() })
+    .optional(),
   /** Median hours from the first touch to conversion: a lead qualifies once a rep has worked it. */
   medianConversionHours: z.number().positive().default(48),
   /** The Lead status a conversion shows up as. */
@@ -100,6 +112,7 @@ const sandboxCrmConfigSchema = z.object({
 });
 
 export type SandboxCrmConfig = z.input<typeof sandboxCrmConfigSchema>;
+type SandboxRep = z.output<typeof sandboxCrmConfigSchema>['reps'][number];
 
 export interface SandboxCrmHooks {
   /** The simulated "now". */
@@ -111,6 +124,8 @@ export interface SandboxCrmHooks {
    * (never past now), and the first instant it reached a level (null: not yet).
    */
   arrivals?: { expectedBy: (at: Date) => number; instantOf: (expected: number) => Date | null };
+  /** The share of each rep's touchesPerHour at work at an instant (1 = everyone; 0.5 = half the team pulled away). */
+  staffing?: (at: Date) => number;
 }
 
 interface SimLead {
@@ -143,6 +158,8 @@ interface SimCampaign {
   nextArrival: number;
   nextLevel: number | null;
   leads: SimLead[];
+  /** When each rep with a touch rate is free for their next lead. */
+  repFreeAt: Map<string, number>;
 }
 
 export class SandboxCrm implements Crm {
@@ -177,6 +194,7 @@ export class SandboxCrm implements Crm {
           campaign.leadsPerHour === undefined ? start : start + this.arrivalGap(random, campaign.leadsPerHour),
         nextLevel: null,
         leads: [],
+        repFreeAt: new Map(),
       });
     });
   }
@@ -307,8 +325,18 @@ export class SandboxCrm implements Crm {
     // The new owner's behaviour is drawn from (seed, lead, owner), so repeating the call changes nothing.
     const random = new SeededRandom(`${this.config.seed}:reassign:${leadId}:${ownerId}`);
     const neverTouches = random.next() < this.config.neverTouchedShare;
-    const touchAt = now + random.logNormal(rep.medianResponseMinutes, rep.responseSpread) * 60_000;
-    if (!neverTouches && (lead.touchAt === null || touchAt < lead.touchAt)) {
+    const reactionMs = random.logNormal(rep.medianResponseMinutes, rep.responseSpread) * 60_000;
+    const campaign = this.campaigns.get(lead.campaignId);
+    // The new owner takes the lead on only if they would touch it before the earlier owner's touch.
+    const sooner = (at: number) => lead.touchAt === null || at < lead.touchAt;
+    const touchAt = neverTouches
+      ? null
+      : campaign
+        ? this.nextTouch(campaign, rep, now, reactionMs, sooner)
+        : sooner(now + reactionMs)
+          ? now + reactionMs
+          : null;
+    if (touchAt !== null) {
       lead.touchAt = touchAt;
       lead.channel = random.weighted(this.config.channelMix);
     }
@@ -431,14 +459,18 @@ export class SandboxCrm implements Crm {
         const conversionRoll = random.next();
         const conversionHours = random.logNormal(this.config.medianConversionHours, 0.5);
         const multiplier = this.hooks.conversionMultiplier?.(new Date(createdAt), config.crmCampaignId) ?? 1;
-        const converts = !neverTouched && conversionRoll < this.config.conversionRate * multiplier;
+        const touchAt = neverTouched
+          ? null
+          : wholeSecond(this.nextTouch(campaign, rep, createdAt, responseMinutes * 60_000)!);
+        const converts =
+          touchAt !== null &&
+          conversionRoll < this.config.conversionRate * multiplier * this.speedToLead(touchAt - createdAt);
         if (campaign.leads.length + 1 >= LEADS_PER_CAMPAIGN)
           throw new Error(
             `sandbox CRM: campaign ${config.crmCampaignId} has reached ${LEADS_PER_CAMPAIGN} simulated leads`,
           );
         const seq = (campaign.index + 1) * LEADS_PER_CAMPAIGN + campaign.leads.length + 1;
         const leadId = this.recordId('00Q', seq);
-        const touchAt = neverTouched ? null : wholeSecond(createdAt + responseMinutes * 60_000);
         const convertsAt = converts && touchAt !== null ? wholeSecond(touchAt + conversionHours * 3_600_000) : null;
         // Follow-ups and the decision draw from the lead's own stream, so the arrival stream is unchanged.
         const own = new SeededRandom(`${this.config.seed}:lead:${leadId}`);
@@ -477,6 +509,34 @@ export class SandboxCrm implements Crm {
     campaign.nextLevel ??= curve.expectedBy(new Date(campaign.nextArrival)) + campaign.random.exponential(1);
     if (curve.expectedBy(new Date(until)) < campaign.nextLevel) return null;
     return curve.instantOf(campaign.nextLevel)?.getTime() ?? null;
+  }
+
+  /**
+   * When a rep given a lead at `givenAt` touches it: after their reaction time, plus, with a touch rate, the
+   * wait for the leads given to them before (each takes an hour / (touchesPerHour x the staffing share then)).
+   * The rep takes the lead on only if `takes` accepts that time.
+   */
+  private nextTouch(
+    campaign: SimCampaign,
+    rep: SandboxRep,
+    givenAt: number,
+    reactionMs: number,
+    takes: (touchAt: number) => boolean = () => true,
+  ): number | null {
+    if (rep.touchesPerHour === undefined) return takes(givenAt + reactionMs) ? givenAt + reactionMs : null;
+    const start = Math.max(givenAt, campaign.repFreeAt.get(rep.ownerId) ?? givenAt);
+    if (!takes(start + reactionMs)) return null;
+    const staffing = Math.max(0.01, this.hooks.staffing?.(new Date(start)) ?? 1);
+    campaign.repFreeAt.set(rep.ownerId, start + 3_600_000 / (rep.touchesPerHour * staffing));
+    return start + reactionMs;
+  }
+
+  /** The conversion chance of a lead first touched `responseMs` after it arrived, relative to a prompt touch. */
+  private speedToLead(responseMs: number): number {
+    const curve = this.config.speedToLead;
+    if (!curve) return 1;
+    const late = responseMs / 60_000 - curve.graceMinutes;
+    return late <= 0 ? 1 : 0.5 ** (late / curve.halfLifeMinutes);
   }
 
   private drawFollowUps(random: SeededRandom, touchAt: number): { at: number; channel: ContactChannel }[] {

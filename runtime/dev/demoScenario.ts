@@ -3,7 +3,7 @@
 // a scripted dip at a share of the flight, lead arrivals). The contract never sees the block.
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { positiveDurationSchema } from '../../sla/duration';
+import { durationSchema, positiveDurationSchema } from '../../sla/duration';
 import type { CampaignConfig } from '../../sla/config';
 import { parseCampaignConfigText } from '../campaignFile';
 import type { SandboxOptions } from '../portResolver';
@@ -21,6 +21,15 @@ const demoBlockSchema = z.strictObject({
     .strictObject({ from: share, to: share, multiplier: z.number().min(0).max(10) })
     .refine((dip) => dip.from < dip.to, 'from must come before to')
     .optional(),
+  /** How long each rep takes per first touch: given leads faster than that, a rep falls behind. */
+  repTouchEvery: positiveDurationSchema.optional(),
+  /** Only `share` of each rep's touch rate between these shares of the flight (staff pulled onto other work). */
+  staffingDip: z
+    .strictObject({ from: share, to: share, share: z.number().positive().max(1) })
+    .refine((dip) => dip.from < dip.to, 'from must come before to')
+    .optional(),
+  /** A lead first touched later than `grace` after it arrived converts half as often for every further `halfLife`. */
+  speedToLead: z.strictObject({ grace: durationSchema, halfLife: positiveDurationSchema }).optional(),
   /** A fixed lead rate; without it, leads arrive with the flight's clicks. */
   leadsPerHour: z.number().positive().optional(),
   neverTouchedShare: share.optional(),
@@ -83,6 +92,11 @@ export function readDemoScenario(
       ...(demo.qualifiedShare === undefined ? {} : { qualifiedShare: demo.qualifiedShare }),
       ...(demo.qualifyingDelay === undefined ? {} : { qualifyingDelayMs: demo.qualifyingDelay }),
       ...(demo.conversionDip === undefined ? {} : { conversionDip: demo.conversionDip }),
+      ...(demo.repTouchEvery === undefined ? {} : { repTouchEveryMs: demo.repTouchEvery }),
+      ...(demo.staffingDip === undefined ? {} : { staffingDip: demo.staffingDip }),
+      ...(demo.speedToLead === undefined
+        ? {}
+        : { speedToLead: { graceMs: demo.speedToLead.grace, halfLifeMs: demo.speedToLead.halfLife } }),
     },
     flightMs: demo.flight,
   };

@@ -143,6 +143,7 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
         needsEvidence: patched(RULES_NEED_EVIDENCE),
         conversionLagMs: cfg.velocity.conversionLag,
       });
+      if (evaluation.acrossLag) state.spend.latest.acrossLag = evaluation.acrossLag;
       if (state.spend.activeAdjustment && evaluation.clearedSince !== undefined) {
         state.spend.activeAdjustment.clearedSince = evaluation.clearedSince ?? undefined;
       }
