@@ -23,6 +23,7 @@ import {
 } from '../sla/leadBook';
 import { admitLeadsInputSchema, recordLeadEventsInputSchema, type LeadEvent, type NewLead } from '../sla/leadEvents';
 import { getOwn } from '../sla/dict';
+import { isClosedLeadId, rememberClosedLeadId } from '../sla/leadBook/state';
 import { bookContext, DAY, HOUR, iso, MINUTE, MONDAY_10AM, seedConfig } from './support/leadBook';
 
 /** Object.prototype's keys that the ID rule admits: they must behave as ordinary IDs. */
@@ -387,6 +388,34 @@ describe('the lead book under arbitrary runs', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('closed lead IDs', () => {
+  it('answers exactly as the list does, through trims, repeats and a list replaced by a carry-over', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ close: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', '__proto__', 'constructor') }),
+            fc.record({ restore: fc.array(fc.constantFrom('a', 'b', 'c', 'x'), { maxLength: 6 }) }),
+          ),
+          { maxLength: 60 },
+        ),
+        fc.integer({ min: 1, max: 5 }),
+        (steps, keep) => {
+          const book = emptyLeadBook();
+          for (const step of steps) {
+            if ('close' in step) rememberClosedLeadId(book, step.close, keep);
+            else book.closedLeadIds = [...step.restore];
+            for (const id of ['a', 'b', 'c', 'd', 'e', 'f', 'x', '__proto__', 'constructor', 'toString'])
+              if (isClosedLeadId(book, id) !== book.closedLeadIds.includes(id)) return false;
+            if (book.closedLeadIds.length > Math.max(keep, 6)) return false;
+          }
+          return true;
+        },
+      ),
     );
   });
 });

@@ -1,6 +1,6 @@
 // Closing a lead: stopping its clocks and retiring it from the book once nothing about it can still fire.
 import { clockKinds } from '../clockKind';
-import type { LeadBook, LeadState } from './state';
+import { rememberClosedLeadId, type LeadBook, type LeadState } from './state';
 import { getOwn } from '../dict';
 
 const MAX_CLOSED_IDS = 20_000;
@@ -35,8 +35,6 @@ export function retireIfSettled(book: LeadBook, lead: LeadState): boolean {
   if (!isSettled(lead)) return false;
   delete book.leads[lead.leadId];
   book.ownerLoad[lead.ownerId] = Math.max(0, (getOwn(book.ownerLoad, lead.ownerId) ?? 1) - 1);
-  book.closedLeadIds.push(lead.leadId);
-  if (book.closedLeadIds.length > MAX_CLOSED_IDS)
-    book.closedLeadIds.splice(0, book.closedLeadIds.length - MAX_CLOSED_IDS);
+  rememberClosedLeadId(book, lead.leadId, MAX_CLOSED_IDS);
   return true;
 }

@@ -5,6 +5,7 @@ import type { NewLead } from '../leadEvents';
 import { scheduleClock } from './dueClocks';
 import {
   clockRecord,
+  isClosedLeadId,
   iso,
   type BookContext,
   type ClockState,
@@ -62,8 +63,7 @@ export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): 
     const existing = getOwn(book.leads, input.leadId);
     if (existing)
       return { leadId: input.leadId, result: 'duplicate', status: existing.status, ownerId: existing.ownerId };
-    if (book.closedLeadIds.includes(input.leadId))
-      return { leadId: input.leadId, result: 'duplicate', status: 'closed' };
+    if (isClosedLeadId(book, input.leadId)) return { leadId: input.leadId, result: 'duplicate', status: 'closed' };
     const tier = tierOf(config, input.tier);
     const createdAt = Math.min(Date.parse(input.createdAt), ctx.now);
     const sla = config.responseSla;

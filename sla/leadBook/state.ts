@@ -122,7 +122,11 @@ export function drainOutbox(book: LeadBook, maxBytes = Infinity): LeadActivityBa
     return pending.slice(0, n);
   };
   const { outbox } = book;
-  const batch: LeadActivityBatch = { leads: take(outbox.leads), events: take(outbox.events), clocks: take(outbox.clocks) };
+  const batch: LeadActivityBatch = {
+    leads: take(outbox.leads),
+    events: take(outbox.events),
+    clocks: take(outbox.clocks),
+  };
   const steps = take(outbox.steps);
   if (steps.length > 0) batch.steps = steps;
   const stepsLeft = (outbox.steps ?? []).slice(steps.length);
@@ -172,7 +176,36 @@ export function note(lead: LeadState, at: number, what: string): void {
 
 export function knownLead(book: LeadBook, leadId: string): 'open' | 'closed' | 'unknown' {
   if (getOwn(book.leads, leadId)) return 'open';
-  return book.closedLeadIds.includes(leadId) ? 'closed' : 'unknown';
+  return isClosedLeadId(book, leadId) ? 'closed' : 'unknown';
+}
+
+/**
+ * A Set beside each list of closed lead IDs: intake asks about every lead of a batch, and scanning up to 20,000
+ * IDs for each made a 500-lead batch cost 10 million comparisons. Rebuilt whenever it no longer matches the list.
+ */
+const closedIndex = new WeakMap<string[], Set<string>>();
+
+function closedSet(ids: string[]): Set<string> {
+  let set = closedIndex.get(ids);
+  if (!set || set.size !== ids.length) {
+    set = new Set(ids);
+    closedIndex.set(ids, set);
+  }
+  return set;
+}
+
+export function isClosedLeadId(book: LeadBook, leadId: string): boolean {
+  return closedSet(book.closedLeadIds).has(leadId);
+}
+
+/** Remembers a closed lead's ID (for duplicate detection), keeping the `keep` most recent. */
+export function rememberClosedLeadId(book: LeadBook, leadId: string, keep: number): void {
+  const set = closedSet(book.closedLeadIds);
+  book.closedLeadIds.push(leadId);
+  set.add(leadId);
+  if (book.closedLeadIds.length > keep) {
+    for (const dropped of book.closedLeadIds.splice(0, book.closedLeadIds.length - keep)) set.delete(dropped);
+  }
 }
 
 export function openLeadCount(book: LeadBook): number {
