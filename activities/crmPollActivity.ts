@@ -6,7 +6,14 @@ import { log } from '@temporalio/activity';
 import { isSalesforceId } from '../sla/ids';
 import type { LeadEvent, NewLead } from '../sla/leadEvents';
 import type { PortResolver } from './campaignActivities';
+import type { CampaignConfig } from '../sla/config';
+import { dict } from '../sla/dict';
 import type { Crm, CrmPage, Ledger, LeadStatusMapping } from './ports';
+
+type ContractStatusMapping = NonNullable<CampaignConfig['campaign']['crm']['statusMapping']>;
+
+/** How long a mapping's picklist check stands before it is asked again (statuses rarely change). */
+const STATUS_CHECK_TTL_MS = 3_600_000;
 
 /** Leads one poll asks the CRM about (batched IN clauses: O(1) calls in their number). */
 const MAX_POLLED_LEADS = 2000;
@@ -27,7 +34,7 @@ export interface PollCrmInput {
   acceptNewLeads: boolean;
   at: string;
   /** Lead status → disposition (campaign.crm.statusMapping in the contract); DEFAULT_STATUS_MAPPING when absent. */
-  statusMapping?: LeadStatusMapping;
+  statusMapping?: ContractStatusMapping;
 }
 
 export interface PollCrmResult {
@@ -35,6 +42,17 @@ export interface PollCrmResult {
   events: LeadEvent[];
   /** One opaque string holding the positions of the three reads (members, attempts, status changes). */
   watermark: string | null;
+  /** Statuses of the contract's mapping the org's LeadStatus picklist does not have, one line each. */
+  statusMappingProblems?: string[];
+}
+
+/** The contract's mapping in the adapters' form; statuses are outside input, so a null-prototype record. */
+export function leadStatusMapping(contract: ContractStatusMapping | undefined): LeadStatusMapping {
+  if (!contract) return DEFAULT_STATUS_MAPPING;
+  const mapping = dict<LeadStatusMapping[string]>();
+  for (const [status, outcome] of Object.entries(contract))
+    mapping[status] = outcome === 'accept' ? { decision: 'accept' } : { decision: 'reject', reason: outcome.reject };
+  return mapping;
 }
 
 interface PollPositions {
@@ -44,10 +62,26 @@ interface PollPositions {
 }
 
 export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; ledger: Ledger }) {
+  // Per campaign: the statuses last checked against the org's picklist, when, and what was wrong.
+  const checked = new Map<string, { statuses: string; at: number; problems: string[] }>();
+  /** The contract's statuses checked against the org's LeadStatus picklist, at most once an hour per campaign. */
+  async function statusMappingProblems(crm: Crm, input: PollCrmInput): Promise<string[]> {
+    if (!input.statusMapping) return [];
+    const statuses = Object.keys(input.statusMapping);
+    const key = JSON.stringify(statuses);
+    const now = Date.now();
+    const last = checked.get(input.campaignId);
+    if (last && last.statuses === key && now - last.at < STATUS_CHECK_TTL_MS) return last.problems;
+    const problems = await crm.validateLeadStatuses(statuses);
+    checked.set(input.campaignId, { statuses: key, at: now, problems });
+    return problems;
+  }
+
   return {
     async pollCrm(input: PollCrmInput): Promise<PollCrmResult> {
       const crm = await ports.crm(input.campaignId, new Date(input.at));
-      const mapping = input.statusMapping ?? DEFAULT_STATUS_MAPPING;
+      const mapping = leadStatusMapping(input.statusMapping);
+      const mappingProblems = await statusMappingProblems(crm, input);
       const positions = decodePositions(input.watermark);
       let leads: NewLead[] = [];
       if (input.acceptNewLeads) {
@@ -114,7 +148,12 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
           attempts: contacts.length,
           dispositions: dispositions.length,
         });
-      return { leads, events, watermark: encodePositions(positions) };
+      return {
+        leads,
+        events,
+        watermark: encodePositions(positions),
+        ...(mappingProblems.length ? { statusMappingProblems: mappingProblems } : {}),
+      };
     },
   };
 }

@@ -167,6 +167,19 @@ describe('parseCampaignConfig defaults', () => {
     expect(parseCampaignConfig(minimalConfig()).campaign.crm.convertedStatuses).toEqual(['Qualified']);
   });
 
+  it('keeps a status mapping whose rejections name reasons of the contract', () => {
+    const config = minimalConfig();
+    (config.campaign.crm as Record<string, unknown>).statusMapping = {
+      'Working - Contacted': 'accept',
+      'Closed - Not Converted': { reject: 'No response' },
+    };
+    expect(parseCampaignConfig(config).campaign.crm.statusMapping).toEqual({
+      'Working - Contacted': 'accept',
+      'Closed - Not Converted': { reject: 'No response' },
+    });
+    expect(parseCampaignConfig(minimalConfig()).campaign.crm.statusMapping).toBeUndefined();
+  });
+
   it('strips dashes from the Google Ads customer ID', () => {
     const config = minimalConfig();
     config.campaign.ads.customerId = '123-456-7890';
@@ -225,6 +238,38 @@ describe('ConfigError', () => {
 
 describe('field errors', () => {
   it.each<[string, (config: MinimalConfig) => void, string[]]>([
+    [
+      'a status mapped to a rejection reason the contract does not define',
+      (c) =>
+        ((c.campaign.crm as Record<string, unknown>).statusMapping = {
+          'Working - Contacted': 'accept',
+          'Closed - Not Converted': { reject: 'Too small' },
+        }),
+      [
+        'campaign.crm.statusMapping.Closed - Not Converted.reject: reason "Too small" is not in responseSla.dispositions (No response)',
+      ],
+    ],
+    [
+      'prototype names as Lead statuses',
+      (c) =>
+        ((c.campaign.crm as Record<string, unknown>).statusMapping = JSON.parse(
+          '{"__proto__": "accept", "constructor": "accept", "Working - Contacted": "accept"}',
+        )),
+      [
+        'campaign.crm.statusMapping.__proto__: is a JavaScript built-in name, not a Lead status',
+        'campaign.crm.statusMapping.constructor: is a JavaScript built-in name, not a Lead status',
+      ],
+    ],
+    [
+      'an empty status mapping, and an outcome that is neither accept nor a rejection',
+      (c) => ((c.campaign.crm as Record<string, unknown>).statusMapping = {}),
+      ['campaign.crm.statusMapping: must map at least one status'],
+    ],
+    [
+      'a status outcome that is neither accept nor a rejection',
+      (c) => ((c.campaign.crm as Record<string, unknown>).statusMapping = { 'Working - Contacted': 'nurture' }),
+      ['campaign.crm.statusMapping.Working - Contacted: expected "accept" or { reject: <disposition reason> }'],
+    ],
     [
       'a conversion lag as long as the flight (nothing could ever be judged)',
       (c) => ((c.velocity as Record<string, unknown>).conversionLag = '10d'),

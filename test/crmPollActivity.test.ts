@@ -1,7 +1,7 @@
 // The pollCrm activity over the sandbox CRM: leads, every attempt and mapped status changes come from
 // the CRM with the CRM's own IDs as event IDs, and repeated polls hand out nothing twice.
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createCrmPollActivity, type PollCrmResult } from '../activities/crmPollActivity';
 import { SandboxCrm } from '../activities/crm/sandboxCrm';
 import { salesforceId } from '../activities/crm/salesforceIds';
@@ -59,8 +59,8 @@ describe('pollCrm', () => {
     for (let hour = 1; hour <= 12; hour += 1) {
       clock.now = START + hour * HOUR;
       const result = await poll(watermark, {
-        'Working - Contacted': { decision: 'accept' },
-        'Closed - Not Converted': { decision: 'reject', reason: 'Not ICP' },
+        'Working - Contacted': 'accept',
+        'Closed - Not Converted': { reject: 'Not ICP' },
       });
       expect(Object.keys(result).sort()).toEqual(['events', 'leads', 'watermark']);
       for (const event of result.events) expect(Date.parse(event.at)).toBeLessThanOrEqual(clock.now);
@@ -86,6 +86,37 @@ describe('pollCrm', () => {
     ).toBe(true);
     // Follow-ups, not only first touches.
     expect(contacts.length).toBeGreaterThan(new Set(contacts.map((e) => e.leadId)).size);
+  });
+
+  it('tells statuses the org does not have apart, checking the picklist once an hour, and maps the rest', async () => {
+    const { clock, poll, crm } = setup();
+    const mapping = {
+      'Working - Contacted': 'accept' as const,
+      'Closed - Not Converted': { reject: 'Not ICP' },
+      'Working-Contacted': 'accept' as const,
+      constructor: { reject: 'Not ICP' },
+    };
+    const picklistChecks = vi.spyOn(crm, 'validateLeadStatuses');
+    clock.now = START + 3 * HOUR;
+    const first = await poll(null, mapping);
+    expect(first.statusMappingProblems).toEqual([
+      expect.stringMatching(/^Lead status "Working-Contacted" is not in the sandbox's LeadStatus picklist/),
+      expect.stringMatching(/^Lead status "constructor" is not in the sandbox's LeadStatus picklist/),
+    ]);
+    expect(first.events.some((e) => e.type === 'disposition' && e.decision === 'reject')).toBe(true);
+    // The next poll within the hour asks the CRM nothing more about statuses, and says the same.
+    clock.now = START + 4 * HOUR;
+    const second = await poll(first.watermark, mapping);
+    expect(second.statusMappingProblems).toEqual(first.statusMappingProblems);
+    expect(picklistChecks).toHaveBeenCalledTimes(1);
+    // A mapping the org has everything of reports nothing.
+    const clean = setup();
+    clean.clock.now = START + 3 * HOUR;
+    expect(Object.keys(await clean.poll(null, { 'Working - Contacted': 'accept' })).sort()).toEqual([
+      'events',
+      'leads',
+      'watermark',
+    ]);
   });
 
   it('maps only accepting statuses by default and resumes from a new-lead watermark of the previous release', async () => {

@@ -70,6 +70,8 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
     config.campaign.id = 'case-example';
     config.campaign.window = { start: start.toISO(), end: end.toISO() };
     config.campaign.crm.pollEvery = '1h';
+    // A status typed without its spaces: the org's picklist does not have it, and ops hear so once.
+    config.campaign.crm.statusMapping = { ...config.campaign.crm.statusMapping, 'Working-Contacted': 'accept' };
     // The sandbox CRM reports first touches only, so follow-up depth and acceptance would breach for
     // every lead; this scenario is about spend, so those clocks are satisfied by the first touch.
     config.responseSla.followUp = { attempts: 1, within: '1d' };
@@ -89,6 +91,7 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
     const taskQueue = 'spend-case-example';
     let uploadedToGoogle = 0;
     let convertedWithClick = 0;
+    let mappingAlerts: { dedupeKey: string; text: string }[] = [];
     await withWorker(
       taskQueue,
       { leadsPerHour: 2, conversionRate: 0.043, conversionRateMultiplier: (date) => (date === day4 ? 0.78 : 1) },
@@ -135,6 +138,7 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
           timeZone: ZONE,
         });
         convertedWithClick = crmConversions.filter((c) => c.clickId).length;
+        mappingAlerts = handle.alerts.filter((a) => a.title === 'CRM status mapping does not match the org');
       },
     );
 
@@ -188,6 +192,11 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
     expect(uploadedToGoogle).toBe(Number(uploads[0].n));
     expect(uploadedToGoogle).toBeLessThanOrEqual(convertedWithClick);
     expect(uploadedToGoogle).toBeGreaterThanOrEqual(Math.floor(convertedWithClick * 0.8));
+
+    expect(new Set(mappingAlerts.map((a) => a.dedupeKey)).size).toBe(1);
+    expect(mappingAlerts[0].text).toMatch(
+      /^CRM status mapping does not match the org: Lead status "Working-Contacted" is not in the sandbox's LeadStatus picklist/,
+    );
 
     // The campaign ends within its budget.
     const [last] = await rows<{ spend_micros: string; budget_micros: string }>(

@@ -42,6 +42,34 @@ const crmCampaignRefSchema = z.strictObject({
     .min(1)
     .default(() => ['Qualified']),
   countOpportunities: z.boolean().default(false),
+  /**
+   * Lead status (API name) → what a change to it means: `accept`, or `{ reject: <reason> }` with a reason from
+   * responseSla.dispositions. Unset: the standard accepted statuses only (activities/crmPollActivity).
+   */
+  statusMapping: z
+    .preprocess(
+      (mapping, ctx) => {
+        // Statuses are keys: refuse built-in names here, since zod drops a "__proto__" key without a word.
+        if (mapping !== null && typeof mapping === 'object')
+          for (const status of Object.keys(mapping).filter((key) => key === '__proto__' || key in Object.prototype))
+            ctx.issues.push({
+              code: 'custom',
+              input: mapping,
+              path: [status],
+              message: 'is a JavaScript built-in name, not a Lead status',
+            });
+        return mapping;
+      },
+      z
+        .record(
+          labelSchema,
+          z.union([z.literal('accept'), z.strictObject({ reject: labelSchema })], {
+            error: 'expected "accept" or { reject: <disposition reason> }',
+          }),
+        )
+        .refine((mapping) => Object.keys(mapping).length > 0, { error: 'must map at least one status' }),
+    )
+    .optional(),
   // How often the campaign polls the CRM for new leads and first touches; "0s" turns polling off
   // (leads then arrive only through the admitLeads Update).
   pollEvery: durationSchema.prefault('1m'),
@@ -304,6 +332,20 @@ export const campaignConfigSchema = z
       }
     },
     { when: whenParsed(['guardrails'], ['campaign', 'totalBudget']) },
+  )
+  .superRefine(
+    (config, ctx) => {
+      for (const [status, outcome] of Object.entries(config.campaign.crm.statusMapping ?? {})) {
+        if (outcome !== 'accept' && !Object.hasOwn(config.responseSla.dispositions, outcome.reject)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['campaign', 'crm', 'statusMapping', status, 'reject'],
+            message: `reason ${JSON.stringify(outcome.reject)} is not in responseSla.dispositions (${Object.keys(config.responseSla.dispositions).join(', ')})`,
+          });
+        }
+      }
+    },
+    { when: whenParsed(['campaign', 'crm', 'statusMapping'], ['responseSla', 'dispositions']) },
   )
   .superRefine(
     (config, ctx) => {

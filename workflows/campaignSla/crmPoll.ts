@@ -1,7 +1,7 @@
 // Pulling new leads and their events from the CRM on the campaign's poll interval. The poll runs while the
 // clocks keep firing; its result is applied when it arrives, item by item, so one lead the engine cannot
 // take (unknown tier, bad ID, event for a closed lead) is logged and skipped and never blocks the rest.
-import { log } from '@temporalio/workflow';
+import { log, patched } from '@temporalio/workflow';
 import { getOwn } from '../../sla/dict';
 import { validateAdmission, validateLeadEvents } from '../../sla/leadBook';
 import { pollCrm } from './activities';
@@ -9,6 +9,9 @@ import { raiseEscalation } from './escalation';
 import { track } from './inFlight';
 import { admit, applyEvents } from './leads';
 import type { CampaignRun } from './run';
+
+/** Runs recorded before the contract's status mapping was checked against the org raise no such alert. */
+const STATUS_MAPPING_ALERT = 'status-mapping-alert';
 
 export function startCrmPoll(run: CampaignRun): void {
   const { state, campaignId } = run;
@@ -22,9 +25,21 @@ export function startCrmPoll(run: CampaignRun): void {
     watermark: state.crmWatermark,
     acceptNewLeads: now < run.windowEnd(),
     at: new Date(now).toISOString(),
+    ...(crm.statusMapping ? { statusMapping: crm.statusMapping } : {}),
   }).then(
     (result) => {
       state.crmWatermark = result.watermark;
+      const mappingProblems = (result.statusMappingProblems ?? []).join('; ');
+      // Told when it changes (once per run at most for the same problems; the ledger dedupes repeats).
+      if (mappingProblems && mappingProblems !== run.statusMappingProblems && patched(STATUS_MAPPING_ALERT)) {
+        run.statusMappingProblems = mappingProblems;
+        raiseEscalation(
+          run,
+          'CRM status mapping does not match the org',
+          mappingProblems,
+          `${campaignId}:status-mapping:${mappingProblems.slice(0, 200)}`,
+        );
+      }
       const tiers = run.config().responseSla.tiers;
       const admissible = result.leads.filter((lead) => {
         const problems = getOwn(tiers, lead.tier) ? validateAdmission([lead], run.ctx()) : [`unknown tier`];

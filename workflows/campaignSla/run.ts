@@ -48,6 +48,8 @@ export interface CampaignRun {
   draining: boolean;
   /** Steps were released while draining: a run that goes on after all rebuilds its due queue to plan them. */
   stepsReleased: boolean;
+  /** The contract's Lead statuses the org's picklist lacks, as last told to ops (not carried over). */
+  statusMappingProblems?: string;
   updatesThisRun: number;
   /** Set by handlers so the main loop stops waiting and looks at the state again. */
   wake: boolean;
