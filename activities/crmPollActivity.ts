@@ -47,7 +47,7 @@ export interface PollCrmResult {
 }
 
 /** The contract's mapping in the adapters' form; statuses are outside input, so a null-prototype record. */
-export function leadStatusMapping(contract: ContractStatusMapping | undefined): LeadStatusMapping {
+function leadStatusMapping(contract: ContractStatusMapping | undefined): LeadStatusMapping {
   if (!contract) return DEFAULT_STATUS_MAPPING;
   const mapping = dict<LeadStatusMapping[string]>();
   for (const [status, outcome] of Object.entries(contract))
