@@ -25,6 +25,7 @@ import { breaches, quarterReport, parseSince } from '../scripts/cli/ledgerReport
 import { decideProposal, listProposals } from '../scripts/cli/proposals';
 import { listCampaigns, listQuery } from '../reports/workflowReads';
 import { approveCommand } from '../reports/approveCommand';
+import { decisionAttempts, recordDecisionAttempt, type DecisionAttempt } from '../reports/decisionAudit';
 import { decideProposalInputSchema } from '../sla/leadEvents';
 import { parseCampaignConfigText } from '../runtime/campaignFile';
 import { TASK_QUEUE } from '../workflows/messages';
@@ -308,14 +309,15 @@ describe('proposals and ledger commands', () => {
   it('passes a wrong approver back as the validator message, exit 2, before any problem with the reason', async () => {
     await startCampaign(env.client, await readCampaignFile(await campaignFile('cli-approve')));
     expect(await listProposals(env.client, 'cli-approve')).toBeInstanceOf(Array);
-    const refusal = async (approver: string, reason: string) =>
+    const audit = (attempt: DecisionAttempt) => recordDecisionAttempt(db.pool, attempt);
+    const refusal = async (approver: string, reason: string, proposalId = 'cli-approve-p99') =>
       describeFailure(
-        await decideProposal(env.client, 'cli-approve', {
-          proposalId: 'cli-approve-p99',
-          decision: 'approve',
-          approver,
-          reason,
-        }).catch((e: unknown) => e),
+        await decideProposal(
+          env.client,
+          'cli-approve',
+          { proposalId, decision: 'approve', approver, reason },
+          audit,
+        ).catch((e: unknown) => e),
       );
     // Who may decide is checked first: a non-approver learns that, not what else is wrong.
     const notListed = {
@@ -334,6 +336,21 @@ describe('proposals and ledger commands', () => {
       message: expect.stringContaining('proposalId: unknown proposal "cli-approve-p99"'),
       exitCode: ExitCode.badInput,
     });
+    // Hostile input is refused and audited, cut short.
+    await refusal('m'.repeat(10_000), 'looks fine', '__proto__');
+    // Every attempt is audited, refusals included, with who, the channel and why, in order.
+    const attempts = await decisionAttempts(db.pool, 'cli-approve');
+    expect(attempts.map((a) => [a.approver.slice(0, 8), a.channel, a.outcome, a.proposalId])).toEqual([
+      ['mallory', 'cli', 'refused', 'cli-approve-p99'],
+      ['mallory', 'cli', 'refused', 'cli-approve-p99'],
+      ['demo-ops', 'cli', 'refused', 'cli-approve-p99'],
+      ['demo-ops', 'cli', 'refused', 'cli-approve-p99'],
+      ['mmmmmmmm', 'cli', 'refused', '__proto__'],
+    ]);
+    expect(attempts[0].detail).toBe(notListed.message);
+    expect(attempts[2].detail).toMatch(/reason: give a reason of at least 3 characters/);
+    expect(attempts[4].approver).toHaveLength(200);
+    expect(attempts.every((a) => !Number.isNaN(Date.parse(a.at)))).toBe(true);
   });
 
   it("reads a closed quarter's report, or the current quarter to date in the campaign's own time zone", async () => {
@@ -429,6 +446,48 @@ describe('proposals and ledger commands', () => {
       recordedAt: '2027-01-01T00:00:00Z',
     });
     expect(await breaches(queries, 'cli-quiet')).toEqual([]);
+  });
+
+  it('audits a decision the workflow took, and one that never got an answer, as accepted and failed', async () => {
+    const attempts: DecisionAttempt[] = [];
+    const clientAnswering = (executeUpdate: () => Promise<unknown>) =>
+      ({ workflow: { getHandle: () => ({ executeUpdate }) } }) as unknown as Parameters<typeof decideProposal>[0];
+    const decision = { proposalId: 'c-p1', decision: 'reject' as const, approver: 'ops-lead-1', reason: 'too early' };
+    const audit = async (attempt: DecisionAttempt) => void attempts.push(attempt);
+    await decideProposal(
+      clientAnswering(async () => ({ status: 'rejected' })),
+      'c',
+      decision,
+      audit,
+    );
+    await expect(
+      decideProposal(
+        clientAnswering(() => Promise.reject(new Error('connect ECONNREFUSED'))),
+        'c',
+        decision,
+        audit,
+      ),
+    ).rejects.toThrow('ECONNREFUSED');
+    expect(attempts).toEqual(
+      [
+        {
+          ...decision,
+          reason: undefined,
+          campaignId: 'c',
+          channel: 'cli',
+          outcome: 'accepted',
+          detail: 'proposal rejected',
+        },
+        {
+          ...decision,
+          reason: undefined,
+          campaignId: 'c',
+          channel: 'cli',
+          outcome: 'failed',
+          detail: 'connect ECONNREFUSED',
+        },
+      ].map(({ reason: _reason, ...attempt }) => attempt),
+    );
   });
 
   it("prints the README's approve command with a reason the workflow accepts", async () => {

@@ -39,6 +39,7 @@ describe('migrate', () => {
       '0004_event_time.sql',
       '0005_alert_digest.sql',
       '0006_conversion_uploads.sql',
+      '0007_decision_attempts.sql',
     ]);
     expect(await tableExists(db, 'clock_outcomes')).toBe(true);
 
@@ -52,13 +53,14 @@ describe('migrate', () => {
       { version: 4, name: 'event_time' },
       { version: 5, name: 'alert_digest' },
       { version: 6, name: 'conversion_uploads' },
+      { version: 7, name: 'decision_attempts' },
     ]);
   });
 
   it('serialises concurrent runs with the advisory lock', async () => {
     const db = await emptyDatabase();
     const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
-    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 6]);
+    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 7]);
   });
 
   it('rolls back a failing migration completely and keeps earlier ones', async () => {

@@ -2,6 +2,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { backfillQuarter, describeQuarterlySchedule, installQuarterlySchedule } from '../../runtime/schedule';
 import { approveCommand } from '../../reports/approveCommand';
+import { decisionAttempts, recordDecisionAttempt } from '../../reports/decisionAudit';
+import { redactUrl } from '../../runtime/postgres';
 import { buildScorecard, scorecardCsv, scorecardMarkdown } from '../../reports/scorecard';
 import { listCampaigns } from '../../reports/workflowReads';
 import { formatDuration } from '../../sla/duration';
@@ -246,12 +248,19 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
         .requiredOption('--as <approver>', 'your approver ID')
         .requiredOption('--reason <reason>', 'why (recorded in the ledger)'),
     ).action(async (id: string, proposalId: string, opts: JsonFlag & { as: string; reason: string }) => {
-      const proposal = await decideProposal(await ctx.client(), id, {
-        proposalId,
-        decision,
-        approver: opts.as,
-        reason: opts.reason,
-      });
+      const { pool, url } = ctx.ledger();
+      const proposal = await decideProposal(
+        await ctx.client(),
+        id,
+        { proposalId, decision, approver: opts.as, reason: opts.reason },
+        // No ledger, no audit row: the decision itself is the workflow's, so it stands, but the operator is told.
+        (attempt) =>
+          recordDecisionAttempt(pool, attempt).catch((err: unknown) =>
+            console.error(
+              `campaign-sla: this ${attempt.outcome} attempt is not in the audit (ledger at ${redactUrl(url)}: ${(err as Error).message})`,
+            ),
+          ),
+      );
       emit(opts, proposal, (p) => `proposal ${p.proposalId}: ${p.status}${p.outcome ? ` — ${p.outcome}` : ''}`);
     });
   }
@@ -283,6 +292,31 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
       quarterReport(q, id, { quarter: opts.quarter, toDate: opts.quarterToDate, now: io.now() }),
     );
     emit(opts, report, renderReport);
+  });
+
+  withJson(
+    program
+      .command('decisions')
+      .argument('<id>')
+      .description('every attempt to decide a proposal, accepted or refused, with its channel and why (the audit)'),
+  ).action(async (id: string, opts: JsonFlag) => {
+    const { pool, url } = ctx.ledger();
+    const rows = await withLedger(pool, url, () => decisionAttempts(pool, id));
+    emit(opts, rows, (r) =>
+      renderTable(
+        r,
+        [
+          { header: 'at', value: (a) => a.at },
+          { header: 'proposal', value: (a) => a.proposalId },
+          { header: 'decision', value: (a) => a.decision },
+          { header: 'by', value: (a) => a.approver },
+          { header: 'channel', value: (a) => a.channel },
+          { header: 'outcome', value: (a) => a.outcome },
+          { header: 'detail', value: (a) => a.detail },
+        ],
+        'no decision attempts',
+      ),
+    );
   });
 
   withJson(

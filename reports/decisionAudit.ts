@@ -1,0 +1,49 @@
+// The audit of decision attempts: written by whoever relays an ops decision to the workflow (CLI, dashboard,
+// Slack), since a refused Update never reaches the workflow's history. Caller input is stored as text, cut short.
+import type pg from 'pg';
+
+export interface DecisionAttempt {
+  campaignId: string;
+  proposalId: string;
+  decision: 'approve' | 'reject';
+  approver: string;
+  /** Where the attempt came from; the dashboard and Slack channels are the ledger's, not yet sent from there. */
+  channel: 'cli' | 'dashboard' | 'slack';
+  /** accepted: the workflow took it; refused: its validator said no (why in detail); failed: it never got an answer. */
+  outcome: 'accepted' | 'refused' | 'failed';
+  detail: string;
+}
+
+/** Longest caller-supplied text kept per field: an audit row must not become a way to fill the ledger. */
+const MAX_FIELD = 200;
+const MAX_DETAIL = 1_000;
+
+export async function recordDecisionAttempt(pool: pg.Pool, attempt: DecisionAttempt): Promise<void> {
+  await pool.query(
+    `INSERT INTO decision_attempts (campaign_id, proposal_id, decision, approver, channel, outcome, detail)
+     VALUES (left($1, ${MAX_FIELD}), left($2, ${MAX_FIELD}), $3, left($4, ${MAX_FIELD}), $5, $6, left($7, ${MAX_DETAIL}))`,
+    [
+      attempt.campaignId,
+      attempt.proposalId,
+      attempt.decision,
+      attempt.approver,
+      attempt.channel,
+      attempt.outcome,
+      attempt.detail,
+    ],
+  );
+}
+
+/** A campaign's decision attempts, oldest first. */
+export async function decisionAttempts(
+  pool: pg.Pool,
+  campaignId: string,
+): Promise<(DecisionAttempt & { at: string })[]> {
+  const { rows } = await pool.query<DecisionAttempt & { at: string }>(
+    `SELECT campaign_id AS "campaignId", proposal_id AS "proposalId", decision, approver, channel, outcome, detail,
+            iso_utc(at) AS at
+       FROM decision_attempts WHERE campaign_id = $1 ORDER BY at, attempt_id`,
+    [campaignId],
+  );
+  return rows;
+}
