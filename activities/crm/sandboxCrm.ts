@@ -327,16 +327,11 @@ export class SandboxCrm implements Crm {
     const neverTouches = random.next() < this.config.neverTouchedShare;
     const reactionMs = random.logNormal(rep.medianResponseMinutes, rep.responseSpread) * 60_000;
     const campaign = this.campaigns.get(lead.campaignId);
+    const start = this.startOf(campaign, rep, now);
+    const touchAt = start + reactionMs;
     // The new owner takes the lead on only if they would touch it before the earlier owner's touch.
-    const sooner = (at: number) => lead.touchAt === null || at < lead.touchAt;
-    const touchAt = neverTouches
-      ? null
-      : campaign
-        ? this.nextTouch(campaign, rep, now, reactionMs, sooner)
-        : sooner(now + reactionMs)
-          ? now + reactionMs
-          : null;
-    if (touchAt !== null) {
+    if (!neverTouches && (lead.touchAt === null || touchAt < lead.touchAt)) {
+      this.occupy(campaign, rep, start);
       lead.touchAt = touchAt;
       lead.channel = random.weighted(this.config.channelMix);
     }
@@ -459,9 +454,9 @@ export class SandboxCrm implements Crm {
         const conversionRoll = random.next();
         const conversionHours = random.logNormal(this.config.medianConversionHours, 0.5);
         const multiplier = this.hooks.conversionMultiplier?.(new Date(createdAt), config.crmCampaignId) ?? 1;
-        const touchAt = neverTouched
-          ? null
-          : wholeSecond(this.nextTouch(campaign, rep, createdAt, responseMinutes * 60_000)!);
+        const start = this.startOf(campaign, rep, createdAt);
+        if (!neverTouched) this.occupy(campaign, rep, start);
+        const touchAt = neverTouched ? null : wholeSecond(start + responseMinutes * 60_000);
         const converts =
           touchAt !== null &&
           conversionRoll < this.config.conversionRate * multiplier * this.speedToLead(touchAt - createdAt);
@@ -512,23 +507,19 @@ export class SandboxCrm implements Crm {
   }
 
   /**
-   * When a rep given a lead at `givenAt` touches it: after their reaction time, plus, with a touch rate, the
-   * wait for the leads given to them before (each takes an hour / (touchesPerHour x the staffing share then)).
-   * The rep takes the lead on only if `takes` accepts that time.
+   * When a rep given a lead at `givenAt` starts on it (their reaction time comes on top): at once without a touch
+   * rate, else once they are through the leads given to them before.
    */
-  private nextTouch(
-    campaign: SimCampaign,
-    rep: SandboxRep,
-    givenAt: number,
-    reactionMs: number,
-    takes: (touchAt: number) => boolean = () => true,
-  ): number | null {
-    if (rep.touchesPerHour === undefined) return takes(givenAt + reactionMs) ? givenAt + reactionMs : null;
-    const start = Math.max(givenAt, campaign.repFreeAt.get(rep.ownerId) ?? givenAt);
-    if (!takes(start + reactionMs)) return null;
+  private startOf(campaign: SimCampaign | undefined, rep: SandboxRep, givenAt: number): number {
+    if (!campaign || rep.touchesPerHour === undefined) return givenAt;
+    return Math.max(givenAt, campaign.repFreeAt.get(rep.ownerId) ?? givenAt);
+  }
+
+  /** The rep works on a lead from `start`, for an hour / (touchesPerHour x the staffing share then). */
+  private occupy(campaign: SimCampaign | undefined, rep: SandboxRep, start: number): void {
+    if (!campaign || rep.touchesPerHour === undefined) return;
     const staffing = Math.max(0.01, this.hooks.staffing?.(new Date(start)) ?? 1);
     campaign.repFreeAt.set(rep.ownerId, start + 3_600_000 / (rep.touchesPerHour * staffing));
-    return start + reactionMs;
   }
 
   /** The conversion chance of a lead first touched `responseMs` after it arrived, relative to a prompt touch. */

@@ -51,7 +51,7 @@ const crmCampaignRefSchema = z.strictObject({
       (mapping, ctx) => {
         // Statuses are keys: refuse built-in names here, since zod drops a "__proto__" key without a word.
         if (mapping !== null && typeof mapping === 'object')
-          for (const status of Object.keys(mapping).filter((key) => key === '__proto__' || key in Object.prototype))
+          for (const status of Object.keys(mapping).filter((key) => key in Object.prototype))
             ctx.issues.push({
               code: 'custom',
               input: mapping,
