@@ -291,7 +291,8 @@ export class SalesforceCrm implements Crm {
 
   async validateLeadStatuses(values: string[]): Promise<string[]> {
     return this.call('validateLeadStatuses', async (conn) => {
-      // LeadStatus holds the org's Lead.Status picklist values (ApiName is what the API reads and writes).
+      // LeadStatus holds the org's Lead.Status picklist values (ApiName is what the API reads and writes):
+      // https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-leadstatus.html
       const known = parseLeadStatusValues(
         await this.queryAll(conn, 'SELECT ApiName, MasterLabel FROM LeadStatus', 2_000),
       );

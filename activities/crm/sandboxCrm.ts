@@ -280,6 +280,8 @@ export class SandboxCrm implements Crm {
   }
 
   async validateLeadStatuses(values: string[]): Promise<string[]> {
+    // LeadStatus rows are the Lead.Status picklist; ApiName is what the API reads and writes (Object Reference,
+    // https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-leadstatus.html).
     this.calls += 1;
     const known = this.leadStatuses();
     return [...new Set(values)]
