@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { connectClient, openLedgerPool, type ConnectedClient } from '../runtime/client';
 import { startDashboard } from './server';
+import { dashboardSecurityFromEnv } from './settings';
 
 /** --port, else DASHBOARD_PORT, else 8080; 0 picks a free port. */
 function dashboardPort(args: string[], env: NodeJS.ProcessEnv): number {
@@ -18,12 +19,16 @@ function dashboardPort(args: string[], env: NodeJS.ProcessEnv): number {
 
 async function main(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const port = dashboardPort(args, env);
+  const security = dashboardSecurityFromEnv(env);
   const pool = openLedgerPool(env);
   let temporal: ConnectedClient | undefined;
   try {
     temporal = await connectClient(env);
-    const dashboard = await startDashboard({ pool, client: temporal.client, port });
-    process.stdout.write(`dashboard: ${dashboard.url} (Ctrl-C stops)\n`);
+    const dashboard = await startDashboard({ pool, client: temporal.client, port, ...security });
+    process.stdout.write(
+      `dashboard: ${dashboard.url} (${security.auth === 'tokens' ? 'approver tokens required' : 'read-only, no login'}` +
+        `${security.slack ? ', Slack interactions at /slack/interactions' : ''}; Ctrl-C stops)\n`,
+    );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());

@@ -5,9 +5,10 @@ import type pg from 'pg';
 export interface DecisionAttempt {
   campaignId: string;
   proposalId: string;
-  decision: 'approve' | 'reject';
+  /** unknown: a refused request that named no decision (a forged Slack payload, say). */
+  decision: 'approve' | 'reject' | 'unknown';
   approver: string;
-  /** Where the attempt came from; the dashboard and Slack channels are the ledger's, not yet sent from there. */
+  /** Where the attempt came from: the CLI (`--as`), the dashboard (approver token) or Slack (signed request). */
   channel: 'cli' | 'dashboard' | 'slack';
   /** accepted: the workflow took it; refused: its validator said no (why in detail); failed: it never got an answer. */
   outcome: 'accepted' | 'refused' | 'failed';

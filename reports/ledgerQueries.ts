@@ -63,6 +63,7 @@ interface StoredConfig {
   };
   /** The pacing band is absent in configs recorded before it existed. */
   velocity?: { pacingBand?: PacingBand };
+  approvals?: { slackUsers?: Record<string, string> };
 }
 
 /** A recorded velocity snapshot as the read side returns it, with whether CPL sat inside its band. */
@@ -184,13 +185,23 @@ export class LedgerQueries {
     return rows;
   }
 
-  /** The parts of the latest recorded (already validated) config that reports need; null before any is recorded. */
-  async recordedCampaignSettings(campaignId: string): Promise<RecordedCampaignSettings | null> {
+  private async latestStoredConfig(campaignId: string): Promise<StoredConfig | undefined> {
     const { rows } = await this.pool.query<{ config: StoredConfig }>(
       `SELECT config FROM campaign_config_versions WHERE campaign_id = $1 ORDER BY config_version DESC LIMIT 1`,
       [campaignId],
     );
-    const config = rows[0]?.config;
+    return rows[0]?.config;
+  }
+
+  /** Slack member ID → approver ID from the latest recorded config; null when the campaign has none recorded. */
+  async slackApprovers(campaignId: string): Promise<ReadonlyMap<string, string> | null> {
+    const config = await this.latestStoredConfig(campaignId);
+    return config ? new Map(Object.entries(config.approvals?.slackUsers ?? {})) : null;
+  }
+
+  /** The parts of the latest recorded (already validated) config that reports need; null before any is recorded. */
+  async recordedCampaignSettings(campaignId: string): Promise<RecordedCampaignSettings | null> {
+    const config = await this.latestStoredConfig(campaignId);
     if (!config) return null;
     return {
       timezone: config.campaign.timezone,

@@ -9,6 +9,7 @@ import { formatDuration } from '../sla/duration';
 import { campaignWorkflowId, TASK_QUEUE } from '../workflows/messages';
 import { campaignSla } from '../workflows/campaignSla';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
+import { dashboardSecurityFromEnv } from '../dashboard/settings';
 import { logger } from '../runtime/logger';
 import { startLocalStack, type LocalStack } from '../runtime/dev/localStack';
 import { approveCommand } from '../reports/approveCommand';
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
       pool: app.campaignSla.pool,
       client: app.temporal.client,
       port: Number(process.env.DASHBOARD_PORT ?? 8080),
+      ...dashboardSecurityFromEnv(process.env),
     });
   } catch (err) {
     await app.stop();

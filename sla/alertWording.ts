@@ -36,6 +36,7 @@ export function proposalWaitingAlert(campaignId: string, proposal: ProposalState
     title: `Budget proposal ${proposal.proposalId} waits for approval`,
     text: `${proposal.reason} Approve or reject before ${proposal.expiresAt}.`,
     fields: { proposalId: proposal.proposalId, action: proposal.action },
+    decides: { proposalId: proposal.proposalId },
   };
 }
 

@@ -11,4 +11,6 @@ export interface Alert {
   text: string;
   /** IDs only (lead, owner, proposal); never personal data. */
   fields?: Record<string, string | number>;
+  /** Set on a proposal waiting for approval: channels that can take a decision (Slack buttons) offer one. */
+  decides?: { proposalId: string };
 }

@@ -1,5 +1,6 @@
 // The CLI's command functions against a dev server with the real worker (sandbox adapters, real
 // ledger), plus process-level checks of bin/campaign-sla: exit codes and one-line errors.
+import { createHash } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import { listCampaigns, listQuery } from '../reports/workflowReads';
 import { approveCommand } from '../reports/approveCommand';
 import { decisionAttempts, recordDecisionAttempt, type DecisionAttempt } from '../reports/decisionAudit';
 import { decideProposalInputSchema } from '../sla/leadEvents';
+import { approverForToken } from '../reports/approverTokens';
 import { parseCampaignConfigText } from '../runtime/campaignFile';
 import { TASK_QUEUE } from '../workflows/messages';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
@@ -600,5 +602,34 @@ describe('bin/campaign-sla process', () => {
     const result = await cli(['status', 'cli-json', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ campaignId: 'cli-json', status: 'running' });
+  });
+
+  it('issues a dashboard token shown once and stored hashed, lists and revokes it; a bad approver is exit 2', async () => {
+    const issued = await cli(['token', 'issue', 'cli-ops-lead']);
+    expect(issued.code).toBe(0);
+    const token = issued.stdout.trim();
+    expect(token).toMatch(/^csla_[A-Za-z0-9_-]{43}$/);
+    expect(issued.stderr).toContain('not shown again');
+    expect(await approverForToken(db.pool, token)).toBe('cli-ops-lead');
+    const stored = await db.pool.query('SELECT token_hash FROM approver_tokens WHERE approver = $1', ['cli-ops-lead']);
+    expect(stored.rows).toEqual([{ token_hash: createHash('sha256').update(token).digest('hex') }]);
+
+    const listed = await cli(['token', 'list', '--json']);
+    expect(JSON.parse(listed.stdout)).toContainEqual(
+      expect.objectContaining({
+        approver: 'cli-ops-lead',
+        hashPrefix: stored.rows[0].token_hash.slice(0, 8),
+        revokedAt: null,
+      }),
+    );
+    expect(listed.stdout).not.toContain(token);
+
+    expect(await cli(['token', 'revoke', 'cli-ops-lead'])).toMatchObject({
+      code: 0,
+      stdout: 'revoked 1 token of cli-ops-lead\n',
+    });
+    expect(await approverForToken(db.pool, token)).toBeUndefined();
+    expect((await cli(['token', 'revoke', 'cli-ops-lead'])).code).toBe(ExitCode.notFound);
+    expect((await cli(['token', 'issue', 'constructor '])).code).toBe(ExitCode.badInput);
   });
 });

@@ -300,8 +300,10 @@ describe('dashboard/main.ts', () => {
 
   it('serves the ledger and live state, and stops cleanly on SIGTERM', async () => {
     const { child, output, exited } = runMain(['--port', '0']);
-    await expect.poll(() => output.stdout, { timeout: 30_000, interval: 250 }).toMatch(/\(Ctrl-C stops\)\n$/);
-    const url = /^dashboard: (http:\/\/127\.0\.0\.1:\d+) \(Ctrl-C stops\)$/m.exec(output.stdout)?.[1];
+    await expect.poll(() => output.stdout, { timeout: 30_000, interval: 250 }).toMatch(/Ctrl-C stops\)\n$/);
+    const url = /^dashboard: (http:\/\/127\.0\.0\.1:\d+) \(read-only, no login; Ctrl-C stops\)$/m.exec(
+      output.stdout,
+    )?.[1];
     expect(url).toBeDefined();
     const campaigns = (await (await fetch(`${url}/api/campaigns`)).json()) as CampaignListEntry[];
     expect(campaigns.find((c) => c.campaignId === campaignId)?.live).toMatchObject({ campaignId, status: 'RUNNING' });

@@ -24,11 +24,11 @@ import {
   amendSlaUpdate,
   campaignWorkflowId,
   decideProposalUpdate,
-  proposalsQuery,
   recordLeadEventsUpdate,
   rollQuarterUpdate,
 } from '../workflows/messages';
 import { seedTermsConfig } from './support/campaignConfig';
+import { nextPendingProposal } from './support/proposals';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -51,21 +51,6 @@ function startCampaign(env: Env, config: Record<string, unknown>, taskQueue = TA
     workflowId: campaignWorkflowId(id),
     args: [{ config, publishSearchAttributes: false }],
   });
-}
-
-/** Waits (in skipped time, at most 10 days) until a new proposal is pending, and returns it. */
-async function nextPending(env: Env, campaign: Campaign, seen: Set<string>) {
-  for (let hours = 0; hours < 240; hours++) {
-    const pending = (await campaign.query(proposalsQuery)).find(
-      (p) => p.status === 'pending' && !seen.has(p.proposalId),
-    );
-    if (pending) {
-      seen.add(pending.proposalId);
-      return pending;
-    }
-    await env.sleep(HOUR);
-  }
-  throw new Error(`${campaign.workflowId}: no new proposal within 10 days`);
 }
 
 /** Lead clocks: intake, a touch, a warning, a breach with its escalation chain (reassign, nurture), a disposition and a stage change. */
@@ -198,14 +183,14 @@ async function proposals(env: Env, save: Save): Promise<void> {
   );
   const seen = new Set<string>();
   const decide = async (decision: 'approve' | 'reject') => {
-    const pending = await nextPending(env, campaign, seen);
+    const pending = await nextPendingProposal(env, campaign, seen);
     await campaign.executeUpdate(decideProposalUpdate, {
       args: [{ proposalId: pending.proposalId, decision, approver: 'ops-lead-1', reason: `recording: ${decision}` }],
     });
   };
   await decide('reject');
   // The next one waits out its 2 h and expires; the one after is approved.
-  await nextPending(env, campaign, seen);
+  await nextPendingProposal(env, campaign, seen);
   await env.sleep(3 * HOUR);
   await decide('approve');
   await env.sleep(HOUR);

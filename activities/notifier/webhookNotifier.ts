@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Alert } from '../../sla/alerts';
 import { alertDigest } from '../../sla/alertWording';
 import type { AlertBatchOutcome, Notifier } from '../ports';
+import { proposalButtons } from './slackActions';
 
 export type AlertLease = 'leased' | 'delivered' | 'busy';
 
@@ -49,6 +50,7 @@ export function slackPayload(alert: Alert): Record<string, unknown> {
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `${icon[alert.severity]} *${alert.title}*\n${alert.text}` } },
       ...(fields.length ? [{ type: 'section', fields: fields.slice(0, 10) }] : []),
+      ...(alert.decides ? [proposalButtons(alert.campaignId, alert.decides.proposalId)] : []),
     ],
   };
 }

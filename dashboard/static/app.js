@@ -1,5 +1,5 @@
 // Dashboard page: polls the JSON API every 5 s and redraws figures, charts and tables in place.
-/* global document, Chart, fetch, URLSearchParams, location, Option, setInterval -- browser page; Chart comes from /vendor/chart.js */
+/* global document, Chart, fetch, URLSearchParams, location, Option, setInterval, sessionStorage -- browser page; Chart comes from /vendor/chart.js */
 'use strict';
 (function () {
   const POLL_MS = 5000;
@@ -243,13 +243,7 @@
       cell(String(t.sample)),
       cell(t.met ? 'yes' : 'no', t.met ? 'good' : 'bad'),
     ]);
-    fillTable('proposals-table', detail.pendingProposals, 'proposal-row', 'nothing waiting for approval', (p) => {
-      const command = cell('');
-      const code = document.createElement('code');
-      code.textContent = p.approveCommand;
-      command.append(code);
-      return [cell(p.proposalId), cell(p.action), cell(p.reason), cell(time(p.expiresAt)), command];
-    });
+    renderProposals(detail.campaignId, detail.pendingProposals);
     fillTable('open-clocks-table', detail.openClocks, 'open-clock-row', 'no open clocks', (c) => [
       cell(c.leadId),
       cell(c.clock),
@@ -267,20 +261,102 @@
     ]);
   }
 
+  // Reasons typed for each proposal survive the page's redraws.
+  const reasons = new Map();
+
+  function renderProposals(campaignId, proposals) {
+    const table = byTestId('proposals-table');
+    // Redrawing while someone types a reason would take their cursor away.
+    if (table.contains(document.activeElement) && document.activeElement.tagName === 'INPUT') return;
+    fillTable('proposals-table', proposals, 'proposal-row', 'nothing waiting for approval', (p) => {
+      const decide = cell('');
+      if (session.approver) {
+        const reason = document.createElement('input');
+        reason.placeholder = 'reason (recorded)';
+        reason.dataset.testid = 'decision-reason';
+        reason.value = reasons.get(p.proposalId) ?? '';
+        reason.addEventListener('input', () => reasons.set(p.proposalId, reason.value));
+        decide.append(reason);
+        for (const decision of ['approve', 'reject']) {
+          const button = document.createElement('button');
+          button.type = 'button';
+          button.textContent = decision === 'approve' ? 'Approve' : 'Reject';
+          button.dataset.testid = `${decision}-button`;
+          button.addEventListener('click', () => decideProposal(campaignId, p.proposalId, decision, reason.value));
+          decide.append(button);
+        }
+      } else {
+        const code = document.createElement('code');
+        code.textContent = p.approveCommand;
+        decide.append(code);
+      }
+      return [cell(p.proposalId), cell(p.action), cell(p.reason), cell(time(p.expiresAt)), decide];
+    });
+  }
+
   function showMessage(text) {
     const message = byTestId('message');
     message.textContent = text;
     message.hidden = !text;
   }
 
-  async function getJson(url) {
-    const response = await fetch(url, { cache: 'no-store' });
+  function showDecisionResult(text, ok) {
+    const result = byTestId('decision-result');
+    result.textContent = text;
+    result.className = `message ${ok ? 'good' : 'bad'}`;
+    result.hidden = !text;
+  }
+
+  // The token lives for this browser tab only; it goes out as a bearer header, never as a cookie.
+  const TOKEN_KEY = 'campaign-sla-token';
+  let session = { auth: 'none', approver: null };
+
+  class SignInNeeded extends Error {}
+
+  async function api(url, init = {}) {
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    const headers = { ...(init.headers || {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    const response = await fetch(url, { cache: 'no-store', ...init, headers });
     const body = await response.json();
+    if (response.status === 401) throw new SignInNeeded(body.error);
     if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
     return body;
   }
+  const getJson = (url) => api(url);
+
+  function showSession() {
+    byTestId('login').hidden = !(session.auth === 'tokens' && !session.approver);
+    byTestId('signed-in').hidden = !session.approver;
+    setText('signed-in-as', session.approver ?? '');
+  }
+
+  async function loadSession() {
+    try {
+      session = await getJson('/api/session');
+    } catch (err) {
+      if (!(err instanceof SignInNeeded)) throw err;
+      sessionStorage.removeItem(TOKEN_KEY);
+      session = { auth: 'tokens', approver: null };
+    }
+    showSession();
+  }
+
+  async function decideProposal(campaignId, proposalId, decision, reason) {
+    try {
+      const { proposal } = await api(
+        `/api/campaigns/${encodeURIComponent(campaignId)}/proposals/${encodeURIComponent(proposalId)}/decision`,
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision, reason }) },
+      );
+      reasons.delete(proposalId);
+      showDecisionResult(`proposal ${proposalId}: ${proposal.status} by ${session.approver}`, true);
+    } catch (err) {
+      showDecisionResult(`proposal ${proposalId} not ${decision}d: ${err.message}`, false);
+    }
+    await refresh();
+  }
 
   async function refresh() {
+    if (session.auth === 'tokens' && !session.approver) return;
     try {
       const [campaigns, rows] = await Promise.all([getJson('/api/campaigns'), getJson('/api/portfolio')]);
       renderPortfolio(rows);
@@ -296,11 +372,30 @@
       showMessage('');
       setText('last-updated', `updated ${new Date().toLocaleTimeString()}`);
     } catch (err) {
+      if (err instanceof SignInNeeded) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        await loadSession();
+      }
       showMessage(`could not refresh: ${err.message}`);
     }
   }
 
+  byTestId('login-button').addEventListener('click', async () => {
+    sessionStorage.setItem(TOKEN_KEY, byTestId('login-token').value.trim());
+    byTestId('login-token').value = '';
+    await loadSession();
+    showMessage(session.approver ? '' : 'that token is not valid (unknown or revoked)');
+    await refresh();
+  });
+  byTestId('sign-out').addEventListener('click', async () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    await loadSession();
+    await refresh();
+  });
+
   select.addEventListener('change', refresh);
-  refresh();
+  loadSession()
+    .then(refresh)
+    .catch((err) => showMessage(`could not load: ${err.message}`));
   setInterval(refresh, POLL_MS);
 })();

@@ -2,6 +2,9 @@
 import { ScheduleNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { ConfigError } from '../../sla/config';
+import { oneLine } from '../../reports/oneLine';
+
+export { oneLine };
 
 export const ExitCode = { ok: 0, failed: 1, badInput: 2, notFound: 3 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -19,17 +22,6 @@ export class CliError extends Error {
 
 export const badInput = (message: string) => new CliError(message, ExitCode.badInput);
 export const notFound = (message: string) => new CliError(message, ExitCode.notFound);
-
-/** Multi-line messages (config issues, validator problem lists) become one line: "headline: a; b; c". */
-export function oneLine(message: string): string {
-  const [head, ...rest] = message
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
-  if (!head) return 'unknown error';
-  if (rest.length === 0) return head;
-  return `${head.replace(/:$/, '')}: ${rest.join('; ')}`;
-}
 
 /** Maps anything thrown by a command to the line to print and the exit code. */
 export function describeFailure(err: unknown): { message: string; exitCode: ExitCode } {

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { backfillQuarter, describeQuarterlySchedule, installQuarterlySchedule } from '../../runtime/schedule';
 import { approveCommand } from '../../reports/approveCommand';
 import { decisionAttempts, recordDecisionAttempt } from '../../reports/decisionAudit';
+import { issueApproverToken, listApproverTokens, revokeApproverTokens } from '../../reports/approverTokens';
 import { redactUrl } from '../../runtime/postgres';
 import { buildScorecard, scorecardCsv, scorecardMarkdown } from '../../reports/scorecard';
 import { listCampaigns } from '../../reports/workflowReads';
@@ -15,7 +16,9 @@ import { decideProposal, listProposals } from './proposals';
 import { breaches, parseSince, quarterReport, unknownInLedger, withLedger } from './ledgerReports';
 import { renderLead, renderReport } from './reportOutput';
 import { money, pct, renderFacts, renderTable } from './output';
-import { badInput } from './errors';
+import { badInput, notFound } from './errors';
+import { idSchema } from '../../sla/config/fields';
+import { quoteInput } from '../../sla/ids';
 import { replayCommand, setupNamespace } from './operations';
 
 export interface ProgramIo {
@@ -318,6 +321,51 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
       ),
     );
   });
+
+  const token = program
+    .command('token')
+    .description('approver tokens for the dashboard login (DASHBOARD_AUTH=tokens); only their hashes are stored');
+  token
+    .command('issue')
+    .argument('<approver>')
+    .description("issue a token for an approver ID (one listed in a campaign's approvals.approvers); shown once")
+    .action(async (approver: string) => {
+      if (!idSchema.safeParse(approver).success) throw badInput(`approver: ${quoteInput(approver)} is not an ID`);
+      const { pool, url } = ctx.ledger();
+      const issued = await withLedger(pool, url, () => issueApproverToken(pool, approver));
+      io.stdout(`${issued}\n`);
+      io.stderr(
+        `campaign-sla: token for ${approver} issued; it is not shown again (revoke: campaign-sla token revoke ${approver})\n`,
+      );
+    });
+  token
+    .command('revoke')
+    .argument('<approver>')
+    .description('revoke every token of an approver')
+    .action(async (approver: string) => {
+      const { pool, url } = ctx.ledger();
+      const revoked = await withLedger(pool, url, () => revokeApproverTokens(pool, approver));
+      if (revoked === 0) throw notFound(`no live token for approver ${quoteInput(approver)}`);
+      io.stdout(`revoked ${revoked} token${revoked === 1 ? '' : 's'} of ${approver}\n`);
+    });
+  withJson(token.command('list').description('issued tokens: approver, hash prefix, issued and revoked times')).action(
+    async (opts: JsonFlag) => {
+      const { pool, url } = ctx.ledger();
+      const rows = await withLedger(pool, url, () => listApproverTokens(pool));
+      emit(opts, rows, (r) =>
+        renderTable(
+          r,
+          [
+            { header: 'approver', value: (t) => t.approver },
+            { header: 'hash', value: (t) => t.hashPrefix },
+            { header: 'issued', value: (t) => t.issuedAt },
+            { header: 'revoked', value: (t) => t.revokedAt },
+          ],
+          'no tokens issued',
+        ),
+      );
+    },
+  );
 
   withJson(
     program

@@ -1,53 +1,22 @@
 // Budget proposals: list them from the workflow and decide them through the decideProposal Update.
 import type { Client } from '@temporalio/client';
-import { campaignWorkflowId, decideProposalUpdate, proposalsQuery } from '../../workflows/messages';
+import { campaignWorkflowId, proposalsQuery } from '../../workflows/messages';
 import type { ProposalView } from '../../sla/views';
+import type { DecideProposalInput } from '../../sla/leadEvents';
 import type { DecisionAttempt } from '../../reports/decisionAudit';
+import { relayDecision } from '../../reports/decisionRelay';
 import { onCampaign } from './campaigns';
-import { describeFailure, ExitCode } from './errors';
 
 export function listProposals(client: Client, campaignId: string): Promise<ProposalView[]> {
   return onCampaign(campaignId, () => client.workflow.getHandle(campaignWorkflowId(campaignId)).query(proposalsQuery));
 }
 
-export interface Decision {
-  proposalId: string;
-  decision: 'approve' | 'reject';
-  approver: string;
-  reason: string;
-}
-
-/**
- * Unknown proposals, unlisted approvers and short reasons are refused by the workflow's Update validator. Every
- * attempt, taken or refused, goes to `audit` (the ledger's decision_attempts) before the outcome is returned.
- */
-export async function decideProposal(
+/** The CLI's channel: the approver is whoever `--as` names, for operators who connect with Temporal credentials. */
+export function decideProposal(
   client: Client,
   campaignId: string,
-  decision: Decision,
+  decision: DecideProposalInput,
   audit?: (attempt: DecisionAttempt) => Promise<void>,
 ): Promise<ProposalView> {
-  const attempt = (outcome: DecisionAttempt['outcome'], detail: string) =>
-    audit?.({
-      campaignId,
-      proposalId: decision.proposalId,
-      decision: decision.decision,
-      approver: decision.approver,
-      channel: 'cli',
-      outcome,
-      detail,
-    });
-  try {
-    const proposal = await onCampaign(campaignId, () =>
-      client.workflow
-        .getHandle(campaignWorkflowId(campaignId))
-        .executeUpdate(decideProposalUpdate, { args: [decision] }),
-    );
-    await attempt('accepted', `proposal ${proposal.status}`);
-    return proposal;
-  } catch (err) {
-    const failure = describeFailure(err);
-    await attempt(failure.exitCode === ExitCode.badInput ? 'refused' : 'failed', failure.message);
-    throw err;
-  }
+  return onCampaign(campaignId, () => relayDecision(client, campaignId, decision, 'cli', audit));
 }

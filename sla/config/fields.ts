@@ -10,6 +10,24 @@ export const nameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, {
 });
 export const labelSchema = z.string().trim().min(1, { error: 'must not be empty' });
 export const idSchema = externalIdSchema;
+
+/**
+ * A map keyed by outside names (statuses, Slack users) whose keys must not be JavaScript built-ins: zod drops a
+ * "__proto__" key without a word, so such keys are refused here, before the record schema sees them.
+ */
+export function withoutBuiltInKeys<T extends z.ZodType>(schema: T, keyIs: string) {
+  return z.preprocess((mapping, ctx) => {
+    if (mapping !== null && typeof mapping === 'object')
+      for (const key of Object.keys(mapping).filter((name) => name in Object.prototype))
+        ctx.issues.push({
+          code: 'custom',
+          input: mapping,
+          path: [key],
+          message: `is a JavaScript built-in name, not ${keyIs}`,
+        });
+    return mapping;
+  }, schema);
+}
 export const positiveNumber = z.number().positive();
 export const percentSchema = z.number().positive().max(100);
 

@@ -15,6 +15,7 @@ import {
   shareSchema,
   timezoneSchema,
   whenParsed,
+  withoutBuiltInKeys,
 } from './fields';
 import { adsSettingsSchema, approvalsSchema, guardrailsSchema, velocitySchema } from './spendSchema';
 
@@ -46,30 +47,17 @@ const crmCampaignRefSchema = z.strictObject({
    * Lead status (API name) → what a change to it means: `accept`, or `{ reject: <reason> }` with a reason from
    * responseSla.dispositions. Unset: the standard accepted statuses only (activities/crmPollActivity).
    */
-  statusMapping: z
-    .preprocess(
-      (mapping, ctx) => {
-        // Statuses are keys: refuse built-in names here, since zod drops a "__proto__" key without a word.
-        if (mapping !== null && typeof mapping === 'object')
-          for (const status of Object.keys(mapping).filter((key) => key in Object.prototype))
-            ctx.issues.push({
-              code: 'custom',
-              input: mapping,
-              path: [status],
-              message: 'is a JavaScript built-in name, not a Lead status',
-            });
-        return mapping;
-      },
-      z
-        .record(
-          labelSchema,
-          z.union([z.literal('accept'), z.strictObject({ reject: labelSchema })], {
-            error: 'expected "accept" or { reject: <disposition reason> }',
-          }),
-        )
-        .refine((mapping) => Object.keys(mapping).length > 0, { error: 'must map at least one status' }),
-    )
-    .optional(),
+  statusMapping: withoutBuiltInKeys(
+    z
+      .record(
+        labelSchema,
+        z.union([z.literal('accept'), z.strictObject({ reject: labelSchema })], {
+          error: 'expected "accept" or { reject: <disposition reason> }',
+        }),
+      )
+      .refine((mapping) => Object.keys(mapping).length > 0, { error: 'must map at least one status' }),
+    'a Lead status',
+  ).optional(),
   // How often the campaign polls the CRM for new leads and first touches; "0s" turns polling off
   // (leads then arrive only through the admitLeads Update).
   pollEvery: durationSchema.prefault('1m'),

@@ -1,7 +1,7 @@
 // The spend side of the campaign config: velocity rules, budget-change approvals, guardrails and Ads settings.
 import { z } from 'zod';
 import { durationSchema, positiveDurationSchema } from '../duration';
-import { idSchema, percentSchema, positiveNumber } from './fields';
+import { idSchema, percentSchema, positiveNumber, withoutBuiltInKeys } from './fields';
 
 // ---------------------------------------------------------------------------------------------
 // velocity
@@ -102,14 +102,31 @@ const approversSchema = z
     });
   });
 
-export const approvalsSchema = z.strictObject({
-  approvers: approversSchema,
-  timeout: positiveDurationSchema,
-  onTimeout: z.enum(['apply', 'reject', 'escalate']),
-  autoApprove: z
-    .strictObject({ reduceUpToPct: z.number().min(0).max(100).default(0), pause: z.boolean().default(false) })
-    .prefault({}),
-});
+// Slack member IDs (U…, or W… on Enterprise Grid), https://api.slack.com/changelog/2016-08-11-user-id-format-changes.
+const slackUserIdSchema = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'expected a Slack member ID such as U024BE7LH');
+
+export const approvalsSchema = z
+  .strictObject({
+    approvers: approversSchema,
+    timeout: positiveDurationSchema,
+    onTimeout: z.enum(['apply', 'reject', 'escalate']),
+    autoApprove: z
+      .strictObject({ reduceUpToPct: z.number().min(0).max(100).default(0), pause: z.boolean().default(false) })
+      .prefault({}),
+    /** Slack member ID → approver ID: who may decide from the proposal alert's buttons (dashboard/slack.ts). */
+    slackUsers: withoutBuiltInKeys(z.record(slackUserIdSchema, idSchema), 'a Slack member ID').optional(),
+  })
+  .superRefine((approvals, ctx) => {
+    for (const [slackUser, approver] of Object.entries(approvals.slackUsers ?? {})) {
+      if (!approvals.approvers.includes(approver)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['slackUsers', slackUser],
+          message: `approver ${JSON.stringify(approver)} is not in approvals.approvers`,
+        });
+      }
+    }
+  });
 
 export const guardrailsSchema = z
   .strictObject({
