@@ -8,6 +8,7 @@ import type { ConfigVersionRecord, DecisionRecord, LeadActivityBatch, ProposalRe
 import type { AdsPlatform, Crm, Ledger, Notifier } from './ports';
 import type { Alert } from '../sla/alerts';
 import { createEscalationActivities } from './escalationSteps';
+import { createRoutingActivities } from './intakeRouting';
 import { heartbeating } from './heartbeat';
 import { createCrmPollActivity } from './crmPollActivity';
 import { createSpendActivities } from './spendActivities';
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
   const { ports, ledger, notifier } = deps;
   const activities = {
     ...createEscalationActivities(deps),
+    ...createRoutingActivities(deps),
     ...createCrmPollActivity({ ports, ledger }),
     ...createSpendActivities({ ports, ledger }),
     async recordConfigVersion(record: ConfigVersionRecord): Promise<void> {

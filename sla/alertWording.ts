@@ -176,3 +176,21 @@ export function adsAccountProblemAlert(campaignId: string, checkId: string, prob
     fields: { problem: problem.code },
   };
 }
+
+/** A rep taken out of rotation after too many breaches (responseSla.routing.outOfRotation). */
+export function outOfRotationAlert(campaignId: string, repId: string, breaches: number, until: number): Alert {
+  const untilIso = new Date(until).toISOString();
+  return {
+    dedupeKey: `${campaignId}:out-of-rotation:${repId}:${untilIso}`,
+    severity: 'warning',
+    campaignId,
+    title: `Rep ${repId} out of rotation until ${untilIso}`,
+    text: `${repId} reached ${breaches} SLA breaches within the configured window, so routing gives them no new leads until ${untilIso}; the leads they hold stay with them.`,
+    fields: { repId, until: untilIso },
+  };
+}
+
+/** Routing at intake that did not happen as planned: nobody available, given up, or undone by the CRM. */
+export function routingAlert(campaignId: string, dedupeKey: string, title: string, text: string): Alert {
+  return { dedupeKey, severity: 'warning', campaignId, title, text };
+}

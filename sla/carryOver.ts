@@ -34,8 +34,9 @@ import { type ClockKind } from './clockKind';
  * positions; a format-1 carry-over (a run started by the previous release) decodes with them absent.
  */
 /** 3 adds each reassigned lead's owner spans (position 15); 1 and 2 read as leads that kept one owner. */
-const CARRY_OVER_FORMAT = 3;
-const READABLE_FORMATS: readonly number[] = [1, 2, 3];
+/** 4 adds the reps' recent breaches and out-of-rotation spells (`rotation`); earlier formats read as none. */
+const CARRY_OVER_FORMAT = 4;
+const READABLE_FORMATS: readonly number[] = [1, 2, 3, 4];
 /** History entries kept per lead; the `lead` query shows these, the ledger has the full record. */
 export const CARRIED_HISTORY_ENTRIES = 3;
 /**
@@ -129,6 +130,10 @@ const compactLeadBookSchema = z.strictObject({
   closedLeadIds: z.array(z.string()),
   ownerLoad: z.record(z.string(), z.number()),
   roundRobin: z.record(z.string(), z.strictObject({ scores: z.record(z.string(), z.number()) })),
+  /** Absent when no rep has a recent breach or a spell out of rotation. */
+  rotation: z
+    .record(z.string(), z.strictObject({ breaches: z.array(offsetSchema), outUntil: offsetSchema.optional() }))
+    .optional(),
   /** Ledger writes not flushed before continue-as-new (Updates accepted while flushing); absent when empty. */
   outbox: z.custom<LeadActivityBatch>(isBatch, 'must be an object with leads, events and clocks arrays').optional(),
 });
@@ -231,6 +236,7 @@ export function encodeLeadBook(book: LeadBook): CompactLeadBook {
     ownerLoad: book.ownerLoad,
     roundRobin: book.roundRobin,
   };
+  if (Object.keys(book.rotation).length > 0) compact.rotation = book.rotation;
   if (outboxSize(book) > 0) compact.outbox = book.outbox;
   return compact;
 }
@@ -330,6 +336,7 @@ export function decodeLeadBook(input: unknown, path = 'carryOver.book'): LeadBoo
     roundRobin: toDict(
       Object.fromEntries(Object.entries(compact.roundRobin).map(([pool, rr]) => [pool, { scores: toDict(rr.scores) }])),
     ),
+    rotation: toDict(compact.rotation),
     outbox: compact.outbox ?? emptyOutbox(),
   };
   rebuildDueQueue(book);

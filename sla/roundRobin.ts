@@ -30,6 +30,8 @@ export interface PickOptions {
   excludeRepId?: string;
   /** Rep id -> open leads currently held; missing reps hold none. */
   load: Record<string, number>;
+  /** Why a rep cannot take a lead now beyond the pool's own flags (away, hours, out of rotation); null if it can. */
+  unavailable?: (repId: string) => string | null;
 }
 
 export type PickResult = { repId: string; state: RoundRobinState } | { repId: null; reason: string };
@@ -42,6 +44,8 @@ export function initialRoundRobinState(): RoundRobinState {
 function ineligibility(rep: RoundRobinRep, opts: PickOptions): string | null {
   if (rep.id === opts.excludeRepId) return 'current owner';
   if (rep.outOfOffice) return 'out of office';
+  const unavailable = opts.unavailable?.(rep.id);
+  if (unavailable) return unavailable;
   const load = getOwn(opts.load, rep.id) ?? 0;
   if (load >= rep.capacity) return `at capacity ${load}/${rep.capacity}`;
   if (rep.weight === 0) return 'weight 0';
@@ -72,7 +76,7 @@ export function pickNextRep(pool: RoundRobinPool, state: RoundRobinState, opts: 
     const why = pool.reps.map((rep) => `${rep.id} (${ineligibility(rep, opts)})`).join(', ');
     return {
       repId: null,
-      reason: `every rep in pool "${opts.poolName}" is out of office, at capacity or the current owner: ${why}`,
+      reason: `no rep in pool "${opts.poolName}" can take the lead: ${why}`,
     };
   }
 

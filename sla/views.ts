@@ -62,6 +62,8 @@ export interface CampaignStateView {
   openLeads: number;
   /** Open leads each owner holds now: what capacity caps apply to. */
   openLeadsByOwner: Record<string, number>;
+  /** Routing by availability: routes waiting for the CRM, and reps out of rotation now with when they return. */
+  routing: { pendingRoutes: number; outOfRotation: { repId: string; until: string }[] };
   openClocks: number;
   breachedLeads: number;
   compliance: ComplianceSummary;

@@ -134,12 +134,16 @@ describe('parseCampaignConfig defaults', () => {
         dispositions: { 'No response': 'nurture' },
         escalation: [],
         pools: {
-          inbound: { managerId: 'mgr-ops-1', reps: [{ id: 'rep-a', weight: 1, capacity: 50, outOfOffice: false }] },
+          inbound: {
+            managerId: 'mgr-ops-1',
+            reps: [{ id: 'rep-a', weight: 1, capacity: 50, outOfOffice: false, away: [] }],
+          },
         },
         intakeSkew: 5 * 60_000,
         intakeGrace: 7 * 86_400_000,
         allowedLateness: 10 * 60_000,
         attribution: 'holder',
+        routing: { atIntake: false },
       },
       calendars: { default: { timezone: 'America/New_York', hours: { mon: [['09:00', '17:00']] } } },
       velocity: {

@@ -67,7 +67,7 @@ describe('pickNextRep', () => {
     expect(result).toEqual({
       repId: null,
       reason:
-        'every rep in pool "inbound" is out of office, at capacity or the current owner: ' +
+        'no rep in pool "inbound" can take the lead: ' +
         'rep-a (current owner), rep-b (out of office), rep-c (at capacity 40/40)',
     });
   });

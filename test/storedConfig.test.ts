@@ -9,9 +9,23 @@ import { campaignWorkflowId, slaStateQuery } from '../workflows/messages';
 import { seedTermsConfig } from './support/campaignConfig';
 import { terminateWhenIdle, useCampaignHarness } from './support/temporal';
 
+/** A config as format 3 stored it: no routing, no rep away windows. */
+function format3(config: CampaignConfig): CampaignConfig {
+  const { routing: _routing, pools, ...responseSla } = config.responseSla;
+  const withoutAway = Object.fromEntries(
+    Object.entries(pools).map(([name, pool]) => [
+      name,
+      { ...pool, reps: pool.reps.map(({ away: _a, ...rep }) => rep) },
+    ]),
+  );
+  return JSON.parse(
+    JSON.stringify({ ...config, responseSla: { ...responseSla, pools: withoutAway } }),
+  ) as CampaignConfig;
+}
+
 /** A config as releases up to 2026-12-02 stored it: without the fields format 2 added. */
 function format1(config: CampaignConfig): CampaignConfig {
-  const { attribution: _attribution, ...responseSla } = config.responseSla;
+  const { attribution: _attribution, ...responseSla } = format3(config).responseSla;
   const { stability: _stability, pacingBand: _pacingBand, conversionLag: _lag, ...velocity } = config.velocity;
   return JSON.parse(JSON.stringify({ ...config, responseSla, velocity })) as CampaignConfig;
 }
@@ -37,9 +51,17 @@ describe('stored campaign configs', () => {
     });
   });
 
+  it('gives a format-3 config (before routing by availability) no routing and reps that are never away', () => {
+    const stored = format3(current);
+    expect(stored.responseSla.routing).toBeUndefined();
+    const decoded = decodeStoredConfigs({ 3: stored }, 3)[3];
+    expect(decoded.responseSla.routing).toEqual({ atIntake: false });
+    expect(decoded).toEqual(current);
+  });
+
   it('gives a format-2 config (before the conversion lag) a lag of 0: rates judged as that run always judged them', () => {
-    const { conversionLag: _lag, ...velocity } = current.velocity;
-    const stored = JSON.parse(JSON.stringify({ ...current, velocity })) as CampaignConfig;
+    const { conversionLag: _lag, ...velocity } = format3(current).velocity;
+    const stored = JSON.parse(JSON.stringify({ ...format3(current), velocity })) as CampaignConfig;
     const decoded = decodeStoredConfigs({ 2: stored }, 2)[2];
     expect(decoded.velocity.conversionLag).toBe(0);
     expect(decoded).toEqual(current);

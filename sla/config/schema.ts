@@ -144,11 +144,44 @@ const tierSchema = z.strictObject({
 
 const complianceTargetSchema = z.strictObject({ within: positiveDurationSchema, target: shareSchema });
 
+/** A time a rep is away (holiday, training): half-open [from, to), like business-hours windows. */
+const awayWindowSchema = z
+  .strictObject({ from: isoDateTimeSchema, to: isoDateTimeSchema })
+  .superRefine((window, ctx) => {
+    if (Date.parse(window.to) <= Date.parse(window.from)) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+    }
+  });
+
 const repSchema = z.strictObject({
   id: idSchema,
   weight: positiveNumber.default(1),
   capacity: z.number().int().positive().default(50),
   outOfOffice: z.boolean().default(false),
+  /** Windows the rep is away; routing skips them then (sla/availability.ts). */
+  away: z
+    .array(awayWindowSchema)
+    .max(100)
+    .default(() => []),
+  /** The rep's working hours, as a calendar from `calendars` (its time zone included); unset: any time. */
+  hours: nameSchema.optional(),
+});
+
+/**
+ * Routing by availability. `atIntake`: a new lead whose owner is out of office, away, outside working hours, out of
+ * rotation or at capacity goes to the next available rep of the owner's pool, through the same CRM write and
+ * read-back as a reassignment. `outOfRotation`: a rep with `breaches` breaches within `within` gets no new leads for
+ * `for` (as Distribution Engine does); their own leads stay with them.
+ */
+const routingSchema = z.strictObject({
+  atIntake: z.boolean().default(false),
+  outOfRotation: z
+    .strictObject({
+      breaches: z.number().int().min(1).max(1_000),
+      within: positiveDurationSchema,
+      for: positiveDurationSchema,
+    })
+    .optional(),
 });
 
 const repPoolSchema = z.strictObject({
@@ -210,6 +243,7 @@ const responseSlaSchema = z
      * decided (sla/compliance); `first-owner`, the rep it was first assigned to, whoever held it later.
      */
     attribution: attributionSchema,
+    routing: routingSchema.prefault({}),
   })
   .superRefine(
     (sla, ctx) => {
@@ -303,6 +337,22 @@ export const campaignConfigSchema = z
   )
   .superRefine(
     (config, ctx) => {
+      for (const [poolName, pool] of Object.entries(config.responseSla.pools)) {
+        pool.reps.forEach((rep, i) => {
+          if (rep.hours !== undefined && !Object.hasOwn(config.calendars, rep.hours)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['responseSla', 'pools', poolName, 'reps', i, 'hours'],
+              message: `calendar ${JSON.stringify(rep.hours)} is not defined in calendars`,
+            });
+          }
+        });
+      }
+    },
+    { when: whenParsed(['responseSla', 'pools'], ['calendars']) },
+  )
+  .superRefine(
+    (config, ctx) => {
       const { totalBudget } = config.campaign;
       if (config.guardrails.maxTotalBudget < totalBudget) {
         ctx.addIssue({
@@ -354,3 +404,4 @@ export const campaignConfigSchema = z
 export type CampaignConfig = z.output<typeof campaignConfigSchema>;
 export type TierConfig = z.output<typeof tierSchema>;
 export type EscalationStep = z.output<typeof escalationStepSchema>;
+export type RepConfig = z.output<typeof repSchema>;

@@ -7,10 +7,10 @@ import { pacingBandSchema, stabilitySchema } from './spendSchema';
 
 /**
  * 1: no marker (releases up to 2026-12-02). 2: responseSla.attribution, velocity.stability and velocity.pacingBand
- * are always present. 3: velocity.conversionLag is too. A change to the config's shape that older code cannot read
- * adds a format and its decoder.
+ * are always present. 3: velocity.conversionLag is too. 4: responseSla.routing and each rep's `away` are too. A
+ * change to the config's shape that older code cannot read adds a format and its decoder.
  */
-export const STORED_CONFIG_FORMAT = 3;
+export const STORED_CONFIG_FORMAT = 4;
 
 type StoredConfigs = Record<number, CampaignConfig>;
 /** A config as format 1 or 2 stored it: the fields later formats added may be missing. */
@@ -19,14 +19,23 @@ type Format1Config = Omit<CampaignConfig, 'responseSla' | 'velocity'> & {
   velocity: Partial<CampaignConfig['velocity']>;
 };
 
-/** Format 1 and 2 configs may predate fields that now have defaults: each gets the default it would have had. */
+/** Configs of formats 1 to 3 may predate fields that now have defaults: each gets the default it would have had. */
 function fromEarlierFormat(stored: CampaignConfig): CampaignConfig {
   const config = stored as Format1Config;
+  const pools = config.responseSla.pools ?? {};
   return {
     ...config,
     responseSla: {
       attribution: attributionSchema.parse(undefined),
+      // No routing by availability and no away windows: leads are admitted with the owner they came with.
+      routing: { atIntake: false },
       ...config.responseSla,
+      pools: Object.fromEntries(
+        Object.entries(pools).map(([name, pool]) => [
+          name,
+          { ...pool, reps: pool.reps.map((rep) => ({ ...rep, away: rep.away ?? [] })) },
+        ]),
+      ),
     } as CampaignConfig['responseSla'],
     velocity: {
       stability: stabilitySchema.parse(undefined),

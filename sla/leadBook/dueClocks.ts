@@ -90,7 +90,7 @@ export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObser
       }
     } else {
       if (clock.nextStep === undefined || clock.nextStepAt !== dueAt || clock.stepInFlight !== undefined) continue;
-      effects.push(planEscalationStep(book, lead, kind, clock, config));
+      effects.push(planEscalationStep(book, lead, kind, clock, config, ctx.now));
     }
     if (retireIfSettled(book, lead) && lead.firstTouchAt === undefined) observers.onClosedUntouched?.(lead);
   }

@@ -1,7 +1,8 @@
 // The escalation chain a breached clock walks through (notify owner → reassign → notify manager →
 // return to nurture, as configured), and the round-robin routing that reassignment uses.
 import type { ClockKind } from '../clockKind';
-import type { CampaignConfig, EscalationStep } from '../config';
+import type { CampaignConfig, EscalationStep, RepConfig } from '../config';
+import { repUnavailability } from '../availability';
 import { pushDue } from '../dueQueue';
 import { initialRoundRobinState, pickNextRep } from '../roundRobin';
 import { stopClocks } from './closing';
@@ -34,22 +35,29 @@ function managerFor(config: CampaignConfig, ownerId: string, poolHint?: string):
 }
 
 /** Picks the rep a reassignment would hand the lead to (the round-robin turn is taken); the owner changes on success. */
-function pickReassignee(
+export function pickReassignee(
   book: LeadBook,
   lead: LeadState,
   poolName: string,
   config: CampaignConfig,
+  now: number,
 ): { newOwnerId: string | null; reason?: string } {
   const pool = getOwn(config.responseSla.pools, poolName);
   if (!pool) return { newOwnerId: null, reason: `pool ${poolName} is not configured` };
   const state = getOwn(book.roundRobin, poolName) ?? initialRoundRobinState();
-  const pick = pickNextRep(pool, state, { excludeRepId: lead.ownerId, load: book.ownerLoad, poolName });
+  const reps = new Map(pool.reps.map((rep) => [rep.id, rep]));
+  const pick = pickNextRep(pool, state, {
+    excludeRepId: lead.ownerId,
+    load: book.ownerLoad,
+    poolName,
+    unavailable: (repId) => repUnavailability(config, reps.get(repId) as RepConfig, now, book.rotation),
+  });
   if (pick.repId === null) return { newOwnerId: null, reason: pick.reason };
   book.roundRobin[poolName] = pick.state;
   return { newOwnerId: pick.repId };
 }
 
-function changeOwner(book: LeadBook, lead: LeadState, newOwnerId: string, at: number): void {
+export function changeOwner(book: LeadBook, lead: LeadState, newOwnerId: string, at: number): void {
   lead.owners = [...ownerSpans(lead), { ownerId: newOwnerId, from: at }];
   book.ownerLoad[lead.ownerId] = Math.max(0, (getOwn(book.ownerLoad, lead.ownerId) ?? 1) - 1);
   book.ownerLoad[newOwnerId] = (getOwn(book.ownerLoad, newOwnerId) ?? 0) + 1;
@@ -67,6 +75,7 @@ export function planEscalationStep(
   kind: ClockKind,
   clock: ClockState,
   config: CampaignConfig,
+  now: number,
 ): EscalationEffect {
   const index = clock.nextStep as number;
   const step = config.responseSla.escalation[index];
@@ -74,7 +83,7 @@ export function planEscalationStep(
   clock.stepInFlight = index;
   const base = { type: 'escalation' as const, leadId: lead.leadId, clock: kind, tier: lead.tier, stepIndex: index };
   if (step.step === 'reassign') {
-    const { newOwnerId, reason } = pickReassignee(book, lead, step.pool as string, config);
+    const { newOwnerId, reason } = pickReassignee(book, lead, step.pool as string, config, now);
     return { ...base, step: 'reassign', ownerId: lead.ownerId, newOwnerId, pool: step.pool, reason };
   }
   if (step.step === 'notify-manager') {

@@ -36,3 +36,10 @@ export {
   type EscalationEffect,
   type StepResult,
 } from './escalation';
+export {
+  completeIntakeRoute,
+  planIntakeRoute,
+  type PendingRoute,
+  type RouteEffect,
+  type RouteResult,
+} from './routing';

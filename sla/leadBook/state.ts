@@ -7,6 +7,7 @@ import type { CampaignConfig } from '../config';
 import { emptyDueQueue, type DueQueue } from '../dueQueue';
 import type { ConversionStage } from '../leadEvents';
 import type { RoundRobinState } from '../roundRobin';
+import { emptyRotation, type RotationState } from '../availability';
 import { dict, getOwn, type Dict } from '../dict';
 import type { OwnerSpan } from '../compliance';
 
@@ -66,6 +67,8 @@ export interface LeadBook {
   /** Open leads per owner, for capacity caps. */
   ownerLoad: Dict<number>;
   roundRobin: Dict<RoundRobinState>;
+  /** Recent breaches per rep and out-of-rotation spells (responseSla.routing.outOfRotation). */
+  rotation: RotationState;
   outbox: LeadActivityBatch;
 }
 
@@ -86,6 +89,7 @@ export function emptyLeadBook(): LeadBook {
     due: emptyDueQueue(),
     ownerLoad: dict(),
     roundRobin: dict(),
+    rotation: emptyRotation(),
     outbox: emptyOutbox(),
   };
 }

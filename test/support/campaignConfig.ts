@@ -70,6 +70,7 @@ export function seedTermsConfig(
       },
       intakeSkew: '5m',
       ...(overrides.responseSla?.attribution ? { attribution: overrides.responseSla.attribution } : {}),
+      ...(overrides.responseSla?.routing ? { routing: overrides.responseSla.routing } : {}),
     },
     calendars: { default: businessWeek },
     velocity: overrides.velocity ?? {

@@ -6,6 +6,7 @@ import type { Connection, WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type Worker, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { PgLedger } from '../../activities/ledger/pgLedger';
+import type { Crm } from '../../activities/ports';
 import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';
 import type { Alert } from '../../sla/alerts';
 import { createResetActivities } from '../../activities/resetActivities';
@@ -62,6 +63,8 @@ export async function testWorker(
     workflowBundle?: WorkflowBundleOption;
     /** Worker Deployment Versioning; unversioned when absent. */
     deployment?: WorkerDeploymentOptions;
+    /** Stands in for the CRM's behaviour the sandbox lacks (an assignment rule, an outage) around the sandbox CRM. */
+    wrapCrm?: (crm: Crm, campaignId: string) => Crm;
   },
 ): Promise<TestWorkerHandle> {
   const alerts: Alert[] = [];
@@ -76,6 +79,10 @@ export async function testWorker(
   });
   const ledger = new PgLedger(db.pool);
   const ports = createPortResolver('sandbox', opts.sandbox, (id) => ledger.latestConfig(id));
+  const { wrapCrm } = opts;
+  const portsForWorker = wrapCrm
+    ? { ...ports, crm: async (id: string, at: Date) => wrapCrm(await ports.crm(id, at), id) }
+    : ports;
   const notifier = new WebhookNotifier({ deliveries: ledger, logger: pino({ level: 'info' }, sink) });
   const worker = await createCampaignWorker({
     connection: env.nativeConnection,
@@ -83,7 +90,7 @@ export async function testWorker(
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
     deployment: opts.deployment,
-    deps: { ports, ledger, notifier },
+    deps: { ports: portsForWorker, ledger, notifier },
     extraActivities: {
       ...createResetActivities({ client: env.client, rebuildQuarterReport: quarterBackfill(db.pool, ledger) }),
       ...opts.resetActivities,

@@ -3,7 +3,8 @@
 // activity confirms the side effect, and a failed one comes due again with backoff.
 import { log, metricMeter, patched } from '@temporalio/workflow';
 import { countBreaches, countFailedEscalationSteps } from '../slaMetrics';
-import { clockAlert, opsEscalationAlert } from '../../sla/alertWording';
+import { clockAlert, opsEscalationAlert, outOfRotationAlert } from '../../sla/alertWording';
+import { noteRepBreach, retractRepBreach } from '../../sla/availability';
 import { noteBreach, noteBreachRetracted, noteClosedUntouched } from '../../sla/campaignCompliance';
 import type { ClockKind } from '../../sla/clockKind';
 import {
@@ -21,6 +22,7 @@ import {
 import { recordLeadActivity, runEscalationSteps, sendAlerts } from './activities';
 import { failureMessage } from './escalation';
 import { track } from './inFlight';
+import { dispatchRoutes } from './routing';
 import type { CampaignRun } from './run';
 
 const MAX_RECENT_BREACHES = 20;
@@ -31,10 +33,13 @@ const RELEASE_HELD_STEPS = 'release-steps-held-by-handover';
 /** Patch: ledger writes of at most MAX_LEDGER_WRITE_BYTES each, instead of the whole outbox in one. */
 const BOUNDED_LEDGER_WRITES = 'bounded-ledger-writes';
 const DROP_STEPS_OF_HANDLED_LEADS = 'drop-planned-steps-of-handled-leads';
+/** Patch: breaches may take a rep out of rotation, with an alert runs before this release never sent. */
+const OUT_OF_ROTATION = 'out-of-rotation';
 
 export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind): void {
   const { state } = run;
   noteBreach(state.compliance, lead, clock, run.leadConfig(lead));
+  countRepBreach(run, lead, clock);
   countBreaches(metricMeter, run.campaignId, clock, 1);
   state.breachedLeads++;
   state.recentBreaches.unshift({
@@ -49,9 +54,22 @@ export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind)
 
 export function uncountBreach(run: CampaignRun, lead: LeadState, clock: ClockKind, breachedOwnerId: string): void {
   const { state } = run;
+  const deadline = lead.clocks[clock]?.deadline;
+  if (deadline !== undefined) retractRepBreach(state.book.rotation, breachedOwnerId, deadline);
   noteBreachRetracted(state.compliance, lead, clock, breachedOwnerId, run.leadConfig(lead));
   state.breachedLeads = Math.max(0, state.breachedLeads - 1);
   state.recentBreaches = state.recentBreaches.filter((b) => !(b.leadId === lead.leadId && b.clock === clock));
+}
+
+/** With routing.outOfRotation, a rep's breaches may take them out of rotation; ops hear when that happens. */
+function countRepBreach(run: CampaignRun, lead: LeadState, clock: ClockKind): void {
+  const config = run.config();
+  const rule = config.responseSla.routing.outOfRotation;
+  if (!rule || !patched(OUT_OF_ROTATION)) return;
+  const state = lead.clocks[clock];
+  const repId = state?.breachedOwnerId ?? lead.ownerId;
+  const until = noteRepBreach(run.state.book.rotation, config, repId, state?.breachedAt ?? Date.now());
+  if (until !== undefined) run.pendingAlerts.push(outOfRotationAlert(run.campaignId, repId, rule.breaches, until));
 }
 
 export function fireDueClocks(run: CampaignRun): void {
@@ -94,6 +112,7 @@ export function dispatchEffects(run: CampaignRun): void {
   while (!run.draining && run.pendingEscalations.length) {
     dispatchSteps(run, run.pendingEscalations.splice(0, STEPS_PER_ACTIVITY));
   }
+  dispatchRoutes(run);
   // One ledger write at a time keeps each clock's rows in the order they happened.
   if (!run.inFlight.ledgerWrite && outboxSize(state.book) > 0) {
     run.inFlight.ledgerWrite = true;

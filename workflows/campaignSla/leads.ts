@@ -6,6 +6,7 @@ import { patched } from '@temporalio/workflow';
 import { clockAlert } from '../../sla/alertWording';
 import { countBreach, uncountBreach } from './clockEffects';
 import type { CampaignRun } from './run';
+import { planRoutes } from './routing';
 
 const LATE_TOUCH_BREACH_ALERT = 'late-touch-breach-alert';
 const SUPERSEDED_ON_LATE_BREACH = 'superseded-on-late-breach';
@@ -17,6 +18,7 @@ export function admit(run: CampaignRun, leads: NewLead[]): AdmitOutcome[] {
   for (const outcome of outcomes) {
     if (outcome.result === 'admitted') noteLeadOpened(state.compliance, state.book.leads[outcome.leadId]);
   }
+  planRoutes(run, outcomes);
   return outcomes;
 }
 

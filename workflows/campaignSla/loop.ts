@@ -30,6 +30,7 @@ import { idle, readyToHandOver, track } from './inFlight';
 import { handleExpiredProposals } from './proposalLifecycle';
 import { publish, stalePublishDueAt } from './publish';
 import { closeLiveQuarter, liveQuarterEndsAt } from './quarter';
+import { nextRouteAttemptAt } from './routing';
 import { createRun, type CampaignRun, type CampaignSlaInput, type CampaignSlaResult } from './run';
 import { startVelocityCheck } from './spendLoop';
 import { ATTRIBUTED_SLA_FIGURES, initialState, reviveState, type CampaignCarryOver } from './state';
@@ -84,6 +85,7 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       afterWindow ? undefined : run.windowEnd(),
       liveQuarterEndsAt(run),
       stalePublishDueAt(run),
+      nextRouteAttemptAt(run),
     ].filter((t): t is number => t !== undefined);
     const wakeAt = Math.min(...candidates);
     run.wake = false;

@@ -36,6 +36,8 @@ export interface CampaignRun {
   /** Clock alerts and escalation steps fired but not yet handed to an activity. */
   readonly pendingAlerts: Alert[];
   readonly pendingEscalations: (EscalationEffect & { at: string })[];
+  /** Leads whose intake route is being written to the CRM right now (the routes themselves are in state). */
+  readonly routesInFlight: Set<string>;
   /** Activities in flight. The loop starts them and goes on; their results are applied when they complete. */
   readonly inFlight: { count: number; crmPoll: boolean; velocityCheck: boolean; ledgerWrite: boolean; expiry: boolean };
   /** Serializes every change to spend, proposal and quarter state across the loop and the Update handlers. */
@@ -80,6 +82,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     },
     pendingAlerts: [],
     pendingEscalations: [],
+    routesInFlight: new Set(),
     inFlight: { count: 0, crmPoll: false, velocityCheck: false, ledgerWrite: false, expiry: false },
     spendLock: new Mutex(),
     stepFailures: { failing: 0 },

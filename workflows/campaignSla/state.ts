@@ -1,6 +1,6 @@
 // The state a campaign carries from one run to the next (continue-as-new), and how a new campaign starts.
 import { decodeStoredConfigs, STORED_CONFIG_FORMAT, type CampaignConfig } from '../../sla/config';
-import { emptyLeadBook, type LeadBook } from '../../sla/leadBook';
+import { emptyLeadBook, type LeadBook, type PendingRoute } from '../../sla/leadBook';
 import { createCompliance, reviveCompliance, type CampaignCompliance } from '../../sla/campaignCompliance';
 import type { ProposalState } from '../../sla/proposals';
 import { quarterOf } from '../../sla/quarter';
@@ -46,6 +46,8 @@ export interface CampaignCarryOver {
   recentBreaches: BreachView[];
   breachedLeads: number;
   continuedAsNew: number;
+  /** Intake routes not yet confirmed by the CRM (responseSla.routing.atIntake); absent in older carry-overs. */
+  routes?: PendingRoute[];
 }
 
 /**

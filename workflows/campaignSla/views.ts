@@ -10,7 +10,8 @@ import { getOwn } from '../../sla/dict';
 
 export function stateView(run: CampaignRun): CampaignStateView {
   const { state } = run;
-  const compliance = complianceForState(state.compliance, state.book, run.config(), Date.now(), run.leadConfig);
+  const now = Date.now();
+  const compliance = complianceForState(state.compliance, state.book, run.config(), now, run.leadConfig);
   const next = nextDueAt(state.book);
   return {
     campaignId: run.campaignId,
@@ -20,6 +21,12 @@ export function stateView(run: CampaignRun): CampaignStateView {
     health: compliance.health,
     openLeads: openLeadCount(state.book),
     openLeadsByOwner: { ...state.book.ownerLoad },
+    routing: {
+      pendingRoutes: state.routes?.length ?? 0,
+      outOfRotation: Object.entries(state.book.rotation)
+        .filter(([, r]) => r.outUntil !== undefined && r.outUntil > now)
+        .map(([repId, r]) => ({ repId, until: new Date(r.outUntil as number).toISOString() })),
+    },
     openClocks: openClockCount(state.book),
     breachedLeads: state.breachedLeads,
     compliance: compliance.summary,
