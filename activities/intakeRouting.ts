@@ -20,7 +20,12 @@ export function createRoutingActivities(deps: ActivityDeps) {
           try {
             const crm = await deps.ports.crm(input.campaignId, new Date(route.at));
             const written = await crm.setOwner(route.leadId, route.toOwnerId);
-            results.push({ leadId: route.leadId, ok: true, actualOwnerId: written.actualOwnerId });
+            results.push({
+              leadId: route.leadId,
+              ok: true,
+              stuck: written.stuck,
+              actualOwnerId: written.actualOwnerId,
+            });
           } catch (err) {
             results.push({ leadId: route.leadId, ok: false, error: err instanceof Error ? err.message : String(err) });
           }

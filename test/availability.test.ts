@@ -172,6 +172,7 @@ describe('routing at intake', () => {
     const done = completeIntakeRoute(book, ctx(cfg, t0 + 5_000), route, {
       leadId: 'L-1',
       ok: true,
+      stuck: true,
       actualOwnerId: 'rep-c',
     });
     expect(done).toEqual({ outcome: 'routed' });
@@ -186,6 +187,17 @@ describe('routing at intake', () => {
       eventId: 'c:L-1:intake-route',
       detail: { from: 'rep-a', to: 'rep-c', routedTo: 'rep-c' },
     });
+  });
+
+  it("takes the CRM's word that the owner stuck: its 18-character ID for the configured 15-character one is the same user", () => {
+    const rep15 = '005000000000001';
+    const cfg = config([{ id: 'rep-a', outOfOffice: true }, { id: rep15 }]);
+    const book = emptyLeadBook();
+    const plan = admit(book, cfg, t0, 'L-1', 'rep-a') as { route: PendingRoute };
+    const route: PendingRoute = { ...plan.route, attempts: 0, nextAttemptAt: t0 };
+    const result = { leadId: 'L-1', ok: true as const, stuck: true, actualOwnerId: `${rep15}AAA` };
+    expect(completeIntakeRoute(book, ctx(cfg, t0), route, result)).toEqual({ outcome: 'routed' });
+    expect(book.leads['L-1'].ownerId).toBe(rep15);
   });
 
   it('keeps a lead whose owner can take it, and one whose owner is not a configured rep', () => {
@@ -244,13 +256,19 @@ describe('routing at intake', () => {
     const moved = completeIntakeRoute(book, ctx(cfg, t0 + 4 * MINUTE), route, {
       leadId: 'L-1',
       ok: true,
+      stuck: false,
       actualOwnerId: '00G000000000001AAA',
     });
     expect(moved).toEqual({ outcome: 'moved-by-crm', actualOwnerId: '00G000000000001AAA' });
     expect(book.leads['L-1'].ownerId).toBe('00G000000000001AAA');
     // A later answer for the same route finds the owner changed: nothing more happens.
     expect(
-      completeIntakeRoute(book, ctx(cfg, t0 + 5 * MINUTE), route, { leadId: 'L-1', ok: true, actualOwnerId: 'rep-c' }),
+      completeIntakeRoute(book, ctx(cfg, t0 + 5 * MINUTE), route, {
+        leadId: 'L-1',
+        ok: true,
+        stuck: true,
+        actualOwnerId: 'rep-c',
+      }),
     ).toEqual({
       outcome: 'moot',
     });

@@ -243,6 +243,35 @@ async function crmPoll(env: Env, save: Save): Promise<void> {
   await save('crm-poll', campaign);
 }
 
+/** Routing at intake: CRM-poll leads of an away rep routed to available ones; breaches take reps out of rotation. */
+async function intakeRouting(env: Env, save: Save): Promise<void> {
+  const t0 = Number(await env.currentTimeMs());
+  const campaign = await startCampaign(
+    env,
+    seedTermsConfig({
+      id: 'replay-routing',
+      crmPollEvery: '5m',
+      window: { start: iso(t0 - DAY), end: iso(t0 + 30 * DAY) },
+      velocity: { checkEvery: '1h', rules: [{ kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' }] },
+      responseSla: {
+        pools: {
+          inbound: {
+            managerId: 'mgr-1',
+            reps: [
+              { id: 'rep-a', capacity: 1000, away: [{ from: iso(t0 - DAY), to: iso(t0 + 30 * DAY) }] },
+              { id: 'rep-b', capacity: 1000 },
+              { id: 'rep-c', capacity: 1000 },
+            ],
+          },
+        },
+        routing: { atIntake: true, outOfRotation: { breaches: 3, within: '1h', for: '6h' } },
+      },
+    }),
+  );
+  await env.sleep(90 * MINUTE);
+  await save('intake-routing', campaign);
+}
+
 /** A long-lived campaign: the server suggests continue-as-new at about 4,000 events; two handovers, each run's history kept. */
 async function continueAsNew(env: Env, save: Save): Promise<void> {
   const t0 = Number(await env.currentTimeMs());
@@ -301,6 +330,7 @@ async function main(): Promise<void> {
     composed = await compose();
     await composed.worker.runUntil(async () => {
       if (wanted('lead-clocks')) await leadClocks(env, save);
+      if (wanted('intake-routing')) await intakeRouting(env, save);
       if (wanted('proposals')) await proposals(env, save);
       if (wanted('amend-and-quarter')) await amendAndQuarter(env, save);
       if (wanted('continue-as-new')) await continueAsNew(env, save);

@@ -36,6 +36,14 @@ describe('replay of recorded campaign histories', () => {
     );
   });
 
+  it('has a recorded routing-at-intake path whose routes reached the CRM activity', () => {
+    const history = temporal.api.history.v1.History.decode(
+      readFileSync(path.join(dir, '2026-12-04', 'intake-routing.bin')),
+    );
+    const activities = history.events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+    expect(activities).toContain('routeLeads');
+  });
+
   it.each(files)('replays %s deterministically', async (file) => {
     installQuietRuntime();
     const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));

@@ -24,8 +24,12 @@ export interface PendingRoute extends RouteEffect {
   nextAttemptAt: number;
 }
 
-/** What the CRM said: the owner it shows after the write (an assignment rule may have moved the lead on). */
-export type RouteResult = { leadId: string; ok: true; actualOwnerId: string } | { leadId: string; ok: false; error: string };
+/**
+ * What the CRM said after the write: whether the owner stuck (compared as the CRM compares IDs, so a 15-character
+ * ID matches its 18-character form), else the owner it shows (an assignment rule may have moved the lead on).
+ */
+export type RouteResult =
+  { leadId: string; ok: true; stuck: boolean; actualOwnerId: string } | { leadId: string; ok: false; error: string };
 
 /** Attempts before a route is given up and ops are told; spaced 1, 2, 4 … 30 minutes apart. */
 export const MAX_ROUTE_ATTEMPTS = 8;
@@ -100,24 +104,25 @@ export function completeIntakeRoute(
     return { outcome: 'retry', nextAttemptAt: route.nextAttemptAt };
   }
   const at = Date.parse(route.at);
-  if (result.actualOwnerId !== route.fromOwnerId) changeOwner(book, lead, result.actualOwnerId, at);
-  const moved = result.actualOwnerId !== route.toOwnerId;
+  const moved = !result.stuck;
+  const owner = moved ? result.actualOwnerId : route.toOwnerId;
+  if (owner !== route.fromOwnerId) changeOwner(book, lead, owner, at);
   note(
     lead,
     ctx.now,
     moved
-      ? `routing to ${route.toOwnerId} did not stick: the CRM shows ${result.actualOwnerId}`
+      ? `routing to ${route.toOwnerId} did not stick: the CRM shows ${owner}`
       : `routed ${route.fromOwnerId} → ${route.toOwnerId} (${route.reason})`,
   );
-  if (result.actualOwnerId !== route.fromOwnerId) {
+  if (owner !== route.fromOwnerId) {
     book.outbox.events.push({
       campaignId: ctx.campaignId,
       leadId: lead.leadId,
       eventId: `${ctx.campaignId}:${lead.leadId}:intake-route`,
       kind: 'owner-change',
       at: route.at,
-      detail: { from: route.fromOwnerId, to: result.actualOwnerId, routedTo: route.toOwnerId, reason: route.reason },
+      detail: { from: route.fromOwnerId, to: owner, routedTo: route.toOwnerId, reason: route.reason },
     });
   }
-  return moved ? { outcome: 'moved-by-crm', actualOwnerId: result.actualOwnerId } : { outcome: 'routed' };
+  return moved ? { outcome: 'moved-by-crm', actualOwnerId: owner } : { outcome: 'routed' };
 }
