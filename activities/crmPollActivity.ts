@@ -12,8 +12,8 @@ import type { Crm, CrmPage, Ledger, LeadStatusMapping } from './ports';
 
 type ContractStatusMapping = NonNullable<CampaignConfig['campaign']['crm']['statusMapping']>;
 
-/** How long a mapping's picklist check stands before it is asked again (statuses rarely change). */
-const STATUS_CHECK_TTL_MS = 3_600_000;
+/** How long a picklist or user check stands before it is asked again (statuses and users rarely change). */
+const CHECK_TTL_MS = 3_600_000;
 
 /** Leads one poll asks the CRM about (batched IN clauses: O(1) calls in their number). */
 const MAX_POLLED_LEADS = 2000;
@@ -35,6 +35,8 @@ export interface PollCrmInput {
   at: string;
   /** Lead status → disposition (campaign.crm.statusMapping in the contract); DEFAULT_STATUS_MAPPING when absent. */
   statusMapping?: ContractStatusMapping;
+  /** The contract's rep IDs: those the CRM has deactivated come back in `inactiveReps` (checked hourly). */
+  repIds?: string[];
 }
 
 export interface PollCrmResult {
@@ -44,6 +46,8 @@ export interface PollCrmResult {
   watermark: string | null;
   /** Statuses of the contract's mapping the org's LeadStatus picklist does not have, one line each. */
   statusMappingProblems?: string[];
+  /** Of `repIds`, the users the CRM has deactivated; present whenever repIds were given. */
+  inactiveReps?: string[];
 }
 
 /** The contract's mapping in the adapters' form; statuses are outside input, so a null-prototype record. */
@@ -61,27 +65,38 @@ interface PollPositions {
   statuses: string | null;
 }
 
-export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; ledger: Ledger }) {
-  // Per campaign: the statuses last checked against the org's picklist, when, and what was wrong.
-  const checked = new Map<string, { statuses: string; at: number; problems: string[] }>();
-  /** The contract's statuses checked against the org's LeadStatus picklist, at most once an hour per campaign. */
-  async function statusMappingProblems(crm: Crm, input: PollCrmInput): Promise<string[]> {
-    if (!input.statusMapping) return [];
-    const statuses = Object.keys(input.statusMapping);
-    const key = JSON.stringify(statuses);
+/** Per campaign, the answer to a question about the org, asked again only when it changes or after an hour. */
+function hourlyCheck<T>() {
+  const last = new Map<string, { key: string; at: number; answer: T }>();
+  return async (campaignId: string, key: string, ask: () => Promise<T>): Promise<T> => {
     const now = Date.now();
-    const last = checked.get(input.campaignId);
-    if (last && last.statuses === key && now - last.at < STATUS_CHECK_TTL_MS) return last.problems;
-    const problems = await crm.validateLeadStatuses(statuses);
-    checked.set(input.campaignId, { statuses: key, at: now, problems });
-    return problems;
-  }
+    const known = last.get(campaignId);
+    if (known && known.key === key && now - known.at < CHECK_TTL_MS) return known.answer;
+    const answer = await ask();
+    last.set(campaignId, { key, at: now, answer });
+    return answer;
+  };
+}
+
+export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; ledger: Ledger }) {
+  const statusCheck = hourlyCheck<string[]>();
+  const userCheck = hourlyCheck<string[]>();
+  /** The contract's statuses checked against the org's LeadStatus picklist. */
+  const statusMappingProblems = (crm: Crm, input: PollCrmInput): Promise<string[]> => {
+    if (!input.statusMapping) return Promise.resolve([]);
+    const statuses = Object.keys(input.statusMapping);
+    return statusCheck(input.campaignId, JSON.stringify(statuses), () => crm.validateLeadStatuses(statuses));
+  };
+  /** The contract's reps the org has deactivated (User.IsActive). */
+  const inactiveReps = (crm: Crm, campaignId: string, repIds: string[]): Promise<string[]> =>
+    userCheck(campaignId, JSON.stringify(repIds), () => crm.inactiveUsers(repIds));
 
   return {
     async pollCrm(input: PollCrmInput): Promise<PollCrmResult> {
       const crm = await ports.crm(input.campaignId, new Date(input.at));
       const mapping = leadStatusMapping(input.statusMapping);
       const mappingProblems = await statusMappingProblems(crm, input);
+      const inactive = input.repIds ? await inactiveReps(crm, input.campaignId, input.repIds) : undefined;
       const positions = decodePositions(input.watermark);
       let leads: NewLead[] = [];
       if (input.acceptNewLeads) {
@@ -153,6 +168,7 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
         events,
         watermark: encodePositions(positions),
         ...(mappingProblems.length ? { statusMappingProblems: mappingProblems } : {}),
+        ...(inactive ? { inactiveReps: inactive } : {}),
       };
     },
   };

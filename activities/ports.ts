@@ -189,6 +189,8 @@ export interface Crm {
   ): Promise<CrmPage<CrmStatusChange>>;
   /** Problems with status values (unknown to the org's LeadStatus picklist); empty when all are valid. */
   validateLeadStatuses(values: string[]): Promise<string[]>;
+  /** The given user IDs the org has deactivated (User.IsActive false), as given; IDs that are not users are ignored. */
+  inactiveUsers(userIds: string[]): Promise<string[]>;
   /** Leads of the campaign converted (ConvertedDate) inside [from, to). */
   fetchConversions(query: CrmConversionQuery): Promise<CrmConversion[]>;
   countConversions(query: CrmConversionQuery): Promise<number>;

@@ -216,6 +216,7 @@ function conversionsFromClicks(sim: SandboxCrm, ads: SandboxAdsPlatform, config:
     fetchAttempts: (leadIds, watermark) => sim.fetchAttempts(leadIds, watermark),
     fetchStatusChanges: (leadIds, watermark, mapping) => sim.fetchStatusChanges(leadIds, watermark, mapping),
     validateLeadStatuses: (values) => sim.validateLeadStatuses(values),
+    inactiveUsers: (userIds) => sim.inactiveUsers(userIds),
     fetchConversions: (query) => sim.fetchConversions(query),
     setOwner: (leadId, ownerId) => sim.setOwner(leadId, ownerId),
     createFollowUpTask: (input) => sim.createFollowUpTask(input),

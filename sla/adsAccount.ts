@@ -26,7 +26,8 @@ export function adsAccountProblems(facts: AdsAccountFacts): AdsAccountProblem[] 
         'the campaign budget is shared with other campaigns (explicitly_shared or reference_count > 1); budget changes will be refused',
     });
   }
-  if (facts.currencyMismatch) problems.push({ code: 'currency-mismatch', severity: 'error', message: facts.currencyMismatch });
+  if (facts.currencyMismatch)
+    problems.push({ code: 'currency-mismatch', severity: 'error', message: facts.currencyMismatch });
   return [...problems, ...facts.flightProblems];
 }
 

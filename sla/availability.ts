@@ -15,21 +15,23 @@ export const emptyRotation = (): RotationState => dict();
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** What the campaign knows about its reps beyond the contract: rotation spells, and users the CRM deactivated. */
+export interface RepFacts {
+  rotation: RotationState;
+  inactiveReps: readonly string[];
+}
+
 /** Why `rep` cannot take a new lead at `at`, or null when it can (capacity is the round-robin's own check). */
-export function repUnavailability(
-  config: CampaignConfig,
-  rep: RepConfig,
-  at: number,
-  rotation: RotationState,
-): string | null {
+export function repUnavailability(config: CampaignConfig, rep: RepConfig, at: number, facts: RepFacts): string | null {
   if (rep.outOfOffice) return 'out of office';
+  if (facts.inactiveReps.includes(rep.id)) return 'inactive in the CRM';
   const away = (rep.away ?? []).find((w) => Date.parse(w.from) <= at && at < Date.parse(w.to));
   if (away) return `away until ${away.to}`;
   if (rep.hours !== undefined) {
     const calendar = getOwn(config.calendars, rep.hours) as BusinessCalendar | undefined;
     if (calendar && !isBusinessTime(new Date(at), calendar)) return `outside working hours (${rep.hours})`;
   }
-  const outUntil = getOwn(rotation, rep.id)?.outUntil;
+  const outUntil = getOwn(facts.rotation, rep.id)?.outUntil;
   if (outUntil !== undefined && at < outUntil) return `out of rotation until ${iso(outUntil)}`;
   return null;
 }

@@ -34,7 +34,7 @@ import { type ClockKind } from './clockKind';
  * positions; a format-1 carry-over (a run started by the previous release) decodes with them absent.
  */
 /** 3 adds each reassigned lead's owner spans (position 15); 1 and 2 read as leads that kept one owner. */
-/** 4 adds the reps' recent breaches and out-of-rotation spells (`rotation`); earlier formats read as none. */
+/** 4 adds the reps' recent breaches, out-of-rotation spells and CRM-deactivated reps; earlier formats read as none. */
 const CARRY_OVER_FORMAT = 4;
 const READABLE_FORMATS: readonly number[] = [1, 2, 3, 4];
 /** History entries kept per lead; the `lead` query shows these, the ledger has the full record. */
@@ -134,6 +134,8 @@ const compactLeadBookSchema = z.strictObject({
   rotation: z
     .record(z.string(), z.strictObject({ breaches: z.array(offsetSchema), outUntil: offsetSchema.optional() }))
     .optional(),
+  /** Absent when the CRM has deactivated none of the campaign's reps. */
+  inactiveReps: z.array(z.string()).optional(),
   /** Ledger writes not flushed before continue-as-new (Updates accepted while flushing); absent when empty. */
   outbox: z.custom<LeadActivityBatch>(isBatch, 'must be an object with leads, events and clocks arrays').optional(),
 });
@@ -237,6 +239,7 @@ export function encodeLeadBook(book: LeadBook): CompactLeadBook {
     roundRobin: book.roundRobin,
   };
   if (Object.keys(book.rotation).length > 0) compact.rotation = book.rotation;
+  if (book.inactiveReps.length > 0) compact.inactiveReps = book.inactiveReps;
   if (outboxSize(book) > 0) compact.outbox = book.outbox;
   return compact;
 }
@@ -337,6 +340,7 @@ export function decodeLeadBook(input: unknown, path = 'carryOver.book'): LeadBoo
       Object.fromEntries(Object.entries(compact.roundRobin).map(([pool, rr]) => [pool, { scores: toDict(rr.scores) }])),
     ),
     rotation: toDict(compact.rotation),
+    inactiveReps: compact.inactiveReps ?? [],
     outbox: compact.outbox ?? emptyOutbox(),
   };
   rebuildDueQueue(book);

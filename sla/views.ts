@@ -63,7 +63,7 @@ export interface CampaignStateView {
   /** Open leads each owner holds now: what capacity caps apply to. */
   openLeadsByOwner: Record<string, number>;
   /** Routing by availability: routes waiting for the CRM, and reps out of rotation now with when they return. */
-  routing: { pendingRoutes: number; outOfRotation: { repId: string; until: string }[] };
+  routing: { pendingRoutes: number; outOfRotation: { repId: string; until: string }[]; inactiveReps: string[] };
   openClocks: number;
   breachedLeads: number;
   compliance: ComplianceSummary;

@@ -63,7 +63,7 @@ describe('repUnavailability', () => {
   const rep = (id: string) => cfg.responseSla.pools.inbound.reps.find((r) => r.id === id)!;
 
   it('names why a rep cannot take a lead, with away windows half-open like business hours', () => {
-    const none = emptyRotation();
+    const none = { rotation: emptyRotation(), inactiveReps: [] };
     expect(repUnavailability(cfg, rep('rep-a'), t0, none)).toBeNull();
     expect(repUnavailability(cfg, rep('rep-ooo'), t0, none)).toBe('out of office');
     expect(repUnavailability(cfg, rep('rep-away'), t0 - 1, none)).toBeNull();
@@ -72,8 +72,14 @@ describe('repUnavailability', () => {
     expect(repUnavailability(cfg, rep('rep-away'), t0 + 2 * HOUR, none)).toBeNull();
   });
 
+  it('skips a rep the CRM deactivated, even when the contract lists them as available', () => {
+    expect(repUnavailability(cfg, rep('rep-a'), t0, { rotation: emptyRotation(), inactiveReps: ['rep-a'] })).toBe(
+      'inactive in the CRM',
+    );
+  });
+
   it("follows the rep's working hours in the calendar's zone, across the March DST change", () => {
-    const none = emptyRotation();
+    const none = { rotation: emptyRotation(), inactiveReps: [] };
     // 2026-03-09 (Monday after DST starts, EDT = UTC-4): 09:00 local is 13:00Z, no longer 14:00Z.
     expect(repUnavailability(cfg, rep('rep-hours'), Date.parse('2026-03-09T12:59:00Z'), none)).toBe(
       'outside working hours (default)',
@@ -106,8 +112,10 @@ describe('out of rotation', () => {
     const until = noteRepBreach(rotation, cfg, 'rep-a', t0 + 90 * MINUTE);
     expect(until).toBe(t0 + 90 * MINUTE + 4 * HOUR);
     const rep = cfg.responseSla.pools.inbound.reps[0];
-    expect(repUnavailability(cfg, rep, t0 + 2 * HOUR, rotation)).toBe(`out of rotation until ${iso(until!)}`);
-    expect(repUnavailability(cfg, rep, until!, rotation)).toBeNull();
+    expect(repUnavailability(cfg, rep, t0 + 2 * HOUR, { rotation, inactiveReps: [] })).toBe(
+      `out of rotation until ${iso(until!)}`,
+    );
+    expect(repUnavailability(cfg, rep, until!, { rotation, inactiveReps: [] })).toBeNull();
     // Breaches while out do not extend the spell.
     expect(noteRepBreach(rotation, cfg, 'rep-a', t0 + 100 * MINUTE)).toBeUndefined();
   });

@@ -559,6 +559,23 @@ describe('writes', () => {
     expect(await crm().setOwner(lead, REP)).toEqual({ stuck: false, actualOwnerId: queue });
   });
 
+  it('names the deactivated users among the reps (User.IsActive), matching 15- and 18-character IDs, in batches', async () => {
+    const active = fake.insert('User', { Username: 'amara@example.com', IsActive: true });
+    const gone = fake.insert('User', { Username: 'bruno@example.com', IsActive: false });
+    const goneToo = fake.insert('User', { Username: 'carmen@example.com', IsActive: false });
+    const unknownUser = salesforceId('005', 999);
+    const reps = [active, gone.slice(0, 15), goneToo, unknownUser, 'rep-not-a-user', '__proto__'];
+    expect(await crm().inactiveUsers(reps)).toEqual([gone.slice(0, 15), goneToo]);
+    const queries = () =>
+      fake.requests.filter((r) => r.method === 'GET' && String(r.soql).includes('FROM User')).length;
+    const before = queries();
+    expect(await crm({ idBatchSize: 2 }).inactiveUsers(reps)).toEqual([gone.slice(0, 15), goneToo]);
+    expect(queries() - before).toBe(2);
+    // Nothing to ask about: no call at all.
+    expect(await crm().inactiveUsers(['rep-a', 'constructor'])).toEqual([]);
+    expect(queries() - before).toBe(2);
+  });
+
   it('refuses a status outside the LeadStatus picklist and any write to a converted lead', async () => {
     const lead = insertLead(1, 0);
     const adapter = crm();

@@ -31,7 +31,11 @@ function setup() {
   const admitted: string[] = [];
   const ledger = { openLeadIds: async () => [...admitted] } as unknown as Ledger;
   const { pollCrm } = createCrmPollActivity({ ports: { crm: async () => crm, ads: async () => never() }, ledger });
-  const poll = async (watermark: string | null, statusMapping?: Parameters<typeof pollCrm>[0]['statusMapping']) => {
+  const poll = async (
+    watermark: string | null,
+    statusMapping?: Parameters<typeof pollCrm>[0]['statusMapping'],
+    repIds?: string[],
+  ) => {
     const result: PollCrmResult = await new MockActivityEnvironment().run(pollCrm, {
       campaignId: 'demo',
       crmCampaignId: CAMPAIGN,
@@ -39,6 +43,7 @@ function setup() {
       acceptNewLeads: true,
       at: new Date(clock.now).toISOString(),
       statusMapping,
+      ...(repIds ? { repIds } : {}),
     });
     admitted.push(...result.leads.map((lead) => lead.leadId));
     return result;
@@ -117,6 +122,24 @@ describe('pollCrm', () => {
       'leads',
       'watermark',
     ]);
+  });
+
+  it("asks the CRM which of the contract's reps are deactivated users, once an hour unless the reps change", async () => {
+    const { clock, poll, crm } = setup();
+    const userChecks = vi
+      .spyOn(crm, 'inactiveUsers')
+      .mockImplementation(async (ids) => ids.filter((id) => id === 'rep-b'));
+    clock.now = START + HOUR;
+    const first = await poll(null, undefined, ['rep-a', 'rep-b']);
+    expect(first.inactiveReps).toEqual(['rep-b']);
+    expect((await poll(first.watermark, undefined, ['rep-a', 'rep-b'])).inactiveReps).toEqual(['rep-b']);
+    expect(userChecks).toHaveBeenCalledTimes(1);
+    // An amendment that changes the reps is checked at once.
+    expect((await poll(first.watermark, undefined, ['rep-a', 'rep-b', 'rep-c'])).inactiveReps).toEqual(['rep-b']);
+    expect(userChecks).toHaveBeenCalledTimes(2);
+    // No reps given (a run recorded before the check): nothing asked, nothing answered.
+    expect((await poll(first.watermark)).inactiveReps).toBeUndefined();
+    expect(userChecks).toHaveBeenCalledTimes(2);
   });
 
   it('maps only accepting statuses by default and resumes from a new-lead watermark of the previous release', async () => {

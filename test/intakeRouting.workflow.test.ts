@@ -36,6 +36,8 @@ let flakyFailuresLeft = 2;
 function wrapCrm(crm: Crm): Crm {
   return new Proxy(crm, {
     get(target, prop, receiver) {
+      // The org deactivated rep-c (User.IsActive false).
+      if (prop === 'inactiveUsers') return async (ids: string[]) => ids.filter((id) => id === 'rep-c');
       if (prop !== 'setOwner') return Reflect.get(target, prop, receiver);
       return async (leadId: string, ownerId: string) => {
         ownerWrites.push([leadId, ownerId]);
@@ -53,32 +55,15 @@ beforeAll(async () => {
   worker = await testWorker(env, db, { taskQueue: 'intake-routing', wrapCrm });
   workerRun = worker.worker.run();
   const t0 = Number(await env.currentTimeMs());
-  campaign = await env.client.workflow.start(campaignSla, {
-    taskQueue: 'intake-routing',
-    workflowId: campaignWorkflowId('intake-routing'),
-    args: [
-      {
-        config: seedTermsConfig({
-          id: 'intake-routing',
-          window: { start: iso(t0 - DAY), end: iso(t0 + 30 * DAY) },
-          responseSla: {
-            pools: {
-              inbound: {
-                managerId: 'mgr-1',
-                reps: [
-                  { id: 'rep-a', away: [{ from: iso(t0 - HOUR), to: iso(t0 + 3 * DAY) }] },
-                  { id: 'rep-b', outOfOffice: true },
-                  { id: 'rep-c' },
-                  { id: 'rep-d' },
-                ],
-              },
-            },
-            routing: { atIntake: true, outOfRotation: { breaches: 2, within: '2h', for: '1d' } },
-          },
-        }),
-        publishSearchAttributes: false,
-      },
+  campaign = await startRoutingCampaign({
+    id: 'intake-routing',
+    reps: [
+      { id: 'rep-a', away: [{ from: iso(t0 - HOUR), to: iso(t0 + 3 * DAY) }] },
+      { id: 'rep-b', outOfOffice: true },
+      { id: 'rep-c' },
+      { id: 'rep-d' },
     ],
+    routing: { atIntake: true, outOfRotation: { breaches: 2, within: '2h', for: '1d' } },
   });
 });
 
@@ -89,6 +74,31 @@ afterAll(async () => {
   await env?.teardown();
   await db?.drop();
 });
+
+/** A campaign whose one pool holds `reps`, routing as given, running a month from now. */
+async function startRoutingCampaign(opts: {
+  id: string;
+  reps: Record<string, unknown>[];
+  routing: Record<string, unknown>;
+  crmPollEvery?: string;
+}): Promise<WorkflowHandle> {
+  const t0 = Number(await env.currentTimeMs());
+  return env.client.workflow.start(campaignSla, {
+    taskQueue: 'intake-routing',
+    workflowId: campaignWorkflowId(opts.id),
+    args: [
+      {
+        config: seedTermsConfig({
+          id: opts.id,
+          crmPollEvery: opts.crmPollEvery,
+          window: { start: iso(t0 - DAY), end: iso(t0 + 30 * DAY) },
+          responseSla: { pools: { inbound: { managerId: 'mgr-1', reps: opts.reps } }, routing: opts.routing },
+        }),
+        publishSearchAttributes: false,
+      },
+    ],
+  });
+}
 
 const ownerOf = async (leadId: string) => (await campaign.query(leadQuery, leadId))?.ownerId;
 
@@ -166,5 +176,36 @@ describe('routing at intake (time-skipping)', () => {
     );
     await admit([['R-AFTER', 'rep-d']]);
     await expect.poll(() => ownerOf('R-AFTER'), { timeout: 15_000 }).toBe('rep-c');
+  });
+
+  it('routes no CRM lead to a rep the CRM deactivated, and tells ops once', async () => {
+    const t0 = Number(await env.currentTimeMs());
+    const polled = await startRoutingCampaign({
+      id: 'routing-inactive',
+      crmPollEvery: '5m',
+      reps: [
+        { id: 'rep-a', capacity: 1000, away: [{ from: iso(t0 - DAY), to: iso(t0 + 30 * DAY) }] },
+        { id: 'rep-c', capacity: 1000 },
+        { id: 'rep-d', capacity: 1000 },
+      ],
+      routing: { atIntake: true },
+    });
+    try {
+      await env.sleep(HOUR);
+      expect((await polled.query(slaStateQuery)).routing.inactiveReps).toEqual(['rep-c']);
+      const routedTo = async () =>
+        (
+          await db.pool.query<{ to: string }>(
+            `SELECT detail->>'to' AS to FROM lead_events WHERE campaign_id = 'routing-inactive' AND kind = 'owner-change'`,
+          )
+        ).rows.map((r) => r.to);
+      await expect.poll(async () => (await routedTo()).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+      expect(new Set(await routedTo())).toEqual(new Set(['rep-d']));
+      expect(
+        worker.alerts.filter((a) => a.title === 'Reps deactivated in the CRM' && a.campaignId === 'routing-inactive'),
+      ).toHaveLength(1);
+    } finally {
+      await terminateWhenIdle(polled);
+    }
   });
 });

@@ -35,6 +35,7 @@ import {
   type StatusRow,
 } from './salesforceRecords';
 import { salesforceIdKey } from './salesforceIds';
+import { isSalesforceId } from '../../sla/ids';
 import { isInvalidSession, salesforceErrorCode, toCrmFailure, type LimitBackoff } from './salesforceErrors';
 import { requestSalesforceSession } from './salesforceSession';
 import { salesforceSettingsFromEnv, type SalesforceSettings } from './salesforceSettings';
@@ -286,6 +287,27 @@ export class SalesforceCrm implements Crm {
         return outcome ? [{ leadId: row.leadId, changeId: row.key, status: row.status, outcome, at: row.at }] : [];
       });
       return { items, watermark: next ? encodeWatermark(next) : watermark };
+    });
+  }
+
+  async inactiveUsers(userIds: string[]): Promise<string[]> {
+    // User IDs start with 005 (key prefix); rep IDs in the contract that are not user IDs have no User row.
+    const users = userIds.filter((id) => isSalesforceId(id) && id.startsWith('005'));
+    if (users.length === 0) return [];
+    return this.call('inactiveUsers', async (conn) => {
+      const inactive = new Set<string>();
+      for (let i = 0; i < users.length; i += this.idBatchSize) {
+        const batch = users.slice(i, i + this.idBatchSize);
+        // User.IsActive: false once an admin deactivates the user; they keep their records but cannot own new ones
+        // (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_user.htm).
+        const rows = await this.queryAll(
+          conn,
+          `SELECT Id FROM User WHERE IsActive = false AND Id IN ${soqlIdList(batch, 'userIds')}`,
+          batch.length,
+        );
+        for (const row of rows as { Id?: unknown }[]) if (typeof row.Id === 'string') inactive.add(idKey(row.Id));
+      }
+      return users.filter((id) => inactive.has(idKey(id)));
     });
   }
 

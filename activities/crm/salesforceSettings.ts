@@ -75,7 +75,8 @@ export function salesforceSettingsFromEnv(env: Env = process.env): SalesforceSet
     const name = `SALESFORCE_${kind.toUpperCase()}_FIELD`;
     const field = env[name]?.trim();
     if (!field) continue;
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(field)) throw new Error(`${name} must be a field API name, got ${JSON.stringify(field)}`);
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(field))
+      throw new Error(`${name} must be a field API name, got ${JSON.stringify(field)}`);
     clickIdFields[kind] = field;
   }
   const common = { apiVersion, campaignLink, statusSource, clickIdFields } as const;

@@ -279,6 +279,13 @@ export class SandboxCrm implements Crm {
     return { items, watermark: next ? encodeWatermark(next) : watermark };
   }
 
+  async inactiveUsers(_userIds: string[]): Promise<string[]> {
+    // The sandbox's users are its simulated reps, all active (User.IsActive, Object Reference:
+    // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_user.htm).
+    this.calls += 1;
+    return [];
+  }
+
   async validateLeadStatuses(values: string[]): Promise<string[]> {
     // LeadStatus rows are the Lead.Status picklist; ApiName is what the API reads and writes (Object Reference,
     // https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-leadstatus.html).

@@ -50,7 +50,7 @@ export function pickReassignee(
     excludeRepId: lead.ownerId,
     load: book.ownerLoad,
     poolName,
-    unavailable: (repId) => repUnavailability(config, reps.get(repId) as RepConfig, now, book.rotation),
+    unavailable: (repId) => repUnavailability(config, reps.get(repId) as RepConfig, now, book),
   });
   if (pick.repId === null) return { newOwnerId: null, reason: pick.reason };
   book.roundRobin[poolName] = pick.state;

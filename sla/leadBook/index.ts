@@ -36,10 +36,4 @@ export {
   type EscalationEffect,
   type StepResult,
 } from './escalation';
-export {
-  completeIntakeRoute,
-  planIntakeRoute,
-  type PendingRoute,
-  type RouteEffect,
-  type RouteResult,
-} from './routing';
+export { completeIntakeRoute, planIntakeRoute, type PendingRoute, type RouteEffect, type RouteResult } from './routing';

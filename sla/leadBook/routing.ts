@@ -50,7 +50,7 @@ export function planIntakeRoute(
   if (!found) return undefined;
   const held = (getOwn(book.ownerLoad, lead.ownerId) ?? 0) - 1; // before this lead
   const reason =
-    repUnavailability(config, found.rep, ctx.now, book.rotation) ??
+    repUnavailability(config, found.rep, ctx.now, book) ??
     (held >= found.rep.capacity ? `at capacity ${held}/${found.rep.capacity}` : null);
   if (!reason) return undefined;
   const pick = pickReassignee(book, lead, found.pool, config, ctx.now);

@@ -69,6 +69,8 @@ export interface LeadBook {
   roundRobin: Dict<RoundRobinState>;
   /** Recent breaches per rep and out-of-rotation spells (responseSla.routing.outOfRotation). */
   rotation: RotationState;
+  /** Reps the CRM says are deactivated users (User.IsActive false), as of the latest check. */
+  inactiveReps: string[];
   outbox: LeadActivityBatch;
 }
 
@@ -90,6 +92,7 @@ export function emptyLeadBook(): LeadBook {
     ownerLoad: dict(),
     roundRobin: dict(),
     rotation: emptyRotation(),
+    inactiveReps: [],
     outbox: emptyOutbox(),
   };
 }

@@ -12,6 +12,8 @@ import type { CampaignRun } from './run';
 
 /** Runs recorded before the contract's status mapping was checked against the org raise no such alert. */
 const STATUS_MAPPING_ALERT = 'status-mapping-alert';
+/** Runs recorded before reps were checked against the CRM's users raise no alert for a deactivated rep. */
+const INACTIVE_REPS_ALERT = 'inactive-reps-alert';
 
 export function startCrmPoll(run: CampaignRun): void {
   const { state, campaignId } = run;
@@ -26,9 +28,11 @@ export function startCrmPoll(run: CampaignRun): void {
     acceptNewLeads: now < run.windowEnd(),
     at: new Date(now).toISOString(),
     ...(crm.statusMapping ? { statusMapping: crm.statusMapping } : {}),
+    repIds: [...new Set(Object.values(run.config().responseSla.pools).flatMap((pool) => pool.reps.map((r) => r.id)))],
   }).then(
     (result) => {
       state.crmWatermark = result.watermark;
+      if (result.inactiveReps) noteInactiveReps(run, result.inactiveReps);
       const mappingProblems = (result.statusMappingProblems ?? []).join('; ');
       // Told when it changes (once per run at most for the same problems; the ledger dedupes repeats).
       if (mappingProblems && mappingProblems !== run.statusMappingProblems && patched(STATUS_MAPPING_ALERT)) {
@@ -60,4 +64,19 @@ export function startCrmPoll(run: CampaignRun): void {
       run.inFlight.crmPoll = false;
     }),
   );
+}
+
+/** Reps the CRM deactivated get no new leads (sla/availability); ops hear of each newly deactivated one. */
+function noteInactiveReps(run: CampaignRun, inactive: string[]): void {
+  const { book } = run.state;
+  const added = inactive.filter((rep) => !book.inactiveReps.includes(rep));
+  book.inactiveReps = inactive;
+  if (added.length && patched(INACTIVE_REPS_ALERT)) {
+    raiseEscalation(
+      run,
+      'Reps deactivated in the CRM',
+      `${added.join(', ')} ${added.length === 1 ? 'is' : 'are'} inactive in the CRM (User.IsActive false): routing gives them no new leads; reassign the leads they hold`,
+      `${run.campaignId}:inactive-reps:${added.join(',').slice(0, 200)}`,
+    );
+  }
 }

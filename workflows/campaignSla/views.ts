@@ -26,6 +26,7 @@ export function stateView(run: CampaignRun): CampaignStateView {
       outOfRotation: Object.entries(state.book.rotation)
         .filter(([, r]) => r.outUntil !== undefined && r.outUntil > now)
         .map(([repId, r]) => ({ repId, until: new Date(r.outUntil as number).toISOString() })),
+      inactiveReps: [...state.book.inactiveReps],
     },
     openClocks: openClockCount(state.book),
     breachedLeads: state.breachedLeads,

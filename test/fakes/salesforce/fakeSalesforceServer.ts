@@ -120,6 +120,8 @@ const SCHEMA: Record<string, Record<string, FieldType>> = {
   },
   LeadStatus: { Id: 'id', ApiName: 'string', MasterLabel: 'string', IsConverted: 'boolean', SortOrder: 'string' },
   TaskStatus: { Id: 'id', ApiName: 'string', MasterLabel: 'string', IsClosed: 'boolean', IsDefault: 'boolean' },
+  // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_user.htm
+  User: { Id: 'id', Username: 'string', IsActive: 'boolean' },
 };
 // Fields the API computes: a create or update naming one fails with INVALID_FIELD_FOR_INSERT_UPDATE
 // (Task.IsClosed and CompletedDateTime follow Status; https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm).
@@ -143,6 +145,7 @@ const ID_PREFIXES: Record<string, string> = {
   LeadHistory: '017',
   LeadStatus: '01J',
   TaskStatus: '01J',
+  User: '005',
 };
 // The standard Lead Status values of a new org.
 const STANDARD_LEAD_STATUSES = [
