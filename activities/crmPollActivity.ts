@@ -48,6 +48,8 @@ export interface PollCrmResult {
   statusMappingProblems?: string[];
   /** Of `repIds`, the users the CRM has deactivated; present whenever repIds were given. */
   inactiveReps?: string[];
+  /** The org's API calls in the rolling 24 hours against its allowance, as of this poll's last response. */
+  apiUsage?: { used: number; max: number };
 }
 
 /** The contract's mapping in the adapters' form; statuses are outside input, so a null-prototype record. */
@@ -169,9 +171,16 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
         watermark: encodePositions(positions),
         ...(mappingProblems.length ? { statusMappingProblems: mappingProblems } : {}),
         ...(inactive ? { inactiveReps: inactive } : {}),
+        ...apiUsageOf(crm),
       };
     },
   };
+}
+
+/** Usage the CRM reported with its last response (Sforce-Limit-Info); nothing before any response told it. */
+function apiUsageOf(crm: Crm): Pick<PollCrmResult, 'apiUsage'> {
+  const { used, max } = crm.apiUsage();
+  return max > 0 ? { apiUsage: { used, max } } : {};
 }
 
 // A watermark from before this activity read attempts and statuses is the new-lead position alone.

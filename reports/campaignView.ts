@@ -85,8 +85,18 @@ export interface CampaignDetail {
   series: ChartPoint[];
   compliance: TargetResult[];
   byOwner: GroupFigures[];
-  /** The roster with the open leads each rep holds now (null without a live read) and whether that is over its cap. */
-  reps: (RecordedCampaignSettings['reps'][number] & { held: number | null; overCapacity: boolean })[];
+  /**
+   * The roster with the open leads each rep holds now and whether that is over its cap, and whether routing skips
+   * them (out of rotation until, deactivated in the CRM); live figures are null without a live read.
+   */
+  reps: (RecordedCampaignSettings['reps'][number] & {
+    held: number | null;
+    overCapacity: boolean;
+    outOfRotationUntil: string | null;
+    inactiveInCrm: boolean | null;
+  })[];
+  /** The CRM org's API usage as the campaign's latest poll saw it; null without a live read or before a poll. */
+  crmApiUsage: CampaignStateView['crmApiUsage'];
   /** The team's capacity as the workflow saw it at its latest check; null from the ledger or before a check. */
   teamCapacity: OpsCapacity | null;
   byTier: GroupFigures[];
@@ -156,8 +166,17 @@ export async function campaignDetail(
     byOwner: groups(compliance.byOwner),
     reps: settings.reps.map((rep) => {
       const held = live ? (getOwn(live.openLeadsByOwner ?? {}, rep.repId) ?? 0) : null;
-      return { ...rep, held, overCapacity: held !== null && held > rep.capacity };
+      // Runs of earlier releases answer without routing.
+      const routing = live?.routing;
+      return {
+        ...rep,
+        held,
+        overCapacity: held !== null && held > rep.capacity,
+        outOfRotationUntil: routing?.outOfRotation.find((r) => r.repId === rep.repId)?.until ?? null,
+        inactiveInCrm: routing ? routing.inactiveReps.includes(rep.repId) : null,
+      };
     }),
+    crmApiUsage: live?.crmApiUsage ?? null,
     teamCapacity: live?.latestSnapshot?.capacity ?? null,
     byTier: groups(compliance.byTier),
     daily,

@@ -64,6 +64,8 @@ export interface CampaignStateView {
   openLeadsByOwner: Record<string, number>;
   /** Routing by availability: routes waiting for the CRM, and reps out of rotation now with when they return. */
   routing: { pendingRoutes: number; outOfRotation: { repId: string; until: string }[]; inactiveReps: string[] };
+  /** The CRM org's API calls in the rolling 24 hours against its allowance, as of the latest poll; null before one. */
+  crmApiUsage: { used: number; max: number; at: string } | null;
   openClocks: number;
   breachedLeads: number;
   compliance: ComplianceSummary;

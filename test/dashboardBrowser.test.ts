@@ -15,7 +15,7 @@ import type { CampaignListEntry } from '../reports/campaignView';
 import { startCampaign } from '../scripts/cli/campaigns';
 import { parseCampaignConfigText } from '../runtime/campaignFile';
 import { parse as parseYaml } from 'yaml';
-import { TASK_QUEUE } from '../workflows/messages';
+import { campaignWorkflowId, slaStateQuery, TASK_QUEUE } from '../workflows/messages';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 import { devServerEnv, testWorker, type TestWorkerHandle } from './support/temporal';
 
@@ -166,6 +166,17 @@ describe('dashboard in a browser', () => {
     ]);
     expect(await page.getByTestId('empty-state').isHidden()).toBe(true);
     expect(await page.getByTestId('compliance-row').count()).toBe(2);
+    // The org's API usage from the campaign's latest poll (the sandbox org allows 15,000 calls a day).
+    const live = await env.client.workflow.getHandle(campaignWorkflowId(campaignId)).query(slaStateQuery);
+    expect(live.crmApiUsage).toMatchObject({ max: 15_000 });
+    expect(live.crmApiUsage!.used).toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('api-budget').textContent()).toMatch(
+      /^Salesforce API: [\d,]+ of 15,000 calls used in the org's rolling 24 h \(\d+\.\d%\), as of /,
+    );
+    // Routing of the live roster: every rep in rotation (the sandbox deactivates nobody).
+    expect(await page.getByTestId('rep-row').filter({ hasText: 'demo-rep-1' }).locator('td').last().textContent()).toBe(
+      'in rotation',
+    );
 
     // Let a few sandbox leads breach their 20 s / 45 s clocks before the screenshot.
     await expect
@@ -241,7 +252,7 @@ describe('dashboard in a browser', () => {
       '20s: 33.3% / 80.0%, 45s: 66.7% / 95.0%',
     ]);
     expect(await page.getByTestId('rep-row').filter({ hasText: 'demo-rep-4' }).locator('td').allTextContents()).toEqual(
-      ['demo-rep-4', 'inbound', '- / 20', 'yes'],
+      ['demo-rep-4', 'inbound', '- / 20', 'yes', '-'],
     );
     // Empty states of a campaign without velocity checks.
     expect(await page.getByTestId('team-capacity').textContent()).toBe('team capacity: no live check yet');

@@ -179,6 +179,12 @@
     cell(`${g.breaches.acceptance} / ${g.breaches.followUp}`),
   ];
 
+  function routingCell(rep) {
+    if (rep.inactiveInCrm) return cell('inactive in Salesforce', 'bad');
+    if (rep.outOfRotationUntil) return cell(`out of rotation until ${time(rep.outOfRotationUntil)}`, 'bad');
+    return cell(rep.inactiveInCrm === null ? '-' : 'in rotation');
+  }
+
   function renderPortfolio(rows) {
     fillTable('portfolio-table', rows, 'portfolio-row', 'no campaigns recorded yet', (r) => {
       const name = cell('');
@@ -227,7 +233,18 @@
         r.overCapacity ? 'bad' : '',
       ),
       cell(r.outOfOffice ? 'yes' : 'no', r.outOfOffice ? 'bad' : ''),
+      routingCell(r),
     ]);
+    const usage = detail.crmApiUsage;
+    setText(
+      'api-budget',
+      usage
+        ? `Salesforce API: ${usage.used.toLocaleString()} of ${usage.max.toLocaleString()} calls used in the org's ` +
+            `rolling 24 h (${share(usage.used / usage.max)}), as of ${time(usage.at)}. Google Ads operations are ` +
+            'exported as metrics only.'
+        : 'API budget: no live figure yet (the campaign reports Salesforce usage after its first CRM poll); the worker ' +
+            'exports it as the campaign_sla_crm_api_used / campaign_sla_crm_api_max metrics.',
+    );
     const team = detail.teamCapacity;
     setText(
       'team-capacity',

@@ -33,6 +33,7 @@ export function startCrmPoll(run: CampaignRun): void {
     (result) => {
       state.crmWatermark = result.watermark;
       if (result.inactiveReps) noteInactiveReps(run, result.inactiveReps);
+      if (result.apiUsage) state.crmApiUsage = { ...result.apiUsage, at: new Date().toISOString() };
       const mappingProblems = (result.statusMappingProblems ?? []).join('; ');
       // Told when it changes (once per run at most for the same problems; the ledger dedupes repeats).
       if (mappingProblems && mappingProblems !== run.statusMappingProblems && patched(STATUS_MAPPING_ALERT)) {

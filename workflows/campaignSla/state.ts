@@ -48,6 +48,8 @@ export interface CampaignCarryOver {
   continuedAsNew: number;
   /** Intake routes not yet confirmed by the CRM (responseSla.routing.atIntake); absent in older carry-overs. */
   routes?: PendingRoute[];
+  /** The CRM org's API usage as the latest poll saw it (org-wide, rolling 24 h). */
+  crmApiUsage?: { used: number; max: number; at: string };
 }
 
 /**

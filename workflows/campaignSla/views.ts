@@ -28,6 +28,7 @@ export function stateView(run: CampaignRun): CampaignStateView {
         .map(([repId, r]) => ({ repId, until: new Date(r.outUntil as number).toISOString() })),
       inactiveReps: [...state.book.inactiveReps],
     },
+    crmApiUsage: state.crmApiUsage ?? null,
     openClocks: openClockCount(state.book),
     breachedLeads: state.breachedLeads,
     compliance: compliance.summary,
