@@ -57,7 +57,7 @@ function never(): never {
 
 describe('pollCrm', () => {
   it('returns leads, attempts and dispositions with CRM IDs; a repeated event is the same event', async () => {
-    const { clock, poll } = setup();
+    const { clock, poll, crm } = setup();
     const events: LeadEvent[] = [];
     let watermark: string | null = null;
     const leads: string[] = [];
@@ -67,7 +67,9 @@ describe('pollCrm', () => {
         'Working - Contacted': 'accept',
         'Closed - Not Converted': { reject: 'Not ICP' },
       });
-      expect(Object.keys(result).sort()).toEqual(['events', 'leads', 'watermark']);
+      expect(Object.keys(result).sort()).toEqual(['apiUsage', 'events', 'leads', 'watermark']);
+      // The org's usage as of the poll's last call (the sandbox org allows 15,000 a day).
+      expect(result.apiUsage).toEqual({ used: crm.apiUsage().used, max: 15_000 });
       for (const event of result.events) expect(Date.parse(event.at)).toBeLessThanOrEqual(clock.now);
       expect(new Set(result.events.map((e) => e.eventId)).size).toBe(result.events.length);
       events.push(...result.events);
@@ -118,6 +120,7 @@ describe('pollCrm', () => {
     const clean = setup();
     clean.clock.now = START + 3 * HOUR;
     expect(Object.keys(await clean.poll(null, { 'Working - Contacted': 'accept' })).sort()).toEqual([
+      'apiUsage',
       'events',
       'leads',
       'watermark',
