@@ -238,7 +238,9 @@ describe('round-robin reassignment', () => {
       { ...step, stepIndex: 2, step: 'notify-manager', ownerId: 'rep-a', managerId: 'mgr-1', pool: 'inbound' },
     ]);
     expect(book.leads['L-1']).toMatchObject({ ownerId: 'rep-a', reassignments: 0 });
-    expect(book.leads['L-1'].history.at(-2)?.what).toMatch(/^reassign skipped: no rep in pool "inbound" can take the lead/);
+    expect(book.leads['L-1'].history.at(-2)?.what).toMatch(
+      /^reassign skipped: no rep in pool "inbound" can take the lead/,
+    );
     expect(book.ownerLoad).toEqual({ 'rep-a': 1, 'rep-b': 1 });
     // The rest of the chain keeps its offsets from the breach.
     expect(book.leads['L-1'].clocks.firstTouch).toMatchObject({ nextStep: 3, nextStepAt: BREACH + HOUR });

@@ -4,7 +4,13 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { Connection, WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger, type Worker, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  Runtime,
+  DefaultLogger,
+  type Worker,
+  type WorkerDeploymentOptions,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { PgLedger } from '../../activities/ledger/pgLedger';
 import type { Crm } from '../../activities/ports';
 import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';

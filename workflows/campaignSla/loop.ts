@@ -2,13 +2,7 @@
 // I/O lives in activities. One timer at a time — the earliest due clock, check, poll, expiry or quarter
 // end — instead of one server timer per lead. The loop never waits on an activity: it starts them, keeps
 // firing clocks on time, and applies their results when they complete (see inFlight.ts).
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  patched,
-  sleep,
-} from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, patched, sleep } from '@temporalio/workflow';
 import { decodeCarryOver } from '../../sla/carryOver';
 import { parseCampaignConfig } from '../../sla/config';
 import { nextDueAt, openLeadCount, outboxSize, rebuildDueQueue } from '../../sla/leadBook';
