@@ -6,6 +6,7 @@ import type { OpsCapacity } from '../sla/capacity';
 import { pacing, type Pacing } from '../sla/pacing';
 import { getOwn } from '../sla/dict';
 import { campaignWorkflowId, slaStateQuery } from '../workflows/messages';
+import { latestDecisionAttempts, type RecordedDecisionAttempt } from './decisionAudit';
 import type { CampaignStateView } from '../sla/views';
 import { approveCommand } from './approveCommand';
 import {
@@ -105,6 +106,8 @@ export interface CampaignDetail {
   openClocks: OpenClockRow[];
   recentBreaches: BreachView[];
   pendingProposals: PendingProposalRow[];
+  /** The audit: the latest attempts to decide a proposal from any channel, accepted or refused, newest first. */
+  decisionAttempts: RecordedDecisionAttempt[];
 }
 
 /** A live read from Temporal, or null when it fails or takes longer than LIVE_TIMEOUT_MS. */
@@ -136,7 +139,7 @@ export async function campaignDetail(
   const settings = await queries.recordedCampaignSettings(campaignId);
   if (!settings) return null;
   const asOf = now.toISOString();
-  const [overview, snapshots, compliance, daily, clocks, breaches, proposals, live] = await Promise.all([
+  const [overview, snapshots, compliance, daily, clocks, breaches, proposals, live, decisions] = await Promise.all([
     queries.campaignOverview(campaignId),
     queries.snapshots(campaignId),
     queries.responseCompliance(campaignId, { from: settings.windowStart, to: asOf, targets: settings.targets, asOf }),
@@ -145,6 +148,7 @@ export async function campaignDetail(
     queries.breaches(campaignId),
     queries.proposals(campaignId),
     liveRead(client, () => client.workflow.getHandle(campaignWorkflowId(campaignId)).query(slaStateQuery)),
+    latestDecisionAttempts(pool, campaignId, TABLE_ROWS),
   ]);
   const pendingFromLedger = proposals
     .filter((p) => p.status === 'pending' || p.status === 'escalated')
@@ -184,6 +188,7 @@ export async function campaignDetail(
     openClocks: clocks,
     recentBreaches: breaches.slice(-TABLE_ROWS).reverse(),
     pendingProposals: pending.map((p) => ({ ...p, approveCommand: approveCommand(campaignId, p.proposalId) })),
+    decisionAttempts: decisions,
   };
 }
 

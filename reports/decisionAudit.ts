@@ -35,16 +35,29 @@ export async function recordDecisionAttempt(pool: pg.Pool, attempt: DecisionAtte
   );
 }
 
+const ATTEMPT_COLUMNS = `campaign_id AS "campaignId", proposal_id AS "proposalId", decision, approver, channel, outcome,
+            detail, iso_utc(at) AS at`;
+
+export type RecordedDecisionAttempt = DecisionAttempt & { at: string };
+
 /** A campaign's decision attempts, oldest first. */
-export async function decisionAttempts(
+export async function decisionAttempts(pool: pg.Pool, campaignId: string): Promise<RecordedDecisionAttempt[]> {
+  const { rows } = await pool.query<RecordedDecisionAttempt>(
+    `SELECT ${ATTEMPT_COLUMNS} FROM decision_attempts WHERE campaign_id = $1 ORDER BY at, attempt_id`,
+    [campaignId],
+  );
+  return rows;
+}
+
+/** A campaign's latest decision attempts, newest first (the dashboard's audit table). */
+export async function latestDecisionAttempts(
   pool: pg.Pool,
   campaignId: string,
-): Promise<(DecisionAttempt & { at: string })[]> {
-  const { rows } = await pool.query<DecisionAttempt & { at: string }>(
-    `SELECT campaign_id AS "campaignId", proposal_id AS "proposalId", decision, approver, channel, outcome, detail,
-            iso_utc(at) AS at
-       FROM decision_attempts WHERE campaign_id = $1 ORDER BY at, attempt_id`,
-    [campaignId],
+  limit: number,
+): Promise<RecordedDecisionAttempt[]> {
+  const { rows } = await pool.query<RecordedDecisionAttempt>(
+    `SELECT ${ATTEMPT_COLUMNS} FROM decision_attempts WHERE campaign_id = $1 ORDER BY at DESC, attempt_id DESC LIMIT $2`,
+    [campaignId, limit],
   );
   return rows;
 }

@@ -9,6 +9,7 @@ import { PgLedger } from '../activities/ledger/pgLedger';
 import { startDashboard, type RunningDashboard } from '../dashboard/server';
 import type { CampaignDetail, CampaignListEntry, PortfolioRow } from '../reports/campaignView';
 import { parseCampaignConfigText } from '../runtime/campaignFile';
+import { recordDecisionAttempt } from '../reports/decisionAudit';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
@@ -233,6 +234,28 @@ describe('dashboard API', () => {
     ]);
   });
 
+  it('shows the latest decision attempts of every channel, newest first, refusals included', async () => {
+    const attempt = (approver: string, channel: 'cli' | 'slack', outcome: 'accepted' | 'refused', detail: string) =>
+      recordDecisionAttempt(db.pool, {
+        campaignId: 'dash-seeded',
+        proposalId: 'dash-seeded-p1',
+        decision: 'approve',
+        approver,
+        channel,
+        outcome,
+        detail,
+      });
+    await attempt('slack:U0STRANGER', 'slack', 'refused', 'not mapped');
+    await attempt('ops-lead-1', 'cli', 'accepted', 'proposal approved');
+    const body = (await (await fetch(`${dashboard.url}/api/campaigns/dash-seeded`)).json()) as CampaignDetail;
+    expect(body.decisionAttempts.map((a) => [a.approver, a.channel, a.outcome, a.detail])).toEqual([
+      ['ops-lead-1', 'cli', 'accepted', 'proposal approved'],
+      ['slack:U0STRANGER', 'slack', 'refused', 'not mapped'],
+    ]);
+    const empty = (await (await fetch(`${dashboard.url}/api/campaigns/dash-empty`)).json()) as CampaignDetail;
+    expect(empty.decisionAttempts).toEqual([]);
+  });
+
   it('puts every campaign in the portfolio with pacing, compliance and pending approvals', async () => {
     const { status, body } = await getJson<PortfolioRow[]>('/api/portfolio');
     expect(status).toBe(200);
@@ -326,6 +349,7 @@ describe('dashboard API', () => {
       'chart-cpl',
       'compliance-table',
       'proposals-table',
+      'decisions-table',
       'open-clocks-table',
       'breaches-table',
       'empty-state',

@@ -326,6 +326,16 @@ describe('dashboard approval in a browser', () => {
       .filter({ hasText: `proposal ${proposal.proposalId}` })
       .waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('decision-result').textContent()).toMatch(/: (approved|applied) by ops-lead-2$/);
+    // The audit table shows this approval on the next refresh, newest first, as the ledger has it.
+    const auditRow = page.getByTestId('decision-row').first();
+    await expect.poll(() => auditRow.locator('td').nth(1).textContent(), { timeout: 15_000 }).toBe(proposal.proposalId);
+    expect((await auditRow.locator('td').allTextContents()).slice(1, 6)).toEqual([
+      proposal.proposalId,
+      'approve',
+      'ops-lead-2',
+      'dashboard',
+      'accepted',
+    ]);
     await page.screenshot({ path: path.join(artifacts, 'dashboard-approval.png'), fullPage: true });
     expect(await attemptsOf(proposal.proposalId)).toEqual([
       ['dashboard', 'ops-lead-2', 'approve', 'accepted', expect.stringMatching(/^proposal (approved|applied)$/)],

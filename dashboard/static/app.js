@@ -261,6 +261,15 @@
       cell(t.met ? 'yes' : 'no', t.met ? 'good' : 'bad'),
     ]);
     renderProposals(detail.campaignId, detail.pendingProposals);
+    fillTable('decisions-table', detail.decisionAttempts, 'decision-row', 'no decision attempts yet', (a) => [
+      cell(time(a.at)),
+      cell(a.proposalId),
+      cell(a.decision),
+      cell(a.approver),
+      cell(a.channel),
+      cell(a.outcome, a.outcome === 'accepted' ? 'good' : 'bad'),
+      cell(a.detail),
+    ]);
     fillTable('open-clocks-table', detail.openClocks, 'open-clock-row', 'no open clocks', (c) => [
       cell(c.leadId),
       cell(c.clock),
