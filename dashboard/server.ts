@@ -298,7 +298,7 @@ async function slackInteraction(
         campaignId: request.campaignId ?? '(unknown)',
         proposalId: request.proposalId ?? '(unknown)',
         decision: request.decision ?? 'unknown',
-        approver: `slack:${request.slackUser ?? '(unknown)'}`,
+        approver: `slack:${request.slackUser ?? '(unknown)'} (unverified)`,
         channel: 'slack',
         outcome: 'refused',
         detail: `Slack request refused: ${SLACK_VERDICTS[verdict]}`,

@@ -267,10 +267,22 @@ describe('Slack interactive approvals', () => {
     await expect.poll(() => statusOf(id), { timeout: 10_000 }).toBe('rejected');
     await expect.poll(() => attemptsOf(id), { timeout: 10_000 }).toHaveLength(6);
     expect(await attemptsOf(id)).toEqual([
-      ['slack', 'slack:U0OPSLEAD1', 'reject', 'refused', expect.stringContaining('signature does not match')],
-      ['slack', 'slack:U0OPSLEAD1', 'reject', 'refused', expect.stringContaining('more than 5 minutes')],
-      ['slack', 'slack:U0OPSLEAD1', 'reject', 'refused', expect.stringContaining('no X-Slack-Signature')],
-      ['slack', 'slack:U0OPSLEAD2', 'approve', 'refused', expect.stringContaining('signature does not match')],
+      [
+        'slack',
+        'slack:U0OPSLEAD1 (unverified)',
+        'reject',
+        'refused',
+        expect.stringContaining('signature does not match'),
+      ],
+      ['slack', 'slack:U0OPSLEAD1 (unverified)', 'reject', 'refused', expect.stringContaining('more than 5 minutes')],
+      ['slack', 'slack:U0OPSLEAD1 (unverified)', 'reject', 'refused', expect.stringContaining('no X-Slack-Signature')],
+      [
+        'slack',
+        'slack:U0OPSLEAD2 (unverified)',
+        'approve',
+        'refused',
+        expect.stringContaining('signature does not match'),
+      ],
       [
         'slack',
         'slack:U0STRANGER',
