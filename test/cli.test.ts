@@ -602,6 +602,12 @@ describe('bin/campaign-sla process', () => {
     const result = await cli(['status', 'cli-json', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ campaignId: 'cli-json', status: 'running' });
+    // The table says what routing skips and the CRM budget, with plain words when there is nothing to say.
+    const table = await cli(['status', 'cli-json']);
+    expect(table.stdout).toMatch(/routes waiting for the CRM\s+│ 0\s+│/);
+    expect(table.stdout).toMatch(/out of rotation\s+│ nobody\s+│/);
+    expect(table.stdout).toMatch(/deactivated in the CRM\s+│ nobody\s+│/);
+    expect(table.stdout).toMatch(/CRM API \(org, rolling 24 h\)\s+│ no poll yet\s+│/);
   });
 
   it('issues a dashboard token shown once and stored hashed, lists and revokes it; a bad approver is exit 2', async () => {

@@ -134,6 +134,18 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
               `${s.compliance.leads} started = ${s.compliance.met} met + ${s.compliance.breached} breached + ${s.compliance.pending} pending + ${s.compliance.closedUntouched} closed untouched`,
             ],
             ['pending proposals', s.proposals.filter((p) => p.status === 'pending').length],
+            ['routes waiting for the CRM', s.routing.pendingRoutes],
+            [
+              'out of rotation',
+              s.routing.outOfRotation.map((r) => `${r.repId} until ${r.until}`).join(', ') || 'nobody',
+            ],
+            ['deactivated in the CRM', s.routing.inactiveReps.join(', ') || 'nobody'],
+            [
+              'CRM API (org, rolling 24 h)',
+              s.crmApiUsage
+                ? `${s.crmApiUsage.used} of ${s.crmApiUsage.max} calls, as of ${s.crmApiUsage.at}`
+                : 'no poll yet',
+            ],
           ]) +
           '\n\nBy rep (each outcome to the rep who held the lead when it was decided):\n' +
           renderTable(Object.entries(s.compliance.byOwner), [
