@@ -13,6 +13,7 @@ import { dashboardSecurityFromEnv } from '../dashboard/settings';
 import { logger } from '../runtime/logger';
 import { startLocalStack, type LocalStack } from '../runtime/dev/localStack';
 import { approveCommand } from '../reports/approveCommand';
+import { issueApproverToken, revokeApproverTokens } from '../reports/approverTokens';
 import { listQuery } from '../reports/workflowReads';
 import { tellStory } from './demo/tellStory';
 
@@ -55,12 +56,13 @@ async function main(): Promise<void> {
   });
   running.app = app;
   if (running.stopping) return finish();
+  const security = dashboardSecurityFromEnv(process.env);
   try {
     running.dashboard = await startDashboard({
       pool: app.campaignSla.pool,
       client: app.temporal.client,
       port: Number(process.env.DASHBOARD_PORT ?? 8080),
-      ...dashboardSecurityFromEnv(process.env),
+      ...security,
     });
   } catch (err) {
     await app.stop();
@@ -72,6 +74,12 @@ async function main(): Promise<void> {
   let attached = false;
   const workflowId = campaignWorkflowId(config.campaign.id);
   const approver = config.approvals.approvers[0];
+  // With DASHBOARD_AUTH=tokens the local demo hands its approver a fresh token, revoking the previous run's.
+  let signIn: string | undefined;
+  if (security.auth === 'tokens') {
+    await revokeApproverTokens(app.campaignSla.pool, approver);
+    signIn = await issueApproverToken(app.campaignSla.pool, approver);
+  }
   try {
     await app.temporal.client.workflow.start(campaignSla, {
       taskQueue: TASK_QUEUE,
@@ -104,6 +112,7 @@ async function main(): Promise<void> {
         : '',
       `  Flight:        ${new Date(window.start).toISOString()} → ${new Date(window.end).toISOString()}${flightMs === null ? '' : ` (${formatDuration(flightMs)} from its start, as the file's demo block says)`}`,
       `  Dashboard:     ${running.dashboard.url}`,
+      signIn ? `  Sign in:       ${signIn} (the dashboard's login for ${approver}, this run's only live token)` : '',
       `  Postgres:      ${app.databaseUrlRedacted}`,
       process.env.LOG_FILE
         ? `  Logs:          ${path.resolve(process.env.LOG_FILE)} (alerts included; LOG_FILE= npm start keeps them here)`

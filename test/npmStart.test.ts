@@ -80,6 +80,7 @@ describe('npm start', () => {
         EMBEDDED_PG_PORT: String(postgresPort),
         EMBEDDED_PG_DATA_DIR: path.join(scratch, 'postgres'),
         LOG_FILE: path.join(scratch, 'campaign-sla.log'),
+        DASHBOARD_AUTH: 'tokens',
       },
     });
     let output = '';
@@ -95,6 +96,13 @@ describe('npm start', () => {
         }),
       ]);
       started = descendants(npm.pid!);
+      // With DASHBOARD_AUTH=tokens the banner hands the demo's approver a token that signs in to the dashboard.
+      const dashboardUrl = /Dashboard: +(http:\S+)/.exec(output)?.[1];
+      const token = /Sign in: +(csla_\S+) /.exec(output)?.[1];
+      expect(token, output).toBeDefined();
+      const session = await fetch(`${dashboardUrl}/api/session`, { headers: { authorization: `Bearer ${token}` } });
+      expect(await session.json()).toMatchObject({ auth: 'tokens', approver: expect.any(String) });
+      expect((await fetch(`${dashboardUrl}/api/campaigns`)).status).toBe(401);
       // node itself, the Temporal dev server and Postgres (postmaster and its backends) at least.
       expect(started.length, output).toBeGreaterThanOrEqual(3);
 
