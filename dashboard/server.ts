@@ -375,13 +375,18 @@ async function replyToSlack(
 ): Promise<void> {
   const prefix = slack.responseUrlPrefix ?? 'https://hooks.slack.com/';
   if (!responseUrl?.startsWith(prefix)) return;
-  const response = await (slack.fetchImpl ?? fetch)(responseUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(5_000),
-  });
-  if (!response.ok) process.stderr.write(`dashboard: Slack response_url answered ${response.status}\n`);
+  // The decision and its audit row stand either way; only Slack's view of them is left stale.
+  try {
+    const response = await (slack.fetchImpl ?? fetch)(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!response.ok) process.stderr.write(`dashboard: Slack's response_url answered ${response.status}\n`);
+  } catch (err) {
+    process.stderr.write(`dashboard: could not answer Slack at its response_url: ${(err as Error).message}\n`);
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
