@@ -9,6 +9,7 @@ import type { AdsPlatform, Crm, Ledger, Notifier } from './ports';
 import type { Alert } from '../sla/alerts';
 import { createEscalationActivities } from './escalationSteps';
 import { createRoutingActivities } from './intakeRouting';
+import { createFollowUpTaskActivities } from './followUpTasks';
 import { heartbeating } from './heartbeat';
 import { createCrmPollActivity } from './crmPollActivity';
 import { createSpendActivities } from './spendActivities';
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
   const activities = {
     ...createEscalationActivities(deps),
     ...createRoutingActivities(deps),
+    ...createFollowUpTaskActivities(deps),
     ...createCrmPollActivity({ ports, ledger }),
     ...createSpendActivities({ ports, ledger }),
     async recordConfigVersion(record: ConfigVersionRecord): Promise<void> {

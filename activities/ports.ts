@@ -1,3 +1,4 @@
+import type { FollowUpTask } from '../sla/followUpTask';
 import type { Alert } from '../sla/alerts';
 import type {
   AdsBudgetState,
@@ -162,13 +163,8 @@ export interface CrmOwnerResult {
   actualOwnerId: string;
 }
 
-export interface CrmFollowUpTask {
-  leadId: string;
-  ownerId: string;
-  subject: string;
-  dueDate: string;
-  idempotencyKey: string;
-}
+/** A follow-up Task as the workflow asks for it (sla/followUpTask.ts). */
+export type CrmFollowUpTask = FollowUpTask;
 
 export interface Crm {
   /** Leads that joined the campaign since the watermark; the returned watermark is durable input for the next poll. */

@@ -19,7 +19,7 @@ export const {
 // Outside systems. They heartbeat, so a worker killed mid-call is noticed within 10 s, not after 2 minutes.
 // A poll or check that keeps failing is simply run again at its next interval; escalation steps report
 // failure per step (routes per lead) and the workflow retries each with backoff, so attempts here stay few.
-export const { runEscalationSteps, routeLeads, pollCrm, runVelocityCheck } =
+export const { runEscalationSteps, routeLeads, createFollowUpTasks, pollCrm, runVelocityCheck } =
   proxyActivities<activities.CampaignActivities>({
     startToCloseTimeout: '2 minutes',
     heartbeatTimeout: '10 seconds',

@@ -5,6 +5,8 @@ import { log, metricMeter, patched } from '@temporalio/workflow';
 import { countBreaches, countFailedEscalationSteps } from '../slaMetrics';
 import { clockAlert, opsEscalationAlert, outOfRotationAlert } from '../../sla/alertWording';
 import { noteRepBreach, retractRepBreach } from '../../sla/availability';
+import { getOwn } from '../../sla/dict';
+import { followUpTaskFor } from '../../sla/followUpTask';
 import { noteBreach, noteBreachRetracted, noteClosedUntouched } from '../../sla/campaignCompliance';
 import type { ClockKind } from '../../sla/clockKind';
 import {
@@ -19,8 +21,8 @@ import {
   type LeadState,
   type StepResult,
 } from '../../sla/leadBook';
-import { recordLeadActivity, runEscalationSteps, sendAlerts } from './activities';
-import { failureMessage } from './escalation';
+import { createFollowUpTasks, recordLeadActivity, runEscalationSteps, sendAlerts } from './activities';
+import { failureMessage, raiseEscalation } from './escalation';
 import { track } from './inFlight';
 import { dispatchRoutes } from './routing';
 import type { CampaignRun } from './run';
@@ -35,6 +37,8 @@ const BOUNDED_LEDGER_WRITES = 'bounded-ledger-writes';
 const DROP_STEPS_OF_HANDLED_LEADS = 'drop-planned-steps-of-handled-leads';
 /** Patch: breaches may take a rep out of rotation, with an alert runs before this release never sent. */
 const OUT_OF_ROTATION = 'out-of-rotation';
+/** Patch: follow-up warnings create CRM Tasks, an activity runs before this release never scheduled. */
+const FOLLOW_UP_TASKS = 'follow-up-tasks';
 
 export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind): void {
   const { state } = run;
@@ -72,6 +76,16 @@ function countRepBreach(run: CampaignRun, lead: LeadState, clock: ClockKind): vo
   if (until !== undefined) run.pendingAlerts.push(outOfRotationAlert(run.campaignId, repId, rule.breaches, until));
 }
 
+/** A campaign whose leads live in the CRM asks for a follow-up Task where the attempts fall short at the warning. */
+function queueFollowUpTask(run: CampaignRun, leadId: string, deadline: number): void {
+  const lead = getOwn(run.state.book.leads, leadId);
+  if (!lead) return;
+  const config = run.leadConfig(lead);
+  if (config.campaign.crm.pollEvery <= 0) return;
+  const task = followUpTaskFor(run.campaignId, lead, config, deadline);
+  if (task && patched(FOLLOW_UP_TASKS)) run.pendingFollowUpTasks.push(task);
+}
+
 export function fireDueClocks(run: CampaignRun): void {
   const { state, campaignId } = run;
   const now = Date.now();
@@ -82,7 +96,11 @@ export function fireDueClocks(run: CampaignRun): void {
   // The breach alert goes out on its own (it needs no CRM); notifying the owner is the chain's first step.
   for (const effect of effects) {
     if (effect.type === 'escalation') run.pendingEscalations.push({ ...effect, at: new Date(now).toISOString() });
-    else run.pendingAlerts.push(clockAlert(campaignId, effect));
+    else {
+      run.pendingAlerts.push(clockAlert(campaignId, effect));
+      if (effect.type === 'warning' && effect.clock === 'followUp')
+        queueFollowUpTask(run, effect.leadId, effect.deadline);
+    }
   }
   if (effects.length) log.info('SLA clocks fired', { campaignId, effects: effects.length });
 }
@@ -91,6 +109,21 @@ export function fireDueClocks(run: CampaignRun): void {
 export function dispatchEffects(run: CampaignRun): void {
   const { state } = run;
   if (run.pendingAlerts.length) track(run, 'alerts', sendAlerts(run.pendingAlerts.splice(0)));
+  while (run.pendingFollowUpTasks.length) {
+    const tasks = run.pendingFollowUpTasks.splice(0, STEPS_PER_ACTIVITY);
+    track(
+      run,
+      'follow-up tasks',
+      createFollowUpTasks({ campaignId: run.campaignId, tasks, at: new Date().toISOString() }).catch((err: unknown) =>
+        raiseEscalation(
+          run,
+          'Follow-up tasks could not be created in the CRM',
+          err,
+          `${run.campaignId}:follow-up-tasks:${Math.floor(Date.now() / HOUR_MS)}`,
+        ),
+      ),
+    );
+  }
   // While draining for continue-as-new, steps are not sent: they are pending again (a touch meanwhile supersedes
   // them) and the next run plans them from nextStepAt. Runs recorded before that kept them planned.
   // A step planned in this activation whose lead was handled since (a touch that came with the overdue timers)

@@ -1,5 +1,6 @@
 // One run of the campaign workflow: its input and result, and the context its parts share — the carried
 // state plus what lives only for this run (effect queues, the wake flag, publishing and size guards).
+import type { FollowUpTask } from '../../sla/followUpTask';
 import type { Alert } from '../../sla/alerts';
 import type { CompactCarryOver } from '../../sla/carryOver';
 import { noteDisposition, noteFirstTouch, noteRetired } from '../../sla/campaignCompliance';
@@ -36,6 +37,8 @@ export interface CampaignRun {
   /** Clock alerts and escalation steps fired but not yet handed to an activity. */
   readonly pendingAlerts: Alert[];
   readonly pendingEscalations: (EscalationEffect & { at: string })[];
+  /** Follow-up Tasks the follow-up clocks' warnings call for, not yet handed to an activity. */
+  readonly pendingFollowUpTasks: FollowUpTask[];
   /** Leads whose intake route is being written to the CRM right now (the routes themselves are in state). */
   readonly routesInFlight: Set<string>;
   /** Activities in flight. The loop starts them and goes on; their results are applied when they complete. */
@@ -83,6 +86,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     pendingAlerts: [],
     pendingEscalations: [],
     routesInFlight: new Set(),
+    pendingFollowUpTasks: [],
     inFlight: { count: 0, crmPoll: false, velocityCheck: false, ledgerWrite: false, expiry: false },
     spendLock: new Mutex(),
     stepFailures: { failing: 0 },
