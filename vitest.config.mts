@@ -5,7 +5,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Temporal servers and Postgres are shared per file; keep files from starving the 2-core box.
+    // Temporal servers and Postgres are shared per file; keep files from starving the 2-core box. `npm test` runs
+    // the two long time-skipping scenarios (spend loop, seed story) afterwards, one at a time: under full load the
+    // time-skipping server could fire a timer while a starved worker was still completing the task that cancels
+    // it, reject that completion ("invalid history builder state") and stall the file past its timeouts.
     maxWorkers: 2,
     globalSetup: ['test/globalSetup.ts'],
   },
