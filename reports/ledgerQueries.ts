@@ -30,7 +30,7 @@ import { getOwn } from '../sla/dict';
 import type { PacingBand } from '../sla/pacing';
 import { pacingBandSchema } from '../sla/config/spendSchema';
 import type { CampaignConfig } from '../sla/config';
-import { poolOfRep, tierTime } from '../sla/leadBook';
+import { poolOfRep, tierTime, type MilestoneFigures } from '../sla/leadBook';
 import { checkInteger, checkNonEmpty, checkTimestamp } from '../activities/ledger/recordChecks';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -98,6 +98,13 @@ export interface OpenClockRow {
   ownerId: string | null;
   startedAt: string;
   deadline: string;
+  /** A milestone paused since then (its deadline waits for the resume). */
+  pausedAt: string | null;
+}
+
+/** One milestone's clocks by outcome (sla/leadBook/milestones: MilestoneFigures), from the ledger. */
+export interface MilestoneView extends MilestoneFigures {
+  name: string;
 }
 
 export interface BreachView {
@@ -250,19 +257,49 @@ export class LedgerQueries {
     return rows;
   }
 
-  /** Clocks neither met nor breached, the most urgent first. */
+  /** Clocks neither met, breached nor stopped, the most urgent first (a paused one says since when). */
   async openClocks(campaignId: string, limit: number): Promise<OpenClockRow[]> {
     const { rows } = await this.pool.query<OpenClockRow>(
       `SELECT co.lead_id AS "leadId", co.clock, l.tier, l.owner_id AS "ownerId",
-              iso_utc(co.started_at) AS "startedAt", iso_utc(co.deadline) AS deadline
+              iso_utc(co.started_at) AS "startedAt", iso_utc(co.deadline) AS deadline,
+              iso_utc(co.paused_at) AS "pausedAt"
        FROM clock_outcomes co
        LEFT JOIN leads l ON l.campaign_id = co.campaign_id AND l.lead_id = co.lead_id
-       WHERE co.campaign_id = $1 AND co.met_at IS NULL AND co.breached_at IS NULL
-       ORDER BY co.deadline, co.lead_id, co.clock
+       WHERE co.campaign_id = $1 AND co.met_at IS NULL AND co.breached_at IS NULL AND co.stopped_at IS NULL
+       ORDER BY co.paused_at IS NOT NULL, co.deadline, co.lead_id, co.clock
        LIMIT $2`,
       [campaignId, limit],
     );
     return rows;
+  }
+
+  /**
+   * Each milestone's clocks by outcome, the same definitions as the workflow's milestoneFigures: a breach met late
+   * is a breach, stopped is a lead that left the SLA first, and stopped time is the milestone's own time base.
+   */
+  async milestones(campaignId: string): Promise<MilestoneView[]> {
+    checkNonEmpty(campaignId, 'campaignId');
+    const { rows } = await this.pool.query<MilestoneView>(
+      `SELECT substr(clock, 3) AS name,
+              count(*)::int AS started,
+              count(*) FILTER (WHERE met_at IS NOT NULL AND breached_at IS NULL)::int AS met,
+              count(*) FILTER (WHERE breached_at IS NOT NULL)::int AS breached,
+              count(*) FILTER (WHERE stopped_at IS NOT NULL AND met_at IS NULL AND breached_at IS NULL)::int AS stopped,
+              count(*) FILTER (WHERE met_at IS NULL AND breached_at IS NULL AND stopped_at IS NULL)::int AS pending,
+              count(*) FILTER (WHERE paused_at IS NOT NULL AND met_at IS NULL AND breached_at IS NULL
+                                 AND stopped_at IS NULL)::int AS "pausedNow",
+              count(*) FILTER (WHERE paused_ms > 0 OR paused_at IS NOT NULL)::int AS paused,
+              COALESCE(sum(paused_ms), 0)::float8 AS "pausedMs"
+       FROM clock_outcomes
+       WHERE campaign_id = $1 AND clock LIKE 'm:%'
+       GROUP BY clock
+       ORDER BY clock`,
+      [campaignId],
+    );
+    return rows.map((row) => {
+      const decided = row.met + row.breached;
+      return { ...row, share: decided > 0 ? row.met / decided : null };
+    });
   }
 
   /** Breached clocks (breached at or after sinceIso) with the escalation steps taken for each. */

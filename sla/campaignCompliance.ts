@@ -21,7 +21,7 @@ import {
 import * as legacy from './legacyCompliance';
 import type { CampaignConfig } from './config';
 import { elapsedForTier, ownerSpans, poolOfRep, tierTime, type LeadBook, type LeadState } from './leadBook';
-import { type ClockKind } from './clockKind';
+import { isMilestoneClock, type ClockKind } from './clockKind';
 import { dict, getOwn, toDict } from './dict';
 
 export interface AttributedFigures {
@@ -191,6 +191,7 @@ function noteClockBreach(
   delta: 1 | -1,
   config: CampaignConfig,
 ): void {
+  if (isMilestoneClock(clock)) return; // milestones have their own figures (sla/leadBook/milestones)
   const event = { tier: lead.tier, ownerId: holder.attributed ? creditedOwner(lead, config, ownerId) : ownerId, clock };
   if (!holder.attributed) {
     const acc = holder.acc as legacy.ComplianceAccumulator;

@@ -27,7 +27,7 @@ import {
   type LeadState,
   type LeadStatus,
 } from './leadBook';
-import { type ClockKind } from './clockKind';
+import { isMilestoneClock, milestoneClock, milestoneName, type ClockKind } from './clockKind';
 
 /**
  * Format 2 added a clock's failed step attempts, breached owner and breach retraction as trailing clock
@@ -35,8 +35,12 @@ import { type ClockKind } from './clockKind';
  */
 /** 3 adds each reassigned lead's owner spans (position 15); 1 and 2 read as leads that kept one owner. */
 /** 4 adds the reps' recent breaches, out-of-rotation spells and CRM-deactivated reps; earlier formats read as none. */
-const CARRY_OVER_FORMAT = 4;
-const READABLE_FORMATS: readonly number[] = [1, 2, 3, 4];
+/**
+ * 5 adds milestone clocks (lead position 16), each clock's pause (clock positions 12-15), the lead's CRM status
+ * (position 17) and the milestone tally; earlier formats read as leads without milestones.
+ */
+const CARRY_OVER_FORMAT = 5;
+const READABLE_FORMATS: readonly number[] = [1, 2, 3, 4, 5];
 /** History entries kept per lead; the `lead` query shows these, the ledger has the full record. */
 export const CARRIED_HISTORY_ENTRIES = 3;
 /**
@@ -53,7 +57,8 @@ const optionalOffset = offsetSchema.nullable().optional();
 
 /**
  * [startedAt, warnAt, deadline, warnedAt, metAt, breachedAt, stoppedAt, nextStep, nextStepAt, stepAttempts,
- * breachedOwner (string index), breachRetractedAt]; absent = null, trailing nulls left out.
+ * breachedOwner (string index), breachRetractedAt, pausedAt, remainingMs, warnRemainingMs, pausedMs]; absent = null,
+ * trailing nulls left out. remainingMs, warnRemainingMs and pausedMs are durations, not offsets.
  */
 const compactClockSchema = z.tuple([
   offsetSchema,
@@ -68,6 +73,10 @@ const compactClockSchema = z.tuple([
   indexSchema.nullable().optional(),
   indexSchema.nullable().optional(),
   optionalOffset,
+  optionalOffset,
+  z.number().nonnegative().nullable().optional(),
+  z.number().nonnegative().nullable().optional(),
+  z.number().nonnegative().nullable().optional(),
 ]);
 type CompactClock = z.infer<typeof compactClockSchema>;
 
@@ -109,11 +118,15 @@ const compactLeadSchema = z.tuple([
   z.array(z.string()).optional(),
   /** [from offset, owner index] per owner span, for leads that changed owner. */
   z.array(z.tuple([offsetSchema, indexSchema])).optional(),
+  /** [milestone name index, clock] per milestone clock the lead has started. */
+  z.array(z.tuple([indexSchema, compactClockSchema])).optional(),
+  /** [CRM status index, since offset], for leads whose status the CRM reported. */
+  z.tuple([indexSchema, offsetSchema]).nullable().optional(),
 ]);
 type CompactLead = z.infer<typeof compactLeadSchema>;
 
 /** Defaults of the lead positions that may be left out (index 5 on). */
-const leadDefaults = [[], null, null, null, 0, 0, 0, null, null, [], []] as const;
+const leadDefaults = [[], null, null, null, 0, 0, 0, null, null, [], [], [], null] as const;
 const FIRST_OPTIONAL_POSITION = 5;
 
 const isBatch = (v: unknown): v is LeadActivityBatch =>
@@ -136,6 +149,20 @@ const compactLeadBookSchema = z.strictObject({
     .optional(),
   /** Absent when the CRM has deactivated none of the campaign's reps. */
   inactiveReps: z.array(z.string()).optional(),
+  /** Milestone clocks of leads gone, by milestone name; absent before any left. */
+  milestoneTally: z
+    .record(
+      z.string(),
+      z.strictObject({
+        started: indexSchema,
+        met: indexSchema,
+        breached: indexSchema,
+        stopped: indexSchema,
+        paused: indexSchema,
+        pausedMs: z.number().nonnegative(),
+      }),
+    )
+    .optional(),
   /** Ledger writes not flushed before continue-as-new (Updates accepted while flushing); absent when empty. */
   outbox: z.custom<LeadActivityBatch>(isBatch, 'must be an object with leads, events and clocks arrays').optional(),
 });
@@ -179,6 +206,10 @@ function encodeClock(clock: ClockState, base: number, intern: (s: string) => num
     clock.stepAttempts ?? null,
     clock.breachedOwnerId === undefined ? null : intern(clock.breachedOwnerId),
     rel(clock.breachRetractedAt),
+    rel(clock.pausedAt),
+    clock.remainingMs ?? null,
+    clock.warnRemainingMs ?? null,
+    clock.pausedMs ?? null,
   ];
   while (full.length > 3 && full[full.length - 1] === null) full.pop();
   return full;
@@ -215,6 +246,10 @@ function encodeLead(lead: LeadState, epoch: number, intern: (s: string) => numbe
     lead.stage === undefined ? null : conversionStages.indexOf(lead.stage),
     lead.eventIds,
     (lead.owners ?? []).map((span): [number, number] => [span.from - base, intern(span.ownerId)]),
+    Object.entries(lead.clocks).flatMap(([kind, state]): Array<[number, CompactClock]> =>
+      state && isMilestoneClock(kind) ? [[intern(milestoneName(kind)), encodeClock(state, base, intern)]] : [],
+    ),
+    lead.crmStatus === undefined ? null : [intern(lead.crmStatus), (lead.crmStatusAt as number) - base],
   ];
   while (
     full.length > FIRST_OPTIONAL_POSITION &&
@@ -240,6 +275,7 @@ export function encodeLeadBook(book: LeadBook): CompactLeadBook {
   };
   if (Object.keys(book.rotation).length > 0) compact.rotation = book.rotation;
   if (book.inactiveReps.length > 0) compact.inactiveReps = book.inactiveReps;
+  if (book.milestoneTally && Object.keys(book.milestoneTally).length > 0) compact.milestoneTally = book.milestoneTally;
   if (outboxSize(book) > 0) compact.outbox = book.outbox;
   return compact;
 }
@@ -254,7 +290,8 @@ function lookup(strings: string[], index: number, path: string): string {
 
 function decodeClock(clock: CompactClock, base: number, strings: string[], path: string): ClockState {
   const [startedAt, warnAt, deadline, warnedAt, metAt, breachedAt, stoppedAt, nextStep, nextStepAt] = clock;
-  const [, , , , , , , , , stepAttempts, breachedOwner, breachRetractedAt] = clock;
+  const [, , , , , , , , , stepAttempts, breachedOwner, breachRetractedAt, pausedAt, remainingMs] = clock;
+  const [, , , , , , , , , , , , , , warnRemainingMs, pausedMs] = clock;
   const state: ClockState = { startedAt: base + startedAt, warnAt: base + warnAt, deadline: base + deadline };
   if (warnedAt != null) state.warnedAt = base + warnedAt;
   if (metAt != null) state.metAt = base + metAt;
@@ -265,6 +302,10 @@ function decodeClock(clock: CompactClock, base: number, strings: string[], path:
   if (stepAttempts != null) state.stepAttempts = stepAttempts;
   if (breachedOwner != null) state.breachedOwnerId = lookup(strings, breachedOwner, `${path}[10]`);
   if (breachRetractedAt != null) state.breachRetractedAt = base + breachRetractedAt;
+  if (pausedAt != null) state.pausedAt = base + pausedAt;
+  if (remainingMs != null) state.remainingMs = remainingMs;
+  if (warnRemainingMs != null) state.warnRemainingMs = warnRemainingMs;
+  if (pausedMs != null) state.pausedMs = pausedMs;
   return state;
 }
 
@@ -286,6 +327,8 @@ function decodeLead(compact: CompactLead, epoch: number, strings: string[], path
     stage,
     eventIds,
     owners,
+    milestones,
+    crmStatus,
   ] = compact;
   const createdAt = epoch + createdOffset;
   const clocks: LeadState['clocks'] = {};
@@ -293,6 +336,14 @@ function decodeLead(compact: CompactLead, epoch: number, strings: string[], path
   if (firstTouch) clocks.firstTouch = decodeClock(firstTouch, createdAt, strings, `${path}[6]`);
   if (followUp) clocks.followUp = decodeClock(followUp, createdAt, strings, `${path}[7]`);
   if (acceptance) clocks.acceptance = decodeClock(acceptance, createdAt, strings, `${path}[8]`);
+  (milestones ?? []).forEach(([name, clock], i) => {
+    clocks[milestoneClock(lookup(strings, name, `${path}[16][${i}][0]`))] = decodeClock(
+      clock,
+      createdAt,
+      strings,
+      `${path}[16][${i}][1]`,
+    );
+  });
   const lead: LeadState = {
     leadId,
     tier: lookup(strings, tier, `${path}[1]`),
@@ -311,6 +362,10 @@ function decodeLead(compact: CompactLead, epoch: number, strings: string[], path
   };
   if (stage != null) lead.stage = conversionStages[stage];
   if (firstTouchAt != null) lead.firstTouchAt = createdAt + firstTouchAt;
+  if (crmStatus != null) {
+    lead.crmStatus = lookup(strings, crmStatus[0], `${path}[17][0]`);
+    lead.crmStatusAt = createdAt + crmStatus[1];
+  }
   if (owners?.length) {
     lead.owners = owners.map(([from, owner], i) => ({
       from: createdAt + from,
@@ -341,6 +396,7 @@ export function decodeLeadBook(input: unknown, path = 'carryOver.book'): LeadBoo
     ),
     rotation: toDict(compact.rotation),
     inactiveReps: compact.inactiveReps ?? [],
+    ...(compact.milestoneTally ? { milestoneTally: toDict(compact.milestoneTally) } : {}),
     outbox: compact.outbox ?? emptyOutbox(),
   };
   rebuildDueQueue(book);

@@ -58,7 +58,30 @@ const stageSchema = z.strictObject({
   at: isoTimeSchema,
 });
 
-const leadEventSchema = z.discriminatedUnion('type', [contactAttemptSchema, dispositionSchema, stageSchema]);
+/** The lead's CRM status changed (Lead.Status API name): milestone clocks start, stop, pause and resume on it. */
+const statusSchema = z.strictObject({
+  type: z.literal('status'),
+  leadId: idSchema,
+  eventId: idSchema,
+  status: z.string().min(1, 'must not be empty').max(80, 'must be at most 80 characters'),
+  at: isoTimeSchema,
+});
+
+/** A meeting was booked with the lead (a Salesforce Event created on it); `at` is when it was booked. */
+const meetingBookedSchema = z.strictObject({
+  type: z.literal('meeting'),
+  leadId: idSchema,
+  eventId: idSchema,
+  at: isoTimeSchema,
+});
+
+const leadEventSchema = z.discriminatedUnion('type', [
+  contactAttemptSchema,
+  dispositionSchema,
+  stageSchema,
+  statusSchema,
+  meetingBookedSchema,
+]);
 export type LeadEvent = z.infer<typeof leadEventSchema>;
 
 export const recordLeadEventsInputSchema = z.strictObject({

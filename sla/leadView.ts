@@ -14,6 +14,7 @@ const CLOCK_TIMES: Record<ClockTimeField, true> = {
   stoppedAt: true,
   nextStepAt: true,
   breachRetractedAt: true,
+  pausedAt: true,
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -37,7 +38,9 @@ export function toLeadView(lead: LeadState): LeadView {
     ...(owners === undefined
       ? {}
       : { owners: owners.map((span) => ({ ownerId: span.ownerId, from: iso(span.from) })) }),
-    clocks: Object.fromEntries(Object.entries(clocks).map(([kind, clock]) => [kind, clockView(clock)])),
+    clocks: Object.fromEntries(
+      Object.entries(clocks).flatMap(([kind, clock]) => (clock ? [[kind, clockView(clock)]] : [])),
+    ),
     history: history.map((entry) => ({ at: iso(entry.at), what: entry.what })),
     closed: false,
   };

@@ -43,7 +43,8 @@ export interface LeadRecord {
   configVersion: number;
 }
 
-type LeadEventKind = 'contact' | 'accept' | 'reject' | 'stage' | 'owner-change' | 'nurture' | 'warning';
+type LeadEventKind =
+  'contact' | 'accept' | 'reject' | 'stage' | 'owner-change' | 'nurture' | 'warning' | 'status' | 'meeting';
 
 export interface LeadEventRecord {
   campaignId: string;
@@ -71,6 +72,11 @@ export interface ClockOutcomeRecord {
   /** Elapsed time to meet the clock, in business time where the tier counts business time. */
   elapsedBusinessMs?: number;
   elapsedWallMs?: number;
+  /** Milestones: paused since (the clock stands still), and time stood still in finished pauses. */
+  pausedAt?: string;
+  pausedMs?: number;
+  /** Milestones: the lead left the SLA before the clock was met or breached. */
+  stoppedAt?: string;
 }
 
 export interface LeadActivityBatch {

@@ -88,6 +88,7 @@ export interface LeadClockView extends Omit<ClockState, ClockTimeField> {
   stoppedAt?: string;
   nextStepAt?: string;
   breachRetractedAt?: string;
+  pausedAt?: string;
 }
 
 /** The ClockState fields that hold epoch milliseconds. */
@@ -100,7 +101,8 @@ export type ClockTimeField =
   | 'breachedAt'
   | 'stoppedAt'
   | 'nextStepAt'
-  | 'breachRetractedAt';
+  | 'breachRetractedAt'
+  | 'pausedAt';
 
 export interface LeadView extends Omit<
   LeadState,

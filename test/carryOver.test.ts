@@ -315,7 +315,7 @@ describe('carry-over validation', () => {
   it('refuses a carry-over in another format, such as the uncompacted state', () => {
     const { book } = scenarioBook();
     expect(() => decodeCarryOver({ book } as never)).toThrow(
-      'carryOver.format: expected one of 1, 2, 3, 4, got undefined',
+      'carryOver.format: expected one of 1, 2, 3, 4, 5, got undefined',
     );
   });
 });

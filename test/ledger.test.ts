@@ -306,6 +306,143 @@ describe('mergeClockOutcomes', () => {
   });
 });
 
+describe('PgLedger milestone clocks', () => {
+  const C = 'c-milestones';
+  const base = { campaignId: C, clock: 'm:opportunity-7d' as const, startedAt: '2027-01-04T10:00:00.000Z' };
+  // A clock paused on day 1, resumed on day 3 (deadline moved by 2 days), then met on day 8.
+  const paused: Omit<ClockOutcomeRecord, 'leadId'> = {
+    ...base,
+    deadline: '2027-01-11T10:00:00.000Z',
+    pausedAt: '2027-01-05T10:00:00.000Z',
+  };
+  const resumed: Omit<ClockOutcomeRecord, 'leadId'> = {
+    ...base,
+    deadline: '2027-01-13T10:00:00.000Z',
+    pausedMs: 172_800_000,
+  };
+  const met: Omit<ClockOutcomeRecord, 'leadId'> = {
+    ...resumed,
+    metAt: '2027-01-12T10:00:00.000Z',
+    elapsedWallMs: 691_200_000,
+  };
+  const orders = [
+    [paused, resumed, met],
+    [met, paused, resumed],
+    [resumed, met, paused],
+    [paused, met, resumed],
+  ];
+  const lead = (leadId: string): LeadRecord => ({
+    campaignId: C,
+    leadId,
+    tier: 'high-intent',
+    ownerId: 'rep-a',
+    createdAt: base.startedAt,
+    configVersion: 1,
+  });
+  const write = (clocks: ClockOutcomeRecord[], leads: LeadRecord[] = [], events: LeadEventRecord[] = []) =>
+    ledger.recordLeadActivity({ leads, events, clocks });
+
+  it('ends at the latest pause state whatever order the writes land in, one by one or in one batch', async () => {
+    for (const [i, order] of orders.entries()) {
+      await write([], [lead(`one-${i}`), lead(`batch-${i}`)]);
+      for (const record of order) await write([{ ...record, leadId: `one-${i}` }]);
+      await write(order.map((record) => ({ ...record, leadId: `batch-${i}` })));
+    }
+    const { rows } = await db.pool.query(
+      `SELECT lead_id, iso_utc(deadline) AS deadline, paused_at, paused_ms::int AS paused_ms, iso_utc(met_at) AS met_at
+       FROM clock_outcomes WHERE campaign_id = $1 ORDER BY lead_id`,
+      [C],
+    );
+    expect(rows).toHaveLength(2 * orders.length);
+    for (const row of rows)
+      expect(row).toMatchObject({
+        deadline: '2027-01-13T10:00:00.000Z',
+        paused_at: null,
+        paused_ms: 172_800_000,
+        met_at: '2027-01-12T10:00:00.000Z',
+      });
+  });
+
+  it('reports each milestone by outcome, the same definitions as the workflow, and keeps re-engaged leads polled', async () => {
+    await write(
+      [
+        { ...base, leadId: 'f-breached', deadline: '2027-01-11T10:00:00.000Z', breachedAt: '2027-01-11T10:00:00.000Z' },
+        {
+          ...base,
+          leadId: 'f-late',
+          deadline: '2027-01-11T10:00:00.000Z',
+          breachedAt: '2027-01-11T10:00:00.000Z',
+          metAt: '2027-01-12T10:00:00.000Z',
+        },
+        { ...base, leadId: 'f-stopped', deadline: '2027-01-11T10:00:00.000Z', stoppedAt: '2027-01-06T10:00:00.000Z' },
+        { ...paused, leadId: 'f-paused' },
+        {
+          campaignId: C,
+          leadId: 'f-stopped',
+          clock: 'm:re-engage',
+          startedAt: '2027-01-06T10:00:00.000Z',
+          deadline: '2027-02-05T10:00:00.000Z',
+        },
+      ],
+      ['f-breached', 'f-late', 'f-stopped', 'f-paused'].map(lead),
+      [
+        {
+          campaignId: C,
+          leadId: 'f-stopped',
+          eventId: 'r-1',
+          kind: 'reject',
+          at: '2027-01-06T10:00:00.000Z',
+          detail: { reason: 'Not ICP', route: 'recycle' },
+        },
+        {
+          campaignId: C,
+          leadId: 'f-paused',
+          eventId: 's-1',
+          kind: 'status',
+          at: paused.pausedAt as string,
+          detail: {},
+        },
+      ],
+    );
+    const figures = await new LedgerQueries(db.pool).milestones(C);
+    expect(figures).toEqual([
+      {
+        name: 'opportunity-7d',
+        started: 12,
+        met: 8,
+        breached: 2,
+        stopped: 1,
+        pending: 1,
+        pausedNow: 1,
+        paused: 9,
+        pausedMs: 8 * 172_800_000,
+        share: 0.8,
+      },
+      {
+        name: 're-engage',
+        started: 1,
+        met: 0,
+        breached: 0,
+        stopped: 0,
+        pending: 1,
+        pausedNow: 0,
+        paused: 0,
+        pausedMs: 0,
+        share: null,
+      },
+    ]);
+    // The recycled lead is polled for its re-engagement; its stopped first milestone no longer counts as open.
+    expect(await ledger.openLeadIds(C, 100)).toEqual(expect.arrayContaining(['f-stopped', 'f-paused', 'f-breached']));
+    expect(await ledger.openLeadIds(C, 100)).not.toContain('one-0');
+  });
+
+  it('refuses a clock name that is not a built-in clock or m:<milestone>, as the database does', async () => {
+    await expect(
+      write([{ ...base, leadId: 'bad', clock: 'm:bad name' as 'm:x', deadline: base.startedAt }], [lead('bad')]),
+    ).rejects.toThrow(/clock_outcomes_clock_check/);
+  });
+});
+
 describe('PgLedger escalation, snapshots, proposals, decisions, budget changes', () => {
   it('records an escalation step once per (campaign, lead, clock, step index)', async () => {
     const step: EscalationStepRecord = {

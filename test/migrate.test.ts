@@ -41,6 +41,7 @@ describe('migrate', () => {
       '0006_conversion_uploads.sql',
       '0007_decision_attempts.sql',
       '0008_approver_tokens.sql',
+      '0009_milestones.sql',
     ]);
     expect(await tableExists(db, 'clock_outcomes')).toBe(true);
 
@@ -56,13 +57,14 @@ describe('migrate', () => {
       { version: 6, name: 'conversion_uploads' },
       { version: 7, name: 'decision_attempts' },
       { version: 8, name: 'approver_tokens' },
+      { version: 9, name: 'milestones' },
     ]);
   });
 
   it('serialises concurrent runs with the advisory lock', async () => {
     const db = await emptyDatabase();
     const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
-    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 8]);
+    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 9]);
   });
 
   it('rolls back a failing migration completely and keeps earlier ones', async () => {

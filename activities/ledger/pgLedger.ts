@@ -32,6 +32,10 @@ import {
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
+/** Whether the incoming clock row is a later pause state than the stored one: more stopped time, or paused at a tie. */
+const LATER_PAUSE = `(COALESCE(EXCLUDED.paused_ms, 0), EXCLUDED.paused_at IS NOT NULL)
+  > (COALESCE(co.paused_ms, 0), co.paused_at IS NOT NULL)`;
+
 export class PgLedger implements Ledger {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -113,24 +117,31 @@ export class PgLedger implements Ledger {
       }
       if (clocks.length) {
         // COALESCE keeps the first value seen for each milestone, so writes can land in any order; a withdrawn
-        // breach (a touch on time, reported late) clears breached_at for good.
+        // breach (a touch on time, reported late) clears breached_at for good. A pause moves a milestone's deadline
+        // and only adds stopped time, so the row with the most stopped time (paused after resumed at a tie) is the
+        // latest and its deadline and pause stand.
         await client.query(
-          `INSERT INTO clock_outcomes (campaign_id, lead_id, clock, started_at, deadline, warned_at, met_at,
+          `INSERT INTO clock_outcomes AS co (campaign_id, lead_id, clock, started_at, deadline, warned_at, met_at,
                                        breached_at, elapsed_business_ms, elapsed_wall_ms, met_recorded_at,
-                                       breach_retracted_at)
+                                       breach_retracted_at, paused_at, paused_ms, stopped_at)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
                                 $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::bigint[], $10::bigint[],
-                                $11::timestamptz[], $12::timestamptz[])
+                                $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::bigint[],
+                                $15::timestamptz[])
            ON CONFLICT (campaign_id, lead_id, clock) DO UPDATE SET
-             warned_at = COALESCE(clock_outcomes.warned_at, EXCLUDED.warned_at),
-             met_at = COALESCE(clock_outcomes.met_at, EXCLUDED.met_at),
-             met_recorded_at = COALESCE(clock_outcomes.met_recorded_at, EXCLUDED.met_recorded_at),
-             breach_retracted_at = COALESCE(clock_outcomes.breach_retracted_at, EXCLUDED.breach_retracted_at),
+             warned_at = COALESCE(co.warned_at, EXCLUDED.warned_at),
+             met_at = COALESCE(co.met_at, EXCLUDED.met_at),
+             met_recorded_at = COALESCE(co.met_recorded_at, EXCLUDED.met_recorded_at),
+             breach_retracted_at = COALESCE(co.breach_retracted_at, EXCLUDED.breach_retracted_at),
              breached_at = CASE
-               WHEN COALESCE(clock_outcomes.breach_retracted_at, EXCLUDED.breach_retracted_at) IS NOT NULL THEN NULL
-               ELSE COALESCE(clock_outcomes.breached_at, EXCLUDED.breached_at) END,
-             elapsed_business_ms = COALESCE(clock_outcomes.elapsed_business_ms, EXCLUDED.elapsed_business_ms),
-             elapsed_wall_ms = COALESCE(clock_outcomes.elapsed_wall_ms, EXCLUDED.elapsed_wall_ms)`,
+               WHEN COALESCE(co.breach_retracted_at, EXCLUDED.breach_retracted_at) IS NOT NULL THEN NULL
+               ELSE COALESCE(co.breached_at, EXCLUDED.breached_at) END,
+             elapsed_business_ms = COALESCE(co.elapsed_business_ms, EXCLUDED.elapsed_business_ms),
+             elapsed_wall_ms = COALESCE(co.elapsed_wall_ms, EXCLUDED.elapsed_wall_ms),
+             stopped_at = COALESCE(co.stopped_at, EXCLUDED.stopped_at),
+             deadline = CASE WHEN ${LATER_PAUSE} THEN EXCLUDED.deadline ELSE co.deadline END,
+             paused_at = CASE WHEN ${LATER_PAUSE} THEN EXCLUDED.paused_at ELSE co.paused_at END,
+             paused_ms = CASE WHEN ${LATER_PAUSE} THEN EXCLUDED.paused_ms ELSE co.paused_ms END`,
           [
             clocks.map((c) => c.campaignId),
             clocks.map((c) => c.leadId),
@@ -144,6 +155,9 @@ export class PgLedger implements Ledger {
             clocks.map((c) => c.elapsedWallMs ?? null),
             clocks.map((c) => c.metRecordedAt ?? null),
             clocks.map((c) => c.breachRetractedAt ?? null),
+            clocks.map((c) => c.pausedAt ?? null),
+            clocks.map((c) => c.pausedMs ?? null),
+            clocks.map((c) => c.stoppedAt ?? null),
           ],
         );
       }
@@ -320,11 +334,12 @@ export class PgLedger implements Ledger {
     checkNonEmpty(campaignId, 'campaignId');
     checkInteger(limit, 'limit', { min: 1 });
     const { rows } = await this.pool.query<{ lead_id: string }>(
+      // A rejected lead is closed, unless a milestone it started still runs (re-engagement of a recycled lead).
       `SELECT co.lead_id FROM clock_outcomes co
-       WHERE co.campaign_id = $1 AND co.met_at IS NULL
-         AND NOT EXISTS (
+       WHERE co.campaign_id = $1 AND co.met_at IS NULL AND co.stopped_at IS NULL
+         AND (co.clock LIKE 'm:%' OR NOT EXISTS (
            SELECT 1 FROM lead_events e
-           WHERE e.campaign_id = co.campaign_id AND e.lead_id = co.lead_id AND e.kind IN ('reject', 'nurture'))
+           WHERE e.campaign_id = co.campaign_id AND e.lead_id = co.lead_id AND e.kind IN ('reject', 'nurture')))
        GROUP BY co.lead_id
        ORDER BY MIN(co.started_at), co.lead_id
        LIMIT $2`,
@@ -410,12 +425,23 @@ export function mergeClockOutcomes(records: ClockOutcomeRecord[]): ClockOutcomeR
             metRecordedAt: seen.metRecordedAt ?? record.metRecordedAt,
             elapsedBusinessMs: seen.elapsedBusinessMs ?? record.elapsedBusinessMs,
             elapsedWallMs: seen.elapsedWallMs ?? record.elapsedWallMs,
+            stoppedAt: seen.stoppedAt ?? record.stoppedAt,
+            ...pauseState(laterPause(record, seen) ? record : seen),
           }
         : record,
     );
   }
   return [...merged.values()];
 }
+
+/** The upsert's LATER_PAUSE: more stopped time, or paused rather than running at a tie. */
+function laterPause(incoming: ClockOutcomeRecord, stored: ClockOutcomeRecord): boolean {
+  const rank = (r: ClockOutcomeRecord): [number, number] => [r.pausedMs ?? 0, r.pausedAt === undefined ? 0 : 1];
+  const [a, b] = [rank(incoming), rank(stored)];
+  return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
+}
+
+const pauseState = (r: ClockOutcomeRecord) => ({ deadline: r.deadline, pausedAt: r.pausedAt, pausedMs: r.pausedMs });
 
 function byKey<T>(key: (item: T) => string[]): (a: T, b: T) => number {
   return (a, b) => {

@@ -84,6 +84,9 @@ function checkClockOutcome(c: ClockOutcomeRecord, at: string): void {
   checkOptionalTimestamp(c.breachedAt, `${at}.breachedAt`);
   checkOptionalInteger(c.elapsedBusinessMs, `${at}.elapsedBusinessMs`);
   checkOptionalInteger(c.elapsedWallMs, `${at}.elapsedWallMs`);
+  checkOptionalTimestamp(c.pausedAt, `${at}.pausedAt`);
+  checkOptionalTimestamp(c.stoppedAt, `${at}.stoppedAt`);
+  checkOptionalInteger(c.pausedMs, `${at}.pausedMs`);
 }
 
 export function checkEscalationStep(r: EscalationStepRecord): void {

@@ -60,15 +60,19 @@ export function renderLead(lead: LeadView): string {
     ['first touch', lead.firstTouchAt],
     ['attempts', lead.attempts],
     ['reassignments', lead.reassignments],
-    ...Object.entries(lead.clocks).map(([kind, clock]): Fact => {
+    ...Object.entries(lead.clocks).flatMap(([kind, clock]): Fact[] => {
+      if (!clock) return [];
       const state = clock.metAt
         ? `met ${clock.metAt}`
         : clock.breachedAt
           ? `breached ${clock.breachedAt}`
           : clock.stoppedAt
             ? `stopped ${clock.stoppedAt}`
-            : 'open';
-      return [`${kind} clock`, `${state}; deadline ${clock.deadline}`];
+            : clock.pausedAt
+              ? `paused since ${clock.pausedAt}`
+              : 'open';
+      const stood = clock.pausedMs ? `; stopped ${formatDuration(clock.pausedMs)}` : '';
+      return [[`${kind} clock`, `${state}; deadline ${clock.deadline}${stood}`]];
     }),
     ['history', lead.history.map((h) => `${h.at} ${h.what}`).join('\n') || null],
   ]);

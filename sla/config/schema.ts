@@ -218,6 +218,66 @@ const escalationSchema = z.array(escalationStepSchema).superRefine((steps, ctx) 
   });
 });
 
+/**
+ * The CRM facts a milestone starts and stops on (sla/leadBook/milestones.ts). `activity` is any contact attempt after
+ * the clock started; `firstActivity` the lead's first; `recycled` and `nurtured` are rejections by where the reason
+ * routes the lead; `opportunity` is the Opportunity its conversion created; `meetingBooked` a meeting put in the diary.
+ */
+export const milestoneFacts = [
+  'created',
+  'firstActivity',
+  'activity',
+  'accepted',
+  'rejected',
+  'recycled',
+  'nurtured',
+  'opportunity',
+  'meetingBooked',
+] as const;
+
+const statusSetSchema = z
+  .array(labelSchema)
+  .min(1, { error: 'must list at least one Lead status' })
+  .max(50, { error: 'at most 50 statuses' });
+
+const milestoneConditionSchema = z.union([z.enum(milestoneFacts), z.strictObject({ status: statusSetSchema })], {
+  error: `expected one of ${milestoneFacts.join(', ')}, or { status: [<Lead status>, ...] }`,
+});
+
+/**
+ * A milestone the contract adds to the built-in clocks (first touch, acceptance, follow-up), as Salesforce
+ * Entitlements, HubSpot and Zendesk model SLAs: it starts on one fact, is met by any of its stop facts within
+ * `within`, and is paused while the lead's CRM status is in `pauseWhile` (the remaining time resumes with it).
+ */
+const milestoneSchema = z
+  .strictObject({
+    start: milestoneConditionSchema.default('created'),
+    stop: z
+      .union([milestoneConditionSchema, z.array(milestoneConditionSchema).min(1).max(10)], {
+        error: `expected one of ${milestoneFacts.join(', ')}, { status: [...] }, or a list of them`,
+      })
+      .transform((stop) => (Array.isArray(stop) ? stop : [stop])),
+    within: positiveDurationSchema,
+    clock: clockSchema.default('wall'),
+    calendar: nameSchema.default(DEFAULT_CALENDAR),
+    warnAt: z.number().gt(0).lt(1).default(0.75),
+    pauseWhile: z.strictObject({ status: statusSetSchema }).optional(),
+    /** Tiers the milestone applies to; unset: every tier. */
+    tiers: z.array(nameSchema).min(1).optional(),
+    /** Whether a breach walks the escalation chain (responseSla.escalation) as the built-in clocks' breaches do. */
+    escalate: z.boolean().default(true),
+  })
+  .superRefine((milestone, ctx) => {
+    if (!Array.isArray(milestone.stop)) return; // stop itself was refused
+    const key = (condition: unknown) => JSON.stringify(condition);
+    if (milestone.stop.some((stop) => key(stop) === key(milestone.start)))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stop'],
+        message: 'must differ from start (the clock would stop as it starts)',
+      });
+  });
+
 export const attributionSchema = z.enum(['holder', 'first-owner']).default('holder');
 
 const responseSlaSchema = z
@@ -244,9 +304,26 @@ const responseSlaSchema = z
      */
     attribution: attributionSchema,
     routing: routingSchema.prefault({}),
+    /** Milestone clocks beyond the built-in three, by name (clock "m:<name>" in records and alerts). */
+    milestones: withoutBuiltInKeys(
+      z.record(nameSchema.max(40, { error: 'at most 40 characters' }), milestoneSchema),
+      'a milestone name',
+    )
+      .refine((milestones) => Object.keys(milestones).length <= 10, { error: 'at most 10 milestones' })
+      .optional(),
   })
   .superRefine(
     (sla, ctx) => {
+      for (const [name, milestone] of Object.entries(sla.milestones ?? {})) {
+        for (const tier of milestone.tiers ?? []) {
+          if (!Object.hasOwn(sla.tiers, tier))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['milestones', name, 'tiers'],
+              message: `tier ${JSON.stringify(tier)} is not defined in responseSla.tiers`,
+            });
+        }
+      }
       sla.escalation.forEach((step, i) => {
         if (step.step === 'reassign' && !Object.hasOwn(sla.pools, step.pool)) {
           ctx.addIssue({
@@ -257,7 +334,7 @@ const responseSlaSchema = z
         }
       });
     },
-    { when: whenParsed(['escalation'], ['pools']) },
+    { when: whenParsed(['escalation'], ['pools'], ['milestones'], ['tiers']) },
   );
 
 // ---------------------------------------------------------------------------------------------
@@ -353,6 +430,20 @@ export const campaignConfigSchema = z
   )
   .superRefine(
     (config, ctx) => {
+      for (const [name, milestone] of Object.entries(config.responseSla.milestones ?? {})) {
+        if (milestone.clock === 'business' && !Object.hasOwn(config.calendars, milestone.calendar)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['responseSla', 'milestones', name, 'calendar'],
+            message: `calendar ${JSON.stringify(milestone.calendar)} is not defined in calendars (the milestone counts business time)`,
+          });
+        }
+      }
+    },
+    { when: whenParsed(['responseSla', 'milestones'], ['calendars']) },
+  )
+  .superRefine(
+    (config, ctx) => {
       const { totalBudget } = config.campaign;
       if (config.guardrails.maxTotalBudget < totalBudget) {
         ctx.addIssue({
@@ -405,3 +496,6 @@ export type CampaignConfig = z.output<typeof campaignConfigSchema>;
 export type TierConfig = z.output<typeof tierSchema>;
 export type EscalationStep = z.output<typeof escalationStepSchema>;
 export type RepConfig = z.output<typeof repSchema>;
+export type MilestoneConfig = z.output<typeof milestoneSchema>;
+export type MilestoneCondition = z.output<typeof milestoneConditionSchema>;
+export type MilestoneFact = (typeof milestoneFacts)[number];

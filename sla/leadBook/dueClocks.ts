@@ -1,10 +1,18 @@
 // The due queue of a lead book: scheduling each running clock's warning, breach or next escalation step,
 // and firing whatever is due. Work is proportional to what is due, not to the number of open leads.
-import { clockKinds, type ClockKind } from '../clockKind';
+import { isMilestoneClock, type ClockKind } from '../clockKind';
 import { emptyDueQueue, peekDueAt, popDue, pushDue } from '../dueQueue';
 import { retireIfSettled } from './closing';
-import { planEscalationStep, type EscalationEffect } from './escalation';
-import { clockRecord, note, type BookContext, type ClockState, type LeadBook, type LeadState } from './state';
+import { escalationChain, planEscalationStep, type EscalationEffect } from './escalation';
+import {
+  clockRecord,
+  leadClockKinds,
+  note,
+  type BookContext,
+  type ClockState,
+  type LeadBook,
+  type LeadState,
+} from './state';
 import { configOf } from './terms';
 import { getOwn } from '../dict';
 
@@ -28,6 +36,12 @@ export interface DueObservers {
 /** Queues what the clock is waiting for next: its warning and breach, or its next escalation step. */
 export function scheduleClock(book: LeadBook, leadId: string, kind: ClockKind, clock: ClockState): void {
   if (clock.metAt !== undefined || clock.stoppedAt !== undefined) return;
+  // A paused milestone waits for its resume, which schedules it again; a warning due before the pause still fires.
+  if (clock.pausedAt !== undefined) {
+    if (clock.warnedAt === undefined && clock.warnAt <= clock.pausedAt)
+      pushDue(book.due, clock.warnAt, `${leadId}|${kind}|warn`);
+    return;
+  }
   if (clock.breachedAt === undefined) {
     if (clock.warnedAt === undefined && clock.warnAt < clock.deadline)
       pushDue(book.due, clock.warnAt, `${leadId}|${kind}|warn`);
@@ -41,7 +55,7 @@ export function scheduleClock(book: LeadBook, leadId: string, kind: ClockKind, c
 export function rebuildDueQueue(book: LeadBook): void {
   book.due = emptyDueQueue();
   for (const lead of Object.values(book.leads)) {
-    for (const kind of clockKinds) {
+    for (const kind of leadClockKinds(lead)) {
       const clock = lead.clocks[kind];
       if (clock) scheduleClock(book, lead.leadId, kind, clock);
     }
@@ -69,6 +83,11 @@ export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObser
     const clock = lead?.clocks[kind];
     if (!lead || !clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) continue; // satisfied since
     const config = configOf(ctx, lead);
+    // A milestone's pause moved its warning and deadline: entries for the old ones, or due while paused, are stale.
+    if (isMilestoneClock(kind) && (what === 'warn' || what === 'breach')) {
+      const current = what === 'warn' ? clock.warnAt : clock.deadline;
+      if (dueAt !== current || (clock.pausedAt !== undefined && dueAt > clock.pausedAt)) continue;
+    }
     if (what === 'warn') {
       if (clock.warnedAt !== undefined || clock.breachedAt !== undefined) continue;
       clock.warnedAt = dueAt;
@@ -81,7 +100,7 @@ export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObser
       note(lead, dueAt, `${kind} breached`);
       fireClockAlert('breach', lead, kind, clock);
       observers.onBreach?.(lead, kind);
-      const chain = config.responseSla.escalation;
+      const chain = escalationChain(config, kind);
       if (chain.length > 0) {
         clock.nextStep = 0;
         // Spaced from when the breach is seen: after an outage the chain still runs step by step.

@@ -1,6 +1,6 @@
 // The escalation chain a breached clock walks through (notify owner → reassign → notify manager →
 // return to nurture, as configured), and the round-robin routing that reassignment uses.
-import type { ClockKind } from '../clockKind';
+import { isMilestoneClock, type ClockKind } from '../clockKind';
 import type { CampaignConfig, EscalationStep, RepConfig } from '../config';
 import { repUnavailability } from '../availability';
 import { pushDue } from '../dueQueue';
@@ -8,6 +8,7 @@ import { initialRoundRobinState, pickNextRep } from '../roundRobin';
 import { stopClocks } from './closing';
 import { iso, note, ownerSpans, type BookContext, type ClockState, type LeadBook, type LeadState } from './state';
 import { configOf } from './terms';
+import { milestoneOf } from './pause';
 import { retireIfSettled } from './closing';
 import { getOwn } from '../dict';
 import type { EscalationStepRecord, LeadEventRecord } from '../records';
@@ -25,6 +26,12 @@ export interface EscalationEffect {
   managerId?: string;
   pool?: string;
   reason?: string;
+}
+
+/** The chain a breach of this clock walks: the contract's, or none for a milestone declared not to escalate. */
+export function escalationChain(config: CampaignConfig, kind: ClockKind): EscalationStep[] {
+  if (isMilestoneClock(kind) && milestoneOf(config, kind)?.escalate === false) return [];
+  return config.responseSla.escalation;
 }
 
 function managerFor(config: CampaignConfig, ownerId: string, poolHint?: string): { managerId?: string; pool?: string } {
@@ -275,7 +282,7 @@ export function completeEscalationStep(
     if (!handled) {
       lead.status = 'nurture';
       note(lead, ctx.now, 'returned to nurture');
-      stopClocks(lead, ctx.now);
+      stopClocks(book, ctx, lead, ctx.now);
     }
   } else {
     note(

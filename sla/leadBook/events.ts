@@ -1,17 +1,21 @@
 // Lead events (contact attempts, dispositions, stage changes): checking a batch, then applying it,
 // which meets clocks, opens the acceptance window and closes rejected leads.
-import { clockKinds, type ClockKind } from '../clockKind';
+import { isMilestoneClock, type ClockKind } from '../clockKind';
 import type { LeadEventRecord } from '../records';
 import { conversionStages, type ConversionStage, type LeadEvent } from '../leadEvents';
 import { retireIfSettled, stopClocks } from './closing';
-import { supersedePendingStep } from './escalation';
+import { applyStatusChange, meetMilestones, startMilestones, type LeadFact } from './milestones';
+import { milestoneElapsed } from './pause';
+import { escalationChain, supersedePendingStep } from './escalation';
 import { startAcceptanceClock } from './intake';
 import {
   clockRecord,
   iso,
   knownLead,
+  leadClockKinds,
   note,
   type BookContext,
+  type ClockState,
   type LeadBook,
   type LeadState,
   type LeadStatus,
@@ -101,6 +105,28 @@ export interface EventObservers {
 }
 
 /**
+ * A breach that fired before we heard the clock was satisfied (or paused) in time is withdrawn, if the report came
+ * within the allowed lateness; false when it came later and the breach stands.
+ */
+function withdrawBreach(
+  ctx: BookContext,
+  lead: LeadState,
+  kind: ClockKind,
+  clock: ClockState,
+  why: string,
+  observers: EventObservers,
+): boolean {
+  if (ctx.now > clock.deadline + configOf(ctx, lead).responseSla.allowedLateness) return false;
+  const breachedOwnerId = clock.breachedOwnerId ?? lead.ownerId;
+  delete clock.breachedAt;
+  delete clock.breachedOwnerId;
+  clock.breachRetractedAt = ctx.now;
+  note(lead, ctx.now, `${kind} breach withdrawn: ${why}, reported late`);
+  observers.onBreachRetracted?.(lead, kind, breachedOwnerId);
+  return true;
+}
+
+/**
  * Meets a clock at the event's own time, whenever we hear of it. Before the deadline is on time, even when
  * reported late: a breach already fired is withdrawn if the report came within the allowed lateness. After the
  * deadline is a breach, even when the report beat the deadline's timer (a stalled worker, a slow poll).
@@ -117,14 +143,7 @@ function meetClock(
   if (!clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) return;
   const config = configOf(ctx, lead);
   if (at <= clock.deadline && clock.breachedAt !== undefined) {
-    if (ctx.now <= clock.deadline + config.responseSla.allowedLateness) {
-      const breachedOwnerId = clock.breachedOwnerId ?? lead.ownerId;
-      delete clock.breachedAt;
-      delete clock.breachedOwnerId;
-      clock.breachRetractedAt = ctx.now;
-      note(lead, ctx.now, `${kind} breach withdrawn: met at ${iso(at)}, reported late`);
-      observers.onBreachRetracted?.(lead, kind, breachedOwnerId);
-    }
+    withdrawBreach(ctx, lead, kind, clock, `met at ${iso(at)}`, observers);
   } else if (at > clock.deadline && clock.breachedAt === undefined) {
     clock.breachedAt = clock.deadline;
     clock.breachedOwnerId = lead.ownerId;
@@ -132,7 +151,7 @@ function meetClock(
     observers.onBreach?.(lead, kind);
     // The chain never started (the touch came first), yet by the contract its first step was due before the
     // touch: the ledger says so, instead of leaving a gap. The later steps lapse behind it.
-    const first = config.responseSla.escalation[0];
+    const first = escalationChain(config, kind)[0];
     if (first && clock.deadline + first.after <= at && (observers.recordsSupersededOnLateBreach?.() ?? true)) {
       clock.nextStep = 0;
     }
@@ -144,7 +163,9 @@ function meetClock(
   delete clock.nextStep;
   delete clock.nextStepAt;
   delete clock.stepAttempts;
-  const elapsedBusinessMs = elapsedForTier(config, lead.tier, clock.startedAt, at);
+  const elapsedBusinessMs = isMilestoneClock(kind)
+    ? milestoneElapsed(config, kind, clock, at)
+    : elapsedForTier(config, lead.tier, clock.startedAt, at);
   book.outbox.clocks.push(
     clockRecord(ctx.campaignId, lead, kind, clock, {
       elapsedBusinessMs,
@@ -180,6 +201,11 @@ export function applyLeadEvents(
     const at = Date.parse(event.at);
     const config = configOf(ctx, lead);
     const base = { campaignId: ctx.campaignId, leadId: lead.leadId, eventId: event.eventId, at: event.at };
+    const meet = (kind: ClockKind, when: number) => meetClock(book, ctx, lead, kind, when, observers);
+    const fact = (what: LeadFact) => {
+      meetMilestones(ctx, lead, what, at, meet);
+      startMilestones(book, ctx, lead, what, at);
+    };
     if (event.type === 'contact') {
       lead.attempts += 1;
       note(lead, at, `contact attempt ${lead.attempts} (${event.channel}) by ${lead.ownerId}`);
@@ -190,36 +216,56 @@ export function applyLeadEvents(
       });
       if (lead.firstTouchAt === undefined) {
         lead.firstTouchAt = at;
-        meetClock(book, ctx, lead, 'firstTouch', at, observers);
+        meet('firstTouch', at);
         observers.onFirstTouch?.(lead, elapsedForTier(config, lead.tier, lead.createdAt, at), at - lead.createdAt);
         if (lead.status === 'open') startAcceptanceClock(book, ctx, lead, config, at);
+        fact({ fact: 'firstActivity' });
       }
-      if (lead.attempts >= config.responseSla.followUp.attempts) meetClock(book, ctx, lead, 'followUp', at, observers);
+      if (lead.attempts >= config.responseSla.followUp.attempts) meet('followUp', at);
+      fact({ fact: 'activity' });
     } else if (event.type === 'disposition') {
-      meetClock(book, ctx, lead, 'acceptance', at, observers);
+      meet('acceptance', at);
       observers.onDisposition?.(lead, event.decision, event.reason);
       if (event.decision === 'accept') {
         lead.status = 'accepted';
         note(lead, at, `accepted by ${lead.ownerId}`);
         pushEvent(book, { ...base, kind: 'accept', detail: { ownerId: lead.ownerId } });
+        fact({ fact: 'accepted' });
       } else {
         const route = getOwn(config.responseSla.dispositions, event.reason as string);
         lead.status = route === 'nurture' ? 'nurture' : 'recycled';
         note(lead, at, `rejected: ${event.reason} → ${route}`);
         pushEvent(book, { ...base, kind: 'reject', detail: { reason: event.reason, route, ownerId: lead.ownerId } });
-        for (const kind of clockKinds) {
+        // Milestones the rejection meets are met; every other clock stops; then those it starts (re-engagement).
+        const facts: LeadFact[] = [{ fact: 'rejected' }, { fact: route === 'nurture' ? 'nurtured' : 'recycled' }];
+        for (const what of facts) meetMilestones(ctx, lead, what, at, meet);
+        for (const kind of leadClockKinds(lead)) {
           const clock = lead.clocks[kind];
           if (clock && clock.metAt === undefined && clock.stoppedAt === undefined)
             supersedePendingStep(book, ctx, lead, kind, clock, at);
         }
-        stopClocks(lead, at);
+        stopClocks(book, ctx, lead, at);
+        for (const what of facts) startMilestones(book, ctx, lead, what, at);
       }
-    } else {
+    } else if (event.type === 'stage') {
       lead.stage = event.stage;
       note(lead, at, `stage ${event.stage}`);
       pushEvent(book, { ...base, kind: 'stage', detail: { stage: event.stage } });
       observers.onStage?.(lead, event.stage);
-      if (event.stage === 'Opportunity') meetClock(book, ctx, lead, 'followUp', at, observers);
+      if (event.stage === 'Opportunity') {
+        meet('followUp', at);
+        fact({ fact: 'opportunity' });
+      }
+    } else if (event.type === 'status') {
+      pushEvent(book, { ...base, kind: 'status', detail: { status: event.status } });
+      const withdraw = (kind: ClockKind, clock: ClockState, why: string) =>
+        withdrawBreach(ctx, lead, kind, clock, why, observers);
+      if (applyStatusChange(book, ctx, lead, event.status, at, withdraw)) fact({ status: event.status });
+      else note(lead, at, `status ${event.status} (older than the status known, ignored)`);
+    } else {
+      note(lead, at, 'meeting booked');
+      pushEvent(book, { ...base, kind: 'meeting', detail: {} });
+      fact({ fact: 'meetingBooked' });
     }
     const status = lead.status;
     if (retireIfSettled(book, lead)) observers.onRetired?.(lead);

@@ -36,4 +36,11 @@ export {
   type EscalationEffect,
   type StepResult,
 } from './escalation';
+export {
+  milestoneFigures,
+  milestoneOutcome,
+  type LeadFact,
+  type MilestoneFigures,
+  type MilestoneTally,
+} from './milestones';
 export { completeIntakeRoute, planIntakeRoute, type PendingRoute, type RouteEffect, type RouteResult } from './routing';

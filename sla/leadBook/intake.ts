@@ -3,6 +3,7 @@ import type { ClockKind } from '../clockKind';
 import type { CampaignConfig } from '../config';
 import type { NewLead } from '../leadEvents';
 import { scheduleClock } from './dueClocks';
+import { startMilestones } from './milestones';
 import {
   clockRecord,
   isClosedLeadId,
@@ -96,6 +97,7 @@ export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): 
     book.ownerLoad[lead.ownerId] = (getOwn(book.ownerLoad, lead.ownerId) ?? 0) + 1;
     for (const kind of ['firstTouch', 'followUp'] as const)
       startClock(book, ctx.campaignId, lead, kind, lead.clocks[kind] as ClockState);
+    startMilestones(book, ctx, lead, { fact: 'created' }, createdAt);
     book.outbox.leads.push({
       campaignId: ctx.campaignId,
       leadId: lead.leadId,

@@ -2,7 +2,7 @@
 // and the outbox of ledger rows the campaign workflow writes in batches.
 import type { ClockOutcomeRecord, LeadActivityBatch } from '../records';
 import { jsonSizeBytes } from '../inputLimits';
-import { clockKinds, type ClockKind } from '../clockKind';
+import { clockKinds, isMilestoneClock, type ClockKind } from '../clockKind';
 import type { CampaignConfig } from '../config';
 import { emptyDueQueue, type DueQueue } from '../dueQueue';
 import type { ConversionStage } from '../leadEvents';
@@ -10,6 +10,7 @@ import type { RoundRobinState } from '../roundRobin';
 import { emptyRotation, type RotationState } from '../availability';
 import { dict, getOwn, type Dict } from '../dict';
 import type { OwnerSpan } from '../compliance';
+import type { MilestoneTally } from './milestones';
 
 export type LeadStatus = 'open' | 'accepted' | 'rejected' | 'nurture' | 'recycled';
 
@@ -33,6 +34,12 @@ export interface ClockState {
   breachedOwnerId?: string;
   /** When a touch reported late showed the clock was met before its deadline, and the breach was withdrawn. */
   breachRetractedAt?: number;
+  /** Milestones: paused since (the lead's CRM status is in the pause set), with what was left of deadline and warning. */
+  pausedAt?: number;
+  remainingMs?: number;
+  warnRemainingMs?: number;
+  /** Milestones: time stood still in finished pauses, in the milestone's time base. */
+  pausedMs?: number;
 }
 
 export interface LeadHistoryEntry {
@@ -57,6 +64,9 @@ export interface LeadState {
   /** Recent event IDs, so a repeated event is a no-op. */
   eventIds: string[];
   history: LeadHistoryEntry[];
+  /** The lead's latest CRM status (Lead.Status) and when it became so, for milestones that pause on it. */
+  crmStatus?: string;
+  crmStatusAt?: number;
 }
 
 export interface LeadBook {
@@ -71,6 +81,8 @@ export interface LeadBook {
   rotation: RotationState;
   /** Reps the CRM says are deactivated users (User.IsActive false), as of the latest check. */
   inactiveReps: string[];
+  /** Milestone clocks of leads that left the book, by milestone name. */
+  milestoneTally?: Dict<MilestoneTally>;
   outbox: LeadActivityBatch;
 }
 
@@ -171,6 +183,9 @@ export function clockRecord(
     ...(clock.metAt !== undefined ? { metAt: iso(clock.metAt) } : {}),
     ...(clock.breachedAt !== undefined ? { breachedAt: iso(clock.breachedAt) } : {}),
     ...(clock.breachRetractedAt !== undefined ? { breachRetractedAt: iso(clock.breachRetractedAt) } : {}),
+    ...(clock.pausedAt !== undefined ? { pausedAt: iso(clock.pausedAt) } : {}),
+    ...(clock.pausedMs !== undefined ? { pausedMs: clock.pausedMs } : {}),
+    ...(clock.stoppedAt !== undefined ? { stoppedAt: iso(clock.stoppedAt) } : {}),
     ...extra,
   };
 }
@@ -223,13 +238,19 @@ export function openLeadCount(book: LeadBook): number {
 export function openClockCount(book: LeadBook): number {
   let count = 0;
   for (const lead of Object.values(book.leads)) {
-    for (const kind of clockKinds) {
+    for (const kind of leadClockKinds(lead)) {
       const clock = lead.clocks[kind];
       if (clock && clock.metAt === undefined && clock.stoppedAt === undefined && clock.breachedAt === undefined)
         count++;
     }
   }
   return count;
+}
+
+/** The lead's clocks: the built-in ones in their fixed order, then its milestones in the order they started. */
+export function leadClockKinds(lead: LeadState): ClockKind[] {
+  const milestones = Object.keys(lead.clocks).filter(isMilestoneClock);
+  return milestones.length ? [...clockKinds, ...milestones] : (clockKinds as ClockKind[]);
 }
 
 /** The lead's owners over time, the first from admission. */

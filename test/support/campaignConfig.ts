@@ -71,6 +71,7 @@ export function seedTermsConfig(
       intakeSkew: '5m',
       ...(overrides.responseSla?.attribution ? { attribution: overrides.responseSla.attribution } : {}),
       ...(overrides.responseSla?.routing ? { routing: overrides.responseSla.routing } : {}),
+      ...(overrides.responseSla?.milestones ? { milestones: overrides.responseSla.milestones } : {}),
     },
     calendars: { default: businessWeek },
     velocity: overrides.velocity ?? {

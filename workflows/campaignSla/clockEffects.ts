@@ -8,7 +8,7 @@ import { noteRepBreach, retractRepBreach } from '../../sla/availability';
 import { getOwn } from '../../sla/dict';
 import { followUpTaskFor } from '../../sla/followUpTask';
 import { noteBreach, noteBreachRetracted, noteClosedUntouched } from '../../sla/campaignCompliance';
-import type { ClockKind } from '../../sla/clockKind';
+import { isMilestoneClock, type ClockKind } from '../../sla/clockKind';
 import {
   collectDue,
   completeEscalationStep,
@@ -43,7 +43,8 @@ const FOLLOW_UP_TASKS = 'follow-up-tasks';
 export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind): void {
   const { state } = run;
   noteBreach(state.compliance, lead, clock, run.leadConfig(lead));
-  countRepBreach(run, lead, clock);
+  // Rotation follows response breaches; a milestone missed (no opportunity yet) says less about the rep's pace.
+  if (!isMilestoneClock(clock)) countRepBreach(run, lead, clock);
   countBreaches(metricMeter, run.campaignId, clock, 1);
   state.breachedLeads++;
   state.recentBreaches.unshift({
@@ -59,7 +60,8 @@ export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind)
 export function uncountBreach(run: CampaignRun, lead: LeadState, clock: ClockKind, breachedOwnerId: string): void {
   const { state } = run;
   const deadline = lead.clocks[clock]?.deadline;
-  if (deadline !== undefined) retractRepBreach(state.book.rotation, breachedOwnerId, deadline);
+  if (deadline !== undefined && !isMilestoneClock(clock))
+    retractRepBreach(state.book.rotation, breachedOwnerId, deadline);
   noteBreachRetracted(state.compliance, lead, clock, breachedOwnerId, run.leadConfig(lead));
   state.breachedLeads = Math.max(0, state.breachedLeads - 1);
   state.recentBreaches = state.recentBreaches.filter((b) => !(b.leadId === lead.leadId && b.clock === clock));

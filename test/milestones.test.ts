@@ -1,0 +1,393 @@
+// Milestone clocks (responseSla.milestones): the contract's checks, start and stop on CRM facts at their event
+// time, pauses that keep the remaining time, late reports, escalation, figures that add up, and the carry-over.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseCampaignConfig } from '../sla/config';
+import { decodeLeadBook, encodeLeadBook } from '../sla/carryOver';
+import {
+  admitLeads,
+  applyLeadEvents,
+  collectDue,
+  drainOutbox,
+  emptyLeadBook,
+  milestoneFigures,
+  validateLeadEvents,
+  type LeadBook,
+} from '../sla/leadBook';
+import type { LeadEvent } from '../sla/leadEvents';
+import { seedTermsConfig } from './support/campaignConfig';
+import {
+  accept,
+  bookContext,
+  contact,
+  DAY,
+  HOUR,
+  iso,
+  MINUTE,
+  MONDAY_10AM,
+  newLead,
+  reject,
+  stage,
+} from './support/leadBook';
+
+const OPP = 'm:opportunity-7d';
+const milestones = {
+  'opportunity-7d': {
+    start: 'created',
+    stop: 'opportunity',
+    within: '7d',
+    pauseWhile: { status: ['Waiting on customer'] },
+  },
+  'demo-48h': { start: 'accepted', stop: 'meetingBooked', within: '16h', clock: 'business', escalate: false },
+  'disposition-max': { start: 'created', stop: ['accepted', 'rejected'], within: '5d', tiers: ['standard'] },
+  're-engage': { start: 'recycled', stop: 'activity', within: '30d' },
+};
+const config = parseCampaignConfig(seedTermsConfig({ responseSla: { milestones } }));
+const at = (ms: number) => bookContext(config, ms);
+
+const status = (leadId: string, eventId: string, when: number, value: string): LeadEvent => ({
+  type: 'status',
+  leadId,
+  eventId,
+  status: value,
+  at: iso(when),
+});
+const meeting = (leadId: string, eventId: string, when: number): LeadEvent => ({
+  type: 'meeting',
+  leadId,
+  eventId,
+  at: iso(when),
+});
+
+function bookWith(tier = 'high-intent'): LeadBook {
+  const book = emptyLeadBook();
+  admitLeads(book, [newLead('L-1', MONDAY_10AM, tier)], at(MONDAY_10AM));
+  return book;
+}
+
+/** Applies events as the workflow does: validated first (a problem fails the test), at `now`. */
+function apply(book: LeadBook, events: LeadEvent[], now: number) {
+  expect(validateLeadEvents(book, events, at(now))).toEqual([]);
+  return applyLeadEvents(book, events, at(now));
+}
+
+function configProblems(raw: Record<string, unknown>): string {
+  try {
+    parseCampaignConfig(seedTermsConfig({ responseSla: { milestones: raw } }));
+    return '';
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+}
+
+describe('the contract', () => {
+  it('refuses what would make a milestone meaningless, naming the field', () => {
+    expect(configProblems({ x: { start: 'created', stop: 'created', within: '1d' } })).toMatch(
+      /milestones\.x\.stop: must differ from start/,
+    );
+    expect(configProblems({ x: { stop: 'opportunity', within: '1d', tiers: ['vip'] } })).toMatch(
+      /milestones\.x\.tiers: tier "vip" is not defined/,
+    );
+    expect(configProblems({ x: { stop: 'opportunity', within: '1d', clock: 'business', calendar: 'emea' } })).toMatch(
+      /milestones\.x\.calendar: calendar "emea" is not defined in calendars/,
+    );
+    expect(configProblems({ x: { stop: 'signed', within: '1d' } })).toMatch(/expected one of created, firstActivity/);
+    expect(configProblems({ x: { stop: { status: [] }, within: '1d' } })).toMatch(/at least one Lead status/);
+    expect(configProblems({ x: { stop: 'opportunity', within: '0s' } })).toMatch(/milestones\.x\.within/);
+    const eleven = Object.fromEntries(
+      Array.from({ length: 11 }, (_, i) => [`m${i}`, { stop: 'opportunity', within: '1d' }]),
+    );
+    expect(configProblems(eleven)).toMatch(/at most 10 milestones/);
+  });
+
+  it('refuses a built-in name as a milestone name', () => {
+    const raw = JSON.parse('{"__proto__": {"stop": "opportunity", "within": "1d"}}') as Record<string, unknown>;
+    expect(configProblems(raw)).toMatch(/__proto__: is a JavaScript built-in name, not a milestone name/);
+    expect(configProblems({ constructor: { stop: 'opportunity', within: '1d' } })).toMatch(/built-in name/);
+  });
+
+  it('fills the defaults: started at creation, wall time, warned at 75%, escalating', () => {
+    const parsed = parseCampaignConfig(
+      seedTermsConfig({ responseSla: { milestones: { x: { stop: 'opportunity', within: '7d' } } } }),
+    );
+    expect(parsed.responseSla.milestones?.x).toEqual({
+      start: 'created',
+      stop: ['opportunity'],
+      within: 7 * DAY,
+      clock: 'wall',
+      calendar: 'default',
+      warnAt: 0.75,
+      escalate: true,
+    });
+  });
+});
+
+describe('starting and stopping on CRM facts', () => {
+  it('starts the created-milestones at admission, only for the tiers they name', () => {
+    const high = bookWith('high-intent');
+    expect(Object.keys(high.leads['L-1'].clocks)).toEqual(['firstTouch', 'followUp', OPP]);
+    const standard = bookWith('standard');
+    expect(Object.keys(standard.leads['L-1'].clocks)).toEqual(['firstTouch', 'followUp', OPP, 'm:disposition-max']);
+    expect(high.leads['L-1'].clocks[OPP]).toMatchObject({
+      startedAt: MONDAY_10AM,
+      deadline: MONDAY_10AM + 7 * DAY,
+      warnAt: MONDAY_10AM + 5.25 * DAY,
+    });
+  });
+
+  it('meets opportunity-within-7-days at the Opportunity stage, at its event time', () => {
+    const book = bookWith();
+    apply(book, [stage('L-1', 'e-1', MONDAY_10AM + 3 * DAY, 'Opportunity')], MONDAY_10AM + 4 * DAY);
+    const clock = book.leads['L-1'].clocks[OPP];
+    expect(clock?.metAt).toBe(MONDAY_10AM + 3 * DAY);
+    const record = book.outbox.clocks.find((c) => c.clock === OPP && c.metAt);
+    expect(record).toMatchObject({ elapsedBusinessMs: 3 * DAY, elapsedWallMs: 3 * DAY });
+  });
+
+  it('breaches opportunity-within-7-days at its deadline and walks the escalation chain for it', () => {
+    const book = bookWith();
+    apply(
+      book,
+      [contact('L-1', 'e-1', MONDAY_10AM + MINUTE), accept('L-1', 'e-2', MONDAY_10AM + HOUR)],
+      MONDAY_10AM + HOUR,
+    );
+    const effects = collectDue(book, at(MONDAY_10AM + 7 * DAY));
+    expect(effects.filter((e) => e.clock === OPP).map((e) => e.type)).toEqual(['warning', 'breach', 'escalation']);
+    const breach = effects.find((e) => e.type === 'breach' && e.clock === OPP);
+    expect(breach).toMatchObject({ deadline: MONDAY_10AM + 7 * DAY, ownerId: 'rep-a' });
+    expect(book.leads['L-1'].clocks[OPP]).toMatchObject({
+      breachedAt: MONDAY_10AM + 7 * DAY,
+      breachedOwnerId: 'rep-a',
+    });
+    // An opportunity after the deadline does not undo the breach.
+    apply(book, [stage('L-1', 'e-3', MONDAY_10AM + 8 * DAY, 'Opportunity')], MONDAY_10AM + 8 * DAY);
+    expect(milestoneFigures(book, () => config, MONDAY_10AM + 8 * DAY)['opportunity-7d']).toMatchObject({
+      started: 1,
+      met: 0,
+      breached: 1,
+    });
+  });
+
+  it('a milestone declared not to escalate breaches without a chain', () => {
+    const book = bookWith();
+    apply(
+      book,
+      [contact('L-1', 'e-1', MONDAY_10AM + MINUTE), accept('L-1', 'e-2', MONDAY_10AM + HOUR)],
+      MONDAY_10AM + HOUR,
+    );
+    // 16 business hours from Monday 11:00 New York: Wednesday 11:00.
+    expect(book.leads['L-1'].clocks['m:demo-48h']?.deadline).toBe(MONDAY_10AM + 2 * DAY + HOUR);
+    const effects = collectDue(book, at(MONDAY_10AM + 2 * DAY + 2 * HOUR)).filter((e) => e.clock === 'm:demo-48h');
+    expect(effects.map((e) => e.type)).toEqual(['warning', 'breach']);
+  });
+
+  it('a booked meeting meets demo-scheduled, in business time', () => {
+    const book = bookWith();
+    apply(
+      book,
+      [contact('L-1', 'e-1', MONDAY_10AM + MINUTE), accept('L-1', 'e-2', MONDAY_10AM + HOUR)],
+      MONDAY_10AM + HOUR,
+    );
+    // Booked Tuesday 09:30: 6 business hours Monday + 0.5 Tuesday.
+    apply(book, [meeting('L-1', 'e-3', MONDAY_10AM + DAY - 30 * MINUTE)], MONDAY_10AM + DAY);
+    const record = book.outbox.clocks.find((c) => c.clock === 'm:demo-48h' && c.metAt);
+    expect(record?.elapsedBusinessMs).toBe(6.5 * HOUR);
+  });
+
+  it('a rejection meets the disposition milestone (not stopped) and stops the others', () => {
+    const book = bookWith('standard');
+    apply(book, [reject('L-1', 'e-1', MONDAY_10AM + HOUR, 'Bad timing')], MONDAY_10AM + HOUR);
+    expect(book.leads['L-1']).toBeUndefined(); // nurtured, nothing left running
+    expect(milestoneFigures(book, () => config, MONDAY_10AM + HOUR)).toMatchObject({
+      'disposition-max': { started: 1, met: 1, stopped: 0 },
+      'opportunity-7d': { started: 1, stopped: 1, met: 0 },
+    });
+  });
+
+  it('a recycled lead stays for its re-engagement milestone, met by the next activity', () => {
+    const book = bookWith();
+    apply(book, [reject('L-1', 'e-1', MONDAY_10AM + HOUR, 'Not ICP')], MONDAY_10AM + HOUR);
+    const lead = book.leads['L-1'];
+    expect(lead.status).toBe('recycled');
+    expect(lead.clocks['m:re-engage']).toMatchObject({ startedAt: MONDAY_10AM + HOUR });
+    expect(lead.clocks.firstTouch?.stoppedAt).toBe(MONDAY_10AM + HOUR);
+    // A disposition of a lead already decided is superseded; an activity re-engages it.
+    apply(book, [contact('L-1', 'e-2', MONDAY_10AM + 10 * DAY)], MONDAY_10AM + 10 * DAY);
+    expect(book.leads['L-1']).toBeUndefined();
+    expect(milestoneFigures(book, () => config, MONDAY_10AM + 10 * DAY)['re-engage']).toMatchObject({
+      started: 1,
+      met: 1,
+      pending: 0,
+    });
+  });
+});
+
+describe('pausing', () => {
+  it('a paused clock resumes with its remaining time and is met; the stopped time is recorded', () => {
+    const book = bookWith();
+    apply(book, [status('L-1', 's-1', MONDAY_10AM + 2 * DAY, 'Waiting on customer')], MONDAY_10AM + 2 * DAY);
+    expect(book.leads['L-1'].clocks[OPP]).toMatchObject({ pausedAt: MONDAY_10AM + 2 * DAY, remainingMs: 5 * DAY });
+    // The old deadline passes while paused: nothing fires.
+    expect(collectDue(book, at(MONDAY_10AM + 8 * DAY)).filter((e) => e.clock === OPP)).toEqual([]);
+    apply(book, [status('L-1', 's-2', MONDAY_10AM + 8 * DAY, 'Working - Contacted')], MONDAY_10AM + 8 * DAY);
+    const clock = book.leads['L-1'].clocks[OPP];
+    expect(clock).toMatchObject({ pausedMs: 6 * DAY, deadline: MONDAY_10AM + 13 * DAY });
+    expect(clock?.pausedAt).toBeUndefined();
+    apply(book, [stage('L-1', 'e-1', MONDAY_10AM + 12 * DAY, 'Opportunity')], MONDAY_10AM + 12 * DAY);
+    expect(book.leads['L-1'].clocks[OPP]?.metAt).toBe(MONDAY_10AM + 12 * DAY);
+    const met = book.outbox.clocks.find((c) => c.clock === OPP && c.metAt);
+    expect(met).toMatchObject({ pausedMs: 6 * DAY, elapsedBusinessMs: 6 * DAY, elapsedWallMs: 12 * DAY });
+    expect(milestoneFigures(book, () => config, MONDAY_10AM + 12 * DAY)['opportunity-7d']).toMatchObject({
+      met: 1,
+      breached: 0,
+      paused: 1,
+      pausedMs: 6 * DAY,
+    });
+  });
+
+  it('the resumed deadline fires at its own time, even when the resume is heard late', () => {
+    const book = bookWith();
+    apply(book, [status('L-1', 's-1', MONDAY_10AM + DAY, 'Waiting on customer')], MONDAY_10AM + DAY);
+    // The resume happened on day 2 and is heard on day 9, after the deadline it moved to (day 8).
+    apply(book, [status('L-1', 's-2', MONDAY_10AM + 2 * DAY, 'Working')], MONDAY_10AM + 9 * DAY);
+    const breach = collectDue(book, at(MONDAY_10AM + 9 * DAY)).find((e) => e.type === 'breach' && e.clock === OPP);
+    expect(breach && 'deadline' in breach ? breach.deadline : undefined).toBe(MONDAY_10AM + 8 * DAY);
+    expect(book.leads['L-1'].clocks[OPP]?.breachedAt).toBe(MONDAY_10AM + 8 * DAY);
+  });
+
+  it('a pause reported after the breach fired withdraws it within the allowed lateness, not after', () => {
+    const pausedJustBefore = MONDAY_10AM + 7 * DAY - MINUTE;
+    const inTime = bookWith();
+    collectDue(inTime, at(MONDAY_10AM + 7 * DAY));
+    expect(inTime.leads['L-1'].clocks[OPP]?.breachedAt).toBeDefined();
+    apply(inTime, [status('L-1', 's-1', pausedJustBefore, 'Waiting on customer')], MONDAY_10AM + 7 * DAY + 5 * MINUTE);
+    expect(inTime.leads['L-1'].clocks[OPP]).toMatchObject({ pausedAt: pausedJustBefore, remainingMs: MINUTE });
+    expect(inTime.leads['L-1'].clocks[OPP]?.breachedAt).toBeUndefined();
+
+    const tooLate = bookWith();
+    collectDue(tooLate, at(MONDAY_10AM + 7 * DAY));
+    apply(tooLate, [status('L-1', 's-1', pausedJustBefore, 'Waiting on customer')], MONDAY_10AM + 7 * DAY + HOUR);
+    expect(tooLate.leads['L-1'].clocks[OPP]).toMatchObject({ breachedAt: MONDAY_10AM + 7 * DAY });
+    expect(tooLate.leads['L-1'].clocks[OPP]?.pausedAt).toBeUndefined();
+  });
+
+  it('ignores a status change older than the status it knows (events out of order)', () => {
+    const book = bookWith();
+    apply(book, [status('L-1', 's-2', MONDAY_10AM + 2 * DAY, 'Working')], MONDAY_10AM + 2 * DAY);
+    apply(book, [status('L-1', 's-1', MONDAY_10AM + DAY, 'Waiting on customer')], MONDAY_10AM + 2 * DAY);
+    expect(book.leads['L-1'].crmStatus).toBe('Working');
+    expect(book.leads['L-1'].clocks[OPP]?.pausedAt).toBeUndefined();
+  });
+
+  it('a milestone that starts while the lead is in a pause status starts paused', () => {
+    const pausing = parseCampaignConfig(
+      seedTermsConfig({
+        responseSla: {
+          milestones: {
+            demo: { start: 'accepted', stop: 'meetingBooked', within: '2d', pauseWhile: { status: ['Nurturing'] } },
+          },
+        },
+      }),
+    );
+    const book = emptyLeadBook();
+    const ctx = (ms: number) => bookContext(pausing, ms);
+    admitLeads(book, [newLead('L-1', MONDAY_10AM)], ctx(MONDAY_10AM));
+    applyLeadEvents(book, [status('L-1', 's-1', MONDAY_10AM + HOUR, 'Nurturing')], ctx(MONDAY_10AM + HOUR));
+    applyLeadEvents(book, [accept('L-1', 'e-1', MONDAY_10AM + 2 * HOUR)], ctx(MONDAY_10AM + 2 * HOUR));
+    expect(book.leads['L-1'].clocks['m:demo']).toMatchObject({
+      pausedAt: MONDAY_10AM + 2 * HOUR,
+      remainingMs: 2 * DAY,
+    });
+  });
+
+  it('a rejection while paused stops the clock and ends its pause there', () => {
+    const book = bookWith();
+    apply(book, [status('L-1', 's-1', MONDAY_10AM + DAY, 'Waiting on customer')], MONDAY_10AM + DAY);
+    apply(book, [reject('L-1', 'e-1', MONDAY_10AM + 3 * DAY, 'Bad timing')], MONDAY_10AM + 3 * DAY);
+    expect(milestoneFigures(book, () => config, MONDAY_10AM + 3 * DAY)['opportunity-7d']).toMatchObject({
+      stopped: 1,
+      paused: 1,
+      pausedMs: 2 * DAY,
+    });
+  });
+
+  it('property: any pause/resume sequence keeps deadline = start + within + stopped time, and never breaches while paused', () => {
+    const step = fc.record({ gapMin: fc.integer({ min: 1, max: 3 * 24 * 60 }), waiting: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 12 }), (steps) => {
+        const book = bookWith();
+        let now = MONDAY_10AM;
+        steps.forEach((s, i) => {
+          now += s.gapMin * MINUTE;
+          collectDue(book, at(now));
+          if (!book.leads['L-1']) return;
+          applyLeadEvents(book, [status('L-1', `s-${i}`, now, s.waiting ? 'Waiting on customer' : 'Working')], at(now));
+          const clock = book.leads['L-1']?.clocks[OPP];
+          if (!clock) return;
+          if (clock.breachedAt !== undefined) expect(clock.breachedAt).toBe(clock.deadline);
+          if (clock.breachedAt === undefined && clock.pausedAt === undefined)
+            expect(clock.deadline).toBe(clock.startedAt + 7 * DAY + (clock.pausedMs ?? 0));
+          if (clock.pausedAt !== undefined)
+            expect(clock.startedAt + 7 * DAY + (clock.pausedMs ?? 0) - clock.pausedAt).toBe(clock.remainingMs);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('figures and carry-over', () => {
+  it('started = met + breached + stopped + pending for every milestone, over many leads', () => {
+    const book = emptyLeadBook();
+    const leads = Array.from({ length: 40 }, (_, i) =>
+      newLead(`L-${i}`, MONDAY_10AM + i * MINUTE, i % 2 ? 'standard' : 'high-intent'),
+    );
+    admitLeads(book, leads, at(MONDAY_10AM + HOUR));
+    for (let i = 0; i < 40; i++) {
+      const id = `L-${i}`;
+      const t = MONDAY_10AM + HOUR + i * MINUTE;
+      const events: LeadEvent[] =
+        i % 4 === 0
+          ? [stage(id, `o-${i}`, t, 'Opportunity')]
+          : i % 4 === 1
+            ? [reject(id, `r-${i}`, t, 'Not ICP')]
+            : i % 4 === 2
+              ? [status(id, `s-${i}`, t, 'Waiting on customer')]
+              : [contact(id, `c-${i}`, t), accept(id, `a-${i}`, t)];
+      applyLeadEvents(book, events, at(MONDAY_10AM + 2 * HOUR));
+    }
+    collectDue(book, at(MONDAY_10AM + 9 * DAY));
+    const figures = milestoneFigures(book, () => config, MONDAY_10AM + 9 * DAY);
+    for (const figure of Object.values(figures))
+      expect(figure.met + figure.breached + figure.stopped + figure.pending).toBe(figure.started);
+    expect(figures['opportunity-7d']).toMatchObject({ started: 40, met: 10, stopped: 10, pausedNow: 10 });
+  });
+
+  it('a book with paused milestones survives the carry-over exactly', () => {
+    const book = bookWith();
+    admitLeads(book, [newLead('L-2', MONDAY_10AM, 'standard')], at(MONDAY_10AM));
+    apply(book, [status('L-1', 's-1', MONDAY_10AM + DAY, 'Waiting on customer')], MONDAY_10AM + DAY);
+    apply(book, [reject('L-2', 'r-1', MONDAY_10AM + DAY, 'Bad timing')], MONDAY_10AM + DAY);
+    drainOutbox(book);
+    const decoded = decodeLeadBook(JSON.parse(JSON.stringify(encodeLeadBook(book))));
+    expect(decoded.leads['L-1']).toEqual(book.leads['L-1']);
+    expect(decoded.milestoneTally).toEqual(book.milestoneTally);
+    // And it keeps working after: the resume schedules the moved deadline.
+    applyLeadEvents(decoded, [status('L-1', 's-2', MONDAY_10AM + 3 * DAY, 'Working')], at(MONDAY_10AM + 3 * DAY));
+    expect(decoded.leads['L-1'].clocks[OPP]?.deadline).toBe(MONDAY_10AM + 9 * DAY);
+    expect(collectDue(decoded, at(MONDAY_10AM + 9 * DAY)).some((e) => e.type === 'breach' && e.clock === OPP)).toBe(
+      true,
+    );
+  });
+
+  it('refuses a milestone clock whose name is not in the string table', () => {
+    const encoded = encodeLeadBook(bookWith());
+    const lead = encoded.leads[0] as unknown[];
+    while (lead.length < 17) lead.push(null);
+    lead[16] = [[999, [0, 1, 2]]];
+    expect(() => decodeLeadBook(JSON.parse(JSON.stringify({ ...encoded, leads: [lead] })))).toThrow(
+      /leads\[0\]\[16\]\[0\]\[0\]: string index 999 is outside the string table/,
+    );
+  });
+});
