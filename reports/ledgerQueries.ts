@@ -11,6 +11,7 @@ import type {
   VelocitySnapshotRecord,
 } from '../sla/records';
 import type { ClockKind } from '../sla/clockKind';
+import type { MilestoneView } from '../sla/views';
 import {
   addClockBreach,
   addDisposition,
@@ -30,7 +31,7 @@ import { getOwn } from '../sla/dict';
 import type { PacingBand } from '../sla/pacing';
 import { pacingBandSchema } from '../sla/config/spendSchema';
 import type { CampaignConfig } from '../sla/config';
-import { poolOfRep, tierTime, type MilestoneFigures } from '../sla/leadBook';
+import { poolOfRep, tierTime } from '../sla/leadBook';
 import { checkInteger, checkNonEmpty, checkTimestamp } from '../activities/ledger/recordChecks';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -100,11 +101,6 @@ export interface OpenClockRow {
   deadline: string;
   /** A milestone paused since then (its deadline waits for the resume). */
   pausedAt: string | null;
-}
-
-/** One milestone's clocks by outcome (sla/leadBook/milestones: MilestoneFigures), from the ledger. */
-export interface MilestoneView extends MilestoneFigures {
-  name: string;
 }
 
 export interface BreachView {

@@ -1,6 +1,7 @@
 // What each campaign alert says. Pure: the workflow decides when to raise one, a Notifier delivers it.
 import type { AdsAccountProblem } from './adsAccount';
 import type { Alert } from './alerts';
+import { clockLabel } from './clockKind';
 import type { ClockAlertEffect, EscalationEffect } from './leadBook';
 import type { ProposalState } from './proposals';
 
@@ -15,7 +16,7 @@ export function clockAlert(campaignId: string, effect: ClockAlertEffect): Alert 
       ...base,
       dedupeKey: `${campaignId}:${effect.leadId}:${effect.clock}:warning`,
       severity: 'warning',
-      title: `SLA warning: ${effect.clock} for lead ${effect.leadId}`,
+      title: `SLA warning: ${clockLabel(effect.clock)} for lead ${effect.leadId}`,
       text: `Lead ${effect.leadId} (${effect.tier}) owned by ${effect.ownerId} must be handled by ${new Date(effect.deadline).toISOString()}.`,
     };
   }
@@ -23,8 +24,8 @@ export function clockAlert(campaignId: string, effect: ClockAlertEffect): Alert 
     ...base,
     dedupeKey: `${campaignId}:${effect.leadId}:${effect.clock}:breach`,
     severity: 'critical',
-    title: `SLA breach: ${effect.clock} for lead ${effect.leadId}`,
-    text: `Lead ${effect.leadId} (${effect.tier}) owned by ${effect.ownerId} missed its ${effect.clock} deadline ${new Date(effect.deadline).toISOString()}; escalation started.`,
+    title: `SLA breach: ${clockLabel(effect.clock)} for lead ${effect.leadId}`,
+    text: `Lead ${effect.leadId} (${effect.tier}) owned by ${effect.ownerId} missed its ${clockLabel(effect.clock)} deadline ${new Date(effect.deadline).toISOString()}${effect.escalates === false ? ' (this clock does not escalate)' : '; escalation started'}.`,
   };
 }
 
@@ -97,8 +98,8 @@ export function escalationStepAlert(campaignId: string, step: EscalationEffect):
         dedupeKey: stepKey,
         severity: 'critical',
         campaignId,
-        title: `Act now: lead ${step.leadId} breached ${step.clock}`,
-        text: `Owner ${step.ownerId}: lead ${step.leadId} (${step.tier}) breached its ${step.clock} SLA; act now.`,
+        title: `Act now: lead ${step.leadId} breached ${clockLabel(step.clock)}`,
+        text: `Owner ${step.ownerId}: lead ${step.leadId} (${step.tier}) breached its ${clockLabel(step.clock)} SLA; act now.`,
         fields,
       };
     case 'reassign':
@@ -108,7 +109,7 @@ export function escalationStepAlert(campaignId: string, step: EscalationEffect):
             severity: 'warning',
             campaignId,
             title: `Lead ${step.leadId} reassigned to ${step.newOwnerId}`,
-            text: `${step.clock} breached under ${step.ownerId}; round-robin in pool ${step.pool} picked ${step.newOwnerId}.`,
+            text: `${clockLabel(step.clock)} breached under ${step.ownerId}; round-robin in pool ${step.pool} picked ${step.newOwnerId}.`,
             fields: { ...fields, newOwnerId: step.newOwnerId },
           }
         : {
@@ -124,8 +125,8 @@ export function escalationStepAlert(campaignId: string, step: EscalationEffect):
         dedupeKey: stepKey,
         severity: 'critical',
         campaignId,
-        title: `Manager escalation: lead ${step.leadId} (${step.clock})`,
-        text: `Lead ${step.leadId} breached ${step.clock}; owner ${step.ownerId} has not acted. Manager ${step.managerId ?? '(none configured)'} notified.`,
+        title: `Manager escalation: lead ${step.leadId} (${clockLabel(step.clock)})`,
+        text: `Lead ${step.leadId} breached ${clockLabel(step.clock)}; owner ${step.ownerId} has not acted. Manager ${step.managerId ?? '(none configured)'} notified.`,
         fields: { ...fields, managerId: step.managerId ?? '' },
       };
     case 'return-to-nurture':
@@ -134,7 +135,7 @@ export function escalationStepAlert(campaignId: string, step: EscalationEffect):
         severity: 'warning',
         campaignId,
         title: `Lead ${step.leadId} returned to nurture`,
-        text: `Escalation chain for ${step.clock} ended; lead returned to marketing nurture.`,
+        text: `Escalation chain for ${clockLabel(step.clock)} ended; lead returned to marketing nurture.`,
         fields,
       };
   }

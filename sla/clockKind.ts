@@ -8,3 +8,7 @@ export const clockKinds: readonly BuiltInClock[] = ['firstTouch', 'acceptance', 
 export const milestoneClock = (name: string): MilestoneClock => `m:${name}`;
 export const isMilestoneClock = (kind: string): kind is MilestoneClock => kind.startsWith('m:');
 export const milestoneName = (kind: MilestoneClock): string => kind.slice(2);
+
+/** How people read a clock's name: a built-in one as is, a milestone as "milestone <name>". */
+export const clockLabel = (kind: ClockKind): string =>
+  isMilestoneClock(kind) ? `milestone ${milestoneName(kind)}` : kind;

@@ -6,7 +6,7 @@ import type { ProposalAction, ProposalStatus } from './records';
 import type { AcrossLag } from './rules';
 import type { ComplianceSummary, SlaHealth } from '../sla/compliance';
 import type { ClockKind } from './clockKind';
-import type { ClockState, LeadState } from './leadBook';
+import type { ClockState, LeadState, MilestoneFigures } from './leadBook';
 
 export interface BreachView {
   leadId: string;
@@ -69,12 +69,19 @@ export interface CampaignStateView {
   openClocks: number;
   breachedLeads: number;
   compliance: ComplianceSummary;
+  /** Each milestone of the contract (responseSla.milestones) since the campaign started, by outcome, with stopped time. */
+  milestones: MilestoneView[];
   nextDeadline: string | null;
   recentBreaches: BreachView[];
   latestSnapshot: SnapshotView | null;
   proposals: ProposalView[];
   budget: { amount: number; status: 'ENABLED' | 'PAUSED' } | null;
   run: { historyLength: number; continuedAsNew: number };
+}
+
+/** One milestone's clocks by outcome: started = met + breached + stopped + pending. */
+export interface MilestoneView extends MilestoneFigures {
+  name: string;
 }
 
 /** A lead's clock with ISO times, like every other read model (the book keeps epoch ms). */

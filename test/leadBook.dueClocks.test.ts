@@ -45,8 +45,9 @@ describe('collectDue', () => {
     expect(nextDueAt(book)).toBe(MONDAY_10AM + HOUR);
     expect(collectDue(book, bookContext(config, MONDAY_10AM + HOUR - 1))).toEqual([]);
     const onBreach = vi.fn();
+    // The contract has no escalation chain: the breach says so (its alert does not claim escalation started).
     expect(collectDue(book, bookContext(noChain, MONDAY_10AM + HOUR), { onBreach })).toEqual([
-      { ...warning, type: 'breach' },
+      { ...warning, type: 'breach', escalates: false },
     ]);
     expect(onBreach).toHaveBeenCalledExactlyOnceWith(book.leads['L-1'], 'firstTouch');
     expect(book.leads['L-1'].history.map((h) => h.what)).toEqual([
@@ -59,7 +60,7 @@ describe('collectDue', () => {
   it('stamps a late wake-up with the due times, not with now, and fires in due order', () => {
     const book = bookWith();
     const effects = collectDue(book, bookContext(noChain, MONDAY_10AM + 3 * HOUR));
-    expect(effects).toEqual([warning, { ...warning, type: 'breach' }]);
+    expect(effects).toEqual([warning, { ...warning, type: 'breach', escalates: false }]);
     expect(book.leads['L-1'].clocks.firstTouch).toMatchObject({
       warnedAt: MONDAY_10AM + 45 * MINUTE,
       breachedAt: MONDAY_10AM + HOUR,

@@ -23,6 +23,8 @@ export interface ClockAlertEffect {
   ownerId: string;
   tier: string;
   deadline: number;
+  /** Breach of a clock with no escalation chain (a milestone declared not to escalate, or an empty chain). */
+  escalates?: false;
 }
 
 export type DueEffect = ClockAlertEffect | EscalationEffect;
@@ -65,7 +67,13 @@ export function rebuildDueQueue(book: LeadBook): void {
 /** Fires everything due at or before ctx.now: warnings, breaches and escalation steps. */
 export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObservers = {}): DueEffect[] {
   const effects: DueEffect[] = [];
-  const fireClockAlert = (type: ClockAlertEffect['type'], lead: LeadState, kind: ClockKind, clock: ClockState) => {
+  const fireClockAlert = (
+    type: ClockAlertEffect['type'],
+    lead: LeadState,
+    kind: ClockKind,
+    clock: ClockState,
+    withoutChain = false,
+  ) => {
     effects.push({
       type,
       leadId: lead.leadId,
@@ -73,6 +81,7 @@ export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObser
       ownerId: lead.ownerId,
       tier: lead.tier,
       deadline: clock.deadline,
+      ...(withoutChain ? { escalates: false as const } : {}),
     });
     book.outbox.clocks.push(clockRecord(ctx.campaignId, lead, kind, clock));
   };
@@ -98,9 +107,9 @@ export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObser
       clock.breachedAt = dueAt;
       clock.breachedOwnerId = lead.ownerId;
       note(lead, dueAt, `${kind} breached`);
-      fireClockAlert('breach', lead, kind, clock);
-      observers.onBreach?.(lead, kind);
       const chain = escalationChain(config, kind);
+      fireClockAlert('breach', lead, kind, clock, chain.length === 0);
+      observers.onBreach?.(lead, kind);
       if (chain.length > 0) {
         clock.nextStep = 0;
         // Spaced from when the breach is seen: after an outage the chain still runs step by step.

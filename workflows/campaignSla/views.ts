@@ -1,7 +1,7 @@
 // The read models the queries return and the published summary is built from.
 import { workflowInfo } from '@temporalio/workflow';
 import { complianceForState } from '../../sla/campaignCompliance';
-import { nextDueAt, openClockCount, openLeadCount } from '../../sla/leadBook';
+import { milestoneFigures, nextDueAt, openClockCount, openLeadCount } from '../../sla/leadBook';
 import { toLeadView } from '../../sla/leadView';
 import { proposalView } from '../../sla/proposals';
 import type { CampaignStateView, LeadView } from '../../sla/views';
@@ -32,6 +32,10 @@ export function stateView(run: CampaignRun): CampaignStateView {
     openClocks: openClockCount(state.book),
     breachedLeads: state.breachedLeads,
     compliance: compliance.summary,
+    milestones: Object.entries(milestoneFigures(state.book, run.leadConfig, now)).map(([name, figures]) => ({
+      name,
+      ...figures,
+    })),
     nextDeadline: next === undefined ? null : new Date(next).toISOString(),
     recentBreaches: state.recentBreaches,
     latestSnapshot: state.spend.latest,
