@@ -7,7 +7,7 @@ import { pacing, type Pacing } from '../sla/pacing';
 import { getOwn } from '../sla/dict';
 import { campaignWorkflowId, slaStateQuery } from '../workflows/messages';
 import { latestDecisionAttempts, type RecordedDecisionAttempt } from './decisionAudit';
-import type { CampaignStateView } from '../sla/views';
+import type { CampaignStateView, MilestoneView } from '../sla/views';
 import { approveCommand } from './approveCommand';
 import {
   LedgerQueries,
@@ -101,6 +101,8 @@ export interface CampaignDetail {
   /** The team's capacity as the workflow saw it at its latest check; null from the ledger or before a check. */
   teamCapacity: OpsCapacity | null;
   byTier: GroupFigures[];
+  /** The contract's milestones by outcome, from the ledger (the same definitions as the workflow's slaState). */
+  milestones: MilestoneView[];
   daily: DailyCompliance[];
   openClockCount: number;
   openClocks: OpenClockRow[];
@@ -139,17 +141,19 @@ export async function campaignDetail(
   const settings = await queries.recordedCampaignSettings(campaignId);
   if (!settings) return null;
   const asOf = now.toISOString();
-  const [overview, snapshots, compliance, daily, clocks, breaches, proposals, live, decisions] = await Promise.all([
-    queries.campaignOverview(campaignId),
-    queries.snapshots(campaignId),
-    queries.responseCompliance(campaignId, { from: settings.windowStart, to: asOf, targets: settings.targets, asOf }),
-    dailyCompliance(queries, campaignId, settings, asOf),
-    queries.openClocks(campaignId, TABLE_ROWS),
-    queries.breaches(campaignId),
-    queries.proposals(campaignId),
-    liveRead(client, () => client.workflow.getHandle(campaignWorkflowId(campaignId)).query(slaStateQuery)),
-    latestDecisionAttempts(pool, campaignId, TABLE_ROWS),
-  ]);
+  const [overview, snapshots, compliance, daily, clocks, breaches, proposals, live, decisions, milestones] =
+    await Promise.all([
+      queries.campaignOverview(campaignId),
+      queries.snapshots(campaignId),
+      queries.responseCompliance(campaignId, { from: settings.windowStart, to: asOf, targets: settings.targets, asOf }),
+      dailyCompliance(queries, campaignId, settings, asOf),
+      queries.openClocks(campaignId, TABLE_ROWS),
+      queries.breaches(campaignId),
+      queries.proposals(campaignId),
+      liveRead(client, () => client.workflow.getHandle(campaignWorkflowId(campaignId)).query(slaStateQuery)),
+      latestDecisionAttempts(pool, campaignId, TABLE_ROWS),
+      queries.milestones(campaignId),
+    ]);
   const pendingFromLedger = proposals
     .filter((p) => p.status === 'pending' || p.status === 'escalated')
     .map((p) => ({
@@ -183,6 +187,7 @@ export async function campaignDetail(
     crmApiUsage: live?.crmApiUsage ?? null,
     teamCapacity: live?.latestSnapshot?.capacity ?? null,
     byTier: groups(compliance.byTier),
+    milestones,
     daily,
     openClockCount: live?.openClocks ?? overview.openClocks,
     openClocks: clocks,

@@ -278,6 +278,7 @@ describe('dashboard API', () => {
       pendingProposals: [],
       byOwner: [],
       byTier: [],
+      milestones: [],
       daily: [],
     });
     expect(body.compliance.every((t) => t.actual === null && t.met)).toBe(true);
@@ -358,6 +359,7 @@ describe('dashboard API', () => {
       'daily-table',
       'owner-table',
       'tier-table',
+      'milestone-table',
       'rep-table',
       'team-capacity',
       'api-budget',

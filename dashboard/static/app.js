@@ -225,6 +225,20 @@
     ]);
     fillTable('owner-table', detail.byOwner, 'owner-row', 'no leads yet', groupColumns);
     fillTable('tier-table', detail.byTier, 'tier-row', 'no leads yet', groupColumns);
+    fillTable('milestone-table', detail.milestones, 'milestone-row', 'no milestones in the contract', (m) => [
+      cell(m.name),
+      cell(String(m.started)),
+      cell(String(m.met)),
+      cell(String(m.breached), m.breached > 0 ? 'bad' : ''),
+      cell(String(m.stopped)),
+      cell(`${m.pending} (${m.pausedNow})`),
+      cell(m.share === null ? '-' : share(m.share)),
+      cell(
+        m.paused > 0
+          ? `${(m.pausedMs / 3600000).toFixed(1)} h over ${m.paused} clock${m.paused === 1 ? '' : 's'}`
+          : '-',
+      ),
+    ]);
     fillTable('rep-table', detail.reps, 'rep-row', 'no reps configured', (r) => [
       cell(r.repId),
       cell(r.pool),
@@ -275,7 +289,7 @@
       cell(c.clock),
       cell(c.tier ?? '-'),
       cell(c.ownerId ?? '-'),
-      cell(time(c.deadline)),
+      cell(c.pausedAt ? `paused since ${time(c.pausedAt)}` : time(c.deadline)),
     ]);
     fillTable('breaches-table', detail.recentBreaches, 'breach-row', 'no breaches', (b) => [
       cell(b.leadId),

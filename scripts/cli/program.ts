@@ -133,6 +133,12 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
               'first-touch clocks',
               `${s.compliance.leads} started = ${s.compliance.met} met + ${s.compliance.breached} breached + ${s.compliance.pending} pending + ${s.compliance.closedUntouched} closed untouched`,
             ],
+            // Workers of earlier releases answer without milestones.
+            ...(s.milestones ?? []).map((m): [string, string] => [
+              `milestone ${m.name}`,
+              `${m.started} started = ${m.met} met + ${m.breached} breached + ${m.stopped} stopped + ${m.pending} pending` +
+                ` (${m.pausedNow} paused now); on time ${pct(m.share)}; stopped ${formatDuration(Math.round(m.pausedMs / 60_000) * 60_000)}`,
+            ]),
             ['pending proposals', s.proposals.filter((p) => p.status === 'pending').length],
             ['routes waiting for the CRM', s.routing.pendingRoutes],
             [
