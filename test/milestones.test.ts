@@ -391,3 +391,86 @@ describe('figures and carry-over', () => {
     );
   });
 });
+
+describe('against an independent reference', () => {
+  // The reference walks one lead's timeline minute by minute from the definitions: the clock runs while the lead
+  // is not waiting on the customer; it is breached once it has run 7 days, met by an opportunity before that,
+  // stopped by a rejection before either; stopped time is the time it stood still before it ended.
+  type Step = { kind: 'wait' | 'work' | 'opportunity' | 'reject'; gapMin: number };
+  function reference(steps: Step[], endMin: number) {
+    let running = 0;
+    let stood = 0;
+    let waiting = false;
+    let t = 0;
+    const within = 7 * 24 * 60;
+    const advanceTo = (to: number): 'breached' | null => {
+      if (!waiting && running + (to - t) >= within) {
+        t += within - running;
+        running = within;
+        return 'breached';
+      }
+      if (waiting) stood += to - t;
+      else running += to - t;
+      t = to;
+      return null;
+    };
+    let at = 0;
+    for (const step of steps) {
+      at += step.gapMin;
+      if (advanceTo(at)) return { outcome: 'breached', stood, breachedAtMin: t };
+      if (step.kind === 'wait') waiting = true;
+      if (step.kind === 'work') waiting = false;
+      if (step.kind === 'opportunity') return { outcome: 'met', stood, elapsedMin: running };
+      if (step.kind === 'reject') return { outcome: 'stopped', stood };
+    }
+    if (advanceTo(Math.max(at, endMin))) return { outcome: 'breached', stood, breachedAtMin: t };
+    return { outcome: 'pending', stood };
+  }
+
+  it('property: outcome, breach time, elapsed and stopped time match the reference on random timelines', () => {
+    const step = fc.record({
+      kind: fc.constantFrom<Step['kind']>('wait', 'work', 'wait', 'work', 'opportunity', 'reject'),
+      gapMin: fc.integer({ min: 1, max: 4 * 24 * 60 }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 10 }), fc.integer({ min: 0, max: 30 * 24 * 60 }), (steps, endMin) => {
+        const book = bookWith();
+        const t0 = MONDAY_10AM;
+        let now = t0;
+        let ended = false;
+        steps.forEach((s, i) => {
+          if (ended) return;
+          now += s.gapMin * MINUTE;
+          collectDue(book, at(now));
+          const lead = book.leads['L-1'];
+          if (!lead) return void (ended = true);
+          const event: LeadEvent =
+            s.kind === 'opportunity'
+              ? stage('L-1', `e-${i}`, now, 'Opportunity')
+              : s.kind === 'reject'
+                ? reject('L-1', `e-${i}`, now, 'Bad timing')
+                : status('L-1', `e-${i}`, now, s.kind === 'wait' ? 'Waiting on customer' : 'Working');
+          applyLeadEvents(book, [event], at(now));
+          if (s.kind === 'opportunity' || s.kind === 'reject') ended = true;
+        });
+        const end = Math.max(now, t0 + endMin * MINUTE);
+        collectDue(book, at(end));
+        const expected = reference(steps, endMin);
+        const figures = milestoneFigures(book, () => config, end)['opportunity-7d'];
+        const outcome = (['met', 'breached', 'stopped', 'pending'] as const).find((o) => figures[o] === 1);
+        expect(outcome).toBe(expected.outcome);
+        const rows = book.outbox.clocks.filter((c) => c.clock === OPP);
+        if (expected.outcome === 'breached')
+          expect(rows.find((c) => c.breachedAt)?.breachedAt).toBe(
+            iso(t0 + (expected.breachedAtMin as number) * MINUTE),
+          );
+        if (expected.outcome === 'met') {
+          const met = rows.find((c) => c.metAt);
+          expect(met?.elapsedBusinessMs).toBe((expected.elapsedMin as number) * MINUTE);
+        }
+        if (expected.outcome !== 'pending') expect(figures.pausedMs).toBe(expected.stood * MINUTE);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
