@@ -1,7 +1,8 @@
 // The CRM poll activity: leads that joined the campaign, every contact attempt (Tasks and Events) and
-// every mapped Lead status change since the last poll, all read from the CRM as the source of truth.
-// Event IDs are the CRM's own record IDs (Task/Event Id, LeadHistory Id), so a retried or repeated
-// poll hands the workflow the same events and it ignores the repeats.
+// every mapped Lead status change since the last poll, all read from the CRM as the source of truth; when
+// the campaign asks for them (milestone clocks), every status change, meetings booked and opportunities too.
+// Event IDs are the CRM's own record IDs (Task/Event Id, LeadHistory Id, Opportunity Id) or derived from them
+// (`.status`, `.booked`), so a retried or repeated poll hands the workflow the same events and it ignores the repeats.
 import { log } from '@temporalio/activity';
 import { isSalesforceId } from '../sla/ids';
 import type { LeadEvent, NewLead } from '../sla/leadEvents';
@@ -37,12 +38,24 @@ export interface PollCrmInput {
   statusMapping?: ContractStatusMapping;
   /** The contract's rep IDs: those the CRM has deactivated come back in `inactiveReps` (checked hourly). */
   repIds?: string[];
+  /**
+   * CRM facts the campaign's milestone clocks need beyond attempts and dispositions; each costs API calls, so none
+   * is read unless asked for. statuses: every Lead status change as a `status` event (the same read as the
+   * dispositions, no extra call); meetings: `meeting` events by booking time; opportunities: `stage` Opportunity.
+   */
+  facts?: CrmFacts;
+}
+
+export interface CrmFacts {
+  statuses?: boolean;
+  meetings?: boolean;
+  opportunities?: boolean;
 }
 
 export interface PollCrmResult {
   leads: NewLead[];
   events: LeadEvent[];
-  /** One opaque string holding the positions of the three reads (members, attempts, status changes). */
+  /** One opaque string holding the positions of the reads (members, attempts, status changes, meetings, opportunities). */
   watermark: string | null;
   /** Statuses of the contract's mapping the org's LeadStatus picklist does not have, one line each. */
   statusMappingProblems?: string[];
@@ -65,6 +78,8 @@ interface PollPositions {
   leads: string | null;
   attempts: string | null;
   statuses: string | null;
+  meetings: string | null;
+  opportunities: string | null;
 }
 
 /** Per campaign, the answer to a question about the org, asked again only when it changes or after an hour. */
@@ -124,46 +139,89 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
         });
       const knownIds = open.filter((id) => !fresh.has(id) && isSalesforceId(id)).slice(0, MAX_POLLED_LEADS);
       // New leads may have been worked before they reached us: read their whole history once.
+      const newLeadIds = newIds.slice(0, MAX_POLLED_LEADS);
       const read = async <T>(
-        ids: string[],
-        watermark: string | null,
-        fetch: (crm: Crm, ids: string[], watermark: string | null) => Promise<CrmPage<T>>,
-      ): Promise<CrmPage<T>> => (ids.length ? fetch(crm, ids, watermark) : { items: [], watermark });
-      const fetchAttempts = (c: Crm, ids: string[], w: string | null) => c.fetchAttempts(ids, w, input.at);
-      const fetchStatuses = (c: Crm, ids: string[], w: string | null) => c.fetchStatusChanges(ids, w, mapping);
-      const newAttempts = await read(newIds.slice(0, MAX_POLLED_LEADS), null, fetchAttempts);
-      const knownAttempts = await read(knownIds, positions.attempts, fetchAttempts);
-      const newStatuses = await read(newIds.slice(0, MAX_POLLED_LEADS), null, fetchStatuses);
-      const knownStatuses = await read(knownIds, positions.statuses, fetchStatuses);
-      positions.attempts = knownAttempts.watermark;
-      positions.statuses = knownStatuses.watermark;
+        position: Exclude<keyof PollPositions, 'leads'>,
+        fetch: (ids: string[], watermark: string | null) => Promise<CrmPage<T>>,
+      ): Promise<T[]> => {
+        const ofNew = newLeadIds.length ? await fetch(newLeadIds, null) : { items: [] };
+        const ofKnown = knownIds.length ? await fetch(knownIds, positions[position]) : null;
+        if (ofKnown) positions[position] = ofKnown.watermark;
+        return [...ofNew.items, ...(ofKnown?.items ?? [])];
+      };
+      const facts = input.facts ?? {};
+      const attempts = await read('attempts', (ids, w) => crm.fetchAttempts(ids, w, input.at));
+      const statusOptions = facts.statuses ? { all: true } : {};
+      const changes = await read('statuses', (ids, w) => crm.fetchStatusChanges(ids, w, mapping, statusOptions));
+      const meetings = facts.meetings ? await read('meetings', (ids, w) => crm.fetchMeetingsBooked(ids, w)) : [];
+      const opportunities = facts.opportunities
+        ? await read('opportunities', (ids, w) => crm.fetchOpportunities(ids, w))
+        : [];
 
       const now = Date.parse(input.at);
-      const contacts: LeadEvent[] = [...newAttempts.items, ...knownAttempts.items].map((attempt) => ({
+      const contacts: LeadEvent[] = attempts.map((attempt) => ({
         type: 'contact',
         leadId: attempt.leadId,
         eventId: attempt.activityId,
         channel: attempt.channel,
         at: attempt.at,
       }));
-      const dispositions: LeadEvent[] = [...newStatuses.items, ...knownStatuses.items].map((change) => ({
-        type: 'disposition',
-        leadId: change.leadId,
-        eventId: change.changeId,
-        decision: change.outcome.decision,
-        ...(change.outcome.decision === 'reject' ? { reason: change.outcome.reason } : {}),
-        at: change.at,
+      // A mapped change is a disposition and, when statuses are asked for, a status event right after it.
+      const statusChanges: LeadEvent[] = changes.flatMap((change): LeadEvent[] => {
+        const { outcome } = change;
+        const disposition: LeadEvent[] = outcome
+          ? [
+              {
+                type: 'disposition',
+                leadId: change.leadId,
+                eventId: change.changeId,
+                decision: outcome.decision,
+                ...(outcome.decision === 'reject' ? { reason: outcome.reason } : {}),
+                at: change.at,
+              },
+            ]
+          : [];
+        const status: LeadEvent[] = facts.statuses
+          ? [
+              {
+                type: 'status',
+                leadId: change.leadId,
+                eventId: statusEventId(change.changeId, change.at),
+                status: change.status,
+                at: change.at,
+              },
+            ]
+          : [];
+        return [...disposition, ...status];
+      });
+      const booked: LeadEvent[] = meetings.map((meeting) => ({
+        type: 'meeting',
+        leadId: meeting.leadId,
+        eventId: `${meeting.activityId}.booked`,
+        at: meeting.at,
       }));
-      // Scheduled meetings are attempts only once they have started.
-      const events = [...contacts, ...dispositions]
+      const stages: LeadEvent[] = opportunities.map((opportunity) => ({
+        type: 'stage',
+        leadId: opportunity.leadId,
+        eventId: opportunity.opportunityId,
+        stage: 'Opportunity',
+        at: opportunity.at,
+      }));
+      // Scheduled meetings are attempts only once they have started. The sort is stable: at one instant,
+      // attempts, then each disposition with its status event, then meetings booked, then opportunities.
+      const events = [...contacts, ...statusChanges, ...booked, ...stages]
         .filter((event) => Date.parse(event.at) <= now)
         .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      const dispositions = statusChanges.filter((event) => event.type === 'disposition').length;
       if (leads.length || events.length)
         log.info('CRM poll', {
           campaignId: input.campaignId,
           newLeads: leads.length,
           attempts: contacts.length,
-          dispositions: dispositions.length,
+          dispositions,
+          ...(facts.statuses ? { statusChanges: statusChanges.length - dispositions } : {}),
+          ...(facts.meetings ? { meetingsBooked: booked.length } : {}),
+          ...(facts.opportunities ? { opportunities: stages.length } : {}),
         });
       return {
         leads,
@@ -183,15 +241,47 @@ function apiUsageOf(crm: Crm): Pick<PollCrmResult, 'apiUsage'> {
   return max > 0 ? { apiUsage: { used, max } } : {};
 }
 
-// A watermark from before this activity read attempts and statuses is the new-lead position alone.
-function decodePositions(watermark: string | null): PollPositions {
-  if (watermark === null) return { leads: null, attempts: null, statuses: null };
-  if (!watermark.startsWith('{')) return { leads: watermark, attempts: null, statuses: null };
-  const parsed = JSON.parse(watermark) as Partial<PollPositions>;
-  return { leads: parsed.leads ?? null, attempts: parsed.attempts ?? null, statuses: parsed.statuses ?? null };
+/**
+ * The status event of a change: its own ID next to the disposition's (the change ID), with the change's second,
+ * because without field history the change ID names a (lead, status) pair: a lead that comes back to a status
+ * (waiting on the customer, then working again) must not read as a repeat of the first time.
+ */
+function statusEventId(changeId: string, at: string): string {
+  return `${changeId}.status.${Math.floor(Date.parse(at) / 1000)}`;
 }
 
+const NO_POSITIONS: PollPositions = {
+  leads: null,
+  attempts: null,
+  statuses: null,
+  meetings: null,
+  opportunities: null,
+};
+
+// A watermark from before this activity read attempts and statuses is the new-lead position alone; one from
+// before it read meetings and opportunities has no position for them (read from the start when first asked).
+function decodePositions(watermark: string | null): PollPositions {
+  if (watermark === null) return { ...NO_POSITIONS };
+  if (!watermark.startsWith('{')) return { ...NO_POSITIONS, leads: watermark };
+  const parsed = JSON.parse(watermark) as Partial<PollPositions>;
+  return {
+    leads: parsed.leads ?? null,
+    attempts: parsed.attempts ?? null,
+    statuses: parsed.statuses ?? null,
+    meetings: parsed.meetings ?? null,
+    opportunities: parsed.opportunities ?? null,
+  };
+}
+
+// The three first positions are always written (as before); the others only once they have one.
 function encodePositions(positions: PollPositions): string | null {
-  if (positions.leads === null && positions.attempts === null && positions.statuses === null) return null;
-  return JSON.stringify(positions);
+  if (Object.values(positions).every((position) => position === null)) return null;
+  const { leads, attempts, statuses, meetings, opportunities } = positions;
+  return JSON.stringify({
+    leads,
+    attempts,
+    statuses,
+    ...(meetings !== null ? { meetings } : {}),
+    ...(opportunities !== null ? { opportunities } : {}),
+  });
 }

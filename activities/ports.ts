@@ -108,13 +108,31 @@ type LeadStatusOutcome = { decision: 'accept' } | { decision: 'reject'; reason: 
 /** Lead status API name → outcome. Statuses not listed (e.g. "Open - Not Contacted") are not dispositions. */
 export type LeadStatusMapping = Record<string, LeadStatusOutcome>;
 
-/** A Lead status change the mapping turned into a disposition. */
+/** A Lead status change; `outcome` is set when the mapping turns it into a disposition. */
 export interface CrmStatusChange {
   leadId: string;
   /** LeadHistory Id, or a (lead, status) key when field history is not tracked: the idempotent event ID. */
   changeId: string;
   status: string;
-  outcome: LeadStatusOutcome;
+  /** Absent for a status the mapping does not name (only returned when asked for every change). */
+  outcome?: LeadStatusOutcome;
+  at: string; // ISO
+}
+
+/** A meeting booked with the lead: one Event created on it (or on its converted contact), whenever it starts. */
+export interface CrmMeetingBooked {
+  leadId: string;
+  /** The Event Id (the same record is an attempt once the meeting starts). */
+  activityId: string;
+  /** When it was booked (Event.CreatedDate), not when it starts. */
+  at: string; // ISO
+}
+
+/** The Opportunity a lead was converted into (Lead.ConvertedOpportunityId): at most one per lead. */
+export interface CrmOpportunity {
+  leadId: string;
+  opportunityId: string;
+  /** Opportunity.CreatedDate. */
   at: string; // ISO
 }
 
@@ -177,12 +195,20 @@ export interface Crm {
    * read after it starts. O(1) API calls in the number of leads (batched IN clauses).
    */
   fetchAttempts(leadIds: string[], watermark: string | null, until?: string): Promise<CrmPage<CrmAttempt>>;
-  /** Status changes of the leads since the watermark that the mapping turns into dispositions. */
+  /**
+   * Status changes of the leads since the watermark that the mapping turns into dispositions; with `all`, every
+   * status change, those the mapping does not name without an outcome (the same read, no extra call).
+   */
   fetchStatusChanges(
     leadIds: string[],
     watermark: string | null,
     mapping: LeadStatusMapping,
+    options?: { all?: boolean },
   ): Promise<CrmPage<CrmStatusChange>>;
+  /** Meetings booked with the leads since the watermark, by booking time (a meeting booked ahead comes at once). */
+  fetchMeetingsBooked(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmMeetingBooked>>;
+  /** The Opportunities the leads were converted into since the watermark, at most one per lead. */
+  fetchOpportunities(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmOpportunity>>;
   /** Problems with status values (unknown to the org's LeadStatus picklist); empty when all are valid. */
   validateLeadStatuses(values: string[]): Promise<string[]>;
   /** The given user IDs the org has deactivated (User.IsActive false), as given; IDs that are not users are ignored. */

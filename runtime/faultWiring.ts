@@ -18,6 +18,8 @@ export const CRM_CALLS = [
   'fetchNewLeads',
   'fetchAttempts',
   'fetchStatusChanges',
+  'fetchMeetingsBooked',
+  'fetchOpportunities',
   'validateLeadStatuses',
   'fetchConversions',
   'countConversions',

@@ -214,7 +214,10 @@ function conversionsFromClicks(sim: SandboxCrm, ads: SandboxAdsPlatform, config:
   return {
     fetchNewLeads: (crmCampaignId, watermark) => sim.fetchNewLeads(crmCampaignId, watermark),
     fetchAttempts: (leadIds, watermark) => sim.fetchAttempts(leadIds, watermark),
-    fetchStatusChanges: (leadIds, watermark, mapping) => sim.fetchStatusChanges(leadIds, watermark, mapping),
+    fetchStatusChanges: (leadIds, watermark, mapping, options) =>
+      sim.fetchStatusChanges(leadIds, watermark, mapping, options),
+    fetchMeetingsBooked: (leadIds, watermark) => sim.fetchMeetingsBooked(leadIds, watermark),
+    fetchOpportunities: (leadIds, watermark) => sim.fetchOpportunities(leadIds, watermark),
     validateLeadStatuses: (values) => sim.validateLeadStatuses(values),
     inactiveUsers: (userIds) => sim.inactiveUsers(userIds),
     fetchConversions: (query) => sim.fetchConversions(query),

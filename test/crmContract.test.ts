@@ -43,6 +43,11 @@ function at(minute: number): string {
   return salesforceDateTime(new Date(Date.parse('2026-01-05T09:00:00Z') + minute * 60_000));
 }
 
+/** `at(minute)` as the adapter hands it out (ISO, UTC). */
+function iso(minute: number): string {
+  return new Date(Date.parse(at(minute))).toISOString();
+}
+
 /** A lead and its CampaignMember row, both created at `minute` (SystemModstamp = CreatedDate). */
 function insertLead(n: number, minute: number, fields: Record<string, unknown> = {}): string {
   const leadId = fake.insert('Lead', {
@@ -456,6 +461,219 @@ describe('fetchStatusChanges and validateLeadStatuses', () => {
   });
 });
 
+describe('milestone facts: every status change, meetings booked, opportunities', () => {
+  const mapping = {
+    'Working - Contacted': { decision: 'accept' as const },
+    'Closed - Not Converted': { decision: 'reject' as const, reason: 'Not ICP' },
+  };
+  const WAITING = 'Waiting on customer';
+  let clock = 0;
+  /** The fake's clock (stamps of writes through the API) at `minute`. */
+  const setMinute = (minute: number) => (clock = Date.parse(at(minute)));
+
+  beforeEach(async () => {
+    await fake.close();
+    setMinute(0);
+    fake = await FakeSalesforce.start({
+      pageSize: 200,
+      now: () => new Date(clock),
+      leadStatuses: [
+        'Open - Not Contacted',
+        'Working - Contacted',
+        WAITING,
+        'Closed - Converted',
+        'Closed - Not Converted',
+      ],
+    });
+  });
+
+  it('returns every LeadHistory status change when asked, unmapped ones without an outcome, each once', async () => {
+    const [a, b] = [1, 2].map((n) => insertLead(n, 0));
+    const adapter = crm();
+    setMinute(10);
+    await adapter.setLeadStatus(a, 'Working - Contacted');
+    await adapter.setLeadStatus(b, 'Closed - Not Converted');
+    setMinute(20);
+    await adapter.setLeadStatus(a, WAITING);
+    setMinute(30);
+    await adapter.setLeadStatus(a, 'Working - Contacted');
+    const history = fake.records('LeadHistory').map((row) => String(row.Id));
+    const all = await adapter.fetchStatusChanges([a, b], null, mapping, { all: true });
+    expect(all.items).toEqual([
+      { leadId: a, changeId: history[0], status: 'Working - Contacted', outcome: { decision: 'accept' }, at: iso(10) },
+      {
+        leadId: b,
+        changeId: history[1],
+        status: 'Closed - Not Converted',
+        outcome: { decision: 'reject', reason: 'Not ICP' },
+        at: iso(10),
+      },
+      { leadId: a, changeId: history[2], status: WAITING, at: iso(20) },
+      { leadId: a, changeId: history[3], status: 'Working - Contacted', outcome: { decision: 'accept' }, at: iso(30) },
+    ]);
+    expect(new Set(all.items.map((c) => c.changeId)).size).toBe(4);
+    // Without `all`, the same read returns the dispositions only, and costs the same one call.
+    const calls = adapter.apiUsage().callsMade;
+    const mapped = await adapter.fetchStatusChanges([a, b], null, mapping);
+    expect(mapped.items.map((c) => c.changeId)).toEqual([history[0], history[1], history[3]]);
+    expect(adapter.apiUsage().callsMade - calls).toBe(1);
+    expect(mapped.watermark).toBe(all.watermark);
+
+    // Next poll: nothing again; a change committed late (stamped before the last one, inside the overlap) and a
+    // new one come once each.
+    expect((await adapter.fetchStatusChanges([a, b], all.watermark, mapping, { all: true })).items).toEqual([]);
+    const late = fake.insert('LeadHistory', {
+      LeadId: b,
+      Field: 'Status',
+      OldValue: 'Closed - Not Converted',
+      NewValue: WAITING,
+      CreatedDate: at(27),
+    });
+    setMinute(40);
+    await adapter.setLeadStatus(a, WAITING);
+    const next = await adapter.fetchStatusChanges([a.slice(0, 15), b], all.watermark, mapping, { all: true });
+    expect(next.items.map((c) => [c.leadId, c.changeId, c.status])).toEqual([
+      [b, late, WAITING],
+      [a.slice(0, 15), fake.records('LeadHistory').at(-1)!.Id, WAITING],
+    ]);
+    expect((await adapter.fetchStatusChanges([a, b], next.watermark, mapping, { all: true })).items).toEqual([]);
+  });
+
+  it('without field history, reads each status the Lead shows, mapped or not, coming back to one included', async () => {
+    const lead = insertLead(1, 0, { Status: 'Working - Contacted', LastModifiedDate: at(5), SystemModstamp: at(5) });
+    const adapter = SalesforceCrm.fromEnv({ ...refreshTokenEnv(), SALESFORCE_STATUS_SOURCE: 'leadField' });
+    const first = await adapter.fetchStatusChanges([lead], null, mapping, { all: true });
+    setMinute(20);
+    await adapter.setLeadStatus(lead, WAITING);
+    const second = await adapter.fetchStatusChanges([lead], first.watermark, mapping, { all: true });
+    setMinute(40);
+    await adapter.setLeadStatus(lead, 'Working - Contacted');
+    const third = await adapter.fetchStatusChanges([lead], second.watermark, mapping, { all: true });
+    expect([...first.items, ...second.items, ...third.items].map((c) => [c.status, c.at, c.outcome])).toEqual([
+      ['Working - Contacted', iso(5), { decision: 'accept' }],
+      [WAITING, iso(20), undefined],
+      ['Working - Contacted', iso(40), { decision: 'accept' }],
+    ]);
+    // The change ID names (lead, status): the disposition of the return is a repeat, the poll tells the status
+    // events apart by their time (test/crmPollActivity.test.ts).
+    expect(third.items[0].changeId).toBe(first.items[0].changeId);
+    expect(second.items[0].changeId).not.toBe(first.items[0].changeId);
+  });
+
+  it('reads a meeting by when it was booked: one booked ahead comes at once, and is not booked again when moved', async () => {
+    const [lead, other] = [1, 2].map((n) => insertLead(n, 0));
+    const adapter = crm();
+    const ahead = fake.insert('Event', { WhoId: lead, StartDateTime: at(3_000), CreatedDate: at(10) });
+    // The invitee's copy of the same meeting (IsChild) is not another booking; another lead's is not this lead's.
+    fake.insert('Event', { WhoId: lead, StartDateTime: at(3_000), CreatedDate: at(10), IsChild: true });
+    fake.insert('Event', { WhoId: other, StartDateTime: at(50), CreatedDate: at(11) });
+    const first = await adapter.fetchMeetingsBooked([lead], null);
+    expect(first.items).toEqual([{ leadId: lead, activityId: ahead, at: iso(10) }]);
+    expect(fake.apiRequests().at(-1)!.soql).toMatch(
+      /FROM Event WHERE WhoId IN .* AND IsChild = false ORDER BY CreatedDate/,
+    );
+    // As an attempt it waits for its start.
+    expect((await adapter.fetchAttempts([lead], null, new Date(Date.parse(at(20))).toISOString())).items).toEqual([]);
+
+    // Rescheduled (SystemModstamp moves), a meeting created late inside the overlap, a new one: once each.
+    Object.assign(fake.record('Event', ahead)!, { StartDateTime: at(4_000), SystemModstamp: at(30) });
+    const late = fake.insert('Event', { WhoId: lead, StartDateTime: at(9), CreatedDate: at(7) });
+    const later = fake.insert('Event', { WhoId: lead, StartDateTime: at(5_000), CreatedDate: at(30) });
+    const second = await adapter.fetchMeetingsBooked([lead.slice(0, 15)], first.watermark);
+    expect(second.items).toEqual([
+      { leadId: lead.slice(0, 15), activityId: late, at: iso(7) },
+      { leadId: lead.slice(0, 15), activityId: later, at: iso(30) },
+    ]);
+    expect(fake.apiRequests().at(-1)!.soql).toContain('CreatedDate >= 2026-01-05T09:05:00Z');
+    expect((await adapter.fetchMeetingsBooked([lead], second.watermark)).items).toEqual([]);
+    // Moved again long after the watermark went past it: still not a new booking.
+    Object.assign(fake.record('Event', ahead)!, { StartDateTime: at(6_000), SystemModstamp: at(200) });
+    Object.assign(fake.record('Event', late)!, { SystemModstamp: at(200) });
+    expect((await adapter.fetchMeetingsBooked([lead], second.watermark)).items).toEqual([]);
+  });
+
+  it('follows meetings to the converted contact without booking the moved ones again', async () => {
+    const lead = insertLead(1, 0);
+    const adapter = crm();
+    const before = fake.insert('Event', { WhoId: lead, StartDateTime: at(500), CreatedDate: at(5) });
+    const first = await adapter.fetchMeetingsBooked([lead], null);
+    expect(first.items.map((m) => m.activityId)).toEqual([before]);
+    const mid = fake.insert('Event', { WhoId: lead, StartDateTime: at(600), CreatedDate: at(30) });
+    const second = await adapter.fetchMeetingsBooked([lead], first.watermark);
+    expect(second.items.map((m) => m.activityId)).toEqual([mid]);
+    // Conversion moves both to the new Contact (their SystemModstamp moves, their CreatedDate does not).
+    const { contactId } = fake.convertLead(lead, { at: new Date(Date.parse(at(60))), withOpportunity: true });
+    expect(fake.record('Event', before)).toMatchObject({ WhoId: contactId, SystemModstamp: at(60) });
+    const after = fake.insert('Event', { WhoId: contactId, StartDateTime: at(900), CreatedDate: at(70) });
+    const third = await adapter.fetchMeetingsBooked([lead], second.watermark);
+    expect(third.items).toEqual([{ leadId: lead, activityId: after, at: iso(70) }]);
+    // A first read of a converted lead finds all three, on the contact.
+    expect((await adapter.fetchMeetingsBooked([lead], null)).items.map((m) => m.activityId)).toEqual([
+      before,
+      mid,
+      after,
+    ]);
+  });
+
+  it('pages meetings past the LIMIT without losing or repeating one, ties at the cut included', async () => {
+    const lead = insertLead(1, 0);
+    const adapter = crm({ maxFetch: 2 });
+    const ids = [1, 2, 2, 2, 3].map((minute) =>
+      fake.insert('Event', { WhoId: lead, StartDateTime: at(999), CreatedDate: at(minute) }),
+    );
+    const seen: string[] = [];
+    let watermark: string | null = null;
+    for (let poll = 0; poll < 4; poll += 1) {
+      const page = await adapter.fetchMeetingsBooked([lead], watermark);
+      seen.push(...page.items.map((m) => m.activityId));
+      watermark = page.watermark;
+    }
+    expect([...seen].sort()).toEqual([...ids].sort());
+  });
+
+  it("reads the Opportunity a lead was converted into at the Opportunity's CreatedDate, once per lead", async () => {
+    const [a, b, c, d, e] = [1, 2, 3, 4, 5].map((n) => insertLead(n, 0));
+    const adapter = crm();
+    const converted = fake.convertLead(a, { at: new Date(Date.parse(at(60))), withOpportunity: true });
+    fake.convertLead(b, { at: new Date(Date.parse(at(61))), withOpportunity: false });
+    const first = await adapter.fetchOpportunities([a, b, c, d.slice(0, 15), e], null);
+    expect(first.items).toEqual([{ leadId: a, opportunityId: converted.opportunityId, at: iso(60) }]);
+    expect(fake.apiRequests().at(-1)!.soql).toContain('ConvertedOpportunity.CreatedDate');
+
+    // d is converted into an Opportunity created a week earlier (LeadConvert.opportunityId): found all the same,
+    // at that Opportunity's CreatedDate; e into one the integration user cannot see: the conversion's time stands in.
+    const existing = fake.insert('Opportunity', { CreatedDate: at(-10_000) });
+    fake.convertLead(d, { at: new Date(Date.parse(at(120))), withOpportunity: true, existingOpportunityId: existing });
+    const hidden = fake.convertLead(e, { at: new Date(Date.parse(at(121))), withOpportunity: true });
+    const opportunities = fake.records('Opportunity');
+    opportunities.splice(
+      opportunities.findIndex((row) => row.Id === hidden.opportunityId),
+      1,
+    );
+    const second = await adapter.fetchOpportunities([a, b, c, d.slice(0, 15), e], first.watermark);
+    expect(second.items).toEqual([
+      { leadId: d.slice(0, 15), opportunityId: existing, at: iso(-10_000) },
+      { leadId: e, opportunityId: hidden.opportunityId, at: iso(121) },
+    ]);
+    expect((await adapter.fetchOpportunities([a, b, c, d, e], second.watermark)).items).toEqual([]);
+  });
+
+  it('costs nothing more for every status change, 2 calls per 200 leads for meetings and 1 for opportunities', async () => {
+    const leads = Array.from({ length: 250 }, (_, i) => insertLead(i + 1, 0));
+    const adapter = crm();
+    const cost = async (read: () => Promise<unknown>) => {
+      const before = adapter.apiUsage().callsMade;
+      await read();
+      return adapter.apiUsage().callsMade - before;
+    };
+    await adapter.fetchApiUsage(); // logs in
+    expect(await cost(() => adapter.fetchStatusChanges(leads, null, mapping))).toBe(2);
+    expect(await cost(() => adapter.fetchStatusChanges(leads, null, mapping, { all: true }))).toBe(2);
+    expect(await cost(() => adapter.fetchMeetingsBooked(leads, null))).toBe(4);
+    expect(await cost(() => adapter.fetchOpportunities(leads, null))).toBe(2);
+  });
+});
+
 // Leads i where neither i % 2 === 0 (call) nor i % 3 === 0 (meeting) holds.
 function countUntouched(n: number): number {
   let untouched = 0;
@@ -846,6 +1064,29 @@ describe('the fake follows Salesforce', () => {
     expect(await query("SELECT Id FROM Lead WHERE CreatedDate > '2026-01-05T00:00:00Z'")).toEqual([
       expect.objectContaining({ errorCode: 'INVALID_FIELD' }),
     ]);
+  });
+
+  it('resolves a parent relationship by its name, not by the ID field, and defaults Event.IsChild to false', async () => {
+    const query = async (soql: string) =>
+      (await fetchAsClient(`/query?q=${encodeURIComponent(soql)}`)).json() as Promise<unknown>;
+    const lead = insertLead(1, 0);
+    const { opportunityId } = fake.convertLead(lead, { at: new Date(Date.parse(at(60))), withOpportunity: true });
+    expect(
+      await query(
+        `SELECT Id, ConvertedOpportunity.CreatedDate FROM Lead WHERE ConvertedOpportunity.CreatedDate >= ${at(60).slice(0, 19)}Z`,
+      ),
+    ).toMatchObject({
+      records: [{ Id: lead, ConvertedOpportunity: { attributes: { type: 'Opportunity' }, CreatedDate: at(60) } }],
+    });
+    expect(await query('SELECT Id, ConvertedOpportunityId.CreatedDate FROM Lead')).toEqual([
+      expect.objectContaining({ errorCode: 'INVALID_FIELD' }),
+    ]);
+    expect(await query('SELECT Id, ConvertedContact.CreatedDate FROM Lead')).toEqual([
+      expect.objectContaining({ errorCode: 'INVALID_FIELD' }),
+    ]);
+    expect(opportunityId).toMatch(/^006/);
+    const event = fake.insert('Event', { WhoId: lead, StartDateTime: at(5) });
+    expect(await query('SELECT Id FROM Event WHERE IsChild = false')).toMatchObject({ records: [{ Id: event }] });
   });
 
   it('matches 15- and 18-character IDs, pages at 2,000 by default and expires idle cursors', async () => {

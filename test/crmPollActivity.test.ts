@@ -1,12 +1,16 @@
-// The pollCrm activity over the sandbox CRM: leads, every attempt and mapped status changes come from
-// the CRM with the CRM's own IDs as event IDs, and repeated polls hand out nothing twice.
+// The pollCrm activity over the sandbox CRM (and the real adapter against the fake Salesforce): leads, every
+// attempt and mapped status changes come from the CRM with the CRM's own IDs as event IDs, and repeated polls
+// hand out nothing twice; status changes, meetings booked and opportunities only when the campaign asks.
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { describe, expect, it, vi } from 'vitest';
-import { createCrmPollActivity, type PollCrmResult } from '../activities/crmPollActivity';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createCrmPollActivity, type CrmFacts, type PollCrmResult } from '../activities/crmPollActivity';
+import { SalesforceCrm } from '../activities/crm/salesforceCrm';
 import { SandboxCrm } from '../activities/crm/sandboxCrm';
 import { salesforceId } from '../activities/crm/salesforceIds';
-import type { Ledger } from '../activities/ports';
+import type { Crm, Ledger } from '../activities/ports';
+import { idProblem } from '../sla/ids';
 import type { LeadEvent } from '../sla/leadEvents';
+import { FakeSalesforce, salesforceDateTime } from './fakes/salesforce/fakeSalesforceServer';
 
 const CAMPAIGN = salesforceId('701', 1);
 const START = Date.parse('2026-01-05T00:00:00Z');
@@ -29,26 +33,34 @@ function setup() {
   );
   // The ledger's open leads: every lead admitted so far (none closed in this test).
   const admitted: string[] = [];
+  const { poll } = pollOver(crm, admitted, CAMPAIGN, () => new Date(clock.now).toISOString());
+  return { clock, poll, crm, admitted };
+}
+
+/** The pollCrm activity over a CRM, admitting the leads it returns to the ledger's open leads. */
+function pollOver(crm: Crm, admitted: string[], crmCampaignId: string, now: () => string) {
   const ledger = { openLeadIds: async () => [...admitted] } as unknown as Ledger;
   const { pollCrm } = createCrmPollActivity({ ports: { crm: async () => crm, ads: async () => never() }, ledger });
   const poll = async (
     watermark: string | null,
     statusMapping?: Parameters<typeof pollCrm>[0]['statusMapping'],
     repIds?: string[],
+    facts?: CrmFacts,
   ) => {
     const result: PollCrmResult = await new MockActivityEnvironment().run(pollCrm, {
       campaignId: 'demo',
-      crmCampaignId: CAMPAIGN,
+      crmCampaignId,
       watermark,
       acceptNewLeads: true,
-      at: new Date(clock.now).toISOString(),
+      at: now(),
       statusMapping,
       ...(repIds ? { repIds } : {}),
+      ...(facts ? { facts } : {}),
     });
     admitted.push(...result.leads.map((lead) => lead.leadId));
     return result;
   };
-  return { clock, poll, crm, admitted };
+  return { poll };
 }
 
 function never(): never {
@@ -174,5 +186,278 @@ describe('pollCrm', () => {
     expect(polledLeads.has('constructor') || polledLeads.has('L-1')).toBe(false);
     // The real leads admitted first still have their later attempts read.
     expect(second.events.some((e) => first.leads.some((l) => l.leadId === e.leadId))).toBe(true);
+  });
+});
+
+const MAPPING = { 'Working - Contacted': 'accept', 'Closed - Not Converted': { reject: 'Not ICP' } } as const;
+const ALL_FACTS: CrmFacts = { statuses: true, meetings: true, opportunities: true };
+
+/** Polls the sandbox every hour up to `hours`, from `watermark`, and collects what comes out. */
+async function pollHourly(
+  world: ReturnType<typeof setup>,
+  fromHour: number,
+  hours: number,
+  facts?: CrmFacts,
+  watermark: string | null = null,
+) {
+  const results: PollCrmResult[] = [];
+  for (let hour = fromHour; hour <= hours; hour += 1) {
+    world.clock.now = START + hour * HOUR;
+    const result = await world.poll(watermark, { ...MAPPING }, undefined, facts);
+    results.push(result);
+    watermark = result.watermark;
+  }
+  return { results, events: results.flatMap((r) => r.events), watermark };
+}
+
+describe('pollCrm: the facts milestone clocks need', () => {
+  it('hands out every status change, meetings booked and opportunities, each with its own ID, once', async () => {
+    const { results, events } = await pollHourly(setup(), 1, 48, ALL_FACTS);
+    const byId = new Map<string, LeadEvent>();
+    for (const event of events) {
+      expect(idProblem(event.eventId), event.eventId).toBeNull();
+      // A repeat (a new lead's whole history, then the overlap) is the very same event.
+      if (byId.has(event.eventId)) expect(event).toEqual(byId.get(event.eventId));
+      byId.set(event.eventId, event);
+    }
+    for (const result of results) {
+      const times = result.events.map((e) => Date.parse(e.at));
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      // Every disposition is followed by the status event of the same change: same lead, status and time.
+      result.events.forEach((event, i) => {
+        if (event.type !== 'disposition') return;
+        const next = result.events[i + 1];
+        expect(next).toMatchObject({ type: 'status', leadId: event.leadId, at: event.at });
+        expect(next.eventId).toBe(`${event.eventId}.status.${Date.parse(event.at) / 1000}`);
+      });
+    }
+    const unique = [...byId.values()];
+    const statuses = unique.filter((e) => e.type === 'status');
+    const dispositions = unique.filter((e) => e.type === 'disposition');
+    // Unmapped statuses come as status events only: the wait on the customer, and the way back to work.
+    const waiting = statuses.filter((e) => e.type === 'status' && e.status === 'Waiting on customer');
+    expect(waiting.length).toBeGreaterThan(3);
+    const resumed = waiting.filter((w) =>
+      statuses.some(
+        (e) =>
+          e.type === 'status' &&
+          e.leadId === w.leadId &&
+          e.status === 'Working - Contacted' &&
+          Date.parse(e.at) > Date.parse(w.at),
+      ),
+    );
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(statuses.length).toBeGreaterThan(dispositions.length);
+    // Meetings are booked ahead: the booking comes when it is made, the attempt (same Event) once it starts.
+    const meetings = unique.filter((e) => e.type === 'meeting');
+    expect(meetings.length).toBeGreaterThan(3);
+    for (const meeting of meetings) {
+      expect(meeting.eventId).toMatch(/^00U\w{15}\.booked$/);
+      const attempt = byId.get(meeting.eventId.replace(/\.booked$/, ''));
+      if (attempt) expect(Date.parse(attempt.at)).toBeGreaterThan(Date.parse(meeting.at));
+    }
+    expect(meetings.some((m) => byId.has(m.eventId.replace(/\.booked$/, '')))).toBe(true);
+    // One opportunity per converted lead, by its Opportunity Id.
+    const stages = unique.filter((e) => e.type === 'stage');
+    expect(stages.length).toBeGreaterThan(3);
+    expect(stages.every((e) => e.type === 'stage' && e.stage === 'Opportunity' && /^006/.test(e.eventId))).toBe(true);
+    expect(new Set(stages.map((e) => e.leadId)).size).toBe(stages.length);
+    expect(JSON.parse(results.at(-1)!.watermark!)).toEqual({
+      leads: expect.stringMatching(/^v2\|/),
+      attempts: expect.stringMatching(/^v2\|/),
+      statuses: expect.stringMatching(/^v2\|/),
+      meetings: expect.stringMatching(/^v2\|/),
+      opportunities: expect.stringMatching(/^v2\|/),
+    });
+  });
+
+  it('asks the CRM for nothing more and hands out the same when no fact is asked for', async () => {
+    const worlds = [undefined, {}, { statuses: false, meetings: false, opportunities: false }].map((facts) => ({
+      facts,
+      world: setup(),
+    }));
+    const spies = worlds.map(({ world }) => ({
+      statuses: vi.spyOn(world.crm, 'fetchStatusChanges'),
+      meetings: vi.spyOn(world.crm, 'fetchMeetingsBooked'),
+      opportunities: vi.spyOn(world.crm, 'fetchOpportunities'),
+    }));
+    const runs = [];
+    for (const { facts, world } of worlds) runs.push(await pollHourly(world, 1, 24, facts));
+    expect(runs[1].results).toEqual(runs[0].results);
+    expect(runs[2].results).toEqual(runs[0].results);
+    expect(runs[0].events.every((e) => e.type === 'contact' || e.type === 'disposition')).toBe(true);
+    for (const result of runs[0].results)
+      expect(Object.keys(JSON.parse(result.watermark!))).toEqual(['leads', 'attempts', 'statuses']);
+    for (const spy of spies) {
+      expect(spy.meetings).not.toHaveBeenCalled();
+      expect(spy.opportunities).not.toHaveBeenCalled();
+      for (const call of spy.statuses.mock.calls) expect(call[3]).toEqual({});
+    }
+    const calls = worlds.map(({ world }) => world.crm.apiUsage().callsMade);
+    expect(new Set(calls).size).toBe(1);
+
+    // Asking for the facts changes none of the attempts and dispositions, and every status change costs no call.
+    const statusesOnly = setup();
+    const withStatuses = await pollHourly(statusesOnly, 1, 24, { statuses: true });
+    expect(statusesOnly.crm.apiUsage().callsMade).toBe(calls[0]);
+    const all = await pollHourly(setup(), 1, 24, ALL_FACTS);
+    for (const run of [withStatuses, all])
+      expect(run.events.filter((e) => e.type === 'contact' || e.type === 'disposition')).toEqual(runs[0].events);
+  });
+
+  it('resumes from a watermark written before meetings and opportunities were read, repeating nothing', async () => {
+    const world = setup();
+    const before = await pollHourly(world, 1, 20);
+    expect(Object.keys(JSON.parse(before.watermark!))).toEqual(['leads', 'attempts', 'statuses']);
+    const after = await pollHourly(world, 21, 30, ALL_FACTS, before.watermark);
+    // Dispositions go on from their position: none handed out again.
+    const earlier = new Set(before.events.map((e) => e.eventId));
+    expect(after.events.filter((e) => e.type === 'disposition' && earlier.has(e.eventId))).toEqual([]);
+    // Meetings and opportunities of the leads known already are read from the start, once: some were booked or
+    // created before the facts were asked for.
+    const first = after.results[0].events;
+    const startedAt = START + 21 * HOUR;
+    expect(first.some((e) => e.type === 'meeting' && Date.parse(e.at) < startedAt - HOUR)).toBe(true);
+    expect(first.some((e) => e.type === 'stage' && Date.parse(e.at) < startedAt - HOUR)).toBe(true);
+    const later = after.results.slice(1).flatMap((r) => r.events);
+    const firstIds = new Set(first.map((e) => e.eventId));
+    expect(later.filter((e) => (e.type === 'meeting' || e.type === 'stage') && firstIds.has(e.eventId))).toEqual([]);
+    expect(Object.keys(JSON.parse(after.watermark!))).toEqual([
+      'leads',
+      'attempts',
+      'statuses',
+      'meetings',
+      'opportunities',
+    ]);
+  });
+});
+
+describe('pollCrm over the Salesforce adapter and the fake', () => {
+  const CRM_CAMPAIGN = salesforceId('701', 1);
+  const START_MINUTE = Date.parse('2026-01-05T09:00:00Z');
+  const minute = (n: number) => new Date(START_MINUTE + n * 60_000);
+  let fake: FakeSalesforce | undefined;
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+  });
+
+  async function salesforceWorld(env: Record<string, string> = {}) {
+    const clock = { now: minute(0) };
+    fake = await FakeSalesforce.start({
+      now: () => clock.now,
+      leadStatuses: ['Open - Not Contacted', 'Working - Contacted', 'Waiting on customer', 'Closed - Converted'],
+    });
+    const crm = SalesforceCrm.fromEnv({
+      SALESFORCE_INSTANCE_URL: fake.url,
+      SALESFORCE_CLIENT_ID: 'fake-client-id',
+      SALESFORCE_CLIENT_SECRET: 'fake-client-secret',
+      SALESFORCE_REFRESH_TOKEN: 'fake-refresh-token',
+      ...env,
+    });
+    const admitted: string[] = [];
+    const { poll } = pollOver(crm, admitted, CRM_CAMPAIGN, () => clock.now.toISOString());
+    const addLead = (n: number) => {
+      const leadId = fake!.insert('Lead', {
+        Id: salesforceId('00Q', n),
+        OwnerId: salesforceId('005', 1),
+        Status: 'Open - Not Contacted',
+        IsConverted: false,
+        CreatedDate: salesforceDateTime(clock.now),
+      });
+      fake!.insert('CampaignMember', {
+        CampaignId: CRM_CAMPAIGN,
+        LeadId: leadId,
+        CreatedDate: salesforceDateTime(clock.now),
+      });
+      return leadId;
+    };
+    return { fake, crm, clock, poll, addLead };
+  }
+
+  it('orders a change as disposition then status, and tells a status the lead comes back to apart', async () => {
+    // No field history: the Lead's own Status is read, and its change ID names (lead, status).
+    const { fake, crm, clock, poll, addLead } = await salesforceWorld({ SALESFORCE_STATUS_SOURCE: 'leadField' });
+    const lead = addLead(1);
+    const step = async (watermark: string | null, at: number, change?: () => Promise<unknown> | unknown) => {
+      clock.now = minute(at);
+      await change?.();
+      clock.now = minute(at + 1);
+      return poll(watermark, undefined, undefined, ALL_FACTS);
+    };
+    const shape = (result: PollCrmResult) => result.events.map((e) => [e.type, e.type === 'status' ? e.status : '']);
+    const first = await step(null, 0);
+    expect(shape(first)).toEqual([['status', 'Open - Not Contacted']]);
+    const working = await step(first.watermark, 10, () => crm.setLeadStatus(lead, 'Working - Contacted'));
+    expect(shape(working)).toEqual([
+      ['disposition', ''],
+      ['status', 'Working - Contacted'],
+    ]);
+    const waiting = await step(working.watermark, 20, () => crm.setLeadStatus(lead, 'Waiting on customer'));
+    expect(shape(waiting)).toEqual([['status', 'Waiting on customer']]);
+    const back = await step(waiting.watermark, 40, () => crm.setLeadStatus(lead, 'Working - Contacted'));
+    expect(shape(back)).toEqual([
+      ['disposition', ''],
+      ['status', 'Working - Contacted'],
+    ]);
+    // The disposition is a repeat the workflow ignores; the status event is new, so the paused clock resumes.
+    expect(back.events[0].eventId).toBe(working.events[0].eventId);
+    expect(back.events[1].eventId).not.toBe(working.events[1].eventId);
+    expect(back.events[1].at).toBe(minute(40).toISOString());
+
+    // Converted at one second with an Opportunity, a call logged and a meeting booked on the new Contact: at one
+    // instant the attempt comes first, then the disposition with its status event, the meeting, the opportunity.
+    const converted = await step(back.watermark, 60, () => {
+      const { contactId, opportunityId } = fake.convertLead(lead, { at: minute(60), withOpportunity: true });
+      const stamp = salesforceDateTime(minute(60));
+      fake.insert('Task', { WhoId: contactId, TaskSubtype: 'Call', IsClosed: true, CreatedDate: stamp });
+      fake.insert('Event', { WhoId: contactId, StartDateTime: salesforceDateTime(minute(3_000)), CreatedDate: stamp });
+      return opportunityId;
+    });
+    expect(converted.events.map((e) => [e.type, e.at])).toEqual(
+      ['contact', 'disposition', 'status', 'meeting', 'stage'].map((type) => [type, minute(60).toISOString()]),
+    );
+    expect(converted.events.at(-1)).toMatchObject({ stage: 'Opportunity', eventId: fake.records('Opportunity')[0].Id });
+    const again = await step(converted.watermark, 70);
+    expect(again.events).toEqual([]);
+  });
+
+  it('makes no extra API call when no fact is asked for; statuses cost none, meetings 2 and opportunities 1 a read', async () => {
+    const { fake, clock, poll, addLead } = await salesforceWorld();
+    const known = addLead(1);
+    fake.insert('Task', {
+      WhoId: known,
+      TaskSubtype: 'Call',
+      IsClosed: true,
+      CreatedDate: salesforceDateTime(minute(1)),
+    });
+    clock.now = minute(5);
+    const zeroth = await poll(null); // logs in; lead 1 is new
+    clock.now = minute(6);
+    const first = await poll(zeroth.watermark); // lead 1 is known: its reads have positions now
+    addLead(2);
+    clock.now = minute(10);
+    const callsOf = async (facts?: CrmFacts) => {
+      const before = fake.apiRequests().length;
+      await poll(first.watermark, undefined, undefined, facts);
+      return fake
+        .apiRequests()
+        .slice(before)
+        .map((r) => r.soql ?? r.path);
+    };
+    // Each poll from the same watermark reads one new lead (2, then 3 in its place) and the known ones, one batch each.
+    const off = await callsOf();
+    fake.records('CampaignMember').pop();
+    fake.records('Lead').pop();
+    addLead(3);
+    const on = await callsOf(ALL_FACTS);
+    // Without facts: members; attempts of the new lead (converted contacts, Tasks, Events) and of the known one
+    // (the same, and Events started since); status changes of each.
+    expect(off).toHaveLength(1 + 3 + 4 + 1 + 1);
+    expect(JSON.parse(first.watermark!)).toMatchObject({ attempts: expect.stringMatching(/^v2/) });
+    expect(off.some((soql) => /ConvertedOpportunity|CreatedDate FROM Event/.test(soql))).toBe(false);
+    expect(on).toHaveLength(off.length + 2 * 2 + 2 * 1);
+    expect(on.filter((soql) => /SELECT Id, WhoId, CreatedDate FROM Event/.test(soql))).toHaveLength(2);
+    expect(on.filter((soql) => /ConvertedOpportunity\.CreatedDate/.test(soql))).toHaveLength(2);
   });
 });

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { SandboxCrm, type SandboxCrmConfig, type SandboxCrmHooks } from '../activities/crm/sandboxCrm';
 import { salesforceId } from '../activities/crm/salesforceIds';
+import type { CrmPage } from '../activities/ports';
 
 const CAMPAIGN = salesforceId('701', 1);
 const FAST_REP = salesforceId('005', 1);
@@ -259,11 +260,11 @@ describe('SandboxCrm', () => {
       'Closed - Not Converted': { decision: 'reject' as const, reason: 'Not ICP' },
     };
     const { items, watermark } = await crm.fetchStatusChanges(ids, null, mapping);
-    const accepted = items.filter((c) => c.outcome.decision === 'accept').length;
+    const accepted = items.filter((c) => c.outcome?.decision === 'accept').length;
     expect(accepted / items.length).toBeGreaterThan(0.3);
     expect(accepted / items.length).toBeLessThan(0.7);
     expect(items.every((c) => /^017/.test(c.changeId))).toBe(true);
-    expect(items.find((c) => c.outcome.decision === 'reject')?.outcome).toEqual({
+    expect(items.find((c) => c.outcome?.decision === 'reject')?.outcome).toEqual({
       decision: 'reject',
       reason: 'Not ICP',
     });
@@ -323,6 +324,137 @@ describe('SandboxCrm', () => {
     expect(() =>
       world({ campaigns: [{ crmCampaignId: CAMPAIGN, start: 'soon', leadsPerHour: 1, tierMix: { a: 1 } }] }),
     ).toThrow(/campaigns\.0\.start/);
+  });
+});
+
+describe('SandboxCrm milestone facts', () => {
+  const mapping = {
+    'Working - Contacted': { decision: 'accept' as const },
+    'Closed - Not Converted': { decision: 'reject' as const, reason: 'Not ICP' },
+  };
+
+  it('puts some accepted leads on "Waiting on customer" and back to work, before any conversion', async () => {
+    const { crm, clock } = world({ neverTouchedShare: 0, conversionRate: 0.3 });
+    clock.now = START + 4 * DAY;
+    const ids = (await allLeads(crm)).map((l) => l.leadId);
+    const { items } = await crm.fetchStatusChanges(ids, null, mapping, { all: true });
+    expect(new Set(items.map((c) => c.changeId)).size).toBe(items.length);
+    expect(items.every((c) => /^017/.test(c.changeId) && Date.parse(c.at) <= clock.now)).toBe(true);
+    const waits = items.filter((c) => c.status === 'Waiting on customer');
+    expect(waits.length / ids.length).toBeGreaterThan(0.05);
+    expect(waits.length / ids.length).toBeLessThan(0.3);
+    for (const wait of waits) {
+      expect(wait.outcome).toBeUndefined();
+      const own = items.filter((c) => c.leadId === wait.leadId);
+      const accepted = own.find((c) => c.status === 'Working - Contacted');
+      expect(Date.parse(accepted!.at)).toBeLessThan(Date.parse(wait.at));
+      const back = own.find((c) => c.status === 'Working - Contacted' && Date.parse(c.at) > Date.parse(wait.at));
+      const converted = own.find((c) => c.status === 'Qualified');
+      if (converted) expect(Date.parse(back!.at)).toBeLessThan(Date.parse(converted.at));
+    }
+    expect(waits.some((w) => items.some((c) => c.leadId === w.leadId && c.status === 'Qualified'))).toBe(true);
+    // Never for a rejected lead; unmapped statuses only with `all`.
+    const rejected = new Set(items.filter((c) => c.outcome?.decision === 'reject').map((c) => c.leadId));
+    expect(waits.some((w) => rejected.has(w.leadId))).toBe(false);
+    const mappedOnly = await crm.fetchStatusChanges(ids, null, mapping);
+    expect(mappedOnly.items).toEqual(items.filter((c) => c.outcome));
+    expect(await crm.validateLeadStatuses(['Waiting on customer'])).toEqual([]);
+  });
+
+  it('books meetings ahead: the booking comes at once, the attempt once the meeting starts', async () => {
+    const { crm, clock } = world({ neverTouchedShare: 0 });
+    clock.now = START + 2 * DAY;
+    const ids = (await allLeads(crm)).map((l) => l.leadId);
+    const booked = await crm.fetchMeetingsBooked(ids, null);
+    const attempts = new Map((await crm.fetchAttempts(ids, null)).items.map((a) => [a.activityId, a]));
+    expect(booked.items.length / ids.length).toBeGreaterThan(0.1);
+    expect(booked.items.every((m) => /^00U/.test(m.activityId) && Date.parse(m.at) <= clock.now)).toBe(true);
+    const started = booked.items.filter((m) => attempts.has(m.activityId));
+    const ahead = booked.items.filter((m) => !attempts.has(m.activityId));
+    expect(started.length).toBeGreaterThan(0);
+    expect(ahead.length).toBeGreaterThan(0);
+    for (const meeting of started) {
+      expect(attempts.get(meeting.activityId)).toMatchObject({ leadId: meeting.leadId, channel: 'meeting' });
+      expect(Date.parse(attempts.get(meeting.activityId)!.at)).toBeGreaterThan(Date.parse(meeting.at));
+    }
+    // Once started, the meetings booked ahead are attempts too.
+    clock.now += 10 * DAY;
+    const later = await crm.fetchAttempts(ids, null);
+    const laterIds = new Set(later.items.map((a) => a.activityId));
+    expect(ahead.every((m) => laterIds.has(m.activityId))).toBe(true);
+    const aheadIds = new Set(ahead.map((m) => m.activityId));
+    const next = await crm.fetchMeetingsBooked(ids, booked.watermark);
+    expect(next.items.length).toBeGreaterThan(0);
+    expect(next.items.some((m) => aheadIds.has(m.activityId))).toBe(false);
+  });
+
+  it('opens one Opportunity per converted lead, created as it converts, the one fetchConversions names', async () => {
+    const { crm, clock } = world({ neverTouchedShare: 0, conversionRate: 0.5 });
+    clock.now = START + 3 * DAY;
+    const ids = (await allLeads(crm)).map((l) => l.leadId);
+    const { items } = await crm.fetchOpportunities(ids, null);
+    const conversions = await crm.fetchConversions({
+      crmCampaignId: CAMPAIGN,
+      from: new Date(START).toISOString(),
+      to: new Date(START + 10 * DAY).toISOString(),
+      convertedStatuses: [],
+      countOpportunities: true,
+    });
+    expect(items.length).toBeGreaterThan(10);
+    expect(new Set(items.map((o) => o.leadId)).size).toBe(items.length);
+    expect(items.map((o) => [o.leadId, o.opportunityId, o.at.slice(0, 10)]).sort()).toEqual(
+      conversions.map((c) => [c.leadId, c.opportunityId, c.convertedDate]).sort(),
+    );
+    const statuses = (await crm.fetchStatusChanges(ids, null, mapping, { all: true })).items;
+    for (const opportunity of items)
+      expect(statuses).toContainEqual(
+        expect.objectContaining({ leadId: opportunity.leadId, status: 'Qualified', at: opportunity.at }),
+      );
+  });
+
+  it('yields the same facts whatever the polling pattern, and nothing twice from a watermark', async () => {
+    const hourly = world();
+    const once = world();
+    once.clock.now = START + 3 * DAY;
+    const ids = (await allLeads(once.crm)).map((l) => l.leadId);
+    const read = (crm: SandboxCrm, watermarks: (string | null)[]): Promise<CrmPage<unknown>[]> =>
+      Promise.all([
+        crm.fetchStatusChanges(ids, watermarks[0], mapping, { all: true }),
+        crm.fetchMeetingsBooked(ids, watermarks[1]),
+        crm.fetchOpportunities(ids, watermarks[2]),
+      ]);
+    const all = await read(once.crm, [null, null, null]);
+    const collected: unknown[][] = [[], [], []];
+    let watermarks: (string | null)[] = [null, null, null];
+    for (let hour = 1; hour <= 72; hour += 1) {
+      hourly.clock.now = START + hour * HOUR;
+      await allLeads(hourly.crm);
+      const pages = await read(hourly.crm, watermarks);
+      pages.forEach((page, i) => collected[i].push(...page.items));
+      watermarks = pages.map((page) => page.watermark);
+    }
+    all.forEach((page, i) => expect(collected[i]).toEqual(expect.arrayContaining(page.items)));
+    all.forEach((page, i) => expect(collected[i]).toHaveLength(page.items.length));
+  });
+
+  it('stops the simulated wait and meeting of a lead once its status is written through the port', async () => {
+    const peek = world({ neverTouchedShare: 0 });
+    peek.clock.now = START + 5 * DAY;
+    const ids = (await allLeads(peek.crm)).map((l) => l.leadId);
+    const waits = (await peek.crm.fetchStatusChanges(ids, null, mapping, { all: true })).items.filter(
+      (c) => c.status === 'Waiting on customer',
+    );
+    const lead = waits[0].leadId;
+    const { crm, clock } = world({ neverTouchedShare: 0 });
+    clock.now = Date.parse(waits[0].at) - 1_000;
+    await allLeads(crm);
+    const before = (await crm.fetchStatusChanges([lead], null, mapping, { all: true })).items;
+    await crm.setLeadStatus(lead, 'Nurturing');
+    clock.now = START + 5 * DAY;
+    const after = (await crm.fetchStatusChanges([lead], null, mapping, { all: true })).items;
+    expect(after.map((c) => c.status)).toEqual([...before.map((c) => c.status), 'Nurturing']);
+    const meetings = (await crm.fetchMeetingsBooked([lead], null)).items;
+    expect(meetings.every((m) => Date.parse(m.at) < Date.parse(waits[0].at))).toBe(true);
   });
 });
 

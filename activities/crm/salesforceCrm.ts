@@ -1,6 +1,7 @@
 // The real Crm adapter: Salesforce REST through jsforce. Salesforce is the source of truth for who
 // is in the campaign (CampaignMember), every contact attempt (Tasks and Events on WhoId, followed to
-// the converted Contact), dispositions (Lead status changes) and conversions (ConvertedDate).
+// the converted Contact), dispositions and status changes (LeadHistory or Lead.Status), meetings booked
+// (Event.CreatedDate), opportunities (ConvertedOpportunityId) and conversions (ConvertedDate).
 // Reads select IDs, owner, tier, statuses and timestamps only: never names, emails or phone numbers.
 import type {
   Crm,
@@ -10,6 +11,8 @@ import type {
   CrmConversionQuery,
   CrmFollowUpTask,
   CrmLead,
+  CrmMeetingBooked,
+  CrmOpportunity,
   CrmOwnerResult,
   CrmPage,
   CrmStatusChange,
@@ -18,7 +21,14 @@ import type {
 import { conversionDays } from './conversionWindow';
 import { CountingConnection } from './countingConnection';
 import { crmInvalidInput, crmMalformedRecord, crmRequestRejected } from './crmFailures';
-import { advanceWatermark, decodeWatermark, encodeWatermark, readFrom, type ChangeWatermark } from './leadWatermark';
+import {
+  advanceWatermark,
+  decodeWatermark,
+  encodeWatermark,
+  readFrom,
+  type ChangeWatermark,
+  type StampedRow,
+} from './leadWatermark';
 import {
   DEFAULT_FIELD_MAPPING,
   parseConversionRows,
@@ -28,9 +38,13 @@ import {
   parseLeadRows,
   parseLeadStatusRows,
   parseLeadStatusValues,
+  parseMeetingRows,
   parseMemberRows,
+  parseOpportunityRows,
   parseTaskRows,
   type AttemptRow,
+  type MeetingRow,
+  type OpportunityRow,
   type SalesforceFieldMapping,
   type StatusRow,
 } from './salesforceRecords';
@@ -168,78 +182,54 @@ export class SalesforceCrm implements Crm {
 
   async fetchAttempts(leadIds: string[], watermark: string | null, until?: string): Promise<CrmPage<CrmAttempt>> {
     return this.call('fetchAttempts', async (conn) => {
-      const leads = uniqueIds(leadIds, 'leadIds');
-      const previous = this.decode(watermark, 'fetchAttempts');
-      const limit = this.limitFor(previous);
-      const from = previous ? soqlDateTime(readFrom(previous, this.overlapMs), 'watermark') : null;
-      const since = from ? ` AND SystemModstamp >= ${from}` : '';
       const started = ` AND StartDateTime <= ${soqlDateTime(wholeSecondsDown(until ?? this.now().toISOString()), 'until')}`;
-      const order = `ORDER BY SystemModstamp ASC, Id ASC LIMIT ${limit}`;
-      const leadOf = new Map<string, string>();
-      const rows: AttemptRow[] = [];
-      const cuts: string[] = [];
-      const collect = (found: AttemptRow[]) => {
-        rows.push(...found);
-        if (found.length === limit) cuts.push(found.at(-1)!.stamp);
-      };
-      for (const batch of batchIdsForInClause(leads, this.idBatchSize, MAX_IN_CLAUSE_CHARS)) {
-        for (const id of batch) leadOf.set(idKey(id), id);
-        // Conversion moves the lead's Tasks and Events to the new Contact: follow them there.
-        const converted = parseConvertedContactRows(
-          await this.queryAll(
-            conn,
-            `SELECT Id, ConvertedContactId FROM Lead WHERE Id IN ${soqlIdList(batch, 'leadIds')} AND IsConverted = true AND ConvertedContactId != null`,
-            batch.length,
-          ),
-        );
-        for (const { leadId, contactId } of converted)
-          leadOf.set(idKey(contactId), leadOf.get(idKey(leadId)) ?? leadId);
-        const who = soqlIdList([...batch, ...converted.map((c) => c.contactId)], 'whoIds');
-        // Open Tasks are plans (our own follow-ups, reminders), not attempts.
-        collect(
-          parseTaskRows(
+      const read = await this.readChanges(
+        conn,
+        'fetchAttempts',
+        leadIds,
+        watermark,
+        'SystemModstamp',
+        async (batch, { since, order, limit, from }, leadOf): Promise<AttemptRow[][]> => {
+          const who = await this.whoIdsOf(conn, batch, leadOf);
+          // Open Tasks are plans (our own follow-ups, reminders), not attempts.
+          const tasks = parseTaskRows(
             await this.queryAll(
               conn,
               `SELECT Id, WhoId, TaskSubtype, Type, CallDisposition, CompletedDateTime, CreatedDate, SystemModstamp FROM Task ` +
                 `WHERE WhoId IN ${who} AND IsClosed = true${since} ${order}`,
               limit,
             ),
-          ),
-        );
-        // A meeting counts once it has started. One booked ahead was stamped before it started: once it
-        // starts it is read by StartDateTime, which stands in for its stamp on the watermark.
-        collect(
-          parseEventRows(
+          );
+          // A meeting counts once it has started. One booked ahead was stamped before it started: once it
+          // starts it is read by StartDateTime, which stands in for its stamp on the watermark.
+          const events = parseEventRows(
             await this.queryAll(
               conn,
-              `SELECT Id, WhoId, StartDateTime, SystemModstamp FROM Event WHERE WhoId IN ${who}${started}${since} ${order}`,
+              `SELECT Id, WhoId, StartDateTime, SystemModstamp FROM Event WHERE WhoId IN ${who}${NOT_INVITEE_COPY}${started}${since} ${order}`,
               limit,
             ),
-          ),
-        );
-        if (from)
-          collect(
-            parseEventRows(
-              await this.queryAll(
-                conn,
-                `SELECT Id, WhoId, StartDateTime, SystemModstamp FROM Event WHERE WhoId IN ${who}${started} AND StartDateTime >= ${from} AND SystemModstamp < ${from} ` +
-                  `ORDER BY StartDateTime ASC, Id ASC LIMIT ${limit}`,
-                limit,
-              ),
-            ).map((row) => ({ ...row, stamp: row.at })),
           );
-      }
-      const cutAt = cuts.length ? cuts.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : null;
-      const { fresh, watermark: next } = advanceWatermark(previous, rows, this.overlapMs, cutAt);
-      const items = fresh
+          if (!from) return [tasks, events];
+          const startedSince = parseEventRows(
+            await this.queryAll(
+              conn,
+              `SELECT Id, WhoId, StartDateTime, SystemModstamp FROM Event WHERE WhoId IN ${who}${NOT_INVITEE_COPY}${started} AND StartDateTime >= ${from} AND SystemModstamp < ${from} ` +
+                `ORDER BY StartDateTime ASC, Id ASC LIMIT ${limit}`,
+              limit,
+            ),
+          ).map((row) => ({ ...row, stamp: row.at }));
+          return [tasks, events, startedSince];
+        },
+      );
+      const items = read.fresh
         .flatMap((row): CrmAttempt[] => {
-          const leadId = leadOf.get(idKey(row.whoId));
+          const leadId = read.leadOf.get(idKey(row.whoId));
           return leadId
             ? [{ leadId, activityId: row.key, at: row.at, channel: row.channel, callDisposition: row.callDisposition }]
             : [];
         })
-        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.activityId < b.activityId ? -1 : 1));
-      return { items, watermark: next ? encodeWatermark(next) : watermark };
+        .sort(byTimeThen((attempt) => attempt.activityId));
+      return { items, watermark: read.watermark };
     });
   }
 
@@ -247,46 +237,110 @@ export class SalesforceCrm implements Crm {
     leadIds: string[],
     watermark: string | null,
     mapping: LeadStatusMapping,
+    options: { all?: boolean } = {},
   ): Promise<CrmPage<CrmStatusChange>> {
     return this.call('fetchStatusChanges', async (conn) => {
-      const leads = uniqueIds(leadIds, 'leadIds');
-      const previous = this.decode(watermark, 'fetchStatusChanges');
-      const limit = this.limitFor(previous);
       const history = this.settings.statusSource === 'leadHistory';
-      const stampField = history ? 'CreatedDate' : 'SystemModstamp';
-      const since = previous
-        ? ` AND ${stampField} >= ${soqlDateTime(readFrom(previous, this.overlapMs), 'watermark')}`
-        : '';
-      const order = `ORDER BY ${stampField} ASC, Id ASC LIMIT ${limit}`;
-      const rows: StatusRow[] = [];
-      const cuts: string[] = [];
-      for (const batch of batchIdsForInClause(leads, this.idBatchSize, MAX_IN_CLAUSE_CHARS)) {
-        const ids = soqlIdList(batch, 'leadIds');
-        const found = history
-          ? parseLeadHistoryRows(
-              await this.queryAll(
-                conn,
-                `SELECT Id, LeadId, NewValue, CreatedDate FROM LeadHistory WHERE LeadId IN ${ids} AND Field = 'Status'${since} ${order}`,
-                limit,
-              ),
-            )
-          : parseLeadStatusRows(
-              await this.queryAll(
-                conn,
-                `SELECT Id, Status, LastModifiedDate, SystemModstamp FROM Lead WHERE Id IN ${ids}${since} ${order}`,
-                limit,
-              ),
-            );
-        rows.push(...found);
-        if (found.length === limit) cuts.push(found.at(-1)!.stamp);
-      }
-      const cutAt = cuts.length ? cuts.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : null;
-      const { fresh, watermark: next } = advanceWatermark(previous, rows, this.overlapMs, cutAt);
-      const items = fresh.flatMap((row): CrmStatusChange[] => {
+      const read = await this.readChanges(
+        conn,
+        'fetchStatusChanges',
+        leadIds,
+        watermark,
+        history ? 'CreatedDate' : 'SystemModstamp',
+        async (batch, { since, order, limit }): Promise<StatusRow[][]> => {
+          const ids = soqlIdList(batch, 'leadIds');
+          return [
+            history
+              ? parseLeadHistoryRows(
+                  await this.queryAll(
+                    conn,
+                    `SELECT Id, LeadId, NewValue, CreatedDate FROM LeadHistory WHERE LeadId IN ${ids} AND Field = 'Status'${since} ${order}`,
+                    limit,
+                  ),
+                )
+              : parseLeadStatusRows(
+                  await this.queryAll(
+                    conn,
+                    `SELECT Id, Status, LastModifiedDate, SystemModstamp FROM Lead WHERE Id IN ${ids}${since} ${order}`,
+                    limit,
+                  ),
+                ),
+          ];
+        },
+      );
+      const items = read.fresh.flatMap((row): CrmStatusChange[] => {
         const outcome = Object.hasOwn(mapping, row.status) ? mapping[row.status] : undefined;
-        return outcome ? [{ leadId: row.leadId, changeId: row.key, status: row.status, outcome, at: row.at }] : [];
+        const leadId = read.leadOf.get(idKey(row.leadId)) ?? row.leadId;
+        const change = { leadId, changeId: row.key, status: row.status, at: row.at };
+        return outcome ? [{ ...change, outcome }] : options.all ? [change] : [];
       });
-      return { items, watermark: next ? encodeWatermark(next) : watermark };
+      return { items, watermark: read.watermark };
+    });
+  }
+
+  async fetchMeetingsBooked(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmMeetingBooked>> {
+    return this.call('fetchMeetingsBooked', async (conn) => {
+      // Read by CreatedDate: a meeting is booked when its Event is created, however far ahead it starts, and
+      // moving it (or the lead's conversion moving it to the Contact) does not book it again.
+      const read = await this.readChanges(
+        conn,
+        'fetchMeetingsBooked',
+        leadIds,
+        watermark,
+        'CreatedDate',
+        async (batch, { since, order, limit }, leadOf): Promise<MeetingRow[][]> => {
+          const who = await this.whoIdsOf(conn, batch, leadOf);
+          return [
+            parseMeetingRows(
+              await this.queryAll(
+                conn,
+                `SELECT Id, WhoId, CreatedDate FROM Event WHERE WhoId IN ${who}${NOT_INVITEE_COPY}${since} ${order}`,
+                limit,
+              ),
+            ),
+          ];
+        },
+      );
+      const items = read.fresh
+        .flatMap((row): CrmMeetingBooked[] => {
+          const leadId = read.leadOf.get(idKey(row.whoId));
+          return leadId ? [{ leadId, activityId: row.key, at: row.at }] : [];
+        })
+        .sort(byTimeThen((meeting) => meeting.activityId));
+      return { items, watermark: read.watermark };
+    });
+  }
+
+  async fetchOpportunities(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmOpportunity>> {
+    return this.call('fetchOpportunities', async (conn) => {
+      // Stamped by the Lead's SystemModstamp, which conversion sets: a lead converted into an Opportunity created
+      // earlier (LeadConvert.opportunityId) is found too. A converted lead is read-only, so it rarely moves again.
+      const read = await this.readChanges(
+        conn,
+        'fetchOpportunities',
+        leadIds,
+        watermark,
+        'SystemModstamp',
+        async (batch, { since, order, limit }): Promise<OpportunityRow[][]> => {
+          return [
+            parseOpportunityRows(
+              await this.queryAll(
+                conn,
+                `SELECT Id, ConvertedOpportunityId, ConvertedOpportunity.CreatedDate, LastModifiedDate, SystemModstamp FROM Lead ` +
+                  `WHERE Id IN ${soqlIdList(batch, 'leadIds')} AND IsConverted = true AND ConvertedOpportunityId != null${since} ${order}`,
+                limit,
+              ),
+            ),
+          ];
+        },
+      );
+      const items = read.fresh
+        .flatMap((row): CrmOpportunity[] => {
+          const leadId = read.leadOf.get(idKey(row.leadId));
+          return leadId ? [{ leadId, opportunityId: row.opportunityId, at: row.at }] : [];
+        })
+        .sort(byTimeThen((opportunity) => opportunity.opportunityId));
+      return { items, watermark: read.watermark };
     });
   }
 
@@ -439,6 +493,60 @@ export class SalesforceCrm implements Crm {
     return this.apiUsage();
   }
 
+  /**
+   * One change read over the leads in batched IN clauses. `readBatch` runs a batch's queries with the window
+   * (rows stamped by `stampField` from the watermark less the overlap) and returns each query's rows; a query
+   * its LIMIT cut holds the next watermark at its cut, so what lies beyond is read next time.
+   */
+  private async readChanges<T extends StampedRow>(
+    conn: CountingConnection,
+    operation: string,
+    leadIds: string[],
+    watermark: string | null,
+    stampField: string,
+    readBatch: (batch: string[], window: ChangeWindow, leadOf: Map<string, string>) => Promise<T[][]>,
+  ): Promise<{ fresh: T[]; watermark: string | null; leadOf: Map<string, string> }> {
+    const leads = uniqueIds(leadIds, 'leadIds');
+    // Rows name leads as Salesforce writes their IDs; callers get them back as they gave them.
+    const leadOf = new Map(leads.map((id) => [idKey(id), id]));
+    const previous = this.decode(watermark, operation);
+    const limit = this.limitFor(previous);
+    const from = previous ? soqlDateTime(readFrom(previous, this.overlapMs), 'watermark') : null;
+    const window: ChangeWindow = {
+      since: from ? ` AND ${stampField} >= ${from}` : '',
+      order: `ORDER BY ${stampField} ASC, Id ASC LIMIT ${limit}`,
+      limit,
+      from,
+    };
+    const rows: T[] = [];
+    const cuts: string[] = [];
+    for (const batch of batchIdsForInClause(leads, this.idBatchSize, MAX_IN_CLAUSE_CHARS)) {
+      for (const found of await readBatch(batch, window, leadOf)) {
+        rows.push(...found);
+        if (found.length === limit) cuts.push(found.at(-1)!.stamp);
+      }
+    }
+    const cutAt = cuts.length ? cuts.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : null;
+    const { fresh, watermark: next } = advanceWatermark(previous, rows, this.overlapMs, cutAt);
+    return { fresh, watermark: next ? encodeWatermark(next) : watermark, leadOf };
+  }
+
+  /**
+   * The batch's leads and the Contacts they were converted into, as a WhoId IN list; `leadOf` learns which lead
+   * each Contact stands for. Conversion moves a lead's Tasks and Events to the new Contact: they are followed there.
+   */
+  private async whoIdsOf(conn: CountingConnection, batch: string[], leadOf: Map<string, string>): Promise<string> {
+    const converted = parseConvertedContactRows(
+      await this.queryAll(
+        conn,
+        `SELECT Id, ConvertedContactId FROM Lead WHERE Id IN ${soqlIdList(batch, 'leadIds')} AND IsConverted = true AND ConvertedContactId != null`,
+        batch.length,
+      ),
+    );
+    for (const { leadId, contactId } of converted) leadOf.set(idKey(contactId), leadOf.get(idKey(leadId)) ?? leadId);
+    return soqlIdList([...batch, ...converted.map((c) => c.contactId)], 'whoIds');
+  }
+
   private decode(watermark: string | null, operation: string): ChangeWatermark | null {
     if (watermark === null) return null;
     try {
@@ -511,6 +619,26 @@ export class SalesforceCrm implements Crm {
 
 // 15- and 18-character forms of one ID name one record, whatever the casing of the 18-character form.
 const idKey = salesforceIdKey;
+
+/** The part of a change read's SOQL its watermark decides. */
+interface ChangeWindow {
+  /** ` AND <stamp field> >= <from>` after a watermark, else empty. */
+  since: string;
+  /** `ORDER BY <stamp field> ASC, Id ASC LIMIT <limit>`. */
+  order: string;
+  limit: number;
+  /** The read's lower bound (the watermark less the overlap) as a SOQL literal; null on a first read. */
+  from: string | null;
+}
+
+// An invitee's copy of a meeting (IsChild, owned by the invited user) is the same meeting, not another one
+// (Object Reference, Event: IsChild; https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_event.htm).
+const NOT_INVITEE_COPY = ' AND IsChild = false';
+
+/** Sorts by time, then by a record ID, so a page's order does not depend on the batches. */
+function byTimeThen<T extends { at: string }>(id: (item: T) => string): (a: T, b: T) => number {
+  return (a, b) => Date.parse(a.at) - Date.parse(b.at) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
+}
 
 // The upper bound of a read: SOQL takes whole seconds, and rounding up would let in what has not happened.
 function wholeSecondsDown(iso: string): string {

@@ -150,6 +150,55 @@ export function parseEventRows(records: unknown[]): AttemptRow[] {
   });
 }
 
+export interface MeetingRow {
+  key: string; // Event Id
+  stamp: string;
+  whoId: string;
+  /** When the meeting was booked: the Event's CreatedDate. */
+  at: string;
+}
+
+/** Events by booking: the record's CreatedDate, whenever the meeting starts. */
+export function parseMeetingRows(records: unknown[]): MeetingRow[] {
+  const schema = z.object({ Id: salesforceId, WhoId: salesforceId, CreatedDate: salesforceDateTime });
+  return records.map((record, index) => {
+    const row = parseRecord(schema, record, 'Event', index);
+    return { key: row.Id, stamp: row.CreatedDate, whoId: row.WhoId, at: row.CreatedDate };
+  });
+}
+
+export interface OpportunityRow {
+  key: string; // the Lead Id: a lead is converted once, into at most one Opportunity
+  stamp: string;
+  leadId: string;
+  opportunityId: string;
+  at: string;
+}
+
+/**
+ * Converted leads with their Opportunity's CreatedDate (through the ConvertedOpportunity relationship). An
+ * Opportunity the integration user cannot see comes back as null: the conversion's LastModifiedDate stands in.
+ */
+export function parseOpportunityRows(records: unknown[]): OpportunityRow[] {
+  const schema = z.object({
+    Id: salesforceId,
+    ConvertedOpportunityId: salesforceId,
+    ConvertedOpportunity: z.object({ CreatedDate: salesforceDateTime }).nullish(),
+    LastModifiedDate: salesforceDateTime,
+    SystemModstamp: salesforceDateTime,
+  });
+  return records.map((record, index) => {
+    const row = parseRecord(schema, record, 'Lead', index);
+    return {
+      key: row.Id,
+      stamp: row.SystemModstamp,
+      leadId: row.Id,
+      opportunityId: row.ConvertedOpportunityId,
+      at: row.ConvertedOpportunity?.CreatedDate ?? row.LastModifiedDate,
+    };
+  });
+}
+
 export function parseConvertedContactRows(records: unknown[]): { leadId: string; contactId: string }[] {
   const schema = z.object({ Id: salesforceId, ConvertedContactId: salesforceId });
   return records.map((record, index) => {

@@ -3,8 +3,10 @@
 // campaign, at a fixed rate or following an expected-arrivals curve (the sandbox world's ad clicks); reps answer after log-normal delays (some slower, some leads never touched, so
 // breaches happen) and follow up a few times; touched leads are accepted or rejected through a
 // Lead status change and convert at a rate a scripted multiplier can bend (e.g. a 22% dip on day 4).
-// It yields the same facts as Salesforce: attempts with their Task/Event IDs and times, status
-// changes with LeadHistory IDs, conversions with ConvertedDate. Writes change the world idempotently.
+// Some accepted leads wait on the customer for a while (a status the milestone clocks pause on) and some
+// book a meeting ahead. It yields the same facts as Salesforce: attempts with their Task/Event IDs and
+// times, status changes with LeadHistory IDs, meetings booked (Event CreatedDate), conversions with
+// ConvertedDate and their Opportunity. Writes change the world idempotently.
 import { z } from 'zod';
 import type {
   ContactChannel,
@@ -15,6 +17,8 @@ import type {
   CrmConversionQuery,
   CrmFollowUpTask,
   CrmLead,
+  CrmMeetingBooked,
+  CrmOpportunity,
   CrmOwnerResult,
   CrmPage,
   CrmStatusChange,
@@ -107,6 +111,15 @@ const sandboxCrmConfigSchema = z.object({
   medianDecisionMinutes: z.number().positive().default(30),
   acceptedStatus: z.string().min(1).default('Working - Contacted'),
   rejectedStatus: z.string().min(1).default('Closed - Not Converted'),
+  /** Share of accepted leads the rep puts on `waitingStatus` a while after accepting, then back to `acceptedStatus`. */
+  waitingShare: share.default(0.2),
+  waitingStatus: z.string().min(1).default('Waiting on customer'),
+  /** Median hours a lead waits on the customer (a converting lead is back before it converts). */
+  medianWaitingHours: z.number().positive().default(6),
+  /** Share of accepted leads that book a meeting, a while after acceptance, to take place later. */
+  meetingShare: share.default(0.3),
+  /** Median hours from booking a meeting to its start. */
+  medianMeetingLeadHours: z.number().positive().default(24),
   apiLimit: z.number().int().positive().default(15_000),
   maxFetch: z.number().int().positive().default(2_000),
 });
@@ -143,8 +156,12 @@ interface SimLead {
   followUps: { at: number; channel: ContactChannel }[];
   /** The rep's accept/reject status change after the first touch; null when never touched. */
   decision: { at: number; status: string } | null;
-  /** When the lead converts; null when it never does. */
+  /** When the lead converts (and its Opportunity is created); null when it never does. */
   convertsAt: number | null;
+  /** The rep's pause on the customer after accepting: to the waiting status and back; null when none. */
+  waiting: { from: number; until: number } | null;
+  /** A meeting booked ahead: when its Event was created and when it starts; null when none. */
+  meeting: { bookedAt: number; startsAt: number } | null;
   /** A status written through the port (e.g. back to nurture), and which write it was (for its LeadHistory Id). */
   status: { value: string; at: number } | null;
   statusWrite?: number;
@@ -232,18 +249,10 @@ export class SandboxCrm implements Crm {
   }
 
   async fetchAttempts(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmAttempt>> {
-    this.calls += 1;
-    const now = this.hooks.now().getTime();
-    this.generateUntil(now);
-    const previous = parseWatermark(watermark);
-    // Like Salesforce, unknown leads simply have no activities.
-    const rows = this.knownLeads(leadIds).flatMap((lead) =>
-      this.attemptsOf(lead)
-        .filter((attempt) => attempt.at <= now && (previous === null || attempt.at >= Date.parse(previous.at)))
-        .map((attempt) => ({ ...attempt, key: attempt.activityId, stamp: iso(attempt.at) })),
+    const read = this.readChanges(leadIds, watermark, (lead) =>
+      this.attemptsOf(lead).map((attempt) => ({ ...attempt, key: attempt.activityId })),
     );
-    const { fresh, watermark: next } = advanceWatermark(previous, rows, 0);
-    const items = fresh
+    const items = read.fresh
       .map(({ leadId, activityId, at, channel }) => ({
         leadId,
         activityId,
@@ -252,31 +261,55 @@ export class SandboxCrm implements Crm {
         callDisposition: null,
       }))
       .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.activityId < b.activityId ? -1 : 1));
-    return { items, watermark: next ? encodeWatermark(next) : watermark };
+    return { items, watermark: read.watermark };
   }
 
   async fetchStatusChanges(
     leadIds: string[],
     watermark: string | null,
     mapping: LeadStatusMapping,
+    options: { all?: boolean } = {},
   ): Promise<CrmPage<CrmStatusChange>> {
-    this.calls += 1;
-    const now = this.hooks.now().getTime();
-    this.generateUntil(now);
-    const previous = parseWatermark(watermark);
-    const rows = this.knownLeads(leadIds).flatMap((lead) =>
-      this.statusHistory(lead)
-        .filter((change) => change.at <= now && (previous === null || change.at >= Date.parse(previous.at)))
-        .map((change) => ({ ...change, key: change.changeId, stamp: iso(change.at) })),
+    const read = this.readChanges(leadIds, watermark, (lead) =>
+      this.statusHistory(lead).map((change) => ({ ...change, key: change.changeId })),
     );
-    const { fresh, watermark: next } = advanceWatermark(previous, rows, 0);
-    const items = fresh.flatMap((row): CrmStatusChange[] => {
+    const items = read.fresh.flatMap((row): CrmStatusChange[] => {
       const outcome = Object.hasOwn(mapping, row.status) ? mapping[row.status] : undefined;
-      return outcome
-        ? [{ leadId: row.leadId, changeId: row.changeId, status: row.status, outcome, at: iso(row.at) }]
-        : [];
+      const change = { leadId: row.leadId, changeId: row.changeId, status: row.status, at: iso(row.at) };
+      return outcome ? [{ ...change, outcome }] : options.all ? [change] : [];
     });
-    return { items, watermark: next ? encodeWatermark(next) : watermark };
+    return { items, watermark: read.watermark };
+  }
+
+  async fetchMeetingsBooked(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmMeetingBooked>> {
+    // Every Event on the lead, by when it was created: a meeting logged as it happens and one booked ahead.
+    const read = this.readChanges(leadIds, watermark, (lead) =>
+      this.eventsOf(lead).map((event) => ({ ...event, key: event.activityId, at: event.bookedAt })),
+    );
+    const items = read.fresh
+      .map(({ leadId, activityId, at }) => ({ leadId, activityId, at: iso(at) }))
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.activityId < b.activityId ? -1 : 1));
+    return { items, watermark: read.watermark };
+  }
+
+  async fetchOpportunities(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmOpportunity>> {
+    // Every simulated conversion opens an Opportunity, created as the lead converts.
+    const read = this.readChanges(leadIds, watermark, (lead) =>
+      lead.seq !== null && this.convertedBy(lead, Number.MAX_SAFE_INTEGER)
+        ? [
+            {
+              key: lead.leadId,
+              leadId: lead.leadId,
+              opportunityId: this.recordId('006', lead.seq),
+              at: lead.convertsAt!,
+            },
+          ]
+        : [],
+    );
+    const items = read.fresh
+      .map(({ leadId, opportunityId, at }) => ({ leadId, opportunityId, at: iso(at) }))
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.leadId < b.leadId ? -1 : 1));
+    return { items, watermark: read.watermark };
   }
 
   async inactiveUsers(_userIds: string[]): Promise<string[]> {
@@ -399,10 +432,39 @@ export class SandboxCrm implements Crm {
   }
 
   private leadStatuses(): string[] {
-    const { acceptedStatus, rejectedStatus, convertedStatus } = this.config;
+    const { acceptedStatus, rejectedStatus, convertedStatus, waitingStatus } = this.config;
     return [
-      ...new Set(['Open - Not Contacted', acceptedStatus, rejectedStatus, convertedStatus, ...this.portStatuses]),
+      ...new Set([
+        'Open - Not Contacted',
+        acceptedStatus,
+        waitingStatus,
+        rejectedStatus,
+        convertedStatus,
+        ...this.portStatuses,
+      ]),
     ];
+  }
+
+  /**
+   * One change read (one API call): the records `of` the known leads stamped from the watermark up to now, those not
+   * handed out before, and the next watermark. Like Salesforce, unknown leads simply have no records.
+   */
+  private readChanges<T extends { key: string; at: number }>(
+    leadIds: string[],
+    watermark: string | null,
+    of: (lead: SimLead) => T[],
+  ): { fresh: T[]; watermark: string | null } {
+    this.calls += 1;
+    const now = this.hooks.now().getTime();
+    this.generateUntil(now);
+    const previous = parseWatermark(watermark);
+    const rows = this.knownLeads(leadIds).flatMap((lead) =>
+      of(lead)
+        .filter((row) => row.at <= now && (previous === null || row.at >= Date.parse(previous.at)))
+        .map((row) => ({ ...row, stamp: iso(row.at) })),
+    );
+    const { fresh, watermark: next } = advanceWatermark(previous, rows, 0);
+    return { fresh, watermark: next ? encodeWatermark(next) : watermark };
   }
 
   private knownLeads(leadIds: string[]): SimLead[] {
@@ -412,18 +474,45 @@ export class SandboxCrm implements Crm {
     });
   }
 
-  // Task IDs for calls, emails and texts; Event IDs for meetings, as Salesforce logs them.
+  // Task IDs for calls, emails and texts; Event IDs for meetings, as Salesforce logs them. A meeting booked
+  // ahead is an attempt once it starts.
   private attemptsOf(lead: SimLead): { leadId: string; activityId: string; at: number; channel: ContactChannel }[] {
     if (lead.touchAt === null || lead.seq === null) return [];
     const seq = lead.seq;
-    return [{ at: lead.touchAt, channel: lead.channel }, ...lead.followUps.filter((f) => f.at > lead.touchAt!)].map(
-      (attempt, i) => ({
-        leadId: lead.leadId,
-        activityId: this.recordId(attempt.channel === 'meeting' ? '00U' : '00T', seq * 10 + i),
-        at: attempt.at,
-        channel: attempt.channel,
-      }),
+    const logged = [{ at: lead.touchAt, channel: lead.channel }, ...lead.followUps.filter((f) => f.at > lead.touchAt!)];
+    const attempts = logged.map((attempt, i) => ({
+      leadId: lead.leadId,
+      activityId: this.recordId(attempt.channel === 'meeting' ? '00U' : '00T', seq * 10 + i),
+      at: attempt.at,
+      channel: attempt.channel,
+    }));
+    const booked = this.bookedMeeting(lead);
+    if (booked)
+      attempts.push({ leadId: lead.leadId, activityId: booked.activityId, at: booked.startsAt, channel: 'meeting' });
+    return attempts;
+  }
+
+  // Event records: meetings logged as they happened (created at their start) and the meeting booked ahead.
+  private eventsOf(lead: SimLead): { leadId: string; activityId: string; bookedAt: number }[] {
+    const logged = this.attemptsOf(lead).filter((attempt) => attempt.channel === 'meeting');
+    const booked = this.bookedMeeting(lead);
+    return logged.map((attempt) =>
+      attempt.activityId === booked?.activityId
+        ? { leadId: lead.leadId, activityId: booked.activityId, bookedAt: booked.bookedAt }
+        : { leadId: lead.leadId, activityId: attempt.activityId, bookedAt: attempt.at },
     );
+  }
+
+  // The meeting booked ahead, unless a status written through the port (e.g. back to nurture) came first. Its
+  // Event number is the lead's own: under 10^7, clear of the logged attempts' (lead number × 10 + i).
+  private bookedMeeting(lead: SimLead): { activityId: string; bookedAt: number; startsAt: number } | null {
+    if (lead.seq === null || !lead.meeting || !this.beforePortStatus(lead, lead.meeting.bookedAt)) return null;
+    return { activityId: this.recordId('00U', lead.seq), ...lead.meeting };
+  }
+
+  // Simulated behaviour after a status written through the port does not happen: the workflow moved the lead.
+  private beforePortStatus(lead: SimLead, at: number): boolean {
+    return lead.status === null || lead.status.at > at;
   }
 
   // LeadHistory rows: the rep's decision, the conversion, and statuses written through the port.
@@ -432,6 +521,13 @@ export class SandboxCrm implements Crm {
     if (lead.seq !== null && lead.decision) changes.push({ ...lead.decision, n: lead.seq * 10 });
     if (lead.seq !== null && lead.convertsAt !== null && this.convertedBy(lead, Number.MAX_SAFE_INTEGER))
       changes.push({ status: this.config.convertedStatus, at: lead.convertsAt, n: lead.seq * 10 + 1 });
+    if (lead.seq !== null && lead.waiting) {
+      const { from, until } = lead.waiting;
+      if (this.beforePortStatus(lead, from))
+        changes.push({ status: this.config.waitingStatus, at: from, n: lead.seq * 10 + 2 });
+      if (this.beforePortStatus(lead, until))
+        changes.push({ status: this.config.acceptedStatus, at: until, n: lead.seq * 10 + 3 });
+    }
     if (lead.status)
       changes.push({ status: lead.status.value, at: lead.status.at, n: PORT_STATUS_BASE + lead.statusWrite! });
     return changes.map((change) => ({
@@ -476,8 +572,11 @@ export class SandboxCrm implements Crm {
         const seq = (campaign.index + 1) * LEADS_PER_CAMPAIGN + campaign.leads.length + 1;
         const leadId = this.recordId('00Q', seq);
         const convertsAt = converts && touchAt !== null ? wholeSecond(touchAt + conversionHours * 3_600_000) : null;
-        // Follow-ups and the decision draw from the lead's own stream, so the arrival stream is unchanged.
+        // Follow-ups and the decision draw from the lead's own stream, so the arrival stream is unchanged; the
+        // wait on the customer and the meeting from another, so the earlier draws are unchanged too.
         const own = new SeededRandom(`${this.config.seed}:lead:${leadId}`);
+        const followUps = touchAt === null ? [] : this.drawFollowUps(own, touchAt);
+        const decision = touchAt === null ? null : this.drawDecision(own, touchAt, convertsAt);
         const lead: SimLead = {
           leadId,
           campaignId: config.crmCampaignId,
@@ -487,9 +586,10 @@ export class SandboxCrm implements Crm {
           touchAt,
           channel,
           seq,
-          followUps: touchAt === null ? [] : this.drawFollowUps(own, touchAt),
-          decision: touchAt === null ? null : this.drawDecision(own, touchAt, convertsAt),
+          followUps,
+          decision,
           convertsAt,
+          ...this.drawAfterAcceptance(new SeededRandom(`${this.config.seed}:accepted:${leadId}`), decision, convertsAt),
           status: null,
         };
         campaign.leads.push(lead);
@@ -563,6 +663,33 @@ export class SandboxCrm implements Crm {
     return { at, status: accepted ? this.config.acceptedStatus : this.config.rejectedStatus };
   }
 
+  /**
+   * What an accepted lead does next: some wait on the customer a while after the acceptance and come back before
+   * converting; some book a meeting that starts later. Always the same draws, whatever is kept.
+   */
+  private drawAfterAcceptance(
+    random: SeededRandom,
+    decision: { at: number; status: string } | null,
+    convertsAt: number | null,
+  ): Pick<SimLead, 'waiting' | 'meeting'> {
+    const waits = random.next() < this.config.waitingShare;
+    let from = wholeSecond((decision?.at ?? 0) + random.logNormal(60, 0.5) * 60_000);
+    let until = wholeSecond(from + random.logNormal(this.config.medianWaitingHours, 0.6) * 3_600_000);
+    const books = random.next() < this.config.meetingShare;
+    const bookedAt = wholeSecond((decision?.at ?? 0) + random.logNormal(90, 0.6) * 60_000);
+    const startsAt = wholeSecond(bookedAt + random.logNormal(this.config.medianMeetingLeadHours, 0.5) * 3_600_000);
+    if (decision?.status !== this.config.acceptedStatus) return { waiting: null, meeting: null };
+    if (convertsAt !== null && until >= convertsAt) {
+      // Back to work before converting; a lead converting soon after acceptance does not wait at all.
+      until = convertsAt - 1_000;
+      from = Math.min(from, until - 1_000);
+    }
+    return {
+      waiting: waits && from > decision.at ? { from, until } : null,
+      meeting: books ? { bookedAt, startsAt } : null,
+    };
+  }
+
   private arrivalGap(random: SeededRandom, leadsPerHour: number): number {
     return random.exponential(3_600_000 / leadsPerHour);
   }
@@ -592,6 +719,8 @@ export class SandboxCrm implements Crm {
       followUps: [],
       decision: null,
       convertsAt: null,
+      waiting: null,
+      meeting: null,
       status: null,
     };
     this.leads.set(leadId, lead);

@@ -1,7 +1,7 @@
 // A local Salesforce REST fake (node:http on 127.0.0.1, random port) for contract tests and the
 // poll-cost benchmark. It speaks the subset the Salesforce adapter uses: OAuth token grants
 // (refresh_token, jwt-bearer with signature check), query + queryMore paging, parent-relationship
-// fields (CampaignMember.Lead), sObject create, update and upsert by External ID, /limits,
+// fields (CampaignMember.Lead, Lead.ConvertedOpportunity), sObject create, update and upsert by External ID, /limits,
 // Sforce-Limit-Info headers, and API limits. Every request is recorded. Each behaviour follows the
 // Salesforce documentation cited next to it, not the adapter.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
@@ -99,7 +99,16 @@ const SCHEMA: Record<string, Record<string, FieldType>> = {
     ActivityDate: 'date',
     campaign_sla_key__c: 'string',
   },
-  Event: { ...AUDIT, WhoId: 'reference', OwnerId: 'reference', Subject: 'string', StartDateTime: 'dateTime' },
+  Event: {
+    ...AUDIT,
+    WhoId: 'reference',
+    OwnerId: 'reference',
+    Subject: 'string',
+    StartDateTime: 'dateTime',
+    // An invitee's copy of a calendar event: IsChild true, OwnerId the invited user
+    // (https://developer.salesforce.com/docs/platform/change-data-capture/guide/cdc-standard-objects-task-event-invitees.html).
+    IsChild: 'boolean',
+  },
   Contact: { ...AUDIT, OwnerId: 'reference' },
   Opportunity: { ...AUDIT, CampaignId: 'reference', StageName: 'picklist' },
   CampaignMember: {
@@ -130,8 +139,13 @@ const READ_ONLY: Record<string, string[]> = {
   Lead: ['Id', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp'],
 };
 // Parent relationships the fake resolves in SELECT and WHERE: <relationship>.<field>.
+// A child-to-parent relationship is named after its reference field without "Id" (SOQL and SOSL Reference,
+// "Understanding Relationship Names"); the ID field's own name is no relationship (INVALID_FIELD).
 const RELATIONSHIPS: Record<string, Record<string, { via: string; sObject: string }>> = {
   CampaignMember: { Lead: { via: 'LeadId', sObject: 'Lead' } },
+  // Lead.ConvertedOpportunityId: reference to Opportunity, relationship name ConvertedOpportunity
+  // (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_lead.htm).
+  Lead: { ConvertedOpportunity: { via: 'ConvertedOpportunityId', sObject: 'Opportunity' } },
 };
 /** Fields marked External ID and Unique (the idempotency key field). */
 const EXTERNAL_IDS: Record<string, string[]> = { Task: ['campaign_sla_key__c'] };
@@ -253,7 +267,9 @@ export class FakeSalesforce {
     const created = (record.CreatedDate as string | undefined) ?? salesforceDateTime(this.options.now());
     const audit =
       'SystemModstamp' in (SCHEMA[sObject] ?? {}) ? { LastModifiedDate: created, SystemModstamp: created } : {};
-    rows.push({ CreatedDate: created, ...audit, ...record, Id: id });
+    // Checkboxes are never null: IsChild is false for the event itself (Object Reference, Event).
+    const defaults = sObject === 'Event' ? { IsChild: false } : {};
+    rows.push({ CreatedDate: created, ...audit, ...defaults, ...record, Id: id });
     return id;
   }
 
@@ -267,10 +283,12 @@ export class FakeSalesforce {
    * becomes read-only with IsConverted, ConvertedDate (a date) and the Converted*Id fields, and its open and
    * closed activities move to the new Contact
    * (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_convertlead.htm).
+   * `existingOpportunityId` merges the lead into an Opportunity that exists already (LeadConvert.opportunityId;
+   * LeadConvertResult.opportunityId is "the new or existing Opportunity"): none is created.
    */
   convertLead(
     leadId: string,
-    input: { at: Date; withOpportunity: boolean; status?: string },
+    input: { at: Date; withOpportunity: boolean; status?: string; existingOpportunityId?: string },
   ): { contactId: string; opportunityId: string | null } {
     const lead = this.record('Lead', leadId);
     if (!lead) throw new Error(`no Lead ${leadId}`);
@@ -281,7 +299,11 @@ export class FakeSalesforce {
       throw new DmlError('INVALID_STATUS', `invalid convertedStatus: ${status}`);
     const stamp = salesforceDateTime(input.at);
     const contactId = this.insert('Contact', { CreatedDate: stamp, OwnerId: lead.OwnerId });
-    const opportunityId = input.withOpportunity ? this.insert('Opportunity', { CreatedDate: stamp }) : null;
+    if (input.existingOpportunityId !== undefined && !this.record('Opportunity', input.existingOpportunityId))
+      throw new DmlError('INVALID_CROSS_REFERENCE_KEY', `invalid opportunity: ${input.existingOpportunityId}`);
+    const opportunityId = !input.withOpportunity
+      ? null
+      : (input.existingOpportunityId ?? this.insert('Opportunity', { CreatedDate: stamp }));
     this.changeLeadStatus(lead, status, stamp);
     Object.assign(lead, {
       IsConverted: true,
