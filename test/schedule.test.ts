@@ -1,5 +1,6 @@
 // The quarterly reset Schedule on a dev server: idempotent install, spec, describe and backfill.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import path from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +10,8 @@ import {
   QUARTERLY_RESET_WORKFLOW,
   QUARTERLY_RESET_WORKFLOW_ID_PREFIX,
 } from '../runtime/schedule';
+import { Worker } from '@temporalio/worker';
+import type { QuarterlyResetResult } from '../workflows/quarterlyReset';
 import { QUARTERLY_RESET_SCHEDULE_ID, TASK_QUEUE } from '../workflows/messages';
 import { devServerEnv } from './support/temporal';
 
@@ -75,7 +78,7 @@ describe('quarterly reset schedule', () => {
     );
   });
 
-  it('backfills the reset that closes a quarter at the start of the next one', async () => {
+  it('backfills the reset that closes a quarter at the start of the next one', { timeout: 120_000 }, async () => {
     await installQuarterlySchedule(env.client, { timezone: 'America/New_York', paused: true });
     const result = await backfillQuarter(env.client, '2026-Q4');
     // 2027-01-01T00:00 in New York is 05:00 UTC.
@@ -89,6 +92,18 @@ describe('quarterly reset schedule', () => {
       (a) => a.scheduledAt === '2027-01-01T05:00:00.000Z',
     );
     expect(action?.workflowId.startsWith(QUARTERLY_RESET_WORKFLOW_ID_PREFIX)).toBe(true);
+    // The backfilled run starts now but closes the quarter before its scheduled time (the search attribute
+    // TemporalScheduledStartTime), not the one before today.
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      workflowsPath: path.join(__dirname, '..', 'workflows', 'quarterlyReset.ts'),
+      activities: { listRunningCampaigns: async () => [], rollCampaignQuarter: async () => ({}) },
+    });
+    const reset = await worker.runUntil(
+      env.client.workflow.getHandle<() => Promise<QuarterlyResetResult>>(action!.workflowId).result(),
+    );
+    expect(reset.quarter).toBe('2026-Q4');
     await expect(backfillQuarter(env.client, '2026-Q5')).rejects.toThrow('invalid quarter "2026-Q5"');
   });
 });

@@ -1,5 +1,6 @@
 // Started by the quarterly Temporal Schedule (or a backfill): closes the previous quarter in every
 // running campaign. One campaign that fails never blocks the others; each is retried on its own.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type * as resetActivities from '../activities/resetActivities';
 import { previousQuarter, quarterOf } from '../sla/quarter';
@@ -37,10 +38,12 @@ export interface QuarterlyResetResult {
   failed: { workflowId: string; error: string }[];
 }
 
+/** Set by the Schedule on each run it starts (a backfill too): the fire time, not when the run started. */
+const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
 function scheduledTime(): Date {
   const info = workflowInfo();
-  const scheduled = info.searchAttributes?.TemporalScheduledStartTime?.[0];
-  return scheduled ? new Date(scheduled as string) : info.startTime;
+  return info.typedSearchAttributes.get(SCHEDULED_START_TIME) ?? info.startTime;
 }
 
 export async function quarterlyReset(input: QuarterlyResetInput = {}): Promise<QuarterlyResetResult> {
