@@ -203,7 +203,8 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
       const stages: LeadEvent[] = opportunities.map((opportunity) => ({
         type: 'stage',
         leadId: opportunity.leadId,
-        eventId: opportunity.opportunityId,
+        // Several leads may convert into one existing Opportunity: the ledger keys events by (campaign, event ID).
+        eventId: `${opportunity.opportunityId}.${opportunity.leadId}`,
         stage: 'Opportunity',
         at: opportunity.at,
       }));

@@ -417,7 +417,12 @@ describe('pollCrm over the Salesforce adapter and the fake', () => {
     expect(converted.events.map((e) => [e.type, e.at])).toEqual(
       ['contact', 'disposition', 'status', 'meeting', 'stage'].map((type) => [type, minute(60).toISOString()]),
     );
-    expect(converted.events.at(-1)).toMatchObject({ stage: 'Opportunity', eventId: fake.records('Opportunity')[0].Id });
+    // Keyed by Opportunity and lead: two leads converted into one existing Opportunity are two events.
+    const stageEvent = converted.events.at(-1);
+    expect(stageEvent).toMatchObject({
+      stage: 'Opportunity',
+      eventId: `${fake.records('Opportunity')[0].Id as string}.${stageEvent?.leadId ?? ''}`,
+    });
     const again = await step(converted.watermark, 70);
     expect(again.events).toEqual([]);
   });

@@ -10,6 +10,7 @@ import {
   collectDue,
   drainOutbox,
   emptyLeadBook,
+  milestoneFactsNeeded,
   milestoneFigures,
   validateLeadEvents,
   type LeadBook,
@@ -27,6 +28,7 @@ import {
   MONDAY_10AM,
   newLead,
   reject,
+  seedConfig,
   stage,
 } from './support/leadBook';
 
@@ -334,6 +336,21 @@ describe('pausing', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('CRM facts to read', () => {
+  const only = (m: Record<string, unknown>) => parseCampaignConfig(seedTermsConfig({ responseSla: { milestones: m } }));
+  it('asks the CRM poll only for the facts some milestone follows, across config versions', () => {
+    expect(milestoneFactsNeeded([seedConfig()])).toBeNull();
+    expect(milestoneFactsNeeded([config])).toEqual({ statuses: true, meetings: true, opportunities: true });
+    expect(milestoneFactsNeeded([only({ a: { stop: 'accepted', within: '1d' } })])).toBeNull();
+    expect(milestoneFactsNeeded([only({ a: { stop: { status: ['Qualified'] }, within: '1d' } })])).toEqual({
+      statuses: true,
+    });
+    expect(
+      milestoneFactsNeeded([seedConfig(), only({ a: { start: 'meetingBooked', stop: 'opportunity', within: '1d' } })]),
+    ).toEqual({ meetings: true, opportunities: true });
   });
 });
 

@@ -37,6 +37,7 @@ export {
   type StepResult,
 } from './escalation';
 export {
+  milestoneFactsNeeded,
   milestoneFigures,
   milestoneOutcome,
   type LeadFact,

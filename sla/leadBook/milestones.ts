@@ -203,3 +203,21 @@ export function milestoneFigures(
 export function hasRunningMilestone(lead: LeadState): boolean {
   return Object.entries(lead.clocks).some(([kind, clock]) => clock && isMilestoneClock(kind) && isOpen(clock));
 }
+
+/**
+ * The CRM facts the milestones of any of the configs (open leads keep the version they came with) follow beyond
+ * attempts and dispositions; null when none is needed.
+ */
+export function milestoneFactsNeeded(
+  configs: readonly CampaignConfig[],
+): { statuses?: true; meetings?: true; opportunities?: true } | null {
+  const conditions = configs
+    .flatMap((config) => Object.values(config.responseSla.milestones ?? {}))
+    .flatMap((m) => [m.start, ...m.stop, ...(m.pauseWhile ? [m.pauseWhile] : [])]);
+  const needs = {
+    ...(conditions.some((c) => typeof c !== 'string') ? { statuses: true as const } : {}),
+    ...(conditions.includes('meetingBooked') ? { meetings: true as const } : {}),
+    ...(conditions.includes('opportunity') ? { opportunities: true as const } : {}),
+  };
+  return Object.keys(needs).length > 0 ? needs : null;
+}

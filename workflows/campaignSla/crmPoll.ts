@@ -3,7 +3,7 @@
 // take (unknown tier, bad ID, event for a closed lead) is logged and skipped and never blocks the rest.
 import { log, patched } from '@temporalio/workflow';
 import { getOwn } from '../../sla/dict';
-import { validateAdmission, validateLeadEvents } from '../../sla/leadBook';
+import { milestoneFactsNeeded, validateAdmission, validateLeadEvents } from '../../sla/leadBook';
 import { pollCrm } from './activities';
 import { raiseEscalation } from './escalation';
 import { track } from './inFlight';
@@ -21,6 +21,8 @@ export function startCrmPoll(run: CampaignRun): void {
   const now = Date.now();
   state.nextCrmPollAt = now + crm.pollEvery;
   run.inFlight.crmPoll = true;
+  // Read only for campaigns whose milestones follow them (they cost API calls): others poll as before.
+  const facts = milestoneFactsNeeded(Object.values(run.ctx().configs));
   const poll = pollCrm({
     campaignId,
     crmCampaignId: crm.campaignId,
@@ -29,6 +31,7 @@ export function startCrmPoll(run: CampaignRun): void {
     at: new Date(now).toISOString(),
     ...(crm.statusMapping ? { statusMapping: crm.statusMapping } : {}),
     repIds: [...new Set(Object.values(run.config().responseSla.pools).flatMap((pool) => pool.reps.map((r) => r.id)))],
+    ...(facts ? { facts } : {}),
   }).then(
     (result) => {
       state.crmWatermark = result.watermark;
