@@ -134,6 +134,32 @@ describe('replay', () => {
       ),
     );
     expect(progress).toEqual([expect.stringContaining(`nondeterminism in ${wf.workflowId}: `)]);
+
+    // The command itself: core's "Failing workflow task" warnings come out as JSON lines on stderr, and stdout,
+    // which --json promises to a script, holds no ANSI console line.
+    const cli = await run(
+      path.join(root, 'bin', 'campaign-sla'),
+      ['replay', '--json', '--query', query, '--bundle', bundlePath],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: h.env.connection.options.address,
+          TEMPORAL_NAMESPACE: 'default',
+        },
+      },
+    ).then(
+      () => undefined,
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    expect(cli?.code).toBe(1);
+    expect(cli?.stdout).not.toContain('\u001b');
+    for (const line of cli!.stdout.split('\n').filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow();
+    const stderr = cli!.stderr.split('\n').filter(Boolean);
+    expect(stderr.join('\n')).not.toContain('\u001b');
+    expect(stderr.at(-1)).toMatch(/^campaign-sla: replay failed for 1 of 1 histories; first: workflow /);
+    for (const line of stderr.filter((l) => !l.startsWith('campaign-sla: ') && !l.startsWith('nondeterminism in ')))
+      expect(() => JSON.parse(line), line).not.toThrow();
   });
 
   it('refuses a bundle path that does not exist', async () => {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { IllegalStateError } from '@temporalio/common';
-import { Runtime } from '@temporalio/worker';
+import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { prebuiltWorkflowBundle } from '../../runtime/campaignWorker';
 import { ensureNamespace } from '../../runtime/namespace';
@@ -40,10 +40,16 @@ export async function setupNamespace(client: Client, retention: string): Promise
   };
 }
 
-/** The replay worker needs a Temporal runtime; the CLI's is quiet (warnings as JSON on stderr). */
+/**
+ * The replay worker needs a Temporal runtime; the CLI's is quiet: warnings as one-line JSON on stderr, the SDK's and
+ * core's alike (core's are forwarded instead of printed as ANSI lines on stdout), so stdout holds only the result.
+ */
 function installQuietRuntime(): void {
   try {
-    Runtime.install({ logger: new PinoTemporalLogger(pino({ level: 'warn' }, pino.destination(2))) });
+    Runtime.install({
+      logger: new PinoTemporalLogger(pino({ level: 'warn' }, pino.destination(2))),
+      telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    });
   } catch (err) {
     // Already installed by the host process (tests): keep that one.
     if (!(err instanceof IllegalStateError)) throw err;
