@@ -1,4 +1,5 @@
 import type { FollowUpTask } from '../sla/followUpTask';
+import type { AdsOperationUsage } from './ads/operationCounter';
 import type { Alert } from '../sla/alerts';
 import type {
   AdsBudgetState,
@@ -77,6 +78,8 @@ export interface AdsPlatform {
    * click+time Google already has counts as already uploaded; a whole-request failure throws.
    */
   uploadClickConversions(customerId: string, conversions: ClickConversionUpload[]): Promise<ClickConversionOutcome[]>;
+  /** Operations this adapter sent in the last 24 hours against the developer token's daily limit (no call). */
+  operationUsage(): AdsOperationUsage;
 }
 
 export type ContactChannel = 'call' | 'email' | 'sms' | 'meeting' | 'social' | 'other';

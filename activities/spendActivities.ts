@@ -11,6 +11,7 @@ import type { AdsBudgetState, ProposalAction } from '../sla/records';
 import type { SnapshotView } from '../sla/views';
 import type { PortResolver } from './campaignActivities';
 import { uploadConversions, type ConversionUploadTally } from './conversionUploads';
+import type { AdsOperationUsage } from './ads/operationCounter';
 import type { AdsCampaignRef, Ledger } from './ports';
 
 const MICROS = 1_000_000;
@@ -39,6 +40,8 @@ export interface VelocityCheckResult {
   ads?: AdsCampaignFacts;
   /** What this check sent to Google as offline conversions, when the contract asks for it. */
   conversionUploads?: ConversionUploadTally;
+  /** Google Ads API operations the worker sent in the last 24 hours, against the developer token's daily limit. */
+  adsOperations?: AdsOperationUsage;
 }
 
 export interface ApplyBudgetChangeInput {
@@ -176,7 +179,14 @@ export function createSpendActivities({ ports, ledger }: { ports: PortResolver; 
         log.warn('conversion upload failed; the next check tries again', { campaignId, error: String(err) });
         return null;
       });
-      return { snapshot, clicks, externalChange, ads: facts, ...(conversionUploads ? { conversionUploads } : {}) };
+      return {
+        snapshot,
+        clicks,
+        externalChange,
+        ads: facts,
+        ...(conversionUploads ? { conversionUploads } : {}),
+        adsOperations: ads.operationUsage(),
+      };
     },
 
     /**

@@ -98,6 +98,8 @@ export interface CampaignDetail {
   })[];
   /** The CRM org's API usage as the campaign's latest poll saw it; null without a live read or before a poll. */
   crmApiUsage: CampaignStateView['crmApiUsage'];
+  /** Google Ads operations the worker sent in 24 hours, as of the latest check; null without a live read. */
+  adsApiUsage: CampaignStateView['adsApiUsage'];
   /** The team's capacity as the workflow saw it at its latest check; null from the ledger or before a check. */
   teamCapacity: OpsCapacity | null;
   byTier: GroupFigures[];
@@ -185,6 +187,8 @@ export async function campaignDetail(
       };
     }),
     crmApiUsage: live?.crmApiUsage ?? null,
+    // Runs of earlier releases answer without it.
+    adsApiUsage: live?.adsApiUsage ?? null,
     teamCapacity: live?.latestSnapshot?.capacity ?? null,
     byTier: groups(compliance.byTier),
     milestones,

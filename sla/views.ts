@@ -66,6 +66,8 @@ export interface CampaignStateView {
   routing: { pendingRoutes: number; outOfRotation: { repId: string; until: string }[]; inactiveReps: string[] };
   /** The CRM org's API calls in the rolling 24 hours against its allowance, as of the latest poll; null before one. */
   crmApiUsage: { used: number; max: number; at: string } | null;
+  /** Google Ads operations the worker sent in 24 hours against the token's limit (null: Standard access, no limit). */
+  adsApiUsage: { used: number; limit: number | null; at: string } | null;
   openClocks: number;
   breachedLeads: number;
   compliance: ComplianceSummary;

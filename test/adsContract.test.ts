@@ -19,6 +19,7 @@ import {
 } from '../activities/ads/adsErrors';
 import { loadAdsCredentials, loadAdsValidateOnly } from '../activities/ads/adsCredentials';
 import { GoogleAdsPlatform } from '../activities/ads/googleAdsPlatform';
+import { AdsOperationCounter, loadAdsOperationLimit } from '../activities/ads/operationCounter';
 
 const ref = { customerId: '1234567890', campaignId: '555' };
 const budgetName = 'customers/1234567890/campaignBudgets/777';
@@ -677,6 +678,44 @@ describe('GoogleAdsPlatform error classification', () => {
     const unknown = fakeGoogleAds([{ rows: [budgetRow('CUSTOM_PERIOD', 1, 1)] }]);
     const badStatus = await failureOf(new GoogleAdsPlatform({ credentials, hooks: unknown.hooks }).getBudget(ref));
     expect(badStatus.message).toContain('campaign.status: expected one of ENABLED, PAUSED, REMOVED, got UNKNOWN');
+  });
+});
+
+describe('Google Ads operations against the daily limit', () => {
+  it('counts what the library sends as the Rate Sheet does: a query one, a mutate one per item, failures too', async () => {
+    let now = Date.parse('2026-03-02T10:00:00Z');
+    const operations = new AdsOperationCounter(15_000, () => now);
+    const fake = fakeGoogleAds(
+      [
+        { rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000)] },
+        { rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000)] },
+        { rows: [budgetRow('CUSTOM_PERIOD', 52_500_000_000)] },
+        { error: new Error('socket hang up') },
+      ],
+      [{ response: { results: [{ resource_name: budgetName }] } }],
+    );
+    const ads = new GoogleAdsPlatform({ credentials, hooks: fake.hooks, operations });
+    await ads.getBudget(ref);
+    await ads.setBudgetAmount(ref, 52_500_000_000); // read, then one mutated item
+    await ads.setBudgetAmount(ref, 52_500_000_000); // read only: already there
+    await expect(ads.getBudget(ref)).rejects.toThrow();
+    expect(fake.queries.length + fake.mutations.length).toBe(5);
+    expect(ads.operationUsage()).toEqual({ used: 5, limit: 15_000 });
+    // A sliding 24 hours: the first minute's requests leave the window a day later.
+    now += 24 * 60 * 60_000 - 60_000;
+    expect(ads.operationUsage().used).toBe(5);
+    now += 60_000;
+    expect(ads.operationUsage().used).toBe(0);
+  });
+
+  it("reads the token's limit from GOOGLE_ADS_DAILY_OPERATION_LIMIT (Basic access by default)", () => {
+    expect(loadAdsOperationLimit({})).toBe(15_000);
+    expect(loadAdsOperationLimit({ GOOGLE_ADS_DAILY_OPERATION_LIMIT: 'unlimited' })).toBeNull();
+    expect(loadAdsOperationLimit({ GOOGLE_ADS_DAILY_OPERATION_LIMIT: '2880' })).toBe(2880);
+    for (const bad of ['0', '-1', '1.5', 'lots', '1e400'])
+      expect(() => loadAdsOperationLimit({ GOOGLE_ADS_DAILY_OPERATION_LIMIT: bad })).toThrow(
+        /GOOGLE_ADS_DAILY_OPERATION_LIMIT: expected a whole number of operations or "unlimited"/,
+      );
   });
 });
 

@@ -363,6 +363,7 @@ describe('dashboard API', () => {
       'rep-table',
       'team-capacity',
       'api-budget',
+      'ads-budget',
     ]) {
       expect(page).toContain(`data-testid="${id}"`);
     }

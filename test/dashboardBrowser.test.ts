@@ -173,6 +173,12 @@ describe('dashboard in a browser', () => {
     expect(await page.getByTestId('api-budget').textContent()).toMatch(
       /^Salesforce API: [\d,]+ of 15,000 calls used in the org's rolling 24 h \(\d+\.\d%\), as of /,
     );
+    // Google Ads operations the worker sent (the sandbox counts them as the real adapter does), Basic access's limit.
+    expect(live.adsApiUsage).toMatchObject({ limit: 15_000 });
+    expect(live.adsApiUsage!.used).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('ads-budget').textContent()).toMatch(
+      /^Google Ads API: [\d,]+ operations sent by the worker in the rolling 24 h of the developer token's 15,000 \(\d+\.\d%\), as of /,
+    );
     // Routing of the live roster: every rep in rotation (the sandbox deactivates nobody).
     expect(await page.getByTestId('rep-row').filter({ hasText: 'demo-rep-1' }).locator('td').last().textContent()).toBe(
       'in rotation',
@@ -187,7 +193,40 @@ describe('dashboard in a browser', () => {
     const shownLead = await page.getByTestId('breach-row').first().locator('td').first().textContent();
     expect(ledgerBreachLeads.has(shownLead!)).toBe(true);
 
+    // The demo's milestones, as the ledger counts them at the page's poll: between a read before and one after
+    // (started, met, breached and stopped only grow), and adding up on the page.
+    // (A milestone appears once its first clock starts: opportunity-3m with the first lead.)
+    await expect
+      .poll(async () => (await queries.milestones(campaignId)).map((m) => m.name), { timeout: 30_000, interval: 500 })
+      .toContain('opportunity-3m');
+    const before = await queries.milestones(campaignId);
+    await page.reload(); // the page's figures are then read after `before`
+    await page.getByTestId('milestone-row').first().waitFor({ timeout: 15_000 });
+    const rows = (await page.getByTestId('milestone-row').all()).map((row) => row.locator('td').allTextContents());
+    const after = await queries.milestones(campaignId);
+    const shownMilestones = (await Promise.all(rows)).map(([name, started, met, breached, stopped, pending]) => ({
+      name,
+      started: Number(started),
+      met: Number(met),
+      breached: Number(breached),
+      stopped: Number(stopped),
+      pending: Number(pending.split(' ')[0]),
+    }));
+    expect(shownMilestones.length).toBeGreaterThan(0);
+    for (const m of shownMilestones) {
+      expect(m.started).toBe(m.met + m.breached + m.stopped + m.pending);
+      const [low, high] = [before, after].map((figures) => figures.find((f) => f.name === m.name));
+      for (const k of ['started', 'met', 'breached', 'stopped'] as const) {
+        expect(m[k]).toBeGreaterThanOrEqual(low?.[k] ?? 0);
+        expect(m[k]).toBeLessThanOrEqual(high?.[k] ?? 0);
+      }
+    }
+    expect(after.find((m) => m.name === 'opportunity-3m')?.started).toBeGreaterThan(0);
+
     await mkdir(path.join(projectRoot, '.artifacts'), { recursive: true });
+    await page
+      .getByTestId('milestone-table')
+      .screenshot({ path: path.join(projectRoot, '.artifacts', 'dashboard-milestones.png') });
     await page.screenshot({ path: path.join(projectRoot, '.artifacts', 'dashboard.png'), fullPage: true });
     await page
       .getByTestId('pacing-view')

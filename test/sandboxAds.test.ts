@@ -37,6 +37,19 @@ function sandbox(overrides: Partial<SandboxAdsOptions> = {}) {
 
 const total = (rows: DailyAdsMetrics[]) => rows.reduce((sum, row) => sum + row.costMicros, 0);
 
+describe('SandboxAdsPlatform operations', () => {
+  it('counts the operations the real adapter would send: a read per call, the mutate only when something changes', async () => {
+    const { ads, at, metrics } = sandbox();
+    await metrics();
+    await ads.setBudgetAmount(ref, 52_500_000_000);
+    await ads.setBudgetAmount(ref, 52_500_000_000);
+    await ads.setStatus(ref, 'PAUSED');
+    expect(ads.operationUsage()).toEqual({ used: 6, limit: 15_000 });
+    at(1);
+    expect(ads.operationUsage().used).toBe(0);
+  });
+});
+
 describe('SandboxAdsPlatform pacing', () => {
   it('spends the total budget across the window, never more, with day-to-day noise', async () => {
     const { at, metrics } = sandbox();

@@ -11,6 +11,7 @@ import type {
   DailyAdsMetrics,
 } from '../ports';
 import type { AdsCredentials } from './adsCredentials';
+import { AdsOperationCounter, type AdsOperationUsage } from './operationCounter';
 import { adsInputError, toAdsFailure } from './adsErrors';
 import {
   assertBudgetMicros,
@@ -30,11 +31,14 @@ export interface GoogleAdsPlatformOptions {
   validateOnly?: boolean;
   /** google-ads-api Customer hooks; used by contract tests to observe requests and inject responses. */
   hooks?: Hooks;
+  /** Where the operations sent are counted (one per developer token); a fresh Basic-access counter by default. */
+  operations?: AdsOperationCounter;
 }
 
 export class GoogleAdsPlatform implements AdsPlatform {
   private readonly client: GoogleAdsApi;
   private readonly validateOnly: boolean;
+  private readonly operations: AdsOperationCounter;
 
   constructor(private readonly options: GoogleAdsPlatformOptions) {
     const { credentials } = options;
@@ -44,6 +48,11 @@ export class GoogleAdsPlatform implements AdsPlatform {
       developer_token: credentials.developerToken,
     });
     this.validateOnly = options.validateOnly ?? false;
+    this.operations = options.operations ?? new AdsOperationCounter();
+  }
+
+  operationUsage(): AdsOperationUsage {
+    return this.operations.usage();
   }
 
   async getDailyMetrics(ref: AdsCampaignRef, fromDate: string, toDate: string): Promise<DailyAdsMetrics[]> {
@@ -126,8 +135,12 @@ export class GoogleAdsPlatform implements AdsPlatform {
     );
   }
 
-  /** Runs one library call and turns whatever it throws into a typed ApplicationFailure. */
-  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one library call and turns whatever it throws into a typed ApplicationFailure. The request counts against
+   * the token's daily operations once sent, whatever its outcome (`operations`: 1, or the items of a mutate).
+   */
+  private async call<T>(operation: string, fn: () => Promise<T>, operations = 1): Promise<T> {
+    this.operations.add(operations);
     try {
       return await fn();
     } catch (error) {

@@ -1,6 +1,7 @@
 // AdsPlatform without Google: one simulated campaign whose spend "to date" follows the injected clock,
 // so it runs under Temporal's time-skipping test server as well as in a live demo. Deterministic per seed.
 // It refuses what Google refuses (each rule cites its proto or doc) and what the real adapter refuses.
+import { AdsOperationCounter, BASIC_ACCESS_DAILY_OPERATIONS, type AdsOperationUsage } from './operationCounter';
 import { errors as adsProtos } from 'google-ads-api';
 import { isMultipleOfCurrencyUnit } from '../../sla/currency';
 import type { AdsBudgetState, AdsCampaignBudget, BudgetPeriod, CampaignStatus } from '../../sla/records';
@@ -77,6 +78,8 @@ export class SandboxAdsPlatform implements AdsPlatform {
   private readonly campaign: SandboxCampaign;
   private readonly validateOnly: boolean;
   private readonly uploads = new Map<string, ClickConversionUpload>();
+  /** Counted as the real adapter sends them: a read per call, the mutate when something changes, the upload. */
+  private readonly operations: AdsOperationCounter;
 
   constructor(private readonly options: SandboxAdsOptions) {
     assertCampaignRef(options.ref);
@@ -84,6 +87,7 @@ export class SandboxAdsPlatform implements AdsPlatform {
     assertIsoDate(options.windowEnd, 'windowEnd');
     assertBudgetMicros(options.budgetMicros, 'budgetMicros');
     this.validateOnly = options.validateOnly ?? false;
+    this.operations = new AdsOperationCounter(BASIC_ACCESS_DAILY_OPERATIONS, () => options.now().getTime());
     this.campaign = new SandboxCampaign({
       budgetMicros: options.budgetMicros,
       period: options.period ?? 'CUSTOM_PERIOD',
@@ -108,18 +112,21 @@ export class SandboxAdsPlatform implements AdsPlatform {
     this.assertOwnCampaign(ref);
     assertIsoDate(fromDate, 'fromDate');
     assertIsoDate(toDate, 'toDate');
+    this.operations.add(1);
     this.catchUp();
     return this.campaign.metrics(fromDate, toDate);
   }
 
   async getBudget(ref: AdsCampaignRef): Promise<AdsCampaignBudget> {
     this.assertOwnCampaign(ref);
+    this.operations.add(1);
     return this.state();
   }
 
   async setBudgetAmount(ref: AdsCampaignRef, amountMicros: number): Promise<AdsMutationResult> {
     this.assertOwnCampaign(ref);
     assertBudgetMicros(amountMicros, 'setBudgetAmount: amountMicros');
+    this.operations.add(1);
     const before = this.state();
     const operation = `campaign_budget.update ${before.budgetResourceName} total_amount_micros=${amountMicros}`;
     if (before.amountMicros !== amountMicros) {
@@ -132,6 +139,7 @@ export class SandboxAdsPlatform implements AdsPlatform {
   async setStatus(ref: AdsCampaignRef, status: CampaignStatus): Promise<AdsMutationResult> {
     this.assertOwnCampaign(ref);
     assertCampaignStatus(status, 'setStatus: status');
+    this.operations.add(1);
     const before = this.state();
     return this.mutate(
       before,
@@ -151,6 +159,7 @@ export class SandboxAdsPlatform implements AdsPlatform {
     conversions: ClickConversionUpload[],
   ): Promise<ClickConversionOutcome[]> {
     if (customerId !== this.options.ref.customerId) throw adsInputError(`unknown customer ${customerId}`);
+    this.operations.add(1);
     let request;
     try {
       request = clickConversionRequest(customerId, conversions, this.validateOnly);
@@ -224,6 +233,10 @@ export class SandboxAdsPlatform implements AdsPlatform {
   }
 
   /** Idempotent like the real adapter: an already-applied target changes nothing. */
+  operationUsage(): AdsOperationUsage {
+    return this.operations.usage();
+  }
+
   private mutate(
     before: AdsBudgetState,
     after: AdsBudgetState,
@@ -232,6 +245,7 @@ export class SandboxAdsPlatform implements AdsPlatform {
   ): AdsMutationResult {
     const changed = before.amountMicros !== after.amountMicros || before.status !== after.status;
     if (!changed) return { changed, validateOnly: this.validateOnly, before, after: before, operation };
+    this.operations.add(1);
     if (!this.validateOnly) apply();
     return { changed, validateOnly: this.validateOnly, before, after, operation };
   }

@@ -254,10 +254,19 @@
       'api-budget',
       usage
         ? `Salesforce API: ${usage.used.toLocaleString()} of ${usage.max.toLocaleString()} calls used in the org's ` +
-            `rolling 24 h (${share(usage.used / usage.max)}), as of ${time(usage.at)}. Google Ads operations are ` +
-            'exported as metrics only.'
-        : 'API budget: no live figure yet (the campaign reports Salesforce usage after its first CRM poll); the worker ' +
-            'exports it as the campaign_sla_crm_api_used / campaign_sla_crm_api_max metrics.',
+            `rolling 24 h (${share(usage.used / usage.max)}), as of ${time(usage.at)}.`
+        : "Salesforce API: no live figure yet (the campaign reports the org's usage after its first CRM poll).",
+    );
+    const ads = detail.adsApiUsage;
+    setText(
+      'ads-budget',
+      ads
+        ? `Google Ads API: ${ads.used.toLocaleString()} operations sent by the worker in the rolling 24 h` +
+            (ads.limit === null
+              ? ' (Standard access: no daily limit)'
+              : ` of the developer token's ${ads.limit.toLocaleString()} (${share(ads.used / ads.limit)})`) +
+            `, as of ${time(ads.at)}.`
+        : 'Google Ads API: no live figure yet (the campaign reports its operations after its first velocity check).',
     );
     const team = detail.teamCapacity;
     setText(

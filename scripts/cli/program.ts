@@ -152,6 +152,12 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
                 ? `${s.crmApiUsage.used} of ${s.crmApiUsage.max} calls, as of ${s.crmApiUsage.at}`
                 : 'no poll yet',
             ],
+            [
+              'Google Ads API (worker, rolling 24 h)',
+              s.adsApiUsage
+                ? `${s.adsApiUsage.used} operations${s.adsApiUsage.limit === null ? '' : ` of ${s.adsApiUsage.limit}`}, as of ${s.adsApiUsage.at}`
+                : 'no check yet',
+            ],
           ]) +
           '\n\nBy rep (each outcome to the rep who held the lead when it was decided):\n' +
           renderTable(Object.entries(s.compliance.byOwner), [
@@ -501,15 +507,20 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
   withJson(
     program
       .command('replay')
-      .description('replay running and recent campaigns against the workflow code to deploy; exit 1 on nondeterminism')
-      .option('--since <duration|time>', 'also campaigns closed since then', '7d')
+      .description(
+        'replay running and recent workflows (campaigns, quarterly resets) against the workflow code to deploy; exit 1 on nondeterminism',
+      )
+      .option('--since <duration|time>', 'also workflows closed since then', '7d')
       .option('--query <visibility query>', 'replay these workflows instead (Temporal visibility query)')
       .option('--bundle <path>', 'the prebuilt bundle to check (npm run build: dist/workflow-bundle.js)'),
   ).action(async (opts: JsonFlag & { since: string; query?: string; bundle?: string }) => {
     const report = await replayCommand(await ctx.client(), opts, parseSince(opts.since, io.now()), (line) =>
       io.stderr(`${line}\n`),
     );
-    emit(opts, report, (r) => `replayed ${r.replayed} histories against ${r.bundle}: deterministic`);
+    emit(opts, report, (r) => {
+      const types = Object.entries(r.workflowTypes).map(([type, count]) => `${type} ${count}`);
+      return `replayed ${r.replayed} histories${types.length ? ` (${types.join(', ')})` : ''} against ${r.bundle}: deterministic`;
+    });
   });
 
   return program;

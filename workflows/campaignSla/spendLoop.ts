@@ -80,6 +80,7 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
     });
     await run.spendLock.runExclusive(async () => {
       const snapshot = result.snapshot;
+      if (result.adsOperations) state.adsApiUsage = { ...result.adsOperations, at: new Date(now).toISOString() };
       state.spend.budget = { amount: snapshot.budget, status: snapshot.campaignStatus };
       state.spend.originalBudget ??= snapshot.budget;
       const leads = leadsOpened(state.compliance);

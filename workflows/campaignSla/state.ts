@@ -50,6 +50,8 @@ export interface CampaignCarryOver {
   routes?: PendingRoute[];
   /** The CRM org's API usage as the latest poll saw it (org-wide, rolling 24 h). */
   crmApiUsage?: { used: number; max: number; at: string };
+  /** Google Ads operations the worker sent in 24 hours, as of the latest velocity check. */
+  adsApiUsage?: { used: number; limit: number | null; at: string };
 }
 
 /**

@@ -29,6 +29,7 @@ export function stateView(run: CampaignRun): CampaignStateView {
       inactiveReps: [...state.book.inactiveReps],
     },
     crmApiUsage: state.crmApiUsage ?? null,
+    adsApiUsage: state.adsApiUsage ?? null,
     openClocks: openClockCount(state.book),
     breachedLeads: state.breachedLeads,
     compliance: compliance.summary,
