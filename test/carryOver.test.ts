@@ -400,6 +400,43 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
       await terminateWhenIdle(wf, 'test done');
     },
   );
+  it(
+    'hands over once the run passes 2,000 events (patch earlier-continue-as-new), long before the server suggests it',
+    { timeout: 300_000 },
+    async () => {
+      const t0 = Number(await h.env.currentTimeMs());
+      const wf = await h.env.client.workflow.start(campaignSla, {
+        taskQueue: TASK_QUEUE,
+        workflowId: campaignWorkflowId('carry-early'),
+        args: [
+          {
+            config: seedTermsConfig({ id: 'carry-early', window: { start: iso(t0 - DAY), end: iso(t0 + 400 * DAY) } }),
+            publishSearchAttributes: false,
+          },
+        ],
+      });
+      await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: [lead('early-1', 'standard', 'rep-a', t0)] }] });
+      // An idle campaign writes about 65 events a day (timers, ledger flushes): some 30 days to 2,000.
+      for (let days = 0; (await wf.describe()).runId === wf.firstExecutionRunId; days += 5) {
+        if (days > 200) throw new Error('carry-early never continued as new');
+        await h.env.sleep(5 * DAY);
+      }
+      const history = await h.env.client.workflow.getHandle(wf.workflowId, wf.firstExecutionRunId).fetchHistory();
+      const events = history.events ?? [];
+      expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+      // Past 2,000 events, with the few a hand-over takes (in-flight activities land, one short timer).
+      expect(events.length).toBeGreaterThan(2_000);
+      expect(events.length).toBeLessThan(2_200);
+      expect(events.some((e) => e.workflowTaskStartedEventAttributes?.suggestContinueAsNew)).toBe(false);
+      const patches = events
+        .map((e) => e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data)
+        .filter((data): data is Uint8Array => data instanceof Uint8Array)
+        .map((data) => (JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id);
+      expect(patches).toContain('earlier-continue-as-new');
+      await expect.poll(async () => (await wf.query(slaStateQuery)).run.continuedAsNew).toBe(1);
+      await terminateWhenIdle(wf, 'test done');
+    },
+  );
   // 12,000 leads through ~1,500 Updates on the time-skipping server: minutes on an idle machine, and past
   // ten minutes on a loaded 2-core CI box, so it runs on demand: CAMPAIGN_SLA_HEAVY_TESTS=1 npm test.
   it.runIf(process.env.CAMPAIGN_SLA_HEAVY_TESTS === '1')(
