@@ -1,7 +1,9 @@
-// Replays the histories of running and recent campaigns against a workflow bundle before it is deployed:
-// a nondeterministic change shows up here instead of as stuck workflow tasks in production.
+// Replays the histories of running and recent workflows (campaigns and quarterly resets) against a workflow bundle
+// before it is deployed: a nondeterministic change shows up here instead of as stuck workflow tasks in production.
 import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { Worker, type ReplayWorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import type * as workflows from '../workflows';
 import { workflowBundle } from './campaignWorker';
 import { workerTracing } from './tracing';
 
@@ -15,12 +17,22 @@ export interface ReplayFailure {
 
 export interface ReplayReport {
   replayed: number;
+  /** Histories replayed per workflow type (from each history's start event). */
+  workflowTypes: Record<string, number>;
   failures: ReplayFailure[];
 }
 
-/** Running campaigns and those closed since `since` (ISO time). */
+/**
+ * Every workflow type the worker registers (the exports of workflows/index.ts): a new workflow that is not
+ * listed here does not compile, so the pre-deploy replay never silently skips one.
+ */
+const REGISTERED: Record<keyof typeof workflows, true> = { campaignSla: true, quarterlyReset: true };
+export const WORKFLOW_TYPES = Object.keys(REGISTERED).sort();
+
+/** Running workflows of every registered type (campaigns, quarterly resets) and those closed since `since` (ISO time). */
 export function recentCampaignsQuery(since: string): string {
-  return `WorkflowType = "campaignSla" AND (ExecutionStatus = "Running" OR CloseTime >= "${since}")`;
+  const types = WORKFLOW_TYPES.map((type) => `"${type}"`).join(', ');
+  return `WorkflowType IN (${types}) AND (ExecutionStatus = "Running" OR CloseTime >= "${since}")`;
 }
 
 /** What a replay needs besides the code: the sinks the workflow calls, so a replay logs no missing-sink errors. */
@@ -36,9 +48,19 @@ export async function replayHistories(
   client: Client,
   options: { query: string; bundle?: WorkflowBundleOption; onResult?: (failure?: ReplayFailure) => void },
 ): Promise<ReplayReport> {
-  const histories = client.workflow.list({ query: options.query }).intoHistories();
-  const results = Worker.runReplayHistories(await replayWorkerOptions(options.bundle), histories);
-  const report: ReplayReport = { replayed: 0, failures: [] };
+  const report: ReplayReport = { replayed: 0, workflowTypes: {}, failures: [] };
+  const listed = client.workflow.list({ query: options.query }).intoHistories();
+  // Each history replays as the workflow type its start event names, so a quarterly reset runs quarterlyReset.
+  async function* histories() {
+    for await (const item of listed) {
+      const history = item.history as temporal.api.history.v1.IHistory;
+      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+      const type = started?.workflowType?.name ?? 'unknown';
+      report.workflowTypes[type] = (report.workflowTypes[type] ?? 0) + 1;
+      yield item;
+    }
+  }
+  const results = Worker.runReplayHistories(await replayWorkerOptions(options.bundle), histories());
   for await (const result of results) {
     report.replayed += 1;
     const failure = result.error && {

@@ -14,6 +14,7 @@ import { registerSearchAttributes, verifySearchAttributes } from '../runtime/sea
 import { CliError } from '../scripts/cli/errors';
 import { replayCommand, setupNamespace } from '../scripts/cli/operations';
 import { campaignSla } from '../workflows/campaignSla';
+import { quarterlyReset } from '../workflows/quarterlyReset';
 import { admitLeadsUpdate, allSearchAttributeKeys, campaignWorkflowId } from '../workflows/messages';
 import { seedTermsConfig } from './support/campaignConfig';
 import { useCampaignHarness } from './support/temporal';
@@ -103,6 +104,19 @@ describe('replay', () => {
       })
       .toBe(true);
 
+    // A quarterly reset (here a backfill of an ancient quarter) is replayed too, as its own workflow type.
+    const reset = await h.env.client.workflow.execute(quarterlyReset, {
+      taskQueue: TASK_QUEUE,
+      workflowId: 'quarterly-reset-replay-check',
+      args: [{ quarter: '1900-Q1' }],
+    });
+    expect(reset.failed).toEqual([]);
+    await expect
+      .poll(async () => (await h.env.client.workflow.count(`WorkflowId = "quarterly-reset-replay-check"`)).count, {
+        timeout: 20_000,
+      })
+      .toBe(1);
+
     const progress: string[] = [];
     const ok = await replayCommand(
       h.env.client,
@@ -112,7 +126,8 @@ describe('replay', () => {
     );
     expect(ok.replayed).toBeGreaterThanOrEqual(1);
     expect(ok.failures).toEqual([]);
-    expect(ok.query).toContain('WorkflowType = "campaignSla"');
+    expect(ok.query).toContain('WorkflowType IN ("campaignSla", "quarterlyReset")');
+    expect(ok.workflowTypes).toEqual({ campaignSla: expect.any(Number), quarterlyReset: 1 });
 
     const divergent = await bundleWorkflowCode({
       workflowsPath: path.join(__dirname, 'fixtures', 'divergentWorkflow'),

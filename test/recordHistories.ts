@@ -1,7 +1,8 @@
 // Records workflow histories for the replay test (test/replay.test.ts): one scenario per path a campaign
 // takes — lead clocks and escalation chains, proposals approved, rejected, expired and auto-approved,
 // amendments, its own quarter close and a refused backfill, CRM-poll intake, several continues-as-new, and
-// activities retried against failing adapters. Run it after an intended, versioned change to workflow code:
+// activities retried against failing adapters — and for the quarterly reset workflow (a scheduled run and a
+// backfill against a campaign). Run it after an intended, versioned change to workflow code:
 // `npm run record-histories -- <label> [scenario...]` writes test/fixtures/histories/<label>/ (default: today's
 // date; every scenario unless some are named) and
 // leaves older labels in place, so the runs those releases started keep replaying. It runs on the
@@ -13,9 +14,15 @@ import pino from 'pino';
 import { temporal } from '@temporalio/proto';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DateTime } from 'luxon';
 import type { FaultPlan } from '../activities/faults/faultPlan';
+import { createResetActivities } from '../activities/resetActivities';
+import { workflowBundle } from '../runtime/campaignWorker';
 import { composeCampaignSla, type CampaignSla } from '../runtime/compositionRoot';
+import { quarterBackfill } from '../runtime/quarterBackfill';
+import { previousQuarter, quarterOf } from '../sla/quarter';
+import { quarterlyReset as quarterlyResetWorkflow } from '../workflows/quarterlyReset';
 import { startPostgres } from '../runtime/dev/embeddedPostgres';
 import { testServerExecutable } from '../runtime/dev/temporalBinaries';
 import { campaignSla } from '../workflows/campaignSla';
@@ -41,7 +48,8 @@ const encodeHistory = (history: temporal.api.history.v1.IHistory) =>
 
 type Env = TestWorkflowEnvironment;
 type Campaign = WorkflowHandleWithFirstExecutionRunId<typeof campaignSla>;
-type Save = (name: string, handle: Campaign) => Promise<void>;
+type Recorded = Pick<WorkflowHandleWithFirstExecutionRunId, 'workflowId' | 'firstExecutionRunId' | 'terminate'>;
+type Save = (name: string, handle: Recorded) => Promise<void>;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function startCampaign(env: Env, config: Record<string, unknown>, taskQueue = TASK_QUEUE): Promise<Campaign> {
@@ -227,6 +235,62 @@ async function amendAndQuarter(env: Env, save: Save): Promise<void> {
   await save('amend-and-quarter', campaign);
 }
 
+/**
+ * The quarterly reset workflow (what the Schedule and `campaign-sla schedule backfill` start) against a campaign:
+ * once for the quarter that just ended (the campaign closed it itself: already rolled), once as a backfill of the
+ * quarter before (not live any more: its report rebuilt from the ledger); a campaign gone since it was listed fails
+ * on its own without blocking the others. The time-skipping server has no visibility API, so the listing is fixed.
+ */
+const RESET_TASK_QUEUE = 'record-histories-reset';
+async function quarterlyReset(env: Env, save: Save, composed: CampaignSla): Promise<void> {
+  const t0 = Number(await env.currentTimeMs());
+  const zone = 'America/New_York';
+  const campaign = await startCampaign(
+    env,
+    seedTermsConfig({ id: 'replay-reset', window: { start: iso(t0 - 200 * DAY), end: iso(t0 + 200 * DAY) } }),
+  );
+  await campaign.executeUpdate(admitLeadsUpdate, {
+    args: [{ leads: [{ leadId: 'QR-1', tier: 'high-intent', ownerId: 'rep-a', createdAt: iso(t0) }] }],
+  });
+  const closing = quarterOf(new Date(t0), zone);
+  const boundary = DateTime.fromMillis(t0, { zone }).startOf('quarter').plus({ months: 3 }).toMillis();
+  await env.sleep(boundary + HOUR - Number(await env.currentTimeMs()));
+  const reset = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: RESET_TASK_QUEUE,
+    workflowBundle: await workflowBundle(),
+    activities: {
+      ...createResetActivities({
+        client: env.client,
+        rebuildQuarterReport: quarterBackfill(composed.pool, composed.ledger),
+      }),
+      listRunningCampaigns: async () => [campaign.workflowId, campaignWorkflowId('replay-reset-gone')],
+    },
+  });
+  await reset.runUntil(async () => {
+    const scheduled = await env.client.workflow.start(quarterlyResetWorkflow, {
+      taskQueue: RESET_TASK_QUEUE,
+      workflowId: `quarterly-reset-${closing}`,
+      args: [{ timezone: zone }],
+    });
+    const first = await scheduled.result();
+    if (first.quarter !== closing || first.alreadyRolled.length !== 1 || first.failed.length !== 1)
+      throw new Error(`unexpected quarterly reset: ${JSON.stringify(first)}`);
+    const backfill = await env.client.workflow.start(quarterlyResetWorkflow, {
+      taskQueue: RESET_TASK_QUEUE,
+      workflowId: `quarterly-reset-${previousQuarter(closing)}-backfill`,
+      args: [{ quarter: previousQuarter(closing) }],
+    });
+    const second = await backfill.result();
+    if (second.rebuiltFromLedger.length !== 1 || second.failed.length !== 1)
+      throw new Error(`unexpected quarterly reset backfill: ${JSON.stringify(second)}`);
+    await save('quarterly-reset', scheduled);
+    await save('quarterly-reset-backfill', backfill);
+  });
+  await env.sleep(HOUR);
+  await save('quarterly-reset-campaign', campaign);
+}
+
 /** CRM-poll intake: the sandbox CRM's leads, touches and dispositions feed the clocks. */
 async function crmPoll(env: Env, save: Save): Promise<void> {
   const t0 = Number(await env.currentTimeMs());
@@ -272,7 +336,10 @@ async function intakeRouting(env: Env, save: Save): Promise<void> {
   await save('intake-routing', campaign);
 }
 
-/** A long-lived campaign: the server suggests continue-as-new at about 4,000 events; two handovers, each run's history kept. */
+/**
+ * A long-lived campaign: it continues as new past 2,000 events (before patch earlier-continue-as-new, when the server
+ * suggested it at about 4,000); two handovers, each run's history kept.
+ */
 async function continueAsNew(env: Env, save: Save): Promise<void> {
   const t0 = Number(await env.currentTimeMs());
   const campaign = await startCampaign(
@@ -327,14 +394,15 @@ async function main(): Promise<void> {
     });
   let composed: CampaignSla | undefined;
   try {
-    composed = await compose();
-    await composed.worker.runUntil(async () => {
+    const main = (composed = await compose());
+    await main.worker.runUntil(async () => {
       if (wanted('lead-clocks')) await leadClocks(env, save);
       if (wanted('intake-routing')) await intakeRouting(env, save);
       if (wanted('proposals')) await proposals(env, save);
       if (wanted('amend-and-quarter')) await amendAndQuarter(env, save);
       if (wanted('continue-as-new')) await continueAsNew(env, save);
       if (wanted('crm-poll')) await crmPoll(env, save);
+      if (wanted('quarterly-reset')) await quarterlyReset(env, save, main);
     });
     if (wanted('fault-retries')) {
       const failing = await compose({ taskQueue: FAULTS_TASK_QUEUE, faults: FAULT_PLAN });

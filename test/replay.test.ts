@@ -1,5 +1,6 @@
-// Replays recorded histories against the current workflow code: a change that breaks determinism
-// (reordered commands, a new activity in an old code path without patching) fails here. Each folder under
+// Replays recorded histories against the current workflow code, each as the workflow type it records (campaigns and
+// quarterly resets): a change that breaks determinism (reordered commands, a new activity in an old code path
+// without patching) fails here. Each folder under
 // fixtures/histories holds the histories one release recorded (`npm run record-histories -- <label>`, only for
 // intended, versioned changes); older folders stay, because the runs those releases started must still replay.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { replayWorkerOptions } from '../runtime/replay';
+import { replayWorkerOptions, WORKFLOW_TYPES } from '../runtime/replay';
 import { installQuietRuntime } from './support/temporal';
 
 const dir = path.join(__dirname, 'fixtures', 'histories');
@@ -17,6 +18,8 @@ const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
   .sort();
 /** The paths a campaign takes, each recorded by the current release (test/recordHistories.ts). */
 const CURRENT = '2026-12-03';
+/** The quarterly reset workflow (a scheduled run and a backfill) and continue-as-new past 2,000 events. */
+const QUARTERLY_RESET = '2026-12-04b';
 const PATHS = [
   'lead-clocks',
   'proposals',
@@ -34,6 +37,36 @@ describe('replay of recorded campaign histories', () => {
     expect(files).toEqual(
       expect.arrayContaining([path.join('2026-12-02', 'lead-clocks.bin'), path.join('2026-12-02', 'spend-loop.bin')]),
     );
+  });
+
+  it('has a recorded history for every workflow type the worker registers, the quarterly reset and its backfill too', () => {
+    const typeOf = (file: string) =>
+      temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file))).events[0]
+        .workflowExecutionStartedEventAttributes?.workflowType?.name;
+    const recorded = new Set(files.map(typeOf));
+    expect([...recorded].sort()).toEqual(WORKFLOW_TYPES);
+    for (const name of ['quarterly-reset', 'quarterly-reset-backfill'])
+      expect(typeOf(path.join(QUARTERLY_RESET, `${name}.bin`)), name).toBe('quarterlyReset');
+    expect(typeOf(path.join(QUARTERLY_RESET, 'quarterly-reset-campaign.bin'))).toBe('campaignSla');
+  });
+
+  it('has runs that continued as new past 2,000 events under patch earlier-continue-as-new, and runs from before it', () => {
+    const history = (file: string) => temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
+    for (const [release, patched] of [
+      [QUARTERLY_RESET, true],
+      [CURRENT, false],
+    ] as const) {
+      const events = history(path.join(release, 'continue-as-new.bin')).events;
+      expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, release).toBeTruthy();
+      const markers = events.map((e) =>
+        Buffer.from(e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data ?? []).toString(),
+      );
+      expect(
+        markers.some((m) => m.includes('"earlier-continue-as-new"')),
+        release,
+      ).toBe(patched);
+      expect(events.length, release).toBeGreaterThan(patched ? 2_000 : 4_000);
+    }
   });
 
   it('has a recorded routing-at-intake path whose routes reached the CRM activity', () => {
