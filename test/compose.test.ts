@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { devServerExecutable } from '../runtime/dev/temporalBinaries';
 import { allSearchAttributeKeys, TASK_QUEUE } from '../workflows/messages';
 import { freePort } from '../runtime/dev/tcpPorts';
+import { buildIdOf, workerDeploymentFromEnv } from '../runtime/deployment';
 import { DEFAULT_HEALTH_BIND_ADDRESS } from '../runtime/health';
 import { DEFAULT_METRICS_BIND_ADDRESS } from '../runtime/telemetry';
 import { createTestDatabase } from './support/postgres';
@@ -172,6 +173,21 @@ describe('docker-compose.yml', () => {
     expect(databaseUrl.toString()).toBe('postgres://campaign_sla:c0ffee@postgres:5432/campaign_sla');
     expect(() => interpolate(env.DATABASE_URL ?? '', {})).toThrow(/^POSTGRES_PASSWORD: set POSTGRES_PASSWORD/);
     expect(app.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
+  });
+
+  it('passes the versioning setting to the worker: unversioned by default, a deployment version when set', async () => {
+    const setting = service('worker').environment?.CAMPAIGN_SLA_DEPLOYMENT;
+    expect(setting).toBeDefined();
+    const bundle = { code: 'workflow code' };
+    const unset = interpolate(setting!, {});
+    expect(unset).toBe('');
+    expect(await workerDeploymentFromEnv(bundle, { CAMPAIGN_SLA_DEPLOYMENT: unset })).toBeUndefined();
+    const named = interpolate(setting!, { CAMPAIGN_SLA_DEPLOYMENT: 'campaign-sla' });
+    expect(await workerDeploymentFromEnv(bundle, { CAMPAIGN_SLA_DEPLOYMENT: named })).toMatchObject({
+      version: { deploymentName: 'campaign-sla', buildId: buildIdOf(bundle.code) },
+      useWorkerVersioning: true,
+    });
+    expect(service('dashboard').environment?.CAMPAIGN_SLA_DEPLOYMENT).toBeUndefined();
   });
 
   it("checks the worker's readiness with node (the image has no curl) and exposes metrics and health ports", () => {
