@@ -339,6 +339,63 @@ describe('pausing', () => {
   });
 });
 
+describe('built-in clocks under responseSla.pauseWhile', () => {
+  const pausing = parseCampaignConfig(
+    seedTermsConfig({ responseSla: { pauseWhile: { status: ['Waiting on customer'] } } }),
+  );
+  const ctx = (ms: number) => bookContext(pausing, ms);
+  const admitted = () => {
+    const book = emptyLeadBook();
+    admitLeads(book, [newLead('L-1', MONDAY_10AM)], ctx(MONDAY_10AM));
+    return book;
+  };
+  const touches = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => contact('L-1', `c-${i}`, from + i * MINUTE));
+
+  it('the follow-up clock stands still while the lead waits on the customer, and its elapsed time leaves that out', () => {
+    const book = admitted();
+    applyLeadEvents(book, [contact('L-1', 'c-first', MONDAY_10AM + 10 * MINUTE)], ctx(MONDAY_10AM + HOUR));
+    applyLeadEvents(book, [status('L-1', 's-1', MONDAY_10AM + DAY, 'Waiting on customer')], ctx(MONDAY_10AM + DAY));
+    // The original 10-day deadline passes while waiting: nothing fires.
+    expect(collectDue(book, ctx(MONDAY_10AM + 11 * DAY)).filter((e) => e.clock === 'followUp')).toEqual([]);
+    applyLeadEvents(book, [status('L-1', 's-2', MONDAY_10AM + 11 * DAY, 'Working')], ctx(MONDAY_10AM + 11 * DAY));
+    expect(book.leads['L-1'].clocks.followUp).toMatchObject({ deadline: MONDAY_10AM + 20 * DAY, pausedMs: 10 * DAY });
+    applyLeadEvents(book, touches(MONDAY_10AM + 12 * DAY, 5), ctx(MONDAY_10AM + 12 * DAY + HOUR));
+    const met = book.outbox.clocks.find((c) => c.clock === 'followUp' && c.metAt);
+    expect(met).toMatchObject({ pausedMs: 10 * DAY, elapsedBusinessMs: 2 * DAY + 4 * MINUTE });
+  });
+
+  it('first touch never pauses; an acceptance clock that starts while the lead waits starts paused', () => {
+    const book = admitted();
+    applyLeadEvents(
+      book,
+      [status('L-1', 's-1', MONDAY_10AM + 5 * MINUTE, 'Waiting on customer')],
+      ctx(MONDAY_10AM + 5 * MINUTE),
+    );
+    expect(collectDue(book, ctx(MONDAY_10AM + HOUR)).map((e) => [e.type, e.clock])).toContainEqual([
+      'breach',
+      'firstTouch',
+    ]);
+    applyLeadEvents(book, [contact('L-1', 'c-1', MONDAY_10AM + 2 * HOUR)], ctx(MONDAY_10AM + 2 * HOUR));
+    expect(book.leads['L-1'].clocks.acceptance).toMatchObject({
+      pausedAt: MONDAY_10AM + 2 * HOUR,
+      remainingMs: 8 * HOUR,
+    });
+    // Back to work the next morning at 09:00 New York: 8 business hours from there.
+    const nextMorning = Date.parse('2026-03-03T14:00:00Z');
+    applyLeadEvents(book, [status('L-1', 's-2', nextMorning, 'Working')], ctx(nextMorning));
+    expect(book.leads['L-1'].clocks.acceptance).toMatchObject({ deadline: nextMorning + 8 * HOUR, pausedMs: 5 * HOUR });
+    applyLeadEvents(book, [accept('L-1', 'a-1', nextMorning + HOUR)], ctx(nextMorning + HOUR));
+    expect(book.outbox.clocks.find((c) => c.clock === 'acceptance' && c.metAt)?.elapsedBusinessMs).toBe(HOUR);
+  });
+
+  it('is refused with the contract error style when empty', () => {
+    expect(() => parseCampaignConfig(seedTermsConfig({ responseSla: { pauseWhile: { status: [] } } }))).toThrow(
+      /responseSla\.pauseWhile\.status: must list at least one Lead status/,
+    );
+  });
+});
+
 describe('CRM facts to read', () => {
   const only = (m: Record<string, unknown>) => parseCampaignConfig(seedTermsConfig({ responseSla: { milestones: m } }));
   it('asks the CRM poll only for the facts some milestone follows, across config versions', () => {

@@ -304,6 +304,11 @@ const responseSlaSchema = z
      */
     attribution: attributionSchema,
     routing: routingSchema.prefault({}),
+    /**
+     * Lead statuses (Lead.Status) that stop the built-in acceptance and follow-up clocks while the lead is in them,
+     * e.g. "Waiting on customer"; they resume with the time they had left. First touch never pauses.
+     */
+    pauseWhile: z.strictObject({ status: statusSetSchema }).optional(),
     /** Milestone clocks beyond the built-in three, by name (clock "m:<name>" in records and alerts). */
     milestones: withoutBuiltInKeys(
       z.record(nameSchema.max(40, { error: 'at most 40 characters' }), milestoneSchema),

@@ -23,7 +23,7 @@ export function stopClocks(book: LeadBook, ctx: BookContext, lead: LeadState, at
   for (const kind of leadClockKinds(lead)) {
     const clock = lead.clocks[kind];
     if (!clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) continue;
-    if (isMilestoneClock(kind)) settlePause(configOf(ctx, lead), kind, clock, at);
+    settlePause(configOf(ctx, lead), lead, kind, clock, at);
     clock.stoppedAt = at;
     delete clock.nextStep;
     delete clock.nextStepAt;

@@ -92,8 +92,9 @@ export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObser
     const clock = lead?.clocks[kind];
     if (!lead || !clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) continue; // satisfied since
     const config = configOf(ctx, lead);
-    // A milestone's pause moved its warning and deadline: entries for the old ones, or due while paused, are stale.
-    if (isMilestoneClock(kind) && (what === 'warn' || what === 'breach')) {
+    // A pause moved the clock's warning and deadline: entries for the old ones, or due while paused, are stale.
+    const pausable = isMilestoneClock(kind) || clock.pausedAt !== undefined || clock.pausedMs !== undefined;
+    if (pausable && (what === 'warn' || what === 'breach')) {
       const current = what === 'warn' ? clock.warnAt : clock.deadline;
       if (dueAt !== current || (clock.pausedAt !== undefined && dueAt > clock.pausedAt)) continue;
     }

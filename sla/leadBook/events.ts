@@ -1,11 +1,11 @@
 // Lead events (contact attempts, dispositions, stage changes): checking a batch, then applying it,
 // which meets clocks, opens the acceptance window and closes rejected leads.
-import { isMilestoneClock, type ClockKind } from '../clockKind';
+import type { ClockKind } from '../clockKind';
 import type { LeadEventRecord } from '../records';
 import { conversionStages, type ConversionStage, type LeadEvent } from '../leadEvents';
 import { retireIfSettled, stopClocks } from './closing';
 import { applyStatusChange, meetMilestones, startMilestones, type LeadFact } from './milestones';
-import { milestoneElapsed } from './pause';
+import { elapsedLessPauses, settlePause } from './pause';
 import { escalationChain, supersedePendingStep } from './escalation';
 import { startAcceptanceClock } from './intake';
 import {
@@ -142,6 +142,8 @@ function meetClock(
   const clock = lead.clocks[kind];
   if (!clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) return;
   const config = configOf(ctx, lead);
+  // Met while paused: the pause ends there, and the deadline it kept is still ahead.
+  settlePause(config, lead, kind, clock, at);
   if (at <= clock.deadline && clock.breachedAt !== undefined) {
     withdrawBreach(ctx, lead, kind, clock, `met at ${iso(at)}`, observers);
   } else if (at > clock.deadline && clock.breachedAt === undefined) {
@@ -163,9 +165,8 @@ function meetClock(
   delete clock.nextStep;
   delete clock.nextStepAt;
   delete clock.stepAttempts;
-  const elapsedBusinessMs = isMilestoneClock(kind)
-    ? milestoneElapsed(config, kind, clock, at)
-    : elapsedForTier(config, lead.tier, clock.startedAt, at);
+  const elapsedBusinessMs =
+    elapsedLessPauses(config, lead, kind, clock, at) ?? elapsedForTier(config, lead.tier, clock.startedAt, at);
   book.outbox.clocks.push(
     clockRecord(ctx.campaignId, lead, kind, clock, {
       elapsedBusinessMs,

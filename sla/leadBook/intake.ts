@@ -3,7 +3,8 @@ import type { ClockKind } from '../clockKind';
 import type { CampaignConfig } from '../config';
 import type { NewLead } from '../leadEvents';
 import { scheduleClock } from './dueClocks';
-import { startMilestones } from './milestones';
+import { pauseIfWaiting, startMilestones } from './milestones';
+import { clockTerms } from './pause';
 import {
   clockRecord,
   isClosedLeadId,
@@ -126,9 +127,13 @@ export function startAcceptanceClock(
 ): void {
   const tier = tierOf(config, lead.tier);
   const window = config.responseSla.acceptance;
-  startClock(book, ctx.campaignId, lead, 'acceptance', {
+  const clock: ClockState = {
     startedAt: at,
     warnAt: addTime(config, tier, window.clock, at, window.within * tier.warnAt),
     deadline: addTime(config, tier, window.clock, at, window.within),
-  });
+  };
+  // The lead may already wait on the customer (a status set before the first touch was heard of).
+  const terms = clockTerms(config, lead, 'acceptance');
+  if (terms) pauseIfWaiting(lead, clock, terms.pauseStatuses, terms.time, 'acceptance', at);
+  startClock(book, ctx.campaignId, lead, 'acceptance', clock);
 }

@@ -1,12 +1,21 @@
 // Milestone clocks: the contract's own clocks beyond the built-in three. Each starts on a CRM fact, is met by any
 // of its stop facts, and is paused while the lead's CRM status is in its pause set: a paused clock keeps its
 // remaining time and resumes with it, and the stopped time is recorded. Facts count at their event time.
-import { isMilestoneClock, milestoneClock, milestoneName, type MilestoneClock } from '../clockKind';
+import { isMilestoneClock, milestoneClock, milestoneName, type ClockKind, type MilestoneClock } from '../clockKind';
 import type { CampaignConfig, MilestoneCondition, MilestoneConfig, MilestoneFact } from '../config';
 import { dict, type Dict } from '../dict';
 import { scheduleClock } from './dueClocks';
-import { beginPause, endPause, milestoneOf, milestoneTime } from './pause';
-import { clockRecord, iso, note, type BookContext, type ClockState, type LeadBook, type LeadState } from './state';
+import { beginPause, clockTerms, endPause, milestoneTime, type TimeBase } from './pause';
+import {
+  clockRecord,
+  iso,
+  leadClockKinds,
+  note,
+  type BookContext,
+  type ClockState,
+  type LeadBook,
+  type LeadState,
+} from './state';
 import { configOf } from './terms';
 
 /** What happened to a lead, as milestones see it: a named fact, or its CRM status becoming `status`. */
@@ -64,7 +73,6 @@ export function meetMilestones(
     const clock = lead.clocks[kind];
     if (!clock || clock.metAt !== undefined || clock.stoppedAt !== undefined || clock.startedAt > at) continue;
     if (!milestone.stop.some((stop) => conditionMatches(stop, fact))) continue;
-    if (clock.pausedAt !== undefined) endPause(clock, milestoneTime(config, milestone), at);
     meet(kind, at);
   }
 }
@@ -95,17 +103,29 @@ function startMilestone(
   };
   lead.clocks[kind] = clock;
   note(lead, at, `${milestoneName(kind)} started`);
-  if (lead.crmStatus !== undefined && milestone.pauseWhile?.status.includes(lead.crmStatus)) {
-    beginPause(clock, time, at);
-    note(lead, at, `${milestoneName(kind)} paused (${lead.crmStatus})`);
-  }
+  pauseIfWaiting(lead, clock, milestone.pauseWhile?.status ?? [], time, kind, at);
   scheduleClock(book, lead.leadId, kind, clock);
   book.outbox.clocks.push(clockRecord(ctx.campaignId, lead, kind, clock));
 }
 
+/** A clock that starts while the lead is in one of its pause statuses starts paused. */
+export function pauseIfWaiting(
+  lead: LeadState,
+  clock: ClockState,
+  pauseStatuses: readonly string[],
+  time: TimeBase,
+  kind: ClockKind,
+  at: number,
+): void {
+  if (lead.crmStatus === undefined || !pauseStatuses.includes(lead.crmStatus)) return;
+  beginPause(clock, time, at);
+  note(lead, at, `${kind} paused (${lead.crmStatus})`);
+}
+
 /**
- * The lead's CRM status became `status` at `at`: milestones whose pause set holds it pause, paused ones whose set
- * does not resume with the time they had left. A change older than the status we know is history and ignored.
+ * The lead's CRM status became `status` at `at`: clocks whose pause set holds it pause (milestones, and the
+ * built-in acceptance and follow-up clocks under responseSla.pauseWhile), paused ones whose set does not resume with
+ * the time they had left. A change older than the status we know is history and ignored.
  */
 export function applyStatusChange(
   book: LeadBook,
@@ -113,26 +133,28 @@ export function applyStatusChange(
   lead: LeadState,
   status: string,
   at: number,
-  withdrawBreach: (kind: MilestoneClock, clock: ClockState, why: string) => boolean,
+  withdrawBreach: (kind: ClockKind, clock: ClockState, why: string) => boolean,
 ): boolean {
   if (lead.crmStatusAt !== undefined && at < lead.crmStatusAt) return false;
   lead.crmStatus = status;
   lead.crmStatusAt = at;
   const config = configOf(ctx, lead);
-  for (const [kind, milestone] of milestonesFor(config, lead)) {
+  for (const kind of leadClockKinds(lead)) {
     const clock = lead.clocks[kind];
-    if (!clock || !milestone.pauseWhile || clock.metAt !== undefined || clock.stoppedAt !== undefined) continue;
-    const time = milestoneTime(config, milestone);
-    const pauses = milestone.pauseWhile.status.includes(status);
+    if (!clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) continue;
+    const terms = clockTerms(config, lead, kind);
+    if (!terms || terms.pauseStatuses.length === 0) continue;
+    const { time } = terms;
+    const pauses = terms.pauseStatuses.includes(status);
     if (pauses && clock.pausedAt === undefined && at < clock.deadline) {
       // Paused before its deadline: a breach fired meanwhile (the change was reported late) did not happen.
       if (clock.breachedAt !== undefined && !withdrawBreach(kind, clock, `paused at ${iso(at)} (${status})`)) continue;
       beginPause(clock, time, Math.max(at, clock.startedAt));
-      note(lead, at, `${milestoneName(kind)} paused (${status})`);
+      note(lead, at, `${kind} paused (${status})`);
       book.outbox.clocks.push(clockRecord(ctx.campaignId, lead, kind, clock));
     } else if (!pauses && clock.pausedAt !== undefined) {
       endPause(clock, time, Math.max(at, clock.pausedAt));
-      note(lead, at, `${milestoneName(kind)} resumed, due ${iso(clock.deadline)}`);
+      note(lead, at, `${kind} resumed, due ${iso(clock.deadline)}`);
       scheduleClock(book, lead.leadId, kind, clock);
       book.outbox.clocks.push(clockRecord(ctx.campaignId, lead, kind, clock));
     }
@@ -183,10 +205,8 @@ export function milestoneFigures(
       if (!clock || !isMilestoneClock(kind)) continue;
       const figure = entry(milestoneName(kind));
       const outcome = milestoneOutcome(clock);
-      const config = configFor(lead);
-      const milestone = milestoneOf(config, kind);
-      const running =
-        clock.pausedAt !== undefined && milestone ? milestoneTime(config, milestone).between(clock.pausedAt, now) : 0;
+      const terms = clockTerms(configFor(lead), lead, kind);
+      const running = clock.pausedAt !== undefined && terms ? terms.time.between(clock.pausedAt, now) : 0;
       addClock(figure, clock, outcome, (clock.pausedMs ?? 0) + running);
       if (outcome === 'pending') figure.pending += 1;
       if (clock.pausedAt !== undefined) figure.pausedNow += 1;

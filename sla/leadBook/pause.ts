@@ -1,15 +1,20 @@
-// Pausing a milestone clock: while paused it keeps what was left of its deadline (and of its warning, if still
-// ahead), and resumes with it; the time it stood still is added to pausedMs, in the milestone's own time base.
+// Pausing a clock: while paused it keeps what was left of its deadline (and of its warning, if still ahead), and
+// resumes with it; the time it stood still is added to pausedMs, in the clock's own time base. Milestones pause
+// on their own `pauseWhile`; the built-in acceptance and follow-up clocks on responseSla.pauseWhile. First touch
+// never pauses: nobody can be waiting on a customer no one has contacted.
 import { addBusinessTime, businessTimeBetween, type BusinessCalendar } from '../calendar';
-import { milestoneName, type MilestoneClock } from '../clockKind';
+import { isMilestoneClock, milestoneName, type ClockKind, type MilestoneClock } from '../clockKind';
 import type { CampaignConfig, MilestoneConfig } from '../config';
 import { getOwn } from '../dict';
-import type { ClockState } from './state';
+import type { ClockState, LeadState } from './state';
+import { addTime, tierOf } from './terms';
 
 export interface TimeBase {
   add(start: number, ms: number): number;
   between(from: number, to: number): number;
 }
+
+const wallTime: TimeBase = { add: (start, ms) => start + ms, between: (from, to) => Math.max(0, to - from) };
 
 export function milestoneOf(config: CampaignConfig, kind: MilestoneClock): MilestoneConfig | undefined {
   const all = config.responseSla.milestones;
@@ -18,13 +23,50 @@ export function milestoneOf(config: CampaignConfig, kind: MilestoneClock): Miles
 
 /** A milestone's time base: wall time, or business time on its calendar. */
 export function milestoneTime(config: CampaignConfig, milestone: MilestoneConfig): TimeBase {
-  if (milestone.clock === 'wall')
-    return { add: (start, ms) => start + ms, between: (from, to) => Math.max(0, to - from) };
+  if (milestone.clock === 'wall') return wallTime;
   const calendar = getOwn(config.calendars, milestone.calendar) as BusinessCalendar;
   return {
     add: (start, ms) => addBusinessTime(new Date(start), ms, calendar).getTime(),
     between: (from, to) => businessTimeBetween(new Date(from), new Date(to), calendar),
   };
+}
+
+/** How a clock of the lead runs: its duration and time base, and the statuses that pause it (empty: never). */
+export interface ClockTerms {
+  within: number;
+  time: TimeBase;
+  pauseStatuses: readonly string[];
+}
+
+export function clockTerms(config: CampaignConfig, lead: LeadState, kind: ClockKind): ClockTerms | undefined {
+  if (isMilestoneClock(kind)) {
+    const milestone = milestoneOf(config, kind);
+    if (!milestone) return undefined;
+    return {
+      within: milestone.within,
+      time: milestoneTime(config, milestone),
+      pauseStatuses: milestone.pauseWhile?.status ?? [],
+    };
+  }
+  const sla = config.responseSla;
+  const pauseStatuses = sla.pauseWhile?.status ?? [];
+  if (kind === 'followUp') return { within: sla.followUp.within, time: wallTime, pauseStatuses };
+  if (kind === 'acceptance') {
+    const tier = tierOf(config, lead.tier);
+    const base = sla.acceptance.clock;
+    const time: TimeBase =
+      base === 'wall'
+        ? wallTime
+        : {
+            add: (start, ms) => addTime(config, tier, base, start, ms),
+            between: (from, to) => {
+              const calendar = getOwn(config.calendars, tier.calendar) as BusinessCalendar;
+              return businessTimeBetween(new Date(from), new Date(to), calendar);
+            },
+          };
+    return { within: sla.acceptance.within, time, pauseStatuses };
+  }
+  return undefined;
 }
 
 export function beginPause(clock: ClockState, time: TimeBase, at: number): void {
@@ -43,25 +85,28 @@ export function endPause(clock: ClockState, time: TimeBase, at: number): void {
   delete clock.warnRemainingMs;
 }
 
-/** Ends a pause the clock is in at `at` (it is met or stopped then), using the milestone's time base. */
-export function settlePause(config: CampaignConfig, kind: MilestoneClock, clock: ClockState, at: number): void {
+/** Ends a pause the clock is in at `at` (it is met or stopped then), in the clock's time base. */
+export function settlePause(config: CampaignConfig, lead: LeadState, kind: ClockKind, clock: ClockState, at: number) {
   if (clock.pausedAt === undefined) return;
-  const milestone = milestoneOf(config, kind);
-  const time: TimeBase = milestone
-    ? milestoneTime(config, milestone)
-    : { add: (start, ms) => start + ms, between: (from, to) => Math.max(0, to - from) };
-  endPause(clock, time, at);
+  endPause(clock, clockTerms(config, lead, kind)?.time ?? wallTime, at);
 }
 
 /**
- * Time the clock ran from its start to `at` in its own time base, stopped time left out: what the deadline had
- * left at `at`, taken from the milestone's duration (pauses moved the deadline by exactly the time they stood).
+ * Time a clock that was paused ran from its start to `at` in its own time base, stopped time left out: what its
+ * deadline had left at `at`, taken from its duration (pauses moved the deadline by exactly the time they stood).
+ * Undefined for a clock that never paused, whose elapsed time is measured from its start as before.
  */
-export function milestoneElapsed(config: CampaignConfig, kind: MilestoneClock, clock: ClockState, at: number): number {
-  const milestone = milestoneOf(config, kind);
-  if (!milestone) return Math.max(0, at - clock.startedAt - (clock.pausedMs ?? 0));
-  const time = milestoneTime(config, milestone);
+export function elapsedLessPauses(
+  config: CampaignConfig,
+  lead: LeadState,
+  kind: ClockKind,
+  clock: ClockState,
+  at: number,
+): number | undefined {
+  const terms = clockTerms(config, lead, kind);
+  if (!terms) return undefined;
+  if (!isMilestoneClock(kind) && clock.pausedMs === undefined) return undefined;
   return at <= clock.deadline
-    ? Math.max(0, milestone.within - time.between(at, clock.deadline))
-    : milestone.within + time.between(clock.deadline, at);
+    ? Math.max(0, terms.within - terms.time.between(at, clock.deadline))
+    : terms.within + terms.time.between(clock.deadline, at);
 }

@@ -72,6 +72,7 @@ export function seedTermsConfig(
       ...(overrides.responseSla?.attribution ? { attribution: overrides.responseSla.attribution } : {}),
       ...(overrides.responseSla?.routing ? { routing: overrides.responseSla.routing } : {}),
       ...(overrides.responseSla?.milestones ? { milestones: overrides.responseSla.milestones } : {}),
+      ...(overrides.responseSla?.pauseWhile ? { pauseWhile: overrides.responseSla.pauseWhile } : {}),
     },
     calendars: { default: businessWeek },
     velocity: overrides.velocity ?? {
