@@ -389,6 +389,24 @@ describe('built-in clocks under responseSla.pauseWhile', () => {
     expect(book.outbox.clocks.find((c) => c.clock === 'acceptance' && c.metAt)?.elapsedBusinessMs).toBe(HOUR);
   });
 
+  it('takes statuses named like built-in keys as plain text', () => {
+    const odd = parseCampaignConfig(
+      seedTermsConfig({ responseSla: { pauseWhile: { status: ['constructor', '__proto__', 'toString'] } } }),
+    );
+    const book = emptyLeadBook();
+    admitLeads(book, [newLead('L-1', MONDAY_10AM)], bookContext(odd, MONDAY_10AM));
+    for (const [i, value] of ['__proto__', 'hasOwnProperty', 'constructor'].entries())
+      applyLeadEvents(
+        book,
+        [status('L-1', `s-${i}`, MONDAY_10AM + (i + 1) * HOUR, value)],
+        bookContext(odd, MONDAY_10AM + 4 * HOUR),
+      );
+    // __proto__ paused it, hasOwnProperty (not in the set) resumed it, constructor paused it again.
+    expect(book.leads['L-1'].clocks.followUp).toMatchObject({ pausedAt: MONDAY_10AM + 3 * HOUR, pausedMs: HOUR });
+    expect(book.leads['L-1'].crmStatus).toBe('constructor');
+    expect(Object.getPrototypeOf(book.leads['L-1'].clocks)).toBe(Object.prototype);
+  });
+
   it('is refused with the contract error style when empty', () => {
     expect(() => parseCampaignConfig(seedTermsConfig({ responseSla: { pauseWhile: { status: [] } } }))).toThrow(
       /responseSla\.pauseWhile\.status: must list at least one Lead status/,
