@@ -9,6 +9,9 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { PortResolver } from '../activities/campaignActivities';
 import type { Crm, Notifier } from '../activities/ports';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { Runtime } from '@temporalio/worker';
+import { freePort } from '../runtime/dev/tcpPorts';
 import { startHealthServer } from '../runtime/health';
 import { createLogger } from '../runtime/logger';
 import { APP_METRICS } from '../runtime/metrics/appMetrics';
@@ -161,7 +164,12 @@ describe('metric decorators', () => {
 
   it('times every CRM call by method and outcome, counts failures by type, and reports the API budget', async () => {
     const meter = recordingMeter();
-    const metered = await meteredPorts(ports, () => meter).crm('c-1', new Date());
+    const budget = recordingMeter();
+    const metered = await meteredPorts(
+      ports,
+      () => meter,
+      () => budget,
+    ).crm('c-1', new Date());
     await metered.fetchAttempts(['00Q1'], null);
     await expect(metered.setLeadStatus('00Q1', 'Working')).rejects.toThrow('REQUEST_LIMIT_EXCEEDED');
     expect(metered.apiUsage()).toBe(usage);
@@ -180,10 +188,57 @@ describe('metric decorators', () => {
       },
     ]);
     // After each call, failed ones too; apiUsage itself is not a vendor call.
-    const used = meter.samples.filter((s) => s.name === APP_METRICS.crmApiUsed);
+    const used = budget.samples.filter((s) => s.name === APP_METRICS.crmApiUsed);
     expect(used).toHaveLength(2);
     expect(used[0]).toMatchObject({ kind: 'gauge', value: 120, tags: { campaign_id: 'c-1' } });
-    expect(meter.samples.find((s) => s.name === APP_METRICS.crmApiMax)?.value).toBe(15_000);
+    expect(budget.samples.find((s) => s.name === APP_METRICS.crmApiMax)?.value).toBe(15_000);
+  });
+
+  it('reports the API budget as one series per campaign, whichever activity made the call', async () => {
+    // The activity's meter carries activity_type: the budget must not, or each campaign gets a series per activity.
+    const samples = recordingMeter().samples;
+    const budget = recordingMeter();
+    for (const activityType of ['pollCrm', 'runEscalationSteps']) {
+      const activity = recordingMeter(samples, { activity_type: activityType });
+      const metered = await meteredPorts(
+        ports,
+        () => activity,
+        () => budget,
+      ).crm('c-1', new Date());
+      await metered.fetchAttempts(['00Q1'], null);
+    }
+    expect(samples.filter((s) => s.name === APP_METRICS.crmApiUsed || s.name === APP_METRICS.crmApiMax)).toEqual([]);
+    const series = new Set(
+      budget.samples.filter((s) => s.name === APP_METRICS.crmApiUsed).map((s) => JSON.stringify(s.tags)),
+    );
+    expect([...series]).toEqual([JSON.stringify({ campaign_id: 'c-1' })]);
+  });
+
+  it('exports the API budget on /metrics as one series per campaign holding the latest value', async () => {
+    // The real meters: the activity's (tagged with its type) and the process runtime's Prometheus exporter.
+    const port = await freePort();
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}` } } } });
+    let used = 100;
+    const counting = {
+      async fetchAttempts() {
+        used += 1;
+        return { items: [], watermark: null };
+      },
+      apiUsage: () => ({ used, max: 15_000, callsMade: used }),
+    } as unknown as Crm;
+    const resolver: PortResolver = { ads: () => Promise.reject(new Error('unused')), crm: async () => counting };
+    for (const activityType of ['pollCrm', 'runEscalationSteps']) {
+      // As the worker builds it: the runtime's meter with namespace and queue, then the activity's own tags.
+      const metricMeter = Runtime.instance().metricMeter.withTags({ namespace: 'default', task_queue: 'q' });
+      await new MockActivityEnvironment({ activityType }, { metricMeter }).run(async () => {
+        await (await meteredPorts(resolver).crm('c-1', new Date())).fetchAttempts(['00Q1'], null);
+      });
+    }
+    const series = async () =>
+      (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())
+        .split('\n')
+        .filter((line) => line.startsWith(`${APP_METRICS.crmApiUsed}{`));
+    await expect.poll(series, { timeout: 10_000 }).toEqual([`${APP_METRICS.crmApiUsed}{campaign_id="c-1"} 102`]);
   });
 
   it('counts alerts delivered, deduped and failed by severity, and passes the failure on', async () => {

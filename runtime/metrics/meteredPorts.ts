@@ -3,6 +3,7 @@
 // the meter of the activity that makes the call; outside an activity they measure nothing.
 import { Context } from '@temporalio/activity';
 import { noopMetricMeter, type MetricMeter } from '@temporalio/common';
+import { Runtime } from '@temporalio/worker';
 import type { PortResolver } from '../../activities/campaignActivities';
 import type { Crm, Notifier } from '../../activities/ports';
 import type { Alert } from '../../sla/alerts';
@@ -36,6 +37,21 @@ function meteredPort<T extends object>(port: T, name: 'ads' | 'crm', meter: Mete
   });
 }
 
+/**
+ * The worker's own meter (the process's runtime, without the activity's activity_type tag) while an activity runs,
+ * a no-op one outside. The API budget is the org's: recorded on the activity's meter, each activity type that calls
+ * the CRM kept a series of its own per campaign, with different values.
+ */
+const budgetMeter: MeterSource = () => {
+  try {
+    Context.current();
+  } catch {
+    return noopMetricMeter;
+  }
+  return Runtime.instance().metricMeter;
+};
+
+/** One series per campaign: the org's latest usage as that campaign's CRM connection last saw it. */
 function recordApiUsage(crm: Crm, campaignId: string, meter: MeterSource): void {
   const usage = crm.apiUsage();
   const tagged = meter().withTags({ campaign_id: campaignId });
@@ -43,12 +59,17 @@ function recordApiUsage(crm: Crm, campaignId: string, meter: MeterSource): void 
   tagged.createGauge(APP_METRICS.crmApiMax, 'int', '', 'CRM API calls allowed per 24 h').set(usage.max);
 }
 
-export function meteredPorts(ports: PortResolver, meter: MeterSource = activityMeter): PortResolver {
+/** `meter` times the calls (tagged with the activity); `budget` takes the CRM API budget, one series per campaign. */
+export function meteredPorts(
+  ports: PortResolver,
+  meter: MeterSource = activityMeter,
+  budget: MeterSource = budgetMeter,
+): PortResolver {
   return {
     ads: async (...args) => meteredPort(await ports.ads(...args), 'ads', meter),
     crm: async (campaignId, at) => {
       const crm = await ports.crm(campaignId, at);
-      return meteredPort(crm, 'crm', meter, () => recordApiUsage(crm, campaignId, meter));
+      return meteredPort(crm, 'crm', meter, () => recordApiUsage(crm, campaignId, budget));
     },
   };
 }
