@@ -1,5 +1,6 @@
 // Chooses the adapters behind the AdsPlatform and Crm ports: the real ones (google-ads-api, jsforce)
 // with credentials from env/files, or seeded sandboxes that follow the workflow's clock.
+import { AdsOperationCounter, loadAdsOperationLimit } from '../activities/ads/operationCounter';
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { PortResolver } from '../activities/campaignActivities';
@@ -179,6 +180,9 @@ class SandboxCampaignPorts {
         // Reps work at the contract's pace: they decide well inside the acceptance window, and follow up
         // up to the contract's depth, spaced so most of those attempts fit its window.
         medianDecisionMinutes: (acceptance.within / 60_000) * 0.4,
+        // Waits on the customer, and meetings booked, at the same pace after the decision; the wait uses the
+        // status the contract's milestones pause on.
+        ...sandboxMilestonePace(config, (acceptance.within / 60_000) * 0.4),
         maxFollowUps: followUp.attempts,
         followUpGapHours: followUp.within / 3_600_000 / (followUp.attempts * 1.5),
         convertedStatus: campaign.crm.convertedStatuses[0],
@@ -274,13 +278,16 @@ function sandboxResolver(
 /** Real adapters, created on first use so a sandbox-only deployment needs no credentials. */
 function realResolver(env: NodeJS.ProcessEnv): PortResolver {
   const ads = new Map<boolean, GoogleAdsPlatform>();
+  // One developer token, one daily operation budget, whichever platform (live or dry run) spends it.
+  let operations: AdsOperationCounter | undefined;
   let crm: SalesforceCrm | undefined;
   return {
     async ads(_campaignId, config) {
       const validateOnly = loadAdsValidateOnly(env, config.ads.dryRun);
       let platform = ads.get(validateOnly);
       if (!platform) {
-        platform = new GoogleAdsPlatform({ credentials: loadAdsCredentials(env), validateOnly });
+        operations ??= new AdsOperationCounter(loadAdsOperationLimit(env));
+        platform = new GoogleAdsPlatform({ credentials: loadAdsCredentials(env), validateOnly, operations });
         ads.set(validateOnly, platform);
       }
       return platform;
@@ -308,4 +315,21 @@ export function createPortResolver(
   loadConfig: (campaignId: string) => Promise<CampaignConfig | null>,
 ): PortResolver {
   return mode === 'real' ? realResolver(process.env) : sandboxResolver(options ?? {}, loadConfig);
+}
+
+/**
+ * For a contract with milestones, the sandbox's waits on the customer and bookings at the contract's pace, waiting
+ * in the status its milestones pause on; other campaigns keep the sandbox's defaults.
+ */
+function sandboxMilestonePace(config: CampaignConfig, decisionMinutes: number) {
+  const milestones = Object.values(config.responseSla.milestones ?? {});
+  if (milestones.length === 0) return {};
+  const pauseStatus = milestones.find((m) => m.pauseWhile)?.pauseWhile?.status[0];
+  return {
+    medianMinutesToWaiting: decisionMinutes,
+    medianMinutesToBooking: decisionMinutes * 1.5,
+    medianWaitingHours: (decisionMinutes * 3) / 60,
+    medianMeetingLeadHours: (decisionMinutes * 4) / 60,
+    ...(pauseStatus ? { waitingStatus: pauseStatus } : {}),
+  };
 }

@@ -116,6 +116,9 @@ const sandboxCrmConfigSchema = z.object({
   waitingStatus: z.string().min(1).default('Waiting on customer'),
   /** Median hours a lead waits on the customer (a converting lead is back before it converts). */
   medianWaitingHours: z.number().positive().default(6),
+  /** Median minutes from the acceptance to the wait, and to booking a meeting. */
+  medianMinutesToWaiting: z.number().positive().default(60),
+  medianMinutesToBooking: z.number().positive().default(90),
   /** Share of accepted leads that book a meeting, a while after acceptance, to take place later. */
   meetingShare: share.default(0.3),
   /** Median hours from booking a meeting to its start. */
@@ -673,10 +676,12 @@ export class SandboxCrm implements Crm {
     convertsAt: number | null,
   ): Pick<SimLead, 'waiting' | 'meeting'> {
     const waits = random.next() < this.config.waitingShare;
-    let from = wholeSecond((decision?.at ?? 0) + random.logNormal(60, 0.5) * 60_000);
+    let from = wholeSecond((decision?.at ?? 0) + random.logNormal(this.config.medianMinutesToWaiting, 0.5) * 60_000);
     let until = wholeSecond(from + random.logNormal(this.config.medianWaitingHours, 0.6) * 3_600_000);
     const books = random.next() < this.config.meetingShare;
-    const bookedAt = wholeSecond((decision?.at ?? 0) + random.logNormal(90, 0.6) * 60_000);
+    const bookedAt = wholeSecond(
+      (decision?.at ?? 0) + random.logNormal(this.config.medianMinutesToBooking, 0.6) * 60_000,
+    );
     const startsAt = wholeSecond(bookedAt + random.logNormal(this.config.medianMeetingLeadHours, 0.5) * 3_600_000);
     if (decision?.status !== this.config.acceptedStatus) return { waiting: null, meeting: null };
     if (convertsAt !== null && until >= convertsAt) {
