@@ -26,6 +26,14 @@ export interface FakeSalesforceOptions {
   leadStatuses?: string[];
   /** An active Lead assignment rule: Lead writes without `Sforce-Auto-Assign: FALSE` give the lead this owner. */
   assignmentRuleOwnerId?: string;
+  /**
+   * An Apex trigger or record-triggered flow on Lead that sets OwnerId on every create and update through the API.
+   * Unlike assignment rules it runs whatever `Sforce-Auto-Assign` says: the header governs assignment rules only
+   * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_autoassign.htm), while
+   * triggers and flows run in their own steps of the save order, before assignment rules
+   * (https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/apex_triggers_order_of_execution.htm).
+   */
+  triggerOwnerId?: string;
   /** The daily API request allowance reported in Sforce-Limit-Info. */
   apiLimit?: number;
   /** Long-running requests the org allows at once (production orgs: 25); held calls count as long-running. */
@@ -197,9 +205,13 @@ export class FakeSalesforce {
   private readonly holds: Promise<void>[] = [];
   private inFlight = 0;
   private readonly options: Required<
-    Omit<FakeSalesforceOptions, 'jwtPublicKey' | 'extraFields' | 'assignmentRuleOwnerId' | 'leadStatuses'>
+    Omit<
+      FakeSalesforceOptions,
+      'jwtPublicKey' | 'extraFields' | 'assignmentRuleOwnerId' | 'triggerOwnerId' | 'leadStatuses'
+    >
   >;
   private readonly assignmentRuleOwnerId: string | undefined;
+  private readonly triggerOwnerId: string | undefined;
   private readonly jwtPublicKey: KeyObject | null;
   private apiUsed = 0;
   private sequence = 0;
@@ -222,6 +234,7 @@ export class FakeSalesforce {
     this.jwtPublicKey =
       typeof options.jwtPublicKey === 'string' ? createPublicKey(options.jwtPublicKey) : (options.jwtPublicKey ?? null);
     this.assignmentRuleOwnerId = options.assignmentRuleOwnerId;
+    this.triggerOwnerId = options.triggerOwnerId;
     for (const [sObject, fields] of Object.entries(SCHEMA)) {
       const all = [...Object.keys(fields), ...(options.extraFields?.[sObject] ?? [])];
       this.fields.set(sObject.toLowerCase(), new Map(all.map((name) => [name.toLowerCase(), name])));
@@ -739,9 +752,11 @@ export class FakeSalesforce {
     }
   }
 
-  // Active assignment rules run on Lead create and update unless the request says Sforce-Auto-Assign: FALSE
+  // A Lead trigger or flow (triggerOwnerId) runs on every save, whatever the header; then active assignment rules
+  // run on Lead create and update unless the request says Sforce-Auto-Assign: FALSE
   // (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_autoassign.htm).
   private applyAssignmentRules(lead: FakeRecord, autoAssign: boolean): void {
+    if (this.triggerOwnerId) lead.OwnerId = this.triggerOwnerId;
     if (autoAssign && this.assignmentRuleOwnerId) lead.OwnerId = this.assignmentRuleOwnerId;
   }
 
