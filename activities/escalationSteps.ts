@@ -17,28 +17,38 @@ export interface EscalationStepsInput {
 /** The CRM status a lead returned to nurture gets. */
 const NURTURE_STATUS = 'Nurturing';
 
-async function runStep(deps: ActivityDeps, campaignId: string, step: EscalationEffect & { at: string }) {
+interface StepDone {
+  unrecorded?: { step: EscalationStepRecord; events: LeadActivityBatch['events'] };
+  /** The CRM shows another owner than the one written (an assignment rule, flow or trigger moved the lead). */
+  ownerInCrm?: string;
+}
+
+async function runStep(
+  deps: ActivityDeps,
+  campaignId: string,
+  step: EscalationEffect & { at: string },
+): Promise<StepDone> {
   const key = `${campaignId}:${step.leadId}:${step.clock}:step${step.stepIndex}`;
   const crm = await deps.ports.crm(campaignId, new Date(step.at));
   const activity: LeadActivityBatch = { leads: [], events: [], clocks: [] };
   let outcome: Record<string, unknown>;
+  let ownerInCrm: string | undefined;
   if (step.step === 'reassign' && step.newOwnerId) {
     const written = await crm.setOwner(step.leadId, step.newOwnerId);
-    // An assignment rule, flow or trigger moved the lead elsewhere: the step has not happened.
-    if (!written.stuck) {
-      throw new Error(
-        `reassignment of lead ${step.leadId} to ${step.newOwnerId} did not stick: the CRM shows owner ${written.actualOwnerId}`,
-      );
-    }
-    outcome = { from: step.ownerId, to: step.newOwnerId, pool: step.pool };
-    activity.events.push({
-      campaignId,
-      leadId: step.leadId,
-      eventId: key,
-      kind: 'owner-change',
-      at: step.at,
-      detail: outcome,
-    });
+    // An assignment rule, flow or trigger moved the lead elsewhere after our write: writing again would only start a
+    // tug of war with the org's own automation. The owner Salesforce shows stands (as at intake routing), and ops hear.
+    if (!written.stuck) ownerInCrm = written.actualOwnerId;
+    const to = ownerInCrm ?? step.newOwnerId;
+    outcome = { from: step.ownerId, to, pool: step.pool, ...(ownerInCrm ? { routedTo: step.newOwnerId } : {}) };
+    if (to !== step.ownerId)
+      activity.events.push({
+        campaignId,
+        leadId: step.leadId,
+        eventId: key,
+        kind: 'owner-change',
+        at: step.at,
+        detail: outcome,
+      });
   } else if (step.step === 'reassign') {
     outcome = { skipped: true, reason: step.reason, pool: step.pool };
   } else if (step.step === 'return-to-nurture') {
@@ -57,7 +67,7 @@ async function runStep(deps: ActivityDeps, campaignId: string, step: EscalationE
   } else {
     outcome = { ownerId: step.ownerId };
   }
-  await deps.notifier.notify(escalationStepAlert(campaignId, step));
+  await deps.notifier.notify(escalationStepAlert(campaignId, step, ownerInCrm));
   const record: EscalationStepRecord = {
     campaignId,
     leadId: step.leadId,
@@ -72,14 +82,14 @@ async function runStep(deps: ActivityDeps, campaignId: string, step: EscalationE
   try {
     if (activity.events.length) await deps.ledger.recordLeadActivity(activity);
     await deps.ledger.recordEscalationStep(record);
-    return undefined;
+    return ownerInCrm ? { ownerInCrm } : {};
   } catch (err) {
     log.warn('escalation step done; its ledger rows go with the workflow ledger write', {
       campaignId,
       key,
       error: String(err),
     });
-    return { step: record, events: activity.events };
+    return { unrecorded: { step: record, events: activity.events }, ...(ownerInCrm ? { ownerInCrm } : {}) };
   }
 }
 
@@ -92,8 +102,7 @@ export function createEscalationActivities(deps: ActivityDeps) {
         for (const step of input.steps) {
           const ref = { leadId: step.leadId, clock: step.clock, stepIndex: step.stepIndex };
           try {
-            const unrecorded = await runStep(deps, input.campaignId, step);
-            results.push({ ...ref, ok: true, ...(unrecorded ? { unrecorded } : {}) });
+            results.push({ ...ref, ok: true, ...(await runStep(deps, input.campaignId, step)) });
           } catch (err) {
             const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
             results.push({ ...ref, ok: false, error: cause instanceof Error ? cause.message : String(cause) });

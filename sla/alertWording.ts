@@ -85,11 +85,16 @@ export function carryOverTooLargeAlert(
 
 /** Something the workflow could not do on its own (a failed system, a blocked proposal): ops must act. */
 export function opsEscalationAlert(campaignId: string, title: string, message: string, dedupeKey: string): Alert {
-  return { dedupeKey, severity: 'critical', campaignId, title, text: `${title}: ${message}. Ops action required.` };
+  // One full stop, whether or not the message ends with one.
+  const said = message.replace(/\.+$/, '');
+  return { dedupeKey, severity: 'critical', campaignId, title, text: `${title}: ${said}. Ops action required.` };
 }
 
-/** What an escalation step tells people: one alert per step, keyed by (campaign, lead, clock, step). */
-export function escalationStepAlert(campaignId: string, step: EscalationEffect): Alert {
+/**
+ * What an escalation step tells people: one alert per step, keyed by (campaign, lead, clock, step). `ownerInCrm`: the
+ * CRM shows another owner than the reassignment wrote (its own automation moved the lead).
+ */
+export function escalationStepAlert(campaignId: string, step: EscalationEffect, ownerInCrm?: string): Alert {
   const fields = { leadId: step.leadId, clock: step.clock, tier: step.tier, ownerId: step.ownerId };
   const stepKey = `${campaignId}:${step.leadId}:${step.clock}:step${step.stepIndex}`;
   switch (step.step) {
@@ -103,6 +108,15 @@ export function escalationStepAlert(campaignId: string, step: EscalationEffect):
         fields,
       };
     case 'reassign':
+      if (step.newOwnerId && ownerInCrm !== undefined)
+        return {
+          dedupeKey: stepKey,
+          severity: 'critical',
+          campaignId,
+          title: `Lead ${step.leadId} reassignment did not stick`,
+          text: `${clockLabel(step.clock)} breached under ${step.ownerId}; round-robin in pool ${step.pool} picked ${step.newOwnerId}, but the CRM shows ${ownerInCrm}: an assignment rule, flow or trigger moved it. The CRM's owner stands; check the org's automation.`,
+          fields: { ...fields, newOwnerId: step.newOwnerId, ownerInCrm },
+        };
       return step.newOwnerId
         ? {
             dedupeKey: stepKey,

@@ -166,6 +166,32 @@ describe('the seed escalation chain', () => {
     expect(book.ownerLoad).toEqual({ 'rep-a': 0, 'rep-b': 1 });
   });
 
+  it('lets the owner the CRM shows stand when its automation undid the reassignment, and goes on with the chain', () => {
+    for (const [ownerInCrm, expected] of [
+      ['queue-1', { ownerId: 'queue-1', reassignments: 1 }],
+      ['rep-a', { ownerId: 'rep-a', reassignments: 0 }], // moved straight back to the rep who breached
+    ] as const) {
+      const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+      collectDueConfirmed(book, bookContext(config, BREACH));
+      const [reassign] = collectDue(book, bookContext(config, BREACH + 15 * MINUTE)) as EscalationEffect[];
+      expect(reassign).toMatchObject({ step: 'reassign', newOwnerId: 'rep-b' });
+      const ref = { leadId: 'L-1', clock: 'firstTouch', stepIndex: 1 } as const;
+      expect(
+        completeEscalationStep(
+          book,
+          bookContext(config, BREACH + 15 * MINUTE),
+          { ...ref, ok: true, ownerInCrm },
+          reassign,
+        ),
+      ).toBe('done');
+      expect(book.leads['L-1']).toMatchObject(expected);
+      expect(book.leads['L-1'].clocks.firstTouch).toMatchObject({ nextStep: 2, breachedOwnerId: 'rep-a' });
+      expect(book.leads['L-1'].history.at(-1)?.what).toBe(
+        `reassignment to rep-b did not stick: the CRM shows ${ownerInCrm}`,
+      );
+    }
+  });
+
   it('keeps the chain of the config version a lead was admitted under', () => {
     const v2 = { ...config, version: 2, responseSla: { ...config.responseSla, escalation: [] } };
     const book = emptyLeadBook();

@@ -201,6 +201,8 @@ export type StepResult =
       ok: true;
       /** The side effect is done but its ledger rows could not be written: the workflow's ledger writes carry them. */
       unrecorded?: { step: EscalationStepRecord; events: LeadEventRecord[] };
+      /** Reassign: the CRM shows this owner, not the one written (its own automation moved the lead); it stands. */
+      ownerInCrm?: string;
     }
   | { leadId: string; clock: ClockKind; stepIndex: number; ok: false; error: string };
 
@@ -266,9 +268,17 @@ export function completeEscalationStep(
   let skippedToManager = false;
   if (effect.step === 'reassign') {
     if (effect.newOwnerId) {
-      note(lead, ctx.now, `reassigned ${lead.ownerId} → ${effect.newOwnerId}`);
+      const owner = result.ownerInCrm ?? effect.newOwnerId;
+      note(
+        lead,
+        ctx.now,
+        result.ownerInCrm === undefined
+          ? `reassigned ${lead.ownerId} → ${owner}`
+          : `reassignment to ${effect.newOwnerId} did not stick: the CRM shows ${owner}`,
+      );
       // The same instant as the ledger's owner-change event: the step's own time.
-      changeOwner(book, lead, effect.newOwnerId, effect.at === undefined ? ctx.now : Date.parse(effect.at));
+      if (owner !== lead.ownerId)
+        changeOwner(book, lead, owner, effect.at === undefined ? ctx.now : Date.parse(effect.at));
     } else {
       note(lead, ctx.now, `reassign skipped: ${effect.reason}`);
       // Nobody can take the lead: the manager step comes next, at once.
