@@ -1,6 +1,7 @@
 // Records workflow histories for the replay test (test/replay.test.ts): one scenario per path a campaign
 // takes — lead clocks and escalation chains, proposals approved, rejected, expired and auto-approved,
-// amendments, its own quarter close and a refused backfill, CRM-poll intake, several continues-as-new, and
+// amendments, its own quarter close and a refused backfill, CRM-poll intake, milestones paused, met, breached and
+// read from the CRM, several continues-as-new, and
 // activities retried against failing adapters — and for the quarterly reset workflow (a scheduled run and a
 // backfill against a campaign). Run it after an intended, versioned change to workflow code:
 // `npm run record-histories -- <label> [scenario...]` writes test/fixtures/histories/<label>/ (default: today's
@@ -34,6 +35,7 @@ import {
   recordLeadEventsUpdate,
   rollQuarterUpdate,
 } from '../workflows/messages';
+import type { LeadEvent } from '../sla/leadEvents';
 import { seedTermsConfig } from './support/campaignConfig';
 import { nextPendingProposal } from './support/proposals';
 
@@ -307,6 +309,92 @@ async function crmPoll(env: Env, save: Save): Promise<void> {
   await save('crm-poll', campaign);
 }
 
+const MILESTONES = {
+  pauseWhile: { status: ['Waiting on customer'] },
+  milestones: {
+    'opportunity-7d': { stop: 'opportunity', within: '7d', pauseWhile: { status: ['Waiting on customer'] } },
+    'meeting-2d': { start: 'accepted', stop: 'meetingBooked', within: '2d', escalate: false },
+    're-engage': { start: 'recycled', stop: 'activity', within: '10d' },
+  },
+};
+
+/**
+ * Milestones: M-1's opportunity clock paused and resumed by status changes (its follow-up clock too) and met by an
+ * opportunity, its meeting clock breached without a chain; M-2's meeting met, its opportunity clock breached and
+ * escalated to nurture; M-3 recycled and re-engaged; then a CRM-polled campaign whose poll reads the facts milestones
+ * follow (status changes, meetings booked, opportunities).
+ */
+async function milestones(env: Env, save: Save): Promise<void> {
+  const now = async () => Number(await env.currentTimeMs());
+  const t0 = await now();
+  const campaign = await startCampaign(
+    env,
+    seedTermsConfig({
+      id: 'replay-milestones',
+      window: { start: iso(t0 - DAY), end: iso(t0 + 60 * DAY) },
+      responseSla: MILESTONES,
+    }),
+  );
+  const created = t0 - 20 * MINUTE;
+  await campaign.executeUpdate(admitLeadsUpdate, {
+    args: [
+      {
+        leads: ['M-1', 'M-2', 'M-3'].map((leadId) => ({
+          leadId,
+          tier: 'high-intent',
+          ownerId: 'rep-a',
+          createdAt: iso(created),
+        })),
+      },
+    ],
+  });
+  const events = (list: LeadEvent[]) => campaign.executeUpdate(recordLeadEventsUpdate, { args: [{ events: list }] });
+  await events([
+    ...['M-1', 'M-2'].flatMap((leadId): LeadEvent[] => [
+      { type: 'contact', leadId, eventId: `${leadId}-c`, channel: 'call', at: iso(created + MINUTE) },
+      { type: 'disposition', leadId, eventId: `${leadId}-a`, decision: 'accept', at: iso(created + 2 * MINUTE) },
+    ]),
+    { type: 'contact', leadId: 'M-3', eventId: 'M-3-c', channel: 'email', at: iso(created + MINUTE) },
+    {
+      type: 'disposition',
+      leadId: 'M-3',
+      eventId: 'M-3-r',
+      decision: 'reject',
+      reason: 'Not ICP',
+      at: iso(created + 2 * MINUTE),
+    },
+  ]);
+  await env.sleep(DAY);
+  await events([
+    { type: 'status', leadId: 'M-1', eventId: 'M-1-s1', status: 'Waiting on customer', at: iso(await now()) },
+    { type: 'meeting', leadId: 'M-2', eventId: 'M-2-m', at: iso(await now()) },
+  ]);
+  await env.sleep(7 * DAY);
+  await events([
+    { type: 'status', leadId: 'M-1', eventId: 'M-1-s2', status: 'Working - Contacted', at: iso(await now()) },
+  ]);
+  await env.sleep(DAY);
+  await events([
+    { type: 'stage', leadId: 'M-1', eventId: 'M-1-o', stage: 'Opportunity', at: iso(await now()) },
+    { type: 'contact', leadId: 'M-3', eventId: 'M-3-c2', channel: 'call', at: iso(await now()) },
+  ]);
+  await env.sleep(2 * DAY);
+  await save('milestones', campaign);
+
+  const polled = await startCampaign(
+    env,
+    seedTermsConfig({
+      id: 'replay-milestones-poll',
+      crmPollEvery: '5m',
+      window: { start: iso(t0 - DAY), end: iso(t0 + 60 * DAY) },
+      velocity: { checkEvery: '1h', rules: [{ kind: 'velocity-below', afterDays: 7, belowPct: 70, action: 'pause' }] },
+      responseSla: MILESTONES,
+    }),
+  );
+  await env.sleep(80 * MINUTE);
+  await save('milestones-poll', polled);
+}
+
 /** Routing at intake: CRM-poll leads of an away rep routed to available ones; breaches take reps out of rotation. */
 async function intakeRouting(env: Env, save: Save): Promise<void> {
   const t0 = Number(await env.currentTimeMs());
@@ -403,6 +491,7 @@ async function main(): Promise<void> {
       if (wanted('continue-as-new')) await continueAsNew(env, save);
       if (wanted('crm-poll')) await crmPoll(env, save);
       if (wanted('quarterly-reset')) await quarterlyReset(env, save, main);
+      if (wanted('milestones')) await milestones(env, save);
     });
     if (wanted('fault-retries')) {
       const failing = await compose({ taskQueue: FAULTS_TASK_QUEUE, faults: FAULT_PLAN });

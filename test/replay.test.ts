@@ -77,6 +77,19 @@ describe('replay of recorded campaign histories', () => {
     expect(activities).toContain('routeLeads');
   });
 
+  it('has recorded milestone paths: a milestone escalated, and a CRM poll asked for the facts milestones follow', () => {
+    const history = (file: string) =>
+      temporal.api.history.v1.History.decode(readFileSync(path.join(dir, '2026-12-04c', file))).events;
+    const inputs = (file: string, activity: string) =>
+      history(file)
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activity)
+        .map((e) => Buffer.from(e.activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data ?? []).toString());
+    expect(inputs('milestones.bin', 'runEscalationSteps').join('')).toContain('"clock":"m:opportunity-7d"');
+    expect(inputs('milestones-poll.bin', 'pollCrm')[0]).toContain(
+      '"facts":{"statuses":true,"meetings":true,"opportunities":true}',
+    );
+  });
+
   it.each(files)('replays %s deterministically', async (file) => {
     installQuietRuntime();
     const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
