@@ -223,7 +223,7 @@ const escalationSchema = z.array(escalationStepSchema).superRefine((steps, ctx) 
  * the clock started; `firstActivity` the lead's first; `recycled` and `nurtured` are rejections by where the reason
  * routes the lead; `opportunity` is the Opportunity its conversion created; `meetingBooked` a meeting put in the diary.
  */
-export const milestoneFacts = [
+const milestoneFacts = [
   'created',
   'firstActivity',
   'activity',

@@ -36,12 +36,5 @@ export {
   type EscalationEffect,
   type StepResult,
 } from './escalation';
-export {
-  milestoneFactsNeeded,
-  milestoneFigures,
-  milestoneOutcome,
-  type LeadFact,
-  type MilestoneFigures,
-  type MilestoneTally,
-} from './milestones';
+export { milestoneFactsNeeded, milestoneFigures, type MilestoneFigures } from './milestones';
 export { completeIntakeRoute, planIntakeRoute, type PendingRoute, type RouteEffect, type RouteResult } from './routing';

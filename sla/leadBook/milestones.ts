@@ -22,7 +22,7 @@ import { configOf } from './terms';
 export type LeadFact = { fact: MilestoneFact } | { status: string };
 
 /** How a clock that is no longer open ended, or that it is still open. */
-export type MilestoneOutcome = 'met' | 'breached' | 'stopped' | 'pending';
+type MilestoneOutcome = 'met' | 'breached' | 'stopped' | 'pending';
 
 /** Per milestone: clocks of leads that left the book, folded; open leads are classified on demand. */
 export interface MilestoneTally {
@@ -44,7 +44,7 @@ export interface MilestoneFigures extends MilestoneTally {
 }
 
 /** The lead's milestones under its terms, for its tier, by clock key. */
-export function milestonesFor(config: CampaignConfig, lead: LeadState): Array<[MilestoneClock, MilestoneConfig]> {
+function milestonesFor(config: CampaignConfig, lead: LeadState): Array<[MilestoneClock, MilestoneConfig]> {
   const all = config.responseSla.milestones;
   if (!all) return [];
   return Object.entries(all)
@@ -162,7 +162,7 @@ export function applyStatusChange(
   return true;
 }
 
-export function milestoneOutcome(clock: ClockState): MilestoneOutcome {
+function milestoneOutcome(clock: ClockState): MilestoneOutcome {
   if (clock.breachedAt !== undefined) return 'breached';
   if (clock.metAt !== undefined) return 'met';
   if (clock.stoppedAt !== undefined) return 'stopped';
