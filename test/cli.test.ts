@@ -608,6 +608,9 @@ describe('bin/campaign-sla process', () => {
     expect(table.stdout).toMatch(/out of rotation\s+│ nobody\s+│/);
     expect(table.stdout).toMatch(/deactivated in the CRM\s+│ nobody\s+│/);
     expect(table.stdout).toMatch(/CRM API \(org, rolling 24 h\)\s+│ no poll yet\s+│/);
+    expect(table.stdout).toMatch(
+      /Google Ads API \(worker, rolling 24 h\)\s+│ (no check yet|\d+ operations of 15000, as of \S+)\s+│/,
+    );
   });
 
   it('issues a dashboard token shown once and stored hashed, lists and revokes it; a bad approver is exit 2', async () => {
