@@ -20,7 +20,7 @@ export function publish(run: CampaignRun, force = false): void {
   }
   summary.dirty = false;
   summary.lastAt = now;
-  const view = stateView(run);
+  const view = stateView(run, 'summary');
   const attributes = {
     campaignId: view.campaignId,
     slaHealth: view.health,
