@@ -8,11 +8,13 @@ import {
   admitLeads,
   applyLeadEvents,
   collectDue,
+  completeEscalationStep,
   drainOutbox,
   emptyLeadBook,
   milestoneFactsNeeded,
   milestoneFigures,
   validateLeadEvents,
+  type EscalationEffect,
   type LeadBook,
 } from '../sla/leadBook';
 import type { LeadEvent } from '../sla/leadEvents';
@@ -272,6 +274,21 @@ describe('pausing', () => {
     apply(tooLate, [status('L-1', 's-1', pausedJustBefore, 'Waiting on customer')], MONDAY_10AM + 7 * DAY + HOUR);
     expect(tooLate.leads['L-1'].clocks[OPP]).toMatchObject({ breachedAt: MONDAY_10AM + 7 * DAY });
     expect(tooLate.leads['L-1'].clocks[OPP]?.pausedAt).toBeUndefined();
+  });
+
+  it('a breach a late pause withdraws stops its chain: the step in flight completes, no further step comes', () => {
+    const book = bookWith();
+    const fired = collectDue(book, at(MONDAY_10AM + 7 * DAY));
+    const step = fired.find((e) => e.type === 'escalation' && e.clock === OPP) as EscalationEffect;
+    expect(step).toMatchObject({ step: 'notify-owner', stepIndex: 0 });
+    const late = MONDAY_10AM + 7 * DAY + 5 * MINUTE;
+    apply(book, [status('L-1', 's-1', MONDAY_10AM + 7 * DAY - MINUTE, 'Waiting on customer')], late);
+    const ref = { leadId: 'L-1', clock: OPP, stepIndex: 0 } as const;
+    expect(completeEscalationStep(book, at(late), { ...ref, ok: true }, step)).toBe('done');
+    const clock = book.leads['L-1'].clocks[OPP];
+    expect(clock).toMatchObject({ pausedAt: MONDAY_10AM + 7 * DAY - MINUTE });
+    expect(clock?.nextStep).toBeUndefined();
+    expect(collectDue(book, at(MONDAY_10AM + 30 * DAY)).filter((e) => e.clock === OPP)).toEqual([]);
   });
 
   it('ignores a status change older than the status it knows (events out of order)', () => {

@@ -239,14 +239,15 @@ export function completeEscalationStep(
   const clock = lead?.clocks[result.clock];
   if (!lead || !clock || clock.stepInFlight !== result.stepIndex) return 'stale';
   delete clock.stepInFlight;
-  const handled = clock.metAt !== undefined || clock.stoppedAt !== undefined;
+  // Handled: met, stopped, or its breach withdrawn (a pause reported late showed the clock had stopped in time).
+  const handled = clock.metAt !== undefined || clock.stoppedAt !== undefined || clock.breachedAt === undefined;
   if (!result.ok) {
     clock.stepAttempts = (clock.stepAttempts ?? 0) + 1;
     if (!handled) {
       clock.nextStepAt = ctx.now + stepRetryDelayMs(clock.stepAttempts);
       pushDue(book.due, clock.nextStepAt, `${lead.leadId}|${result.clock}|step`);
     } else {
-      const handledAt = (clock.metAt ?? clock.stoppedAt) as number;
+      const handledAt = (clock.metAt ?? clock.stoppedAt ?? clock.breachRetractedAt) as number;
       if (observers.recordSuperseded !== false)
         recordSupersededStep(book, ctx, lead, result.clock, result.stepIndex, handledAt, clock.stepAttempts);
       delete clock.nextStep;

@@ -259,8 +259,16 @@ export function applyLeadEvents(
       }
     } else if (event.type === 'status') {
       pushEvent(book, { ...base, kind: 'status', detail: { status: event.status } });
-      const withdraw = (kind: ClockKind, clock: ClockState, why: string) =>
-        withdrawBreach(ctx, lead, kind, clock, why, observers);
+      // A pause that withdraws a breach also ends the breach's chain: a step not yet run lapses, one in flight
+      // completes but schedules no next step.
+      const withdraw = (kind: ClockKind, clock: ClockState, why: string) => {
+        if (!withdrawBreach(ctx, lead, kind, clock, why, observers)) return false;
+        supersedePendingStep(book, ctx, lead, kind, clock, at);
+        delete clock.nextStep;
+        delete clock.nextStepAt;
+        delete clock.stepAttempts;
+        return true;
+      };
       if (applyStatusChange(book, ctx, lead, event.status, at, withdraw)) fact({ status: event.status });
       else note(lead, at, `status ${event.status} (older than the status known, ignored)`);
     } else {
