@@ -284,7 +284,7 @@ export class LedgerQueries {
               count(*) FILTER (WHERE met_at IS NULL AND breached_at IS NULL AND stopped_at IS NULL)::int AS pending,
               count(*) FILTER (WHERE paused_at IS NOT NULL AND met_at IS NULL AND breached_at IS NULL
                                  AND stopped_at IS NULL)::int AS "pausedNow",
-              count(*) FILTER (WHERE paused_ms > 0 OR paused_at IS NOT NULL)::int AS paused,
+              count(*) FILTER (WHERE paused_ms IS NOT NULL OR paused_at IS NOT NULL)::int AS paused,
               COALESCE(sum(paused_ms), 0)::float8 AS "pausedMs"
        FROM clock_outcomes
        WHERE campaign_id = $1 AND clock LIKE 'm:%'

@@ -166,7 +166,7 @@ describe('starting and stopping on CRM facts', () => {
     });
     // An opportunity after the deadline does not undo the breach.
     apply(book, [stage('L-1', 'e-3', MONDAY_10AM + 8 * DAY, 'Opportunity')], MONDAY_10AM + 8 * DAY);
-    expect(milestoneFigures(book, () => config, MONDAY_10AM + 8 * DAY)['opportunity-7d']).toMatchObject({
+    expect(milestoneFigures(book)['opportunity-7d']).toMatchObject({
       started: 1,
       met: 0,
       breached: 1,
@@ -203,7 +203,7 @@ describe('starting and stopping on CRM facts', () => {
     const book = bookWith('standard');
     apply(book, [reject('L-1', 'e-1', MONDAY_10AM + HOUR, 'Bad timing')], MONDAY_10AM + HOUR);
     expect(book.leads['L-1']).toBeUndefined(); // nurtured, nothing left running
-    expect(milestoneFigures(book, () => config, MONDAY_10AM + HOUR)).toMatchObject({
+    expect(milestoneFigures(book)).toMatchObject({
       'disposition-max': { started: 1, met: 1, stopped: 0 },
       'opportunity-7d': { started: 1, stopped: 1, met: 0 },
     });
@@ -219,7 +219,7 @@ describe('starting and stopping on CRM facts', () => {
     // A disposition of a lead already decided is superseded; an activity re-engages it.
     apply(book, [contact('L-1', 'e-2', MONDAY_10AM + 10 * DAY)], MONDAY_10AM + 10 * DAY);
     expect(book.leads['L-1']).toBeUndefined();
-    expect(milestoneFigures(book, () => config, MONDAY_10AM + 10 * DAY)['re-engage']).toMatchObject({
+    expect(milestoneFigures(book)['re-engage']).toMatchObject({
       started: 1,
       met: 1,
       pending: 0,
@@ -242,7 +242,7 @@ describe('pausing', () => {
     expect(book.leads['L-1'].clocks[OPP]?.metAt).toBe(MONDAY_10AM + 12 * DAY);
     const met = book.outbox.clocks.find((c) => c.clock === OPP && c.metAt);
     expect(met).toMatchObject({ pausedMs: 6 * DAY, elapsedBusinessMs: 6 * DAY, elapsedWallMs: 12 * DAY });
-    expect(milestoneFigures(book, () => config, MONDAY_10AM + 12 * DAY)['opportunity-7d']).toMatchObject({
+    expect(milestoneFigures(book)['opportunity-7d']).toMatchObject({
       met: 1,
       breached: 0,
       paused: 1,
@@ -324,7 +324,7 @@ describe('pausing', () => {
     const book = bookWith();
     apply(book, [status('L-1', 's-1', MONDAY_10AM + DAY, 'Waiting on customer')], MONDAY_10AM + DAY);
     apply(book, [reject('L-1', 'e-1', MONDAY_10AM + 3 * DAY, 'Bad timing')], MONDAY_10AM + 3 * DAY);
-    expect(milestoneFigures(book, () => config, MONDAY_10AM + 3 * DAY)['opportunity-7d']).toMatchObject({
+    expect(milestoneFigures(book)['opportunity-7d']).toMatchObject({
       stopped: 1,
       paused: 1,
       pausedMs: 2 * DAY,
@@ -467,7 +467,7 @@ describe('figures and carry-over', () => {
       applyLeadEvents(book, events, at(MONDAY_10AM + 2 * HOUR));
     }
     collectDue(book, at(MONDAY_10AM + 9 * DAY));
-    const figures = milestoneFigures(book, () => config, MONDAY_10AM + 9 * DAY);
+    const figures = milestoneFigures(book);
     for (const figure of Object.values(figures))
       expect(figure.met + figure.breached + figure.stopped + figure.pending).toBe(figure.started);
     expect(figures['opportunity-7d']).toMatchObject({ started: 40, met: 10, stopped: 10, pausedNow: 10 });
@@ -565,7 +565,7 @@ describe('against an independent reference', () => {
         const end = Math.max(now, t0 + endMin * MINUTE);
         collectDue(book, at(end));
         const expected = reference(steps, endMin);
-        const figures = milestoneFigures(book, () => config, end)['opportunity-7d'];
+        const figures = milestoneFigures(book)['opportunity-7d'];
         const outcome = (['met', 'breached', 'stopped', 'pending'] as const).find((o) => figures[o] === 1);
         expect(outcome).toBe(expected.outcome);
         const rows = book.outbox.clocks.filter((c) => c.clock === OPP);

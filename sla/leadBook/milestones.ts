@@ -30,7 +30,10 @@ export interface MilestoneTally {
   met: number;
   breached: number;
   stopped: number;
-  /** Clocks that were paused at least once, and their stopped time (in each milestone's own time base). */
+  /**
+   * Clocks that were paused at least once, and the time they stood still in pauses that ended (by a resume, a
+   * meet or a stop), in each milestone's own time base; a clock paused now adds its pause when that ends.
+   */
   paused: number;
   pausedMs: number;
 }
@@ -190,12 +193,8 @@ export function foldMilestones(book: LeadBook, lead: LeadState): void {
   }
 }
 
-/** Every milestone's figures: the tally of leads gone plus the open leads, classified at `now`. */
-export function milestoneFigures(
-  book: LeadBook,
-  configFor: (lead: LeadState) => CampaignConfig,
-  now: number,
-): Dict<MilestoneFigures> {
+/** Every milestone's figures: the tally of leads gone plus the open leads as they stand (the ledger's definitions). */
+export function milestoneFigures(book: LeadBook): Dict<MilestoneFigures> {
   const figures = dict<MilestoneFigures>();
   const entry = (name: string): MilestoneFigures =>
     figures[name] ?? (figures[name] = { ...emptyTally(), pending: 0, pausedNow: 0, share: null });
@@ -205,9 +204,7 @@ export function milestoneFigures(
       if (!clock || !isMilestoneClock(kind)) continue;
       const figure = entry(milestoneName(kind));
       const outcome = milestoneOutcome(clock);
-      const terms = clockTerms(configFor(lead), lead, kind);
-      const running = clock.pausedAt !== undefined && terms ? terms.time.between(clock.pausedAt, now) : 0;
-      addClock(figure, clock, outcome, (clock.pausedMs ?? 0) + running);
+      addClock(figure, clock, outcome, clock.pausedMs ?? 0);
       if (outcome === 'pending') figure.pending += 1;
       if (clock.pausedAt !== undefined) figure.pausedNow += 1;
     }

@@ -39,7 +39,7 @@ export function stateView(run: CampaignRun, detail: 'full' | 'summary' = 'full')
     compliance: compliance.summary,
     milestones:
       detail === 'full'
-        ? Object.entries(milestoneFigures(state.book, run.leadConfig, now)).map(([name, figures]) => ({
+        ? Object.entries(milestoneFigures(state.book)).map(([name, figures]) => ({
             name,
             ...figures,
           }))
