@@ -5,7 +5,7 @@ import { isMilestoneClock, milestoneClock, milestoneName, type ClockKind, type M
 import type { CampaignConfig, MilestoneCondition, MilestoneConfig, MilestoneFact } from '../config';
 import { dict, type Dict } from '../dict';
 import { scheduleClock } from './dueClocks';
-import { beginPause, clockTerms, endPause, milestoneTime, type TimeBase } from './pause';
+import { beginPause, clockTerms, endPause, milestoneTime } from './pause';
 import {
   clockRecord,
   iso,
@@ -16,7 +16,7 @@ import {
   type LeadBook,
   type LeadState,
 } from './state';
-import { configOf } from './terms';
+import { configOf, type TimeBase } from './terms';
 
 /** What happened to a lead, as milestones see it: a named fact, or its CRM status becoming `status`. */
 export type LeadFact = { fact: MilestoneFact } | { status: string };

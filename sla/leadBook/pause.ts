@@ -2,19 +2,11 @@
 // resumes with it; the time it stood still is added to pausedMs, in the clock's own time base. Milestones pause
 // on their own `pauseWhile`; the built-in acceptance and follow-up clocks on responseSla.pauseWhile. First touch
 // never pauses: nobody can be waiting on a customer no one has contacted.
-import { addBusinessTime, businessTimeBetween, type BusinessCalendar } from '../calendar';
 import { isMilestoneClock, milestoneName, type ClockKind, type MilestoneClock } from '../clockKind';
 import type { CampaignConfig, MilestoneConfig } from '../config';
 import { getOwn } from '../dict';
 import type { ClockState, LeadState } from './state';
-import { addTime, tierOf } from './terms';
-
-export interface TimeBase {
-  add(start: number, ms: number): number;
-  between(from: number, to: number): number;
-}
-
-const wallTime: TimeBase = { add: (start, ms) => start + ms, between: (from, to) => Math.max(0, to - from) };
+import { tierOf, timeBase, wallTime, type TimeBase } from './terms';
 
 export function milestoneOf(config: CampaignConfig, kind: MilestoneClock): MilestoneConfig | undefined {
   const all = config.responseSla.milestones;
@@ -23,12 +15,7 @@ export function milestoneOf(config: CampaignConfig, kind: MilestoneClock): Miles
 
 /** A milestone's time base: wall time, or business time on its calendar. */
 export function milestoneTime(config: CampaignConfig, milestone: MilestoneConfig): TimeBase {
-  if (milestone.clock === 'wall') return wallTime;
-  const calendar = getOwn(config.calendars, milestone.calendar) as BusinessCalendar;
-  return {
-    add: (start, ms) => addBusinessTime(new Date(start), ms, calendar).getTime(),
-    between: (from, to) => businessTimeBetween(new Date(from), new Date(to), calendar),
-  };
+  return timeBase(config, milestone.clock, milestone.calendar);
 }
 
 /** How a clock of the lead runs: its duration and time base, and the statuses that pause it (empty: never). */
@@ -52,18 +39,7 @@ export function clockTerms(config: CampaignConfig, lead: LeadState, kind: ClockK
   const pauseStatuses = sla.pauseWhile?.status ?? [];
   if (kind === 'followUp') return { within: sla.followUp.within, time: wallTime, pauseStatuses };
   if (kind === 'acceptance') {
-    const tier = tierOf(config, lead.tier);
-    const base = sla.acceptance.clock;
-    const time: TimeBase =
-      base === 'wall'
-        ? wallTime
-        : {
-            add: (start, ms) => addTime(config, tier, base, start, ms),
-            between: (from, to) => {
-              const calendar = getOwn(config.calendars, tier.calendar) as BusinessCalendar;
-              return businessTimeBetween(new Date(from), new Date(to), calendar);
-            },
-          };
+    const time = timeBase(config, sla.acceptance.clock, tierOf(config, lead.tier).calendar);
     return { within: sla.acceptance.within, time, pauseStatuses };
   }
   return undefined;

@@ -16,8 +16,22 @@ export function tierOf(config: CampaignConfig, tier: string): TierConfig {
   return found;
 }
 
-function calendarFor(config: CampaignConfig, tier: TierConfig): BusinessCalendar {
-  return getOwn(config.calendars, tier.calendar) as BusinessCalendar;
+/** A clock's time arithmetic: reaching a point a duration on, and measuring the time between two points. */
+export interface TimeBase {
+  add(start: number, ms: number): number;
+  between(from: number, to: number): number;
+}
+
+export const wallTime: TimeBase = { add: (start, ms) => start + ms, between: (from, to) => Math.max(0, to - from) };
+
+/** Wall time, or business time on the named calendar of the contract. */
+export function timeBase(config: CampaignConfig, clock: 'wall' | 'business', calendarName: string): TimeBase {
+  if (clock === 'wall') return wallTime;
+  const calendar = getOwn(config.calendars, calendarName) as BusinessCalendar;
+  return {
+    add: (start, ms) => addBusinessTime(new Date(start), ms, calendar).getTime(),
+    between: (from, to) => businessTimeBetween(new Date(from), new Date(to), calendar),
+  };
 }
 
 /** Deadline arithmetic in wall or business time. */
@@ -28,15 +42,13 @@ export function addTime(
   start: number,
   ms: number,
 ): number {
-  if (clock === 'wall') return start + ms;
-  return addBusinessTime(new Date(start), ms, calendarFor(config, tier)).getTime();
+  return timeBase(config, clock, tier.calendar).add(start, ms);
 }
 
 /** Time to first touch, in business time where the tier counts business time. */
 export function elapsedForTier(config: CampaignConfig, tierName: string, from: number, to: number): number {
   const tier = tierOf(config, tierName);
-  if (tier.clock === 'wall') return Math.max(0, to - from);
-  return businessTimeBetween(new Date(from), new Date(to), calendarFor(config, tier));
+  return timeBase(config, tier.clock, tier.calendar).between(from, to);
 }
 
 /** The tiers' time base for the SLA figures: wall or business time, per the tier's clock. */
