@@ -113,6 +113,34 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     await terminateWhenIdle(wf);
   });
 
+  it('wakes for every Update without cancelling its deadline timer, and starts one only for an earlier deadline', async () => {
+    const wf = await startCampaign(seedTermsConfig({ id: 'standing-timers' }));
+    const t0 = await now();
+    const admit = (leadId: string, tier: string, at: number) =>
+      wf.executeUpdate(admitLeadsUpdate, {
+        args: [{ leads: [{ leadId, tier, ownerId: 'rep-a', createdAt: iso(at) }] }],
+      });
+    await admit('L-first', 'standard', t0);
+    const timersBefore = (await wf.fetchHistory()).events?.filter((e) => e.timerStartedEventAttributes).length ?? 0;
+    // Twenty wake-ups whose deadlines all come after L-first's: the timer already running serves them all
+    // (a timer or two may start to publish the summary, which is refreshed at most every 10 s).
+    for (let i = 0; i < 20; i++) await admit(`L-later-${i}`, 'standard', await now());
+    await h.env.sleep(MINUTE);
+    const quiet = (await wf.fetchHistory()).events ?? [];
+    expect(quiet.filter((e) => e.timerCanceledEventAttributes)).toHaveLength(0);
+    expect(quiet.filter((e) => e.timerStartedEventAttributes).length - timersBefore).toBeLessThan(5);
+
+    // A high-intent lead's 1 h deadline comes first: a timer starts for it and fires on time.
+    const t1 = await now();
+    await admit('L-urgent', 'high-intent', t1);
+    await h.env.sleep(HOUR + MINUTE);
+    const breach = (await wf.query(slaStateQuery)).recentBreaches.find((b) => b.leadId === 'L-urgent');
+    expect(breach).toMatchObject({ clock: 'firstTouch', at: iso(t1 + HOUR) });
+    const events = (await wf.fetchHistory()).events ?? [];
+    expect(events.filter((e) => e.timerCanceledEventAttributes)).toHaveLength(0);
+    await terminateWhenIdle(wf);
+  });
+
   it('gives a Friday-evening standard lead its 24 business hours: due Wednesday 17:00 local', async () => {
     const zone = 'America/New_York';
     const current = DateTime.fromMillis(await now(), { zone });

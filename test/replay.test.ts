@@ -20,6 +20,8 @@ const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
 const CURRENT = '2026-12-03';
 /** The quarterly reset workflow (a scheduled run and a backfill) and continue-as-new past 2,000 events. */
 const QUARTERLY_RESET = '2026-12-04b';
+/** The paths recorded once the loop's wake-up timers stood (patch standing-wake-up-timers). */
+const STANDING_TIMERS = '2026-12-04d';
 const PATHS = [
   'lead-clocks',
   'proposals',
@@ -66,6 +68,20 @@ describe('replay of recorded campaign histories', () => {
         release,
       ).toBe(patched);
       expect(events.length, release).toBeGreaterThan(patched ? 2_000 : 4_000);
+    }
+  });
+
+  it('has paths recorded under standing wake-up timers (no timer cancelled) and paths from before, which cancelled', () => {
+    const history = (file: string) => temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
+    for (const [release, standing] of [
+      [STANDING_TIMERS, true],
+      [CURRENT, false],
+    ] as const) {
+      for (const name of ['lead-clocks', 'proposals', 'continue-as-new']) {
+        const { events } = history(path.join(release, `${name}.bin`));
+        const cancelled = events.filter((e) => e.timerCanceledEventAttributes).length;
+        expect(cancelled === 0, `${release}/${name}: ${cancelled} timers cancelled`).toBe(standing);
+      }
     }
   });
 

@@ -27,6 +27,7 @@ import { closeLiveQuarter, liveQuarterEndsAt } from './quarter';
 import { nextRouteAttemptAt } from './routing';
 import { createRun, type CampaignRun, type CampaignSlaInput, type CampaignSlaResult } from './run';
 import { startVelocityCheck } from './spendLoop';
+import { waitToWake } from './wakeUp';
 import { ATTRIBUTED_SLA_FIGURES, initialState, reviveState, type CampaignCarryOver } from './state';
 
 /** Waits up to this long are plain timers; see the loop. */
@@ -84,7 +85,7 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
     const wakeAt = Math.min(...candidates);
     run.wake = false;
     const summary = `next SLA deadline ${new Date(wakeAt).toISOString()}`;
-    if (wakeAt - now > SHORT_WAIT_MS) await condition(() => run.wake, wakeAt - now, { summary });
+    if (wakeAt - now > SHORT_WAIT_MS) await waitToWake(run.wakeUpTimers, wakeAt, () => run.wake, summary);
     // A short wait is not cut short: cancelling a timer that is about to fire races its firing (the
     // time-skipping test server rejects that completion), and a wake-up waits at most SHORT_WAIT_MS.
     else if (wakeAt > now) await sleep(wakeAt - now, { summary });
@@ -109,7 +110,8 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
       // Start nothing new; hand over once what is in flight has landed and no handler is mid-way.
       run.draining = true;
       if (readyToHandOver(run) && allHandlersFinished()) {
-        // Hand over from a task of its own: this one may still carry the loop's timer cancellation.
+        // Hand over from a task of its own: in runs from before standing wake-up timers, this one may still
+        // carry the loop's timer cancellation.
         await sleep(1);
       }
       if (readyToHandOver(run) && allHandlersFinished()) {
@@ -160,6 +162,11 @@ async function drain(run: CampaignRun): Promise<void> {
     dispatchEffects(run);
     if (idle(run) && outboxSize(run.state.book) === 0 && allHandlersFinished()) return;
     run.wake = false;
-    await condition(() => run.wake || (idle(run) && !run.inFlight.ledgerWrite), 60_000);
+    await waitToWake(
+      run.wakeUpTimers,
+      Date.now() + 60_000,
+      () => run.wake || (idle(run) && !run.inFlight.ledgerWrite),
+      'draining',
+    );
   }
 }

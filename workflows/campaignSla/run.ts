@@ -8,6 +8,7 @@ import type { CampaignConfig } from '../../sla/config';
 import type { BookContext, EscalationEffect, EventObservers, LeadState } from '../../sla/leadBook';
 import { Mutex } from 'async-mutex';
 import type { CampaignCarryOver } from './state';
+import type { WakeUpTimers } from './wakeUp';
 
 export interface CampaignSlaInput {
   /** The campaign file's content as written (durations as strings); validated inside the workflow. */
@@ -58,6 +59,8 @@ export interface CampaignRun {
   updatesThisRun: number;
   /** Set by handlers so the main loop stops waiting and looks at the state again. */
   wake: boolean;
+  /** Wake-up timers running: never cancelled, so a wake-up by anything else leaves them be. */
+  readonly wakeUpTimers: WakeUpTimers;
   ended: boolean;
   /** Search attributes and current details: when last published, whether a publish was skipped since. */
   summary: { lastAt: number; dirty: boolean; lastAttributes: string };
@@ -95,6 +98,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     stepsReleased: false,
     updatesThisRun: 0,
     wake: false,
+    wakeUpTimers: new Set(),
     ended: false,
     summary: { lastAt: 0, dirty: false, lastAttributes: '' },
     carryOverGuard: { tooLargeAt: Infinity, reported: false },
