@@ -137,6 +137,9 @@ describe('bench end to end at tiny sizes', () => {
     latencyLeads: 6,
     latencyFirstTouchMs: 2_000,
     latencySpreadMs: 500,
+    latencyLoadBatch: 20,
+    latencyLoadLeads: 2_000,
+    latencyOutageMs: 6_000,
     historyLeads: 40,
     historyBatch: 20,
     historyFirstTouchMs: 3_000,
@@ -187,11 +190,29 @@ describe('bench end to end at tiny sizes', () => {
     expect(intake.leadsPerSecOverPayloadBaseline).toBeCloseTo(intake.leadsPerSec / baseline.payloadLeadsPerSec, 9);
   });
 
-  it('measures one escalation latency per breached lead, after its deadline', () => {
-    const { latencyMs } = measured(results.escalationLatency);
-    expect(latencyMs.count).toBe(6);
-    expect(latencyMs.min).toBeGreaterThanOrEqual(0);
-    expect(latencyMs.p50).toBeLessThanOrEqual(latencyMs.p99);
+  it('measures one escalation latency per breached lead, after its deadline, in each condition', () => {
+    for (const condition of ['idle', 'intake', 'outage'] as const) {
+      const latency = measured(results.escalationLatency[condition]);
+      expect(latency.condition).toBe(condition);
+      expect(latency.latencyMs.count, condition).toBe(condition === 'intake' ? latency.load?.deadlinesDuring : 6);
+      expect(latency.latencyMs.min, condition).toBeGreaterThanOrEqual(0);
+      expect(latency.latencyMs.p50, condition).toBeLessThanOrEqual(latency.latencyMs.p99);
+    }
+  });
+
+  it('measures under intake with batches arriving while the deadlines fall', () => {
+    const { load } = measured(results.escalationLatency.intake);
+    expect(load?.batchSize).toBe(20);
+    expect(load?.leads).toBe(20 * (load?.batches ?? 0));
+    expect(load?.deadlinesDuring).toBeGreaterThanOrEqual(1);
+  });
+
+  it('measures during an outage that refused CRM and Ads calls while the deadlines fell', () => {
+    const { outage } = measured(results.escalationLatency.outage);
+    expect(outage?.durationMs).toBe(6_000);
+    expect(outage?.refusedCrmCalls).toBeGreaterThanOrEqual(1);
+    expect(outage?.refusedAdsCalls).toBeGreaterThanOrEqual(1);
+    expect(outage?.deadlinesDuring).toBe(6);
   });
 
   it('counts history over the whole run chain, with every untouched lead breached', () => {

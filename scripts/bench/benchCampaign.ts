@@ -1,5 +1,6 @@
 // Campaign files for the bench: the seed template (examples/budget-sla.yaml) with the bench's tiers
-// and escalation chain, a window around now, and CRM polling off so only the bench admits leads.
+// and escalation chain, a window around now, and CRM polling off (unless a figure needs it) so only the
+// bench admits leads.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -17,6 +18,9 @@ export interface BenchCampaignSpec {
   /** Tier name → tier settings as written in a campaign file, e.g. { firstTouch: '10s', clock: 'wall' }. */
   tiers: Record<string, Raw>;
   escalation: Raw[];
+  /** CRM polling (default off, so only the bench admits leads) and the velocity checks' interval. */
+  crmPollEvery?: string;
+  checkEvery?: string;
 }
 
 /** The raw campaign config (as the workflow receives it), checked up front so a typo fails before any timing. */
@@ -29,10 +33,11 @@ export function benchCampaignConfig(spec: BenchCampaignSpec): Raw {
     campaign: {
       ...campaign,
       id: spec.id,
-      crm: { ...(campaign.crm as Raw), pollEvery: '0s' },
+      crm: { ...(campaign.crm as Raw), pollEvery: spec.crmPollEvery ?? '0s' },
       window: { start: new Date(spec.now - DAY).toISOString(), end: new Date(spec.now + 90 * DAY).toISOString() },
     },
     responseSla: { ...responseSla, tiers: spec.tiers, escalation: spec.escalation },
+    ...(spec.checkEvery && { velocity: { ...(template.velocity as Raw), checkEvery: spec.checkEvery } }),
   };
   parseCampaignConfig(raw);
   return raw;
@@ -44,7 +49,7 @@ export function templateOwners(raw: Raw): string[] {
   return Object.values(pools).flatMap((pool) => pool.reps.map((rep) => rep.id));
 }
 
-/** `count` new leads of one tier, IDs `<prefix>-<n>` from `from`, all created at `createdAt`. */
+/** `count` new leads of one tier, IDs `<prefix>-<n>` (or `idOf(n)`) from `from`, all created at `createdAt`. */
 export function leadBatch(opts: {
   prefix: string;
   from: number;
@@ -52,10 +57,12 @@ export function leadBatch(opts: {
   tier: string;
   owners: string[];
   createdAt: number;
+  idOf?: (n: number) => string;
 }): NewLead[] {
   const createdAt = new Date(opts.createdAt).toISOString();
+  const idOf = opts.idOf ?? ((n: number) => `${opts.prefix}-${n}`);
   return Array.from({ length: opts.count }, (_, i) => ({
-    leadId: `${opts.prefix}-${opts.from + i}`,
+    leadId: idOf(opts.from + i),
     tier: opts.tier,
     ownerId: opts.owners[(opts.from + i) % opts.owners.length],
     createdAt,

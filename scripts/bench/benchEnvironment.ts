@@ -15,6 +15,7 @@ import { composeCampaignSla } from '../../runtime/compositionRoot';
 import { startPostgres } from '../../runtime/dev/embeddedPostgres';
 import { devServerExecutable } from '../../runtime/dev/temporalBinaries';
 import { allSearchAttributeKeys } from '../../workflows/messages';
+import { BenchOutage } from './benchOutage';
 import { EscalationStarts } from './escalationStarts';
 import type { PerLeadActivities } from './noopWorkflow';
 
@@ -28,6 +29,8 @@ export interface BenchEnvironment {
   /** The ledger database the worker writes to. */
   pool: pg.Pool;
   escalationStarts: EscalationStarts;
+  /** Takes the sandbox CRM and Ads down on demand. */
+  outage: BenchOutage;
   /** Unique per run, so campaign IDs never collide with earlier runs in an external database. */
   runId: string;
   /** Where a worker in another process reaches the same Temporal server and ledger. */
@@ -83,10 +86,12 @@ export async function withBenchEnvironment<T>(
     const client = new Client({ connection, namespace });
 
     const escalationStarts = new EscalationStarts();
+    const outage = new BenchOutage();
     const campaignSla = await composeCampaignSla({
       database: { url: postgres.url },
       temporal: { connection: temporal.nativeConnection, client, namespace },
       adapters: 'sandbox',
+      sandbox: { faults: outage.faults },
       logger: pino({ level: 'info' }, discard),
       worker: { taskQueue: CAMPAIGN_QUEUE, interceptors: { activity: [escalationStarts.interceptor] } },
     });
@@ -113,6 +118,7 @@ export async function withBenchEnvironment<T>(
           client,
           pool: campaignSla.pool,
           escalationStarts,
+          outage,
           runId: opts.runId,
           temporalAddress: temporal.address,
           databaseUrl: postgres.url,

@@ -17,6 +17,11 @@ export interface BenchSizes {
   latencyFirstTouchMs: number;
   /** The latency leads arrive over this long, so their deadlines fall in a window, not one instant. */
   latencySpreadMs: number;
+  /** Under intake: leads per admitLeads batch sent back to back while the deadlines fall, and at most this many. */
+  latencyLoadBatch: number;
+  latencyLoadLeads: number;
+  /** How long the CRM and Ads stay down for the outage figure. */
+  latencyOutageMs: number;
   historyLeads: number;
   historyBatch: number;
   /** Wall-clock firstTouch limit of the history campaign: long enough for touches to land before it. */
@@ -44,6 +49,9 @@ export const defaultSizes: BenchSizes = {
   latencyLeads: 500,
   latencyFirstTouchMs: 10_000,
   latencySpreadMs: 5_000,
+  latencyLoadBatch: 2_000,
+  latencyLoadLeads: 16_000,
+  latencyOutageMs: 120_000,
   historyLeads: 5_000,
   historyBatch: 100,
   historyFirstTouchMs: 30_000,
@@ -59,6 +67,9 @@ export const quickSizes: BenchSizes = {
   latencyLeads: 50,
   latencyFirstTouchMs: 5_000,
   latencySpreadMs: 2_000,
+  latencyLoadBatch: 500,
+  latencyLoadLeads: 2_000,
+  latencyOutageMs: 15_000,
   historyLeads: 300,
   historyBatch: 50,
   historyFirstTouchMs: 10_000,
@@ -74,6 +85,14 @@ const countFlags = [
   ['intake-batch', 'BENCH_INTAKE_BATCH', 'intakeBatch', 'leads per admitLeads Update'],
   ['baseline-updates', 'BENCH_BASELINE_UPDATES', 'baselineUpdates', 'no-op Updates timed for the baseline'],
   ['latency-leads', 'BENCH_LATENCY_LEADS', 'latencyLeads', 'leads left to breach for escalation latency'],
+  [
+    'latency-load-batch',
+    'BENCH_LATENCY_LOAD_BATCH',
+    'latencyLoadBatch',
+    'leads per batch arriving while deadlines fall',
+  ],
+  ['latency-load-leads', 'BENCH_LATENCY_LOAD_LEADS', 'latencyLoadLeads', 'most leads sent as that load'],
+  ['latency-outage-ms', 'BENCH_LATENCY_OUTAGE_MS', 'latencyOutageMs', 'how long the CRM and Ads are down'],
   ['history-leads', 'BENCH_HISTORY_LEADS', 'historyLeads', 'leads in the history-events workload'],
   ['history-batch', 'BENCH_HISTORY_BATCH', 'historyBatch', 'leads (and touches) per Update in the history workload'],
 ] as const;

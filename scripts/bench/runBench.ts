@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { withBenchEnvironment } from './benchEnvironment';
 import { errorChain } from './diagnose';
-import { measureEscalationLatency, type EscalationLatency } from './escalationLatency';
+import { measureEscalationLatency, type EscalationLatency, type LatencyCondition } from './escalationLatency';
 import { measureHistoryPerLead, type HistoryPerLead } from './historyPerLead';
 import {
   measureIntake,
@@ -35,7 +35,8 @@ export interface BenchResults {
   openClocksMemory: OpenClocksMemory | null;
   /** The built worker in its own process on the prebuilt bundle; null when skipped or failed. */
   productionWorker: ProductionWorkerMemory | null;
-  escalationLatency: EscalationLatency | null;
+  /** Deadline → escalation start: idle, under back-to-back intake, during a CRM and Ads outage. */
+  escalationLatency: Record<LatencyCondition, EscalationLatency | null>;
   historyPerLead: HistoryPerLead | null;
   /** The history workload run as one workflow per lead, for the actions-per-lead comparison. */
   perLeadDesign: PerLeadDesign | null;
@@ -81,10 +82,16 @@ export async function runBench(opts: {
           measureProductionWorker(env, sizes),
         )
       : null;
-    const escalationLatency = await attempt(
-      `escalation latency: ${sizes.latencyLeads} leads breaching ${sizes.latencyFirstTouchMs} ms after arrival`,
-      () => measureEscalationLatency(env, sizes),
-    );
+    const latencyIn = (condition: LatencyCondition, while_: string) =>
+      attempt(
+        `escalation latency (${condition}): ${sizes.latencyLeads} leads breaching ${sizes.latencyFirstTouchMs} ms after arrival${while_}`,
+        () => measureEscalationLatency(env, sizes, condition),
+      );
+    const escalationLatency = {
+      idle: await latencyIn('idle', ''),
+      intake: await latencyIn('intake', `, while ${sizes.latencyLoadBatch}-lead batches arrive back to back`),
+      outage: await latencyIn('outage', `, while the CRM and Ads are down for ${sizes.latencyOutageMs / 1000} s`),
+    };
     const historyPerLead = await attempt(
       `history: ${sizes.historyLeads} leads in batches of ${sizes.historyBatch}`,
       () => measureHistoryPerLead(env, sizes),
