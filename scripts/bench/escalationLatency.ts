@@ -11,6 +11,7 @@ import { benchCampaignConfig, leadBatch, templateOwners } from './benchCampaign'
 import type { BenchEnvironment } from './benchEnvironment';
 import { explainFailure, terminateIfRunning } from './diagnose';
 import { startIdleCampaign } from './intake';
+import type { BenchSizes } from './options';
 import { spreadOf, type Spread } from './stats';
 import { waitFor } from './timing';
 
@@ -30,16 +31,15 @@ const LOAD_LEAD_MS = 1_000;
 
 export type LatencyCondition = 'idle' | 'intake' | 'outage';
 
-export interface LatencySizes {
-  latencyLeads: number;
-  latencyFirstTouchMs: number;
-  latencySpreadMs: number;
-  /** Under intake: leads per admitLeads batch, and how many at most. */
-  latencyLoadBatch: number;
-  latencyLoadLeads: number;
-  /** During the outage: how long the CRM and Ads stay down. */
-  latencyOutageMs: number;
-}
+export type LatencySizes = Pick<
+  BenchSizes,
+  | 'latencyLeads'
+  | 'latencyFirstTouchMs'
+  | 'latencySpreadMs'
+  | 'latencyLoadBatch'
+  | 'latencyLoadLeads'
+  | 'latencyOutageMs'
+>;
 
 export interface EscalationLatency {
   condition: LatencyCondition;
