@@ -5,6 +5,7 @@ import path from 'node:path';
 import {
   bundleWorkflowCode,
   Worker,
+  type BundleOptions,
   type NativeConnection,
   type WorkerDeploymentOptions,
   type WorkerInterceptors,
@@ -31,8 +32,25 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
     logger: quietBundlerLogger,
+    webpackConfigHook: nativeSyntax,
   });
   return bundle;
+}
+
+type WebpackConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
+
+/**
+ * Compiles the workflow code to ES2022, which Node 20 runs natively, instead of the SDK's default ES2017: at
+ * ES2017 every object spread became a helper call, a third of the workflow thread's time during intake.
+ */
+export function nativeSyntax(config: WebpackConfig): WebpackConfig {
+  for (const rule of config.module?.rules ?? []) {
+    const use = rule && typeof rule === 'object' ? rule.use : undefined;
+    if (!use || typeof use !== 'object' || Array.isArray(use) || !String(use.loader).includes('swc-loader')) continue;
+    const options = use.options as { jsc?: { target?: string } } | undefined;
+    if (options?.jsc) options.jsc.target = 'es2022';
+  }
+  return config;
 }
 
 /**

@@ -94,6 +94,13 @@ describe('pinned campaigns across a new current version (dev server)', () => {
     await db?.drop();
   });
 
+  it('bundles the workflow code as ES2022, so object spreads run natively and not through helpers', async () => {
+    const { code } = await workflowBundle();
+    // SWC's ES2017 output defines these helpers for every module that spreads an object.
+    expect(code).not.toMatch(/function _object_spread\b/);
+    expect(code).toMatch(/\{\s*\.\.\.[A-Za-z_]/);
+  });
+
   it('keeps a run on its version, then continues it as new on the current one', { timeout: 180_000 }, async () => {
     await startWorker('v1');
     await setCurrent('v1');
