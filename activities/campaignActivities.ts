@@ -7,6 +7,7 @@ import type { ProposalView, SnapshotView } from '../sla/views';
 import type { ConfigVersionRecord, DecisionRecord, LeadActivityBatch, ProposalRecord } from '../sla/records';
 import type { AdsPlatform, Crm, Ledger, Notifier } from './ports';
 import type { Alert } from '../sla/alerts';
+import { decodeLeadActivity, type ColumnarLeadActivity } from '../sla/recordColumns';
 import { createEscalationActivities } from './escalationSteps';
 import { createRoutingActivities } from './intakeRouting';
 import { createFollowUpTaskActivities } from './followUpTasks';
@@ -49,8 +50,8 @@ export function createActivities(deps: ActivityDeps) {
       await ledger.recordConfigVersion(record);
     },
 
-    async recordLeadActivity(batch: LeadActivityBatch): Promise<void> {
-      await ledger.recordLeadActivity(batch);
+    async recordLeadActivity(batch: LeadActivityBatch | ColumnarLeadActivity): Promise<void> {
+      await ledger.recordLeadActivity(decodeLeadActivity(batch));
     },
 
     /** Delivers every alert it can (a digest when many fire together); throws if any failed, so the rest retry. */

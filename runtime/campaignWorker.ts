@@ -43,7 +43,7 @@ type WebpackConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>
  * Compiles the workflow code to ES2022, which Node 20 runs natively, instead of the SDK's default ES2017: at
  * ES2017 every object spread became a helper call, a third of the workflow thread's time during intake.
  */
-export function nativeSyntax(config: WebpackConfig): WebpackConfig {
+function nativeSyntax(config: WebpackConfig): WebpackConfig {
   for (const rule of config.module?.rules ?? []) {
     const use = rule && typeof rule === 'object' ? rule.use : undefined;
     if (!use || typeof use !== 'object' || Array.isArray(use) || !String(use.loader).includes('swc-loader')) continue;

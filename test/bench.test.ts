@@ -221,6 +221,8 @@ describe('bench end to end at tiny sizes', () => {
     expect(history.totalEvents).toBe(history.runs.reduce((sum, run) => sum + run.events, 0));
     expect(history.eventsPerLead).toBeCloseTo(history.totalEvents / 40, 9);
     expect(history.maxEventsInRun).toBeGreaterThan(0);
+    // The dev server reports each run's history size.
+    expect(history.bytesPerLead).toBeCloseTo(history.runs.reduce((sum, run) => sum + (run.bytes ?? NaN), 0) / 40, 9);
   });
 
   it('reports memory and query latency with every intake lead still open', () => {

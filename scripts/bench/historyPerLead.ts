@@ -34,6 +34,8 @@ export interface HistoryPerLead {
   eventsPerLead: number;
   maxEventsInRun: number;
   maxBytesInRun: number | null;
+  /** History bytes over the whole chain per lead, as the server reports them; null when it does not. */
+  bytesPerLead: number | null;
   continueAsNewRuns: number;
   meetsEventsPerLeadTarget: boolean;
   staysUnderRunLimit: boolean;
@@ -153,6 +155,9 @@ async function runWorkload(
     eventsPerLead,
     maxEventsInRun,
     maxBytesInRun: runs.some((run) => run.bytes === null) ? null : Math.max(...runs.map((run) => run.bytes as number)),
+    bytesPerLead: runs.some((run) => run.bytes === null)
+      ? null
+      : runs.reduce((sum, run) => sum + (run.bytes as number), 0) / sizes.historyLeads,
     continueAsNewRuns: runs.length - 1,
     meetsEventsPerLeadTarget: eventsPerLead <= TARGET_EVENTS_PER_LEAD,
     staysUnderRunLimit: maxEventsInRun < MAX_EVENTS_PER_RUN,

@@ -97,6 +97,12 @@ function historyRows(history: HistoryPerLead): Row[] {
       detail: `${int(history.totalEvents)} events for ${int(history.leads)} leads in batches of ${history.batchSize}; ${int(history.touched)} touched in time, ${int(history.breached)} breached`,
     },
     {
+      figure: 'History bytes per lead',
+      value: history.bytesPerLead === null ? 'n/a' : `${int(history.bytesPerLead)} B`,
+      reference: 'every run of the chain, as the server counts them',
+      detail: 'admission, touch, breach and escalation, with their ledger writes',
+    },
+    {
       figure: 'Max events in one run',
       value: int(history.maxEventsInRun),
       reference: `limit < ${int(MAX_EVENTS_PER_RUN)}: ${verdict(history.staysUnderRunLimit)}`,

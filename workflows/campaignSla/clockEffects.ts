@@ -9,6 +9,7 @@ import { getOwn } from '../../sla/dict';
 import { followUpTaskFor } from '../../sla/followUpTask';
 import { noteBreach, noteBreachRetracted, noteClosedUntouched } from '../../sla/campaignCompliance';
 import { isMilestoneClock, type ClockKind } from '../../sla/clockKind';
+import { encodeLeadActivity } from '../../sla/recordColumns';
 import {
   collectDue,
   completeEscalationStep,
@@ -156,7 +157,7 @@ export function dispatchEffects(run: CampaignRun): void {
     track(
       run,
       'ledger',
-      recordLeadActivity(batch)
+      recordLeadActivity(encodeLeadActivity(batch))
         .catch((err: unknown) => {
           log.error('ledger write refused', { campaignId: run.campaignId, error: failureMessage(err) });
           run.pendingAlerts.push(

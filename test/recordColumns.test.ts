@@ -1,0 +1,114 @@
+// The ledger write's columnar activity input: lossless for every batch the lead book writes, smaller for the
+// batches that matter (intake), readable from runs that still schedule plain rows, and refusing what it did not write.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { admitLeads, drainOutbox, emptyLeadBook } from '../sla/leadBook';
+import type { LeadActivityBatch } from '../sla/records';
+import { decodeLeadActivity, encodeLeadActivity, fromColumns, toColumns } from '../sla/recordColumns';
+import { bookContext, DAY, iso, MONDAY_10AM, seedConfig } from './support/leadBook';
+
+const id = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty'), fc.string());
+const at = fc.integer({ min: 0, max: 4_102_444_800_000 }).map(iso);
+/** Timestamps, and strings that only look like one (no such day, a year past ISO's four digits, not a time). */
+const atOrNot = fc.oneof(
+  at,
+  fc.constantFrom('2026-02-30T00:00:00.000Z', '+275760-09-13T00:00:00.000Z', 'tomorrow', '2026-03-02T15:00:00Z'),
+);
+const clockRecord = fc.record(
+  {
+    campaignId: fc.constantFrom('c-1', 'c-2'),
+    leadId: id,
+    clock: fc.constantFrom('firstTouch', 'followUp', 'acceptance', 'm:demo'),
+    startedAt: at,
+    deadline: atOrNot,
+    warnedAt: atOrNot,
+    metAt: at,
+    elapsedWallMs: fc.integer({ min: 0 }),
+    pausedMs: fc.integer({ min: 0 }),
+  },
+  { requiredKeys: ['campaignId', 'leadId', 'clock', 'startedAt', 'deadline'] },
+);
+const eventRecord = fc.record({
+  campaignId: fc.constant('c-1'),
+  leadId: id,
+  eventId: id,
+  kind: fc.constantFrom('contact', 'accept', 'status'),
+  at,
+  detail: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null))),
+});
+const leadRecord = fc.record({
+  campaignId: fc.constant('c-1'),
+  leadId: id,
+  tier: fc.constantFrom('standard', 'high-intent'),
+  ownerId: id,
+  createdAt: at,
+  configVersion: fc.constantFrom(1, 2),
+});
+const stepRecord = fc.record({
+  campaignId: fc.constant('c-1'),
+  leadId: id,
+  clock: fc.constant('firstTouch'),
+  stepIndex: fc.nat(5),
+  step: fc.constantFrom('notify-owner', 'reassign'),
+  at,
+  outcome: fc.dictionary(fc.string(), fc.string()),
+});
+const batch = fc.record(
+  {
+    leads: fc.array(leadRecord, { maxLength: 8 }),
+    events: fc.array(eventRecord, { maxLength: 8 }),
+    clocks: fc.array(clockRecord, { maxLength: 8 }),
+    steps: fc.array(stepRecord, { minLength: 1, maxLength: 4 }),
+  },
+  { requiredKeys: ['leads', 'events', 'clocks'] },
+) as fc.Arbitrary<LeadActivityBatch>;
+
+/** What the activity receives: the encoded batch after the payload converter's JSON round trip. */
+const throughHistory = (b: LeadActivityBatch) => decodeLeadActivity(JSON.parse(JSON.stringify(encodeLeadActivity(b))));
+
+describe('lead activity columns', () => {
+  it('give back every batch exactly, outside IDs named like Object.prototype members included', () => {
+    fc.assert(
+      fc.property(batch, (b) => {
+        expect(throughHistory(b)).toEqual(JSON.parse(JSON.stringify(b)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('carry an intake of 500 leads in well under half the bytes of plain rows', () => {
+    const book = emptyLeadBook();
+    const ctx = bookContext(seedConfig(), MONDAY_10AM + DAY);
+    const leads = Array.from({ length: 500 }, (_, i) => ({
+      leadId: `00Q5e000001${String(i).padStart(4, '0')}`,
+      tier: i % 3 ? 'standard' : 'high-intent',
+      ownerId: `005${String(i % 7).padStart(12, '0')}`,
+      createdAt: iso(MONDAY_10AM + i * 1_000),
+    }));
+    admitLeads(book, leads, ctx);
+    const rows = drainOutbox(book);
+    expect(rows.clocks).toHaveLength(1_000);
+    const plain = JSON.stringify(rows).length;
+    const columns = JSON.stringify(encodeLeadActivity(rows)).length;
+    expect(columns / plain).toBeLessThan(0.4);
+    expect(throughHistory(rows)).toEqual(rows);
+  });
+
+  it('pass plain rows through, as runs recorded before columns schedule them', () => {
+    const rows: LeadActivityBatch = { leads: [], events: [], clocks: [] };
+    expect(decodeLeadActivity(rows)).toBe(rows);
+  });
+
+  it('refuse a form they do not know and a field that would reach the prototype', () => {
+    expect(() =>
+      decodeLeadActivity({
+        ...encodeLeadActivity({ leads: [], events: [], clocks: [] }),
+        format: 'columns-9',
+      } as never),
+    ).toThrow('unknown form "columns-9"');
+    const hostile = JSON.parse('{"shared":{},"keys":["__proto__"],"rows":[[{"polluted":true}]]}');
+    expect(() => fromColumns(hostile)).toThrow('field name "__proto__" refused');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(toColumns([])).toEqual({ shared: {}, keys: [], rows: [] });
+  });
+});
