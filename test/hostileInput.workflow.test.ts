@@ -55,7 +55,21 @@ interface HostileCase {
 
 let wf: WorkflowHandle<typeof campaignSla>;
 let t0: number;
-const config = () => seedTermsConfig({ id: 'hostile' });
+// A milestone that pauses on Lead statuses named like Object.prototype members, and stops on a booked meeting.
+const config = () =>
+  seedTermsConfig({
+    id: 'hostile',
+    responseSla: {
+      milestones: {
+        'demo-48h': {
+          stop: 'meetingBooked',
+          within: '48h',
+          pauseWhile: { status: ['constructor', '__proto__', 'Waiting on customer'] },
+          escalate: false,
+        },
+      },
+    },
+  });
 
 const lead = (overrides: Record<string, unknown> = {}) => ({
   leadId: 'L-ok',
@@ -231,6 +245,64 @@ function corpus(): HostileCase[] {
     'events[0].stage',
   );
 
+  // Lead status changes and booked meetings (the facts milestone clocks follow)
+  const status = (value: unknown, overrides: Record<string, unknown> = {}) =>
+    events([{ type: 'status', leadId: 'L-open', eventId: 'st-1', status: value, at: iso(t0 + 1000), ...overrides }]);
+  add('recordLeadEvents status empty', recordLeadEventsUpdate, () => status(''), 'events[0].status');
+  add(
+    'recordLeadEvents status 81 characters',
+    recordLeadEventsUpdate,
+    () => status('x'.repeat(81)),
+    'events[0].status',
+  );
+  add('recordLeadEvents status 1 MB', recordLeadEventsUpdate, () => status(MEGABYTE), 'events[0].status');
+  add('recordLeadEvents status as a number', recordLeadEventsUpdate, () => status(7), 'events[0].status');
+  add(
+    'recordLeadEvents status as an object',
+    recordLeadEventsUpdate,
+    () => status({ __proto__: 'x' }),
+    'events[0].status',
+  );
+  add(
+    'recordLeadEvents status for a never-admitted lead',
+    recordLeadEventsUpdate,
+    () => status('Working', { leadId: 'L-nobody' }),
+    'events[0].leadId',
+  );
+  add(
+    'recordLeadEvents status before the lead was created',
+    recordLeadEventsUpdate,
+    () => status('Working', { at: iso(t0 - 86_400_000) }),
+    'events[0].at',
+  );
+  const meeting = (overrides: Record<string, unknown> = {}) =>
+    events([{ type: 'meeting', leadId: 'L-open', eventId: 'm-1', at: iso(t0 + 1000), ...overrides }]);
+  // Personal data has no field to go in: a meeting carries IDs and a time only.
+  add(
+    'recordLeadEvents meeting with a subject and an attendee',
+    recordLeadEventsUpdate,
+    () => meeting({ subject: 'Demo with Jane Doe', attendee: 'jane@example.com' }),
+    'subject',
+  );
+  add(
+    'recordLeadEvents meeting in 3000',
+    recordLeadEventsUpdate,
+    () => meeting({ at: '3000-01-01T00:00:00Z' }),
+    'events[0].at',
+  );
+  add(
+    'recordLeadEvents meeting without a time',
+    recordLeadEventsUpdate,
+    () => meeting({ at: undefined }),
+    'events[0].at',
+  );
+  add(
+    'recordLeadEvents meeting eventId 1 MB',
+    recordLeadEventsUpdate,
+    () => meeting({ eventId: MEGABYTE }),
+    'events[0].eventId',
+  );
+
   // decideProposal
   add('decideProposal null', decideProposalUpdate, () => null, '(input)');
   add('decideProposal unknown proposal', decideProposalUpdate, () => decision(), 'proposalId');
@@ -379,6 +451,42 @@ describe('hostile-input corpus (dev server)', () => {
     expect(state.openLeads).toBe(1 + keys.length);
     expect((await wf.query(leadQuery, 'constructor'))?.ownerId).toBe('constructor');
     expect((await wf.query(leadQuery, 'hasOwnProperty'))?.attempts).toBe(1);
+    expect(await failedWorkflowTasks(wf)).toBe(0);
+  });
+
+  it('takes Lead statuses named like Object.prototype members as ordinary statuses: they pause and resume a milestone', async () => {
+    const at = Date.now() - 500;
+    await wf.executeUpdate(admitLeadsUpdate, {
+      args: [admit([lead({ leadId: 'L-status', createdAt: iso(at - 60_000) })])],
+    });
+    const statusEvent = (eventId: string, value: string, ms: number) => ({
+      type: 'status',
+      leadId: 'L-status',
+      eventId,
+      status: value,
+      at: iso(ms),
+    });
+    // Paused by "__proto__", still paused by "constructor", running again on "toString" (not in the pause set).
+    await wf.executeUpdate(recordLeadEventsUpdate, {
+      args: [
+        events([statusEvent('st-proto', '__proto__', at - 50_000), statusEvent('st-ctor', 'constructor', at - 40_000)]),
+      ],
+    });
+    let clock = (await wf.query(leadQuery, 'L-status'))?.clocks['m:demo-48h'];
+    expect(clock?.pausedAt).toBe(iso(at - 50_000));
+    await wf.executeUpdate(recordLeadEventsUpdate, {
+      args: [events([statusEvent('st-tostring', 'toString', at - 30_000)])],
+    });
+    clock = (await wf.query(leadQuery, 'L-status'))?.clocks['m:demo-48h'];
+    expect(clock?.pausedAt).toBeUndefined();
+    // 20 s stood still: the deadline moved by exactly that.
+    expect(clock?.deadline).toBe(iso(at - 60_000 + 48 * 3_600_000 + 20_000));
+    const met = await wf.executeUpdate(recordLeadEventsUpdate, {
+      args: [events([{ type: 'meeting', leadId: 'L-status', eventId: 'constructor', at: iso(at) }])],
+    });
+    expect(met[0].result).toBe('applied');
+    expect((await wf.query(leadQuery, 'L-status'))?.clocks['m:demo-48h']?.metAt).toBe(iso(at));
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
     expect(await failedWorkflowTasks(wf)).toBe(0);
   });
 });
