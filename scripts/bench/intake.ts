@@ -24,6 +24,8 @@ export interface UpdateBaseline {
   payloadLeads: number;
   payloadElapsedMs: number;
   payloadLeadsPerSec: number;
+  /** Each raw pass over the intake's batches: one before the intake, one after it once the intake is measured. */
+  payloadPassesMs: number[];
 }
 
 export interface IntakeFigures {
@@ -96,7 +98,7 @@ function intakeBatches(sizes: { intakeLeads: number; intakeBatch: number }, owne
 
 /**
  * Raw Temporal, one Update in flight as in the intake: sequential no-op Updates, then the intake's lead batches
- * stored by a workflow that does nothing else.
+ * stored by a workflow that does nothing else (the first of the two passes that bracket the intake).
  */
 export async function measureUpdateBaseline(
   env: BenchEnvironment,
@@ -111,6 +113,25 @@ export async function measureUpdateBaseline(
   const { ms } = await timed(async () => {
     for (let i = 0; i < updates; i++) await handle.executeUpdate(noopUpdate);
   });
+  const payloadMs = await storeRaw(env, sizes, handle, updates + BASELINE_WARMUP_UPDATES);
+  return {
+    updates,
+    elapsedMs: ms,
+    updatesPerSec: perSecond(updates, ms),
+    payloadLeads: sizes.intakeLeads,
+    payloadElapsedMs: payloadMs,
+    payloadLeadsPerSec: perSecond(sizes.intakeLeads, payloadMs),
+    payloadPassesMs: [payloadMs],
+  };
+}
+
+/** The intake's lead batches stored raw by `handle`, which has already handled `earlierUpdates`; returns the ms. */
+async function storeRaw(
+  env: BenchEnvironment,
+  sizes: { intakeLeads: number; intakeBatch: number },
+  handle: WorkflowHandle<typeof benchNoop>,
+  earlierUpdates: number,
+): Promise<number> {
   const batches = intakeBatches(sizes, templateOwners(intakeConfig(env)));
   const payload = await timed(async () => {
     for (const batch of batches) {
@@ -120,16 +141,35 @@ export async function measureUpdateBaseline(
   });
   await handle.signal(stopNoopSignal);
   const handled = await handle.result();
-  const expected = updates + BASELINE_WARMUP_UPDATES + batches.length;
-  if (handled !== expected)
-    throw new Error(`baseline: the raw workflow handled ${handled} Updates, expected ${expected}`);
+  if (handled !== earlierUpdates + batches.length)
+    throw new Error(
+      `baseline: the raw workflow handled ${handled} Updates, expected ${earlierUpdates + batches.length}`,
+    );
+  return payload.ms;
+}
+
+/**
+ * The second raw pass, after the intake, so the baseline brackets it on a machine whose speed drifts: the
+ * payload baseline becomes all raw leads over all raw time.
+ */
+async function bracketBaseline(
+  env: BenchEnvironment,
+  sizes: { intakeLeads: number; intakeBatch: number },
+  baseline: UpdateBaseline,
+): Promise<UpdateBaseline> {
+  const handle = await env.client.workflow.start(benchNoop, {
+    taskQueue: NOOP_QUEUE,
+    workflowId: `bench-noop-${env.runId}-after`,
+  });
+  const passesMs = [...baseline.payloadPassesMs, await storeRaw(env, sizes, handle, 0)];
+  const leads = sizes.intakeLeads * passesMs.length;
+  const ms = passesMs.reduce((sum, pass) => sum + pass, 0);
   return {
-    updates,
-    elapsedMs: ms,
-    updatesPerSec: perSecond(updates, ms),
-    payloadLeads: sizes.intakeLeads,
-    payloadElapsedMs: payload.ms,
-    payloadLeadsPerSec: perSecond(sizes.intakeLeads, payload.ms),
+    ...baseline,
+    payloadLeads: leads,
+    payloadElapsedMs: ms,
+    payloadLeadsPerSec: perSecond(leads, ms),
+    payloadPassesMs: passesMs,
   };
 }
 
@@ -168,26 +208,40 @@ export async function measureIntake(
   env: BenchEnvironment,
   sizes: { intakeLeads: number; intakeBatch: number; stateQueries: number },
   baseline: UpdateBaseline,
-): Promise<{ intake: IntakeFigures; memory: OpenClocksMemory }> {
+): Promise<{ intake: IntakeFigures; memory: OpenClocksMemory; baseline: UpdateBaseline }> {
   const config = intakeConfig(env);
   const owners = templateOwners(config);
   const handle = await startIdleCampaign(env, config);
+  let measured: Awaited<ReturnType<typeof admitAndMeasure>>;
   try {
-    return await admitAndMeasure(handle, owners, sizes, baseline);
+    measured = await admitAndMeasure(handle, owners, sizes);
   } catch (err) {
     throw await explainFailure('intake', err, handle);
   } finally {
     // Also stops a wedged workflow from retrying its task while the next figures are measured.
     await terminateIfRunning(handle, 'bench: intake measured');
   }
+  const bracketed = await bracketBaseline(env, sizes, baseline);
+  const { leadsPerSec, batchUpdatesPerSec } = measured.intake;
+  return {
+    intake: {
+      ...measured.intake,
+      leadsPerSecOverBaseline: leadsPerSec / bracketed.updatesPerSec,
+      batchUpdatesPerSecOverBaseline: batchUpdatesPerSec / bracketed.updatesPerSec,
+      leadsPerSecOverPayloadBaseline: leadsPerSec / bracketed.payloadLeadsPerSec,
+    },
+    memory: measured.memory,
+    baseline: bracketed,
+  };
 }
+
+type IntakeRatios = 'leadsPerSecOverBaseline' | 'batchUpdatesPerSecOverBaseline' | 'leadsPerSecOverPayloadBaseline';
 
 async function admitAndMeasure(
   handle: WorkflowHandle<typeof campaignSla>,
   owners: string[],
   sizes: { intakeLeads: number; intakeBatch: number; stateQueries: number },
-  baseline: UpdateBaseline,
-): Promise<{ intake: IntakeFigures; memory: OpenClocksMemory }> {
+): Promise<{ intake: Omit<IntakeFigures, IntakeRatios>; memory: OpenClocksMemory }> {
   const before = settledMemory();
 
   const intake = intakeBatches(sizes, owners);
@@ -243,9 +297,6 @@ async function admitAndMeasure(
       elapsedMs: ms,
       leadsPerSec,
       batchUpdatesPerSec,
-      leadsPerSecOverBaseline: leadsPerSec / baseline.updatesPerSec,
-      batchUpdatesPerSecOverBaseline: batchUpdatesPerSec / baseline.updatesPerSec,
-      leadsPerSecOverPayloadBaseline: leadsPerSec / baseline.payloadLeadsPerSec,
     },
     memory: {
       openLeads: state.openLeads,

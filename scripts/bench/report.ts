@@ -38,7 +38,7 @@ function intakeRows(intake: IntakeFigures, baseline: UpdateBaseline): Row[] {
     {
       figure: 'Lead intake throughput',
       value: `${int(intake.leadsPerSec)} leads/s (${fixed(intake.batchUpdatesPerSec)} admitLeads/s)`,
-      reference: `raw Temporal, same payloads: ${int(baseline.payloadLeadsPerSec)} leads/s`,
+      reference: `raw Temporal, same payloads: ${int(baseline.payloadLeadsPerSec)} leads/s (passes before and after: ${baseline.payloadPassesMs.map((ms) => int((intake.leads * 1000) / ms)).join(', ')})`,
       detail: `${int(intake.leads)} leads in ${intake.batches} batches of ${intake.batchSize}; ÷ raw = ${fixed(intake.leadsPerSecOverPayloadBaseline, 2)} (goal ≥ ${INTAKE_GOAL_RATIO}: ${verdict(intake.leadsPerSecOverPayloadBaseline >= INTAKE_GOAL_RATIO)})`,
     },
     {

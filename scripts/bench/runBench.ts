@@ -101,7 +101,8 @@ export async function runBench(opts: {
       () => measurePerLeadDesign(env, sizes),
     );
     return {
-      baseline,
+      // The payload baseline brackets the intake: a raw pass before it and one after.
+      baseline: intake?.baseline ?? baseline,
       intake: intake?.intake ?? null,
       openClocksMemory: intake?.memory ?? null,
       productionWorker,
