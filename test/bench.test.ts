@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from 'commander';
 import { benchCampaignConfig, leadBatch, templateOwners } from '../scripts/bench/benchCampaign';
+import { measureCarryOverSizes } from '../scripts/bench/carryOverSize';
 import { EscalationStarts } from '../scripts/bench/escalationStarts';
 import {
   DEFAULT_OUT_FILE,
@@ -17,6 +18,15 @@ import { benchRows, renderBenchReport } from '../scripts/bench/report';
 import { runBench, type BenchResults } from '../scripts/bench/runBench';
 import { percentile, perSecond, spreadOf } from '../scripts/bench/stats';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
+
+describe('continue-as-new carry-over size', () => {
+  it('grows linearly with open leads, so the ceiling read at one size holds at the next', () => {
+    const { sizes } = measureCarryOverSizes([500, 2_000]);
+    const [small, large] = sizes.map((size) => size.bytesPerLead.touched);
+    expect(Math.abs(large - small) / small).toBeLessThan(0.1);
+    expect(sizes.every((size) => size.fitsGuard.untouched && size.fitsGuard.touched)).toBe(true);
+  });
+});
 
 describe('bench options', () => {
   it('defaults to the full sizes and bench/results.json, with the ledger from DATABASE_URL', () => {
@@ -145,6 +155,7 @@ describe('bench end to end at tiny sizes', () => {
     historyFirstTouchMs: 3_000,
     historyTouchedShare: 0.9,
     pollSizes: [5],
+    carryOverSizes: [20, 40],
   };
 
   beforeAll(async () => {
@@ -262,6 +273,17 @@ describe('bench end to end at tiny sizes', () => {
     expect(perLead.actions).toMatchObject({ workflowStarts: 40, updates: 36, activityAttempts: 80 });
     expect(perLead.actions.timers).toBeGreaterThanOrEqual(4);
     expect(perLead.actionsPerLead).toBeCloseTo(perLead.actions.total / 40, 9);
+  });
+
+  it('measures what continue-as-new carries per open lead, and the ceiling that sets', () => {
+    const carryOver = measured(results.carryOver);
+    expect(carryOver.sizes.map((size) => size.openLeads)).toEqual([20, 40]);
+    for (const size of carryOver.sizes) {
+      // A touch adds the call's event ID and the acceptance clock to what is carried.
+      expect(size.touchedBytes).toBeGreaterThan(size.untouchedBytes);
+      expect(size.bytesPerLead.untouched).toBeCloseTo(size.untouchedBytes / size.openLeads, 9);
+    }
+    expect(carryOver.ceiling.touched).toBe(Math.floor(carryOver.guardBytes / carryOver.sizes[1].bytesPerLead.touched));
   });
 
   it('reports Salesforce calls per poll and renders every figure in the table', () => {

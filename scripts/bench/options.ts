@@ -29,6 +29,8 @@ export interface BenchSizes {
   /** Share of history leads touched before their deadline; the rest breach. */
   historyTouchedShare: number;
   pollSizes: number[];
+  /** Open-lead counts whose continue-as-new carry-over is measured. */
+  carryOverSizes: number[];
 }
 
 export interface BenchOptions {
@@ -57,6 +59,7 @@ export const defaultSizes: BenchSizes = {
   historyFirstTouchMs: 30_000,
   historyTouchedShare: 0.9,
   pollSizes: [10, 100, 2_000],
+  carryOverSizes: [10_000, 25_000, 50_000],
 };
 
 export const quickSizes: BenchSizes = {
@@ -75,6 +78,7 @@ export const quickSizes: BenchSizes = {
   historyFirstTouchMs: 10_000,
   historyTouchedShare: 0.9,
   pollSizes: [10, 100],
+  carryOverSizes: [1_000, 10_000],
 };
 
 export const DEFAULT_OUT_FILE = path.resolve(__dirname, '..', '..', 'bench', 'results.json');

@@ -7,6 +7,7 @@ import type { IntakeFigures, OpenClocksMemory, UpdateBaseline } from './intake';
 import type { PerLeadDesign } from './perLeadDesign';
 import type { PollCost } from './pollCost';
 import type { ProductionWorkerMemory } from './productionWorker';
+import type { CarryOverCeiling } from './carryOverSize';
 import type { BenchResults } from './runBench';
 
 interface Row {
@@ -175,6 +176,25 @@ function pollRows(costs: PollCost[]): Row[] {
   }));
 }
 
+function carryOverRows(c: CarryOverCeiling): Row[] {
+  const kb = (bytes: number) => `${int(bytes / 1024)} KB`;
+  return [
+    ...c.sizes.map((size) => ({
+      figure: `Continue-as-new carry-over (${int(size.openLeads)} open)`,
+      value: `${kb(size.untouchedBytes)} untouched, ${kb(size.touchedBytes)} touched`,
+      reference: `guard ${kb(c.guardBytes)}: ${verdict(size.fitsGuard.untouched)} / ${verdict(size.fitsGuard.touched)}`,
+      detail: `${fixed(size.bytesPerLead.untouched, 1)} / ${fixed(size.bytesPerLead.touched, 1)} bytes per open lead (lead book only)`,
+    })),
+    {
+      figure: 'Open leads one campaign can carry',
+      value: `${int(c.ceiling.untouched)} untouched, ${int(c.ceiling.touched)} touched`,
+      reference: 'goal 50,000',
+      detail:
+        'guard ÷ bytes per open lead at the largest size; past it the campaign keeps running without continuing as new and alerts',
+    },
+  ];
+}
+
 export function benchRows(r: BenchResults): Row[] {
   return [
     ...(r.intake && r.baseline
@@ -190,6 +210,7 @@ export function benchRows(r: BenchResults): Row[] {
       ? productionWorkerRows(r.productionWorker)
       : missing('Production worker RSS with open clocks', r)),
     ...(r.crmPollCost ? pollRows(r.crmPollCost) : missing('Salesforce calls per poll', r)),
+    ...(r.carryOver ? carryOverRows(r.carryOver) : missing('Continue-as-new carry-over', r)),
   ];
 }
 

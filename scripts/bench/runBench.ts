@@ -3,6 +3,7 @@
 // A figure that fails is recorded with its reason and the others still run; the caller decides the exit code.
 import os from 'node:os';
 import { withBenchEnvironment } from './benchEnvironment';
+import { measureCarryOverSizes, type CarryOverCeiling } from './carryOverSize';
 import { errorChain } from './diagnose';
 import { measureEscalationLatency, type EscalationLatency, type LatencyCondition } from './escalationLatency';
 import { measureHistoryPerLead, type HistoryPerLead } from './historyPerLead';
@@ -41,6 +42,8 @@ export interface BenchResults {
   /** The history workload run as one workflow per lead, for the actions-per-lead comparison. */
   perLeadDesign: PerLeadDesign | null;
   crmPollCost: PollCost[] | null;
+  /** What continue-as-new carries at 10k, 25k and 50k open leads, and the ceiling that sets. */
+  carryOver: CarryOverCeiling | null;
   failures: BenchFailure[];
 }
 
@@ -114,6 +117,9 @@ export async function runBench(opts: {
   const crmPollCost = await attempt(`CRM poll cost: ${sizes.pollSizes.join(', ')} open leads`, () =>
     measurePollCosts(sizes.pollSizes),
   );
+  const carryOver = await attempt(`carry-over size: ${sizes.carryOverSizes.join(', ')} open leads`, async () =>
+    measureCarryOverSizes(sizes.carryOverSizes),
+  );
   const cpus = os.cpus();
   return {
     startedAt: new Date(started).toISOString(),
@@ -129,6 +135,7 @@ export async function runBench(opts: {
     sizes,
     ...temporalFigures,
     crmPollCost,
+    carryOver,
     failures,
   };
 }
