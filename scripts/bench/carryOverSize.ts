@@ -14,7 +14,7 @@ import { MAX_CARRY_OVER_BYTES } from '../../workflows/campaignSla/continueAsNew'
 const TEMPLATE_FILE = path.resolve(__dirname, '..', '..', 'examples', 'budget-sla.yaml');
 const HOUR = 3_600_000;
 
-export interface CarryOverSize {
+interface CarryOverSize {
   openLeads: number;
   /** Every lead as admitted; then every lead with one call logged (first touch met, acceptance clock running). */
   untouchedBytes: number;
