@@ -439,6 +439,72 @@ describe('campaigns driven by Salesforce (time-skipping, real adapter over the f
     }
   });
 
+  it('breaches a 7-day opportunity milestone Salesforce shows no conversion for; a later conversion leaves the breach', async () => {
+    const id = 'sf-opportunity-breach';
+    const world = await salesforceWorld(id);
+    const { leadId, at: t0 } = await world.addLead();
+    for (let i = 1; i <= 6; i++) {
+      await sleepUntil(t0 + i * MINUTE);
+      await world.logCall(leadId);
+    }
+    await sleepUntil(t0 + 10 * MINUTE);
+    await world.setStatus(leadId, 'Working - Contacted');
+    const wf = await startCampaign(
+      id,
+      world,
+      { milestones: { 'opportunity-7d': { stop: 'opportunity', within: '7d', escalate: false } } },
+      '1h',
+    );
+    const breachedRow = {
+      started_at: iso(t0),
+      deadline: iso(t0 + 7 * DAY),
+      met_at: null,
+      breached_at: iso(t0 + 7 * DAY),
+      stopped_at: null,
+      // Never paused.
+      paused_ms: null,
+    };
+    try {
+      // Just before day 7 the milestone runs; just after, it has breached at its deadline.
+      await sleepUntil(t0 + 7 * DAY - 30 * MINUTE);
+      expect((await wf.query(leadQuery, leadId))?.clocks['m:opportunity-7d']).toMatchObject({
+        deadline: iso(t0 + 7 * DAY),
+      });
+      expect((await wf.query(leadQuery, leadId))?.clocks['m:opportunity-7d']?.breachedAt).toBeUndefined();
+      await sleepUntil(t0 + 7 * DAY + 2 * HOUR);
+      const state = await wf.query(slaStateQuery);
+      expect(state.recentBreaches).toEqual([
+        expect.objectContaining({ leadId, clock: 'm:opportunity-7d', at: iso(t0 + 7 * DAY) }),
+      ]);
+      expect(state.milestones).toEqual([
+        expect.objectContaining({ name: 'opportunity-7d', started: 1, met: 0, breached: 1, pending: 0 }),
+      ]);
+      // Every clock of the lead is settled and escalate: false runs no chain, so the lead has left the book.
+      expect(await wf.query(leadQuery, leadId)).toBeNull();
+      // Ops hear once at the warning and once at the breach.
+      const alerts = worker.alerts.filter((a) => a.campaignId === id && a.fields?.leadId === leadId);
+      expect(alerts.map((a) => a.title)).toEqual([
+        `SLA warning: milestone opportunity-7d for lead ${leadId}`,
+        `SLA breach: milestone opportunity-7d for lead ${leadId}`,
+      ]);
+      expect((await db.pool.query(`SELECT 1 FROM escalation_steps WHERE campaign_id = $1`, [id])).rowCount).toBe(0);
+      await expect.poll(() => clockOutcome(id, leadId, 'm:opportunity-7d'), { timeout: 20_000 }).toEqual(breachedRow);
+
+      // Converted on day 9: the breach stands; a lead that left the book is no longer polled.
+      await sleepUntil(t0 + 9 * DAY + 13 * MINUTE);
+      const conversion = await world.convert(leadId, true);
+      expect(conversion.opportunityId).not.toBeNull();
+      await sleepUntil(conversion.at + 2 * HOUR);
+      expect(await clockOutcome(id, leadId, 'm:opportunity-7d')).toEqual(breachedRow);
+      expect((await wf.query(slaStateQuery)).milestones).toEqual([
+        expect.objectContaining({ name: 'opportunity-7d', started: 1, met: 0, breached: 1, pending: 0 }),
+      ]);
+    } finally {
+      await terminateWhenIdle(wf);
+      await world.fake.close();
+    }
+  });
+
   // A reassignment the org's own automation undoes is not a failed step to retry against it (that was a tug of war:
   // 13 owner writes in 30 minutes, the breaching owner kept, the chain stalled): as at intake routing, the owner
   // Salesforce shows stands, the ledger records it, ops hear, and the chain goes on.
