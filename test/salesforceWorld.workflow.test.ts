@@ -194,6 +194,21 @@ async function startCampaign(
   });
 }
 
+/**
+ * A lead worked before the campaign first reads it (six calls a minute apart, accepted at minute 10): the poll reads
+ * its whole history, the built-in clocks are all met, and only milestones run.
+ */
+async function workedAndAccepted(world: World) {
+  const { leadId, at: t0 } = await world.addLead();
+  for (let i = 1; i <= 6; i++) {
+    await sleepUntil(t0 + i * MINUTE);
+    await world.logCall(leadId);
+  }
+  await sleepUntil(t0 + 10 * MINUTE);
+  const accepted = await world.setStatus(leadId, 'Working - Contacted');
+  return { leadId, t0, accepted };
+}
+
 /** Sleeps on the server until `at` (epoch ms). */
 async function sleepUntil(at: number): Promise<void> {
   const left = at - Number(await env.currentTimeMs());
@@ -348,15 +363,7 @@ describe('campaigns driven by Salesforce (time-skipping, real adapter over the f
   it('pauses a milestone while Salesforce says "Waiting on customer", resumes it, and meets it by the conversion', async () => {
     const id = 'sf-paused-milestone';
     const world = await salesforceWorld(id);
-    const { leadId, at: t0 } = await world.addLead();
-    // Worked before the campaign first reads it (six calls, accepted): the poll reads its whole history, the built-in
-    // clocks are all met, and only the milestone runs.
-    for (let i = 1; i <= 6; i++) {
-      await sleepUntil(t0 + i * MINUTE);
-      await world.logCall(leadId);
-    }
-    await sleepUntil(t0 + 10 * MINUTE);
-    const accepted = await world.setStatus(leadId, 'Working - Contacted');
+    const { leadId, t0, accepted } = await workedAndAccepted(world);
     // Twelve days of one-minute polls would take half an hour here: the poll runs hourly instead. Every fact below
     // counts at its Salesforce time (LeadHistory.CreatedDate, Opportunity.CreatedDate), whatever the poll's.
     const wf = await startCampaign(
@@ -442,13 +449,7 @@ describe('campaigns driven by Salesforce (time-skipping, real adapter over the f
   it('breaches a 7-day opportunity milestone Salesforce shows no conversion for; a later conversion leaves the breach', async () => {
     const id = 'sf-opportunity-breach';
     const world = await salesforceWorld(id);
-    const { leadId, at: t0 } = await world.addLead();
-    for (let i = 1; i <= 6; i++) {
-      await sleepUntil(t0 + i * MINUTE);
-      await world.logCall(leadId);
-    }
-    await sleepUntil(t0 + 10 * MINUTE);
-    await world.setStatus(leadId, 'Working - Contacted');
+    const { leadId, t0 } = await workedAndAccepted(world);
     const wf = await startCampaign(
       id,
       world,
