@@ -85,6 +85,17 @@ describe('replay of recorded campaign histories', () => {
     }
   });
 
+  it('has a milestone breach recorded with BreachedLeads counting response clocks only, and one from before', () => {
+    const marked = (file: string) =>
+      temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file))).events.some((e) =>
+        Buffer.from(e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data ?? [])
+          .toString()
+          .includes('"milestones-apart-from-breached-leads"'),
+      );
+    expect(marked(path.join('2026-12-04e', 'milestones.bin'))).toBe(true);
+    expect(marked(path.join(STANDING_TIMERS, 'milestones.bin'))).toBe(false);
+  });
+
   it('has a recorded routing-at-intake path whose routes reached the CRM activity', () => {
     const history = temporal.api.history.v1.History.decode(
       readFileSync(path.join(dir, '2026-12-04', 'intake-routing.bin')),

@@ -9,6 +9,12 @@ const TIER_SLA_MS = { 'high-intent': 30_000, standard: 45_000 } as const;
 type ChaosTier = keyof typeof TIER_SLA_MS;
 const WARN_AT = 0.75;
 /** The escalation chain, in the order and at the offsets after the breach the config gives it. */
+/**
+ * A milestone nothing in the chaos feed stops (no lead is accepted or rejected), due before any lead can be
+ * nurtured (the earliest at 30 s + 9 s): every lead breaches it at exactly createdAt + 20 s, through kills and faults.
+ */
+export const MILESTONE = { name: 'disposition-20s', withinMs: 20_000 } as const;
+
 export const ESCALATION = [
   { step: 'notify-owner', afterMs: 0 },
   { step: 'reassign', afterMs: 3_000 },
@@ -59,6 +65,9 @@ export function chaosCampaignConfig(campaignId: string, now: number): Record<str
       pools: {
         inbound: { managerId: 'chaos-manager-1', reps: reps(INBOUND_REPS) },
         overflow: { managerId: 'chaos-manager-2', reps: reps(OVERFLOW_REPS) },
+      },
+      milestones: {
+        [MILESTONE.name]: { stop: ['accepted', 'rejected'], within: `${MILESTONE.withinMs / 1000}s`, escalate: false },
       },
     },
     // Velocity checks keep the Ads port busy (and under faults) during the run.

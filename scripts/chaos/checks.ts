@@ -8,7 +8,7 @@ import type { Alert } from '../../sla/alerts';
 import type { LeadView } from '../../sla/views';
 import { leadQuery, slaStateQuery } from '../../workflows/messages';
 import { percentile } from '../bench/stats';
-import { ESCALATION, expectationFor, type Expectation } from './campaign';
+import { ESCALATION, expectationFor, MILESTONE, type Expectation } from './campaign';
 import { touchEventId, type FedLead } from './feed';
 import type { WebhookDelivery } from './processes';
 
@@ -347,6 +347,29 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
   const steps = new Map<string, typeof stepRows>();
   for (const row of stepRows)
     steps.set(`${row.lead_id}/${row.clock}`, [...(steps.get(`${row.lead_id}/${row.clock}`) ?? []), row]);
+  const milestoneClock = `m:${MILESTONE.name}`;
+  const milestoneMisses = admitted.flatMap((l) => {
+    const row = clock.get(`${l.planned.leadId}/${milestoneClock}`);
+    const due = l.planned.createdAt + MILESTONE.withinMs;
+    if (!row) return [`${l.planned.leadId}: no ${milestoneClock} row`];
+    return ms(row.started_at) === l.planned.createdAt &&
+      ms(row.deadline) === due &&
+      ms(row.breached_at) === due &&
+      row.met_at === null
+      ? []
+      : [
+          `${l.planned.leadId}: started ${iso(ms(row.started_at))}, deadline ${iso(ms(row.deadline))}, breached ${iso(ms(row.breached_at))}, met ${iso(ms(row.met_at))}; due ${iso(due)}`,
+        ];
+  });
+  f.exact(
+    `milestone ${MILESTONE.name} breached at createdAt + ${MILESTONE.withinMs / 1000} s, one row per lead`,
+    admitted.length,
+    admitted.length - milestoneMisses.length,
+    milestoneMisses,
+  );
+  const milestoneFigures = state.milestones.find((m) => m.name === MILESTONE.name);
+  f.exact('workflow: milestone clocks started', admitted.length, milestoneFigures?.started ?? 0);
+  f.exact('workflow: milestone clocks breached', admitted.length, milestoneFigures?.breached ?? 0);
   const firstTouch = (l: FedLead) => clock.get(`${l.planned.leadId}/firstTouch`);
   /** When the workflow learnt of the lead's first touch: what it did before then was right on what it knew. */
   // A warning due while a worker or server was down (recovery included) is never sent when the touch it would
@@ -560,6 +583,13 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     for (const index of ranSteps.get(l.planned.leadId) ?? []) expectedKeys.set(key(`step${index}`), l.planned.leadId);
   }
   const alertRow = new Map(alertRows.map((r) => [r.dedupe_key, r]));
+  const milestoneBreachKey = (l: FedLead) => `${prefix}${l.planned.leadId}:m:${MILESTONE.name}:breach`;
+  f.exact(
+    `milestone breach alerts delivered, one per lead`,
+    admitted.length,
+    admitted.filter((l) => alertRow.get(milestoneBreachKey(l))?.delivered_at).length,
+    admitted.filter((l) => !alertRow.get(milestoneBreachKey(l))?.delivered_at).map(milestoneBreachKey),
+  );
   const leadAlert = (key: string) =>
     /^[^:]+:(warning|breach|step\d+)$/.test(key.slice(prefix.length).replace(/^[^:]+:/, ''));
   const delivered = [...expectedKeys.keys()].filter((k) => alertRow.get(k)?.delivered_at);

@@ -41,13 +41,23 @@ const OUT_OF_ROTATION = 'out-of-rotation';
 /** Patch: follow-up warnings create CRM Tasks, an activity runs before this release never scheduled. */
 const FOLLOW_UP_TASKS = 'follow-up-tasks';
 
+const MILESTONES_APART_FROM_BREACHED_LEADS = 'milestones-apart-from-breached-leads';
+
+/**
+ * BreachedLeads counts response-clock breaches; milestone breaches are counted per milestone (slaState.milestones).
+ * Runs recorded before counted both (a campaign with milestones could show more breaches than leads).
+ */
+function countsAsResponseBreach(clock: ClockKind): boolean {
+  return !isMilestoneClock(clock) || !patched(MILESTONES_APART_FROM_BREACHED_LEADS);
+}
+
 export function countBreach(run: CampaignRun, lead: LeadState, clock: ClockKind): void {
   const { state } = run;
   noteBreach(state.compliance, lead, clock, run.leadConfig(lead));
   // Rotation follows response breaches; a milestone missed (no opportunity yet) says less about the rep's pace.
   if (!isMilestoneClock(clock)) countRepBreach(run, lead, clock);
   countBreaches(metricMeter, run.campaignId, clock, 1);
-  state.breachedLeads++;
+  if (countsAsResponseBreach(clock)) state.breachedLeads++;
   state.recentBreaches.unshift({
     leadId: lead.leadId,
     clock,
@@ -64,7 +74,7 @@ export function uncountBreach(run: CampaignRun, lead: LeadState, clock: ClockKin
   if (deadline !== undefined && !isMilestoneClock(clock))
     retractRepBreach(state.book.rotation, breachedOwnerId, deadline);
   noteBreachRetracted(state.compliance, lead, clock, breachedOwnerId, run.leadConfig(lead));
-  state.breachedLeads = Math.max(0, state.breachedLeads - 1);
+  if (countsAsResponseBreach(clock)) state.breachedLeads = Math.max(0, state.breachedLeads - 1);
   state.recentBreaches = state.recentBreaches.filter((b) => !(b.leadId === lead.leadId && b.clock === clock));
 }
 
