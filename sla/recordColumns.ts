@@ -3,6 +3,7 @@
 // milliseconds from the batch's earliest. The input is stored in the workflow's history and sent to the
 // activity, so a 500-lead intake's write carries far fewer bytes. Lossless for records that never hold
 // null: a field left out comes back left out, and a column is timestamps only if every value in it is one.
+import { dict } from './dict';
 import type { LeadActivityBatch } from './records';
 
 const LEAD_ACTIVITY_COLUMNS = 'columns-1';
@@ -50,7 +51,7 @@ export function toColumns(records: readonly object[]): RecordColumns {
       }
     }
   }
-  const shared: Record<string, Shareable> = {};
+  const shared = dict<Shareable>();
   const columns: string[] = [];
   const times: string[] = [];
   const instants = new Map<string, (number | undefined)[]>();
