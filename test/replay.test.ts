@@ -33,6 +33,16 @@ const PATHS = [
   'fault-retries',
 ];
 
+/** A recorded history's events. */
+const recorded = (file: string) => temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file))).events;
+/** Whether the events hold the marker `patched(patchId)` records. */
+const hasPatch = (events: ReturnType<typeof recorded>, patchId: string) =>
+  events.some((e) =>
+    Buffer.from(e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data ?? [])
+      .toString()
+      .includes(`"${patchId}"`),
+  );
+
 describe('replay of recorded campaign histories', () => {
   it("has a recorded history for every path, and keeps the previous release's", () => {
     expect(files).toEqual(expect.arrayContaining(PATHS.map((name) => path.join(CURRENT, `${name}.bin`))));
@@ -42,43 +52,33 @@ describe('replay of recorded campaign histories', () => {
   });
 
   it('has a recorded history for every workflow type the worker registers, the quarterly reset and its backfill too', () => {
-    const typeOf = (file: string) =>
-      temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file))).events[0]
-        .workflowExecutionStartedEventAttributes?.workflowType?.name;
-    const recorded = new Set(files.map(typeOf));
-    expect([...recorded].sort()).toEqual(WORKFLOW_TYPES);
+    const typeOf = (file: string) => recorded(file)[0].workflowExecutionStartedEventAttributes?.workflowType?.name;
+    const types = new Set(files.map(typeOf));
+    expect([...types].sort()).toEqual(WORKFLOW_TYPES);
     for (const name of ['quarterly-reset', 'quarterly-reset-backfill'])
       expect(typeOf(path.join(QUARTERLY_RESET, `${name}.bin`)), name).toBe('quarterlyReset');
     expect(typeOf(path.join(QUARTERLY_RESET, 'quarterly-reset-campaign.bin'))).toBe('campaignSla');
   });
 
   it('has runs that continued as new past 2,000 events under patch earlier-continue-as-new, and runs from before it', () => {
-    const history = (file: string) => temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
     for (const [release, patched] of [
       [QUARTERLY_RESET, true],
       [CURRENT, false],
     ] as const) {
-      const events = history(path.join(release, 'continue-as-new.bin')).events;
+      const events = recorded(path.join(release, 'continue-as-new.bin'));
       expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, release).toBeTruthy();
-      const markers = events.map((e) =>
-        Buffer.from(e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data ?? []).toString(),
-      );
-      expect(
-        markers.some((m) => m.includes('"earlier-continue-as-new"')),
-        release,
-      ).toBe(patched);
+      expect(hasPatch(events, 'earlier-continue-as-new'), release).toBe(patched);
       expect(events.length, release).toBeGreaterThan(patched ? 2_000 : 4_000);
     }
   });
 
   it('has paths recorded under standing wake-up timers (no timer cancelled) and paths from before, which cancelled', () => {
-    const history = (file: string) => temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
     for (const [release, standing] of [
       [STANDING_TIMERS, true],
       [CURRENT, false],
     ] as const) {
       for (const name of ['lead-clocks', 'proposals', 'continue-as-new']) {
-        const { events } = history(path.join(release, `${name}.bin`));
+        const events = recorded(path.join(release, `${name}.bin`));
         const cancelled = events.filter((e) => e.timerCanceledEventAttributes).length;
         expect(cancelled === 0, `${release}/${name}: ${cancelled} timers cancelled`).toBe(standing);
       }
@@ -86,29 +86,21 @@ describe('replay of recorded campaign histories', () => {
   });
 
   it('has a milestone breach recorded with BreachedLeads counting response clocks only, and one from before', () => {
-    const marked = (file: string) =>
-      temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file))).events.some((e) =>
-        Buffer.from(e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data ?? [])
-          .toString()
-          .includes('"milestones-apart-from-breached-leads"'),
-      );
-    expect(marked(path.join('2026-12-04e', 'milestones.bin'))).toBe(true);
-    expect(marked(path.join(STANDING_TIMERS, 'milestones.bin'))).toBe(false);
+    const patch = 'milestones-apart-from-breached-leads';
+    expect(hasPatch(recorded(path.join('2026-12-04e', 'milestones.bin')), patch)).toBe(true);
+    expect(hasPatch(recorded(path.join(STANDING_TIMERS, 'milestones.bin')), patch)).toBe(false);
   });
 
   it('has a recorded routing-at-intake path whose routes reached the CRM activity', () => {
-    const history = temporal.api.history.v1.History.decode(
-      readFileSync(path.join(dir, '2026-12-04', 'intake-routing.bin')),
+    const activities = recorded(path.join('2026-12-04', 'intake-routing.bin')).map(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name,
     );
-    const activities = history.events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
     expect(activities).toContain('routeLeads');
   });
 
   it('has recorded milestone paths: a milestone escalated, and a CRM poll asked for the facts milestones follow', () => {
-    const history = (file: string) =>
-      temporal.api.history.v1.History.decode(readFileSync(path.join(dir, '2026-12-04c', file))).events;
     const inputs = (file: string, activity: string) =>
-      history(file)
+      recorded(path.join('2026-12-04c', file))
         .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activity)
         .map((e) => Buffer.from(e.activityTaskScheduledEventAttributes?.input?.payloads?.[0]?.data ?? []).toString());
     expect(inputs('milestones.bin', 'runEscalationSteps').join('')).toContain('"clock":"m:opportunity-7d"');
