@@ -20,11 +20,18 @@ import { percentile, perSecond, spreadOf } from '../scripts/bench/stats';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 
 describe('continue-as-new carry-over size', () => {
-  it('grows linearly with open leads, so the ceiling read at one size holds at the next', () => {
-    const { sizes } = measureCarryOverSizes([500, 2_000]);
-    const [small, large] = sizes.map((size) => size.bytesPerLead.touched);
-    expect(Math.abs(large - small) / small).toBeLessThan(0.1);
-    expect(sizes.every((size) => size.fitsGuard.untouched && size.fitsGuard.touched)).toBe(true);
+  it('grows linearly with open leads once packed (deflate looks back 32 KB), so the ceiling read at one size holds at the next', () => {
+    const { sizes, ceiling } = measureCarryOverSizes([2_000, 8_000]);
+    for (const workload of ['untouched', 'touched', 'randomIdsTouched'] as const) {
+      const [small, large] = sizes.map((size) => size[workload].packed / size.openLeads);
+      expect(Math.abs(large - small) / small, workload).toBeLessThan(0.1);
+    }
+    // IDs that share nothing cost more than Salesforce's sequential ones, and both far less than the JSON.
+    for (const size of sizes) {
+      expect(size.randomIdsTouched.packed).toBeGreaterThan(size.touched.packed);
+      expect(size.randomIdsTouched.packed).toBeLessThan(size.randomIdsTouched.json / 2);
+    }
+    expect(ceiling.randomIdsTouched).toBeLessThan(ceiling.touched);
   });
 });
 
@@ -65,6 +72,10 @@ describe('bench options', () => {
     );
     expect(() => parseBenchOptions(['--poll-sizes', '10,x'], {})).toThrow(
       '--poll-sizes: expected a positive whole number, got "x"',
+    );
+    expect(parseBenchOptions(['--scale-checkpoints', '100,2000'], {}).sizes.scaleCheckpoints).toEqual([100, 2_000]);
+    expect(() => parseBenchOptions([], { BENCH_SCALE_CHECKPOINTS: '500,500' })).toThrow(
+      'BENCH_SCALE_CHECKPOINTS: expected increasing open-lead counts, got "500,500"',
     );
     expect(() => parseBenchOptions(['--intake-lead', '5'], {})).toThrow("unknown option '--intake-lead'");
   });
@@ -156,6 +167,7 @@ describe('bench end to end at tiny sizes', () => {
     historyTouchedShare: 0.9,
     pollSizes: [5],
     carryOverSizes: [20, 40],
+    scaleCheckpoints: [30],
   };
 
   beforeAll(async () => {
@@ -275,15 +287,31 @@ describe('bench end to end at tiny sizes', () => {
     expect(perLead.actionsPerLead).toBeCloseTo(perLead.actions.total / 40, 9);
   });
 
+  it('grows one campaign through the server and forces a packed continue-as-new at each checkpoint', () => {
+    const scale = measured(results.scale);
+    expect(scale.checkpoints.map((c) => c.openLeads)).toEqual([30]);
+    const [checkpoint] = scale.checkpoints;
+    expect(checkpoint.slaStateQueryMs.count).toBe(2);
+    expect(checkpoint.handOver.carried).toMatchObject({ format: 6, openLeads: 30 });
+    expect(checkpoint.handOver.carried.packedBytes).toBeLessThan(checkpoint.handOver.carried.unpackedBytes);
+    expect(checkpoint.handOver.touchUpdates).toBeGreaterThanOrEqual(8);
+    expect(checkpoint.handOver.firstTaskMs).toBeGreaterThanOrEqual(0);
+    expect(scale.runs).toBeGreaterThanOrEqual(2);
+    expect(scale).toMatchObject({ leadsAdmitted: 30, leadsTouched: 30 });
+    expect(scale.contactsSent).toBe(checkpoint.handOver.touchUpdates * 20);
+    expect(scale.historyEventsPerLead).toBeCloseTo(scale.historyEvents / 30, 9);
+  });
+
   it('measures what continue-as-new carries per open lead, and the ceiling that sets', () => {
     const carryOver = measured(results.carryOver);
     expect(carryOver.sizes.map((size) => size.openLeads)).toEqual([20, 40]);
     for (const size of carryOver.sizes) {
       // A touch adds the call's event ID and the acceptance clock to what is carried.
-      expect(size.touchedBytes).toBeGreaterThan(size.untouchedBytes);
-      expect(size.bytesPerLead.untouched).toBeCloseTo(size.untouchedBytes / size.openLeads, 9);
+      expect(size.touched.json).toBeGreaterThan(size.untouched.json);
+      expect(size.touched.packed).toBeGreaterThan(size.untouched.packed);
     }
-    expect(carryOver.ceiling.touched).toBe(Math.floor(carryOver.guardBytes / carryOver.sizes[1].bytesPerLead.touched));
+    const [, largest] = carryOver.sizes;
+    expect(carryOver.ceiling.touched).toBe(Math.floor(carryOver.guardBytes / (largest.touched.packed / 40)));
   });
 
   it('reports Salesforce calls per poll and renders every figure in the table', () => {

@@ -8,7 +8,13 @@ import {
   decodeLeadBook,
   encodeCarryOver,
   encodeLeadBook,
+  MAX_UNPACKED_CARRY_OVER_BYTES,
+  packCarryOver,
 } from '../sla/carryOver';
+import { zlibSync } from 'fflate';
+import { salesforceId } from '../activities/crm/salesforceIds';
+import { seededText } from '../scripts/bench/carryOverSize';
+import { MAX_CARRY_OVER_BYTES } from '../workflows/campaignSla/continueAsNew';
 import { jsonSizeBytes } from '../sla/inputLimits';
 import { collectDueConfirmed } from './support/dueSteps';
 import { parseCampaignConfig } from '../sla/config';
@@ -272,6 +278,39 @@ describe('carry-over size', () => {
     expect(roundTrip(book).leads['intake-10999']).toEqual(trimmed(book.leads['intake-10999']));
   });
 
+  /** n open leads with 18-character Salesforce IDs over 25 reps, created over the hour before `now`; `touched` logs a call on each. */
+  function salesforceBook(n: number, ids: (i: number) => string, touched: boolean): LeadBook {
+    const book = emptyLeadBook();
+    const now = T0 + HOUR;
+    const owners = Array.from({ length: 25 }, (_, i) => salesforceId('005', i + 1));
+    admitLeads(
+      book,
+      Array.from({ length: n }, (_, i) =>
+        lead(ids(i), i % 2 ? 'standard' : 'high-intent', owners[i % 25], T0 + Math.floor((i / n) * HOUR)),
+      ),
+      ctxAt(now),
+    );
+    if (touched) {
+      const calls = Object.keys(book.leads).map((leadId, i) => contact(leadId, salesforceId('00T', i + 1), now));
+      applyLeadEvents(book, calls, ctxAt(now));
+    }
+    drainOutbox(book);
+    return book;
+  }
+  it('packs 50,000 open leads under the guard: touched with Salesforce-sequential IDs, untouched with random ones', () => {
+    const sequential = salesforceBook(50_000, (i) => salesforceId('00Q', i + 1), true);
+    const touched = packCarryOver({ book: sequential });
+    expect(touched.marker).toMatchObject({ format: 6, openLeads: 50_000, packedBytes: touched.packed.byteLength });
+    expect(touched.packed.byteLength).toBeLessThan(MAX_CARRY_OVER_BYTES);
+    // The same state as plain compact JSON would not fit four times over.
+    expect(touched.marker.unpackedBytes).toBeGreaterThan(4 * MAX_CARRY_OVER_BYTES);
+    const random = seededText(7);
+    const untouched = packCarryOver({ book: salesforceBook(50_000, () => `00Q${random(12)}AAA`, false) });
+    expect(untouched.packed.byteLength).toBeLessThan(MAX_CARRY_OVER_BYTES);
+    const decoded = decodeCarryOver<{ book: LeadBook }>(touched.marker, touched.packed).book;
+    expect(leadViews(decoded)).toEqual(leadViews(sequential));
+  });
+
   it('counts JSON size in UTF-8 bytes', () => {
     expect(jsonSizeBytes('a')).toBe(3);
     expect(jsonSizeBytes('é')).toBe(4);
@@ -315,8 +354,69 @@ describe('carry-over validation', () => {
   it('refuses a carry-over in another format, such as the uncompacted state', () => {
     const { book } = scenarioBook();
     expect(() => decodeCarryOver({ book } as never)).toThrow(
-      'carryOver.format: expected one of 1, 2, 3, 4, 5, got undefined',
+      'carryOver.format: expected one of 1, 2, 3, 4, 5, 6, got undefined; this worker cannot read that carry-over',
     );
+  });
+});
+
+describe('packed carry-over (format 6)', () => {
+  const packed = () => packCarryOver({ ...scenarioBook(), continuedAsNew: 3 });
+  const marker = () => packed().marker;
+
+  it('decodes to the same state as the compact form it packs', () => {
+    const { book, now } = scenarioBook();
+    const { marker, packed } = packCarryOver({ book, now, continuedAsNew: 3 });
+    expect(marker).toEqual({
+      format: 6,
+      openLeads: Object.keys(book.leads).length,
+      packedBytes: packed.byteLength,
+      unpackedBytes: jsonSizeBytes(encodeCarryOver({ book, now, continuedAsNew: 3 })),
+    });
+    const fromPacked = decodeCarryOver<{ book: LeadBook; now: number; continuedAsNew: number }>(marker, packed);
+    const fromCompact = decodeCarryOver<{ book: LeadBook; now: number; continuedAsNew: number }>(
+      JSON.parse(JSON.stringify(encodeCarryOver({ book, now, continuedAsNew: 3 }))),
+    );
+    expect(fromPacked).toEqual(fromCompact);
+    expect(fromPacked).toMatchObject({ now, continuedAsNew: 3 });
+  });
+
+  it('reads the bytes from a Buffer view on a larger buffer, as a binary payload may arrive', () => {
+    const { marker: m, packed: bytes } = packed();
+    const host = Buffer.alloc(bytes.byteLength + 16, 0xff);
+    host.set(bytes, 8);
+    const view = host.subarray(8, 8 + bytes.byteLength);
+    expect(decodeCarryOver<{ book: LeadBook }>(m, view).book.leads['T-hi'].attempts).toBe(2);
+  });
+
+  it('refuses a marker without its bytes, and bytes that are not zlib data', () => {
+    expect(() => decodeCarryOver(marker())).toThrow(/format 6 needs the packed carry-over .* it is missing/);
+    expect(() => decodeCarryOver(marker(), 'eJzLSM3JyQcABiwCFQ==')).toThrow(/it is missing/);
+    expect(() => decodeCarryOver(marker(), new Uint8Array([1, 2, 3, 4, 5, 6]))).toThrow(
+      /^carryOver: the packed carry-over is not zlib data/,
+    );
+    const truncated = packed().packed.subarray(0, 100);
+    expect(() => decodeCarryOver(marker(), truncated)).toThrow(/^carryOver: the packed carry-over is not zlib data/);
+  });
+
+  it('refuses bytes that inflate past the 64 MB cap: a zlib bomb of under 100 KB', () => {
+    const bomb = zlibSync(new Uint8Array(MAX_UNPACKED_CARRY_OVER_BYTES + 1_000_000).fill(0x20));
+    expect(bomb.byteLength).toBeLessThan(100_000);
+    expect(() => decodeCarryOver(marker(), bomb)).toThrow(
+      `carryOver: the packed carry-over inflates past ${MAX_UNPACKED_CARRY_OVER_BYTES} bytes; refused`,
+    );
+  });
+
+  it('refuses packed content that is not JSON, not a format-5 carry-over, or itself a marker', () => {
+    const text = (s: string) => zlibSync(new TextEncoder().encode(s));
+    expect(() => decodeCarryOver(marker(), text('{"format":5,'))).toThrow(
+      /^carryOver: the packed carry-over is not JSON/,
+    );
+    for (const content of ['null', '[]', '"x"', '{"format":6,"openLeads":1}', '{"__proto__":{"format":5}}']) {
+      expect(() => decodeCarryOver(marker(), text(content))).toThrow(/must hold a format 5 carry-over/);
+    }
+    const inner = JSON.parse(JSON.stringify(encodeCarryOver(scenarioBook())));
+    inner.book.leads[0][1] = 'high';
+    expect(() => decodeCarryOver(marker(), text(JSON.stringify(inner)))).toThrow(/carryOver\.book\.leads\[0\]\[1\]/);
   });
 });
 
@@ -379,6 +479,13 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
       expect(firstRun.historyLength).toBeLessThan(10_240);
       const latest = await wf.describe();
       expect(latest.runId).not.toBe(wf.firstExecutionRunId);
+      // The new run's state came packed, as its second argument: a binary payload far below the 2 MB limit.
+      const [started] = (await wf.fetchHistory()).events ?? [];
+      const [markerPayload, packedPayload] = started.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+      const marker = JSON.parse(Buffer.from(markerPayload.data ?? []).toString()).carryOver;
+      expect(marker).toMatchObject({ format: 6, openLeads: 4_000, packedBytes: packedPayload.data?.byteLength });
+      expect(Buffer.from(packedPayload.metadata?.encoding ?? []).toString()).toBe('binary/plain');
+      expect(marker.packedBytes).toBeLessThan(marker.unpackedBytes / 4);
 
       // A touched lead kept its clocks and event IDs: the same contact again is a no-op.
       const touchedLead = await wf.query(leadQuery, 'lead-7');
@@ -443,15 +550,16 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
     'keeps running and alerts once when the carry-over would pass the payload limit',
     { timeout: 600_000 },
     async () => {
-      // 12,000 open leads with 80-character IDs, 1,489 of them touched: ~2 MB even in compact form.
+      // 30,000 open leads with random 80-character IDs, 1,441 of them touched: ~2.3 MB even packed.
       const wf = await h.env.client.workflow.start(campaignSla, {
         taskQueue: TASK_QUEUE,
         workflowId: campaignWorkflowId('carry-too-large'),
         args: [{ config: seedTermsConfig({ id: 'carry-too-large' }), publishSearchAttributes: false }],
       });
       const t0 = Number(await h.env.currentTimeMs());
-      const longId = (prefix: string, i: number) => `${prefix}-${i}-`.padEnd(80, 'x');
-      const leadIds = Array.from({ length: 12_000 }, (_, i) => longId('lead', i));
+      const random = seededText(11);
+      const longId = (prefix: string, i: number) => `${prefix}-${i}-${random(70)}`.slice(0, 80);
+      const leadIds = Array.from({ length: 30_000 }, (_, i) => longId('lead', i));
       for (let i = 0; i < leadIds.length; i += 500) {
         await wf.executeUpdate(admitLeadsUpdate, {
           args: [{ leads: leadIds.slice(i, i + 500).map((id) => lead(id, 'standard', 'rep-a', t0)) }],
@@ -476,7 +584,7 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
       expect(alert.text).toMatch(
         /^campaign carry-too-large holds \d+ open leads, too many to carry over .*; split the campaign/,
       );
-      expect(Number(alert.fields?.openLeads)).toBeGreaterThanOrEqual(9_000);
+      expect(Number(alert.fields?.openLeads)).toBeGreaterThanOrEqual(20_000);
       expect(Number(alert.fields?.bytes)).toBeGreaterThan(1_800_000);
 
       // An earlier run may have continued as new (history size), but this one stays: it keeps taking
@@ -487,7 +595,7 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
       await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: [lead('one-more', 'high-intent', 'rep-b', t0)] }] });
       const state = await wf.query(slaStateQuery);
       expect(state.run.continuedAsNew).toBe(continuedAsNew);
-      expect(state.openLeads).toBe(12_001);
+      expect(state.openLeads).toBe(30_001);
       expect(await wf.describe()).toMatchObject({ runId: run.runId, status: { name: 'RUNNING' } });
       expect(tooLarge()).toHaveLength(1);
       await terminateWhenIdle(wf, 'test done');

@@ -36,6 +36,7 @@ import {
   rollQuarterUpdate,
 } from '../workflows/messages';
 import type { LeadEvent } from '../sla/leadEvents';
+import { steadyUpdatesUntilHandOver } from '../scripts/bench/steadyUpdates';
 import { seedTermsConfig } from './support/campaignConfig';
 import { nextPendingProposal } from './support/proposals';
 
@@ -449,6 +450,24 @@ async function continueAsNew(env: Env, save: Save): Promise<void> {
   await save('continue-as-new', campaign);
 }
 
+/** A steady stream of Updates (8 in flight) until the run hands over past 2,000 events (patch settle-handlers-before-hand-over). */
+async function steadyUpdates(env: Env, save: Save): Promise<void> {
+  const t0 = Number(await env.currentTimeMs());
+  const campaign = await startCampaign(env, seedTermsConfig({ id: 'replay-steady-updates' }));
+  const leadIds = Array.from({ length: 30 }, (_, i) => `steady-${i}`);
+  const at = iso(t0);
+  await campaign.executeUpdate(admitLeadsUpdate, {
+    args: [{ leads: leadIds.map((leadId) => ({ leadId, tier: 'standard', ownerId: 'rep-a', createdAt: at })) }],
+  });
+  await steadyUpdatesUntilHandOver(campaign, (n) => {
+    const leadId = leadIds[n % leadIds.length];
+    return { type: 'contact', leadId, eventId: `call-${leadId}`, channel: 'call', at };
+  });
+  // The new run's first day: its leads' clocks running on from the carry-over.
+  await env.sleep(DAY);
+  await save('steady-updates', campaign);
+}
+
 async function main(): Promise<void> {
   const [label = new Date().toISOString().slice(0, 10), ...only] = process.argv.slice(2);
   const wanted = (name: string) => only.length === 0 || only.includes(name);
@@ -492,6 +511,7 @@ async function main(): Promise<void> {
       if (wanted('crm-poll')) await crmPoll(env, save);
       if (wanted('quarterly-reset')) await quarterlyReset(env, save, main);
       if (wanted('milestones')) await milestones(env, save);
+      if (wanted('steady-updates')) await steadyUpdates(env, save);
     });
     if (wanted('fault-retries')) {
       const failing = await compose({ taskQueue: FAULTS_TASK_QUEUE, faults: FAULT_PLAN });

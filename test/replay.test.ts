@@ -91,6 +91,29 @@ describe('replay of recorded campaign histories', () => {
     expect(hasPatch(recorded(path.join(STANDING_TIMERS, 'milestones.bin')), patch)).toBe(false);
   });
 
+  it('has continued runs that start from a packed carry-over (format 6, binary), and runs that start from JSON (format 5)', () => {
+    const started = (release: string) => {
+      const [first] = recorded(path.join(release, 'continue-as-new-run2.bin'));
+      const payloads = first.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+      const input = JSON.parse(Buffer.from(payloads[0]?.data ?? []).toString()) as { carryOver: { format: number } };
+      const encodings = payloads.map((p) => Buffer.from(p.metadata?.encoding ?? []).toString());
+      return { format: input.carryOver.format, encodings, bytes: payloads.map((p) => p.data?.byteLength) };
+    };
+    const packed = started('2026-12-04f');
+    expect(packed).toMatchObject({ format: 6, encodings: ['json/plain', 'binary/plain'] });
+    expect(started(STANDING_TIMERS)).toMatchObject({ format: 5, encodings: ['json/plain'] });
+    const [markerBytes, packedBytes] = packed.bytes;
+    expect(packedBytes).toBeGreaterThan(markerBytes ?? Infinity);
+  });
+
+  it('has a run that handed over under a steady stream of Updates, past 2,000 events and well before 2,000 Updates', () => {
+    const events = recorded(path.join('2026-12-04f', 'steady-updates.bin'));
+    expect(hasPatch(events, 'settle-handlers-before-hand-over')).toBe(true);
+    expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    expect(events.length).toBeLessThan(2_300);
+    expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length).toBeLessThan(1_500);
+  });
+
   it('has a recorded routing-at-intake path whose routes reached the CRM activity', () => {
     const activities = recorded(path.join('2026-12-04', 'intake-routing.bin')).map(
       (e) => e.activityTaskScheduledEventAttributes?.activityType?.name,

@@ -66,7 +66,10 @@ const STEADY_TOUCHES = 20;
 const EventType = temporal.api.enums.v1.EventType;
 
 /** Durations of the workflow tasks started after event `afterEventId`, from the history's event times. */
-async function workflowTaskMs(handle: WorkflowHandle<typeof campaignSla>, afterEventId: number): Promise<number[]> {
+export async function workflowTaskMs(
+  handle: WorkflowHandle<typeof campaignSla>,
+  afterEventId: number,
+): Promise<number[]> {
   const events = (await handle.fetchHistory()).events ?? [];
   const startedAt = new Map<number, number>();
   const durations: number[] = [];

@@ -31,6 +31,8 @@ export interface BenchSizes {
   pollSizes: number[];
   /** Open-lead counts whose continue-as-new carry-over is measured. */
   carryOverSizes: number[];
+  /** Open-lead counts one campaign is grown to, each followed by a forced continue-as-new (figure 5). */
+  scaleCheckpoints: number[];
 }
 
 export interface BenchOptions {
@@ -60,6 +62,7 @@ export const defaultSizes: BenchSizes = {
   historyTouchedShare: 0.9,
   pollSizes: [10, 100, 2_000],
   carryOverSizes: [10_000, 25_000, 50_000],
+  scaleCheckpoints: [10_000, 25_000, 50_000],
 };
 
 export const quickSizes: BenchSizes = {
@@ -79,6 +82,7 @@ export const quickSizes: BenchSizes = {
   historyTouchedShare: 0.9,
   pollSizes: [10, 100],
   carryOverSizes: [1_000, 10_000],
+  scaleCheckpoints: [1_000, 2_000],
 };
 
 export const DEFAULT_OUT_FILE = path.resolve(__dirname, '..', '..', 'bench', 'results.json');
@@ -112,6 +116,14 @@ function pollSizeList(name: string, raw: string): number[] {
   return raw.split(',').map((part) => positiveInteger(name, part.trim()));
 }
 
+/** Checkpoints of one growing campaign: each larger than the one before. */
+function increasingList(name: string, raw: string): number[] {
+  const list = pollSizeList(name, raw);
+  if (list.some((n, i) => i > 0 && n <= list[i - 1]))
+    throw new InvalidArgumentError(`${name}: expected increasing open-lead counts, got "${raw}"`);
+  return list;
+}
+
 /**
  * Reads flags (argv without node and script) and BENCH_* variables; flags win over variables,
  * both win over the preset. Throws an InvalidArgumentError naming the bad flag or variable.
@@ -131,6 +143,10 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
       '--poll-sizes <list>',
       'open-lead counts for the Salesforce poll cost, comma-separated (also BENCH_POLL_SIZES)',
     )
+    .option(
+      '--scale-checkpoints <list>',
+      'open-lead counts one campaign grows to, each with a forced continue-as-new, comma-separated (also BENCH_SCALE_CHECKPOINTS)',
+    )
     .exitOverride()
     .configureOutput({ writeErr: () => undefined });
   for (const [flag, variable, , help] of countFlags) program.option(`--${flag} <n>`, `${help} (also ${variable})`);
@@ -146,6 +162,10 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
   }
   if (typeof flags.pollSizes === 'string') sizes.pollSizes = pollSizeList('--poll-sizes', flags.pollSizes);
   else if (env.BENCH_POLL_SIZES) sizes.pollSizes = pollSizeList('BENCH_POLL_SIZES', env.BENCH_POLL_SIZES);
+  if (typeof flags.scaleCheckpoints === 'string')
+    sizes.scaleCheckpoints = increasingList('--scale-checkpoints', flags.scaleCheckpoints);
+  else if (env.BENCH_SCALE_CHECKPOINTS)
+    sizes.scaleCheckpoints = increasingList('BENCH_SCALE_CHECKPOINTS', env.BENCH_SCALE_CHECKPOINTS);
 
   const outFile =
     typeof flags.out === 'string'

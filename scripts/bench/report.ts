@@ -8,6 +8,7 @@ import type { PerLeadDesign } from './perLeadDesign';
 import type { PollCost } from './pollCost';
 import type { ProductionWorkerMemory } from './productionWorker';
 import type { CarryOverCeiling } from './carryOverSize';
+import type { ScaleFigures } from './scale';
 import type { BenchResults } from './runBench';
 
 interface Row {
@@ -178,19 +179,37 @@ function pollRows(costs: PollCost[]): Row[] {
 
 function carryOverRows(c: CarryOverCeiling): Row[] {
   const kb = (bytes: number) => `${int(bytes / 1024)} KB`;
+  const fits = (bytes: number) => verdict(bytes <= c.guardBytes);
   return [
     ...c.sizes.map((size) => ({
-      figure: `Continue-as-new carry-over (${int(size.openLeads)} open)`,
-      value: `${kb(size.untouchedBytes)} untouched, ${kb(size.touchedBytes)} touched`,
-      reference: `guard ${kb(c.guardBytes)}: ${verdict(size.fitsGuard.untouched)} / ${verdict(size.fitsGuard.touched)}`,
-      detail: `${fixed(size.bytesPerLead.untouched, 1)} / ${fixed(size.bytesPerLead.touched, 1)} bytes per open lead (lead book only)`,
+      figure: `Continue-as-new carry-over, packed (${int(size.openLeads)} open)`,
+      value: `${kb(size.untouched.packed)} untouched, ${kb(size.touched.packed)} touched`,
+      reference: `guard ${kb(c.guardBytes)}: ${fits(size.untouched.packed)} / ${fits(size.touched.packed)}; random IDs ${kb(size.randomIdsUntouched.packed)} (${fits(size.randomIdsUntouched.packed)}) / ${kb(size.randomIdsTouched.packed)} (${fits(size.randomIdsTouched.packed)})`,
+      detail: `${fixed(size.untouched.packed / size.openLeads, 1)} / ${fixed(size.touched.packed / size.openLeads, 1)} bytes per open lead; JSON before packing ${kb(size.untouched.json)} / ${kb(size.touched.json)}; pack ${int(size.touched.packMs)} ms, unpack + decode ${int(size.touched.decodeMs)} ms (touched)`,
     })),
     {
       figure: 'Open leads one campaign can carry',
       value: `${int(c.ceiling.untouched)} untouched, ${int(c.ceiling.touched)} touched`,
-      reference: 'goal 50,000',
-      detail:
-        'guard ÷ bytes per open lead at the largest size; past it the campaign keeps running without continuing as new and alerts',
+      reference: `goal 50,000: ${verdict(c.ceiling.touched >= 50_000)}`,
+      detail: `Salesforce-sequential IDs; IDs random past the key prefix: ${int(c.ceiling.randomIdsUntouched)} untouched, ${int(c.ceiling.randomIdsTouched)} touched. Guard ÷ packed bytes per open lead at the largest size; past it the campaign keeps running without continuing as new and alerts`,
+    },
+  ];
+}
+
+function scaleRows(s: ScaleFigures): Row[] {
+  const kb = (bytes: number) => `${int(bytes / 1024)} KB`;
+  return [
+    ...s.checkpoints.map((c) => ({
+      figure: `One campaign at ${int(c.openLeads)} open leads`,
+      value: `slaState p50 ${int(c.slaStateQueryMs.p50)} ms, RSS ${int(c.rssMb)} MB`,
+      reference: `RSS before the campaign ${int(s.rssBeforeMb)} MB`,
+      detail: `continued as new carrying ${kb(c.handOver.carried.packedBytes)} packed (${kb(c.handOver.carried.unpackedBytes)} JSON) for ${int(c.handOver.carried.openLeads)} open leads; next run's first task ${int(c.handOver.firstTaskMs)} ms; forced by ${c.handOver.touchUpdates} Updates of logged calls`,
+    })),
+    {
+      figure: 'History events per lead, growing campaign',
+      value: fixed(s.historyEventsPerLead, 2),
+      reference: `goal ≤ ${TARGET_EVENTS_PER_LEAD}: ${verdict(s.historyEventsPerLead <= TARGET_EVENTS_PER_LEAD)}`,
+      detail: `${int(s.historyEvents)} events over ${s.runs} runs for ${int(s.leadsAdmitted)} leads; ${int(s.leadsTouched)} touched by ${int(s.contactsSent)} calls sent to force the hand-overs`,
     },
   ];
 }
@@ -211,6 +230,7 @@ export function benchRows(r: BenchResults): Row[] {
       : missing('Production worker RSS with open clocks', r)),
     ...(r.crmPollCost ? pollRows(r.crmPollCost) : missing('Salesforce calls per poll', r)),
     ...(r.carryOver ? carryOverRows(r.carryOver) : missing('Continue-as-new carry-over', r)),
+    ...(r.scale ? scaleRows(r.scale) : missing('One campaign at each scale checkpoint', r)),
   ];
 }
 

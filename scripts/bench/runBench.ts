@@ -18,6 +18,7 @@ import type { BenchSizes } from './options';
 import { measurePerLeadDesign, type PerLeadDesign } from './perLeadDesign';
 import { measurePollCosts, type PollCost } from './pollCost';
 import { measureProductionWorker, type ProductionWorkerMemory } from './productionWorker';
+import { measureScale, type ScaleFigures } from './scale';
 
 interface BenchFailure {
   figure: string;
@@ -44,6 +45,8 @@ export interface BenchResults {
   crmPollCost: PollCost[] | null;
   /** What continue-as-new carries at 10k, 25k and 50k open leads, and the ceiling that sets. */
   carryOver: CarryOverCeiling | null;
+  /** One campaign grown to each checkpoint through the server, with a hand-over at each. */
+  scale: ScaleFigures | null;
   failures: BenchFailure[];
 }
 
@@ -103,6 +106,11 @@ export async function runBench(opts: {
       `workflow per lead: up to 500 of the history workload's leads, one workflow each`,
       () => measurePerLeadDesign(env, sizes),
     );
+    // Last: its campaign grows the worker's cache far past every other figure's.
+    const scale = await attempt(
+      `scale: one campaign grown to ${sizes.scaleCheckpoints.join(', ')} open leads, continuing as new at each`,
+      () => measureScale(env, sizes),
+    );
     return {
       // The payload baseline brackets the intake: a raw pass before it and one after.
       baseline: intake?.baseline ?? baseline,
@@ -112,6 +120,7 @@ export async function runBench(opts: {
       escalationLatency,
       historyPerLead,
       perLeadDesign,
+      scale,
     };
   });
   const crmPollCost = await attempt(`CRM poll cost: ${sizes.pollSizes.join(', ')} open leads`, () =>

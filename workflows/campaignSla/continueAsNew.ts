@@ -1,7 +1,14 @@
 // When a run hands over to a fresh one, and the guard for a state too large to hand over.
-import { log, makeContinueAsNewFunc, patched, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  log,
+  makeContinueAsNewFunc,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { carryOverTooLargeAlert } from '../../sla/alertWording';
-import { encodeCarryOver } from '../../sla/carryOver';
+import { packCarryOver, packedSizeBytes } from '../../sla/carryOver';
 import { jsonSizeBytes } from '../../sla/inputLimits';
 import { openLeadCount } from '../../sla/leadBook';
 import type { CampaignRun, CampaignSlaInput } from './run';
@@ -44,25 +51,45 @@ function historyTooLong(historyLength: number): boolean {
 }
 
 /**
+ * Every handler has finished. A handler that returns at once (admitting leads, recording events) still counts as
+ * running until the SDK completes its Update later in the same activation, and the loop looks right after such an
+ * Update woke it: under a steady stream of Updates it never saw all handlers finished and a run went on to the
+ * server's limit of 2,000 Updates per run, which then refused every Update. So wait for those within the activation;
+ * never for handlers awaiting activities (the clocks must not wait on them): the next wake-up looks again.
+ */
+export async function handlersFinished(run: CampaignRun): Promise<boolean> {
+  if (allHandlersFinished()) return true;
+  if (run.awaitingHandlers > 0 || !patched('settle-handlers-before-hand-over')) return false;
+  await condition(() => allHandlersFinished() || run.awaitingHandlers > 0);
+  return allHandlersFinished();
+}
+
+/**
  * Continues as new on the deployment's current version: a run is pinned to the code that started it (runtime/deployment),
  * so continue-as-new is where a campaign takes up a new release. Unversioned workers ignore the behavior.
  */
-export function continueOnCurrentVersion(next: CampaignSlaInput): Promise<never> {
-  return makeContinueAsNewFunc<(input: CampaignSlaInput) => Promise<unknown>>({
+export function continueOnCurrentVersion(next: NextRun): Promise<never> {
+  return makeContinueAsNewFunc<(input: CampaignSlaInput, packed: Uint8Array) => Promise<unknown>>({
     initialVersioningBehavior: 'AUTO_UPGRADE',
-  })(next);
+  })(next.input, next.packed);
 }
 
-/** The next run's input with this run's state carried over, and its size as a payload. */
-export function nextRunInput(run: CampaignRun): { next: CampaignSlaInput; bytes: number } {
-  const carryOver = encodeCarryOver({ ...run.state, continuedAsNew: run.state.continuedAsNew + 1 });
-  const next: CampaignSlaInput = { ...run.input, carryOver };
-  return { next, bytes: jsonSizeBytes(next) };
+/** The next run's arguments, this run's state packed into the second, and their size as payloads. */
+interface NextRun {
+  input: CampaignSlaInput;
+  packed: Uint8Array;
+  bytes: number;
 }
 
-/** True when the carry-over would be too large even without the unflushed ledger writes it holds. */
+export function nextRun(run: CampaignRun): NextRun {
+  const { marker, packed } = packCarryOver({ ...run.state, continuedAsNew: run.state.continuedAsNew + 1 });
+  const input: CampaignSlaInput = { ...run.input, carryOver: marker };
+  return { input, packed, bytes: jsonSizeBytes(input) + packed.byteLength };
+}
+
+/** True when the carry-over would be too large even without the unflushed ledger writes it holds (as packed). */
 export function tooLargeEvenFlushed(run: CampaignRun, bytes: number): boolean {
-  return bytes - jsonSizeBytes(run.state.book.outbox) > MAX_CARRY_OVER_BYTES;
+  return bytes - packedSizeBytes(run.state.book.outbox) > MAX_CARRY_OVER_BYTES;
 }
 
 /** Keeps this run going until fewer leads are open; tells ops once per run. */

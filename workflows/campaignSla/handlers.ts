@@ -33,6 +33,12 @@ import { payloadSizeProblem } from '../../sla/inputLimits';
 import { quoteInput } from '../../sla/ids';
 import { leadView, stateView } from './views';
 
+/** Runs a handler that awaits outside work, counted so that a hand-over never waits for it (continueAsNew.ts). */
+function awaiting<T>(run: CampaignRun, handle: () => Promise<T>): Promise<T> {
+  run.awaitingHandlers++;
+  return handle().finally(() => run.awaitingHandlers--);
+}
+
 export function registerHandlers(run: CampaignRun): void {
   const { state, campaignId } = run;
 
@@ -75,13 +81,14 @@ export function registerHandlers(run: CampaignRun): void {
 
   setHandler(
     decideProposalUpdate,
-    (decision) => {
-      run.updatesThisRun++;
-      // Another decision or an expiry may have settled it while this one waited for the lock.
-      return decideByOps(run, decision).catch((err: unknown) => {
-        throw toInvalidRequest('decision refused', err);
-      });
-    },
+    (decision) =>
+      awaiting(run, () => {
+        run.updatesThisRun++;
+        // Another decision or an expiry may have settled it while this one waited for the lock.
+        return decideByOps(run, decision).catch((err: unknown) => {
+          throw toInvalidRequest('decision refused', err);
+        });
+      }),
     {
       validator: (decision) => {
         rejectOversized('decision', decision);
@@ -105,21 +112,22 @@ export function registerHandlers(run: CampaignRun): void {
 
   setHandler(
     amendSlaUpdate,
-    async (newConfig) => {
-      run.updatesThisRun++;
-      const parsed = parseCampaignConfig(newConfig);
-      state.configs[parsed.version] = parsed;
-      state.currentVersion = parsed.version;
-      await recordConfigVersion({
-        campaignId,
-        configVersion: parsed.version,
-        config: parsed,
-        recordedAt: new Date().toISOString(),
-      });
-      pruneConfigs(run);
-      run.wake = true;
-      return { configVersion: parsed.version, appliesTo: 'new leads' as const };
-    },
+    (newConfig) =>
+      awaiting(run, async () => {
+        run.updatesThisRun++;
+        const parsed = parseCampaignConfig(newConfig);
+        state.configs[parsed.version] = parsed;
+        state.currentVersion = parsed.version;
+        await recordConfigVersion({
+          campaignId,
+          configVersion: parsed.version,
+          config: parsed,
+          recordedAt: new Date().toISOString(),
+        });
+        pruneConfigs(run);
+        run.wake = true;
+        return { configVersion: parsed.version, appliesTo: 'new leads' as const };
+      }),
     {
       validator: (newConfig) => {
         rejectOversized('amendment', newConfig);
@@ -142,13 +150,14 @@ export function registerHandlers(run: CampaignRun): void {
 
   setHandler(
     rollQuarterUpdate,
-    async ({ quarter }) => {
-      run.updatesThisRun++;
-      if (state.closedQuarters.includes(quarter)) return { quarter, result: 'already-rolled' as const };
-      await closeLiveQuarter(run, false);
-      run.wake = true;
-      return { quarter, result: 'rolled' as const };
-    },
+    ({ quarter }) =>
+      awaiting(run, async () => {
+        run.updatesThisRun++;
+        if (state.closedQuarters.includes(quarter)) return { quarter, result: 'already-rolled' as const };
+        await closeLiveQuarter(run, false);
+        run.wake = true;
+        return { quarter, result: 'rolled' as const };
+      }),
     {
       validator: (input) => {
         rejectOversized('quarter roll', input);

@@ -13,8 +13,9 @@ import {
   carryOverTooLarge,
   continueOnCurrentVersion,
   dueToContinue,
+  handlersFinished,
   MAX_CARRY_OVER_BYTES,
-  nextRunInput,
+  nextRun,
   tooLargeEvenFlushed,
 } from './continueAsNew';
 import { startCrmPoll } from './crmPoll';
@@ -34,9 +35,12 @@ import { ATTRIBUTED_SLA_FIGURES, initialState, reviveState, type CampaignCarryOv
 const SHORT_WAIT_MS = 250;
 const MAX_BUSY_ITERATIONS = 3;
 
-export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaResult> {
+/** `packedCarryOver` is the previous run's state when it continued as new (carry-over format 6); absent otherwise. */
+export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uint8Array): Promise<CampaignSlaResult> {
   // A continued run goes on with the configs its campaign carried; only a first run validates the raw input.
-  const carry = input.carryOver ? reviveState(decodeCarryOver<CampaignCarryOver>(input.carryOver)) : undefined;
+  const carry = input.carryOver
+    ? reviveState(decodeCarryOver<CampaignCarryOver>(input.carryOver, packedCarryOver))
+    : undefined;
   const initialConfig = carry ? carry.configs[carry.currentVersion] : parseCampaignConfig(input.config);
   const run = createRun(
     input,
@@ -109,13 +113,14 @@ export async function campaignSla(input: CampaignSlaInput): Promise<CampaignSlaR
     if (dueToContinue(run)) {
       // Start nothing new; hand over once what is in flight has landed and no handler is mid-way.
       run.draining = true;
-      if (readyToHandOver(run) && allHandlersFinished()) {
+      if ((await handlersFinished(run)) && readyToHandOver(run)) {
         // Hand over from a task of its own: in runs from before standing wake-up timers, this one may still
         // carry the loop's timer cancellation.
         await sleep(1);
       }
-      if (readyToHandOver(run) && allHandlersFinished()) {
-        const { next, bytes } = nextRunInput(run);
+      if ((await handlersFinished(run)) && readyToHandOver(run)) {
+        const next = nextRun(run);
+        const { bytes } = next;
         if (bytes <= MAX_CARRY_OVER_BYTES) await continueOnCurrentVersion(next);
         // Too large. If unflushed ledger writes made the difference, the next iteration flushes them and tries
         // again; otherwise keep running this run and try again only once fewer leads are open.

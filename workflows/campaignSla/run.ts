@@ -2,7 +2,7 @@
 // state plus what lives only for this run (effect queues, the wake flag, publishing and size guards).
 import type { FollowUpTask } from '../../sla/followUpTask';
 import type { Alert } from '../../sla/alerts';
-import type { CompactCarryOver } from '../../sla/carryOver';
+import type { CompactCarryOver, PackedCarryOverMarker } from '../../sla/carryOver';
 import { noteDisposition, noteFirstTouch, noteRetired } from '../../sla/campaignCompliance';
 import type { CampaignConfig } from '../../sla/config';
 import type { BookContext, EscalationEffect, EventObservers, LeadState } from '../../sla/leadBook';
@@ -13,8 +13,11 @@ import type { WakeUpTimers } from './wakeUp';
 export interface CampaignSlaInput {
   /** The campaign file's content as written (durations as strings); validated inside the workflow. */
   config: unknown;
-  /** State of the previous run, in the compact form that keeps 10,000+ open leads under the 2 MB payload limit. */
-  carryOver?: CompactCarryOver<CampaignCarryOver>;
+  /**
+   * Set when a previous run continued as new: the marker of its packed state (the workflow's second argument), or
+   * in runs from earlier releases the state itself in compact form.
+   */
+  carryOver?: CompactCarryOver<CampaignCarryOver> | PackedCarryOverMarker;
   /**
    * Publish typed search attributes (default true). Only for namespaces where they are not registered
    * yet, such as the time-skipping test server, which cannot register custom attributes.
@@ -52,6 +55,8 @@ export interface CampaignRun {
   velocityFailingSince: number | null;
   /** Set when the run is due to continue as new: no new polls, checks or steps start; in-flight work drains. */
   draining: boolean;
+  /** Update handlers running that await an activity or the spend lock (the others return within their task). */
+  awaitingHandlers: number;
   /** Steps were released while draining: a run that goes on after all rebuilds its due queue to plan them. */
   stepsReleased: boolean;
   /** The contract's Lead statuses the org's picklist lacks, as last told to ops (not carried over). */
@@ -95,6 +100,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     stepFailures: { failing: 0 },
     velocityFailingSince: null,
     draining: false,
+    awaitingHandlers: 0,
     stepsReleased: false,
     updatesThisRun: 0,
     wake: false,

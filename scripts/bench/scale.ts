@@ -1,0 +1,145 @@
+// Figure 5: one campaign grown to 10k, 25k and 50k open leads. At each size: slaState query latency, the bench
+// process's RSS, then a continue-as-new forced by logging calls on the leads (20 per Update) until the run
+// hands over, and what that hand-over carried (the packed carry-over's bytes) and cost the next run's first
+// workflow task, which unpacks and decodes it. History events per lead are counted over every run at the end.
+import type { WorkflowHandle } from '@temporalio/client';
+import { salesforceId } from '../../activities/crm/salesforceIds';
+import type { PackedCarryOverMarker } from '../../sla/carryOver';
+import type { campaignSla } from '../../workflows/campaignSla';
+import { admitLeadsUpdate, slaStateQuery } from '../../workflows/messages';
+import { benchCampaignConfig, leadBatch, templateOwners } from './benchCampaign';
+import type { BenchEnvironment } from './benchEnvironment';
+import { startIdleCampaign, workflowTaskMs } from './intake';
+import { settledMemory } from './memory';
+import { steadyUpdatesUntilHandOver } from './steadyUpdates';
+import { spreadOf, type Spread } from './stats';
+import { timed } from './timing';
+
+const MB = 1024 * 1024;
+const ADMIT_BATCH = 500;
+
+interface ScaleCheckpoint {
+  openLeads: number;
+  slaStateQueryMs: Spread;
+  rssMb: number;
+  /** The hand-over forced at this size: what the next run's first argument says and its second weighs. */
+  handOver: {
+    carried: PackedCarryOverMarker;
+    touchUpdates: number;
+    /** The next run's first workflow task (server event times), which unpacks and decodes the carry-over. */
+    firstTaskMs: number;
+  };
+}
+
+export interface ScaleFigures {
+  checkpoints: ScaleCheckpoint[];
+  /** The bench process's RSS before this campaign started: the checkpoints' growth is measured from it. */
+  rssBeforeMb: number;
+  runs: number;
+  historyEvents: number;
+  leadsAdmitted: number;
+  /** Calls logged to force hand-overs; past the open leads they repeat (duplicates, no-ops), so leads touched is less. */
+  contactsSent: number;
+  leadsTouched: number;
+  historyEventsPerLead: number;
+}
+
+export async function measureScale(env: BenchEnvironment, sizes: { scaleCheckpoints: number[]; stateQueries: number }) {
+  const config = benchCampaignConfig({
+    id: `bench-${env.runId}-scale`,
+    now: Date.now(),
+    // Clocks that stay open for the whole stage: every lead admitted is still open when the run hands over.
+    tiers: { standard: { firstTouch: '7d', clock: 'wall' } },
+    escalation: [{ step: 'notify-owner', after: '0s' }],
+  });
+  const owners = templateOwners(config);
+  const rssBeforeMb = settledMemory().rss / MB;
+  const handle = await startIdleCampaign(env, config);
+  const firstRunId = (await handle.describe()).runId;
+  const checkpoints: ScaleCheckpoint[] = [];
+  let admitted = 0;
+  let contacts = 0;
+  const touched = new Set<number>();
+  for (const openLeads of sizes.scaleCheckpoints) {
+    while (admitted < openLeads) {
+      const count = Math.min(ADMIT_BATCH, openLeads - admitted);
+      const leads = leadBatch({
+        prefix: 'S',
+        from: admitted,
+        count,
+        tier: 'standard',
+        owners,
+        createdAt: Date.now(),
+        idOf: (n) => salesforceId('00Q', n + 1),
+      });
+      await handle.executeUpdate(admitLeadsUpdate, { args: [{ leads }] });
+      admitted += count;
+    }
+    const queries: number[] = [];
+    for (let i = 0; i < sizes.stateQueries; i++) {
+      const { result, ms } = await timed(() => handle.query(slaStateQuery));
+      if (result.openLeads !== openLeads)
+        throw new Error(`scale: slaState shows ${result.openLeads} open leads, ${openLeads} admitted`);
+      queries.push(ms);
+    }
+    const rssMb = settledMemory().rss / MB;
+    const handOver = await forceHandOver(handle, openLeads, () => {
+      const n = contacts++ % openLeads;
+      touched.add(n);
+      return n;
+    });
+    checkpoints.push({ openLeads, slaStateQueryMs: spreadOf(queries), rssMb, handOver });
+  }
+  // Every run, the ones the intake itself handed over included: each closed run's last event names the next.
+  let historyEvents = 0;
+  let runs = 0;
+  for (let runId: string | null | undefined = firstRunId; runId; runs++) {
+    const run: WorkflowHandle<typeof campaignSla> = env.client.workflow.getHandle(handle.workflowId, runId);
+    const events = (await run.fetchHistory()).events ?? [];
+    historyEvents += events.length;
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+  }
+  await handle.terminate('bench scale done');
+  const figures: ScaleFigures = {
+    checkpoints,
+    rssBeforeMb,
+    runs,
+    historyEvents,
+    leadsAdmitted: admitted,
+    contactsSent: contacts,
+    leadsTouched: touched.size,
+    historyEventsPerLead: historyEvents / admitted,
+  };
+  return figures;
+}
+
+/** Logs calls until the workflow runs a new run (steadyUpdates.ts); returns the hand-over's figures. */
+async function forceHandOver(
+  handle: WorkflowHandle<typeof campaignSla>,
+  openLeads: number,
+  nextTouch: () => number,
+): Promise<ScaleCheckpoint['handOver']> {
+  const touchUpdates = await steadyUpdatesUntilHandOver(handle, () => {
+    const n = nextTouch();
+    return {
+      type: 'contact',
+      leadId: salesforceId('00Q', n + 1),
+      eventId: salesforceId('00T', n + 1),
+      channel: 'call',
+      at: new Date().toISOString(),
+    };
+  });
+  const latest = (await handle.describe()).runId;
+  const next = handle.client.getHandle(handle.workflowId, latest);
+  const [started] = (await next.fetchHistory()).events ?? [];
+  const [markerPayload, packedPayload] = started.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+  const input = JSON.parse(Buffer.from(markerPayload?.data ?? []).toString()) as { carryOver?: PackedCarryOverMarker };
+  const carried = input.carryOver;
+  if (carried?.format !== 6 || carried.packedBytes !== packedPayload?.data?.byteLength)
+    throw new Error(`scale: the run after ${openLeads} open leads did not start from a packed carry-over`);
+  if (carried.openLeads !== openLeads)
+    throw new Error(`scale: the hand-over carried ${carried.openLeads} open leads, ${openLeads} were open`);
+  const [firstTaskMs] = await workflowTaskMs(next, 0);
+  if (firstTaskMs === undefined) throw new Error('scale: the new run has no completed workflow task');
+  return { carried, touchUpdates, firstTaskMs };
+}
