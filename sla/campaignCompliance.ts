@@ -264,6 +264,9 @@ function attributedSummary(
   const open: LeadOutcome[] = [];
   for (const lead of Object.values(book.leads)) {
     if (!counts(figures, lead)) continue;
+    // A touched or closed first touch is final (classifyLead), so never among the open outcomes.
+    const clock = lead.clocks.firstTouch;
+    if (!clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) continue;
     const outcome = outcomeOf(lead, configFor(lead), figures.figures.trackedWithinMs, now);
     if (outcome && !outcome.final) open.push(outcome);
   }
