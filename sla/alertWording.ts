@@ -67,9 +67,17 @@ export function externalBudgetChangeAlert(campaignId: string, checkId: string, c
 /** Sent once per run: the campaign's state no longer fits a continue-as-new payload. */
 export function carryOverTooLargeAlert(
   campaignId: string,
-  size: { openLeads: number; bytes: number; limit: number; continuedAsNew: number },
+  size: {
+    openLeads: number;
+    /** What the carry-over would have weighed; null when the open leads alone were too many to carry. */
+    bytes: number | null;
+    limit: number;
+    openLeadsLimit: number;
+    continuedAsNew: number;
+  },
 ): Alert {
-  const { openLeads, bytes, limit } = size;
+  const { openLeads, bytes, limit, openLeadsLimit } = size;
+  const why = bytes === null ? `limit ${openLeadsLimit} open leads per run` : `${bytes} bytes, limit ${limit}`;
   return {
     dedupeKey: `${campaignId}:carry-over-too-large:${size.continuedAsNew}`,
     severity: 'critical',
@@ -77,9 +85,9 @@ export function carryOverTooLargeAlert(
     title: `Campaign ${campaignId} is too large to continue as new`,
     text:
       `campaign ${campaignId} holds ${openLeads} open leads, too many to carry over ` +
-      `(${bytes} bytes, limit ${limit}); split the campaign. ` +
+      `(${why}); split the campaign. ` +
       'It keeps running in its current run, whose history keeps growing.',
-    fields: { openLeads, bytes },
+    fields: bytes === null ? { openLeads } : { openLeads, bytes },
   };
 }
 

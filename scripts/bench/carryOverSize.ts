@@ -8,7 +8,7 @@ import { salesforceId } from '../../activities/crm/salesforceIds';
 import { decodeCarryOver, packCarryOver } from '../../sla/carryOver';
 import { parseCampaignConfig } from '../../sla/config';
 import { admitLeads, applyLeadEvents, drainOutbox, emptyLeadBook, type LeadBook } from '../../sla/leadBook';
-import { MAX_CARRY_OVER_BYTES } from '../../workflows/campaignSla/continueAsNew';
+import { MAX_CARRIED_OPEN_LEADS, MAX_CARRY_OVER_BYTES } from '../../workflows/campaignSla/continueAsNew';
 
 const TEMPLATE_FILE = path.resolve(__dirname, '..', '..', 'examples', 'budget-sla.yaml');
 const HOUR = 3_600_000;
@@ -40,15 +40,18 @@ const WORKLOADS: readonly Workload[] = ['untouched', 'touched', 'randomIdsUntouc
 export interface CarryOverCeiling {
   guardBytes: number;
   sizes: CarryOverSize[];
-  /** Open leads that fit the guard at the largest size's packed bytes per lead, per workload. */
+  /** Open leads that fit the guard at the largest size's packed bytes per lead, per workload, at most the per-run limit. */
   ceiling: Record<Workload, number>;
 }
 
 export function measureCarryOverSizes(openLeadCounts: number[]): CarryOverCeiling {
   const sizes = openLeadCounts.map(carryOverFor);
   const largest = sizes.at(-1);
+  // The byte guard's share, capped by the open leads one run may hand over at all.
   const ceilingOf = (w: Workload) =>
-    largest ? Math.floor(MAX_CARRY_OVER_BYTES / (largest[w].packed / largest.openLeads)) : 0;
+    largest
+      ? Math.min(MAX_CARRIED_OPEN_LEADS, Math.floor(MAX_CARRY_OVER_BYTES / (largest[w].packed / largest.openLeads)))
+      : 0;
   return {
     guardBytes: MAX_CARRY_OVER_BYTES,
     sizes,

@@ -26,6 +26,13 @@ const LEGACY_MAX_HISTORY_BEFORE_CONTINUE = 8_000;
 const MAX_UPDATES_BEFORE_CONTINUE = 1_500;
 /** Temporal rejects a payload over 2 MB; continuing as new with a bigger carry-over would wedge the workflow. */
 export const MAX_CARRY_OVER_BYTES = 1_800_000;
+/**
+ * Open leads a run hands over at most. The next run's first workflow task unpacks, validates and decodes every one:
+ * about 3 s for 50,000 on the bench's 2-core machine, against Temporal's 10 s workflow task timeout. Packed,
+ * 150,000 leads with Salesforce's sequential IDs would fit the byte guard, and their first task could time out
+ * again and again. Runs of earlier releases could not carry more than ~19,000, so no recorded hand-over passes it.
+ */
+export const MAX_CARRIED_OPEN_LEADS = 60_000;
 
 /**
  * The history is long enough to hand over, or a versioned deployment has a new current version for this pinned run
@@ -81,23 +88,35 @@ interface NextRun {
   bytes: number;
 }
 
-export function nextRun(run: CampaignRun): NextRun {
+/** The next run's arguments, or null when the open leads are more than one run may carry. */
+export function nextRun(run: CampaignRun): NextRun | null {
+  if (openLeadCount(run.state.book) > MAX_CARRIED_OPEN_LEADS) return null;
   const { marker, packed } = packCarryOver({ ...run.state, continuedAsNew: run.state.continuedAsNew + 1 });
   const input: CampaignSlaInput = { ...run.input, carryOver: marker };
   return { input, packed, bytes: jsonSizeBytes(input) + packed.byteLength };
 }
 
-/** True when the carry-over would be too large even without the unflushed ledger writes it holds (as packed). */
-export function tooLargeEvenFlushed(run: CampaignRun, bytes: number): boolean {
-  return bytes - packedSizeBytes(run.state.book.outbox) > MAX_CARRY_OVER_BYTES;
+/**
+ * True when the carry-over would be too large even without the unflushed ledger writes it holds (as packed), or
+ * when there is none because too many leads are open.
+ */
+export function tooLargeEvenFlushed(run: CampaignRun, next: NextRun | null): boolean {
+  return next === null || next.bytes - packedSizeBytes(run.state.book.outbox) > MAX_CARRY_OVER_BYTES;
 }
 
 /** Keeps this run going until fewer leads are open; tells ops once per run. */
-export function carryOverTooLarge(run: CampaignRun, bytes: number): void {
+export function carryOverTooLarge(run: CampaignRun, next: NextRun | null): void {
+  const bytes = next?.bytes ?? null;
   const { state, campaignId, carryOverGuard } = run;
   const openLeads = openLeadCount(state.book);
   carryOverGuard.tooLargeAt = openLeads;
-  log.error('carry-over too large to continue as new', { campaignId, openLeads, bytes, limit: MAX_CARRY_OVER_BYTES });
+  log.error('carry-over too large to continue as new', {
+    campaignId,
+    openLeads,
+    bytes,
+    limit: MAX_CARRY_OVER_BYTES,
+    openLeadsLimit: MAX_CARRIED_OPEN_LEADS,
+  });
   if (carryOverGuard.reported) return;
   carryOverGuard.reported = true;
   run.pendingAlerts.push(
@@ -105,6 +124,7 @@ export function carryOverTooLarge(run: CampaignRun, bytes: number): void {
       openLeads,
       bytes,
       limit: MAX_CARRY_OVER_BYTES,
+      openLeadsLimit: MAX_CARRIED_OPEN_LEADS,
       continuedAsNew: state.continuedAsNew,
     }),
   );

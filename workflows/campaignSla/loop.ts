@@ -120,12 +120,11 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
       }
       if ((await handlersFinished(run)) && readyToHandOver(run)) {
         const next = nextRun(run);
-        const { bytes } = next;
-        if (bytes <= MAX_CARRY_OVER_BYTES) await continueOnCurrentVersion(next);
+        if (next && next.bytes <= MAX_CARRY_OVER_BYTES) await continueOnCurrentVersion(next);
         // Too large. If unflushed ledger writes made the difference, the next iteration flushes them and tries
         // again; otherwise keep running this run and try again only once fewer leads are open.
-        if (tooLargeEvenFlushed(run, bytes)) {
-          carryOverTooLarge(run, bytes);
+        if (tooLargeEvenFlushed(run, next)) {
+          carryOverTooLarge(run, next);
           run.draining = false;
           if (run.stepsReleased) rebuildDueQueue(state.book);
           run.stepsReleased = false;
