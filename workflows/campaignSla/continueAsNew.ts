@@ -58,14 +58,14 @@ function historyTooLong(historyLength: number): boolean {
 }
 
 /**
- * Every handler has finished. A handler that returns at once (admitting leads, recording events) still counts as
- * running until the SDK completes its Update later in the same activation, and the loop looks right after such an
- * Update woke it: under a steady stream of Updates it never saw all handlers finished and a run went on to the
- * server's limit of 2,000 Updates per run, which then refused every Update. So wait for those within the activation;
- * never for handlers awaiting activities (the clocks must not wait on them): the next wake-up looks again.
+ * Called when some handler has not finished. A handler that returns at once (admitting leads, recording events)
+ * still counts as running until the SDK completes its Update later in the same activation, and the loop looks right
+ * after such an Update woke it: under a steady stream of Updates it never saw all handlers finished and a run went on
+ * to the server's limit of 2,000 Updates per run, which then refused every Update. So wait for those within the
+ * activation; never for handlers awaiting activities (the clocks must not wait on them): the next wake-up looks again.
+ * The loop calls this only when allHandlersFinished() is false, so runs recorded before it replay without an await.
  */
-export async function handlersFinished(run: CampaignRun): Promise<boolean> {
-  if (allHandlersFinished()) return true;
+export async function handlersSettled(run: CampaignRun): Promise<boolean> {
   if (run.awaitingHandlers > 0 || !patched('settle-handlers-before-hand-over')) return false;
   await condition(() => allHandlersFinished() || run.awaitingHandlers > 0);
   return allHandlersFinished();

@@ -13,7 +13,7 @@ import {
   carryOverTooLarge,
   continueOnCurrentVersion,
   dueToContinue,
-  handlersFinished,
+  handlersSettled,
   MAX_CARRY_OVER_BYTES,
   nextRun,
   tooLargeEvenFlushed,
@@ -113,12 +113,13 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
     if (dueToContinue(run)) {
       // Start nothing new; hand over once what is in flight has landed and no handler is mid-way.
       run.draining = true;
-      if ((await handlersFinished(run)) && readyToHandOver(run)) {
+      // Ready: nothing in flight, every handler finished; after waiting for handlers to settle, ready again.
+      if (readyToHandOver(run) && (allHandlersFinished() || ((await handlersSettled(run)) && readyToHandOver(run)))) {
         // Hand over from a task of its own: in runs from before standing wake-up timers, this one may still
         // carry the loop's timer cancellation.
         await sleep(1);
       }
-      if ((await handlersFinished(run)) && readyToHandOver(run)) {
+      if (readyToHandOver(run) && (allHandlersFinished() || ((await handlersSettled(run)) && readyToHandOver(run)))) {
         const next = nextRun(run);
         if (next && next.bytes <= MAX_CARRY_OVER_BYTES) await continueOnCurrentVersion(next);
         // Too large. If unflushed ledger writes made the difference, the next iteration flushes them and tries
