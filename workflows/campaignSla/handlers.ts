@@ -33,7 +33,10 @@ import { payloadSizeProblem } from '../../sla/inputLimits';
 import { quoteInput } from '../../sla/ids';
 import { leadView, stateView } from './views';
 
-/** Runs a handler that awaits outside work, counted so that a hand-over never waits for it (continueAsNew.ts). */
+/**
+ * Runs a handler that awaits outside work, counted so that a hand-over never waits for it (continueAsNew.ts). Every
+ * handler that awaits anything runs through this; the others must return without awaiting.
+ */
 function awaiting<T>(run: CampaignRun, handle: () => Promise<T>): Promise<T> {
   run.awaitingHandlers++;
   return handle().finally(() => run.awaitingHandlers--);
