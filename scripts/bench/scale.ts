@@ -13,10 +13,12 @@ import { startIdleCampaign, workflowTaskMs } from './intake';
 import { settledMemory } from './memory';
 import { steadyUpdatesUntilHandOver } from './steadyUpdates';
 import { spreadOf, type Spread } from './stats';
-import { timed } from './timing';
+import { timed, waitFor } from './timing';
 
 const MB = 1024 * 1024;
 const ADMIT_BATCH = 500;
+/** Past Temporal's 10 s workflow task timeout with retries: a first task this late has failed, not run long. */
+const FIRST_TASK_TIMEOUT_MS = 60_000;
 
 interface ScaleCheckpoint {
   openLeads: number;
@@ -139,7 +141,10 @@ async function forceHandOver(
     throw new Error(`scale: the run after ${openLeads} open leads did not start from a packed carry-over`);
   if (carried.openLeads !== openLeads)
     throw new Error(`scale: the hand-over carried ${carried.openLeads} open leads, ${openLeads} were open`);
-  const [firstTaskMs] = await workflowTaskMs(next, 0);
-  if (firstTaskMs === undefined) throw new Error('scale: the new run has no completed workflow task');
+  // The new run may still be in its first task, decoding what it was handed.
+  const firstTaskMs = await waitFor(async () => (await workflowTaskMs(next, 0))[0], {
+    timeoutMs: FIRST_TASK_TIMEOUT_MS,
+    describe: () => `the run after ${openLeads} open leads completed no workflow task`,
+  });
   return { carried, touchUpdates, firstTaskMs };
 }
