@@ -429,14 +429,9 @@ export interface PackedCarryOverMarker {
   unpackedBytes: number;
 }
 
-/** The value's JSON, deflated (zlib). */
-function pack(value: unknown): Uint8Array {
-  return zlibSync(strToU8(JSON.stringify(value)));
-}
-
 /** Size in bytes of the value's JSON once deflated as a packed carry-over is. */
 export function packedSizeBytes(value: unknown): number {
-  return pack(value).byteLength;
+  return zlibSync(strToU8(JSON.stringify(value))).byteLength;
 }
 
 /** The carry-over for continue-as-new in format 6: the marker for the first argument, the packed state for the second. */

@@ -10,6 +10,7 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { replayWorkerOptions, WORKFLOW_TYPES } from '../runtime/replay';
+import { startedWith } from '../scripts/bench/startedWith';
 import { installQuietRuntime } from './support/temporal';
 
 const dir = path.join(__dirname, 'fixtures', 'histories');
@@ -93,11 +94,8 @@ describe('replay of recorded campaign histories', () => {
 
   it('has continued runs that start from a packed carry-over (format 6, binary), and runs that start from JSON (format 5)', () => {
     const started = (release: string) => {
-      const [first] = recorded(path.join(release, 'continue-as-new-run2.bin'));
-      const payloads = first.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
-      const input = JSON.parse(Buffer.from(payloads[0]?.data ?? []).toString()) as { carryOver: { format: number } };
-      const encodings = payloads.map((p) => Buffer.from(p.metadata?.encoding ?? []).toString());
-      return { format: input.carryOver.format, encodings, bytes: payloads.map((p) => p.data?.byteLength) };
+      const { carryOver, encodings, bytes } = startedWith(recorded(path.join(release, 'continue-as-new-run2.bin'))[0]);
+      return { format: carryOver?.format, encodings, bytes };
     };
     const packed = started('2026-12-04f');
     expect(packed).toMatchObject({ format: 6, encodings: ['json/plain', 'binary/plain'] });

@@ -12,6 +12,7 @@ import type { BenchEnvironment } from './benchEnvironment';
 import { startIdleCampaign, workflowTaskMs } from './intake';
 import { settledMemory } from './memory';
 import { steadyUpdatesUntilHandOver } from './steadyUpdates';
+import { startedWith } from './startedWith';
 import { spreadOf, type Spread } from './stats';
 import { timed, waitFor } from './timing';
 
@@ -46,7 +47,10 @@ export interface ScaleFigures {
   historyEventsPerLead: number;
 }
 
-export async function measureScale(env: BenchEnvironment, sizes: { scaleCheckpoints: number[]; stateQueries: number }) {
+export async function measureScale(
+  env: BenchEnvironment,
+  sizes: { scaleCheckpoints: number[]; stateQueries: number },
+): Promise<ScaleFigures> {
   const config = benchCampaignConfig({
     id: `bench-${env.runId}-scale`,
     now: Date.now(),
@@ -102,7 +106,7 @@ export async function measureScale(env: BenchEnvironment, sizes: { scaleCheckpoi
     runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
   }
   await handle.terminate('bench scale done');
-  const figures: ScaleFigures = {
+  return {
     checkpoints,
     rssBeforeMb,
     runs,
@@ -112,7 +116,6 @@ export async function measureScale(env: BenchEnvironment, sizes: { scaleCheckpoi
     leadsTouched: touched.size,
     historyEventsPerLead: historyEvents / admitted,
   };
-  return figures;
 }
 
 /** Logs calls until the workflow runs a new run (steadyUpdates.ts); returns the hand-over's figures. */
@@ -134,11 +137,10 @@ async function forceHandOver(
   const latest = (await handle.describe()).runId;
   const next = handle.client.getHandle(handle.workflowId, latest);
   const [started] = (await next.fetchHistory()).events ?? [];
-  const [markerPayload, packedPayload] = started.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
-  const input = JSON.parse(Buffer.from(markerPayload?.data ?? []).toString()) as { carryOver?: PackedCarryOverMarker };
-  const carried = input.carryOver;
-  if (carried?.format !== 6 || carried.packedBytes !== packedPayload?.data?.byteLength)
+  const { carryOver, bytes } = startedWith(started);
+  if (carryOver?.format !== 6 || carryOver.packedBytes !== bytes[1])
     throw new Error(`scale: the run after ${openLeads} open leads did not start from a packed carry-over`);
+  const carried = carryOver as PackedCarryOverMarker;
   if (carried.openLeads !== openLeads)
     throw new Error(`scale: the hand-over carried ${carried.openLeads} open leads, ${openLeads} were open`);
   // The new run may still be in its first task, decoding what it was handed.
