@@ -3,6 +3,7 @@
 // with a message naming the field (signals: ignored), leave the workflow healthy (no failed workflow task
 // in its history) and leave its state unchanged. Prototype-named IDs are ordinary IDs and work as such.
 import { ApplicationFailure, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { zlibSync } from 'fflate';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { campaignSla } from '../workflows/campaignSla';
 import {
@@ -487,6 +488,36 @@ describe('hostile-input corpus (dev server)', () => {
     expect(met[0].result).toBe('applied');
     expect((await wf.query(leadQuery, 'L-status'))?.clocks['m:demo-48h']?.metAt).toBe(iso(at));
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+    expect(await failedWorkflowTasks(wf)).toBe(0);
+  });
+  it('refuses forged packed carry-overs at start (a zlib bomb, garbage, missing bytes) by name, and the worker serves on', async () => {
+    const forged: Array<[string, unknown[], RegExp]> = [
+      // 70 MB of spaces in under 100 KB: inflating stops at the 64 MB cap.
+      ['bomb', [zlibSync(new Uint8Array(70 * 1024 * 1024).fill(0x20))], /inflates past 67108864 bytes; refused/],
+      ['garbage', [new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])], /is not zlib data/],
+      ['missing', [], /needs the packed carry-over as the run's second argument/],
+      ['nested-marker', [zlibSync(new TextEncoder().encode('{"format":6,"openLeads":1}'))], /must hold a format 5/],
+    ];
+    for (const [name, packed, message] of forged) {
+      const marker = { format: 6, openLeads: 1, packedBytes: 1, unpackedBytes: 1 };
+      const forgedRun = await h.env.client.workflow.start('campaignSla', {
+        taskQueue: TASK_QUEUE,
+        workflowId: campaignWorkflowId(`hostile-forged-${name}`),
+        args: [{ config: config(), carryOver: marker }, ...packed],
+      });
+      let failure: string | undefined;
+      for (let tries = 0; failure === undefined && tries < 100; tries++) {
+        const events = (await forgedRun.fetchHistory()).events ?? [];
+        failure =
+          events.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure
+            ?.message ?? undefined;
+        if (failure === undefined) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(failure, name).toMatch(message);
+      await forgedRun.terminate('forged carry-over refused');
+    }
+    // The campaign beside them was never disturbed.
+    expect((await wf.query(slaStateQuery)).openLeads).toBeGreaterThan(0);
     expect(await failedWorkflowTasks(wf)).toBe(0);
   });
 });
