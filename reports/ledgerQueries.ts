@@ -561,5 +561,5 @@ function figuresFromLedger(
       );
     }
   }
-  return summarizeFigures(acc, targets, [], poolOf);
+  return summarizeFigures(acc, targets);
 }

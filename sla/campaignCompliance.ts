@@ -7,20 +7,18 @@ import {
   addClockBreach,
   addDisposition,
   addOutcome,
-  attributedOwners,
-  classifyLead,
   copyFigures,
   emptyFigures,
   slaHealth,
   summarizeFigures,
   type ComplianceSummary,
   type FigureAccumulator,
-  type LeadOutcome,
   type SlaHealth,
 } from './compliance';
 import * as legacy from './legacyCompliance';
+import { openFigures, outcomeOf } from './openFigures';
 import type { CampaignConfig } from './config';
-import { elapsedForTier, ownerSpans, poolOfRep, tierTime, type LeadBook, type LeadState } from './leadBook';
+import { elapsedForTier, ownerSpans, poolOfRep, type LeadBook, type LeadState } from './leadBook';
 import { isMilestoneClock, type ClockKind } from './clockKind';
 import { dict, getOwn, toDict } from './dict';
 
@@ -91,37 +89,6 @@ export function leadsOpened(holder: CampaignCompliance): number {
 export function noteLeadOpened(holder: CampaignCompliance, lead: LeadState): void {
   if (holder.attributed) holder.attributed.opened++;
   else holder.acc = legacy.recordLeadOpened(holder.acc as legacy.ComplianceAccumulator, lead);
-}
-
-/** Lead book -> the facts of its first-touch clock; null for a lead without one. */
-function outcomeOf(
-  lead: LeadState,
-  config: CampaignConfig,
-  tracked: readonly number[],
-  now: number,
-): LeadOutcome | null {
-  const clock = lead.clocks.firstTouch;
-  if (!clock) return null;
-  const time = tierTime(config);
-  const touchedAt = clock.metAt;
-  return classifyLead(
-    {
-      tier: lead.tier,
-      startedAt: clock.startedAt,
-      deadline: clock.deadline,
-      owners: attributedOwners(ownerSpans(lead), config.responseSla.attribution),
-      ...(touchedAt !== undefined
-        ? { touchedAt, touchElapsedMs: time.elapsed(lead.tier, clock.startedAt, touchedAt) }
-        : clock.stoppedAt !== undefined
-          ? { closedAt: clock.stoppedAt }
-          : {}),
-      ...(clock.breachedAt !== undefined ? { breachedAt: clock.breachedAt } : {}),
-      warned: clock.warnedAt !== undefined,
-    },
-    tracked,
-    now,
-    time,
-  );
 }
 
 const counts = (figures: AttributedFigures, lead: LeadState) => lead.createdAt >= figures.since;
@@ -261,21 +228,8 @@ function attributedSummary(
   now: number,
   configFor: (lead: LeadState) => CampaignConfig,
 ): ComplianceSummary {
-  const open: LeadOutcome[] = [];
-  for (const lead of Object.values(book.leads)) {
-    if (!counts(figures, lead)) continue;
-    // A touched or closed first touch is final (classifyLead), so never among the open outcomes.
-    const clock = lead.clocks.firstTouch;
-    if (!clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) continue;
-    const outcome = outcomeOf(lead, configFor(lead), figures.figures.trackedWithinMs, now);
-    if (outcome && !outcome.final) open.push(outcome);
-  }
-  return summarizeFigures(
-    figures.figures,
-    scoredTargets(config, figures.figures.trackedWithinMs),
-    open,
-    poolOfRep(config),
-  );
+  const open = openFigures(book, figures.figures, figures.since, config, now, configFor);
+  return summarizeFigures(figures.figures, scoredTargets(config, figures.figures.trackedWithinMs), open);
 }
 
 /** The earlier figures, in today's shape; counts it never kept are derived or zero. */

@@ -234,25 +234,58 @@ function ownerGroups(acc: FigureAccumulator, ownerId: string, poolOf: PoolOf): F
   return [groupIn(acc, acc.byOwner, ownerId), groupIn(acc, acc.byPool, poolOf(ownerId) ?? UNPOOLED)];
 }
 
-/** Adds one lead's outcome to every group it belongs to. Mutates `acc`. */
-export function addOutcome(acc: FigureAccumulator, outcome: LeadOutcome, poolOf: PoolOf): void {
+/**
+ * Adds one lead's outcome to every group it belongs to (`sign` −1 takes back an open outcome added earlier, as the
+ * open leads' figures change). Mutates `acc`.
+ */
+export function addOutcome(acc: FigureAccumulator, outcome: LeadOutcome, poolOf: PoolOf, sign: 1 | -1 = 1): void {
+  // A first-touch time cannot be taken out of the histogram; only open (untouched) outcomes are ever taken back.
+  if (sign === -1 && outcome.touchElapsedMs !== undefined) throw new Error('only an open outcome can be taken back');
   const shared = [acc.overall, groupIn(acc, acc.byTier, outcome.tier)];
   for (const g of [...shared, ...ownerGroups(acc, outcome.clock.ownerId, poolOf)]) {
-    g.started++;
-    g[outcome.clock.outcome]++;
+    g.started += sign;
+    g[outcome.clock.outcome] += sign;
     if (outcome.touchElapsedMs !== undefined) {
       g.touched++;
       g.firstTouch = add(g.firstTouch, outcome.touchElapsedMs);
     }
-    if (outcome.warned) g.openWarned++;
+    if (outcome.warned) g.openWarned += sign;
   }
   if (outcome.rescuedBy !== undefined) {
     for (const g of [...shared, ...ownerGroups(acc, outcome.rescuedBy, poolOf)]) g.rescues++;
   }
   outcome.targets.forEach((t, i) => {
     const counter = t.outcome === 'within' ? 'within' : t.outcome === 'missed' ? 'missed' : 'targetPending';
-    for (const g of [...shared, ...ownerGroups(acc, t.ownerId, poolOf)]) g[counter][i]++;
+    for (const g of [...shared, ...ownerGroups(acc, t.ownerId, poolOf)]) g[counter][i] += sign;
   });
+}
+
+/** The counters an open (untouched) outcome adds to: every other one stays zero in the open leads' figures. */
+const OPEN_COUNTERS = ['started', 'breached', 'pending', 'openWarned'] as const;
+const OPEN_TARGET_COUNTERS = ['missed', 'targetPending'] as const;
+
+function holdsOpenOutcomes(g: FigureGroup): boolean {
+  return OPEN_COUNTERS.some((c) => g[c] !== 0) || OPEN_TARGET_COUNTERS.some((c) => g[c].some((n) => n !== 0));
+}
+
+/**
+ * `decided` with the open leads' figures (`open`, built only from open outcomes) added: a copy. A group of `open`
+ * whose counts all went back to zero is left out, as if its leads had never been added.
+ */
+function withOpenFigures(decided: FigureAccumulator, open: FigureAccumulator): FigureAccumulator {
+  const all = copyFigures(decided);
+  const merge = (into: FigureGroup, from: FigureGroup) => {
+    for (const c of OPEN_COUNTERS) into[c] += from[c];
+    for (const c of OPEN_TARGET_COUNTERS) from[c].forEach((n, i) => (into[c][i] += n));
+  };
+  merge(all.overall, open.overall);
+  for (const kind of ['byTier', 'byOwner', 'byPool'] as const) {
+    for (const key of Object.keys(open[kind])) {
+      const group = open[kind][key];
+      if (holdsOpenOutcomes(group)) merge(groupIn(all, all[kind], key), group);
+    }
+  }
+  return all;
 }
 
 /** A breach of the acceptance or follow-up clock (+1), or its withdrawal (−1), for the owner at the breach. */
@@ -392,12 +425,11 @@ function section(g: FigureGroup, acc: FigureAccumulator, targets: readonly Respo
   };
 }
 
-/** Figures of decided leads plus the given open leads' outcomes; `acc` is left as it is. */
+/** Figures of decided leads plus the open leads' figures (see sla/openFigures); `acc` is left as it is. */
 export function summarizeFigures(
   acc: FigureAccumulator,
   targets: readonly ResponseTarget[],
-  openOutcomes: readonly LeadOutcome[],
-  poolOf: PoolOf,
+  open?: FigureAccumulator,
 ): ComplianceSummary {
   targets.forEach((t, i) => {
     if (!acc.trackedWithinMs.includes(t.withinMs)) {
@@ -408,8 +440,7 @@ export function summarizeFigures(
     if (!(t.target >= 0 && t.target <= 1))
       throw new Error(`targets[${i}].target must be a share within [0, 1], got ${t.target}`);
   });
-  const all = openOutcomes.length ? copyFigures(acc) : acc;
-  for (const outcome of openOutcomes) addOutcome(all, outcome, poolOf);
+  const all = open ? withOpenFigures(acc, open) : acc;
   const sections = (groups: Record<string, FigureGroup>) => {
     const result = dict<ComplianceSection>();
     for (const key of Object.keys(groups).sort()) result[key] = section(groups[key], all, targets);

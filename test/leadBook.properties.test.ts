@@ -2,7 +2,8 @@
 // wake-ups, step confirmations and failures, and continue-as-new, with lead, owner, rep and event IDs drawn
 // from ordinary IDs and Object.prototype's keys. Whatever the run, nothing throws, every admitted lead is
 // either open or closed exactly once, owner loads match the open leads, clocks tell on-time from late by
-// event time, and the carry-over form decodes to the same book.
+// event time, the carry-over form decodes to the same book, and the open clocks and open leads' SLA figures kept
+// per change equal the same figures counted from scratch.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CARRIED_HISTORY_ENTRIES, decodeLeadBook, encodeLeadBook } from '../sla/carryOver';
@@ -25,6 +26,7 @@ import { admitLeadsInputSchema, recordLeadEventsInputSchema, type LeadEvent, typ
 import { getOwn } from '../sla/dict';
 import { isClosedLeadId, rememberClosedLeadId } from '../sla/leadBook/state';
 import { bookContext, DAY, HOUR, iso, MINUTE, MONDAY_10AM, seedConfig } from './support/leadBook';
+import { keptOpenFigures, recountedOpenSummary, recountOpenClocks } from './support/openFigures';
 
 /** Object.prototype's keys that the ID rule admits: they must behave as ordinary IDs. */
 const PROTOTYPE_IDS = [
@@ -214,8 +216,14 @@ function run(ops: Op[]): void {
   const metReportedAt = new Map<string, number>();
   let pending: EscalationEffect[] = [];
   const completed: EscalationEffect[] = [];
+  // Leads created from an hour before the first op on count, so some of them are outside the figures.
+  const figuresSince = MONDAY_10AM - HOUR;
+  const kept = keptOpenFigures(config, figuresSince);
 
   const check = () => {
+    // The figures kept per change equal the same figures counted from scratch.
+    expect(kept.openClocks(book)).toBe(recountOpenClocks(book));
+    expect(kept.summary(book, now)).toEqual(recountedOpenSummary(book, config, figuresSince, now));
     const open = Object.keys(book.leads);
     // Every admitted lead is open or closed, exactly once.
     expect(open.length + book.closedLeadIds.length).toBe(admitted.size);

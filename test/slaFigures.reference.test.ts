@@ -209,7 +209,7 @@ function moduleFigures(leads: RefLead[], now: number) {
     };
     addOutcome(acc, classifyLead(facts, acc.trackedWithinMs, now, moduleTime), poolOf);
   }
-  return summarizeFigures(acc, TARGETS, [], poolOf);
+  return summarizeFigures(acc, TARGETS);
 }
 
 function compareAll(leads: RefLead[], now: number) {
@@ -405,7 +405,7 @@ describe('hostile keys in the figures', () => {
     }
     // Continue-as-new carries the accumulator as JSON; the workflow revives it with copyFigures.
     const revived = copyFigures(JSON.parse(JSON.stringify(acc)) as typeof acc);
-    const figures = summarizeFigures(revived, [{ withinMs: HOUR, target: 0.8 }], [], noPool);
+    const figures = summarizeFigures(revived, [{ withinMs: HOUR, target: 0.8 }]);
     expect(Object.keys(figures.byOwner).sort()).toEqual([...keys].sort());
     for (const key of keys) {
       // Each key breached its own lead and rescued the previous key's.

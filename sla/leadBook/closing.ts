@@ -12,6 +12,7 @@ import {
 } from './state';
 import { configOf } from './terms';
 import { getOwn } from '../dict';
+import { leadChanged } from './changes';
 
 const MAX_CLOSED_IDS = 20_000;
 
@@ -25,6 +26,7 @@ export function stopClocks(book: LeadBook, ctx: BookContext, lead: LeadState, at
     if (!clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) continue;
     settlePause(configOf(ctx, lead), lead, kind, clock, at);
     clock.stoppedAt = at;
+    leadChanged(book, lead.leadId);
     delete clock.nextStep;
     delete clock.nextStepAt;
     delete clock.stepAttempts;
@@ -51,6 +53,7 @@ export function retireIfSettled(book: LeadBook, lead: LeadState): boolean {
   if (!isSettled(lead)) return false;
   foldMilestones(book, lead);
   delete book.leads[lead.leadId];
+  leadChanged(book, lead.leadId);
   book.ownerLoad[lead.ownerId] = Math.max(0, (getOwn(book.ownerLoad, lead.ownerId) ?? 1) - 1);
   rememberClosedLeadId(book, lead.leadId, MAX_CLOSED_IDS);
   return true;

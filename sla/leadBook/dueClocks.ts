@@ -15,6 +15,7 @@ import {
 } from './state';
 import { configOf } from './terms';
 import { getOwn } from '../dict';
+import { leadChanged } from './changes';
 
 export interface ClockAlertEffect {
   type: 'warning' | 'breach';
@@ -101,12 +102,14 @@ export function collectDue(book: LeadBook, ctx: BookContext, observers: DueObser
     if (what === 'warn') {
       if (clock.warnedAt !== undefined || clock.breachedAt !== undefined) continue;
       clock.warnedAt = dueAt;
+      leadChanged(book, leadId);
       note(lead, dueAt, `${kind} warning`);
       fireClockAlert('warning', lead, kind, clock);
     } else if (what === 'breach') {
       if (clock.breachedAt !== undefined) continue;
       clock.breachedAt = dueAt;
       clock.breachedOwnerId = lead.ownerId;
+      leadChanged(book, leadId);
       note(lead, dueAt, `${kind} breached`);
       const chain = escalationChain(config, kind);
       fireClockAlert('breach', lead, kind, clock, chain.length === 0);

@@ -12,6 +12,7 @@ import { milestoneOf } from './pause';
 import { retireIfSettled } from './closing';
 import { getOwn } from '../dict';
 import type { EscalationStepRecord, LeadEventRecord } from '../records';
+import { leadChanged } from './changes';
 
 export interface EscalationEffect {
   type: 'escalation';
@@ -70,6 +71,7 @@ export function changeOwner(book: LeadBook, lead: LeadState, newOwnerId: string,
   book.ownerLoad[newOwnerId] = (getOwn(book.ownerLoad, newOwnerId) ?? 0) + 1;
   lead.ownerId = newOwnerId;
   lead.reassignments += 1;
+  leadChanged(book, lead.leadId);
 }
 
 /**

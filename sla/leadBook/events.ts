@@ -22,6 +22,7 @@ import {
 } from './state';
 import { configOf, elapsedForTier } from './terms';
 import { getOwn } from '../dict';
+import { leadChanged } from './changes';
 
 const MAX_EVENT_IDS = 16;
 
@@ -198,6 +199,8 @@ export function applyLeadEvents(
       (event.type === 'stage' && stageRank(event.stage) <= stageRank(lead.stage));
     if (superseded) return { eventId: event.eventId, leadId: lead.leadId, result: 'superseded', status: lead.status };
     lead.eventIds.push(event.eventId);
+    // An applied event may meet, breach, withdraw, pause or stop clocks: the summaries look at the lead again.
+    leadChanged(book, lead.leadId);
     if (lead.eventIds.length > MAX_EVENT_IDS) lead.eventIds.shift();
     const at = Date.parse(event.at);
     const config = configOf(ctx, lead);

@@ -18,6 +18,7 @@ import {
 import { addTime, tierOf } from './terms';
 import { getOwn } from '../dict';
 import { isSalesforceId } from '../ids';
+import { leadChanged } from './changes';
 
 /** Problems with a batch of new leads; empty when the whole batch may be admitted. */
 export function validateAdmission(leads: NewLead[], ctx: BookContext): string[] {
@@ -95,6 +96,7 @@ export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): 
       history: [{ at: createdAt, what: `created (tier ${input.tier}, owner ${input.ownerId})` }],
     };
     book.leads[lead.leadId] = lead;
+    leadChanged(book, lead.leadId);
     book.ownerLoad[lead.ownerId] = (getOwn(book.ownerLoad, lead.ownerId) ?? 0) + 1;
     for (const kind of ['firstTouch', 'followUp'] as const)
       startClock(book, ctx.campaignId, lead, kind, lead.clocks[kind] as ClockState);
@@ -113,6 +115,7 @@ export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): 
 
 function startClock(book: LeadBook, campaignId: string, lead: LeadState, kind: ClockKind, clock: ClockState): void {
   lead.clocks[kind] = clock;
+  leadChanged(book, lead.leadId);
   scheduleClock(book, lead.leadId, kind, clock);
   book.outbox.clocks.push(clockRecord(campaignId, lead, kind, clock));
 }

@@ -17,6 +17,7 @@ import {
   type LeadState,
 } from './state';
 import { configOf, type TimeBase } from './terms';
+import { leadChanged } from './changes';
 
 /** What happened to a lead, as milestones see it: a named fact, or its CRM status becoming `status`. */
 export type LeadFact = { fact: MilestoneFact } | { status: string };
@@ -105,6 +106,7 @@ function startMilestone(
     deadline: time.add(at, milestone.within),
   };
   lead.clocks[kind] = clock;
+  leadChanged(book, lead.leadId);
   note(lead, at, `${milestoneName(kind)} started`);
   pauseIfWaiting(lead, clock, milestone.pauseWhile?.status ?? [], time, kind, at);
   scheduleClock(book, lead.leadId, kind, clock);

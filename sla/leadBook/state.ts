@@ -11,6 +11,7 @@ import { emptyRotation, type RotationState } from '../availability';
 import { dict, getOwn, type Dict } from '../dict';
 import type { OwnerSpan } from '../compliance';
 import type { MilestoneTally } from './milestones';
+import { watchLeadChanges } from './changes';
 
 export type LeadStatus = 'open' | 'accepted' | 'rejected' | 'nurture' | 'recycled';
 
@@ -234,17 +235,43 @@ export function openLeadCount(book: LeadBook): number {
   return Object.keys(book.leads).length;
 }
 
-/** Open clocks (not met, not stopped, not breached). O(open leads): for queries and throttled summaries only. */
-export function openClockCount(book: LeadBook): number {
+const isOpenClock = (clock: ClockState | undefined) =>
+  clock !== undefined && clock.metAt === undefined && clock.stoppedAt === undefined && clock.breachedAt === undefined;
+
+function openClocksOf(lead: LeadState): number {
   let count = 0;
-  for (const lead of Object.values(book.leads)) {
-    for (const kind of leadClockKinds(lead)) {
-      const clock = lead.clocks[kind];
-      if (clock && clock.metAt === undefined && clock.stoppedAt === undefined && clock.breachedAt === undefined)
-        count++;
-    }
-  }
+  for (const kind of leadClockKinds(lead)) if (isOpenClock(lead.clocks[kind])) count++;
   return count;
+}
+
+interface OpenClockTally {
+  changed: Set<string>;
+  byLead: Map<string, number>;
+  total: number;
+}
+
+const openClockTallies = new WeakMap<LeadBook, OpenClockTally>();
+
+/**
+ * Open clocks (not met, not stopped, not breached). Counted over the book once, then kept per change
+ * (./changes): a call costs O(leads changed since the last one), so the throttled summary can ask on every publish.
+ */
+export function openClockCount(book: LeadBook): number {
+  let tally = openClockTallies.get(book);
+  if (!tally) {
+    tally = { changed: watchLeadChanges(book), byLead: new Map(), total: 0 };
+    openClockTallies.set(book, tally);
+    for (const lead of Object.values(book.leads)) tally.changed.add(lead.leadId);
+  }
+  for (const leadId of tally.changed) {
+    const lead = getOwn(book.leads, leadId);
+    const count = lead ? openClocksOf(lead) : 0;
+    tally.total += count - (tally.byLead.get(leadId) ?? 0);
+    if (count > 0) tally.byLead.set(leadId, count);
+    else tally.byLead.delete(leadId);
+  }
+  tally.changed.clear();
+  return tally.total;
 }
 
 /** The lead's clocks: the built-in ones in their fixed order, then its milestones in the order they started. */

@@ -1,5 +1,6 @@
 // Search attributes (for List Filters) and current details (for the UI), recomputed at most every
-// SUMMARY_EVERY_MS because building them is O(open leads).
+// SUMMARY_EVERY_MS: each publish is a command in the history. Their figures are kept per change (sla/openFigures,
+// openClockCount), so a publish costs what changed since the last one, not O(open leads).
 import { metricMeter, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { recordSlaGauges } from '../slaMetrics';
 import { dict } from '../../sla/dict';
