@@ -22,15 +22,17 @@ const TIME_PATTERN = /^(\d{2}):(\d{2})$/;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 type CivilDate = { year: number; month: number; day: number };
+/** A local date as whole days since 1970-01-01: walking days is integer arithmetic, with no Date or string made. */
+type DayNumber = number;
 // Real-time span in epoch milliseconds, half-open: [start, end).
 type Interval = { start: number; end: number };
 type MinuteWindow = { start: number; end: number }; // minutes after local midnight, end may be 1440
 type CompiledCalendar = {
   zone: IANAZone;
   windows: Record<Weekday, MinuteWindow[]>; // sorted by start, non-overlapping
-  holidays: ReadonlySet<string>;
+  holidays: ReadonlySet<DayNumber>;
   /** Local date -> its windows as real-time intervals: resolving a local time in a zone is the costly step. */
-  days: Map<string, Interval[]>;
+  days: Map<DayNumber, Interval[]>;
   /** Quarter-hour (epoch ms / OFFSET_BUCKET_MS) -> the zone's UTC offset in minutes throughout it, if constant. */
   offsets: Map<number, number | null>;
 };
@@ -184,7 +186,7 @@ function parseDate(text: unknown): CivilDate | undefined {
   if (!match) return undefined;
   const date = { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) };
   // Round-tripping through UTC rejects impossible dates such as 2026-02-30.
-  return formatDate(civilDateAfter(date, 0)) === text ? date : undefined;
+  return formatDate(civilDateOf(dayNumberOf(date))) === text ? date : undefined;
 }
 
 function compileCalendar(calendar: BusinessCalendar): CompiledCalendar {
@@ -201,8 +203,8 @@ function compileCalendar(calendar: BusinessCalendar): CompiledCalendar {
   const compiled = {
     zone: IANAZone.create(calendar.timezone),
     windows,
-    holidays: new Set(calendar.holidays ?? []),
-    days: new Map<string, Interval[]>(),
+    holidays: new Set((calendar.holidays ?? []).map((holiday) => dayNumberOf(parseDate(holiday) as CivilDate))),
+    days: new Map<DayNumber, Interval[]>(),
     offsets: new Map<number, number | null>(),
   };
   compiledCalendars.set(calendar, compiled);
@@ -210,24 +212,24 @@ function compileCalendar(calendar: BusinessCalendar): CompiledCalendar {
 }
 
 /** One local date's business windows as real-time intervals, in order (none on a holiday). */
-function dayIntervals(calendar: CompiledCalendar, date: CivilDate): Interval[] {
-  const key = formatDate(date);
-  let intervals = calendar.days.get(key);
+function dayIntervals(calendar: CompiledCalendar, day: DayNumber): Interval[] {
+  let intervals = calendar.days.get(day);
   if (!intervals) {
-    intervals = calendar.holidays.has(key)
+    const date = civilDateOf(day);
+    intervals = calendar.holidays.has(day)
       ? []
-      : calendar.windows[weekdayOf(date)].map((window) => ({
+      : calendar.windows[weekdayOf(day)].map((window) => ({
           start: localInstant(date, window.start, calendar.zone),
           end: localInstant(date, window.end, calendar.zone),
         }));
     if (calendar.days.size >= MAX_CACHED_DAYS) calendar.days.clear();
-    calendar.days.set(key, intervals);
+    calendar.days.set(day, intervals);
   }
   return intervals;
 }
 
-/** The local calendar date of an instant in the calendar's zone. */
-function localDateAt(calendar: CompiledCalendar, ms: number): CivilDate {
+/** The local date of an instant in the calendar's zone. */
+function localDayAt(calendar: CompiledCalendar, ms: number): DayNumber {
   const bucket = Math.floor(ms / OFFSET_BUCKET_MS);
   let offset = calendar.offsets.get(bucket);
   if (offset === undefined) {
@@ -237,8 +239,7 @@ function localDateAt(calendar: CompiledCalendar, ms: number): CivilDate {
     if (calendar.offsets.size >= MAX_CACHED_OFFSETS) calendar.offsets.clear();
     calendar.offsets.set(bucket, offset);
   }
-  const local = new Date(ms + (offset ?? calendar.zone.offset(ms)) * 60_000);
-  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() };
+  return Math.floor((ms + (offset ?? calendar.zone.offset(ms)) * 60_000) / MS_PER_DAY);
 }
 
 /**
@@ -249,10 +250,10 @@ function localDateAt(calendar: CompiledCalendar, ms: number): CivilDate {
  * clipped to begin where the previous one ended.
  */
 function* businessIntervals(calendar: CompiledCalendar, from: number, maxDays: number): Generator<Interval> {
-  let date = localDateAt(calendar, from);
+  const first = localDayAt(calendar, from);
   let covered = from; // everything before this instant has been yielded or lies before `from`
-  for (let walked = 0; walked < maxDays; walked++, date = civilDateAfter(date, 1)) {
-    for (const window of dayIntervals(calendar, date)) {
+  for (let day = first; day < first + maxDays; day++) {
+    for (const window of dayIntervals(calendar, day)) {
       if (window.end <= covered) continue;
       const start = Math.max(window.start, covered);
       covered = window.end;
@@ -264,20 +265,24 @@ function* businessIntervals(calendar: CompiledCalendar, from: number, maxDays: n
 /** Epoch ms of a local wall-clock minute on a local date; luxon resolves DST gaps forward and overlaps consistently. */
 function localInstant(date: CivilDate, minuteOfDay: number, zone: IANAZone): number {
   // "24:00" is midnight at the start of the following local day.
-  const day = minuteOfDay === MINUTES_PER_DAY ? civilDateAfter(date, 1) : date;
+  const day = minuteOfDay === MINUTES_PER_DAY ? civilDateOf(dayNumberOf(date) + 1) : date;
   const minute = minuteOfDay % MINUTES_PER_DAY;
   return DateTime.fromObject({ ...day, hour: Math.floor(minute / 60), minute: minute % 60 }, { zone }).toMillis();
 }
 
-// Calendar-date arithmetic only (no time zone involved), done on a UTC Date for speed.
-function civilDateAfter(date: CivilDate, days: number): CivilDate {
-  const utc = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
+// Calendar-date arithmetic only (no time zone involved), done on UTC dates.
+function dayNumberOf(date: CivilDate): DayNumber {
+  return Date.UTC(date.year, date.month - 1, date.day) / MS_PER_DAY;
+}
+
+function civilDateOf(day: DayNumber): CivilDate {
+  const utc = new Date(day * MS_PER_DAY);
   return { year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate() };
 }
 
-function weekdayOf(date: CivilDate): Weekday {
-  const sundayFirst = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
-  return WEEKDAYS[(sundayFirst + 6) % 7];
+/** 1970-01-01 was a Thursday (index 3 from Monday). */
+function weekdayOf(day: DayNumber): Weekday {
+  return WEEKDAYS[(((day + 3) % 7) + 7) % 7];
 }
 
 function formatDate(date: CivilDate): string {

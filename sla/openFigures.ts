@@ -51,7 +51,7 @@ export function outcomeOf(
 
 interface CachedOutcome {
   outcome: LeadOutcome;
-  /** First instant at which the outcome differs, with the lead unchanged; Infinity when it never will. */
+  /** When to classify the lead again: at or before the first instant its outcome differs; Infinity for never. */
   changesAt: number;
 }
 
@@ -72,15 +72,19 @@ const times = new WeakMap<CampaignConfig, TierTime>();
 const timeOf = (config: CampaignConfig) => times.get(config) ?? times.set(config, tierTime(config)).get(config)!;
 
 /**
- * When an open outcome classified at `now` next changes: a pending clock at its deadline (breached once the
- * decision time is past it), a pending target once business time past the start exceeds its threshold.
- * Missed and breached are final for an unchanged lead.
+ * When an open outcome classified at `now` should be looked at again: a pending clock just past its deadline
+ * (breached once the decision time is past it), a pending target once business time past the start exceeds its
+ * threshold, or earlier, never later. Missed and breached are final for an unchanged lead.
  */
 function nextChange(lead: LeadState, outcome: LeadOutcome, tracked: readonly number[], time: TierTime, now: number) {
   const clock = lead.clocks.firstTouch as NonNullable<LeadState['clocks']['firstTouch']>;
   let at = outcome.clock.outcome === 'pending' ? clock.deadline + 1 : Infinity;
   outcome.targets.forEach((t, i) => {
-    if (t.outcome === 'pending') at = Math.min(at, time.reach(lead.tier, clock.startedAt, tracked[i] + 1));
+    if (t.outcome !== 'pending') return;
+    // Business time never runs ahead of wall time, so a lead younger than the threshold is looked at again
+    // once it is that old in wall time; the calendar is walked only for leads still untouched by then.
+    const wallBound = clock.startedAt + tracked[i] + 1;
+    at = Math.min(at, now < wallBound ? wallBound : time.reach(lead.tier, clock.startedAt, tracked[i] + 1));
   });
   // Pending at `now` means its instant is still ahead; never schedule into the past whatever the calendar does.
   return at > now ? at : now + 1;
