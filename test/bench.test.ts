@@ -297,6 +297,12 @@ describe('bench end to end at tiny sizes', () => {
     expect(checkpoint.handOver.carried.packedBytes).toBeLessThan(checkpoint.handOver.carried.unpackedBytes);
     expect(checkpoint.handOver.touchUpdates).toBeGreaterThanOrEqual(8);
     expect(checkpoint.handOver.firstTaskMs).toBeGreaterThanOrEqual(0);
+    // Every Update of the stream was taken by some task of the run, at most 8 (those in flight) per task.
+    expect(checkpoint.handOver.steadyTaskMs.count).toBeGreaterThanOrEqual(
+      Math.ceil(checkpoint.handOver.touchUpdates / 8),
+    );
+    expect(checkpoint.handOver.steadyTaskMs.max).toBeGreaterThanOrEqual(checkpoint.handOver.steadyTaskMs.p99);
+    expect(checkpoint.handOver.handOverTaskMs).toBeGreaterThanOrEqual(0);
     expect(scale.runs).toBeGreaterThanOrEqual(2);
     expect(scale).toMatchObject({ leadsAdmitted: 30, leadsTouched: 30 });
     expect(scale.contactsSent).toBe(checkpoint.handOver.touchUpdates * 20);

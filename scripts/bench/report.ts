@@ -209,6 +209,12 @@ function scaleRows(s: ScaleFigures): Row[] {
       reference: `RSS before the campaign ${int(s.rssBeforeMb)} MB`,
       detail: `continued as new carrying ${kb(c.handOver.carried.packedBytes)} packed (${kb(c.handOver.carried.unpackedBytes)} JSON) for ${int(c.handOver.carried.openLeads)} open leads; next run's first task ${int(c.handOver.firstTaskMs)} ms; forced by ${c.handOver.touchUpdates} Updates of logged calls`,
     })),
+    ...s.checkpoints.map((c) => ({
+      figure: `Workflow task at ${int(c.openLeads)} open leads, logged calls arriving`,
+      value: `p99 ${int(c.handOver.steadyTaskMs.p99)} ms (p50 ${int(c.handOver.steadyTaskMs.p50)}, max ${int(c.handOver.steadyTaskMs.max)})`,
+      reference: `goal ≤ ${TASK_GOAL_MS} ms at 10,000: ${verdict(c.handOver.steadyTaskMs.p99 <= TASK_GOAL_MS)}`,
+      detail: `${c.handOver.steadyTaskMs.count} tasks, summary publishes included; the hand-over's own task (packing ${int(c.handOver.carried.openLeads)} open leads) ${int(c.handOver.handOverTaskMs)} ms`,
+    })),
     {
       figure: 'History events per lead, growing campaign',
       value: fixed(s.historyEventsPerLead, 2),

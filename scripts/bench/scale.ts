@@ -1,6 +1,6 @@
 // Figure 5: one campaign grown to 10k, 25k and 50k open leads. At each size: slaState query latency, the bench
 // process's RSS, then a continue-as-new forced by logging calls on the leads (20 per Update) until the run
-// hands over, and what that hand-over carried (the packed carry-over's bytes) and cost the next run's first
+// hands over: the run's workflow tasks under that stream (a wake-up's cost at this size), what the hand-over carried (the packed carry-over's bytes) and cost the next run's first
 // workflow task, which unpacks and decodes it. History events per lead are counted over every run at the end.
 import type { WorkflowHandle } from '@temporalio/client';
 import { salesforceId } from '../../activities/crm/salesforceIds';
@@ -29,6 +29,13 @@ interface ScaleCheckpoint {
   handOver: {
     carried: PackedCarryOverMarker;
     touchUpdates: number;
+    /**
+     * The run's workflow tasks under the stream of logged calls, the hand-over's own task apart: what a wake-up
+     * costs at this size, the throttled summary (search attributes, current details) included.
+     */
+    steadyTaskMs: Spread;
+    /** The last task, which packs the carry-over and continues as new. */
+    handOverTaskMs: number;
     /** The next run's first workflow task (server event times), which unpacks and decodes the carry-over. */
     firstTaskMs: number;
   };
@@ -82,14 +89,17 @@ export async function measureScale(
       admitted += count;
     }
     const queries: number[] = [];
+    let historyLength = 0;
     for (let i = 0; i < sizes.stateQueries; i++) {
       const { result, ms } = await timed(() => handle.query(slaStateQuery));
       if (result.openLeads !== openLeads)
         throw new Error(`scale: slaState shows ${result.openLeads} open leads, ${openLeads} admitted`);
       queries.push(ms);
+      historyLength = result.run.historyLength;
     }
     const rssMb = settledMemory().rss / MB;
-    const handOver = await forceHandOver(handle, openLeads, () => {
+    const run = handle.client.getHandle(handle.workflowId, (await handle.describe()).runId);
+    const handOver = await forceHandOver(handle, { run, afterEventId: historyLength }, openLeads, () => {
       const n = contacts++ % openLeads;
       touched.add(n);
       return n;
@@ -121,6 +131,7 @@ export async function measureScale(
 /** Logs calls until the workflow runs a new run (steadyUpdates.ts); returns the hand-over's figures. */
 async function forceHandOver(
   handle: WorkflowHandle<typeof campaignSla>,
+  from: { run: WorkflowHandle<typeof campaignSla>; afterEventId: number },
   openLeads: number,
   nextTouch: () => number,
 ): Promise<ScaleCheckpoint['handOver']> {
@@ -148,5 +159,14 @@ async function forceHandOver(
     timeoutMs: FIRST_TASK_TIMEOUT_MS,
     describe: () => `the run after ${openLeads} open leads completed no workflow task`,
   });
-  return { carried, touchUpdates, firstTaskMs };
+  const tasks = await workflowTaskMs(from.run, from.afterEventId);
+  if (tasks.length < 2)
+    throw new Error(`scale: the run at ${openLeads} open leads ran ${tasks.length} tasks under the stream`);
+  return {
+    carried,
+    touchUpdates,
+    steadyTaskMs: spreadOf(tasks.slice(0, -1)),
+    handOverTaskMs: tasks.at(-1) as number,
+    firstTaskMs,
+  };
 }
