@@ -16,7 +16,7 @@ import {
   type SlaHealth,
 } from './compliance';
 import * as legacy from './legacyCompliance';
-import { openFigures, outcomeOf } from './openFigures';
+import { countsSince, openFigures, outcomeOf } from './openFigures';
 import type { CampaignConfig } from './config';
 import { elapsedForTier, ownerSpans, poolOfRep, type LeadBook, type LeadState } from './leadBook';
 import { isMilestoneClock, type ClockKind } from './clockKind';
@@ -91,7 +91,7 @@ export function noteLeadOpened(holder: CampaignCompliance, lead: LeadState): voi
   else holder.acc = legacy.recordLeadOpened(holder.acc as legacy.ComplianceAccumulator, lead);
 }
 
-const counts = (figures: AttributedFigures, lead: LeadState) => lead.createdAt >= figures.since;
+const counts = (figures: AttributedFigures, lead: LeadState) => countsSince(figures.since, lead);
 
 /**
  * A lead decided for good (touched, or closed untouched) joins the figures of its quarter; so does a lead that

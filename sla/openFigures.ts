@@ -19,6 +19,9 @@ import { watchLeadChanges } from './leadBook/changes';
 import { getOwn } from './dict';
 
 /** Lead book -> the facts of its first-touch clock, classified at `now`; null for a lead without one. */
+/** Whether a lead belongs to figures kept from `since` on (the quarter's, or the contract's since it changed). */
+export const countsSince = (since: number, lead: LeadState): boolean => lead.createdAt >= since;
+
 export function outcomeOf(
   lead: LeadState,
   config: CampaignConfig,
@@ -128,7 +131,8 @@ export function openFigures(
     current.byLead.delete(leadId);
     const lead = getOwn(book.leads, leadId);
     const clock = lead?.clocks.firstTouch;
-    if (!lead || !clock || lead.createdAt < since || clock.metAt !== undefined || clock.stoppedAt !== undefined) return;
+    if (!lead || !clock || !countsSince(since, lead) || clock.metAt !== undefined || clock.stoppedAt !== undefined)
+      return;
     const leadConfig = configFor(lead);
     const time = timeOf(leadConfig);
     const outcome = outcomeOf(lead, leadConfig, tracked, now, time) as LeadOutcome;

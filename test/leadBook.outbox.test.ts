@@ -1,8 +1,10 @@
 // Draining the lead book's outbox into ledger writes of bounded size: every row once, in order, leads before
-// anything that refers to them, and no write over the bound unless a single row is larger.
+// anything that refers to them, and no write over the bound unless a single row is larger. Runs recorded before
+// coalesced writes bound the rows' JSON; coalesced writes bound the columnar encoding the activity carries.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { drainOutbox, emptyLeadBook, MAX_LEDGER_WRITE_BYTES, outboxSize } from '../sla/leadBook';
+import { drainEncodedOutbox, drainOutbox, emptyLeadBook, MAX_LEDGER_WRITE_BYTES, outboxSize } from '../sla/leadBook';
+import { decodeLeadActivity } from '../sla/recordColumns';
 import { jsonSizeBytes } from '../sla/inputLimits';
 import type { LeadActivityBatch } from '../sla/records';
 
@@ -15,46 +17,82 @@ const outboxArb = fc.record({
   steps: fc.option(fc.array(fc.nat({ max: 3_000 }), { maxLength: 20 }), { nil: undefined }),
 });
 
-describe('drainOutbox', () => {
+/** One write taken from the book, with the size its bound applies to. */
+type Drain = (book: ReturnType<typeof emptyLeadBook>, maxBytes: number, maxRows: number) => DrainedWrite;
+interface DrainedWrite {
+  rows: LeadActivityBatch;
+  boundBytes: number;
+}
+
+const drains: [string, Drain][] = [
+  [
+    "on the rows' JSON (drainOutbox)",
+    (book, maxBytes) => {
+      const rows = drainOutbox(book, maxBytes);
+      const all = [...rows.leads, ...rows.events, ...rows.clocks, ...(rows.steps ?? [])];
+      return { rows, boundBytes: all.reduce((sum, r) => sum + jsonSizeBytes(r) + 1, 0) };
+    },
+  ],
+  [
+    'on the encoding and a row count (drainEncodedOutbox)',
+    (book, maxBytes, maxRows) => {
+      const { rows, encoded } = drainEncodedOutbox(book, maxRows, maxBytes);
+      // What the activity carries decodes to exactly the rows taken.
+      expect(decodeLeadActivity(encoded)).toEqual(rows);
+      const count = rows.leads.length + rows.events.length + rows.clocks.length + (rows.steps?.length ?? 0);
+      expect(count).toBeLessThanOrEqual(maxRows);
+      return { rows, boundBytes: jsonSizeBytes(encoded) };
+    },
+  ],
+];
+
+describe.each(drains)('ledger writes bounded %s', (_, drain) => {
   it('splits the outbox into writes under the bound, every row once and in order, leads first', () => {
     fc.assert(
-      fc.property(outboxArb, fc.integer({ min: 200, max: 20_000 }), (sizes, maxBytes) => {
-        const book = emptyLeadBook();
-        const make = (list: string, pads: number[]) => pads.map((pad, i) => row(`${list}-${i}`, pad));
-        const original = {
-          leads: make('lead', sizes.leads),
-          events: make('event', sizes.events),
-          clocks: make('clock', sizes.clocks),
-          ...(sizes.steps ? { steps: make('step', sizes.steps) } : {}),
-        } as unknown as LeadActivityBatch;
-        book.outbox = structuredClone(original);
-        const writes: LeadActivityBatch[] = [];
-        while (outboxSize(book) > 0 && writes.length < 1_000) writes.push(drainOutbox(book, maxBytes));
-        expect(outboxSize(book)).toBe(0);
-        for (const write of writes) {
-          const rows = [...write.leads, ...write.events, ...write.clocks, ...(write.steps ?? [])];
-          expect(rows.length).toBeGreaterThan(0);
-          const bytes = rows.reduce((sum, r) => sum + jsonSizeBytes(r) + 1, 0);
-          if (rows.length > 1) expect(bytes).toBeLessThanOrEqual(maxBytes);
-        }
-        const lists = ['leads', 'events', 'clocks', 'steps'] as const;
-        const rowsOf = (batch: LeadActivityBatch, list: (typeof lists)[number]): unknown[] => batch[list] ?? [];
-        for (const list of lists) expect(writes.flatMap((w) => rowsOf(w, list))).toEqual(rowsOf(original, list));
-        // A write takes from a later list only once every earlier list is written, in it or before it.
-        writes.forEach((write, i) => {
-          lists.forEach((list, k) => {
-            if (rowsOf(write, list).length === 0) return;
-            for (const earlier of lists.slice(0, k))
-              expect(writes.slice(0, i + 1).flatMap((w) => rowsOf(w, earlier)).length).toBe(
-                rowsOf(original, earlier).length,
-              );
+      fc.property(
+        outboxArb,
+        fc.integer({ min: 200, max: 20_000 }),
+        fc.integer({ min: 1, max: 100 }),
+        (sizes, maxBytes, maxRows) => {
+          const book = emptyLeadBook();
+          const make = (list: string, pads: number[]) => pads.map((pad, i) => row(`${list}-${i}`, pad));
+          const original = {
+            leads: make('lead', sizes.leads),
+            events: make('event', sizes.events),
+            clocks: make('clock', sizes.clocks),
+            ...(sizes.steps ? { steps: make('step', sizes.steps) } : {}),
+          } as unknown as LeadActivityBatch;
+          book.outbox = structuredClone(original);
+          const writes: LeadActivityBatch[] = [];
+          while (outboxSize(book) > 0 && writes.length < 1_000) {
+            const { rows: write, boundBytes } = drain(book, maxBytes, maxRows);
+            const rows = [...write.leads, ...write.events, ...write.clocks, ...(write.steps ?? [])];
+            expect(rows.length).toBeGreaterThan(0);
+            if (rows.length > 1) expect(boundBytes).toBeLessThanOrEqual(maxBytes);
+            writes.push(write);
+          }
+          expect(outboxSize(book)).toBe(0);
+          const lists = ['leads', 'events', 'clocks', 'steps'] as const;
+          const rowsOf = (batch: LeadActivityBatch, list: (typeof lists)[number]): unknown[] => batch[list] ?? [];
+          for (const list of lists) expect(writes.flatMap((w) => rowsOf(w, list))).toEqual(rowsOf(original, list));
+          // A write takes from a later list only once every earlier list is written, in it or before it.
+          writes.forEach((write, i) => {
+            lists.forEach((list, k) => {
+              if (rowsOf(write, list).length === 0) return;
+              for (const earlier of lists.slice(0, k))
+                expect(writes.slice(0, i + 1).flatMap((w) => rowsOf(w, earlier)).length).toBe(
+                  rowsOf(original, earlier).length,
+                );
+            });
           });
-        });
-      }),
+        },
+      ),
       { numRuns: 200 },
     );
   });
+});
 
+describe('ledger writes', () => {
   it('drains everything at once without a bound, as runs recorded before bounded writes did', () => {
     const book = emptyLeadBook();
     book.outbox.leads = Array.from({ length: 3 }, (_, i) => row(`l-${i}`, 10)) as never;

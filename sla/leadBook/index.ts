@@ -1,6 +1,7 @@
 // The per-lead SLA clocks of one campaign: intake, events, warnings, breaches and escalation chains.
 // Pure and deterministic: the campaign workflow owns one LeadBook and executes the effects it returns.
 export {
+  drainEncodedOutbox,
   drainOutbox,
   emptyLeadBook,
   emptyOutbox,

@@ -2,6 +2,7 @@
 // and the outbox of ledger rows the campaign workflow writes in batches.
 import type { ClockOutcomeRecord, LeadActivityBatch } from '../records';
 import { jsonSizeBytes } from '../inputLimits';
+import { encodeLeadActivity, type ColumnarLeadActivity } from '../recordColumns';
 import { clockKinds, isMilestoneClock, type ClockKind } from '../clockKind';
 import type { CampaignConfig } from '../config';
 import { emptyDueQueue, type DueQueue } from '../dueQueue';
@@ -122,26 +123,52 @@ export function emptyOutbox(): LeadActivityBatch {
 export const MAX_LEDGER_WRITE_BYTES = 256 * 1024;
 
 /**
- * The next ledger write: the outbox's rows up to `maxBytes` (at least one row), taken in the ledger's own order
- * (leads, events, clocks, steps) and as a prefix, so a lead's row is always written before any row that refers to it
- * and each list keeps its order. The rest stays for the next write.
+ * The next ledger write: the outbox's rows up to `maxBytes` of JSON (at least one row), taken in the ledger's own
+ * order (leads, events, clocks, steps) and as a prefix, so a lead's row is always written before any row that refers
+ * to it and each list keeps its order. The rest stays for the next write.
  */
 export function drainOutbox(book: LeadBook, maxBytes = Infinity): LeadActivityBatch {
+  let rows = 0;
   let bytes = 0;
-  let full = false;
+  const { leads, events, clocks, steps = [] } = book.outbox;
+  for (const row of [leads, events, clocks, steps].flat()) {
+    const size = jsonSizeBytes(row) + 1;
+    if (rows > 0 && bytes + size > maxBytes) break;
+    bytes += size;
+    rows++;
+  }
+  return takeFromOutbox(book, rows);
+}
+
+/**
+ * The next ledger write in columns (see recordColumns.ts): at most `maxRows` of the outbox's rows, taken as
+ * drainOutbox takes them, whose encoding stays within `maxBytes` (one larger row goes alone). The encoding is what
+ * the activity carries; for intake's rows it is a quarter of their JSON, so a cap on it lets one write carry several
+ * intake batches where a cap on the JSON would split them.
+ */
+export function drainEncodedOutbox(
+  book: LeadBook,
+  maxRows: number,
+  maxBytes: number,
+): { rows: LeadActivityBatch; encoded: ColumnarLeadActivity } {
+  let rows = Math.min(maxRows, outboxSize(book));
+  for (;;) {
+    const encoded = encodeLeadActivity(outboxPrefix(book.outbox, rows));
+    const bytes = jsonSizeBytes(encoded);
+    if (bytes <= maxBytes || rows <= 1) return { rows: takeFromOutbox(book, rows), encoded };
+    // Rows are near enough alike in size that scaling down lands under the cap in one or two more tries.
+    rows = Math.max(1, Math.min(rows - 1, Math.floor(((rows * maxBytes) / bytes) * 0.9)));
+  }
+}
+
+/** The outbox's first `rows` rows in write order, left in place. */
+function outboxPrefix(outbox: LeadActivityBatch, rows: number): LeadActivityBatch {
+  let left = rows;
   const take = <T>(pending: T[] = []): T[] => {
-    let n = 0;
-    while (!full && n < pending.length) {
-      const size = jsonSizeBytes(pending[n]) + 1;
-      if (bytes > 0 && bytes + size > maxBytes) full = true;
-      else {
-        bytes += size;
-        n++;
-      }
-    }
-    return pending.slice(0, n);
+    const taken = pending.slice(0, left);
+    left -= taken.length;
+    return taken;
   };
-  const { outbox } = book;
   const batch: LeadActivityBatch = {
     leads: take(outbox.leads),
     events: take(outbox.events),
@@ -149,11 +176,17 @@ export function drainOutbox(book: LeadBook, maxBytes = Infinity): LeadActivityBa
   };
   const steps = take(outbox.steps);
   if (steps.length > 0) batch.steps = steps;
-  const stepsLeft = (outbox.steps ?? []).slice(steps.length);
+  return batch;
+}
+
+function takeFromOutbox(book: LeadBook, rows: number): LeadActivityBatch {
+  const batch = outboxPrefix(book.outbox, rows);
+  const { leads, events, clocks, steps = [] } = book.outbox;
+  const stepsLeft = steps.slice(batch.steps?.length ?? 0);
   book.outbox = {
-    leads: outbox.leads.slice(batch.leads.length),
-    events: outbox.events.slice(batch.events.length),
-    clocks: outbox.clocks.slice(batch.clocks.length),
+    leads: leads.slice(batch.leads.length),
+    events: events.slice(batch.events.length),
+    clocks: clocks.slice(batch.clocks.length),
     ...(stepsLeft.length > 0 ? { steps: stepsLeft } : {}),
   };
   return batch;
@@ -231,8 +264,21 @@ export function rememberClosedLeadId(book: LeadBook, leadId: string, keep: numbe
   }
 }
 
+const openLeadTallies = new WeakMap<LeadBook, { changed: Set<string>; open: Set<string> }>();
+
+/** Leads in the book: counted once, then kept per change (./changes), as openClockCount is. */
 export function openLeadCount(book: LeadBook): number {
-  return Object.keys(book.leads).length;
+  let tally = openLeadTallies.get(book);
+  if (!tally) {
+    tally = { changed: watchLeadChanges(book), open: new Set(Object.keys(book.leads)) };
+    openLeadTallies.set(book, tally);
+  }
+  for (const leadId of tally.changed) {
+    if (getOwn(book.leads, leadId)) tally.open.add(leadId);
+    else tally.open.delete(leadId);
+  }
+  tally.changed.clear();
+  return tally.open.size;
 }
 
 const isOpenClock = (clock: ClockState | undefined) =>

@@ -9,22 +9,19 @@ import { getOwn } from '../../sla/dict';
 import { followUpTaskFor } from '../../sla/followUpTask';
 import { noteBreach, noteBreachRetracted, noteClosedUntouched } from '../../sla/campaignCompliance';
 import { isMilestoneClock, type ClockKind } from '../../sla/clockKind';
-import { encodeLeadActivity } from '../../sla/recordColumns';
 import {
   collectDue,
   completeEscalationStep,
-  drainOutbox,
-  MAX_LEDGER_WRITE_BYTES,
   dropPlannedStepIfHandled,
-  outboxSize,
   releasePlannedStep,
   type EscalationEffect,
   type LeadState,
   type StepResult,
 } from '../../sla/leadBook';
-import { createFollowUpTasks, recordLeadActivity, runEscalationSteps, sendAlerts } from './activities';
+import { createFollowUpTasks, runEscalationSteps, sendAlerts } from './activities';
 import { failureMessage, raiseEscalation } from './escalation';
 import { track } from './inFlight';
+import { dispatchLedgerWrite } from './ledgerWrites';
 import { dispatchRoutes } from './routing';
 import type { CampaignRun } from './run';
 
@@ -33,8 +30,6 @@ const HOUR_MS = 3_600_000;
 /** Steps per activity: enough to keep actions low, few enough that one slow CRM call delays little. */
 const STEPS_PER_ACTIVITY = 100;
 const RELEASE_HELD_STEPS = 'release-steps-held-by-handover';
-/** Patch: ledger writes of at most MAX_LEDGER_WRITE_BYTES each, instead of the whole outbox in one. */
-const BOUNDED_LEDGER_WRITES = 'bounded-ledger-writes';
 const DROP_STEPS_OF_HANDLED_LEADS = 'drop-planned-steps-of-handled-leads';
 /** Patch: breaches may take a rep out of rotation, with an alert runs before this release never sent. */
 const OUT_OF_ROTATION = 'out-of-rotation';
@@ -159,31 +154,7 @@ export function dispatchEffects(run: CampaignRun): void {
     dispatchSteps(run, run.pendingEscalations.splice(0, STEPS_PER_ACTIVITY));
   }
   dispatchRoutes(run);
-  // One ledger write at a time keeps each clock's rows in the order they happened.
-  if (!run.inFlight.ledgerWrite && outboxSize(state.book) > 0) {
-    run.inFlight.ledgerWrite = true;
-    // Bounded writes (patched): runs recorded before drained the whole outbox at once.
-    const batch = drainOutbox(state.book, patched(BOUNDED_LEDGER_WRITES) ? MAX_LEDGER_WRITE_BYTES : Infinity);
-    track(
-      run,
-      'ledger',
-      recordLeadActivity(encodeLeadActivity(batch))
-        .catch((err: unknown) => {
-          log.error('ledger write refused', { campaignId: run.campaignId, error: failureMessage(err) });
-          run.pendingAlerts.push(
-            opsEscalationAlert(
-              run.campaignId,
-              'Ledger refused lead activity',
-              failureMessage(err),
-              `${run.campaignId}:ledger-refused:${batch.clocks[0]?.leadId ?? batch.events[0]?.leadId ?? 'batch'}`,
-            ),
-          );
-        })
-        .finally(() => {
-          run.inFlight.ledgerWrite = false;
-        }),
-    );
-  }
+  dispatchLedgerWrite(run);
 }
 
 function dispatchSteps(run: CampaignRun, steps: (EscalationEffect & { at: string })[]): void {

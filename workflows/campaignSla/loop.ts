@@ -23,6 +23,7 @@ import { failureMessage } from './escalation';
 import { registerHandlers } from './handlers';
 import { idle, readyToHandOver, track } from './inFlight';
 import { handleExpiredProposals } from './proposalLifecycle';
+import { ledgerWriteDueAt } from './ledgerWrites';
 import { publish, stalePublishDueAt } from './publish';
 import { closeLiveQuarter, liveQuarterEndsAt } from './quarter';
 import { nextRouteAttemptAt } from './routing';
@@ -85,6 +86,7 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
       liveQuarterEndsAt(run),
       stalePublishDueAt(run),
       nextRouteAttemptAt(run),
+      ledgerWriteDueAt(run),
     ].filter((t): t is number => t !== undefined);
     const wakeAt = Math.min(...candidates);
     run.wake = false;

@@ -67,6 +67,8 @@ export interface CampaignRun {
   /** Wake-up timers running: never cancelled, so a wake-up by anything else leaves them be. */
   readonly wakeUpTimers: WakeUpTimers;
   ended: boolean;
+  /** When this run last started a ledger write (not carried over: a new run's first write starts at once). */
+  ledgerWrites: { lastAt: number };
   /** Search attributes and current details: when last published, whether a publish was skipped since. */
   summary: { lastAt: number; dirty: boolean; lastAttributes: string };
   /** Open-lead count at which the carry-over last proved too large, and whether ops were told. */
@@ -106,6 +108,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     wake: false,
     wakeUpTimers: new Set(),
     ended: false,
+    ledgerWrites: { lastAt: 0 },
     summary: { lastAt: 0, dirty: false, lastAttributes: '' },
     carryOverGuard: { tooLargeAt: Infinity, reported: false },
     config,

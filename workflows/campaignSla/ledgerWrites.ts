@@ -1,0 +1,78 @@
+// Ledger writes: the outbox's rows go to Postgres by one activity at a time, which keeps each clock's rows in the
+// order they happened. Coalesced (patched): a write starts at once when the last one started at least
+// LEDGER_WRITE_EVERY_MS ago; otherwise the rows wait for that, for a full write to pile up, or for the run to drain
+// or end. Back-to-back intake then takes one write per few batches instead of one per batch: each write is an
+// activity whose scheduling, result and extra workflow task cost the campaign more than its rows do.
+import { log, patched } from '@temporalio/workflow';
+import { opsEscalationAlert } from '../../sla/alertWording';
+import { drainEncodedOutbox, drainOutbox, MAX_LEDGER_WRITE_BYTES, outboxSize } from '../../sla/leadBook';
+import { encodeLeadActivity, type ColumnarLeadActivity } from '../../sla/recordColumns';
+import type { LeadActivityBatch } from '../../sla/records';
+import { recordLeadActivity } from './activities';
+import { failureMessage } from './escalation';
+import { track } from './inFlight';
+import type { CampaignRun } from './run';
+
+/** Patch: ledger writes of at most MAX_LEDGER_WRITE_BYTES each, instead of the whole outbox in one. */
+const BOUNDED_LEDGER_WRITES = 'bounded-ledger-writes';
+/** Patch: writes coalesced as above, capped on their encoding; runs recorded before wrote whenever none was in flight. */
+const COALESCED_LEDGER_WRITES = 'coalesced-ledger-writes';
+const LEDGER_WRITE_EVERY_MS = 1_000;
+/** A full write: 2,000 admitted leads' rows (a lead and its two clocks each), about 230 KB encoded. */
+const LEDGER_WRITE_ROWS = 6_000;
+
+/** When the loop must wake to write rows that wait for the next write, if any. */
+export function ledgerWriteDueAt(run: CampaignRun): number | undefined {
+  if (run.inFlight.ledgerWrite || outboxSize(run.state.book) === 0 || !patched(COALESCED_LEDGER_WRITES))
+    return undefined;
+  return run.ledgerWrites.lastAt + LEDGER_WRITE_EVERY_MS;
+}
+
+export function dispatchLedgerWrite(run: CampaignRun): void {
+  const { book } = run.state;
+  if (run.inFlight.ledgerWrite || outboxSize(book) === 0) return;
+  const now = Date.now();
+  const coalesced = patched(COALESCED_LEDGER_WRITES);
+  const writeNow =
+    !coalesced ||
+    run.draining ||
+    run.ended ||
+    now >= run.ledgerWrites.lastAt + LEDGER_WRITE_EVERY_MS ||
+    outboxSize(book) >= LEDGER_WRITE_ROWS;
+  if (!writeNow) return;
+  run.inFlight.ledgerWrite = true;
+  run.ledgerWrites.lastAt = now;
+  const { rows, encoded } = coalesced
+    ? drainEncodedOutbox(book, LEDGER_WRITE_ROWS, MAX_LEDGER_WRITE_BYTES)
+    : encodedAsBefore(drainOutbox(book, uncoalescedCap()));
+  track(
+    run,
+    'ledger',
+    recordLeadActivity(encoded)
+      .catch((err: unknown) => refused(run, rows, err))
+      .finally(() => {
+        run.inFlight.ledgerWrite = false;
+      }),
+  );
+}
+
+/** Runs recorded before coalescing: bounded on the rows' JSON (patched), or the whole outbox in one write. */
+function uncoalescedCap(): number {
+  return patched(BOUNDED_LEDGER_WRITES) ? MAX_LEDGER_WRITE_BYTES : Infinity;
+}
+
+function encodedAsBefore(rows: LeadActivityBatch): { rows: LeadActivityBatch; encoded: ColumnarLeadActivity } {
+  return { rows, encoded: encodeLeadActivity(rows) };
+}
+
+function refused(run: CampaignRun, rows: LeadActivityBatch, err: unknown): void {
+  log.error('ledger write refused', { campaignId: run.campaignId, error: failureMessage(err) });
+  run.pendingAlerts.push(
+    opsEscalationAlert(
+      run.campaignId,
+      'Ledger refused lead activity',
+      failureMessage(err),
+      `${run.campaignId}:ledger-refused:${rows.clocks[0]?.leadId ?? rows.events[0]?.leadId ?? 'batch'}`,
+    ),
+  );
+}
