@@ -251,6 +251,23 @@ describe('UTC calendar', () => {
     // Fri 12:00Z -> Mon 12:00Z: 4h Friday + 4h Monday.
     expect(businessTimeBetween(new Date('2026-01-16T12:00:00Z'), new Date('2026-01-19T12:00:00Z'), utc)).toBe(8 * HOUR);
   });
+
+  it('counts days before 1970 (negative day numbers) like any others: weekdays, holidays, the walk into 1970', () => {
+    // Wed 1969-12-31 15:00Z + 3h: 1h that day, 2h from Thu 1970-01-01 08:00Z.
+    expect(addBusinessTime(new Date('1969-12-31T15:00:00Z'), 3 * HOUR, utc).toISOString()).toBe(
+      '1970-01-01T10:00:00.000Z',
+    );
+    // Fri 1969-12-26 15:00Z + 2h skips the weekend of the 27th and 28th; Mon the 29th is a holiday.
+    const withHoliday = { ...utc, holidays: ['1969-12-29'] };
+    expect(addBusinessTime(new Date('1969-12-26T15:00:00Z'), 2 * HOUR, withHoliday).toISOString()).toBe(
+      '1969-12-30T09:00:00.000Z',
+    );
+    // Leap day of 1968 is a Thursday; the week from Mon 1900-02-26 (1900 is no leap year) holds five working days.
+    expect(isBusinessTime(new Date('1968-02-29T10:00:00Z'), utc)).toBe(true);
+    expect(businessTimeBetween(new Date('1900-02-26T00:00:00Z'), new Date('1900-03-05T00:00:00Z'), utc)).toBe(
+      40 * HOUR,
+    );
+  });
 });
 
 describe('DST in America/New_York', () => {

@@ -32,9 +32,28 @@ export function installQuietRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
+/**
+ * The time-skipping server (grpc-java) permits a keepalive ping every 5 minutes; the client's default of 30 s got its
+ * connection closed for "excess pings" in the middle of the seed story, which then ran in real time (87 s alone,
+ * 272 s to 10 minutes when it happened). createTimeSkipping takes no connection options, so this calls the factory
+ * it wraps, with pings the server accepts.
+ */
+const testServerChannelArgs = { 'grpc.keepalive_time_ms': 6 * 60_000 };
+type EnvironmentFactory = {
+  create(opts: {
+    server: { type: 'time-skipping'; executable: ReturnType<typeof testServerExecutable> };
+    supportsTimeSkipping: true;
+    connectionOptions: { channelArgs: Record<string, number> };
+  }): Promise<TestWorkflowEnvironment>;
+};
+
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   installQuietRuntime();
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+  return (TestWorkflowEnvironment as unknown as EnvironmentFactory).create({
+    server: { type: 'time-skipping', executable: testServerExecutable() },
+    supportsTimeSkipping: true,
+    connectionOptions: { channelArgs: testServerChannelArgs },
+  });
 }
 
 /** A dev server of its own; `extraArgs` e.g. a dynamic config value the test needs. */
