@@ -105,15 +105,16 @@ export function fromColumns<T>(table: RecordColumns): T[] {
   // Only the records' own field names ever appear; anything else is not a batch this code wrote.
   const refused = keys.find((key) => key === '__proto__' || key === 'constructor' || key === 'prototype');
   if (refused !== undefined) throw new TypeError(`lead activity columns: field name "${refused}" refused`);
-  const isTime = new Set(table.times ?? []);
+  const times = new Set(table.times ?? []);
+  const isTime = table.keys.map((key) => times.has(key));
   const epoch = table.epoch ?? 0;
   return table.rows.map((values) => {
     const record: Record<string, unknown> = { ...table.shared };
-    table.keys.forEach((key, i) => {
+    for (let i = 0; i < table.keys.length; i++) {
       const value = values[i];
-      if (value === null || value === undefined) return;
-      record[key] = isTime.has(key) ? new Date(epoch + (value as number)).toISOString() : value;
-    });
+      if (value === null || value === undefined) continue;
+      record[table.keys[i]] = isTime[i] ? new Date(epoch + (value as number)).toISOString() : value;
+    }
     return record as T;
   });
 }

@@ -282,6 +282,28 @@ describe('PgLedger lead activity', () => {
         clocks: [{ ...clockBase, startedAt: '2027-01-04T09:00:00' }],
       }),
     ).rejects.toThrow('clocks[0].startedAt');
+    const lead = {
+      campaignId: 'c-bad',
+      leadId: 'L',
+      tier: 'standard',
+      ownerId: 'rep-a',
+      createdAt: '2027-01-04T09:00:00Z',
+      configVersion: 1,
+    };
+    await expect(
+      ledger.recordLeadActivity({ leads: [lead, { ...lead, configVersion: -1 }], events: [], clocks: [] }),
+    ).rejects.toThrow('leads[1].configVersion: -1 is not an integer >= 0');
+    const event = {
+      campaignId: 'c-bad',
+      eventId: 'e-1',
+      leadId: 'L',
+      kind: 'contact' as const,
+      at: lead.createdAt,
+      detail: {},
+    };
+    await expect(
+      ledger.recordLeadActivity({ leads: [], events: [event, { ...event, eventId: '' }], clocks: [] }),
+    ).rejects.toThrow('events[1].eventId: must be a non-empty string');
   });
 });
 

@@ -7,6 +7,8 @@ import type {
   DecisionRecord,
   EscalationStepRecord,
   LeadActivityBatch,
+  LeadEventRecord,
+  LeadRecord,
   ProposalRecord,
   QuarterReportRecord,
   VelocitySnapshotRecord,
@@ -20,24 +22,40 @@ function show(value: unknown): string {
   return typeof value === 'number' ? String(value) : JSON.stringify(value);
 }
 
-export function checkTimestamp(value: unknown, path: string): void {
-  if (typeof value !== 'string' || !ISO_WITH_OFFSET.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new Error(`${path}: ${show(value)} is not an ISO timestamp with an offset`);
-  }
+/** A field's rule: a check that allocates nothing when it holds, and what to say when it does not. */
+interface Rule {
+  holds(value: unknown): boolean;
+  problem(value: unknown): string;
 }
 
-function checkOptionalTimestamp(value: unknown, path: string): void {
-  if (value !== undefined) checkTimestamp(value, path);
+const timestamp: Rule = {
+  holds: (value) => typeof value === 'string' && ISO_WITH_OFFSET.test(value) && !Number.isNaN(Date.parse(value)),
+  problem: (value) => `${show(value)} is not an ISO timestamp with an offset`,
+};
+const nonEmpty: Rule = {
+  holds: (value) => typeof value === 'string' && value !== '',
+  problem: () => 'must be a non-empty string',
+};
+const integerFrom = (min: number): Rule => ({
+  holds: (value) => typeof value === 'number' && Number.isSafeInteger(value) && value >= min,
+  problem: (value) => `${show(value)} is not an integer${min > -Infinity ? ` >= ${min}` : ''}`,
+});
+const optional = (rule: Rule): Rule => ({
+  holds: (value) => value === undefined || rule.holds(value),
+  problem: rule.problem,
+});
+const count = integerFrom(0);
+
+function check(rule: Rule, value: unknown, path: string): void {
+  if (!rule.holds(value)) throw new Error(`${path}: ${rule.problem(value)}`);
+}
+
+export function checkTimestamp(value: unknown, path: string): void {
+  check(timestamp, value, path);
 }
 
 export function checkInteger(value: unknown, path: string, { min = -Infinity } = {}): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new Error(`${path}: ${show(value)} is not an integer${min > -Infinity ? ` >= ${min}` : ''}`);
-  }
-}
-
-function checkOptionalInteger(value: unknown, path: string): void {
-  if (value !== undefined) checkInteger(value, path, { min: 0 });
+  check(integerFrom(min), value, path);
 }
 
 function checkFinite(value: unknown, path: string): void {
@@ -47,7 +65,7 @@ function checkFinite(value: unknown, path: string): void {
 }
 
 export function checkNonEmpty(value: unknown, path: string): void {
-  if (typeof value !== 'string' || value === '') throw new Error(`${path}: must be a non-empty string`);
+  check(nonEmpty, value, path);
 }
 
 export function checkConfigVersion(r: ConfigVersionRecord): void {
@@ -56,37 +74,51 @@ export function checkConfigVersion(r: ConfigVersionRecord): void {
   checkTimestamp(r.recordedAt, 'configVersion.recordedAt');
 }
 
-export function checkLeadActivity(batch: LeadActivityBatch): void {
-  batch.leads.forEach((lead, i) => {
-    const at = `leads[${i}]`;
-    checkNonEmpty(lead.campaignId, `${at}.campaignId`);
-    checkNonEmpty(lead.leadId, `${at}.leadId`);
-    checkTimestamp(lead.createdAt, `${at}.createdAt`);
-    checkInteger(lead.configVersion, `${at}.configVersion`, { min: 0 });
+/** Every row's fields by rule; the path (`clocks[3].deadline`) is only built for the field that fails. */
+function checkRows<T extends object>(
+  rows: readonly T[],
+  list: string,
+  rules: readonly [keyof T & string, Rule][],
+): void {
+  rows.forEach((row, i) => {
+    for (const [field, rule] of rules) {
+      const value: unknown = row[field];
+      if (!rule.holds(value)) throw new Error(`${list}[${i}].${field}: ${rule.problem(value)}`);
+    }
   });
-  batch.events.forEach((event, i) => {
-    const at = `events[${i}]`;
-    checkNonEmpty(event.campaignId, `${at}.campaignId`);
-    checkNonEmpty(event.eventId, `${at}.eventId`);
-    checkTimestamp(event.at, `${at}.at`);
-  });
-  batch.clocks.forEach((clock, i) => checkClockOutcome(clock, `clocks[${i}]`));
-  batch.steps?.forEach(checkEscalationStep);
 }
 
-function checkClockOutcome(c: ClockOutcomeRecord, at: string): void {
-  checkNonEmpty(c.campaignId, `${at}.campaignId`);
-  checkNonEmpty(c.leadId, `${at}.leadId`);
-  checkTimestamp(c.startedAt, `${at}.startedAt`);
-  checkTimestamp(c.deadline, `${at}.deadline`);
-  checkOptionalTimestamp(c.warnedAt, `${at}.warnedAt`);
-  checkOptionalTimestamp(c.metAt, `${at}.metAt`);
-  checkOptionalTimestamp(c.breachedAt, `${at}.breachedAt`);
-  checkOptionalInteger(c.elapsedBusinessMs, `${at}.elapsedBusinessMs`);
-  checkOptionalInteger(c.elapsedWallMs, `${at}.elapsedWallMs`);
-  checkOptionalTimestamp(c.pausedAt, `${at}.pausedAt`);
-  checkOptionalTimestamp(c.stoppedAt, `${at}.stoppedAt`);
-  checkOptionalInteger(c.pausedMs, `${at}.pausedMs`);
+const LEAD_RULES: [keyof LeadRecord & string, Rule][] = [
+  ['campaignId', nonEmpty],
+  ['leadId', nonEmpty],
+  ['createdAt', timestamp],
+  ['configVersion', count],
+];
+const EVENT_RULES: [keyof LeadEventRecord & string, Rule][] = [
+  ['campaignId', nonEmpty],
+  ['eventId', nonEmpty],
+  ['at', timestamp],
+];
+const CLOCK_RULES: [keyof ClockOutcomeRecord & string, Rule][] = [
+  ['campaignId', nonEmpty],
+  ['leadId', nonEmpty],
+  ['startedAt', timestamp],
+  ['deadline', timestamp],
+  ['warnedAt', optional(timestamp)],
+  ['metAt', optional(timestamp)],
+  ['breachedAt', optional(timestamp)],
+  ['elapsedBusinessMs', optional(count)],
+  ['elapsedWallMs', optional(count)],
+  ['pausedAt', optional(timestamp)],
+  ['stoppedAt', optional(timestamp)],
+  ['pausedMs', optional(count)],
+];
+
+export function checkLeadActivity(batch: LeadActivityBatch): void {
+  checkRows(batch.leads, 'leads', LEAD_RULES);
+  checkRows(batch.events, 'events', EVENT_RULES);
+  checkRows(batch.clocks, 'clocks', CLOCK_RULES);
+  batch.steps?.forEach(checkEscalationStep);
 }
 
 export function checkEscalationStep(r: EscalationStepRecord): void {
