@@ -25,7 +25,6 @@ import { quarterBackfill } from '../runtime/quarterBackfill';
 import { previousQuarter, quarterOf } from '../sla/quarter';
 import { quarterlyReset as quarterlyResetWorkflow } from '../workflows/quarterlyReset';
 import { startPostgres } from '../runtime/dev/embeddedPostgres';
-import { testServerExecutable } from '../runtime/dev/temporalBinaries';
 import { campaignSla } from '../workflows/campaignSla';
 import {
   admitLeadsUpdate,
@@ -38,6 +37,7 @@ import {
 import type { LeadEvent } from '../sla/leadEvents';
 import { steadyUpdatesUntilHandOver } from '../scripts/bench/steadyUpdates';
 import { seedTermsConfig } from './support/campaignConfig';
+import { timeSkippingServer } from './support/timeSkippingServer';
 import { nextPendingProposal } from './support/proposals';
 
 const MINUTE = 60_000;
@@ -475,7 +475,7 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'campaign-sla-record-'));
   const postgres = await startPostgres({ databaseUrl: null, dataDir, port: 0 });
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+  const env = await timeSkippingServer();
   await mkdir(outDir, { recursive: true });
   // Every run of the chain (continue-as-new), oldest first, is its own history file.
   const save: Save = async (name, handle) => {

@@ -18,7 +18,8 @@ import type { Alert } from '../../sla/alerts';
 import { createResetActivities } from '../../activities/resetActivities';
 import { quarterBackfill } from '../../runtime/quarterBackfill';
 import { createPortResolver, type SandboxOptions, type SandboxPortResolver } from '../../runtime/portResolver';
-import { devServerExecutable, testServerExecutable } from '../../runtime/dev/temporalBinaries';
+import { devServerExecutable } from '../../runtime/dev/temporalBinaries';
+import { timeSkippingServer } from './timeSkippingServer';
 import { createCampaignWorker } from '../../runtime/campaignWorker';
 import { allSearchAttributeKeys } from '../../workflows/messages';
 import { beforeAll, afterAll } from 'vitest';
@@ -32,28 +33,9 @@ export function installQuietRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
-/**
- * The time-skipping server (grpc-java) permits a keepalive ping every 5 minutes; the client's default of 30 s got its
- * connection closed for "excess pings" in the middle of the seed story, which then ran in real time (87 s alone,
- * 272 s to 10 minutes when it happened). createTimeSkipping takes no connection options, so this calls the factory
- * it wraps, with pings the server accepts.
- */
-const testServerChannelArgs = { 'grpc.keepalive_time_ms': 6 * 60_000 };
-type EnvironmentFactory = {
-  create(opts: {
-    server: { type: 'time-skipping'; executable: ReturnType<typeof testServerExecutable> };
-    supportsTimeSkipping: true;
-    connectionOptions: { channelArgs: Record<string, number> };
-  }): Promise<TestWorkflowEnvironment>;
-};
-
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   installQuietRuntime();
-  return (TestWorkflowEnvironment as unknown as EnvironmentFactory).create({
-    server: { type: 'time-skipping', executable: testServerExecutable() },
-    supportsTimeSkipping: true,
-    connectionOptions: { channelArgs: testServerChannelArgs },
-  });
+  return timeSkippingServer();
 }
 
 /** A dev server of its own; `extraArgs` e.g. a dynamic config value the test needs. */

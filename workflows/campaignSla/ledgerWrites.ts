@@ -1,8 +1,11 @@
 // Ledger writes: the outbox's rows go to Postgres by one activity at a time, which keeps each clock's rows in the
 // order they happened. Coalesced (patched): a write starts at once when the last one started at least
-// LEDGER_WRITE_EVERY_MS ago; otherwise the rows wait for that, for a full write to pile up, or for the run to drain
-// or end. Back-to-back intake then takes one write per few batches instead of one per batch: each write is an
-// activity whose scheduling, result and extra workflow task cost the campaign more than its rows do.
+// LEDGER_WRITE_EVERY_MS ago; otherwise the rows wait for that, for a full write to pile up, or for the run to end.
+// Back-to-back intake then takes one write per few batches instead of one per batch: each write is an activity
+// whose scheduling, result and extra workflow task cost the campaign more than its rows do. While a run drains
+// to hand over, no write starts: the rows travel in the carry-over and the next run writes them first. A write
+// started there held the hand-over up, and under a steady stream of Updates one always was (the bench's scale
+// stage sent 2,000 Updates and never saw the hand-over). Only a carry-over too large with its rows flushes them.
 import { log, patched } from '@temporalio/workflow';
 import { opsEscalationAlert } from '../../sla/alertWording';
 import { drainEncodedOutbox, drainOutbox, MAX_LEDGER_WRITE_BYTES, outboxSize } from '../../sla/leadBook';
@@ -25,6 +28,7 @@ const LEDGER_WRITE_ROWS = 6_000;
 export function ledgerWriteDueAt(run: CampaignRun): number | undefined {
   if (run.inFlight.ledgerWrite || outboxSize(run.state.book) === 0 || !patched(COALESCED_LEDGER_WRITES))
     return undefined;
+  if (run.draining) return run.ledgerWrites.flushBeforeHandOver ? Date.now() : undefined;
   return run.ledgerWrites.lastAt + LEDGER_WRITE_EVERY_MS;
 }
 
@@ -35,10 +39,10 @@ export function dispatchLedgerWrite(run: CampaignRun): void {
   const coalesced = patched(COALESCED_LEDGER_WRITES);
   const writeNow =
     !coalesced ||
-    run.draining ||
     run.ended ||
-    now >= run.ledgerWrites.lastAt + LEDGER_WRITE_EVERY_MS ||
-    outboxSize(book) >= LEDGER_WRITE_ROWS;
+    (run.draining
+      ? run.ledgerWrites.flushBeforeHandOver
+      : now >= run.ledgerWrites.lastAt + LEDGER_WRITE_EVERY_MS || outboxSize(book) >= LEDGER_WRITE_ROWS);
   if (!writeNow) return;
   run.inFlight.ledgerWrite = true;
   run.ledgerWrites.lastAt = now;

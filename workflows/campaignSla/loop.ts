@@ -129,9 +129,10 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
         if (tooLargeEvenFlushed(run, next)) {
           carryOverTooLarge(run, next);
           run.draining = false;
+          run.ledgerWrites.flushBeforeHandOver = false;
           if (run.stepsReleased) rebuildDueQueue(state.book);
           run.stepsReleased = false;
-        }
+        } else run.ledgerWrites.flushBeforeHandOver = true;
       }
     }
   }

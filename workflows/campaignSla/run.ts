@@ -67,8 +67,11 @@ export interface CampaignRun {
   /** Wake-up timers running: never cancelled, so a wake-up by anything else leaves them be. */
   readonly wakeUpTimers: WakeUpTimers;
   ended: boolean;
-  /** When this run last started a ledger write (not carried over: a new run's first write starts at once). */
-  ledgerWrites: { lastAt: number };
+  /**
+   * When this run last started a ledger write (not carried over: a new run's first write starts at once), and whether
+   * the hand-over waits for the rows to be written (its carry-over was too large with them).
+   */
+  ledgerWrites: { lastAt: number; flushBeforeHandOver: boolean };
   /** Search attributes and current details: when last published, whether a publish was skipped since. */
   summary: { lastAt: number; dirty: boolean; lastAttributes: string };
   /** Open-lead count at which the carry-over last proved too large, and whether ops were told. */
@@ -108,7 +111,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     wake: false,
     wakeUpTimers: new Set(),
     ended: false,
-    ledgerWrites: { lastAt: 0 },
+    ledgerWrites: { lastAt: 0, flushBeforeHandOver: false },
     summary: { lastAt: 0, dirty: false, lastAttributes: '' },
     carryOverGuard: { tooLargeAt: Infinity, reported: false },
     config,
