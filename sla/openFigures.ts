@@ -18,9 +18,10 @@ import { ownerSpans, poolOfRep, tierTime, type LeadBook, type LeadState } from '
 import { watchLeadChanges } from './leadBook/changes';
 import { getOwn } from './dict';
 
-/** Lead book -> the facts of its first-touch clock, classified at `now`; null for a lead without one. */
 /** Whether a lead belongs to figures kept from `since` on (the quarter's, or the contract's since it changed). */
 export const countsSince = (since: number, lead: LeadState): boolean => lead.createdAt >= since;
+
+/** Lead book -> the facts of its first-touch clock, classified at `now`; null for a lead without one. */
 
 export function outcomeOf(
   lead: LeadState,

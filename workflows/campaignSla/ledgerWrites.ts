@@ -24,12 +24,17 @@ const LEDGER_WRITE_EVERY_MS = 1_000;
 /** A full write: 2,000 admitted leads' rows (a lead and its two clocks each), about 230 KB encoded. */
 const LEDGER_WRITE_ROWS = 6_000;
 
+/** When the next coalesced write may start; none while a hand-over carries the rows instead. */
+function writeMayStartAt(run: CampaignRun): number | undefined {
+  if (run.draining) return run.ledgerWrites.flushBeforeHandOver ? Date.now() : undefined;
+  return run.ledgerWrites.lastAt + LEDGER_WRITE_EVERY_MS;
+}
+
 /** When the loop must wake to write rows that wait for the next write, if any. */
 export function ledgerWriteDueAt(run: CampaignRun): number | undefined {
   if (run.inFlight.ledgerWrite || outboxSize(run.state.book) === 0 || !patched(COALESCED_LEDGER_WRITES))
     return undefined;
-  if (run.draining) return run.ledgerWrites.flushBeforeHandOver ? Date.now() : undefined;
-  return run.ledgerWrites.lastAt + LEDGER_WRITE_EVERY_MS;
+  return writeMayStartAt(run);
 }
 
 export function dispatchLedgerWrite(run: CampaignRun): void {
@@ -37,12 +42,9 @@ export function dispatchLedgerWrite(run: CampaignRun): void {
   if (run.inFlight.ledgerWrite || outboxSize(book) === 0) return;
   const now = Date.now();
   const coalesced = patched(COALESCED_LEDGER_WRITES);
+  const startAt = coalesced ? writeMayStartAt(run) : now;
   const writeNow =
-    !coalesced ||
-    run.ended ||
-    (run.draining
-      ? run.ledgerWrites.flushBeforeHandOver
-      : now >= run.ledgerWrites.lastAt + LEDGER_WRITE_EVERY_MS || outboxSize(book) >= LEDGER_WRITE_ROWS);
+    run.ended || (startAt !== undefined && now >= startAt) || (!run.draining && outboxSize(book) >= LEDGER_WRITE_ROWS);
   if (!writeNow) return;
   run.inFlight.ledgerWrite = true;
   run.ledgerWrites.lastAt = now;
