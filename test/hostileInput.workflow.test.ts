@@ -452,6 +452,15 @@ describe('hostile-input corpus (dev server)', () => {
     expect(state.openLeads).toBe(1 + keys.length);
     expect((await wf.query(leadQuery, 'constructor'))?.ownerId).toBe('constructor');
     expect((await wf.query(leadQuery, 'hasOwnProperty'))?.attempts).toBe(1);
+    // The ledger takes them too, once each: coalesced writes, their columns and the record checks pass them through.
+    const ledgerIds = async (sql: string) =>
+      (await h.db.pool.query<{ id: string }>(sql, ['hostile', [...keys, 'toString']])).rows.map((r) => r.id).sort();
+    const leadsSql = 'SELECT lead_id AS id FROM leads WHERE campaign_id = $1 AND lead_id = ANY($2)';
+    const eventsSql = 'SELECT event_id AS id FROM lead_events WHERE campaign_id = $1 AND event_id = ANY($2)';
+    for (let tries = 0; (await ledgerIds(eventsSql)).length === 0 && tries < 40; tries++)
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await ledgerIds(leadsSql)).toEqual([...keys].sort());
+    expect(await ledgerIds(eventsSql)).toEqual(['toString']);
     expect(await failedWorkflowTasks(wf)).toBe(0);
   });
 
