@@ -1,5 +1,8 @@
 // The campaign workflow's activities: thin adapters over the four ports. Every activity is safe to
 // retry: ledger writes are keyed, notifications are deduplicated, Ads mutations read before writing.
+// The record activities here (ledger and notifier) run on the campaign's own task queue; the calls to
+// Salesforce and Google Ads (./integrationActivities) on its integrations queue, in a worker that may be a
+// process of its own, so the campaign worker never loads those clients.
 import { log } from '@temporalio/activity';
 import type { CampaignConfig } from '../sla/config';
 import type { ComplianceSummary } from '../sla/compliance';
@@ -8,12 +11,6 @@ import type { ConfigVersionRecord, DecisionRecord, LeadActivityBatch, ProposalRe
 import type { AdsPlatform, Crm, Ledger, Notifier } from './ports';
 import type { Alert } from '../sla/alerts';
 import { decodeLeadActivity, type ColumnarLeadActivity } from '../sla/recordColumns';
-import { createEscalationActivities } from './escalationSteps';
-import { createRoutingActivities } from './intakeRouting';
-import { createFollowUpTaskActivities } from './followUpTasks';
-import { heartbeating } from './heartbeat';
-import { createCrmPollActivity } from './crmPollActivity';
-import { createSpendActivities } from './spendActivities';
 
 /** Resolves the adapters for one campaign at one moment (sandbox adapters follow the workflow's clock). */
 export interface PortResolver {
@@ -38,14 +35,8 @@ export interface QuarterReportInput {
   breachedLeads: number;
 }
 
-export function createActivities(deps: ActivityDeps) {
-  const { ports, ledger, notifier } = deps;
-  const activities = {
-    ...createEscalationActivities(deps),
-    ...createRoutingActivities(deps),
-    ...createFollowUpTaskActivities(deps),
-    ...createCrmPollActivity({ ports, ledger }),
-    ...createSpendActivities({ ports, ledger }),
+export function createRecordActivities({ ledger, notifier }: Omit<ActivityDeps, 'ports'>) {
+  return {
     async recordConfigVersion(record: ConfigVersionRecord): Promise<void> {
       await ledger.recordConfigVersion(record);
     },
@@ -99,8 +90,6 @@ export function createActivities(deps: ActivityDeps) {
       return result;
     },
   };
-  // These wait on Salesforce or Google Ads: heartbeats let a dead worker be noticed in seconds.
-  return heartbeating(activities, ['pollCrm', 'runVelocityCheck', 'applyBudgetChange']);
 }
 
-export type CampaignActivities = ReturnType<typeof createActivities>;
+export type RecordActivities = ReturnType<typeof createRecordActivities>;

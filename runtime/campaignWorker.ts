@@ -1,5 +1,7 @@
-// Builds the campaign-sla worker: workflow code bundled once per process (or prebuilt by `npm run build`),
-// activities bound to ports, measured (runtime/metrics) and traced when tracing is on (runtime/tracing).
+// Builds the campaign-sla workers: the campaign worker runs the workflow code, bundled once per process (or
+// prebuilt by `npm run build`), and the ledger and notifier activities; the integrations worker runs the calls
+// to Salesforce and Google Ads on the queue beside it. Activities are measured (runtime/metrics) and traced
+// when tracing is on (runtime/tracing).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -12,8 +14,9 @@ import {
   type WorkflowBundleOption,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities/campaignActivities';
-import { TASK_QUEUE } from '../workflows/messages';
+import { createRecordActivities, type ActivityDeps } from '../activities/campaignActivities';
+import { integrationsTaskQueue, TASK_QUEUE } from '../workflows/messages';
+import { CampaignWorkers } from './campaignWorkers';
 import { activityMetricsInterceptor } from './metrics/activityMetrics';
 import { meteredNotifier, meteredPorts } from './metrics/meteredPorts';
 import { WORKFLOW_TRACING_MODULE, workerTracing } from './tracing';
@@ -33,8 +36,25 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
     workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
     logger: quietBundlerLogger,
     webpackConfigHook: nativeSyntax,
-  });
+  }).then((bundled) => ({ ...bundled, code: withoutSourcesContent(bundled.code) }));
   return bundle;
+}
+
+const INLINE_SOURCE_MAP =
+  /\n\/\/# sourceMappingURL=data:application\/json;(?:charset=utf-8;)?base64,([A-Za-z0-9+/=]+)\s*$/;
+
+/**
+ * The bundle's inline source map without the sources' text (2.4 MB of 4.2): the worker keeps the map parsed in
+ * memory (about 25 MB with the text here), while stack traces need only its mappings to name file and line.
+ * The text serves only `showStackTraceSources`, which this worker leaves off.
+ */
+export function withoutSourcesContent(code: string): string {
+  const inline = INLINE_SOURCE_MAP.exec(code);
+  if (!inline) throw new Error('the workflow bundle has no inline source map');
+  const map = JSON.parse(Buffer.from(inline[1], 'base64').toString('utf8')) as Record<string, unknown>;
+  delete map.sourcesContent;
+  const encoded = Buffer.from(JSON.stringify(map)).toString('base64');
+  return `${code.slice(0, inline.index)}\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,${encoded}`;
 }
 
 type WebpackConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
@@ -75,32 +95,40 @@ const quietBundlerLogger = {
   error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? ''),
 };
 
+/**
+ * What a process serves: `all` (one process, both workers), `campaign` (workflows, ledger, notifier: never loads
+ * the Salesforce or Google Ads clients) or `integrations` (the calls to them, with their credentials).
+ */
+export type WorkerRole = 'all' | 'campaign' | 'integrations';
+export const WORKER_ROLES: readonly WorkerRole[] = ['all', 'campaign', 'integrations'];
+
 export interface CampaignWorkerOptions {
   connection: NativeConnection;
   namespace: string;
-  deps: ActivityDeps;
+  /** The ports are needed by the integrations worker only. */
+  deps: Omit<ActivityDeps, 'ports'> & { ports?: ActivityDeps['ports'] };
+  /** Default `all`. */
+  role?: WorkerRole;
+  /** The campaign's task queue; its integrations queue is derived from it (workflows/messages.ts). */
   taskQueue?: string;
-  /** Extra activities (e.g. the quarterly reset's, which need a Temporal client). */
+  /** Extra activities for the campaign worker (e.g. the quarterly reset's, which need a Temporal client). */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
   /** Default: the workflow code bundled in this process. */
   workflowBundle?: WorkflowBundleOption;
   interceptors?: WorkerInterceptors;
-  /** Worker Deployment Versioning (runtime/deployment.ts); unversioned when absent. */
+  /** Worker Deployment Versioning (runtime/deployment.ts), for every worker of the process; unversioned when absent. */
   deployment?: WorkerDeploymentOptions;
 }
 
-export async function createCampaignWorker(options: CampaignWorkerOptions): Promise<Worker> {
+export async function createCampaignWorker(options: CampaignWorkerOptions): Promise<CampaignWorkers> {
   const { deps } = options;
+  const role = options.role ?? 'all';
+  const taskQueue = options.taskQueue ?? TASK_QUEUE;
   const tracing = workerTracing();
-  return Worker.create({
+  const notifier = meteredNotifier(deps.notifier);
+  const shared = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue ?? TASK_QUEUE,
-    workflowBundle: options.workflowBundle ?? (await workflowBundle()),
-    activities: {
-      ...createActivities({ ...deps, ports: meteredPorts(deps.ports), notifier: meteredNotifier(deps.notifier) }),
-      ...options.extraActivities,
-    },
     interceptors: {
       ...options.interceptors,
       activity: [
@@ -109,10 +137,40 @@ export async function createCampaignWorker(options: CampaignWorkerOptions): Prom
         ...(options.interceptors?.activity ?? []),
       ],
     },
-    sinks: tracing.sinks,
     workerDeploymentOptions: options.deployment,
-    // After a kill -9 the server keeps the campaign's next task on the dead worker's sticky queue until this
-    // passes (default 10 s), holding its clocks; a short wait hands it to a live worker sooner, for one replay.
-    stickyQueueScheduleToStartTimeout: '3s',
-  });
+  };
+  let integrations: Record<string, (...args: never[]) => Promise<unknown>> | undefined;
+  if (role !== 'campaign') {
+    if (!deps.ports) throw new Error('the integrations worker needs the Salesforce and Google Ads ports');
+    // Loaded here, not imported above: a campaign-only worker never loads the vendors' clients.
+    const { createIntegrationActivities } = await import('../activities/integrationActivities');
+    integrations = createIntegrationActivities({ ledger: deps.ledger, notifier, ports: meteredPorts(deps.ports) });
+  }
+  const workers: Worker[] = [];
+  if (role !== 'integrations') {
+    workers.push(
+      await Worker.create({
+        ...shared,
+        taskQueue,
+        workflowBundle: options.workflowBundle ?? (await workflowBundle()),
+        activities: {
+          ...createRecordActivities({ ledger: deps.ledger, notifier }),
+          // One process serving both: calls scheduled on the campaign queue (by code before the integrations
+          // queue existed) are served too.
+          ...integrations,
+          ...options.extraActivities,
+        },
+        sinks: tracing.sinks,
+        // After a kill -9 the server keeps the campaign's next task on the dead worker's sticky queue until this
+        // passes (default 10 s), holding its clocks; a short wait hands it to a live worker sooner, for one replay.
+        stickyQueueScheduleToStartTimeout: '3s',
+      }),
+    );
+  }
+  if (integrations) {
+    workers.push(
+      await Worker.create({ ...shared, taskQueue: integrationsTaskQueue(taskQueue), activities: integrations }),
+    );
+  }
+  return new CampaignWorkers(workers);
 }

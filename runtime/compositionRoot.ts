@@ -1,9 +1,8 @@
 // The one composition root: the ledger's pool and migrations, the PgLedger, the alert notifier, the
-// adapters behind the ports and the campaign worker, wired the same way for the production worker,
-// `npm start`, the bench and the history recorder. stop() undoes it in reverse.
+// adapters behind the ports and the campaign-sla workers of the process's role, wired the same way for the
+// production worker, `npm start`, the bench and the history recorder. stop() undoes it in reverse.
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Worker } from '@temporalio/worker';
 import type { PortResolver } from '../activities/campaignActivities';
 import { migrate, type MigrateResult } from '../activities/ledger/migrate';
 import { PgLedger } from '../activities/ledger/pgLedger';
@@ -11,10 +10,11 @@ import { WebhookNotifier } from '../activities/notifier/webhookNotifier';
 import { createResetActivities } from '../activities/resetActivities';
 import { quarterBackfill } from './quarterBackfill';
 import type { FaultPlan } from '../activities/faults/faultPlan';
-import { createCampaignWorker, type CampaignWorkerOptions } from './campaignWorker';
+import { createCampaignWorker, type CampaignWorkerOptions, type WorkerRole } from './campaignWorker';
+import type { CampaignWorkers } from './campaignWorkers';
 import { wireFaults } from './faultWiring';
 import { logger as defaultLogger } from './logger';
-import { createPortResolver, type AdapterMode, type SandboxOptions } from './portResolver';
+import type { AdapterMode, SandboxOptions } from './portResolver';
 import type { TemporalConnection } from './temporal';
 
 export interface CampaignSlaOptions {
@@ -23,6 +23,8 @@ export interface CampaignSlaOptions {
   /** Owned by the caller: close it after stop(). */
   temporal: TemporalConnection;
   adapters: AdapterMode;
+  /** Default `all`: the campaign and integrations workers in this process (runtime/campaignWorker.ts). */
+  role?: WorkerRole;
   sandbox?: SandboxOptions;
   /** Injected failures for the sandbox ports, the ledger's writes and the webhook (CAMPAIGN_SLA_FAULTS); refused with real adapters. */
   faults?: FaultPlan;
@@ -36,8 +38,9 @@ export interface CampaignSlaOptions {
 export interface CampaignSla {
   pool: pg.Pool;
   ledger: PgLedger;
-  ports: PortResolver;
-  worker: Worker;
+  /** The Salesforce and Google Ads adapters; absent in a campaign-only process, which never loads them. */
+  ports?: PortResolver;
+  worker: CampaignWorkers;
   migrations: MigrateResult;
   /** Runs the worker until it is shut down (stop(), a signal, or runUntil instead of this). */
   run(): Promise<void>;
@@ -56,12 +59,16 @@ export async function composeCampaignSla(options: CampaignSlaOptions): Promise<C
     logger.info({ applied: migrations.applied }, 'ledger schema up to date');
 
     const ledger = new PgLedger(pool);
-    // The sandbox looks up each campaign's latest SLA config in the ledger.
-    const ports = createPortResolver(
-      options.adapters,
-      faults ? { ...options.sandbox, faults: faults.sandbox } : options.sandbox,
-      (id) => ledger.latestConfig(id),
-    );
+    const role = options.role ?? 'all';
+    // Loaded only where the integrations worker runs. The sandbox looks up each campaign's latest SLA config in the ledger.
+    const ports =
+      role === 'campaign'
+        ? undefined
+        : (await import('./portResolver')).createPortResolver(
+            options.adapters,
+            faults ? { ...options.sandbox, faults: faults.sandbox } : options.sandbox,
+            (id) => ledger.latestConfig(id),
+          );
     if (faults)
       logger.warn(
         { faults: options.faults },
@@ -70,6 +77,7 @@ export async function composeCampaignSla(options: CampaignSlaOptions): Promise<C
     const ledgerPort = faults ? faults.ledger(ledger) : ledger;
     const worker = await createCampaignWorker({
       ...options.worker,
+      role,
       connection: options.temporal.connection,
       namespace: options.temporal.namespace,
       deps: {
@@ -98,7 +106,7 @@ export async function composeCampaignSla(options: CampaignSlaOptions): Promise<C
       run: () => (running ??= worker.run()),
       async stop() {
         try {
-          if (worker.getState() === 'RUNNING') worker.shutdown();
+          worker.shutdown();
           await running;
         } finally {
           if (ownsPool) await pool.end();

@@ -194,6 +194,13 @@ describe('bench end to end at tiny sizes', () => {
     const worker = measured(results.productionWorker);
     expect(worker.openLeads).toBe(sizes.intakeLeads);
     expect(path.basename(worker.workflowBundle)).toBe('workflow-bundle.js');
+    // Three processes measured: the campaign and integrations workers side by side, then one with both.
+    for (const process of [worker.campaign, worker.integrations, worker.allInOne]) {
+      expect(process.rssAfterMb).toBeGreaterThan(30);
+      expect(process.rssIdleMb).toBeGreaterThan(30);
+    }
+    expect(worker.nodeOptions).toEqual(['--max-semi-space-size=4']);
+    expect(Number.isFinite(worker.intakeLeadsPerSec.split) && worker.intakeLeadsPerSec.split > 0).toBe(true);
     const lock = JSON.parse(readFileSync(path.join(__dirname, '..', 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { dev?: boolean }>;
     };

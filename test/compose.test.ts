@@ -2,7 +2,7 @@
 // the app relies on (search attributes in sync with workflows/messages.ts, wiring, pinned images), the
 // Dockerfile's entry points, and the search-attribute job's script run against a real Temporal dev server.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,7 +11,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { devServerExecutable } from '../runtime/dev/temporalBinaries';
-import { allSearchAttributeKeys, TASK_QUEUE } from '../workflows/messages';
+import { allSearchAttributeKeys, integrationsTaskQueue, TASK_QUEUE } from '../workflows/messages';
 import { freePort } from '../runtime/dev/tcpPorts';
 import { buildIdOf, workerDeploymentFromEnv } from '../runtime/deployment';
 import { DEFAULT_HEALTH_BIND_ADDRESS } from '../runtime/health';
@@ -124,10 +124,11 @@ describe('docker-compose.yml', () => {
     expect(errors.some((e) => e.startsWith(".services['postgres'].depends_on"))).toBe(true);
   });
 
-  it('runs Postgres, the Temporal server with its schema job, UI and search-attribute job, the worker and the dashboard', () => {
+  it('runs Postgres, the Temporal server with its schema job, UI and search-attribute job, the two workers and the dashboard', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       [
         'dashboard',
+        'integrations-worker',
         'postgres',
         'temporal',
         'temporal-schema',
@@ -160,19 +161,33 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it.each(['worker', 'dashboard'])('builds %s from the Dockerfile and points it at the stack', (name) => {
-    const app = service(name);
-    expect(app.build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
-    expect(existsSync(path.join(root, app.build!.context, app.build!.dockerfile))).toBe(true);
-    const env = app.environment ?? {};
-    expect(interpolate(env.TEMPORAL_ADDRESS ?? '', {})).toBe('temporal:7233');
-    expect(interpolate(env.TEMPORAL_ADDRESS ?? '', { TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233' })).toBe(
-      'ns.acct.tmprl.cloud:7233',
+  it.each(['worker', 'integrations-worker', 'dashboard'])(
+    'builds %s from the Dockerfile and points it at the stack',
+    (name) => {
+      const app = service(name);
+      expect(app.build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
+      expect(existsSync(path.join(root, app.build!.context, app.build!.dockerfile))).toBe(true);
+      const env = app.environment ?? {};
+      expect(interpolate(env.TEMPORAL_ADDRESS ?? '', {})).toBe('temporal:7233');
+      expect(interpolate(env.TEMPORAL_ADDRESS ?? '', { TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233' })).toBe(
+        'ns.acct.tmprl.cloud:7233',
+      );
+      const databaseUrl = new URL(interpolate(env.DATABASE_URL ?? '', { POSTGRES_PASSWORD: 'c0ffee' }));
+      expect(databaseUrl.toString()).toBe('postgres://campaign_sla:c0ffee@postgres:5432/campaign_sla');
+      expect(() => interpolate(env.DATABASE_URL ?? '', {})).toThrow(/^POSTGRES_PASSWORD: set POSTGRES_PASSWORD/);
+      expect(app.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
+    },
+  );
+
+  it('splits the workers by role: credentials mounted into the integrations worker only', () => {
+    expect(service('worker').environment?.CAMPAIGN_SLA_WORKER_ROLE).toBe('campaign');
+    expect(service('integrations-worker').environment?.CAMPAIGN_SLA_WORKER_ROLE).toBe('integrations');
+    expect(service('worker').volumes).toBeUndefined();
+    expect(service('integrations-worker').volumes).toEqual(['./deploy/secrets:/run/secrets/campaign-sla:ro']);
+    // The same code in both: a deployment version spans the campaign and integrations queues.
+    expect(service('integrations-worker').environment?.CAMPAIGN_SLA_DEPLOYMENT).toBe(
+      service('worker').environment?.CAMPAIGN_SLA_DEPLOYMENT,
     );
-    const databaseUrl = new URL(interpolate(env.DATABASE_URL ?? '', { POSTGRES_PASSWORD: 'c0ffee' }));
-    expect(databaseUrl.toString()).toBe('postgres://campaign_sla:c0ffee@postgres:5432/campaign_sla');
-    expect(() => interpolate(env.DATABASE_URL ?? '', {})).toThrow(/^POSTGRES_PASSWORD: set POSTGRES_PASSWORD/);
-    expect(app.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
   });
 
   it('passes the versioning setting to the worker: unversioned by default, a deployment version when set', async () => {
@@ -190,16 +205,19 @@ describe('docker-compose.yml', () => {
     expect(service('dashboard').environment?.CAMPAIGN_SLA_DEPLOYMENT).toBeUndefined();
   });
 
-  it("checks the worker's readiness with node (the image has no curl) and exposes metrics and health ports", () => {
-    const worker = service('worker');
-    const [form, program, flag, script] = worker.healthcheck?.test ?? [];
-    expect([form, program, flag]).toEqual(['CMD', 'node', '-e']);
-    const healthPort = DEFAULT_HEALTH_BIND_ADDRESS.split(':')[1];
-    expect(script).toContain(`http://127.0.0.1:${healthPort}/readyz`);
-    expect(worker.expose).toEqual(expect.arrayContaining([DEFAULT_METRICS_BIND_ADDRESS.split(':')[1], healthPort]));
-    // Scaling out (--scale worker=3) must not collide on host ports.
-    expect(worker.ports).toBeUndefined();
-  });
+  it.each(['worker', 'integrations-worker'])(
+    "checks %s's readiness with node (the image has no curl) and exposes metrics and health ports",
+    (name) => {
+      const worker = service(name);
+      const [form, program, flag, script] = worker.healthcheck?.test ?? [];
+      expect([form, program, flag]).toEqual(['CMD', 'node', '-e']);
+      const healthPort = DEFAULT_HEALTH_BIND_ADDRESS.split(':')[1];
+      expect(script).toContain(`http://127.0.0.1:${healthPort}/readyz`);
+      expect(worker.expose).toEqual(expect.arrayContaining([DEFAULT_METRICS_BIND_ADDRESS.split(':')[1], healthPort]));
+      // Scaling out (--scale worker=3) must not collide on host ports.
+      expect(worker.ports).toBeUndefined();
+    },
+  );
 
   it('pins every image to a version tag', () => {
     const images = [
@@ -239,7 +257,7 @@ describe('the worker entry point (the Dockerfile CMD)', () => {
     const failure = await run(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
       cwd: root,
       // No DATABASE_URL, TEMPORAL_ADDRESS or adapters; HOME without a Temporal env-config profile.
-      env: { PATH: process.env.PATH, HOME: home, CAMPAIGN_SLA_ADAPTERS: 'live' },
+      env: { PATH: process.env.PATH, HOME: home, CAMPAIGN_SLA_ADAPTERS: 'live', CAMPAIGN_SLA_WORKER_ROLE: 'ads' },
     }).then(
       () => undefined,
       (err: { code: number; stdout: string; stderr: string }) => err,
@@ -249,6 +267,7 @@ describe('the worker entry point (the Dockerfile CMD)', () => {
     expect(output).toContain('DATABASE_URL is not set');
     expect(output).toContain('TEMPORAL_ADDRESS is not set');
     expect(output).toContain('CAMPAIGN_SLA_ADAPTERS must be one of real, sandbox, got \\"live\\"');
+    expect(output).toContain('CAMPAIGN_SLA_WORKER_ROLE must be one of all, campaign, integrations, got \\"ads\\"');
   });
 });
 
@@ -306,6 +325,59 @@ describe('against a Temporal dev server', () => {
     );
   });
 
+  // temporal.api.enums.v1.TaskQueueType
+  const WORKFLOW_TASKS = 1;
+  const ACTIVITY_TASKS = 2;
+  /** Whether a process polls a queue: the SDK's default worker identity is `<pid>@<host>`. */
+  const polledBy = (pid: number, taskQueue: string, taskQueueType: number) => async () =>
+    (
+      await env.client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType })
+    ).pollers?.some((poller) => poller.identity?.startsWith(`${pid}@`)) ?? false;
+
+  // A preloaded probe writes, as the process exits, every module it loaded; vendor clients are found by path.
+  const VENDOR_CLIENTS = ['jsforce', 'google-ads-api'];
+  async function vendorClientsLoadedBy(role: string): Promise<string[]> {
+    const database = await createTestDatabase();
+    const dir = mkdtempSync(path.join(tmpdir(), 'campaign-sla-role-'));
+    const probe = path.join(dir, 'probe.cjs');
+    const loaded = path.join(dir, 'loaded.json');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(Object.keys(require.cache))));`,
+    );
+    try {
+      const worker = spawn(process.execPath, ['--require', probe, '--import', 'tsx', 'workers/main.ts'], {
+        cwd: root,
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          DATABASE_URL: database.url,
+          TEMPORAL_ADDRESS: env.connection.options.address,
+          CAMPAIGN_SLA_ADAPTERS: 'sandbox',
+          CAMPAIGN_SLA_WORKER_ROLE: role,
+          METRICS_BIND_ADDRESS: 'off',
+          HEALTH_BIND_ADDRESS: '127.0.0.1:0',
+        },
+      });
+      let output = '';
+      worker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      worker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => worker.on('exit', (code) => resolve(code)));
+      await expect.poll(() => output, { timeout: 60_000, interval: 250 }).toContain('"msg":"worker running"');
+      worker.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+      const modules = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+      return VENDOR_CLIENTS.filter((name) => modules.some((file) => file.includes(`/node_modules/${name}/`)));
+    } finally {
+      await database.drop();
+    }
+  }
+
+  it('a campaign-only worker never loads the Salesforce or Google Ads clients; one serving both loads them', async () => {
+    expect(await vendorClientsLoadedBy('campaign')).toEqual([]);
+    expect(await vendorClientsLoadedBy('all')).toEqual(VENDOR_CLIENTS);
+  });
+
   it('the worker migrates the ledger, polls the task queue and stops cleanly on SIGTERM', async () => {
     const database = await createTestDatabase({ migrate: false });
     try {
@@ -329,15 +401,16 @@ describe('against a Temporal dev server', () => {
 
       await expect.poll(() => output, { timeout: 60_000, interval: 250 }).toContain('"msg":"worker running"');
       // The server lists a poller once the worker's first long poll reaches it, a moment after "worker running".
-      const pollers = async () =>
-        (
-          await env.client.workflowService.describeTaskQueue({
-            namespace,
-            taskQueue: { name: TASK_QUEUE },
-            taskQueueType: 1, // temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
-          })
-        ).pollers?.length ?? 0;
-      await expect.poll(pollers, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
+      await expect
+        .poll(polledBy(worker.pid!, TASK_QUEUE, WORKFLOW_TASKS), { timeout: 30_000, interval: 250 })
+        .toBe(true);
+      // The default role serves the campaigns' calls to Salesforce and Google Ads too, on the queue beside.
+      await expect
+        .poll(polledBy(worker.pid!, integrationsTaskQueue(TASK_QUEUE), ACTIVITY_TASKS), {
+          timeout: 30_000,
+          interval: 250,
+        })
+        .toBe(true);
       const { rows } = await database.pool.query<{ name: string }>(
         'SELECT name FROM schema_migrations ORDER BY version',
       );

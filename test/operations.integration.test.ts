@@ -84,6 +84,26 @@ describe('search attributes', () => {
   });
 });
 
+describe('stack traces', () => {
+  it("name the workflow's TypeScript files and lines: the bundle's source map keeps its mappings without the sources' text", async () => {
+    const campaignId = 'stack-trace';
+    const wf = await h.env.client.workflow.start(campaignSla, {
+      taskQueue: TASK_QUEUE,
+      workflowId: campaignWorkflowId(campaignId),
+      args: [{ config: seedTermsConfig({ id: campaignId }) }],
+    });
+    try {
+      // What the Temporal UI's "Stack Trace" tab shows for a running campaign waiting in its loop.
+      await expect
+        .poll(() => wf.query<string>('__stack_trace'), { timeout: 20_000 })
+        .toMatch(/workflows\/campaignSla\/loop\.ts:\d+:\d+/);
+      expect(await wf.query<string>('__stack_trace')).not.toContain('workflow-bundle');
+    } finally {
+      await wf.terminate('test done');
+    }
+  });
+});
+
 describe('replay', () => {
   it('replays a live campaign against the current code, and names it when the code diverges', async () => {
     const campaignId = 'replay-check';

@@ -10,6 +10,7 @@ import type { campaignSla } from '../workflows/campaignSla';
 import {
   admitLeadsUpdate,
   campaignWorkflowId,
+  integrationsTaskQueue,
   leadQuery,
   recordLeadEventsUpdate,
   slaStateQuery,
@@ -101,6 +102,22 @@ describe('pinned campaigns across a new current version (dev server)', () => {
     expect(code).toMatch(/\{\s*\.\.\.[A-Za-z_]/);
   });
 
+  /** Activities of the run scheduled on the integrations queue that completed. */
+  async function integrationCallsCompleted(wf: WorkflowHandle, runId?: string): Promise<string[]> {
+    const { events } = await env.client.workflow.getHandle(wf.workflowId, runId).fetchHistory();
+    const scheduled = new Map<string, string>();
+    const completed: string[] = [];
+    for (const event of events ?? []) {
+      const attrs = event.activityTaskScheduledEventAttributes;
+      if (attrs?.taskQueue?.name === integrationsTaskQueue(TASK_QUEUE))
+        scheduled.set(String(event.eventId), attrs.activityType?.name ?? '');
+      const done = event.activityTaskCompletedEventAttributes;
+      const name = done && scheduled.get(String(done.scheduledEventId));
+      if (name) completed.push(name);
+    }
+    return completed;
+  }
+
   it('keeps a run on its version, then continues it as new on the current one', { timeout: 180_000 }, async () => {
     await startWorker('v1');
     await setCurrent('v1');
@@ -119,6 +136,8 @@ describe('pinned campaigns across a new current version (dev server)', () => {
     await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads }] });
     const PINNED = 1; // temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED
     expect(await versioningOf(wf)).toEqual({ behavior: PINNED, buildId: 'v1' });
+    // The run's calls to Google Ads and the CRM go to the integrations queue, which the version's workers poll too.
+    await expect.poll(() => integrationCallsCompleted(wf), { timeout: 30_000 }).toContain('runVelocityCheck');
 
     await startWorker('v2');
     await setCurrent('v2');

@@ -3,7 +3,7 @@
 // it never falls back to a dev server or an embedded Postgres: in production that would silently run
 // campaigns against throw-away state.
 import { faultPlanFromEnv, type FaultPlan } from '../activities/faults/faultPlan';
-import { prebuiltWorkflowBundle } from '../runtime/campaignWorker';
+import { prebuiltWorkflowBundle, WORKER_ROLES, type WorkerRole } from '../runtime/campaignWorker';
 import { composeCampaignSla, type CampaignSla } from '../runtime/compositionRoot';
 import { workerDeploymentFromEnv } from '../runtime/deployment';
 import { DEFAULT_HEALTH_BIND_ADDRESS, HEALTH_BIND_ADDRESS_ENV, startHealthServer } from '../runtime/health';
@@ -21,6 +21,8 @@ export interface WorkerSettings {
   databaseUrl: string;
   temporalAddress: string;
   adapters: AdapterMode;
+  /** CAMPAIGN_SLA_WORKER_ROLE: `all` (default), `campaign` or `integrations` (runtime/campaignWorker.ts). */
+  role: WorkerRole;
   /** CAMPAIGN_SLA_FAULTS: the chaos suite's injected failures (sandbox adapters only). */
   faults?: FaultPlan;
 }
@@ -38,6 +40,10 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
   if (!ADAPTER_MODES.includes(adapters as AdapterMode)) {
     problems.push(`CAMPAIGN_SLA_ADAPTERS must be one of ${ADAPTER_MODES.join(', ')}, got ${JSON.stringify(adapters)}`);
   }
+  const role = env.CAMPAIGN_SLA_WORKER_ROLE?.trim() || 'all';
+  if (!WORKER_ROLES.includes(role as WorkerRole)) {
+    problems.push(`CAMPAIGN_SLA_WORKER_ROLE must be one of ${WORKER_ROLES.join(', ')}, got ${JSON.stringify(role)}`);
+  }
   let faults: FaultPlan | undefined;
   try {
     faults = faultPlanFromEnv(env);
@@ -50,7 +56,7 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
     );
   }
   if (problems.length > 0) throw new Error(`worker configuration: ${problems.join('; ')}`);
-  return { databaseUrl, temporalAddress, adapters: adapters as AdapterMode, faults };
+  return { databaseUrl, temporalAddress, adapters: adapters as AdapterMode, role: role as WorkerRole, faults };
 }
 
 /** /readyz: the worker polls and Postgres answers. */
@@ -87,6 +93,7 @@ async function main(): Promise<void> {
       database: { url: settings.databaseUrl },
       temporal,
       adapters: settings.adapters,
+      role: settings.role,
       faults: settings.faults,
       alertWebhookUrl: process.env.ALERT_WEBHOOK_URL,
       worker: { workflowBundle, deployment },
@@ -97,7 +104,7 @@ async function main(): Promise<void> {
       // connect, migrations) the default applies: the process exits, and each migration is one transaction.
       const stop = (signal: NodeJS.Signals) => {
         logger.info({ signal }, 'draining worker: in-flight tasks finish, no new ones are polled');
-        if (campaignSla.worker.getState() === 'RUNNING') campaignSla.worker.shutdown();
+        campaignSla.worker.shutdown();
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -107,8 +114,9 @@ async function main(): Promise<void> {
         logger.info(
           {
             adapters: settings.adapters,
+            role: settings.role,
             database: redactUrl(settings.databaseUrl),
-            taskQueue: campaignSla.worker.options.taskQueue,
+            taskQueues: campaignSla.worker.taskQueues,
             workflowBundle: workflowBundle?.codePath ?? 'bundled in-process',
             deploymentVersion: deployment
               ? `${deployment.version.deploymentName}.${deployment.version.buildId}`

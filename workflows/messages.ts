@@ -13,6 +13,11 @@ import type { AdmitOutcome, EventOutcome } from '../sla/leadBook';
 import type { CampaignStateView, LeadView, ProposalView, AmendOutcome, QuarterRollOutcome } from '../sla/views';
 
 export const TASK_QUEUE = 'campaign-sla';
+/**
+ * Where a campaign's calls to Salesforce and Google Ads go: a queue beside the one its workflow runs on, served
+ * by the integrations worker (the same process by default, its own with CAMPAIGN_SLA_WORKER_ROLE).
+ */
+export const integrationsTaskQueue = (campaignTaskQueue: string): string => `${campaignTaskQueue}-integrations`;
 
 const CAMPAIGN_WORKFLOW_PREFIX = 'campaign-sla:';
 export const campaignWorkflowId = (campaignId: string): string => `${CAMPAIGN_WORKFLOW_PREFIX}${campaignId}`;

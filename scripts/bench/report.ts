@@ -157,14 +157,33 @@ function memoryRows(memory: OpenClocksMemory): Row[] {
   ];
 }
 
-/** The production worker has its own target (≤ 300 MB at 10,000 open leads, issue 13); its figure is printed as is. */
+/** The production worker has its own target (≤ 300 MB at 10,000 open leads, issue 13); its figures are printed as they are. */
 function productionWorkerRows(worker: ProductionWorkerMemory): Row[] {
+  const copy = `node ${[...worker.nodeOptions, 'dist/workers/main.js'].join(' ')} (the image's CMD) on ${path.basename(worker.workflowBundle)}, ${int(worker.installedPackages)} production packages (npm ci --omit=dev)`;
   return [
     {
-      figure: 'Production worker RSS with open clocks',
-      value: `${int(worker.rssAfterMb)} MB`,
-      reference: `idle ${int(worker.rssIdleMb)} MB; in-process bundler worker above`,
-      detail: `${int(worker.openLeads)} open leads; node dist/workers/main.js on ${path.basename(worker.workflowBundle)}, ${int(worker.installedPackages)} production packages (npm ci --omit=dev)`,
+      figure: 'Production campaign worker RSS with open clocks',
+      value: `${int(worker.campaign.rssAfterMb)} MB`,
+      reference: `goal 300 MB; idle ${int(worker.campaign.rssIdleMb)} MB; in-process bundler worker above`,
+      detail: `${int(worker.openLeads)} open leads; CAMPAIGN_SLA_WORKER_ROLE=campaign: workflows, ledger, notifier; ${copy}`,
+    },
+    {
+      figure: '… its integrations worker, a process beside it',
+      value: `${int(worker.integrations.rssAfterMb)} MB`,
+      reference: `idle ${int(worker.integrations.rssIdleMb)} MB`,
+      detail: 'CAMPAIGN_SLA_WORKER_ROLE=integrations: the Salesforce and Google Ads clients (sandbox adapters)',
+    },
+    {
+      figure: 'Intake into the production workers',
+      value: `${int(worker.intakeLeadsPerSec.split)} leads/s`,
+      reference: `role all: ${int(worker.intakeLeadsPerSec.allInOne)} leads/s; the in-process intake figure above`,
+      detail: `${int(worker.openLeads)} leads in the intake's batches, one Update after another, on the image's node options`,
+    },
+    {
+      figure: '… both in one process (role all, the default)',
+      value: `${int(worker.allInOne.rssAfterMb)} MB`,
+      reference: `idle ${int(worker.allInOne.rssIdleMb)} MB`,
+      detail: `the same ${int(worker.openLeads)} open leads`,
     },
   ];
 }

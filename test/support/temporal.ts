@@ -4,13 +4,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { Connection, WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  Runtime,
-  DefaultLogger,
-  type Worker,
-  type WorkerDeploymentOptions,
-  type WorkflowBundleOption,
-} from '@temporalio/worker';
+import { Runtime, DefaultLogger, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { PgLedger } from '../../activities/ledger/pgLedger';
 import type { Crm } from '../../activities/ports';
 import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';
@@ -21,6 +15,7 @@ import { createPortResolver, type SandboxOptions, type SandboxPortResolver } fro
 import { devServerExecutable } from '../../runtime/dev/temporalBinaries';
 import { timeSkippingServer } from './timeSkippingServer';
 import { createCampaignWorker } from '../../runtime/campaignWorker';
+import type { CampaignWorkers } from '../../runtime/campaignWorkers';
 import { allSearchAttributeKeys } from '../../workflows/messages';
 import { beforeAll, afterAll } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './postgres';
@@ -52,7 +47,7 @@ export async function devServerEnv(extraArgs: string[] = []): Promise<TestWorkfl
 }
 
 export interface TestWorkerHandle {
-  worker: Worker;
+  worker: CampaignWorkers;
   ledger: PgLedger;
   alerts: Alert[];
   ports: SandboxPortResolver;

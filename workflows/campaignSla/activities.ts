@@ -1,7 +1,9 @@
 // Activity proxies of the campaign workflow, grouped by how long and how often each may be retried. None of
 // them is awaited by the main loop: it starts them and applies their results when they complete.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type * as activities from '../../activities/campaignActivities';
+import type { IntegrationActivities } from '../../activities/integrationActivities';
+import { integrationsTaskQueue } from '../messages';
 
 // Ledger and notifier: short calls, retried until they succeed (alerts are at least once, rows are keyed).
 export const {
@@ -11,24 +13,38 @@ export const {
   recordProposal,
   recordDecision,
   writeQuarterReport,
-} = proxyActivities<activities.CampaignActivities>({
+} = proxyActivities<activities.RecordActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/** The outside systems' calls go to the integrations queue beside this run's own (read when called: it is the run's). */
+const onIntegrationsQueue = (options: ActivityOptions) =>
+  proxyActivities<IntegrationActivities>({ ...options, taskQueue: integrationsTaskQueue(workflowInfo().taskQueue) });
+
 // Outside systems. They heartbeat, so a worker killed mid-call is noticed within 10 s, not after 2 minutes.
 // A poll or check that keeps failing is simply run again at its next interval; escalation steps report
 // failure per step (routes per lead) and the workflow retries each with backoff, so attempts here stay few.
-export const { runEscalationSteps, routeLeads, createFollowUpTasks, pollCrm, runVelocityCheck } =
-  proxyActivities<activities.CampaignActivities>({
-    startToCloseTimeout: '2 minutes',
-    heartbeatTimeout: '10 seconds',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
-  });
-
-// A budget change is what ops approved: worth more attempts before it is marked failed.
-export const { applyBudgetChange } = proxyActivities<activities.CampaignActivities>({
+const OUTSIDE_CALL: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
-});
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
+};
+export const runEscalationSteps: Outside<'runEscalationSteps'> = (input) =>
+  onIntegrationsQueue(OUTSIDE_CALL).runEscalationSteps(input);
+export const routeLeads: Outside<'routeLeads'> = (input) => onIntegrationsQueue(OUTSIDE_CALL).routeLeads(input);
+export const createFollowUpTasks: Outside<'createFollowUpTasks'> = (input) =>
+  onIntegrationsQueue(OUTSIDE_CALL).createFollowUpTasks(input);
+export const pollCrm: Outside<'pollCrm'> = (input) => onIntegrationsQueue(OUTSIDE_CALL).pollCrm(input);
+export const runVelocityCheck: Outside<'runVelocityCheck'> = (input) =>
+  onIntegrationsQueue(OUTSIDE_CALL).runVelocityCheck(input);
+
+// A budget change is what ops approved: worth more attempts before it is marked failed.
+export const applyBudgetChange: Outside<'applyBudgetChange'> = (input) =>
+  onIntegrationsQueue({
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '10 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
+  }).applyBudgetChange(input);
+
+type Outside<Name extends keyof IntegrationActivities> = IntegrationActivities[Name];
