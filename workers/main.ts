@@ -7,6 +7,7 @@ import { prebuiltWorkflowBundle, WORKER_ROLES, type WorkerRole } from '../runtim
 import { composeCampaignSla, type CampaignSla } from '../runtime/compositionRoot';
 import { workerDeploymentFromEnv } from '../runtime/deployment';
 import { DEFAULT_HEALTH_BIND_ADDRESS, HEALTH_BIND_ADDRESS_ENV, startHealthServer } from '../runtime/health';
+import { watchIntegrationsPollers } from '../runtime/integrationsWatch';
 import { logger } from '../runtime/logger';
 import { checkReachable, redactUrl } from '../runtime/postgres';
 import type { AdapterMode } from '../runtime/portResolver';
@@ -110,6 +111,16 @@ async function main(): Promise<void> {
       process.once('SIGTERM', stop);
 
       const health = await startHealthServer(healthBindAddress, readinessChecks(campaignSla));
+      // Split from its integrations worker, this process says when no such worker serves the queue beside it.
+      const stopWatch =
+        settings.role === 'campaign'
+          ? watchIntegrationsPollers({
+              client: temporal.client,
+              namespace: temporal.namespace,
+              taskQueue: campaignSla.worker.taskQueues[0]!,
+              logger,
+            })
+          : () => undefined;
       try {
         logger.info(
           {
@@ -130,6 +141,7 @@ async function main(): Promise<void> {
         await campaignSla.run();
         logger.info('worker stopped');
       } finally {
+        stopWatch();
         await health.close();
       }
     } finally {

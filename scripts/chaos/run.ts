@@ -16,7 +16,7 @@ import { runChecks, type FaultWindow, type Figure, type LagRow } from './checks'
 import { Feeder } from './feed';
 import { ledgerDatabase, startWebhookReceiver, TemporalDevServer, WorkerProcess } from './processes';
 import type { ChaosSummary } from './report';
-import { faultPlanJson, scenarioFor, type Mode } from './scenarios';
+import { faultPlanJson, scenarioFor, type Mode, type WorkerRoleName } from './scenarios';
 
 const projectRoot = path.resolve(__dirname, '..', '..');
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -44,9 +44,15 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
     path.join(work, 'temporal.db'),
     path.join(logDir, 'temporal.log'),
   );
-  const worker = new WorkerProcess(path.join(logDir, 'worker.log'));
+  // Two processes, as docker-compose.yml runs them: the workflows with the ledger and alerts, and the calls to
+  // the (sandbox) CRM and Ads on the integrations queue.
+  const workers: Record<WorkerRoleName, WorkerProcess> = {
+    campaign: new WorkerProcess(path.join(logDir, 'worker.log')),
+    integrations: new WorkerProcess(path.join(logDir, 'integrations-worker.log')),
+  };
+  const everyWorker = Object.entries(workers) as [WorkerRoleName, WorkerProcess][];
   const killChildren = () => {
-    worker.killNow();
+    for (const [, worker] of everyWorker) worker.killNow();
     server.killNow();
   };
   process.once('exit', killChildren);
@@ -72,7 +78,7 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
     const client = new Client({ connection, namespace: 'default' });
 
     const t0 = Date.now() + LEAD_IN_MS;
-    const workerEnv = (faults: boolean): NodeJS.ProcessEnv => {
+    const workerEnv = (role: WorkerRoleName, faults: boolean): NodeJS.ProcessEnv => {
       const env: NodeJS.ProcessEnv = { ...process.env };
       for (const key of Object.keys(env))
         if (key.startsWith('TEMPORAL_') || key === 'CAMPAIGN_SLA_FAULTS') delete env[key];
@@ -82,14 +88,17 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
         TEMPORAL_ADDRESS: server.address,
         TEMPORAL_NAMESPACE: 'default',
         CAMPAIGN_SLA_ADAPTERS: 'sandbox',
+        CAMPAIGN_SLA_WORKER_ROLE: role,
         ALERT_WEBHOOK_URL: webhook.url,
         WORKFLOW_BUNDLE_PATH: bundlePath,
         LOG_LEVEL: 'info',
         ...(faults ? { CAMPAIGN_SLA_FAULTS: faultPlanJson(scenario, t0, seed) } : {}),
       };
     };
-    await worker.start(workerEnv(true));
-    cleanups.push(() => worker.stop('SIGTERM'));
+    for (const [role, worker] of everyWorker) {
+      await worker.start(workerEnv(role, true));
+      cleanups.push(() => worker.stop('SIGTERM'));
+    }
     const pool = new pg.Pool({ connectionString: database.url, max: 4 });
     pool.on('error', () => {});
     cleanups.push(() => pool.end());
@@ -122,21 +131,28 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
     for (const disruption of scenario.disruptions) {
       await sleepUntil(t0 + disruption.atMs);
       const from = Date.now();
+      const role = disruption.role ?? 'campaign';
       if (disruption.kind === 'worker kill -9') {
         kills += 1;
-        await worker.kill9();
-        await worker.start(workerEnv(true));
+        await workers[role].kill9();
+        await workers[role].start(workerEnv(role, true));
       } else {
         await server.stop(disruption.kind === 'server restart (SIGTERM)' ? 'SIGTERM' : 'SIGKILL');
         await server.start();
       }
       const to = Date.now();
       const name =
-        disruption.kind === 'worker kill -9' ? `worker down (kill -9 #${kills})` : `server down (${disruption.kind})`;
+        disruption.kind === 'worker kill -9'
+          ? `${role} worker down (kill -9 #${kills})`
+          : `server down (${disruption.kind})`;
       windows.push({ name, from, to, disruption: true });
-      disruptions.push({ kind: disruption.kind, at: new Date(from).toISOString(), downMs: to - from });
+      disruptions.push({
+        kind: disruption.kind === 'worker kill -9' ? `${role} worker kill -9` : disruption.kind,
+        at: new Date(from).toISOString(),
+        downMs: to - from,
+      });
       log(
-        `chaos ${mode}: ${disruption.kind} at +${((from - t0) / 1000).toFixed(1)} s, back after ${((to - from) / 1000).toFixed(1)} s`,
+        `chaos ${mode}: ${disruption.kind === 'worker kill -9' ? `${role} worker kill -9` : disruption.kind} at +${((from - t0) / 1000).toFixed(1)} s, back after ${((to - from) / 1000).toFixed(1)} s`,
       );
     }
     await feeding;
@@ -149,10 +165,12 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
     await sleepUntil(t0 + Math.max(0, ...scenario.outages.map((o) => o.toMs)));
 
     log(
-      `chaos ${mode}: feed done; faults cleared (worker restarted gracefully without a fault plan); settling up to ${scenario.settleMs / 1000} s`,
+      `chaos ${mode}: feed done; faults cleared (workers restarted gracefully without a fault plan); settling up to ${scenario.settleMs / 1000} s`,
     );
-    await worker.stop('SIGTERM');
-    await worker.start(workerEnv(false));
+    for (const [role, worker] of everyWorker) {
+      await worker.stop('SIGTERM');
+      await worker.start(workerEnv(role, false));
+    }
     const settleUntil = Date.now() + scenario.settleMs;
     let result: { figures: Figure[]; lag: LagRow[] };
     for (;;) {
@@ -195,7 +213,7 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
         note: o.note,
       })),
       apiFaults: scenario.apiFaults,
-      workerStarts: worker.starts,
+      workerStarts: workers.campaign.starts + workers.integrations.starts,
       transportRetries: feeder.transportRetries,
       figures: result.figures,
       breachDetectionLag: result.lag,

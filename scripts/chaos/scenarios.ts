@@ -1,4 +1,5 @@
-// What goes wrong, and when: worker kill -9s at random moments, Temporal server restarts (SIGTERM and
+// What goes wrong, and when: worker kill -9s at random moments (the campaign worker and the integrations
+// worker in turn, run as two processes as docker-compose.yml runs them), Temporal server restarts (SIGTERM and
 // kill -9), 20% API faults on the sandbox Ads and CRM and on the alert webhook, a Postgres outage and a
 // CRM outage. Times are milliseconds from the start of the feed; the fault plan pins them to wall-clock
 // time so every (re)started worker sees the same windows.
@@ -9,10 +10,21 @@ export type Mode = 'quick' | 'full';
 
 type DisruptionKind = 'worker kill -9' | 'server restart (SIGTERM)' | 'server restart (kill -9)';
 
+export type WorkerRoleName = 'campaign' | 'integrations';
+
 interface Disruption {
   kind: DisruptionKind;
   atMs: number;
+  /** Which worker process a kill -9 hits. */
+  role?: WorkerRoleName;
 }
+
+/** Kills hit the campaign worker and the integrations worker in turn, the campaign worker first. */
+const inTurn = (atMs: number, i: number): Disruption => ({
+  kind: 'worker kill -9',
+  atMs,
+  role: i % 2 === 0 ? 'campaign' : 'integrations',
+});
 
 interface Outage {
   name: string;
@@ -72,10 +84,7 @@ export function scenarioFor(mode: Mode, seed: string): Scenario {
       mode,
       leads: 200,
       feedMs,
-      disruptions: randomMoments(random, 2, 20_000, feedMs, 25_000, []).map((atMs) => ({
-        kind: 'worker kill -9',
-        atMs,
-      })),
+      disruptions: randomMoments(random, 2, 20_000, feedMs, 25_000, []).map(inTurn),
       outages: [{ name: 'CRM outage 20 s', target: 'crm', fromMs: 45_000, toMs: 65_000 }],
       apiFaults: API_FAULTS,
       settleMs: 120_000,
@@ -93,7 +102,7 @@ export function scenarioFor(mode: Mode, seed: string): Scenario {
     feedMs + 20_000,
     25_000,
     serverRestarts.map((r) => [r.atMs, r.atMs + 15_000]),
-  ).map((atMs): Disruption => ({ kind: 'worker kill -9', atMs }));
+  ).map(inTurn);
   return {
     mode,
     leads: 1000,
