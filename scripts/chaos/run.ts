@@ -89,6 +89,8 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
         TEMPORAL_NAMESPACE: 'default',
         CAMPAIGN_SLA_ADAPTERS: 'sandbox',
         CAMPAIGN_SLA_WORKER_ROLE: role,
+        // Two processes on one host: the integrations worker takes no fixed port.
+        ...(role === 'integrations' ? { HEALTH_BIND_ADDRESS: '127.0.0.1:0', METRICS_BIND_ADDRESS: 'off' } : {}),
         ALERT_WEBHOOK_URL: webhook.url,
         WORKFLOW_BUNDLE_PATH: bundlePath,
         LOG_LEVEL: 'info',
