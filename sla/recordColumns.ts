@@ -56,6 +56,14 @@ export function toColumns(records: readonly object[]): RecordColumns {
   const times: string[] = [];
   const instants = new Map<string, (number | undefined)[]>();
   let epoch = Infinity;
+  // Rows of one write share most of their timestamps (a batch's arrival, its deadlines): each is parsed once.
+  const parsed = new Map<unknown, number | undefined>();
+  const instantIn = (value: unknown) => {
+    if (parsed.has(value)) return parsed.get(value);
+    const instant = instantOf(value);
+    parsed.set(value, instant);
+    return instant;
+  };
   for (const key of keys) {
     const first = rows[0][key];
     if (rows.length > 1 && isShareable(first) && rows.every((record) => record[key] === first)) {
@@ -72,7 +80,7 @@ export function toColumns(records: readonly object[]): RecordColumns {
         ms.push(undefined);
         continue;
       }
-      const instant = instantOf(value);
+      const instant = instantIn(value);
       if (instant === undefined) {
         allTimes = false;
         break;
