@@ -1,7 +1,7 @@
 // The production stack as files: docker-compose.yml against the official Compose schema, the structure
 // the app relies on (search attributes in sync with workflows/messages.ts, wiring, pinned images), the
 // Dockerfile's entry points, and the search-attribute job's script run against a real Temporal dev server.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -345,6 +345,7 @@ describe('against a Temporal dev server', () => {
       probe,
       `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(Object.keys(require.cache))));`,
     );
+    let spawned: ChildProcess | undefined;
     try {
       const worker = spawn(process.execPath, ['--require', probe, '--import', 'tsx', 'workers/main.ts'], {
         cwd: root,
@@ -359,6 +360,7 @@ describe('against a Temporal dev server', () => {
           HEALTH_BIND_ADDRESS: '127.0.0.1:0',
         },
       });
+      spawned = worker;
       let output = '';
       worker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       worker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -369,6 +371,8 @@ describe('against a Temporal dev server', () => {
       const modules = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
       return VENDOR_CLIENTS.filter((name) => modules.some((file) => file.includes(`/node_modules/${name}/`)));
     } finally {
+      // A failed assertion must not leave the worker polling after the file ends.
+      if (spawned?.exitCode === null && spawned.signalCode === null) spawned.kill('SIGKILL');
       await database.drop();
     }
   }
@@ -380,6 +384,7 @@ describe('against a Temporal dev server', () => {
 
   it('the worker migrates the ledger, polls the task queue and stops cleanly on SIGTERM', async () => {
     const database = await createTestDatabase({ migrate: false });
+    let spawned: ChildProcess | undefined;
     try {
       const [metricsPort, healthPort] = [await freePort(), await freePort()];
       const worker = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
@@ -394,6 +399,7 @@ describe('against a Temporal dev server', () => {
           HEALTH_BIND_ADDRESS: `127.0.0.1:${healthPort}`,
         },
       });
+      spawned = worker;
       let output = '';
       worker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       worker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -431,6 +437,8 @@ describe('against a Temporal dev server', () => {
       // One JSON format: every stdout line parses, core's and the SDK's included.
       for (const line of output.split('\n').filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow();
     } finally {
+      // A failed assertion must not leave the worker polling after the file ends.
+      if (spawned?.exitCode === null && spawned.signalCode === null) spawned.kill('SIGKILL');
       await database.drop();
     }
   });

@@ -84,14 +84,17 @@ describe('search attributes', () => {
   });
 });
 
+/** A campaign on the seed's terms, on this file's worker. */
+const startCampaign = (campaignId: string) =>
+  h.env.client.workflow.start(campaignSla, {
+    taskQueue: TASK_QUEUE,
+    workflowId: campaignWorkflowId(campaignId),
+    args: [{ config: seedTermsConfig({ id: campaignId }) }],
+  });
+
 describe('stack traces', () => {
   it("name the workflow's TypeScript files and lines: the bundle's source map keeps its mappings without the sources' text", async () => {
-    const campaignId = 'stack-trace';
-    const wf = await h.env.client.workflow.start(campaignSla, {
-      taskQueue: TASK_QUEUE,
-      workflowId: campaignWorkflowId(campaignId),
-      args: [{ config: seedTermsConfig({ id: campaignId }) }],
-    });
+    const wf = await startCampaign('stack-trace');
     try {
       // What the Temporal UI's "Stack Trace" tab shows for a running campaign waiting in its loop.
       await expect
@@ -106,12 +109,7 @@ describe('stack traces', () => {
 
 describe('replay', () => {
   it('replays a live campaign against the current code, and names it when the code diverges', async () => {
-    const campaignId = 'replay-check';
-    const wf = await h.env.client.workflow.start(campaignSla, {
-      taskQueue: TASK_QUEUE,
-      workflowId: campaignWorkflowId(campaignId),
-      args: [{ config: seedTermsConfig({ id: campaignId }) }],
-    });
+    const wf = await startCampaign('replay-check');
     await wf.executeUpdate(admitLeadsUpdate, {
       args: [{ leads: [{ leadId: 'RP-1', tier: 'standard', ownerId: 'rep-a', createdAt: new Date().toISOString() }] }],
     });
