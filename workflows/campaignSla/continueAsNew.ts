@@ -12,6 +12,7 @@ import { packCarryOver, packedSizeBytes } from '../../sla/carryOver';
 import { jsonSizeBytes } from '../../sla/inputLimits';
 import { openLeadCount } from '../../sla/leadBook';
 import type { CampaignRun, CampaignSlaInput } from './run';
+import { STANDING_WAKE_UP_TIMERS } from './wakeUp';
 
 /**
  * A run hands over once its history passes this many events. A query on a closed run (and every workflow task after
@@ -69,6 +70,15 @@ export async function handlersSettled(run: CampaignRun): Promise<boolean> {
   if (run.awaitingHandlers > 0 || !patched('settle-handlers-before-hand-over')) return false;
   await condition(() => allHandlersFinished() || run.awaitingHandlers > 0);
   return allHandlersFinished();
+}
+
+/**
+ * A run whose wake-up timers stand (none is ever cancelled) hands over in the task that found it ready. The 1 ms
+ * timer it used to wait on first is a server round trip through the timer queue: under a steady stream of
+ * Updates the dev server fired one after 27 more workflow tasks and 345 more events.
+ */
+export function handsOverInDecidingTask(): boolean {
+  return patched(STANDING_WAKE_UP_TIMERS) && patched('hand-over-in-deciding-task');
 }
 
 /**

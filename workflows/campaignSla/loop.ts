@@ -14,6 +14,7 @@ import {
   continueOnCurrentVersion,
   dueToContinue,
   handlersSettled,
+  handsOverInDecidingTask,
   MAX_CARRY_OVER_BYTES,
   nextRun,
   tooLargeEvenFlushed,
@@ -117,9 +118,9 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
       run.draining = true;
       // Ready: nothing in flight, every handler finished; after waiting for handlers to settle, ready again.
       if (readyToHandOver(run) && (allHandlersFinished() || ((await handlersSettled(run)) && readyToHandOver(run)))) {
-        // Hand over from a task of its own: in runs from before standing wake-up timers, this one may still
-        // carry the loop's timer cancellation.
-        await sleep(1);
+        // Runs from before standing wake-up timers hand over from a task of their own: this one may still carry
+        // the loop's timer cancellation.
+        if (!handsOverInDecidingTask()) await sleep(1);
       }
       if (readyToHandOver(run) && (allHandlersFinished() || ((await handlersSettled(run)) && readyToHandOver(run)))) {
         const next = nextRun(run);

@@ -5,7 +5,7 @@
 // was with the worker, which the time-skipping test server refuses and never retries (sdk-java#3088).
 import { condition, patched, sleep } from '@temporalio/workflow';
 
-const STANDING_WAKE_UP_TIMERS = 'standing-wake-up-timers';
+export const STANDING_WAKE_UP_TIMERS = 'standing-wake-up-timers';
 
 /** Fire times of the wake-up timers running in this run. */
 export type WakeUpTimers = Set<number>;
