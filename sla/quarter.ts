@@ -36,12 +36,26 @@ export function quarterOf(date: Date, timezone: string): string {
 
 /** The quarter as a half-open interval [start, end): `end` is the first instant of the next quarter. */
 export function quarterBounds(quarter: string, timezone: string): { start: Date; end: Date } {
-  const { year, quarter: q } = parseQuarter(quarter);
-  const start = DateTime.fromObject({ year, month: (q - 1) * 3 + 1, day: 1 }, { zone: timezone });
-  if (!start.isValid)
-    throw new Error(`cannot compute bounds of ${quarter} in timezone "${timezone}": ${start.invalidExplanation}`);
-  return { start: start.toJSDate(), end: start.plus({ months: 3 }).toJSDate() };
+  const key = `${quarter} ${timezone}`;
+  let bounds = computedBounds.get(key);
+  if (!bounds) {
+    const { year, quarter: q } = parseQuarter(quarter);
+    const start = DateTime.fromObject({ year, month: (q - 1) * 3 + 1, day: 1 }, { zone: timezone });
+    if (!start.isValid)
+      throw new Error(`cannot compute bounds of ${quarter} in timezone "${timezone}": ${start.invalidExplanation}`);
+    if (computedBounds.size >= MAX_COMPUTED_BOUNDS) computedBounds.clear();
+    bounds = { start: start.toMillis(), end: start.plus({ months: 3 }).toMillis() };
+    computedBounds.set(key, bounds);
+  }
+  return { start: new Date(bounds.start), end: new Date(bounds.end) };
 }
+
+/**
+ * Bounds already computed, by quarter and zone: a campaign asks for its live quarter's end on every wake-up, and
+ * luxon's zone arithmetic was 0.5 ms of each (24 ms of a 10,000-lead intake). Bounded: few quarters and zones are live.
+ */
+const computedBounds = new Map<string, { start: number; end: number }>();
+const MAX_COMPUTED_BOUNDS = 256;
 
 export function nextQuarter(quarter: string): string {
   const { year, quarter: q } = parseQuarter(quarter);

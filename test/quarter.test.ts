@@ -42,6 +42,20 @@ describe('quarterBounds', () => {
     expect(quarterOf(new Date(end.getTime() - 1), 'Europe/Berlin')).toBe('2027-Q2');
     expect(quarterOf(end, 'Europe/Berlin')).toBe('2027-Q3');
   });
+
+  it('answers a repeated question the same, with Dates of its own, per zone, and still refuses a bad zone', () => {
+    const first = quarterBounds('2027-Q1', 'America/New_York');
+    first.start.setTime(0);
+    first.end.setTime(0);
+    expect(quarterBounds('2027-Q1', 'America/New_York').start.toISOString()).toBe('2027-01-01T05:00:00.000Z');
+    expect(quarterBounds('2027-Q1', 'Asia/Tokyo').start.toISOString()).toBe('2026-12-31T15:00:00.000Z');
+    // More pairs than the memo holds: answers stay right after it is cleared.
+    for (let year = 2000; year < 2100; year++)
+      for (const q of [1, 2, 3, 4]) expect(quarterBounds(`${year}-Q${q}`, 'UTC').start.getUTCFullYear()).toBe(year);
+    expect(quarterBounds('2027-Q4', 'UTC').end.toISOString()).toBe('2028-01-01T00:00:00.000Z');
+    expect(() => quarterBounds('2027-Q1', 'Mars/Olympus')).toThrow('cannot compute bounds of 2027-Q1');
+    expect(() => quarterBounds('2027-Q1', 'Mars/Olympus')).toThrow('cannot compute bounds of 2027-Q1');
+  });
 });
 
 describe('next/previous quarter', () => {
