@@ -118,8 +118,8 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
       run.draining = true;
       // Ready: nothing in flight, every handler finished; after waiting for handlers to settle, ready again.
       if (readyToHandOver(run) && (allHandlersFinished() || ((await handlersSettled(run)) && readyToHandOver(run)))) {
-        // Runs from before standing wake-up timers hand over from a task of their own: this one may still carry
-        // the loop's timer cancellation.
+        // Histories recorded before patch hand-over-in-deciding-task replay a 1 ms wait here; before standing
+        // wake-up timers, this task could still carry the loop's timer cancellation.
         if (!handsOverInDecidingTask()) await sleep(1);
       }
       if (readyToHandOver(run) && (allHandlersFinished() || ((await handlersSettled(run)) && readyToHandOver(run)))) {
