@@ -5,6 +5,7 @@ import path from 'node:path';
 import { isGrpcDeadlineError, type Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { campaignSla } from '../workflows/campaignSla';
+import { MAX_HISTORY_BEFORE_CONTINUE } from '../workflows/campaignSla/continueAsNew';
 import { campaignWorkflowId, decideProposalUpdate, slaStateQuery } from '../workflows/messages';
 import type { CampaignStateView } from '../sla/views';
 import { readDemoScenario } from '../runtime/dev/demoScenario';
@@ -14,7 +15,7 @@ import { testWorker, timeSkippingEnv } from './support/temporal';
 
 const SECOND = 1_000;
 /** History length from which a run may hand over within the next few workflow tasks. */
-const HAND_OVER_NEAR = 1_900;
+const HAND_OVER_NEAR = MAX_HISTORY_BEFORE_CONTINUE - 100;
 const file = path.join(__dirname, '..', 'examples', 'seed-story.yaml');
 
 describe('the seed story npm start tells', () => {
@@ -51,8 +52,8 @@ describe('the seed story npm start tells', () => {
           // skipping time until the query is answered. When that task continued as new, the worker's answer is
           // refused ("workflow execution already completed"): the query is never answered and the rest of the
           // flight ran in real time (4 minutes instead of 80 s, 2 runs in 6). So no query goes to a run about to
-          // hand over (2,000 events, workflows/campaignSla/continueAsNew.ts), and a query that races the run's
-          // completion is given up after 10 s: the loop looks at the run again.
+          // hand over, and a query that races the run's completion is given up after 10 s: the loop looks at the
+          // run again.
           if (description.historyLength > HAND_OVER_NEAR) continue;
           const state = await connection
             .withDeadline(Date.now() + 10 * SECOND, () => wf.query(slaStateQuery))

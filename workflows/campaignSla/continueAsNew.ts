@@ -21,7 +21,7 @@ import { STANDING_WAKE_UP_TIMERS } from './wakeUp';
  * than bytes because replay time follows the activations replayed; the server still suggests continue-as-new by
  * size (continueAsNewSuggested) for runs whose few events are large.
  */
-const MAX_HISTORY_BEFORE_CONTINUE = 2_000;
+export const MAX_HISTORY_BEFORE_CONTINUE = 2_000;
 /** The threshold before patch `earlier-continue-as-new`: histories recorded under it took their decisions with it. */
 const LEGACY_MAX_HISTORY_BEFORE_CONTINUE = 8_000;
 const MAX_UPDATES_BEFORE_CONTINUE = 1_500;
