@@ -36,8 +36,28 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
     workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
     logger: quietBundlerLogger,
     webpackConfigHook: nativeSyntax,
-  }).then((bundled) => ({ ...bundled, code: withoutSourcesContent(bundled.code) }));
+  }).then((bundled) => ({ ...bundled, code: withBuiltinsBound(withoutSourcesContent(bundled.code)) }));
   return bundle;
+}
+
+const BUNDLE_FIRST_LINE = 'var __TEMPORAL__;';
+/**
+ * Builtins the workflow code reads in its hot paths. Not `Date`: the SDK replaces it per workflow with its
+ * deterministic clock. (`Math.random` is replaced on the Math object itself, so the binding sees it.)
+ */
+const BOUND_BUILTINS = ['Object', 'Array', 'Math', 'JSON', 'Number', 'String', 'Map', 'Set', 'Reflect', 'Symbol'];
+
+/**
+ * The bundle with those builtins bound as script-level constants. Inside the workflow sandbox every read of a
+ * global goes through the vm context's interceptors (about 100 ns against 5 ns, so a lead batch spent milliseconds
+ * on lookups such as `Object.hasOwn`); a script-level binding of the very same object is read directly. Added on
+ * the bundle's first line, so the source map's lines stay where they are.
+ */
+export function withBuiltinsBound(code: string): string {
+  if (!code.startsWith(`${BUNDLE_FIRST_LINE}\n`)) {
+    throw new Error(`the workflow bundle does not start with "${BUNDLE_FIRST_LINE}"`);
+  }
+  return `${BUNDLE_FIRST_LINE}const { ${BOUND_BUILTINS.join(', ')} } = globalThis;${code.slice(BUNDLE_FIRST_LINE.length)}`;
 }
 
 const INLINE_SOURCE_MAP =

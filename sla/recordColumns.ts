@@ -4,6 +4,7 @@
 // activity, so a 500-lead intake's write carries far fewer bytes. Lossless for records that never hold
 // null: a field left out comes back left out, and a column is timestamps only if every value in it is one.
 import { dict } from './dict';
+import { instantOfIso, isoInstant } from './isoInstant';
 import type { LeadActivityBatch } from './records';
 
 const LEAD_ACTIVITY_COLUMNS = 'columns-1';
@@ -19,13 +20,8 @@ export interface RecordColumns {
   epoch?: number;
 }
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** The instant an ISO timestamp names, when the timestamp is exactly how that instant prints. */
-function instantOf(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !ISO_INSTANT.test(value)) return undefined;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) && new Date(ms).toISOString() === value ? ms : undefined;
-}
+const instantOf = (value: unknown) => (typeof value === 'string' ? instantOfIso(value) : undefined);
 
 export interface ColumnarLeadActivity {
   format: typeof LEAD_ACTIVITY_COLUMNS;
@@ -116,12 +112,15 @@ export function fromColumns<T>(table: RecordColumns): T[] {
   const times = new Set(table.times ?? []);
   const isTime = table.keys.map((key) => times.has(key));
   const epoch = table.epoch ?? 0;
+  // Entries copied one by one: spreading the shared values into each row cost twice the rest of the decoding.
+  const shared = Object.entries(table.shared);
   return table.rows.map((values) => {
-    const record: Record<string, unknown> = { ...table.shared };
+    const record: Record<string, unknown> = {};
+    for (const [key, value] of shared) record[key] = value;
     for (let i = 0; i < table.keys.length; i++) {
       const value = values[i];
       if (value === null || value === undefined) continue;
-      record[table.keys[i]] = isTime[i] ? new Date(epoch + (value as number)).toISOString() : value;
+      record[table.keys[i]] = isTime[i] ? isoInstant(epoch + (value as number)) : value;
     }
     return record as T;
   });

@@ -78,9 +78,9 @@ export class PgLedger implements Ledger {
   async recordLeadActivity(batch: LeadActivityBatch): Promise<void> {
     checkLeadActivity(batch);
     // Sorted by key so concurrent batches lock rows in the same order and cannot deadlock.
-    const leads = [...batch.leads].sort(byKey((l) => [l.campaignId, l.leadId]));
-    const events = [...batch.events].sort(byKey((e) => [e.campaignId, e.eventId]));
-    const clocks = mergeClockOutcomes(batch.clocks).sort(byKey((c) => [c.campaignId, c.leadId, c.clock]));
+    const leads = sortedByKey(batch.leads, (l) => [l.campaignId, l.leadId]);
+    const events = sortedByKey(batch.events, (e) => [e.campaignId, e.eventId]);
+    const clocks = sortedByKey(mergeClockOutcomes(batch.clocks), (c) => [c.campaignId, c.leadId, c.clock]);
 
     const client = await this.pool.connect();
     try {
@@ -443,15 +443,16 @@ function laterPause(incoming: ClockOutcomeRecord, stored: ClockOutcomeRecord): b
 
 const pauseState = (r: ClockOutcomeRecord) => ({ deadline: r.deadline, pausedAt: r.pausedAt, pausedMs: r.pausedMs });
 
-function byKey<T>(key: (item: T) => string[]): (a: T, b: T) => number {
-  return (a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    for (let i = 0; i < ka.length; i++) {
-      if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+/** The items ordered by their keys, compared field by field; each item's key is built once, not per comparison. */
+function sortedByKey<T>(items: readonly T[], key: (item: T) => string[]): T[] {
+  const keyed = items.map((item) => ({ item, key: key(item) }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < a.key.length; i++) {
+      if (a.key[i] !== b.key[i]) return a.key[i] < b.key[i] ? -1 : 1;
     }
     return 0;
-  };
+  });
+  return keyed.map(({ item }) => item);
 }
 
 function explainMissingProposal(what: string, proposalId: string | null): (err: unknown) => never {

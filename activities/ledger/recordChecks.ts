@@ -13,6 +13,7 @@ import type {
   QuarterReportRecord,
   VelocitySnapshotRecord,
 } from '../../sla/records';
+import { instantOfIso } from '../../sla/isoInstant';
 
 // An explicit offset is required: without one Postgres would read the time in the session's zone.
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -29,7 +30,10 @@ interface Rule {
 }
 
 const timestamp: Rule = {
-  holds: (value) => typeof value === 'string' && ISO_WITH_OFFSET.test(value) && !Number.isNaN(Date.parse(value)),
+  // The form the workflows write is read by arithmetic; any other offset form by the pattern and Date.
+  holds: (value) =>
+    typeof value === 'string' &&
+    (instantOfIso(value) !== undefined || (ISO_WITH_OFFSET.test(value) && !Number.isNaN(Date.parse(value)))),
   problem: (value) => `${show(value)} is not an ISO timestamp with an offset`,
 };
 const nonEmpty: Rule = {

@@ -29,11 +29,15 @@ export interface FaultWindow {
   to: number;
   /** A worker or server down: its effect lasts past its end (see RECOVERY_MS). */
   disruption?: boolean;
+  /** The campaign's first completed workflow task after the disruption began (recovery.ts). */
+  recoveredAt?: number;
 }
 
 /**
  * After a worker kill -9 the campaign's next task waits for the sticky-queue timeout (3 s), or for the workflow
  * task timeout (10 s) when the dead worker had started one; breaches due then belong to the disruption's row.
+ * A disruption's effect lasts at least this long after it, and until the campaign completed a task again when
+ * that was later (the timeout plus a replay on a loaded machine).
  */
 const RECOVERY_MS = 12_000;
 /** How long before a disruption a breach may be due and still wait for its alert when the worker dies. */
@@ -57,6 +61,11 @@ export interface CheckInput {
   windows: FaultWindow[];
   /** The full run's goal for breach-detection lag p99 during the CRM outage; quick runs only report it. */
   crmOutageLagGoalMs?: number;
+}
+
+/** When a disruption's effect ends: RECOVERY_MS after it, or an alert's headroom after the campaign's first task. */
+function effectEnd(w: FaultWindow): number {
+  return Math.max(w.to + RECOVERY_MS, (w.recoveredAt ?? -Infinity) + ALERT_HEADROOM_MS);
 }
 
 const ms = (value: Date | null | undefined) => (value ? value.getTime() : null);
@@ -374,7 +383,7 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
   /** When the workflow learnt of the lead's first touch: what it did before then was right on what it knew. */
   // A warning due while a worker or server was down (recovery included) is never sent when the touch it would
   // have prompted is recorded before the engine is back: by then it has nothing left to warn about.
-  const downSpans = input.windows.filter((w) => w.disruption).map((w) => [w.from, w.to + RECOVERY_MS] as const);
+  const downSpans = input.windows.filter((w) => w.disruption).map((w) => [w.from, effectEnd(w)] as const);
   const warningOvertaken = (l: FedLead) => {
     const row = firstTouch(l);
     const span = downSpans.find(([from, to]) => l.planned.warnAt >= from && l.planned.warnAt <= to);
@@ -681,12 +690,24 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
   };
   // A disruption also takes the breaches due just before it whose alert was not out yet (normally under a second).
   const span = (w: FaultWindow): [number, number] =>
-    w.disruption ? [w.from - ALERT_HEADROOM_MS, w.to + RECOVERY_MS] : [w.from, w.to];
+    w.disruption ? [w.from - ALERT_HEADROOM_MS, effectEnd(w)] : [w.from, w.to];
   const within = (l: FedLead, w: FaultWindow) => {
     const [from, to] = span(w);
     return l.planned.deadline >= from && l.planned.deadline <= to;
   };
   const disruptions = input.windows.filter((w) => w.disruption);
+  f.in('recovery');
+  f.none(
+    'disruptions after which the campaign completed no workflow task',
+    disruptions.filter((w) => w.recoveredAt === undefined).map((w) => w.name),
+  );
+  for (const w of disruptions) {
+    if (w.recoveredAt !== undefined)
+      f.info(
+        `${w.name}: campaign's first completed workflow task, seconds after it began`,
+        (w.recoveredAt - w.from) / 1000,
+      );
+  }
   // Each outage's figure is its own: breaches due while a worker or server was down count under that disruption.
   const inWindow = (l: FedLead, w: FaultWindow) =>
     within(l, w) && (w.disruption || !disruptions.some((d) => within(l, d)));
@@ -695,7 +716,7 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     ...input.windows.map(
       (w) =>
         [
-          `${w.name} (${((w.to - w.from) / 1000).toFixed(0)} s${w.disruption ? ` + ${RECOVERY_MS / 1000} s recovery` : ''})`,
+          `${w.name} (${((w.to - w.from) / 1000).toFixed(0)} s${w.disruption ? ` + ${((effectEnd(w) - w.to) / 1000).toFixed(0)} s recovery` : ''})`,
           breaches.filter((l) => inWindow(l, w)),
         ] as const,
     ),

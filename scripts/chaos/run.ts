@@ -14,6 +14,7 @@ import { campaignWorkflowId, searchAttributes, TASK_QUEUE } from '../../workflow
 import { chaosCampaignConfig, ESCALATION, planLeads } from './campaign';
 import { runChecks, type FaultWindow, type Figure, type LagRow } from './checks';
 import { Feeder } from './feed';
+import { firstCompletionFrom, workflowTaskCompletions } from './recovery';
 import { ledgerDatabase, startWebhookReceiver, TemporalDevServer, WorkerProcess } from './processes';
 import type { ChaosSummary } from './report';
 import { faultPlanJson, scenarioFor, type Mode, type WorkerRoleName } from './scenarios';
@@ -173,6 +174,8 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
       await worker.stop('SIGTERM');
       await worker.start(workerEnv(role, false));
     }
+    const completions = await workflowTaskCompletions(client, campaignWorkflowId(campaignId));
+    for (const w of windows) if (w.disruption) w.recoveredAt = firstCompletionFrom(completions, w.from);
     const settleUntil = Date.now() + scenario.settleMs;
     let result: { figures: Figure[]; lag: LagRow[] };
     for (;;) {

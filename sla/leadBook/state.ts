@@ -1,5 +1,6 @@
 // The lead book's state: one record per open lead with its clocks, the due queue that wakes them,
 // and the outbox of ledger rows the campaign workflow writes in batches.
+import { isoInstant } from '../isoInstant';
 import type { ClockOutcomeRecord, LeadActivityBatch } from '../records';
 import { jsonSizeBytes } from '../inputLimits';
 import { encodeLeadActivity, type ColumnarLeadActivity } from '../recordColumns';
@@ -197,7 +198,7 @@ export function outboxSize(book: LeadBook): number {
   return leads.length + events.length + clocks.length + steps.length;
 }
 
-export const iso = (ms: number) => new Date(ms).toISOString();
+export const iso = isoInstant;
 
 /** The ledger row for a clock as it stands now. */
 export function clockRecord(
