@@ -1,13 +1,16 @@
 // The compact continue-as-new form of a lead book: a decoded book behaves exactly like the original,
 // 10,000 open leads fit well under Temporal's 2 MB payload limit, and bad carry-overs are named precisely.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   CARRIED_CLOSED_LEAD_IDS,
   CARRIED_HISTORY_ENTRIES,
+  compactLeadSchema,
   decodeCarryOver,
   decodeLeadBook,
   encodeCarryOver,
   encodeLeadBook,
+  isCompactLead,
   MAX_UNPACKED_CARRY_OVER_BYTES,
   packCarryOver,
 } from '../sla/carryOver';
@@ -323,6 +326,38 @@ describe('carry-over size', () => {
 
 describe('carry-over validation', () => {
   const encoded = () => JSON.parse(JSON.stringify(encodeLeadBook(scenarioBook().book)));
+
+  it('checks every lead the encoder writes by the quick predicate, which passes no lead zod refuses', () => {
+    const leads = encoded().leads as unknown[][];
+    expect(leads.length).toBeGreaterThanOrEqual(7);
+    for (const lead of leads) expect(isCompactLead(lead)).toBe(true);
+    const anyValue = fc.oneof(
+      fc.constantFrom(undefined, null, -1, 0, 1, 2, 4, 99, 0.5, -0.5, 2 ** 53, -(2 ** 53), '', '0', [], [0], [0, 0]),
+      fc.jsonValue(),
+    );
+    const clockLike = fc.array(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constant(null), anyValue), {
+      maxLength: 18,
+    });
+    /** An encoded lead with positions replaced, dropped or added, clocks included. */
+    const mutated = fc
+      .tuple(
+        fc.constantFrom(...leads),
+        fc.array(fc.tuple(fc.nat({ max: 19 }), fc.oneof(anyValue, clockLike)), { maxLength: 3 }),
+        fc.integer({ min: -3, max: 3 }),
+      )
+      .map(([lead, changes, resize]) => {
+        const copy: unknown[] = structuredClone(lead);
+        for (const [at, value] of changes) copy[at] = value;
+        copy.length = Math.max(0, copy.length + resize);
+        return copy;
+      });
+    fc.assert(
+      fc.property(fc.oneof(mutated, anyValue), (lead) => {
+        if (isCompactLead(lead)) expect(compactLeadSchema.safeParse(lead).success).toBe(true);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
 
   it('names a field of the wrong type by its path', () => {
     const bad = encoded();
