@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { externalIdSchema } from './ids';
+import { externalIdSchema, idProblem } from './ids';
+import { instantOfIso } from './isoInstant';
 import { MAX_BATCH_ITEMS } from './inputLimits';
 
 // Inputs that reach a campaign workflow from outside (Updates and Signals). They carry IDs only:
@@ -31,6 +32,34 @@ export const admitLeadsInputSchema = z.strictObject({
     .max(MAX_BATCH_ITEMS, `at most ${MAX_BATCH_ITEMS} leads per batch`),
 });
 export type AdmitLeadsInput = z.infer<typeof admitLeadsInputSchema>;
+
+const NEW_LEAD_KEYS = ['leadId', 'tier', 'ownerId', 'createdAt'] as const;
+const isId = (v: unknown) => typeof v === 'string' && idProblem(v) === null;
+
+/**
+ * Whether a batch is one admitLeadsInputSchema accepts, checked without zod: a 2,000-lead batch took zod about 14 ms
+ * of the campaign's workflow task, every clock waiting behind it. A batch this passes, zod passes too (the test holds
+ * it to that); false may still be a valid batch (a createdAt with an offset other than Z), and zod then decides and
+ * names what is wrong.
+ */
+export function isAdmitLeadsInput(v: unknown): v is AdmitLeadsInput {
+  if (typeof v !== 'object' || v === null || Object.keys(v).length !== 1) return false;
+  const leads = (v as { leads?: unknown }).leads;
+  if (!Array.isArray(leads) || leads.length < 1 || leads.length > MAX_BATCH_ITEMS) return false;
+  return leads.every((lead: unknown) => {
+    if (typeof lead !== 'object' || lead === null || Object.keys(lead).length !== NEW_LEAD_KEYS.length) return false;
+    const { leadId, tier, ownerId, createdAt } = lead as Record<(typeof NEW_LEAD_KEYS)[number], unknown>;
+    return (
+      isId(leadId) &&
+      isId(ownerId) &&
+      typeof tier === 'string' &&
+      tier.length >= 1 &&
+      tier.length <= 80 &&
+      typeof createdAt === 'string' &&
+      instantOfIso(createdAt) !== undefined
+    );
+  });
+}
 
 const contactAttemptSchema = z.strictObject({
   type: z.literal('contact'),

@@ -7,6 +7,7 @@ import {
   budgetChangedSignalSchema,
   decideProposalInputSchema,
   formatIssues,
+  isAdmitLeadsInput,
   recordLeadEventsInputSchema,
   rollQuarterInputSchema,
 } from '../../sla/leadEvents';
@@ -56,9 +57,11 @@ export function registerHandlers(run: CampaignRun): void {
     {
       validator: (batch) => {
         rejectOversized('lead batch', batch);
-        const parsed = admitLeadsInputSchema.safeParse(batch);
-        if (!parsed.success) throw invalidRequest('invalid lead batch', formatIssues(parsed.error));
-        const problems = validateAdmission(parsed.data.leads, run.ctx());
+        if (!isAdmitLeadsInput(batch)) {
+          const parsed = admitLeadsInputSchema.safeParse(batch);
+          if (!parsed.success) throw invalidRequest('invalid lead batch', formatIssues(parsed.error));
+        }
+        const problems = validateAdmission(batch.leads, run.ctx());
         if (problems.length) throw invalidRequest('lead batch rejected, nothing admitted', problems);
       },
     },
