@@ -30,19 +30,11 @@ import { closeLiveQuarter, liveQuarterEndsAt } from './quarter';
 import { nextRouteAttemptAt } from './routing';
 import { createRun, type CampaignRun, type CampaignSlaInput, type CampaignSlaResult } from './run';
 import { startVelocityCheck } from './spendLoop';
-import { STANDING_WAKE_UP_TIMERS, waitToWake } from './wakeUp';
+import { waitToWake } from './wakeUp';
 import { ATTRIBUTED_SLA_FIGURES, initialState, reviveState, type CampaignCarryOver } from './state';
 
-/** Waits up to this long were plain timers before patch short-waits-wake; see the loop. */
+/** Waits up to this long are plain timers; see the loop. */
 const SHORT_WAIT_MS = 250;
-/**
- * Patch: a short wait wakes for an Update or a finished activity like a long one. Its timer stands (never
- * cancelled), so nothing races. Before, the loop sat in the short wait while Updates kept the workflow busy, and the
- * server held the timer's firing back until they stopped: under back-to-back 2,000-lead batches, deadlines due
- * meanwhile escalated 0.7–1.2 s late, though every batch's task ran past them.
- */
-const SHORT_WAITS_WAKE = 'short-waits-wake';
-const shortWaitsWake = () => patched(STANDING_WAKE_UP_TIMERS) && patched(SHORT_WAITS_WAKE);
 const MAX_BUSY_ITERATIONS = 3;
 
 /** `packedCarryOver` is the previous run's state when it continued as new (carry-over format 6); absent otherwise. */
@@ -100,11 +92,9 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
     const wakeAt = Math.min(...candidates);
     run.wake = false;
     const summary = `next SLA deadline ${new Date(wakeAt).toISOString()}`;
-    if (wakeAt - now > SHORT_WAIT_MS || (wakeAt > now && shortWaitsWake())) {
-      await waitToWake(run.wakeUpTimers, wakeAt, () => run.wake, summary);
-    }
-    // Runs recorded before patch short-waits-wake: a short wait was not cut short, since cancelling a timer about
-    // to fire races its firing (the time-skipping test server rejects that completion).
+    if (wakeAt - now > SHORT_WAIT_MS) await waitToWake(run.wakeUpTimers, wakeAt, () => run.wake, summary);
+    // A short wait is not cut short: cancelling a timer that is about to fire races its firing (the
+    // time-skipping test server rejects that completion), and a wake-up waits at most SHORT_WAIT_MS.
     else if (wakeAt > now) await sleep(wakeAt - now, { summary });
     // Something due now that this iteration cannot consume must not spin the loop without yielding.
     else if (++busyIterations > MAX_BUSY_ITERATIONS) await sleep(SHORT_WAIT_MS, { summary: 'yield' });
