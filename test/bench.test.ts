@@ -230,6 +230,11 @@ describe('bench end to end at tiny sizes', () => {
       expect(latency.latencyMs.count, condition).toBe(condition === 'intake' ? latency.load?.deadlinesDuring : 6);
       expect(latency.latencyMs.min, condition).toBeGreaterThanOrEqual(0);
       expect(latency.latencyMs.p50, condition).toBeLessThanOrEqual(latency.latencyMs.p99);
+      // The baselines: the same waves' deadlines in bare workflows, each counted once per lead of its wave.
+      for (const bare of [latency.bare.oneWorkflowMs, latency.bare.timerPerWorkflowMs]) {
+        expect(bare.count, condition).toBe(6);
+        expect(bare.min, condition).toBeGreaterThanOrEqual(0);
+      }
     }
   });
 

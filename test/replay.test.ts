@@ -23,6 +23,8 @@ const CURRENT = '2026-12-03';
 const QUARTERLY_RESET = '2026-12-04b';
 /** The paths recorded once the loop's wake-up timers stood (patch standing-wake-up-timers). */
 const STANDING_TIMERS = '2026-12-04d';
+/** The paths recorded once every wait of the loop ended for an Update (patch waits-wake-for-updates). */
+const WAITS_WAKE = '2026-12-05c';
 const PATHS = [
   'lead-clocks',
   'proposals',
@@ -82,6 +84,20 @@ describe('replay of recorded campaign histories', () => {
         const events = recorded(path.join(release, `${name}.bin`));
         const cancelled = events.filter((e) => e.timerCanceledEventAttributes).length;
         expect(cancelled === 0, `${release}/${name}: ${cancelled} timers cancelled`).toBe(standing);
+      }
+    }
+  });
+
+  it('has paths recorded with every wait of the loop ending for an Update, and paths from before', () => {
+    for (const [release, ahead] of [
+      [WAITS_WAKE, true],
+      ['2026-12-05', false],
+    ] as const) {
+      for (const name of ['lead-clocks', 'steady-updates', 'continue-as-new-run2']) {
+        expect(
+          hasPatch(recorded(path.join(release, `${name}.bin`)), 'waits-wake-for-updates'),
+          `${release}/${name}`,
+        ).toBe(ahead);
       }
     }
   });

@@ -29,6 +29,8 @@ export interface BenchEnvironment {
   /** The ledger database the worker writes to. */
   pool: pg.Pool;
   escalationStarts: EscalationStarts;
+  /** When the bare workflows of the escalation figure's baseline (noopWorkflow.ts leadPerWorkflow) escalated, by lead. */
+  bareEscalations: Map<string, number>;
   /** Takes the sandbox CRM and Ads down on demand. */
   outage: BenchOutage;
   /** Unique per run, so campaign IDs never collide with earlier runs in an external database. */
@@ -86,6 +88,7 @@ export async function withBenchEnvironment<T>(
     const client = new Client({ connection, namespace });
 
     const escalationStarts = new EscalationStarts();
+    const bareEscalations = new Map<string, number>();
     const outage = new BenchOutage();
     const campaignSla = await composeCampaignSla({
       database: { url: postgres.url },
@@ -104,7 +107,10 @@ export async function withBenchEnvironment<T>(
       activities: {
         recordLead: async () => undefined,
         recordTouch: async () => undefined,
-        escalate: async () => undefined,
+        escalate: async (leadId) => {
+          // The first attempt's start, as for the campaign's escalations.
+          if (!bareEscalations.has(leadId)) bareEscalations.set(leadId, Date.now());
+        },
       } satisfies PerLeadActivities,
       workflowBundle: await bundleWorkflowCode({
         workflowsPath: path.resolve(__dirname, 'noopWorkflow.ts'),
@@ -118,6 +124,7 @@ export async function withBenchEnvironment<T>(
           client,
           pool: campaignSla.pool,
           escalationStarts,
+          bareEscalations,
           outage,
           runId: opts.runId,
           temporalAddress: temporal.address,

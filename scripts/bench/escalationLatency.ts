@@ -2,11 +2,13 @@
 // conditions: an idle campaign; the same while 2,000-lead batches arrive back to back in that campaign;
 // and while the CRM and Ads APIs are down (every call refused), with CRM polls and velocity checks due.
 // Deadlines come from the ledger (clock_outcomes), start times from the worker's activity interceptor,
-// both on this machine's wall clock.
+// both on this machine's wall clock. The baselines (bareDeadlines.ts): bare workflows waiting for the same
+// deadlines at the same time on the same server.
 import type { WorkflowHandle } from '@temporalio/client';
 import type { campaignSla } from '../../workflows/campaignSla';
 import { salesforceId } from '../../activities/crm/salesforceIds';
 import { admitLeadsUpdate } from '../../workflows/messages';
+import { startBareDeadlines, type BareDeadlineLatency } from './bareDeadlines';
 import { benchCampaignConfig, leadBatch, templateOwners } from './benchCampaign';
 import type { BenchEnvironment } from './benchEnvironment';
 import { explainFailure, terminateIfRunning } from './diagnose';
@@ -32,6 +34,8 @@ const breachingLeadId = (n: number) => salesforceId('00Q', n, BREACHING_SPACE);
  */
 const LOAD_LEAD_MS = 300;
 const LOAD_SPREAD_MS = 200;
+/** The first wave arrives this long after the measurement starts, once the baselines' workflows have started. */
+const SETUP_MS = 500;
 
 export type LatencyCondition = 'idle' | 'intake' | 'outage';
 
@@ -52,6 +56,8 @@ export interface EscalationLatency {
   deadlineWindowMs: number;
   /** Escalation activity start − firstTouch deadline, in ms (under intake: of the deadlines during the load). */
   latencyMs: Spread;
+  /** The same deadlines in bare workflows: one timer per workflow, and all in one workflow. */
+  bare: BareDeadlineLatency;
   /** Under intake: what arrived meanwhile, and how many deadlines fell while it did. */
   load?: { leads: number; batches: number; batchSize: number; durationMs: number; deadlinesDuring: number };
   /** During the outage: how long it lasted, the calls it refused, and how many deadlines fell in it. */
@@ -116,10 +122,19 @@ async function breachAndMeasure(
   const perWave = Math.ceil(sizes.latencyLeads / waves);
   const spreadMs = condition === 'intake' ? Math.min(sizes.latencySpreadMs, LOAD_SPREAD_MS) : sizes.latencySpreadMs;
   const firstArrival = Date.now();
-  for (let from = 0; from < sizes.latencyLeads; from += perWave) {
-    const dueAt = firstArrival + (from / sizes.latencyLeads) * spreadMs;
-    if (dueAt > Date.now()) await sleep(dueAt - Date.now());
-    const count = Math.min(perWave, sizes.latencyLeads - from);
+  // Each wave's leads are created at its planned arrival, so the deadlines are known before the first arrives.
+  const waveStarts = Array.from({ length: Math.ceil(sizes.latencyLeads / perWave) }, (_, i) => i * perWave);
+  const createdAt = (from: number) => firstArrival + SETUP_MS + Math.round((from / sizes.latencyLeads) * spreadMs);
+  const bare = await startBareDeadlines(
+    env,
+    `${campaignId}-bare`,
+    waveStarts.map((from) => ({
+      deadline: createdAt(from) + sizes.latencyFirstTouchMs,
+      leads: Math.min(perWave, sizes.latencyLeads - from),
+    })),
+  );
+  for (const from of waveStarts) {
+    if (createdAt(from) > Date.now()) await sleep(createdAt(from) - Date.now());
     await handle.executeUpdate(admitLeadsUpdate, {
       args: [
         {
@@ -127,10 +142,10 @@ async function breachAndMeasure(
             prefix: 'E',
             idOf: breachingLeadId,
             from,
-            count,
+            count: Math.min(perWave, sizes.latencyLeads - from),
             tier: 'high-intent',
             owners,
-            createdAt: Date.now(),
+            createdAt: createdAt(from),
           }),
         },
       ],
@@ -139,7 +154,7 @@ async function breachAndMeasure(
 
   const load = { stop: false, leads: 0, batches: 0, from: 0, to: 0 };
   const loading =
-    condition === 'intake' ? sendLoad(handle, owners, sizes, firstArrival + sizes.latencyFirstTouchMs, load) : null;
+    condition === 'intake' ? sendLoad(handle, owners, sizes, createdAt(0) + sizes.latencyFirstTouchMs, load) : null;
   let deadlines: { lead_id: string; deadline: Date }[];
   try {
     deadlines = await waitForEscalations(env, campaignId, sizes);
@@ -170,6 +185,7 @@ async function breachAndMeasure(
     firstTouchMs: sizes.latencyFirstTouchMs,
     deadlineWindowMs: Math.max(...deadlineTimes) - Math.min(...deadlineTimes),
     latencyMs: spreadOf(counted.map((sample) => sample.latency)),
+    bare: await bare(),
   };
   if (condition === 'intake') {
     latency.load = {

@@ -2,7 +2,7 @@
 // raw Update cost of this server and worker; `storeLeads` takes the very payloads the campaign's admitLeads takes,
 // keeps them and answers per lead as admitLeads does, so the campaign's intake compares with raw Temporal on
 // identical payloads. Bundled for its own task queue, never into workflows/index.ts.
-import { condition, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, defineUpdate, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { NewLead } from '../../sla/leadEvents';
 
 export const noopUpdate = defineUpdate<number, []>('noop');
@@ -55,4 +55,18 @@ export async function leadPerWorkflow(leadId: string, deadlineAt: number): Promi
   }
   await perLead.escalate(leadId);
   return 'breached';
+}
+
+/**
+ * The escalation figure's baseline for one workflow holding many deadlines, as the campaign does: it sleeps to each
+ * in turn and starts its escalation activity without waiting for it. The server keeps one timer task per
+ * workflow, for its earliest timer, so each later timer is armed only when the one before it fires.
+ */
+export async function deadlinesInOneWorkflow(deadlines: { leadId: string; at: number }[]): Promise<void> {
+  const escalations: Promise<void>[] = [];
+  for (const { leadId, at } of deadlines) {
+    if (at > Date.now()) await sleep(at - Date.now());
+    escalations.push(perLead.escalate(leadId));
+  }
+  await Promise.all(escalations);
 }
