@@ -115,7 +115,8 @@ export function fromColumns<T>(table: RecordColumns): T[] {
   // Entries copied one by one: spreading the shared values into each row cost twice the rest of the decoding.
   const shared = Object.entries(table.shared);
   return table.rows.map((values) => {
-    const record: Record<string, unknown> = {};
+    // Null prototype: a field name can never reach Object.prototype, whatever a batch holds.
+    const record: Record<string, unknown> = Object.create(null);
     for (const [key, value] of shared) record[key] = value;
     for (let i = 0; i < table.keys.length; i++) {
       const value = values[i];

@@ -111,4 +111,17 @@ describe('lead activity columns', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(toColumns([])).toEqual({ shared: {}, keys: [], rows: [] });
   });
+
+  it('decode rows into objects without a prototype, so a field named like an Object.prototype member is only data', () => {
+    const hostile = JSON.parse(
+      '{"shared":{"toString":"shared"},"keys":["hasOwnProperty","valueOf"],"rows":[["a",1],["b",null]]}',
+    );
+    const rows = fromColumns<Record<string, unknown>>(hostile);
+    expect(rows.map((row) => Object.getPrototypeOf(row))).toEqual([null, null]);
+    expect(rows.map((row) => ({ ...row }))).toEqual([
+      { toString: 'shared', hasOwnProperty: 'a', valueOf: 1 },
+      { toString: 'shared', hasOwnProperty: 'b' },
+    ]);
+    expect(JSON.stringify(rows[1])).toBe('{"toString":"shared","hasOwnProperty":"b"}');
+  });
 });
