@@ -118,10 +118,11 @@ describe('lead activity columns', () => {
     );
     const rows = fromColumns<Record<string, unknown>>(hostile);
     expect(rows.map((row) => Object.getPrototypeOf(row))).toEqual([null, null]);
-    expect(rows.map((row) => ({ ...row }))).toEqual([
+    const expected: Record<string, unknown>[] = [
       { toString: 'shared', hasOwnProperty: 'a', valueOf: 1 },
       { toString: 'shared', hasOwnProperty: 'b' },
-    ]);
+    ];
+    expect(rows.map((row) => ({ ...row }))).toEqual(expected);
     expect(JSON.stringify(rows[1])).toBe('{"toString":"shared","hasOwnProperty":"b"}');
   });
 });
