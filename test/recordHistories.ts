@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { temporal } from '@temporalio/proto';
-import type { Connection, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
@@ -37,6 +37,7 @@ import {
 import type { LeadEvent } from '../sla/leadEvents';
 import { steadyUpdatesUntilHandOver } from '../scripts/bench/steadyUpdates';
 import { seedTermsConfig } from './support/campaignConfig';
+import { terminateWhenIdle } from './support/terminateWhenIdle';
 import { timeSkippingServer } from './support/timeSkippingServer';
 import { nextPendingProposal } from './support/proposals';
 
@@ -51,7 +52,7 @@ const encodeHistory = (history: temporal.api.history.v1.IHistory) =>
 
 type Env = TestWorkflowEnvironment;
 type Campaign = WorkflowHandleWithFirstExecutionRunId<typeof campaignSla>;
-type Recorded = Pick<WorkflowHandleWithFirstExecutionRunId, 'workflowId' | 'firstExecutionRunId' | 'terminate'>;
+type Recorded = Pick<WorkflowHandleWithFirstExecutionRunId, 'workflowId' | 'firstExecutionRunId'>;
 type Save = (name: string, handle: Recorded) => Promise<void>;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -468,33 +469,6 @@ async function steadyUpdates(env: Env, save: Save): Promise<void> {
   await save('steady-updates', campaign);
 }
 
-/**
- * Terminates a recorded run once it is idle: no activity pending and its history unchanged for 600 ms, with time
- * skipping locked so no timer fires meanwhile. The time-skipping server never releases its time-skipping lock for a
- * workflow task whose run was terminated under it ('Task not found when completing'), and every later scenario's
- * sleep then waits forever; it does not report a workflow task in flight, so the history's length stands for it.
- */
-async function terminateWhenIdle(env: Env, handle: Recorded): Promise<void> {
-  // The time-skipping environment's client runs on a Connection, which has the test service.
-  const { testService } = env.client.connection as Connection;
-  await testService?.lockTimeSkipping({});
-  try {
-    const run = env.client.workflow.getHandle(handle.workflowId);
-    let lastLength = -1;
-    for (let tries = 0, idleLooks = 0; tries < 300 && idleLooks < 3; tries++) {
-      const { raw, status, historyLength } = await run.describe();
-      if (status.name !== 'RUNNING') return;
-      const idle = (raw.pendingActivities ?? []).length === 0 && historyLength === lastLength;
-      idleLooks = idle ? idleLooks + 1 : 0;
-      lastLength = historyLength;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    await handle.terminate('recorded').catch(() => undefined);
-  } finally {
-    await testService?.unlockTimeSkipping({});
-  }
-}
-
 async function main(): Promise<void> {
   const [label = new Date().toISOString().slice(0, 10), ...only] = process.argv.slice(2);
   const wanted = (name: string) => only.length === 0 || only.includes(name);
@@ -506,7 +480,7 @@ async function main(): Promise<void> {
   await mkdir(outDir, { recursive: true });
   // Every run of the chain (continue-as-new), oldest first, is its own history file.
   const save: Save = async (name, handle) => {
-    await terminateWhenIdle(env, handle);
+    await terminateWhenIdle(env.client.workflow.getHandle(handle.workflowId), 'recorded');
     let runId: string | undefined = handle.firstExecutionRunId;
     for (let run = 1; runId; run++) {
       const history = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();

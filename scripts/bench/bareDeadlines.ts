@@ -19,7 +19,7 @@ export interface BareDeadlineLatency {
   oneWorkflowMs: Spread;
 }
 
-/** Starts the baselines for `waves`; the returned promise settles once every bare escalation started. */
+/** Starts the baselines for `waves`; the function it returns waits for them to finish and gives their latencies. */
 export async function startBareDeadlines(
   env: BenchEnvironment,
   id: string,

@@ -29,7 +29,7 @@ export interface BenchEnvironment {
   /** The ledger database the worker writes to. */
   pool: pg.Pool;
   escalationStarts: EscalationStarts;
-  /** When the bare workflows of the escalation figure's baseline (noopWorkflow.ts leadPerWorkflow) escalated, by lead. */
+  /** When the escalation figure's bare workflows (bareDeadlines.ts) started each escalation, by lead. */
   bareEscalations: Map<string, number>;
   /** Takes the sandbox CRM and Ads down on demand. */
   outage: BenchOutage;

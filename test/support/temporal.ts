@@ -2,7 +2,6 @@
 // over a per-file Postgres database (sandbox Ads/CRM, real PgLedger, real notifier).
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { Connection, WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { PgLedger } from '../../activities/ledger/pgLedger';
@@ -101,33 +100,7 @@ export async function testWorker(
   return { worker, ledger, alerts, ports };
 }
 
-/**
- * Terminates a run once no activity of it is outstanding. The time-skipping test server never releases
- * the time-skipping lock an activity holds when its run ends first (sdk-java#1138), and every later
- * `env.sleep` in the file would then wait in real time. Time skipping is held while it waits, so the run
- * does not race ahead through days of checks meanwhile.
- */
-export async function terminateWhenIdle(handle: WorkflowHandle, reason = 'test done'): Promise<void> {
-  // The time-skipping environment's client runs on a Connection, which has the test service.
-  const { testService } = handle.client.connection as Connection;
-  await testService?.lockTimeSkipping({});
-  try {
-    // Idle twice in a row, 100 ms apart: an activity may be scheduled just after one look.
-    let idleLooks = 0;
-    for (let tries = 0; tries < 300 && idleLooks < 2; tries++) {
-      const { raw, status } = await handle.describe();
-      if (status.name !== 'RUNNING') return;
-      // A workflow task in flight too: the time-skipping server never releases its lock for one whose run was
-      // terminated under it.
-      const idle = !raw.pendingWorkflowTask && (raw.pendingActivities ?? []).length === 0;
-      idleLooks = idle ? idleLooks + 1 : 0;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await handle.terminate(reason);
-  } finally {
-    await testService?.unlockTimeSkipping({});
-  }
-}
+export { terminateWhenIdle } from './terminateWhenIdle';
 
 export interface CampaignHarness {
   env: TestWorkflowEnvironment;
