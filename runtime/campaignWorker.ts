@@ -19,7 +19,7 @@ import { integrationsTaskQueue, TASK_QUEUE } from '../workflows/messages';
 import { CampaignWorkers } from './campaignWorkers';
 import { activityMetricsInterceptor } from './metrics/activityMetrics';
 import { meteredNotifier, meteredPorts } from './metrics/meteredPorts';
-import { WORKFLOW_TRACING_MODULE, workerTracing } from './tracing';
+import { tracingStarted, WORKFLOW_INTERCEPTOR_MODULES, workerTracing } from './tracing';
 
 /** The workflow code's entry point: workflows/index.ts from the sources, workflows/index.js in dist/. */
 const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows');
@@ -27,17 +27,32 @@ const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows');
 const DEFAULT_WORKFLOW_BUNDLE_PATH = path.resolve(__dirname, '../workflow-bundle.js');
 const WORKFLOW_BUNDLE_PATH_ENV = 'WORKFLOW_BUNDLE_PATH';
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+const bundles = new Map<boolean, Promise<WorkflowBundleWithSourceMap>>();
 
-/** Bundles the workflow code once; every worker in the process reuses it. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
-    logger: quietBundlerLogger,
-    webpackConfigHook: nativeSyntax,
-  }).then((bundled) => ({ ...bundled, code: withBuiltinsBound(withoutSourcesContent(bundled.code)) }));
-  return bundle;
+/**
+ * Bundles the workflow code once per variant; every worker in the process reuses it. The variants differ in what a
+ * new run does with OpenTelemetry's workflow interceptors (workflows/tracing/perRunTracing.ts): the default runs
+ * without them, the `tracing` variant with them. Both replay every history (test/replay.test.ts) and share one
+ * build ID (runtime/deployment.ts).
+ */
+export function workflowBundle(options: { tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+  const tracing = options.tracing ?? false;
+  let pending = bundles.get(tracing);
+  if (!pending) {
+    pending = bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: [WORKFLOW_INTERCEPTOR_MODULES[tracing ? 'traced' : 'untraced']],
+      logger: quietBundlerLogger,
+      webpackConfigHook: nativeSyntax,
+    }).then((bundled) => ({ ...bundled, code: withBuiltinsBound(withoutSourcesContent(bundled.code)) }));
+    bundles.set(tracing, pending);
+  }
+  return pending;
+}
+
+/** Where the traced variant of a prebuilt bundle lies: beside it, `workflow-bundle.js` → `workflow-bundle.traced.js`. */
+export function tracedBundlePath(bundlePath: string): string {
+  return bundlePath.replace(/(\.js)?$/, '.traced.js');
 }
 
 const BUNDLE_FIRST_LINE = 'var __TEMPORAL__;';
@@ -94,16 +109,24 @@ function nativeSyntax(config: WebpackConfig): WebpackConfig {
 }
 
 /**
- * The prebuilt bundle named by WORKFLOW_BUNDLE_PATH (which must exist) or found at the default path;
- * undefined when there is none, so the worker bundles in-process as in development.
+ * The prebuilt bundle named by WORKFLOW_BUNDLE_PATH (which must exist) or found at the default path, or its traced
+ * variant beside it when `tracing` (which must exist too); undefined when there is none, so the worker bundles
+ * in-process as in development.
  */
-export function prebuiltWorkflowBundle(env: NodeJS.ProcessEnv = process.env): { codePath: string } | undefined {
+export function prebuiltWorkflowBundle(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { tracing?: boolean } = {},
+): { codePath: string } | undefined {
   const configured = env[WORKFLOW_BUNDLE_PATH_ENV]?.trim();
-  if (configured) {
-    if (!existsSync(configured)) throw new Error(`${WORKFLOW_BUNDLE_PATH_ENV}=${configured} does not exist`);
-    return { codePath: path.resolve(configured) };
-  }
-  return existsSync(DEFAULT_WORKFLOW_BUNDLE_PATH) ? { codePath: DEFAULT_WORKFLOW_BUNDLE_PATH } : undefined;
+  if (configured && !existsSync(configured))
+    throw new Error(`${WORKFLOW_BUNDLE_PATH_ENV}=${configured} does not exist`);
+  const untraced = configured ? path.resolve(configured) : DEFAULT_WORKFLOW_BUNDLE_PATH;
+  if (!existsSync(untraced)) return undefined;
+  if (!options.tracing) return { codePath: untraced };
+  const traced = tracedBundlePath(untraced);
+  if (!existsSync(traced))
+    throw new Error(`tracing is on, but the traced workflow bundle ${traced} does not exist (npm run build writes it)`);
+  return { codePath: traced };
 }
 
 const quietBundlerLogger = {
@@ -133,7 +156,7 @@ export interface CampaignWorkerOptions {
   taskQueue?: string;
   /** Extra activities for the campaign worker (e.g. the quarterly reset's, which need a Temporal client). */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
-  /** Default: the workflow code bundled in this process. */
+  /** Default: the workflow code bundled in this process (its traced variant when tracing is on). */
   workflowBundle?: WorkflowBundleOption;
   interceptors?: WorkerInterceptors;
   /** Worker Deployment Versioning (runtime/deployment.ts), for every worker of the process; unversioned when absent. */
@@ -172,7 +195,7 @@ export async function createCampaignWorker(options: CampaignWorkerOptions): Prom
       await Worker.create({
         ...shared,
         taskQueue,
-        workflowBundle: options.workflowBundle ?? (await workflowBundle()),
+        workflowBundle: options.workflowBundle ?? (await workflowBundle({ tracing: tracingStarted() })),
         activities: {
           ...createRecordActivities({ ledger: deps.ledger, notifier }),
           // One process serving both: calls scheduled on the campaign queue (by code before the integrations

@@ -1,6 +1,6 @@
 // Worker Deployment Versioning (Temporal Server 1.28+; the dev server here, CLI 1.9.1, is Server 1.32.0). With
 // CAMPAIGN_SLA_DEPLOYMENT set, the worker polls as version <deployment>.<build ID>, the build ID being the hash of
-// the workflow bundle it runs, and campaign runs are PINNED: a run stays on the code that started it and moves to
+// the workflow bundle it runs (its untraced variant: tracing adds no commands), and campaign runs are PINNED: a run stays on the code that started it and moves to
 // the deployment's current version when it continues as new (workflows/campaignSla/continueAsNew.ts).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -28,7 +28,10 @@ async function bundleCode(bundle: WorkflowBundleOption | undefined): Promise<str
   return 'code' in bundle ? bundle.code : readFile(bundle.codePath, 'utf8');
 }
 
-/** The worker's deployment version when CAMPAIGN_SLA_DEPLOYMENT names one; undefined runs unversioned. */
+/**
+ * The worker's deployment version when CAMPAIGN_SLA_DEPLOYMENT names one; undefined runs unversioned. `bundle` is the
+ * untraced bundle (undefined: bundled in-process), whatever variant the worker runs.
+ */
 export async function workerDeploymentFromEnv(
   bundle: WorkflowBundleOption | undefined,
   env: NodeJS.ProcessEnv = process.env,

@@ -5,7 +5,7 @@ import type { temporal } from '@temporalio/proto';
 import { Worker, type ReplayWorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import type * as workflows from '../workflows';
 import { workflowBundle } from './campaignWorker';
-import { workerTracing } from './tracing';
+import { tracingStarted, workerTracing } from './tracing';
 
 export interface ReplayFailure {
   workflowId: string;
@@ -37,7 +37,10 @@ export function recentCampaignsQuery(since: string): string {
 
 /** What a replay needs besides the code: the sinks the workflow calls, so a replay logs no missing-sink errors. */
 export async function replayWorkerOptions(bundle?: WorkflowBundleOption): Promise<ReplayWorkerOptions> {
-  return { workflowBundle: bundle ?? (await workflowBundle()), sinks: workerTracing().sinks };
+  return {
+    workflowBundle: bundle ?? (await workflowBundle({ tracing: tracingStarted() })),
+    sinks: workerTracing().sinks,
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 // OpenTelemetry tracing through the SDK's interceptors (@temporalio/interceptors-opentelemetry): workflow,
 // activity and client spans, exported over OTLP/HTTP. Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set or
-// CAMPAIGN_SLA_TRACING=1 (then the exporter's default, http://localhost:4318). The workflow bundle always
-// contains the workflow-side interceptors, so one build serves both; with tracing off their spans go to
-// a sink that drops them.
+// CAMPAIGN_SLA_TRACING=1 (then the exporter's default, http://localhost:4318). The workflow-side interceptors
+// are in the traced workflow bundle only (runtime/campaignWorker.ts), which the worker runs when tracing is on.
+import path from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -14,9 +14,11 @@ import {
 } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 
-/** The workflow-side interceptors, for the bundler's workflowInterceptorModules. */
-export const WORKFLOW_TRACING_MODULE =
-  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+/** The workflow-side interceptors of each bundle variant, for the bundler's workflowInterceptorModules. */
+export const WORKFLOW_INTERCEPTOR_MODULES = {
+  traced: path.resolve(__dirname, '../workflows/tracing/tracedRuns'),
+  untraced: path.resolve(__dirname, '../workflows/tracing/untracedRuns'),
+};
 
 function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim()) || env.CAMPAIGN_SLA_TRACING === '1';
@@ -55,6 +57,11 @@ export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = proce
     },
   };
   return true;
+}
+
+/** Whether startTracing turned tracing on in this process: the worker then runs the traced workflow bundle. */
+export function tracingStarted(): boolean {
+  return active !== undefined;
 }
 
 /** What a worker adds for tracing: the activity interceptors and the workflow span sink (a no-op when off). */

@@ -26,19 +26,11 @@ import { admitLeadsInputSchema, recordLeadEventsInputSchema, type LeadEvent, typ
 import { getOwn } from '../sla/dict';
 import { isClosedLeadId, rememberClosedLeadId } from '../sla/leadBook/state';
 import { bookContext, DAY, HOUR, iso, MINUTE, MONDAY_10AM, seedConfig } from './support/leadBook';
+import { PROTOTYPE_NAMED_IDS } from '../scripts/chaos/hostileCorpus';
 import { keptOpenFigures, recountedOpenSummary, recountOpenClocks } from './support/openFigures';
 
 /** Object.prototype's keys that the ID rule admits: they must behave as ordinary IDs. */
-const PROTOTYPE_IDS = [
-  'constructor',
-  'toString',
-  'valueOf',
-  'hasOwnProperty',
-  'isPrototypeOf',
-  'propertyIsEnumerable',
-  'toLocaleString',
-  'prototype',
-];
+const PROTOTYPE_IDS = PROTOTYPE_NAMED_IDS;
 /** Keys the ID rule refuses; they may only ever reach validation. */
 const INVALID_IDS = ['__proto__', '__defineGetter__', '__lookupGetter__'];
 const LEAD_IDS = ['L-1', 'L-2', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'prototype'];

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../runtime/campaignWorker';
 import { replayWorkerOptions, WORKFLOW_TYPES } from '../runtime/replay';
 import { startedWith } from '../scripts/bench/startedWith';
 import { installQuietRuntime } from './support/temporal';
@@ -25,6 +26,8 @@ const QUARTERLY_RESET = '2026-12-04b';
 const STANDING_TIMERS = '2026-12-04d';
 /** The paths recorded once every wait of the loop ended for an Update (patch waits-wake-for-updates). */
 const WAITS_WAKE = '2026-12-05c';
+/** The paths recorded once new runs went without OpenTelemetry's workflow interceptors (patch untraced-run). */
+const UNTRACED_RUNS = '2026-12-05d';
 const PATHS = [
   'lead-clocks',
   'proposals',
@@ -151,6 +154,29 @@ describe('replay of recorded campaign histories', () => {
     const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
     expect(history.events.length).toBeGreaterThan(20);
     await Worker.runReplayHistory(await replayWorkerOptions(), history, file);
+  });
+
+  it('has paths whose runs went without the tracing interceptors, and paths from before, whose runs ran them', () => {
+    for (const [release, untraced] of [
+      [UNTRACED_RUNS, true],
+      [WAITS_WAKE, false],
+    ] as const) {
+      for (const name of ['lead-clocks', 'continue-as-new', 'continue-as-new-run2', 'quarterly-reset']) {
+        expect(hasPatch(recorded(path.join(release, `${name}.bin`)), 'untraced-run'), `${release}/${name}`).toBe(
+          untraced,
+        );
+      }
+    }
+  });
+
+  // A worker with tracing on runs the traced bundle under the same build ID: histories recorded by either bundle must
+  // replay on the other. The two differ only in a new run's choice, so the last release recorded with the tracing
+  // interceptors and the first without them stand for all.
+  const tracedReplays = files.filter((file) => [WAITS_WAKE, UNTRACED_RUNS].includes(path.dirname(file)));
+  it.each(tracedReplays)('replays %s deterministically on the traced bundle too', async (file) => {
+    installQuietRuntime();
+    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
+    await Worker.runReplayHistory(await replayWorkerOptions(await workflowBundle({ tracing: true })), history, file);
   });
 
   // JSON is how histories leave the Temporal CLI and UI (`temporal workflow show --output json`). Loading one

@@ -75,8 +75,6 @@ function readinessChecks(campaignSla: CampaignSla) {
 
 async function main(): Promise<void> {
   const settings = workerSettingsFromEnv();
-  const workflowBundle = prebuiltWorkflowBundle();
-  const deployment = await workerDeploymentFromEnv(workflowBundle);
   const healthBindAddress = process.env[HEALTH_BIND_ADDRESS_ENV]?.trim() || DEFAULT_HEALTH_BIND_ADDRESS;
   // Before any Temporal connection exists: the SDK's logs, metrics and tracing are process-wide.
   const telemetry = installTelemetry({
@@ -84,6 +82,9 @@ async function main(): Promise<void> {
     metricsBindAddress: metricsBindAddressFromEnv(DEFAULT_METRICS_BIND_ADDRESS),
     serviceName: 'campaign-sla-worker',
   });
+  const workflowBundle = prebuiltWorkflowBundle(process.env, { tracing: telemetry.tracing });
+  // The build ID is the untraced bundle's: turning tracing on or off runs the same commands, so the same version.
+  const deployment = await workerDeploymentFromEnv(prebuiltWorkflowBundle());
   // One line if Postgres does not answer (password redacted, 10 s cap), before anything is opened.
   await checkReachable(settings.databaseUrl);
   const temporal = await connectToCluster(settings.temporalAddress);

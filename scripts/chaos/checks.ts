@@ -10,7 +10,9 @@ import { leadQuery, slaStateQuery } from '../../workflows/messages';
 import { percentile } from '../bench/stats';
 import { ESCALATION, expectationFor, MILESTONE, type Expectation } from './campaign';
 import { touchEventId, type FedLead } from './feed';
+import type { CorpusRun } from './hostileCorpus';
 import type { WebhookDelivery } from './processes';
+import type { FailedWorkflowTask } from './recovery';
 
 export interface Figure {
   section: string;
@@ -59,6 +61,8 @@ export interface CheckInput {
   handle: WorkflowHandle;
   webhook: WebhookDelivery[];
   windows: FaultWindow[];
+  /** The hostile-input corpus sent during the run, and the campaign's failed workflow tasks (recovery.ts). */
+  hostileInput: HostileInput;
   /** The full run's goal for breach-detection lag p99 during the CRM outage; quick runs only report it. */
   crmOutageLagGoalMs?: number;
 }
@@ -133,6 +137,39 @@ export function causeChain(err: unknown): string {
   return parts.length > 0 ? parts.join(': ') : String(err);
 }
 
+interface HostileInput {
+  corpus: CorpusRun;
+  failedTasks: FailedWorkflowTask[];
+}
+
+/** Every hostile payload refused as it must be, and no workflow task failed while they came in. */
+export function hostileInputFigures({ corpus, failedTasks }: HostileInput): Figure[] {
+  const f = new Figures('hostile input');
+  const failing = corpus.failing;
+  f.exact(
+    'hostile-input corpus: payloads rejected as not retryable, naming their field',
+    corpus.cases,
+    corpus.cases - failing.length,
+    failing.length
+      ? [
+          `failing: ${failing.map((c) => c.name).join('; ')}`,
+          ...failing.map((c) => `${c.name}: ${c.problems.join('; ')}`),
+        ]
+      : [],
+  );
+  const whenAndWhy = (t: FailedWorkflowTask) => `${iso(t.at)} ${t.why}`;
+  f.none(
+    'workflow tasks failed while the corpus was sent (WorkflowTaskFailed)',
+    failedTasks.filter((t) => t.at >= corpus.startedAt && t.at <= corpus.endedAt).map(whenAndWhy),
+  );
+  f.info('workflow tasks failed up to the end of the feed, any cause', failedTasks.length, failedTasks.map(whenAndWhy));
+  f.info(
+    'hostile-input corpus: sends repeated after a transport error (worker or server down)',
+    corpus.transportRetries,
+  );
+  return f.all;
+}
+
 const duplicates = (counts: Map<string, number>) => [...counts].filter(([, n]) => n > 1).map(([k, n]) => `${k} ×${n}`);
 
 export async function runChecks(input: CheckInput): Promise<{ figures: Figure[]; lag: LagRow[] }> {
@@ -172,6 +209,8 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     blocked.length,
     blocked.map((l) => `${l.planned.leadId}: answered ${l.touch!.doneAt! - l.planned.deadline} ms after the deadline`),
   );
+
+  f.all.push(...hostileInputFigures(input.hostileInput));
 
   // ---- the ledger
   const q = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = [campaignId]) =>

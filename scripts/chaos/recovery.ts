@@ -1,24 +1,47 @@
-// When the campaign was working again after each disruption: the first workflow task it completed once the
-// disruption began. A killed campaign worker's started task holds the campaign until the server's workflow task
-// timeout (10 s) and then a replay on the new worker, so how long that takes is read from the history, not assumed.
+// What the campaign's history says about the run. When the campaign was working again after each disruption: the
+// first workflow task it completed once the disruption began. A killed campaign worker's started task holds the
+// campaign until the server's workflow task timeout (10 s) and then a replay on the new worker, so how long that
+// takes is read from the history, not assumed. And which workflow tasks failed: a healthy campaign has none.
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
 const EventType = temporal.api.enums.v1.EventType;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-const eventMs = (e: temporal.api.history.v1.IHistoryEvent) =>
+const eventMs = (e: HistoryEvent) =>
   Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 
-/** When each workflow task of every run of the workflow completed, in order (server event times). */
-export async function workflowTaskCompletions(client: Client, workflowId: string): Promise<number[]> {
-  const times: number[] = [];
+/** The events of every run of the workflow (continue-as-new starts a new one). */
+export async function historyOfAllRuns(client: Client, workflowId: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
   for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId.replace(/'/g, "\\'")}'` })) {
     const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
-    for (const e of history.events ?? []) {
-      if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) times.push(eventMs(e));
-    }
+    events.push(...(history.events ?? []));
   }
-  return times.sort((a, b) => a - b);
+  return events;
+}
+
+/** When each workflow task completed, in order (server event times). */
+export function workflowTaskCompletions(events: HistoryEvent[]): number[] {
+  return events
+    .filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+    .map(eventMs)
+    .sort((a, b) => a - b);
+}
+
+export interface FailedWorkflowTask {
+  at: number;
+  /** The cause and the failure's message, as the worker reported them. */
+  why: string;
+}
+
+export function workflowTaskFailures(events: HistoryEvent[]): FailedWorkflowTask[] {
+  return events.flatMap((e) => {
+    const failed = e.workflowTaskFailedEventAttributes;
+    if (!failed) return [];
+    const cause = temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0];
+    return [{ at: eventMs(e), why: `${cause}: ${failed.failure?.message ?? ''}` }];
+  });
 }
 
 /** The first completion at or after `from`; undefined if the campaign never completed a task after it. */

@@ -11,10 +11,11 @@ import { workflowBundle } from '../../runtime/campaignWorker';
 import { freePort } from '../../runtime/dev/tcpPorts';
 import type { campaignSla } from '../../workflows';
 import { campaignWorkflowId, searchAttributes, TASK_QUEUE } from '../../workflows/messages';
-import { chaosCampaignConfig, ESCALATION, planLeads } from './campaign';
+import { chaosCampaignConfig, ESCALATION, newLead, planLeads } from './campaign';
 import { runChecks, type FaultWindow, type Figure, type LagRow } from './checks';
 import { Feeder } from './feed';
-import { firstCompletionFrom, workflowTaskCompletions } from './recovery';
+import { hostileCorpus, sendCorpus, type CorpusRun } from './hostileCorpus';
+import { firstCompletionFrom, historyOfAllRuns, workflowTaskCompletions, workflowTaskFailures } from './recovery';
 import { ledgerDatabase, startWebhookReceiver, TemporalDevServer, WorkerProcess } from './processes';
 import type { ChaosSummary } from './report';
 import { faultPlanJson, scenarioFor, type Mode, type WorkerRoleName } from './scenarios';
@@ -27,6 +28,8 @@ const LEAD_IN_MS = 20_000;
 const CHECK_EVERY_MS = 10_000;
 /** The robustness issue's goal: breaches are seen within 2 s (p99) while the CRM is down. */
 const CRM_OUTAGE_LAG_GOAL_MS = 2_000;
+/** A hostile payload the workflow has not answered by then (through worker kills and server restarts) fails. */
+const CORPUS_ANSWER_WITHIN_MS = 120_000;
 
 export async function runChaos(mode: Mode, log: (line: string) => void): Promise<ChaosSummary> {
   const seed = process.env.CHAOS_SEED ?? 'campaign-sla-chaos';
@@ -106,10 +109,11 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
     pool.on('error', () => {});
     cleanups.push(() => pool.end());
 
+    const config = chaosCampaignConfig(campaignId, Date.now());
     await client.workflow.start<typeof campaignSla>('campaignSla', {
       taskQueue: TASK_QUEUE,
       workflowId: campaignWorkflowId(campaignId),
-      args: [{ config: chaosCampaignConfig(campaignId, Date.now()) }],
+      args: [{ config }],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       typedSearchAttributes: [{ key: searchAttributes.campaignId, value: campaignId }],
     });
@@ -130,6 +134,23 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
     );
     await sleepUntil(t0);
     const feeding = feeder.run();
+    // The hostile-input corpus goes in right after the first kill -9 of the campaign worker: its first Updates wait
+    // for the new worker, which validates them on a freshly replayed history while the feed, the later disruptions,
+    // the outages and the API faults go on. A rejection that touched state would show there as nondeterminism.
+    const sendHostileCorpus = async (): Promise<CorpusRun> => {
+      // A touched lead stays open to the end: the corpus's events name it so that only their one bad field is wrong.
+      const openLead = () =>
+        [...feeder.fed.values()].find((l) => l.admit.result === 'admitted' && l.planned.touchAt !== undefined);
+      let target = openLead();
+      while (!target) {
+        await sleep(200);
+        target = openLead();
+      }
+      const corpus = hostileCorpus({ config, openLead: newLead(target.planned) });
+      log(`chaos ${mode}: sending the hostile-input corpus (${corpus.length} payloads) at the campaign`);
+      return sendCorpus(handle, corpus, CORPUS_ANSWER_WITHIN_MS);
+    };
+    let hostileInput: Promise<CorpusRun> | undefined;
     let kills = 0;
     for (const disruption of scenario.disruptions) {
       await sleepUntil(t0 + disruption.atMs);
@@ -138,6 +159,7 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
       if (disruption.kind === 'worker kill -9') {
         kills += 1;
         await workers[role].kill9();
+        if (role === 'campaign') hostileInput ??= sendHostileCorpus();
         await workers[role].start(workerEnv(role, true));
       } else {
         await server.stop(disruption.kind === 'server restart (SIGTERM)' ? 'SIGTERM' : 'SIGKILL');
@@ -159,6 +181,11 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
       );
     }
     await feeding;
+    // A scenario without a campaign worker kill still sends it, after the disruptions.
+    const corpusRun = await (hostileInput ?? sendHostileCorpus());
+    log(
+      `chaos ${mode}: hostile-input corpus answered in ${((corpusRun.endedAt - corpusRun.startedAt) / 1000).toFixed(1)} s, ${corpusRun.failing.length} of ${corpusRun.cases} not as expected`,
+    );
     const lastDue = Math.max(
       ...plan.map((l) =>
         l.touchAt === undefined ? l.deadline + ESCALATION[ESCALATION.length - 1].afterMs : l.touchAt,
@@ -174,8 +201,10 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
       await worker.stop('SIGTERM');
       await worker.start(workerEnv(role, false));
     }
-    const completions = await workflowTaskCompletions(client, campaignWorkflowId(campaignId));
+    const history = await historyOfAllRuns(client, campaignWorkflowId(campaignId));
+    const completions = workflowTaskCompletions(history);
     for (const w of windows) if (w.disruption) w.recoveredAt = firstCompletionFrom(completions, w.from);
+    const failedTasks = workflowTaskFailures(history);
     const settleUntil = Date.now() + scenario.settleMs;
     let result: { figures: Figure[]; lag: LagRow[] };
     for (;;) {
@@ -195,6 +224,7 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
         handle,
         webhook: webhook.deliveries,
         windows,
+        hostileInput: { corpus: corpusRun, failedTasks },
         crmOutageLagGoalMs: mode === 'full' ? CRM_OUTAGE_LAG_GOAL_MS : undefined,
       });
       const failing = result.figures.filter((f) => f.ok === false).length;
