@@ -4,9 +4,14 @@
 export const MAX_BATCH_ITEMS = 2000;
 const MAX_UPDATE_BYTES = 512 * 1024;
 
+// Printable ASCII: JSON.stringify escapes the control characters; anything else takes the counting loop.
+const NON_ASCII = /[^\u0020-\u007e]/;
+
 /** Size of a value as UTF-8 JSON, as Temporal's JSON payload converter would store it. */
 export function jsonSizeBytes(value: unknown): number {
   const json = JSON.stringify(value);
+  // Most JSON here is ASCII (IDs, timestamps, numbers): one native scan answers for the whole string.
+  if (!NON_ASCII.test(json)) return json.length;
   let bytes = 0;
   for (let i = 0; i < json.length; i++) {
     const code = json.charCodeAt(i);

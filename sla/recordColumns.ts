@@ -53,12 +53,14 @@ export function toColumns(records: readonly object[]): RecordColumns {
   const instants = new Map<string, (number | undefined)[]>();
   let epoch = Infinity;
   // Rows of one write share most of their timestamps (a batch's arrival, its deadlines): each is parsed once.
-  const parsed = new Map<unknown, number | undefined>();
+  const parsed = new Map<unknown, number | null>();
   const instantIn = (value: unknown) => {
-    if (parsed.has(value)) return parsed.get(value);
-    const instant = instantOf(value);
-    parsed.set(value, instant);
-    return instant;
+    let instant = parsed.get(value);
+    if (instant === undefined) {
+      instant = instantOf(value) ?? null;
+      parsed.set(value, instant);
+    }
+    return instant ?? undefined;
   };
   for (const key of keys) {
     const first = rows[0][key];

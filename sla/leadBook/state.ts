@@ -208,21 +208,22 @@ export function clockRecord(
   clock: ClockState,
   extra: Partial<ClockOutcomeRecord> = {},
 ): ClockOutcomeRecord {
-  return {
+  // Filled field by field, not with conditional spreads: intake makes one per clock, thousands per batch.
+  const record: ClockOutcomeRecord = {
     campaignId,
     leadId: lead.leadId,
     clock: kind,
     startedAt: iso(clock.startedAt),
     deadline: iso(clock.deadline),
-    ...(clock.warnedAt !== undefined ? { warnedAt: iso(clock.warnedAt) } : {}),
-    ...(clock.metAt !== undefined ? { metAt: iso(clock.metAt) } : {}),
-    ...(clock.breachedAt !== undefined ? { breachedAt: iso(clock.breachedAt) } : {}),
-    ...(clock.breachRetractedAt !== undefined ? { breachRetractedAt: iso(clock.breachRetractedAt) } : {}),
-    ...(clock.pausedAt !== undefined ? { pausedAt: iso(clock.pausedAt) } : {}),
-    ...(clock.pausedMs !== undefined ? { pausedMs: clock.pausedMs } : {}),
-    ...(clock.stoppedAt !== undefined ? { stoppedAt: iso(clock.stoppedAt) } : {}),
-    ...extra,
   };
+  if (clock.warnedAt !== undefined) record.warnedAt = iso(clock.warnedAt);
+  if (clock.metAt !== undefined) record.metAt = iso(clock.metAt);
+  if (clock.breachedAt !== undefined) record.breachedAt = iso(clock.breachedAt);
+  if (clock.breachRetractedAt !== undefined) record.breachRetractedAt = iso(clock.breachRetractedAt);
+  if (clock.pausedAt !== undefined) record.pausedAt = iso(clock.pausedAt);
+  if (clock.pausedMs !== undefined) record.pausedMs = clock.pausedMs;
+  if (clock.stoppedAt !== undefined) record.stoppedAt = iso(clock.stoppedAt);
+  return Object.assign(record, extra);
 }
 
 /** Appends to the lead's recent history, keeping the last MAX_HISTORY entries. */
