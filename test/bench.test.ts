@@ -315,6 +315,7 @@ describe('bench end to end at tiny sizes', () => {
     );
     expect(checkpoint.handOver.steadyTaskMs.max).toBeGreaterThanOrEqual(checkpoint.handOver.steadyTaskMs.p99);
     expect(checkpoint.handOver.handOverTaskMs).toBeGreaterThanOrEqual(0);
+    expect(Array.isArray(checkpoint.handOver.refused)).toBe(true);
     expect(scale.runs).toBeGreaterThanOrEqual(2);
     expect(scale).toMatchObject({ leadsAdmitted: 30, leadsTouched: 30 });
     expect(scale.contactsSent).toBe(checkpoint.handOver.touchUpdates * 20);

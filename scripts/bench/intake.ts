@@ -65,6 +65,10 @@ const STEADY_TOUCHES = 20;
 
 const EventType = temporal.api.enums.v1.EventType;
 
+/** An event's time in ms, as the server stamped it. */
+const ms = (e: temporal.api.history.v1.IHistoryEvent) =>
+  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+
 /** Durations of the workflow tasks started after event `afterEventId`, from the history's event times. */
 export async function workflowTaskMs(
   handle: WorkflowHandle<typeof campaignSla>,
@@ -73,8 +77,6 @@ export async function workflowTaskMs(
   const events = (await handle.fetchHistory()).events ?? [];
   const startedAt = new Map<number, number>();
   const durations: number[] = [];
-  const ms = (e: temporal.api.history.v1.IHistoryEvent) =>
-    Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
   for (const e of events) {
     if (Number(e.eventId) <= afterEventId) continue;
     if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) startedAt.set(Number(e.eventId), ms(e));
@@ -84,6 +86,33 @@ export async function workflowTaskMs(
   }
   return durations;
 }
+
+/**
+ * The workflow tasks after event `afterEventId` the server refused because an Update arrived while the task ran
+ * (WorkflowTaskFailed, cause UnhandledCommand: the task continued as new with an Update not yet delivered), each with
+ * the duration of the task that retried it. The SDK evicts the run on that failure, so the retry replays the run.
+ */
+export async function refusedTasks(
+  handle: WorkflowHandle<typeof campaignSla>,
+  afterEventId: number,
+): Promise<{ retryMs: number }[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const refused: { retryMs: number }[] = [];
+  let retrying = false;
+  let startedAt: number | undefined;
+  for (const e of events) {
+    if (Number(e.eventId) <= afterEventId) continue;
+    if (e.workflowTaskFailedEventAttributes?.cause === UNHANDLED_COMMAND) retrying = true;
+    else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) startedAt = ms(e);
+    else if (e.workflowTaskCompletedEventAttributes && retrying && startedAt !== undefined) {
+      refused.push({ retryMs: ms(e) - startedAt });
+      retrying = false;
+    }
+  }
+  return refused;
+}
+
+const UNHANDLED_COMMAND = temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
 
 /** The intake's lead batches: the baseline and the campaign get the very same payloads. */
 function intakeBatches(sizes: { intakeLeads: number; intakeBatch: number }, owners: string[]) {

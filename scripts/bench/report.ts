@@ -232,7 +232,7 @@ function scaleRows(s: ScaleFigures): Row[] {
       figure: `Workflow task at ${int(c.openLeads)} open leads, logged calls arriving`,
       value: `p99 ${int(c.handOver.steadyTaskMs.p99)} ms (p50 ${int(c.handOver.steadyTaskMs.p50)}, max ${int(c.handOver.steadyTaskMs.max)})`,
       reference: `goal ≤ ${TASK_GOAL_MS} ms at 10,000: ${verdict(c.handOver.steadyTaskMs.p99 <= TASK_GOAL_MS)}`,
-      detail: `${c.handOver.steadyTaskMs.count} tasks, summary publishes included; the hand-over's own task (packing ${int(c.handOver.carried.openLeads)} open leads) ${int(c.handOver.handOverTaskMs)} ms`,
+      detail: `${c.handOver.steadyTaskMs.count} tasks, summary publishes included; the hand-over's own task (packing ${int(c.handOver.carried.openLeads)} open leads) ${int(c.handOver.handOverTaskMs)} ms; ${refusedDetail(c.handOver.refused)}`,
     })),
     {
       figure: 'History events per lead, growing campaign',
@@ -273,4 +273,11 @@ export function renderBenchReport(r: BenchResults): string {
   ]);
   const failures = r.failures.map((failure) => `FAILED ${failure.figure}\n  ${failure.error}`);
   return [header, table, ...failures].join('\n');
+}
+
+/** What the server's refusals of hand-over tasks cost (UnhandledCommand: an Update arrived during the task). */
+function refusedDetail(refused: { retryMs: number }[]): string {
+  if (refused.length === 0) return 'no task refused';
+  const retries = refused.map((r) => `${int(r.retryMs)} ms`).join(', ');
+  return `${refused.length} task(s) refused by the server (an Update arrived while the run handed over: UnhandledCommand), retried by replaying the run: ${retries}`;
 }

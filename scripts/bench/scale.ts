@@ -9,7 +9,7 @@ import type { campaignSla } from '../../workflows/campaignSla';
 import { admitLeadsUpdate, slaStateQuery } from '../../workflows/messages';
 import { benchCampaignConfig, leadBatch, templateOwners } from './benchCampaign';
 import type { BenchEnvironment } from './benchEnvironment';
-import { startIdleCampaign, workflowTaskMs } from './intake';
+import { refusedTasks, startIdleCampaign, workflowTaskMs } from './intake';
 import { settledMemory } from './memory';
 import { steadyUpdatesUntilHandOver } from './steadyUpdates';
 import { startedWith } from './startedWith';
@@ -38,6 +38,11 @@ interface ScaleCheckpoint {
     handOverTaskMs: number;
     /** The next run's first workflow task (server event times), which unpacks and decodes the carry-over. */
     firstTaskMs: number;
+    /**
+     * Tasks of the run the server refused because an Update arrived while they ran (UnhandledCommand: a hand-over
+     * with an Update not yet delivered), each with the task that retried it by replaying the run.
+     */
+    refused: { retryMs: number }[];
   };
 }
 
@@ -160,6 +165,7 @@ async function forceHandOver(
     describe: () => `the run after ${openLeads} open leads completed no workflow task`,
   });
   const tasks = await workflowTaskMs(from.run, from.afterEventId);
+  const refused = await refusedTasks(from.run, from.afterEventId);
   if (tasks.length < 2)
     throw new Error(`scale: the run at ${openLeads} open leads ran ${tasks.length} tasks under the stream`);
   return {
@@ -168,5 +174,6 @@ async function forceHandOver(
     steadyTaskMs: spreadOf(tasks.slice(0, -1)),
     handOverTaskMs: tasks.at(-1) as number,
     firstTaskMs,
+    refused,
   };
 }
