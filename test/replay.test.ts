@@ -5,7 +5,7 @@
 // intended, versioned changes); older folders stay, because the runs those releases started must still replay.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
@@ -39,6 +39,12 @@ const PATHS = [
   'fault-retries',
 ];
 
+// A worker with tracing on runs the traced bundle under the same build ID: histories recorded by either bundle must
+// replay on the other. The two differ only in a new run's choice, so the last release recorded with the tracing
+// interceptors and the first without them stand for all.
+const tracedReplays = files.filter((file) => [WAITS_WAKE, UNTRACED_RUNS].includes(path.dirname(file)));
+const { History } = temporal.api.history.v1;
+
 /** A recorded history's events. */
 const recorded = (file: string) => temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file))).events;
 /** Whether the events hold the marker `patched(patchId)` records. */
@@ -49,7 +55,43 @@ const hasPatch = (events: ReturnType<typeof recorded>, patchId: string) =>
       .includes(`"${patchId}"`),
   );
 
+/**
+ * Each bundle replays its histories in one replay worker (Worker.runReplayHistories), once for the file: a worker per
+ * history spent most of a replay's second starting. Resolves with each history's failure, by file.
+ */
+const replays: Partial<Record<'default' | 'traced', Promise<Map<string, Error | undefined>>>> = {};
+function replayAll(bundle: 'default' | 'traced', histories: string[]): Promise<Map<string, Error | undefined>> {
+  replays[bundle] ??= (async () => {
+    installQuietRuntime();
+    const options = await replayWorkerOptions(
+      bundle === 'traced' ? await workflowBundle({ tracing: true }) : undefined,
+    );
+    const results = new Map<string, Error | undefined>();
+    const inputs = histories.map((file) => ({
+      workflowId: file,
+      history: History.decode(readFileSync(path.join(dir, file))),
+    }));
+    for await (const result of Worker.runReplayHistories(options, inputs)) results.set(result.workflowId, result.error);
+    return results;
+  })();
+  return replays[bundle];
+}
+
+/** Fails with the replay's own error when `file` did not replay deterministically on `bundle`. */
+async function replayed(file: string, bundle: 'default' | 'traced'): Promise<void> {
+  const results = await replayAll(bundle, bundle === 'traced' ? tracedReplays : files);
+  expect(results.has(file), `${file} was replayed`).toBe(true);
+  const error = results.get(file);
+  if (error) throw error;
+}
+
 describe('replay of recorded campaign histories', () => {
+  // Both batches replay before the tests look at them; a batch takes a minute or two on this machine.
+  beforeAll(async () => {
+    await replayAll('default', files);
+    await replayAll('traced', tracedReplays);
+  }, 900_000);
+
   it("has a recorded history for every path, and keeps the previous release's", () => {
     expect(files).toEqual(expect.arrayContaining(PATHS.map((name) => path.join(CURRENT, `${name}.bin`))));
     expect(files).toEqual(
@@ -150,10 +192,8 @@ describe('replay of recorded campaign histories', () => {
   });
 
   it.each(files)('replays %s deterministically', async (file) => {
-    installQuietRuntime();
-    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
-    expect(history.events.length).toBeGreaterThan(20);
-    await Worker.runReplayHistory(await replayWorkerOptions(), history, file);
+    expect(recorded(file).length).toBeGreaterThan(20);
+    await replayed(file, 'default');
   });
 
   it('has paths whose runs went without the tracing interceptors, and paths from before, whose runs ran them', () => {
@@ -169,14 +209,8 @@ describe('replay of recorded campaign histories', () => {
     }
   });
 
-  // A worker with tracing on runs the traced bundle under the same build ID: histories recorded by either bundle must
-  // replay on the other. The two differ only in a new run's choice, so the last release recorded with the tracing
-  // interceptors and the first without them stand for all.
-  const tracedReplays = files.filter((file) => [WAITS_WAKE, UNTRACED_RUNS].includes(path.dirname(file)));
   it.each(tracedReplays)('replays %s deterministically on the traced bundle too', async (file) => {
-    installQuietRuntime();
-    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
-    await Worker.runReplayHistory(await replayWorkerOptions(await workflowBundle({ tracing: true })), history, file);
+    await replayed(file, 'traced');
   });
 
   // JSON is how histories leave the Temporal CLI and UI (`temporal workflow show --output json`). Loading one
