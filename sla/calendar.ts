@@ -58,35 +58,54 @@ const compiledCalendars = new WeakMap<BusinessCalendar, CompiledCalendar>();
  * business time, otherwise the start of the next window.
  */
 export function addBusinessTime(start: Date, durationMs: number, calendar: BusinessCalendar): Date {
-  const from = instantOf(start, 'start');
+  return new Date(addBusinessMs(instantOf(start, 'start'), durationMs, calendar));
+}
+
+/**
+ * addBusinessTime on epoch milliseconds. Lead intake takes two such deadlines per lead; in the workflow sandbox
+ * every `Date` made goes through the SDK's wrapper, so the clocks' arithmetic makes none.
+ */
+export function addBusinessMs(from: number, durationMs: number, calendar: BusinessCalendar): number {
+  if (!Number.isFinite(from)) throw new Error(`start: must be a valid instant, got ${from}`);
   if (!Number.isFinite(durationMs) || durationMs < 0) {
     throw new Error(`addBusinessTime: durationMs must be a finite number >= 0, got ${durationMs}`);
   }
   let remaining = durationMs;
-  for (const interval of businessIntervals(compileCalendar(calendar), from, MAX_DAYS_WALKED)) {
-    const available = interval.end - interval.start;
-    if (remaining <= available) return new Date(interval.start + remaining);
-    remaining -= available;
-  }
+  let reached: number | undefined;
+  walkBusinessIntervals(compileCalendar(calendar), from, MAX_DAYS_WALKED, (start, end) => {
+    if (remaining > end - start) {
+      remaining -= end - start;
+      return false;
+    }
+    reached = start + remaining;
+    return true;
+  });
+  if (reached !== undefined) return reached;
   throw new Error(
     `addBusinessTime: could not place ${durationMs} ms of business time within ${MAX_DAYS_WALKED} days ` +
-      `after ${start.toISOString()}; the calendar has too few business windows (check hours and holidays)`,
+      `after ${new Date(from).toISOString()}; the calendar has too few business windows (check hours and holidays)`,
   );
 }
 
 /** Milliseconds of business time in [start, end); 0 when end <= start. */
 export function businessTimeBetween(start: Date, end: Date, calendar: BusinessCalendar): number {
-  const from = instantOf(start, 'start');
-  const until = instantOf(end, 'end');
+  return businessMsBetween(instantOf(start, 'start'), instantOf(end, 'end'), calendar);
+}
+
+/** businessTimeBetween on epoch milliseconds. */
+export function businessMsBetween(from: number, until: number, calendar: BusinessCalendar): number {
+  if (!Number.isFinite(from)) throw new Error(`start: must be a valid instant, got ${from}`);
+  if (!Number.isFinite(until)) throw new Error(`end: must be a valid instant, got ${until}`);
   const compiled = compileCalendar(calendar);
   if (until <= from) return 0;
   // Local days can differ from real days by a UTC offset; two spare days cover that.
   const daysToWalk = Math.ceil((until - from) / MS_PER_DAY) + 2;
   let total = 0;
-  for (const interval of businessIntervals(compiled, from, daysToWalk)) {
-    if (interval.start >= until) break;
-    total += Math.min(interval.end, until) - interval.start;
-  }
+  walkBusinessIntervals(compiled, from, daysToWalk, (start, end) => {
+    if (start >= until) return true;
+    total += Math.min(end, until) - start;
+    return false;
+  });
   return total;
 }
 
@@ -94,8 +113,12 @@ export function businessTimeBetween(start: Date, end: Date, calendar: BusinessCa
 export function isBusinessTime(at: Date, calendar: BusinessCalendar): boolean {
   const instant = instantOf(at, 'at');
   // Only the local day containing `at` can hold a window covering it.
-  const first = businessIntervals(compileCalendar(calendar), instant, 1).next();
-  return !first.done && first.value.start === instant;
+  let open = false;
+  walkBusinessIntervals(compileCalendar(calendar), instant, 1, (start) => {
+    open = start === instant;
+    return true;
+  });
+  return open;
 }
 
 /** Problems with the calendar, each prefixed by the path of the offending field; empty when valid. */
@@ -244,20 +267,25 @@ function localDayAt(calendar: CompiledCalendar, ms: number): DayNumber {
 
 /**
  * Business windows as real-time intervals, in order, clipped to start at `from`,
- * covering at most `maxDays` local days beginning with the day containing `from`.
- * Intervals never overlap: a window endpoint in a spring-forward gap is shifted
- * forward by luxon, which can push it past the next endpoint, so each interval is
- * clipped to begin where the previous one ended.
+ * covering at most `maxDays` local days beginning with the day containing `from`;
+ * `visit` gets each until it returns true. Intervals never overlap: a window endpoint
+ * in a spring-forward gap is shifted forward by luxon, which can push it past the
+ * next endpoint, so each interval is clipped to begin where the previous one ended.
  */
-function* businessIntervals(calendar: CompiledCalendar, from: number, maxDays: number): Generator<Interval> {
+function walkBusinessIntervals(
+  calendar: CompiledCalendar,
+  from: number,
+  maxDays: number,
+  visit: (start: number, end: number) => boolean,
+): void {
   const first = localDayAt(calendar, from);
-  let covered = from; // everything before this instant has been yielded or lies before `from`
+  let covered = from; // everything before this instant has been visited or lies before `from`
   for (let day = first; day < first + maxDays; day++) {
     for (const window of dayIntervals(calendar, day)) {
       if (window.end <= covered) continue;
-      const start = Math.max(window.start, covered);
+      const start = window.start > covered ? window.start : covered;
       covered = window.end;
-      yield { start, end: window.end };
+      if (visit(start, window.end)) return;
     }
   }
 }

@@ -101,3 +101,11 @@ export function instantOfIso(text: string): number | undefined {
   if (day > (month === 2 && isLeap(year) ? 29 : MONTH_DAYS[month - 1])) return undefined;
   return daysFromCivil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + milli;
 }
+
+/**
+ * `Date.parse(text)`, the same number: the form isoInstant prints is read by integer arithmetic, anything else goes to
+ * `Date.parse` (each lead of a batch has such timestamps, and the sandbox's `Date` is the SDK's wrapper).
+ */
+export function parseInstant(text: string): number {
+  return instantOfIso(text) ?? Date.parse(text);
+}

@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
+  addBusinessMs,
   addBusinessTime,
+  businessMsBetween,
   businessTimeBetween,
   isBusinessTime,
   validateCalendar,
@@ -527,17 +529,19 @@ describe('round-trip property (seeded pseudo-random)', () => {
   }
 });
 
+/** DST changes in two hemispheres, lunch breaks, a holiday and a 24-hour day. */
+const MIXED_CALENDARS: BusinessCalendar[] = [
+  {
+    timezone: 'America/New_York',
+    hours: { mon: WITH_LUNCH, tue: WITH_LUNCH, wed: NINE_TO_FIVE, thu: NINE_TO_FIVE, fri: NINE_TO_FIVE },
+    holidays: ['2026-11-26', '2027-03-15'],
+  },
+  { timezone: 'Australia/Sydney', hours: { mon: NINE_TO_FIVE, sat: [['00:00', '24:00']] } },
+];
+
 describe('compiled calendars are cached per calendar object', () => {
-  // Across DST changes in two hemispheres and a holiday, a calendar warmed by earlier calls answers exactly as a
-  // fresh copy compiled for this call alone.
-  const calendars: BusinessCalendar[] = [
-    {
-      timezone: 'America/New_York',
-      hours: { mon: WITH_LUNCH, tue: WITH_LUNCH, wed: NINE_TO_FIVE, thu: NINE_TO_FIVE, fri: NINE_TO_FIVE },
-      holidays: ['2026-11-26', '2027-03-15'],
-    },
-    { timezone: 'Australia/Sydney', hours: { mon: NINE_TO_FIVE, sat: [['00:00', '24:00']] } },
-  ];
+  // A calendar warmed by earlier calls answers exactly as a fresh copy compiled for this call alone.
+  const calendars = MIXED_CALENDARS;
   it('gives the same deadlines and elapsed times as a freshly compiled copy', () => {
     fc.assert(
       fc.property(
@@ -558,6 +562,31 @@ describe('compiled calendars are cached per calendar object', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('business time on epoch milliseconds (what the clocks use)', () => {
+  const instants = fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2028-01-01T00:00:00Z') });
+  const durations = fc.integer({ min: 0, max: 200 * HOUR });
+
+  it('counts back exactly the business time added, is monotonic in it, and lands in business time or at a close', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...MIXED_CALENDARS), instants, durations, durations, (calendar, start, a, b) => {
+        const [shorter, longer] = a <= b ? [a, b] : [b, a];
+        const reached = addBusinessMs(start, longer, calendar);
+        expect(businessMsBetween(start, reached, calendar)).toBe(longer);
+        expect(addBusinessMs(start, shorter, calendar)).toBeLessThanOrEqual(reached);
+        expect(reached).toBe(addBusinessTime(new Date(start), longer, calendar).getTime());
+        if (longer > 0) expect(isBusinessTime(new Date(reached - 1), calendar)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses instants that are not finite numbers', () => {
+    expect(() => addBusinessMs(Number.NaN, HOUR, newYork)).toThrow(/start: must be a valid instant/);
+    expect(() => addBusinessMs(Infinity, HOUR, newYork)).toThrow(/start: must be a valid instant/);
+    expect(() => businessMsBetween(0, Number.NaN, newYork)).toThrow(/end: must be a valid instant/);
   });
 });
 

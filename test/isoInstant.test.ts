@@ -2,7 +2,7 @@
 // the same refusal for every non-instant, and no string read back that `Date` would not print.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { instantOfIso, isoInstant } from '../sla/isoInstant';
+import { instantOfIso, isoInstant, parseInstant } from '../sla/isoInstant';
 
 /** The reference: what `Date` prints, or the error it throws. */
 function dateIso(ms: number): string {
@@ -116,6 +116,28 @@ describe('instantOfIso', () => {
         expect(instantOfIso(isoInstant(ms))).toBe(ms);
       }),
       { numRuns: 5_000 },
+    );
+  });
+});
+
+describe('parseInstant', () => {
+  it('is Date.parse for any string: canonical, other ISO forms, garbage', () => {
+    const canonical = fc.integer({ min: FIRST_FOUR_DIGIT_MS, max: LAST_FOUR_DIGIT_MS }).map(isoInstant);
+    const otherForms = fc
+      .integer({ min: -MAX_DATE_MS, max: MAX_DATE_MS })
+      .chain((ms) =>
+        fc.constantFrom(
+          new Date(ms).toISOString(),
+          new Date(ms).toISOString().replace('Z', '+00:00'),
+          new Date(ms).toISOString().replace('.000Z', 'Z'),
+          new Date(ms).toUTCString(),
+        ),
+      );
+    fc.assert(
+      fc.property(fc.oneof(canonical, otherForms, fc.string(), fc.constant('2026-02-30T00:00:00.000Z')), (text) => {
+        expect(parseInstant(text)).toBe(Date.parse(text));
+      }),
+      { numRuns: 10_000 },
     );
   });
 });

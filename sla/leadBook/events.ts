@@ -22,6 +22,7 @@ import {
 } from './state';
 import { configOf, elapsedForTier } from './terms';
 import { getOwn } from '../dict';
+import { parseInstant } from '../isoInstant';
 import { leadChanged } from './changes';
 
 const MAX_EVENT_IDS = 16;
@@ -44,7 +45,7 @@ export function validateLeadEvents(book: LeadBook, events: LeadEvent[], ctx: Boo
       return;
     }
     if (lead.eventIds.includes(event.eventId)) return; // repeat: a no-op, not an error
-    const at = Date.parse(event.at);
+    const at = parseInstant(event.at);
     if (at < lead.createdAt) {
       problems.push(`${where}.at: ${event.at} is before the lead was created (${iso(lead.createdAt)})`);
     }
@@ -202,7 +203,7 @@ export function applyLeadEvents(
     // An applied event may meet, breach, withdraw, pause or stop clocks: the summaries look at the lead again.
     leadChanged(book, lead.leadId);
     if (lead.eventIds.length > MAX_EVENT_IDS) lead.eventIds.shift();
-    const at = Date.parse(event.at);
+    const at = parseInstant(event.at);
     const config = configOf(ctx, lead);
     const base = { campaignId: ctx.campaignId, leadId: lead.leadId, eventId: event.eventId, at: event.at };
     const meet = (kind: ClockKind, when: number) => meetClock(book, ctx, lead, kind, when, observers);

@@ -18,6 +18,7 @@ import {
 import { addTime, tierOf } from './terms';
 import { getOwn } from '../dict';
 import { isSalesforceId } from '../ids';
+import { parseInstant } from '../isoInstant';
 import { leadChanged } from './changes';
 
 /** Problems with a batch of new leads; empty when the whole batch may be admitted. */
@@ -27,6 +28,7 @@ export function validateAdmission(leads: NewLead[], ctx: BookContext): string[] 
   const problems: string[] = [];
   // A campaign that polls Salesforce looks its leads up there by ID: one it could never find would fail every poll.
   const polled = config.campaign.crm.pollEvery > 0;
+  const earliest = parseInstant(config.campaign.window.start) - config.responseSla.intakeGrace;
   leads.forEach((lead, i) => {
     if (polled && !isSalesforceId(lead.leadId)) {
       problems.push(
@@ -36,8 +38,7 @@ export function validateAdmission(leads: NewLead[], ctx: BookContext): string[] 
     if (!getOwn(config.responseSla.tiers, lead.tier)) {
       problems.push(`leads[${i}].tier: unknown tier "${lead.tier}" (configured tiers: ${tiers.join(', ')})`);
     }
-    const createdAt = Date.parse(lead.createdAt);
-    const earliest = Date.parse(config.campaign.window.start) - config.responseSla.intakeGrace;
+    const createdAt = parseInstant(lead.createdAt);
     if (createdAt < earliest) {
       problems.push(
         `leads[${i}].createdAt: ${lead.createdAt} is before the campaign window (${config.campaign.window.start}) minus the intake grace of ${config.responseSla.intakeGrace / 1000}s`,
@@ -68,7 +69,7 @@ export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): 
       return { leadId: input.leadId, result: 'duplicate', status: existing.status, ownerId: existing.ownerId };
     if (isClosedLeadId(book, input.leadId)) return { leadId: input.leadId, result: 'duplicate', status: 'closed' };
     const tier = tierOf(config, input.tier);
-    const createdAt = Math.min(Date.parse(input.createdAt), ctx.now);
+    const createdAt = Math.min(parseInstant(input.createdAt), ctx.now);
     const sla = config.responseSla;
     const firstTouchDeadline = addTime(config, tier, tier.clock, createdAt, tier.firstTouch);
     const lead: LeadState = {
@@ -113,9 +114,9 @@ export function admitLeads(book: LeadBook, leads: NewLead[], ctx: BookContext): 
   });
 }
 
+/** Sets and schedules a clock; the caller tells the book the lead changed. */
 function startClock(book: LeadBook, campaignId: string, lead: LeadState, kind: ClockKind, clock: ClockState): void {
   lead.clocks[kind] = clock;
-  leadChanged(book, lead.leadId);
   scheduleClock(book, lead.leadId, kind, clock);
   book.outbox.clocks.push(clockRecord(campaignId, lead, kind, clock));
 }
@@ -139,4 +140,5 @@ export function startAcceptanceClock(
   const terms = clockTerms(config, lead, 'acceptance');
   if (terms) pauseIfWaiting(lead, clock, terms.pauseStatuses, terms.time, 'acceptance', at);
   startClock(book, ctx.campaignId, lead, 'acceptance', clock);
+  leadChanged(book, lead.leadId);
 }

@@ -1,6 +1,6 @@
 // The terms a lead's clocks run under: the config version it was admitted with, its tier, and
 // deadline arithmetic in wall or business time.
-import { addBusinessTime, businessTimeBetween, type BusinessCalendar } from '../calendar';
+import { addBusinessMs, businessMsBetween, type BusinessCalendar } from '../calendar';
 import type { CampaignConfig, TierConfig } from '../config';
 import type { BookContext, LeadState } from './state';
 import { getOwn } from '../dict';
@@ -29,8 +29,8 @@ export function timeBase(config: CampaignConfig, clock: 'wall' | 'business', cal
   if (clock === 'wall') return wallTime;
   const calendar = getOwn(config.calendars, calendarName) as BusinessCalendar;
   return {
-    add: (start, ms) => addBusinessTime(new Date(start), ms, calendar).getTime(),
-    between: (from, to) => businessTimeBetween(new Date(from), new Date(to), calendar),
+    add: (start, ms) => addBusinessMs(start, ms, calendar),
+    between: (from, to) => businessMsBetween(from, to, calendar),
   };
 }
 
@@ -42,7 +42,9 @@ export function addTime(
   start: number,
   ms: number,
 ): number {
-  return timeBase(config, clock, tier.calendar).add(start, ms);
+  // No TimeBase made: intake reaches two deadlines per lead.
+  if (clock === 'wall') return start + ms;
+  return addBusinessMs(start, ms, getOwn(config.calendars, tier.calendar) as BusinessCalendar);
 }
 
 /** Time to first touch, in business time where the tier counts business time. */
