@@ -9,6 +9,7 @@ import { benchCampaignConfig } from '../scripts/bench/benchCampaign';
 import { campaignSla } from '../workflows/campaignSla';
 import { admitLeadsUpdate, campaignWorkflowId, leadQuery } from '../workflows/messages';
 import { terminateWhenIdle, useCampaignHarness } from './support/temporal';
+import { eventTimeMs } from '../runtime/historyEvents';
 
 const TASK_QUEUE = 'campaign-sla-deadline-under-load';
 const h = useCampaignHarness({ server: 'dev', taskQueue: TASK_QUEUE });
@@ -58,11 +59,9 @@ describe('a deadline under a stream of Updates (dev server)', () => {
     const run = h.env.client.workflow.getHandle(wf.workflowId, wf.firstExecutionRunId);
     const events = (await run.fetchHistory()).events ?? [];
     expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeFalsy();
-    const ms = (e: (typeof events)[number]) =>
-      Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
     const eventId = (e: (typeof events)[number]) => Number(e.eventId);
     const firstAfter = events.find(
-      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && ms(e) >= deadline,
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && eventTimeMs(e) >= deadline,
     );
     expect(firstAfter).toBeDefined();
     const completed = events.find(
@@ -80,7 +79,7 @@ describe('a deadline under a stream of Updates (dev server)', () => {
     expect(eventId(escalation!)).toBeLessThan(nextCompleted ? eventId(nextCompleted) : Infinity);
     // The task that found the deadline passed was an Update's, not the timer's: the load did reach the deadline.
     const tasksAfterDeadline = events.filter(
-      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && ms(e) >= deadline,
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && eventTimeMs(e) >= deadline,
     );
     expect(tasksAfterDeadline.length).toBeGreaterThan(3);
     await terminateWhenIdle(wf, 'test done');

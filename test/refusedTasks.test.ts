@@ -8,13 +8,12 @@ import { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { refusedTasks } from '../scripts/bench/intake';
 import type { campaignSla } from '../workflows/campaignSla';
+import { eventTimeMs } from '../runtime/historyEvents';
 
 const history = temporal.api.history.v1.History.decode(
   readFileSync(path.join(__dirname, 'fixtures', 'histories', '2026-12-05d', 'steady-updates.bin')),
 );
 const handle = { fetchHistory: async () => history } as unknown as WorkflowHandle<typeof campaignSla>;
-const ms = (e: temporal.api.history.v1.IHistoryEvent) =>
-  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 
 describe('refusedTasks', () => {
   it('finds the refused hand-over and times the task that retried it', async () => {
@@ -32,7 +31,7 @@ describe('refusedTasks', () => {
       temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
     );
     expect(await refusedTasks(handle, 0)).toEqual([
-      { retryMs: ms(history.events[retryCompleted]) - ms(history.events[retryStarted]) },
+      { retryMs: eventTimeMs(history.events[retryCompleted]) - eventTimeMs(history.events[retryStarted]) },
     ]);
   });
 

@@ -23,12 +23,21 @@ const exported: string[] = [];
 
 beforeAll(async () => {
   [env, db] = await Promise.all([devServerEnv(), createTestDatabase()]);
+  // OTLP/HTTP as opentelemetry-proto's docs/specification.md has it: spans are POSTed to /v1/traces, and full
+  // success is a 200 whose body is an empty ExportTraceServiceResponse in the request's own encoding.
   collector = createServer((req, res) => {
+    if (req.method !== 'POST' || req.url !== '/v1/traces') {
+      res.writeHead(404).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       exported.push(Buffer.concat(chunks).toString('latin1'));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      const json = req.headers['content-type'] === 'application/json';
+      res
+        .writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' })
+        .end(json ? '{}' : Buffer.alloc(0));
     });
   });
   await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));

@@ -11,6 +11,7 @@ import { settledMemory } from './memory';
 import { benchNoop, noopUpdate, stopNoopSignal, storeLeadsUpdate } from './noopWorkflow';
 import { perSecond, spreadOf, type Spread } from './stats';
 import { timed, waitFor } from './timing';
+import { eventTimeMs } from '../../runtime/historyEvents';
 
 const MB = 1024 * 1024;
 const BASELINE_WARMUP_UPDATES = 5;
@@ -65,10 +66,6 @@ const STEADY_TOUCHES = 20;
 
 const EventType = temporal.api.enums.v1.EventType;
 
-/** An event's time in ms, as the server stamped it. */
-const ms = (e: temporal.api.history.v1.IHistoryEvent) =>
-  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-
 /** Durations of the workflow tasks started after event `afterEventId`, from the history's event times. */
 export async function workflowTaskMs(
   handle: WorkflowHandle<typeof campaignSla>,
@@ -79,10 +76,10 @@ export async function workflowTaskMs(
   const durations: number[] = [];
   for (const e of events) {
     if (Number(e.eventId) <= afterEventId) continue;
-    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) startedAt.set(Number(e.eventId), ms(e));
+    if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) startedAt.set(Number(e.eventId), eventTimeMs(e));
     const completed = e.workflowTaskCompletedEventAttributes;
     const start = completed && startedAt.get(Number(completed.startedEventId));
-    if (start !== undefined && start !== null) durations.push(ms(e) - start);
+    if (start !== undefined && start !== null) durations.push(eventTimeMs(e) - start);
   }
   return durations;
 }
@@ -103,9 +100,9 @@ export async function refusedTasks(
   for (const e of events) {
     if (Number(e.eventId) <= afterEventId) continue;
     if (e.workflowTaskFailedEventAttributes?.cause === UNHANDLED_COMMAND) retrying = true;
-    else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) startedAt = ms(e);
+    else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) startedAt = eventTimeMs(e);
     else if (e.workflowTaskCompletedEventAttributes && retrying && startedAt !== undefined) {
-      refused.push({ retryMs: ms(e) - startedAt });
+      refused.push({ retryMs: eventTimeMs(e) - startedAt });
       retrying = false;
     }
   }

@@ -4,12 +4,10 @@
 // takes is read from the history, not assumed. And which workflow tasks failed: a healthy campaign has none.
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { eventTimeMs } from '../../runtime/historyEvents';
 
 const EventType = temporal.api.enums.v1.EventType;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
-const eventMs = (e: HistoryEvent) =>
-  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 
 /** The events of every run of the workflow (continue-as-new starts a new one). */
 export async function historyOfAllRuns(client: Client, workflowId: string): Promise<HistoryEvent[]> {
@@ -25,7 +23,7 @@ export async function historyOfAllRuns(client: Client, workflowId: string): Prom
 export function workflowTaskCompletions(events: HistoryEvent[]): number[] {
   return events
     .filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
-    .map(eventMs)
+    .map(eventTimeMs)
     .sort((a, b) => a - b);
 }
 
@@ -40,7 +38,7 @@ export function workflowTaskFailures(events: HistoryEvent[]): FailedWorkflowTask
     const failed = e.workflowTaskFailedEventAttributes;
     if (!failed) return [];
     const cause = temporal.api.enums.v1.WorkflowTaskFailedCause[failed.cause ?? 0];
-    return [{ at: eventMs(e), why: `${cause}: ${failed.failure?.message ?? ''}` }];
+    return [{ at: eventTimeMs(e), why: `${cause}: ${failed.failure?.message ?? ''}` }];
   });
 }
 
