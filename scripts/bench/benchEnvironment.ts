@@ -17,6 +17,7 @@ import { devServerExecutable } from '../../runtime/dev/temporalBinaries';
 import { allSearchAttributeKeys } from '../../workflows/messages';
 import { BenchOutage } from './benchOutage';
 import { EscalationStarts } from './escalationStarts';
+import { SkippedLedgerWrites } from './skippedLedgerWrites';
 import type { PerLeadActivities } from './noopWorkflow';
 
 export const CAMPAIGN_QUEUE = 'campaign-sla-bench';
@@ -29,6 +30,8 @@ export interface BenchEnvironment {
   /** The ledger database the worker writes to. */
   pool: pg.Pool;
   escalationStarts: EscalationStarts;
+  /** Campaigns whose ledger writes are answered without running (the intake's decomposition). */
+  skippedLedgerWrites: SkippedLedgerWrites;
   /** When the escalation figure's bare workflows (bareDeadlines.ts) started each escalation, by lead. */
   bareEscalations: Map<string, number>;
   /** Takes the sandbox CRM and Ads down on demand. */
@@ -88,6 +91,7 @@ export async function withBenchEnvironment<T>(
     const client = new Client({ connection, namespace });
 
     const escalationStarts = new EscalationStarts();
+    const skippedLedgerWrites = new SkippedLedgerWrites();
     const bareEscalations = new Map<string, number>();
     const outage = new BenchOutage();
     const campaignSla = await composeCampaignSla({
@@ -96,7 +100,10 @@ export async function withBenchEnvironment<T>(
       adapters: 'sandbox',
       sandbox: { faults: outage.faults },
       logger: pino({ level: 'info' }, discard),
-      worker: { taskQueue: CAMPAIGN_QUEUE, interceptors: { activity: [escalationStarts.interceptor] } },
+      worker: {
+        taskQueue: CAMPAIGN_QUEUE,
+        interceptors: { activity: [escalationStarts.interceptor, skippedLedgerWrites.interceptor] },
+      },
     });
     cleanups.push(() => campaignSla.stop());
     const noopWorker = await Worker.create({
@@ -124,6 +131,7 @@ export async function withBenchEnvironment<T>(
           client,
           pool: campaignSla.pool,
           escalationStarts,
+          skippedLedgerWrites,
           bareEscalations,
           outage,
           runId: opts.runId,

@@ -42,6 +42,8 @@ export interface IntakeFigures {
   batchUpdatesPerSecOverBaseline: number;
   /** Campaign leads/s ÷ raw Temporal leads/s on identical payloads: 1.0 = the engine costs nothing (goal ≥ 0.5). */
   leadsPerSecOverPayloadBaseline: number;
+  /** The same batches into a second campaign whose ledger activity is answered without running (its rows' cost). */
+  ledgerSkipped: { elapsedMs: number; leadsPerSec: number; leadsPerSecOverPayloadBaseline: number };
 }
 
 export interface OpenClocksMemory {
@@ -203,9 +205,9 @@ async function bracketBaseline(
 }
 
 /** Standard tier: 24 business hours, so no clock fires while the bench runs and every clock stays open. */
-function intakeConfig(env: BenchEnvironment) {
+function intakeConfig(env: BenchEnvironment, name = 'intake') {
   return benchCampaignConfig({
-    id: `bench-${env.runId}-intake`,
+    id: `bench-${env.runId}-${name}`,
     now: Date.now(),
     tiers: { standard: { firstTouch: '24h', clock: 'business', calendar: 'default' } },
     escalation: [{ step: 'notify-owner', after: '0s' }],
@@ -250,21 +252,65 @@ export async function measureIntake(
     // Also stops a wedged workflow from retrying its task while the next figures are measured.
     await terminateIfRunning(handle, 'bench: intake measured');
   }
+  const ledgerSkippedMs = await intakeWithLedgerSkipped(env, sizes);
   const bracketed = await bracketBaseline(env, sizes, baseline);
   const { leadsPerSec, batchUpdatesPerSec } = measured.intake;
+  const ledgerSkippedLeadsPerSec = perSecond(sizes.intakeLeads, ledgerSkippedMs);
   return {
     intake: {
       ...measured.intake,
       leadsPerSecOverBaseline: leadsPerSec / bracketed.updatesPerSec,
       batchUpdatesPerSecOverBaseline: batchUpdatesPerSec / bracketed.updatesPerSec,
       leadsPerSecOverPayloadBaseline: leadsPerSec / bracketed.payloadLeadsPerSec,
+      ledgerSkipped: {
+        elapsedMs: ledgerSkippedMs,
+        leadsPerSec: ledgerSkippedLeadsPerSec,
+        leadsPerSecOverPayloadBaseline: ledgerSkippedLeadsPerSec / bracketed.payloadLeadsPerSec,
+      },
     },
     memory: measured.memory,
     baseline: bracketed,
   };
 }
 
-type IntakeRatios = 'leadsPerSecOverBaseline' | 'batchUpdatesPerSecOverBaseline' | 'leadsPerSecOverPayloadBaseline';
+/** The intake's batches into a campaign of its own whose ledger writes are answered without running; returns the ms. */
+async function intakeWithLedgerSkipped(
+  env: BenchEnvironment,
+  sizes: { intakeLeads: number; intakeBatch: number },
+): Promise<number> {
+  const config = intakeConfig(env, 'intake-ledger-skipped');
+  const handle = await startIdleCampaign(env, config);
+  env.skippedLedgerWrites.skipFor(handle.workflowId);
+  try {
+    return (await admitAll(handle, intakeBatches(sizes, templateOwners(config)), sizes.intakeLeads)).ms;
+  } catch (err) {
+    throw await explainFailure('intake with the ledger skipped', err, handle);
+  } finally {
+    await terminateIfRunning(handle, 'bench: intake with the ledger skipped measured');
+  }
+}
+
+/** Sends the batches one Update at a time and checks every lead was admitted. */
+function admitAll(
+  handle: WorkflowHandle<typeof campaignSla>,
+  intake: ReturnType<typeof intakeBatches>,
+  totalLeads: number,
+): Promise<{ ms: number }> {
+  return timed(async () => {
+    for (const { from, count, leads } of intake) {
+      const outcomes = await handle
+        .executeUpdate(admitLeadsUpdate, { args: [{ leads: leads() }] })
+        .catch((err: unknown) => {
+          throw new Error(`admitLeads failed after ${from} of ${totalLeads} leads were admitted`, { cause: err });
+        });
+      const admitted = outcomes.filter((o) => o.result === 'admitted').length;
+      if (admitted !== count) throw new Error(`batch starting at lead ${from} admitted ${admitted} of ${count} leads`);
+    }
+  });
+}
+
+type IntakeRatios =
+  'leadsPerSecOverBaseline' | 'batchUpdatesPerSecOverBaseline' | 'leadsPerSecOverPayloadBaseline' | 'ledgerSkipped';
 
 async function admitAndMeasure(
   handle: WorkflowHandle<typeof campaignSla>,
@@ -275,19 +321,7 @@ async function admitAndMeasure(
 
   const intake = intakeBatches(sizes, owners);
   const batches = intake.length;
-  const { ms } = await timed(async () => {
-    for (const { from, count, leads } of intake) {
-      const outcomes = await handle
-        .executeUpdate(admitLeadsUpdate, { args: [{ leads: leads() }] })
-        .catch((err: unknown) => {
-          throw new Error(`admitLeads failed after ${from} of ${sizes.intakeLeads} leads were admitted`, {
-            cause: err,
-          });
-        });
-      const admitted = outcomes.filter((o) => o.result === 'admitted').length;
-      if (admitted !== count) throw new Error(`batch starting at lead ${from} admitted ${admitted} of ${count} leads`);
-    }
-  });
+  const { ms } = await admitAll(handle, intake, sizes.intakeLeads);
 
   const intakeTasks = await workflowTaskMs(handle, 0);
   const afterIntake = (await handle.query(slaStateQuery)).run.historyLength;

@@ -50,7 +50,20 @@ function intakeRows(intake: IntakeFigures, baseline: UpdateBaseline): Row[] {
       reference: baselineText(baseline),
       detail: `admitLeads/s ÷ no-op Updates/s = ${fixed(intake.batchUpdatesPerSecOverBaseline, 2)}; leads/s ÷ no-op Updates/s = ${fixed(intake.leadsPerSecOverBaseline, 2)}`,
     },
+    ledgerSkippedRow(intake),
   ];
+}
+
+/** The intake again with the ledger activity answered at once: how much of intake's time the ledger's rows take. */
+function ledgerSkippedRow(intake: IntakeFigures): Row {
+  const skipped = intake.ledgerSkipped;
+  const ledgerShare = 1 - skipped.elapsedMs / intake.elapsedMs;
+  return {
+    figure: '… with the ledger activity skipped',
+    value: `${int(skipped.leadsPerSec)} leads/s`,
+    reference: `÷ raw = ${fixed(skipped.leadsPerSecOverPayloadBaseline, 2)}; as shipped ${int(intake.leadsPerSec)} leads/s`,
+    detail: `the same batches into a second campaign whose recordLeadActivity is answered by an interceptor without running (no decoding, checks or Postgres; the workflow still encodes and schedules its rows): the ledger's writes took ${int(100 * ledgerShare)}% of intake's time`,
+  };
 }
 
 /** The issue's goal for deadline → escalation start, in every condition. */
