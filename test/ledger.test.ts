@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerQueries } from '../reports/ledgerQueries';
 import { mergeClockOutcomes, PgLedger } from '../activities/ledger/pgLedger';
@@ -325,6 +326,55 @@ describe('mergeClockOutcomes', () => {
       { ...base, breachedAt: '2027-01-05T09:00:00Z', metAt: '2027-01-05T10:00:00Z' },
       { ...base, leadId: 'other' },
     ]);
+  });
+
+  it('merges exactly the rows of one campaign, lead and clock, whatever characters their IDs hold', () => {
+    const id = fc.string({
+      minLength: 1,
+      maxLength: 6,
+      unit: fc.constantFrom('a', ':', '1', '2', '"', '\\', '\u0000'),
+    });
+    const row = fc.record({ campaignId: id, leadId: id, clock: fc.constantFrom('firstTouch', 'acceptance', 'm:a1') });
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 12 }), (keys) => {
+        const records = keys.map((k) => ({
+          ...k,
+          startedAt: '2027-01-04T09:00:00Z',
+          deadline: '2027-01-05T09:00:00Z',
+        }));
+        const distinct = new Set(keys.map((k) => JSON.stringify([k.campaignId, k.leadId, k.clock])));
+        const merged = mergeClockOutcomes(records);
+        expect(merged).toHaveLength(distinct.size);
+        expect(new Set(merged.map((k) => JSON.stringify([k.campaignId, k.leadId, k.clock])))).toEqual(distinct);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps apart IDs that spell the same text split differently between campaign and lead', () => {
+    const splits = fc
+      .string({ minLength: 3, maxLength: 8, unit: fc.constantFrom('a', ':', '1', '2') })
+      .chain((text) =>
+        fc
+          .uniqueArray(fc.integer({ min: 1, max: text.length - 1 }), { minLength: 2, maxLength: 2 })
+          .map((at) => at.map((i) => ({ campaignId: text.slice(0, i), leadId: text.slice(i) }))),
+      );
+    fc.assert(
+      fc.property(splits, ([a, b]) => {
+        const clock = {
+          clock: 'firstTouch' as const,
+          startedAt: '2027-01-04T09:00:00Z',
+          deadline: '2027-01-05T09:00:00Z',
+        };
+        expect(
+          mergeClockOutcomes([
+            { ...a, ...clock },
+            { ...b, ...clock },
+          ]),
+        ).toHaveLength(2);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
