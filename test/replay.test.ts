@@ -45,8 +45,9 @@ const PATHS = [
 const tracedReplays = files.filter((file) => [WAITS_WAKE, UNTRACED_RUNS].includes(path.dirname(file)));
 const { History } = temporal.api.history.v1;
 
-/** A recorded history's events. */
-const recorded = (file: string) => temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file))).events;
+/** A recorded history, and its events. */
+const decodedHistory = (file: string) => History.decode(readFileSync(path.join(dir, file)));
+const recorded = (file: string) => decodedHistory(file).events;
 /** Whether the events hold the marker `patched(patchId)` records. */
 const hasPatch = (events: ReturnType<typeof recorded>, patchId: string) =>
   events.some((e) =>
@@ -67,10 +68,7 @@ function replayAll(bundle: 'default' | 'traced', histories: string[]): Promise<M
       bundle === 'traced' ? await workflowBundle({ tracing: true }) : undefined,
     );
     const results = new Map<string, Error | undefined>();
-    const inputs = histories.map((file) => ({
-      workflowId: file,
-      history: History.decode(readFileSync(path.join(dir, file))),
-    }));
+    const inputs = histories.map((file) => ({ workflowId: file, history: decodedHistory(file) }));
     for await (const result of Worker.runReplayHistories(options, inputs)) results.set(result.workflowId, result.error);
     return results;
   })();
@@ -217,7 +215,7 @@ describe('replay of recorded campaign histories', () => {
   // needs a single protobufjs in the install: a second copy makes historyFromJSON throw "type must be a Type".
   it('loads a JSON history with historyFromJSON and replays it', async () => {
     installQuietRuntime();
-    const binary = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, CURRENT, 'lead-clocks.bin')));
+    const binary = decodedHistory(path.join(CURRENT, 'lead-clocks.bin'));
     const json: unknown = JSON.parse(historyToJSON(binary));
     const history = historyFromJSON(json);
     expect(history.events?.map((e) => [Number(e.eventId), e.eventType])).toEqual(

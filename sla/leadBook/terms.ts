@@ -27,7 +27,7 @@ export const wallTime: TimeBase = { add: (start, ms) => start + ms, between: (fr
 /** Wall time, or business time on the named calendar of the contract. */
 export function timeBase(config: CampaignConfig, clock: 'wall' | 'business', calendarName: string): TimeBase {
   if (clock === 'wall') return wallTime;
-  const calendar = getOwn(config.calendars, calendarName) as BusinessCalendar;
+  const calendar = calendarNamed(config, calendarName);
   return {
     add: (start, ms) => addBusinessMs(start, ms, calendar),
     between: (from, to) => businessMsBetween(from, to, calendar),
@@ -43,9 +43,12 @@ export function addTime(
   ms: number,
 ): number {
   // No TimeBase made: intake reaches two deadlines per lead.
-  if (clock === 'wall') return start + ms;
-  return addBusinessMs(start, ms, getOwn(config.calendars, tier.calendar) as BusinessCalendar);
+  if (clock === 'wall') return wallTime.add(start, ms);
+  return addBusinessMs(start, ms, calendarNamed(config, tier.calendar));
 }
+
+/** A calendar the contract names (config validation makes sure every name it uses exists). */
+const calendarNamed = (config: CampaignConfig, name: string) => getOwn(config.calendars, name) as BusinessCalendar;
 
 /** Time to first touch, in business time where the tier counts business time. */
 export function elapsedForTier(config: CampaignConfig, tierName: string, from: number, to: number): number {
