@@ -85,8 +85,9 @@ export function carryOverTooLargeAlert(
     title: `Campaign ${campaignId} is too large to continue as new`,
     text:
       `campaign ${campaignId} holds ${openLeads} open leads, too many to carry over ` +
-      `(${why}); split the campaign. ` +
-      'It keeps running in its current run, whose history keeps growing.',
+      `(${why}). It keeps running in its current run, whose history keeps growing, and takes no new leads ` +
+      '(admitLeads is refused, the CRM poll leaves them in the CRM) until enough leads close for it to hand over: ' +
+      'close or nurture worked leads, or send new leads to another campaign.',
     fields: bytes === null ? { openLeads } : { openLeads, bytes },
   };
 }

@@ -22,6 +22,12 @@ export function renderCurrentDetails(view: CampaignStateView, config: CampaignCo
     `First-touch clocks: ${view.compliance.leads} started = ${view.compliance.met} met + ${view.compliance.breached} breached + ${view.compliance.pending} pending + ${view.compliance.closedUntouched} closed untouched · ${view.compliance.rescues} rescued by another rep`,
     `Breaches: first touch ${view.compliance.breaches.firstTouch}, acceptance ${view.compliance.breaches.acceptance}, follow-up ${view.compliance.breaches.followUp} · acceptance rate ${pct(view.compliance.acceptanceRate)}`,
   ];
+  if (view.run.handOverRefusedAt !== null) {
+    lines.push(
+      '',
+      `**New leads refused**: at ${view.run.handOverRefusedAt} open leads this run was too large to continue as new; it takes no new leads until enough close for it to hand over.`,
+    );
+  }
   if (view.latestSnapshot) {
     const s = view.latestSnapshot;
     lines.push(

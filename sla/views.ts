@@ -78,7 +78,15 @@ export interface CampaignStateView {
   latestSnapshot: SnapshotView | null;
   proposals: ProposalView[];
   budget: { amount: number; status: 'ENABLED' | 'PAUSED' } | null;
-  run: { historyLength: number; continuedAsNew: number };
+  run: {
+    historyLength: number;
+    continuedAsNew: number;
+    /**
+     * Open leads at which this run last found itself too large to hand over; while set, it takes no new leads
+     * (admitLeads is refused, the CRM poll leaves them in the CRM) until it hands over. Null otherwise.
+     */
+    handOverRefusedAt: number | null;
+  };
 }
 
 /** One milestone's clocks by outcome: started = met + breached + stopped + pending. */

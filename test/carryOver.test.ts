@@ -1,6 +1,8 @@
 // The compact continue-as-new form of a lead book: a decoded book behaves exactly like the original,
 // 10,000 open leads fit well under Temporal's 2 MB payload limit, and bad carry-overs are named precisely.
 import { describe, expect, it } from 'vitest';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import fc from 'fast-check';
 import {
   CARRIED_CLOSED_LEAD_IDS,
@@ -18,7 +20,13 @@ import { zlibSync } from 'fflate';
 import { salesforceId } from '../activities/crm/salesforceIds';
 import { seededText } from '../scripts/bench/carryOverSize';
 import { startedWith } from '../scripts/bench/startedWith';
-import { MAX_CARRIED_OPEN_LEADS, MAX_CARRY_OVER_BYTES } from '../workflows/campaignSla/continueAsNew';
+import {
+  MAX_CARRIED_OPEN_LEADS,
+  MAX_CARRY_OVER_BYTES,
+  newLeadsRefusal,
+  refusesNewLeads,
+} from '../workflows/campaignSla/continueAsNew';
+import type { CampaignRun } from '../workflows/campaignSla/run';
 import { jsonSizeBytes } from '../sla/inputLimits';
 import { collectDueConfirmed } from './support/dueSteps';
 import { parseCampaignConfig } from '../sla/config';
@@ -395,6 +403,45 @@ describe('carry-over validation', () => {
   });
 });
 
+describe('new leads while a run cannot hand over', () => {
+  const runWith = (tooLargeAt: number) => {
+    const { book } = scenarioBook();
+    return {
+      campaignId: 'carry',
+      state: { book },
+      carryOverGuard: { tooLargeAt, reported: true },
+    } as unknown as CampaignRun;
+  };
+
+  it('takes every lead until the hand-over is refused as too large', () => {
+    expect(refusesNewLeads(runWith(Infinity))).toBe(false);
+    expect(newLeadsRefusal(runWith(Infinity), [lead('new-1', 'standard', 'rep-a', T0)])).toBeNull();
+  });
+
+  it('then refuses a batch with any lead it does not know, naming the open leads, the refusal point and the count', () => {
+    const run = runWith(7);
+    expect(refusesNewLeads(run)).toBe(true);
+    const refusal = newLeadsRefusal(run, [
+      lead('U-std', 'standard', 'rep-a', T0),
+      lead('new-1', 'standard', 'rep-a', T0),
+    ]);
+    expect(refusal).toBe(
+      'campaign carry takes no new leads: its 7 open leads are more than one run can hand over (refused at 7), ' +
+        'so 1 new lead is refused until enough leads close for the run to hand over; admit them into another campaign',
+    );
+    // Prototype-named IDs are new leads like any other, not members of the book's objects.
+    expect(newLeadsRefusal(run, [{ leadId: '__proto__' }, { leadId: 'constructor' }])).toContain(
+      '2 new leads are refused',
+    );
+  });
+
+  it('answers a retried batch of leads it already holds, open or closed, as before', () => {
+    const run = runWith(7);
+    expect(knownLead(run.state.book, 'N-std')).toBe('closed');
+    expect(newLeadsRefusal(run, [{ leadId: 'U-std' }, { leadId: 'N-std' }, { leadId: 'B-hi' }])).toBeNull();
+  });
+});
+
 describe('packed carry-over (format 6)', () => {
   const packed = () => packCarryOver({ ...scenarioBook(), continuedAsNew: 3 });
   const marker = () => packed().marker;
@@ -609,22 +656,44 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
     const [alert] = tooLarge();
     expect(alert.severity).toBe('critical');
     expect(alert.text).toMatch(
-      new RegExp(`^campaign ${id} holds \\d+ open leads, too many to carry over .*; split the campaign`),
+      new RegExp(
+        `^campaign ${id} holds \\d+ open leads, too many to carry over .*\\. It keeps running .* takes no new leads`,
+      ),
     );
 
-    // An earlier run may have continued as new (history size), but this one stays: it keeps taking
-    // Updates (no workflow task failing on an oversized payload) and does not alert again.
+    // An earlier run may have continued as new (history size), but this one stays: it keeps taking Updates for
+    // the leads it holds (no workflow task failing on an oversized payload), refuses new ones, and does not alert again.
     const run = await wf.describe();
-    const { continuedAsNew } = (await wf.query(slaStateQuery)).run;
+    const { continuedAsNew, handOverRefusedAt } = (await wf.query(slaStateQuery)).run;
+    expect(handOverRefusedAt).toBeGreaterThan(0);
+    expect(handOverRefusedAt).toBeLessThanOrEqual(leads);
     await touch(Math.floor(leads / 2));
-    await wf.executeUpdate(admitLeadsUpdate, { args: [{ leads: [lead('one-more', 'high-intent', 'rep-b', t0)] }] });
+    const refused = await wf
+      .executeUpdate(admitLeadsUpdate, { args: [{ leads: [lead('one-more', 'high-intent', 'rep-b', t0)] }] })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (refused as WorkflowUpdateFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('CampaignAtCapacity');
+    expect(cause.message).toContain(`campaign ${id} takes no new leads: its ${leads} open leads`);
+    // A batch retried after it went in is answered as before.
+    const retried = await wf.executeUpdate(admitLeadsUpdate, {
+      args: [{ leads: leadIds.slice(0, 500).map((lid) => lead(lid, 'standard', 'rep-a', t0)) }],
+    });
+    expect(retried.every((outcome) => outcome.result === 'duplicate')).toBe(true);
     const state = await wf.query(slaStateQuery);
     expect(state.run.continuedAsNew).toBe(continuedAsNew);
-    expect(state.openLeads).toBe(leads + 1);
+    expect(state.openLeads).toBe(leads);
     expect(await wf.describe()).toMatchObject({ runId: run.runId, status: { name: 'RUNNING' } });
+    // The UI's current details are republished at most every 10 s of workflow time.
+    await h.env.sleep(11_000);
+    await expect
+      .poll(async () => (await wf.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails)
+      .toContain(`**New leads refused**: at ${handOverRefusedAt} open leads`);
     expect(tooLarge()).toHaveLength(1);
-    await terminateWhenIdle(wf, 'test done');
-    return alert;
+    return { alert, wf, t0, leadIds };
   }
 
   // Tens of thousands of leads through ~1,500 Updates on the time-skipping server: about a minute each on an idle
@@ -635,22 +704,70 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
     async () => {
       // 30,000 open leads with random 80-character IDs, 1,441 of them touched: ~2.3 MB even packed.
       const random = seededText(11);
-      const alert = await refusedHandOver('carry-too-large', 30_000, (prefix, i) =>
+      const { alert, wf } = await refusedHandOver('carry-too-large', 30_000, (prefix, i) =>
         `${prefix}-${i}-${random(70)}`.slice(0, 80),
       );
       expect(alert.text).toMatch(/\(\d+ bytes, limit 1800000\)/);
       expect(Number(alert.fields?.openLeads)).toBeGreaterThanOrEqual(20_000);
       expect(Number(alert.fields?.bytes)).toBeGreaterThan(1_800_000);
+      await terminateWhenIdle(wf, 'test done');
     },
   );
   it.runIf(process.env.CAMPAIGN_SLA_HEAVY_TESTS === '1')(
-    'keeps running and alerts once when more leads are open than one run may carry, however small they pack',
+    'keeps running and alerts once when more leads are open than one run may carry, and takes new leads again once enough close',
     { timeout: 600_000 },
     async () => {
       // 60,500 open leads with short sequential IDs: well under the byte guard packed, over the lead limit.
-      const alert = await refusedHandOver('carry-too-many', 60_500, (prefix, i) => `${prefix}-${i}`);
+      const { alert, wf, t0, leadIds } = await refusedHandOver(
+        'carry-too-many',
+        60_500,
+        (prefix, i) => `${prefix}-${i}`,
+      );
       expect(alert.text).toContain(`(limit ${MAX_CARRIED_OPEN_LEADS} open leads per run)`);
       expect(alert.fields).toEqual({ openLeads: 60_500 });
+
+      // Ops reject 500 leads in one Update: the 60,000 left open fit one run, which hands over, and the next run
+      // takes new leads.
+      const refused = await wf.describe();
+      const { continuedAsNew } = (await wf.query(slaStateQuery)).run;
+      const now = Number(await h.env.currentTimeMs());
+      await wf.executeUpdate(recordLeadEventsUpdate, {
+        args: [
+          {
+            events: leadIds.slice(-500).map((lid): LeadEvent => ({
+              type: 'disposition',
+              leadId: lid,
+              eventId: `reject-${lid}`,
+              decision: 'reject',
+              reason: 'No response',
+              at: iso(now),
+            })),
+          },
+        ],
+      });
+      // The next run unpacks 60,000 leads in its first workflow task; the time-skipping server loses a query sent
+      // before that task completes, so the test waits for it in the history.
+      await expect
+        .poll(
+          async () => {
+            const { runId } = await wf.describe();
+            if (runId === refused.runId) return false;
+            const { events } = await h.env.client.workflow.getHandle(wf.workflowId, runId).fetchHistory();
+            return (events ?? []).some((e) => e.workflowTaskCompletedEventAttributes);
+          },
+          { timeout: 60_000, interval: 500 },
+        )
+        .toBe(true);
+      expect((await wf.query(slaStateQuery)).run).toMatchObject({
+        continuedAsNew: continuedAsNew + 1,
+        handOverRefusedAt: null,
+      });
+      const admitted = await wf.executeUpdate(admitLeadsUpdate, {
+        args: [{ leads: [lead('one-more', 'high-intent', 'rep-b', t0)] }],
+      });
+      expect(admitted).toMatchObject([{ leadId: 'one-more', result: 'admitted' }]);
+      expect((await wf.query(slaStateQuery)).openLeads).toBe(60_001);
+      await terminateWhenIdle(wf, 'test done');
     },
   );
 });

@@ -10,7 +10,7 @@ import {
 import { carryOverTooLargeAlert } from '../../sla/alertWording';
 import { packCarryOver, packedSizeBytes } from '../../sla/carryOver';
 import { jsonSizeBytes } from '../../sla/inputLimits';
-import { openLeadCount } from '../../sla/leadBook';
+import { knownLead, openLeadCount } from '../../sla/leadBook';
 import type { CampaignRun, CampaignSlaInput } from './run';
 import { STANDING_WAKE_UP_TIMERS } from './wakeUp';
 
@@ -112,6 +112,30 @@ export function nextRun(run: CampaignRun): NextRun | null {
  */
 export function tooLargeEvenFlushed(run: CampaignRun, next: NextRun | null): boolean {
   return next === null || next.bytes - packedSizeBytes(run.state.book.outbox) > MAX_CARRY_OVER_BYTES;
+}
+
+/**
+ * The run's hand-over was refused as too large, so it takes no new leads until it has handed over: each would grow
+ * a history that can no longer be cut, towards replays slower than the workflow task timeout and Temporal's history
+ * limit, and keep the open leads above what fits. Leads already open keep their clocks; as they close, the run
+ * tries again, and the next run takes new leads.
+ */
+export function refusesNewLeads(run: CampaignRun): boolean {
+  return run.carryOverGuard.tooLargeAt !== Infinity;
+}
+
+/** Why new leads are refused while the run cannot hand over; null when it takes them, or `leads` holds none new. */
+export function newLeadsRefusal(run: CampaignRun, leads: readonly { leadId: string }[]): string | null {
+  if (!refusesNewLeads(run)) return null;
+  const { book } = run.state;
+  // A retried batch whose leads are all in (or closed) is answered as before: nothing new enters.
+  const fresh = leads.filter((lead) => knownLead(book, lead.leadId) === 'unknown').length;
+  if (fresh === 0) return null;
+  return (
+    `campaign ${run.campaignId} takes no new leads: its ${openLeadCount(book)} open leads are more than one run can ` +
+    `hand over (refused at ${run.carryOverGuard.tooLargeAt}), so ${fresh} new lead${fresh === 1 ? ' is' : 's are'} ` +
+    'refused until enough leads close for the run to hand over; admit them into another campaign'
+  );
 }
 
 /** Keeps this run going until fewer leads are open; tells ops once per run. */

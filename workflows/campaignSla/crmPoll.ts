@@ -5,6 +5,7 @@ import { log, patched } from '@temporalio/workflow';
 import { getOwn } from '../../sla/dict';
 import { milestoneFactsNeeded, validateAdmission, validateLeadEvents } from '../../sla/leadBook';
 import { pollCrm } from './activities';
+import { refusesNewLeads } from './continueAsNew';
 import { raiseEscalation } from './escalation';
 import { track } from './inFlight';
 import { admit, applyEvents } from './leads';
@@ -27,7 +28,8 @@ export function startCrmPoll(run: CampaignRun): void {
     campaignId,
     crmCampaignId: crm.campaignId,
     watermark: state.crmWatermark,
-    acceptNewLeads: now < run.windowEnd(),
+    // New leads stay in the CRM, its watermark unmoved, while the run cannot hand over; later polls fetch them.
+    acceptNewLeads: now < run.windowEnd() && !refusesNewLeads(run),
     at: new Date(now).toISOString(),
     ...(crm.statusMapping ? { statusMapping: crm.statusMapping } : {}),
     repIds: [...new Set(Object.values(run.config().responseSla.pools).flatMap((pool) => pool.reps.map((r) => r.id)))],

@@ -28,7 +28,8 @@ import { recordConfigVersion } from './activities';
 import { admit, applyEvents } from './leads';
 import { decideByOps } from './proposalLifecycle';
 import type { CampaignRun } from './run';
-import { asInvalidRequest, invalidRequest, toInvalidRequest } from './invalidRequest';
+import { newLeadsRefusal } from './continueAsNew';
+import { asInvalidRequest, atCapacity, invalidRequest, toInvalidRequest } from './invalidRequest';
 import { closeLiveQuarter, quarterRollProblem } from './quarter';
 import { payloadSizeProblem } from '../../sla/inputLimits';
 import { quoteInput } from '../../sla/ids';
@@ -63,6 +64,8 @@ export function registerHandlers(run: CampaignRun): void {
         }
         const problems = validateAdmission(batch.leads, run.ctx());
         if (problems.length) throw invalidRequest('lead batch rejected, nothing admitted', problems);
+        const refusal = newLeadsRefusal(run, batch.leads);
+        if (refusal) throw atCapacity(`lead batch refused, nothing admitted: ${refusal}`);
       },
     },
   );

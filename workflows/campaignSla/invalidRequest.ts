@@ -3,6 +3,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 
 const INVALID_REQUEST = 'InvalidRequest';
+const CAMPAIGN_AT_CAPACITY = 'CampaignAtCapacity';
 
 export function invalidRequest(summary: string, problems: string[] | string): ApplicationFailure {
   const lines = Array.isArray(problems) ? problems : [problems];
@@ -11,6 +12,14 @@ export function invalidRequest(summary: string, problems: string[] | string): Ap
     message: `${summary}:\n${lines.join('\n')}`,
     nonRetryable: true,
   });
+}
+
+/**
+ * A request the campaign cannot take now, whatever it holds: its own type, so a caller can send the leads to
+ * another campaign. Not retryable by Temporal; the same request may succeed once the campaign has room again.
+ */
+export function atCapacity(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: CAMPAIGN_AT_CAPACITY, message, nonRetryable: true });
 }
 
 /** A plain Error from domain code as an invalid request; ApplicationFailures pass through. */

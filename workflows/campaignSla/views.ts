@@ -5,6 +5,7 @@ import { milestoneFigures, nextDueAt, openClockCount, openLeadCount } from '../.
 import { toLeadView } from '../../sla/leadView';
 import { proposalView } from '../../sla/proposals';
 import type { CampaignStateView, LeadView } from '../../sla/views';
+import { refusesNewLeads } from './continueAsNew';
 import type { CampaignRun } from './run';
 import { getOwn } from '../../sla/dict';
 
@@ -49,7 +50,11 @@ export function stateView(run: CampaignRun, detail: 'full' | 'summary' = 'full')
     latestSnapshot: state.spend.latest,
     proposals: state.spend.proposals.map(proposalView),
     budget: state.spend.budget,
-    run: { historyLength: workflowInfo().historyLength, continuedAsNew: state.continuedAsNew },
+    run: {
+      historyLength: workflowInfo().historyLength,
+      continuedAsNew: state.continuedAsNew,
+      handOverRefusedAt: refusesNewLeads(run) ? run.carryOverGuard.tooLargeAt : null,
+    },
   };
 }
 
