@@ -32,6 +32,7 @@ const baselineText = (baseline: UpdateBaseline) => `no-op Update baseline ${fixe
 
 /** Issue 13's goal for a workflow task at 10,000 open leads. */
 const TASK_GOAL_MS = 200;
+const TASK_GOAL_OPEN_LEADS = 10_000;
 
 /** Issue 13's goal: the campaign admits leads at least half as fast as raw Temporal takes the same payloads. */
 const INTAKE_GOAL_RATIO = 0.5;
@@ -232,6 +233,13 @@ function carryOverRows(c: CarryOverCeiling): Row[] {
 /** Issue 13's goal 5: a growing campaign keeps history to at most one event per lead. */
 const SCALE_EVENTS_PER_LEAD_GOAL = 1;
 
+/** The task goal holds at 10,000 open leads; past that the row says where it stands against the same 200 ms. */
+function taskGoalReference(openLeads: number, p99Ms: number): string {
+  const within = p99Ms <= TASK_GOAL_MS;
+  if (openLeads <= TASK_GOAL_OPEN_LEADS) return `goal ≤ ${TASK_GOAL_MS} ms at 10,000: ${verdict(within)}`;
+  return `no goal at ${int(openLeads)}: ${within ? 'within' : 'over'} the ${TASK_GOAL_MS} ms set for 10,000`;
+}
+
 function scaleRows(s: ScaleFigures): Row[] {
   const kb = (bytes: number) => `${int(bytes / 1024)} KB`;
   return [
@@ -244,7 +252,7 @@ function scaleRows(s: ScaleFigures): Row[] {
     ...s.checkpoints.map((c) => ({
       figure: `Workflow task at ${int(c.openLeads)} open leads, logged calls arriving`,
       value: `p99 ${int(c.handOver.steadyTaskMs.p99)} ms (p50 ${int(c.handOver.steadyTaskMs.p50)}, max ${int(c.handOver.steadyTaskMs.max)})`,
-      reference: `goal ≤ ${TASK_GOAL_MS} ms at 10,000: ${verdict(c.handOver.steadyTaskMs.p99 <= TASK_GOAL_MS)}`,
+      reference: taskGoalReference(c.openLeads, c.handOver.steadyTaskMs.p99),
       detail: `${c.handOver.steadyTaskMs.count} tasks, summary publishes included; the hand-over's own task (packing ${int(c.handOver.carried.openLeads)} open leads) ${int(c.handOver.handOverTaskMs)} ms; ${refusedDetail(c.handOver.refused)}`,
     })),
     {
