@@ -696,9 +696,9 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
     return { alert, wf, t0, leadIds };
   }
 
-  // Tens of thousands of leads through ~1,500 Updates on the time-skipping server: about a minute each on an idle
-  // machine, far longer on a loaded 2-core CI box, so they run on demand: CAMPAIGN_SLA_HEAVY_TESTS=1 npm test.
-  it.runIf(process.env.CAMPAIGN_SLA_HEAVY_TESTS === '1')(
+  // Tens of thousands of leads through ~1,500 Updates on the time-skipping server: 12–15 s each here, in the test
+  // run this file has to itself (package.json runs it with --maxWorkers 1).
+  it(
     'keeps running and alerts once when the carry-over would pass the payload limit',
     { timeout: 600_000 },
     async () => {
@@ -713,7 +713,7 @@ describe('campaign workflow continue-as-new with thousands of open leads (time-s
       await terminateWhenIdle(wf, 'test done');
     },
   );
-  it.runIf(process.env.CAMPAIGN_SLA_HEAVY_TESTS === '1')(
+  it(
     'keeps running and alerts once when more leads are open than one run may carry, and takes new leads again once enough close',
     { timeout: 600_000 },
     async () => {
