@@ -9,7 +9,10 @@ const NON_ASCII = /[^\u0020-\u007e]/;
 
 /** Size of a value as UTF-8 JSON, as Temporal's JSON payload converter would store it. */
 export function jsonSizeBytes(value: unknown): number {
-  const json = JSON.stringify(value);
+  return utf8Length(JSON.stringify(value));
+}
+
+function utf8Length(json: string): number {
   // Most JSON here is ASCII (IDs, timestamps, numbers): one native scan answers for the whole string.
   if (!NON_ASCII.test(json)) return json.length;
   let bytes = 0;
@@ -42,12 +45,64 @@ function longestStringPath(value: unknown): { path: string; length: number } | n
   return best;
 }
 
-/** A problem line when the request is too large, naming its size, the limit and its largest value; null otherwise. */
-export function payloadSizeProblem(value: unknown, limit = MAX_UPDATE_BYTES): string | null {
-  const bytes = jsonSizeBytes(value);
-  if (bytes <= limit) return null;
-  const longest = longestStringPath(value);
-  const culprit =
-    longest && longest.length > limit / 4 ? `${longest.path}: a value of ${longest.length} characters; ` : '';
-  return `${culprit}(input): ${bytes} bytes exceeds the limit of ${limit} bytes per request; split it`;
+/**
+ * A problem line when the request is too large (its size, the limit and its largest value) or holds text the ledger
+ * cannot store (where); null otherwise. Both read one JSON encoding of the request.
+ */
+export function requestProblem(value: unknown, limit = MAX_UPDATE_BYTES): string | null {
+  const json = JSON.stringify(value) as string | undefined;
+  if (json === undefined) return null;
+  const bytes = utf8Length(json);
+  if (bytes > limit) {
+    const longest = longestStringPath(value);
+    const culprit =
+      longest && longest.length > limit / 4 ? `${longest.path}: a value of ${longest.length} characters; ` : '';
+    return `${culprit}(input): ${bytes} bytes exceeds the limit of ${limit} bytes per request; split it`;
+  }
+  if (!json.includes('\\u') || !UNSTORABLE_ESCAPE.test(json)) return null;
+  return `${formatPath(unstorableTextPath(value) ?? [])}: ${UNSTORABLE_MESSAGE}`;
+}
+
+// Postgres text cannot hold NUL, and its JSON refuses an unpaired UTF-16 surrogate: a request carrying either would
+// fail every ledger write it reaches, and those writes are retried until they succeed.
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const isUnstorable = (text: string) => text.includes('\u0000') || UNPAIRED_SURROGATE.test(text);
+// JSON.stringify writes both as escapes (\u0000, \udXXX; a surrogate pair stays as it is). An escape follows an even
+// run of backslashes (none, or escaped backslashes); after an odd run the text itself spells "\u0000".
+const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/;
+const UNSTORABLE_MESSAGE =
+  'holds a NUL character or an unpaired UTF-16 surrogate, which the ledger cannot store (Postgres text and JSON refuse both)';
+
+/** The path of the first key or string, depth first, holding text the ledger cannot store; null when there is none. */
+export function unstorableTextPath(value: unknown): (string | number)[] | null {
+  const visit = (node: unknown, path: (string | number)[]): (string | number)[] | null => {
+    if (typeof node === 'string') return isUnstorable(node) ? path : null;
+    if (node === null || typeof node !== 'object' || path.length > 32) return null;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const found = visit(node[i], [...path, i]);
+        if (found) return found;
+      }
+      return null;
+    }
+    for (const key of Object.keys(node)) {
+      if (isUnstorable(key)) return [...path, key];
+      const found = visit((node as Record<string, unknown>)[key], [...path, key]);
+      if (found) return found;
+    }
+    return null;
+  };
+  return visit(value, []);
+}
+
+/** The config's form of the same rule (sla/config), as a path and a message. */
+export function unstorableTextIssue(value: unknown): { path: (string | number)[]; message: string } | null {
+  const path = unstorableTextPath(value);
+  return path ? { path, message: UNSTORABLE_MESSAGE } : null;
+}
+
+function formatPath(path: (string | number)[]): string {
+  let text = '';
+  for (const segment of path) text += typeof segment === 'number' ? `[${segment}]` : text ? `.${segment}` : segment;
+  return text || '(input)';
 }

@@ -27,6 +27,12 @@ export const PROTOTYPE_KEYS = [
 /** The prototype keys that are valid IDs (an ID starts with a letter or digit): ordinary IDs to the workflow. */
 export const PROTOTYPE_NAMED_IDS = PROTOTYPE_KEYS.filter((k) => /^[A-Za-z0-9]/.test(k));
 export const MEGABYTE = 'x'.repeat(1024 * 1024);
+/** A NUL, and halves of a surrogate pair on their own: JavaScript strings may hold them, Postgres text and JSON not. */
+const UNSTORABLE_TEXTS = [
+  ['a NUL', 'No\u0000 response'],
+  ['an unpaired high surrogate', 'No \ud83d response'],
+  ['an unpaired low surrogate', 'No \ude00 response'],
+] as const;
 const iso = (ms: number) => new Date(ms).toISOString();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -293,6 +299,17 @@ export function hostileCorpus(target: CorpusTarget): HostileCase[] {
   add('decideProposal approver 1 MB', decideProposalUpdate, () => decision({ approver: MEGABYTE }), 'approver');
   add('decideProposal reason 1 MB', decideProposalUpdate, () => decision({ reason: MEGABYTE }), 'reason');
   add('decideProposal decision invalid', decideProposalUpdate, () => decision({ decision: 'yolo' }), 'decision');
+  // Text Postgres cannot store: the ledger write it reaches would fail on every retry, and the decision holds the
+  // spend lock while it waits for that write.
+  for (const [name, reason] of UNSTORABLE_TEXTS) {
+    add(`decideProposal reason with ${name}`, decideProposalUpdate, () => decision({ reason }), 'reason');
+    add(
+      `recordLeadEvents rejection reason with ${name}`,
+      recordLeadEventsUpdate,
+      () => reject(reason),
+      'events[0].reason',
+    );
+  }
 
   // amendSla
   add('amendSla null', amendSlaUpdate, () => null, '(root)');
@@ -308,6 +325,12 @@ export function hostileCorpus(target: CorpusTarget): HostileCase[] {
     amendSlaUpdate,
     () => ({ ...config, version: nextVersion, padding: 'x'.repeat(1900 * 1024) }),
     'bytes',
+  );
+  add(
+    'amendSla campaign name with a NUL',
+    amendSlaUpdate,
+    () => ({ ...config, version: nextVersion, campaign: { ...(config.campaign as object), name: 'Spring\u0000' } }),
+    'campaign.name',
   );
   add(
     'amendSla tier named __proto__',

@@ -31,7 +31,7 @@ import type { CampaignRun } from './run';
 import { newLeadsRefusal } from './continueAsNew';
 import { asInvalidRequest, atCapacity, invalidRequest, toInvalidRequest } from './invalidRequest';
 import { closeLiveQuarter, quarterRollProblem } from './quarter';
-import { payloadSizeProblem } from '../../sla/inputLimits';
+import { requestProblem } from '../../sla/inputLimits';
 import { quoteInput } from '../../sla/ids';
 import { leadView, stateView } from './views';
 
@@ -57,7 +57,7 @@ export function registerHandlers(run: CampaignRun): void {
     },
     {
       validator: (batch) => {
-        rejectOversized('lead batch', batch);
+        rejectUnfit('lead batch', batch);
         if (!isAdmitLeadsInput(batch)) {
           const parsed = admitLeadsInputSchema.safeParse(batch);
           if (!parsed.success) throw invalidRequest('invalid lead batch', formatIssues(parsed.error));
@@ -79,7 +79,7 @@ export function registerHandlers(run: CampaignRun): void {
     },
     {
       validator: (batch) => {
-        rejectOversized('lead events', batch);
+        rejectUnfit('lead events', batch);
         const parsed = recordLeadEventsInputSchema.safeParse(batch);
         if (!parsed.success) throw invalidRequest('invalid lead events', formatIssues(parsed.error));
         const problems = validateLeadEvents(state.book, parsed.data.events, run.ctx());
@@ -100,7 +100,7 @@ export function registerHandlers(run: CampaignRun): void {
       }),
     {
       validator: (decision) => {
-        rejectOversized('decision', decision);
+        rejectUnfit('decision', decision);
         // Who may decide comes first: someone not on the list learns that, not what else is wrong.
         const approver = (decision as { approver?: unknown } | null)?.approver;
         if (typeof approver === 'string' && !run.config().approvals.approvers.includes(approver)) {
@@ -139,7 +139,7 @@ export function registerHandlers(run: CampaignRun): void {
       }),
     {
       validator: (newConfig) => {
-        rejectOversized('amendment', newConfig);
+        rejectUnfit('amendment', newConfig);
         const parsed = asInvalidRequest('invalid amendment', () => parseCampaignConfig(newConfig));
         if (parsed.campaign.id !== campaignId) {
           throw invalidRequest(
@@ -169,7 +169,7 @@ export function registerHandlers(run: CampaignRun): void {
       }),
     {
       validator: (input) => {
-        rejectOversized('quarter roll', input);
+        rejectUnfit('quarter roll', input);
         const parsed = rollQuarterInputSchema.safeParse(input);
         if (!parsed.success) throw invalidRequest('invalid quarter roll', formatIssues(parsed.error));
         const problem = quarterRollProblem(run, parsed.data.quarter);
@@ -194,10 +194,13 @@ export function registerHandlers(run: CampaignRun): void {
   setHandler(proposalsQuery, () => state.spend.proposals.map(proposalView));
 }
 
-/** Refuses a request too large to enter workflow history, before anything else reads it. */
-function rejectOversized(what: string, input: unknown): void {
-  const problem = payloadSizeProblem(input);
-  if (problem) throw invalidRequest(`${what} too large`, problem);
+/**
+ * Refuses a request too large to enter workflow history, or holding text the ledger cannot store (its writes would
+ * fail for good), before anything else reads it.
+ */
+function rejectUnfit(what: string, input: unknown): void {
+  const problem = requestProblem(input);
+  if (problem) throw invalidRequest(`${what} refused`, problem);
 }
 
 /** Drops config versions that neither the current terms nor any open lead's clocks still use. */
