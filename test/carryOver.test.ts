@@ -27,6 +27,7 @@ import {
   refusesNewLeads,
 } from '../workflows/campaignSla/continueAsNew';
 import type { CampaignRun } from '../workflows/campaignSla/run';
+import { crmPollInput } from '../workflows/campaignSla/crmPoll';
 import { jsonSizeBytes } from '../sla/inputLimits';
 import { collectDueConfirmed } from './support/dueSteps';
 import { parseCampaignConfig } from '../sla/config';
@@ -433,6 +434,21 @@ describe('new leads while a run cannot hand over', () => {
     expect(newLeadsRefusal(run, [{ leadId: '__proto__' }, { leadId: 'constructor' }])).toContain(
       '2 new leads are refused',
     );
+  });
+
+  it('has the CRM poll leave new leads in the CRM meanwhile, its watermark where it was', () => {
+    const pollRun = (tooLargeAt: number) =>
+      ({
+        campaignId: 'carry',
+        state: { crmWatermark: 'w-1' },
+        carryOverGuard: { tooLargeAt, reported: tooLargeAt !== Infinity },
+        config: () => config,
+        ctx: () => ctxAt(T0),
+        windowEnd: () => T0 + DAY,
+      }) as unknown as CampaignRun;
+    expect(crmPollInput(pollRun(Infinity), T0)).toMatchObject({ watermark: 'w-1', acceptNewLeads: true });
+    expect(crmPollInput(pollRun(7), T0)).toMatchObject({ watermark: 'w-1', acceptNewLeads: false });
+    expect(crmPollInput(pollRun(Infinity), T0 + DAY).acceptNewLeads).toBe(false);
   });
 
   it('answers a retried batch of leads it already holds, open or closed, as before', () => {

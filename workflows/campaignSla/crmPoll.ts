@@ -16,25 +16,30 @@ const STATUS_MAPPING_ALERT = 'status-mapping-alert';
 /** Runs recorded before reps were checked against the CRM's users raise no alert for a deactivated rep. */
 const INACTIVE_REPS_ALERT = 'inactive-reps-alert';
 
-export function startCrmPoll(run: CampaignRun): void {
-  const { state, campaignId } = run;
+/** What one poll asks the CRM for: new leads only inside the window and while the run can take them. */
+export function crmPollInput(run: CampaignRun, now: number): Parameters<typeof pollCrm>[0] {
   const crm = run.config().campaign.crm;
-  const now = Date.now();
-  state.nextCrmPollAt = now + crm.pollEvery;
-  run.inFlight.crmPoll = true;
   // Read only for campaigns whose milestones follow them (they cost API calls): others poll as before.
   const facts = milestoneFactsNeeded(Object.values(run.ctx().configs));
-  const poll = pollCrm({
-    campaignId,
+  return {
+    campaignId: run.campaignId,
     crmCampaignId: crm.campaignId,
-    watermark: state.crmWatermark,
+    watermark: run.state.crmWatermark,
     // New leads stay in the CRM, its watermark unmoved, while the run cannot hand over; later polls fetch them.
     acceptNewLeads: now < run.windowEnd() && !refusesNewLeads(run),
     at: new Date(now).toISOString(),
     ...(crm.statusMapping ? { statusMapping: crm.statusMapping } : {}),
     repIds: [...new Set(Object.values(run.config().responseSla.pools).flatMap((pool) => pool.reps.map((r) => r.id)))],
     ...(facts ? { facts } : {}),
-  }).then(
+  };
+}
+
+export function startCrmPoll(run: CampaignRun): void {
+  const { state, campaignId } = run;
+  const now = Date.now();
+  state.nextCrmPollAt = now + run.config().campaign.crm.pollEvery;
+  run.inFlight.crmPoll = true;
+  const poll = pollCrm(crmPollInput(run, now)).then(
     (result) => {
       state.crmWatermark = result.watermark;
       if (result.inactiveReps) noteInactiveReps(run, result.inactiveReps);
