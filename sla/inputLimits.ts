@@ -1,6 +1,8 @@
 // Bounds on what one Update may carry. Temporal refuses payloads over 2 MB (and warns from 512 KB); a
 // validator that lets such an Update through makes every workflow task fail until it is dropped, so
 // requests are bounded well below, and the error says by how much.
+import { formatIssuePath } from './config/errors';
+
 export const MAX_BATCH_ITEMS = 2000;
 const MAX_UPDATE_BYTES = 512 * 1024;
 
@@ -60,7 +62,8 @@ export function requestProblem(value: unknown, limit = MAX_UPDATE_BYTES): string
     return `${culprit}(input): ${bytes} bytes exceeds the limit of ${limit} bytes per request; split it`;
   }
   if (!json.includes('\\u') || !UNSTORABLE_ESCAPE.test(json)) return null;
-  return `${formatPath(unstorableTextPath(value) ?? [])}: ${UNSTORABLE_MESSAGE}`;
+  const path = unstorableTextPath(value);
+  return `${path?.length ? formatIssuePath(path) : '(input)'}: ${UNSTORABLE_MESSAGE}`;
 }
 
 // Postgres text cannot hold NUL, and its JSON refuses an unpaired UTF-16 surrogate: a request carrying either would
@@ -99,10 +102,4 @@ export function unstorableTextPath(value: unknown): (string | number)[] | null {
 export function unstorableTextIssue(value: unknown): { path: (string | number)[]; message: string } | null {
   const path = unstorableTextPath(value);
   return path ? { path, message: UNSTORABLE_MESSAGE } : null;
-}
-
-function formatPath(path: (string | number)[]): string {
-  let text = '';
-  for (const segment of path) text += typeof segment === 'number' ? `[${segment}]` : text ? `.${segment}` : segment;
-  return text || '(input)';
 }
