@@ -1,7 +1,7 @@
 // The spend loop's activities: the velocity check (Ads spend against CRM conversions) and applying an
 // approved budget change. Both read the campaign through the AdsPlatform port, which refuses REMOVED
 // campaigns, DAILY budgets and changes to shared budgets with non-retryable, typed failures.
-import { log } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { AdsAccountFacts } from '../sla/adsAccount';
 import { checkFlight } from '../sla/adsFlight';
 import type { CampaignConfig } from '../sla/config';
@@ -50,9 +50,19 @@ export interface ApplyBudgetChangeInput {
   config: CampaignConfig;
   action: ProposalAction;
   targetAmountMicros: number | null;
+  /** Only for the restore of a pause: the status to resume. A restore of a reduce leaves the status alone. */
   restoreStatus: 'ENABLED' | 'PAUSED' | null;
   at: string;
+  /**
+   * The budget the proposal was sized on (its budgetBefore). A budget that has moved since, by hand in the Ads UI
+   * or by another tool, is not overridden: the change fails as AdsBudgetMoved. Absent in inputs scheduled
+   * before this field existed.
+   */
+  expectedBeforeMicros?: number;
 }
+
+/** The budget moved since the proposal was sized on it; applying its absolute target would override that move. */
+export const ADS_BUDGET_MOVED = 'AdsBudgetMoved';
 
 const adsRef = (config: CampaignConfig): AdsCampaignRef => ({
   customerId: config.campaign.ads.customerId,
@@ -198,7 +208,7 @@ export function createSpendActivities({ ports, ledger }: { ports: PortResolver; 
     async applyBudgetChange(input: ApplyBudgetChangeInput): Promise<{ after: AdsBudgetState; summary: string }> {
       const ads = await ports.ads(input.campaignId, input.config, new Date(input.at));
       const ref = adsRef(input.config);
-      const before = await ads.getBudget(ref);
+      let before = await ads.getBudget(ref);
       const operations: string[] = [];
       const notes: string[] = [];
       let after: AdsBudgetState = before;
@@ -214,10 +224,27 @@ export function createSpendActivities({ ports, ledger }: { ports: PortResolver; 
           if (target !== input.targetAmountMicros) {
             notes.push(`target rounded to whole ${before.currencyCode} units: ${target / MICROS}`);
           }
-          const result = await ads.setBudgetAmount(ref, target);
-          operations.push(result.operation);
-          ({ after, validateOnly } = result);
-          changed ||= result.changed;
+          const { expectedBeforeMicros } = input;
+          if (expectedBeforeMicros !== undefined && before.amountMicros === target) {
+            // Already at the target: an earlier attempt of this activity set it and then failed before completing
+            // (a retry reads its own write). The ledger keeps the amount the proposal changed from.
+            if (expectedBeforeMicros !== target) {
+              before = { ...before, amountMicros: expectedBeforeMicros };
+              changed = true;
+              notes.push('set by an earlier attempt of this change');
+            }
+          } else if (expectedBeforeMicros !== undefined && before.amountMicros !== expectedBeforeMicros) {
+            throw ApplicationFailure.create({
+              type: ADS_BUDGET_MOVED,
+              nonRetryable: true,
+              message: `not applied: the budget is ${describe(before)} now, not the ${(expectedBeforeMicros / MICROS).toFixed(2)} this ${input.action} was sized on; it was changed outside this proposal, so its target ${(target / MICROS).toFixed(2)} would override that change. The next velocity check proposes from the new budget`,
+            });
+          } else {
+            const result = await ads.setBudgetAmount(ref, target);
+            operations.push(result.operation);
+            ({ after, validateOnly } = result);
+            changed ||= result.changed;
+          }
         }
         if (input.action === 'restore' && input.restoreStatus && after.status !== input.restoreStatus) {
           const result = await ads.setStatus(ref, input.restoreStatus);

@@ -144,6 +144,18 @@ export function resolveBudgetTarget(
   return check.ok ? { ok: true, targetBudget: check.targetBudget, notes: check.notes } : check;
 }
 
+/**
+ * The status a restore resumes: only a restore of a pause resumes the campaign. A restore of a reduce sets the
+ * budget back and leaves the status as it is, so a campaign ops paused by hand since stays paused.
+ */
+export function restoreStatusFor(
+  proposal: ProposalState,
+  adjustment: { action: string; statusBefore: 'ENABLED' | 'PAUSED' } | null,
+): 'ENABLED' | 'PAUSED' | null {
+  if (proposal.action !== 'restore' || adjustment?.action !== 'pause') return null;
+  return adjustment.statusBefore;
+}
+
 export function proposalView(p: ProposalState) {
   const { figures: _figures, pct: _pct, statusBefore: _statusBefore, ...view } = p;
   return view;

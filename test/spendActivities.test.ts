@@ -8,8 +8,9 @@ import { ADS_BUDGET_BELOW_MINIMUM, ADS_SHARED_BUDGET, ADS_UNSUPPORTED_BUDGET } f
 import { SandboxAdsPlatform, type SandboxAdsOptions } from '../activities/ads/sandboxAdsPlatform';
 import type { PortResolver } from '../activities/campaignActivities';
 import type { Crm, Ledger } from '../activities/ports';
-import { createSpendActivities, type ApplyBudgetChangeInput } from '../activities/spendActivities';
+import { ADS_BUDGET_MOVED, createSpendActivities, type ApplyBudgetChangeInput } from '../activities/spendActivities';
 import { parseCampaignConfig } from '../sla/config';
+import { restoreStatusFor, type ProposalState } from '../sla/proposals';
 import type { BudgetChangeRecord, VelocitySnapshotRecord } from '../sla/records';
 import { seedTermsConfig } from './support/campaignConfig';
 
@@ -30,15 +31,20 @@ function harness(options: Partial<SandboxAdsOptions> = {}) {
   });
   const changes: BudgetChangeRecord[] = [];
   const snapshots: VelocitySnapshotRecord[] = [];
+  let ledgerFailures = 0;
   const ledger = {
-    recordBudgetChange: async (record: BudgetChangeRecord) => void changes.push(record),
+    recordBudgetChange: async (record: BudgetChangeRecord) => {
+      // A Postgres restart between the Ads call and the row: the activity fails and Temporal retries it.
+      if (ledgerFailures > 0 && ledgerFailures--) throw new Error('Connection terminated unexpectedly');
+      changes.push(record);
+    },
     recordSnapshot: async (record: VelocitySnapshotRecord) => void snapshots.push(record),
   } as unknown as Ledger;
   const crm = { countConversions: async () => 40 } as unknown as Crm;
   const ports: PortResolver = { ads: async () => ads, crm: async () => crm };
   const activities = createSpendActivities({ ports, ledger });
   const env = new MockActivityEnvironment();
-  const apply = (targetAmountMicros: number) => {
+  const apply = (targetAmountMicros: number, extra: Partial<ApplyBudgetChangeInput> = {}) => {
     const input: ApplyBudgetChangeInput = {
       campaignId: 'spend',
       proposalId: 'p-1',
@@ -47,6 +53,7 @@ function harness(options: Partial<SandboxAdsOptions> = {}) {
       targetAmountMicros,
       restoreStatus: null,
       at: now.toISOString(),
+      ...extra,
     };
     return env.run(activities.applyBudgetChange, input) as ReturnType<typeof activities.applyBudgetChange>;
   };
@@ -59,7 +66,7 @@ function harness(options: Partial<SandboxAdsOptions> = {}) {
       knownBudget: null,
       responseCompliance: {},
     }) as ReturnType<typeof activities.runVelocityCheck>;
-  return { ads, apply, check, changes, snapshots };
+  return { ads, apply, check, changes, snapshots, failLedgerOnce: () => (ledgerFailures = 1) };
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -103,6 +110,71 @@ describe('applyBudgetChange', () => {
     expect(failure.type).toBe(ADS_BUDGET_BELOW_MINIMUM);
     expect(failure.details?.[0]).toMatchObject({ minimumBudgetTotalAmountMicros: 60_000_000_000 });
     expect(h.changes).toEqual([]);
+  });
+});
+
+describe('applyBudgetChange against the budget the proposal was sized on', () => {
+  const ref = { customerId: '1234567890', campaignId: '555' };
+
+  it('refuses, without touching the budget, when it was changed outside the proposal since', async () => {
+    const h = harness();
+    await h.ads.setBudgetAmount(ref, 50_000_000_000); // ops cut it in the Google Ads UI
+    const failure = await failureOf(
+      h.apply(82_500_000_000, { action: 'increase', expectedBeforeMicros: 75_000_000_000 }),
+    );
+    expect(failure.type).toBe(ADS_BUDGET_MOVED);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toBe(
+      'not applied: the budget is 50000.00 USD (CUSTOM_PERIOD, ENABLED) now, not the 75000.00 this increase was sized on; it was changed outside this proposal, so its target 82500.00 would override that change. The next velocity check proposes from the new budget',
+    );
+    expect((await h.ads.getBudget(ref)).amountMicros).toBe(50_000_000_000);
+    expect(h.changes).toEqual([]);
+  });
+
+  it('records what the change moved from when a retry finds its own earlier write in place', async () => {
+    const h = harness();
+    h.failLedgerOnce();
+    const input = { expectedBeforeMicros: 75_000_000_000 };
+    await expect(h.apply(52_500_000_000, input)).rejects.toThrow('Connection terminated unexpectedly');
+    expect((await h.ads.getBudget(ref)).amountMicros).toBe(52_500_000_000);
+    const { summary } = await h.apply(52_500_000_000, input); // Temporal's retry, same input
+    expect(h.changes).toHaveLength(1);
+    expect(h.changes[0]).toMatchObject({
+      before: { amountMicros: 75_000_000_000 },
+      after: { amountMicros: 52_500_000_000 },
+      changed: true,
+    });
+    expect(summary).toBe(
+      'reduce: 75000.00 USD (CUSTOM_PERIOD, ENABLED) → 52500.00 USD (CUSTOM_PERIOD, ENABLED) (set by an earlier attempt of this change)',
+    );
+  });
+
+  it('sets the target regardless in an input scheduled before the expected budget was sent', async () => {
+    const h = harness();
+    await h.ads.setBudgetAmount(ref, 50_000_000_000);
+    await h.apply(52_500_000_000);
+    expect((await h.ads.getBudget(ref)).amountMicros).toBe(52_500_000_000);
+  });
+
+  it('leaves a campaign ops paused by hand paused when a restore sets the budget back', async () => {
+    const h = harness();
+    await h.apply(52_500_000_000, { expectedBeforeMicros: 75_000_000_000 });
+    await h.ads.setStatus(ref, 'PAUSED');
+    const adjustment = { action: 'reduce', statusBefore: 'ENABLED' } as const;
+    const restore = { action: 'restore' } as ProposalState;
+    await h.apply(75_000_000_000, {
+      proposalId: 'p-2',
+      action: 'restore',
+      restoreStatus: restoreStatusFor(restore, adjustment),
+      expectedBeforeMicros: 52_500_000_000,
+    });
+    expect(await h.ads.getBudget(ref)).toMatchObject({ amountMicros: 75_000_000_000, status: 'PAUSED' });
+    // The restore of a pause resumes the status the pause found; nothing else resumes a campaign.
+    expect(restoreStatusFor(restore, { action: 'pause', statusBefore: 'ENABLED' })).toBe('ENABLED');
+    expect(restoreStatusFor(restore, null)).toBeNull();
+    expect(
+      restoreStatusFor({ action: 'reduce' } as ProposalState, { action: 'pause', statusBefore: 'ENABLED' }),
+    ).toBeNull();
   });
 });
 

@@ -10,6 +10,7 @@ import {
   proposalRecord,
   proposalView,
   resolveBudgetTarget,
+  restoreStatusFor,
   type ProposalState,
 } from '../../sla/proposals';
 import type { ProposalView, SnapshotView } from '../../sla/views';
@@ -114,8 +115,9 @@ async function applyProposal(run: CampaignRun, proposal: ProposalState): Promise
       config: cfg,
       action: proposal.action,
       targetAmountMicros: target.targetBudget === null ? null : Math.round(target.targetBudget * 1e6),
-      restoreStatus: proposal.action === 'restore' ? (state.spend.activeAdjustment?.statusBefore ?? 'ENABLED') : null,
+      restoreStatus: restoreStatusFor(proposal, state.spend.activeAdjustment),
       at: new Date().toISOString(),
+      expectedBeforeMicros: Math.round(proposal.budgetBefore * 1e6),
     });
     proposal.status = 'applied';
     proposal.outcome = result.summary;
