@@ -72,9 +72,21 @@ const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbf
 const isUnstorable = (text: string) => text.includes('\u0000') || UNPAIRED_SURROGATE.test(text);
 // JSON.stringify writes both as escapes (\u0000, \udXXX; a surrogate pair stays as it is). An escape follows an even
 // run of backslashes (none, or escaped backslashes); after an odd run the text itself spells "\u0000".
-const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/;
+const UNSTORABLE_ESCAPE_SOURCE = String.raw`(?<!\\)((?:\\\\)*)\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})`;
+const UNSTORABLE_ESCAPE = new RegExp(UNSTORABLE_ESCAPE_SOURCE);
+const UNSTORABLE_ESCAPES = new RegExp(UNSTORABLE_ESCAPE_SOURCE, 'g');
 const UNSTORABLE_MESSAGE =
   'holds a NUL character or an unpaired UTF-16 surrogate, which the ledger cannot store (Postgres text and JSON refuse both)';
+
+/**
+ * JSON for a Postgres jsonb value, with every NUL and unpaired surrogate (jsonb refuses both) written as U+FFFD.
+ * For what reaches the ledger from outside systems (their error messages, their names), where refusing the text
+ * would fail the write on every retry.
+ */
+export function storableJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json.includes('\\u') ? json.replace(UNSTORABLE_ESCAPES, '$1\\ufffd') : json;
+}
 
 /** The path of the first key or string, depth first, holding text the ledger cannot store; null when there is none. */
 export function unstorableTextPath(value: unknown): (string | number)[] | null {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { idProblem, MAX_ID_LENGTH, quoteInput } from '../sla/ids';
 import fc from 'fast-check';
-import { requestProblem, unstorableTextPath } from '../sla/inputLimits';
+import { requestProblem, storableJson, unstorableTextPath } from '../sla/inputLimits';
 import { parseCampaignConfig } from '../sla/config';
 import { seedTermsConfig } from './support/campaignConfig';
 
@@ -103,6 +103,10 @@ describe('text the ledger cannot store', () => {
         const expected = Object.entries(value).some(([key, texts]) => unstorable(key) || texts.some(unstorable));
         expect(requestProblem(value) !== null).toBe(expected);
         expect(unstorableTextPath(value) !== null).toBe(expected);
+        // The ledger's jsonb form of it: storable, and the very JSON when nothing needed replacing.
+        const stored = storableJson(value);
+        expect(unstorableTextPath(JSON.parse(stored))).toBeNull();
+        if (!expected) expect(stored).toBe(JSON.stringify(value));
       }),
       { numRuns: 2000 },
     );

@@ -709,6 +709,49 @@ describe('PgLedger quarter reports and alert claims', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await ledger.leaseAlert('breach:c:L9:firstTouch', {}, 60_000)).toEqual({ lease: 'leased', attempts: 2 });
   });
+
+  it('leases, releases and delivers an alert whose key is far larger than an index entry may be', async () => {
+    // A "CRM poll failed" key names the poll's watermark: up to 2,000 record keys, tens of KB.
+    const key = `c:crm-poll:${JSON.stringify({ seen: Array.from({ length: 2_000 }, (_, i) => `00Q${i}`) })}`;
+    const sibling = `${key.slice(0, -2)}x}`; // the same first characters, another key
+    expect(await ledger.leaseAlert(key, { title: 'CRM poll failed' }, 60_000)).toEqual({
+      lease: 'leased',
+      attempts: 1,
+    });
+    expect(await ledger.leaseAlert(sibling, {}, 60_000)).toEqual({ lease: 'leased', attempts: 1 });
+    await ledger.releaseAlert(key, 'HTTP 503');
+    expect(await ledger.leaseAlert(key, {}, 60_000)).toEqual({ lease: 'leased', attempts: 2 });
+    await ledger.markAlertsDelivered([key]);
+    expect(await ledger.leaseAlert(key, {}, 60_000)).toEqual({ lease: 'delivered', attempts: 2 });
+    expect(await ledger.leaseAlert(sibling, {}, 60_000)).toEqual({ lease: 'busy', attempts: 1 });
+    const stored = await db.pool.query(
+      `SELECT dedupe_key FROM alerts_sent WHERE dedupe_key LIKE 'c:crm-poll:%' ORDER BY dedupe_key`,
+    );
+    expect(stored.rows.map((r: { dedupe_key: string }) => r.dedupe_key.length)).toEqual([232, 232]);
+    expect(stored.rows[0].dedupe_key).toMatch(/^c:crm-poll:\{"seen":\["00Q0",.*…sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('PgLedger: text from outside systems that Postgres JSON refuses', () => {
+  it('stores a NUL and unpaired surrogates in JSON values as U+FFFD instead of failing every retry', async () => {
+    // E.g. a CRM error message cut at 500 characters through a surrogate pair, echoed in a step's outcome.
+    const hostile = `a\u0000b\ud83dc\ude00d\\u0000e😀`;
+    const outcome = { error: hostile, [`k\ud800`]: 1 };
+    await ledger.recordEscalationStep({
+      campaignId: 'c-text',
+      leadId: 'L1',
+      clock: 'firstTouch',
+      stepIndex: 0,
+      step: 'notify-owner',
+      at: '2027-01-05T10:00:00Z',
+      outcome,
+    });
+    await ledger.leaseAlert('c-text:alert', { title: hostile }, 60_000);
+    const step = await db.pool.query(`SELECT outcome FROM escalation_steps WHERE campaign_id = 'c-text'`);
+    expect(step.rows[0].outcome).toEqual({ error: 'a\ufffdb\ufffdc\ufffdd\\u0000e😀', 'k\ufffd': 1 });
+    const alert = await db.pool.query(`SELECT payload FROM alerts_sent WHERE dedupe_key = 'c-text:alert'`);
+    expect(alert.rows[0].payload).toEqual({ title: 'a\ufffdb\ufffdc\ufffdd\\u0000e😀' });
+  });
 });
 
 // The read side, on its own database holding a hand-built campaign with known answers.

@@ -1,6 +1,7 @@
 import type { CampaignConfig } from '../../sla/config';
 // The Ledger port on Postgres. Activities are retried, so every write is keyed (ON CONFLICT) and a
 // repeat leaves the table as the first write did.
+import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import type {
@@ -15,6 +16,7 @@ import type {
   QuarterReportRecord,
   VelocitySnapshotRecord,
 } from '../../sla/records';
+import { storableJson } from '../../sla/inputLimits';
 import type { Ledger } from '../ports';
 import type { AlertLease } from '../notifier/webhookNotifier';
 import {
@@ -36,12 +38,27 @@ const FOREIGN_KEY_VIOLATION = '23503';
 const LATER_PAUSE = `(COALESCE(EXCLUDED.paused_ms, 0), EXCLUDED.paused_at IS NOT NULL)
   > (COALESCE(co.paused_ms, 0), co.paused_at IS NOT NULL)`;
 
+/** Longest dedupe key stored as it is; a btree index entry must fit a third of a page (about 2,700 bytes). */
+const MAX_STORED_ALERT_KEY_BYTES = 512;
+const ALERT_KEY_PREFIX_CHARS = 160;
+
+/**
+ * The alert's key as alerts_sent stores it: itself, or past MAX_STORED_ALERT_KEY_BYTES its first characters and
+ * the SHA-256 of the whole (a key that names a CRM watermark holds up to 2,000 record keys, and an index entry that
+ * large fails the insert, so the alert could never be leased or sent).
+ */
+function storedAlertKey(dedupeKey: string): string {
+  if (Buffer.byteLength(dedupeKey) <= MAX_STORED_ALERT_KEY_BYTES) return dedupeKey;
+  const digest = createHash('sha256').update(dedupeKey).digest('hex');
+  return `${Array.from(dedupeKey).slice(0, ALERT_KEY_PREFIX_CHARS).join('')}…sha256:${digest}`;
+}
+
 export class PgLedger implements Ledger {
   constructor(private readonly pool: pg.Pool) {}
 
   async recordConfigVersion(record: ConfigVersionRecord): Promise<void> {
     checkConfigVersion(record);
-    const config = JSON.stringify(record.config);
+    const config = storableJson(record.config);
     // One statement: the campaign row and its config version appear together or not at all.
     const { rows } = await this.pool.query<{ inserted: boolean }>(
       `WITH campaign AS (
@@ -111,7 +128,7 @@ export class PgLedger implements Ledger {
             events.map((e) => e.leadId),
             events.map((e) => e.kind),
             events.map((e) => e.at),
-            events.map((e) => JSON.stringify(e.detail)),
+            events.map((e) => storableJson(e.detail)),
           ],
         );
       }
@@ -201,7 +218,7 @@ export class PgLedger implements Ledger {
              last_attempt_at = EXCLUDED.last_attempt_at
          WHERE u.status = 'failed'`,
       [
-        JSON.stringify(
+        storableJson(
           records.map((r) => ({
             campaign_id: r.campaignId,
             lead_id: r.leadId,
@@ -240,8 +257,8 @@ export class PgLedger implements Ledger {
         record.cpl,
         record.cplLow,
         record.cplHigh,
-        JSON.stringify(record.responseCompliance),
-        JSON.stringify(record.detail),
+        storableJson(record.responseCompliance),
+        storableJson(record.detail),
       ],
     );
   }
@@ -264,7 +281,7 @@ export class PgLedger implements Ledger {
         record.rule,
         record.reason,
         record.targetAmountMicros,
-        JSON.stringify(record.figures),
+        storableJson(record.figures),
         record.status,
       ],
     );
@@ -284,7 +301,7 @@ export class PgLedger implements Ledger {
           record.approver,
           record.reason,
           record.at,
-          JSON.stringify(record.figures),
+          storableJson(record.figures),
         ],
       )
       .catch(explainMissingProposal(`decision ${record.decision}`, record.proposalId));
@@ -304,8 +321,8 @@ export class PgLedger implements Ledger {
           record.proposalId,
           record.source,
           record.at,
-          record.before === null ? null : JSON.stringify(record.before),
-          JSON.stringify(record.after),
+          record.before === null ? null : storableJson(record.before),
+          storableJson(record.after),
           record.operation,
           record.validateOnly,
           record.changed,
@@ -321,7 +338,7 @@ export class PgLedger implements Ledger {
        VALUES ($1, $2, $3, $4::jsonb)
        ON CONFLICT (campaign_id, quarter) DO NOTHING
        RETURNING 1`,
-      [record.campaignId, record.quarter, record.createdAt, JSON.stringify(record.report)],
+      [record.campaignId, record.quarter, record.createdAt, storableJson(record.report)],
     );
     return { inserted: result.rowCount === 1 };
   }
@@ -367,6 +384,7 @@ export class PgLedger implements Ledger {
     leaseMs: number,
   ): Promise<{ lease: AlertLease; attempts: number }> {
     checkNonEmpty(dedupeKey, 'alert.dedupeKey');
+    const key = storedAlertKey(dedupeKey);
     const { rows } = await this.pool.query<{ leased: boolean; delivered: boolean; attempts: number }>(
       `INSERT INTO alerts_sent AS a (dedupe_key, payload, attempts, lease_until)
        VALUES ($1, $2::jsonb, 1, now() + make_interval(secs => $3 / 1000.0))
@@ -374,12 +392,12 @@ export class PgLedger implements Ledger {
          SET attempts = a.attempts + 1, lease_until = EXCLUDED.lease_until, payload = EXCLUDED.payload
          WHERE a.delivered_at IS NULL AND (a.lease_until IS NULL OR a.lease_until < now())
        RETURNING true AS leased, false AS delivered, attempts`,
-      [dedupeKey, JSON.stringify(payload), leaseMs],
+      [key, storableJson(payload), leaseMs],
     );
     if (rows[0]) return { lease: 'leased', attempts: rows[0].attempts };
     const current = await this.pool.query<{ delivered: boolean; attempts: number }>(
       `SELECT delivered_at IS NOT NULL AS delivered, attempts FROM alerts_sent WHERE dedupe_key = $1`,
-      [dedupeKey],
+      [key],
     );
     const row = current.rows[0];
     return { lease: row?.delivered ? 'delivered' : 'busy', attempts: row?.attempts ?? 0 };
@@ -391,14 +409,14 @@ export class PgLedger implements Ledger {
           SET delivered_at = COALESCE(delivered_at, now()), digest_key = COALESCE(digest_key, $2),
               lease_until = NULL, last_error = NULL
         WHERE dedupe_key = ANY($1::text[])`,
-      [dedupeKeys, digestKey ?? null],
+      [dedupeKeys.map(storedAlertKey), digestKey ?? null],
     );
   }
 
   async releaseAlert(dedupeKey: string, error: string): Promise<void> {
     await this.pool.query(
       `UPDATE alerts_sent SET lease_until = NULL, last_error = left($2, 500) WHERE dedupe_key = $1 AND delivered_at IS NULL`,
-      [dedupeKey, error],
+      [storedAlertKey(dedupeKey), error],
     );
   }
 }
@@ -479,7 +497,7 @@ function insertEscalationStep(db: pg.Pool | pg.PoolClient, record: EscalationSte
       record.stepIndex,
       record.step,
       record.at,
-      JSON.stringify(record.outcome),
+      storableJson(record.outcome),
     ],
   );
 }
