@@ -17,6 +17,14 @@ const MINUTES_PER_DAY = 24 * 60;
 const MS_PER_DAY = 24 * 60 * 60 * 1000;
 // Upper bound for addBusinessTime's walk; a valid calendar never needs this many days.
 const MAX_DAYS_WALKED = 3 * 366;
+/**
+ * Weeks of a calendar's business hours that a business-time duration may take (config validation refuses longer
+ * ones). The walk covers MAX_DAYS_WALKED - 1 = 1,097 whole local days after the start's own: 156 whole weeks. The
+ * 52 weeks kept in reserve absorb what tz transitions take: a skipped local hour (or day, as Samoa's 2011-12-30)
+ * costs at most the business windows of the day or two around it, and a zone has a handful in three years.
+ */
+const PLACEABLE_WEEKS = 104;
+const MS_PER_MINUTE = 60_000;
 
 const TIME_PATTERN = /^(\d{2}):(\d{2})$/;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -85,6 +93,47 @@ export function addBusinessMs(from: number, durationMs: number, calendar: Busine
     `addBusinessTime: could not place ${durationMs} ms of business time within ${MAX_DAYS_WALKED} days ` +
       `after ${new Date(from).toISOString()}; the calendar has too few business windows (check hours and holidays)`,
   );
+}
+
+/** How much business time a calendar is sure to place, from any start: see placeableBusinessTime. */
+export type PlaceableBusinessTime = {
+  /** The longest duration addBusinessMs places from any start (0: none can be relied on). */
+  maxMs: number;
+  /** Business time in a week with no holidays: the windows' local lengths. */
+  weeklyMs: number;
+  /** Weeks of that the bound is made of. */
+  weeks: number;
+  /** Business time the listed holidays take within the walk's span, where they take the most. */
+  holidayMs: number;
+};
+
+/**
+ * The longest business-time duration that addBusinessMs is sure to place from any start instant:
+ * PLACEABLE_WEEKS weeks of the calendar's windows, less the most business time its listed holidays take within any
+ * MAX_DAYS_WALKED consecutive local days (the walk's span; holidays outside it cannot hinder it). Throws for an
+ * invalid calendar, as the arithmetic does.
+ */
+export function placeableBusinessTime(calendar: BusinessCalendar): PlaceableBusinessTime {
+  const compiled = compileCalendar(calendar);
+  const windowMs = (weekday: Weekday) =>
+    compiled.windows[weekday].reduce((sum, window) => sum + (window.end - window.start) * MS_PER_MINUTE, 0);
+  const weeklyMs = WEEKDAYS.reduce((sum, weekday) => sum + windowMs(weekday), 0);
+  const holidays = [...compiled.holidays].sort((a, b) => a - b);
+  let holidayMs = 0;
+  let inSpan = 0;
+  // Two pointers over the sorted local dates: the span [holidays[first], holidays[first] + MAX_DAYS_WALKED).
+  for (let first = 0, next = 0; first < holidays.length; first++) {
+    for (; next < holidays.length && holidays[next] < holidays[first] + MAX_DAYS_WALKED; next++)
+      inSpan += windowMs(weekdayOf(holidays[next]));
+    holidayMs = Math.max(holidayMs, inSpan);
+    inSpan -= windowMs(weekdayOf(holidays[first]));
+  }
+  return {
+    maxMs: Math.max(0, PLACEABLE_WEEKS * weeklyMs - holidayMs),
+    weeklyMs,
+    weeks: PLACEABLE_WEEKS,
+    holidayMs,
+  };
 }
 
 /** Milliseconds of business time in [start, end); 0 when end <= start. */

@@ -34,15 +34,18 @@ export function parseDuration(text: string): number {
   return total;
 }
 
-/** Formats milliseconds as the shortest duration string parseDuration accepts back, e.g. 5400000 -> "1h30m". */
-export function formatDuration(ms: number): string {
+/**
+ * Formats milliseconds as the shortest duration string parseDuration accepts back, e.g. 5400000 -> "1h30m".
+ * `largestUnit` "h" writes days as hours ("2080h"), as business time reads: a day of it is not 24 hours.
+ */
+export function formatDuration(ms: number, largestUnit: 'd' | 'h' = 'd'): string {
   if (!Number.isSafeInteger(ms) || ms < 0) {
     throw new RangeError(`formatDuration expects a non-negative whole number of milliseconds, got ${ms}`);
   }
   if (ms === 0) return '0s';
   let rest = ms;
   let text = '';
-  for (const unit of UNITS_DESCENDING) {
+  for (const unit of UNITS_DESCENDING.slice(UNITS_DESCENDING.indexOf(largestUnit))) {
     const amount = Math.floor(rest / UNIT_MS[unit]);
     if (amount > 0) text += `${amount}${unit}`;
     rest -= amount * UNIT_MS[unit];

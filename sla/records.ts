@@ -69,7 +69,7 @@ export interface ClockOutcomeRecord {
   breachRetractedAt?: string;
   /** When the workflow learned of the event that met the clock (processing time; metAt is event time). */
   metRecordedAt?: string;
-  /** Elapsed time to meet the clock, in business time where the tier counts business time. */
+  /** Elapsed time to meet the clock, in the clock's own time base (business time where it counts business time). */
   elapsedBusinessMs?: number;
   elapsedWallMs?: number;
   /** Milestones: paused since (the clock stands still), and time stood still in finished pauses. */

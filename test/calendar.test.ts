@@ -8,6 +8,7 @@ import {
   businessMsBetween,
   businessTimeBetween,
   isBusinessTime,
+  placeableBusinessTime,
   validateCalendar,
   type BusinessCalendar,
 } from '../sla/calendar';
@@ -630,5 +631,77 @@ describe('local dates of instants', () => {
         expect(isBusinessTime(new Date(at), calendar), `${timezone} ${local.toISO()}`).toBe(expected);
       }
     }
+  });
+});
+
+describe('placeableBusinessTime: the longest business-time duration sure to be placed', () => {
+  /** Local dates of every `weekday` (1 = Monday) from `from` for `weeks` weeks. */
+  function everyWeekday(from: string, weeks: number): string[] {
+    const first = DateTime.fromISO(from, { zone: 'UTC' });
+    return Array.from({ length: weeks }, (_, i) => first.plus({ weeks: i }).toISODate() as string);
+  }
+
+  it('is 104 weeks of the windows, with no holidays', () => {
+    expect(placeableBusinessTime(newYork)).toEqual({
+      maxMs: 104 * 40 * HOUR,
+      weeklyMs: 40 * HOUR,
+      weeks: 104,
+      holidayMs: 0,
+    });
+    const lunch = weekdays('UTC', WITH_LUNCH);
+    expect(placeableBusinessTime(lunch).weeklyMs).toBe(35 * HOUR);
+    const overnight: BusinessCalendar = {
+      timezone: 'UTC',
+      hours: { sat: [['22:00', '24:00']], sun: [['00:00', '00:15']] },
+    };
+    expect(placeableBusinessTime(overnight).maxMs).toBe(104 * (2 * HOUR + 15 * MINUTE));
+  });
+
+  it('less the most business time listed holidays take within any 1098 days; holidays with no windows take none', () => {
+    const withHolidays = weekdays('America/New_York', NINE_TO_FIVE, [
+      '2026-11-26', // Thursday: 8h
+      '2026-11-28', // Saturday: closed anyway
+      '2026-11-26', // listed twice, counted once
+      '2027-12-24', // Friday: 8h
+      '2029-12-01', // Saturday
+      '2029-12-03', // Monday, 1103 days after 2026-11-26: never in one span with it
+    ]);
+    expect(placeableBusinessTime(withHolidays)).toMatchObject({ holidayMs: 16 * HOUR, maxMs: (104 * 40 - 16) * HOUR });
+  });
+
+  it('is 0 when holidays can take every window of the span', () => {
+    // Only Mondays are open, and every Monday for four years is a holiday (as the walk's own limit test).
+    const calendar: BusinessCalendar = {
+      timezone: 'UTC',
+      hours: { mon: NINE_TO_FIVE },
+      holidays: everyWeekday('2026-01-05', 4 * 53),
+    };
+    expect(placeableBusinessTime(calendar)).toMatchObject({ maxMs: 0, weeklyMs: 8 * HOUR });
+  });
+
+  it('can be placed from the worst start: just before the year most crowded with holidays', () => {
+    // One 15-minute window a week; a year of its Mondays are holidays. 104 weeks less 52 of them: 13h.
+    const calendar: BusinessCalendar = {
+      timezone: 'America/New_York',
+      hours: { mon: [['01:45', '02:00']] },
+      holidays: everyWeekday('2027-01-04', 52),
+    };
+    const { maxMs } = placeableBusinessTime(calendar);
+    expect(maxMs).toBe(52 * 15 * MINUTE);
+    for (const start of [
+      '2026-12-31T00:00:00Z',
+      '2027-01-04T06:59:00Z',
+      '2027-03-14T07:00:00Z',
+      '2030-01-01T00:00:00Z',
+    ]) {
+      const reached = addBusinessMs(Date.parse(start), maxMs, calendar);
+      expect(businessMsBetween(Date.parse(start), reached, calendar), start).toBe(maxMs);
+    }
+  });
+
+  it('throws for an invalid calendar, as the arithmetic does', () => {
+    expect(() => placeableBusinessTime({ timezone: 'UTC', hours: {} })).toThrow(
+      'Invalid business calendar: hours: no business windows in the week, so business-time deadlines could never be reached',
+    );
   });
 });

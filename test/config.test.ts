@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { validateCalendar } from '../sla/calendar';
-import { ConfigError, parseCampaignConfig } from '../sla/config';
+import { addBusinessMs, placeableBusinessTime, validateCalendar, type BusinessCalendar } from '../sla/calendar';
+import { ConfigError, parseCampaignConfig, validateCampaignConfig } from '../sla/config';
+import { formatDuration } from '../sla/duration';
 import { parseCampaignConfigText } from '../runtime/campaignFile';
+import { seedTermsConfig } from './support/campaignConfig';
 
 const EXAMPLES_DIR = path.join(__dirname, '..', 'examples');
 
@@ -571,6 +575,250 @@ describe('cross-field rules', () => {
     expect(expected[0]).toMatch(/^calendars\.default\.hours\.mon\[0\]: /);
     expect(expected[1]).toMatch(/^calendars\.default\.holidays\[0\]: /);
     expect(issuesAfter((c) => (c.calendars.default = badCalendar))).toEqual(expected);
+  });
+});
+
+describe('business-time durations must fit what their calendar can place', () => {
+  // The minimal config's default calendar is open Mondays 09:00-17:00 in New York: 8h a week, 832h in 104 weeks.
+  const weekdays = (windows: Array<[string, string]>) => ({
+    mon: windows,
+    tue: windows,
+    wed: windows,
+    thu: windows,
+    fri: windows,
+  });
+  /** Every weekday (Mon-Fri) of a year, as local dates. */
+  const weekdaysOf = (year: number) => {
+    const dates: string[] = [];
+    for (let day = DateTime.utc(year, 1, 1); day.year === year; day = day.plus({ days: 1 }))
+      if (day.weekday <= 5) dates.push(day.toISODate() as string);
+    return dates;
+  };
+
+  it.each<[string, (config: MinimalConfig) => void, string[]]>([
+    [
+      "a business tier's first touch given as '99999d'",
+      (c) => (c.responseSla.tiers.standard.firstTouch = '99999d'),
+      [
+        'responseSla.tiers.standard.firstTouch: 99999d (2399976h) of business time is more than calendar "default" can place: ' +
+          'at most 832h (104 weeks of its 8h business week)',
+      ],
+    ],
+    [
+      'a duration 1ms past the bound',
+      (c) => (c.responseSla.tiers.standard.firstTouch = '832h1ms'),
+      [
+        'responseSla.tiers.standard.firstTouch: 34d16h1ms (832h1ms) of business time is more than calendar "default" can place: ' +
+          'at most 832h (104 weeks of its 8h business week)',
+      ],
+    ],
+    [
+      'a business milestone of a year',
+      (c) =>
+        Object.assign(c.responseSla, {
+          milestones: { 'close-365d': { stop: 'accepted', within: '365d', clock: 'business' } },
+        }),
+      [
+        'responseSla.milestones.close-365d.within: 365d (8760h) of business time is more than calendar "default" can place: ' +
+          'at most 832h (104 weeks of its 8h business week)',
+      ],
+    ],
+    [
+      "business-time acceptance, on each tier's calendar",
+      (c) => {
+        c.responseSla.acceptance = { within: '40d', clock: 'business' };
+        c.responseSla.tiers = {
+          standard: { firstTouch: '24h' },
+          'high-intent': { firstTouch: '1h', clock: 'wall' },
+          emea: { firstTouch: '24h', calendar: 'emea' },
+        };
+        c.calendars.emea = { timezone: 'Europe/London', hours: weekdays([['09:00', '17:00']]) };
+      },
+      [
+        'responseSla.acceptance.within: 40d (960h) of business time is more than calendar "default" (the calendar of tiers ' +
+          '"standard", "high-intent") can place: at most 832h (104 weeks of its 8h business week)',
+      ],
+    ],
+    [
+      "a compliance target, reached in each business tier's time",
+      (c) =>
+        (c.responseSla.compliance = [
+          { within: '1h', target: 0.8 },
+          { within: '35d', target: 0.95 },
+        ]),
+      [
+        'responseSla.compliance[1].within: 35d (840h) of business time is more than calendar "default" (the calendar of tier ' +
+          '"standard") can place: at most 832h (104 weeks of its 8h business week)',
+      ],
+    ],
+    [
+      'one 15-minute window a week whose every Monday for two years is a holiday',
+      (c) =>
+        (c.calendars.default = {
+          timezone: 'America/New_York',
+          hours: { mon: [['09:00', '09:15']] },
+          holidays: [...weekdaysOf(2027), ...weekdaysOf(2028)],
+        }),
+      [
+        'responseSla.tiers.standard.firstTouch: 1d (24h) of business time is more than calendar "default" can place: ' +
+          'at most 0s (104 weeks of its 15m business week, less 26h for its holidays)',
+        'responseSla.acceptance.within: 8h of business time is more than calendar "default" (the calendar of tier ' +
+          '"standard") can place: at most 0s (104 weeks of its 15m business week, less 26h for its holidays)',
+        'responseSla.compliance[0].within: 1d (24h) of business time is more than calendar "default" (the calendar of tier ' +
+          '"standard") can place: at most 0s (104 weeks of its 15m business week, less 26h for its holidays)',
+      ],
+    ],
+    [
+      'a duration that fits 104 weeks, but not after a year of holidays',
+      (c) => {
+        c.calendars.default = {
+          timezone: 'America/New_York',
+          hours: weekdays([['09:00', '17:00']]),
+          holidays: weekdaysOf(2027),
+        };
+        c.responseSla.tiers.standard.firstTouch = '3000h';
+      },
+      [
+        'responseSla.tiers.standard.firstTouch: 125d (3000h) of business time is more than calendar "default" can place: ' +
+          'at most 2072h (104 weeks of its 40h business week, less 2088h for its holidays)',
+      ],
+    ],
+    [
+      'an invalid calendar: its own problem only',
+      (c) => {
+        c.calendars.default = { timezone: 'America/New_York', hours: { mon: [['17:00', '09:00']] } };
+        c.responseSla.tiers.standard.firstTouch = '99999d';
+      },
+      ['calendars.default.hours.mon[0]: end "09:00" is not after start "17:00"'],
+    ],
+  ])('refuses %s', (_name, edit, expected) => {
+    expect(issuesAfter(edit)).toEqual(expected);
+  });
+
+  it('accepts a duration exactly at the bound, and wall-clock durations of any length', () => {
+    const config = minimalConfig();
+    config.responseSla.tiers.standard.firstTouch = '832h';
+    config.responseSla.tiers.hot = { firstTouch: '99999d', clock: 'wall' };
+    config.responseSla.followUp.within = '99999d';
+    Object.assign(config.responseSla, { milestones: { slow: { stop: 'accepted', within: '99999d' } } });
+    expect(parseCampaignConfig(config).responseSla.tiers.standard.firstTouch).toBe(832 * 60 * 60 * 1000);
+  });
+
+  it('refuses the seed terms with a business milestone of a year, before any lead is admitted', () => {
+    const raw = seedTermsConfig({
+      responseSla: { milestones: { 'close-365d': { stop: 'accepted', within: '365d', clock: 'business' } } },
+    });
+    // The amendSla Update's validator checks an amendment through this same parse path.
+    expect(validateCampaignConfig(raw)).toEqual({
+      issues: [
+        {
+          path: ['responseSla', 'milestones', 'close-365d', 'within'],
+          message:
+            '365d (8760h) of business time is more than calendar "default" can place: ' +
+            'at most 4152h (104 weeks of its 40h business week, less 8h for its holidays)',
+        },
+      ],
+    });
+  });
+
+  describe('property: a config the validation accepts places all its business-time durations', () => {
+    const FROM = Date.parse('2020-01-01T00:00:00Z');
+    const UNTIL = Date.parse('2036-01-01T00:00:00Z');
+    const DAY_MS = 24 * 60 * 60 * 1000;
+    // DST changes at 00:00 (Havana, Santiago), by 30 minutes (Lord Howe), by 2 hours (Troll), around Ramadan
+    // (Casablanca), and a skipped day (Apia, 2011): the bound must hold wherever the windows fall.
+    const zones = [
+      'UTC',
+      'America/New_York',
+      'America/Havana',
+      'America/Santiago',
+      'Australia/Lord_Howe',
+      'Antarctica/Troll',
+      'Africa/Casablanca',
+      'Pacific/Apia',
+      'Asia/Kathmandu',
+    ];
+    const quarterHour = (q: number) =>
+      q === 96 ? '24:00' : `${String(Math.floor(q / 4)).padStart(2, '0')}:${String((q % 4) * 15).padStart(2, '0')}`;
+    // A day's windows: sorted distinct quarter-hour cut points, paired.
+    const dayWindows = fc.uniqueArray(fc.integer({ min: 0, max: 96 }), { maxLength: 4 }).map((cuts) => {
+      const sorted = [...cuts].sort((a, b) => a - b);
+      const windows: Array<[string, string]> = [];
+      for (let i = 0; i + 1 < sorted.length; i += 2) windows.push([quarterHour(sorted[i]), quarterHour(sorted[i + 1])]);
+      return windows;
+    });
+    // Holidays: runs of consecutive days (a holiday-heavy year is one long run) anywhere from 2019 to 2036.
+    const holidayRuns = fc.array(
+      fc.record({
+        start: fc.integer({ min: Date.parse('2019-01-01T00:00:00Z') / DAY_MS, max: UNTIL / DAY_MS }),
+        length: fc.integer({ min: 1, max: 400 }),
+      }),
+      { maxLength: 4 },
+    );
+    const calendars = fc
+      .record({
+        timezone: fc.constantFrom(...zones),
+        hours: fc.record({ mon: dayWindows, tue: dayWindows, sat: dayWindows, sun: dayWindows }),
+        runs: holidayRuns,
+      })
+      .map(({ timezone, hours, runs }) => {
+        const holidays = new Set<string>();
+        for (const run of runs)
+          for (let day = run.start; day < run.start + run.length; day++)
+            holidays.add(new Date(day * DAY_MS).toISOString().slice(0, 10));
+        return { timezone, hours, holidays: [...holidays] } satisfies BusinessCalendar;
+      })
+      .filter((calendar) => validateCalendar(calendar).length === 0);
+    // Durations as a share of what the calendar is sure to place: mostly the bound itself or below it, sometimes up
+    // to a fifth beyond it (refused); a share of 0 is 1ms.
+    const shares = fc.oneof(
+      { arbitrary: fc.constant(1), weight: 3 },
+      { arbitrary: fc.double({ min: 0, max: 1, noNaN: true }), weight: 4 },
+      { arbitrary: fc.double({ min: 1, max: 1.2, noNaN: true }), weight: 1 },
+    );
+
+    it('from any start in 2020-2035, without throwing', () => {
+      let accepted = 0;
+      fc.assert(
+        fc.property(
+          calendars,
+          fc.tuple(shares, shares, shares, shares),
+          fc.array(fc.integer({ min: FROM, max: UNTIL }), { minLength: 1, maxLength: 3 }),
+          (calendar, [firstTouch, acceptance, compliance, milestone], starts) => {
+            const { maxMs } = placeableBusinessTime(calendar);
+            const duration = (share: number) => formatDuration(Math.max(1, Math.round(share * maxMs)));
+            const raw = minimalConfig();
+            raw.calendars.default = calendar;
+            raw.responseSla.tiers.standard.firstTouch = duration(firstTouch);
+            raw.responseSla.acceptance = { within: duration(acceptance), clock: 'business' };
+            raw.responseSla.compliance = [{ within: duration(compliance), target: 0.9 }];
+            Object.assign(raw.responseSla, {
+              milestones: { m: { stop: 'accepted', within: duration(milestone), clock: 'business' } },
+            });
+            const result = validateCampaignConfig(raw);
+            if ('issues' in result) return;
+            accepted++;
+            const config = result.config;
+            const sla = config.responseSla;
+            const placed = config.calendars.default as BusinessCalendar;
+            // Each duration as the clocks add it; a compliance target is also reached 1ms past (sla/openFigures.ts).
+            const durations = [
+              sla.tiers.standard.firstTouch,
+              sla.acceptance.within,
+              sla.compliance[0].within + 1,
+              sla.milestones?.m.within ?? 0,
+            ];
+            // The worst starts: just before each stretch of holidays, besides the random ones.
+            const worst = calendar.holidays.map((date) => Date.parse(`${date}T00:00:00Z`) - DAY_MS);
+            for (const start of [...starts, ...worst.filter((at) => at >= FROM && at <= UNTIL).slice(0, 4)])
+              for (const ms of durations) expect(() => addBusinessMs(start, ms, placed)).not.toThrow();
+          },
+        ),
+        { numRuns: 60 },
+      );
+      // Guards against the generators producing only refused configs.
+      expect(accepted).toBeGreaterThan(10);
+    });
   });
 });
 

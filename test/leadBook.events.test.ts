@@ -24,6 +24,7 @@ import {
   seedConfig,
   stage,
 } from './support/leadBook';
+import type { LeadEvent } from '../sla/leadEvents';
 import { collectDueConfirmed } from './support/dueSteps';
 
 const config = seedConfig();
@@ -537,5 +538,82 @@ describe('a touch after the deadline that comes before the breach fired', () => 
       recordsSupersededOnLateBreach: () => false,
     });
     expect(drainOutbox(book).steps ?? []).toEqual([]);
+  });
+});
+
+describe("a met clock's elapsed time is in its own time base, paused or not", () => {
+  /** The elapsed times recorded when `kind` was met. */
+  const metRecord = (book: LeadBook, kind: string) => {
+    const row = book.outbox.clocks.find((c) => c.clock === kind && c.metAt !== undefined);
+    return { elapsedBusinessMs: row?.elapsedBusinessMs, elapsedWallMs: row?.elapsedWallMs };
+  };
+
+  it("business-time acceptance on a wall-clock tier: business time, not the tier's wall time", () => {
+    // High intent counts wall time; acceptance counts 8 business hours (NY Mon-Fri 09:00-17:00).
+    const book = bookWith('high-intent');
+    const touch = MONDAY_10AM + 10 * MINUTE; // Mon 10:10 EST
+    applyLeadEvents(book, [contact('L-1', 'c-1', touch)], at(touch));
+    expect(iso(book.leads['L-1'].clocks.acceptance!.deadline)).toBe('2026-03-03T15:10:00.000Z'); // Tue 10:10 EST
+    const decided = Date.parse('2026-03-03T15:00:00Z'); // Tue 10:00 EST, on time
+    applyLeadEvents(book, [accept('L-1', 'a-1', decided)], at(decided));
+    // 6h50 on Monday and 1h on Tuesday; the tier's wall clock would say 23h50.
+    expect(metRecord(book, 'acceptance')).toEqual({
+      elapsedBusinessMs: 7 * HOUR + 50 * MINUTE,
+      elapsedWallMs: 23 * HOUR + 50 * MINUTE,
+    });
+  });
+
+  it("wall-clock acceptance on a business-time tier: wall time, not the tier's business time", () => {
+    const wallAcceptance = {
+      ...config,
+      responseSla: { ...config.responseSla, acceptance: { within: 24 * HOUR, clock: 'wall' as const } },
+    };
+    const book = emptyLeadBook();
+    admitLeads(book, [newLead('L-1', MONDAY_10AM, 'standard')], bookContext(wallAcceptance, MONDAY_10AM));
+    const touch = MONDAY_10AM + 6 * HOUR; // Mon 16:00 EST
+    applyLeadEvents(book, [contact('L-1', 'c-1', touch)], bookContext(wallAcceptance, touch));
+    const decided = touch + 18 * HOUR; // Tue 10:00 EST: 2 business hours later
+    applyLeadEvents(book, [accept('L-1', 'a-1', decided)], bookContext(wallAcceptance, decided));
+    expect(metRecord(book, 'acceptance')).toEqual({ elapsedBusinessMs: 18 * HOUR, elapsedWallMs: 18 * HOUR });
+  });
+
+  it('follow-up counts wall time on a business-time tier', () => {
+    const book = bookWith('standard');
+    // Six attempts, the last Mon 18:00 EST: 8 hours after intake, 7 of them business hours.
+    const touches = [1, 2, 3, 4, 5, 6].map((i) =>
+      contact('L-1', `c-${i}`, MONDAY_10AM + (i === 6 ? 8 * HOUR : i * MINUTE)),
+    );
+    applyLeadEvents(book, touches, at(MONDAY_10AM + 8 * HOUR));
+    expect(metRecord(book, 'followUp')).toEqual({ elapsedBusinessMs: 8 * HOUR, elapsedWallMs: 8 * HOUR });
+    // First touch still counts its tier's business time.
+    expect(metRecord(book, 'firstTouch')).toEqual({ elapsedBusinessMs: MINUTE, elapsedWallMs: MINUTE });
+  });
+
+  it('an acceptance clock that paused counts in the same base as one that did not', () => {
+    const pausing = seedConfig({ responseSla: { pauseWhile: { status: ['Waiting on customer'] } } });
+    const ctx = (ms: number) => bookContext(pausing, ms);
+    const status = (eventId: string, when: number, value: string): LeadEvent => ({
+      type: 'status',
+      leadId: 'L-1',
+      eventId,
+      status: value,
+      at: iso(when),
+    });
+    const acceptedTuesday = (pause: boolean) => {
+      const book = emptyLeadBook();
+      admitLeads(book, [newLead('L-1', MONDAY_10AM, 'high-intent')], ctx(MONDAY_10AM));
+      const touch = MONDAY_10AM + 10 * MINUTE;
+      applyLeadEvents(book, [contact('L-1', 'c-1', touch)], ctx(touch));
+      if (pause) {
+        // Waiting on the customer Mon 11:00-12:00 EST: one business hour stood still.
+        applyLeadEvents(book, [status('s-1', MONDAY_10AM + HOUR, 'Waiting on customer')], ctx(MONDAY_10AM + HOUR));
+        applyLeadEvents(book, [status('s-2', MONDAY_10AM + 2 * HOUR, 'Working')], ctx(MONDAY_10AM + 2 * HOUR));
+      }
+      const decided = Date.parse('2026-03-03T15:00:00Z'); // Tue 10:00 EST
+      applyLeadEvents(book, [accept('L-1', 'a-1', decided)], ctx(decided));
+      return book.outbox.clocks.find((c) => c.clock === 'acceptance' && c.metAt !== undefined);
+    };
+    expect(acceptedTuesday(false)).toMatchObject({ elapsedBusinessMs: 7 * HOUR + 50 * MINUTE });
+    expect(acceptedTuesday(true)).toMatchObject({ elapsedBusinessMs: 6 * HOUR + 50 * MINUTE, pausedMs: HOUR });
   });
 });

@@ -11,6 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../runtime/campaignWorker';
 import { replayWorkerOptions, WORKFLOW_TYPES } from '../runtime/replay';
+import { parseCampaignConfig } from '../sla/config';
 import { startedWith } from '../scripts/bench/startedWith';
 import { installQuietRuntime } from './support/temporal';
 
@@ -82,6 +83,42 @@ async function replayed(file: string, bundle: 'default' | 'traced'): Promise<voi
   const error = results.get(file);
   if (error) throw error;
 }
+
+describe('replay of a run whose config a later release refuses', () => {
+  // A rule added since a run started (here, text the ledger cannot store) judges configs arriving now: replayed, the
+  // run's start input and its applied amendments read as they were accepted. The recorded inputs are edited to break it.
+  const withHostileName = (file: string, inputs: 'start' | 'amendments') => {
+    const history = decodedHistory(file);
+    const payloads = (
+      inputs === 'start'
+        ? [history.events[0].workflowExecutionStartedEventAttributes?.input?.payloads?.[0]]
+        : history.events.map(
+            (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.args?.payloads?.[0],
+          )
+    ).filter((p) => p?.data);
+    let edited = 0;
+    for (const payload of payloads) {
+      const value = JSON.parse(Buffer.from(payload!.data!).toString('utf8'));
+      const config = value.config ?? value; // the start's { config }, or an amendSla's config itself
+      if (!config?.campaign?.id) continue;
+      config.campaign.name = `${config.campaign.name ?? 'campaign'}\u0000`;
+      expect(() => parseCampaignConfig(config)).toThrow('holds a NUL character');
+      payload!.data = Buffer.from(JSON.stringify(value), 'utf8');
+      edited++;
+    }
+    return { history, edited };
+  };
+
+  it.each([
+    ['lead-clocks.bin', 'start'],
+    ['amend-and-quarter.bin', 'amendments'],
+  ] as const)('%s replays with its %s read as accepted', async (name, inputs) => {
+    const { history, edited } = withHostileName(path.join(UNTRACED_RUNS, name), inputs);
+    expect(edited).toBe(1);
+    installQuietRuntime();
+    await Worker.runReplayHistory(await replayWorkerOptions(), history, name);
+  });
+});
 
 describe('replay of recorded campaign histories', () => {
   // Both batches replay before the tests look at them; a batch takes a minute or two on this machine.

@@ -10,5 +10,5 @@ export {
   type TierConfig,
 } from './schema';
 export { ConfigError, formatIssuePath, type IssuePath } from './errors';
-export { parseCampaignConfig, validateCampaignConfig } from './parse';
+export { parseAcceptedConfig, parseCampaignConfig, validateCampaignConfig } from './parse';
 export { decodeStoredConfigs, STORED_CONFIG_FORMAT } from './stored';

@@ -1,7 +1,7 @@
 // The campaign SLA contract: one YAML/JSON file per campaign that Marketing and Ops sign off on.
 // Parsing turns durations into milliseconds and applies defaults, so the rest of the engine never re-validates.
 import { z } from 'zod';
-import { validateCalendar } from '../calendar';
+import { placeableBusinessTime, validateCalendar, type BusinessCalendar } from '../calendar';
 import { durationSchema, formatDuration, positiveDurationSchema } from '../duration';
 import type { IssuePath } from './errors';
 import {
@@ -496,6 +496,62 @@ export const campaignConfigSchema = z
     },
     { when: whenParsed(['velocity', 'conversionLag'], ['campaign', 'window']) },
   );
+
+/**
+ * Business-time durations longer than their calendar is sure to place (sla/calendar.ts, placeableBusinessTime):
+ * reaching such a deadline throws, at intake, inside the workflow, for every lead of the campaign. Every duration
+ * the clocks add in business time is here: a business tier's first touch; acceptance, on each tier's calendar; each
+ * compliance target, reached in each business tier's time for the figures (sla/compliance.ts); business milestones.
+ * Follow-up, escalation and routing durations count wall time.
+ */
+export function unplaceableBusinessTime(config: CampaignConfig): Array<{ path: IssuePath; message: string }> {
+  const sla = config.responseSla;
+  // Per duration and calendar, the tiers whose calendar it is (none: the duration names the calendar itself).
+  const checks = new Map<string, { path: IssuePath; ms: number; calendar: string; tiers: string[] }>();
+  const check = (path: IssuePath, ms: number, calendar: string, tier?: string) => {
+    const key = JSON.stringify([path, calendar]);
+    const found = checks.get(key) ?? { path, ms, calendar, tiers: [] };
+    if (tier !== undefined) found.tiers.push(tier);
+    checks.set(key, found);
+  };
+  const tiers = Object.entries(sla.tiers);
+  for (const [name, tier] of tiers)
+    if (tier.clock === 'business') check(['responseSla', 'tiers', name, 'firstTouch'], tier.firstTouch, tier.calendar);
+  if (sla.acceptance.clock === 'business')
+    for (const [name, tier] of tiers)
+      check(['responseSla', 'acceptance', 'within'], sla.acceptance.within, tier.calendar, name);
+  sla.compliance.forEach((target, i) => {
+    for (const [name, tier] of tiers)
+      if (tier.clock === 'business')
+        check(['responseSla', 'compliance', i, 'within'], target.within, tier.calendar, name);
+  });
+  for (const [name, milestone] of Object.entries(sla.milestones ?? {}))
+    if (milestone.clock === 'business')
+      check(['responseSla', 'milestones', name, 'within'], milestone.within, milestone.calendar);
+
+  const issues: Array<{ path: IssuePath; message: string }> = [];
+  for (const { path, ms, calendar: name, tiers: via } of checks.values()) {
+    // An undefined calendar is reported by the rules above.
+    if (!Object.hasOwn(config.calendars, name)) continue;
+    const placeable = placeableBusinessTime(config.calendars[name] as BusinessCalendar);
+    if (ms <= placeable.maxMs) continue;
+    const hours = (value: number) => formatDuration(value, 'h');
+    // As written in days (a day of business time being 24 of its hours), and in hours, as the bound is.
+    const given = formatDuration(ms) === hours(ms) ? hours(ms) : `${formatDuration(ms)} (${hours(ms)})`;
+    const whose =
+      via.length === 0
+        ? ''
+        : ` (the calendar of tier${via.length > 1 ? 's' : ''} ${via.map((tier) => JSON.stringify(tier)).join(', ')})`;
+    const holidays = placeable.holidayMs > 0 ? `, less ${hours(placeable.holidayMs)} for its holidays` : '';
+    issues.push({
+      path,
+      message:
+        `${given} of business time is more than calendar ${JSON.stringify(name)}${whose} can place: ` +
+        `at most ${hours(placeable.maxMs)} (${placeable.weeks} weeks of its ${hours(placeable.weeklyMs)} business week${holidays})`,
+    });
+  }
+  return issues;
+}
 
 export type CampaignConfig = z.output<typeof campaignConfigSchema>;
 export type TierConfig = z.output<typeof tierSchema>;

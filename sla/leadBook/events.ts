@@ -5,7 +5,7 @@ import type { LeadEventRecord } from '../records';
 import { conversionStages, type ConversionStage, type LeadEvent } from '../leadEvents';
 import { retireIfSettled, stopClocks } from './closing';
 import { applyStatusChange, meetMilestones, startMilestones, type LeadFact } from './milestones';
-import { elapsedLessPauses, settlePause } from './pause';
+import { clockTerms, elapsedLessPauses, settlePause } from './pause';
 import { escalationChain, supersedePendingStep } from './escalation';
 import { startAcceptanceClock } from './intake';
 import {
@@ -167,8 +167,12 @@ function meetClock(
   delete clock.nextStep;
   delete clock.nextStepAt;
   delete clock.stepAttempts;
+  // In the clock's own time base, paused or not: acceptance may count business time on a wall-clock tier, and
+  // follow-up counts wall time on a business one. First touch has no terms of its own: it runs on its tier's.
   const elapsedBusinessMs =
-    elapsedLessPauses(config, lead, kind, clock, at) ?? elapsedForTier(config, lead.tier, clock.startedAt, at);
+    elapsedLessPauses(config, lead, kind, clock, at) ??
+    clockTerms(config, lead, kind)?.time.between(clock.startedAt, at) ??
+    elapsedForTier(config, lead.tier, clock.startedAt, at);
   book.outbox.clocks.push(
     clockRecord(ctx.campaignId, lead, kind, clock, {
       elapsedBusinessMs,

@@ -1,7 +1,7 @@
 // The workflow's Updates, Signal and Queries (defined in ../messages). Validators reject a whole batch
 // before anything changes; handlers change the state and wake the main loop.
 import { log, setHandler } from '@temporalio/workflow';
-import { parseCampaignConfig } from '../../sla/config';
+import { parseAcceptedConfig, parseCampaignConfig } from '../../sla/config';
 import {
   admitLeadsInputSchema,
   budgetChangedSignalSchema,
@@ -124,7 +124,8 @@ export function registerHandlers(run: CampaignRun): void {
     (newConfig) =>
       awaiting(run, async () => {
         run.updatesThisRun++;
-        const parsed = parseCampaignConfig(newConfig);
+        // The validator held it to every rule; a replay (validators do not run) reads it as it was accepted.
+        const parsed = parseAcceptedConfig(newConfig);
         state.configs[parsed.version] = parsed;
         state.currentVersion = parsed.version;
         await recordConfigVersion({

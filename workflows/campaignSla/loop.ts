@@ -2,9 +2,9 @@
 // I/O lives in activities. One timer at a time — the earliest due clock, check, poll, expiry or quarter
 // end — instead of one server timer per lead. The loop never waits on an activity: it starts them, keeps
 // firing clocks on time, and applies their results when they complete (see inFlight.ts).
-import { allHandlersFinished, ApplicationFailure, condition, patched, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import { decodeCarryOver } from '../../sla/carryOver';
-import { parseCampaignConfig } from '../../sla/config';
+import { parseAcceptedConfig, parseCampaignConfig } from '../../sla/config';
 import { nextDueAt, openLeadCount, outboxSize, rebuildDueQueue } from '../../sla/leadBook';
 import { nextProposalExpiry } from '../../sla/proposals';
 import { recordConfigVersion } from './activities';
@@ -50,7 +50,13 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
   const carry = input.carryOver
     ? reviveState(decodeCarryOver<CampaignCarryOver>(input.carryOver, packedCarryOver))
     : undefined;
-  const initialConfig = carry ? carry.configs[carry.currentVersion] : parseCampaignConfig(input.config);
+  // A first run's config meets every rule when the run starts. Replayed, it was accepted then: a later release's new
+  // rule must not stop it (parseAcceptedConfig), and with no stricter rule both read the config the same.
+  const initialConfig = carry
+    ? carry.configs[carry.currentVersion]
+    : workflowInfo().unsafe.isReplaying
+      ? parseAcceptedConfig(input.config)
+      : parseCampaignConfig(input.config);
   const run = createRun(
     input,
     initialConfig.campaign.id,
