@@ -150,12 +150,16 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
         return [...ofNew.items, ...(ofKnown?.items ?? [])];
       };
       const facts = input.facts ?? {};
-      const attempts = await read('attempts', (ids, w) => crm.fetchAttempts(ids, w, input.at));
-      const statusOptions = facts.statuses ? { all: true } : {};
+      // Every read stops at the poll's time, however late the activity runs (a backlog, a retry after
+      // REQUEST_LIMIT_EXCEEDED): what happened after it is not read, so no watermark moves past it, and the
+      // next poll hands it out with its own time. The filter below then drops nothing a watermark passed.
+      const until = input.at;
+      const attempts = await read('attempts', (ids, w) => crm.fetchAttempts(ids, w, until));
+      const statusOptions = { ...(facts.statuses ? { all: true } : {}), until };
       const changes = await read('statuses', (ids, w) => crm.fetchStatusChanges(ids, w, mapping, statusOptions));
-      const meetings = facts.meetings ? await read('meetings', (ids, w) => crm.fetchMeetingsBooked(ids, w)) : [];
+      const meetings = facts.meetings ? await read('meetings', (ids, w) => crm.fetchMeetingsBooked(ids, w, until)) : [];
       const opportunities = facts.opportunities
-        ? await read('opportunities', (ids, w) => crm.fetchOpportunities(ids, w))
+        ? await read('opportunities', (ids, w) => crm.fetchOpportunities(ids, w, until))
         : [];
 
       const now = Date.parse(input.at);

@@ -206,12 +206,12 @@ export interface Crm {
     leadIds: string[],
     watermark: string | null,
     mapping: LeadStatusMapping,
-    options?: { all?: boolean },
+    options?: { all?: boolean; until?: string },
   ): Promise<CrmPage<CrmStatusChange>>;
   /** Meetings booked with the leads since the watermark, by booking time (a meeting booked ahead comes at once). */
-  fetchMeetingsBooked(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmMeetingBooked>>;
+  fetchMeetingsBooked(leadIds: string[], watermark: string | null, until?: string): Promise<CrmPage<CrmMeetingBooked>>;
   /** The Opportunities the leads were converted into since the watermark, at most one per lead. */
-  fetchOpportunities(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmOpportunity>>;
+  fetchOpportunities(leadIds: string[], watermark: string | null, until?: string): Promise<CrmPage<CrmOpportunity>>;
   /** Problems with status values (unknown to the org's LeadStatus picklist); empty when all are valid. */
   validateLeadStatuses(values: string[]): Promise<string[]>;
   /** The given user IDs the org has deactivated (User.IsActive false), as given; IDs that are not users are ignored. */

@@ -217,11 +217,11 @@ function conversionsFromClicks(sim: SandboxCrm, ads: SandboxAdsPlatform, config:
   const tz = config.campaign.timezone;
   return {
     fetchNewLeads: (crmCampaignId, watermark) => sim.fetchNewLeads(crmCampaignId, watermark),
-    fetchAttempts: (leadIds, watermark) => sim.fetchAttempts(leadIds, watermark),
+    fetchAttempts: (leadIds, watermark, until) => sim.fetchAttempts(leadIds, watermark, until),
     fetchStatusChanges: (leadIds, watermark, mapping, options) =>
       sim.fetchStatusChanges(leadIds, watermark, mapping, options),
-    fetchMeetingsBooked: (leadIds, watermark) => sim.fetchMeetingsBooked(leadIds, watermark),
-    fetchOpportunities: (leadIds, watermark) => sim.fetchOpportunities(leadIds, watermark),
+    fetchMeetingsBooked: (leadIds, watermark, until) => sim.fetchMeetingsBooked(leadIds, watermark, until),
+    fetchOpportunities: (leadIds, watermark, until) => sim.fetchOpportunities(leadIds, watermark, until),
     validateLeadStatuses: (values) => sim.validateLeadStatuses(values),
     inactiveUsers: (userIds) => sim.inactiveUsers(userIds),
     fetchConversions: (query) => sim.fetchConversions(query),

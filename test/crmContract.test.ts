@@ -570,7 +570,7 @@ describe('milestone facts: every status change, meetings booked, opportunities',
     const first = await adapter.fetchMeetingsBooked([lead], null);
     expect(first.items).toEqual([{ leadId: lead, activityId: ahead, at: iso(10) }]);
     expect(fake.apiRequests().at(-1)!.soql).toMatch(
-      /FROM Event WHERE WhoId IN .* AND IsChild = false ORDER BY CreatedDate/,
+      /FROM Event WHERE WhoId IN .* AND IsChild = false AND CreatedDate <= \S+Z ORDER BY CreatedDate/,
     );
     // As an attempt it waits for its start.
     expect((await adapter.fetchAttempts([lead], null, new Date(Date.parse(at(20))).toISOString())).items).toEqual([]);

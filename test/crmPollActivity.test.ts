@@ -264,10 +264,11 @@ describe('pollCrm: the facts milestone clocks need', () => {
     expect(new Set(stages.map((e) => e.leadId)).size).toBe(stages.length);
     expect(JSON.parse(results.at(-1)!.watermark!)).toEqual({
       leads: expect.stringMatching(/^v2\|/),
-      attempts: expect.stringMatching(/^v2\|/),
-      statuses: expect.stringMatching(/^v2\|/),
-      meetings: expect.stringMatching(/^v2\|/),
-      opportunities: expect.stringMatching(/^v2\|/),
+      // The change reads keep the poll's time they read up to.
+      attempts: expect.stringMatching(/^v3\|/),
+      statuses: expect.stringMatching(/^v3\|/),
+      meetings: expect.stringMatching(/^v3\|/),
+      opportunities: expect.stringMatching(/^v3\|/),
     });
   });
 
@@ -291,7 +292,7 @@ describe('pollCrm: the facts milestone clocks need', () => {
     for (const spy of spies) {
       expect(spy.meetings).not.toHaveBeenCalled();
       expect(spy.opportunities).not.toHaveBeenCalled();
-      for (const call of spy.statuses.mock.calls) expect(call[3]).toEqual({});
+      for (const call of spy.statuses.mock.calls) expect(call[3]).toEqual({ until: expect.any(String) });
     }
     const calls = worlds.map(({ world }) => world.crm.apiUsage().callsMade);
     expect(new Set(calls).size).toBe(1);
@@ -459,7 +460,7 @@ describe('pollCrm over the Salesforce adapter and the fake', () => {
     // Without facts: members; attempts of the new lead (converted contacts, Tasks, Events) and of the known one
     // (the same, and Events started since); status changes of each.
     expect(off).toHaveLength(1 + 3 + 4 + 1 + 1);
-    expect(JSON.parse(first.watermark!)).toMatchObject({ attempts: expect.stringMatching(/^v2/) });
+    expect(JSON.parse(first.watermark!)).toMatchObject({ attempts: expect.stringMatching(/^v3/) });
     expect(off.some((soql) => /ConvertedOpportunity|CreatedDate FROM Event/.test(soql))).toBe(false);
     expect(on).toHaveLength(off.length + 2 * 2 + 2 * 1);
     expect(on.filter((soql) => /SELECT Id, WhoId, CreatedDate FROM Event/.test(soql))).toHaveLength(2);

@@ -182,14 +182,15 @@ export class SalesforceCrm implements Crm {
 
   async fetchAttempts(leadIds: string[], watermark: string | null, until?: string): Promise<CrmPage<CrmAttempt>> {
     return this.call('fetchAttempts', async (conn) => {
-      const started = ` AND StartDateTime <= ${soqlDateTime(wholeSecondsDown(until ?? this.now().toISOString()), 'until')}`;
       const read = await this.readChanges(
         conn,
         'fetchAttempts',
         leadIds,
         watermark,
+        until,
         'SystemModstamp',
-        async (batch, { since, order, limit, from }, leadOf): Promise<AttemptRow[][]> => {
+        async (batch, { since, order, limit, from, upTo, startedAfter }, leadOf): Promise<AttemptRow[][]> => {
+          const started = ` AND StartDateTime <= ${upTo}`;
           const who = await this.whoIdsOf(conn, batch, leadOf);
           // Open Tasks are plans (our own follow-ups, reminders), not attempts.
           const tasks = parseTaskRows(
@@ -200,8 +201,8 @@ export class SalesforceCrm implements Crm {
               limit,
             ),
           );
-          // A meeting counts once it has started. One booked ahead was stamped before it started: once it
-          // starts it is read by StartDateTime, which stands in for its stamp on the watermark.
+          // A meeting counts once it has started. One booked ahead was stamped before it started: it is read by
+          // StartDateTime in the read whose bound it starts before, which stands in for its stamp on the watermark.
           const events = parseEventRows(
             await this.queryAll(
               conn,
@@ -209,11 +210,11 @@ export class SalesforceCrm implements Crm {
               limit,
             ),
           );
-          if (!from) return [tasks, events];
+          if (!from || !startedAfter) return [tasks, events];
           const startedSince = parseEventRows(
             await this.queryAll(
               conn,
-              `SELECT Id, WhoId, StartDateTime, SystemModstamp FROM Event WHERE WhoId IN ${who}${NOT_INVITEE_COPY}${started} AND StartDateTime >= ${from} AND SystemModstamp < ${from} ` +
+              `SELECT Id, WhoId, StartDateTime, SystemModstamp FROM Event WHERE WhoId IN ${who}${NOT_INVITEE_COPY}${started} AND ${startedAfter} AND SystemModstamp < ${from} ` +
                 `ORDER BY StartDateTime ASC, Id ASC LIMIT ${limit}`,
               limit,
             ),
@@ -237,7 +238,7 @@ export class SalesforceCrm implements Crm {
     leadIds: string[],
     watermark: string | null,
     mapping: LeadStatusMapping,
-    options: { all?: boolean } = {},
+    options: { all?: boolean; until?: string } = {},
   ): Promise<CrmPage<CrmStatusChange>> {
     return this.call('fetchStatusChanges', async (conn) => {
       const history = this.settings.statusSource === 'leadHistory';
@@ -246,6 +247,7 @@ export class SalesforceCrm implements Crm {
         'fetchStatusChanges',
         leadIds,
         watermark,
+        options.until,
         history ? 'CreatedDate' : 'SystemModstamp',
         async (batch, { since, order, limit }): Promise<StatusRow[][]> => {
           const ids = soqlIdList(batch, 'leadIds');
@@ -278,7 +280,11 @@ export class SalesforceCrm implements Crm {
     });
   }
 
-  async fetchMeetingsBooked(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmMeetingBooked>> {
+  async fetchMeetingsBooked(
+    leadIds: string[],
+    watermark: string | null,
+    until?: string,
+  ): Promise<CrmPage<CrmMeetingBooked>> {
     return this.call('fetchMeetingsBooked', async (conn) => {
       // Read by CreatedDate: a meeting is booked when its Event is created, however far ahead it starts, and
       // moving it (or the lead's conversion moving it to the Contact) does not book it again.
@@ -287,6 +293,7 @@ export class SalesforceCrm implements Crm {
         'fetchMeetingsBooked',
         leadIds,
         watermark,
+        until,
         'CreatedDate',
         async (batch, { since, order, limit }, leadOf): Promise<MeetingRow[][]> => {
           const who = await this.whoIdsOf(conn, batch, leadOf);
@@ -311,7 +318,11 @@ export class SalesforceCrm implements Crm {
     });
   }
 
-  async fetchOpportunities(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmOpportunity>> {
+  async fetchOpportunities(
+    leadIds: string[],
+    watermark: string | null,
+    until?: string,
+  ): Promise<CrmPage<CrmOpportunity>> {
     return this.call('fetchOpportunities', async (conn) => {
       // Stamped by the Lead's SystemModstamp, which conversion sets: a lead converted into an Opportunity created
       // earlier (LeadConvert.opportunityId) is found too. A converted lead is read-only, so it rarely moves again.
@@ -320,6 +331,7 @@ export class SalesforceCrm implements Crm {
         'fetchOpportunities',
         leadIds,
         watermark,
+        until,
         'SystemModstamp',
         async (batch, { since, order, limit }): Promise<OpportunityRow[][]> => {
           return [
@@ -495,14 +507,19 @@ export class SalesforceCrm implements Crm {
 
   /**
    * One change read over the leads in batched IN clauses. `readBatch` runs a batch's queries with the window
-   * (rows stamped by `stampField` from the watermark less the overlap) and returns each query's rows; a query
-   * its LIMIT cut holds the next watermark at its cut, so what lies beyond is read next time.
+   * (rows stamped by `stampField` from the watermark less the overlap, up to `until`) and returns each query's rows;
+   * a query its LIMIT cut holds the next watermark at its cut, so what lies beyond is read next time.
+   *
+   * The upper bound is the poll's own time, not the moment the query runs: a poll that runs late (a backlog, a retry
+   * after REQUEST_LIMIT_EXCEEDED) reads nothing stamped after its time, so the watermark never passes what the poll
+   * cannot hand out yet; the next poll reads it.
    */
   private async readChanges<T extends StampedRow>(
     conn: CountingConnection,
     operation: string,
     leadIds: string[],
     watermark: string | null,
+    until: string | undefined,
     stampField: string,
     readBatch: (batch: string[], window: ChangeWindow, leadOf: Map<string, string>) => Promise<T[][]>,
   ): Promise<{ fresh: T[]; watermark: string | null; leadOf: Map<string, string> }> {
@@ -511,12 +528,22 @@ export class SalesforceCrm implements Crm {
     const leadOf = new Map(leads.map((id) => [idKey(id), id]));
     const previous = this.decode(watermark, operation);
     const limit = this.limitFor(previous);
+    const bound = wholeSecondsDown(until ?? this.now().toISOString());
+    const upTo = soqlDateTime(bound, 'until');
     const from = previous ? soqlDateTime(readFrom(previous, this.overlapMs), 'watermark') : null;
     const window: ChangeWindow = {
-      since: from ? ` AND ${stampField} >= ${from}` : '',
+      since: `${from ? ` AND ${stampField} >= ${from}` : ''} AND ${stampField} <= ${upTo}`,
       order: `ORDER BY ${stampField} ASC, Id ASC LIMIT ${limit}`,
       limit,
       from,
+      upTo,
+      // After the bound of the read before: each start instant is read once. Earlier releases' watermarks have
+      // none, and their reads went back to the window's start.
+      startedAfter: previous?.until
+        ? `StartDateTime > ${soqlDateTime(previous.until, 'watermark')}`
+        : from
+          ? `StartDateTime >= ${from}`
+          : null,
     };
     const rows: T[] = [];
     const cuts: string[] = [];
@@ -527,7 +554,12 @@ export class SalesforceCrm implements Crm {
       }
     }
     const cutAt = cuts.length ? cuts.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : null;
-    const { fresh, watermark: next } = advanceWatermark(previous, rows, this.overlapMs, cutAt);
+    // Past a cut, the next read's "started since" resumes from just before it (the rows at the cut are seen keys).
+    const readTo =
+      cutAt === null
+        ? bound
+        : new Date(Math.min(Date.parse(bound), Date.parse(wholeSecondsDown(cutAt)) - 1000)).toISOString();
+    const { fresh, watermark: next } = advanceWatermark(previous, rows, this.overlapMs, cutAt, readTo);
     return { fresh, watermark: next ? encodeWatermark(next) : watermark, leadOf };
   }
 
@@ -556,7 +588,8 @@ export class SalesforceCrm implements Crm {
     }
   }
 
-  // Rows already handed out inside the overlap come back too; the LIMIT leaves room for them.
+  // Rows already handed out inside the overlap come back too; the LIMIT leaves room for every one of them, so each
+  // read reaches at least maxFetch rows further, however many share one stamp.
   private limitFor(previous: ChangeWatermark | null): number {
     return this.maxFetch + (previous?.seen.length ?? 0);
   }
@@ -622,13 +655,17 @@ const idKey = salesforceIdKey;
 
 /** The part of a change read's SOQL its watermark decides. */
 interface ChangeWindow {
-  /** ` AND <stamp field> >= <from>` after a watermark, else empty. */
+  /** ` AND <stamp field> >= <from>` after a watermark, then ` AND <stamp field> <= <upTo>`. */
   since: string;
   /** `ORDER BY <stamp field> ASC, Id ASC LIMIT <limit>`. */
   order: string;
   limit: number;
   /** The read's lower bound (the watermark less the overlap) as a SOQL literal; null on a first read. */
   from: string | null;
+  /** The read's upper bound (the poll's time, whole seconds down) as a SOQL literal. */
+  upTo: string;
+  /** The StartDateTime condition of meetings that started since the read before; null on a first read. */
+  startedAfter: string | null;
 }
 
 // An invitee's copy of a meeting (IsChild, owned by the invited user) is the same meeting, not another one

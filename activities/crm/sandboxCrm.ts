@@ -251,8 +251,8 @@ export class SandboxCrm implements Crm {
     };
   }
 
-  async fetchAttempts(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmAttempt>> {
-    const read = this.readChanges(leadIds, watermark, (lead) =>
+  async fetchAttempts(leadIds: string[], watermark: string | null, until?: string): Promise<CrmPage<CrmAttempt>> {
+    const read = this.readChanges(leadIds, watermark, until, (lead) =>
       this.attemptsOf(lead).map((attempt) => ({ ...attempt, key: attempt.activityId })),
     );
     const items = read.fresh
@@ -271,9 +271,9 @@ export class SandboxCrm implements Crm {
     leadIds: string[],
     watermark: string | null,
     mapping: LeadStatusMapping,
-    options: { all?: boolean } = {},
+    options: { all?: boolean; until?: string } = {},
   ): Promise<CrmPage<CrmStatusChange>> {
-    const read = this.readChanges(leadIds, watermark, (lead) =>
+    const read = this.readChanges(leadIds, watermark, options.until, (lead) =>
       this.statusHistory(lead).map((change) => ({ ...change, key: change.changeId })),
     );
     const items = read.fresh.flatMap((row): CrmStatusChange[] => {
@@ -284,9 +284,13 @@ export class SandboxCrm implements Crm {
     return { items, watermark: read.watermark };
   }
 
-  async fetchMeetingsBooked(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmMeetingBooked>> {
+  async fetchMeetingsBooked(
+    leadIds: string[],
+    watermark: string | null,
+    until?: string,
+  ): Promise<CrmPage<CrmMeetingBooked>> {
     // Every Event on the lead, by when it was created: a meeting logged as it happens and one booked ahead.
-    const read = this.readChanges(leadIds, watermark, (lead) =>
+    const read = this.readChanges(leadIds, watermark, until, (lead) =>
       this.eventsOf(lead).map((event) => ({ ...event, key: event.activityId, at: event.bookedAt })),
     );
     const items = read.fresh
@@ -295,9 +299,13 @@ export class SandboxCrm implements Crm {
     return { items, watermark: read.watermark };
   }
 
-  async fetchOpportunities(leadIds: string[], watermark: string | null): Promise<CrmPage<CrmOpportunity>> {
+  async fetchOpportunities(
+    leadIds: string[],
+    watermark: string | null,
+    until?: string,
+  ): Promise<CrmPage<CrmOpportunity>> {
     // Every simulated conversion opens an Opportunity, created as the lead converts.
-    const read = this.readChanges(leadIds, watermark, (lead) =>
+    const read = this.readChanges(leadIds, watermark, until, (lead) =>
       lead.seq !== null && this.convertedBy(lead, Number.MAX_SAFE_INTEGER)
         ? [
             {
@@ -449,24 +457,29 @@ export class SandboxCrm implements Crm {
   }
 
   /**
-   * One change read (one API call): the records `of` the known leads stamped from the watermark up to now, those not
-   * handed out before, and the next watermark. Like Salesforce, unknown leads simply have no records.
+   * One change read (one API call): the records `of` the known leads stamped from the watermark up to `until` (the
+   * poll's time, whole seconds down; at most now), those not handed out before, and the next watermark. Like
+   * Salesforce, unknown leads simply have no records.
    */
   private readChanges<T extends { key: string; at: number }>(
     leadIds: string[],
     watermark: string | null,
+    until: string | undefined,
     of: (lead: SimLead) => T[],
   ): { fresh: T[]; watermark: string | null } {
     this.calls += 1;
     const now = this.hooks.now().getTime();
     this.generateUntil(now);
     const previous = parseWatermark(watermark);
+    const asked = until === undefined ? now : Date.parse(until);
+    if (Number.isNaN(asked)) throw crmInvalidInput(`until must be an ISO-8601 date-time, got ${JSON.stringify(until)}`);
+    const bound = Math.min(now, wholeSecond(asked));
     const rows = this.knownLeads(leadIds).flatMap((lead) =>
       of(lead)
-        .filter((row) => row.at <= now && (previous === null || row.at >= Date.parse(previous.at)))
+        .filter((row) => row.at <= bound && (previous === null || row.at >= Date.parse(previous.at)))
         .map((row) => ({ ...row, stamp: iso(row.at) })),
     );
-    const { fresh, watermark: next } = advanceWatermark(previous, rows, 0);
+    const { fresh, watermark: next } = advanceWatermark(previous, rows, 0, null, iso(wholeSecond(bound)));
     return { fresh, watermark: next ? encodeWatermark(next) : watermark };
   }
 

@@ -919,9 +919,13 @@ function referencedFields(query: SoqlQuery): string[] {
   return names;
 }
 
-/** Salesforce's own rendering of a date-time: 2026-01-05T14:03:00.000+0000. */
+/**
+ * Salesforce's own rendering of a date-time: 2026-01-05T14:03:00.000+0000. Salesforce keeps dateTime fields to the
+ * second (its SOQL literals have no fractions: soql_sosl, Date Formats and Date Literals), so the fake drops the rest.
+ */
 export function salesforceDateTime(date: Date): string {
-  return date.toISOString().replace('Z', '+0000');
+  const ms = date.getTime();
+  return new Date(ms - (((ms % 1000) + 1000) % 1000)).toISOString().replace('Z', '+0000');
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -352,7 +352,7 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** ORDER BY comparison: nulls first, date-times by instant, everything else by natural order. */
+/** ORDER BY comparison: nulls first, date-times by instant, numbers by value, text case-insensitively. */
 export function compareValues(a: unknown, b: unknown): number {
   const aNull = a === null || a === undefined;
   const bNull = b === null || b === undefined;
@@ -361,5 +361,8 @@ export function compareValues(a: unknown, b: unknown): number {
   const bMillis = dateTimeMillis(b);
   if (aMillis !== null && bMillis !== null) return aMillis - bMillis;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return compareText(String(a), String(b));
+  // English locales sort by the UTF-8 values of the uppercase characters, IDs too (soql_sosl, ORDER BY:
+  // https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_orderby.htm);
+  // values equal but for case come in no documented order: the fake breaks the tie by the exact text.
+  return compareText(String(a).toUpperCase(), String(b).toUpperCase()) || compareText(String(a), String(b));
 }
