@@ -63,6 +63,13 @@ export interface ApplyBudgetChangeInput {
 
 /** The budget moved since the proposal was sized on it; applying its absolute target would override that move. */
 export const ADS_BUDGET_MOVED = 'AdsBudgetMoved';
+/** The account bills in another currency than the contract's amounts (guardrails, CPL band) are in. */
+export const ADS_CURRENCY_MISMATCH = 'AdsCurrencyMismatch';
+
+const currencyMismatch = (budget: AdsBudgetState, config: CampaignConfig) =>
+  budget.currencyCode === config.campaign.currency
+    ? null
+    : `the Google Ads account bills in ${budget.currencyCode}; the contract's amounts are in ${config.campaign.currency}`;
 
 const adsRef = (config: CampaignConfig): AdsCampaignRef => ({
   customerId: config.campaign.ads.customerId,
@@ -111,10 +118,7 @@ export function createSpendActivities({ ports, ledger }: { ports: PortResolver; 
           end: window.end,
           timeZone: config.campaign.timezone,
         }),
-        currencyMismatch:
-          budget.currencyCode === config.campaign.currency
-            ? null
-            : `the Google Ads account bills in ${budget.currencyCode}; the contract's amounts are in ${config.campaign.currency}`,
+        currencyMismatch: currencyMismatch(budget, config),
       };
       const spend = metrics.reduce((sum, day) => sum + day.costMicros, 0) / MICROS;
       const clicks = metrics.reduce((sum, day) => sum + day.clicks, 0);
@@ -219,6 +223,16 @@ export function createSpendActivities({ ports, ledger }: { ports: PortResolver; 
         operations.push(result.operation);
         ({ after, validateOnly, changed } = result);
       } else {
+        const mismatch = input.targetAmountMicros === null ? null : currencyMismatch(before, input.config);
+        if (mismatch !== null) {
+          // Targets are sized on the contract's figures and held to its guardrails: in another currency they mean
+          // another amount. A pause carries no amount and still goes through.
+          throw ApplicationFailure.create({
+            type: ADS_CURRENCY_MISMATCH,
+            nonRetryable: true,
+            message: `not applied: ${mismatch}, so this ${input.action}'s target would be set in the wrong currency; set campaign.currency to the account's`,
+          });
+        }
         if (input.targetAmountMicros !== null) {
           const target = roundToCurrencyUnit(input.targetAmountMicros, before.currencyCode, 'down');
           if (target !== input.targetAmountMicros) {

@@ -8,7 +8,12 @@ import { ADS_BUDGET_BELOW_MINIMUM, ADS_SHARED_BUDGET, ADS_UNSUPPORTED_BUDGET } f
 import { SandboxAdsPlatform, type SandboxAdsOptions } from '../activities/ads/sandboxAdsPlatform';
 import type { PortResolver } from '../activities/campaignActivities';
 import type { Crm, Ledger } from '../activities/ports';
-import { ADS_BUDGET_MOVED, createSpendActivities, type ApplyBudgetChangeInput } from '../activities/spendActivities';
+import {
+  ADS_BUDGET_MOVED,
+  ADS_CURRENCY_MISMATCH,
+  createSpendActivities,
+  type ApplyBudgetChangeInput,
+} from '../activities/spendActivities';
 import { parseCampaignConfig } from '../sla/config';
 import { restoreStatusFor, type ProposalState } from '../sla/proposals';
 import type { BudgetChangeRecord, VelocitySnapshotRecord } from '../sla/records';
@@ -81,10 +86,25 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 describe('applyBudgetChange', () => {
   it('rounds the target down to the account currency unit (whole yen) before sending it', async () => {
     const h = harness({ currencyCode: 'JPY', budgetMicros: 9_000_000_000_000 });
-    const result = await h.apply(6_300_000_750_000); // what 0.7 × a yen budget can produce
+    const raw = seedTermsConfig({ id: 'spend', window }) as { campaign: Record<string, unknown> };
+    const yen = parseCampaignConfig({ ...raw, campaign: { ...raw.campaign, currency: 'JPY' } });
+    const result = await h.apply(6_300_000_750_000, { config: yen }); // what 0.7 × a yen budget can produce
     expect(result.after.amountMicros).toBe(6_300_000_000_000);
     expect(result.summary).toContain('target rounded to whole JPY units: 6300000');
     expect(h.changes[0]).toMatchObject({ changed: true, after: { amountMicros: 6_300_000_000_000 } });
+  });
+
+  it("refuses a target when the account bills in another currency than the contract's, and still pauses", async () => {
+    const h = harness({ currencyCode: 'JPY', budgetMicros: 9_000_000_000_000 });
+    const failure = await failureOf(h.apply(6_300_000_000_000));
+    expect(failure.type).toBe(ADS_CURRENCY_MISMATCH);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toBe(
+      "not applied: the Google Ads account bills in JPY; the contract's amounts are in USD, so this reduce's target would be set in the wrong currency; set campaign.currency to the account's",
+    );
+    expect(h.changes).toEqual([]);
+    const paused = await h.apply(0, { action: 'pause', targetAmountMicros: null });
+    expect(paused.after).toMatchObject({ amountMicros: 9_000_000_000_000, status: 'PAUSED' });
   });
 
   it('sends a USD target that is already whole cents unchanged', async () => {
