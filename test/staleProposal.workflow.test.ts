@@ -1,12 +1,13 @@
-// An approved proposal against a budget that moved after it was proposed (ops cut it in the Google Ads UI): its
-// absolute target, sized on the old budget, must not override that cut. Time-skipping server, real ledger,
-// sandbox Ads adapter.
+// The spend loop against a budget that moves under it: a proposal approved after ops cut the budget in the Google
+// Ads UI must not override the cut with a target sized on the old budget; a velocity check that read Google Ads
+// before an approved change landed must not put the old budget back. Time-skipping server, real ledger, sandbox Ads.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { AdsPlatform } from '../activities/ports';
 import { campaignSla } from '../workflows/campaignSla';
 import {
   budgetChangedSignal,
@@ -82,6 +83,73 @@ describe('a proposal approved after its budget moved', () => {
         increase!.proposalId,
       ]);
       expect(recorded.rows).toEqual([{ status: 'failed' }]);
+      await terminateWhenIdle(wf, 'test done');
+    });
+  }, 300_000);
+
+  it('a check that read Google Ads before an approved change landed keeps the change, and raises no external change', async () => {
+    const start = DateTime.fromMillis(await now(), { zone: ZONE })
+      .plus({ days: 1 })
+      .startOf('day');
+    const config = example('budget-sla.yaml');
+    config.campaign.id = 'stale-check';
+    config.campaign.window = { start: start.toISO(), end: start.plus({ days: 30 }).toISO() };
+    config.campaign.crm = { ...config.campaign.crm, pollEvery: '0s' };
+    config.velocity.rules = [{ kind: 'velocity-above', abovePct: 120, action: 'increase', pct: 20 }];
+    const taskQueue = 'stale-check';
+    let slow = false;
+    let inSlowRead = false;
+    // A slow daily-metrics report: the check has read the budget (getBudget comes first) and waits on the rest.
+    const wrapAds = (ads: AdsPlatform): AdsPlatform =>
+      new Proxy(ads, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop, target);
+          if (typeof value !== 'function') return value;
+          if (prop !== 'getDailyMetrics') return value.bind(target);
+          return async (...args: unknown[]) => {
+            if (slow) {
+              inSlowRead = true;
+              await new Promise((resolve) => setTimeout(resolve, 4_000));
+            }
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    const { worker, ports, alerts } = await testWorker(env, db, { taskQueue, wrapAds });
+    await worker.runUntil(async () => {
+      const wf = await env.client.workflow.start(campaignSla, {
+        taskQueue,
+        workflowId: campaignWorkflowId('stale-check'),
+        args: [{ config, publishSearchAttributes: false }],
+      });
+      let increase;
+      while (!increase && (await now()) < start.plus({ days: 6 }).toMillis()) {
+        await env.sleep(HOUR);
+        increase = (await wf.query(proposalsQuery)).find((p) => p.status === 'pending');
+      }
+      expect(increase).toMatchObject({ action: 'increase', budgetBefore: 100_000 });
+      slow = true;
+      await wf.signal(budgetChangedSignal, { source: 'other', at: new Date(await now()).toISOString() });
+      for (let i = 0; i < 100 && !inSlowRead; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(inSlowRead).toBe(true);
+      const decided = await wf.executeUpdate(decideProposalUpdate, {
+        args: [{ proposalId: increase!.proposalId, decision: 'approve', approver: 'revops-lead', reason: 'ok, go' }],
+      });
+      expect(decided.status).toBe('applied');
+      const applied = (await wf.query(slaStateQuery)).budget;
+      expect(applied?.amount).toBeGreaterThan(100_000);
+      await new Promise((resolve) => setTimeout(resolve, 6_000)); // the slow check completes
+      slow = false;
+      expect((await wf.query(slaStateQuery)).budget).toEqual(applied);
+      const live = await ports.sandboxAds('stale-check').getBudget(ADS_REF);
+      expect(live.amountMicros / 1e6).toBe(applied!.amount);
+      await env.sleep(7 * HOUR); // later checks compare Google Ads with the budget the change set
+      expect((await wf.query(slaStateQuery)).budget?.amount).toBe(applied!.amount);
+      expect(alerts.filter((a) => /changed outside|external/i.test(a.title))).toEqual([]);
+      const external = await db.pool.query(
+        `SELECT count(*)::int AS n FROM budget_changes WHERE campaign_id = 'stale-check' AND source = 'external'`,
+      );
+      expect(external.rows[0].n).toBe(0);
       await terminateWhenIdle(wf, 'test done');
     });
   }, 300_000);

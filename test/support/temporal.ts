@@ -5,7 +5,7 @@ import pino from 'pino';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { PgLedger } from '../../activities/ledger/pgLedger';
-import type { Crm } from '../../activities/ports';
+import type { AdsPlatform, Crm } from '../../activities/ports';
 import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';
 import type { Alert } from '../../sla/alerts';
 import { createResetActivities } from '../../activities/resetActivities';
@@ -66,6 +66,8 @@ export async function testWorker(
     deployment?: WorkerDeploymentOptions;
     /** Stands in for the CRM's behaviour the sandbox lacks (an assignment rule, an outage) around the sandbox CRM. */
     wrapCrm?: (crm: Crm, campaignId: string) => Crm;
+    /** The same around the sandbox Google Ads platform (a slow report). */
+    wrapAds?: (ads: AdsPlatform) => AdsPlatform;
   },
 ): Promise<TestWorkerHandle> {
   const alerts: Alert[] = [];
@@ -80,10 +82,12 @@ export async function testWorker(
   });
   const ledger = new PgLedger(db.pool);
   const ports = createPortResolver('sandbox', opts.sandbox, (id) => ledger.latestConfig(id));
-  const { wrapCrm } = opts;
-  const portsForWorker = wrapCrm
-    ? { ...ports, crm: async (id: string, at: Date) => wrapCrm(await ports.crm(id, at), id) }
-    : ports;
+  const { wrapCrm, wrapAds } = opts;
+  const portsForWorker = {
+    ...ports,
+    ...(wrapCrm ? { crm: async (id: string, at: Date) => wrapCrm(await ports.crm(id, at), id) } : {}),
+    ...(wrapAds ? { ads: async (...args: Parameters<typeof ports.ads>) => wrapAds(await ports.ads(...args)) } : {}),
+  };
   const notifier = new WebhookNotifier({ deliveries: ledger, logger: pino({ level: 'info' }, sink) });
   const worker = await createCampaignWorker({
     connection: env.nativeConnection,

@@ -122,6 +122,7 @@ async function applyProposal(run: CampaignRun, proposal: ProposalState): Promise
     proposal.status = 'applied';
     proposal.outcome = result.summary;
     state.spend.budget = { amount: result.after.amountMicros / 1e6, status: result.after.status };
+    state.spend.budgetAppliedAt = Date.now();
     if (proposal.action === 'pause' || proposal.action === 'reduce') {
       state.spend.activeAdjustment ??= {
         action: proposal.action,

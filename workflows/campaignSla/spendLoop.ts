@@ -32,6 +32,13 @@ const HOUR_MS = 3_600_000;
 const RULES_NEED_EVIDENCE = 'rules-need-evidence';
 /** Patch: Google Ads account problems found by a check are alerted and shown, not dropped. */
 const ADS_ACCOUNT_ALERTS = 'ads-account-alerts';
+/**
+ * Patch: a check whose Google Ads read came before an approved change landed (the change applied while the check's
+ * calls ran) leaves the budget the change reported in place, raises no external change (the one it saw was that
+ * change), and no rule weighs its figures. Before, it put the budget from before the change back into the state,
+ * and the next check reported the change as made outside.
+ */
+const CHECK_READ_BEFORE_APPLY = 'check-read-before-apply';
 
 /** Alerts each problem once while it lasts and shows the current ones on the latest snapshot. */
 function raiseAdsAccountProblems(run: CampaignRun, checkId: string, facts: AdsAccountFacts): void {
@@ -79,7 +86,13 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
       responseCompliance: compliance.byTarget,
     });
     await run.spendLock.runExclusive(async () => {
-      const snapshot = result.snapshot;
+      const readBeforeApply =
+        state.spend.budget !== null &&
+        (state.spend.budgetAppliedAt ?? -Infinity) > now &&
+        patched(CHECK_READ_BEFORE_APPLY);
+      const snapshot = readBeforeApply
+        ? { ...result.snapshot, budget: state.spend.budget!.amount, campaignStatus: state.spend.budget!.status }
+        : result.snapshot;
       if (result.adsOperations) state.adsApiUsage = { ...result.adsOperations, at: new Date(now).toISOString() };
       state.spend.budget = { amount: snapshot.budget, status: snapshot.campaignStatus };
       state.spend.originalBudget ??= snapshot.budget;
@@ -112,6 +125,16 @@ async function velocityCheck(run: CampaignRun): Promise<void> {
       const keepFrom =
         now - Math.max(cfg.velocity.trailingWindow * 2, cfg.velocity.checkEvery * 2) - cfg.velocity.conversionLag;
       state.spend.history = state.spend.history.filter((h) => h.at >= keepFrom);
+      if (readBeforeApply) {
+        log.info(
+          'velocity check read Google Ads before an approved change landed; its budget and rules wait for the next check',
+          {
+            campaignId,
+            checkId: snapshot.checkId,
+          },
+        );
+        return;
+      }
       if (result.externalChange) {
         run.pendingAlerts.push(externalBudgetChangeAlert(campaignId, snapshot.checkId, result.externalChange));
       }

@@ -29,6 +29,8 @@ interface SpendState {
   proposalSeq: number;
   /** Codes of the Google Ads problems already raised and still present; absent in carry-overs before it existed. */
   adsProblems?: string[];
+  /** When the last approved change landed in Google Ads (workflow time); absent before one did, or before it existed. */
+  budgetAppliedAt?: number;
 }
 
 export interface CampaignCarryOver {
