@@ -7,7 +7,13 @@ import { log } from '@temporalio/activity';
 import type { CampaignConfig } from '../sla/config';
 import type { ComplianceSummary } from '../sla/compliance';
 import type { ProposalView, SnapshotView } from '../sla/views';
-import type { ConfigVersionRecord, DecisionRecord, LeadActivityBatch, ProposalRecord } from '../sla/records';
+import type {
+  BudgetChangeRecord,
+  ConfigVersionRecord,
+  DecisionRecord,
+  LeadActivityBatch,
+  ProposalRecord,
+} from '../sla/records';
 import type { AdsPlatform, Crm, Ledger, Notifier } from './ports';
 import type { Alert } from '../sla/alerts';
 import { decodeLeadActivity, type ColumnarLeadActivity } from '../sla/recordColumns';
@@ -57,6 +63,11 @@ export function createRecordActivities({ ledger, notifier }: Omit<ActivityDeps, 
 
     async recordDecision(record: DecisionRecord): Promise<void> {
       await ledger.recordDecision(record);
+    },
+
+    /** A budget change made in Google Ads whose own activity could not record it. */
+    async recordBudgetChange(record: BudgetChangeRecord): Promise<void> {
+      await ledger.recordBudgetChange(record);
     },
 
     async writeQuarterReport(input: QuarterReportInput): Promise<{ inserted: boolean }> {

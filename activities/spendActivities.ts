@@ -7,7 +7,7 @@ import { checkFlight } from '../sla/adsFlight';
 import type { CampaignConfig } from '../sla/config';
 import { roundToCurrencyUnit } from '../sla/currency';
 import { burnPct, cpl, cplBand, forecastToDate, velocity } from '../sla/forecast';
-import type { AdsBudgetState, ProposalAction } from '../sla/records';
+import type { AdsBudgetState, BudgetChangeRecord, ProposalAction } from '../sla/records';
 import type { SnapshotView } from '../sla/views';
 import type { PortResolver } from './campaignActivities';
 import { uploadConversions, type ConversionUploadTally } from './conversionUploads';
@@ -59,6 +59,13 @@ export interface ApplyBudgetChangeInput {
    * before this field existed.
    */
   expectedBeforeMicros?: number;
+}
+
+export interface AppliedBudgetChange {
+  after: AdsBudgetState;
+  summary: string;
+  /** The change's ledger row when the ledger refused it after the change was made: the workflow records it. */
+  unrecorded?: BudgetChangeRecord;
 }
 
 /** The budget moved since the proposal was sized on it; applying its absolute target would override that move. */
@@ -209,7 +216,7 @@ export function createSpendActivities({ ports, ledger }: { ports: PortResolver; 
      * approved. A shared budget (AdsSharedBudget) or a total below Google's floor (AdsBudgetBelowMinimum,
      * minimum in details[0]) fails without retries, and the workflow marks the proposal failed with the reason.
      */
-    async applyBudgetChange(input: ApplyBudgetChangeInput): Promise<{ after: AdsBudgetState; summary: string }> {
+    async applyBudgetChange(input: ApplyBudgetChangeInput): Promise<AppliedBudgetChange> {
       const ads = await ports.ads(input.campaignId, input.config, new Date(input.at));
       const ref = adsRef(input.config);
       let before = await ads.getBudget(ref);
@@ -267,7 +274,7 @@ export function createSpendActivities({ ports, ledger }: { ports: PortResolver; 
           changed ||= result.changed;
         }
       }
-      await ledger.recordBudgetChange({
+      const record: BudgetChangeRecord = {
         changeId: input.proposalId,
         campaignId: input.campaignId,
         proposalId: input.proposalId,
@@ -278,10 +285,19 @@ export function createSpendActivities({ ports, ledger }: { ports: PortResolver; 
         operation: operations.join('; ') || 'none',
         validateOnly,
         changed,
-      });
+      };
+      // The change is in Google Ads: a ledger that fails now must not make it look undone (the workflow would mark
+      // it failed while it stands, and lose its restore). The workflow's own write, retried until it lands, carries it.
+      const unrecorded = await ledger.recordBudgetChange(record).then(
+        () => undefined,
+        (err: unknown) => {
+          log.warn('budget change applied; its ledger row goes with the workflow', { error: String(err) });
+          return record;
+        },
+      );
       const summary = `${input.action}: ${describe(before)} → ${describe(after)}${validateOnly ? ' [validate_only dry run]' : ''}${changed ? '' : ' (already in place)'}${notes.length ? ` (${notes.join('; ')})` : ''}`;
       log.info('budget change applied', { campaignId: input.campaignId, proposalId: input.proposalId, summary });
-      return { after, summary };
+      return { after, summary, ...(unrecorded ? { unrecorded } : {}) };
     },
   };
 }

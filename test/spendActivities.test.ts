@@ -151,13 +151,28 @@ describe('applyBudgetChange against the budget the proposal was sized on', () =>
     expect(h.changes).toEqual([]);
   });
 
-  it('records what the change moved from when a retry finds its own earlier write in place', async () => {
+  it('hands its ledger row to the workflow when the ledger refuses it after the change was made', async () => {
     const h = harness();
     h.failLedgerOnce();
     const input = { expectedBeforeMicros: 75_000_000_000 };
-    await expect(h.apply(52_500_000_000, input)).rejects.toThrow('Connection terminated unexpectedly');
+    const first = await h.apply(52_500_000_000, input);
+    expect(first.unrecorded).toMatchObject({
+      proposalId: 'p-1',
+      source: 'proposal',
+      before: { amountMicros: 75_000_000_000 },
+      after: { amountMicros: 52_500_000_000 },
+      changed: true,
+    });
+    expect(h.changes).toEqual([]);
     expect((await h.ads.getBudget(ref)).amountMicros).toBe(52_500_000_000);
-    const { summary } = await h.apply(52_500_000_000, input); // Temporal's retry, same input
+  });
+
+  it('records what the change moved from when a retry finds its own earlier write in place', async () => {
+    const h = harness();
+    const input = { expectedBeforeMicros: 75_000_000_000 };
+    await h.ads.setBudgetAmount(ref, 52_500_000_000); // an earlier attempt's write; its worker died before completing
+    const { summary, unrecorded } = await h.apply(52_500_000_000, input); // Temporal's retry, same input
+    expect(unrecorded).toBeUndefined();
     expect(h.changes).toHaveLength(1);
     expect(h.changes[0]).toMatchObject({
       before: { amountMicros: 75_000_000_000 },

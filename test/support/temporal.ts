@@ -5,7 +5,7 @@ import pino from 'pino';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { PgLedger } from '../../activities/ledger/pgLedger';
-import type { AdsPlatform, Crm } from '../../activities/ports';
+import type { AdsPlatform, Crm, Ledger } from '../../activities/ports';
 import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';
 import type { Alert } from '../../sla/alerts';
 import { createResetActivities } from '../../activities/resetActivities';
@@ -68,6 +68,8 @@ export async function testWorker(
     wrapCrm?: (crm: Crm, campaignId: string) => Crm;
     /** The same around the sandbox Google Ads platform (a slow report). */
     wrapAds?: (ads: AdsPlatform) => AdsPlatform;
+    /** Around the ledger the activities write to (an outage of some writes); alerts and reads use it unwrapped. */
+    wrapLedger?: (ledger: PgLedger) => Ledger;
   },
 ): Promise<TestWorkerHandle> {
   const alerts: Alert[] = [];
@@ -95,7 +97,7 @@ export async function testWorker(
     taskQueue: opts.taskQueue,
     workflowBundle: opts.workflowBundle,
     deployment: opts.deployment,
-    deps: { ports: portsForWorker, ledger, notifier },
+    deps: { ports: portsForWorker, ledger: opts.wrapLedger?.(ledger) ?? ledger, notifier },
     extraActivities: {
       ...createResetActivities({ client: env.client, rebuildQuarterReport: quarterBackfill(db.pool, ledger) }),
       ...opts.resetActivities,

@@ -12,6 +12,7 @@ export const {
   sendAlerts,
   recordProposal,
   recordDecision,
+  recordBudgetChange,
   writeQuarterReport,
 } = proxyActivities<activities.RecordActivities>({
   startToCloseTimeout: '30 seconds',

@@ -14,7 +14,7 @@ import {
   type ProposalState,
 } from '../../sla/proposals';
 import type { ProposalView, SnapshotView } from '../../sla/views';
-import { applyBudgetChange, recordDecision, recordProposal } from './activities';
+import { applyBudgetChange, recordBudgetChange, recordDecision, recordProposal } from './activities';
 import { failureMessage, raiseEscalation } from './escalation';
 import type { CampaignRun } from './run';
 
@@ -134,6 +134,8 @@ async function applyProposal(run: CampaignRun, proposal: ProposalState): Promise
       state.spend.activeAdjustment = null;
     }
     run.pendingAlerts.push(proposalAppliedAlert(campaignId, proposal, result.summary));
+    // Only results of runs that met a ledger refusal carry it: others issue no command here, as before.
+    if (result.unrecorded) await recordBudgetChange(result.unrecorded);
   } catch (err) {
     proposal.status = 'failed';
     proposal.outcome = failureMessage(err);

@@ -1,13 +1,16 @@
 // The spend loop against a budget that moves under it: a proposal approved after ops cut the budget in the Google
 // Ads UI must not override the cut with a target sized on the old budget; a velocity check that read Google Ads
-// before an approved change landed must not put the old budget back. Time-skipping server, real ledger, sandbox Ads.
+// before an approved change landed must not put the old budget back; a change made in Google Ads whose ledger row
+// was refused stands as applied. Time-skipping server, real ledger, sandbox Ads.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { AdsPlatform } from '../activities/ports';
+import type { AdsPlatform, Ledger } from '../activities/ports';
+import type { PgLedger } from '../activities/ledger/pgLedger';
+import type { BudgetChangeRecord } from '../sla/records';
 import { campaignSla } from '../workflows/campaignSla';
 import {
   budgetChangedSignal,
@@ -49,7 +52,7 @@ describe('a proposal approved after its budget moved', () => {
     config.campaign.window = { start: start.toISO(), end: start.plus({ days: 30 }).toISO() };
     config.campaign.crm = { ...config.campaign.crm, pollEvery: '0s' };
     config.velocity.rules = [{ kind: 'velocity-above', abovePct: 120, action: 'increase', pct: 20 }];
-    const taskQueue = 'stale-proposal';
+    const taskQueue = 'stale-increase';
     const { worker, ports } = await testWorker(env, db, { taskQueue });
     await worker.runUntil(async () => {
       const wf = await env.client.workflow.start(campaignSla, {
@@ -150,6 +153,56 @@ describe('a proposal approved after its budget moved', () => {
         `SELECT count(*)::int AS n FROM budget_changes WHERE campaign_id = 'stale-check' AND source = 'external'`,
       );
       expect(external.rows[0].n).toBe(0);
+      await terminateWhenIdle(wf, 'test done');
+    });
+  }, 300_000);
+
+  it('a change made in Google Ads whose ledger row was refused stands as applied, and its row lands later', async () => {
+    const start = DateTime.fromMillis(await now(), { zone: ZONE })
+      .plus({ days: 1 })
+      .startOf('day');
+    const config = example('budget-sla.yaml');
+    config.campaign.id = 'unrecorded-apply';
+    config.campaign.window = { start: start.toISO(), end: start.plus({ days: 30 }).toISO() };
+    config.campaign.crm = { ...config.campaign.crm, pollEvery: '0s' };
+    config.targets.conversions = 5000; // velocity about 30%: the pause rule fires once 20 conversions are forecast
+    config.velocity.rules = [{ kind: 'velocity-below', afterDays: 0, belowPct: 70, action: 'pause' }];
+    config.approvals.autoApprove = { pause: true };
+    const taskQueue = 'unrecorded-apply';
+    let refuseBudgetChanges = true; // a Postgres failover longer than the apply activity's retries
+    const wrapLedger = (ledger: PgLedger): Ledger =>
+      new Proxy(ledger, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop, target);
+          if (typeof value !== 'function') return value;
+          if (prop !== 'recordBudgetChange') return value.bind(target);
+          return async (record: BudgetChangeRecord) => {
+            if (refuseBudgetChanges) throw new Error('Connection terminated unexpectedly');
+            return target.recordBudgetChange(record);
+          };
+        },
+      });
+    const { worker, ports } = await testWorker(env, db, { taskQueue, wrapLedger });
+    await worker.runUntil(async () => {
+      const wf = await env.client.workflow.start(campaignSla, {
+        taskQueue,
+        workflowId: campaignWorkflowId('unrecorded-apply'),
+        args: [{ config, publishSearchAttributes: false }],
+      });
+      let pause;
+      while (!pause && (await now()) < start.plus({ days: 3 }).toMillis()) {
+        await env.sleep(HOUR);
+        pause = (await wf.query(proposalsQuery)).find((p) => p.action === 'pause' && p.status !== 'approved');
+      }
+      expect(pause).toMatchObject({ action: 'pause', status: 'applied' });
+      expect((await ports.sandboxAds('unrecorded-apply').getBudget(ADS_REF)).status).toBe('PAUSED');
+      expect((await wf.query(slaStateQuery)).budget?.status).toBe('PAUSED');
+      refuseBudgetChanges = false;
+      await env.sleep(7 * HOUR); // the workflow's write lands; the next checks meet the pause as the workflow's own
+      const rows = await db.pool.query(
+        `SELECT source, after_state->>'status' AS after FROM budget_changes WHERE campaign_id = 'unrecorded-apply'`,
+      );
+      expect(rows.rows).toEqual([{ source: 'proposal', after: 'PAUSED' }]);
       await terminateWhenIdle(wf, 'test done');
     });
   }, 300_000);
