@@ -5,6 +5,8 @@
 // (`.status`, `.booked`), so a retried or repeated poll hands the workflow the same events and it ignores the repeats.
 import { log } from '@temporalio/activity';
 import { isSalesforceId } from '../sla/ids';
+import { decodeWatermark, encodeWatermark, type ChangeWatermark } from './crm/leadWatermark';
+import { salesforceIdKey } from './crm/salesforceIds';
 import type { LeadEvent, NewLead } from '../sla/leadEvents';
 import type { PortResolver } from './campaignActivities';
 import type { CampaignConfig } from '../sla/config';
@@ -16,7 +18,7 @@ type ContractStatusMapping = NonNullable<CampaignConfig['campaign']['crm']['stat
 /** How long a picklist or user check stands before it is asked again (statuses and users rarely change). */
 const CHECK_TTL_MS = 3_600_000;
 
-/** Leads one poll asks the CRM about (batched IN clauses: O(1) calls in their number). */
+/** Open leads one poll asks the CRM about (batched IN clauses: O(1) calls in their number). */
 const MAX_POLLED_LEADS = 2000;
 
 /**
@@ -74,12 +76,19 @@ function leadStatusMapping(contract: ContractStatusMapping | undefined): LeadSta
   return mapping;
 }
 
+type ChangeRead = 'attempts' | 'statuses' | 'meetings' | 'opportunities';
+
 interface PollPositions {
   leads: string | null;
   attempts: string | null;
   statuses: string | null;
   meetings: string | null;
   opportunities: string | null;
+  /**
+   * The leads (ID keys) the change positions cover: those the poll that wrote them read. A lead outside them entering
+   * the polled set is read from the start once. Null for positions of earlier releases, which did not say.
+   */
+  polled: Set<string> | null;
 }
 
 /** Per campaign, the answer to a question about the org, asked again only when it changes or after an hour. */
@@ -119,15 +128,17 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
       if (input.acceptNewLeads) {
         const fetched = await crm.fetchNewLeads(input.crmCampaignId, positions.leads);
         positions.leads = fetched.watermark;
+        // Salesforce hands OwnerId out in its 18-character form; the contract may name the same rep by 15.
+        const ownerOf = repIdOf(input.repIds ?? []);
         leads = fetched.leads.map((lead) => ({
           leadId: lead.leadId,
           tier: lead.tier,
-          ownerId: lead.ownerId,
+          ownerId: ownerOf(lead.ownerId),
           createdAt: lead.createdAt,
         }));
       }
       const newIds = leads.map((lead) => lead.leadId);
-      const fresh = new Set(newIds);
+      const fresh = new Set(newIds.map(idKey));
       const open = await ledger.openLeadIds(input.campaignId, MAX_POLLED_LEADS);
       // A lead admitted by hand under an ID Salesforce cannot have would make every lookup fail: leave it out.
       const unknowable = open.filter((id) => !isSalesforceId(id));
@@ -137,17 +148,27 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
           count: unknowable.length,
           examples: unknowable.slice(0, 5),
         });
-      const knownIds = open.filter((id) => !fresh.has(id) && isSalesforceId(id)).slice(0, MAX_POLLED_LEADS);
+      const polled = open.filter((id) => !fresh.has(idKey(id)) && isSalesforceId(id)).slice(0, MAX_POLLED_LEADS);
+      // The change positions cover only the leads the poll before read. A lead entering the polled set (admitted a
+      // poll ago but not yet in the ledger, moved inside the window as older leads closed, open again) is read from
+      // the start, like a new lead: its records logged while it was not polled lie behind the positions.
+      const covered = positions.polled;
+      const knownIds = covered ? polled.filter((id) => covered.has(idKey(id))) : polled;
+      const enteringIds = covered ? polled.filter((id) => !covered.has(idKey(id))) : [];
       // New leads may have been worked before they reached us: read their whole history once.
       const newLeadIds = newIds.slice(0, MAX_POLLED_LEADS);
+      const fromStartIds = [...newLeadIds, ...enteringIds];
+      const bound = wholeSecondsDown(input.at);
       const read = async <T>(
-        position: Exclude<keyof PollPositions, 'leads'>,
+        position: ChangeRead,
         fetch: (ids: string[], watermark: string | null) => Promise<CrmPage<T>>,
       ): Promise<T[]> => {
-        const ofNew = newLeadIds.length ? await fetch(newLeadIds, null) : { items: [] };
+        const ofStart = fromStartIds.length ? await fetch(fromStartIds, null) : null;
         const ofKnown = knownIds.length ? await fetch(knownIds, positions[position]) : null;
-        if (ofKnown) positions[position] = ofKnown.watermark;
-        return [...ofNew.items, ...(ofKnown?.items ?? [])];
+        // Next poll every lead read here is known: one position covers both groups (joinPositions).
+        if (ofKnown && ofStart) positions[position] = joinPositions(ofKnown.watermark, ofStart.watermark, bound);
+        else if (ofKnown || ofStart) positions[position] = (ofKnown ?? ofStart)!.watermark;
+        return [...(ofStart?.items ?? []), ...(ofKnown?.items ?? [])];
       };
       const facts = input.facts ?? {};
       // Every read stops at the poll's time, however late the activity runs (a backlog, a retry after
@@ -161,6 +182,10 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
       const opportunities = facts.opportunities
         ? await read('opportunities', (ids, w) => crm.fetchOpportunities(ids, w, until))
         : [];
+      // A fact not read now has a position that does not cover the leads read now: it starts again when next asked.
+      if (!facts.meetings) positions.meetings = null;
+      if (!facts.opportunities) positions.opportunities = null;
+      positions.polled = new Set([...newLeadIds, ...knownIds, ...enteringIds].map(idKey));
 
       const now = Date.parse(input.at);
       const contacts: LeadEvent[] = attempts.map((attempt) => ({
@@ -261,32 +286,119 @@ const NO_POSITIONS: PollPositions = {
   statuses: null,
   meetings: null,
   opportunities: null,
+  polled: new Set(),
 };
 
+// 15- and 18-character forms of one ID name one record, whatever the casing of the 18-character form.
+const idKey = salesforceIdKey;
+
+/** The contract's form of a CRM user ID: the rep ID naming the same user (15 or 18 characters), else the ID as is. */
+function repIdOf(repIds: string[]): (ownerId: string) => string {
+  const byKey = new Map(repIds.map((id) => [idKey(id), id]));
+  return (ownerId) => byKey.get(idKey(ownerId)) ?? ownerId;
+}
+
 // A watermark from before this activity read attempts and statuses is the new-lead position alone; one from
-// before it read meetings and opportunities has no position for them (read from the start when first asked).
+// before it read meetings and opportunities has no position for them (read from the start when first asked);
+// one from before it named the leads its positions cover has no `polled` (its open leads are taken as covered).
 function decodePositions(watermark: string | null): PollPositions {
-  if (watermark === null) return { ...NO_POSITIONS };
-  if (!watermark.startsWith('{')) return { ...NO_POSITIONS, leads: watermark };
-  const parsed = JSON.parse(watermark) as Partial<PollPositions>;
+  if (watermark === null) return { ...NO_POSITIONS, polled: new Set() };
+  if (!watermark.startsWith('{')) return { ...NO_POSITIONS, leads: watermark, polled: null };
+  const parsed = JSON.parse(watermark) as Partial<Record<keyof PollPositions, string | null>>;
   return {
     leads: parsed.leads ?? null,
     attempts: parsed.attempts ?? null,
     statuses: parsed.statuses ?? null,
     meetings: parsed.meetings ?? null,
     opportunities: parsed.opportunities ?? null,
+    polled: typeof parsed.polled === 'string' ? decodeKeys(parsed.polled) : null,
   };
 }
 
 // The three first positions are always written (as before); the others only once they have one.
 function encodePositions(positions: PollPositions): string | null {
-  if (Object.values(positions).every((position) => position === null)) return null;
-  const { leads, attempts, statuses, meetings, opportunities } = positions;
+  const { leads, attempts, statuses, meetings, opportunities, polled } = positions;
+  if ([leads, attempts, statuses, meetings, opportunities].every((position) => position === null)) return null;
   return JSON.stringify({
     leads,
     attempts,
     statuses,
     ...(meetings !== null ? { meetings } : {}),
     ...(opportunities !== null ? { opportunities } : {}),
+    polled: encodeKeys(polled ?? new Set()),
   });
+}
+
+/**
+ * ID keys, sorted and front-coded: each as the length of the prefix it shares with the key before (one base-36
+ * digit) and the rest, comma-separated. A campaign's lead IDs share most of their 15 characters, so a key costs
+ * about 5 bytes: at most 4,000 keys (2,000 open leads polled, 2,000 new), about 20 KB.
+ */
+function encodeKeys(keys: Set<string>): string {
+  const sorted = [...keys].filter((key) => /^[A-Za-z0-9]{1,35}$/.test(key)).sort();
+  let previous = '';
+  return sorted
+    .map((key) => {
+      let shared = 0;
+      while (shared < 35 && shared < key.length && key[shared] === previous[shared]) shared += 1;
+      previous = key;
+      return shared.toString(36) + key.slice(shared);
+    })
+    .join(',');
+}
+
+function decodeKeys(text: string): Set<string> {
+  const keys = new Set<string>();
+  let previous = '';
+  for (const entry of text === '' ? [] : text.split(',')) {
+    const shared = parseInt(entry[0], 36);
+    if (!/^[0-9a-z][A-Za-z0-9]*$/.test(entry) || shared > previous.length)
+      throw new Error(`CRM poll watermark: malformed polled leads entry ${JSON.stringify(entry.slice(0, 40))}`);
+    previous = previous.slice(0, shared) + entry.slice(1);
+    keys.add(previous);
+  }
+  return keys;
+}
+
+/**
+ * One position for the known leads (read from `known`) and the leads read from the start in the same poll, so the
+ * next poll reads them all from it. Both reads went up to the poll's bound unless a LIMIT cut them (the
+ * adapters' positions then name an upper bound short of it): the next read must start at the earlier cut, else
+ * at the later stamp, as one read over all the leads would have (keys handed out by either are kept, so
+ * nothing inside the overlap comes twice). Positions of another form (a CRM without `leadWatermark`) keep the
+ * known leads' position, as before.
+ */
+function joinPositions(known: string | null, fromStart: string | null, bound: string): string | null {
+  if (known === null || fromStart === null) return known ?? fromStart;
+  let a: ChangeWatermark;
+  let b: ChangeWatermark;
+  try {
+    a = decodeWatermark(known);
+    b = decodeWatermark(fromStart);
+  } catch {
+    return known;
+  }
+  const cut = (w: ChangeWatermark) => w.until === undefined || Date.parse(w.until) < Date.parse(bound);
+  const cuts = [a, b].filter(cut);
+  const ms = (iso: string) => Date.parse(iso);
+  const pick = (list: ChangeWatermark[], earliest: boolean) =>
+    list.reduce((x, y) => ((earliest ? ms(x.at) <= ms(y.at) : ms(x.at) >= ms(y.at)) ? x : y));
+  const at = (cuts.length ? pick(cuts, true) : pick([a, b], false)).at;
+  const bounds = (cuts.length ? cuts : [a, b]).flatMap((w) => (w.until === undefined ? [] : [w.until]));
+  const until = cuts.length
+    ? bounds.reduce<string | undefined>((x, y) => (x === undefined || ms(y) < ms(x) ? y : x), undefined)
+    : bounds.reduce<string | undefined>((x, y) => (x === undefined || ms(y) > ms(x) ? y : x), undefined);
+  // A cut position without an upper bound (an earlier release's) keeps reading from its window's start.
+  const keepUntil = cuts.some((w) => w.until === undefined) ? undefined : until;
+  return encodeWatermark({
+    at,
+    seen: [...new Set([...a.seen, ...b.seen])],
+    ...(keepUntil === undefined ? {} : { until: keepUntil }),
+  });
+}
+
+// The adapters' upper bound of a read: the poll's time, whole seconds down.
+function wholeSecondsDown(iso: string): string {
+  const ms = Date.parse(iso);
+  return new Date(ms - (((ms % 1000) + 1000) % 1000)).toISOString();
 }

@@ -761,6 +761,16 @@ describe('writes', () => {
     ]);
   });
 
+  it("reads a 15-character owner back as the 18-character ID Salesforce stores, and answers in the caller's form", async () => {
+    const lead = insertLead(1, 0);
+    const otherRepShort = OTHER_REP.slice(0, 15); // as copied from a Salesforce URL into the contract
+    expect(await crm().setOwner(lead, otherRepShort)).toEqual({ stuck: true, actualOwnerId: otherRepShort });
+    // The fake stores what Salesforce would: the case-safe form.
+    expect(fake.records('Lead')[0].OwnerId).toBe(OTHER_REP);
+    // Written in the 18-character form, it is answered in that form.
+    expect(await crm().setOwner(lead, REP)).toEqual({ stuck: true, actualOwnerId: REP });
+  });
+
   it('reports an owner that did not stick (an active assignment rule without the header)', async () => {
     await fake.close();
     const queue = salesforceId('00G', 1);

@@ -2,15 +2,19 @@
 // attempt and mapped status changes come from the CRM with the CRM's own IDs as event IDs, and repeated polls
 // hand out nothing twice; status changes, meetings booked and opportunities only when the campaign asks.
 import { MockActivityEnvironment } from '@temporalio/testing';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCrmPollActivity, type CrmFacts, type PollCrmResult } from '../activities/crmPollActivity';
 import { SalesforceCrm } from '../activities/crm/salesforceCrm';
 import { SandboxCrm } from '../activities/crm/sandboxCrm';
-import { salesforceId } from '../activities/crm/salesforceIds';
+import { caseSafeId, salesforceId, salesforceIdKey } from '../activities/crm/salesforceIds';
 import type { Crm, Ledger } from '../activities/ports';
 import { idProblem } from '../sla/ids';
+import { admitLeads, collectDue, drainOutbox, emptyLeadBook, type EscalationEffect } from '../sla/leadBook';
 import type { LeadEvent } from '../sla/leadEvents';
 import { FakeSalesforce, salesforceDateTime } from './fakes/salesforce/fakeSalesforceServer';
+import { collectDueConfirmed } from './support/dueSteps';
+import { bookContext, HOUR as HOUR_MS, MINUTE as MINUTE_MS, MONDAY_10AM, seedConfig } from './support/leadBook';
 
 const CAMPAIGN = salesforceId('701', 1);
 const START = Date.parse('2026-01-05T00:00:00Z');
@@ -166,10 +170,12 @@ describe('pollCrm', () => {
     const dispositions = result.events.filter((e) => e.type === 'disposition');
     expect(dispositions.length).toBeGreaterThan(0);
     expect(dispositions.every((e) => e.type === 'disposition' && e.decision === 'accept')).toBe(true);
+    // The new leads were read from the start: their positions, and the leads they cover, are kept for the next poll.
     expect(JSON.parse(result.watermark!)).toEqual({
       leads: expect.stringMatching(/^v2\|/),
-      attempts: null,
-      statuses: null,
+      attempts: expect.stringMatching(/^v3\|/),
+      statuses: expect.stringMatching(/^v3\|/),
+      polled: expect.stringMatching(/^0[0-9A-Za-z]{15}(,[0-9a-z][0-9A-Za-z]*)+$/),
     });
   });
 
@@ -269,6 +275,8 @@ describe('pollCrm: the facts milestone clocks need', () => {
       statuses: expect.stringMatching(/^v3\|/),
       meetings: expect.stringMatching(/^v3\|/),
       opportunities: expect.stringMatching(/^v3\|/),
+      // The leads those positions cover, front-coded.
+      polled: expect.any(String),
     });
   });
 
@@ -288,7 +296,7 @@ describe('pollCrm: the facts milestone clocks need', () => {
     expect(runs[2].results).toEqual(runs[0].results);
     expect(runs[0].events.every((e) => e.type === 'contact' || e.type === 'disposition')).toBe(true);
     for (const result of runs[0].results)
-      expect(Object.keys(JSON.parse(result.watermark!))).toEqual(['leads', 'attempts', 'statuses']);
+      expect(Object.keys(JSON.parse(result.watermark!))).toEqual(['leads', 'attempts', 'statuses', 'polled']);
     for (const spy of spies) {
       expect(spy.meetings).not.toHaveBeenCalled();
       expect(spy.opportunities).not.toHaveBeenCalled();
@@ -309,7 +317,7 @@ describe('pollCrm: the facts milestone clocks need', () => {
   it('resumes from a watermark written before meetings and opportunities were read, repeating nothing', async () => {
     const world = setup();
     const before = await pollHourly(world, 1, 20);
-    expect(Object.keys(JSON.parse(before.watermark!))).toEqual(['leads', 'attempts', 'statuses']);
+    expect(Object.keys(JSON.parse(before.watermark!))).toEqual(['leads', 'attempts', 'statuses', 'polled']);
     const after = await pollHourly(world, 21, 30, ALL_FACTS, before.watermark);
     // Dispositions go on from their position: none handed out again.
     const earlier = new Set(before.events.map((e) => e.eventId));
@@ -329,6 +337,7 @@ describe('pollCrm: the facts milestone clocks need', () => {
       'statuses',
       'meetings',
       'opportunities',
+      'polled',
     ]);
   });
 });
@@ -465,5 +474,313 @@ describe('pollCrm over the Salesforce adapter and the fake', () => {
     expect(on).toHaveLength(off.length + 2 * 2 + 2 * 1);
     expect(on.filter((soql) => /SELECT Id, WhoId, CreatedDate FROM Event/.test(soql))).toHaveLength(2);
     expect(on.filter((soql) => /ConvertedOpportunity\.CreatedDate/.test(soql))).toHaveLength(2);
+  });
+});
+
+describe('pollCrm: leads entering the polled set', () => {
+  const CRM_CAMPAIGN = salesforceId('701', 1);
+  const REP = salesforceId('005', 1);
+  const T0 = Date.parse('2026-01-05T09:00:00Z');
+  const minute = (n: number) => new Date(T0 + n * 60_000);
+  let fake: FakeSalesforce | undefined;
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+  });
+
+  /** The activity over the adapter and the fake, with the ledger's open leads (oldest first) set by the test. */
+  async function world(options: { maxFetch?: number; idBatchSize?: number } = {}) {
+    const clock = { now: minute(0) };
+    const sf = await FakeSalesforce.start({ now: () => clock.now });
+    fake = sf;
+    const crm = SalesforceCrm.fromEnv(
+      {
+        SALESFORCE_INSTANCE_URL: sf.url,
+        SALESFORCE_CLIENT_ID: 'fake-client-id',
+        SALESFORCE_CLIENT_SECRET: 'fake-client-secret',
+        SALESFORCE_REFRESH_TOKEN: 'fake-refresh-token',
+      },
+      options,
+    );
+    const ledger = { open: [] as string[] };
+    const { pollCrm } = createCrmPollActivity({
+      ports: { crm: async () => crm, ads: async () => never() },
+      // pgLedger.openLeadIds honours the limit with LIMIT $2.
+      ledger: { openLeadIds: async (_: string, limit: number) => ledger.open.slice(0, limit) } as unknown as Ledger,
+    });
+    const poll = (watermark: string | null, repIds?: string[]): Promise<PollCrmResult> =>
+      new MockActivityEnvironment().run(pollCrm, {
+        campaignId: 'demo',
+        crmCampaignId: CRM_CAMPAIGN,
+        watermark,
+        acceptNewLeads: true,
+        at: clock.now.toISOString(),
+        ...(repIds ? { repIds } : {}),
+      }) as Promise<PollCrmResult>;
+    const addLead = (n: number, ownerId = REP) => {
+      const id = sf.insert('Lead', {
+        Id: salesforceId('00Q', n),
+        OwnerId: ownerId,
+        Status: 'Open - Not Contacted',
+        IsConverted: false,
+        CreatedDate: salesforceDateTime(clock.now),
+      });
+      sf.insert('CampaignMember', { CampaignId: CRM_CAMPAIGN, LeadId: id, CreatedDate: salesforceDateTime(clock.now) });
+      return id;
+    };
+    /** A call logged now. */
+    const call = (whoId: string) =>
+      sf.insert('Task', {
+        WhoId: whoId,
+        TaskSubtype: 'Call',
+        Status: 'Completed',
+        IsClosed: true,
+        CompletedDateTime: salesforceDateTime(clock.now),
+        CreatedDate: salesforceDateTime(clock.now),
+      });
+    return { fake: sf, clock, ledger, poll, addLead, call };
+  }
+
+  const touches = (results: PollCrmResult[], leadId?: string) =>
+    results
+      .flatMap((r) => r.events)
+      .filter((e) => e.type === 'contact' && (leadId === undefined || e.leadId === leadId));
+
+  it('hands out the touch of a lead that was beyond the 2,000 polled leads for a while', async () => {
+    const { clock, ledger, poll, addLead, call } = await world();
+    // 2,000 older open leads (their rows need not exist in Salesforce), then the campaign's newest lead L.
+    const older = Array.from({ length: 2_000 }, (_, i) => salesforceId('00Q', 10_000 + i));
+    clock.now = minute(1);
+    const lead = addLead(1);
+    clock.now = minute(2);
+    const first = await poll(null); // L is new: admitted, its (empty) history read
+    expect(first.leads.map((l) => l.leadId)).toEqual([lead]);
+    ledger.open = [...older, lead]; // L is the 2,001st open lead: not polled
+
+    clock.now = minute(5);
+    call(lead); // L's rep calls at minute 5
+    clock.now = minute(15);
+    call(older[0]); // an older lead is touched at 15: the shared positions move past minute 5
+    clock.now = minute(16);
+    const second = await poll(first.watermark);
+    expect(touches([second], lead)).toEqual([]);
+
+    ledger.open = [...older.slice(1), lead]; // the oldest lead closes: L is now among the 2,000 polled
+    clock.now = minute(30);
+    const third = await poll(second.watermark);
+    expect(touches([second, third], lead).map((e) => e.at)).toEqual([minute(5).toISOString()]);
+    // Once read, L is covered like the others: nothing of it comes again.
+    clock.now = minute(31);
+    const fourth = await poll(third.watermark);
+    expect(touches([fourth])).toEqual([]);
+  }, 120_000);
+
+  it('reads a lead admitted a poll ago from the start when the ledger shows it only later', async () => {
+    const { clock, ledger, poll, addLead, call } = await world();
+    const known = addLead(1);
+    clock.now = minute(1);
+    const first = await poll(null);
+    ledger.open = [known];
+    clock.now = minute(2);
+    const late = addLead(2);
+    clock.now = minute(3);
+    const second = await poll(first.watermark); // admits L; the ledger's write of it is still under way
+    expect(second.leads.map((l) => l.leadId)).toEqual([late]);
+    clock.now = minute(4);
+    call(late);
+    clock.now = minute(15);
+    call(known); // moves the positions of the leads polled past minute 4 and its 5-minute overlap
+    clock.now = minute(16);
+    const third = await poll(second.watermark); // L not in the ledger yet: not polled
+    ledger.open = [known, late];
+    clock.now = minute(20);
+    const fourth = await poll(third.watermark);
+    expect(touches([third, fourth], late).map((e) => e.at)).toEqual([minute(4).toISOString()]);
+    expect(touches([third, fourth], known).map((e) => e.at)).toEqual([minute(15).toISOString()]);
+  }, 60_000);
+
+  it('reads positions of the previous release (no polled leads named): its open leads as covered, none repeated', async () => {
+    const { clock, ledger, poll, addLead, call } = await world();
+    const lead = addLead(1);
+    clock.now = minute(1);
+    const first = await poll(null);
+    ledger.open = [lead];
+    clock.now = minute(2);
+    call(lead);
+    clock.now = minute(3);
+    const second = await poll(first.watermark);
+    expect(touches([second], lead)).toHaveLength(1);
+    // What a workflow carried across the deploy: the same positions without `polled`.
+    const { polled, ...previousRelease } = JSON.parse(second.watermark!) as Record<string, unknown>;
+    expect(polled).toEqual(expect.any(String));
+    clock.now = minute(4);
+    call(lead);
+    clock.now = minute(5);
+    const third = await poll(JSON.stringify(previousRelease));
+    // The call of minute 2 is not handed out again (the lead is read from its position), the new one is.
+    expect(touches([third], lead).map((e) => e.at)).toEqual([minute(4).toISOString()]);
+    expect(JSON.parse(third.watermark!)).toMatchObject({ polled: polled as string });
+  }, 60_000);
+
+  it('property: leads entering and leaving the polled set in any order never lose a touch', async () => {
+    const step = fc.record({
+      // Who the ledger shows open this poll, by index among the leads added so far (the rest are outside).
+      open: fc.array(fc.nat(7), { maxLength: 8 }),
+      addLead: fc.boolean(),
+      calls: fc.array(fc.record({ lead: fc.nat(7), minute: fc.integer({ min: 0, max: 9 }) }), { maxLength: 4 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(step, { minLength: 2, maxLength: 7 }),
+        fc.constantFrom(1, 2, 2_000),
+        async (steps, maxFetch) => {
+          await fake?.close();
+          const w = await world({ maxFetch, idBatchSize: 2 });
+          const leads: string[] = [];
+          const logged = new Map<string, string>(); // Task Id → lead
+          const results: PollCrmResult[] = [];
+          const polledAt: Set<string>[] = [];
+          let watermark: string | null = null;
+          let t = 0;
+          const pollNow = async (open: string[]) => {
+            w.ledger.open = open;
+            const result = await w.poll(watermark);
+            watermark = result.watermark;
+            results.push(result);
+            polledAt.push(new Set([...open, ...result.leads.map((l) => l.leadId)]));
+          };
+          for (const { open, addLead, calls } of steps) {
+            if (addLead || leads.length === 0) leads.push(w.addLead(leads.length + 1));
+            // Calls logged in this step's ten minutes, in time order, on leads open or not.
+            for (const c of [...calls].sort((a, b) => a.minute - b.minute)) {
+              w.clock.now = minute(t + c.minute);
+              const lead = leads[c.lead % leads.length];
+              logged.set(w.call(lead), lead);
+            }
+            t += 10;
+            w.clock.now = minute(t);
+            await pollNow([...new Set(open.map((i) => leads[i % leads.length]))]);
+          }
+          // Every lead open from now on: what was logged while it was outside comes out once it is inside.
+          for (let i = 0; i < 12; i += 1) {
+            t += 1;
+            w.clock.now = minute(t);
+            await pollNow([...leads]);
+          }
+          const handedOut = touches(results);
+          expect(new Set(handedOut.map((e) => e.eventId))).toEqual(new Set(logged.keys()));
+          for (const e of handedOut) expect(e.leadId).toBe(logged.get(e.eventId));
+          if (maxFetch < 2_000) return;
+          // Without LIMIT cuts, a touch comes again only when its lead enters the polled set again (read from the
+          // start): at most once per entry.
+          const entries = (lead: string) =>
+            polledAt.filter((set, i) => set.has(lead) && (i === 0 || !polledAt[i - 1].has(lead))).length;
+          const count = new Map<string, number>();
+          for (const e of handedOut) count.set(e.eventId, (count.get(e.eventId) ?? 0) + 1);
+          for (const [taskId, n] of count) expect(n).toBeLessThanOrEqual(entries(logged.get(taskId)!));
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 300_000);
+});
+
+describe("pollCrm: owners in the contract's form", () => {
+  /** A CRM whose only news is `owners.length` new leads, lead i owned by owners[i]. */
+  function crmWithOwners(owners: string[]): Crm {
+    const empty = async () => ({ items: [], watermark: null });
+    return {
+      fetchNewLeads: async () => ({
+        leads: owners.map((ownerId, i) => ({
+          leadId: salesforceId('00Q', i + 1),
+          ownerId,
+          tier: 'high-intent',
+          createdAt: '2026-01-05T10:00:00.000Z',
+          campaignId: CAMPAIGN,
+        })),
+        watermark: null,
+      }),
+      fetchAttempts: empty,
+      fetchStatusChanges: empty,
+      fetchMeetingsBooked: empty,
+      fetchOpportunities: empty,
+      inactiveUsers: async () => [],
+      apiUsage: () => ({ used: 0, max: 0, callsMade: 0 }),
+    } as unknown as Crm;
+  }
+  const pollOwners = async (owners: string[], repIds: string[]) => {
+    const { poll } = pollOver(crmWithOwners(owners), [], CAMPAIGN, () => '2026-01-05T10:01:00.000Z');
+    return (await poll(null, undefined, repIds)).leads.map((lead) => lead.ownerId);
+  };
+
+  it('never reassigns a polled lead to the rep who already owns it (reps named by 15-character IDs)', async () => {
+    const rep1 = salesforceId('005', 1); // 18 characters, as the REST API returns OwnerId
+    const rep2 = salesforceId('005', 2);
+    const [rep1Short, rep2Short] = [rep1, rep2].map(salesforceIdKey); // as copied from a Salesforce URL
+    const owners = await pollOwners([rep1, salesforceId('005', 3)], [rep1Short, rep2Short]);
+    // The rep's ID as the contract writes it; an owner outside the pools as Salesforce does.
+    expect(owners).toEqual([rep1Short, salesforceId('005', 3)]);
+
+    const config = seedConfig({
+      crmPollEvery: '1m',
+      responseSla: { pools: { inbound: { managerId: 'mgr-1', reps: [{ id: rep1Short }, { id: rep2Short }] } } },
+    });
+    const book = emptyLeadBook();
+    const lead = salesforceId('00Q', 1);
+    admitLeads(
+      book,
+      [{ leadId: lead, tier: 'high-intent', ownerId: owners[0], createdAt: new Date(MONDAY_10AM).toISOString() }],
+      bookContext(config, MONDAY_10AM),
+    );
+    drainOutbox(book);
+    const BREACH = MONDAY_10AM + HOUR_MS;
+    collectDueConfirmed(book, bookContext(config, BREACH)); // breach + notify-owner
+    const [reassign] = collectDue(book, bookContext(config, BREACH + 15 * MINUTE_MS)).filter(
+      (e): e is EscalationEffect => e.type === 'escalation' && e.step === 'reassign',
+    );
+    expect(reassign.newOwnerId).toBe(rep2Short);
+  });
+
+  it('property: an owner is the rep naming the same user in any form and casing, and only that rep', async () => {
+    const alnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.split(''));
+    const userKey = fc.array(alnum, { minLength: 12, maxLength: 12 }).map((chars) => `005${chars.join('')}`);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(userKey, { minLength: 1, maxLength: 4, selector: (key) => key }),
+        fc.array(fc.record({ user: fc.nat(3), long: fc.boolean(), recase: fc.boolean() }), { maxLength: 4 }),
+        fc.array(fc.record({ user: fc.nat(3), owner: fc.nat(2) }), { minLength: 1, maxLength: 5 }),
+        async (users, repForms, leadOwners) => {
+          // The contract names some users, each in a 15- or 18-character form.
+          const reps = new Map<string, string>();
+          for (const { user, long } of repForms) {
+            const key = users[user % users.length];
+            if (!reps.has(key)) reps.set(key, long ? caseSafeId(key) : key);
+          }
+          // Salesforce hands owners out in the 18-character form; an 18-character ID in any casing is the same user.
+          // A 15-character ID differing only in case is another user (the key is case-sensitive).
+          const written = leadOwners.map(({ user, owner }) => {
+            const key = users[user % users.length];
+            const long = caseSafeId(key);
+            if (owner === 0) return long;
+            if (owner === 1) return long.toLowerCase();
+            const flipped =
+              key.slice(0, 3) +
+              [...key.slice(3)].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('');
+            return caseSafeId(flipped === key ? key : flipped);
+          });
+          const owners = await pollOwners(written, [...reps.values()]);
+          written.forEach((id, i) => {
+            const rep = [...reps.values()].find((r) => salesforceIdKey(r) === salesforceIdKey(id));
+            expect(owners[i]).toBe(rep ?? id);
+            if (rep) expect(salesforceIdKey(rep)).toBe(salesforceIdKey(id));
+          });
+          // A case-flipped key maps to its own user only: never to the rep it looks like.
+          for (const [i, { owner }] of leadOwners.entries())
+            if (owner === 2 && /[a-zA-Z]/.test(users[leadOwners[i].user % users.length].slice(3)))
+              expect(owners[i]).not.toBe(reps.get(users[leadOwners[i].user % users.length]));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

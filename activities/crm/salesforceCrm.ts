@@ -448,7 +448,9 @@ export class SalesforceCrm implements Crm {
       const [record] = await this.queryAll(conn, `SELECT ${field} FROM Lead WHERE Id = ${soqlId(id, 'leadId')}`, 1);
       const actual = (record as Record<string, unknown> | undefined)?.[field];
       if (typeof actual !== 'string') throw crmMalformedRecord(`Lead ${id} came back without ${field}`);
-      return { stuck: idKey(actual) === idKey(owner), actualOwnerId: actual };
+      // Salesforce reads IDs back in their 18-character form: an owner that stuck is the one written, in the caller's form.
+      const stuck = idKey(actual) === idKey(owner);
+      return { stuck, actualOwnerId: stuck ? ownerId : actual };
     });
   }
 

@@ -11,13 +11,20 @@ export function salesforceId(prefix: string, n: number, space = ''): string {
   const base = `${prefix}${space}${String(n).padStart(15 - prefix.length - space.length, '0')}`;
   if (base.length !== 15 || !Number.isSafeInteger(n) || n < 0)
     throw new Error(`cannot build a Salesforce ID from prefix ${prefix}, space ${space} and number ${n}`);
+  return caseSafeId(base);
+}
+
+/** The 18-character, case-safe form of a 15-character ID (an 18-character one is returned as it is). */
+export function caseSafeId(id: string): string {
+  if (/^[a-zA-Z0-9]{18}$/.test(id)) return id;
+  if (!/^[a-zA-Z0-9]{15}$/.test(id)) throw new Error(`not a Salesforce ID: ${JSON.stringify(id.slice(0, 40))}`);
   let suffix = '';
   for (let chunk = 0; chunk < 3; chunk += 1) {
     let bits = 0;
-    for (let i = 0; i < 5; i += 1) if (/[A-Z]/.test(base[chunk * 5 + i])) bits |= 1 << i;
+    for (let i = 0; i < 5; i += 1) if (/[A-Z]/.test(id[chunk * 5 + i])) bits |= 1 << i;
     suffix += SUFFIX_ALPHABET[bits];
   }
-  return base + suffix;
+  return id + suffix;
 }
 
 /**

@@ -27,7 +27,7 @@ import type {
 import { conversionDay, conversionDays } from './conversionWindow';
 import { crmInvalidInput, crmRequestRejected } from './crmFailures';
 import { advanceWatermark, decodeWatermark, encodeWatermark, type ChangeWatermark } from './leadWatermark';
-import { salesforceId } from './salesforceIds';
+import { salesforceId, salesforceIdKey } from './salesforceIds';
 import { SeededRandom } from '../sandbox/seededRandom';
 
 // Sandbox reps and leads admitted through the workflow carry the campaign's own IDs, not Salesforce's.
@@ -366,17 +366,18 @@ export class SandboxCrm implements Crm {
     assertValidId(ownerId, 'ownerId');
     // The sandbox has no assignment rules: an owner write always sticks.
     const stuck = { stuck: true, actualOwnerId: ownerId };
-    if (lead.ownerId === ownerId) return stuck;
-    const rep = this.config.reps.find((candidate) => candidate.ownerId === ownerId);
+    // As in Salesforce, a 15-character ID names the same user as its 18-character form.
+    if (sameUser(lead.ownerId, ownerId)) return stuck;
+    const rep = this.config.reps.find((candidate) => sameUser(candidate.ownerId, ownerId));
     if (!rep) {
       // Not a simulated rep: the owner changes, but nobody will touch the lead.
       lead.ownerId = ownerId;
       return stuck;
     }
     const now = this.hooks.now().getTime();
-    lead.ownerId = ownerId;
+    lead.ownerId = rep.ownerId;
     // The new owner's behaviour is drawn from (seed, lead, owner), so repeating the call changes nothing.
-    const random = new SeededRandom(`${this.config.seed}:reassign:${leadId}:${ownerId}`);
+    const random = new SeededRandom(`${this.config.seed}:reassign:${leadId}:${rep.ownerId}`);
     const neverTouches = random.next() < this.config.neverTouchedShare;
     const reactionMs = random.logNormal(rep.medianResponseMinutes, rep.responseSpread) * 60_000;
     const campaign = this.campaigns.get(lead.campaignId);
@@ -780,4 +781,10 @@ const PORT_STATUS_BASE = 1_000_000;
 
 function iso(millis: number): string {
   return new Date(millis).toISOString();
+}
+
+/** Two user IDs naming one user: Salesforce IDs by their 15-character key, any other ID as written. */
+function sameUser(a: string, b: string): boolean {
+  const key = (id: string) => (/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id) ? salesforceIdKey(id) : id);
+  return key(a) === key(b);
 }

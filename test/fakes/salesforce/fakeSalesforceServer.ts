@@ -7,7 +7,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { salesforceId, salesforceIdKey } from '../../../activities/crm/salesforceIds';
+import { caseSafeId, salesforceId, salesforceIdKey } from '../../../activities/crm/salesforceIds';
 import {
   compareValues,
   evaluateCondition,
@@ -843,7 +843,7 @@ export class FakeSalesforce {
     return typeof id === 'string' ? this.record(link.sObject, id) : undefined;
   }
 
-  private fieldType(sObject: string, name: string): FieldType {
+  fieldType(sObject: string, name: string): FieldType {
     const [relationship, field] = name.split('.');
     if (field !== undefined) return this.fieldType(this.relationship(sObject, relationship).sObject, field);
     const canonicalName = this.fieldName(sObject, name);
@@ -878,7 +878,16 @@ class DmlError extends Error {
 }
 
 function canonical(fake: FakeSalesforce, sObject: string, body: FakeRecord): FakeRecord {
-  return Object.fromEntries(Object.entries(body).map(([field, value]) => [fake.fieldName(sObject, field), value]));
+  return Object.fromEntries(
+    Object.entries(body).map(([field, value]) => {
+      const name = fake.fieldName(sObject, field);
+      // A 15-character ID is accepted in writes; the API returns every ID in its 18-character, case-safe form
+      // (SOAP API Developer Guide, Field Types, ID: https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/field_types.htm).
+      const id =
+        isIdType(fake.fieldType(sObject, name)) && typeof value === 'string' && /^[a-zA-Z0-9]{15}$/.test(value);
+      return [name, id ? caseSafeId(value) : value];
+    }),
+  );
 }
 
 function isIdType(type: FieldType): boolean {
