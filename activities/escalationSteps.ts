@@ -1,8 +1,10 @@
 // The side effects of escalation steps: CRM writes, notifications and the ledger row. Each step succeeds or
 // fails on its own (one bad lead never blocks a batch) and reports which, so the workflow records a step as
 // done only when its side effect is done. Every write is keyed by (campaign, lead, clock, step): a retry
-// repeats nothing that already happened.
+// repeats nothing that already happened. Once a step's CRM write is done the step is done: a notification or
+// ledger row that fails after it goes back to the workflow, which delivers and writes it on its own.
 import { escalationStepAlert } from '../sla/alertWording';
+import type { Alert } from '../sla/alerts';
 import type { EscalationEffect, StepResult } from '../sla/leadBook';
 import { log } from '@temporalio/activity';
 import type { EscalationStepRecord, LeadActivityBatch } from '../sla/records';
@@ -21,6 +23,8 @@ interface StepDone {
   unrecorded?: { step: EscalationStepRecord; events: LeadActivityBatch['events'] };
   /** The CRM shows another owner than the one written (an assignment rule, flow or trigger moved the lead). */
   ownerInCrm?: string;
+  /** The notification after the CRM write failed: the workflow's alert outbox delivers it. */
+  unsentAlert?: Alert;
 }
 
 async function runStep(
@@ -33,8 +37,13 @@ async function runStep(
   const activity: LeadActivityBatch = { leads: [], events: [], clocks: [] };
   let outcome: Record<string, unknown>;
   let ownerInCrm: string | undefined;
+  /** The step changed the CRM: from here on it is done, whatever fails after. */
+  let crmWritten = false;
   if (step.step === 'reassign' && step.newOwnerId) {
+    // A write whose read-back fails throws here although the CRM may have taken it: the step fails and its retry
+    // writes this same owner again (the workflow keeps it), which is harmless.
     const written = await crm.setOwner(step.leadId, step.newOwnerId);
+    crmWritten = true;
     // An assignment rule, flow or trigger moved the lead elsewhere after our write: writing again would only start a
     // tug of war with the org's own automation. The owner Salesforce shows stands (as at intake routing), and ops hear.
     if (!written.stuck) ownerInCrm = written.actualOwnerId;
@@ -53,6 +62,7 @@ async function runStep(
     outcome = { skipped: true, reason: step.reason, pool: step.pool };
   } else if (step.step === 'return-to-nurture') {
     await crm.setLeadStatus(step.leadId, NURTURE_STATUS);
+    crmWritten = true;
     outcome = { status: NURTURE_STATUS };
     activity.events.push({
       campaignId,
@@ -67,7 +77,22 @@ async function runStep(
   } else {
     outcome = { ownerId: step.ownerId };
   }
-  await deps.notifier.notify(escalationStepAlert(campaignId, step, ownerInCrm));
+  const alert = escalationStepAlert(campaignId, step, ownerInCrm);
+  let unsentAlert: Alert | undefined;
+  try {
+    await deps.notifier.notify(alert);
+  } catch (err) {
+    // Notifying is the whole step (owner, manager, a reassign nobody could take): nothing happened, retry it.
+    if (!crmWritten) throw err;
+    // The CRM has the change: a retry would write it again (and a retried reassign would move the lead a second
+    // time). The step is done; its alert goes to the workflow's outbox, retried until delivered.
+    log.warn('escalation step done; its alert goes with the workflow alerts', {
+      campaignId,
+      key,
+      error: String(err),
+    });
+    unsentAlert = alert;
+  }
   const record: EscalationStepRecord = {
     campaignId,
     leadId: step.leadId,
@@ -79,18 +104,21 @@ async function runStep(
   };
   // The side effect is done: a ledger that fails now must not make the step look undone (the CRM has it).
   // The workflow's own ledger writes, retried until they land, carry the rows instead.
+  const done: StepDone = {};
   try {
     if (activity.events.length) await deps.ledger.recordLeadActivity(activity);
     await deps.ledger.recordEscalationStep(record);
-    return ownerInCrm ? { ownerInCrm } : {};
   } catch (err) {
     log.warn('escalation step done; its ledger rows go with the workflow ledger write', {
       campaignId,
       key,
       error: String(err),
     });
-    return { unrecorded: { step: record, events: activity.events }, ...(ownerInCrm ? { ownerInCrm } : {}) };
+    done.unrecorded = { step: record, events: activity.events };
   }
+  if (ownerInCrm) done.ownerInCrm = ownerInCrm;
+  if (unsentAlert) done.unsentAlert = unsentAlert;
+  return done;
 }
 
 export function createEscalationActivities(deps: ActivityDeps) {

@@ -69,8 +69,9 @@ const optionalOffset = offsetSchema.nullable().optional();
 
 /**
  * [startedAt, warnAt, deadline, warnedAt, metAt, breachedAt, stoppedAt, nextStep, nextStepAt, stepAttempts,
- * breachedOwner (string index), breachRetractedAt, pausedAt, remainingMs, warnRemainingMs, pausedMs]; absent = null,
- * trailing nulls left out. remainingMs, warnRemainingMs and pausedMs are durations, not offsets.
+ * breachedOwner (string index), breachRetractedAt, pausedAt, remainingMs, warnRemainingMs, pausedMs,
+ * reassignPick's stepIndex, reassignPick's owner (string index)]; absent = null, trailing nulls left out.
+ * remainingMs, warnRemainingMs and pausedMs are durations, not offsets.
  */
 const compactClockSchema = z.tuple([
   offsetSchema,
@@ -89,6 +90,8 @@ const compactClockSchema = z.tuple([
   z.number().nonnegative().nullable().optional(),
   z.number().nonnegative().nullable().optional(),
   z.number().nonnegative().nullable().optional(),
+  indexSchema.nullable().optional(),
+  indexSchema.nullable().optional(),
 ]);
 type CompactClock = z.infer<typeof compactClockSchema>;
 
@@ -294,6 +297,8 @@ function encodeClock(clock: ClockState, base: number, intern: (s: string) => num
     clock.remainingMs ?? null,
     clock.warnRemainingMs ?? null,
     clock.pausedMs ?? null,
+    clock.reassignPick?.stepIndex ?? null,
+    clock.reassignPick === undefined ? null : intern(clock.reassignPick.newOwnerId),
   ];
   while (full.length > 3 && full[full.length - 1] === null) full.pop();
   return full;
@@ -375,7 +380,7 @@ function lookup(strings: string[], index: number, path: string): string {
 function decodeClock(clock: CompactClock, base: number, strings: string[], path: string): ClockState {
   const [startedAt, warnAt, deadline, warnedAt, metAt, breachedAt, stoppedAt, nextStep, nextStepAt] = clock;
   const [, , , , , , , , , stepAttempts, breachedOwner, breachRetractedAt, pausedAt, remainingMs] = clock;
-  const [, , , , , , , , , , , , , , warnRemainingMs, pausedMs] = clock;
+  const [, , , , , , , , , , , , , , warnRemainingMs, pausedMs, pickStep, pickOwner] = clock;
   const state: ClockState = { startedAt: base + startedAt, warnAt: base + warnAt, deadline: base + deadline };
   if (warnedAt != null) state.warnedAt = base + warnedAt;
   if (metAt != null) state.metAt = base + metAt;
@@ -390,6 +395,8 @@ function decodeClock(clock: CompactClock, base: number, strings: string[], path:
   if (remainingMs != null) state.remainingMs = remainingMs;
   if (warnRemainingMs != null) state.warnRemainingMs = warnRemainingMs;
   if (pausedMs != null) state.pausedMs = pausedMs;
+  if (pickStep != null && pickOwner != null)
+    state.reassignPick = { stepIndex: pickStep, newOwnerId: lookup(strings, pickOwner, `${path}[17]`) };
   return state;
 }
 

@@ -226,6 +226,38 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     await terminateWhenIdle(wf, 'test done');
   });
 
+  it('a reassignment whose notification fails after the CRM took it is done once; its alert goes out later', async () => {
+    const wf = await startCampaign(seedTermsConfig({ id: 'reassign-notify-down' }));
+    const t0 = await now();
+    // Another worker holds the reassign alert's lease: the step's own notification fails after the CRM write.
+    const key = 'reassign-notify-down:L-1:firstTouch:step1';
+    expect(await h.handle.ledger.leaseAlert(key, {}, HOUR)).toMatchObject({ lease: 'leased' });
+    await wf.executeUpdate(admitLeadsUpdate, {
+      args: [{ leads: [{ leadId: 'L-1', tier: 'high-intent', ownerId: 'rep-a', createdAt: iso(t0) }] }],
+    });
+    // Breach at 60 min, reassign at 75 min; before, the step failed and each retry moved the lead again.
+    await h.env.sleep(HOUR + 20 * MINUTE);
+    const lead = await wf.query(leadQuery, 'L-1');
+    expect(lead).toMatchObject({ ownerId: 'rep-b', reassignments: 1 });
+    expect(h.handle.ports.sandboxCrm('reassign-notify-down').leadOwner('L-1')).toBe('rep-b');
+    const changes = await rows<{ detail: { to: string } }>(
+      `SELECT detail FROM lead_events WHERE campaign_id = $1 AND lead_id = 'L-1' AND kind = 'owner-change'`,
+      ['reassign-notify-down'],
+    );
+    expect(changes.map((c) => c.detail.to)).toEqual(['rep-b']);
+    const sent = () =>
+      rows<{ delivered: boolean; title: string }>(
+        `SELECT delivered_at IS NOT NULL AS delivered, payload->>'title' AS title FROM alerts_sent WHERE dedupe_key = $1`,
+        [key],
+      );
+    expect(await sent()).toMatchObject([{ delivered: false }]);
+    // The lease frees up: the workflow's alert outbox, retrying, delivers the step's alert.
+    await h.handle.ledger.releaseAlert(key, 'test: the other worker gave up');
+    await h.env.sleep(2 * MINUTE);
+    expect(await sent()).toEqual([{ delivered: true, title: 'Lead L-1 reassigned to rep-b' }]);
+    await terminateWhenIdle(wf, 'test done');
+  });
+
   it('computes the 80%/95% compliance figures for a synthetic day of 500 leads', async () => {
     const wf = await startCampaign(seedTermsConfig({ id: 'day-of-500', escalation: [] }));
     const t0 = await now();

@@ -360,10 +360,10 @@ describe('a step whose side effect fails or is overtaken', () => {
     expect(lead.clocks.firstTouch?.stepInFlight).toBeUndefined();
     expect(nextDueAt(book)).toBe(t1 + 2_000);
     expect(collectDue(book, bookContext(config, t1 + 1_999))).toEqual([]);
-    // Each attempt takes a round-robin turn: rep-b's went to the failed attempt, so rep-c is picked now.
+    // The failed attempt's write may have landed: the retry writes the same owner, taking no second turn.
     const t2 = t1 + 2_000;
     const [second] = collectDue(book, bookContext(config, t2));
-    expect(second).toMatchObject({ step: 'reassign', stepIndex: 1, ownerId: 'rep-a', newOwnerId: 'rep-c' });
+    expect(second).toMatchObject({ step: 'reassign', stepIndex: 1, ownerId: 'rep-a', newOwnerId: 'rep-b' });
     expect(complete(book, t2, second, false)).toBe('failed');
     expect(lead.clocks.firstTouch).toMatchObject({ nextStep: 1, nextStepAt: t2 + 4_000, stepAttempts: 2 });
     expect(lead.ownerId).toBe('rep-a');
@@ -670,5 +670,96 @@ describe('a planned step whose lead was handled before it was sent', () => {
     const [, , notify] = collectDue(book, bookContext(config, BREACH));
     expect(dropPlannedStepIfHandled(book, bookContext(config, BREACH), notify as EscalationEffect)).toBe(false);
     expect(book.leads['L-1'].clocks.firstTouch?.stepInFlight).toBe(0);
+  });
+});
+
+describe('a reassign step retried after a failure', () => {
+  // A failed reassign step may still have moved the lead (the CRM took the write, then the read-back failed): its
+  // retry must write the same owner, never the next round-robin pick, or the lead is reassigned twice.
+  const T1 = BREACH + 15 * MINUTE;
+  const failed = (effect: EscalationEffect) =>
+    ({
+      leadId: effect.leadId,
+      clock: effect.clock,
+      stepIndex: effect.stepIndex,
+      ok: false,
+      error: 'read-back',
+    }) as const;
+  const reassignDue = (book: LeadBook, at: number) =>
+    collectDue(book, bookContext(config, at)).filter(
+      (e): e is EscalationEffect => e.type === 'escalation' && e.step === 'reassign',
+    );
+
+  it('writes the owner its first attempt picked and takes one round-robin turn, however often it fails', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    collectDueConfirmed(book, bookContext(config, BREACH));
+    let [effect] = reassignDue(book, T1);
+    expect(effect.newOwnerId).toBe('rep-b');
+    const turnTaken = structuredClone(book.roundRobin);
+    let now = T1;
+    for (let attempt = 1; attempt <= 4; attempt += 1) {
+      expect(completeEscalationStep(book, bookContext(config, now), failed(effect), effect)).toBe('failed');
+      now = nextDueAt(book)!;
+      [effect] = reassignDue(book, now);
+      expect(effect).toMatchObject({ step: 'reassign', stepIndex: 1, ownerId: 'rep-a', newOwnerId: 'rep-b' });
+      expect(book.roundRobin).toEqual(turnTaken);
+    }
+    const ref = { leadId: 'L-1', clock: 'firstTouch', stepIndex: 1 } as const;
+    expect(completeEscalationStep(book, bookContext(config, now), { ...ref, ok: true }, effect)).toBe('done');
+    expect(book.leads['L-1']).toMatchObject({ ownerId: 'rep-b', reassignments: 1 });
+    expect(book.leads['L-1'].clocks.firstTouch).not.toHaveProperty('reassignPick');
+    // The next lead to reassign gets the next turn, not one the retries burnt.
+    admitLeads(book, [newLead('L-2', now)], bookContext(config, now));
+    collectDueConfirmed(book, bookContext(config, now + HOUR));
+    expect(reassignDue(book, now + HOUR + 15 * MINUTE)).toEqual([
+      expect.objectContaining({ leadId: 'L-2', newOwnerId: 'rep-c' }),
+    ]);
+  });
+
+  it('runs recorded before the fix (keepReassignee false) still take the next turn on each retry', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    collectDueConfirmed(book, bookContext(config, BREACH));
+    const [first] = reassignDue(book, T1);
+    completeEscalationStep(book, bookContext(config, T1), failed(first), first, { keepReassignee: false });
+    const [second] = reassignDue(book, T1 + 2_000);
+    expect([first.newOwnerId, second.newOwnerId]).toEqual(['rep-b', 'rep-c']);
+  });
+
+  it('a kept pick goes with the step: forgotten when the lead is handled, never reused by a later step', () => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM), newLead('L-2', MONDAY_10AM)]);
+    collectDueConfirmed(book, bookContext(config, BREACH));
+    const [one, two] = reassignDue(book, T1);
+    expect([one.newOwnerId, two.newOwnerId]).toEqual(['rep-b', 'rep-c']);
+    completeEscalationStep(book, bookContext(config, T1), failed(one), one);
+    completeEscalationStep(book, bookContext(config, T1), failed(two), two);
+    // L-1 is touched while its retry waits: the step is superseded and its pick forgotten.
+    applyLeadEvents(book, [contact('L-1', 'e-1', T1 + 1_000)], bookContext(config, T1 + 1_000));
+    expect(book.leads['L-1'].clocks.firstTouch).not.toHaveProperty('reassignPick');
+    // L-2's retry is in flight when the touch comes, then fails: superseded, nothing kept.
+    const [retry] = reassignDue(book, T1 + 2_000);
+    expect(retry).toMatchObject({ leadId: 'L-2', newOwnerId: 'rep-c' });
+    applyLeadEvents(book, [contact('L-2', 'e-2', T1 + 3_000)], bookContext(config, T1 + 3_000));
+    completeEscalationStep(book, bookContext(config, T1 + 4_000), failed(retry), retry);
+    expect(book.leads['L-2'].clocks.firstTouch).not.toHaveProperty('reassignPick');
+  });
+
+  it('a reassign nobody could take keeps nothing: its retry looks for an owner again', () => {
+    const full = seedConfig({
+      escalation: [
+        { step: 'reassign', pool: 'inbound', after: '0s' },
+        { step: 'return-to-nurture', after: '1h' },
+      ],
+    });
+    const book = bookWith([newLead('L-1', MONDAY_10AM)], full);
+    const [first] = collectDue(book, bookContext(full, BREACH)).filter(
+      (e): e is EscalationEffect => e.type === 'escalation',
+    );
+    expect(first.newOwnerId).toBe('rep-b');
+    // Nobody named: the failure keeps nothing, so a retry of a step with no owner behaves as before.
+    completeEscalationStep(book, bookContext(full, BREACH), failed(first), { ...first, newOwnerId: null });
+    const [again] = collectDue(book, bookContext(full, BREACH + 2_000)).filter(
+      (e): e is EscalationEffect => e.type === 'escalation',
+    );
+    expect(again.newOwnerId).toBe('rep-c');
   });
 });

@@ -12,6 +12,7 @@ import { milestoneOf } from './pause';
 import { retireIfSettled } from './closing';
 import { getOwn } from '../dict';
 import type { EscalationStepRecord, LeadEventRecord } from '../records';
+import type { Alert } from '../alerts';
 import { leadChanged } from './changes';
 
 export interface EscalationEffect {
@@ -74,6 +75,20 @@ export function changeOwner(book: LeadBook, lead: LeadState, newOwnerId: string,
   leadChanged(book, lead.leadId);
 }
 
+// A failed reassign step keeps the owner it picked (ClockState.reassignPick): it may still have moved the lead (the CRM
+// took the write and the read-back after it failed, or the activity was lost after the write), so its retry writes
+// the same owner again, which is harmless, instead of taking the next round-robin turn and moving the lead twice.
+
+/** The owner a failed attempt of this reassign step picked, for its retry to write again. */
+function keptReassignee(clock: ClockState, stepIndex: number): string | undefined {
+  const pick = clock.reassignPick;
+  return pick && (clock.stepAttempts ?? 0) > 0 && pick.stepIndex === stepIndex ? pick.newOwnerId : undefined;
+}
+
+function forgetReassignee(clock: ClockState): void {
+  delete clock.reassignPick;
+}
+
 /**
  * Hands the clock's next escalation step to the caller as an effect. Nothing about the lead changes yet: the
  * step is in flight until completeEscalationStep hears its side effect (CRM write, notification) is done.
@@ -92,7 +107,10 @@ export function planEscalationStep(
   clock.stepInFlight = index;
   const base = { type: 'escalation' as const, leadId: lead.leadId, clock: kind, tier: lead.tier, stepIndex: index };
   if (step.step === 'reassign') {
-    const { newOwnerId, reason } = pickReassignee(book, lead, step.pool as string, config, now);
+    // A retry writes the owner the failed attempt picked (its write may have landed); the turn is taken once.
+    const kept = keptReassignee(clock, index);
+    const { newOwnerId, reason } =
+      kept === undefined ? pickReassignee(book, lead, step.pool as string, config, now) : { newOwnerId: kept };
     return { ...base, step: 'reassign', ownerId: lead.ownerId, newOwnerId, pool: step.pool, reason };
   }
   if (step.step === 'notify-manager') {
@@ -117,6 +135,7 @@ export function supersedePendingStep(
   clock: ClockState,
   handledAt: number,
 ): void {
+  forgetReassignee(clock);
   if (clock.nextStep === undefined || clock.stepInFlight !== undefined) return;
   const failedAttempts = clock.stepAttempts ?? 0;
   const step = configOf(ctx, lead).responseSla.escalation[clock.nextStep] as EscalationStep | undefined;
@@ -179,6 +198,7 @@ export function dropPlannedStepIfHandled(
   const handledAt = clock.metAt ?? clock.stoppedAt;
   if (handledAt === undefined) return false;
   delete clock.stepInFlight;
+  forgetReassignee(clock);
   delete clock.nextStep;
   delete clock.nextStepAt;
   const due = configOf(ctx, lead).responseSla.escalation[step.stepIndex] as EscalationStep | undefined;
@@ -205,6 +225,11 @@ export type StepResult =
       unrecorded?: { step: EscalationStepRecord; events: LeadEventRecord[] };
       /** Reassign: the CRM shows this owner, not the one written (its own automation moved the lead); it stands. */
       ownerInCrm?: string;
+      /**
+       * The CRM write is done but the notification after it was not delivered: the step is done all the same (a
+       * retry would write again), and the workflow sends this alert through its own alert outbox, at least once.
+       */
+      unsentAlert?: Alert;
     }
   | { leadId: string; clock: ClockKind; stepIndex: number; ok: false; error: string };
 
@@ -223,6 +248,11 @@ export interface StepObservers {
    * after, is written as superseded (default). Runs recorded before that existed pass false.
    */
   recordSupersededAfterConfirmed?: boolean;
+  /**
+   * Whether a failed reassign step keeps the owner it picked, so its retry writes the same one (default). Runs
+   * recorded before that existed pass false: their retries took the next round-robin turn.
+   */
+  keepReassignee?: boolean;
 }
 
 /**
@@ -241,6 +271,7 @@ export function completeEscalationStep(
   const clock = lead?.clocks[result.clock];
   if (!lead || !clock || clock.stepInFlight !== result.stepIndex) return 'stale';
   delete clock.stepInFlight;
+  forgetReassignee(clock);
   // Handled: met, stopped, or its breach withdrawn (a pause reported late showed the clock had stopped in time).
   const handled = clock.metAt !== undefined || clock.stoppedAt !== undefined || clock.breachedAt === undefined;
   if (!result.ok) {
@@ -248,6 +279,8 @@ export function completeEscalationStep(
     if (!handled) {
       clock.nextStepAt = ctx.now + stepRetryDelayMs(clock.stepAttempts);
       pushDue(book.due, clock.nextStepAt, `${lead.leadId}|${result.clock}|step`);
+      if (effect.step === 'reassign' && effect.newOwnerId && observers.keepReassignee !== false)
+        clock.reassignPick = { stepIndex: result.stepIndex, newOwnerId: effect.newOwnerId };
     } else {
       const handledAt = (clock.metAt ?? clock.stoppedAt ?? clock.breachRetractedAt) as number;
       if (observers.recordSuperseded !== false)

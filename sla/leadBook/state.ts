@@ -33,6 +33,11 @@ export interface ClockState {
   stepInFlight?: number;
   /** Failed attempts of the pending step, for its backoff. */
   stepAttempts?: number;
+  /**
+   * The owner a failed reassign step picked, which its retry writes again (the write may have landed); it travels in
+   * the carry-over, so a retry in the next run writes it too.
+   */
+  reassignPick?: { stepIndex: number; newOwnerId: string };
   /** Owner who held the lead when the clock ran out: the breach is theirs, whoever holds the lead later. */
   breachedOwnerId?: string;
   /** When a touch reported late showed the clock was met before its deadline, and the breach was withdrawn. */

@@ -37,6 +37,11 @@ const OUT_OF_ROTATION = 'out-of-rotation';
 const FOLLOW_UP_TASKS = 'follow-up-tasks';
 
 const MILESTONES_APART_FROM_BREACHED_LEADS = 'milestones-apart-from-breached-leads';
+/**
+ * Patch: a failed reassign step keeps the owner it picked and its retry writes that one again. Runs recorded before
+ * took the next round-robin turn on each retry (a lead whose first write had landed was moved twice).
+ */
+const KEEP_REASSIGNEE_ON_RETRY = 'keep-reassignee-on-retry';
 
 /**
  * BreachedLeads counts response-clock breaches; milestone breaches are counted per milestone (slaState.milestones).
@@ -185,14 +190,19 @@ function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: 
   // A superseded row can add a ledger write the runs before it never scheduled.
   const recordsSuperseded = patched('superseded-escalation-steps');
   const recordsSupersededAfterConfirmed = patched('superseded-after-confirmed-step');
+  const keepReassignee = patched(KEEP_REASSIGNEE_ON_RETRY);
   let failed: StepResult | undefined;
   for (const result of results) {
     const effect = byKey.get(`${result.leadId}|${result.clock}|${result.stepIndex}`);
     if (!effect) continue;
+    // The CRM took the step but its notification failed: the alert goes out with the run's own, at least once.
+    // (Results recorded before this field existed never carry it.)
+    if (result.ok && result.unsentAlert) run.pendingAlerts.push(result.unsentAlert);
     const outcome = completeEscalationStep(state.book, run.ctx(), result, effect, {
       onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead, run.leadConfig(lead)),
       recordSuperseded: recordsSuperseded,
       recordSupersededAfterConfirmed: recordsSupersededAfterConfirmed,
+      keepReassignee,
     });
     if (outcome === 'failed') {
       failed ??= result;
