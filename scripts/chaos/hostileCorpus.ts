@@ -333,6 +333,26 @@ export function hostileCorpus(target: CorpusTarget): HostileCase[] {
     'campaign.name',
   );
   add(
+    'amendSla business milestone of 99999d its calendar cannot place',
+    amendSlaUpdate,
+    () => ({
+      ...config,
+      version: nextVersion,
+      responseSla: {
+        ...(config.responseSla as object),
+        milestones: {
+          'close-99999d': {
+            stop: 'accepted',
+            within: '99999d',
+            clock: 'business',
+            calendar: Object.keys(config.calendars as object)[0],
+          },
+        },
+      },
+    }),
+    'responseSla.milestones.close-99999d.within',
+  );
+  add(
     'amendSla tier named __proto__',
     amendSlaUpdate,
     () => ({
