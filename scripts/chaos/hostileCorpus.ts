@@ -338,15 +338,15 @@ export function hostileCorpus(target: CorpusTarget): HostileCase[] {
     () => ({
       ...config,
       version: nextVersion,
+      // A calendar of its own: the campaign may have none.
+      calendars: {
+        ...(config.calendars as object),
+        'one-day-a-week': { timezone: 'UTC', hours: { mon: [['09:00', '17:00']] } },
+      },
       responseSla: {
         ...(config.responseSla as object),
         milestones: {
-          'close-99999d': {
-            stop: 'accepted',
-            within: '99999d',
-            clock: 'business',
-            calendar: Object.keys(config.calendars as object)[0],
-          },
+          'close-99999d': { stop: 'accepted', within: '99999d', clock: 'business', calendar: 'one-day-a-week' },
         },
       },
     }),
