@@ -27,6 +27,10 @@ describe('hostile-input corpus aimed at the chaos campaign', () => {
     expect(new Set(corpus.map((c) => c.name)).size).toBe(corpus.length);
   });
 
+  it("builds every payload for the chaos campaign (whose config, unlike the tests', has no calendars)", () => {
+    for (const c of corpus) expect(() => c.payload(), c.name).not.toThrow();
+  });
+
   it("never offers a lead ID of the campaign's own feed: the exact ledger checks count those", () => {
     const offered = corpus
       .filter((c) => c.update === admitLeadsUpdate)
