@@ -7,6 +7,7 @@ import path from 'node:path';
 import { DateTime } from 'luxon';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { AdsPlatform, Ledger } from '../activities/ports';
 import type { PgLedger } from '../activities/ledger/pgLedger';
@@ -42,16 +43,39 @@ afterAll(async () => {
 const example = (name: string) => parse(readFileSync(path.join(__dirname, '..', 'examples', name), 'utf8')) as any;
 const now = async () => Number(await env.currentTimeMs());
 
+/** budget-sla.yaml as campaign `id`, its flight starting at the next midnight, no CRM poll, with `rules`. */
+async function budgetCampaign(id: string, rules: unknown[]) {
+  const start = DateTime.fromMillis(await now(), { zone: ZONE })
+    .plus({ days: 1 })
+    .startOf('day');
+  const config = example('budget-sla.yaml');
+  config.campaign.id = id;
+  config.campaign.window = { start: start.toISO(), end: start.plus({ days: 30 }).toISO() };
+  config.campaign.crm = { ...config.campaign.crm, pollEvery: '0s' };
+  config.velocity.rules = rules;
+  return { start, config };
+}
+
+/** Sleeps an hour at a time until a proposal matches, or until `until`. */
+async function proposalWhen(
+  wf: WorkflowHandle<typeof campaignSla>,
+  until: DateTime,
+  matches: (p: Awaited<ReturnType<typeof proposalsOf>>[number]) => boolean,
+) {
+  let found;
+  while (!found && (await now()) < until.toMillis()) {
+    await env.sleep(HOUR);
+    found = (await proposalsOf(wf)).find(matches);
+  }
+  return found;
+}
+const proposalsOf = (wf: WorkflowHandle<typeof campaignSla>) => wf.query(proposalsQuery);
+
 describe('a proposal approved after its budget moved', () => {
   it('fails naming the move, and leaves the budget ops set', async () => {
-    const start = DateTime.fromMillis(await now(), { zone: ZONE })
-      .plus({ days: 1 })
-      .startOf('day');
-    const config = example('budget-sla.yaml');
-    config.campaign.id = 'stale-increase';
-    config.campaign.window = { start: start.toISO(), end: start.plus({ days: 30 }).toISO() };
-    config.campaign.crm = { ...config.campaign.crm, pollEvery: '0s' };
-    config.velocity.rules = [{ kind: 'velocity-above', abovePct: 120, action: 'increase', pct: 20 }];
+    const { start, config } = await budgetCampaign('stale-increase', [
+      { kind: 'velocity-above', abovePct: 120, action: 'increase', pct: 20 },
+    ]);
     const taskQueue = 'stale-increase';
     const { worker, ports } = await testWorker(env, db, { taskQueue });
     await worker.runUntil(async () => {
@@ -60,11 +84,7 @@ describe('a proposal approved after its budget moved', () => {
         workflowId: campaignWorkflowId('stale-increase'),
         args: [{ config, publishSearchAttributes: false }],
       });
-      let increase;
-      while (!increase && (await now()) < start.plus({ days: 6 }).toMillis()) {
-        await env.sleep(HOUR);
-        increase = (await wf.query(proposalsQuery)).find((p) => p.status === 'pending');
-      }
+      const increase = await proposalWhen(wf, start.plus({ days: 6 }), (p) => p.status === 'pending');
       expect(increase).toMatchObject({ action: 'increase', budgetBefore: 100_000 });
 
       // Ops cut the budget in the Google Ads UI; the workflow hears of it and records the edit.
@@ -91,14 +111,9 @@ describe('a proposal approved after its budget moved', () => {
   }, 300_000);
 
   it('a check that read Google Ads before an approved change landed keeps the change, and raises no external change', async () => {
-    const start = DateTime.fromMillis(await now(), { zone: ZONE })
-      .plus({ days: 1 })
-      .startOf('day');
-    const config = example('budget-sla.yaml');
-    config.campaign.id = 'stale-check';
-    config.campaign.window = { start: start.toISO(), end: start.plus({ days: 30 }).toISO() };
-    config.campaign.crm = { ...config.campaign.crm, pollEvery: '0s' };
-    config.velocity.rules = [{ kind: 'velocity-above', abovePct: 120, action: 'increase', pct: 20 }];
+    const { start, config } = await budgetCampaign('stale-check', [
+      { kind: 'velocity-above', abovePct: 120, action: 'increase', pct: 20 },
+    ]);
     const taskQueue = 'stale-check';
     let slow = false;
     let inSlowRead = false;
@@ -125,11 +140,7 @@ describe('a proposal approved after its budget moved', () => {
         workflowId: campaignWorkflowId('stale-check'),
         args: [{ config, publishSearchAttributes: false }],
       });
-      let increase;
-      while (!increase && (await now()) < start.plus({ days: 6 }).toMillis()) {
-        await env.sleep(HOUR);
-        increase = (await wf.query(proposalsQuery)).find((p) => p.status === 'pending');
-      }
+      const increase = await proposalWhen(wf, start.plus({ days: 6 }), (p) => p.status === 'pending');
       expect(increase).toMatchObject({ action: 'increase', budgetBefore: 100_000 });
       slow = true;
       await wf.signal(budgetChangedSignal, { source: 'other', at: new Date(await now()).toISOString() });
@@ -158,15 +169,10 @@ describe('a proposal approved after its budget moved', () => {
   }, 300_000);
 
   it('a change made in Google Ads whose ledger row was refused stands as applied, and its row lands later', async () => {
-    const start = DateTime.fromMillis(await now(), { zone: ZONE })
-      .plus({ days: 1 })
-      .startOf('day');
-    const config = example('budget-sla.yaml');
-    config.campaign.id = 'unrecorded-apply';
-    config.campaign.window = { start: start.toISO(), end: start.plus({ days: 30 }).toISO() };
-    config.campaign.crm = { ...config.campaign.crm, pollEvery: '0s' };
+    const { start, config } = await budgetCampaign('unrecorded-apply', [
+      { kind: 'velocity-below', afterDays: 0, belowPct: 70, action: 'pause' },
+    ]);
     config.targets.conversions = 5000; // velocity about 30%: the pause rule fires once 20 conversions are forecast
-    config.velocity.rules = [{ kind: 'velocity-below', afterDays: 0, belowPct: 70, action: 'pause' }];
     config.approvals.autoApprove = { pause: true };
     const taskQueue = 'unrecorded-apply';
     let refuseBudgetChanges = true; // a Postgres failover longer than the apply activity's retries
@@ -189,11 +195,11 @@ describe('a proposal approved after its budget moved', () => {
         workflowId: campaignWorkflowId('unrecorded-apply'),
         args: [{ config, publishSearchAttributes: false }],
       });
-      let pause;
-      while (!pause && (await now()) < start.plus({ days: 3 }).toMillis()) {
-        await env.sleep(HOUR);
-        pause = (await wf.query(proposalsQuery)).find((p) => p.action === 'pause' && p.status !== 'approved');
-      }
+      const pause = await proposalWhen(
+        wf,
+        start.plus({ days: 3 }),
+        (p) => p.action === 'pause' && p.status !== 'approved',
+      );
       expect(pause).toMatchObject({ action: 'pause', status: 'applied' });
       expect((await ports.sandboxAds('unrecorded-apply').getBudget(ADS_REF)).status).toBe('PAUSED');
       expect((await wf.query(slaStateQuery)).budget?.status).toBe('PAUSED');

@@ -21,10 +21,7 @@ afterEach(async () => {
 function crmFor(server: FakeSalesforce, maxFetch?: number): SalesforceCrm {
   return SalesforceCrm.fromEnv(
     {
-      SALESFORCE_INSTANCE_URL: server.url,
-      SALESFORCE_CLIENT_ID: 'fake-client-id',
-      SALESFORCE_CLIENT_SECRET: 'fake-client-secret',
-      SALESFORCE_REFRESH_TOKEN: 'fake-refresh-token',
+      ...server.refreshTokenEnv(),
       SALESFORCE_CAMPAIGN_LEAD_FIELD: 'Campaign_Id__c',
     },
     maxFetch === undefined ? {} : { maxFetch },

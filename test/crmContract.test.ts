@@ -27,12 +27,7 @@ afterEach(async () => {
 });
 
 function refreshTokenEnv(): Record<string, string> {
-  return {
-    SALESFORCE_INSTANCE_URL: fake.url,
-    SALESFORCE_CLIENT_ID: 'fake-client-id',
-    SALESFORCE_CLIENT_SECRET: 'fake-client-secret',
-    SALESFORCE_REFRESH_TOKEN: 'fake-refresh-token',
-  };
+  return fake.refreshTokenEnv();
 }
 
 function crm(options: Omit<SalesforceCrmOptions, 'settings'> = {}): SalesforceCrm {

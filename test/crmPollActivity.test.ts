@@ -359,10 +359,7 @@ describe('pollCrm over the Salesforce adapter and the fake', () => {
       leadStatuses: ['Open - Not Contacted', 'Working - Contacted', 'Waiting on customer', 'Closed - Converted'],
     });
     const crm = SalesforceCrm.fromEnv({
-      SALESFORCE_INSTANCE_URL: fake.url,
-      SALESFORCE_CLIENT_ID: 'fake-client-id',
-      SALESFORCE_CLIENT_SECRET: 'fake-client-secret',
-      SALESFORCE_REFRESH_TOKEN: 'fake-refresh-token',
+      ...fake.refreshTokenEnv(),
       ...env,
     });
     const admitted: string[] = [];
@@ -493,15 +490,7 @@ describe('pollCrm: leads entering the polled set', () => {
     const clock = { now: minute(0) };
     const sf = await FakeSalesforce.start({ now: () => clock.now });
     fake = sf;
-    const crm = SalesforceCrm.fromEnv(
-      {
-        SALESFORCE_INSTANCE_URL: sf.url,
-        SALESFORCE_CLIENT_ID: 'fake-client-id',
-        SALESFORCE_CLIENT_SECRET: 'fake-client-secret',
-        SALESFORCE_REFRESH_TOKEN: 'fake-refresh-token',
-      },
-      options,
-    );
+    const crm = SalesforceCrm.fromEnv(sf.refreshTokenEnv(), options);
     const ledger = { open: [] as string[] };
     const { pollCrm } = createCrmPollActivity({
       ports: { crm: async () => crm, ads: async () => never() },

@@ -23,12 +23,7 @@ afterEach(async () => {
 async function world() {
   const clock = { now: minute(0) };
   fake = await FakeSalesforce.start({ now: () => clock.now });
-  const crm = SalesforceCrm.fromEnv({
-    SALESFORCE_INSTANCE_URL: fake.url,
-    SALESFORCE_CLIENT_ID: 'fake-client-id',
-    SALESFORCE_CLIENT_SECRET: 'fake-client-secret',
-    SALESFORCE_REFRESH_TOKEN: 'fake-refresh-token',
-  });
+  const crm = SalesforceCrm.fromEnv(fake.refreshTokenEnv());
   const admitted: string[] = [];
   const ledger = { openLeadIds: async () => [...admitted] } as unknown as Ledger;
   const { pollCrm } = createCrmPollActivity({

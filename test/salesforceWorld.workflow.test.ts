@@ -86,12 +86,7 @@ async function salesforceWorld(campaignId: string, options: FakeSalesforceOption
     clock.ms = await serverNow();
   };
   const fake = await FakeSalesforce.start({ now, leadStatuses: ORG_STATUSES, ...options });
-  const settings = {
-    SALESFORCE_INSTANCE_URL: fake.url,
-    SALESFORCE_CLIENT_ID: 'fake-client-id',
-    SALESFORCE_CLIENT_SECRET: 'fake-client-secret',
-    SALESFORCE_REFRESH_TOKEN: 'fake-refresh-token',
-  };
+  const settings = fake.refreshTokenEnv();
   // Every adapter call first takes the server's time (activities run while the server holds time still).
   const following = (crm: SalesforceCrm): Crm =>
     new Proxy(crm, {

@@ -220,6 +220,16 @@ export class FakeSalesforce {
   private server: Server | undefined;
   url = '';
 
+  /** The adapter's environment for this org with the refresh-token flow (SalesforceCrm.fromEnv). */
+  refreshTokenEnv(): Record<string, string> {
+    return {
+      SALESFORCE_INSTANCE_URL: this.url,
+      SALESFORCE_CLIENT_ID: this.options.clientId,
+      SALESFORCE_CLIENT_SECRET: this.options.clientSecret,
+      SALESFORCE_REFRESH_TOKEN: this.options.refreshToken,
+    };
+  }
+
   private constructor(options: FakeSalesforceOptions) {
     this.options = {
       pageSize: Math.min(options.pageSize ?? MAX_BATCH, MAX_BATCH),
