@@ -650,8 +650,9 @@ describe('pollCrm: leads entering the polled set', () => {
             w.clock.now = minute(t);
             await pollNow([...new Set(open.map((i) => leads[i % leads.length]))]);
           }
-          // Every lead open from now on: what was logged while it was outside comes out once it is inside.
-          for (let i = 0; i < 12; i += 1) {
+          // Every lead open from now on: what was logged while it was outside comes out once it is inside. A read
+          // cut at maxFetch 1 hands out one record a poll, so there are polls enough for every call logged.
+          for (let i = 0; i < 12 + logged.size; i += 1) {
             t += 1;
             w.clock.now = minute(t);
             await pollNow([...leads]);
