@@ -147,6 +147,23 @@ describe('change watermark', () => {
     });
   });
 
+  it('holds its mark where it began when a read is cut below it, so what it let go of is not read again', () => {
+    // The property's counterexample (seed -824393498): the mark stood at 333 s, keys from 33 s on; a read cut at
+    // 185 s moved it back to 185, its next read reached back to -115 s, and the lead at 0 s came out twice.
+    const overlapMs = 300_000;
+    const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+    const previous = { at: at(333), seen: ['L4'] };
+    const rows = [
+      { key: 'L2', stamp: at(148) },
+      { key: 'L1', stamp: at(185) },
+    ];
+    const { fresh, watermark } = advanceWatermark(previous, rows, overlapMs, at(185));
+    expect(fresh.map((row) => row.key)).toEqual(['L2', 'L1']);
+    expect(watermark!.at).toBe(at(333));
+    expect(readFrom(watermark!, overlapMs)).toBe(at(33));
+    expect(new Set(watermark!.seen)).toEqual(new Set(['L2', 'L1', 'L4']));
+  });
+
   it('keeps every key inside the window, however many (none forgotten, none handed out twice)', () => {
     const stamp = '2026-01-05T09:00:00.000Z';
     const rows = Array.from({ length: 5_000 }, (_, i) => ({ key: `k${i}`, stamp }));

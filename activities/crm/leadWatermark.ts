@@ -89,7 +89,10 @@ export function advanceWatermark<T extends StampedRow>(
   if (previous) stamps.push(Date.parse(previous.at));
   if (stamps.length === 0) return { fresh, watermark: null };
   let at = Math.max(...stamps);
-  if (cutAt !== null) at = Math.min(at, Date.parse(cutAt));
+  // A cut read holds the mark at its cut, but never below the mark it started from: the next read must reach
+  // back to the cut, and one from the previous mark does (the cut lies inside what it read), while a mark moved
+  // back would widen the window over records whose keys it already let go of, and hand them out again.
+  if (cutAt !== null) at = Math.max(previous ? Date.parse(previous.at) : -Infinity, Math.min(at, Date.parse(cutAt)));
   const windowStart = at - overlapMs;
   const keep = new Set<string>();
   for (const row of rows) if (Date.parse(row.stamp) >= windowStart) keep.add(row.key);
