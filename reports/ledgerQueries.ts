@@ -18,6 +18,7 @@ import {
   addOutcome,
   attributedOwners,
   classifyLead,
+  withinRuleOf,
   emptyFigures,
   ownerAt,
   summarizeFigures,
@@ -542,6 +543,7 @@ function figuresFromLedger(
       acc.trackedWithinMs,
       asOf,
       time,
+      withinRuleOf(acc),
     );
     addOutcome(acc, outcome, poolOf);
     for (const [clock, at] of [

@@ -14,6 +14,7 @@ import {
   type ComplianceSummary,
   type FigureAccumulator,
   type SlaHealth,
+  type WithinRule,
 } from './compliance';
 import * as legacy from './legacyCompliance';
 import { countsSince, openFigures, outcomeOf } from './openFigures';
@@ -38,10 +39,18 @@ export interface CampaignCompliance {
 
 const trackedOf = (config: CampaignConfig) => config.responseSla.compliance.map((t) => t.within);
 
-/** Figures of leads started from `since` on; `attributed` is false only when replaying a run recorded before they existed. */
-export function createCompliance(config: CampaignConfig, attributed: boolean, since: number): CampaignCompliance {
+/**
+ * Figures of leads started from `since` on; `attributed` is false only when replaying a run recorded before they
+ * existed, `rule` is `elapsed` only for figures begun before patch within-at-reach.
+ */
+export function createCompliance(
+  config: CampaignConfig,
+  attributed: boolean,
+  since: number,
+  rule: WithinRule,
+): CampaignCompliance {
   return attributed
-    ? { attributed: { figures: emptyFigures(trackedOf(config)), since, opened: 0 } }
+    ? { attributed: { figures: emptyFigures(trackedOf(config), rule), since, opened: 0 } }
     : { acc: legacy.initialComplianceAccumulator(trackedOf(config)) };
 }
 
@@ -72,8 +81,9 @@ export function resetCompliance(
   openLeads: LeadState[],
   attributed: boolean,
   since: number,
+  rule: WithinRule,
 ): void {
-  const fresh = createCompliance(config, attributed, since);
+  const fresh = createCompliance(config, attributed, since, rule);
   holder.attributed = fresh.attributed;
   holder.acc = fresh.acc;
   if (holder.acc) for (const lead of openLeads) holder.acc = legacy.recordLeadOpened(holder.acc, lead);
@@ -105,7 +115,7 @@ function foldDecided(
   retired = false,
 ): void {
   if (!counts(figures, lead)) return;
-  const outcome = outcomeOf(lead, config, figures.figures.trackedWithinMs, now);
+  const outcome = outcomeOf(lead, config, figures.figures, now);
   if (outcome && (outcome.final || retired)) addOutcome(figures.figures, outcome, poolOfRep(config));
 }
 

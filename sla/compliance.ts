@@ -8,8 +8,9 @@
 //   breach by someone else is that person's rescue, counted apart; the breach stays with the one who missed.
 // - The first-touch clock of every lead started in the window is exactly one of met, breached, pending or
 //   closed untouched, so started = met + breached + pending + closedUntouched for every group.
-// - "X% within T": a lead is in the sample once it was touched or T has elapsed since it started (in the
-//   tier's time base: business time for business-hours tiers); until then it is pending. A lead closed
+// - "X% within T": a lead is within when it was touched at or before the instant T is reached from its start
+//   (in the tier's time base: business time for business-hours tiers), the rule the clocks' deadlines follow; it
+//   is in the sample once touched or once that instant has passed; until then it is pending. A lead closed
 //   untouched is a miss. share = within / (within + missed).
 // - Time to first touch (median, p95) is over the touched leads a group owns; neverTouched = started − touched.
 // - Per tier, per owner, per pool and overall follow the same rule: a lead's outcome is counted once in the
@@ -58,6 +59,14 @@ export interface TierTime {
   reach(tier: string, from: number, ms: number): number;
 }
 
+/**
+ * When a touch counts as within T. `reach`: at or before the instant T is reached, where a deadline of T falls, so a
+ * lead whose clock breached is never within its own deadline's T. `elapsed`: business time elapsed ≤ T, which also
+ * counted a touch after the close of the business day T ran out in (no business time passes then) while its clock
+ * had breached at the close; figures begun before patch within-at-reach keep it, so their replay decides the same.
+ */
+export type WithinRule = 'reach' | 'elapsed';
+
 type ClockOutcome = 'met' | 'breached' | 'pending' | 'closedUntouched';
 type TargetOutcome = 'within' | 'missed' | 'pending';
 
@@ -99,6 +108,7 @@ export function classifyLead(
   trackedWithinMs: readonly number[],
   now: number,
   time: TierTime,
+  rule: WithinRule,
 ): LeadOutcome {
   const { owners, tier, startedAt } = facts;
   if (owners.length === 0) throw new Error('a lead needs at least one owner');
@@ -127,8 +137,12 @@ export function classifyLead(
   let openElapsed: number | undefined;
   const elapsedNow = () => (openElapsed ??= time.elapsed(tier, startedAt, now));
   const single = owners.length === 1;
+  // At exactly T elapsed the instant decides: business time stands still from the close that T was reached at
+  // until the next opening, and the clock's deadline is that close. Elapsed below or above T decides alone.
+  const reached = (at: number, elapsed: number, withinMs: number) =>
+    elapsed < withinMs || (elapsed === withinMs && (rule === 'elapsed' || at <= time.reach(tier, startedAt, withinMs)));
   const targets = trackedWithinMs.map((withinMs) => {
-    if (touched && (facts.touchElapsedMs as number) <= withinMs)
+    if (touched && reached(facts.touchedAt as number, facts.touchElapsedMs as number, withinMs))
       return { outcome: 'within' as const, ownerId: toucher as string };
     if (closed) {
       if (single) return { outcome: 'missed' as const, ownerId: current };
@@ -136,7 +150,7 @@ export function classifyLead(
       return { outcome: 'missed' as const, ownerId: ownerAt(owners, Math.min(horizon, facts.closedAt as number)) };
     }
     // Business age never exceeds wall age: a lead younger than T in wall time is pending without a calendar.
-    if (!touched && (now - startedAt <= withinMs || elapsedNow() <= withinMs)) {
+    if (!touched && (now - startedAt <= withinMs || reached(now, elapsedNow(), withinMs))) {
       return { outcome: 'pending' as const, ownerId: current };
     }
     return {
@@ -180,6 +194,8 @@ interface FigureGroup {
 export interface FigureAccumulator {
   /** Thresholds (ms) whose shares are counted exactly, ascending; summaries may only ask for these. */
   trackedWithinMs: number[];
+  /** How a touch counts as within a threshold; absent in figures begun before patch within-at-reach: `elapsed`. */
+  withinRule?: 'reach';
   overall: FigureGroup;
   byTier: Record<string, FigureGroup>;
   byOwner: Record<string, FigureGroup>;
@@ -211,7 +227,10 @@ function emptyGroup(tracked: number): FigureGroup {
   };
 }
 
-export function emptyFigures(trackedWithinMs: readonly number[]): FigureAccumulator {
+/** The rule an accumulator's leads are classified by. */
+export const withinRuleOf = (acc: FigureAccumulator): WithinRule => acc.withinRule ?? 'elapsed';
+
+export function emptyFigures(trackedWithinMs: readonly number[], rule: WithinRule = 'reach'): FigureAccumulator {
   trackedWithinMs.forEach((ms, i) => {
     if (!Number.isFinite(ms) || ms < 0)
       throw new Error(`trackedWithinMs[${i}] must be a finite number >= 0, got ${ms}`);
@@ -219,6 +238,7 @@ export function emptyFigures(trackedWithinMs: readonly number[]): FigureAccumula
   const tracked = [...new Set(trackedWithinMs)].sort((a, b) => a - b);
   return {
     trackedWithinMs: tracked,
+    ...(rule === 'reach' ? { withinRule: rule } : {}),
     overall: emptyGroup(tracked.length),
     byTier: dict(),
     byOwner: dict(),
@@ -334,6 +354,7 @@ function copyGroups(groups: Record<string, FigureGroup>): Record<string, FigureG
 export function copyFigures(acc: FigureAccumulator): FigureAccumulator {
   return {
     trackedWithinMs: [...acc.trackedWithinMs],
+    ...(acc.withinRule ? { withinRule: acc.withinRule } : {}),
     overall: copyGroup(acc.overall),
     byTier: copyGroups(acc.byTier),
     byOwner: copyGroups(acc.byOwner),

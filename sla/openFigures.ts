@@ -10,6 +10,7 @@ import {
   emptyFigures,
   type FigureAccumulator,
   type LeadOutcome,
+  withinRuleOf,
   type TierTime,
 } from './compliance';
 import type { CampaignConfig } from './config';
@@ -26,7 +27,7 @@ export const countsSince = (since: number, lead: LeadState): boolean => lead.cre
 export function outcomeOf(
   lead: LeadState,
   config: CampaignConfig,
-  tracked: readonly number[],
+  figures: FigureAccumulator,
   now: number,
   time: TierTime = tierTime(config),
 ): LeadOutcome | null {
@@ -47,9 +48,10 @@ export function outcomeOf(
       ...(clock.breachedAt !== undefined ? { breachedAt: clock.breachedAt } : {}),
       warned: clock.warnedAt !== undefined,
     },
-    tracked,
+    figures.trackedWithinMs,
     now,
     time,
+    withinRuleOf(figures),
   );
 }
 
@@ -80,15 +82,21 @@ const timeOf = (config: CampaignConfig) => times.get(config) ?? times.set(config
  * (breached once the decision time is past it), a pending target once business time past the start exceeds its
  * threshold, or earlier, never later. Missed and breached are final for an unchanged lead.
  */
-function nextChange(lead: LeadState, outcome: LeadOutcome, tracked: readonly number[], time: TierTime, now: number) {
+function nextChange(lead: LeadState, outcome: LeadOutcome, figures: FigureAccumulator, time: TierTime, now: number) {
   const clock = lead.clocks.firstTouch as NonNullable<LeadState['clocks']['firstTouch']>;
+  const tracked = figures.trackedWithinMs;
+  // Missed just after the instant T is reached, or (rule `elapsed`) once more than T has elapsed.
+  const missedFrom = (ms: number) =>
+    withinRuleOf(figures) === 'reach'
+      ? time.reach(lead.tier, clock.startedAt, ms) + 1
+      : time.reach(lead.tier, clock.startedAt, ms + 1);
   let at = outcome.clock.outcome === 'pending' ? clock.deadline + 1 : Infinity;
   outcome.targets.forEach((t, i) => {
     if (t.outcome !== 'pending') return;
     // Business time never runs ahead of wall time, so a lead younger than the threshold is looked at again
     // once it is that old in wall time; the calendar is walked only for leads still untouched by then.
     const wallBound = clock.startedAt + tracked[i] + 1;
-    at = Math.min(at, now < wallBound ? wallBound : time.reach(lead.tier, clock.startedAt, tracked[i] + 1));
+    at = Math.min(at, now < wallBound ? wallBound : missedFrom(tracked[i]));
   });
   // Pending at `now` means its instant is still ahead; never schedule into the past whatever the calendar does.
   return at > now ? at : now + 1;
@@ -125,7 +133,6 @@ export function openFigures(
   }
   const current = cache;
   const poolOf = poolOfRep(config);
-  const tracked = decided.trackedWithinMs;
   const refresh = (leadId: string) => {
     const before = current.byLead.get(leadId);
     if (before) addOutcome(current.open, before.outcome, poolOf, -1);
@@ -136,9 +143,9 @@ export function openFigures(
       return;
     const leadConfig = configFor(lead);
     const time = timeOf(leadConfig);
-    const outcome = outcomeOf(lead, leadConfig, tracked, now, time) as LeadOutcome;
+    const outcome = outcomeOf(lead, leadConfig, decided, now, time) as LeadOutcome;
     addOutcome(current.open, outcome, poolOf);
-    const changesAt = nextChange(lead, outcome, tracked, time, now);
+    const changesAt = nextChange(lead, outcome, decided, time, now);
     current.byLead.set(leadId, { outcome, changesAt });
     if (changesAt !== Infinity) pushDue(current.changes, changesAt, leadId);
   };

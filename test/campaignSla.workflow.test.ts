@@ -184,6 +184,27 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(state.recentBreaches.find((b) => b.leadId === 'L-friday' && b.clock === 'firstTouch')?.at).toBe(
       iso(wednesday17.toMillis()),
     );
+    // A call a minute after 17:00, when no business time has passed since: the breach stands, and the 24 h target
+    // is missed with it (figures counted business time elapsed ≤ T before patch within-at-reach, and said within).
+    const eveningCall = iso(await now());
+    await wf.executeUpdate(recordLeadEventsUpdate, {
+      args: [
+        {
+          events: [
+            {
+              type: 'contact',
+              leadId: 'L-friday',
+              eventId: 'evening-call',
+              channel: 'call',
+              at: eveningCall,
+            },
+          ],
+        },
+      ],
+    });
+    state = await wf.query(slaStateQuery);
+    expect(state.compliance).toMatchObject({ breached: 1, met: 0, touched: 1 });
+    expect(state.compliance.targets.find((t) => t.withinMs === 24 * HOUR)).toMatchObject({ within: 0, missed: 1 });
     await terminateWhenIdle(wf, 'test done');
   });
 

@@ -110,12 +110,12 @@ function reference(lead: RefLead, now: number): RefRow {
   const touchMs = lead.touchedAt === undefined ? undefined : refElapsed(lead.tier, lead.startedAt, lead.touchedAt);
   const toucher = lead.touchedAt === undefined ? undefined : refOwner(lead, lead.touchedAt);
   const targets = TARGETS.map(({ withinMs }) => {
-    if (touchMs !== undefined && touchMs <= withinMs) return { outcome: 'within', owner: toucher! };
+    // Within: touched by the instant T is reached, where a deadline of T falls.
     const horizon = refReach(lead.tier, lead.startedAt, withinMs);
+    if (lead.touchedAt !== undefined && lead.touchedAt <= horizon) return { outcome: 'within', owner: toucher! };
     if (lead.touchedAt === undefined && lead.closedAt !== undefined)
       return { outcome: 'missed', owner: refOwner(lead, Math.min(horizon, lead.closedAt)) };
-    if (lead.touchedAt === undefined && refElapsed(lead.tier, lead.startedAt, now) <= withinMs)
-      return { outcome: 'pending', owner: current };
+    if (lead.touchedAt === undefined && now <= horizon) return { outcome: 'pending', owner: current };
     return { outcome: 'missed', owner: refOwner(lead, horizon) };
   });
   return {
@@ -191,24 +191,25 @@ const moduleTime: TierTime = {
   reach: (tier, from, ms) => (tier === 'hot' ? from + ms : addBusinessTime(new Date(from), ms, calendar).getTime()),
 };
 
+/** A reference lead as the facts the module classifies. */
+const moduleFacts = (lead: RefLead): FirstTouchFacts => ({
+  tier: lead.tier,
+  startedAt: lead.startedAt,
+  deadline: lead.deadline,
+  owners: lead.owners,
+  ...(lead.touchedAt !== undefined
+    ? { touchedAt: lead.touchedAt, touchElapsedMs: moduleTime.elapsed(lead.tier, lead.startedAt, lead.touchedAt) }
+    : lead.closedAt !== undefined
+      ? { closedAt: lead.closedAt }
+      : {}),
+  // The breach row exists when it stands, and (as the timer fired) for most leads decided late.
+  ...(lead.breachStands ? { breachedAt: lead.deadline } : {}),
+});
+
 function moduleFigures(leads: RefLead[], now: number) {
   const acc = emptyFigures(TARGETS.map((t) => t.withinMs));
-  for (const lead of leads) {
-    const facts: FirstTouchFacts = {
-      tier: lead.tier,
-      startedAt: lead.startedAt,
-      deadline: lead.deadline,
-      owners: lead.owners,
-      ...(lead.touchedAt !== undefined
-        ? { touchedAt: lead.touchedAt, touchElapsedMs: moduleTime.elapsed(lead.tier, lead.startedAt, lead.touchedAt) }
-        : lead.closedAt !== undefined
-          ? { closedAt: lead.closedAt }
-          : {}),
-      // The breach row exists when it stands, and (as the timer fired) for most leads decided late.
-      ...(lead.breachStands ? { breachedAt: lead.deadline } : {}),
-    };
-    addOutcome(acc, classifyLead(facts, acc.trackedWithinMs, now, moduleTime), poolOf);
-  }
+  for (const lead of leads)
+    addOutcome(acc, classifyLead(moduleFacts(lead), acc.trackedWithinMs, now, moduleTime, 'reach'), poolOf);
   return summarizeFigures(acc, TARGETS);
 }
 
@@ -382,6 +383,72 @@ describe('attribution: the rep who missed keeps the miss', () => {
   });
 });
 
+describe('within T and the deadline agree at the close of a business day', () => {
+  const monday = Date.parse('2026-03-02T14:00:00Z'); // Monday 09:00 New York
+  const wednesdayClose = Date.parse('2026-03-04T22:00:00Z'); // Wednesday 17:00: 24 business hours reached
+  const stdLead = (extra: Partial<RefLead>): RefLead => ({
+    tier: 'std',
+    startedAt: monday,
+    deadline: refReach('std', monday, 24 * HOUR),
+    owners: [{ ownerId: 'rep-b', from: monday }],
+    breachStands: false,
+    ...extra,
+  });
+
+  it('a touch after the close that T ran out at is a breach and a miss, though no business time passed since', () => {
+    expect(stdLead({}).deadline).toBe(wednesdayClose);
+    const late = stdLead({ touchedAt: wednesdayClose + HOUR });
+    expect(moduleTime.elapsed('std', monday, wednesdayClose + HOUR)).toBe(24 * HOUR);
+    const figures = compareAll([late], wednesdayClose + 2 * HOUR);
+    expect(figures).toMatchObject({ breached: 1, met: 0 });
+    expect(figures.targets[1]).toMatchObject({ within: 0, missed: 1 });
+    // At the close itself: met, and within.
+    const onTime = compareAll([stdLead({ touchedAt: wednesdayClose })], wednesdayClose + 2 * HOUR);
+    expect(onTime).toMatchObject({ met: 1, breached: 0 });
+    expect(onTime.targets[1]).toMatchObject({ within: 1, missed: 0 });
+    // Untouched that evening: breached, and missed rather than pending until Thursday's opening.
+    const open = compareAll([stdLead({})], wednesdayClose + 2 * HOUR);
+    expect(open).toMatchObject({ breached: 1, pending: 0 });
+    expect(open.targets[1]).toMatchObject({ missed: 1, pending: 0 });
+  });
+
+  it('figures begun before patch within-at-reach keep counting business time elapsed', () => {
+    const late = classifyLead(
+      moduleFacts(stdLead({ touchedAt: wednesdayClose + HOUR })),
+      [24 * HOUR],
+      wednesdayClose + 2 * HOUR,
+      moduleTime,
+      'elapsed',
+    );
+    expect(late.clock.outcome).toBe('breached');
+    expect(late.targets[0].outcome).toBe('within');
+    const open = classifyLead(moduleFacts(stdLead({})), [24 * HOUR], wednesdayClose + 2 * HOUR, moduleTime, 'elapsed');
+    expect(open.targets[0].outcome).toBe('pending');
+  });
+
+  it('for any start and touch, the clock is met exactly when the target of its own deadline is within', () => {
+    const week = 7 * 24 * HOUR;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: week }),
+        fc.integer({ min: 0, max: 2 * week }),
+        (startOffset, touchOffset) => {
+          const startedAt = monday + Math.round(startOffset / MINUTE) * MINUTE;
+          const lead = stdLead({
+            startedAt,
+            deadline: refReach('std', startedAt, 24 * HOUR),
+            owners: [{ ownerId: 'rep-b', from: startedAt }],
+            touchedAt: startedAt + Math.round(touchOffset / MINUTE) * MINUTE,
+          });
+          const outcome = classifyLead(moduleFacts(lead), [24 * HOUR], lead.touchedAt! + 1, moduleTime, 'reach');
+          expect(outcome.clock.outcome === 'met').toBe(outcome.targets[0].outcome === 'within');
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
 describe('hostile keys in the figures', () => {
   it('owners, tiers and reasons named like Object.prototype members are ordinary keys, also after a carry-over', () => {
     const start = Date.parse('2026-03-02T15:00:00Z');
@@ -400,7 +467,7 @@ describe('hostile keys in the figures', () => {
         touchedAt: start + 3 * HOUR,
         touchElapsedMs: 3 * HOUR,
       };
-      addOutcome(acc, classifyLead(facts, acc.trackedWithinMs, start + 4 * HOUR, moduleTime), noPool);
+      addOutcome(acc, classifyLead(facts, acc.trackedWithinMs, start + 4 * HOUR, moduleTime, 'reach'), noPool);
       addDisposition(acc, { tier: key, ownerId: key, decision: 'reject', reason: key }, noPool);
     }
     // Continue-as-new carries the accumulator as JSON; the workflow revives it with copyFigures.

@@ -82,7 +82,7 @@ async function simulate(config: CampaignConfig, ledger: PgLedger, planned: Plann
     currentVersion: 1,
   });
   const book: LeadBook = emptyLeadBook();
-  const holder = createCompliance(config, true, 0);
+  const holder = createCompliance(config, true, 0, 'reach');
   const configFor = () => config;
   const extraEvents: LeadActivityBatch['events'] = [];
   const eventObservers: EventObservers = {

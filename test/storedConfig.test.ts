@@ -91,7 +91,7 @@ describe('a run continued from an earlier release (time-skipping)', () => {
 
   it('runs on its carried format-1 config, even when its raw start input no longer validates', async () => {
     const config = parseCampaignConfig(seedTermsConfig({ id: 'stored-format-1' }));
-    const state: CampaignCarryOver = { ...initialState(config, true), configs: { [config.version]: format1(config) } };
+    const state: CampaignCarryOver = { ...initialState(config, true, 'reach'), configs: { [config.version]: format1(config) } };
     delete state.configFormat;
     state.continuedAsNew = 4;
     const wf = await h.env.client.workflow.start(campaignSla, {

@@ -34,7 +34,7 @@ export function recountedOpenSummary(
   for (const lead of Object.values(book.leads)) {
     const clock = lead.clocks.firstTouch;
     if (lead.createdAt < since || !clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) continue;
-    addOutcome(open, outcomeOf(lead, config, decided.trackedWithinMs, now)!, poolOfRep(config));
+    addOutcome(open, outcomeOf(lead, config, decided, now)!, poolOfRep(config));
   }
   return summarizeFigures(decided, targetsOf(config), open);
 }

@@ -31,7 +31,13 @@ import { nextRouteAttemptAt } from './routing';
 import { createRun, type CampaignRun, type CampaignSlaInput, type CampaignSlaResult } from './run';
 import { startVelocityCheck } from './spendLoop';
 import { waitToWake } from './wakeUp';
-import { ATTRIBUTED_SLA_FIGURES, initialState, reviveState, type CampaignCarryOver } from './state';
+import {
+  ATTRIBUTED_SLA_FIGURES,
+  initialState,
+  reviveState,
+  withinRuleForNewFigures,
+  type CampaignCarryOver,
+} from './state';
 
 /** Before patch waits-wake-for-updates, waits up to this long were plain timers; see the loop. */
 const SHORT_WAIT_MS = 250;
@@ -60,7 +66,7 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
   const run = createRun(
     input,
     initialConfig.campaign.id,
-    carry ?? initialState(initialConfig, patched(ATTRIBUTED_SLA_FIGURES)),
+    carry ?? initialState(initialConfig, patched(ATTRIBUTED_SLA_FIGURES), withinRuleForNewFigures()),
   );
   const { state } = run;
   registerHandlers(run);

@@ -9,7 +9,7 @@ import { quarterBounds, quarterOf } from '../../sla/quarter';
 import { QUARTER_NOT_ENDED, QUARTER_NOT_LIVE } from '../messages';
 import { writeQuarterReport } from './activities';
 import type { CampaignRun } from './run';
-import { ATTRIBUTED_SLA_FIGURES } from './state';
+import { ATTRIBUTED_SLA_FIGURES, withinRuleForNewFigures } from './state';
 
 /** The instant the campaign's live quarter ends in the campaign's own time zone. */
 export function liveQuarterEndsAt(run: CampaignRun): number {
@@ -77,6 +77,7 @@ export function closeLiveQuarter(run: CampaignRun, final: boolean): Promise<{ in
       Object.values(state.book.leads),
       patched(ATTRIBUTED_SLA_FIGURES),
       quarterStart,
+      withinRuleForNewFigures(),
     );
     state.breachedLeads = 0;
     state.recentBreaches = [];

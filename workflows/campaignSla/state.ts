@@ -1,13 +1,21 @@
 // The state a campaign carries from one run to the next (continue-as-new), and how a new campaign starts.
+import { patched } from '@temporalio/workflow';
 import { decodeStoredConfigs, STORED_CONFIG_FORMAT, type CampaignConfig } from '../../sla/config';
 import { emptyLeadBook, type LeadBook, type PendingRoute } from '../../sla/leadBook';
 import { createCompliance, reviveCompliance, type CampaignCompliance } from '../../sla/campaignCompliance';
+import type { WithinRule } from '../../sla/compliance';
 import type { ProposalState } from '../../sla/proposals';
 import { quarterOf } from '../../sla/quarter';
 import type { BreachView, SnapshotView } from '../../sla/views';
 
 /** Patch: SLA figures attributed to the owner who held each lead (sla/compliance), instead of the earlier ones. */
 export const ATTRIBUTED_SLA_FIGURES = 'attributed-sla-figures';
+
+/**
+ * How new figures count a touch as within T (sla/compliance WithinRule): asked where figures begin (a campaign's
+ * first run, a quarter's reset), so figures begun before the patch keep their rule until their quarter closes.
+ */
+export const withinRuleForNewFigures = (): WithinRule => (patched('within-at-reach') ? 'reach' : 'elapsed');
 
 interface SpendState {
   checks: number;
@@ -60,14 +68,18 @@ export interface CampaignCarryOver {
  * A campaign's first run: no leads, first velocity check and CRM poll due now. `attributedFigures` is false
  * only when replaying a run recorded before attributed SLA figures existed.
  */
-export function initialState(config: CampaignConfig, attributedFigures: boolean): CampaignCarryOver {
+export function initialState(
+  config: CampaignConfig,
+  attributedFigures: boolean,
+  withinRule: WithinRule,
+): CampaignCarryOver {
   return {
     configs: { [config.version]: config },
     configFormat: STORED_CONFIG_FORMAT,
     currentVersion: config.version,
     book: emptyLeadBook(),
     // Every lead of a new campaign counts, backdated ones included.
-    compliance: createCompliance(config, attributedFigures, 0),
+    compliance: createCompliance(config, attributedFigures, 0, withinRule),
     spend: {
       checks: 0,
       nextCheckAt: Date.now(),
