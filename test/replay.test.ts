@@ -29,6 +29,8 @@ const STANDING_TIMERS = '2026-12-04d';
 const WAITS_WAKE = '2026-12-05c';
 /** The paths recorded once new runs went without OpenTelemetry's workflow interceptors (patch untraced-run). */
 const UNTRACED_RUNS = '2026-12-05d';
+/** The paths recorded once figures counted a touch within T by the instant T is reached (patch within-at-reach). */
+const WITHIN_AT_REACH = '2026-12-06';
 const PATHS = [
   'lead-clocks',
   'proposals',
@@ -198,6 +200,20 @@ describe('replay of recorded campaign histories', () => {
     expect(started(STANDING_TIMERS)).toMatchObject({ format: 5, encodings: ['json/plain'] });
     const [markerBytes, packedBytes] = packed.bytes;
     expect(packedBytes).toBeGreaterThan(markerBytes ?? Infinity);
+  });
+
+  it('has campaigns whose figures count a touch within T by the instant T is reached, and campaigns from before', () => {
+    // Asked where figures begin: a campaign's first run and a quarter's reset.
+    for (const [release, reach] of [
+      [WITHIN_AT_REACH, true],
+      [UNTRACED_RUNS, false],
+    ] as const) {
+      for (const name of ['lead-clocks', 'amend-and-quarter', 'proposals']) {
+        expect(hasPatch(recorded(path.join(release, `${name}.bin`)), 'within-at-reach'), `${release}/${name}`).toBe(
+          reach,
+        );
+      }
+    }
   });
 
   it('has a run that handed over under a steady stream of Updates, past 2,000 events and well before 2,000 Updates', () => {
