@@ -9,6 +9,8 @@ import type { EscalationEffect, StepResult } from '../sla/leadBook';
 import { log } from '@temporalio/activity';
 import type { EscalationStepRecord, LeadActivityBatch } from '../sla/records';
 import type { ActivityDeps } from './campaignActivities';
+import { isCrmRequestRejected } from './crm/crmFailures';
+import type { CrmRemovedLead } from './ports';
 import { withHeartbeat } from './heartbeat';
 
 export interface EscalationStepsInput {
@@ -121,6 +123,31 @@ async function runStep(
   return done;
 }
 
+/**
+ * After the CRM refused a step's write for good: whether the lead is gone from it (deleted, or merged into another
+ * lead), which no retry can mend. One lookup; when it fails too, the step stays an ordinary failure.
+ */
+async function removedFromCrm(
+  deps: ActivityDeps,
+  campaignId: string,
+  step: EscalationEffect & { at: string },
+  err: unknown,
+): Promise<CrmRemovedLead | undefined> {
+  const wrote = (step.step === 'reassign' && step.newOwnerId) || step.step === 'return-to-nurture';
+  if (!wrote || !isCrmRequestRejected(err)) return undefined;
+  try {
+    const crm = await deps.ports.crm(campaignId, new Date(step.at));
+    return (await crm.removedLeads([step.leadId]))[0];
+  } catch (lookupErr) {
+    log.warn('could not tell whether a lead refused by the CRM is gone from it', {
+      campaignId,
+      leadId: step.leadId,
+      error: String(lookupErr),
+    });
+    return undefined;
+  }
+}
+
 export function createEscalationActivities(deps: ActivityDeps) {
   return {
     /** Runs each step on its own and reports per step; never throws for one step's failure. */
@@ -133,7 +160,13 @@ export function createEscalationActivities(deps: ActivityDeps) {
             results.push({ ...ref, ok: true, ...(await runStep(deps, input.campaignId, step)) });
           } catch (err) {
             const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-            results.push({ ...ref, ok: false, error: cause instanceof Error ? cause.message : String(cause) });
+            const removed = await removedFromCrm(deps, input.campaignId, step, err);
+            results.push({
+              ...ref,
+              ok: false,
+              error: cause instanceof Error ? cause.message : String(cause),
+              ...(removed ? { removed: { mergedInto: removed.mergedInto } } : {}),
+            });
           }
         }
         return results;

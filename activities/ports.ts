@@ -184,6 +184,13 @@ export interface CrmOwnerResult {
   actualOwnerId: string;
 }
 
+/** A lead the CRM no longer holds: deleted (in the recycle bin, or purged), or merged into another lead. */
+export interface CrmRemovedLead {
+  leadId: string;
+  /** The lead it was merged into (Lead.MasterRecordId), as the CRM gives it; null when it was deleted outright. */
+  mergedInto: string | null;
+}
+
 /** A follow-up Task as the workflow asks for it (sla/followUpTask.ts). */
 export type CrmFollowUpTask = FollowUpTask;
 
@@ -222,6 +229,8 @@ export interface Crm {
   setOwner(leadId: string, ownerId: string): Promise<CrmOwnerResult>;
   createFollowUpTask(input: CrmFollowUpTask): Promise<{ taskId: string; created: boolean }>;
   setLeadStatus(leadId: string, status: string): Promise<void>;
+  /** Those of the given leads the CRM no longer holds (deleted or merged); one call, asked after a refused write. */
+  removedLeads(leadIds: string[]): Promise<CrmRemovedLead[]>;
   /** Usage from the last response's Sforce-Limit-Info (no call). */
   apiUsage(): CrmApiUsage;
   /** Usage from the /limits resource (one call): DailyApiRequests used today vs the 24-hour limit. */

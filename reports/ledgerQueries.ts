@@ -10,6 +10,7 @@ import type {
   ProposalStatus,
   VelocitySnapshotRecord,
 } from '../sla/records';
+import { CLOSING_EVENT_KINDS_SQL } from '../sla/records';
 import type { ClockKind } from '../sla/clockKind';
 import type { MilestoneView } from '../sla/views';
 import {
@@ -388,7 +389,7 @@ export class LedgerQueries {
               ${ms('ft.met_at')} AS "touchedAt", ft.elapsed_business_ms::float8 AS "touchElapsedMs",
               ${ms('ft.breached_at')} AS "breachedAt", ft.warned_at IS NOT NULL AS warned,
               (SELECT ${ms('min(e.at)')} FROM lead_events e
-                WHERE e.campaign_id = ft.campaign_id AND e.lead_id = ft.lead_id AND e.kind IN ('reject', 'nurture')) AS "closedAt",
+                WHERE e.campaign_id = ft.campaign_id AND e.lead_id = ft.lead_id AND e.kind IN (${CLOSING_EVENT_KINDS_SQL})) AS "closedAt",
               COALESCE((SELECT jsonb_agg(jsonb_build_object('from', ${ms('e.at')}, 'ownerId', e.detail->>'to')
                                          ORDER BY e.at, e.event_id)
                         FROM lead_events e

@@ -26,6 +26,7 @@ export const CRM_CALLS = [
   'setOwner',
   'createFollowUpTask',
   'setLeadStatus',
+  'removedLeads',
   'fetchApiUsage',
 ] as const satisfies readonly (keyof Crm)[];
 /** The ledger's writes, alert deliveries included; reads (latestConfig, openLeadIds) pass through. */

@@ -228,6 +228,7 @@ function conversionsFromClicks(sim: SandboxCrm, ads: SandboxAdsPlatform, config:
     setOwner: (leadId, ownerId) => sim.setOwner(leadId, ownerId),
     createFollowUpTask: (input) => sim.createFollowUpTask(input),
     setLeadStatus: (leadId, status) => sim.setLeadStatus(leadId, status),
+    removedLeads: (leadIds) => sim.removedLeads(leadIds),
     apiUsage: () => sim.apiUsage(),
     fetchApiUsage: () => sim.fetchApiUsage(),
     async countConversions(query) {

@@ -214,6 +214,22 @@ export function outOfRotationAlert(campaignId: string, repId: string, breaches: 
   };
 }
 
+/** A lead the CRM no longer holds (deleted, or merged into another): its clocks stopped and it left the book. */
+export function leadRemovedAlert(campaignId: string, leadId: string, mergedInto: string | null): Alert {
+  const how = mergedInto === null ? 'was deleted in the CRM' : `was merged into lead ${mergedInto} in the CRM`;
+  return {
+    dedupeKey: `${campaignId}:lead-removed:${leadId}`,
+    severity: 'warning',
+    campaignId,
+    title: `Lead ${leadId} left the CRM`,
+    text:
+      `Lead ${leadId} ${how}, so its escalation could not go on: its SLA clocks stopped and it left the campaign's ` +
+      'open leads (counted as closed untouched if nobody had touched it). Restore it from the recycle bin and admit ' +
+      'it again if that was a mistake.',
+    fields: mergedInto === null ? { leadId } : { leadId, mergedInto },
+  };
+}
+
 /** Routing at intake that did not happen as planned: nobody available, given up, or undone by the CRM. */
 export function routingAlert(campaignId: string, dedupeKey: string, title: string, text: string): Alert {
   return { dedupeKey, severity: 'warning', campaignId, title, text };

@@ -44,7 +44,22 @@ export interface LeadRecord {
 }
 
 type LeadEventKind =
-  'contact' | 'accept' | 'reject' | 'stage' | 'owner-change' | 'nurture' | 'warning' | 'status' | 'meeting';
+  | 'contact'
+  | 'accept'
+  | 'reject'
+  | 'stage'
+  | 'owner-change'
+  | 'nurture'
+  | 'warning'
+  | 'status'
+  | 'meeting'
+  /** The CRM no longer holds the lead (deleted or merged away): it closes the lead as reject and nurture do. */
+  | 'removed';
+
+/** The ledger events that close a lead: its clocks stop there (reports' closedAt; the CRM poll stops asking). */
+const CLOSING_EVENT_KINDS = ['reject', 'nurture', 'removed'] as const satisfies readonly LeadEventKind[];
+/** CLOSING_EVENT_KINDS as a SQL list, for `kind IN (...)`. */
+export const CLOSING_EVENT_KINDS_SQL = CLOSING_EVENT_KINDS.map((kind) => `'${kind}'`).join(', ');
 
 export interface LeadEventRecord {
   campaignId: string;

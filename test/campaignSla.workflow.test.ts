@@ -247,6 +247,36 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     await terminateWhenIdle(wf, 'test done');
   });
 
+  it('a lead merged away in the CRM: its reassignment is refused for good, so it closes once instead of retrying', async () => {
+    const wf = await startCampaign(seedTermsConfig({ id: 'merged-away' }));
+    const t0 = await now();
+    await wf.executeUpdate(admitLeadsUpdate, {
+      args: [{ leads: [{ leadId: 'L-dup', tier: 'high-intent', ownerId: 'rep-a', createdAt: iso(t0) }] }],
+    });
+    // Someone merges the duplicate into another lead before its breach (60 min) and reassignment (75 min).
+    await h.env.sleep(5 * MINUTE);
+    h.handle.ports.sandboxCrm('merged-away').removeLead('L-dup', 'L-master');
+    await h.env.sleep(3 * HOUR);
+    expect(await wf.query(leadQuery, 'L-dup')).toBeNull();
+    const steps = await rows<{ step: string }>(
+      `SELECT step FROM escalation_steps WHERE campaign_id = $1 AND lead_id = 'L-dup' ORDER BY step_index`,
+      ['merged-away'],
+    );
+    expect(steps.map((s) => s.step)).toEqual(['notify-owner']);
+    const events = await rows<{ kind: string; detail: unknown }>(
+      `SELECT kind, detail FROM lead_events WHERE campaign_id = $1 AND lead_id = 'L-dup' AND kind = 'removed'`,
+      ['merged-away'],
+    );
+    expect(events).toEqual([{ kind: 'removed', detail: { mergedInto: 'L-master' } }]);
+    expect(await h.handle.ledger.openLeadIds('merged-away', 10)).toEqual([]);
+    const removedAlerts = h.handle.alerts.filter((a) => a.dedupeKey === 'merged-away:lead-removed:L-dup');
+    expect(removedAlerts.length).toBeGreaterThanOrEqual(1);
+    expect(removedAlerts[0].text).toContain('merged into lead L-master');
+    const state = await wf.query(slaStateQuery);
+    expect(state.compliance).toMatchObject({ leads: 1, breached: 1, pending: 0 });
+    await terminateWhenIdle(wf, 'test done');
+  });
+
   it('a reassignment whose notification fails after the CRM took it is done once; its alert goes out later', async () => {
     const wf = await startCampaign(seedTermsConfig({ id: 'reassign-notify-down' }));
     const t0 = await now();

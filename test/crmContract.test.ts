@@ -919,6 +919,40 @@ describe('writes', () => {
   });
 });
 
+describe('leads deleted or merged away', () => {
+  it('refuses writes to a deleted lead for good, and names deleted and merged leads through QueryAll', async () => {
+    const live = insertLead(1, 0);
+    const master = insertLead(2, 0);
+    const merged = insertLead(3, 0);
+    const deleted = insertLead(4, 0);
+    const purged = salesforceId('00Q', 5); // never held, or gone from the recycle bin: no row even for QueryAll
+    fake.insert('Task', { WhoId: merged, TaskSubtype: 'Call', IsClosed: true, CreatedDate: at(1) });
+    fake.removeLead(merged, new Date(Date.parse(at(2))), master);
+    fake.removeLead(deleted, new Date(Date.parse(at(2))));
+    const adapter = crm();
+
+    const refused = await failureOf(adapter.setOwner(deleted, OTHER_REP));
+    expect(refused).toMatchObject({ type: 'CrmRequestRejected', nonRetryable: true });
+    expect(refused.message).toContain('ENTITY_IS_DELETED');
+    expect((await failureOf(adapter.setLeadStatus(merged, 'Working - Contacted'))).message).toContain(
+      'ENTITY_IS_DELETED',
+    );
+
+    const removed = await adapter.removedLeads([live, merged, deleted, purged, merged]);
+    expect(removed).toEqual([
+      { leadId: merged, mergedInto: master },
+      { leadId: deleted, mergedInto: null },
+      { leadId: purged, mergedInto: null },
+    ]);
+    const lookup = fake.apiRequests().at(-1)!;
+    expect(lookup.path).toMatch(/\/queryAll$/);
+    // Query leaves them out; the merged lead's call now belongs to the master.
+    const attempts = await adapter.fetchAttempts([merged, master], null);
+    expect(attempts.items.map((a) => a.leadId)).toEqual([master]);
+    expect(await adapter.removedLeads([])).toEqual([]);
+  });
+});
+
 describe('limits', () => {
   it('reports api usage from Sforce-Limit-Info and counts every call, queryMore pages included', async () => {
     for (let i = 1; i <= 250; i += 1) insertLead(i, i);

@@ -16,20 +16,15 @@ import {
   type StepResult,
 } from '../sla/leadBook';
 import { collectDueConfirmed } from './support/dueSteps';
-import { bookContext, HOUR, MINUTE, MONDAY_10AM, newLead, seedConfig } from './support/leadBook';
-
-const reassign: EscalationEffect & { at: string } = {
-  type: 'escalation',
-  leadId: '00Q000000000000001',
-  clock: 'firstTouch',
-  tier: 'standard',
-  stepIndex: 1,
-  step: 'reassign',
-  ownerId: 'rep-a',
-  newOwnerId: 'rep-b',
-  pool: 'overflow',
-  at: '2026-03-02T10:00:00.000Z',
-};
+import {
+  bookContext,
+  HOUR,
+  MINUTE,
+  MONDAY_10AM,
+  newLead,
+  seedConfig,
+  reassignStep as reassign,
+} from './support/leadBook';
 
 function deps(opts: { ledgerDown?: boolean; crmDown?: boolean }) {
   const owners: string[] = [];

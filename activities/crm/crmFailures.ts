@@ -39,6 +39,10 @@ export function crmRequestRejected(message: string, cause?: Error): ApplicationF
   return ApplicationFailure.create({ message, type: CRM_REQUEST_REJECTED, nonRetryable: true, cause });
 }
 
+export function isCrmRequestRejected(err: unknown): boolean {
+  return err instanceof ApplicationFailure && err.type === CRM_REQUEST_REJECTED;
+}
+
 /** A record came back without the fields the engine relies on. */
 export function crmMalformedRecord(message: string): ApplicationFailure {
   return ApplicationFailure.create({ message, type: CRM_MALFORMED_RECORD, nonRetryable: true });

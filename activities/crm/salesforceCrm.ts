@@ -14,6 +14,7 @@ import type {
   CrmMeetingBooked,
   CrmOpportunity,
   CrmOwnerResult,
+  CrmRemovedLead,
   CrmPage,
   CrmStatusChange,
   LeadStatusMapping,
@@ -148,7 +149,7 @@ export class SalesforceCrm implements Crm {
       const rows =
         link.kind === 'campaignMember'
           ? parseMemberRows(
-              await this.queryAll(
+              await this.queryPages(
                 conn,
                 `SELECT Id, LeadId, CreatedDate, SystemModstamp, Lead.${f.owner}, Lead.${f.tier} FROM CampaignMember ` +
                   `WHERE CampaignId = ${campaign} AND LeadId != null${since} ${order}`,
@@ -157,7 +158,7 @@ export class SalesforceCrm implements Crm {
               f,
             )
           : parseLeadRows(
-              await this.queryAll(
+              await this.queryPages(
                 conn,
                 `SELECT Id, ${f.owner}, CreatedDate, SystemModstamp, ${f.tier} FROM Lead WHERE ${link.field} = ${campaign}${since} ${order}`,
                 limit,
@@ -194,7 +195,7 @@ export class SalesforceCrm implements Crm {
           const who = await this.whoIdsOf(conn, batch, leadOf);
           // Open Tasks are plans (our own follow-ups, reminders), not attempts.
           const tasks = parseTaskRows(
-            await this.queryAll(
+            await this.queryPages(
               conn,
               `SELECT Id, WhoId, TaskSubtype, Type, CallDisposition, CompletedDateTime, CreatedDate, SystemModstamp FROM Task ` +
                 `WHERE WhoId IN ${who} AND IsClosed = true${since} ${order}`,
@@ -204,7 +205,7 @@ export class SalesforceCrm implements Crm {
           // A meeting counts once it has started. One booked ahead was stamped before it started: it is read by
           // StartDateTime in the read whose bound it starts before, which stands in for its stamp on the watermark.
           const events = parseEventRows(
-            await this.queryAll(
+            await this.queryPages(
               conn,
               `SELECT Id, WhoId, StartDateTime, SystemModstamp FROM Event WHERE WhoId IN ${who}${NOT_INVITEE_COPY}${started}${since} ${order}`,
               limit,
@@ -212,7 +213,7 @@ export class SalesforceCrm implements Crm {
           );
           if (!from || !startedAfter) return [tasks, events];
           const startedSince = parseEventRows(
-            await this.queryAll(
+            await this.queryPages(
               conn,
               `SELECT Id, WhoId, StartDateTime, SystemModstamp FROM Event WHERE WhoId IN ${who}${NOT_INVITEE_COPY}${started} AND ${startedAfter} AND SystemModstamp < ${from} ` +
                 `ORDER BY StartDateTime ASC, Id ASC LIMIT ${limit}`,
@@ -254,14 +255,14 @@ export class SalesforceCrm implements Crm {
           return [
             history
               ? parseLeadHistoryRows(
-                  await this.queryAll(
+                  await this.queryPages(
                     conn,
                     `SELECT Id, LeadId, NewValue, CreatedDate FROM LeadHistory WHERE LeadId IN ${ids} AND Field = 'Status'${since} ${order}`,
                     limit,
                   ),
                 )
               : parseLeadStatusRows(
-                  await this.queryAll(
+                  await this.queryPages(
                     conn,
                     `SELECT Id, Status, LastModifiedDate, SystemModstamp FROM Lead WHERE Id IN ${ids}${since} ${order}`,
                     limit,
@@ -299,7 +300,7 @@ export class SalesforceCrm implements Crm {
           const who = await this.whoIdsOf(conn, batch, leadOf);
           return [
             parseMeetingRows(
-              await this.queryAll(
+              await this.queryPages(
                 conn,
                 `SELECT Id, WhoId, CreatedDate FROM Event WHERE WhoId IN ${who}${NOT_INVITEE_COPY}${since} ${order}`,
                 limit,
@@ -336,7 +337,7 @@ export class SalesforceCrm implements Crm {
         async (batch, { since, order, limit }): Promise<OpportunityRow[][]> => {
           return [
             parseOpportunityRows(
-              await this.queryAll(
+              await this.queryPages(
                 conn,
                 `SELECT Id, ConvertedOpportunityId, ConvertedOpportunity.CreatedDate, LastModifiedDate, SystemModstamp FROM Lead ` +
                   `WHERE Id IN ${soqlIdList(batch, 'leadIds')} AND IsConverted = true AND ConvertedOpportunityId != null${since} ${order}`,
@@ -366,7 +367,7 @@ export class SalesforceCrm implements Crm {
         const batch = users.slice(i, i + this.idBatchSize);
         // User.IsActive: false once an admin deactivates the user; they keep their records but cannot own new ones
         // (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_user.htm).
-        const rows = await this.queryAll(
+        const rows = await this.queryPages(
           conn,
           `SELECT Id FROM User WHERE IsActive = false AND Id IN ${soqlIdList(batch, 'userIds')}`,
           batch.length,
@@ -382,7 +383,7 @@ export class SalesforceCrm implements Crm {
       // LeadStatus holds the org's Lead.Status picklist values (ApiName is what the API reads and writes):
       // https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-leadstatus.html
       const known = parseLeadStatusValues(
-        await this.queryAll(conn, 'SELECT ApiName, MasterLabel FROM LeadStatus', 2_000),
+        await this.queryPages(conn, 'SELECT ApiName, MasterLabel FROM LeadStatus', 2_000),
       );
       const apiNames = new Set(known.map((status) => status.apiName));
       return [...new Set(values)].flatMap((value) => {
@@ -412,13 +413,13 @@ export class SalesforceCrm implements Crm {
       const extra = (prefix: string) => clickFields.map((field) => `, ${prefix}${field}`).join('');
       const records =
         link.kind === 'campaignMember'
-          ? await this.queryAll(
+          ? await this.queryPages(
               conn,
               `SELECT LeadId, Lead.ConvertedDate, Lead.ConvertedOpportunityId${extra('Lead.')} FROM CampaignMember WHERE CampaignId = ${campaign} AND LeadId != null AND ${window('Lead.')} ORDER BY LeadId ASC`,
               MAX_CONVERSIONS,
             )
           : (
-              await this.queryAll(
+              await this.queryPages(
                 conn,
                 `SELECT Id, ConvertedDate, ConvertedOpportunityId${extra('')} FROM Lead WHERE ${link.field} = ${campaign} AND ${window('')} ORDER BY Id ASC`,
                 MAX_CONVERSIONS,
@@ -445,7 +446,7 @@ export class SalesforceCrm implements Crm {
         'setOwner',
       );
       // Flows, triggers or a rule outside our header can still move the lead: read the owner back.
-      const [record] = await this.queryAll(conn, `SELECT ${field} FROM Lead WHERE Id = ${soqlId(id, 'leadId')}`, 1);
+      const [record] = await this.queryPages(conn, `SELECT ${field} FROM Lead WHERE Id = ${soqlId(id, 'leadId')}`, 1);
       const actual = (record as Record<string, unknown> | undefined)?.[field];
       if (typeof actual !== 'string') throw crmMalformedRecord(`Lead ${id} came back without ${field}`);
       // Salesforce reads IDs back in their 18-character form: an owner that stuck is the one written, in the caller's form.
@@ -492,6 +493,33 @@ export class SalesforceCrm implements Crm {
     await this.call('setLeadStatus', async (conn) => {
       const record = { Id: assertSalesforceId(leadId, 'leadId'), Status: boundedText(status, 'status') };
       assertSaved(await conn.sobject('Lead').update(record, { headers: NO_ASSIGNMENT_RULES }), 'setLeadStatus');
+    });
+  }
+
+  async removedLeads(leadIds: string[]): Promise<CrmRemovedLead[]> {
+    const ids = uniqueIds(leadIds, 'leadIds');
+    if (ids.length === 0) return [];
+    return this.call('removedLeads', async (conn) => {
+      const found = new Map<string, { IsDeleted?: unknown; MasterRecordId?: unknown }>();
+      for (let i = 0; i < ids.length; i += this.idBatchSize) {
+        const batch = ids.slice(i, i + this.idBatchSize);
+        // The QueryAll resource also returns records deleted or merged away (Query leaves them out), with IsDeleted
+        // and, for the losers of a merge, MasterRecordId
+        // (https://developer.salesforce.com/docs/platform/api-rest/guide/dome-queryall.html).
+        const result = await conn.query(
+          `SELECT Id, IsDeleted, MasterRecordId FROM Lead WHERE Id IN ${soqlIdList(batch, 'leadIds')}`,
+          { autoFetch: true, maxFetch: batch.length, scanAll: true },
+        );
+        for (const row of result.records as { Id?: unknown; IsDeleted?: unknown; MasterRecordId?: unknown }[])
+          if (typeof row.Id === 'string') found.set(idKey(row.Id), row);
+      }
+      return ids.flatMap((leadId): CrmRemovedLead[] => {
+        const row = found.get(idKey(leadId));
+        // No row even with QueryAll: purged from the recycle bin (15 days after the delete), or no lead at all.
+        if (!row) return [{ leadId, mergedInto: null }];
+        if (row.IsDeleted !== true) return [];
+        return [{ leadId, mergedInto: typeof row.MasterRecordId === 'string' ? row.MasterRecordId : null }];
+      });
     });
   }
 
@@ -571,7 +599,7 @@ export class SalesforceCrm implements Crm {
    */
   private async whoIdsOf(conn: CountingConnection, batch: string[], leadOf: Map<string, string>): Promise<string> {
     const converted = parseConvertedContactRows(
-      await this.queryAll(
+      await this.queryPages(
         conn,
         `SELECT Id, ConvertedContactId FROM Lead WHERE Id IN ${soqlIdList(batch, 'leadIds')} AND IsConverted = true AND ConvertedContactId != null`,
         batch.length,
@@ -596,7 +624,7 @@ export class SalesforceCrm implements Crm {
     return this.maxFetch + (previous?.seen.length ?? 0);
   }
 
-  private async queryAll(conn: CountingConnection, soql: string, limit: number): Promise<unknown[]> {
+  private async queryPages(conn: CountingConnection, soql: string, limit: number): Promise<unknown[]> {
     const result = await conn.query(soql, { autoFetch: true, maxFetch: limit });
     return result.records;
   }

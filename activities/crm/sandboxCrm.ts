@@ -20,6 +20,7 @@ import type {
   CrmMeetingBooked,
   CrmOpportunity,
   CrmOwnerResult,
+  CrmRemovedLead,
   CrmPage,
   CrmStatusChange,
   LeadStatusMapping,
@@ -191,6 +192,8 @@ export class SandboxCrm implements Crm {
   private calls = 0;
   private statusWrites = 0;
   private readonly portStatuses: string[] = [];
+  /** Leads deleted (null) or merged into another lead (its ID), as removeLead left them. */
+  private readonly removed = new Map<string, string | null>();
 
   constructor(config: SandboxCrmConfig, hooks: SandboxCrmHooks) {
     const parsed = sandboxCrmConfigSchema.safeParse(config);
@@ -419,6 +422,22 @@ export class SandboxCrm implements Crm {
     }
   }
 
+  async removedLeads(leadIds: string[]): Promise<CrmRemovedLead[]> {
+    this.calls += 1;
+    return [...new Set(leadIds)].flatMap((leadId) => {
+      const mergedInto = this.removed.get(assertValidId(leadId, 'leadIds[]'));
+      return mergedInto === undefined ? [] : [{ leadId, mergedInto }];
+    });
+  }
+
+  /**
+   * Deletes a lead, or merges it into another, as someone in the org would (for tests and the demo): from then on
+   * writes to it are refused and reads leave it out, as Salesforce does for a record in the recycle bin.
+   */
+  removeLead(leadId: string, mergedInto: string | null = null): void {
+    this.removed.set(assertValidId(leadId, 'leadId'), mergedInto);
+  }
+
   apiUsage(): CrmApiUsage {
     return { used: this.calls, max: this.config.apiLimit, callsMade: this.calls };
   }
@@ -487,7 +506,7 @@ export class SandboxCrm implements Crm {
   private knownLeads(leadIds: string[]): SimLead[] {
     return [...new Set(leadIds)].flatMap((leadId) => {
       const lead = this.leads.get(assertValidId(leadId, 'leadIds[]'));
-      return lead ? [lead] : [];
+      return lead && !this.removed.has(leadId) ? [lead] : [];
     });
   }
 
@@ -724,7 +743,10 @@ export class SandboxCrm implements Crm {
    * records writes for them like a CRM would for leads it holds, with no simulated behaviour.
    */
   private leadForWrite(leadId: string): SimLead {
-    const known = this.leads.get(assertValidId(leadId, 'leadId'));
+    // A deleted or merged record refuses updates with ENTITY_IS_DELETED, which Salesforce will not change its mind on.
+    if (this.removed.has(assertValidId(leadId, 'leadId')))
+      throw crmRequestRejected(`Salesforce ENTITY_IS_DELETED: entity is deleted (lead ${leadId})`);
+    const known = this.leads.get(leadId);
     if (known) return known;
     const lead: SimLead = {
       leadId,

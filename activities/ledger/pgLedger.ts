@@ -16,6 +16,7 @@ import type {
   QuarterReportRecord,
   VelocitySnapshotRecord,
 } from '../../sla/records';
+import { CLOSING_EVENT_KINDS_SQL } from '../../sla/records';
 import { storableJson } from '../../sla/inputLimits';
 import type { Ledger } from '../ports';
 import type { AlertLease } from '../notifier/webhookNotifier';
@@ -356,7 +357,7 @@ export class PgLedger implements Ledger {
        WHERE co.campaign_id = $1 AND co.met_at IS NULL AND co.stopped_at IS NULL
          AND (co.clock LIKE 'm:%' OR NOT EXISTS (
            SELECT 1 FROM lead_events e
-           WHERE e.campaign_id = co.campaign_id AND e.lead_id = co.lead_id AND e.kind IN ('reject', 'nurture')))
+           WHERE e.campaign_id = co.campaign_id AND e.lead_id = co.lead_id AND e.kind IN (${CLOSING_EVENT_KINDS_SQL})))
        GROUP BY co.lead_id
        ORDER BY MIN(co.started_at), co.lead_id
        LIMIT $2`,

@@ -231,9 +231,17 @@ export type StepResult =
        */
       unsentAlert?: Alert;
     }
-  | { leadId: string; clock: ClockKind; stepIndex: number; ok: false; error: string };
+  | {
+      leadId: string;
+      clock: ClockKind;
+      stepIndex: number;
+      ok: false;
+      error: string;
+      /** The CRM no longer holds the lead (deleted, or merged into `mergedInto`): no retry can mend the step. */
+      removed?: { mergedInto: string | null };
+    };
 
-export type StepCompletion = 'done' | 'failed' | 'stale';
+export type StepCompletion = 'done' | 'failed' | 'stale' | 'removed';
 
 export interface StepObservers {
   /** The lead left the SLA (returned to nurture) without ever being contacted. */
@@ -256,6 +264,23 @@ export interface StepObservers {
 }
 
 /**
+ * The CRM no longer holds the lead: nobody can work it, so every clock stops where we learnt it, and the ledger's
+ * `removed` event closes it there as a rejection or nurture does.
+ */
+function closeRemovedLead(book: LeadBook, ctx: BookContext, lead: LeadState, mergedInto: string | null): void {
+  note(lead, ctx.now, mergedInto === null ? 'deleted in the CRM' : `merged into ${mergedInto} in the CRM`);
+  stopClocks(book, ctx, lead, ctx.now);
+  book.outbox.events.push({
+    campaignId: ctx.campaignId,
+    leadId: lead.leadId,
+    eventId: `${lead.leadId}:removed`,
+    kind: 'removed',
+    at: iso(ctx.now),
+    detail: mergedInto === null ? {} : { mergedInto },
+  });
+}
+
+/**
  * Applies what an escalation step did once its side effect is confirmed: the owner changes only when the CRM
  * took the reassignment, the lead is nurtured only when the CRM says so. A failed step stays pending and
  * comes due again with backoff; the next step is spaced from when this one actually ran.
@@ -272,6 +297,11 @@ export function completeEscalationStep(
   if (!lead || !clock || clock.stepInFlight !== result.stepIndex) return 'stale';
   delete clock.stepInFlight;
   forgetReassignee(clock);
+  if (!result.ok && result.removed) {
+    closeRemovedLead(book, ctx, lead, result.removed.mergedInto);
+    if (retireIfSettled(book, lead) && lead.firstTouchAt === undefined) observers.onClosedUntouched?.(lead);
+    return 'removed';
+  }
   // Handled: met, stopped, or its breach withdrawn (a pause reported late showed the clock had stopped in time).
   const handled = clock.metAt !== undefined || clock.stoppedAt !== undefined || clock.breachedAt === undefined;
   if (!result.ok) {

@@ -1,7 +1,7 @@
 // Pure lead-book fixtures: the seed terms parsed once, a BookContext at a given instant, and events as
 // a campaign would send them. Times are in the seed calendar (America/New_York, Mon–Fri 09:00–17:00).
 import { parseCampaignConfig, type CampaignConfig } from '../../sla/config';
-import type { BookContext } from '../../sla/leadBook';
+import type { BookContext, EscalationEffect } from '../../sla/leadBook';
 import type { LeadEvent, NewLead } from '../../sla/leadEvents';
 import { seedTermsConfig } from './campaignConfig';
 
@@ -46,3 +46,17 @@ export function reject(leadId: string, eventId: string, at: number, reason?: str
 export function stage(leadId: string, eventId: string, at: number, to: 'MQL' | 'SQL' | 'Opportunity'): LeadEvent {
   return { type: 'stage', leadId, eventId, stage: to, at: iso(at) };
 }
+
+/** A reassign step of a Salesforce lead, as the workflow hands it to the escalation activity. */
+export const reassignStep: EscalationEffect & { at: string } = {
+  type: 'escalation',
+  leadId: '00Q000000000000001',
+  clock: 'firstTouch',
+  tier: 'standard',
+  stepIndex: 1,
+  step: 'reassign',
+  ownerId: 'rep-a',
+  newOwnerId: 'rep-b',
+  pool: 'overflow',
+  at: '2026-03-02T10:00:00.000Z',
+};

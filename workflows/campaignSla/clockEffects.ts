@@ -3,7 +3,7 @@
 // activity confirms the side effect, and a failed one comes due again with backoff.
 import { log, metricMeter, patched } from '@temporalio/workflow';
 import { countBreaches, countFailedEscalationSteps } from '../slaMetrics';
-import { clockAlert, opsEscalationAlert, outOfRotationAlert } from '../../sla/alertWording';
+import { clockAlert, leadRemovedAlert, opsEscalationAlert, outOfRotationAlert } from '../../sla/alertWording';
 import { noteRepBreach, retractRepBreach } from '../../sla/availability';
 import { getOwn } from '../../sla/dict';
 import { followUpTaskFor } from '../../sla/followUpTask';
@@ -209,6 +209,9 @@ function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: 
       countFailedEscalationSteps(metricMeter, campaignId, 1);
     }
     if (outcome === 'done') run.stepFailures.failing = 0;
+    // Only results of activities that looked the lead up carry `removed`: recorded histories replay as before.
+    if (outcome === 'removed' && !result.ok && result.removed)
+      run.pendingAlerts.push(leadRemovedAlert(campaignId, result.leadId, result.removed.mergedInto));
   }
   if (failed && !failed.ok) {
     const firstOfEpisode = run.stepFailures.failing === 0;

@@ -82,6 +82,10 @@ const SCHEMA: Record<string, Record<string, FieldType>> = {
     OwnerId: 'reference',
     Status: 'picklist',
     IsConverted: 'boolean',
+    // Set by a delete or a merge; only the QueryAll resource returns such records
+    // (https://developer.salesforce.com/docs/platform/api-rest/guide/dome-queryall.html).
+    IsDeleted: 'boolean',
+    MasterRecordId: 'reference',
     ConvertedDate: 'date',
     ConvertedContactId: 'reference',
     ConvertedAccountId: 'reference',
@@ -144,7 +148,7 @@ const SCHEMA: Record<string, Record<string, FieldType>> = {
 // (Task.IsClosed and CompletedDateTime follow Status; https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm).
 const READ_ONLY: Record<string, string[]> = {
   Task: ['Id', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp', 'IsClosed', 'CompletedDateTime'],
-  Lead: ['Id', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp'],
+  Lead: ['Id', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp', 'IsDeleted', 'MasterRecordId'],
 };
 // Parent relationships the fake resolves in SELECT and WHERE: <relationship>.<field>.
 // A child-to-parent relationship is named after its reference field without "Id" (SOQL and SOSL Reference,
@@ -291,7 +295,7 @@ export class FakeSalesforce {
     const audit =
       'SystemModstamp' in (SCHEMA[sObject] ?? {}) ? { LastModifiedDate: created, SystemModstamp: created } : {};
     // Checkboxes are never null: IsChild is false for the event itself (Object Reference, Event).
-    const defaults = sObject === 'Event' ? { IsChild: false } : {};
+    const defaults = sObject === 'Event' ? { IsChild: false } : sObject === 'Lead' ? { IsDeleted: false } : {};
     rows.push({ CreatedDate: created, ...audit, ...defaults, ...record, Id: id });
     return id;
   }
@@ -342,6 +346,30 @@ export class FakeSalesforce {
       }
     }
     return { contactId, opportunityId };
+  }
+
+  /**
+   * Deletes a lead to the recycle bin, or merges it into `masterId` as merge() does: the loser is deleted with
+   * MasterRecordId set and its activities move to the master
+   * (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_merge.htm).
+   */
+  removeLead(leadId: string, at: Date, masterId?: string): void {
+    const lead = this.record('Lead', leadId);
+    if (!lead || lead.IsDeleted === true) throw new Error(`no Lead ${leadId}`);
+    const stamp = salesforceDateTime(at);
+    if (masterId !== undefined) {
+      const master = this.record('Lead', masterId);
+      if (!master || master.IsDeleted === true) throw new Error(`no Lead ${masterId}`);
+      for (const sObject of ['Task', 'Event'])
+        for (const activity of this.records(sObject).filter((row) => sameId(row.WhoId, leadId)))
+          Object.assign(activity, { WhoId: master.Id, SystemModstamp: stamp });
+    }
+    Object.assign(lead, {
+      IsDeleted: true,
+      MasterRecordId: masterId === undefined ? null : this.record('Lead', masterId)!.Id,
+      LastModifiedDate: stamp,
+      SystemModstamp: stamp,
+    });
   }
 
   records(sObject: string): FakeRecord[] {
@@ -437,12 +465,14 @@ export class FakeSalesforce {
       await held;
       const [, version, rest] = api;
       const [, resource, ...parts] = rest.split('/');
-      if (resource === 'query' && req.method === 'GET') {
+      if ((resource === 'query' || resource === 'queryAll') && req.method === 'GET') {
         const batch = batchSize(req.headers['sforce-query-options'], this.options.pageSize);
         return send(
           res,
           200,
-          parts.length === 0 ? this.query(soql ?? '', version, batch) : this.queryMore(parts[0], version, batch),
+          parts.length === 0
+            ? this.query(soql ?? '', version, batch, resource === 'queryAll')
+            : this.queryMore(parts[0], version, batch),
           headers,
         );
       }
@@ -478,7 +508,8 @@ export class FakeSalesforce {
     } catch (err) {
       if (err instanceof SoqlError || err instanceof DmlError)
         return send(res, 400, [{ errorCode: err.errorCode, message: err.message }], headers);
-      if (err instanceof NotFound) return send(res, 404, [{ errorCode: 'NOT_FOUND', message: err.message }], headers);
+      if (err instanceof NotFound)
+        return send(res, 404, [{ errorCode: err.errorCode, message: err.message, fields: [] }], headers);
       throw err;
     } finally {
       this.inFlight -= 1;
@@ -546,14 +577,17 @@ export class FakeSalesforce {
 
   // ---- REST resources ----
 
-  private query(soql: string, version: string, batch: number): unknown {
+  /** Query leaves out deleted records; QueryAll (`withDeleted`) returns them too. */
+  private query(soql: string, version: string, batch: number, withDeleted = false): unknown {
     const query = parseSoql(soql);
     const sObject = this.sObjectName(query.from);
     for (const name of referencedFields(query)) this.fieldType(sObject, name);
     if (query.where) this.checkLiterals(sObject, query.where);
     const where = query.where ? this.normaliseIds(sObject, query.where) : null;
     const field = (record: FakeRecord, name: string) => this.read(sObject, record, name, true);
-    let rows = this.records(sObject).filter((record) => !where || evaluateCondition(where, record, field));
+    let rows = this.records(sObject).filter(
+      (record) => (withDeleted || record.IsDeleted !== true) && (!where || evaluateCondition(where, record, field)),
+    );
     if (query.countOnly) return { totalSize: rows.length, done: true, records: [] };
     const aggregate = query.items.some((item) => item.kind !== 'field');
     if (aggregate) {
@@ -666,6 +700,9 @@ export class FakeSalesforce {
     const name = this.sObjectName(sObject);
     const record = this.record(name, id);
     if (!record) throw new NotFound(`${name} ${id} does not exist`);
+    // A record in the recycle bin refuses updates: 404 ENTITY_IS_DELETED, "entity is deleted" (StatusCode:
+    // https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm).
+    if (record.IsDeleted === true) throw new NotFound('entity is deleted', 'ENTITY_IS_DELETED');
     // A converted lead is read-only through the API.
     if (name === 'Lead' && record.IsConverted === true)
       throw new DmlError('CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead');
@@ -921,7 +958,14 @@ function batchSize(header: string | string[] | undefined, pageSize: number): num
   return Math.min(pageSize, Math.max(MIN_BATCH, Math.min(MAX_BATCH, Number(requested))));
 }
 
-class NotFound extends Error {}
+class NotFound extends Error {
+  constructor(
+    message: string,
+    readonly errorCode = 'NOT_FOUND',
+  ) {
+    super(message);
+  }
+}
 
 function referencedFields(query: SoqlQuery): string[] {
   const names = [
