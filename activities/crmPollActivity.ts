@@ -38,6 +38,8 @@ export interface PollCrmInput {
   at: string;
   /** Lead status → disposition (campaign.crm.statusMapping in the contract); DEFAULT_STATUS_MAPPING when absent. */
   statusMapping?: ContractStatusMapping;
+  /** The status the contract's return-to-nurture step writes; checked against the org with the mapping's. */
+  nurtureStatus?: string;
   /** The contract's rep IDs: those the CRM has deactivated come back in `inactiveReps` (checked hourly). */
   repIds?: string[];
   /**
@@ -107,11 +109,22 @@ function hourlyCheck<T>() {
 export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; ledger: Ledger }) {
   const statusCheck = hourlyCheck<string[]>();
   const userCheck = hourlyCheck<string[]>();
-  /** The contract's statuses checked against the org's LeadStatus picklist. */
+  /**
+   * The contract's statuses checked against the org's LeadStatus picklist: the mapping's, and the one
+   * return-to-nurture writes (a value the org lacks is refused, INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST, on every
+   * lead that reaches that step), named as such.
+   */
   const statusMappingProblems = (crm: Crm, input: PollCrmInput): Promise<string[]> => {
-    if (!input.statusMapping) return Promise.resolve([]);
-    const statuses = Object.keys(input.statusMapping);
-    return statusCheck(input.campaignId, JSON.stringify(statuses), () => crm.validateLeadStatuses(statuses));
+    const nurture = input.nurtureStatus;
+    const statuses = [...Object.keys(input.statusMapping ?? {}), ...(nurture === undefined ? [] : [nurture])];
+    if (statuses.length === 0) return Promise.resolve([]);
+    return statusCheck(input.campaignId, JSON.stringify(statuses), async () =>
+      (await crm.validateLeadStatuses(statuses)).map((problem) =>
+        nurture !== undefined && problem.startsWith(`Lead status "${nurture}"`)
+          ? `${problem} (campaign.crm.nurtureStatus, which return-to-nurture writes)`
+          : problem,
+      ),
+    );
   };
   /** The contract's reps the org has deactivated (User.IsActive). */
   const inactiveReps = (crm: Crm, campaignId: string, repIds: string[]): Promise<string[]> =>

@@ -16,10 +16,12 @@ import { withHeartbeat } from './heartbeat';
 export interface EscalationStepsInput {
   campaignId: string;
   steps: (EscalationEffect & { at: string })[];
+  /** The status return-to-nurture writes (the contract's nurtureStatus); absent from runs before it: "Nurturing". */
+  nurtureStatus?: string;
 }
 
-/** The CRM status a lead returned to nurture gets. */
-const NURTURE_STATUS = 'Nurturing';
+/** What return-to-nurture wrote before contracts named their status. */
+const LEGACY_NURTURE_STATUS = 'Nurturing';
 
 interface StepDone {
   unrecorded?: { step: EscalationStepRecord; events: LeadActivityBatch['events'] };
@@ -33,6 +35,7 @@ async function runStep(
   deps: ActivityDeps,
   campaignId: string,
   step: EscalationEffect & { at: string },
+  nurtureStatus: string,
 ): Promise<StepDone> {
   const key = `${campaignId}:${step.leadId}:${step.clock}:step${step.stepIndex}`;
   const crm = await deps.ports.crm(campaignId, new Date(step.at));
@@ -63,9 +66,9 @@ async function runStep(
   } else if (step.step === 'reassign') {
     outcome = { skipped: true, reason: step.reason, pool: step.pool };
   } else if (step.step === 'return-to-nurture') {
-    await crm.setLeadStatus(step.leadId, NURTURE_STATUS);
+    await crm.setLeadStatus(step.leadId, nurtureStatus);
     crmWritten = true;
-    outcome = { status: NURTURE_STATUS };
+    outcome = { status: nurtureStatus };
     activity.events.push({
       campaignId,
       leadId: step.leadId,
@@ -157,7 +160,8 @@ export function createEscalationActivities(deps: ActivityDeps) {
         for (const step of input.steps) {
           const ref = { leadId: step.leadId, clock: step.clock, stepIndex: step.stepIndex };
           try {
-            results.push({ ...ref, ok: true, ...(await runStep(deps, input.campaignId, step)) });
+            const nurtureStatus = input.nurtureStatus ?? LEGACY_NURTURE_STATUS;
+            results.push({ ...ref, ok: true, ...(await runStep(deps, input.campaignId, step, nurtureStatus)) });
           } catch (err) {
             const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
             const removed = await removedFromCrm(deps, input.campaignId, step, err);

@@ -12,7 +12,7 @@ import { SandboxCrm } from '../activities/crm/sandboxCrm';
 import { withFaults } from '../activities/faults/faultInjector';
 import { hashSeed } from '../activities/sandbox/seededRandom';
 import type { AdsPlatform, Crm } from '../activities/ports';
-import type { CampaignConfig } from '../sla/config';
+import { nurtureStatusOf, type CampaignConfig } from '../sla/config';
 import { ADS_CALLS, CRM_CALLS, type SandboxFaults } from './faultWiring';
 
 export type AdapterMode = 'sandbox' | 'real';
@@ -186,6 +186,7 @@ class SandboxCampaignPorts {
         maxFollowUps: followUp.attempts,
         followUpGapHours: followUp.within / 3_600_000 / (followUp.attempts * 1.5),
         convertedStatus: campaign.crm.convertedStatuses[0],
+        nurtureStatus: nurtureStatusOf(config),
       },
       {
         now: clock,

@@ -212,6 +212,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     const wf = await startCampaign(
       seedTermsConfig({
         id: 'reassign-twice',
+        nurtureStatus: 'Recycled - Nurture',
         escalation: [
           { step: 'notify-owner', after: '0s' },
           { step: 'reassign', pool: 'inbound', after: '10m' },
@@ -241,7 +242,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(steps[1].outcome).toMatchObject({ from: 'rep-b', to: 'rep-a' });
     expect(steps[2].outcome.from).toBe('rep-a');
     expect(['rep-b', 'rep-c']).toContain(steps[2].outcome.to);
-    expect(h.handle.ports.sandboxCrm('reassign-twice').leadStatus('L-orphan')).toBe('Nurturing');
+    expect(h.handle.ports.sandboxCrm('reassign-twice').leadStatus('L-orphan')).toBe('Recycled - Nurture');
     expect(h.handle.ports.sandboxCrm('reassign-twice').leadOwner('L-orphan')).toBe(steps[2].outcome.to);
     expect(await wf.query(leadQuery, 'L-orphan')).toBeNull();
     await terminateWhenIdle(wf, 'test done');

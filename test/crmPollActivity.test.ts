@@ -50,6 +50,7 @@ function pollOver(crm: Crm, admitted: string[], crmCampaignId: string, now: () =
     statusMapping?: Parameters<typeof pollCrm>[0]['statusMapping'],
     repIds?: string[],
     facts?: CrmFacts,
+    nurtureStatus?: string,
   ) => {
     const result: PollCrmResult = await new MockActivityEnvironment().run(pollCrm, {
       campaignId: 'demo',
@@ -60,6 +61,7 @@ function pollOver(crm: Crm, admitted: string[], crmCampaignId: string, now: () =
       statusMapping,
       ...(repIds ? { repIds } : {}),
       ...(facts ? { facts } : {}),
+      ...(nurtureStatus ? { nurtureStatus } : {}),
     });
     admitted.push(...result.leads.map((lead) => lead.leadId));
     return result;
@@ -141,6 +143,27 @@ describe('pollCrm', () => {
       'leads',
       'watermark',
     ]);
+  });
+
+  it('checks the status return-to-nurture writes against the picklist too, and names it as such', async () => {
+    const missing = setup();
+    missing.clock.now = START + 3 * HOUR;
+    const { statusMappingProblems } = await missing.poll(null, undefined, undefined, undefined, 'Recycled - Nurture');
+    expect(statusMappingProblems).toEqual([
+      expect.stringMatching(
+        /^Lead status "Recycled - Nurture" is not in the sandbox's LeadStatus picklist .*\(campaign\.crm\.nurtureStatus, which return-to-nurture writes\)$/,
+      ),
+    ]);
+    const held = setup();
+    held.clock.now = START + 3 * HOUR;
+    expect((await held.poll(null, undefined, undefined, undefined, 'Nurturing')).statusMappingProblems).toBeUndefined();
+    // The org refuses the write the same way (a restricted picklist), and takes one it holds.
+    const [lead] = held.admitted;
+    await expect(held.crm.setLeadStatus(lead, 'Recycled - Nurture')).rejects.toThrow(
+      /INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST/,
+    );
+    await held.crm.setLeadStatus(lead, 'Nurturing');
+    expect(held.crm.leadStatus(lead)).toBe('Nurturing');
   });
 
   it("asks the CRM which of the contract's reps are deactivated users, once an hour unless the reps change", async () => {

@@ -113,6 +113,14 @@ describe('a step whose CRM write is done when something after it fails', () => {
     })) as StepResult[];
     expect(statuses).toEqual(['Nurturing']);
     expect(result).toMatchObject({ ok: true, unsentAlert: { dedupeKey: `c-1:${reassign.leadId}:firstTouch:step3` } });
+    // A contract that names its nurture status gets that one written.
+    statuses.length = 0;
+    await new MockActivityEnvironment().run(createEscalationActivities(d).runEscalationSteps, {
+      campaignId: 'c-1',
+      steps: [nurture],
+      nurtureStatus: 'Recycled - Nurture',
+    });
+    expect(statuses).toEqual(['Recycled - Nurture']);
   });
 
   it('a step that is only a notification still fails when the notification does (nothing happened)', async () => {

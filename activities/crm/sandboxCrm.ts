@@ -115,6 +115,8 @@ const sandboxCrmConfigSchema = z.object({
   /** Share of accepted leads the rep puts on `waitingStatus` a while after accepting, then back to `acceptedStatus`. */
   waitingShare: share.default(0.2),
   waitingStatus: z.string().min(1).default('Waiting on customer'),
+  /** A status the org holds for leads returned to nurture (the contract's nurtureStatus, in a sandbox set up for it). */
+  nurtureStatus: z.string().min(1).default('Nurturing'),
   /** Median hours a lead waits on the customer (a converting lead is back before it converts). */
   medianWaitingHours: z.number().positive().default(6),
   /** Median minutes from the acceptance to the wait, and to booking a meeting. */
@@ -191,7 +193,6 @@ export class SandboxCrm implements Crm {
   private readonly hooks: SandboxCrmHooks;
   private calls = 0;
   private statusWrites = 0;
-  private readonly portStatuses: string[] = [];
   /** Leads deleted (null) or merged into another lead (its ID), as removeLead left them. */
   private readonly removed = new Map<string, string | null>();
 
@@ -415,10 +416,15 @@ export class SandboxCrm implements Crm {
   async setLeadStatus(leadId: string, status: string): Promise<void> {
     this.calls += 1;
     const lead = this.leadForWrite(leadId);
+    // Lead.Status is a restricted picklist: a value outside the org's LeadStatus rows is refused (Object Reference,
+    // https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-leadstatus.html).
+    if (!this.leadStatuses().includes(status))
+      throw crmRequestRejected(
+        `Salesforce INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: Status: bad value for restricted picklist field: ${status}`,
+      );
     if (lead.status?.value !== status) {
       lead.status = { value: status, at: this.hooks.now().getTime() };
       lead.statusWrite = this.statusWrites++;
-      if (!this.portStatuses.includes(status)) this.portStatuses.push(status);
     }
   }
 
@@ -463,7 +469,7 @@ export class SandboxCrm implements Crm {
   }
 
   private leadStatuses(): string[] {
-    const { acceptedStatus, rejectedStatus, convertedStatus, waitingStatus } = this.config;
+    const { acceptedStatus, rejectedStatus, convertedStatus, waitingStatus, nurtureStatus } = this.config;
     return [
       ...new Set([
         'Open - Not Contacted',
@@ -471,7 +477,7 @@ export class SandboxCrm implements Crm {
         waitingStatus,
         rejectedStatus,
         convertedStatus,
-        ...this.portStatuses,
+        nurtureStatus,
       ]),
     ];
   }

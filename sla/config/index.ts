@@ -12,3 +12,4 @@ export {
 export { ConfigError, formatIssuePath, type IssuePath } from './errors';
 export { parseAcceptedConfig, parseCampaignConfig, validateCampaignConfig } from './parse';
 export { decodeStoredConfigs, STORED_CONFIG_FORMAT } from './stored';
+export { nurtureStatusOf, returnsToNurture } from './nurture';

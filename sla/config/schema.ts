@@ -58,6 +58,11 @@ const crmCampaignRefSchema = z.strictObject({
       .refine((mapping) => Object.keys(mapping).length > 0, { error: 'must map at least one status' }),
     'a Lead status',
   ).optional(),
+  /**
+   * The Lead status (API name) the return-to-nurture step writes; Lead.Status is a restricted picklist, so it must be
+   * one of the org's LeadStatus values (the CRM poll checks it once an hour). Unset: "Nurturing" (nurtureStatusOf).
+   */
+  nurtureStatus: labelSchema.optional(),
   // How often the campaign polls the CRM for new leads and first touches; "0s" turns polling off
   // (leads then arrive only through the admitLeads Update).
   pollEvery: durationSchema.prefault('1m'),

@@ -21,6 +21,7 @@ export function seedTermsConfig(
     escalation?: Raw[];
     responseSla?: Raw;
     crmPollEvery?: string;
+    nurtureStatus?: string;
     velocity?: Raw;
     approvals?: Raw;
   } = {},
@@ -31,7 +32,11 @@ export function seedTermsConfig(
       id: overrides.id ?? 'seed-terms',
       name: 'Seed terms',
       ads: { customerId: '1234567890', campaignId: '555' },
-      crm: { campaignId: '701000000000001', pollEvery: overrides.crmPollEvery ?? '0s' },
+      crm: {
+        campaignId: '701000000000001',
+        pollEvery: overrides.crmPollEvery ?? '0s',
+        ...(overrides.nurtureStatus ? { nurtureStatus: overrides.nurtureStatus } : {}),
+      },
       window: overrides.window ?? { start: '2026-01-01T00:00:00Z', end: '2027-12-31T00:00:00Z' },
       totalBudget: 100000,
       currency: 'USD',

@@ -1,6 +1,7 @@
 // Lead clocks falling due, and the effects they queue: alerts, escalation steps and ledger writes. Each is
 // handed to an activity that runs while the loop goes on; an escalation step counts as done only when its
 // activity confirms the side effect, and a failed one comes due again with backoff.
+import { nurtureStatusOf } from '../../sla/config';
 import { log, metricMeter, patched } from '@temporalio/workflow';
 import { countBreaches, countFailedEscalationSteps } from '../slaMetrics';
 import { clockAlert, leadRemovedAlert, opsEscalationAlert, outOfRotationAlert } from '../../sla/alertWording';
@@ -166,7 +167,7 @@ function dispatchSteps(run: CampaignRun, steps: (EscalationEffect & { at: string
   track(
     run,
     'escalation steps',
-    runEscalationSteps({ campaignId: run.campaignId, steps }).then(
+    runEscalationSteps({ campaignId: run.campaignId, steps, nurtureStatus: nurtureStatusOf(run.config()) }).then(
       (results) => applyStepResults(run, steps, results),
       (err: unknown) =>
         applyStepResults(

@@ -1,6 +1,7 @@
 // Pulling new leads and their events from the CRM on the campaign's poll interval. The poll runs while the
 // clocks keep firing; its result is applied when it arrives, item by item, so one lead the engine cannot
 // take (unknown tier, bad ID, event for a closed lead) is logged and skipped and never blocks the rest.
+import { nurtureStatusOf, returnsToNurture } from '../../sla/config';
 import { log, patched } from '@temporalio/workflow';
 import { getOwn } from '../../sla/dict';
 import { milestoneFactsNeeded, validateAdmission, validateLeadEvents } from '../../sla/leadBook';
@@ -29,6 +30,7 @@ export function crmPollInput(run: CampaignRun, now: number): Parameters<typeof p
     acceptNewLeads: now < run.windowEnd() && !refusesNewLeads(run),
     at: new Date(now).toISOString(),
     ...(crm.statusMapping ? { statusMapping: crm.statusMapping } : {}),
+    ...(returnsToNurture(run.config()) ? { nurtureStatus: nurtureStatusOf(run.config()) } : {}),
     repIds: [...new Set(Object.values(run.config().responseSla.pools).flatMap((pool) => pool.reps.map((r) => r.id)))],
     ...(facts ? { facts } : {}),
   };
