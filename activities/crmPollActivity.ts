@@ -6,7 +6,7 @@
 import { log } from '@temporalio/activity';
 import { isSalesforceId } from '../sla/ids';
 import { decodeWatermark, encodeWatermark, type ChangeWatermark } from './crm/leadWatermark';
-import { salesforceIdKey } from './crm/salesforceIds';
+import { repIdOf, salesforceIdKey } from './crm/salesforceIds';
 import type { LeadEvent, NewLead } from '../sla/leadEvents';
 import type { PortResolver } from './campaignActivities';
 import type { CampaignConfig } from '../sla/config';
@@ -304,12 +304,6 @@ const NO_POSITIONS: PollPositions = {
 
 // 15- and 18-character forms of one ID name one record, whatever the casing of the 18-character form.
 const idKey = salesforceIdKey;
-
-/** The contract's form of a CRM user ID: the rep ID naming the same user (15 or 18 characters), else the ID as is. */
-function repIdOf(repIds: string[]): (ownerId: string) => string {
-  const byKey = new Map(repIds.map((id) => [idKey(id), id]));
-  return (ownerId) => byKey.get(idKey(ownerId)) ?? ownerId;
-}
 
 // A watermark from before this activity read attempts and statuses is the new-lead position alone; one from
 // before it read meetings and opportunities has no position for them (read from the start when first asked);

@@ -10,6 +10,7 @@ import { log } from '@temporalio/activity';
 import type { EscalationStepRecord, LeadActivityBatch } from '../sla/records';
 import type { ActivityDeps } from './campaignActivities';
 import { isCrmRequestRejected } from './crm/crmFailures';
+import { repIdOf } from './crm/salesforceIds';
 import type { CrmRemovedLead } from './ports';
 import { withHeartbeat } from './heartbeat';
 
@@ -18,6 +19,14 @@ export interface EscalationStepsInput {
   steps: (EscalationEffect & { at: string })[];
   /** The status return-to-nurture writes (the contract's nurtureStatus); absent from runs before it: "Nurturing". */
   nurtureStatus?: string;
+  /** The contract's rep IDs: an owner the CRM shows is named in their form (15 or 18 characters), as the poll does. */
+  repIds?: string[];
+}
+
+/** What every step of one activity writes and reads in the contract's terms. */
+interface StepTerms {
+  nurtureStatus: string;
+  repIdOf: (ownerId: string) => string;
 }
 
 /** What return-to-nurture wrote before contracts named their status. */
@@ -35,7 +44,7 @@ async function runStep(
   deps: ActivityDeps,
   campaignId: string,
   step: EscalationEffect & { at: string },
-  nurtureStatus: string,
+  { nurtureStatus, repIdOf: contractForm }: StepTerms,
 ): Promise<StepDone> {
   const key = `${campaignId}:${step.leadId}:${step.clock}:step${step.stepIndex}`;
   const crm = await deps.ports.crm(campaignId, new Date(step.at));
@@ -51,7 +60,7 @@ async function runStep(
     crmWritten = true;
     // An assignment rule, flow or trigger moved the lead elsewhere after our write: writing again would only start a
     // tug of war with the org's own automation. The owner Salesforce shows stands (as at intake routing), and ops hear.
-    if (!written.stuck) ownerInCrm = written.actualOwnerId;
+    if (!written.stuck) ownerInCrm = contractForm(written.actualOwnerId);
     const to = ownerInCrm ?? step.newOwnerId;
     outcome = { from: step.ownerId, to, pool: step.pool, ...(ownerInCrm ? { routedTo: step.newOwnerId } : {}) };
     if (to !== step.ownerId)
@@ -157,11 +166,14 @@ export function createEscalationActivities(deps: ActivityDeps) {
     async runEscalationSteps(input: EscalationStepsInput): Promise<StepResult[]> {
       return withHeartbeat(async () => {
         const results: StepResult[] = [];
+        const terms = {
+          nurtureStatus: input.nurtureStatus ?? LEGACY_NURTURE_STATUS,
+          repIdOf: repIdOf(input.repIds ?? []),
+        };
         for (const step of input.steps) {
           const ref = { leadId: step.leadId, clock: step.clock, stepIndex: step.stepIndex };
           try {
-            const nurtureStatus = input.nurtureStatus ?? LEGACY_NURTURE_STATUS;
-            results.push({ ...ref, ok: true, ...(await runStep(deps, input.campaignId, step, nurtureStatus)) });
+            results.push({ ...ref, ok: true, ...(await runStep(deps, input.campaignId, step, terms)) });
           } catch (err) {
             const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
             const removed = await removedFromCrm(deps, input.campaignId, step, err);

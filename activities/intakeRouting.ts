@@ -3,11 +3,14 @@
 // has one, and retries the rest. Writing the same owner again is harmless, so a retried activity repeats nothing.
 import type { RouteEffect, RouteResult } from '../sla/leadBook';
 import type { ActivityDeps } from './campaignActivities';
+import { repIdOf } from './crm/salesforceIds';
 import { withHeartbeat } from './heartbeat';
 
 export interface RouteLeadsInput {
   campaignId: string;
   routes: RouteEffect[];
+  /** The contract's rep IDs: an owner the CRM shows is named in their form (15 or 18 characters). */
+  repIds?: string[];
 }
 
 export function createRoutingActivities(deps: ActivityDeps) {
@@ -16,6 +19,7 @@ export function createRoutingActivities(deps: ActivityDeps) {
     async routeLeads(input: RouteLeadsInput): Promise<RouteResult[]> {
       return withHeartbeat(async () => {
         const results: RouteResult[] = [];
+        const contractForm = repIdOf(input.repIds ?? []);
         for (const route of input.routes) {
           try {
             const crm = await deps.ports.crm(input.campaignId, new Date(route.at));
@@ -24,7 +28,7 @@ export function createRoutingActivities(deps: ActivityDeps) {
               leadId: route.leadId,
               ok: true,
               stuck: written.stuck,
-              actualOwnerId: written.actualOwnerId,
+              actualOwnerId: contractForm(written.actualOwnerId),
             });
           } catch (err) {
             results.push({ leadId: route.leadId, ok: false, error: err instanceof Error ? err.message : String(err) });

@@ -3,6 +3,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { createEscalationActivities } from '../activities/escalationSteps';
+import { salesforceId } from '../activities/crm/salesforceIds';
 import type { ActivityDeps } from '../activities/campaignActivities';
 import type { Alert } from '../sla/alerts';
 import {
@@ -72,6 +73,24 @@ describe('runEscalationSteps', () => {
     expect(result.ok && result.unrecorded?.events).toEqual([
       expect.objectContaining({ kind: 'owner-change', eventId: `c-1:${reassign.leadId}:firstTouch:step1` }),
     ]);
+  });
+
+  it("an owner the CRM's automation chose is named in the contract's form of the rep (15 or 18 characters)", async () => {
+    const rep15 = salesforceId('005', 7).slice(0, 15);
+    const d = {
+      ports: {
+        // An assignment rule moved the lead to that rep; Salesforce reads IDs back in their 18-character form.
+        crm: async () => ({ setOwner: async () => ({ stuck: false, actualOwnerId: salesforceId('005', 7) }) }),
+      },
+      notifier: { notify: async () => undefined },
+      ledger: { recordLeadActivity: async () => undefined, recordEscalationStep: async () => undefined },
+    } as unknown as ActivityDeps;
+    const [result] = (await new MockActivityEnvironment().run(createEscalationActivities(d).runEscalationSteps, {
+      campaignId: 'c-1',
+      steps: [reassign],
+      repIds: ['rep-a', rep15],
+    })) as StepResult[];
+    expect(result).toMatchObject({ ok: true, ownerInCrm: rep15 });
   });
 
   it('a CRM that refuses is a failed step (nothing happened)', async () => {

@@ -45,3 +45,9 @@ export function salesforceIdKey(id: string): string {
   }
   return key;
 }
+
+/** The contract's form of a CRM user ID: the rep ID naming the same user (15 or 18 characters), else the ID as is. */
+export function repIdOf(repIds: readonly string[]): (ownerId: string) => string {
+  const byKey = new Map(repIds.map((id) => [salesforceIdKey(id), id]));
+  return (ownerId) => byKey.get(salesforceIdKey(ownerId)) ?? ownerId;
+}

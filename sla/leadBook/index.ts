@@ -18,7 +18,7 @@ export {
   type LeadState,
   type LeadStatus,
 } from './state';
-export { elapsedForTier, poolOfRep, tierTime } from './terms';
+export { contractRepIds, elapsedForTier, poolOfRep, tierTime } from './terms';
 export { admitLeads, validateAdmission, type AdmitOutcome } from './intake';
 export { applyLeadEvents, validateLeadEvents, type EventObservers, type EventOutcome } from './events';
 export {

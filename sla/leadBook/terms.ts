@@ -67,6 +67,11 @@ export function tierTime(config: CampaignConfig): TierTime {
   };
 }
 
+/** Every rep of the contract's pools, once each. */
+export function contractRepIds(config: CampaignConfig): string[] {
+  return [...new Set(Object.values(config.responseSla.pools).flatMap((pool) => pool.reps.map((rep) => rep.id)))];
+}
+
 /** The pool a rep belongs to (the first that lists them), for the per-pool figures. */
 export function poolOfRep(config: CampaignConfig): PoolOf {
   let pools = poolsByConfig.get(config);

@@ -12,6 +12,7 @@ import { noteBreach, noteBreachRetracted, noteClosedUntouched } from '../../sla/
 import { isMilestoneClock, type ClockKind } from '../../sla/clockKind';
 import {
   collectDue,
+  contractRepIds,
   completeEscalationStep,
   dropPlannedStepIfHandled,
   releasePlannedStep,
@@ -167,7 +168,12 @@ function dispatchSteps(run: CampaignRun, steps: (EscalationEffect & { at: string
   track(
     run,
     'escalation steps',
-    runEscalationSteps({ campaignId: run.campaignId, steps, nurtureStatus: nurtureStatusOf(run.config()) }).then(
+    runEscalationSteps({
+      campaignId: run.campaignId,
+      steps,
+      nurtureStatus: nurtureStatusOf(run.config()),
+      repIds: contractRepIds(run.config()),
+    }).then(
       (results) => applyStepResults(run, steps, results),
       (err: unknown) =>
         applyStepResults(

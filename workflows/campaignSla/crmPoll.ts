@@ -4,7 +4,7 @@
 import { nurtureStatusOf, returnsToNurture } from '../../sla/config';
 import { log, patched } from '@temporalio/workflow';
 import { getOwn } from '../../sla/dict';
-import { milestoneFactsNeeded, validateAdmission, validateLeadEvents } from '../../sla/leadBook';
+import { contractRepIds, milestoneFactsNeeded, validateAdmission, validateLeadEvents } from '../../sla/leadBook';
 import { pollCrm } from './activities';
 import { refusesNewLeads } from './continueAsNew';
 import { raiseEscalation } from './escalation';
@@ -31,7 +31,7 @@ export function crmPollInput(run: CampaignRun, now: number): Parameters<typeof p
     at: new Date(now).toISOString(),
     ...(crm.statusMapping ? { statusMapping: crm.statusMapping } : {}),
     ...(returnsToNurture(run.config()) ? { nurtureStatus: nurtureStatusOf(run.config()) } : {}),
-    repIds: [...new Set(Object.values(run.config().responseSla.pools).flatMap((pool) => pool.reps.map((r) => r.id)))],
+    repIds: contractRepIds(run.config()),
     ...(facts ? { facts } : {}),
   };
 }

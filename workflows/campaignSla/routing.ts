@@ -5,6 +5,7 @@ import { patched } from '@temporalio/workflow';
 import { routingAlert } from '../../sla/alertWording';
 import {
   completeIntakeRoute,
+  contractRepIds,
   planIntakeRoute,
   type AdmitOutcome,
   type PendingRoute,
@@ -75,7 +76,7 @@ export function dispatchRoutes(run: CampaignRun): void {
     track(
       run,
       'intake routing',
-      routeLeads({ campaignId: run.campaignId, routes }).then(
+      routeLeads({ campaignId: run.campaignId, routes, repIds: contractRepIds(run.config()) }).then(
         (results) => applyRouteResults(run, chunk, results),
         (err: unknown) =>
           applyRouteResults(
