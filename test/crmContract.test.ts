@@ -694,6 +694,9 @@ describe('conversions', () => {
       { leadId: salesforceId('00Q', 2), convertedDate: '2026-01-06', opportunityId: null },
     ]);
     expect(await adapter.countConversions({ ...window, convertedStatuses: [], countOpportunities: true })).toBe(1);
+    // Counted by the org in one COUNT() call, not by fetching rows a fetch would cap.
+    expect(await adapter.countConversions({ ...window, convertedStatuses: [], countOpportunities: false })).toBe(2);
+    expect(fake.apiRequests().at(-1)!.soql).toMatch(/^SELECT COUNT\(\) FROM CampaignMember WHERE /);
     // ConvertedDate is a date field: compared with date literals.
     expect(fake.apiRequests().at(-1)!.soql).toMatch(
       /Lead\.ConvertedDate >= 2026-01-05 AND Lead\.ConvertedDate <= 2026-01-06/,

@@ -402,26 +402,21 @@ export class SalesforceCrm implements Crm {
 
   async fetchConversions(query: CrmConversionQuery): Promise<CrmConversion[]> {
     return this.call('fetchConversions', async (conn) => {
-      const campaign = soqlId(query.crmCampaignId, 'crmCampaignId');
-      const [first, last] = conversionDays(query);
-      // ConvertedDate is a date field: it is compared with date literals, never dateTimes.
-      const window = (prefix: string) =>
-        `${prefix}IsConverted = true AND ${prefix}ConvertedDate >= ${soqlDate(first, 'from')} AND ${prefix}ConvertedDate <= ${soqlDate(last, 'to')}` +
-        (query.countOpportunities ? ` AND ${prefix}ConvertedOpportunityId != null` : '');
-      const link = this.settings.campaignLink;
-      const clickFields = Object.values(this.settings.clickIdFields);
-      const extra = (prefix: string) => clickFields.map((field) => `, ${prefix}${field}`).join('');
+      const { object, prefix, where } = this.conversionScope(query);
+      const extra = Object.values(this.settings.clickIdFields)
+        .map((field) => `, ${prefix}${field}`)
+        .join('');
       const records =
-        link.kind === 'campaignMember'
+        object === 'CampaignMember'
           ? await this.queryPages(
               conn,
-              `SELECT LeadId, Lead.ConvertedDate, Lead.ConvertedOpportunityId${extra('Lead.')} FROM CampaignMember WHERE CampaignId = ${campaign} AND LeadId != null AND ${window('Lead.')} ORDER BY LeadId ASC`,
+              `SELECT LeadId, Lead.ConvertedDate, Lead.ConvertedOpportunityId${extra} FROM CampaignMember WHERE ${where} ORDER BY LeadId ASC`,
               MAX_CONVERSIONS,
             )
           : (
               await this.queryPages(
                 conn,
-                `SELECT Id, ConvertedDate, ConvertedOpportunityId${extra('')} FROM Lead WHERE ${link.field} = ${campaign} AND ${window('')} ORDER BY Id ASC`,
+                `SELECT Id, ConvertedDate, ConvertedOpportunityId${extra} FROM Lead WHERE ${where} ORDER BY Id ASC`,
                 MAX_CONVERSIONS,
               )
             ).map((record) => {
@@ -432,8 +427,36 @@ export class SalesforceCrm implements Crm {
     });
   }
 
+  /**
+   * Counted by the org, not by fetching: the rules compare this count with the forecast, and a fetch stops at
+   * MAX_CONVERSIONS rows, which undercounted a larger window as a conversion shortfall. COUNT() answers with
+   * totalSize and no records, in one call (SOQL and SOSL Reference, COUNT():
+   * https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_count.htm).
+   */
   async countConversions(query: CrmConversionQuery): Promise<number> {
-    return (await this.fetchConversions(query)).length;
+    return this.call('countConversions', async (conn) => {
+      const { object, where } = this.conversionScope(query);
+      return (await conn.query(`SELECT COUNT() FROM ${object} WHERE ${where}`)).totalSize;
+    });
+  }
+
+  /** Where a campaign's leads converted inside the query's days are, by how leads link to the campaign. */
+  private conversionScope(query: CrmConversionQuery): {
+    object: 'CampaignMember' | 'Lead';
+    prefix: string;
+    where: string;
+  } {
+    const campaign = soqlId(query.crmCampaignId, 'crmCampaignId');
+    const [first, last] = conversionDays(query);
+    const link = this.settings.campaignLink;
+    const prefix = link.kind === 'campaignMember' ? 'Lead.' : '';
+    // ConvertedDate is a date field: it is compared with date literals, never dateTimes.
+    const window =
+      `${prefix}IsConverted = true AND ${prefix}ConvertedDate >= ${soqlDate(first, 'from')} AND ${prefix}ConvertedDate <= ${soqlDate(last, 'to')}` +
+      (query.countOpportunities ? ` AND ${prefix}ConvertedOpportunityId != null` : '');
+    return link.kind === 'campaignMember'
+      ? { object: 'CampaignMember', prefix, where: `CampaignId = ${campaign} AND LeadId != null AND ${window}` }
+      : { object: 'Lead', prefix, where: `${link.field} = ${campaign} AND ${window}` };
   }
 
   async setOwner(leadId: string, ownerId: string): Promise<CrmOwnerResult> {
