@@ -42,6 +42,7 @@ describe('migrate', () => {
       '0007_decision_attempts.sql',
       '0008_approver_tokens.sql',
       '0009_milestones.sql',
+      '0010_removed_leads.sql',
     ]);
     expect(await tableExists(db, 'clock_outcomes')).toBe(true);
 
@@ -58,13 +59,14 @@ describe('migrate', () => {
       { version: 7, name: 'decision_attempts' },
       { version: 8, name: 'approver_tokens' },
       { version: 9, name: 'milestones' },
+      { version: 10, name: 'removed_leads' },
     ]);
   });
 
   it('serialises concurrent runs with the advisory lock', async () => {
     const db = await emptyDatabase();
     const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
-    expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, 9]);
+    expect(results.map((r) => r.applied.length).sort((a, b) => a - b)).toEqual([0, 0, 10]);
   });
 
   it('rolls back a failing migration completely and keeps earlier ones', async () => {
