@@ -36,6 +36,8 @@ type DayNumber = number;
 type Interval = { start: number; end: number };
 type MinuteWindow = { start: number; end: number }; // minutes after local midnight, end may be 1440
 type CompiledCalendar = {
+  /** Windows placed as before patch wall-clock-dst (keepLegacyDstRule): see dayIntervals. */
+  legacyDst: boolean;
   zone: IANAZone;
   windows: Record<Weekday, MinuteWindow[]>; // sorted by start, non-overlapping
   holidays: ReadonlySet<DayNumber>;
@@ -59,6 +61,15 @@ const MAX_CACHED_DAYS = 2_000;
  * few calendars for every lead (a WeakMap, so dropped configs free their compiled form).
  */
 const compiledCalendars = new WeakMap<BusinessCalendar, CompiledCalendar>();
+const legacyDstCalendars = new WeakSet<BusinessCalendar>();
+
+/**
+ * Places this calendar object's windows as before patch wall-clock-dst, for a workflow replaying a run recorded
+ * under it: its deadlines came from that placement.
+ */
+export function keepLegacyDstRule(calendar: BusinessCalendar): void {
+  legacyDstCalendars.add(calendar);
+}
 
 /**
  * The instant at which `durationMs` of business time has elapsed after `start`.
@@ -262,8 +273,9 @@ function parseDate(text: unknown): CivilDate | undefined {
 }
 
 function compileCalendar(calendar: BusinessCalendar): CompiledCalendar {
+  const legacyDst = legacyDstCalendars.has(calendar);
   const cached = compiledCalendars.get(calendar);
-  if (cached) return cached;
+  if (cached && cached.legacyDst === legacyDst) return cached;
   const problems = validateCalendar(calendar);
   if (problems.length > 0) throw new Error(`Invalid business calendar: ${problems.join('; ')}`);
   const windows = {} as Record<Weekday, MinuteWindow[]>;
@@ -273,6 +285,7 @@ function compileCalendar(calendar: BusinessCalendar): CompiledCalendar {
       .sort((a, b) => a.start - b.start);
   }
   const compiled = {
+    legacyDst,
     zone: IANAZone.create(calendar.timezone),
     windows,
     holidays: new Set((calendar.holidays ?? []).map((holiday) => dayNumberOf(parseDate(holiday) as CivilDate))),
@@ -283,17 +296,25 @@ function compileCalendar(calendar: BusinessCalendar): CompiledCalendar {
   return compiled;
 }
 
-/** One local date's business windows as real-time intervals, in order (none on a holiday). */
+/**
+ * One local date's business windows as real-time intervals, in order (none on a holiday): every instant whose local
+ * wall-clock reading falls on that date inside one of its windows. Where clocks fall back, a window over the repeated
+ * hour holds both passes of it; where they spring forward, the skipped local times hold no instant. Before patch
+ * wall-clock-dst each window edge was resolved on its own by luxon, which takes the later offset in an overlap: a
+ * window ending at 24:00 on the day before a fall-back at midnight (America/Havana) reached past the next local
+ * midnight, where no walk from that next day saw it, and a 24/7 calendar lost that hour.
+ */
 function dayIntervals(calendar: CompiledCalendar, day: DayNumber): Interval[] {
   let intervals = calendar.days.get(day);
   if (!intervals) {
     const date = civilDateOf(day);
-    intervals = calendar.holidays.has(day)
-      ? []
-      : calendar.windows[weekdayOf(day)].map((window) => ({
+    const windows = calendar.holidays.has(day) ? [] : calendar.windows[weekdayOf(day)];
+    intervals = calendar.legacyDst
+      ? windows.map((window) => ({
           start: localInstant(date, window.start, calendar.zone),
           end: localInstant(date, window.end, calendar.zone),
-        }));
+        }))
+      : wallClockIntervals(calendar.zone, day, windows);
     if (calendar.days.size >= MAX_CACHED_DAYS) calendar.days.clear();
     calendar.days.set(day, intervals);
   }
@@ -339,7 +360,52 @@ function walkBusinessIntervals(
   }
 }
 
-/** Epoch ms of a local wall-clock minute on a local date; luxon resolves DST gaps forward and overlaps consistently. */
+/**
+ * The instants whose local wall-clock reading lies in one of a date's windows, merged and in order. Readings are
+ * "wall ms" (the local date and time read as if UTC); an instant t reads t + offset(t). The zone's offset is taken
+ * as changing at most once in the 54 hours that can hold the date's readings (offsets lie within ±15 h).
+ */
+function wallClockIntervals(zone: IANAZone, day: DayNumber, windows: readonly MinuteWindow[]): Interval[] {
+  if (windows.length === 0) return [];
+  const midnight = day * MS_PER_DAY;
+  const lo = midnight - 15 * 60 * MS_PER_MINUTE;
+  const hi = midnight + MS_PER_DAY + 15 * 60 * MS_PER_MINUTE;
+  const spans: { from: number; to: number; offsetMs: number }[] = [];
+  const before = zone.offset(lo);
+  const after = zone.offset(hi);
+  if (before === after) spans.push({ from: lo, to: hi, offsetMs: before * MS_PER_MINUTE });
+  else {
+    // The first instant on the new offset, to the millisecond.
+    let [low, high] = [lo, hi];
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (zone.offset(mid) === before) low = mid;
+      else high = mid;
+    }
+    spans.push({ from: lo, to: high, offsetMs: before * MS_PER_MINUTE });
+    spans.push({ from: high, to: hi, offsetMs: after * MS_PER_MINUTE });
+  }
+  const found: Interval[] = [];
+  for (const window of windows) {
+    const readFrom = midnight + window.start * MS_PER_MINUTE;
+    const readTo = midnight + window.end * MS_PER_MINUTE;
+    for (const span of spans) {
+      const start = Math.max(span.from, readFrom - span.offsetMs);
+      const end = Math.min(span.to, readTo - span.offsetMs);
+      if (start < end) found.push({ start, end });
+    }
+  }
+  found.sort((a, b) => a.start - b.start);
+  const merged: Interval[] = [];
+  for (const interval of found) {
+    const last = merged[merged.length - 1];
+    if (last && interval.start <= last.end) last.end = Math.max(last.end, interval.end);
+    else merged.push({ ...interval });
+  }
+  return merged;
+}
+
+/** Epoch ms of a local wall-clock minute on a local date, as luxon resolves it (before patch wall-clock-dst). */
 function localInstant(date: CivilDate, minuteOfDay: number, zone: IANAZone): number {
   // "24:00" is midnight at the start of the following local day.
   const day = minuteOfDay === MINUTES_PER_DAY ? civilDateOf(dayNumberOf(date) + 1) : date;

@@ -31,6 +31,8 @@ const WAITS_WAKE = '2026-12-05c';
 const UNTRACED_RUNS = '2026-12-05d';
 /** The paths recorded once figures counted a touch within T by the instant T is reached (patch within-at-reach). */
 const WITHIN_AT_REACH = '2026-12-06';
+/** The paths recorded once calendars placed windows by wall-clock reading around tz transitions (wall-clock-dst). */
+const WALL_CLOCK_DST = '2026-12-06b';
 const PATHS = [
   'lead-clocks',
   'proposals',
@@ -58,6 +60,17 @@ const hasPatch = (events: ReturnType<typeof recorded>, patchId: string) =>
       .toString()
       .includes(`"${patchId}"`),
   );
+
+/** The named paths hold the patch's marker in the release recorded with it, and not in the release before. */
+function expectPatchFrom(patchId: string, withIt: string, before: string, names: readonly string[]): void {
+  for (const [release, present] of [
+    [withIt, true],
+    [before, false],
+  ] as const) {
+    for (const name of names)
+      expect(hasPatch(recorded(path.join(release, `${name}.bin`)), patchId), `${release}/${name}`).toBe(present);
+  }
+}
 
 /**
  * Each bundle replays its histories in one replay worker (Worker.runReplayHistories), once for the file: a worker per
@@ -204,16 +217,21 @@ describe('replay of recorded campaign histories', () => {
 
   it('has campaigns whose figures count a touch within T by the instant T is reached, and campaigns from before', () => {
     // Asked where figures begin: a campaign's first run and a quarter's reset.
-    for (const [release, reach] of [
-      [WITHIN_AT_REACH, true],
-      [UNTRACED_RUNS, false],
-    ] as const) {
-      for (const name of ['lead-clocks', 'amend-and-quarter', 'proposals']) {
-        expect(hasPatch(recorded(path.join(release, `${name}.bin`)), 'within-at-reach'), `${release}/${name}`).toBe(
-          reach,
-        );
-      }
-    }
+    expectPatchFrom('within-at-reach', WITHIN_AT_REACH, UNTRACED_RUNS, [
+      'lead-clocks',
+      'amend-and-quarter',
+      'proposals',
+    ]);
+  });
+
+  it('has runs whose calendars place windows by wall-clock reading, and runs from before, which keep the old placement', () => {
+    // Asked as every run starts, a continued one too.
+    expectPatchFrom('wall-clock-dst', WALL_CLOCK_DST, WITHIN_AT_REACH, [
+      'lead-clocks',
+      'continue-as-new',
+      'continue-as-new-run2',
+      'milestones',
+    ]);
   });
 
   it('has a run that handed over under a steady stream of Updates, past 2,000 events and well before 2,000 Updates', () => {
@@ -248,16 +266,12 @@ describe('replay of recorded campaign histories', () => {
   });
 
   it('has paths whose runs went without the tracing interceptors, and paths from before, whose runs ran them', () => {
-    for (const [release, untraced] of [
-      [UNTRACED_RUNS, true],
-      [WAITS_WAKE, false],
-    ] as const) {
-      for (const name of ['lead-clocks', 'continue-as-new', 'continue-as-new-run2', 'quarterly-reset']) {
-        expect(hasPatch(recorded(path.join(release, `${name}.bin`)), 'untraced-run'), `${release}/${name}`).toBe(
-          untraced,
-        );
-      }
-    }
+    expectPatchFrom('untraced-run', UNTRACED_RUNS, WAITS_WAKE, [
+      'lead-clocks',
+      'continue-as-new',
+      'continue-as-new-run2',
+      'quarterly-reset',
+    ]);
   });
 
   it.each(tracedReplays)('replays %s deterministically on the traced bundle too', async (file) => {

@@ -29,6 +29,7 @@ import { admit, applyEvents } from './leads';
 import { decideByOps } from './proposalLifecycle';
 import type { CampaignRun } from './run';
 import { newLeadsRefusal } from './continueAsNew';
+import { holdDstRule } from './dstRule';
 import { asInvalidRequest, atCapacity, invalidRequest, toInvalidRequest } from './invalidRequest';
 import { closeLiveQuarter, quarterRollProblem } from './quarter';
 import { requestProblem } from '../../sla/inputLimits';
@@ -126,6 +127,7 @@ export function registerHandlers(run: CampaignRun): void {
         run.updatesThisRun++;
         // The validator held it to every rule; a replay (validators do not run) reads it as it was accepted.
         const parsed = parseAcceptedConfig(newConfig);
+        holdDstRule(run, parsed);
         state.configs[parsed.version] = parsed;
         state.currentVersion = parsed.version;
         await recordConfigVersion({

@@ -19,6 +19,7 @@ import {
   nextRun,
   tooLargeEvenFlushed,
 } from './continueAsNew';
+import { decideDstRule } from './dstRule';
 import { startCrmPoll } from './crmPoll';
 import { failureMessage } from './escalation';
 import { registerHandlers } from './handlers';
@@ -69,6 +70,7 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
     carry ?? initialState(initialConfig, patched(ATTRIBUTED_SLA_FIGURES), withinRuleForNewFigures()),
   );
   const { state } = run;
+  decideDstRule(run);
   registerHandlers(run);
 
   if (!carry) {

@@ -59,6 +59,8 @@ export interface CampaignRun {
   awaitingHandlers: number;
   /** Steps were released while draining: a run that goes on after all rebuilds its due queue to plan them. */
   stepsReleased: boolean;
+  /** The run was recorded before patch wall-clock-dst: its calendars keep their old window placement (dstRule.ts). */
+  legacyDst: boolean;
   /** The contract's Lead statuses the org's picklist lacks, as last told to ops (not carried over). */
   statusMappingProblems?: string;
   updatesThisRun: number;
@@ -106,6 +108,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     velocityFailingSince: null,
     draining: false,
     awaitingHandlers: 0,
+    legacyDst: false,
     stepsReleased: false,
     updatesThisRun: 0,
     wake: false,
