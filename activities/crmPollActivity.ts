@@ -112,19 +112,20 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
   /**
    * The contract's statuses checked against the org's LeadStatus picklist: the mapping's, and the one
    * return-to-nurture writes (a value the org lacks is refused, INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST, on every
-   * lead that reaches that step), named as such.
+   * lead that reaches that step), asked on its own so its problems are named as such.
    */
   const statusMappingProblems = (crm: Crm, input: PollCrmInput): Promise<string[]> => {
+    const mapped = Object.keys(input.statusMapping ?? {});
     const nurture = input.nurtureStatus;
-    const statuses = [...Object.keys(input.statusMapping ?? {}), ...(nurture === undefined ? [] : [nurture])];
-    if (statuses.length === 0) return Promise.resolve([]);
-    return statusCheck(input.campaignId, JSON.stringify(statuses), async () =>
-      (await crm.validateLeadStatuses(statuses)).map((problem) =>
-        nurture !== undefined && problem.startsWith(`Lead status "${nurture}"`)
-          ? `${problem} (campaign.crm.nurtureStatus, which return-to-nurture writes)`
-          : problem,
-      ),
-    );
+    if (mapped.length === 0 && nurture === undefined) return Promise.resolve([]);
+    return statusCheck(input.campaignId, JSON.stringify([mapped, nurture]), async () => [
+      ...(mapped.length ? await crm.validateLeadStatuses(mapped) : []),
+      ...(nurture === undefined
+        ? []
+        : (await crm.validateLeadStatuses([nurture])).map(
+            (problem) => `${problem} (campaign.crm.nurtureStatus, which return-to-nurture writes)`,
+          )),
+    ]);
   };
   /** The contract's reps the org has deactivated (User.IsActive). */
   const inactiveReps = (crm: Crm, campaignId: string, repIds: string[]): Promise<string[]> =>
