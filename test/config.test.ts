@@ -188,6 +188,16 @@ describe('parseCampaignConfig defaults', () => {
     expect(parseCampaignConfig(minimalConfig()).campaign.crm.statusMapping).toBeUndefined();
   });
 
+  it('keeps a nurture status of the contract, and refuses one no Salesforce picklist can hold', () => {
+    const config = minimalConfig();
+    (config.campaign.crm as Record<string, unknown>).nurtureStatus = 'Recycled - Nurture';
+    expect(parseCampaignConfig(config).campaign.crm.nurtureStatus).toBe('Recycled - Nurture');
+    for (const bad of ['  ', 'x'.repeat(256), 42]) {
+      (config.campaign.crm as Record<string, unknown>).nurtureStatus = bad;
+      expect(() => parseCampaignConfig(config)).toThrow(/campaign\.crm\.nurtureStatus/);
+    }
+  });
+
   it('strips dashes from the Google Ads customer ID', () => {
     const config = minimalConfig();
     config.campaign.ads.customerId = '123-456-7890';

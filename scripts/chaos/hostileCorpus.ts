@@ -353,6 +353,19 @@ export function hostileCorpus(target: CorpusTarget): HostileCase[] {
     'responseSla.milestones.close-99999d.within',
   );
   add(
+    'amendSla nurture status longer than any Salesforce picklist value',
+    amendSlaUpdate,
+    () => ({
+      ...config,
+      version: nextVersion,
+      campaign: {
+        ...(config.campaign as object),
+        crm: { ...((config.campaign as { crm: object }).crm as object), nurtureStatus: 'N'.repeat(100_000) },
+      },
+    }),
+    'campaign.crm.nurtureStatus',
+  );
+  add(
     'amendSla tier named __proto__',
     amendSlaUpdate,
     () => ({

@@ -62,7 +62,8 @@ const crmCampaignRefSchema = z.strictObject({
    * The Lead status (API name) the return-to-nurture step writes; Lead.Status is a restricted picklist, so it must be
    * one of the org's LeadStatus values (the CRM poll checks it once an hour). Unset: "Nurturing" (nurtureStatusOf).
    */
-  nurtureStatus: labelSchema.optional(),
+  // A picklist value's API name is at most 255 characters (Salesforce Help, "Picklist Limitations").
+  nurtureStatus: labelSchema.max(255, { error: 'at most 255 characters, as a Salesforce picklist value' }).optional(),
   // How often the campaign polls the CRM for new leads and first touches; "0s" turns polling off
   // (leads then arrive only through the admitLeads Update).
   pollEvery: durationSchema.prefault('1m'),
