@@ -1,6 +1,7 @@
 // The CRM poll activity: leads that joined the campaign, every contact attempt (Tasks and Events) and
 // every mapped Lead status change since the last poll, all read from the CRM as the source of truth; when
-// the campaign asks for them (milestone clocks), every status change, meetings booked and opportunities too.
+// the campaign asks for them (milestone clocks), every status change, meetings booked and opportunities too; and
+// the leads deleted or merged away, with when that happened.
 // Event IDs are the CRM's own record IDs (Task/Event Id, LeadHistory Id, Opportunity Id) or derived from them
 // (`.status`, `.booked`), so a retried or repeated poll hands the workflow the same events and it ignores the repeats.
 import { log } from '@temporalio/activity';
@@ -78,7 +79,7 @@ function leadStatusMapping(contract: ContractStatusMapping | undefined): LeadSta
   return mapping;
 }
 
-type ChangeRead = 'attempts' | 'statuses' | 'meetings' | 'opportunities';
+type ChangeRead = 'attempts' | 'statuses' | 'meetings' | 'opportunities' | 'removals';
 
 interface PollPositions {
   leads: string | null;
@@ -86,6 +87,8 @@ interface PollPositions {
   statuses: string | null;
   meetings: string | null;
   opportunities: string | null;
+  /** Leads deleted or merged away in the CRM (null in positions of releases before it: read from the start). */
+  removals: string | null;
   /**
    * The leads (ID keys) the change positions cover: those the poll that wrote them read. A lead outside them entering
    * the polled set is read from the start once. Null for positions of earlier releases, which did not say.
@@ -196,6 +199,7 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
       const opportunities = facts.opportunities
         ? await read('opportunities', (ids, w) => crm.fetchOpportunities(ids, w, until))
         : [];
+      const removals = await read('removals', (ids, w) => crm.fetchRemovedLeads(ids, w, until));
       // A fact not read now has a position that does not cover the leads read now: it starts again when next asked.
       if (!facts.meetings) positions.meetings = null;
       if (!facts.opportunities) positions.opportunities = null;
@@ -251,9 +255,19 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
         stage: 'Opportunity',
         at: opportunity.at,
       }));
+      // A lead gone from the CRM closes when it left; its event ID is the one a refused escalation step would
+      // record, so the lead closes once whichever finds it first.
+      const removed: LeadEvent[] = removals.map((removal) => ({
+        type: 'removed',
+        leadId: removal.leadId,
+        eventId: `${removal.leadId}:removed`,
+        ...(removal.mergedInto === null ? {} : { mergedInto: removal.mergedInto }),
+        at: removal.removedAt,
+      }));
       // Scheduled meetings are attempts only once they have started. The sort is stable: at one instant,
-      // attempts, then each disposition with its status event, then meetings booked, then opportunities.
-      const events = [...contacts, ...statusChanges, ...booked, ...stages]
+      // attempts, then each disposition with its status event, then meetings booked, then opportunities, then
+      // removals (what was logged at the instant a lead left counts).
+      const events = [...contacts, ...statusChanges, ...booked, ...stages, ...removed]
         .filter((event) => Date.parse(event.at) <= now)
         .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
       const dispositions = statusChanges.filter((event) => event.type === 'disposition').length;
@@ -266,6 +280,7 @@ export function createCrmPollActivity({ ports, ledger }: { ports: PortResolver; 
           ...(facts.statuses ? { statusChanges: statusChanges.length - dispositions } : {}),
           ...(facts.meetings ? { meetingsBooked: booked.length } : {}),
           ...(facts.opportunities ? { opportunities: stages.length } : {}),
+          ...(removed.length ? { removedLeads: removed.length } : {}),
         });
       return {
         leads,
@@ -300,6 +315,7 @@ const NO_POSITIONS: PollPositions = {
   statuses: null,
   meetings: null,
   opportunities: null,
+  removals: null,
   polled: new Set(),
 };
 
@@ -319,20 +335,23 @@ function decodePositions(watermark: string | null): PollPositions {
     statuses: parsed.statuses ?? null,
     meetings: parsed.meetings ?? null,
     opportunities: parsed.opportunities ?? null,
+    removals: parsed.removals ?? null,
     polled: typeof parsed.polled === 'string' ? decodeKeys(parsed.polled) : null,
   };
 }
 
 // The three first positions are always written (as before); the others only once they have one.
 function encodePositions(positions: PollPositions): string | null {
-  const { leads, attempts, statuses, meetings, opportunities, polled } = positions;
-  if ([leads, attempts, statuses, meetings, opportunities].every((position) => position === null)) return null;
+  const { leads, attempts, statuses, meetings, opportunities, removals, polled } = positions;
+  if ([leads, attempts, statuses, meetings, opportunities, removals].every((position) => position === null))
+    return null;
   return JSON.stringify({
     leads,
     attempts,
     statuses,
     ...(meetings !== null ? { meetings } : {}),
     ...(opportunities !== null ? { opportunities } : {}),
+    ...(removals !== null ? { removals } : {}),
     polled: encodeKeys(polled ?? new Set()),
   });
 }

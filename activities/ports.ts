@@ -189,6 +189,8 @@ export interface CrmRemovedLead {
   leadId: string;
   /** The lead it was merged into (Lead.MasterRecordId), as the CRM gives it; null when it was deleted outright. */
   mergedInto: string | null;
+  /** When it left the CRM (a deleted record's SystemModstamp); absent when the CRM no longer says (purged). */
+  removedAt?: string;
 }
 
 /** A follow-up Task as the workflow asks for it (sla/followUpTask.ts). */
@@ -231,6 +233,12 @@ export interface Crm {
   setLeadStatus(leadId: string, status: string): Promise<void>;
   /** Those of the given leads the CRM no longer holds (deleted or merged); one call, asked after a refused write. */
   removedLeads(leadIds: string[]): Promise<CrmRemovedLead[]>;
+  /** The leads deleted or merged away since the watermark, by when that happened (each with its `removedAt`). */
+  fetchRemovedLeads(
+    leadIds: string[],
+    watermark: string | null,
+    until?: string,
+  ): Promise<CrmPage<CrmRemovedLead & { removedAt: string }>>;
   /** Usage from the last response's Sforce-Limit-Info (no call). */
   apiUsage(): CrmApiUsage;
   /** Usage from the /limits resource (one call): DailyApiRequests used today vs the 24-hour limit. */

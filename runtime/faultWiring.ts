@@ -20,6 +20,7 @@ export const CRM_CALLS = [
   'fetchStatusChanges',
   'fetchMeetingsBooked',
   'fetchOpportunities',
+  'fetchRemovedLeads',
   'validateLeadStatuses',
   'fetchConversions',
   'countConversions',

@@ -230,6 +230,7 @@ function conversionsFromClicks(sim: SandboxCrm, ads: SandboxAdsPlatform, config:
     createFollowUpTask: (input) => sim.createFollowUpTask(input),
     setLeadStatus: (leadId, status) => sim.setLeadStatus(leadId, status),
     removedLeads: (leadIds) => sim.removedLeads(leadIds),
+    fetchRemovedLeads: (leadIds, watermark, until) => sim.fetchRemovedLeads(leadIds, watermark, until),
     apiUsage: () => sim.apiUsage(),
     fetchApiUsage: () => sim.fetchApiUsage(),
     async countConversions(query) {

@@ -104,12 +104,25 @@ const meetingBookedSchema = z.strictObject({
   at: isoTimeSchema,
 });
 
+/**
+ * The lead left the CRM at `at`: deleted, or merged into `mergedInto` (Lead.MasterRecordId). Nobody can work it
+ * any more, so its clocks stop there and it closes.
+ */
+const leadRemovedSchema = z.strictObject({
+  type: z.literal('removed'),
+  leadId: idSchema,
+  eventId: idSchema,
+  mergedInto: idSchema.optional(),
+  at: isoTimeSchema,
+});
+
 const leadEventSchema = z.discriminatedUnion('type', [
   contactAttemptSchema,
   dispositionSchema,
   stageSchema,
   statusSchema,
   meetingBookedSchema,
+  leadRemovedSchema,
 ]);
 export type LeadEvent = z.infer<typeof leadEventSchema>;
 

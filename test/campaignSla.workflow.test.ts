@@ -11,6 +11,7 @@ import {
   recordLeadEventsUpdate,
   slaStateQuery,
 } from '../workflows/messages';
+import { salesforceId } from '../activities/crm/salesforceIds';
 import { seedTermsConfig } from './support/campaignConfig';
 import { terminateWhenIdle, useCampaignHarness } from './support/temporal';
 
@@ -275,6 +276,34 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(removedAlerts[0].text).toContain('merged into lead L-master');
     const state = await wf.query(slaStateQuery);
     expect(state.compliance).toMatchObject({ leads: 1, breached: 1, pending: 0 });
+    await terminateWhenIdle(wf, 'test done');
+  });
+
+  it('a lead deleted in the CRM before its deadline, found by the poll after it: no breach, closed when it left', async () => {
+    const wf = await startCampaign(seedTermsConfig({ id: 'deleted-in-crm', crmPollEvery: '5m' }));
+    const t0 = await now();
+    const leadId = salesforceId('00Q', 900_001);
+    await wf.executeUpdate(admitLeadsUpdate, {
+      args: [{ leads: [{ leadId, tier: 'high-intent', ownerId: 'rep-a', createdAt: iso(t0) }] }],
+    });
+    // Deleted before the 60-minute deadline; the poll that finds it may come after the deadline has fired.
+    await h.env.sleep(58 * MINUTE);
+    h.handle.ports.sandboxCrm('deleted-in-crm').removeLead(leadId);
+    await h.env.sleep(12 * MINUTE);
+    expect(await wf.query(leadQuery, leadId)).toBeNull();
+    const [removed] = await rows<{ at: Date }>(
+      `SELECT at FROM lead_events WHERE campaign_id = $1 AND lead_id = $2 AND kind = 'removed'`,
+      ['deleted-in-crm', leadId],
+    );
+    // When it left the CRM (the sandbox's time at the delete), not when the poll told.
+    expect(removed.at.getTime()).toBeGreaterThanOrEqual(t0);
+    expect(removed.at.getTime()).toBeLessThanOrEqual(t0 + 58 * MINUTE);
+    const clocks = await rows<{ breached_at: Date | null; stopped_at: Date | null }>(
+      `SELECT breached_at, stopped_at FROM clock_outcomes WHERE campaign_id = $1 AND lead_id = $2 AND clock = 'firstTouch'`,
+      ['deleted-in-crm', leadId],
+    );
+    expect(clocks).toEqual([{ breached_at: null, stopped_at: removed.at }]);
+    expect(await h.handle.ledger.openLeadIds('deleted-in-crm', 100_000)).not.toContain(leadId);
     await terminateWhenIdle(wf, 'test done');
   });
 

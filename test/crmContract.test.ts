@@ -943,8 +943,8 @@ describe('leads deleted or merged away', () => {
 
     const removed = await adapter.removedLeads([live, merged, deleted, purged, merged]);
     expect(removed).toEqual([
-      { leadId: merged, mergedInto: master },
-      { leadId: deleted, mergedInto: null },
+      { leadId: merged, mergedInto: master, removedAt: iso(2) },
+      { leadId: deleted, mergedInto: null, removedAt: iso(2) },
       { leadId: purged, mergedInto: null },
     ]);
     const lookup = fake.apiRequests().at(-1)!;
@@ -953,6 +953,39 @@ describe('leads deleted or merged away', () => {
     const attempts = await adapter.fetchAttempts([merged, master], null);
     expect(attempts.items.map((a) => a.leadId)).toEqual([master]);
     expect(await adapter.removedLeads([])).toEqual([]);
+  });
+
+  it('reads the leads removed since the watermark through QueryAll, each at its deletion time, once', async () => {
+    const live = insertLead(1, 0);
+    const master = insertLead(2, 0);
+    const merged = insertLead(3, 0);
+    const deleted = insertLead(4, 0);
+    const later = insertLead(5, 0);
+    const notOurs = insertLead(6, 0);
+    fake.removeLead(deleted, new Date(Date.parse(at(3))));
+    fake.removeLead(merged, new Date(Date.parse(at(2))), master);
+    fake.removeLead(notOurs, new Date(Date.parse(at(2))));
+    const adapter = crm();
+    const ours = [live, master, merged, deleted, later];
+
+    const first = await adapter.fetchRemovedLeads(ours, null, iso(10));
+    // By deletion time, merged first; a live lead and a lead outside the list are not there.
+    expect(first.items).toEqual([
+      { leadId: merged, mergedInto: master, removedAt: iso(2) },
+      { leadId: deleted, mergedInto: null, removedAt: iso(3) },
+    ]);
+    const read = fake.apiRequests().at(-1)!;
+    expect(read.path).toMatch(/\/queryAll$/);
+    expect(read.soql).toMatch(/IsDeleted = true/);
+
+    // Nothing again from the watermark on; a lead deleted after it comes once, at its own time.
+    fake.removeLead(later, new Date(Date.parse(at(12))));
+    const second = await adapter.fetchRemovedLeads(ours, first.watermark, iso(20));
+    expect(second.items).toEqual([{ leadId: later, mergedInto: null, removedAt: iso(12) }]);
+    const third = await adapter.fetchRemovedLeads(ours, second.watermark, iso(30));
+    expect(third.items).toEqual([]);
+    // The read's bound holds: a deletion after `until` waits for the read that reaches it.
+    expect((await adapter.fetchRemovedLeads([live], null, iso(1))).items).toEqual([]);
   });
 });
 

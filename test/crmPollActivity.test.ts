@@ -457,6 +457,33 @@ describe('pollCrm over the Salesforce adapter and the fake', () => {
     expect(again.events).toEqual([]);
   });
 
+  it('hands out a lead deleted or merged away as one removed event at the time it left the org', async () => {
+    const { fake, clock, poll, addLead } = await salesforceWorld();
+    const deleted = addLead(1);
+    const merged = addLead(2);
+    const master = addLead(3);
+    clock.now = minute(5);
+    const first = await poll(null);
+    expect(first.events.filter((e) => e.type === 'removed')).toEqual([]);
+    // Deleted at 12 and merged at 13, both found by the poll at 30: the events carry when it happened.
+    fake.removeLead(merged, minute(13), master);
+    fake.removeLead(deleted, minute(12));
+    clock.now = minute(30);
+    const second = await poll(first.watermark);
+    expect(second.events).toEqual([
+      { type: 'removed', leadId: deleted, eventId: `${deleted}:removed`, at: minute(12).toISOString() },
+      {
+        type: 'removed',
+        leadId: merged,
+        eventId: `${merged}:removed`,
+        mergedInto: master,
+        at: minute(13).toISOString(),
+      },
+    ]);
+    clock.now = minute(40);
+    expect((await poll(second.watermark)).events).toEqual([]);
+  });
+
   it('makes no extra API call when no fact is asked for; statuses cost none, meetings 2 and opportunities 1 a read', async () => {
     const { fake, clock, poll, addLead } = await salesforceWorld();
     const known = addLead(1);
@@ -487,8 +514,9 @@ describe('pollCrm over the Salesforce adapter and the fake', () => {
     addLead(3);
     const on = await callsOf(ALL_FACTS);
     // Without facts: members; attempts of the new lead (converted contacts, Tasks, Events) and of the known one
-    // (the same, and Events started since); status changes of each.
-    expect(off).toHaveLength(1 + 3 + 4 + 1 + 1);
+    // (the same, and Events started since); status changes of each; leads removed, of each.
+    expect(off).toHaveLength(1 + 3 + 4 + 1 + 1 + 2);
+    expect(off.filter((soql) => /IsDeleted = true/.test(soql))).toHaveLength(2);
     expect(JSON.parse(first.watermark!)).toMatchObject({ attempts: expect.stringMatching(/^v3/) });
     expect(off.some((soql) => /ConvertedOpportunity|CreatedDate FROM Event/.test(soql))).toBe(false);
     expect(on).toHaveLength(off.length + 2 * 2 + 2 * 1);
@@ -717,6 +745,7 @@ describe("pollCrm: owners in the contract's form", () => {
       fetchStatusChanges: empty,
       fetchMeetingsBooked: empty,
       fetchOpportunities: empty,
+      fetchRemovedLeads: empty,
       inactiveUsers: async () => [],
       apiUsage: () => ({ used: 0, max: 0, callsMade: 0 }),
     } as unknown as Crm;

@@ -10,14 +10,26 @@ import type { ActivityDeps } from '../activities/campaignActivities';
 import type { CrmRemovedLead } from '../activities/ports';
 import {
   admitLeads,
+  applyLeadEvents,
   collectDue,
   completeEscalationStep,
   drainOutbox,
   emptyLeadBook,
+  validateLeadEvents,
   type EscalationEffect,
   type StepResult,
 } from '../sla/leadBook';
-import { bookContext, HOUR, MONDAY_10AM, newLead, seedConfig, reassignStep as reassign } from './support/leadBook';
+import type { LeadEvent } from '../sla/leadEvents';
+import {
+  bookContext,
+  HOUR,
+  iso,
+  MINUTE,
+  MONDAY_10AM,
+  newLead,
+  seedConfig,
+  reassignStep as reassign,
+} from './support/leadBook';
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const env = new MockActivityEnvironment(undefined, { logger: quiet });
@@ -131,5 +143,107 @@ describe('the lead book on a removed lead', () => {
       expect.objectContaining({ leadId: 'L-1', kind: 'removed', detail: { mergedInto: 'L-2' } }),
     ]);
     expect(collectDue(book, bookContext(config, now + 30 * 24 * HOUR))).toEqual([]);
+  });
+});
+
+/** A book holding L-1 (high-intent, 1 hour wall clock), admitted at 10:00 Monday. */
+function bookWithLead() {
+  const config = seedConfig();
+  const book = emptyLeadBook();
+  admitLeads(book, [newLead('L-1', MONDAY_10AM)], bookContext(config, MONDAY_10AM));
+  drainOutbox(book);
+  return { config, book };
+}
+
+const removedEvent = (at: number, mergedInto?: string): LeadEvent => ({
+  type: 'removed',
+  leadId: 'L-1',
+  eventId: 'L-1:removed',
+  ...(mergedInto ? { mergedInto } : {}),
+  at: iso(at),
+});
+
+describe('the lead book on a lead the CRM poll found removed (event time)', () => {
+  it('stops its clocks when it left, not when we heard, and closes it once with that time', () => {
+    const { config, book } = bookWithLead();
+    const ctx = bookContext(config, MONDAY_10AM + 40 * MINUTE);
+    const events = [removedEvent(MONDAY_10AM + 20 * MINUTE, 'L-2')];
+    expect(validateLeadEvents(book, events, ctx)).toEqual([]);
+    const retired: string[] = [];
+    expect(applyLeadEvents(book, events, ctx, { onRetired: (lead) => retired.push(lead.leadId) })).toEqual([
+      expect.objectContaining({ leadId: 'L-1', result: 'applied' }),
+    ]);
+    expect(retired).toEqual(['L-1']);
+    expect(book.leads['L-1']).toBeUndefined();
+    expect(drainOutbox(book).events).toEqual([
+      expect.objectContaining({ kind: 'removed', at: iso(MONDAY_10AM + 20 * MINUTE), detail: { mergedInto: 'L-2' } }),
+    ]);
+    // Closed: its deadline passes without a breach, and a repeat of the event is refused as for a closed lead.
+    expect(collectDue(book, bookContext(config, MONDAY_10AM + 2 * HOUR))).toEqual([]);
+    expect(validateLeadEvents(book, events, ctx)[0]).toMatch(/already closed/);
+  });
+
+  it('withdraws a breach that fired after it left, when the poll tells within the allowed lateness; later it stands', () => {
+    for (const [reportedAfterDeadline, withdrawn] of [
+      [5 * MINUTE, true],
+      [15 * MINUTE, false],
+    ] as const) {
+      const { config, book } = bookWithLead();
+      const deadline = MONDAY_10AM + HOUR;
+      // The breach fires at the deadline: the lead was deleted at 10:50, the poll tells after.
+      const fired = collectDue(book, bookContext(config, deadline));
+      expect(fired.some((effect) => effect.type === 'breach')).toBe(true);
+      drainOutbox(book);
+      const retracted: string[] = [];
+      const ctx = bookContext(config, deadline + reportedAfterDeadline);
+      applyLeadEvents(book, [removedEvent(deadline - 10 * MINUTE)], ctx, {
+        onBreachRetracted: (lead, clock) => retracted.push(`${lead.leadId}/${clock}`),
+      });
+      expect(book.leads['L-1']).toBeUndefined();
+      expect(retracted).toEqual(withdrawn ? ['L-1/firstTouch'] : []);
+      const { clocks, events } = drainOutbox(book);
+      expect(events).toEqual([expect.objectContaining({ kind: 'removed', at: iso(deadline - 10 * MINUTE) })]);
+      const firstTouch = clocks.filter((row) => row.clock === 'firstTouch').at(-1);
+      if (withdrawn) expect(firstTouch).toMatchObject({ breachRetractedAt: iso(deadline + reportedAfterDeadline) });
+      else expect(firstTouch?.breachRetractedAt).toBeUndefined();
+    }
+  });
+
+  it('a removal before the lead was created or in the future is refused, naming the field', () => {
+    const { config, book } = bookWithLead();
+    const ctx = bookContext(config, MONDAY_10AM + HOUR);
+    expect(validateLeadEvents(book, [removedEvent(MONDAY_10AM - HOUR)], ctx)[0]).toMatch(/^events\[0\]\.at: .* before/);
+    expect(validateLeadEvents(book, [removedEvent(MONDAY_10AM + 3 * HOUR)], ctx)[0]).toMatch(/in the future/);
+  });
+});
+
+describe('the lead book on a removed lead found by a refused step', () => {
+  it('stops its clocks at the time the CRM gives, kept between its admission and now', () => {
+    for (const [removedAt, expected] of [
+      [MONDAY_10AM + 30 * MINUTE, MONDAY_10AM + 30 * MINUTE],
+      [MONDAY_10AM - HOUR, MONDAY_10AM],
+    ]) {
+      const { config, book } = bookWithLead();
+      const now = MONDAY_10AM + 2 * HOUR;
+      const due = collectDue(book, bookContext(config, MONDAY_10AM + HOUR));
+      const first = due.find((effect): effect is EscalationEffect => effect.type === 'escalation');
+      expect(first).toBeDefined();
+      drainOutbox(book);
+      const outcome = completeEscalationStep(
+        book,
+        bookContext(config, now),
+        {
+          leadId: 'L-1',
+          clock: first!.clock,
+          stepIndex: first!.stepIndex,
+          ok: false,
+          error: 'entity is deleted',
+          removed: { mergedInto: null, removedAt: iso(removedAt) },
+        },
+        first!,
+      );
+      expect(outcome).toBe('removed');
+      expect(drainOutbox(book).events).toEqual([expect.objectContaining({ kind: 'removed', at: iso(expected) })]);
+    }
   });
 });

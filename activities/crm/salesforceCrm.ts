@@ -42,10 +42,12 @@ import {
   parseMeetingRows,
   parseMemberRows,
   parseOpportunityRows,
+  parseRemovalRows,
   parseTaskRows,
   type AttemptRow,
   type MeetingRow,
   type OpportunityRow,
+  type RemovalRow,
   type SalesforceFieldMapping,
   type StatusRow,
 } from './salesforceRecords';
@@ -277,6 +279,41 @@ export class SalesforceCrm implements Crm {
         const change = { leadId, changeId: row.key, status: row.status, at: row.at };
         return outcome ? [{ ...change, outcome }] : options.all ? [change] : [];
       });
+      return { items, watermark: read.watermark };
+    });
+  }
+
+  async fetchRemovedLeads(
+    leadIds: string[],
+    watermark: string | null,
+    until?: string,
+  ): Promise<CrmPage<CrmRemovedLead & { removedAt: string }>> {
+    return this.call('fetchRemovedLeads', async (conn) => {
+      const read = await this.readChanges(
+        conn,
+        'fetchRemovedLeads',
+        leadIds,
+        watermark,
+        until,
+        'SystemModstamp',
+        async (batch, { since, order, limit }): Promise<RemovalRow[][]> => [
+          parseRemovalRows(
+            // Query leaves deleted and merged-away records out; QueryAll returns them with IsDeleted
+            // (https://developer.salesforce.com/docs/platform/api-rest/guide/dome-queryall.html).
+            await this.queryPages(
+              conn,
+              `SELECT Id, IsDeleted, MasterRecordId, SystemModstamp FROM Lead WHERE Id IN ${soqlIdList(batch, 'leadIds')} AND IsDeleted = true${since} ${order}`,
+              limit,
+              { scanAll: true },
+            ),
+          ),
+        ],
+      );
+      const items = [...read.fresh].sort(byTimeThen((row) => row.leadId)).map((row) => ({
+        leadId: read.leadOf.get(idKey(row.leadId)) ?? row.leadId,
+        mergedInto: row.mergedInto,
+        removedAt: row.at,
+      }));
       return { items, watermark: read.watermark };
     });
   }
@@ -523,17 +560,17 @@ export class SalesforceCrm implements Crm {
     const ids = uniqueIds(leadIds, 'leadIds');
     if (ids.length === 0) return [];
     return this.call('removedLeads', async (conn) => {
-      const found = new Map<string, { IsDeleted?: unknown; MasterRecordId?: unknown }>();
+      const found = new Map<string, RemovedLookupRow>();
       for (let i = 0; i < ids.length; i += this.idBatchSize) {
         const batch = ids.slice(i, i + this.idBatchSize);
         // The QueryAll resource also returns records deleted or merged away (Query leaves them out), with IsDeleted
         // and, for the losers of a merge, MasterRecordId
         // (https://developer.salesforce.com/docs/platform/api-rest/guide/dome-queryall.html).
         const result = await conn.query(
-          `SELECT Id, IsDeleted, MasterRecordId FROM Lead WHERE Id IN ${soqlIdList(batch, 'leadIds')}`,
+          `SELECT Id, IsDeleted, MasterRecordId, SystemModstamp FROM Lead WHERE Id IN ${soqlIdList(batch, 'leadIds')}`,
           { autoFetch: true, maxFetch: batch.length, scanAll: true },
         );
-        for (const row of result.records as { Id?: unknown; IsDeleted?: unknown; MasterRecordId?: unknown }[])
+        for (const row of result.records as RemovedLookupRow[])
           if (typeof row.Id === 'string') found.set(idKey(row.Id), row);
       }
       return ids.flatMap((leadId): CrmRemovedLead[] => {
@@ -541,7 +578,11 @@ export class SalesforceCrm implements Crm {
         // No row even with QueryAll: purged from the recycle bin (15 days after the delete), or no lead at all.
         if (!row) return [{ leadId, mergedInto: null }];
         if (row.IsDeleted !== true) return [];
-        return [{ leadId, mergedInto: typeof row.MasterRecordId === 'string' ? row.MasterRecordId : null }];
+        const mergedInto = typeof row.MasterRecordId === 'string' ? row.MasterRecordId : null;
+        // A deleted record's SystemModstamp is when it was deleted (getDeleted's deletedDate, GetDeletedResult:
+        // https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_getdeleted_getdeletedresult.htm).
+        const removedAt = parseRemovalRows([row])[0]?.at;
+        return [{ leadId, mergedInto, ...(removedAt ? { removedAt } : {}) }];
       });
     });
   }
@@ -647,8 +688,13 @@ export class SalesforceCrm implements Crm {
     return this.maxFetch + (previous?.seen.length ?? 0);
   }
 
-  private async queryPages(conn: CountingConnection, soql: string, limit: number): Promise<unknown[]> {
-    const result = await conn.query(soql, { autoFetch: true, maxFetch: limit });
+  private async queryPages(
+    conn: CountingConnection,
+    soql: string,
+    limit: number,
+    options: { scanAll?: boolean } = {},
+  ): Promise<unknown[]> {
+    const result = await conn.query(soql, { autoFetch: true, maxFetch: limit, ...options });
     return result.records;
   }
 
@@ -726,6 +772,8 @@ interface ChangeWindow {
 const NOT_INVITEE_COPY = ' AND IsChild = false';
 
 /** Sorts by time, then by a record ID, so a page's order does not depend on the batches. */
+type RemovedLookupRow = { Id?: unknown; IsDeleted?: unknown; MasterRecordId?: unknown; SystemModstamp?: unknown };
+
 function byTimeThen<T extends { at: string }>(id: (item: T) => string): (a: T, b: T) => number {
   return (a, b) => Date.parse(a.at) - Date.parse(b.at) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
 }

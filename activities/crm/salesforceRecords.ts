@@ -251,6 +251,35 @@ export function parseLeadStatusRows(records: unknown[]): StatusRow[] {
   });
 }
 
+export interface RemovalRow {
+  key: string;
+  stamp: string;
+  leadId: string;
+  mergedInto: string | null;
+  /** When it was deleted: getDeleted's deletedDate is the deleted record's SystemModstamp (GetDeletedResult). */
+  at: string;
+}
+
+/** Leads in the recycle bin (IsDeleted, read through QueryAll): deleted outright, or merged into MasterRecordId. */
+export function parseRemovalRows(records: unknown[]): RemovalRow[] {
+  const schema = z.object({
+    Id: salesforceId,
+    IsDeleted: z.literal(true),
+    MasterRecordId: salesforceId.nullish(),
+    SystemModstamp: salesforceDateTime,
+  });
+  return records.map((record, index) => {
+    const row = parseRecord(schema, record, 'Lead', index);
+    return {
+      key: `${row.Id}.removed`,
+      stamp: row.SystemModstamp,
+      leadId: row.Id,
+      mergedInto: row.MasterRecordId ?? null,
+      at: row.SystemModstamp,
+    };
+  });
+}
+
 /** Converted leads; `clickIdFields` names the Lead fields that may hold the ad click (first one set wins). */
 export function parseConversionRows(
   records: unknown[],

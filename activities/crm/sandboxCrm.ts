@@ -193,8 +193,8 @@ export class SandboxCrm implements Crm {
   private readonly hooks: SandboxCrmHooks;
   private calls = 0;
   private statusWrites = 0;
-  /** Leads deleted (null) or merged into another lead (its ID), as removeLead left them. */
-  private readonly removed = new Map<string, string | null>();
+  /** Leads deleted (mergedInto null) or merged into another lead, and when, as removeLead left them. */
+  private readonly removed = new Map<string, { mergedInto: string | null; at: number }>();
 
   constructor(config: SandboxCrmConfig, hooks: SandboxCrmHooks) {
     const parsed = sandboxCrmConfigSchema.safeParse(config);
@@ -431,9 +431,29 @@ export class SandboxCrm implements Crm {
   async removedLeads(leadIds: string[]): Promise<CrmRemovedLead[]> {
     this.calls += 1;
     return [...new Set(leadIds)].flatMap((leadId) => {
-      const mergedInto = this.removed.get(assertValidId(leadId, 'leadIds[]'));
-      return mergedInto === undefined ? [] : [{ leadId, mergedInto }];
+      const removal = this.removed.get(assertValidId(leadId, 'leadIds[]'));
+      return removal === undefined ? [] : [{ leadId, mergedInto: removal.mergedInto, removedAt: iso(removal.at) }];
     });
+  }
+
+  async fetchRemovedLeads(
+    leadIds: string[],
+    watermark: string | null,
+    until?: string,
+  ): Promise<CrmPage<CrmRemovedLead & { removedAt: string }>> {
+    // A deleted record's SystemModstamp is its deletion time, the stamp this read follows (GetDeletedResult,
+    // https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_getdeleted_getdeletedresult.htm).
+    // The recycle bin holds whatever was removed, a lead this world generated or one admitted by hand.
+    const read = this.readStamped(watermark, until, () =>
+      [...new Set(leadIds)].flatMap((leadId) => {
+        const removal = this.removed.get(assertValidId(leadId, 'leadIds[]'));
+        return removal ? [{ key: `${leadId}.removed`, leadId, ...removal }] : [];
+      }),
+    );
+    const items = read.fresh
+      .map(({ leadId, mergedInto, at }) => ({ leadId, mergedInto, removedAt: iso(at) }))
+      .sort((a, b) => Date.parse(a.removedAt) - Date.parse(b.removedAt) || (a.leadId < b.leadId ? -1 : 1));
+    return { items, watermark: read.watermark };
   }
 
   /**
@@ -441,7 +461,7 @@ export class SandboxCrm implements Crm {
    * writes to it are refused and reads leave it out, as Salesforce does for a record in the recycle bin.
    */
   removeLead(leadId: string, mergedInto: string | null = null): void {
-    this.removed.set(assertValidId(leadId, 'leadId'), mergedInto);
+    this.removed.set(assertValidId(leadId, 'leadId'), { mergedInto, at: this.hooks.now().getTime() });
   }
 
   apiUsage(): CrmApiUsage {
@@ -493,6 +513,15 @@ export class SandboxCrm implements Crm {
     until: string | undefined,
     of: (lead: SimLead) => T[],
   ): { fresh: T[]; watermark: string | null } {
+    return this.readStamped(watermark, until, () => this.knownLeads(leadIds).flatMap(of));
+  }
+
+  /** A change read over any records: those stamped from the watermark up to `until`, and the next watermark. */
+  private readStamped<T extends { key: string; at: number }>(
+    watermark: string | null,
+    until: string | undefined,
+    records: () => T[],
+  ): { fresh: T[]; watermark: string | null } {
     this.calls += 1;
     const now = this.hooks.now().getTime();
     this.generateUntil(now);
@@ -500,11 +529,9 @@ export class SandboxCrm implements Crm {
     const asked = until === undefined ? now : Date.parse(until);
     if (Number.isNaN(asked)) throw crmInvalidInput(`until must be an ISO-8601 date-time, got ${JSON.stringify(until)}`);
     const bound = Math.min(now, wholeSecond(asked));
-    const rows = this.knownLeads(leadIds).flatMap((lead) =>
-      of(lead)
-        .filter((row) => row.at <= bound && (previous === null || row.at >= Date.parse(previous.at)))
-        .map((row) => ({ ...row, stamp: iso(row.at) })),
-    );
+    const rows = records()
+      .filter((row) => row.at <= bound && (previous === null || row.at >= Date.parse(previous.at)))
+      .map((row) => ({ ...row, stamp: iso(row.at) }));
     const { fresh, watermark: next } = advanceWatermark(previous, rows, 0, null, iso(wholeSecond(bound)));
     return { fresh, watermark: next ? encodeWatermark(next) : watermark };
   }

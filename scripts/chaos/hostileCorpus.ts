@@ -290,6 +290,34 @@ export function hostileCorpus(target: CorpusTarget): HostileCase[] {
     'events[0].eventId',
   );
 
+  // A lead gone from the CRM: refused ones must leave the open lead open (the entries after use it)
+  const removal = (overrides: Record<string, unknown> = {}) =>
+    events([{ type: 'removed', leadId: openLead.leadId, eventId: 'r-1', at: eventAt, ...overrides }]);
+  add(
+    'recordLeadEvents removed, merged into an email address',
+    recordLeadEventsUpdate,
+    () => removal({ mergedInto: 'jane@example.com' }),
+    'events[0].mergedInto',
+  );
+  add(
+    'recordLeadEvents removed, mergedInto 1 MB',
+    recordLeadEventsUpdate,
+    () => removal({ mergedInto: MEGABYTE }),
+    'events[0].mergedInto',
+  );
+  add(
+    'recordLeadEvents removed before the lead was created',
+    recordLeadEventsUpdate,
+    () => removal({ at: iso(createdAt - 86_400_000) }),
+    'events[0].at',
+  );
+  add(
+    'recordLeadEvents removed in 3000',
+    recordLeadEventsUpdate,
+    () => removal({ at: '3000-01-01T00:00:00Z' }),
+    'events[0].at',
+  );
+
   // decideProposal
   add('decideProposal null', decideProposalUpdate, () => null, '(input)');
   add('decideProposal unknown proposal', decideProposalUpdate, () => decision(), 'proposalId');

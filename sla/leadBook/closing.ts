@@ -4,7 +4,9 @@ import { foldMilestones, hasRunningMilestone } from './milestones';
 import { settlePause } from './pause';
 import {
   clockRecord,
+  iso,
   leadClockKinds,
+  note,
   rememberClosedLeadId,
   type BookContext,
   type LeadBook,
@@ -13,6 +15,7 @@ import {
 import { configOf } from './terms';
 import { getOwn } from '../dict';
 import { leadChanged } from './changes';
+import { parseInstant } from '../isoInstant';
 
 const MAX_CLOSED_IDS = 20_000;
 
@@ -32,6 +35,36 @@ export function stopClocks(book: LeadBook, ctx: BookContext, lead: LeadState, at
     delete clock.stepAttempts;
     if (isMilestoneClock(kind)) book.outbox.clocks.push(clockRecord(ctx.campaignId, lead, kind, clock));
   }
+}
+
+/**
+ * The CRM no longer holds the lead (deleted, or merged into `mergedInto`): nobody can work it, so every clock
+ * stops at `at`, when it left, and the ledger's `removed` event closes it there as a rejection or nurture does.
+ * One event ID per lead: the poll and a refused escalation step may both find it.
+ */
+export function closeRemovedLead(
+  book: LeadBook,
+  ctx: BookContext,
+  lead: LeadState,
+  mergedInto: string | null,
+  at: number,
+): void {
+  note(lead, at, mergedInto === null ? 'deleted in the CRM' : `merged into ${mergedInto} in the CRM`);
+  stopClocks(book, ctx, lead, at);
+  book.outbox.events.push({
+    campaignId: ctx.campaignId,
+    leadId: lead.leadId,
+    eventId: `${lead.leadId}:removed`,
+    kind: 'removed',
+    at: iso(at),
+    detail: mergedInto === null ? {} : { mergedInto },
+  });
+}
+
+/** When a lead left the CRM, as the CRM says, kept between its admission and now (clocks never stop outside it). */
+export function removalInstant(lead: LeadState, removedAt: string, ctx: BookContext): number {
+  const at = parseInstant(removedAt);
+  return Number.isFinite(at) ? Math.min(ctx.now, Math.max(lead.createdAt, at)) : ctx.now;
 }
 
 function isSettled(lead: LeadState): boolean {

@@ -5,7 +5,7 @@ import type { CampaignConfig, EscalationStep, RepConfig } from '../config';
 import { repUnavailability } from '../availability';
 import { pushDue } from '../dueQueue';
 import { initialRoundRobinState, pickNextRep } from '../roundRobin';
-import { stopClocks } from './closing';
+import { closeRemovedLead, removalInstant, stopClocks } from './closing';
 import { iso, note, ownerSpans, type BookContext, type ClockState, type LeadBook, type LeadState } from './state';
 import { configOf } from './terms';
 import { milestoneOf } from './pause';
@@ -238,7 +238,7 @@ export type StepResult =
       ok: false;
       error: string;
       /** The CRM no longer holds the lead (deleted, or merged into `mergedInto`): no retry can mend the step. */
-      removed?: { mergedInto: string | null };
+      removed?: { mergedInto: string | null; removedAt?: string };
     };
 
 export type StepCompletion = 'done' | 'failed' | 'stale' | 'removed';
@@ -264,23 +264,6 @@ export interface StepObservers {
 }
 
 /**
- * The CRM no longer holds the lead: nobody can work it, so every clock stops where we learnt it, and the ledger's
- * `removed` event closes it there as a rejection or nurture does.
- */
-function closeRemovedLead(book: LeadBook, ctx: BookContext, lead: LeadState, mergedInto: string | null): void {
-  note(lead, ctx.now, mergedInto === null ? 'deleted in the CRM' : `merged into ${mergedInto} in the CRM`);
-  stopClocks(book, ctx, lead, ctx.now);
-  book.outbox.events.push({
-    campaignId: ctx.campaignId,
-    leadId: lead.leadId,
-    eventId: `${lead.leadId}:removed`,
-    kind: 'removed',
-    at: iso(ctx.now),
-    detail: mergedInto === null ? {} : { mergedInto },
-  });
-}
-
-/**
  * Applies what an escalation step did once its side effect is confirmed: the owner changes only when the CRM
  * took the reassignment, the lead is nurtured only when the CRM says so. A failed step stays pending and
  * comes due again with backoff; the next step is spaced from when this one actually ran.
@@ -298,7 +281,15 @@ export function completeEscalationStep(
   delete clock.stepInFlight;
   forgetReassignee(clock);
   if (!result.ok && result.removed) {
-    closeRemovedLead(book, ctx, lead, result.removed.mergedInto);
+    // Its clocks stop when it left the CRM (recorded histories have no time there: when we learnt of it).
+    const { mergedInto, removedAt } = result.removed;
+    closeRemovedLead(
+      book,
+      ctx,
+      lead,
+      mergedInto,
+      removedAt === undefined ? ctx.now : removalInstant(lead, removedAt, ctx),
+    );
     if (retireIfSettled(book, lead) && lead.firstTouchAt === undefined) observers.onClosedUntouched?.(lead);
     return 'removed';
   }

@@ -1,9 +1,9 @@
 // Lead events (contact attempts, dispositions, stage changes): checking a batch, then applying it,
 // which meets clocks, opens the acceptance window and closes rejected leads.
-import type { ClockKind } from '../clockKind';
+import { isMilestoneClock, type ClockKind } from '../clockKind';
 import type { LeadEventRecord } from '../records';
 import { conversionStages, type ConversionStage, type LeadEvent } from '../leadEvents';
-import { retireIfSettled, stopClocks } from './closing';
+import { closeRemovedLead, retireIfSettled, stopClocks } from './closing';
 import { applyStatusChange, meetMilestones, startMilestones, type LeadFact } from './milestones';
 import { clockTerms, elapsedLessPauses, settlePause } from './pause';
 import { escalationChain, supersedePendingStep } from './escalation';
@@ -279,6 +279,22 @@ export function applyLeadEvents(
       };
       if (applyStatusChange(book, ctx, lead, event.status, at, withdraw)) fact({ status: event.status });
       else note(lead, at, `status ${event.status} (older than the status known, ignored)`);
+    } else if (event.type === 'removed') {
+      // A clock it left before its deadline was not breached: a breach fired meanwhile is withdrawn if the
+      // report came within the allowed lateness, as for a touch. Steps still to run lapse.
+      const withdrawn: ClockKind[] = [];
+      for (const kind of leadClockKinds(lead)) {
+        const clock = lead.clocks[kind];
+        if (!clock || clock.metAt !== undefined || clock.stoppedAt !== undefined) continue;
+        if (clock.breachedAt !== undefined && at < clock.deadline)
+          if (withdrawBreach(ctx, lead, kind, clock, `left the CRM at ${iso(at)}`, observers)) withdrawn.push(kind);
+        supersedePendingStep(book, ctx, lead, kind, clock, at);
+      }
+      closeRemovedLead(book, ctx, lead, event.mergedInto ?? null, at);
+      // The ledger's row of a built-in clock hears of the withdrawal here (stopping alone leaves it to the event).
+      for (const kind of withdrawn)
+        if (!isMilestoneClock(kind))
+          book.outbox.clocks.push(clockRecord(ctx.campaignId, lead, kind, lead.clocks[kind]!));
     } else {
       note(lead, at, 'meeting booked');
       pushEvent(book, { ...base, kind: 'meeting', detail: {} });

@@ -364,6 +364,8 @@ export class FakeSalesforce {
         for (const activity of this.records(sObject).filter((row) => sameId(row.WhoId, leadId)))
           Object.assign(activity, { WhoId: master.Id, SystemModstamp: stamp });
     }
+    // The delete stamps the record: getDeleted's deletedDate is its SystemModstamp (GetDeletedResult,
+    // https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_getdeleted_getdeletedresult.htm).
     Object.assign(lead, {
       IsDeleted: true,
       MasterRecordId: masterId === undefined ? null : this.record('Lead', masterId)!.Id,
