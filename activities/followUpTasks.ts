@@ -1,6 +1,6 @@
-// Follow-up Tasks in the CRM, upserted on their External ID key: a retried activity updates the Task it already
-// created instead of adding another (Salesforce answers DUPLICATE_VALUE only to a racing insert, which the adapter
-// absorbs). Every task is tried before a failure is reported, so one bad lead does not hold the others back.
+// Follow-up Tasks in the CRM, created once on their External ID key: a retried activity finds the Task it (or a
+// racing attempt) already created and leaves it as the rep has it now. Every task is tried before a failure is
+// reported, so one bad lead does not hold the others back.
 import { ApplicationFailure } from '@temporalio/common';
 import type { FollowUpTask } from '../sla/followUpTask';
 import type { ActivityDeps } from './campaignActivities';

@@ -813,7 +813,7 @@ describe('writes', () => {
     expect(converted.message).toContain('CANNOT_UPDATE_CONVERTED_LEAD');
   });
 
-  it('upserts the follow-up task on its External ID: retries never duplicate, a race is absorbed', async () => {
+  it('creates the follow-up task once on its External ID: a retry finds it and leaves it as the rep has it', async () => {
     const lead = insertLead(1, 0);
     const adapter = crm();
     const input = {
@@ -824,7 +824,12 @@ describe('writes', () => {
       idempotencyKey: 'lead-1:followUp:0',
     };
     const first = await adapter.createFollowUpTask(input);
-    fake.records('Task')[0].Status = 'Completed'; // the rep finishes it before our retry lands
+    // Before our retry lands, the rep finishes the task, hands it to a colleague and rewords it.
+    Object.assign(fake.records('Task')[0], {
+      Status: 'Completed',
+      OwnerId: OTHER_REP,
+      Subject: 'Called, left voicemail',
+    });
     const retry = await adapter.createFollowUpTask(input);
     expect(first).toEqual({ taskId: expect.stringMatching(/^00T/), created: true });
     expect(retry).toEqual({ taskId: first.taskId, created: false });
@@ -832,19 +837,23 @@ describe('writes', () => {
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({
       WhoId: lead,
-      OwnerId: REP,
+      OwnerId: OTHER_REP,
+      Subject: 'Called, left voicemail',
       ActivityDate: '2026-01-05',
       Status: 'Completed',
       campaign_sla_key__c: input.idempotencyKey,
     });
-    expect(fake.apiRequests().map((r) => [r.method, r.path.split('/').slice(-3).join('/')])).toEqual([
-      ['PATCH', 'Task/campaign_sla_key__c/lead-1%3AfollowUp%3A0'],
-      ['PATCH', 'Task/campaign_sla_key__c/lead-1%3AfollowUp%3A0'],
+    // Create; the retry's create is refused (DUPLICATE_VALUE), and one query finds the task. Nothing is written.
+    expect(fake.apiRequests().map((r) => [r.method, r.soql ?? r.path.split('/').slice(-2).join('/')])).toEqual([
+      ['POST', 'sobjects/Task'],
+      ['POST', 'sobjects/Task'],
+      ['GET', "SELECT Id FROM Task WHERE campaign_sla_key__c = 'lead-1:followUp:0' LIMIT 1"],
     ]);
 
-    fake.failNextCalls('UPSERT_RACE');
+    // Another transaction creates the same key first: our create is refused and finds theirs.
+    const theirs = fake.insert('Task', { WhoId: lead, OwnerId: REP, campaign_sla_key__c: 'lead-1:followUp:1' });
     const raced = await adapter.createFollowUpTask({ ...input, idempotencyKey: 'lead-1:followUp:1' });
-    expect(raced.created).toBe(false);
+    expect(raced).toEqual({ taskId: theirs, created: false });
     expect(fake.records('Task').filter((t) => t.campaign_sla_key__c === 'lead-1:followUp:1')).toHaveLength(1);
   });
 

@@ -43,6 +43,7 @@ import {
   parseMemberRows,
   parseOpportunityRows,
   parseRemovalRows,
+  parseTaskIdRows,
   parseTaskRows,
   type AttemptRow,
   type MeetingRow,
@@ -64,6 +65,7 @@ import {
   soqlDateTime,
   soqlId,
   soqlIdList,
+  soqlString,
 } from './soql';
 
 export interface SalesforceCrmOptions {
@@ -518,34 +520,34 @@ export class SalesforceCrm implements Crm {
   async createFollowUpTask(input: CrmFollowUpTask): Promise<{ taskId: string; created: boolean }> {
     return this.call('createFollowUpTask', async (conn) => {
       const key = boundedText(input.idempotencyKey, 'idempotencyKey');
-      // No Status: on a retry the upsert updates, and must not reopen a task the rep already completed.
-      const body = {
+      const field = this.fields.taskIdempotencyKey;
+      const task = {
         WhoId: assertSalesforceId(input.leadId, 'leadId'),
         OwnerId: assertSalesforceId(input.ownerId, 'ownerId'),
         Subject: boundedText(input.subject, 'subject'),
         ActivityDate: activityDate(input.dueDate),
+        [field]: key,
       };
-      // Upsert on the External ID field: a repeat updates the same task instead of creating another
-      // (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm).
-      const upsert = () =>
-        conn.request<{ id?: string; created?: boolean }>(
-          {
-            method: 'PATCH',
-            url: `/sobjects/Task/${this.fields.taskIdempotencyKey}/${encodeURIComponent(key)}`,
-            body: JSON.stringify(body),
-            headers: { 'content-type': 'application/json' },
-          },
-          { noContentResponse: {} },
-        );
-      let result: { id?: string; created?: boolean };
       try {
-        result = await upsert();
+        const result = await conn.request<{ id?: string }>({
+          method: 'POST',
+          url: '/sobjects/Task',
+          body: JSON.stringify(task),
+          headers: { 'content-type': 'application/json' },
+        });
+        return { taskId: result.id ?? '', created: true };
       } catch (err) {
-        // Two upserts racing on a new key: one inserts, the other gets DUPLICATE_VALUE; once more updates.
+        // The key is an External ID marked Unique, so a second create is refused with DUPLICATE_VALUE
+        // (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/field_types.htm):
+        // our earlier attempt, or a racing one, made the task. It stays as the rep has it now: a retry never
+        // rewrites its owner, subject or status (an upsert would have).
         if (salesforceErrorCode(err) !== 'DUPLICATE_VALUE') throw err;
-        result = await upsert();
+        const [existing] = parseTaskIdRows(
+          await this.queryPages(conn, `SELECT Id FROM Task WHERE ${field} = ${soqlString(key)} LIMIT 1`, 1),
+        );
+        if (!existing) throw err;
+        return { taskId: existing, created: false };
       }
-      return { taskId: result.id ?? '', created: result.created === true };
     });
   }
 

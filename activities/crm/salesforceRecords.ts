@@ -120,6 +120,12 @@ const eventSchema = z.object({
   SystemModstamp: salesforceDateTime,
 });
 
+/** Task IDs alone (the follow-up task found by its idempotency key). */
+export function parseTaskIdRows(records: unknown[]): string[] {
+  const schema = z.object({ Id: salesforceId });
+  return records.map((record, index) => parseRecord(schema, record, 'Task', index).Id);
+}
+
 /** Closed Tasks: the attempt happened when the task was completed (logged calls: when logged). */
 export function parseTaskRows(records: unknown[]): AttemptRow[] {
   return records.map((record, index) => {

@@ -61,10 +61,9 @@ export interface RecordedRequest {
 }
 
 /**
- * TOTAL_REQUESTS / CONCURRENT_REQUESTS: REQUEST_LIMIT_EXCEEDED for the 24-hour or the concurrent limit;
- * UPSERT_RACE: another transaction inserts the same External ID first, and this upsert gets DUPLICATE_VALUE.
+ * TOTAL_REQUESTS / CONCURRENT_REQUESTS: REQUEST_LIMIT_EXCEEDED for the 24-hour or the concurrent limit.
  */
-export type InjectedError = 'TOTAL_REQUESTS' | 'CONCURRENT_REQUESTS' | 'INVALID_SESSION_ID' | 'UPSERT_RACE';
+export type InjectedError = 'TOTAL_REQUESTS' | 'CONCURRENT_REQUESTS' | 'INVALID_SESSION_ID';
 
 type FieldType = 'id' | 'reference' | 'string' | 'picklist' | 'boolean' | 'dateTime' | 'date';
 
@@ -496,14 +495,7 @@ export class FakeSalesforce {
         return send(res, 204, undefined, headers);
       }
       if (resource === 'sobjects' && req.method === 'PATCH' && parts.length === 3) {
-        const race = injected === 'UPSERT_RACE';
-        const { status, body } = this.upsert(
-          parts[0],
-          parts[1],
-          decodeURIComponent(parts[2]),
-          json as FakeRecord,
-          race,
-        );
+        const { status, body } = this.upsert(parts[0], parts[1], decodeURIComponent(parts[2]), json as FakeRecord);
         return send(res, status, body, headers);
       }
       return send(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }], headers);
@@ -725,22 +717,11 @@ export class FakeSalesforce {
    * created false), several matches answer 300
    * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm).
    */
-  private upsert(
-    sObject: string,
-    field: string,
-    value: string,
-    body: FakeRecord,
-    race: boolean,
-  ): { status: number; body: unknown } {
+  private upsert(sObject: string, field: string, value: string, body: FakeRecord): { status: number; body: unknown } {
     const name = this.sObjectName(sObject);
     const keyField = this.fieldName(name, field);
     if (!(EXTERNAL_IDS[name] ?? []).includes(keyField))
       throw new NotFound(`Provided external ID field does not exist or is not accessible: ${field}`);
-    if (race) {
-      // The competing transaction commits first; this one then violates the unique index.
-      this.insert(name, { ...this.defaults(name, body), ...canonical(this, name, body), [keyField]: value });
-      throw new DmlError('DUPLICATE_VALUE', `duplicate value found: ${keyField} duplicates value on record`);
-    }
     const matches = this.records(name).filter((row) => row[keyField] === value);
     if (matches.length > 1) return { status: 300, body: matches.map((row) => `/sobjects/${name}/${String(row.Id)}`) };
     if (matches.length === 1) {
