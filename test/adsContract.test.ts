@@ -502,7 +502,7 @@ describe('GoogleAdsPlatform error classification', () => {
 
   // database_error.proto: CONCURRENT_MODIFICATION "Multiple requests were attempting to modify the same resource
   // at once. Retry the request."
-  it('retries DatabaseError.CONCURRENT_MODIFICATION', async () => {
+  it('retries DatabaseError.CONCURRENT_MODIFICATION and DATA_CONSTRAINT_VIOLATION', async () => {
     const concurrent = googleAdsFailure([
       {
         error_code: { database_error: errors.DatabaseErrorEnum.DatabaseError.CONCURRENT_MODIFICATION },
@@ -516,15 +516,17 @@ describe('GoogleAdsPlatform error classification', () => {
     expect(failure.type).toBe(ADS_TRANSIENT_ERROR);
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toContain('database_error.CONCURRENT_MODIFICATION');
-    // Other database errors are not retried blindly.
-    const constraint = googleAdsFailure([
-      { error_code: { database_error: errors.DatabaseErrorEnum.DatabaseError.DATA_CONSTRAINT_VIOLATION } },
-    ]);
-    const other = fakeGoogleAds([{ rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000)] }], [{ error: constraint }]);
-    const final = await failureOf(
-      new GoogleAdsPlatform({ credentials, hooks: other.hooks }).setBudgetAmount(ref, 60_000_000_000),
-    );
-    expect(final.type).toBe(ADS_VALIDATION_ERROR);
+    // DATA_CONSTRAINT_VIOLATION "will usually be replaced with a more specific error if the request is retried":
+    // retried too; REQUEST_TOO_LARGE ("Split the request") is not retried blindly.
+    const databaseFailure = async (code: number) => {
+      const failure = googleAdsFailure([{ error_code: { database_error: code } }]);
+      const world = fakeGoogleAds([{ rows: [budgetRow('CUSTOM_PERIOD', 75_000_000_000)] }], [{ error: failure }]);
+      return failureOf(new GoogleAdsPlatform({ credentials, hooks: world.hooks }).setBudgetAmount(ref, 60_000_000_000));
+    };
+    const constraint = await databaseFailure(errors.DatabaseErrorEnum.DatabaseError.DATA_CONSTRAINT_VIOLATION);
+    expect(constraint).toMatchObject({ type: ADS_TRANSIENT_ERROR, nonRetryable: false });
+    const tooLarge = await databaseFailure(errors.DatabaseErrorEnum.DatabaseError.REQUEST_TOO_LARGE);
+    expect(tooLarge).toMatchObject({ type: ADS_VALIDATION_ERROR, nonRetryable: true });
   });
 
   // campaign_budget_error.proto BUDGET_BELOW_PER_DAY_MINIMUM: "See the error's details.budget_per_day_minimum_error_details".

@@ -172,9 +172,14 @@ const RETRYABLE_QUOTA_CODES = new Set([
   'EXCESSIVE_LONG_TERM_QUERY_RESOURCE_CONSUMPTION',
 ]);
 const AUTH_ERROR_KEYS = new Set(['authentication_error', 'authorization_error']);
-/** internal_error, and DatabaseError.CONCURRENT_MODIFICATION ("Retry the request.", database_error.proto). */
+/**
+ * internal_error; DatabaseError.CONCURRENT_MODIFICATION ("Retry the request.") and DATA_CONSTRAINT_VIOLATION ("will
+ * usually be replaced with a more specific error if the request is retried"), database_error.proto: the retry
+ * either succeeds or says what is wrong, and that error is classified on its own.
+ */
+const TRANSIENT_DATABASE_ERRORS = new Set(['CONCURRENT_MODIFICATION', 'DATA_CONSTRAINT_VIOLATION']);
 const isTransient = ({ key, name }: { key: string; name: string }) =>
-  key === 'internal_error' || (key === 'database_error' && name === 'CONCURRENT_MODIFICATION');
+  key === 'internal_error' || (key === 'database_error' && TRANSIENT_DATABASE_ERRORS.has(name));
 
 function classifyGoogleAdsFailure(failure: GoogleAdsFailureLike): AdsErrorClassification {
   const described = failure.errors.map((e) => ({ error: e, code: errorCodeOf(e) }));
