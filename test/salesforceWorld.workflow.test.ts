@@ -355,91 +355,98 @@ describe('campaigns driven by Salesforce (time-skipping, real adapter over the f
     }
   });
 
-  it('pauses a milestone while Salesforce says "Waiting on customer", resumes it, and meets it by the conversion', async () => {
-    const id = 'sf-paused-milestone';
-    const world = await salesforceWorld(id);
-    const { leadId, t0, accepted } = await workedAndAccepted(world);
-    // Twelve days of one-minute polls would take half an hour here: the poll runs hourly instead. Every fact below
-    // counts at its Salesforce time (LeadHistory.CreatedDate, Opportunity.CreatedDate), whatever the poll's.
-    const wf = await startCampaign(
-      id,
-      world,
-      {
-        milestones: {
-          'opportunity-7d': {
-            stop: 'opportunity',
-            within: '7d',
-            pauseWhile: { status: ['Waiting on customer'] },
+  // Twelve simulated days of polls through jsforce and the fake: more than the default minute on a loaded machine.
+  it(
+    'pauses a milestone while Salesforce says "Waiting on customer", resumes it, and meets it by the conversion',
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      const id = 'sf-paused-milestone';
+      const world = await salesforceWorld(id);
+      const { leadId, t0, accepted } = await workedAndAccepted(world);
+      // Twelve days of one-minute polls would take half an hour here: the poll runs hourly instead. Every fact below
+      // counts at its Salesforce time (LeadHistory.CreatedDate, Opportunity.CreatedDate), whatever the poll's.
+      const wf = await startCampaign(
+        id,
+        world,
+        {
+          milestones: {
+            'opportunity-7d': {
+              stop: 'opportunity',
+              within: '7d',
+              pauseWhile: { status: ['Waiting on customer'] },
+            },
           },
         },
-      },
-      '1h',
-    );
-    const clock = async () => (await wf.query(leadQuery, leadId))?.clocks['m:opportunity-7d'];
-    try {
-      await sleepUntil(t0 + DAY + 17 * MINUTE);
-      const waiting = await world.setStatus(leadId, 'Waiting on customer');
-      // The original deadline (day 7) passes while the lead waits on the customer: no breach.
-      await sleepUntil(t0 + 7 * DAY + 2 * HOUR);
-      expect(await clock()).toMatchObject({ pausedAt: iso(waiting.at), deadline: iso(t0 + 7 * DAY) });
-      expect((await clock())?.breachedAt).toBeUndefined();
-      expect((await wf.query(slaStateQuery)).recentBreaches).toEqual([]);
-      await sleepUntil(t0 + 8 * DAY + 29 * MINUTE);
-      const working = await world.setStatus(leadId, 'Working - Contacted');
-      await sleepUntil(working.at + 2 * HOUR);
-      const waitedMs = working.at - waiting.at;
-      // The time left at the pause, from the resume.
-      expect(await clock()).toMatchObject({ deadline: iso(t0 + 7 * DAY + waitedMs), pausedMs: waitedMs });
-      expect((await clock())?.pausedAt).toBeUndefined();
-      await sleepUntil(t0 + 12 * DAY + 41 * MINUTE);
-      const conversion = await world.convert(leadId, true);
-      expect(conversion.opportunityId).not.toBeNull();
-      await sleepUntil(conversion.at + 2 * HOUR);
-      // Met: every clock of the lead is settled, so it has left the book.
-      expect(await wf.query(leadQuery, leadId)).toBeNull();
-      const state = await wf.query(slaStateQuery);
-      expect(state.milestones).toEqual([
-        expect.objectContaining({
-          name: 'opportunity-7d',
-          started: 1,
-          met: 1,
-          breached: 0,
-          pending: 0,
-          pausedMs: waitedMs,
-        }),
-      ]);
-      expect(state.recentBreaches).toEqual([]);
-      await expect
-        .poll(() => clockOutcome(id, leadId, 'm:opportunity-7d'), { timeout: 20_000 })
-        .toEqual({
-          started_at: iso(t0),
-          deadline: iso(t0 + 7 * DAY + waitedMs),
-          met_at: iso(conversion.at),
-          breached_at: null,
-          stopped_at: null,
-          paused_ms: waitedMs,
-        });
-      const statuses = await leadEvents(id, leadId, 'status');
-      expect(statuses.map((e) => [e.at, e.detail.status])).toEqual([
-        [iso(accepted.at), 'Working - Contacted'],
-        [iso(waiting.at), 'Waiting on customer'],
-        [iso(working.at), 'Working - Contacted'],
-        [iso(conversion.at), 'Closed - Converted'],
-      ]);
-      expect(await leadEvents(id, leadId, 'stage')).toEqual([
-        {
-          event_id: `${conversion.opportunityId}.${leadId}`,
-          at: iso(conversion.at),
-          detail: { stage: 'Opportunity' },
-        },
-      ]);
-      const steps = await db.pool.query(`SELECT 1 FROM escalation_steps WHERE campaign_id = $1`, [id]);
-      expect(steps.rowCount).toBe(0);
-    } finally {
-      await terminateWhenIdle(wf);
-      await world.fake.close();
-    }
-  });
+        '1h',
+      );
+      const clock = async () => (await wf.query(leadQuery, leadId))?.clocks['m:opportunity-7d'];
+      try {
+        await sleepUntil(t0 + DAY + 17 * MINUTE);
+        const waiting = await world.setStatus(leadId, 'Waiting on customer');
+        // The original deadline (day 7) passes while the lead waits on the customer: no breach.
+        await sleepUntil(t0 + 7 * DAY + 2 * HOUR);
+        expect(await clock()).toMatchObject({ pausedAt: iso(waiting.at), deadline: iso(t0 + 7 * DAY) });
+        expect((await clock())?.breachedAt).toBeUndefined();
+        expect((await wf.query(slaStateQuery)).recentBreaches).toEqual([]);
+        await sleepUntil(t0 + 8 * DAY + 29 * MINUTE);
+        const working = await world.setStatus(leadId, 'Working - Contacted');
+        await sleepUntil(working.at + 2 * HOUR);
+        const waitedMs = working.at - waiting.at;
+        // The time left at the pause, from the resume.
+        expect(await clock()).toMatchObject({ deadline: iso(t0 + 7 * DAY + waitedMs), pausedMs: waitedMs });
+        expect((await clock())?.pausedAt).toBeUndefined();
+        await sleepUntil(t0 + 12 * DAY + 41 * MINUTE);
+        const conversion = await world.convert(leadId, true);
+        expect(conversion.opportunityId).not.toBeNull();
+        await sleepUntil(conversion.at + 2 * HOUR);
+        // Met: every clock of the lead is settled, so it has left the book.
+        expect(await wf.query(leadQuery, leadId)).toBeNull();
+        const state = await wf.query(slaStateQuery);
+        expect(state.milestones).toEqual([
+          expect.objectContaining({
+            name: 'opportunity-7d',
+            started: 1,
+            met: 1,
+            breached: 0,
+            pending: 0,
+            pausedMs: waitedMs,
+          }),
+        ]);
+        expect(state.recentBreaches).toEqual([]);
+        await expect
+          .poll(() => clockOutcome(id, leadId, 'm:opportunity-7d'), { timeout: 20_000 })
+          .toEqual({
+            started_at: iso(t0),
+            deadline: iso(t0 + 7 * DAY + waitedMs),
+            met_at: iso(conversion.at),
+            breached_at: null,
+            stopped_at: null,
+            paused_ms: waitedMs,
+          });
+        const statuses = await leadEvents(id, leadId, 'status');
+        expect(statuses.map((e) => [e.at, e.detail.status])).toEqual([
+          [iso(accepted.at), 'Working - Contacted'],
+          [iso(waiting.at), 'Waiting on customer'],
+          [iso(working.at), 'Working - Contacted'],
+          [iso(conversion.at), 'Closed - Converted'],
+        ]);
+        expect(await leadEvents(id, leadId, 'stage')).toEqual([
+          {
+            event_id: `${conversion.opportunityId}.${leadId}`,
+            at: iso(conversion.at),
+            detail: { stage: 'Opportunity' },
+          },
+        ]);
+        const steps = await db.pool.query(`SELECT 1 FROM escalation_steps WHERE campaign_id = $1`, [id]);
+        expect(steps.rowCount).toBe(0);
+      } finally {
+        await terminateWhenIdle(wf);
+        await world.fake.close();
+      }
+    },
+  );
 
   it('breaches a 7-day opportunity milestone Salesforce shows no conversion for; a later conversion leaves the breach', async () => {
     const id = 'sf-opportunity-breach';
