@@ -43,6 +43,7 @@ describe('migrate', () => {
       '0008_approver_tokens.sql',
       '0009_milestones.sql',
       '0010_removed_leads.sql',
+      '0011_drop_untouched_index.sql',
     ]);
     expect(await tableExists(db, 'clock_outcomes')).toBe(true);
 
@@ -60,13 +61,14 @@ describe('migrate', () => {
       { version: 8, name: 'approver_tokens' },
       { version: 9, name: 'milestones' },
       { version: 10, name: 'removed_leads' },
+      { version: 11, name: 'drop_untouched_index' },
     ]);
   });
 
   it('serialises concurrent runs with the advisory lock', async () => {
     const db = await emptyDatabase();
     const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
-    expect(results.map((r) => r.applied.length).sort((a, b) => a - b)).toEqual([0, 0, 10]);
+    expect(results.map((r) => r.applied.length).sort((a, b) => a - b)).toEqual([0, 0, 11]);
   });
 
   it('rolls back a failing migration completely and keeps earlier ones', async () => {
