@@ -197,6 +197,24 @@ describe('routing at intake', () => {
     });
   });
 
+  it('retries a failed route a backoff after its dispatch, however late its result is heard (follow-ups-from-dispatch)', () => {
+    const cfg = config([{ id: 'rep-a', outOfOffice: true }, { id: 'rep-c' }]);
+    const retryAt = (heardAfterMs: number, dispatchedAt?: number) => {
+      const book = emptyLeadBook();
+      const plan = admit(book, cfg, t0, 'L-1', 'rep-a') as { route: PendingRoute };
+      const route: PendingRoute = { ...plan.route, attempts: 0, nextAttemptAt: t0 };
+      const failed = { leadId: 'L-1', ok: false as const, error: 'CRM down' };
+      expect(completeIntakeRoute(book, ctx(cfg, t0 + heardAfterMs), route, failed, dispatchedAt)).toMatchObject({
+        outcome: 'retry',
+      });
+      return route.nextAttemptAt;
+    };
+    expect(retryAt(45_000, t0)).toBe(t0 + 60_000);
+    expect(retryAt(5_000, t0)).toBe(retryAt(45_000, t0));
+    // Without a dispatch time (runs recorded before), from the result's task as before.
+    expect(retryAt(45_000)).toBe(t0 + 45_000 + 60_000);
+  });
+
   it("takes the CRM's word that the owner stuck: its 18-character ID for the configured 15-character one is the same user", () => {
     const rep15 = '005000000000001';
     const cfg = config([{ id: 'rep-a', outOfOffice: true }, { id: rep15 }]);

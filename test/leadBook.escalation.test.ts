@@ -1,6 +1,7 @@
 // Escalation chains on their own: the seed chain notify-owner → reassign → notify-manager → return-to-nurture
 // at its configured offsets from the breach, round-robin reassignment that skips out-of-office and full reps,
 // the jump to the manager when nobody can take the lead, and which manager is told.
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import type { CampaignConfig } from '../sla/config';
 import {
@@ -761,5 +762,42 @@ describe('a reassign step retried after a failure', () => {
       (e): e is EscalationEffect => e.type === 'escalation',
     );
     expect(again.newOwnerId).toBe('rep-c');
+  });
+});
+
+describe('follow-ups timed from the dispatch (patch follow-ups-from-dispatch)', () => {
+  // The task that hears a step's result can read a later time on a replay from scratch than it did live (sdk-core
+  // merges a task that made no command into the next one): what comes due next must not depend on that time.
+  const scheduleAfter = (heardAfterMs: number, ok: boolean, spacedFromDispatch: boolean) => {
+    const book = bookWith([newLead('L-1', MONDAY_10AM)]);
+    const [first] = collectDue(book, bookContext(config, BREACH)).filter(
+      (effect): effect is EscalationEffect => effect.type === 'escalation',
+    );
+    const dispatched = { ...first, at: new Date(BREACH).toISOString() };
+    const ref = { leadId: 'L-1', clock: first.clock, stepIndex: first.stepIndex };
+    completeEscalationStep(
+      book,
+      bookContext(config, BREACH + heardAfterMs),
+      ok ? { ...ref, ok: true } : { ...ref, ok: false, error: 'CRM down' },
+      dispatched,
+      { spacedFromDispatch },
+    );
+    return book.leads['L-1'].clocks.firstTouch?.nextStepAt;
+  };
+
+  it('the next step and a retry come due at the same instant however late the result is heard', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 * MINUTE }), fc.boolean(), (heardAfterMs, ok) => {
+        expect(scheduleAfter(heardAfterMs, ok, true)).toBe(scheduleAfter(0, ok, true));
+      }),
+      { numRuns: 200 },
+    );
+    // A retry waits its backoff from the dispatch.
+    expect(scheduleAfter(90_000, false, true)).toBe(BREACH + stepRetryDelayMs(1));
+  });
+
+  it('runs recorded before it time them from the result, as they did', () => {
+    expect(scheduleAfter(90_000, false, false)).toBe(BREACH + 90_000 + stepRetryDelayMs(1));
+    expect(scheduleAfter(0, false, false)).not.toBe(scheduleAfter(90_000, false, false));
   });
 });

@@ -33,6 +33,8 @@ const UNTRACED_RUNS = '2026-12-05d';
 const WITHIN_AT_REACH = '2026-12-06';
 /** The paths recorded once calendars placed windows by wall-clock reading around tz transitions (wall-clock-dst). */
 const WALL_CLOCK_DST = '2026-12-06b';
+/** The paths recorded once follow-ups of outside calls were timed from their dispatch (follow-ups-from-dispatch). */
+const FOLLOW_UPS_FROM_DISPATCH = '2026-12-06c';
 const PATHS = [
   'lead-clocks',
   'proposals',
@@ -231,6 +233,15 @@ describe('replay of recorded campaign histories', () => {
       'continue-as-new',
       'continue-as-new-run2',
       'milestones',
+    ]);
+  });
+
+  it('has runs whose escalation steps and intake routes time what follows from their dispatch, and runs from before', () => {
+    // Asked where a step's or a route's result is applied.
+    expectPatchFrom('follow-ups-from-dispatch', FOLLOW_UPS_FROM_DISPATCH, WALL_CLOCK_DST, [
+      'lead-clocks',
+      'fault-retries',
+      'intake-routing',
     ]);
   });
 

@@ -261,6 +261,14 @@ export interface StepObservers {
    * recorded before that existed pass false: their retries took the next round-robin turn.
    */
   keepReassignee?: boolean;
+  /**
+   * Whether the next step, or a failed step's retry, is timed from when the step was dispatched (its `at`) instead of
+   * from the workflow task that hears its result. The dispatch is tied to a command, so its time replays the same;
+   * the result's task may not: a replay from scratch merges a task that made no command into the next one
+   * (temporalio/sdk-core, find_end_index_of_next_wft_seq; temporalio/sdk-rust issue 1606) and reads the later time.
+   * Runs recorded before this existed pass false.
+   */
+  spacedFromDispatch?: boolean;
 }
 
 /**
@@ -295,10 +303,11 @@ export function completeEscalationStep(
   }
   // Handled: met, stopped, or its breach withdrawn (a pause reported late showed the clock had stopped in time).
   const handled = clock.metAt !== undefined || clock.stoppedAt !== undefined || clock.breachedAt === undefined;
+  const dispatchedAt = observers.spacedFromDispatch && effect.at !== undefined ? Date.parse(effect.at) : ctx.now;
   if (!result.ok) {
     clock.stepAttempts = (clock.stepAttempts ?? 0) + 1;
     if (!handled) {
-      clock.nextStepAt = ctx.now + stepRetryDelayMs(clock.stepAttempts);
+      clock.nextStepAt = dispatchedAt + stepRetryDelayMs(clock.stepAttempts);
       pushDue(book.due, clock.nextStepAt, `${lead.leadId}|${result.clock}|step`);
       if (effect.step === 'reassign' && effect.newOwnerId && observers.keepReassignee !== false)
         clock.reassignPick = { stepIndex: result.stepIndex, newOwnerId: effect.newOwnerId };
@@ -369,8 +378,11 @@ export function completeEscalationStep(
   if (!handled && clock.stoppedAt === undefined && next < chain.length) {
     clock.nextStep = next;
     clock.nextStepAt = skippedToManager
-      ? ctx.now
-      : Math.max((clock.breachedAt as number) + chain[next].after, ctx.now + chain[next].after - chain[index].after);
+      ? dispatchedAt
+      : Math.max(
+          (clock.breachedAt as number) + chain[next].after,
+          dispatchedAt + chain[next].after - chain[index].after,
+        );
     pushDue(book.due, clock.nextStepAt, `${lead.leadId}|${result.clock}|step`);
   } else {
     delete clock.nextStep;

@@ -90,6 +90,8 @@ export function completeIntakeRoute(
   ctx: BookContext,
   route: PendingRoute,
   result: RouteResult,
+  /** When the write was dispatched: a retry is timed from it (as escalation steps are; StepObservers). */
+  dispatchedAt: number = ctx.now,
 ): RouteCompletion {
   const lead = getOwn(book.leads, route.leadId);
   if (!lead || lead.status !== 'open' || lead.ownerId !== route.fromOwnerId) return { outcome: 'moot' };
@@ -100,7 +102,7 @@ export function completeIntakeRoute(
       return { outcome: 'given-up', error: result.error };
     }
     route.attempts = attempts;
-    route.nextAttemptAt = ctx.now + Math.min(MAX_ROUTE_BACKOFF_MS, 60_000 * 2 ** (attempts - 1));
+    route.nextAttemptAt = dispatchedAt + Math.min(MAX_ROUTE_BACKOFF_MS, 60_000 * 2 ** (attempts - 1));
     return { outcome: 'retry', nextAttemptAt: route.nextAttemptAt };
   }
   const at = Date.parse(route.at);

@@ -25,6 +25,7 @@ import { failureMessage, raiseEscalation } from './escalation';
 import { track } from './inFlight';
 import { dispatchLedgerWrite } from './ledgerWrites';
 import { dispatchRoutes } from './routing';
+import { followUpsFromDispatch } from './retryTiming';
 import type { CampaignRun } from './run';
 
 const MAX_RECENT_BREACHES = 20;
@@ -198,6 +199,7 @@ function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: 
   const recordsSuperseded = patched('superseded-escalation-steps');
   const recordsSupersededAfterConfirmed = patched('superseded-after-confirmed-step');
   const keepReassignee = patched(KEEP_REASSIGNEE_ON_RETRY);
+  const spacedFromDispatch = followUpsFromDispatch();
   let failed: StepResult | undefined;
   for (const result of results) {
     const effect = byKey.get(`${result.leadId}|${result.clock}|${result.stepIndex}`);
@@ -210,6 +212,7 @@ function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: 
       recordSuperseded: recordsSuperseded,
       recordSupersededAfterConfirmed: recordsSupersededAfterConfirmed,
       keepReassignee,
+      spacedFromDispatch,
     });
     if (outcome === 'failed') {
       failed ??= result;

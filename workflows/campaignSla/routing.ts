@@ -15,6 +15,7 @@ import {
 import { routeLeads } from './activities';
 import { failureMessage } from './escalation';
 import { track } from './inFlight';
+import { followUpsFromDispatch } from './retryTiming';
 import type { CampaignRun } from './run';
 
 /** Patch: intake routing schedules an activity that runs before this release never scheduled. */
@@ -77,26 +78,34 @@ export function dispatchRoutes(run: CampaignRun): void {
       run,
       'intake routing',
       routeLeads({ campaignId: run.campaignId, routes, repIds: contractRepIds(run.config()) }).then(
-        (results) => applyRouteResults(run, chunk, results),
+        (results) => applyRouteResults(run, chunk, results, now),
         (err: unknown) =>
           applyRouteResults(
             run,
             chunk,
             chunk.map((r) => ({ leadId: r.leadId, ok: false as const, error: failureMessage(err) })),
+            now,
           ),
       ),
     );
   }
 }
 
-function applyRouteResults(run: CampaignRun, chunk: PendingRoute[], results: RouteResult[]): void {
+function applyRouteResults(
+  run: CampaignRun,
+  chunk: PendingRoute[],
+  results: RouteResult[],
+  dispatchedAt: number,
+): void {
   const { campaignId } = run;
   const byLead = new Map(results.map((r) => [r.leadId, r]));
+  const ctx = run.ctx();
+  const retryFrom = followUpsFromDispatch() ? dispatchedAt : ctx.now;
   const settled = new Set<PendingRoute>();
   for (const route of chunk) {
     run.routesInFlight.delete(route.leadId);
     const result = byLead.get(route.leadId) ?? { leadId: route.leadId, ok: false, error: 'no result for this lead' };
-    const completion = completeIntakeRoute(run.state.book, run.ctx(), route, result);
+    const completion = completeIntakeRoute(run.state.book, ctx, route, result, retryFrom);
     if (completion.outcome === 'retry') continue;
     settled.add(route);
     if (completion.outcome === 'moved-by-crm') {
