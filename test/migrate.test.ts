@@ -43,7 +43,7 @@ describe('migrate', () => {
       '0008_approver_tokens.sql',
       '0009_milestones.sql',
       '0010_removed_leads.sql',
-      '0011_drop_untouched_index.sql',
+      '0011_admission_indexes.sql',
     ]);
     expect(await tableExists(db, 'clock_outcomes')).toBe(true);
 
@@ -61,7 +61,7 @@ describe('migrate', () => {
       { version: 8, name: 'approver_tokens' },
       { version: 9, name: 'milestones' },
       { version: 10, name: 'removed_leads' },
-      { version: 11, name: 'drop_untouched_index' },
+      { version: 11, name: 'admission_indexes' },
     ]);
   });
 
