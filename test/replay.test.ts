@@ -13,6 +13,7 @@ import { workflowBundle } from '../runtime/campaignWorker';
 import { replayWorkerOptions, WORKFLOW_TYPES } from '../runtime/replay';
 import { parseCampaignConfig } from '../sla/config';
 import { startedWith } from '../scripts/bench/startedWith';
+import { mergeNoCommandTasks } from './support/mergedTasks';
 import { installQuietRuntime } from './support/temporal';
 
 const dir = path.join(__dirname, 'fixtures', 'histories');
@@ -300,5 +301,52 @@ describe('replay of recorded campaign histories', () => {
       binary.events.map((e) => [Number(e.eventId), e.eventType]),
     );
     await Worker.runReplayHistory(await replayWorkerOptions(), history, 'lead-clocks.json');
+  });
+});
+
+// A replay from scratch runs a workflow task that made no command together with the next one, at the later one's
+// time (support/mergedTasks.ts). The workflow must make the same commands either way: nothing that decides a command
+// may hang on the time of a task that made none. Histories recorded since follow-ups were timed from their dispatch
+// must replay with every such task merged; the release before fails so (its step and route retries were timed from
+// the task that heard the result), which shows the merge reaches what it is meant to.
+describe('replay with every command-less workflow task merged into the next', () => {
+  const mergeSafe = files.filter((file) => path.dirname(file) >= FOLLOW_UPS_FROM_DISPATCH);
+  const mergedReplays = (histories: string[]) =>
+    (async () => {
+      installQuietRuntime();
+      const options = await replayWorkerOptions();
+      const results = new Map<string, { merged: number; error?: Error }>();
+      const inputs = histories.map((file) => {
+        const { history, merged } = mergeNoCommandTasks(decodedHistory(file));
+        results.set(file, { merged });
+        return { workflowId: file, history };
+      });
+      for await (const result of Worker.runReplayHistories(options, inputs))
+        results.set(result.workflowId, { ...results.get(result.workflowId)!, error: result.error });
+      return results;
+    })();
+  let current: Map<string, { merged: number; error?: Error }>;
+  beforeAll(async () => {
+    current = await mergedReplays(mergeSafe);
+  }, 600_000);
+
+  it('covers every path recorded since, each with tasks merged', () => {
+    expect(mergeSafe.filter((file) => path.dirname(file) === FOLLOW_UPS_FROM_DISPATCH).length).toBe(19);
+    for (const file of mergeSafe) expect(current.get(file)?.merged, file).toBeGreaterThan(0);
+  });
+
+  it.each(mergeSafe)('replays %s deterministically with its command-less tasks merged', (file) => {
+    const result = current.get(file);
+    expect(result, `${file} was replayed`).toBeDefined();
+    if (result?.error) throw result.error;
+  });
+
+  it('fails on a history recorded before follow-ups were timed from their dispatch', { timeout: 600_000 }, async () => {
+    const before = path.join(WALL_CLOCK_DST, 'crm-poll.bin');
+    const result = (await mergedReplays([before])).get(before);
+    expect(result?.merged).toBeGreaterThan(100);
+    expect(result?.error?.message).toMatch(/nondeterminism/i);
+    // The same history replays as recorded.
+    await replayed(before, 'default');
   });
 });
