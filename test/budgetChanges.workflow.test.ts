@@ -9,9 +9,8 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { AdsPlatform, Ledger } from '../activities/ports';
+import type { AdsPlatform } from '../activities/ports';
 import type { PgLedger } from '../activities/ledger/pgLedger';
-import type { BudgetChangeRecord } from '../sla/records';
 import { campaignSla } from '../workflows/campaignSla';
 import {
   budgetChangedSignal,
@@ -20,6 +19,7 @@ import {
   proposalsQuery,
   slaStateQuery,
 } from '../workflows/messages';
+import { refusingWrite } from './support/ledgerOutage';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
 import { terminateWhenIdle, testWorker, timeSkippingEnv } from './support/temporal';
 
@@ -176,18 +176,7 @@ describe('a proposal approved after its budget moved', () => {
     config.approvals.autoApprove = { pause: true };
     const taskQueue = 'unrecorded-apply';
     let refuseBudgetChanges = true; // a Postgres failover longer than the apply activity's retries
-    const wrapLedger = (ledger: PgLedger): Ledger =>
-      new Proxy(ledger, {
-        get(target, prop) {
-          const value = Reflect.get(target, prop, target);
-          if (typeof value !== 'function') return value;
-          if (prop !== 'recordBudgetChange') return value.bind(target);
-          return async (record: BudgetChangeRecord) => {
-            if (refuseBudgetChanges) throw new Error('Connection terminated unexpectedly');
-            return target.recordBudgetChange(record);
-          };
-        },
-      });
+    const wrapLedger = (ledger: PgLedger) => refusingWrite(ledger, 'recordBudgetChange', () => refuseBudgetChanges);
     const { worker, ports } = await testWorker(env, db, { taskQueue, wrapLedger });
     await worker.runUntil(async () => {
       const wf = await env.client.workflow.start(campaignSla, {

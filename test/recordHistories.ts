@@ -7,7 +7,8 @@
 // `npm run record-histories -- <label> [scenario...]` writes test/fixtures/histories/<label>/ (default: today's
 // date; every scenario unless some are named) and
 // leaves older labels in place, so the runs those releases started keep replaying. It runs on the
-// time-skipping server with the composition root's worker, ledger (embedded Postgres) and sandbox adapters.
+// time-skipping server with the composition root's worker, ledger (embedded Postgres) and sandbox adapters; a
+// hand-over held up by a ledger outage runs on a dev server, in real time.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
-import type { FaultPlan } from '../activities/faults/faultPlan';
+import { faultPlanSchema, type FaultPlan } from '../activities/faults/faultPlan';
 import { createResetActivities } from '../activities/resetActivities';
 import { workflowBundle } from '../runtime/campaignWorker';
 import { composeCampaignSla, type CampaignSla } from '../runtime/compositionRoot';
@@ -37,6 +38,8 @@ import {
 import type { LeadEvent } from '../sla/leadEvents';
 import { steadyUpdatesUntilHandOver } from '../scripts/bench/steadyUpdates';
 import { seedTermsConfig } from './support/campaignConfig';
+import { admitLeadDueIn, callsUntilHandOverIsDue, handedOver } from './support/handOverScenario';
+import { devServer } from './support/devServer';
 import { terminateWhenIdle } from './support/terminateWhenIdle';
 import { timeSkippingServer } from './support/timeSkippingServer';
 import { nextPendingProposal } from './support/proposals';
@@ -469,6 +472,38 @@ async function steadyUpdates(env: Env, save: Save): Promise<void> {
   await save('steady-updates', campaign);
 }
 
+const HAND_OVER_WAIT_TASK_QUEUE = 'record-histories-hand-over-wait';
+/** Ledger writes (alert deliveries too) fail for a minute from 10 s after the plan is loaded. */
+const LEDGER_OUTAGE = { fromMs: 10_000, toMs: 70_000 };
+const ledgerOutagePlan = (startedAt: number): FaultPlan =>
+  faultPlanSchema.parse({ seed: 'record-histories', startedAt, ledger: { outages: [LEDGER_OUTAGE] } });
+
+/**
+ * A hand-over held up by a ledger write retrying through an outage (patch bounded-hand-over-wait): the drain gives
+ * up after 5 s, a step that falls due meanwhile runs, and the run hands over once the outage has ended.
+ */
+async function handOverWait(env: Env, save: Save, outageFrom: number): Promise<void> {
+  const campaign = await startCampaign(
+    env,
+    seedTermsConfig({ id: 'replay-hand-over-wait' }),
+    HAND_OVER_WAIT_TASK_QUEUE,
+  );
+  const { runId } = await campaign.describe();
+  const at = iso(Date.now());
+  const leadIds = Array.from({ length: 30 }, (_, i) => `wait-${i}`);
+  await campaign.executeUpdate(admitLeadsUpdate, {
+    args: [{ leads: leadIds.map((leadId) => ({ leadId, tier: 'standard', ownerId: 'rep-a', createdAt: at })) }],
+  });
+  await new Promise((resolve) => setTimeout(resolve, outageFrom - Date.now()));
+  await callsUntilHandOverIsDue(campaign, leadIds, at);
+  await admitLeadDueIn(campaign, 'due-while-draining', 8_000);
+  await handedOver(campaign, runId, 240_000);
+  // The next run's first steps: a lead due at once, its breach and first step.
+  await admitLeadDueIn(campaign, 'after-hand-over', 1_000);
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  await save('hand-over-wait', campaign);
+}
+
 async function main(): Promise<void> {
   const [label = new Date().toISOString().slice(0, 10), ...only] = process.argv.slice(2);
   const wanted = (name: string) => only.length === 0 || only.includes(name);
@@ -479,26 +514,33 @@ async function main(): Promise<void> {
   const env = await timeSkippingServer();
   await mkdir(outDir, { recursive: true });
   // Every run of the chain (continue-as-new), oldest first, is its own history file.
-  const save: Save = async (name, handle) => {
-    await terminateWhenIdle(env.client.workflow.getHandle(handle.workflowId), 'recorded');
-    let runId: string | undefined = handle.firstExecutionRunId;
-    for (let run = 1; runId; run++) {
-      const history = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-      const suffix = run === 1 ? '' : `-run${run}`;
-      await writeFile(path.join(outDir, `${name}${suffix}.bin`), encodeHistory(history));
-      const last = history.events?.at(-1);
-      runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-    }
-  };
-  const compose = (options: { taskQueue: string; faults?: FaultPlan } = { taskQueue: TASK_QUEUE }) =>
+  const saveFrom =
+    (server: Env): Save =>
+    async (name, handle) => {
+      await terminateWhenIdle(server.client.workflow.getHandle(handle.workflowId), 'recorded');
+      let runId: string | undefined = handle.firstExecutionRunId;
+      for (let run = 1; runId; run++) {
+        const history = await server.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+        const suffix = run === 1 ? '' : `-run${run}`;
+        await writeFile(path.join(outDir, `${name}${suffix}.bin`), encodeHistory(history));
+        const last = history.events?.at(-1);
+        runId = last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+      }
+    };
+  const save = saveFrom(env);
+  const compose = (
+    { taskQueue, faults, server = env }: { taskQueue: string; faults?: FaultPlan; server?: Env } = {
+      taskQueue: TASK_QUEUE,
+    },
+  ) =>
     composeCampaignSla({
       database: { url: postgres.url },
-      temporal: { connection: env.nativeConnection, client: env.client, namespace: 'default' },
+      temporal: { connection: server.nativeConnection, client: server.client, namespace: 'default' },
       adapters: 'sandbox',
       sandbox: { conversionRate: 0.002 },
       logger: pino({ level: 'silent' }),
-      worker: { taskQueue: options.taskQueue },
-      faults: options.faults,
+      worker: { taskQueue },
+      faults,
     });
   let composed: CampaignSla | undefined;
   try {
@@ -520,6 +562,21 @@ async function main(): Promise<void> {
         await failing.worker.runUntil(() => faultRetries(env, save));
       } finally {
         await failing.stop();
+      }
+    }
+    if (wanted('hand-over-wait')) {
+      const dev = await devServer();
+      const startedAt = Date.now();
+      const held = await compose({
+        taskQueue: HAND_OVER_WAIT_TASK_QUEUE,
+        faults: ledgerOutagePlan(startedAt),
+        server: dev,
+      });
+      try {
+        await held.worker.runUntil(() => handOverWait(dev, saveFrom(dev), startedAt + LEDGER_OUTAGE.fromMs));
+      } finally {
+        await held.stop();
+        await dev.teardown();
       }
     }
     console.log(`histories written to ${path.relative(process.cwd(), outDir)}`);

@@ -36,6 +36,8 @@ const WITHIN_AT_REACH = '2026-12-06';
 const WALL_CLOCK_DST = '2026-12-06b';
 /** The paths recorded once follow-ups of outside calls were timed from their dispatch (follow-ups-from-dispatch). */
 const FOLLOW_UPS_FROM_DISPATCH = '2026-12-06c';
+/** The paths recorded once a drain that could not hand over within 5 s gave up (patch bounded-hand-over-wait). */
+const BOUNDED_HAND_OVER_WAIT = '2026-12-06d';
 const PATHS = [
   'lead-clocks',
   'proposals',
@@ -246,6 +248,37 @@ describe('replay of recorded campaign histories', () => {
     ]);
   });
 
+  it('has runs whose drains give up after 5 s, and runs from before, whose drains waited for what was in flight', () => {
+    // Asked as the loop starts.
+    expectPatchFrom('bounded-hand-over-wait', BOUNDED_HAND_OVER_WAIT, FOLLOW_UPS_FROM_DISPATCH, [
+      'lead-clocks',
+      'continue-as-new',
+      'steady-updates',
+    ]);
+  });
+
+  it('has a run whose drain gave up behind a ledger outage, ran a step that fell due meanwhile, then handed over', () => {
+    const events = recorded(path.join(BOUNDED_HAND_OVER_WAIT, 'hand-over-wait.bin'));
+    const timerSummaries = events.flatMap((e) =>
+      e.timerStartedEventAttributes ? [Buffer.from(e.userMetadata?.summary?.data ?? []).toString()] : [],
+    );
+    expect(timerSummaries).toContain('"next hand-over"');
+    const step = events.find(
+      (e) =>
+        e.activityTaskScheduledEventAttributes?.activityType?.name === 'runEscalationSteps' &&
+        Buffer.from(e.activityTaskScheduledEventAttributes.input?.payloads?.[0]?.data ?? [])
+          .toString()
+          .includes('due-while-draining'),
+    );
+    const firstGaveUp = events.findIndex((e) =>
+      Buffer.from(e.userMetadata?.summary?.data ?? [])
+        .toString()
+        .includes('next hand-over'),
+    );
+    expect(step && Number(step.eventId)).toBeGreaterThan(firstGaveUp + 1);
+    expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+  });
+
   it('has a run that handed over under a steady stream of Updates, past 2,000 events and well before 2,000 Updates', () => {
     const events = recorded(path.join('2026-12-04f', 'steady-updates.bin'));
     expect(hasPatch(events, 'settle-handlers-before-hand-over')).toBe(true);
@@ -330,9 +363,11 @@ describe('replay with every command-less workflow task merged into the next', ()
     current = await mergedReplays(mergeSafe);
   }, 600_000);
 
-  it('covers every path recorded since, each with tasks merged', () => {
+  it('covers every path recorded since, each run of more than 100 events with tasks merged', () => {
     expect(mergeSafe.filter((file) => path.dirname(file) === FOLLOW_UPS_FROM_DISPATCH).length).toBe(19);
-    for (const file of mergeSafe) expect(current.get(file)?.merged, file).toBeGreaterThan(0);
+    expect(mergeSafe.filter((file) => path.dirname(file) === BOUNDED_HAND_OVER_WAIT).length).toBe(22);
+    for (const file of mergeSafe)
+      if (recorded(file).length > 100) expect(current.get(file)?.merged, file).toBeGreaterThan(0);
   });
 
   it.each(mergeSafe)('replays %s deterministically with its command-less tasks merged', (file) => {

@@ -2,7 +2,7 @@
 // over a per-file Postgres database (sandbox Ads/CRM, real PgLedger, real notifier).
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { PgLedger } from '../../activities/ledger/pgLedger';
 import type { AdsPlatform, Crm, Ledger } from '../../activities/ports';
@@ -11,11 +11,10 @@ import type { Alert } from '../../sla/alerts';
 import { createResetActivities } from '../../activities/resetActivities';
 import { quarterBackfill } from '../../runtime/quarterBackfill';
 import { createPortResolver, type SandboxOptions, type SandboxPortResolver } from '../../runtime/portResolver';
-import { devServerExecutable } from '../../runtime/dev/temporalBinaries';
+import { devServer } from './devServer';
 import { timeSkippingServer } from './timeSkippingServer';
 import { createCampaignWorker } from '../../runtime/campaignWorker';
 import type { CampaignWorkers } from '../../runtime/campaignWorkers';
-import { allSearchAttributeKeys } from '../../workflows/messages';
 import { beforeAll, afterAll } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './postgres';
 
@@ -35,14 +34,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 /** A dev server of its own; `extraArgs` e.g. a dynamic config value the test needs. */
 export async function devServerEnv(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
   installQuietRuntime();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: devServerExecutable(),
-      ip: '127.0.0.1',
-      searchAttributes: allSearchAttributeKeys,
-      extraArgs: ['--log-level', 'error', ...extraArgs],
-    },
-  });
+  return devServer(extraArgs);
 }
 
 export interface TestWorkerHandle {

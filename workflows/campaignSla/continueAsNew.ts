@@ -5,12 +5,13 @@ import {
   log,
   makeContinueAsNewFunc,
   patched,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { carryOverTooLargeAlert } from '../../sla/alertWording';
 import { packCarryOver, packedSizeBytes } from '../../sla/carryOver';
 import { jsonSizeBytes } from '../../sla/inputLimits';
-import { knownLead, openLeadCount } from '../../sla/leadBook';
+import { knownLead, openLeadCount, rebuildDueQueue } from '../../sla/leadBook';
 import type { CampaignRun, CampaignSlaInput } from './run';
 import { STANDING_WAKE_UP_TIMERS } from './wakeUp';
 
@@ -56,6 +57,69 @@ export function dueToContinue(run: CampaignRun): boolean {
 function historyTooLong(historyLength: number): boolean {
   if (historyLength <= MAX_HISTORY_BEFORE_CONTINUE) return false;
   return patched('earlier-continue-as-new') || historyLength > LEGACY_MAX_HISTORY_BEFORE_CONTINUE;
+}
+
+/**
+ * Patch: a drain that has not handed over within HAND_OVER_WAIT_MS gives up. While a run drains it starts no
+ * escalation step, intake route, CRM poll or ledger write, so that what is in flight can land; but what is in flight
+ * may be an alert or a ledger write retrying through a webhook or Postgres outage for minutes, and new alerts keep
+ * starting. A chaos run's drain lasted 5 minutes (11,000 events) behind such alerts while every step due was held.
+ * Now the run gives up after HAND_OVER_WAIT_MS, starts what it held, and drains again HAND_OVER_RETRY_MS later; it
+ * hands over whenever nothing is in flight, draining or not. Asked once as the loop starts, so its marker's place
+ * never depends on the run's state; runs recorded before wait for their drain to land.
+ */
+export function boundsHandOverWait(): boolean {
+  return patched('bounded-hand-over-wait');
+}
+/** A drain's longest hold on steps, routes, polls and ledger writes: normally it lands within a task or two. */
+const HAND_OVER_WAIT_MS = 5_000;
+/**
+ * The pause before the next drain, doubling after each that gave up: the held work runs meanwhile, and the run hands
+ * over as soon as nothing is in flight. Each drain adds a few events, so a long outage adds few.
+ */
+const HAND_OVER_RETRY_MS = 25_000;
+const HAND_OVER_RETRY_MAX_MS = 5 * 60_000;
+
+/**
+ * Starts a drain: nothing new starts from here on (see `draining`). Its own timer makes this task one with a
+ * command, whose time a replay reads the same: a replay runs a task without commands at the next one's time
+ * (retryTiming.ts), which would move the drain's deadline.
+ */
+export function startDraining(run: CampaignRun, now: number): void {
+  if (run.draining) return;
+  run.draining = true;
+  run.handOver.drainingSince = now;
+  wakeAfter(run, HAND_OVER_WAIT_MS, 'hand-over wait');
+}
+
+/** A drain past its wait gives up: what it held starts, and the next drain waits for its own timer. */
+export function giveUpDrainIfOverdue(run: CampaignRun): void {
+  if (!run.draining || Date.now() < run.handOver.drainingSince + HAND_OVER_WAIT_MS) return;
+  log.warn('hand-over gave up waiting for work in flight; draining again later', {
+    campaignId: run.campaignId,
+    drains: run.handOver.gaveUp + 1,
+    inFlight: run.inFlight.count,
+    historyLength: workflowInfo().historyLength,
+  });
+  stopDraining(run);
+  const pause = Math.min(HAND_OVER_RETRY_MS * 2 ** run.handOver.gaveUp, HAND_OVER_RETRY_MAX_MS);
+  run.handOver.gaveUp++;
+  run.handOver.nextDrainAt = Date.now() + pause;
+  wakeAfter(run, pause, 'next hand-over');
+}
+
+function wakeAfter(run: CampaignRun, ms: number, summary: string): void {
+  void sleep(ms, { summary }).then(() => {
+    run.wake = true;
+  });
+}
+
+/** Ends a drain that did not hand over: steps it released are planned again, and its rows are written as usual. */
+export function stopDraining(run: CampaignRun): void {
+  run.draining = false;
+  run.ledgerWrites.flushBeforeHandOver = false;
+  if (run.stepsReleased) rebuildDueQueue(run.state.book);
+  run.stepsReleased = false;
 }
 
 /**

@@ -5,18 +5,22 @@
 import { allHandlersFinished, ApplicationFailure, condition, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import { decodeCarryOver } from '../../sla/carryOver';
 import { parseAcceptedConfig, parseCampaignConfig } from '../../sla/config';
-import { nextDueAt, openLeadCount, outboxSize, rebuildDueQueue } from '../../sla/leadBook';
+import { nextDueAt, openLeadCount, outboxSize } from '../../sla/leadBook';
 import { nextProposalExpiry } from '../../sla/proposals';
 import { recordConfigVersion } from './activities';
 import { dispatchEffects, fireDueClocks } from './clockEffects';
 import {
   carryOverTooLarge,
+  boundsHandOverWait,
   continueOnCurrentVersion,
   dueToContinue,
+  giveUpDrainIfOverdue,
   handlersSettled,
   handsOverInDecidingTask,
   MAX_CARRY_OVER_BYTES,
   nextRun,
+  startDraining,
+  stopDraining,
   tooLargeEvenFlushed,
 } from './continueAsNew';
 import { decideDstRule } from './dstRule';
@@ -26,7 +30,7 @@ import { registerHandlers } from './handlers';
 import { idle, readyToHandOver, track } from './inFlight';
 import { handleExpiredProposals } from './proposalLifecycle';
 import { ledgerWriteDueAt } from './ledgerWrites';
-import { publish, stalePublishDueAt } from './publish';
+import { decidePublishTiming, publish, stalePublishDueAt } from './publish';
 import { closeLiveQuarter, liveQuarterEndsAt } from './quarter';
 import { nextRouteAttemptAt } from './routing';
 import { createRun, type CampaignRun, type CampaignSlaInput, type CampaignSlaResult } from './run';
@@ -71,6 +75,7 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
   );
   const { state } = run;
   decideDstRule(run);
+  decidePublishTiming(run);
   registerHandlers(run);
 
   if (!carry) {
@@ -93,6 +98,7 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
   publish(run, true);
 
   const waitsWakeForUpdates = patched(WAITS_WAKE_FOR_UPDATES);
+  const boundedHandOverWait = boundsHandOverWait();
   let busyIterations = 0;
   for (;;) {
     const now = Date.now();
@@ -138,8 +144,10 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
     if (t >= run.windowEnd() + cfg.responseSla.followUp.within) break;
 
     if (dueToContinue(run)) {
-      // Start nothing new; hand over once what is in flight has landed and no handler is mid-way.
-      run.draining = true;
+      // Start nothing new; hand over once what is in flight has landed and no handler is mid-way. After a drain
+      // gave up, the run hands over all the same if nothing is in flight, and drains again after a pause.
+      if (!boundedHandOverWait) run.draining = true;
+      else if (t >= run.handOver.nextDrainAt) startDraining(run, t);
       // Ready: nothing in flight, every handler finished; after waiting for handlers to settle, ready again.
       if (readyToHandOver(run) && (allHandlersFinished() || ((await handlersSettled(run)) && readyToHandOver(run)))) {
         // Histories recorded before patch hand-over-in-deciding-task replay a 1 ms wait here; before standing
@@ -153,12 +161,10 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
         // again; otherwise keep running this run and try again only once fewer leads are open.
         if (tooLargeEvenFlushed(run, next)) {
           carryOverTooLarge(run, next);
-          run.draining = false;
-          run.ledgerWrites.flushBeforeHandOver = false;
-          if (run.stepsReleased) rebuildDueQueue(state.book);
-          run.stepsReleased = false;
+          stopDraining(run);
         } else run.ledgerWrites.flushBeforeHandOver = true;
       }
+      if (boundedHandOverWait) giveUpDrainIfOverdue(run);
     }
   }
 

@@ -59,6 +59,8 @@ export interface CampaignRun {
   awaitingHandlers: number;
   /** Steps were released while draining: a run that goes on after all rebuilds its due queue to plan them. */
   stepsReleased: boolean;
+  /** When this drain began, drains that gave up, and when the next may begin (patch bounded-hand-over-wait). */
+  handOver: { drainingSince: number; gaveUp: number; nextDrainAt: number };
   /** The run was recorded before patch wall-clock-dst: its calendars keep their old window placement (dstRule.ts). */
   legacyDst: boolean;
   /** The contract's Lead statuses the org's picklist lacks, as last told to ops (not carried over). */
@@ -74,8 +76,11 @@ export interface CampaignRun {
    * the hand-over waits for the rows to be written (its carry-over was too large with them).
    */
   ledgerWrites: { lastAt: number; flushBeforeHandOver: boolean };
-  /** Search attributes and current details: when last published, whether a publish was skipped since. */
-  summary: { lastAt: number; dirty: boolean; lastAttributes: string };
+  /**
+   * Search attributes and current details: when last published, whether a publish was skipped since, and whether
+   * publishes are timed by the tasks that upsert (patch publish-timed-by-upserts).
+   */
+  summary: { lastAt: number; dirty: boolean; lastAttributes: string; timedByUpserts: boolean };
   /** Open-lead count at which the carry-over last proved too large, and whether ops were told. */
   carryOverGuard: { tooLargeAt: number; reported: boolean };
   config(): CampaignConfig;
@@ -110,12 +115,13 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     awaitingHandlers: 0,
     legacyDst: false,
     stepsReleased: false,
+    handOver: { drainingSince: 0, gaveUp: 0, nextDrainAt: 0 },
     updatesThisRun: 0,
     wake: false,
     wakeUpTimers: new Set(),
     ended: false,
     ledgerWrites: { lastAt: 0, flushBeforeHandOver: false },
-    summary: { lastAt: 0, dirty: false, lastAttributes: '' },
+    summary: { lastAt: 0, dirty: false, lastAttributes: '', timedByUpserts: false },
     carryOverGuard: { tooLargeAt: Infinity, reported: false },
     config,
     leadConfig,

@@ -1,0 +1,56 @@
+// A run pushed to hand over while something holds its drain up: calls logged in batches until its history passes
+// the hand-over threshold, then a lead whose first step falls due while it drains. The hand-over-wait test and
+// its recorded history (test/recordHistories.ts) share it.
+import type { WorkflowHandle } from '@temporalio/client';
+import type { campaignSla } from '../../workflows/campaignSla';
+import { admitLeadsUpdate, recordLeadEventsUpdate } from '../../workflows/messages';
+
+const HOUR = 3_600_000;
+/** Past the 2,000 events at which a run hands over (workflows/campaignSla/continueAsNew.ts). */
+const PAST_HAND_OVER_EVENTS = 2_100;
+
+/** Logs calls to `leadIds` (4 per Update, 8 Updates at a time) until the run's history passes the threshold. */
+export async function callsUntilHandOverIsDue(
+  wf: WorkflowHandle<typeof campaignSla>,
+  leadIds: readonly string[],
+  at: string,
+): Promise<void> {
+  let call = 0;
+  const calls = () =>
+    Array.from({ length: 4 }, () => {
+      const leadId = leadIds[call % leadIds.length];
+      return { type: 'contact' as const, leadId, eventId: `call-${call++}`, channel: 'call' as const, at };
+    });
+  while (Number((await wf.describe()).historyLength) <= PAST_HAND_OVER_EVENTS) {
+    await Promise.all(
+      Array.from({ length: 8 }, () => wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: calls() }] })),
+    );
+  }
+}
+
+/** Admits a high-intent lead whose hour runs out `inMs` from now; returns that deadline (its first step's due time). */
+export async function admitLeadDueIn(
+  wf: WorkflowHandle<typeof campaignSla>,
+  leadId: string,
+  inMs: number,
+): Promise<number> {
+  const deadline = Date.now() + inMs;
+  const createdAt = new Date(deadline - HOUR).toISOString();
+  await wf.executeUpdate(admitLeadsUpdate, {
+    args: [{ leads: [{ leadId, tier: 'high-intent', ownerId: 'rep-b', createdAt }] }],
+  });
+  return deadline;
+}
+
+/** Waits until the workflow runs a run other than `runId`, at most `withinMs`. */
+export async function handedOver(
+  wf: WorkflowHandle<typeof campaignSla>,
+  runId: string,
+  withinMs: number,
+): Promise<void> {
+  const by = Date.now() + withinMs;
+  while ((await wf.describe()).runId === runId) {
+    if (Date.now() > by) throw new Error(`run ${runId} did not hand over within ${withinMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
