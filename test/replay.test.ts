@@ -13,7 +13,7 @@ import { workflowBundle } from '../runtime/campaignWorker';
 import { replayWorkerOptions, WORKFLOW_TYPES } from '../runtime/replay';
 import { parseCampaignConfig } from '../sla/config';
 import { startedWith } from '../scripts/bench/startedWith';
-import { mergeNoCommandTasks } from './support/mergedTasks';
+import { mergeNoCommandTasks } from '../runtime/mergedTasks';
 import { installQuietRuntime } from './support/temporal';
 
 const dir = path.join(__dirname, 'fixtures', 'histories');
@@ -338,7 +338,7 @@ describe('replay of recorded campaign histories', () => {
 });
 
 // A replay from scratch runs a workflow task that made no command together with the next one, at the later one's
-// time (support/mergedTasks.ts). The workflow must make the same commands either way: nothing that decides a command
+// time (runtime/mergedTasks.ts). The workflow must make the same commands either way: nothing that decides a command
 // may hang on the time of a task that made none. Histories recorded since follow-ups were timed from their dispatch
 // must replay with every such task merged; the release before fails so (its step and route retries were timed from
 // the task that heard the result), which shows the merge reaches what it is meant to.
