@@ -365,7 +365,7 @@ describe('replay with every command-less workflow task merged into the next', ()
 
   it('covers every path recorded since, each run of more than 100 events with tasks merged', () => {
     expect(mergeSafe.filter((file) => path.dirname(file) === FOLLOW_UPS_FROM_DISPATCH).length).toBe(19);
-    expect(mergeSafe.filter((file) => path.dirname(file) === BOUNDED_HAND_OVER_WAIT).length).toBe(22);
+    expect(mergeSafe.filter((file) => path.dirname(file) === BOUNDED_HAND_OVER_WAIT).length).toBe(26);
     for (const file of mergeSafe)
       if (recorded(file).length > 100) expect(current.get(file)?.merged, file).toBeGreaterThan(0);
   });

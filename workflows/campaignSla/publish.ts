@@ -1,7 +1,7 @@
 // Search attributes (for List Filters) and current details (for the UI), recomputed at most every
 // SUMMARY_EVERY_MS: each publish is a command in the history. Their figures are kept per change (sla/openFigures,
 // openClockCount), so a publish costs what changed since the last one, not O(open leads).
-import { metricMeter, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { metricMeter, patched, setCurrentDetails, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { recordSlaGauges } from '../slaMetrics';
 import { dict } from '../../sla/dict';
 import { renderCurrentDetails } from '../../sla/currentDetails';
@@ -16,8 +16,7 @@ const SUMMARY_EVERY_MS = 10_000;
  * a publish whose attributes had not changed, which made no command: a replay runs such a task at the next task's
  * time (retryTiming.ts), so the wake-up timer for the next publish came due at another time than it had live (found
  * by the replay test that merges such tasks). Without search attributes (a namespace that cannot register them)
- * no publish makes a command, so none is waited for: details and gauges follow at the loop's next pass 10 s on.
- * Asked once as the run starts, before any handler.
+ * a publish starts the timer for the next one instead. Asked once as the run starts, before any handler.
  */
 export function decidePublishTiming(run: CampaignRun): void {
   run.summary.timedByUpserts = patched('publish-timed-by-upserts');
@@ -29,11 +28,13 @@ export function publish(run: CampaignRun, force = false): void {
   const now = Date.now();
   const upserts = run.input.publishSearchAttributes !== false;
   if (!force && now - summary.lastAt < SUMMARY_EVERY_MS) {
-    summary.dirty = !summary.timedByUpserts || upserts;
+    summary.dirty = true;
     return;
   }
   summary.dirty = false;
   summary.lastAt = now;
+  // Without search attributes to upsert, a timer for the next publish is the command that times this one.
+  if (summary.timedByUpserts && !upserts) void sleep(SUMMARY_EVERY_MS, { summary: 'next publish' });
   const view = stateView(run, 'summary');
   const attributes = {
     campaignId: view.campaignId,
