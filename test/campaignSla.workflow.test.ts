@@ -122,14 +122,23 @@ describe('campaignSla lead clocks (time-skipping)', () => {
         args: [{ leads: [{ leadId, tier, ownerId: 'rep-a', createdAt: iso(at) }] }],
       });
     await admit('L-first', 'standard', t0);
-    const timersBefore = (await wf.fetchHistory()).events?.filter((e) => e.timerStartedEventAttributes).length ?? 0;
+    // The loop's own wake-up timers; a publish without search attributes starts one of its own ('next publish').
+    const wakeUpTimers = (events: Awaited<ReturnType<typeof wf.fetchHistory>>['events']) =>
+      (events ?? []).filter(
+        (e) =>
+          e.timerStartedEventAttributes &&
+          !Buffer.from(e.userMetadata?.summary?.data ?? [])
+            .toString()
+            .includes('next publish'),
+      ).length;
+    const timersBefore = wakeUpTimers((await wf.fetchHistory()).events);
     // Twenty wake-ups whose deadlines all come after L-first's: the timer already running serves them all
     // (a timer or two may start to publish the summary, which is refreshed at most every 10 s).
     for (let i = 0; i < 20; i++) await admit(`L-later-${i}`, 'standard', await now());
     await h.env.sleep(MINUTE);
     const quiet = (await wf.fetchHistory()).events ?? [];
     expect(quiet.filter((e) => e.timerCanceledEventAttributes)).toHaveLength(0);
-    expect(quiet.filter((e) => e.timerStartedEventAttributes).length - timersBefore).toBeLessThan(5);
+    expect(wakeUpTimers(quiet) - timersBefore).toBeLessThan(5);
 
     // A high-intent lead's 1 h deadline comes first: a timer starts for it and fires on time.
     const t1 = await now();
