@@ -3,7 +3,14 @@
 // coalesced writes bound the rows' JSON; coalesced writes bound the columnar encoding the activity carries.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { drainEncodedOutbox, drainOutbox, emptyLeadBook, MAX_LEDGER_WRITE_BYTES, outboxSize } from '../sla/leadBook';
+import {
+  drainEncodedOutbox,
+  drainOutbox,
+  emptyLeadBook,
+  MAX_LEDGER_WRITE_BYTES,
+  outboxSize,
+  returnToOutbox,
+} from '../sla/leadBook';
 import { decodeLeadActivity } from '../sla/recordColumns';
 import { jsonSizeBytes } from '../sla/inputLimits';
 import type { LeadActivityBatch } from '../sla/records';
@@ -87,6 +94,38 @@ describe.each(drains)('ledger writes bounded %s', (_, drain) => {
           });
         },
       ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('a cancelled ledger write', () => {
+  it('goes back in front of the rows queued since, so the outbox is as if it had never been taken', () => {
+    fc.assert(
+      fc.property(outboxArb, outboxArb, fc.integer({ min: 1, max: 100 }), (before, queuedSince, maxRows) => {
+        const make = (prefix: string, sizes: typeof before): LeadActivityBatch => {
+          const list = (name: string, pads: number[]) => pads.map((pad, i) => row(`${prefix}-${name}-${i}`, pad % 40));
+          return {
+            leads: list('lead', sizes.leads),
+            events: list('event', sizes.events),
+            clocks: list('clock', sizes.clocks),
+            ...(sizes.steps?.length ? { steps: list('step', sizes.steps) } : {}),
+          } as unknown as LeadActivityBatch;
+        };
+        const book = emptyLeadBook();
+        book.outbox = make('a', before);
+        const later = make('b', queuedSince);
+        const { rows } = drainEncodedOutbox(book, maxRows, MAX_LEDGER_WRITE_BYTES);
+        // Rows queued while the write was in flight, then the write comes back cancelled.
+        for (const list of ['leads', 'events', 'clocks'] as const) book.outbox[list].push(...(later[list] as never[]));
+        if (later.steps) (book.outbox.steps ??= []).push(...later.steps);
+        returnToOutbox(book, rows);
+        const expected = make('a', before);
+        for (const list of ['leads', 'events', 'clocks'] as const)
+          expect(book.outbox[list]).toEqual([...expected[list], ...later[list]]);
+        const steps = [...(expected.steps ?? []), ...(later.steps ?? [])];
+        expect(book.outbox.steps).toEqual(steps.length ? steps : undefined);
+      }),
       { numRuns: 200 },
     );
   });

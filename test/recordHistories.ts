@@ -479,10 +479,12 @@ const ledgerOutagePlan = (startedAt: number): FaultPlan =>
   faultPlanSchema.parse({ seed: 'record-histories', startedAt, ledger: { outages: [LEDGER_OUTAGE] } });
 
 /**
- * A hand-over held up by a ledger write retrying through an outage (patch bounded-hand-over-wait): the drain gives
- * up after 5 s, a step that falls due meanwhile runs, and the run hands over once the outage has ended.
+ * A hand-over behind a ledger outage, alert deliveries failing with it: the drain cancels the ledger write and the
+ * alerts in flight (patch hand-over-carries-deliveries), the run hands over with what they carried, and the next run
+ * delivers it once the outage has ended. Recorded before that patch (2026-12-06d), the drain gave up after 5 s, a
+ * step that fell due meanwhile ran, and the run handed over only after the outage.
  */
-async function handOverWait(env: Env, save: Save, outageFrom: number): Promise<void> {
+async function handOverWait(env: Env, save: Save, outage: { from: number; to: number }): Promise<void> {
   const campaign = await startCampaign(
     env,
     seedTermsConfig({ id: 'replay-hand-over-wait' }),
@@ -494,13 +496,14 @@ async function handOverWait(env: Env, save: Save, outageFrom: number): Promise<v
   await campaign.executeUpdate(admitLeadsUpdate, {
     args: [{ leads: leadIds.map((leadId) => ({ leadId, tier: 'standard', ownerId: 'rep-a', createdAt: at })) }],
   });
-  await new Promise((resolve) => setTimeout(resolve, outageFrom - Date.now()));
+  await new Promise((resolve) => setTimeout(resolve, outage.from - Date.now()));
+  // Its hour ran out a minute ago: the breach alert is in flight through the outage.
+  await admitLeadDueIn(campaign, 'breached-in-outage', -60_000);
   await callsUntilHandOverIsDue(campaign, leadIds, at);
-  await admitLeadDueIn(campaign, 'due-while-draining', 8_000);
   await handedOver(campaign, runId, 240_000);
-  // The next run's first steps: a lead due at once, its breach and first step.
+  // The next run's first steps: a lead due at once, its breach and first step; then what it carried lands.
   await admitLeadDueIn(campaign, 'after-hand-over', 1_000);
-  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  await new Promise((resolve) => setTimeout(resolve, outage.to + 5_000 - Date.now()));
   await save('hand-over-wait', campaign);
 }
 
@@ -573,7 +576,12 @@ async function main(): Promise<void> {
         server: dev,
       });
       try {
-        await held.worker.runUntil(() => handOverWait(dev, saveFrom(dev), startedAt + LEDGER_OUTAGE.fromMs));
+        await held.worker.runUntil(() =>
+          handOverWait(dev, saveFrom(dev), {
+            from: startedAt + LEDGER_OUTAGE.fromMs,
+            to: startedAt + LEDGER_OUTAGE.toMs,
+          }),
+        );
       } finally {
         await held.stop();
         await dev.teardown();

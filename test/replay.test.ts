@@ -14,6 +14,7 @@ import { replayWorkerOptions, WORKFLOW_TYPES } from '../runtime/replay';
 import { parseCampaignConfig } from '../sla/config';
 import { startedWith } from '../scripts/bench/startedWith';
 import { mergeNoCommandTasks } from '../runtime/mergedTasks';
+import { cancelledActivityTypes } from './support/handOverScenario';
 import { installQuietRuntime } from './support/temporal';
 
 const dir = path.join(__dirname, 'fixtures', 'histories');
@@ -38,6 +39,8 @@ const WALL_CLOCK_DST = '2026-12-06b';
 const FOLLOW_UPS_FROM_DISPATCH = '2026-12-06c';
 /** The paths recorded once a drain that could not hand over within 5 s gave up (patch bounded-hand-over-wait). */
 const BOUNDED_HAND_OVER_WAIT = '2026-12-06d';
+/** The paths recorded once a drain cancelled the deliveries in flight and carried them (hand-over-carries-deliveries). */
+const CARRIES_DELIVERIES = '2026-12-06e';
 const PATHS = [
   'lead-clocks',
   'proposals',
@@ -279,6 +282,39 @@ describe('replay of recorded campaign histories', () => {
     expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });
 
+  it('has runs whose drains cancel the deliveries in flight and carry them, and runs from before', () => {
+    // Asked as the loop starts.
+    expectPatchFrom('hand-over-carries-deliveries', CARRIES_DELIVERIES, BOUNDED_HAND_OVER_WAIT, [
+      'lead-clocks',
+      'continue-as-new',
+      'steady-updates',
+    ]);
+  });
+
+  it('has a run that handed over behind a ledger and webhook outage, the next run delivering what it carried', () => {
+    const first = recorded(path.join(CARRIES_DELIVERIES, 'hand-over-wait.bin'));
+    expect(cancelledActivityTypes(first)).toEqual(new Set(['recordLeadActivity', 'sendAlerts']));
+    expect(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    expect(first.length).toBeLessThan(2_100);
+    // The breach alert raised in the outage was cancelled with the first run and sent by the next.
+    const next = recorded(path.join(CARRIES_DELIVERIES, 'hand-over-wait-run2.bin'));
+    const sendsBreach = (e: (typeof next)[number]) =>
+      e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendAlerts' &&
+      Buffer.from(e.activityTaskScheduledEventAttributes.input?.payloads?.[0]?.data ?? [])
+        .toString()
+        .includes('breached-in-outage:firstTouch:breach');
+    expect(next.some(sendsBreach)).toBe(true);
+  });
+
+  it('has a run under faults whose alerts retried through an outage: runs hand over near 2,000 events, not past 5,000', () => {
+    const lengths = (release: string) =>
+      files
+        .filter((file) => path.dirname(file) === release && path.basename(file).startsWith('fault-retries'))
+        .map((file) => recorded(file).length);
+    expect(Math.max(...lengths(BOUNDED_HAND_OVER_WAIT))).toBeGreaterThan(5_000);
+    expect(Math.max(...lengths(CARRIES_DELIVERIES))).toBeLessThan(2_100);
+  });
+
   it('has a run that handed over under a steady stream of Updates, past 2,000 events and well before 2,000 Updates', () => {
     const events = recorded(path.join('2026-12-04f', 'steady-updates.bin'));
     expect(hasPatch(events, 'settle-handlers-before-hand-over')).toBe(true);
@@ -366,6 +402,7 @@ describe('replay with every command-less workflow task merged into the next', ()
   it('covers every path recorded since, each run of more than 100 events with tasks merged', () => {
     expect(mergeSafe.filter((file) => path.dirname(file) === FOLLOW_UPS_FROM_DISPATCH).length).toBe(19);
     expect(mergeSafe.filter((file) => path.dirname(file) === BOUNDED_HAND_OVER_WAIT).length).toBe(26);
+    expect(mergeSafe.filter((file) => path.dirname(file) === CARRIES_DELIVERIES).length).toBe(29);
     for (const file of mergeSafe)
       if (recorded(file).length > 100) expect(current.get(file)?.merged, file).toBeGreaterThan(0);
   });

@@ -15,7 +15,7 @@ import { chaosCampaignConfig, ESCALATION, newLead, planLeads } from './campaign'
 import { runChecks, type FaultWindow, type Figure, type LagRow } from './checks';
 import { Feeder } from './feed';
 import { hostileCorpus, sendCorpus, type CorpusRun } from './hostileCorpus';
-import { mergedReplayFigure } from './mergedReplay';
+import { runHistoryFigures } from './runHistories';
 import { firstCompletionFrom, historyOfAllRuns, workflowTaskCompletions, workflowTaskFailures } from './recovery';
 import { ledgerDatabase, startWebhookReceiver, TemporalDevServer, WorkerProcess } from './processes';
 import type { ChaosSummary } from './report';
@@ -233,7 +233,7 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
       log(`chaos ${mode}: ${failing} check(s) not met yet, checking again in ${CHECK_EVERY_MS / 1000} s`);
       await sleep(CHECK_EVERY_MS);
     }
-    result.figures.push(await mergedReplayFigure(client, campaignWorkflowId(campaignId), bundlePath));
+    result.figures.push(...(await runHistoryFigures(client, campaignWorkflowId(campaignId), bundlePath)));
     const passed = result.figures.every((f) => f.ok !== false);
     return {
       mode,

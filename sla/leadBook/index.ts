@@ -11,6 +11,7 @@ export {
   openLeadCount,
   ownerSpans,
   outboxSize,
+  returnToOutbox,
   type BookContext,
   type ClockState,
   type LeadBook,

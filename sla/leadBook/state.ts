@@ -198,6 +198,21 @@ function takeFromOutbox(book: LeadBook, rows: number): LeadActivityBatch {
   return batch;
 }
 
+/**
+ * Puts a write's rows back in front of the outbox, as they were before it was taken: a write cancelled so the run
+ * could hand over (workflows/campaignSla/deliveries.ts) goes with the carry-over, ahead of the rows queued since.
+ */
+export function returnToOutbox(book: LeadBook, rows: LeadActivityBatch): void {
+  const { leads, events, clocks, steps = [] } = book.outbox;
+  const stepsBack = [...(rows.steps ?? []), ...steps];
+  book.outbox = {
+    leads: [...rows.leads, ...leads],
+    events: [...rows.events, ...events],
+    clocks: [...rows.clocks, ...clocks],
+    ...(stepsBack.length > 0 ? { steps: stepsBack } : {}),
+  };
+}
+
 export function outboxSize(book: LeadBook): number {
   const { leads, events, clocks, steps = [] } = book.outbox;
   return leads.length + events.length + clocks.length + steps.length;

@@ -2,6 +2,7 @@
 // the hand-over threshold, then a lead whose first step falls due while it drains. The hand-over-wait test and
 // its recorded history (test/recordHistories.ts) share it.
 import type { WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import type { campaignSla } from '../../workflows/campaignSla';
 import { admitLeadsUpdate, recordLeadEventsUpdate } from '../../workflows/messages';
 
@@ -9,19 +10,25 @@ const HOUR = 3_600_000;
 /** Past the 2,000 events at which a run hands over (workflows/campaignSla/continueAsNew.ts). */
 const PAST_HAND_OVER_EVENTS = 2_100;
 
-/** Logs calls to `leadIds` (4 per Update, 8 Updates at a time) until the run's history passes the threshold. */
+/**
+ * Logs calls to `leadIds` (4 per Update, 8 Updates at a time) until the run's history passes the threshold, or the
+ * run has handed over already. Returns how many calls were logged.
+ */
 export async function callsUntilHandOverIsDue(
   wf: WorkflowHandle<typeof campaignSla>,
   leadIds: readonly string[],
   at: string,
-): Promise<void> {
+): Promise<number> {
+  const { runId } = await wf.describe();
   let call = 0;
   const calls = () =>
     Array.from({ length: 4 }, () => {
       const leadId = leadIds[call % leadIds.length];
       return { type: 'contact' as const, leadId, eventId: `call-${call++}`, channel: 'call' as const, at };
     });
-  while (Number((await wf.describe()).historyLength) <= PAST_HAND_OVER_EVENTS) {
+  for (;;) {
+    const run = await wf.describe();
+    if (run.runId !== runId || Number(run.historyLength) > PAST_HAND_OVER_EVENTS) return call;
     await Promise.all(
       Array.from({ length: 8 }, () => wf.executeUpdate(recordLeadEventsUpdate, { args: [{ events: calls() }] })),
     );
@@ -53,4 +60,17 @@ export async function handedOver(
     if (Date.now() > by) throw new Error(`run ${runId} did not hand over within ${withinMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
+}
+
+/** The types of the activities whose cancellation a run's history records (the server's ActivityTaskCanceled). */
+export function cancelledActivityTypes(events: readonly temporal.api.history.v1.IHistoryEvent[]): Set<string> {
+  const scheduled = new Map<number, string>();
+  const cancelled = new Set<string>();
+  for (const e of events) {
+    const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (type) scheduled.set(Number(e.eventId), type);
+    const of = e.activityTaskCanceledEventAttributes?.scheduledEventId;
+    if (of != null) cancelled.add(scheduled.get(Number(of)) ?? 'unknown');
+  }
+  return cancelled;
 }

@@ -1,7 +1,7 @@
-// A Postgres outage for one of the ledger's writes: the call fails as a dropped connection does while `down()` holds;
-// every other method passes through.
+// Outages of one write: a ledger method failing as a dropped connection does, or a notifier whose webhook is down,
+// while `down()` holds; every other method passes through.
 import type { PgLedger } from '../../activities/ledger/pgLedger';
-import type { Ledger } from '../../activities/ports';
+import type { Ledger, Notifier } from '../../activities/ports';
 
 export function refusingWrite(ledger: PgLedger, method: keyof Ledger, down: () => boolean): Ledger {
   return new Proxy(ledger, {
@@ -16,4 +16,19 @@ export function refusingWrite(ledger: PgLedger, method: keyof Ledger, down: () =
       };
     },
   });
+}
+
+/** A webhook answering 503 while `down()` holds: every alert of a batch fails, none is delivered (ports.ts). */
+export function failingNotifier(notifier: Notifier, down: () => boolean): Notifier {
+  return {
+    notify: (alert) => (down() ? Promise.reject(new Error('webhook answered 503')) : notifier.notify(alert)),
+    notifyBatch: async (alerts) =>
+      down()
+        ? {
+            delivered: [],
+            deduped: [],
+            failed: alerts.map((alert) => ({ alert, failure: new Error('webhook answered 503') })),
+          }
+        : notifier.notifyBatch(alerts),
+  };
 }

@@ -5,7 +5,7 @@ import pino from 'pino';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { PgLedger } from '../../activities/ledger/pgLedger';
-import type { AdsPlatform, Crm, Ledger } from '../../activities/ports';
+import type { AdsPlatform, Crm, Ledger, Notifier } from '../../activities/ports';
 import { WebhookNotifier } from '../../activities/notifier/webhookNotifier';
 import type { Alert } from '../../sla/alerts';
 import { createResetActivities } from '../../activities/resetActivities';
@@ -62,6 +62,8 @@ export async function testWorker(
     wrapAds?: (ads: AdsPlatform) => AdsPlatform;
     /** Around the ledger the activities write to (an outage of some writes); alerts and reads use it unwrapped. */
     wrapLedger?: (ledger: PgLedger) => Ledger;
+    /** Around the notifier (a webhook outage). */
+    wrapNotifier?: (notifier: Notifier) => Notifier;
   },
 ): Promise<TestWorkerHandle> {
   const alerts: Alert[] = [];
@@ -82,7 +84,8 @@ export async function testWorker(
     ...(wrapCrm ? { crm: async (id: string, at: Date) => wrapCrm(await ports.crm(id, at), id) } : {}),
     ...(wrapAds ? { ads: async (...args: Parameters<typeof ports.ads>) => wrapAds(await ports.ads(...args)) } : {}),
   };
-  const notifier = new WebhookNotifier({ deliveries: ledger, logger: pino({ level: 'info' }, sink) });
+  const webhook = new WebhookNotifier({ deliveries: ledger, logger: pino({ level: 'info' }, sink) });
+  const notifier = opts.wrapNotifier?.(webhook) ?? webhook;
   const worker = await createCampaignWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',

@@ -1,22 +1,26 @@
 // Activity proxies of the campaign workflow, grouped by how long and how often each may be retried. None of
 // them is awaited by the main loop: it starts them and applies their results when they complete.
-import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type * as activities from '../../activities/campaignActivities';
 import type { IntegrationActivities } from '../../activities/integrationActivities';
 import { integrationsTaskQueue } from '../messages';
 
 // Ledger and notifier: short calls, retried until they succeed (alerts are at least once, rows are keyed).
-export const {
-  recordConfigVersion,
-  recordLeadActivity,
-  sendAlerts,
-  recordProposal,
-  recordDecision,
-  recordBudgetChange,
-  writeQuarterReport,
-} = proxyActivities<activities.RecordActivities>({
+const RECORD: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+export const { recordConfigVersion, recordProposal, recordDecision, recordBudgetChange, writeQuarterReport } =
+  proxyActivities<activities.RecordActivities>(RECORD);
+
+/**
+ * Alerts and the lead book's ledger rows, which a hand-over may cancel and carry (deliveries.ts). A cancelled one
+ * settles only once the server knows its outcome: cancelled between attempts, or the attempt running then
+ * finished (written or failed), so what comes back as cancelled was never delivered and is not lost.
+ */
+export const { recordLeadActivity, sendAlerts } = proxyActivities<activities.RecordActivities>({
+  ...RECORD,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 /** The outside systems' calls go to the integrations queue beside this run's own (read when called: it is the run's). */

@@ -5,6 +5,7 @@ import { nurtureStatusOf } from '../../sla/config';
 import { log, metricMeter, patched } from '@temporalio/workflow';
 import { countBreaches, countFailedEscalationSteps } from '../slaMetrics';
 import { clockAlert, leadRemovedAlert, opsEscalationAlert, outOfRotationAlert } from '../../sla/alertWording';
+import { alertDeliveries } from '../../sla/alerts';
 import { noteRepBreach, retractRepBreach } from '../../sla/availability';
 import { getOwn } from '../../sla/dict';
 import { followUpTaskFor } from '../../sla/followUpTask';
@@ -22,6 +23,7 @@ import {
 } from '../../sla/leadBook';
 import { createFollowUpTasks, runEscalationSteps, sendAlerts } from './activities';
 import { failureMessage, raiseEscalation } from './escalation';
+import { deliver, holdsAlerts } from './deliveries';
 import { track } from './inFlight';
 import { dispatchLedgerWrite } from './ledgerWrites';
 import { dispatchRoutes } from './routing';
@@ -124,7 +126,21 @@ export function fireDueClocks(run: CampaignRun): void {
 /** Hands queued alerts, escalation steps and ledger rows to activities without waiting for them. */
 export function dispatchEffects(run: CampaignRun): void {
   const { state } = run;
-  if (run.pendingAlerts.length) track(run, 'alerts', sendAlerts(run.pendingAlerts.splice(0)));
+  if (run.pendingAlerts.length && !holdsAlerts(run)) {
+    // Runs before patch hand-over-carries-deliveries sent every queued alert in one delivery.
+    const queued = run.pendingAlerts.splice(0);
+    for (const alerts of run.handOver.carriesDeliveries ? alertDeliveries(queued) : [queued]) {
+      track(
+        run,
+        'alerts',
+        deliver(
+          run,
+          () => sendAlerts(alerts),
+          () => run.pendingAlerts.unshift(...alerts),
+        ),
+      );
+    }
+  }
   while (run.pendingFollowUpTasks.length) {
     const tasks = run.pendingFollowUpTasks.splice(0, STEPS_PER_ACTIVITY);
     track(

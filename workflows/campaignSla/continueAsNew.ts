@@ -8,10 +8,12 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { carryOverTooLargeAlert } from '../../sla/alertWording';
+import { carryOverTooLargeAlert, opsEscalationAlert } from '../../sla/alertWording';
+import { alertsToCarry, type Alert } from '../../sla/alerts';
 import { packCarryOver, packedSizeBytes } from '../../sla/carryOver';
 import { jsonSizeBytes } from '../../sla/inputLimits';
 import { knownLead, openLeadCount, rebuildDueQueue } from '../../sla/leadBook';
+import { cancelDeliveries } from './deliveries';
 import type { CampaignRun, CampaignSlaInput } from './run';
 import { STANDING_WAKE_UP_TIMERS } from './wakeUp';
 
@@ -90,6 +92,7 @@ export function startDraining(run: CampaignRun, now: number): void {
   run.draining = true;
   run.handOver.drainingSince = now;
   wakeAfter(run, HAND_OVER_WAIT_MS, 'hand-over wait');
+  cancelDeliveries(run);
 }
 
 /** A drain past its wait gives up: what it held starts, and the next drain waits for its own timer. */
@@ -165,9 +168,37 @@ interface NextRun {
 /** The next run's arguments, or null when the open leads are more than one run may carry. */
 export function nextRun(run: CampaignRun): NextRun | null {
   if (openLeadCount(run.state.book) > MAX_CARRIED_OPEN_LEADS) return null;
-  const { marker, packed } = packCarryOver({ ...run.state, continuedAsNew: run.state.continuedAsNew + 1 });
+  const unsentAlerts = alertsCarried(run);
+  const { marker, packed } = packCarryOver({
+    ...run.state,
+    continuedAsNew: run.state.continuedAsNew + 1,
+    ...(unsentAlerts.length > 0 ? { unsentAlerts } : {}),
+  });
   const input: CampaignSlaInput = { ...run.input, carryOver: marker };
   return { input, packed, bytes: jsonSizeBytes(input) + packed.byteLength };
+}
+
+/**
+ * Undelivered alerts a hand-over carries at most: through a long webhook outage they pile up run after run, and the
+ * carry-over must stay far under its guard (about 40 bytes each packed).
+ */
+const MAX_CARRIED_ALERTS = 2_000;
+
+/** The queued alerts the next run sends first; past the cap, one alert saying how many were dropped takes their place. */
+function alertsCarried(run: CampaignRun): Alert[] {
+  const { carried, dropped } = alertsToCarry(run.pendingAlerts, MAX_CARRIED_ALERTS - 1);
+  if (dropped === 0) return carried;
+  const { campaignId, state } = run;
+  return [
+    ...carried,
+    opsEscalationAlert(
+      campaignId,
+      'Undelivered alerts dropped',
+      `${dropped} alerts raised while alerts could not be delivered were more than a run carries over ` +
+        `(${MAX_CARRIED_ALERTS}); the ledger and the dashboard keep the breaches and steps they reported`,
+      `${campaignId}:alerts-dropped:${state.continuedAsNew + 1}`,
+    ),
+  ];
 }
 
 /**

@@ -16,12 +16,15 @@ export function track(run: CampaignRun, label: string, work: Promise<unknown>): 
     });
 }
 
-/** Nothing in flight and no alert queued: the state can be handed over (queued steps are planned again there). */
+/**
+ * Nothing in flight and no alert queued: the state can be handed over (queued steps are planned again there). Under
+ * patch hand-over-carries-deliveries queued alerts go with the carry-over (deliveries.ts).
+ */
 export function readyToHandOver(run: CampaignRun): boolean {
-  return run.inFlight.count === 0 && run.pendingAlerts.length === 0;
+  return run.inFlight.count === 0 && (run.pendingAlerts.length === 0 || run.handOver.carriesDeliveries);
 }
 
 /** Nothing in flight and nothing queued: the campaign can end. */
 export function idle(run: CampaignRun): boolean {
-  return readyToHandOver(run) && run.pendingEscalations.length === 0;
+  return run.inFlight.count === 0 && run.pendingAlerts.length === 0 && run.pendingEscalations.length === 0;
 }

@@ -8,11 +8,18 @@
 // stage sent 2,000 Updates and never saw the hand-over). Only a carry-over too large with its rows flushes them.
 import { log, patched } from '@temporalio/workflow';
 import { opsEscalationAlert } from '../../sla/alertWording';
-import { drainEncodedOutbox, drainOutbox, MAX_LEDGER_WRITE_BYTES, outboxSize } from '../../sla/leadBook';
+import {
+  drainEncodedOutbox,
+  drainOutbox,
+  MAX_LEDGER_WRITE_BYTES,
+  outboxSize,
+  returnToOutbox,
+} from '../../sla/leadBook';
 import { encodeLeadActivity, type ColumnarLeadActivity } from '../../sla/recordColumns';
 import type { LeadActivityBatch } from '../../sla/records';
 import { recordLeadActivity } from './activities';
 import { failureMessage } from './escalation';
+import { deliver } from './deliveries';
 import { track } from './inFlight';
 import type { CampaignRun } from './run';
 
@@ -54,7 +61,11 @@ export function dispatchLedgerWrite(run: CampaignRun): void {
   track(
     run,
     'ledger',
-    recordLeadActivity(encoded)
+    deliver(
+      run,
+      () => recordLeadActivity(encoded),
+      () => returnToOutbox(run.state.book, rows),
+    )
       .catch((err: unknown) => refused(run, rows, err))
       .finally(() => {
         run.inFlight.ledgerWrite = false;

@@ -7,6 +7,7 @@ import { noteDisposition, noteFirstTouch, noteRetired } from '../../sla/campaign
 import type { CampaignConfig } from '../../sla/config';
 import type { BookContext, EscalationEffect, EventObservers, LeadState } from '../../sla/leadBook';
 import { Mutex } from 'async-mutex';
+import type { Delivery } from './deliveries';
 import type { CampaignCarryOver } from './state';
 import type { WakeUpTimers } from './wakeUp';
 
@@ -59,8 +60,13 @@ export interface CampaignRun {
   awaitingHandlers: number;
   /** Steps were released while draining: a run that goes on after all rebuilds its due queue to plan them. */
   stepsReleased: boolean;
-  /** When this drain began, drains that gave up, and when the next may begin (patch bounded-hand-over-wait). */
-  handOver: { drainingSince: number; gaveUp: number; nextDrainAt: number };
+  /**
+   * When this drain began, drains that gave up, and when the next may begin (patch bounded-hand-over-wait); whether
+   * a drain cancels deliveries in flight and carries them (patch hand-over-carries-deliveries).
+   */
+  handOver: { drainingSince: number; gaveUp: number; nextDrainAt: number; carriesDeliveries: boolean };
+  /** Alert and ledger-row deliveries in flight, which a drain may cancel (deliveries.ts). */
+  readonly deliveries: Set<Delivery>;
   /** The run was recorded before patch wall-clock-dst: its calendars keep their old window placement (dstRule.ts). */
   legacyDst: boolean;
   /** The contract's Lead statuses the org's picklist lacks, as last told to ops (not carried over). */
@@ -115,7 +121,8 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     awaitingHandlers: 0,
     legacyDst: false,
     stepsReleased: false,
-    handOver: { drainingSince: 0, gaveUp: 0, nextDrainAt: 0 },
+    handOver: { drainingSince: 0, gaveUp: 0, nextDrainAt: 0, carriesDeliveries: false },
+    deliveries: new Set(),
     updatesThisRun: 0,
     wake: false,
     wakeUpTimers: new Set(),

@@ -3,6 +3,7 @@ import { patched } from '@temporalio/workflow';
 import { decodeStoredConfigs, STORED_CONFIG_FORMAT, type CampaignConfig } from '../../sla/config';
 import { emptyLeadBook, type LeadBook, type PendingRoute } from '../../sla/leadBook';
 import { createCompliance, reviveCompliance, type CampaignCompliance } from '../../sla/campaignCompliance';
+import type { Alert } from '../../sla/alerts';
 import type { WithinRule } from '../../sla/compliance';
 import type { ProposalState } from '../../sla/proposals';
 import { quarterOf } from '../../sla/quarter';
@@ -62,6 +63,8 @@ export interface CampaignCarryOver {
   crmApiUsage?: { used: number; max: number; at: string };
   /** Google Ads operations the worker sent in 24 hours, as of the latest velocity check. */
   adsApiUsage?: { used: number; limit: number | null; at: string };
+  /** Alerts the run handed over before it could deliver them (deliveries.ts); absent when none. */
+  unsentAlerts?: Alert[];
 }
 
 /**

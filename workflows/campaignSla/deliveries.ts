@@ -1,0 +1,50 @@
+// Deliveries: the alerts and ledger rows a run sends by activities retried until they succeed. Through a webhook or
+// Postgres outage one retries for as long as the outage lasts, and a run cannot continue as new while an activity
+// is in flight, so its history grew the whole time (a chaos run: 12,930 events behind a 4-minute outage; a worker
+// restart then replays all of it, and Temporal ends a run at 51,200). Patch hand-over-carries-deliveries: a drain
+// cancels the deliveries in flight, what comes back undelivered goes with the carry-over, and the next run sends it.
+import { CancellationScope, patched } from '@temporalio/workflow';
+import type { CampaignRun } from './run';
+
+/** One delivery in flight: its scope, and whether the hand-over asked to cancel it. */
+export interface Delivery {
+  readonly scope: CancellationScope;
+  cancelRequested: boolean;
+}
+
+/** Asked once as the loop starts, so its marker's place never depends on the run's state. */
+export function handOverCarriesDeliveries(): boolean {
+  return patched('hand-over-carries-deliveries');
+}
+
+/**
+ * Runs `send` in a scope of its own, so a hand-over can cancel it alone. When it comes back failed after that, it was
+ * not delivered (activities.ts: the cancellation waits for the server's outcome): `putBack` queues it again for the
+ * carry-over, and the delivery resolves. Failures without a cancellation reach the caller as before.
+ */
+export function deliver(run: CampaignRun, send: () => Promise<void>, putBack: () => void): Promise<void> {
+  const delivery: Delivery = { scope: new CancellationScope(), cancelRequested: false };
+  run.deliveries.add(delivery);
+  return delivery.scope
+    .run(send)
+    .catch((err: unknown) => {
+      if (!delivery.cancelRequested) throw err;
+      putBack();
+    })
+    .finally(() => run.deliveries.delete(delivery));
+}
+
+/** A drain starts: every delivery in flight is asked to stop, so that only bounded work holds the hand-over. */
+export function cancelDeliveries(run: CampaignRun): void {
+  if (!run.handOver.carriesDeliveries) return;
+  for (const delivery of run.deliveries) {
+    if (delivery.cancelRequested) continue;
+    delivery.cancelRequested = true;
+    delivery.scope.cancel();
+  }
+}
+
+/** Alerts wait for the next run while a run drains: sent now, they would hold the hand-over up again. */
+export function holdsAlerts(run: CampaignRun): boolean {
+  return run.handOver.carriesDeliveries && run.draining && !run.ended;
+}
