@@ -8,6 +8,7 @@ import { migrate, type MigrateResult } from '../activities/ledger/migrate';
 import { PgLedger } from '../activities/ledger/pgLedger';
 import { WebhookNotifier } from '../activities/notifier/webhookNotifier';
 import { createResetActivities } from '../activities/resetActivities';
+import { openLedgerWorkerPool, withMigrationPool } from './ledgerPool';
 import { quarterBackfill } from './quarterBackfill';
 import type { FaultPlan } from '../activities/faults/faultPlan';
 import { createCampaignWorker, type CampaignWorkerOptions, type WorkerRole } from './campaignWorker';
@@ -53,9 +54,10 @@ export async function composeCampaignSla(options: CampaignSlaOptions): Promise<C
   // Before anything is opened: a fault plan with real adapters is refused here.
   const faults = wireFaults(options.faults, options.adapters);
   const ownsPool = 'url' in options.database;
-  const pool = 'url' in options.database ? openPool(options.database.url, logger) : options.database.pool;
+  const { database } = options;
+  const pool = 'url' in database ? openLedgerWorkerPool(database.url, logger) : database.pool;
   try {
-    const migrations = await migrate(pool);
+    const migrations = await ('url' in database ? withMigrationPool(database.url, migrate) : migrate(pool));
     logger.info({ applied: migrations.applied }, 'ledger schema up to date');
 
     const ledger = new PgLedger(pool);
@@ -117,11 +119,4 @@ export async function composeCampaignSla(options: CampaignSlaOptions): Promise<C
     if (ownsPool) await pool.end().catch(() => {});
     throw err;
   }
-}
-
-function openPool(url: string, logger: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // A connection dropped by the server (failover, restart, Ctrl-C) must not crash the process; the next query reconnects.
-  pool.on('error', (err) => logger.warn({ error: err.message }, 'idle Postgres connection dropped'));
-  return pool;
 }

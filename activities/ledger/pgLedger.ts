@@ -182,11 +182,12 @@ export class PgLedger implements Ledger {
       // A step that really ran keeps its row: a superseded mark never overwrites it.
       for (const step of batch.steps ?? []) await insertEscalationStep(client, step);
       await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    } finally {
       client.release();
+    } catch (err) {
+      // Closed, not rolled back and reused: a query that timed out may still hold the connection, and Postgres rolls
+      // back the transaction of a connection that goes away.
+      client.release(err instanceof Error ? err : new Error(String(err)));
+      throw err;
     }
   }
 
