@@ -26,7 +26,8 @@ const budgetName = 'customers/1234567890/campaignBudgets/777';
 const campaignName = 'customers/1234567890/campaigns/555';
 const credentials = { clientId: 'cid', clientSecret: 'secret', developerToken: 'dev', refreshToken: 'refresh' };
 
-type Scripted = { rows: unknown } | { error: unknown };
+/** `hang`: the request is never answered, as an endpoint that stopped responding. */
+type Scripted = { rows: unknown } | { error: unknown } | { hang: true };
 type MutateScript = { response: unknown } | { error: unknown };
 
 interface RecordedMutation {
@@ -43,11 +44,13 @@ function fakeGoogleAds(queryScript: Scripted[], mutateScript: MutateScript[] = [
   const queries: string[] = [];
   const mutations: RecordedMutation[] = [];
   const hooks: Hooks = {
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the library awaits it (customer.js, querier)
     onQueryStart: ({ query, cancel }) => {
       queries.push(query);
       const next = queryScript.shift();
       if (!next) throw new Error(`unscripted query: ${query}`);
       if ('error' in next) throw next.error;
+      if ('hang' in next) return new Promise<void>(() => {});
       cancel(next.rows);
     },
     onMutationStart: (args) => {
@@ -268,6 +271,21 @@ describe('GoogleAdsPlatform reads', () => {
     const badDate = await failureOf(ads.getDailyMetrics(ref, '2026-02-30', '2026-03-01'));
     expect(badDate.message).toContain('fromDate');
     expect(fake.queries).toEqual([]);
+  });
+
+  it('fails a call Google does not answer within the request timeout as transient, and the next one goes through', async () => {
+    const row = budgetRow('CUSTOM_PERIOD', 75_000_000_000);
+    const fake = fakeGoogleAds([{ hang: true }, { rows: [row] }]);
+    const ads = new GoogleAdsPlatform({ credentials, hooks: fake.hooks, requestTimeoutMs: 200 });
+    const hung = await ads.getBudget(ref).then(
+      () => null,
+      (err: unknown) => err as ApplicationFailure,
+    );
+    expect(hung).toBeInstanceOf(ApplicationFailure);
+    expect(hung?.type).toBe(ADS_TRANSIENT_ERROR);
+    expect(hung?.nonRetryable).toBe(false);
+    expect(hung?.message).toBe('getBudget: transient failure: Google Ads did not answer within 200 ms');
+    expect((await ads.getBudget(ref)).amountMicros).toBe(75_000_000_000);
   });
 
   it('reports an unknown campaign as a non-retryable validation error', async () => {

@@ -1044,6 +1044,31 @@ describe('limits', () => {
     expect(adapter.apiUsage()).toEqual({ used: 5, max: 15_000, callsMade: 6 });
   });
 
+  it('gives up on a call Salesforce does not answer within the request timeout, and the next call goes through', async () => {
+    const lead = insertLead(1, 0);
+    const adapter = crm({ requestTimeoutMs: 300 });
+    await adapter.fetchApiUsage(); // logs in first, so the held call below is an API call
+    const release = fake.holdNextCall();
+    const hung = await adapter.fetchNewLeads(CAMPAIGN, null).then(
+      () => 'answered',
+      (err: Error) => err,
+    );
+    expect(hung).toBeInstanceOf(Error);
+    // A plain error, so Temporal retries the activity; the message says what happened and the real limit.
+    expect(hung).not.toBeInstanceOf(ApplicationFailure);
+    expect((hung as Error).message).toBe('fetchNewLeads: Salesforce did not answer within 300 ms');
+    release();
+    expect((await adapter.fetchNewLeads(CAMPAIGN, null)).leads.map((l) => l.leadId)).toEqual([lead]);
+  });
+
+  it('gives up on a token request the login server does not answer', async () => {
+    const adapter = crm({ requestTimeoutMs: 300 });
+    const release = fake.holdNextTokenRequest();
+    await expect(adapter.fetchApiUsage()).rejects.toThrow(/timeout|abort/i);
+    release();
+    await expect(adapter.fetchApiUsage()).resolves.toMatchObject({ max: 15_000 });
+  });
+
   it('runs into the real 24-hour limit of the fake and names the usage', async () => {
     await fake.close();
     fake = await FakeSalesforce.start({ apiLimit: 2 });

@@ -33,7 +33,14 @@ export interface GoogleAdsPlatformOptions {
   hooks?: Hooks;
   /** Where the operations sent are counted (one per developer token); a fresh Basic-access counter by default. */
   operations?: AdsOperationCounter;
+  /**
+   * How long one call waits for Google's answer; default 60 s, under the outside calls' 2-minute start-to-close.
+   * google-ads-api sets no limit of its own, and the activity's heartbeat goes on while a call hangs.
+   */
+  requestTimeoutMs?: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export class GoogleAdsPlatform implements AdsPlatform {
   private readonly client: GoogleAdsApi;
@@ -139,12 +146,24 @@ export class GoogleAdsPlatform implements AdsPlatform {
    * Runs one library call and turns whatever it throws into a typed ApplicationFailure. The request counts against
    * the token's daily operations once sent, whatever its outcome (`operations`: 1, or the items of a mutate).
    */
+  /**
+   * A call past its time fails as transient and Temporal retries it. The request itself may still land, so the retry
+   * must be harmless: budget and status writes read first and only mutate toward their target, and Google answers a
+   * conversion uploaded again with ALREADY_EXISTS (conversionUpload.ts).
+   */
   private async call<T>(operation: string, fn: () => Promise<T>, operations = 1): Promise<T> {
     this.operations.add(operations);
+    const timeoutMs = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Google Ads did not answer within ${timeoutMs} ms`)), timeoutMs);
+    });
     try {
-      return await fn();
+      return await Promise.race([fn(), deadline]);
     } catch (error) {
       throw toAdsFailure(error, operation);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

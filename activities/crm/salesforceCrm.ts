@@ -81,9 +81,13 @@ export interface SalesforceCrmOptions {
   limitBackoff?: Partial<LimitBackoff>;
   /** Clock for JWT expiry; activities may read the real clock. */
   now?: () => Date;
+  /** How long one call (the token request included) waits for Salesforce's answer; default 30 s. */
+  requestTimeoutMs?: number;
 }
 
 const DEFAULT_MAX_FETCH = 2_000;
+/** Under the outside calls' 2-minute start-to-close, so an attempt that hangs fails and is retried within it. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_ID_BATCH_SIZE = 200;
 /** Long-running transactions can commit minutes after SystemModstamp was set. */
 const DEFAULT_OVERLAP_MS = 5 * 60_000;
@@ -103,6 +107,7 @@ export class SalesforceCrm implements Crm {
   private readonly maxFetch: number;
   private readonly idBatchSize: number;
   private readonly overlapMs: number;
+  private readonly requestTimeoutMs: number;
   private readonly limitBackoff: LimitBackoff;
   private readonly now: () => Date;
   private connection: Promise<CountingConnection> | undefined;
@@ -121,6 +126,7 @@ export class SalesforceCrm implements Crm {
     this.maxFetch = positiveInteger(options.maxFetch ?? DEFAULT_MAX_FETCH, 'maxFetch');
     this.idBatchSize = positiveInteger(options.idBatchSize ?? DEFAULT_ID_BATCH_SIZE, 'idBatchSize');
     this.overlapMs = options.overlapMs ?? DEFAULT_OVERLAP_MS;
+    this.requestTimeoutMs = positiveInteger(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs');
     if (!Number.isInteger(this.overlapMs / 1000) || this.overlapMs < 0)
       throw new Error(`overlapMs must be whole seconds >= 0, got ${this.overlapMs}`);
     this.limitBackoff = { ...DEFAULT_LIMIT_BACKOFF, ...options.limitBackoff };
@@ -720,6 +726,9 @@ export class SalesforceCrm implements Crm {
         return await this.track(conn, run);
       }
     } catch (err) {
+      // jsforce's abort says "timeout of 10 minutes" whatever the limit was; a retry may find Salesforce answering.
+      if (err instanceof Error && err.name === 'AbortError')
+        throw new Error(`${operation}: Salesforce did not answer within ${this.requestTimeoutMs} ms`, { cause: err });
       throw toCrmFailure(err, operation, this.limitBackoff, this.lastUsage);
     }
   }
@@ -736,8 +745,12 @@ export class SalesforceCrm implements Crm {
   }
 
   private openConnection(): Promise<CountingConnection> {
-    this.connection ??= requestSalesforceSession(this.settings.auth, this.now()).then(
-      (session) => new CountingConnection({ ...session, version: this.settings.apiVersion }),
+    this.connection ??= requestSalesforceSession(this.settings.auth, this.now(), this.requestTimeoutMs).then(
+      (session) => {
+        const conn = new CountingConnection({ ...session, version: this.settings.apiVersion });
+        conn.requestTimeoutMs = this.requestTimeoutMs;
+        return conn;
+      },
     );
     // A failed login must not be cached: the next attempt logs in again.
     this.connection.catch(() => (this.connection = undefined));
@@ -745,7 +758,7 @@ export class SalesforceCrm implements Crm {
   }
 
   private async refreshSession(conn: CountingConnection): Promise<void> {
-    const session = await requestSalesforceSession(this.settings.auth, this.now());
+    const session = await requestSalesforceSession(this.settings.auth, this.now(), this.requestTimeoutMs);
     conn.accessToken = session.accessToken;
     conn.instanceUrl = session.instanceUrl;
   }

@@ -12,7 +12,11 @@ export class SalesforceAuthRejected extends Error {
   override name = 'SalesforceAuthRejected';
 }
 
-export async function requestSalesforceSession(auth: SalesforceAuth, now: Date): Promise<SalesforceSession> {
+export async function requestSalesforceSession(
+  auth: SalesforceAuth,
+  now: Date,
+  timeoutMs: number,
+): Promise<SalesforceSession> {
   const params: Record<string, string> =
     auth.kind === 'refreshToken'
       ? {
@@ -29,6 +33,7 @@ export async function requestSalesforceSession(auth: SalesforceAuth, now: Date):
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: new URLSearchParams(params).toString(),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
   if (response.status === 400 || response.status === 401) {

@@ -206,6 +206,7 @@ export class FakeSalesforce {
   private readonly validTokens = new Set<string>();
   private readonly injected: InjectedError[] = [];
   private readonly holds: Promise<void>[] = [];
+  private readonly tokenHolds: Promise<void>[] = [];
   private inFlight = 0;
   private readonly options: Required<
     Omit<
@@ -394,6 +395,13 @@ export class FakeSalesforce {
     return release;
   }
 
+  /** The next token request stays unanswered until the returned function is called, as a login server that hangs. */
+  holdNextTokenRequest(): () => void {
+    let release!: () => void;
+    this.tokenHolds.push(new Promise<void>((resolve) => (release = resolve)));
+    return release;
+  }
+
   /** API calls in flight now. */
   callsInFlight(): number {
     return this.inFlight;
@@ -425,6 +433,7 @@ export class FakeSalesforce {
     const body = await readBody(req);
     if (url.pathname === '/services/oauth2/token' && req.method === 'POST') {
       this.requests.push({ kind: 'token', method: 'POST', path: url.pathname });
+      await this.tokenHolds.shift();
       return this.token(new URLSearchParams(body), res);
     }
     const api = API_PATH.exec(url.pathname);
