@@ -1,7 +1,7 @@
 // A hand-over behind a Postgres and webhook outage. A run cannot continue as new while an activity is in flight, and
 // a ledger write or an alert retries for as long as its outage lasts: a chaos run's history grew to 12,930 events
-// behind a 4-minute outage (a worker restart replays all of it; Temporal ends a run at 51,200). Now a drain cancels
-// those deliveries, the run hands over with what they carried, and the next run delivers it once the outage ends
+// behind a 4-minute outage (a worker restart replays all of it; Temporal ends a run at 51,200). Now a drain that
+// waited 5 s in vain cancels those deliveries, the run hands over with what they carried, and the next run delivers it once the outage ends
 // (patch hand-over-carries-deliveries). Dev server: real time, and the hand-over needs 2,000 events of history.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

@@ -295,7 +295,6 @@ describe('replay of recorded campaign histories', () => {
     const first = recorded(path.join(CARRIES_DELIVERIES, 'hand-over-wait.bin'));
     expect(cancelledActivityTypes(first)).toEqual(new Set(['recordLeadActivity', 'sendAlerts']));
     expect(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
-    expect(first.length).toBeLessThan(2_100);
     // The breach alert raised in the outage was cancelled with the first run and sent by the next.
     const next = recorded(path.join(CARRIES_DELIVERIES, 'hand-over-wait-run2.bin'));
     const sendsBreach = (e: (typeof next)[number]) =>
@@ -402,7 +401,7 @@ describe('replay with every command-less workflow task merged into the next', ()
   it('covers every path recorded since, each run of more than 100 events with tasks merged', () => {
     expect(mergeSafe.filter((file) => path.dirname(file) === FOLLOW_UPS_FROM_DISPATCH).length).toBe(19);
     expect(mergeSafe.filter((file) => path.dirname(file) === BOUNDED_HAND_OVER_WAIT).length).toBe(26);
-    expect(mergeSafe.filter((file) => path.dirname(file) === CARRIES_DELIVERIES).length).toBe(29);
+    expect(mergeSafe.filter((file) => path.dirname(file) === CARRIES_DELIVERIES).length).toBe(30);
     for (const file of mergeSafe)
       if (recorded(file).length > 100) expect(current.get(file)?.merged, file).toBeGreaterThan(0);
   });

@@ -91,13 +91,23 @@ export function startDraining(run: CampaignRun, now: number): void {
   if (run.draining) return;
   run.draining = true;
   run.handOver.drainingSince = now;
+  run.handOver.deliveriesCancelled = false;
   wakeAfter(run, HAND_OVER_WAIT_MS, 'hand-over wait');
-  cancelDeliveries(run);
 }
 
-/** A drain past its wait gives up: what it held starts, and the next drain waits for its own timer. */
+/**
+ * A drain past its wait gives up: what it held starts, and the next drain waits for its own timer. First, though,
+ * alerts and ledger writes still in flight from before the drain are retrying through an outage (a healthy one lands
+ * in milliseconds): they are cancelled and carried over (deliveries.ts), and the drain waits once more.
+ */
 export function giveUpDrainIfOverdue(run: CampaignRun): void {
   if (!run.draining || Date.now() < run.handOver.drainingSince + HAND_OVER_WAIT_MS) return;
+  if (!run.handOver.deliveriesCancelled && cancelDeliveries(run, run.handOver.drainingSince) > 0) {
+    run.handOver.deliveriesCancelled = true;
+    run.handOver.drainingSince = Date.now();
+    wakeAfter(run, HAND_OVER_WAIT_MS, 'hand-over wait');
+    return;
+  }
   log.warn('hand-over gave up waiting for work in flight; draining again later', {
     campaignId: run.campaignId,
     drains: run.handOver.gaveUp + 1,

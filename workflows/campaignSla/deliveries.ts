@@ -2,13 +2,15 @@
 // Postgres outage one retries for as long as the outage lasts, and a run cannot continue as new while an activity
 // is in flight, so its history grew the whole time (a chaos run: 12,930 events behind a 4-minute outage; a worker
 // restart then replays all of it, and Temporal ends a run at 51,200). Patch hand-over-carries-deliveries: a drain
-// cancels the deliveries in flight, what comes back undelivered goes with the carry-over, and the next run sends it.
+// that waited in vain cancels the deliveries still in flight, what comes back undelivered goes with the carry-over,
+// and the next run sends it.
 import { CancellationScope, patched } from '@temporalio/workflow';
 import type { CampaignRun } from './run';
 
-/** One delivery in flight: its scope, and whether the hand-over asked to cancel it. */
+/** One delivery in flight: its scope, when it started, and whether the hand-over asked to cancel it. */
 export interface Delivery {
   readonly scope: CancellationScope;
+  readonly startedAt: number;
   cancelRequested: boolean;
 }
 
@@ -23,7 +25,7 @@ export function handOverCarriesDeliveries(): boolean {
  * carry-over, and the delivery resolves. Failures without a cancellation reach the caller as before.
  */
 export function deliver(run: CampaignRun, send: () => Promise<void>, putBack: () => void): Promise<void> {
-  const delivery: Delivery = { scope: new CancellationScope(), cancelRequested: false };
+  const delivery: Delivery = { scope: new CancellationScope(), startedAt: Date.now(), cancelRequested: false };
   run.deliveries.add(delivery);
   return delivery.scope
     .run(send)
@@ -34,14 +36,21 @@ export function deliver(run: CampaignRun, send: () => Promise<void>, putBack: ()
     .finally(() => run.deliveries.delete(delivery));
 }
 
-/** A drain starts: every delivery in flight is asked to stop, so that only bounded work holds the hand-over. */
-export function cancelDeliveries(run: CampaignRun): void {
-  if (!run.handOver.carriesDeliveries) return;
+/**
+ * Asks the server to cancel the deliveries in flight since before `startedBefore`; returns how many. Only those still
+ * retrying: one that is completing may race the request, which the time-skipping test server refuses (ACTIVITY_UNKNOWN,
+ * failing the workflow task) though the real server records it and goes on (handleCommandRequestCancelActivity).
+ */
+export function cancelDeliveries(run: CampaignRun, startedBefore: number): number {
+  if (!run.handOver.carriesDeliveries) return 0;
+  let cancelled = 0;
   for (const delivery of run.deliveries) {
-    if (delivery.cancelRequested) continue;
+    if (delivery.cancelRequested || delivery.startedAt >= startedBefore) continue;
     delivery.cancelRequested = true;
     delivery.scope.cancel();
+    cancelled++;
   }
+  return cancelled;
 }
 
 /** Alerts wait for the next run while a run drains: sent now, they would hold the hand-over up again. */

@@ -62,9 +62,15 @@ export interface CampaignRun {
   stepsReleased: boolean;
   /**
    * When this drain began, drains that gave up, and when the next may begin (patch bounded-hand-over-wait); whether
-   * a drain cancels deliveries in flight and carries them (patch hand-over-carries-deliveries).
+   * a drain cancels deliveries in flight and carries them (patch hand-over-carries-deliveries), and whether this one did.
    */
-  handOver: { drainingSince: number; gaveUp: number; nextDrainAt: number; carriesDeliveries: boolean };
+  handOver: {
+    drainingSince: number;
+    gaveUp: number;
+    nextDrainAt: number;
+    carriesDeliveries: boolean;
+    deliveriesCancelled: boolean;
+  };
   /** Alert and ledger-row deliveries in flight, which a drain may cancel (deliveries.ts). */
   readonly deliveries: Set<Delivery>;
   /** The run was recorded before patch wall-clock-dst: its calendars keep their old window placement (dstRule.ts). */
@@ -121,7 +127,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     awaitingHandlers: 0,
     legacyDst: false,
     stepsReleased: false,
-    handOver: { drainingSince: 0, gaveUp: 0, nextDrainAt: 0, carriesDeliveries: false },
+    handOver: { drainingSince: 0, gaveUp: 0, nextDrainAt: 0, carriesDeliveries: false, deliveriesCancelled: false },
     deliveries: new Set(),
     updatesThisRun: 0,
     wake: false,
