@@ -1,5 +1,6 @@
 // Alerts the campaign raises: the domain decides what to say; a Notifier port delivers it.
 
+import { boundedBatches } from './batches';
 import { jsonSizeBytes } from './inputLimits';
 
 type AlertSeverity = 'info' | 'warning' | 'critical';
@@ -27,21 +28,11 @@ const ALERT_DELIVERY_BYTES = 256 * 1024;
  * workflow task from then on.
  */
 export function alertDeliveries(alerts: readonly Alert[]): Alert[][] {
-  const deliveries: Alert[][] = [];
-  let current: Alert[] = [];
-  let bytes = 0;
-  for (const alert of alerts) {
-    const size = jsonSizeBytes(alert) + 1;
-    if (current.length > 0 && (current.length >= ALERTS_PER_DELIVERY || bytes + size > ALERT_DELIVERY_BYTES)) {
-      deliveries.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(alert);
-    bytes += size;
-  }
-  if (current.length > 0) deliveries.push(current);
-  return deliveries;
+  return boundedBatches(
+    alerts,
+    { maxItems: ALERTS_PER_DELIVERY, maxCost: ALERT_DELIVERY_BYTES },
+    (alert) => jsonSizeBytes(alert) + 1,
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 // Building blocks for SOQL text. Every value that reaches a query goes through one of these,
 // so user- or CRM-supplied strings can never change the shape of a query.
 import { DateTime } from 'luxon';
+import { boundedBatches } from '../../sla/batches';
 
 /** Thrown for values that must not be sent to Salesforce at all. */
 export class SoqlValueError extends Error {
@@ -80,21 +81,8 @@ export function soqlDateTime(iso: string, what: string): string {
 
 /** Splits IDs into IN-clause batches no longer than `maxIds` items and `maxChars` characters of list text. */
 export function batchIdsForInClause(ids: readonly string[], maxIds: number, maxChars: number): string[][] {
-  const batches: string[][] = [];
-  let current: string[] = [];
-  let chars = 2; // the surrounding parentheses
-  for (const id of ids) {
-    const cost = id.length + 4; // quotes, comma and space
-    if (current.length > 0 && (current.length === maxIds || chars + cost > maxChars)) {
-      batches.push(current);
-      current = [];
-      chars = 2;
-    }
-    current.push(id);
-    chars += cost;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  // The surrounding parentheses, then quotes, comma and space per ID.
+  return boundedBatches(ids, { maxItems: maxIds, maxCost: maxChars, baseCost: 2 }, (id) => id.length + 4);
 }
 
 /** A SOQL date literal (unquoted YYYY-MM-DD), for date fields such as Lead.ConvertedDate. */
