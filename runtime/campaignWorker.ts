@@ -129,7 +129,7 @@ export function prebuiltWorkflowBundle(
   return { codePath: traced };
 }
 
-const quietBundlerLogger = {
+export const quietBundlerLogger = {
   log: () => undefined,
   trace: () => undefined,
   debug: () => undefined,

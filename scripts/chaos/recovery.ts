@@ -2,7 +2,7 @@
 // first workflow task it completed once the disruption began. A killed campaign worker's started task holds the
 // campaign until the server's workflow task timeout (10 s) and then a replay on the new worker, so how long that
 // takes is read from the history, not assumed. And which workflow tasks failed: a healthy campaign has none.
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { eventTimeMs } from '../../runtime/historyEvents';
 
@@ -43,6 +43,17 @@ export function workflowTaskFailures(events: HistoryEvent[]): FailedWorkflowTask
 }
 
 /** The first completion at or after `from`; undefined if the campaign never completed a task after it. */
+/** Whether the workflow's current run completes a workflow task at or after `from` within `withinMs`. */
+export async function workerHoldsRun(handle: WorkflowHandle, from: number, withinMs: number): Promise<boolean> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const history = await handle.fetchHistory().catch(() => undefined);
+    if (history && firstCompletionFrom(workflowTaskCompletions(history.events ?? []), from) !== undefined) return true;
+    if (Date.now() >= until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
 export function firstCompletionFrom(completions: readonly number[], from: number): number | undefined {
   return completions.find((at) => at >= from);
 }

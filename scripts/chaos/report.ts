@@ -38,12 +38,29 @@ export function printSummary(summary: ChaosSummary, out: (line: string) => void 
     `  whole run: API faults on sandbox Ads, sandbox CRM and webhook — ${f.rateLimited * 100}% 429, ${f.serverError * 100}% 5xx, ${f.timeout * 100}% ${f.timeoutMs / 1000} s timeouts`,
   );
 
+  printFigures(summary.figures, out);
+
+  const lag = new Table({
+    head: ['breach detection lag (breach alert claimed − deadline)', 'breaches', 'alerted', 'p50', 'p99', 'max'],
+  });
+  for (const row of summary.breachDetectionLag)
+    lag.push([row.window, row.breaches, row.alerted, seconds(row.p50Ms), seconds(row.p99Ms), seconds(row.maxMs)]);
+  out(lag.toString());
+
+  printFailing(summary.figures, out);
+  out(
+    `${summary.passed ? 'PASSED' : 'FAILED'} — summary in ${path.relative(process.cwd(), SUMMARY_FILE)}, process logs in ${summary.logs}`,
+  );
+}
+
+/** The figures' table; also what `npm run chaos -- --sdk-query-race` prints alone. */
+export function printFigures(figures: Figure[], out: (line: string) => void = console.log): void {
   const table = new Table({
     head: ['', 'check', 'expected', 'actual', 'result'],
     wordWrap: true,
     colWidths: [24, 64, 10, 10, 8],
   });
-  for (const fig of summary.figures) {
+  for (const fig of figures) {
     table.push([
       fig.section,
       fig.name,
@@ -53,15 +70,10 @@ export function printSummary(summary: ChaosSummary, out: (line: string) => void 
     ]);
   }
   out(table.toString());
+}
 
-  const lag = new Table({
-    head: ['breach detection lag (breach alert claimed − deadline)', 'breaches', 'alerted', 'p50', 'p99', 'max'],
-  });
-  for (const row of summary.breachDetectionLag)
-    lag.push([row.window, row.breaches, row.alerted, seconds(row.p50Ms), seconds(row.p99Ms), seconds(row.maxMs)]);
-  out(lag.toString());
-
-  const failing = summary.figures.filter((fig) => fig.ok === false);
+export function printFailing(figures: Figure[], out: (line: string) => void = console.log): void {
+  const failing = figures.filter((fig) => fig.ok === false);
   if (failing.length) {
     out('FAILED:');
     for (const fig of failing) {
@@ -69,9 +81,6 @@ export function printSummary(summary: ChaosSummary, out: (line: string) => void 
       for (const example of fig.examples) out(`      e.g. ${example}`);
     }
   }
-  out(
-    `${summary.passed ? 'PASSED' : 'FAILED'} — summary in ${path.relative(process.cwd(), SUMMARY_FILE)}, process logs in ${summary.logs}`,
-  );
 }
 
 export function writeSummary(summary: ChaosSummary): void {
