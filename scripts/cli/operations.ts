@@ -1,5 +1,6 @@
 // Admin and release commands: `setup-namespace` (the namespace and search attributes, once per
-// cluster) and `replay` (the workflow code about to be deployed against live histories).
+// cluster), `replay` (the workflow code about to be deployed against live histories) and `repair` (a campaign
+// stuck on a nondeterministic workflow task, reset to that task).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -9,10 +10,12 @@ import pino from 'pino';
 import { prebuiltWorkflowBundle } from '../../runtime/campaignWorker';
 import { ensureNamespace } from '../../runtime/namespace';
 import { recentCampaignsQuery, replayHistories, type ReplayReport } from '../../runtime/replay';
+import { firstNondeterministicTask, resetToTask, type NondeterministicTask } from '../../runtime/repair';
 import { registerSearchAttributes } from '../../runtime/searchAttributes';
 import { PinoTemporalLogger } from '../../runtime/temporalLogger';
 import { parseDuration } from '../../sla/duration';
-import { allSearchAttributeKeys } from '../../workflows/messages';
+import { allSearchAttributeKeys, campaignWorkflowId } from '../../workflows/messages';
+import { onCampaign } from './campaigns';
 import { badInput, CliError, ExitCode, oneLine } from './errors';
 
 export interface NamespaceSetup {
@@ -56,6 +59,12 @@ function installQuietRuntime(): void {
   }
 }
 
+/** `--bundle`, else the prebuilt bundle the workers run (dist/workflow-bundle.js), else the code bundled here. */
+function bundleToCheck(bundlePath: string | undefined): { codePath: string } | undefined {
+  if (bundlePath && !existsSync(bundlePath)) throw badInput(`--bundle: ${bundlePath} does not exist`);
+  return bundlePath ? { codePath: path.resolve(bundlePath) } : prebuiltWorkflowBundle();
+}
+
 export interface ReplayOptions {
   since: string;
   query?: string;
@@ -69,10 +78,9 @@ export async function replayCommand(
   sinceIso: string,
   progress: (line: string) => void,
 ): Promise<ReplayReport & { query: string; bundle: string }> {
-  if (options.bundle && !existsSync(options.bundle)) throw badInput(`--bundle: ${options.bundle} does not exist`);
+  const bundle = bundleToCheck(options.bundle);
   installQuietRuntime();
   const query = options.query ?? recentCampaignsQuery(sinceIso);
-  const bundle = options.bundle ? { codePath: path.resolve(options.bundle) } : prebuiltWorkflowBundle();
   const report = await replayHistories(client, {
     query,
     bundle,
@@ -87,4 +95,48 @@ export async function replayCommand(
     );
   }
   return described;
+}
+
+export interface RepairOutcome {
+  campaignId: string;
+  workflowId: string;
+  runId: string;
+  bundle: string;
+  /** The first workflow task that no longer replays; null: the run replays, nothing to repair. */
+  nondeterministic: NondeterministicTask | null;
+  /** The same reset with the Temporal CLI. */
+  resetCommand: string | null;
+  /** The new run, when --apply reset the campaign. */
+  resetRunId: string | null;
+}
+
+/**
+ * `repair <campaign>`: replays the campaign's current run against the deployed code and names the first workflow task
+ * it no longer replays; with `apply`, resets the run to that task (runtime/repair.ts).
+ */
+export async function repairCommand(
+  client: Client,
+  campaignId: string,
+  options: { apply?: boolean; bundle?: string },
+): Promise<RepairOutcome> {
+  const bundle = bundleToCheck(options.bundle);
+  installQuietRuntime();
+  const workflowId = campaignWorkflowId(campaignId);
+  const { runId } = await onCampaign(campaignId, () => client.workflow.getHandle(workflowId).describe());
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const task = await firstNondeterministicTask(history, { workflowId, runId }, bundle);
+  const outcome: RepairOutcome = {
+    campaignId,
+    workflowId,
+    runId,
+    bundle: bundle?.codePath ?? 'bundled from workflows/',
+    nondeterministic: task ?? null,
+    resetCommand: null,
+    resetRunId: null,
+  };
+  if (!task) return outcome;
+  const reason = `campaign-sla repair: the workflow task completed at event ${task.completedEventId} no longer replays`;
+  outcome.resetCommand = `temporal workflow reset --workflow-id ${workflowId} --run-id ${runId} --event-id ${task.completedEventId} --reason '${reason}'`;
+  if (options.apply) outcome.resetRunId = await resetToTask(client, task, reason);
+  return outcome;
 }

@@ -16,10 +16,10 @@ import { decideProposal, listProposals } from './proposals';
 import { breaches, parseSince, quarterReport, unknownInLedger, withLedger } from './ledgerReports';
 import { renderLead, renderReport } from './reportOutput';
 import { money, pct, renderFacts, renderTable } from './output';
-import { badInput, notFound } from './errors';
+import { badInput, notFound, oneLine } from './errors';
 import { idSchema } from '../../sla/config/fields';
 import { quoteInput } from '../../sla/ids';
-import { replayCommand, setupNamespace } from './operations';
+import { repairCommand, replayCommand, setupNamespace } from './operations';
 
 export interface ProgramIo {
   stdout: (text: string) => void;
@@ -520,6 +520,30 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
     emit(opts, report, (r) => {
       const types = Object.entries(r.workflowTypes).map(([type, count]) => `${type} ${count}`);
       return `replayed ${r.replayed} histories${types.length ? ` (${types.join(', ')})` : ''} against ${r.bundle}: deterministic`;
+    });
+  });
+
+  withJson(
+    program
+      .command('repair')
+      .argument('<id>')
+      .description(
+        'find the first workflow task a stuck campaign no longer replays (TMPRL1100) and print the reset; --apply resets the campaign to it',
+      )
+      .option('--apply', 'reset the campaign to that task (its Updates and signals after it are applied again)')
+      .option(
+        '--bundle <path>',
+        'the workflow code to replay (default: dist/workflow-bundle.js, what the workers run)',
+      ),
+  ).action(async (campaignId: string, opts: JsonFlag & { apply?: boolean; bundle?: string }) => {
+    const outcome = await repairCommand(await ctx.client(), campaignId, opts);
+    emit(opts, outcome, (o) => {
+      const task = o.nondeterministic;
+      if (!task) return `campaign ${o.campaignId} (run ${o.runId}) replays against ${o.bundle}: nothing to repair`;
+      const found = `campaign ${o.campaignId} (run ${o.runId}): the workflow task completed at event ${task.completedEventId} (${task.completedAt}, after ${task.tasksBefore} tasks that replay) no longer replays against ${o.bundle}: ${oneLine(task.message)}`;
+      return o.resetRunId
+        ? `${found}\nreset to it: new run ${o.resetRunId}`
+        : `${found}\nto reset to it: campaign-sla repair ${o.campaignId} --apply, or\n  ${o.resetCommand}`;
     });
   });
 
