@@ -931,6 +931,50 @@ describe('writes', () => {
   });
 });
 
+describe('org setup', () => {
+  it('finds an org with the mapped fields and a Unique External ID key ready, from one describe each of Lead and Task', async () => {
+    expect(await crm().orgSetupProblems()).toEqual([]);
+    expect(fake.apiRequests().map((r) => `${r.method} ${r.path.split('/').slice(-2).join('/')}`)).toEqual(
+      expect.arrayContaining(['GET Lead/describe', 'GET Task/describe']),
+    );
+    expect(fake.apiRequests()).toHaveLength(2);
+  });
+
+  it('names a key not marked Unique, with which a retried create makes a second task', async () => {
+    await fake.close();
+    fake = await FakeSalesforce.start({ externalIdFields: { Task: { campaign_sla_key__c: { unique: false } } } });
+    expect(await crm().orgSetupProblems()).toEqual([
+      'Task.campaign_sla_key__c is not marked Unique: a retried follow-up task would be created a second time instead of being refused as a duplicate',
+    ]);
+    // Why it matters: such an org takes the same key twice, so the adapter's retry cannot find its first create.
+    const lead = insertLead(1, 0);
+    const input = { leadId: lead, ownerId: REP, subject: 'Follow up', dueDate: '2026-01-06', idempotencyKey: 'k' };
+    await crm().createFollowUpTask(input);
+    await crm().createFollowUpTask(input);
+    expect(fake.records('Task').filter((t) => t.campaign_sla_key__c === 'k')).toHaveLength(2);
+  });
+
+  it('names every mapped field the org lacks, and a key that is no External ID at all', async () => {
+    await fake.close();
+    fake = await FakeSalesforce.start({ externalIdFields: {} });
+    const adapter = SalesforceCrm.fromEnv(
+      { ...refreshTokenEnv(), SALESFORCE_CAMPAIGN_LEAD_FIELD: 'Campaign__c', SALESFORCE_GCLID_FIELD: 'GCLID__c' },
+      { fields: { tier: 'Tier__c', owner: 'Owner__c' } },
+    );
+    expect(await adapter.orgSetupProblems()).toEqual([
+      'Lead.Owner__c does not exist or the integration user cannot read it (the lead owner)',
+      'Lead.Tier__c does not exist or the integration user cannot read it (the SLA tier)',
+      'Lead.Campaign__c does not exist or the integration user cannot read it (the campaign link)',
+      'Task.campaign_sla_key__c is not marked External ID and Unique: a retried follow-up task would be created a second time instead of being refused as a duplicate',
+    ]);
+    const wrongType = crm({ fields: { owner: 'Email', taskIdempotencyKey: 'Missing_Key__c' } });
+    expect(await wrongType.orgSetupProblems()).toEqual([
+      'Lead.Email is a string field, not reference (the lead owner)',
+      'Task.Missing_Key__c does not exist or the integration user cannot read it: the follow-up tasks are created with it as their idempotency key (a Text field marked External ID and Unique)',
+    ]);
+  });
+});
+
 describe('leads deleted or merged away', () => {
   it('refuses writes to a deleted lead for good, and names deleted and merged leads through QueryAll', async () => {
     const live = insertLead(1, 0);
@@ -1155,6 +1199,24 @@ describe('injection attempts', () => {
 });
 
 describe('the fake follows Salesforce', () => {
+  it('describes an sObject with its fields, and answers 404 for a type the org does not have', async () => {
+    const task = (await (await fetchAsClient('/sobjects/Task/describe')).json()) as {
+      name: string;
+      fields: { name: string; type: string; externalId: boolean; unique: boolean; createable: boolean }[];
+    };
+    expect(task.name).toBe('Task');
+    expect(task.fields.find((f) => f.name === 'campaign_sla_key__c')).toMatchObject({
+      type: 'string',
+      externalId: true,
+      unique: true,
+      createable: true,
+    });
+    expect(task.fields.find((f) => f.name === 'IsClosed')).toMatchObject({ type: 'boolean', createable: false });
+    const unknown = await fetchAsClient('/sobjects/Nothing__c/describe');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual([expect.objectContaining({ errorCode: 'NOT_FOUND' })]);
+  });
+
   it('rejects fractional seconds in SOQL dateTime literals and date literals against dateTime fields', async () => {
     const query = async (soql: string) =>
       (await fetchAsClient(`/query?q=${encodeURIComponent(soql)}`)).json() as Promise<unknown>;

@@ -2,6 +2,7 @@
 // Postgres, ledger migrations, then the campaign-sla worker until SIGINT/SIGTERM. Unlike `npm start`
 // it never falls back to a dev server or an embedded Postgres: in production that would silently run
 // campaigns against throw-away state.
+import { SalesforceCrm } from '../activities/crm/salesforceCrm';
 import { faultPlanFromEnv, type FaultPlan } from '../activities/faults/faultPlan';
 import { prebuiltWorkflowBundle, WORKER_ROLES, type WorkerRole } from '../runtime/campaignWorker';
 import { composeCampaignSla, type CampaignSla } from '../runtime/compositionRoot';
@@ -11,6 +12,7 @@ import { watchIntegrationsPollers } from '../runtime/integrationsWatch';
 import { logger } from '../runtime/logger';
 import { checkReachable, redactUrl } from '../runtime/postgres';
 import type { AdapterMode } from '../runtime/portResolver';
+import { checkSalesforceOrg } from '../runtime/salesforceOrgCheck';
 import { verifySearchAttributes } from '../runtime/searchAttributes';
 import { DEFAULT_METRICS_BIND_ADDRESS, installTelemetry, metricsBindAddressFromEnv } from '../runtime/telemetry';
 import { configuredClusterAddress, connectToCluster } from '../runtime/temporal';
@@ -91,6 +93,9 @@ async function main(): Promise<void> {
   logger.info({ address: temporal.address, namespace: temporal.namespace }, 'connected to Temporal');
   try {
     await verifySearchAttributes(temporal.client, temporal.namespace);
+    // Only a process that calls Salesforce checks the org, and only with the real adapter.
+    if (settings.adapters === 'real' && settings.role !== 'campaign')
+      await checkSalesforceOrg(SalesforceCrm.fromEnv(process.env), logger);
     const campaignSla = await composeCampaignSla({
       database: { url: settings.databaseUrl },
       temporal,

@@ -19,6 +19,7 @@ import type {
   CrmStatusChange,
   LeadStatusMapping,
 } from '../ports';
+import { orgSetupProblems } from './orgSetup';
 import { conversionDays } from './conversionWindow';
 import { CountingConnection } from './countingConnection';
 import { crmInvalidInput, crmMalformedRecord, crmRequestRejected } from './crmFailures';
@@ -554,6 +555,14 @@ export class SalesforceCrm implements Crm {
         if (!existing) throw err;
         return { taskId: existing, created: false };
       }
+    });
+  }
+
+  /** What the org lacks for this adapter (activities/crm/orgSetup.ts), from two describes; none: it is ready. */
+  async orgSetupProblems(): Promise<string[]> {
+    return this.call('orgSetupProblems', async (conn) => {
+      const [lead, task] = await Promise.all([conn.sobject('Lead').describe(), conn.sobject('Task').describe()]);
+      return orgSetupProblems({ lead: lead.fields, task: task.fields }, this.fields, this.settings);
     });
   }
 

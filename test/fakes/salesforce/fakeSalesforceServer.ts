@@ -1,7 +1,7 @@
 // A local Salesforce REST fake (node:http on 127.0.0.1, random port) for contract tests and the
 // poll-cost benchmark. It speaks the subset the Salesforce adapter uses: OAuth token grants
 // (refresh_token, jwt-bearer with signature check), query + queryMore paging, parent-relationship
-// fields (CampaignMember.Lead, Lead.ConvertedOpportunity), sObject create, update and upsert by External ID, /limits,
+// fields (CampaignMember.Lead, Lead.ConvertedOpportunity), sObject describe, create, update and upsert by External ID, /limits,
 // Sforce-Limit-Info headers, and API limits. Every request is recorded. Each behaviour follows the
 // Salesforce documentation cited next to it, not the adapter.
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
@@ -46,6 +46,11 @@ export interface FakeSalesforceOptions {
   jwtPublicKey?: KeyObject | string;
   /** Extra fields per sObject beyond the standard schema below (for custom field mappings). */
   extraFields?: Record<string, string[]>;
+  /**
+   * Fields marked External ID per sObject, and whether each is also Unique (default: Task.campaign_sla_key__c,
+   * both). An External ID without Unique takes duplicate values, as in a real org.
+   */
+  externalIdFields?: Record<string, Record<string, { unique: boolean }>>;
   /** Clock for CreatedDate of created records and JWT expiry checks. */
   now?: () => Date;
 }
@@ -158,8 +163,19 @@ const RELATIONSHIPS: Record<string, Record<string, { via: string; sObject: strin
   // (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_lead.htm).
   Lead: { ConvertedOpportunity: { via: 'ConvertedOpportunityId', sObject: 'Opportunity' } },
 };
-/** Fields marked External ID and Unique (the idempotency key field). */
-const EXTERNAL_IDS: Record<string, string[]> = { Task: ['campaign_sla_key__c'] };
+const DEFAULT_EXTERNAL_IDS: Record<string, Record<string, { unique: boolean }>> = {
+  Task: { campaign_sla_key__c: { unique: true } },
+};
+// The Field type names of a describe (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm).
+const DESCRIBE_TYPES: Record<FieldType, string> = {
+  id: 'id',
+  reference: 'reference',
+  string: 'string',
+  picklist: 'picklist',
+  boolean: 'boolean',
+  dateTime: 'datetime',
+  date: 'date',
+};
 const ID_PREFIXES: Record<string, string> = {
   Lead: '00Q',
   Task: '00T',
@@ -211,10 +227,12 @@ export class FakeSalesforce {
   private readonly options: Required<
     Omit<
       FakeSalesforceOptions,
-      'jwtPublicKey' | 'extraFields' | 'assignmentRuleOwnerId' | 'triggerOwnerId' | 'leadStatuses'
+      'jwtPublicKey' | 'extraFields' | 'externalIdFields' | 'assignmentRuleOwnerId' | 'triggerOwnerId' | 'leadStatuses'
     >
   >;
   private readonly assignmentRuleOwnerId: string | undefined;
+  private readonly externalIds: Record<string, Record<string, { unique: boolean }>>;
+  private readonly extraFields: Record<string, string[]>;
   private readonly triggerOwnerId: string | undefined;
   private readonly jwtPublicKey: KeyObject | null;
   private apiUsed = 0;
@@ -248,6 +266,8 @@ export class FakeSalesforce {
     this.jwtPublicKey =
       typeof options.jwtPublicKey === 'string' ? createPublicKey(options.jwtPublicKey) : (options.jwtPublicKey ?? null);
     this.assignmentRuleOwnerId = options.assignmentRuleOwnerId;
+    this.externalIds = options.externalIdFields ?? DEFAULT_EXTERNAL_IDS;
+    this.extraFields = options.extraFields ?? {};
     this.triggerOwnerId = options.triggerOwnerId;
     for (const [sObject, fields] of Object.entries(SCHEMA)) {
       const all = [...Object.keys(fields), ...(options.extraFields?.[sObject] ?? [])];
@@ -494,6 +514,9 @@ export class FakeSalesforce {
           headers,
         );
       }
+      if (resource === 'sobjects' && req.method === 'GET' && parts.length === 2 && parts[1] === 'describe') {
+        return send(res, 200, this.describe(parts[0]), headers);
+      }
       const autoAssign = String(req.headers['sforce-auto-assign'] ?? 'TRUE').toUpperCase() !== 'FALSE';
       if (resource === 'sobjects' && req.method === 'POST' && parts.length === 1) {
         const id = this.create(parts[0], json as FakeRecord, autoAssign);
@@ -722,6 +745,38 @@ export class FakeSalesforce {
   }
 
   /**
+   * GET /sobjects/<type>/describe: the object's fields with their type and the External ID and Unique flags
+   * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm; Field
+   * properties: https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm).
+   * An extra field (options.extraFields) is a text field.
+   */
+  private describe(sObject: string): { name: string; fields: Record<string, unknown>[] } {
+    // An unknown type answers 404, as every sObject resource does.
+    const name = [...this.objects.keys()].find((known) => known.toLowerCase() === sObject.toLowerCase());
+    if (!name || !SCHEMA[name]) throw new NotFound('The requested resource does not exist');
+    const typed: [string, FieldType][] = [
+      ...Object.entries(SCHEMA[name]),
+      ...(this.extraFields[name] ?? []).map((field): [string, FieldType] => [field, 'string']),
+    ];
+    return {
+      name,
+      fields: typed.map(([field, type]) => {
+        const externalId = this.externalIds[name]?.[field];
+        const readOnly = field in AUDIT || (READ_ONLY[name] ?? []).includes(field);
+        return {
+          name: field,
+          type: DESCRIBE_TYPES[type],
+          externalId: externalId !== undefined,
+          unique: externalId?.unique ?? false,
+          idLookup: field === 'Id' || externalId !== undefined,
+          createable: !readOnly,
+          updateable: !readOnly,
+        };
+      }),
+    };
+  }
+
+  /**
    * PATCH /sobjects/<type>/<External ID field>/<value>: no match creates (201), one match updates (200,
    * created false), several matches answer 300
    * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm).
@@ -729,7 +784,7 @@ export class FakeSalesforce {
   private upsert(sObject: string, field: string, value: string, body: FakeRecord): { status: number; body: unknown } {
     const name = this.sObjectName(sObject);
     const keyField = this.fieldName(name, field);
-    if (!(EXTERNAL_IDS[name] ?? []).includes(keyField))
+    if (!this.externalIds[name]?.[keyField])
       throw new NotFound(`Provided external ID field does not exist or is not accessible: ${field}`);
     const matches = this.records(name).filter((row) => row[keyField] === value);
     if (matches.length > 1) return { status: 300, body: matches.map((row) => `/sobjects/${name}/${String(row.Id)}`) };
@@ -779,7 +834,8 @@ export class FakeSalesforce {
         );
     }
     // External ID fields marked Unique reject a value another record already holds.
-    for (const field of EXTERNAL_IDS[name] ?? []) {
+    for (const [field, { unique }] of Object.entries(this.externalIds[name] ?? {})) {
+      if (!unique) continue;
       const value = record[field];
       if (value === undefined || value === null) continue;
       const clash = this.records(name).find((row) => row !== existing && row[field] === value);
