@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SalesforceCrm } from '../activities/crm/salesforceCrm';
 import { checkSalesforceOrg } from '../runtime/salesforceOrgCheck';
+import { checkCrmCommand } from '../scripts/cli/operations';
 import { FakeSalesforce } from './fakes/salesforce/fakeSalesforceServer';
 
 let fake: FakeSalesforce | undefined;
@@ -48,5 +49,31 @@ describe('checkSalesforceOrg', () => {
     expect(logger.lines).toEqual([
       { level: 'warn', msg: expect.stringContaining('could not check the Salesforce org') },
     ]);
+  });
+});
+
+describe('campaign-sla check-crm', () => {
+  it('says a ready org is ready, and exits 1 naming the fix, or when the org does not answer', async () => {
+    fake = await FakeSalesforce.start();
+    expect(await checkCrmCommand(fake.refreshTokenEnv())).toEqual({ ready: true, described: ['Lead', 'Task'] });
+    await fake.close();
+    fake = await FakeSalesforce.start({ externalIdFields: { Task: { campaign_sla_key__c: { unique: false } } } });
+    await expect(checkCrmCommand(fake.refreshTokenEnv())).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringContaining('Task.campaign_sla_key__c is not marked Unique'),
+    });
+    const env = fake.refreshTokenEnv();
+    await fake.close();
+    fake = undefined;
+    await expect(checkCrmCommand(env)).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringMatching(/^the Salesforce org did not answer: /),
+    });
+  });
+
+  it('exits 2 when the Salesforce settings are incomplete', async () => {
+    await expect(
+      checkCrmCommand({ SALESFORCE_INSTANCE_URL: 'https://example.my.salesforce.com' }),
+    ).rejects.toMatchObject({ exitCode: 2 });
   });
 });

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { IllegalStateError } from '@temporalio/common';
 import { makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import pino from 'pino';
+import { SalesforceCrm } from '../../activities/crm/salesforceCrm';
 import { prebuiltWorkflowBundle } from '../../runtime/campaignWorker';
 import { ensureNamespace } from '../../runtime/namespace';
 import { recentCampaignsQuery, replayHistories, type ReplayReport } from '../../runtime/replay';
@@ -139,4 +140,28 @@ export async function repairCommand(
   outcome.resetCommand = `temporal workflow reset --workflow-id ${workflowId} --run-id ${runId} --event-id ${task.completedEventId} --reason '${reason}'`;
   if (options.apply) outcome.resetRunId = await resetToTask(client, task, reason);
   return outcome;
+}
+
+export interface CrmCheck {
+  ready: true;
+  described: string[];
+}
+
+/**
+ * `check-crm`: the worker's start check of the Salesforce org (activities/crm/orgSetup.ts) on demand, before a
+ * deploy: exit 1 naming each field to fix, or when the org does not answer; exit 2 when SALESFORCE_* is incomplete.
+ */
+export async function checkCrmCommand(env: NodeJS.ProcessEnv): Promise<CrmCheck> {
+  let crm: SalesforceCrm;
+  try {
+    crm = SalesforceCrm.fromEnv(env);
+  } catch (err) {
+    throw badInput((err as Error).message);
+  }
+  const problems = await crm.orgSetupProblems().catch((err: unknown) => {
+    throw new CliError(`the Salesforce org did not answer: ${oneLine((err as Error).message)}`, ExitCode.failed);
+  });
+  if (problems.length)
+    throw new CliError(`the Salesforce org is not set up for campaign-sla: ${problems.join('; ')}`, ExitCode.failed);
+  return { ready: true, described: ['Lead', 'Task'] };
 }

@@ -19,7 +19,7 @@ import { money, pct, renderFacts, renderTable } from './output';
 import { badInput, notFound, oneLine } from './errors';
 import { idSchema } from '../../sla/config/fields';
 import { quoteInput } from '../../sla/ids';
-import { repairCommand, replayCommand, setupNamespace } from './operations';
+import { checkCrmCommand, repairCommand, replayCommand, setupNamespace } from './operations';
 
 export interface ProgramIo {
   stdout: (text: string) => void;
@@ -502,6 +502,17 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
         ),
       ].join('\n'),
     );
+  });
+
+  withJson(
+    program
+      .command('check-crm')
+      .description(
+        'admin: check the Salesforce org (SALESFORCE_* settings) for the fields the adapter reads and writes, as a worker does at start; exit 1 naming each fix',
+      ),
+  ).action(async (opts: JsonFlag) => {
+    const check = await checkCrmCommand(process.env);
+    emit(opts, check, (c) => `the Salesforce org is set up for campaign-sla (${c.described.join(' and ')} described)`);
   });
 
   withJson(
