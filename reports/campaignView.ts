@@ -17,10 +17,13 @@ import {
   type RecordedCampaignSettings,
   type SnapshotPoint,
 } from './ledgerQueries';
+import { SingleFlight } from './singleFlight';
 import { listCampaigns, type CampaignListRow } from './workflowReads';
 
 // The page polls every few seconds; a slow or stopped Temporal must not hold it up.
 const LIVE_TIMEOUT_MS = 2_000;
+/** The campaign pages' live reads: one query per campaign at a time, whatever the number of viewers. */
+const liveState = new SingleFlight<CampaignStateView | null>();
 const TABLE_ROWS = 20;
 const DAY_MS = 24 * 60 * 60 * 1000;
 // A long flight shows its latest days with leads only.
@@ -152,7 +155,9 @@ export async function campaignDetail(
       queries.openClocks(campaignId, TABLE_ROWS),
       queries.breaches(campaignId),
       queries.proposals(campaignId),
-      liveRead(client, () => client.workflow.getHandle(campaignWorkflowId(campaignId)).query(slaStateQuery)),
+      liveState.run(`${client.options.namespace}/${campaignId}`, () =>
+        liveRead(client, () => client.workflow.getHandle(campaignWorkflowId(campaignId)).query(slaStateQuery)),
+      ),
       latestDecisionAttempts(pool, campaignId, TABLE_ROWS),
       queries.milestones(campaignId),
     ]);

@@ -134,5 +134,5 @@ export function faultPlanJson(scenario: Scenario, t0: number, seed: string): str
   return JSON.stringify(plan);
 }
 
-/** The SDK query race canary (scripts/chaos/sdkQueryRace.ts): its own dev server, about 3 minutes. */
-export const SDK_QUERY_RACE = { restarts: 25, steadyMs: 60_000 };
+/** The SDK query race canary (scripts/chaos/sdkQueryRace.ts): its own dev server, about 7 minutes. */
+export const SDK_QUERY_RACE = { restarts: 25, steadyMs: 60_000, queriesPerBurst: 8 };

@@ -24,6 +24,8 @@ export interface QueryRaceOptions {
   restarts: number;
   /** The control: the same query load on one worker that never restarts. */
   steadyMs: number;
+  /** Queries sent at once in each burst. */
+  queriesPerBurst: number;
 }
 
 interface ProbeOutcome {
@@ -40,25 +42,39 @@ export async function sdkQueryRaceFigures(options: QueryRaceOptions, log: (line:
       logger: quietBundlerLogger,
     });
     log(`sdk query race: control, one worker under queries for ${options.steadyMs / 1000} s`);
-    const control = await probe(env, workflowBundle, 'control', async (startWorker, queryLoad) => {
-      const worker = await startWorker();
-      await queryLoad(options.steadyMs);
-      await worker.stop();
-    });
-    log(`sdk query race: ${options.restarts} graceful worker restarts, queries on each new worker`);
-    const restarts = await probe(env, workflowBundle, 'restarts', async (startWorker, queryLoad) => {
-      for (let i = 0; i < options.restarts; i++) {
-        const first = await startWorker();
-        await sleep(1_500 + Math.random() * 1_500);
-        await first.stop();
-        const next = await startWorker();
-        await queryLoad(2_500);
-        await next.stop();
-      }
-    });
+    const control = await probe(
+      env,
+      workflowBundle,
+      options.queriesPerBurst,
+      'control',
+      async (startWorker, queryLoad) => {
+        const worker = await startWorker();
+        await queryLoad(options.steadyMs);
+        await worker.stop();
+      },
+    );
+    const afterRestarts = async (queriesPerBurst: number) => {
+      log(
+        `sdk query race: ${options.restarts} graceful worker restarts, bursts of ${queriesPerBurst} on each new worker`,
+      );
+      return probe(env, workflowBundle, queriesPerBurst, 'restarts', async (startWorker, queryLoad) => {
+        for (let i = 0; i < options.restarts; i++) {
+          const first = await startWorker();
+          await sleep(1_500 + Math.random() * 1_500);
+          await first.stop();
+          const next = await startWorker();
+          await queryLoad(2_500);
+          await next.stop();
+        }
+      });
+    };
+    const concurrent = await afterRestarts(options.queriesPerBurst);
+    // One query at a time, as the dashboard sends them per campaign (reports/singleFlight.ts) and the CLI does.
+    const oneAtATime = await afterRestarts(1);
     return [
-      ...outcomeFigures('one worker, no restarts', control, true),
-      ...outcomeFigures('a worker restart before each query burst', restarts, false),
+      ...outcomeFigures(`one worker, bursts of ${options.queriesPerBurst}, no restarts`, control, true),
+      ...outcomeFigures(`a worker restart before each burst of ${options.queriesPerBurst}`, concurrent, false),
+      ...outcomeFigures('a worker restart before each burst of 1', oneAtATime, false),
     ];
   } finally {
     await env.teardown();
@@ -94,6 +110,7 @@ interface RunningWorker {
 async function probe(
   env: TestWorkflowEnvironment,
   workflowBundle: WorkflowBundle,
+  queriesPerBurst: number,
   name: string,
   drive: (startWorker: () => Promise<RunningWorker>, queryLoad: (ms: number) => Promise<void>) => Promise<void>,
 ): Promise<ProbeOutcome> {
@@ -109,14 +126,14 @@ async function probe(
       },
     };
   };
-  // Bursts of 8 queries, as a dashboard or a check of many leads sends them, with Updates the validator rejects
+  // Bursts of queries, as dashboards or a check of many leads sends them, with Updates the validator rejects
   // (a workflow task that leaves no history) and some it accepts.
   const queryLoad = async (ms: number) => {
     const calls: Promise<unknown>[] = [];
     const until = Date.now() + ms;
     const settle = (p: Promise<unknown>) => calls.push(p.catch(() => undefined));
     while (Date.now() < until) {
-      for (let i = 0; i < 8; i++) settle(handle.query(countQuery));
+      for (let i = 0; i < queriesPerBurst; i++) settle(handle.query(countQuery));
       if (Math.random() < 0.3) settle(handle.executeUpdate(addUpdate, { args: [-1] }));
       if (Math.random() < 0.1) settle(handle.executeUpdate(addUpdate, { args: [1] }));
       await sleep(100 + Math.random() * 300);
