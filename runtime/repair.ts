@@ -76,6 +76,25 @@ export async function firstNondeterministicTask(
   };
 }
 
+/**
+ * Whether the run's workers fail its workflow tasks with a nondeterminism error now: such a failure after its last
+ * completed task (the first attempt's failure is recorded; later attempts are not). A run that its workers complete
+ * is not stuck, whatever another bundle says of it: it is no case for a reset.
+ */
+export function failingNondeterministically(history: History): boolean {
+  const events = history.events ?? [];
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i];
+    if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) return false;
+    if (
+      event.workflowTaskFailedEventAttributes?.cause ===
+      temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR
+    )
+      return true;
+  }
+  return false;
+}
+
 /** Resets the run to the task (it runs again under the deployed code); returns the new run's ID. */
 export async function resetToTask(client: Client, task: NondeterministicTask, reason: string): Promise<string> {
   const request = temporal.api.workflowservice.v1.ResetWorkflowExecutionRequest.fromObject({

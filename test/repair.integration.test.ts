@@ -1,6 +1,7 @@
 // `campaign-sla repair` on a dev server: a run recorded under one code and replayed against another fails from its
-// second workflow task on; repair names that task (not the first, not the last), prints the reset, and with --apply
-// resets the run to it, after which the run goes on and finishes under the deployed code. A run that replays has
+// second workflow task on; repair names that task (not the first, not the last) and prints the reset. --apply refuses
+// while the workers still complete the run (the bundle is not their code), and once a worker with the deployed code
+// fails it, resets the run to that task, after which it goes on and finishes under that code. A run that replays has
 // nothing to repair.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,22 @@ describe('campaign-sla repair', () => {
     expect(dryRun.resetRunId).toBeNull();
     expect((await handle.describe()).runId).toBe(handle.firstExecutionRunId);
 
+    // Its workers do not fail it yet (none runs the deployed code on it): a bundle that finds a divergence in a run its
+    // workers complete is not their code, and --apply refuses.
+    expect(dryRun.failing).toBe(false);
+    await expect(
+      repairCommand(env.client, campaignId, { bundle: bundles.deployed.path, apply: true }),
+    ).rejects.toMatchObject({ exitCode: 1, message: expect.stringContaining('not resetting (--force resets anyway)') });
+
+    // A worker with the deployed code takes its next task (a signal) and fails it: TMPRL1100, the run is stuck.
+    await handle.signal('poke');
+    await withWorker('deployed', async () => {
+      await expect
+        .poll(async () => (await repairCommand(env.client, campaignId, { bundle: bundles.deployed.path })).failing, {
+          timeout: 20_000,
+        })
+        .toBe(true);
+    });
     const applied = await repairCommand(env.client, campaignId, { bundle: bundles.deployed.path, apply: true });
     expect(applied.resetRunId).toMatch(/^[0-9a-f-]{36}$/);
     expect(applied.resetRunId).not.toBe(handle.firstExecutionRunId);

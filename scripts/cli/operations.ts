@@ -11,7 +11,12 @@ import { SalesforceCrm } from '../../activities/crm/salesforceCrm';
 import { prebuiltWorkflowBundle } from '../../runtime/campaignWorker';
 import { ensureNamespace } from '../../runtime/namespace';
 import { recentCampaignsQuery, replayHistories, type ReplayReport } from '../../runtime/replay';
-import { firstNondeterministicTask, resetToTask, type NondeterministicTask } from '../../runtime/repair';
+import {
+  failingNondeterministically,
+  firstNondeterministicTask,
+  resetToTask,
+  type NondeterministicTask,
+} from '../../runtime/repair';
 import { registerSearchAttributes } from '../../runtime/searchAttributes';
 import { PinoTemporalLogger } from '../../runtime/temporalLogger';
 import { parseDuration } from '../../sla/duration';
@@ -107,6 +112,8 @@ export interface RepairOutcome {
   nondeterministic: NondeterministicTask | null;
   /** The same reset with the Temporal CLI. */
   resetCommand: string | null;
+  /** Whether the workers fail the run's workflow tasks with a nondeterminism error now (a reset needs it). */
+  failing: boolean;
   /** The new run, when --apply reset the campaign. */
   resetRunId: string | null;
 }
@@ -118,7 +125,7 @@ export interface RepairOutcome {
 export async function repairCommand(
   client: Client,
   campaignId: string,
-  options: { apply?: boolean; bundle?: string },
+  options: { apply?: boolean; force?: boolean; bundle?: string },
 ): Promise<RepairOutcome> {
   const bundle = bundleToCheck(options.bundle);
   installQuietRuntime();
@@ -133,11 +140,19 @@ export async function repairCommand(
     bundle: bundle?.codePath ?? 'bundled from workflows/',
     nondeterministic: task ?? null,
     resetCommand: null,
+    failing: failingNondeterministically(history),
     resetRunId: null,
   };
   if (!task) return outcome;
   const reason = `campaign-sla repair: the workflow task completed at event ${task.completedEventId} no longer replays`;
   outcome.resetCommand = `temporal workflow reset --workflow-id ${workflowId} --run-id ${runId} --event-id ${task.completedEventId} --reason '${reason}'`;
+  // A bundle that is not the workers' code (a stale dist/, a wrong --bundle) finds a "divergence" in a healthy run:
+  // resetting that would run its later tasks and activities again for nothing.
+  if (options.apply && !outcome.failing && !options.force)
+    throw new CliError(
+      `campaign ${campaignId}: its workers complete its workflow tasks, so ${outcome.bundle} is not the code they run; not resetting (--force resets anyway)`,
+      ExitCode.failed,
+    );
   if (options.apply) outcome.resetRunId = await resetToTask(client, task, reason);
   return outcome;
 }

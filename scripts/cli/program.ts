@@ -541,20 +541,25 @@ export function buildProgram(ctx: CommandContext, io: ProgramIo): Command {
       .description(
         'find the first workflow task a stuck campaign no longer replays (TMPRL1100) and print the reset; --apply resets the campaign to it',
       )
-      .option('--apply', 'reset the campaign to that task (its Updates and signals after it are applied again)')
+      .option(
+        '--apply',
+        'reset the campaign to that task (its Updates and signals after it are applied again); only a run its workers fail',
+      )
+      .option('--force', "with --apply: reset even though the workers complete the run's tasks")
       .option(
         '--bundle <path>',
         'the workflow code to replay (default: dist/workflow-bundle.js, what the workers run)',
       ),
-  ).action(async (campaignId: string, opts: JsonFlag & { apply?: boolean; bundle?: string }) => {
+  ).action(async (campaignId: string, opts: JsonFlag & { apply?: boolean; force?: boolean; bundle?: string }) => {
     const outcome = await repairCommand(await ctx.client(), campaignId, opts);
     emit(opts, outcome, (o) => {
       const task = o.nondeterministic;
       if (!task) return `campaign ${o.campaignId} (run ${o.runId}) replays against ${o.bundle}: nothing to repair`;
       const found = `campaign ${o.campaignId} (run ${o.runId}): the workflow task completed at event ${task.completedEventId} (${task.completedAt}, after ${task.tasksBefore} tasks that replay) no longer replays against ${o.bundle}: ${oneLine(task.message)}`;
-      return o.resetRunId
-        ? `${found}\nreset to it: new run ${o.resetRunId}`
-        : `${found}\nto reset to it: campaign-sla repair ${o.campaignId} --apply, or\n  ${o.resetCommand}`;
+      if (o.resetRunId) return `${found}\nreset to it: new run ${o.resetRunId}`;
+      if (!o.failing)
+        return `${found}\nbut its workers complete its workflow tasks: that bundle is not the code they run, and the campaign needs no reset`;
+      return `${found}\nto reset to it: campaign-sla repair ${o.campaignId} --apply, or\n  ${o.resetCommand}`;
     });
   });
 
