@@ -2,7 +2,6 @@
 // Postgres, ledger migrations, then the campaign-sla worker until SIGINT/SIGTERM. Unlike `npm start`
 // it never falls back to a dev server or an embedded Postgres: in production that would silently run
 // campaigns against throw-away state.
-import { SalesforceCrm } from '../activities/crm/salesforceCrm';
 import { faultPlanFromEnv, type FaultPlan } from '../activities/faults/faultPlan';
 import { prebuiltWorkflowBundle, WORKER_ROLES, type WorkerRole } from '../runtime/campaignWorker';
 import { composeCampaignSla, type CampaignSla } from '../runtime/compositionRoot';
@@ -94,8 +93,11 @@ async function main(): Promise<void> {
   try {
     await verifySearchAttributes(temporal.client, temporal.namespace);
     // Only a process that calls Salesforce checks the org, and only with the real adapter.
-    if (settings.adapters === 'real' && settings.role !== 'campaign')
+    // Imported here: a campaign-only worker never loads the Salesforce client (jsforce).
+    if (settings.adapters === 'real' && settings.role !== 'campaign') {
+      const { SalesforceCrm } = await import('../activities/crm/salesforceCrm');
       await checkSalesforceOrg(SalesforceCrm.fromEnv(process.env), logger);
+    }
     const campaignSla = await composeCampaignSla({
       database: { url: settings.databaseUrl },
       temporal,
