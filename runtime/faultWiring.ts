@@ -2,7 +2,7 @@
 // ledger's writes and the alert webhook's fetch fail as the plan says. Real adapters are never wrapped:
 // a plan together with real adapters is refused, so a stray env var cannot break a production campaign.
 import { faultyFetch, injectorsFor, withFaults, type FaultInjector } from '../activities/faults/faultInjector';
-import type { FaultPlan } from '../activities/faults/faultPlan';
+import { LEDGER_WRITES, type FaultPlan } from '../activities/faults/faultPlan';
 import type { AdsPlatform, Crm } from '../activities/ports';
 import type { PgLedger } from '../activities/ledger/pgLedger';
 import type { AdapterMode } from './portResolver';
@@ -30,21 +30,6 @@ export const CRM_CALLS = [
   'removedLeads',
   'fetchApiUsage',
 ] as const satisfies readonly (keyof Crm)[];
-/** The ledger's writes, alert deliveries included; reads (latestConfig, openLeadIds) pass through. */
-const LEDGER_WRITES = [
-  'recordConfigVersion',
-  'recordLeadActivity',
-  'recordEscalationStep',
-  'recordSnapshot',
-  'recordProposal',
-  'recordDecision',
-  'recordBudgetChange',
-  'recordQuarterReport',
-  'recordConversionUploads',
-  'leaseAlert',
-  'markAlertsDelivered',
-  'releaseAlert',
-] as const satisfies readonly (keyof PgLedger)[];
 
 /** What the sandbox resolver wraps its per-campaign ports with. */
 export interface SandboxFaults {
@@ -71,7 +56,8 @@ export function wireFaults(plan: FaultPlan | undefined, adapters: AdapterMode): 
   const ledgerFaults = injectors.ledger;
   return {
     sandbox: { ads: injectors.ads, crm: injectors.crm },
-    ledger: (ledger) => (ledgerFaults ? withFaults(ledger, ledgerFaults, LEDGER_WRITES) : ledger),
+    ledger: (ledger) =>
+      ledgerFaults ? withFaults(ledger, ledgerFaults, plan.ledger?.writes ?? LEDGER_WRITES) : ledger,
     fetchImpl: injectors.webhook && faultyFetch(injectors.webhook),
   };
 }

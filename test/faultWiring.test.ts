@@ -84,6 +84,21 @@ describe('fault wiring', () => {
     expect(queries).toHaveLength(1);
   });
 
+  it('fails only the ledger writes a plan names, and refuses a name that is not a write', async () => {
+    const { pool, queries } = recordingPool();
+    const plan = faultPlanSchema.parse({ ledger: { serverError: 1, writes: ['recordLeadActivity'] } });
+    const ledger = wireFaults(plan, 'sandbox')!.ledger(new PgLedger(pool));
+    await expect(ledger.recordLeadActivity({ leads: [], events: [] } as never)).rejects.toMatchObject({
+      type: INJECTED_FAULT,
+    });
+    expect(queries).toEqual([]);
+    await ledger.markAlertsDelivered(['k']);
+    expect(queries).toHaveLength(1);
+    for (const writes of [['openLeadIds'], ['constructor'], [], ['__proto__']])
+      expect(faultPlanSchema.safeParse({ ledger: { writes } }).success, JSON.stringify(writes)).toBe(false);
+    expect(faultPlanSchema.safeParse({ ledger: { writes: ['recordProposal'], nope: 1 } }).success).toBe(false);
+  });
+
   it('keeps an outage window at the wall-clock time the plan pins, whenever the process started', async () => {
     const { pool, queries } = recordingPool();
     const now = Date.now();

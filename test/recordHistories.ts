@@ -8,7 +8,7 @@
 // date; every scenario unless some are named) and
 // leaves older labels in place, so the runs those releases started keep replaying. It runs on the
 // time-skipping server with the composition root's worker, ledger (embedded Postgres) and sandbox adapters; a
-// hand-over held up by a ledger outage runs on a dev server, in real time.
+// hand-over held up by a ledger outage, and alerts sent while a drain waits on one, run on a dev server, in real time.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,7 +38,7 @@ import {
 import type { LeadEvent } from '../sla/leadEvents';
 import { steadyUpdatesUntilHandOver } from '../scripts/bench/steadyUpdates';
 import { seedTermsConfig } from './support/campaignConfig';
-import { admitLeadDueIn, callsUntilHandOverIsDue, handedOver } from './support/handOverScenario';
+import { admitLeadDueIn, admitStandardLeads, callsUntilHandOverIsDue, handedOver } from './support/handOverScenario';
 import { devServer } from './support/devServer';
 import { terminateWhenIdle } from './support/terminateWhenIdle';
 import { timeSkippingServer } from './support/timeSkippingServer';
@@ -458,11 +458,8 @@ async function continueAsNew(env: Env, save: Save): Promise<void> {
 async function steadyUpdates(env: Env, save: Save): Promise<void> {
   const t0 = Number(await env.currentTimeMs());
   const campaign = await startCampaign(env, seedTermsConfig({ id: 'replay-steady-updates' }));
-  const leadIds = Array.from({ length: 30 }, (_, i) => `steady-${i}`);
   const at = iso(t0);
-  await campaign.executeUpdate(admitLeadsUpdate, {
-    args: [{ leads: leadIds.map((leadId) => ({ leadId, tier: 'standard', ownerId: 'rep-a', createdAt: at })) }],
-  });
+  const leadIds = await admitStandardLeads(campaign, 'steady', at);
   await steadyUpdatesUntilHandOver(campaign, (n) => {
     const leadId = leadIds[n % leadIds.length];
     return { type: 'contact', leadId, eventId: `call-${leadId}`, channel: 'call', at };
@@ -472,11 +469,19 @@ async function steadyUpdates(env: Env, save: Save): Promise<void> {
   await save('steady-updates', campaign);
 }
 
-const HAND_OVER_WAIT_TASK_QUEUE = 'record-histories-hand-over-wait';
+/** The dev-server scenarios' task queues, one per scenario as each has its own fault plan. */
+const drainTaskQueue = (scenario: string) => `record-histories-${scenario}`;
 /** Ledger writes (alert deliveries too) fail for a minute from 10 s after the plan is loaded. */
 const LEDGER_OUTAGE = { fromMs: 10_000, toMs: 70_000 };
 const ledgerOutagePlan = (startedAt: number): FaultPlan =>
   faultPlanSchema.parse({ seed: 'record-histories', startedAt, ledger: { outages: [LEDGER_OUTAGE] } });
+/** The same minute, Postgres refusing only the lead activity writes: alerts go through. */
+const leadActivityOutagePlan = (startedAt: number): FaultPlan =>
+  faultPlanSchema.parse({
+    seed: 'record-histories',
+    startedAt,
+    ledger: { outages: [LEDGER_OUTAGE], writes: ['recordLeadActivity'] },
+  });
 
 /**
  * A hand-over behind a ledger outage, alert deliveries failing with it: the drain cancels the ledger write and the
@@ -488,14 +493,11 @@ async function handOverWait(env: Env, save: Save, outage: { from: number; to: nu
   const campaign = await startCampaign(
     env,
     seedTermsConfig({ id: 'replay-hand-over-wait' }),
-    HAND_OVER_WAIT_TASK_QUEUE,
+    drainTaskQueue('hand-over-wait'),
   );
   const { runId } = await campaign.describe();
   const at = iso(Date.now());
-  const leadIds = Array.from({ length: 30 }, (_, i) => `wait-${i}`);
-  await campaign.executeUpdate(admitLeadsUpdate, {
-    args: [{ leads: leadIds.map((leadId) => ({ leadId, tier: 'standard', ownerId: 'rep-a', createdAt: at })) }],
-  });
+  const leadIds = await admitStandardLeads(campaign, 'wait', at);
   await new Promise((resolve) => setTimeout(resolve, outage.from - Date.now()));
   // Its hour ran out a minute ago: the breach alert is in flight through the outage.
   await admitLeadDueIn(campaign, 'breached-in-outage', -60_000);
@@ -506,6 +508,28 @@ async function handOverWait(env: Env, save: Save, outage: { from: number; to: nu
   await new Promise((resolve) => setTimeout(resolve, outage.to + 5_000 - Date.now()));
   await save('hand-over-wait', campaign);
 }
+
+/**
+ * A drain held up by a ledger write retrying through an outage of lead activity writes alone: a lead's hour runs out
+ * meanwhile, and the draining run sends its breach alert at once (patch alerts-flow-while-draining); the ledger write
+ * is cancelled and the run hands over; the next run writes the carried rows once the outage has ended. (An alert
+ * stuck during the drain is cancelled too: test/handOverWait.workflow.test.ts; a fault plan's fixed windows cannot
+ * start the webhook's outage with the drain.)
+ */
+const alertDueWhileDraining =
+  (name: string) =>
+  async (env: Env, save: Save, outage: { from: number; to: number }): Promise<void> => {
+    const campaign = await startCampaign(env, seedTermsConfig({ id: `replay-${name}` }), drainTaskQueue(name));
+    const { runId } = await campaign.describe();
+    const at = iso(Date.now());
+    const leadIds = await admitStandardLeads(campaign, 'drain', at);
+    await new Promise((resolve) => setTimeout(resolve, outage.from - Date.now()));
+    await callsUntilHandOverIsDue(campaign, leadIds, at);
+    await admitLeadDueIn(campaign, 'due-while-draining', 1_500);
+    await handedOver(campaign, runId, 240_000);
+    await new Promise((resolve) => setTimeout(resolve, outage.to + 5_000 - Date.now()));
+    await save(name, campaign);
+  };
 
 async function main(): Promise<void> {
   const [label = new Date().toISOString().slice(0, 10), ...only] = process.argv.slice(2);
@@ -567,23 +591,29 @@ async function main(): Promise<void> {
         await failing.stop();
       }
     }
-    if (wanted('hand-over-wait')) {
+    const drainScenarios = [
+      ['hand-over-wait', ledgerOutagePlan, handOverWait],
+      ['alerts-while-draining', leadActivityOutagePlan, alertDueWhileDraining('alerts-while-draining')],
+    ] as const;
+    if (drainScenarios.some(([name]) => wanted(name))) {
       const dev = await devServer();
-      const startedAt = Date.now();
-      const held = await compose({
-        taskQueue: HAND_OVER_WAIT_TASK_QUEUE,
-        faults: ledgerOutagePlan(startedAt),
-        server: dev,
-      });
       try {
-        await held.worker.runUntil(() =>
-          handOverWait(dev, saveFrom(dev), {
-            from: startedAt + LEDGER_OUTAGE.fromMs,
-            to: startedAt + LEDGER_OUTAGE.toMs,
-          }),
-        );
+        for (const [name, plan, scenario] of drainScenarios) {
+          if (!wanted(name)) continue;
+          const startedAt = Date.now();
+          const held = await compose({ taskQueue: drainTaskQueue(name), faults: plan(startedAt), server: dev });
+          try {
+            await held.worker.runUntil(() =>
+              scenario(dev, saveFrom(dev), {
+                from: startedAt + LEDGER_OUTAGE.fromMs,
+                to: startedAt + LEDGER_OUTAGE.toMs,
+              }),
+            );
+          } finally {
+            await held.stop();
+          }
+        }
       } finally {
-        await held.stop();
         await dev.teardown();
       }
     }

@@ -14,7 +14,7 @@ import { replayWorkerOptions, WORKFLOW_TYPES } from '../runtime/replay';
 import { parseCampaignConfig } from '../sla/config';
 import { startedWith } from '../scripts/bench/startedWith';
 import { mergeNoCommandTasks } from '../runtime/mergedTasks';
-import { cancelledActivityTypes } from './support/handOverScenario';
+import { cancelledActivityTypes, drainBegan, sendsAlert, timerSummaries } from './support/handOverScenario';
 import { installQuietRuntime } from './support/temporal';
 
 const dir = path.join(__dirname, 'fixtures', 'histories');
@@ -41,6 +41,8 @@ const FOLLOW_UPS_FROM_DISPATCH = '2026-12-06c';
 const BOUNDED_HAND_OVER_WAIT = '2026-12-06d';
 /** The paths recorded once a drain cancelled the deliveries in flight and carried them (hand-over-carries-deliveries). */
 const CARRIES_DELIVERIES = '2026-12-06e';
+/** The paths recorded once a drain let alerts through while the webhook was up (alerts-flow-while-draining). */
+const ALERTS_FLOW_WHILE_DRAINING = '2026-12-06f';
 const PATHS = [
   'lead-clocks',
   'proposals',
@@ -262,10 +264,7 @@ describe('replay of recorded campaign histories', () => {
 
   it('has a run whose drain gave up behind a ledger outage, ran a step that fell due meanwhile, then handed over', () => {
     const events = recorded(path.join(BOUNDED_HAND_OVER_WAIT, 'hand-over-wait.bin'));
-    const timerSummaries = events.flatMap((e) =>
-      e.timerStartedEventAttributes ? [Buffer.from(e.userMetadata?.summary?.data ?? []).toString()] : [],
-    );
-    expect(timerSummaries).toContain('"next hand-over"');
+    expect(timerSummaries(events)).toContain('"next hand-over"');
     const step = events.find(
       (e) =>
         e.activityTaskScheduledEventAttributes?.activityType?.name === 'runEscalationSteps' &&
@@ -297,21 +296,26 @@ describe('replay of recorded campaign histories', () => {
     expect(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
     // The breach alert raised in the outage was cancelled with the first run and sent by the next.
     const next = recorded(path.join(CARRIES_DELIVERIES, 'hand-over-wait-run2.bin'));
-    const sendsBreach = (e: (typeof next)[number]) =>
-      e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendAlerts' &&
-      Buffer.from(e.activityTaskScheduledEventAttributes.input?.payloads?.[0]?.data ?? [])
-        .toString()
-        .includes('breached-in-outage:firstTouch:breach');
-    expect(next.some(sendsBreach)).toBe(true);
+    expect(next.some(sendsAlert('breached-in-outage:firstTouch:breach'))).toBe(true);
   });
 
-  it('has a run under faults whose alerts retried through an outage: runs hand over near 2,000 events, not past 5,000', () => {
-    const lengths = (release: string) =>
-      files
-        .filter((file) => path.dirname(file) === release && path.basename(file).startsWith('fault-retries'))
-        .map((file) => recorded(file).length);
-    expect(Math.max(...lengths(BOUNDED_HAND_OVER_WAIT))).toBeGreaterThan(5_000);
-    expect(Math.max(...lengths(CARRIES_DELIVERIES))).toBeLessThan(2_100);
+  it('has runs whose drains let alerts through while the webhook is up, and runs from before', () => {
+    // Asked as the loop starts.
+    expectPatchFrom('alerts-flow-while-draining', ALERTS_FLOW_WHILE_DRAINING, CARRIES_DELIVERIES, [
+      'lead-clocks',
+      'continue-as-new',
+      'steady-updates',
+    ]);
+  });
+
+  it('has a run that sent an alert due while it drained behind a ledger outage, then handed over', () => {
+    const first = recorded(path.join(ALERTS_FLOW_WHILE_DRAINING, 'alerts-while-draining.bin'));
+    const drainStart = drainBegan(first);
+    expect(drainStart).toBeGreaterThan(0);
+    expect(first.findIndex(sendsAlert('due-while-draining:firstTouch:breach'))).toBeGreaterThan(drainStart);
+    expect(cancelledActivityTypes(first)).toEqual(new Set(['recordLeadActivity']));
+    expect(timerSummaries(first)).not.toContain('"next hand-over"');
+    expect(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });
 
   it('has a run that handed over under a steady stream of Updates, past 2,000 events and well before 2,000 Updates', () => {
@@ -402,6 +406,7 @@ describe('replay with every command-less workflow task merged into the next', ()
     expect(mergeSafe.filter((file) => path.dirname(file) === FOLLOW_UPS_FROM_DISPATCH).length).toBe(19);
     expect(mergeSafe.filter((file) => path.dirname(file) === BOUNDED_HAND_OVER_WAIT).length).toBe(26);
     expect(mergeSafe.filter((file) => path.dirname(file) === CARRIES_DELIVERIES).length).toBe(30);
+    expect(mergeSafe.filter((file) => path.dirname(file) === ALERTS_FLOW_WHILE_DRAINING).length).toBe(32);
     for (const file of mergeSafe)
       if (recorded(file).length > 100) expect(current.get(file)?.merged, file).toBeGreaterThan(0);
   });

@@ -2,6 +2,7 @@
 // bench use it to make the outside world fail the way real APIs do (429 with Retry-After, 5xx,
 // timeouts, added latency, whole outage windows). Configured by env CAMPAIGN_SLA_FAULTS (JSON).
 import { z } from 'zod';
+import type { PgLedger } from '../ledger/pgLedger';
 
 export type FaultTarget = 'ads' | 'crm' | 'ledger' | 'webhook';
 
@@ -28,6 +29,27 @@ const targetFaultsSchema = z.strictObject({
   outages: z.array(outageSchema).default([]),
 });
 
+/** The ledger's writes, alert deliveries included; reads (latestConfig, openLeadIds) pass through. */
+export const LEDGER_WRITES = [
+  'recordConfigVersion',
+  'recordLeadActivity',
+  'recordEscalationStep',
+  'recordSnapshot',
+  'recordProposal',
+  'recordDecision',
+  'recordBudgetChange',
+  'recordQuarterReport',
+  'recordConversionUploads',
+  'leaseAlert',
+  'markAlertsDelivered',
+  'releaseAlert',
+] as const satisfies readonly (keyof PgLedger)[];
+
+const ledgerFaultsSchema = targetFaultsSchema.extend({
+  /** Only these writes fail (an outage of one table: a lock, its tablespace full); default: every write. */
+  writes: z.array(z.enum(LEDGER_WRITES)).min(1).optional(),
+});
+
 export const faultPlanSchema = z.strictObject({
   seed: z.union([z.number().int(), z.string()]).default('chaos'),
   /**
@@ -37,7 +59,7 @@ export const faultPlanSchema = z.strictObject({
   startedAt: z.number().int().positive().optional(),
   ads: targetFaultsSchema.optional(),
   crm: targetFaultsSchema.optional(),
-  ledger: targetFaultsSchema.optional(),
+  ledger: ledgerFaultsSchema.optional(),
   webhook: targetFaultsSchema.optional(),
 });
 

@@ -35,6 +35,19 @@ export async function callsUntilHandOverIsDue(
   }
 }
 
+/** Admits 30 standard leads, `${prefix}-0` to `${prefix}-29`, created `at`; returns their IDs. */
+export async function admitStandardLeads(
+  wf: WorkflowHandle<typeof campaignSla>,
+  prefix: string,
+  at: string,
+): Promise<string[]> {
+  const leadIds = Array.from({ length: 30 }, (_, i) => `${prefix}-${i}`);
+  await wf.executeUpdate(admitLeadsUpdate, {
+    args: [{ leads: leadIds.map((leadId) => ({ leadId, tier: 'standard', ownerId: 'rep-a', createdAt: at })) }],
+  });
+  return leadIds;
+}
+
 /** Admits a high-intent lead whose hour runs out `inMs` from now; returns that deadline (its first step's due time). */
 export async function admitLeadDueIn(
   wf: WorkflowHandle<typeof campaignSla>,
@@ -74,3 +87,26 @@ export function cancelledActivityTypes(events: readonly temporal.api.history.v1.
   }
   return cancelled;
 }
+
+/** Whether a history event schedules the alert delivery carrying the alert `dedupeKey` names (its input's JSON). */
+export const sendsAlert =
+  (dedupeKey: string) =>
+  (e: temporal.api.history.v1.IHistoryEvent): boolean =>
+    e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendAlerts' &&
+    Buffer.from(e.activityTaskScheduledEventAttributes.input?.payloads?.[0]?.data ?? [])
+      .toString()
+      .includes(dedupeKey);
+
+/** The index of the event that starts a run's first drain (its hand-over wait timer), or -1. */
+export const drainBegan = (events: readonly temporal.api.history.v1.IHistoryEvent[]): number =>
+  events.findIndex((e) =>
+    Buffer.from(e.userMetadata?.summary?.data ?? [])
+      .toString()
+      .includes('hand-over wait'),
+  );
+
+/** The summaries of the timers a run started, as recorded (JSON strings). */
+export const timerSummaries = (events: readonly temporal.api.history.v1.IHistoryEvent[]): string[] =>
+  events.flatMap((e) =>
+    e.timerStartedEventAttributes ? [Buffer.from(e.userMetadata?.summary?.data ?? []).toString()] : [],
+  );

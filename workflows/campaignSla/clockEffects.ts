@@ -135,6 +135,7 @@ export function dispatchEffects(run: CampaignRun): void {
         'alerts',
         deliver(
           run,
+          'alerts',
           () => sendAlerts(alerts),
           () => run.pendingAlerts.unshift(...alerts),
         ),

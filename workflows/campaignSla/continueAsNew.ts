@@ -92,17 +92,22 @@ export function startDraining(run: CampaignRun, now: number): void {
   run.draining = true;
   run.handOver.drainingSince = now;
   run.handOver.deliveriesCancelled = false;
+  run.handOver.alertsCancelled = false;
   wakeAfter(run, HAND_OVER_WAIT_MS, 'hand-over wait');
 }
 
 /**
  * A drain past its wait gives up: what it held starts, and the next drain waits for its own timer. First, though,
  * alerts and ledger writes still in flight from before the drain are retrying through an outage (a healthy one lands
- * in milliseconds): they are cancelled and carried over (deliveries.ts), and the drain waits once more.
+ * in milliseconds): they are cancelled and carried over (deliveries.ts), and the drain waits once more. Under patch
+ * alerts-flow-while-draining alerts start during a drain too, so each wait cancels what started before it, and the
+ * drain waits again while a wait cancelled something: new alerts stop once one is cancelled and ledger writes do not
+ * start, so that ends within a few waits.
  */
 export function giveUpDrainIfOverdue(run: CampaignRun): void {
-  if (!run.draining || Date.now() < run.handOver.drainingSince + HAND_OVER_WAIT_MS) return;
-  if (!run.handOver.deliveriesCancelled && cancelDeliveries(run, run.handOver.drainingSince) > 0) {
+  const { alertsFlowWhileDraining, deliveriesCancelled, drainingSince } = run.handOver;
+  if (!run.draining || Date.now() < drainingSince + HAND_OVER_WAIT_MS) return;
+  if ((alertsFlowWhileDraining || !deliveriesCancelled) && cancelDeliveries(run, drainingSince) > 0) {
     run.handOver.deliveriesCancelled = true;
     run.handOver.drainingSince = Date.now();
     wakeAfter(run, HAND_OVER_WAIT_MS, 'hand-over wait');

@@ -63,6 +63,7 @@ export function dispatchLedgerWrite(run: CampaignRun): void {
     'ledger',
     deliver(
       run,
+      'ledger',
       () => recordLeadActivity(encoded),
       () => returnToOutbox(run.state.book, rows),
     )

@@ -23,7 +23,7 @@ import {
   stopDraining,
   tooLargeEvenFlushed,
 } from './continueAsNew';
-import { handOverCarriesDeliveries } from './deliveries';
+import { alertsFlowWhileDraining, handOverCarriesDeliveries } from './deliveries';
 import { decideDstRule } from './dstRule';
 import { startCrmPoll } from './crmPoll';
 import { failureMessage } from './escalation';
@@ -101,6 +101,7 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
   const waitsWakeForUpdates = patched(WAITS_WAKE_FOR_UPDATES);
   const boundedHandOverWait = boundsHandOverWait();
   run.handOver.carriesDeliveries = handOverCarriesDeliveries();
+  run.handOver.alertsFlowWhileDraining = alertsFlowWhileDraining();
   // Alerts the previous run handed over undelivered go first.
   if (state.unsentAlerts) run.pendingAlerts.push(...state.unsentAlerts);
   delete state.unsentAlerts;

@@ -62,7 +62,8 @@ export interface CampaignRun {
   stepsReleased: boolean;
   /**
    * When this drain began, drains that gave up, and when the next may begin (patch bounded-hand-over-wait); whether
-   * a drain cancels deliveries in flight and carries them (patch hand-over-carries-deliveries), and whether this one did.
+   * a drain cancels deliveries in flight and carries them (patch hand-over-carries-deliveries), and whether this one did
+   * (alerts among them); whether alerts flow while a drain finds the webhook healthy (patch alerts-flow-while-draining).
    */
   handOver: {
     drainingSince: number;
@@ -70,6 +71,8 @@ export interface CampaignRun {
     nextDrainAt: number;
     carriesDeliveries: boolean;
     deliveriesCancelled: boolean;
+    alertsCancelled: boolean;
+    alertsFlowWhileDraining: boolean;
   };
   /** Alert and ledger-row deliveries in flight, which a drain may cancel (deliveries.ts). */
   readonly deliveries: Set<Delivery>;
@@ -127,7 +130,15 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     awaitingHandlers: 0,
     legacyDst: false,
     stepsReleased: false,
-    handOver: { drainingSince: 0, gaveUp: 0, nextDrainAt: 0, carriesDeliveries: false, deliveriesCancelled: false },
+    handOver: {
+      drainingSince: 0,
+      gaveUp: 0,
+      nextDrainAt: 0,
+      carriesDeliveries: false,
+      deliveriesCancelled: false,
+      alertsCancelled: false,
+      alertsFlowWhileDraining: false,
+    },
     deliveries: new Set(),
     updatesThisRun: 0,
     wake: false,
