@@ -3,9 +3,10 @@
 // is in flight, so its history grew the whole time (a chaos run: 12,930 events behind a 4-minute outage; a worker
 // restart then replays all of it, and Temporal ends a run at 51,200). Patch hand-over-carries-deliveries: a drain
 // that waited in vain cancels the deliveries still in flight, what comes back undelivered goes with the carry-over,
-// and the next run sends it. Patch alerts-flow-while-draining: a drain holds new alerts only while the webhook looks
-// down (an alert delivery in flight, or one this drain cancelled): a drain behind CRM calls held every alert due
-// meanwhile, about 5 s late when it gave up (chaos, CRM outage: breach alert p99 5.98 s against a 2 s goal).
+// and the next run sends it. Patch alerts-flow-while-draining: a drain holds new alerts only once it has cancelled
+// one (a delivery stuck for a whole wait: the webhook is down): holding every alert due during a drain behind CRM
+// calls sent them about 5 s late when it gave up (chaos, CRM outage: breach alert p99 5.98 s against a 2 s goal), and
+// holding them while any alert delivery was in flight still did under the webhook's random 503s (2.65 s).
 import { CancellationScope, patched } from '@temporalio/workflow';
 import type { CampaignRun } from './run';
 
@@ -68,13 +69,11 @@ export function cancelDeliveries(run: CampaignRun, startedBefore: number): numbe
 }
 
 /**
- * Alerts wait for the next run while a run drains and the webhook looks down: sent into an outage, they would hold
- * the hand-over up again. A healthy webhook takes them in milliseconds, so they go out at once (runs recorded before
- * patch alerts-flow-while-draining held every alert while draining).
+ * Alerts wait for the next run while a run drains and has cancelled an alert: sent into that outage, they would hold
+ * the hand-over up again. Until then they go out at once; one that gets stuck is cancelled at the drain's next wait
+ * (runs recorded before patch alerts-flow-while-draining held every alert while draining).
  */
 export function holdsAlerts(run: CampaignRun): boolean {
   if (!run.handOver.carriesDeliveries || !run.draining || run.ended) return false;
-  if (!run.handOver.alertsFlowWhileDraining || run.handOver.alertsCancelled) return true;
-  for (const delivery of run.deliveries) if (delivery.kind === 'alerts') return true;
-  return false;
+  return !run.handOver.alertsFlowWhileDraining || run.handOver.alertsCancelled;
 }
