@@ -91,7 +91,7 @@ export function startDraining(run: CampaignRun, now: number): void {
   if (run.draining) return;
   run.draining = true;
   run.handOver.drainingSince = now;
-  run.handOver.deliveriesCancelled = false;
+  run.handOver.cancellingWaits = 0;
   run.handOver.alertsCancelled = false;
   wakeAfter(run, HAND_OVER_WAIT_MS, 'hand-over wait');
 }
@@ -100,15 +100,16 @@ export function startDraining(run: CampaignRun, now: number): void {
  * A drain past its wait gives up: what it held starts, and the next drain waits for its own timer. First, though,
  * alerts and ledger writes still in flight from before the drain are retrying through an outage (a healthy one lands
  * in milliseconds): they are cancelled and carried over (deliveries.ts), and the drain waits once more. Under patch
- * alerts-flow-while-draining alerts start during a drain too, so each wait cancels what started before it, and the
- * drain waits again while a wait cancelled something: new alerts stop once one is cancelled and ledger writes do not
- * start, so that ends within a few waits.
+ * alerts-flow-while-draining alerts start during a drain too, so a second wait may cancel those sent during the
+ * first (new alerts stop once one is cancelled). No more than two: a drain that must flush the ledger before it can
+ * hand over starts a write again after each cancelled one, and would hold its steps for as long as Postgres is down.
  */
 export function giveUpDrainIfOverdue(run: CampaignRun): void {
-  const { alertsFlowWhileDraining, deliveriesCancelled, drainingSince } = run.handOver;
+  const { alertsFlowWhileDraining, cancellingWaits, drainingSince } = run.handOver;
   if (!run.draining || Date.now() < drainingSince + HAND_OVER_WAIT_MS) return;
-  if ((alertsFlowWhileDraining || !deliveriesCancelled) && cancelDeliveries(run, drainingSince) > 0) {
-    run.handOver.deliveriesCancelled = true;
+  const maxCancellingWaits = alertsFlowWhileDraining ? 2 : 1;
+  if (cancellingWaits < maxCancellingWaits && cancelDeliveries(run, drainingSince) > 0) {
+    run.handOver.cancellingWaits++;
     run.handOver.drainingSince = Date.now();
     wakeAfter(run, HAND_OVER_WAIT_MS, 'hand-over wait');
     return;

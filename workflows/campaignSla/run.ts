@@ -62,15 +62,16 @@ export interface CampaignRun {
   stepsReleased: boolean;
   /**
    * When this drain began, drains that gave up, and when the next may begin (patch bounded-hand-over-wait); whether
-   * a drain cancels deliveries in flight and carries them (patch hand-over-carries-deliveries), and whether this one did
-   * (alerts among them); whether alerts flow while a drain finds the webhook healthy (patch alerts-flow-while-draining).
+   * a drain cancels deliveries in flight and carries them (patch hand-over-carries-deliveries), the waits of this one
+   * that cancelled some, and whether alerts were among them; whether alerts flow during a drain until it cancels one
+   * (patch alerts-flow-while-draining).
    */
   handOver: {
     drainingSince: number;
     gaveUp: number;
     nextDrainAt: number;
     carriesDeliveries: boolean;
-    deliveriesCancelled: boolean;
+    cancellingWaits: number;
     alertsCancelled: boolean;
     alertsFlowWhileDraining: boolean;
   };
@@ -135,7 +136,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
       gaveUp: 0,
       nextDrainAt: 0,
       carriesDeliveries: false,
-      deliveriesCancelled: false,
+      cancellingWaits: 0,
       alertsCancelled: false,
       alertsFlowWhileDraining: false,
     },
