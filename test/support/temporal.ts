@@ -15,7 +15,8 @@ import { devServer } from './devServer';
 import { timeSkippingServer } from './timeSkippingServer';
 import { createCampaignWorker } from '../../runtime/campaignWorker';
 import type { CampaignWorkers } from '../../runtime/campaignWorkers';
-import { beforeAll, afterAll } from 'vitest';
+import { beforeAll, afterAll, inject } from 'vitest';
+import { tracingStarted } from '../../runtime/tracing';
 import { createTestDatabase, type TestDatabase } from './postgres';
 
 let runtimeInstalled = false;
@@ -52,7 +53,7 @@ export async function testWorker(
     taskQueue: string;
     sandbox?: SandboxOptions;
     resetActivities?: Partial<ReturnType<typeof createResetActivities>>;
-    /** Default: the current workflow code. */
+    /** Default: the current workflow code (the run's shared bundle; bundled in-process while tracing is on). */
     workflowBundle?: WorkflowBundleOption;
     /** Worker Deployment Versioning; unversioned when absent. */
     deployment?: WorkerDeploymentOptions;
@@ -90,7 +91,7 @@ export async function testWorker(
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue: opts.taskQueue,
-    workflowBundle: opts.workflowBundle,
+    workflowBundle: opts.workflowBundle ?? sharedWorkflowBundle(),
     deployment: opts.deployment,
     deps: { ports: portsForWorker, ledger: opts.wrapLedger?.(ledger) ?? ledger, notifier },
     extraActivities: {
@@ -99,6 +100,11 @@ export async function testWorker(
     },
   });
   return { worker, ledger, alerts, ports };
+}
+
+/** The current workflow code test/globalSetup.ts bundled once for the run; none for the traced variant. */
+function sharedWorkflowBundle(): WorkflowBundleOption | undefined {
+  return tracingStarted() ? undefined : { codePath: inject('workflowBundlePath') };
 }
 
 export { terminateWhenIdle } from './terminateWhenIdle';
