@@ -1,7 +1,6 @@
 // Rules that do not flap (issue 10 §2): a restore follows the cleared cause of the adjustment in force, by a
 // margin and for a sustained period; a rule rests after a decision; proposals per day are capped.
 import { describe, expect, it } from 'vitest';
-import { cplBand } from '../sla/forecast';
 import {
   evaluateRules,
   type BudgetRule,
@@ -10,19 +9,8 @@ import {
   type RuleStability,
   type VelocitySnapshot,
 } from '../sla/rules';
+import { band, DAY, HOUR, MINUTE, rules, start } from './support/ruleScenario';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const start = Date.UTC(2026, 2, 2);
-
-const rules: BudgetRule[] = [
-  { kind: 'velocity-below', afterDays: 2, belowPct: 70, action: 'pause' },
-  { kind: 'cpl-above-band', action: 'reduce', pct: 20 },
-  { kind: 'velocity-above', abovePct: 120, action: 'increase', pct: 15 },
-  { kind: 'recovered', action: 'restore' },
-];
-const band = cplBand(10, 20); // 8–12
 const policy: RuleStability = {
   cooldownMs: 12 * HOUR,
   maxProposalsPerDay: 4,
