@@ -240,6 +240,14 @@ function taskGoalReference(openLeads: number, p99Ms: number): string {
   return `no goal at ${int(openLeads)}: ${within ? 'within' : 'over'} the ${TASK_GOAL_MS} ms set for 10,000`;
 }
 
+/** The slowest of a checkpoint's slaState queries, and whether the run handed over by itself while they ran. */
+function queriesDetail(c: ScaleFigures['checkpoints'][number]): string {
+  const slowest = `slowest of ${c.slaStateQueryMs.count} slaState queries ${int(c.slaStateQueryMs.max)} ms`;
+  return c.handedOverDuringQueries
+    ? `${slowest}, the run having continued as new by itself while they ran (a query waits for the hand-over and the next run's first task)`
+    : slowest;
+}
+
 function scaleRows(s: ScaleFigures): Row[] {
   const kb = (bytes: number) => `${int(bytes / 1024)} KB`;
   return [
@@ -247,7 +255,7 @@ function scaleRows(s: ScaleFigures): Row[] {
       figure: `One campaign at ${int(c.openLeads)} open leads`,
       value: `slaState p50 ${int(c.slaStateQueryMs.p50)} ms, RSS ${int(c.rssMb)} MB`,
       reference: `RSS before the campaign ${int(s.rssBeforeMb)} MB`,
-      detail: `continued as new carrying ${kb(c.handOver.carried.packedBytes)} packed (${kb(c.handOver.carried.unpackedBytes)} JSON) for ${int(c.handOver.carried.openLeads)} open leads; next run's first task ${int(c.handOver.firstTaskMs)} ms; forced by ${c.handOver.touchUpdates} Updates of logged calls`,
+      detail: `${queriesDetail(c)}; continued as new carrying ${kb(c.handOver.carried.packedBytes)} packed (${kb(c.handOver.carried.unpackedBytes)} JSON) for ${int(c.handOver.carried.openLeads)} open leads; next run's first task ${int(c.handOver.firstTaskMs)} ms; forced by ${c.handOver.touchUpdates} Updates of logged calls`,
     })),
     ...s.checkpoints.map((c) => ({
       figure: `Workflow task at ${int(c.openLeads)} open leads, logged calls arriving`,

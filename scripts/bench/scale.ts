@@ -24,6 +24,11 @@ const FIRST_TASK_TIMEOUT_MS = 60_000;
 interface ScaleCheckpoint {
   openLeads: number;
   slaStateQueryMs: Spread;
+  /**
+   * The run continued as new by itself while the queries ran (the last admissions took it past Temporal's
+   * suggestion): a query then waits for the hand-over's task and the next run's first, which decodes every open lead.
+   */
+  handedOverDuringQueries: boolean;
   rssMb: number;
   /** The hand-over forced at this size: what the next run's first argument says and its second weighs. */
   handOver: {
@@ -95,6 +100,7 @@ export async function measureScale(
     }
     const queries: number[] = [];
     let historyLength = 0;
+    const runBeforeQueries = (await handle.describe()).runId;
     for (let i = 0; i < sizes.stateQueries; i++) {
       const { result, ms } = await timed(() => handle.query(slaStateQuery));
       if (result.openLeads !== openLeads)
@@ -103,13 +109,20 @@ export async function measureScale(
       historyLength = result.run.historyLength;
     }
     const rssMb = settledMemory().rss / MB;
-    const run = handle.client.getHandle(handle.workflowId, (await handle.describe()).runId);
+    const runAfterQueries = (await handle.describe()).runId;
+    const run = handle.client.getHandle(handle.workflowId, runAfterQueries);
     const handOver = await forceHandOver(handle, { run, afterEventId: historyLength }, openLeads, () => {
       const n = contacts++ % openLeads;
       touched.add(n);
       return n;
     });
-    checkpoints.push({ openLeads, slaStateQueryMs: spreadOf(queries), rssMb, handOver });
+    checkpoints.push({
+      openLeads,
+      slaStateQueryMs: spreadOf(queries),
+      handedOverDuringQueries: runAfterQueries !== runBeforeQueries,
+      rssMb,
+      handOver,
+    });
   }
   // Every run, the ones the intake itself handed over included: each closed run's last event names the next.
   let historyEvents = 0;
