@@ -249,7 +249,7 @@ export async function runChaos(mode: Mode, log: (line: string) => void): Promise
       log(`chaos ${mode}: ${failing} check(s) not met yet, checking again in ${CHECK_EVERY_MS / 1000} s`);
       await sleep(CHECK_EVERY_MS);
     }
-    result.figures.push(...(await runHistoryFigures(client, campaignWorkflowId(campaignId), bundlePath)));
+    result.figures.push(...(await runHistoryFigures(client, campaignWorkflowId(campaignId), bundlePath, logDir)));
     if (mode === 'full') result.figures.push(...(await sdkQueryRaceFigures(SDK_QUERY_RACE, log)));
     const passed = result.figures.every((f) => f.ok !== false);
     return {

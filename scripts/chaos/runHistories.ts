@@ -4,7 +4,11 @@
 // run recorded under faults, kills and restarts has shapes the recorded histories of test/replay.test.ts lack. And
 // the longest run's history is measured against the server's warning limit: runs hand over at 2,000 events, and
 // an outage must not keep one from handing over (workflows/campaignSla/deliveries.ts).
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { mergeNoCommandTasks } from '../../runtime/mergedTasks';
 import { replayWorkerOptions } from '../../runtime/replay';
@@ -13,8 +17,18 @@ import type { Figure } from './checks';
 /** Temporal's default `limit.historyCount.warn`: the server logs a warning for a run past it (and ends one at 51,200). */
 const HISTORY_COUNT_WARN = 10_240;
 
-export async function runHistoryFigures(client: Client, workflowId: string, bundlePath: string): Promise<Figure[]> {
+/**
+ * `evidenceDir` receives, for each run that fails, its history as recorded and as merged (JSON, as the Temporal CLI
+ * writes them) and the whole error, so a failure found once can be replayed and read afterwards.
+ */
+export async function runHistoryFigures(
+  client: Client,
+  workflowId: string,
+  bundlePath: string,
+  evidenceDir: string,
+): Promise<Figure[]> {
   const inputs = [];
+  const recorded = new Map<string, temporal.api.history.v1.IHistory>();
   let merged = 0;
   let longest = { runId: '', events: 0 };
   for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId.replace(/'/g, "\\'")}'` })) {
@@ -24,10 +38,31 @@ export async function runHistoryFigures(client: Client, workflowId: string, bund
     const reshaped = mergeNoCommandTasks(history);
     merged += reshaped.merged;
     inputs.push({ workflowId: run.runId, history: reshaped.history });
+    recorded.set(run.runId, history);
   }
+  const options = await replayWorkerOptions({ codePath: bundlePath });
+  const failed = new Map<string, Error>();
+  for await (const result of Worker.runReplayHistories(options, inputs)) {
+    if (result.error) failed.set(result.workflowId, result.error);
+  }
+  // Whether each failing run replays as recorded tells a merge hazard from a plain nondeterminism.
+  const asRecorded = new Map<string, Error | undefined>();
+  const failedRuns = [...failed.keys()].map((runId) => ({ workflowId: runId, history: recorded.get(runId)! }));
+  for await (const result of Worker.runReplayHistories(options, failedRuns))
+    asRecorded.set(result.workflowId, result.error);
   const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories(await replayWorkerOptions({ codePath: bundlePath }), inputs)) {
-    if (result.error) failures.push(`run ${result.workflowId}: ${result.error.message.slice(0, 300)}`);
+  for (const [runId, error] of failed) {
+    const file = path.join(evidenceDir, `nondeterministic-${runId}`);
+    const unmerged = asRecorded.get(runId);
+    await writeFile(`${file}.recorded.json`, historyToJSON(recorded.get(runId)!));
+    await writeFile(`${file}.merged.json`, historyToJSON(inputs.find((input) => input.workflowId === runId)!.history));
+    await writeFile(
+      `${file}.error.txt`,
+      `merged: ${error.message}\nas recorded: ${unmerged ? unmerged.message : 'replays'}\n`,
+    );
+    failures.push(
+      `run ${runId} (as recorded: ${unmerged ? 'fails too' : 'replays'}; histories and error in ${file}.*): ${error.message.slice(0, 300)}`,
+    );
   }
   return [
     {
