@@ -226,9 +226,9 @@ export class LedgerQueries {
       this.pool.query<Omit<CampaignOverview, 'latestSnapshot'>>(
         `SELECT $1::text AS "campaignId",
                 (SELECT latest_config_version FROM campaigns WHERE campaign_id = $1) AS "latestConfigVersion",
-                (SELECT count(*)::int FROM clock_outcomes
+                (SELECT count(*)::int FROM clocks
                   WHERE campaign_id = $1 AND met_at IS NULL AND breached_at IS NULL) AS "openClocks",
-                (SELECT count(*)::int FROM clock_outcomes
+                (SELECT count(*)::int FROM clocks
                   WHERE campaign_id = $1 AND breached_at IS NOT NULL) AS "breachedClocks",
                 (SELECT count(*)::int FROM proposals
                   WHERE campaign_id = $1 AND status IN ('pending', 'escalated')) AS "pendingProposals"`,
@@ -261,7 +261,7 @@ export class LedgerQueries {
       `SELECT co.lead_id AS "leadId", co.clock, l.tier, l.owner_id AS "ownerId",
               iso_utc(co.started_at) AS "startedAt", iso_utc(co.deadline) AS deadline,
               iso_utc(co.paused_at) AS "pausedAt"
-       FROM clock_outcomes co
+       FROM clocks co
        LEFT JOIN leads l ON l.campaign_id = co.campaign_id AND l.lead_id = co.lead_id
        WHERE co.campaign_id = $1 AND co.met_at IS NULL AND co.breached_at IS NULL AND co.stopped_at IS NULL
        ORDER BY co.paused_at IS NOT NULL, co.deadline, co.lead_id, co.clock
@@ -288,7 +288,7 @@ export class LedgerQueries {
                                  AND stopped_at IS NULL)::int AS "pausedNow",
               count(*) FILTER (WHERE paused_ms IS NOT NULL OR paused_at IS NOT NULL)::int AS paused,
               COALESCE(sum(paused_ms), 0)::float8 AS "pausedMs"
-       FROM clock_outcomes
+       FROM clocks
        WHERE campaign_id = $1 AND clock LIKE 'm:%'
        GROUP BY clock
        ORDER BY clock`,
@@ -363,7 +363,7 @@ export class LedgerQueries {
     checkTimestamp(from, 'from');
     checkTimestamp(to, 'to');
     const { rows } = await this.pool.query<{ day: string }>(
-      `SELECT DISTINCT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM clock_outcomes
+      `SELECT DISTINCT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM clocks
        WHERE campaign_id = $1 AND clock = 'firstTouch' AND started_at >= $2 AND started_at < $3
        ORDER BY day`,
       [campaignId, from, to],
@@ -400,11 +400,11 @@ export class LedgerQueries {
                 WHERE e.campaign_id = ft.campaign_id AND e.lead_id = ft.lead_id AND e.kind IN ('accept', 'reject')
                 ORDER BY e.at, e.event_id LIMIT 1) AS disposition,
               ${ms('ac.breached_at')} AS "acceptanceBreachedAt", ${ms('fu.breached_at')} AS "followUpBreachedAt"
-       FROM clock_outcomes ft
+       FROM clocks ft
        -- A clock without its lead row (a hand-written ledger) still counts, under tier and owner "unknown".
        LEFT JOIN leads l ON l.campaign_id = ft.campaign_id AND l.lead_id = ft.lead_id
-       LEFT JOIN clock_outcomes ac ON ac.campaign_id = ft.campaign_id AND ac.lead_id = ft.lead_id AND ac.clock = 'acceptance'
-       LEFT JOIN clock_outcomes fu ON fu.campaign_id = ft.campaign_id AND fu.lead_id = ft.lead_id AND fu.clock = 'followUp'
+       LEFT JOIN clocks ac ON ac.campaign_id = ft.campaign_id AND ac.lead_id = ft.lead_id AND ac.clock = 'acceptance'
+       LEFT JOIN clocks fu ON fu.campaign_id = ft.campaign_id AND fu.lead_id = ft.lead_id AND fu.clock = 'followUp'
        WHERE ft.campaign_id = $1 AND ft.clock = 'firstTouch' AND ft.started_at >= $2 AND ft.started_at < $3
        ORDER BY ft.started_at, ft.lead_id`,
       [campaignId, from, to],
@@ -467,7 +467,7 @@ export class LedgerQueries {
                         FROM escalation_steps s
                         WHERE s.campaign_id = co.campaign_id AND s.lead_id = co.lead_id AND s.clock = co.clock),
                        '[]') AS steps
-       FROM clock_outcomes co
+       FROM clocks co
        LEFT JOIN leads l ON l.campaign_id = co.campaign_id AND l.lead_id = co.lead_id
        WHERE co.campaign_id = $1 AND co.breached_at IS NOT NULL
          AND ($2::timestamptz IS NULL OR co.breached_at >= $2)

@@ -77,7 +77,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
       breached_at: Date | null;
       elapsed_wall_ms: string | null;
     }>(
-      `SELECT lead_id, met_at, breached_at, elapsed_wall_ms FROM clock_outcomes WHERE campaign_id = $1 AND clock = 'firstTouch' ORDER BY lead_id`,
+      `SELECT lead_id, met_at, breached_at, elapsed_wall_ms FROM clocks WHERE campaign_id = $1 AND clock = 'firstTouch' ORDER BY lead_id`,
       ['tier-1h'],
     );
     expect(clocks[0]).toMatchObject({ lead_id: 'L-fast', breached_at: null });
@@ -308,7 +308,7 @@ describe('campaignSla lead clocks (time-skipping)', () => {
     expect(removed.at.getTime()).toBeGreaterThanOrEqual(t0);
     expect(removed.at.getTime()).toBeLessThanOrEqual(t0 + 58 * MINUTE);
     const clocks = await rows<{ breached_at: Date | null; stopped_at: Date | null }>(
-      `SELECT breached_at, stopped_at FROM clock_outcomes WHERE campaign_id = $1 AND lead_id = $2 AND clock = 'firstTouch'`,
+      `SELECT breached_at, stopped_at FROM clocks WHERE campaign_id = $1 AND lead_id = $2 AND clock = 'firstTouch'`,
       ['deleted-in-crm', leadId],
     );
     expect(clocks).toEqual([{ breached_at: null, stopped_at: removed.at }]);

@@ -84,7 +84,7 @@ describe('campaign workflow on the dev server', () => {
 
     // The breaches are in the ledger, with their escalation step.
     const breaches = await h.db.pool.query(
-      `SELECT count(*)::int AS n FROM clock_outcomes WHERE campaign_id = $1 AND breached_at IS NOT NULL`,
+      `SELECT count(*)::int AS n FROM clocks WHERE campaign_id = $1 AND breached_at IS NOT NULL`,
       ['dev-breaching'],
     );
     expect(breaches.rows[0].n).toBe(12);

@@ -89,7 +89,7 @@ describe('PgLedger lead activity', () => {
   async function clockRow(leadId: string) {
     const { rows } = await db.pool.query(
       `SELECT warned_at, met_at, breached_at, elapsed_business_ms::float8 AS business, elapsed_wall_ms::float8 AS wall
-       FROM clock_outcomes WHERE campaign_id = 'c-lead' AND lead_id = $1`,
+       FROM clocks WHERE campaign_id = 'c-lead' AND lead_id = $1`,
       [leadId],
     );
     return rows;
@@ -123,7 +123,7 @@ describe('PgLedger lead activity', () => {
     await ledger.recordLeadActivity(batch);
     expect(await count('leads', "campaign_id = 'c-lead'")).toBe(1);
     expect(await count('lead_events', "campaign_id = 'c-lead'")).toBe(1);
-    expect(await count('clock_outcomes', "campaign_id = 'c-lead'")).toBe(1);
+    expect(await count('clocks', "campaign_id = 'c-lead'")).toBe(1);
   });
 
   it('accepts an event before its lead row (retry order) ', async () => {
@@ -195,7 +195,7 @@ describe('PgLedger lead activity', () => {
     await ledger.recordLeadActivity({ leads: [], events: [], clocks: [{ ...breached, leadId: 'late-a' }] });
     for (const leadId of ['late-a', 'late-b']) {
       const { rows } = await db.pool.query(
-        `SELECT met_at, met_recorded_at, breached_at, breach_retracted_at FROM clock_outcomes WHERE lead_id = $1`,
+        `SELECT met_at, met_recorded_at, breached_at, breach_retracted_at FROM clocks WHERE lead_id = $1`,
         [leadId],
       );
       expect(rows).toEqual([
@@ -244,7 +244,7 @@ describe('PgLedger lead activity', () => {
     const elapsedMs = performance.now() - started;
     expect(await count('leads', "campaign_id = 'c-bulk'")).toBe(n);
     expect(await count('lead_events', "campaign_id = 'c-bulk'")).toBe(n);
-    expect(await count('clock_outcomes', "campaign_id = 'c-bulk'")).toBe(n);
+    expect(await count('clocks', "campaign_id = 'c-bulk'")).toBe(n);
     expect(elapsedMs).toBeLessThan(5000);
   });
 
@@ -422,7 +422,7 @@ describe('PgLedger milestone clocks', () => {
     }
     const { rows } = await db.pool.query(
       `SELECT lead_id, iso_utc(deadline) AS deadline, paused_at, paused_ms::int AS paused_ms, iso_utc(met_at) AS met_at
-       FROM clock_outcomes WHERE campaign_id = $1 ORDER BY lead_id`,
+       FROM clocks WHERE campaign_id = $1 ORDER BY lead_id`,
       [C],
     );
     expect(rows).toHaveLength(2 * orders.length);

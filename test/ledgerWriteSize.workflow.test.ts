@@ -46,7 +46,7 @@ describe('ledger writes under full-size intake (dev server, which enforces the 2
         await new Promise((resolve) => setTimeout(resolve, 500));
         written = {
           leads: await count('leads', 'ledger-write-size'),
-          clocks: await count('clock_outcomes', 'ledger-write-size'),
+          clocks: await count('clocks', 'ledger-write-size'),
         };
       }
       expect(written).toEqual({ leads: 8_000, clocks: 16_000 });

@@ -44,6 +44,7 @@ describe('migrate', () => {
       '0009_milestones.sql',
       '0010_removed_leads.sql',
       '0011_admission_indexes.sql',
+      '0012_clocks_on_lead_rows.sql',
     ]);
     expect(await tableExists(db, 'clock_outcomes')).toBe(true);
 
@@ -62,13 +63,14 @@ describe('migrate', () => {
       { version: 9, name: 'milestones' },
       { version: 10, name: 'removed_leads' },
       { version: 11, name: 'admission_indexes' },
+      { version: 12, name: 'clocks_on_lead_rows' },
     ]);
   });
 
   it('serialises concurrent runs with the advisory lock', async () => {
     const db = await emptyDatabase();
     const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
-    expect(results.map((r) => r.applied.length).sort((a, b) => a - b)).toEqual([0, 0, 11]);
+    expect(results.map((r) => r.applied.length).sort((a, b) => a - b)).toEqual([0, 0, 12]);
   });
 
   it('rolls back a failing migration completely and keeps earlier ones', async () => {

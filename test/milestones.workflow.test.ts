@@ -118,7 +118,7 @@ describe('milestone clocks (time-skipping)', () => {
       const { rows } = await h.db.pool.query(
         `SELECT iso_utc(deadline) AS deadline, iso_utc(met_at) AS met_at, paused_at, paused_ms::float8 AS paused_ms,
                 elapsed_business_ms::float8 AS elapsed
-         FROM clock_outcomes WHERE campaign_id = $1 AND clock = 'm:opportunity-7d'`,
+         FROM clocks WHERE campaign_id = $1 AND clock = 'm:opportunity-7d'`,
         ['milestone-pause'],
       );
       expect(rows).toEqual([

@@ -214,7 +214,7 @@ async function clockOutcome(campaignId: string, leadId: string, clock: string) {
   const { rows } = await db.pool.query(
     `SELECT iso_utc(started_at) AS started_at, iso_utc(deadline) AS deadline, iso_utc(met_at) AS met_at,
             iso_utc(breached_at) AS breached_at, iso_utc(stopped_at) AS stopped_at, paused_ms::float8 AS paused_ms
-     FROM clock_outcomes WHERE campaign_id = $1 AND lead_id = $2 AND clock = $3`,
+     FROM clocks WHERE campaign_id = $1 AND lead_id = $2 AND clock = $3`,
     [campaignId, leadId, clock],
   );
   return rows[0] as Record<string, string | number | null> | undefined;

@@ -213,7 +213,7 @@ describe('spend ↔ conversion loop (time-skipping)', () => {
     );
     const [ledger] = await rows<{ within: string; total: string }>(
       `SELECT count(*) FILTER (WHERE met_at IS NOT NULL AND elapsed_wall_ms <= $2) AS within, count(*) AS total
-       FROM clock_outcomes WHERE campaign_id = $1 AND clock = 'firstTouch'`,
+       FROM clocks WHERE campaign_id = $1 AND clock = 'firstTouch'`,
       ['case-example', 2 * HOUR],
     );
     expect(Number(ledger.total)).toBeGreaterThan(350);

@@ -32,6 +32,7 @@ import {
   checkQuarterReport,
   checkSnapshot,
 } from './recordChecks';
+import { foldStartedClocks, leadKey } from './startedClocks';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
@@ -96,25 +97,36 @@ export class PgLedger implements Ledger {
   async recordLeadActivity(batch: LeadActivityBatch): Promise<void> {
     checkLeadActivity(batch);
     // Sorted by key so concurrent batches lock rows in the same order and cannot deadlock.
-    const leads = sortedByKey(batch.leads, (l) => [l.campaignId, l.leadId]);
+    const folded = foldStartedClocks(batch.leads, mergeClockOutcomes(batch.clocks));
+    const leads = sortedByKey(folded.leads, ({ lead }) => [lead.campaignId, lead.leadId]);
     const events = sortedByKey(batch.events, (e) => [e.campaignId, e.eventId]);
-    const clocks = sortedByKey(mergeClockOutcomes(batch.clocks), (c) => [c.campaignId, c.leadId, c.clock]);
+    const clocks = sortedByKey(folded.clocks, (c) => [c.campaignId, c.leadId, c.clock]);
 
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       if (leads.length) {
         await client.query(
-          `INSERT INTO leads (campaign_id, lead_id, tier, owner_id, created_at, config_version)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[])
-           ON CONFLICT (campaign_id, lead_id) DO NOTHING`,
+          // A lead already written keeps its row; only a started clock it has no deadline for yet is added (a
+          // clock with a clock_outcomes row shows that row in the view whatever the lead row holds).
+          `INSERT INTO leads AS l (campaign_id, lead_id, tier, owner_id, created_at, config_version,
+                                   first_touch_deadline, follow_up_deadline)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[],
+                                $7::timestamptz[], $8::timestamptz[])
+           ON CONFLICT (campaign_id, lead_id) DO UPDATE SET
+             first_touch_deadline = COALESCE(l.first_touch_deadline, EXCLUDED.first_touch_deadline),
+             follow_up_deadline = COALESCE(l.follow_up_deadline, EXCLUDED.follow_up_deadline)
+           WHERE (l.first_touch_deadline IS NULL AND EXCLUDED.first_touch_deadline IS NOT NULL)
+              OR (l.follow_up_deadline IS NULL AND EXCLUDED.follow_up_deadline IS NOT NULL)`,
           [
-            leads.map((l) => l.campaignId),
-            leads.map((l) => l.leadId),
-            leads.map((l) => l.tier),
-            leads.map((l) => l.ownerId),
-            leads.map((l) => l.createdAt),
-            leads.map((l) => l.configVersion),
+            leads.map((r) => r.lead.campaignId),
+            leads.map((r) => r.lead.leadId),
+            leads.map((r) => r.lead.tier),
+            leads.map((r) => r.lead.ownerId),
+            leads.map((r) => r.lead.createdAt),
+            leads.map((r) => r.lead.configVersion),
+            leads.map((r) => r.firstTouch),
+            leads.map((r) => r.followUp),
           ],
         );
       }
@@ -354,7 +366,7 @@ export class PgLedger implements Ledger {
     checkInteger(limit, 'limit', { min: 1 });
     const { rows } = await this.pool.query<{ lead_id: string }>(
       // A rejected lead is closed, unless a milestone it started still runs (re-engagement of a recycled lead).
-      `SELECT co.lead_id FROM clock_outcomes co
+      `SELECT co.lead_id FROM clocks co
        WHERE co.campaign_id = $1 AND co.met_at IS NULL AND co.stopped_at IS NULL
          AND (co.clock LIKE 'm:%' OR NOT EXISTS (
            SELECT 1 FROM lead_events e
@@ -430,8 +442,8 @@ export class PgLedger implements Ledger {
 export function mergeClockOutcomes(records: ClockOutcomeRecord[]): ClockOutcomeRecord[] {
   const merged = new Map<string, ClockOutcomeRecord>();
   for (const record of records) {
-    // Length-prefixed, so no two (campaign, lead, clock) share a key; cheaper than JSON for thousands of rows.
-    const key = `${record.campaignId.length}:${record.campaignId}${record.leadId.length}:${record.leadId}${record.clock}`;
+    // Cheaper than JSON for thousands of rows.
+    const key = leadKey(record.campaignId, record.leadId) + record.clock;
     const seen = merged.get(key);
     merged.set(
       key,

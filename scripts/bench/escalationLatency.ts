@@ -1,7 +1,7 @@
 // Figure 2: how long after a firstTouch deadline the first escalation activity actually starts, in three
 // conditions: an idle campaign; the same while 2,000-lead batches arrive back to back in that campaign;
 // and while the CRM and Ads APIs are down (every call refused), with CRM polls and velocity checks due.
-// Deadlines come from the ledger (clock_outcomes), start times from the worker's activity interceptor,
+// Deadlines come from the ledger (the clocks view), start times from the worker's activity interceptor,
 // both on this machine's wall clock. The baselines (bareDeadlines.ts): bare workflows waiting for the same
 // deadlines at the same time on the same server.
 import type { WorkflowHandle } from '@temporalio/client';
@@ -232,7 +232,7 @@ async function waitForEscalations(
   const breachedRows = async () =>
     (
       await env.pool.query<{ lead_id: string; deadline: Date }>(
-        `SELECT lead_id, deadline FROM clock_outcomes
+        `SELECT lead_id, deadline FROM clocks
          WHERE campaign_id = $1 AND clock = 'firstTouch' AND breached_at IS NOT NULL AND lead_id LIKE $2`,
         [campaignId, BREACHING_PATTERN],
       )

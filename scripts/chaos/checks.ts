@@ -233,7 +233,7 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
     breach_retracted_at: Date | null;
   }>(
     `SELECT lead_id, clock, started_at, deadline, warned_at, met_at, met_recorded_at, breached_at, breach_retracted_at
-       FROM clock_outcomes WHERE campaign_id = $1`,
+       FROM clocks WHERE campaign_id = $1`,
   );
   const allStepRows = await q<{
     lead_id: string;
@@ -313,7 +313,7 @@ export async function runChecks(input: CheckInput): Promise<{ figures: Figure[];
       ),
     ),
   );
-  f.none('clock_outcomes: rows per lead clock > 1', duplicates(countBy(clockRows, (r) => `${r.lead_id}/${r.clock}`)));
+  f.none('clocks: rows per lead clock > 1', duplicates(countBy(clockRows, (r) => `${r.lead_id}/${r.clock}`)));
   f.none(
     'escalation_steps: same step per lead clock > 1',
     duplicates(countBy(stepRows, (r) => `${r.lead_id}/${r.clock}/${r.step}`)),
