@@ -288,7 +288,7 @@ export class LedgerQueries {
                                  AND stopped_at IS NULL)::int AS "pausedNow",
               count(*) FILTER (WHERE paused_ms IS NOT NULL OR paused_at IS NOT NULL)::int AS paused,
               COALESCE(sum(paused_ms), 0)::float8 AS "pausedMs"
-       FROM clocks
+       FROM clock_outcomes -- milestones always have rows; only first-touch and follow-up clocks ride on lead rows
        WHERE campaign_id = $1 AND clock LIKE 'm:%'
        GROUP BY clock
        ORDER BY clock`,
@@ -403,8 +403,11 @@ export class LedgerQueries {
        FROM clocks ft
        -- A clock without its lead row (a hand-written ledger) still counts, under tier and owner "unknown".
        LEFT JOIN leads l ON l.campaign_id = ft.campaign_id AND l.lead_id = ft.lead_id
-       LEFT JOIN clocks ac ON ac.campaign_id = ft.campaign_id AND ac.lead_id = ft.lead_id AND ac.clock = 'acceptance'
-       LEFT JOIN clocks fu ON fu.campaign_id = ft.campaign_id AND fu.lead_id = ft.lead_id AND fu.clock = 'followUp'
+       -- Only their breaches are read, and a breached clock always has a clock_outcomes row: the table, not the view.
+       LEFT JOIN clock_outcomes ac
+         ON ac.campaign_id = ft.campaign_id AND ac.lead_id = ft.lead_id AND ac.clock = 'acceptance'
+       LEFT JOIN clock_outcomes fu
+         ON fu.campaign_id = ft.campaign_id AND fu.lead_id = ft.lead_id AND fu.clock = 'followUp'
        WHERE ft.campaign_id = $1 AND ft.clock = 'firstTouch' AND ft.started_at >= $2 AND ft.started_at < $3
        ORDER BY ft.started_at, ft.lead_id`,
       [campaignId, from, to],
