@@ -1,5 +1,6 @@
 // Admission's clocks on the lead row (migration 0012): the `clocks` view must read exactly as if every clock had
 // its own row, whatever batches the rows came in, and only clocks that merely started may move onto the lead row.
+import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgLedger } from '../activities/ledger/pgLedger';
@@ -168,6 +169,21 @@ describe('clocks started at admission', () => {
       [c],
     );
     expect(rows).toEqual([{ ft: at(HOUR) }]);
+  });
+
+  it('gives every clock its own row with the rollback script, and the view reads the same after it', async () => {
+    const c = 'c-rollback';
+    await ledger.recordLeadActivity({ leads: [lead(c, 'L1'), lead(c, 'L2')], events: [], clocks: started(c, 'L1') });
+    const [firstTouch] = started(c, 'L2');
+    await ledger.recordLeadActivity({ leads: [], events: [], clocks: [{ ...firstTouch, warnedAt: at(60_000) }] });
+    const before = await viewOf(c);
+    expect(before).toHaveLength(3);
+    expect(await clockRowCount(c)).toBe(1);
+    const script = await readFile(new URL('../db/rollback/0012_clock_rows_for_older_releases.sql', import.meta.url));
+    await db.pool.query(script.toString());
+    await db.pool.query(script.toString());
+    expect(await clockRowCount(c)).toBe(3);
+    expect(await viewOf(c)).toEqual(before);
   });
 
   it('keys leads by their exact IDs: prototype names and IDs that run into the campaign ID stay apart', async () => {
