@@ -47,18 +47,29 @@ function sameInstant(a: string, b: string): boolean {
   return a === b || Date.parse(a) === Date.parse(b);
 }
 
+/**
+ * Every field of a clock record besides its key, start and deadline. A Record over the type's keys: a field added to
+ * ClockOutcomeRecord does not compile until it is listed here, so a clock holding it can never fold onto a lead row
+ * and lose it.
+ */
+const OUTCOME_FIELDS: Record<
+  Exclude<keyof ClockOutcomeRecord, 'campaignId' | 'leadId' | 'clock' | 'startedAt' | 'deadline'>,
+  true
+> = {
+  warnedAt: true,
+  metAt: true,
+  breachedAt: true,
+  breachRetractedAt: true,
+  metRecordedAt: true,
+  elapsedBusinessMs: true,
+  elapsedWallMs: true,
+  pausedAt: true,
+  pausedMs: true,
+  stoppedAt: true,
+};
+const OUTCOME_KEYS = Object.keys(OUTCOME_FIELDS) as (keyof typeof OUTCOME_FIELDS)[];
+
 /** Nothing has happened to the clock yet: no warning, outcome, pause or stop, only its start and deadline. */
 function onlyStarted(c: ClockOutcomeRecord): boolean {
-  return (
-    c.warnedAt == null &&
-    c.metAt == null &&
-    c.breachedAt == null &&
-    c.breachRetractedAt == null &&
-    c.metRecordedAt == null &&
-    c.elapsedBusinessMs == null &&
-    c.elapsedWallMs == null &&
-    c.pausedAt == null &&
-    c.pausedMs == null &&
-    c.stoppedAt == null
-  );
+  return OUTCOME_KEYS.every((key) => c[key] == null);
 }
