@@ -1,4 +1,5 @@
-// Histories reshaped so that a replay merges workflow tasks that made no command into the task after them.
+// Histories reshaped so that a replay merges workflow tasks that made no command into the task after them, or runs
+// them later than the recorded run did.
 // sdk-core treats a completed workflow task with no command that the server's next workflow task follows at once
 // as a heartbeat, and replays both as one activation at the later task's time (history_update.rs
 // find_end_index_of_next_wft_seq; temporalio/sdk-rust issues 1146 and 1606). Live, the two ran apart. Moving the
@@ -52,10 +53,7 @@ export function mergeNoCommandTasks(
   let merged = 0;
   for (let i = 0; i < events.length; i++) {
     if (events[i].eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) continue;
-    let next = i + 1;
-    let madeCommand = false;
-    for (; next < events.length && isTaskOutput(events[next]); next++)
-      madeCommand ||= COMMAND_EVENTS.has(events[next].eventType!);
+    const { next, madeCommand } = taskOutput(events, i);
     if (madeCommand) continue;
     const scheduled = events.findIndex(
       (e, at) => at >= next && e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
@@ -68,6 +66,53 @@ export function mergeNoCommandTasks(
     merged++;
   }
   return { history: { events: renumbered(events) }, merged };
+}
+
+export interface RetimedHistory {
+  history: temporal.api.history.v1.IHistory;
+  /** Workflow tasks that made no command and now start when the arrival after them came in. */
+  retimed: number;
+}
+
+/**
+ * Starts every no-command workflow task that an arrival follows (a timer fired, an activity completed) as late as
+ * that arrival allows: when it came in. Live, a worker can pick a task up late while the server fires a timer late,
+ * on its timer queue's beat: the task then reads a time past a deadline whose timer it has not heard yet, and a
+ * replay that merges it into a later task (above) reads later still. The recorded runs of the time-skipping server
+ * never start a task late. Whatever the workflow reads from such a task's time must not make a command there.
+ */
+export function retimeNoCommandTasks(source: temporal.api.history.v1.IHistory): RetimedHistory {
+  const events = History.decode(History.encode(source).finish()).events;
+  let retimed = 0;
+  for (let i = 1; i < events.length; i++) {
+    if (events[i].eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) continue;
+    const { next, madeCommand } = taskOutput(events, i);
+    const started = events[i - 1];
+    if (madeCommand || started.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) continue;
+    // An activity's started event is written when the attempt ends, with the time the attempt began.
+    const arrival = events
+      .slice(next)
+      .find((e) => !movable(e) || e.eventType !== EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED);
+    if (!arrival || !movable(arrival) || nanos(arrival.eventTime) <= nanos(started.eventTime)) continue;
+    for (let at = i - 1; at < next; at++) {
+      if (nanos(events[at].eventTime) < nanos(arrival.eventTime)) events[at].eventTime = arrival.eventTime;
+    }
+    retimed++;
+  }
+  return { history: { events }, retimed };
+}
+
+function nanos(time: HistoryEvent['eventTime']): bigint {
+  return BigInt(String(time?.seconds ?? 0)) * 1_000_000_000n + BigInt(time?.nanos ?? 0);
+}
+
+/** Where the output of the task completed at `completed` ends, and whether it held a command. */
+function taskOutput(events: HistoryEvent[], completed: number): { next: number; madeCommand: boolean } {
+  let next = completed + 1;
+  let madeCommand = false;
+  for (; next < events.length && isTaskOutput(events[next]); next++)
+    madeCommand ||= COMMAND_EVENTS.has(events[next].eventType!);
+  return { next, madeCommand };
 }
 
 function isTaskOutput(event: HistoryEvent): boolean {

@@ -13,7 +13,7 @@ import { workflowBundle } from '../runtime/campaignWorker';
 import { replayWorkerOptions, WORKFLOW_TYPES } from '../runtime/replay';
 import { parseCampaignConfig } from '../sla/config';
 import { startedWith } from '../scripts/bench/startedWith';
-import { mergeNoCommandTasks } from '../runtime/mergedTasks';
+import { mergeNoCommandTasks, retimeNoCommandTasks } from '../runtime/mergedTasks';
 import { cancelledActivityTypes, drainBegan, sendsAlert, timerSummaries } from './support/handOverScenario';
 import { installQuietRuntime } from './support/temporal';
 
@@ -43,6 +43,8 @@ const BOUNDED_HAND_OVER_WAIT = '2026-12-06d';
 const CARRIES_DELIVERIES = '2026-12-06e';
 /** The paths recorded once a drain let alerts through while the webhook was up (alerts-flow-while-draining). */
 const ALERTS_FLOW_WHILE_DRAINING = '2026-12-06f';
+/** The paths recorded once the loop decided by times the history fixes (patch decisions-at-replayed-times). */
+const DECISIONS_AT_REPLAYED_TIMES = '2026-12-07';
 const PATHS = [
   'lead-clocks',
   'proposals',
@@ -308,6 +310,16 @@ describe('replay of recorded campaign histories', () => {
     ]);
   });
 
+  it('has runs whose loop decides by times the history fixes, and runs from before', () => {
+    // Asked as the loop starts.
+    expectPatchFrom('decisions-at-replayed-times', DECISIONS_AT_REPLAYED_TIMES, ALERTS_FLOW_WHILE_DRAINING, [
+      'lead-clocks',
+      'continue-as-new',
+      'steady-updates',
+      'crm-poll',
+    ]);
+  });
+
   it('has a run that sent an alert due while it drained behind a ledger outage, then handed over', () => {
     const first = recorded(path.join(ALERTS_FLOW_WHILE_DRAINING, 'alerts-while-draining.bin'));
     const drainStart = drainBegan(first);
@@ -381,23 +393,32 @@ describe('replay of recorded campaign histories', () => {
 // may hang on the time of a task that made none. Histories recorded since follow-ups were timed from their dispatch
 // must replay with every such task merged; the release before fails so (its step and route retries were timed from
 // the task that heard the result), which shows the merge reaches what it is meant to.
+/** Replays each history reshaped; `reshaped` counts the tasks the reshaping touched. */
+async function reshapedReplays(
+  histories: string[],
+  reshape: (history: temporal.api.history.v1.IHistory) => { history: temporal.api.history.v1.IHistory; count: number },
+): Promise<Map<string, { reshaped: number; error?: Error }>> {
+  installQuietRuntime();
+  const options = await replayWorkerOptions();
+  const results = new Map<string, { reshaped: number; error?: Error }>();
+  const inputs = histories.map((file) => {
+    const { history, count } = reshape(decodedHistory(file));
+    results.set(file, { reshaped: count });
+    return { workflowId: file, history };
+  });
+  for await (const result of Worker.runReplayHistories(options, inputs))
+    results.set(result.workflowId, { ...results.get(result.workflowId)!, error: result.error });
+  return results;
+}
+
 describe('replay with every command-less workflow task merged into the next', () => {
   const mergeSafe = files.filter((file) => path.dirname(file) >= FOLLOW_UPS_FROM_DISPATCH);
   const mergedReplays = (histories: string[]) =>
-    (async () => {
-      installQuietRuntime();
-      const options = await replayWorkerOptions();
-      const results = new Map<string, { merged: number; error?: Error }>();
-      const inputs = histories.map((file) => {
-        const { history, merged } = mergeNoCommandTasks(decodedHistory(file));
-        results.set(file, { merged });
-        return { workflowId: file, history };
-      });
-      for await (const result of Worker.runReplayHistories(options, inputs))
-        results.set(result.workflowId, { ...results.get(result.workflowId)!, error: result.error });
-      return results;
-    })();
-  let current: Map<string, { merged: number; error?: Error }>;
+    reshapedReplays(histories, (source) => {
+      const { history, merged } = mergeNoCommandTasks(source);
+      return { history, count: merged };
+    });
+  let current: Map<string, { reshaped: number; error?: Error }>;
   beforeAll(async () => {
     current = await mergedReplays(mergeSafe);
   }, 600_000);
@@ -407,8 +428,9 @@ describe('replay with every command-less workflow task merged into the next', ()
     expect(mergeSafe.filter((file) => path.dirname(file) === BOUNDED_HAND_OVER_WAIT).length).toBe(26);
     expect(mergeSafe.filter((file) => path.dirname(file) === CARRIES_DELIVERIES).length).toBe(30);
     expect(mergeSafe.filter((file) => path.dirname(file) === ALERTS_FLOW_WHILE_DRAINING).length).toBe(32);
+    expect(mergeSafe.filter((file) => path.dirname(file) === DECISIONS_AT_REPLAYED_TIMES).length).toBe(32);
     for (const file of mergeSafe)
-      if (recorded(file).length > 100) expect(current.get(file)?.merged, file).toBeGreaterThan(0);
+      if (recorded(file).length > 100) expect(current.get(file)?.reshaped, file).toBeGreaterThan(0);
   });
 
   it.each(mergeSafe)('replays %s deterministically with its command-less tasks merged', (file) => {
@@ -420,9 +442,52 @@ describe('replay with every command-less workflow task merged into the next', ()
   it('fails on a history recorded before follow-ups were timed from their dispatch', { timeout: 600_000 }, async () => {
     const before = path.join(WALL_CLOCK_DST, 'crm-poll.bin');
     const result = (await mergedReplays([before])).get(before);
-    expect(result?.merged).toBeGreaterThan(100);
+    expect(result?.reshaped).toBeGreaterThan(100);
     expect(result?.error?.message).toMatch(/nondeterminism/i);
     // The same history replays as recorded.
     await replayed(before, 'default');
+  });
+});
+
+// A workflow task that made no command may run, on replay, at a later task's time, and a replay cannot tell whether
+// that later task woke the loop live (the kept chaos run in fixtures/nondeterministic: a deadline between the two
+// fired on replay only). The merge above can only build merges into tasks that woke the loop. So the stronger
+// property: nothing a command-less task decides may hang on its own time. Each such task is started as late as the
+// arrival after it allows (runtime/mergedTasks.ts retimeNoCommandTasks), past deadlines whose timers it has not heard,
+// and the run must make the same commands. The release before read the task's time, and fails so.
+describe('replay with every command-less workflow task started as late as the next arrival allows', () => {
+  const retimedReplays = (histories: string[]) =>
+    reshapedReplays(histories, (source) => {
+      const { history, retimed } = retimeNoCommandTasks(source);
+      return { history, count: retimed };
+    });
+  const fixedTimes = files.filter((file) => path.dirname(file) >= DECISIONS_AT_REPLAYED_TIMES);
+  let current: Map<string, { reshaped: number; error?: Error }>;
+  beforeAll(async () => {
+    current = await retimedReplays(fixedTimes);
+  }, 600_000);
+
+  it('covers every path recorded since, each run of more than 100 events with tasks retimed', () => {
+    expect(fixedTimes.length).toBe(32);
+    for (const file of fixedTimes)
+      if (recorded(file).length > 100) expect(current.get(file)?.reshaped, file).toBeGreaterThan(0);
+  });
+
+  it.each(fixedTimes)('replays %s deterministically with its command-less tasks started late', (file) => {
+    const result = current.get(file);
+    expect(result, `${file} was replayed`).toBeDefined();
+    if (result?.error) throw result.error;
+  });
+
+  it('fails on histories recorded before the loop decided by fixed times', { timeout: 600_000 }, async () => {
+    const before = ['lead-clocks.bin', 'crm-poll-run2.bin', 'quarterly-reset-campaign.bin'].map((name) =>
+      path.join(ALERTS_FLOW_WHILE_DRAINING, name),
+    );
+    const results = await retimedReplays(before);
+    for (const file of before) {
+      expect(results.get(file)?.error?.message, file).toMatch(/nondeterminism/i);
+      // The same history replays as recorded.
+      await replayed(file, 'default');
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Every run of the chaos campaign read back once the feed has settled. Each is replayed once more with each workflow
 // task that made no command merged into the next (runtime/mergedTasks.ts), as a replay from scratch runs such a task
-// when the next follows at once: the commands must match whatever the workflow read from the merged task's time. A
+// when the next follows at once, and once more with each such task started as late as the next arrival allows: the
+// commands must match whatever the workflow read from such a task's time. A
 // run recorded under faults, kills and restarts has shapes the recorded histories of test/replay.test.ts lack. And
 // the longest run's history is measured against the server's warning limit: runs hand over at 2,000 events, and
 // an outage must not keep one from handing over (workflows/campaignSla/deliveries.ts).
@@ -10,9 +11,14 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { mergeNoCommandTasks } from '../../runtime/mergedTasks';
+import { mergeNoCommandTasks, retimeNoCommandTasks } from '../../runtime/mergedTasks';
 import { replayWorkerOptions } from '../../runtime/replay';
 import type { Figure } from './checks';
+
+interface Reshaped {
+  history: temporal.api.history.v1.IHistory;
+  count: number;
+}
 
 /** Temporal's default `limit.historyCount.warn`: the server logs a warning for a run past it (and ends one at 51,200). */
 const HISTORY_COUNT_WARN = 10_240;
@@ -27,51 +33,74 @@ export async function runHistoryFigures(
   bundlePath: string,
   evidenceDir: string,
 ): Promise<Figure[]> {
-  const inputs = [];
   const recorded = new Map<string, temporal.api.history.v1.IHistory>();
-  let merged = 0;
   let longest = { runId: '', events: 0 };
   for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId.replace(/'/g, "\\'")}'` })) {
     const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
     const events = history.events?.length ?? 0;
     if (events > longest.events) longest = { runId: run.runId, events };
-    const reshaped = mergeNoCommandTasks(history);
-    merged += reshaped.merged;
-    inputs.push({ workflowId: run.runId, history: reshaped.history });
     recorded.set(run.runId, history);
   }
   const options = await replayWorkerOptions({ codePath: bundlePath });
-  const failed = new Map<string, Error>();
-  for await (const result of Worker.runReplayHistories(options, inputs)) {
-    if (result.error) failed.set(result.workflowId, result.error);
-  }
-  // Whether each failing run replays as recorded tells a merge hazard from a plain nondeterminism.
-  const asRecorded = new Map<string, Error | undefined>();
-  const failedRuns = [...failed.keys()].map((runId) => ({ workflowId: runId, history: recorded.get(runId)! }));
-  for await (const result of Worker.runReplayHistories(options, failedRuns))
-    asRecorded.set(result.workflowId, result.error);
-  const failures: string[] = [];
-  for (const [runId, error] of failed) {
-    const file = path.join(evidenceDir, `nondeterministic-${runId}`);
-    const unmerged = asRecorded.get(runId);
-    await writeFile(`${file}.recorded.json`, historyToJSON(recorded.get(runId)!));
-    await writeFile(`${file}.merged.json`, historyToJSON(inputs.find((input) => input.workflowId === runId)!.history));
-    await writeFile(
-      `${file}.error.txt`,
-      `merged: ${error.message}\nas recorded: ${unmerged ? unmerged.message : 'replays'}\n`,
-    );
-    failures.push(
-      `run ${runId} (as recorded: ${unmerged ? 'fails too' : 'replays'}; histories and error in ${file}.*): ${error.message.slice(0, 300)}`,
-    );
-  }
+  const replayReshaped = async (shape: string, reshape: (history: temporal.api.history.v1.IHistory) => Reshaped) => {
+    let reshaped = 0;
+    const inputs = [...recorded].map(([runId, history]) => {
+      const result = reshape(history);
+      reshaped += result.count;
+      return { workflowId: runId, history: result.history };
+    });
+    const failed = new Map<string, Error>();
+    for await (const result of Worker.runReplayHistories(options, inputs)) {
+      if (result.error) failed.set(result.workflowId, result.error);
+    }
+    // Whether each failing run replays as recorded tells a hazard of the shape from a plain nondeterminism.
+    const asRecorded = new Map<string, Error | undefined>();
+    const failedRuns = [...failed.keys()].map((runId) => ({ workflowId: runId, history: recorded.get(runId)! }));
+    for await (const result of Worker.runReplayHistories(options, failedRuns))
+      asRecorded.set(result.workflowId, result.error);
+    const failures: string[] = [];
+    for (const [runId, error] of failed) {
+      const file = path.join(evidenceDir, `nondeterministic-${runId}`);
+      const unshaped = asRecorded.get(runId);
+      await writeFile(`${file}.recorded.json`, historyToJSON(recorded.get(runId)!));
+      await writeFile(
+        `${file}.${shape}.json`,
+        historyToJSON(inputs.find((input) => input.workflowId === runId)!.history),
+      );
+      await writeFile(
+        `${file}.${shape}.error.txt`,
+        `${shape}: ${error.message}\nas recorded: ${unshaped ? unshaped.message : 'replays'}\n`,
+      );
+      failures.push(
+        `run ${runId} (as recorded: ${unshaped ? 'fails too' : 'replays'}; histories and error in ${file}.*): ${error.message.slice(0, 300)}`,
+      );
+    }
+    return { reshaped, runs: inputs.length, failures };
+  };
+  const merged = await replayReshaped('merged', (history) => {
+    const { history: reshaped, merged: count } = mergeNoCommandTasks(history);
+    return { history: reshaped, count };
+  });
+  const retimed = await replayReshaped('retimed', (history) => {
+    const { history: reshaped, retimed: count } = retimeNoCommandTasks(history);
+    return { history: reshaped, count };
+  });
   return [
     {
       section: 'replay',
-      name: `runs nondeterministic when replayed with their command-less workflow tasks merged (${merged} merged in ${inputs.length} runs)`,
+      name: `runs nondeterministic when replayed with their command-less workflow tasks merged (${merged.reshaped} merged in ${merged.runs} runs)`,
       expected: 0,
-      actual: failures.length,
-      ok: failures.length === 0,
-      examples: failures.slice(0, 3),
+      actual: merged.failures.length,
+      ok: merged.failures.length === 0,
+      examples: merged.failures.slice(0, 3),
+    },
+    {
+      section: 'replay',
+      name: `runs nondeterministic when replayed with their command-less workflow tasks started late (${retimed.reshaped} retimed in ${retimed.runs} runs)`,
+      expected: 0,
+      actual: retimed.failures.length,
+      ok: retimed.failures.length === 0,
+      examples: retimed.failures.slice(0, 3),
     },
     {
       section: 'replay',

@@ -28,6 +28,7 @@ import { track } from './inFlight';
 import { dispatchLedgerWrite } from './ledgerWrites';
 import { dispatchRoutes } from './routing';
 import { followUpsFromDispatch } from './retryTiming';
+import { decisionContext, noteCommand } from './decisionTime';
 import type { CampaignRun } from './run';
 
 const MAX_RECENT_BREACHES = 20;
@@ -107,7 +108,7 @@ function queueFollowUpTask(run: CampaignRun, leadId: string, deadline: number): 
 export function fireDueClocks(run: CampaignRun): void {
   const { state, campaignId } = run;
   const now = Date.now();
-  const effects = collectDue(state.book, run.ctx(), {
+  const effects = collectDue(state.book, decisionContext(run), {
     onClosedUntouched: (lead) => noteClosedUntouched(state.compliance, lead, run.leadConfig(lead)),
     onBreach: (lead, clock) => countBreach(run, lead, clock),
   });
@@ -156,6 +157,7 @@ export function dispatchEffects(run: CampaignRun): void {
         ),
       ),
     );
+    noteCommand(run);
   }
   // While draining for continue-as-new, steps are not sent: they are pending again (a touch meanwhile supersedes
   // them) and the next run plans them from nextStepAt. Runs recorded before that kept them planned.
@@ -165,7 +167,7 @@ export function dispatchEffects(run: CampaignRun): void {
     const observers = {
       onClosedUntouched: (lead: LeadState) => noteClosedUntouched(state.compliance, lead, run.leadConfig(lead)),
     };
-    const ctx = run.ctx();
+    const ctx = decisionContext(run);
     const stillDue = run.pendingEscalations.filter(
       (step) => !dropPlannedStepIfHandled(state.book, ctx, step, observers),
     );
@@ -207,6 +209,7 @@ function dispatchSteps(run: CampaignRun, steps: (EscalationEffect & { at: string
         ),
     ),
   );
+  noteCommand(run);
 }
 
 function applyStepResults(run: CampaignRun, steps: EscalationEffect[], results: StepResult[]): void {

@@ -14,6 +14,7 @@ import { packCarryOver, packedSizeBytes } from '../../sla/carryOver';
 import { jsonSizeBytes } from '../../sla/inputLimits';
 import { knownLead, openLeadCount, rebuildDueQueue } from '../../sla/leadBook';
 import { cancelDeliveries } from './deliveries';
+import { decisionNow, noteCommand, noteTimerFired } from './decisionTime';
 import type { CampaignRun, CampaignSlaInput } from './run';
 import { STANDING_WAKE_UP_TIMERS } from './wakeUp';
 
@@ -106,7 +107,7 @@ export function startDraining(run: CampaignRun, now: number): void {
  */
 export function giveUpDrainIfOverdue(run: CampaignRun): void {
   const { alertsFlowWhileDraining, cancellingWaits, drainingSince } = run.handOver;
-  if (!run.draining || Date.now() < drainingSince + HAND_OVER_WAIT_MS) return;
+  if (!run.draining || decisionNow(run) < drainingSince + HAND_OVER_WAIT_MS) return;
   const maxCancellingWaits = alertsFlowWhileDraining ? 2 : 1;
   if (cancellingWaits < maxCancellingWaits && cancelDeliveries(run, drainingSince) > 0) {
     run.handOver.cancellingWaits++;
@@ -128,9 +129,12 @@ export function giveUpDrainIfOverdue(run: CampaignRun): void {
 }
 
 function wakeAfter(run: CampaignRun, ms: number, summary: string): void {
+  const firesAt = Date.now() + ms;
   void sleep(ms, { summary }).then(() => {
+    noteTimerFired(run, firesAt);
     run.wake = true;
   });
+  noteCommand(run);
 }
 
 /** Ends a drain that did not hand over: steps it released are planned again, and its rows are written as usual. */

@@ -11,6 +11,7 @@ import { raiseEscalation } from './escalation';
 import { track } from './inFlight';
 import { admit, applyEvents } from './leads';
 import type { CampaignRun } from './run';
+import { noteCommand } from './decisionTime';
 
 /** Runs recorded before the contract's status mapping was checked against the org raise no such alert. */
 const STATUS_MAPPING_ALERT = 'status-mapping-alert';
@@ -70,6 +71,7 @@ export function startCrmPoll(run: CampaignRun): void {
     (err: unknown) =>
       raiseEscalation(run, 'CRM poll failed', err, `${campaignId}:crm-poll:${state.crmWatermark ?? 'start'}`),
   );
+  noteCommand(run);
   track(
     run,
     'crm poll',

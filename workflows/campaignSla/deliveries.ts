@@ -9,6 +9,7 @@
 // holding them while any alert delivery was in flight still did under the webhook's random 503s (2.65 s).
 import { CancellationScope, patched } from '@temporalio/workflow';
 import type { CampaignRun } from './run';
+import { noteCommand } from './decisionTime';
 
 /** One delivery in flight: what it carries, its scope, when it started, and whether the hand-over asked to cancel it. */
 export interface Delivery {
@@ -41,13 +42,16 @@ export function deliver(
 ): Promise<void> {
   const delivery: Delivery = { kind, scope: new CancellationScope(), startedAt: Date.now(), cancelRequested: false };
   run.deliveries.add(delivery);
-  return delivery.scope
+  const delivered = delivery.scope
     .run(send)
     .catch((err: unknown) => {
       if (!delivery.cancelRequested) throw err;
       putBack();
     })
     .finally(() => run.deliveries.delete(delivery));
+  // The scope calls `send` at once, and it schedules its activity.
+  noteCommand(run);
+  return delivered;
 }
 
 /**

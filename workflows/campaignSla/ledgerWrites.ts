@@ -21,6 +21,7 @@ import { recordLeadActivity } from './activities';
 import { failureMessage } from './escalation';
 import { deliver } from './deliveries';
 import { track } from './inFlight';
+import { decisionNow } from './decisionTime';
 import type { CampaignRun } from './run';
 
 /** Patch: ledger writes of at most MAX_LEDGER_WRITE_BYTES each, instead of the whole outbox in one. */
@@ -33,7 +34,7 @@ const LEDGER_WRITE_ROWS = 6_000;
 
 /** When the next coalesced write may start; none while a hand-over carries the rows instead. */
 function writeMayStartAt(run: CampaignRun): number | undefined {
-  if (run.draining) return run.ledgerWrites.flushBeforeHandOver ? Date.now() : undefined;
+  if (run.draining) return run.ledgerWrites.flushBeforeHandOver ? decisionNow(run) : undefined;
   return run.ledgerWrites.lastAt + LEDGER_WRITE_EVERY_MS;
 }
 
@@ -47,14 +48,17 @@ export function ledgerWriteDueAt(run: CampaignRun): number | undefined {
 export function dispatchLedgerWrite(run: CampaignRun): void {
   const { book } = run.state;
   if (run.inFlight.ledgerWrite || outboxSize(book) === 0) return;
-  const now = Date.now();
+  const decidedAt = decisionNow(run);
   const coalesced = patched(COALESCED_LEDGER_WRITES);
-  const startAt = coalesced ? writeMayStartAt(run) : now;
+  const startAt = coalesced ? writeMayStartAt(run) : decidedAt;
   const writeNow =
-    run.ended || (startAt !== undefined && now >= startAt) || (!run.draining && outboxSize(book) >= LEDGER_WRITE_ROWS);
+    run.ended ||
+    (startAt !== undefined && decidedAt >= startAt) ||
+    (!run.draining && outboxSize(book) >= LEDGER_WRITE_ROWS);
   if (!writeNow) return;
   run.inFlight.ledgerWrite = true;
-  run.ledgerWrites.lastAt = now;
+  // The write is a command: this task's time replays the same.
+  run.ledgerWrites.lastAt = Date.now();
   const { rows, encoded } = coalesced
     ? drainEncodedOutbox(book, LEDGER_WRITE_ROWS, MAX_LEDGER_WRITE_BYTES)
     : encodedAsBefore(drainOutbox(book, uncoalescedCap()));

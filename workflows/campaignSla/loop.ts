@@ -37,6 +37,7 @@ import { nextRouteAttemptAt } from './routing';
 import { createRun, type CampaignRun, type CampaignSlaInput, type CampaignSlaResult } from './run';
 import { startVelocityCheck } from './spendLoop';
 import { waitToWake } from './wakeUp';
+import { decideDecisionTime, decisionNow, noteCommand, noteTimerFired } from './decisionTime';
 import {
   ATTRIBUTED_SLA_FIGURES,
   initialState,
@@ -99,6 +100,7 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
   publish(run, true);
 
   const waitsWakeForUpdates = patched(WAITS_WAKE_FOR_UPDATES);
+  decideDecisionTime(run);
   const boundedHandOverWait = boundsHandOverWait();
   run.handOver.carriesDeliveries = handOverCarriesDeliveries();
   run.handOver.alertsFlowWhileDraining = alertsFlowWhileDraining();
@@ -107,7 +109,7 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
   delete state.unsentAlerts;
   let busyIterations = 0;
   for (;;) {
-    const now = Date.now();
+    const now = decisionNow(run);
     const cfg = run.config();
     const afterWindow = now >= run.windowEnd();
     const pollDue = cfg.campaign.crm.pollEvery > 0 && !run.inFlight.crmPoll && !run.draining;
@@ -127,23 +129,28 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
     run.wake = false;
     const summary = `next SLA deadline ${new Date(wakeAt).toISOString()}`;
     if (wakeAt - now > SHORT_WAIT_MS || (wakeAt > now && waitsWakeForUpdates)) {
-      await waitToWake(run.wakeUpTimers, wakeAt, () => run.wake, summary);
+      await waitToWake(run, wakeAt, () => run.wake, summary);
     }
     // Runs recorded before patch waits-wake-for-updates: a short wait was not cut short, since cancelling a timer
     // about to fire races its firing (the time-skipping test server rejects that completion).
     else if (wakeAt > now) await sleep(wakeAt - now, { summary });
     // Something due now that this iteration cannot consume must not spin the loop without yielding.
-    else if (++busyIterations > MAX_BUSY_ITERATIONS) await sleep(SHORT_WAIT_MS, { summary: 'yield' });
+    else if (++busyIterations > MAX_BUSY_ITERATIONS) await yieldBriefly(run);
     if (wakeAt > now) busyIterations = 0;
-    const t = Date.now();
-    fireDueClocks(run);
-    if (pollDue && t >= state.nextCrmPollAt) startCrmPoll(run);
-    startExpiryIfDue(run, t);
-    if (checkDue && t >= run.windowStart() && t >= state.spend.nextCheckAt) startVelocityCheck(run);
-    if (t >= liveQuarterEndsAt(run) && !state.closedQuarters.includes(state.quarter)) {
-      track(run, 'quarter report', closeLiveQuarter(run, false));
+    // A pass that made a command fixed this task's time (decisionTime.ts): what came due by then is a second pass's.
+    let t = decisionNow(run);
+    for (let decided = -Infinity; t > decided; decided = t, t = decisionNow(run)) {
+      fireDueClocks(run);
+      if (pollDue && !run.inFlight.crmPoll && t >= state.nextCrmPollAt) startCrmPoll(run);
+      startExpiryIfDue(run, t);
+      if (checkDue && !run.inFlight.velocityCheck && t >= run.windowStart() && t >= state.spend.nextCheckAt)
+        startVelocityCheck(run);
+      if (t >= liveQuarterEndsAt(run) && !state.closedQuarters.includes(state.quarter)) {
+        track(run, 'quarter report', closeLiveQuarter(run, false));
+        noteCommand(run);
+      }
+      dispatchEffects(run);
     }
-    dispatchEffects(run);
     publish(run);
 
     if (t >= run.windowEnd() && openLeadCount(state.book) === 0) break;
@@ -186,6 +193,18 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
   };
 }
 
+/** The busy loop's pause: a timer whose fire time the decisions may then go by (awaited as the bare timer was). */
+function yieldBriefly(run: CampaignRun): Promise<void> {
+  const firesAt = Date.now() + SHORT_WAIT_MS;
+  const pause = sleep(SHORT_WAIT_MS, { summary: 'yield' });
+  pause.then(
+    () => noteTimerFired(run, firesAt),
+    () => undefined,
+  );
+  noteCommand(run);
+  return pause;
+}
+
 function startExpiryIfDue(run: CampaignRun, now: number): void {
   const expiry = nextProposalExpiry(run.state.spend.proposals);
   if (run.inFlight.expiry || expiry === undefined || now < expiry) return;
@@ -207,11 +226,6 @@ async function drain(run: CampaignRun): Promise<void> {
     dispatchEffects(run);
     if (idle(run) && outboxSize(run.state.book) === 0 && allHandlersFinished()) return;
     run.wake = false;
-    await waitToWake(
-      run.wakeUpTimers,
-      Date.now() + 60_000,
-      () => run.wake || (idle(run) && !run.inFlight.ledgerWrite),
-      'draining',
-    );
+    await waitToWake(run, Date.now() + 60_000, () => run.wake || (idle(run) && !run.inFlight.ledgerWrite), 'draining');
   }
 }

@@ -8,6 +8,7 @@ import { renderCurrentDetails } from '../../sla/currentDetails';
 import { searchAttributes } from '../messages';
 import type { CampaignRun } from './run';
 import { stateView } from './views';
+import { decisionNow, noteCommand } from './decisionTime';
 
 const SUMMARY_EVERY_MS = 10_000;
 
@@ -25,14 +26,15 @@ export function decidePublishTiming(run: CampaignRun): void {
 /** Publishes now if forced or due; otherwise marks the summary stale so the loop wakes to publish it. */
 export function publish(run: CampaignRun, force = false): void {
   const { summary } = run;
-  const now = Date.now();
   const upserts = run.input.publishSearchAttributes !== false;
-  if (!force && now - summary.lastAt < SUMMARY_EVERY_MS) {
+  if (!force && decisionNow(run) - summary.lastAt < SUMMARY_EVERY_MS) {
     summary.dirty = true;
     return;
   }
   summary.dirty = false;
-  summary.lastAt = now;
+  // A publish that makes a command is timed by its task, which replays at the same time.
+  if (summary.timedByUpserts) noteCommand(run);
+  summary.lastAt = Date.now();
   // Without search attributes to upsert, a timer for the next publish is the command that times this one.
   if (summary.timedByUpserts && !upserts) void sleep(SUMMARY_EVERY_MS, { summary: 'next publish' });
   const view = stateView(run, 'summary');

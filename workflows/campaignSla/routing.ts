@@ -17,6 +17,7 @@ import { failureMessage } from './escalation';
 import { track } from './inFlight';
 import { followUpsFromDispatch } from './retryTiming';
 import type { CampaignRun } from './run';
+import { decisionNow, noteCommand } from './decisionTime';
 
 /** Patch: intake routing schedules an activity that runs before this release never scheduled. */
 const INTAKE_ROUTING = 'intake-routing';
@@ -60,16 +61,26 @@ export function nextRouteAttemptAt(run: CampaignRun): number | undefined {
   if (run.draining) return undefined;
   let next: number | undefined;
   for (const route of run.state.routes ?? []) {
-    if (!run.routesInFlight.has(route.leadId)) next = Math.min(next ?? Infinity, route.nextAttemptAt);
+    if (!run.routesInFlight.has(route.leadId)) next = Math.min(next ?? Infinity, dueAt(run, route));
   }
   return next;
+}
+
+/**
+ * A route never tried is due as soon as the lead is admitted: now, whatever time the loop decides by (decisionTime.ts),
+ * so no timer is needed to fix the time first. A retry is due at its backoff.
+ */
+function dueAt(run: CampaignRun, route: PendingRoute): number {
+  return route.attempts === 0 ? Math.min(route.nextAttemptAt, decisionNow(run)) : route.nextAttemptAt;
 }
 
 /** Starts the CRM writes of routes that are due; a draining run leaves them to the next run. */
 export function dispatchRoutes(run: CampaignRun): void {
   if (run.draining || !run.state.routes?.length) return;
+  const decidedAt = decisionNow(run);
+  const due = run.state.routes.filter((r) => !run.routesInFlight.has(r.leadId) && dueAt(run, r) <= decidedAt);
+  // Dispatched in a task that makes a command, so its time replays the same.
   const now = Date.now();
-  const due = run.state.routes.filter((r) => !run.routesInFlight.has(r.leadId) && r.nextAttemptAt <= now);
   for (let i = 0; i < due.length; i += ROUTES_PER_ACTIVITY) {
     const chunk = due.slice(i, i + ROUTES_PER_ACTIVITY);
     for (const route of chunk) run.routesInFlight.add(route.leadId);
@@ -88,6 +99,7 @@ export function dispatchRoutes(run: CampaignRun): void {
           ),
       ),
     );
+    noteCommand(run);
   }
 }
 

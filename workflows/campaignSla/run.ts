@@ -8,6 +8,7 @@ import type { CampaignConfig } from '../../sla/config';
 import type { BookContext, EscalationEffect, EventObservers, LeadState } from '../../sla/leadBook';
 import { Mutex } from 'async-mutex';
 import type { Delivery } from './deliveries';
+import { newDecisionClock, type DecisionClock } from './decisionTime';
 import type { CampaignCarryOver } from './state';
 import type { WakeUpTimers } from './wakeUp';
 
@@ -103,6 +104,8 @@ export interface CampaignRun {
   /** The config version a lead was admitted under: its clocks keep those terms. */
   leadConfig(lead: LeadState): CampaignConfig;
   ctx(): BookContext;
+  /** The time the loop decides by (decisionTime.ts). */
+  decisionClock: DecisionClock;
   windowStart(): number;
   windowEnd(): number;
 }
@@ -156,6 +159,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
       configs: state.configs,
       currentVersion: state.currentVersion,
     }),
+    decisionClock: newDecisionClock(),
     windowStart: () => Date.parse(config().campaign.window.start),
     windowEnd: () => Date.parse(config().campaign.window.end),
   };

@@ -14,6 +14,7 @@ import { raiseEscalation } from './escalation';
 import { track } from './inFlight';
 import { openProposal } from './proposalLifecycle';
 import type { CampaignRun } from './run';
+import { noteCommand } from './decisionTime';
 
 export function startVelocityCheck(run: CampaignRun): void {
   run.inFlight.velocityCheck = true;
@@ -24,6 +25,8 @@ export function startVelocityCheck(run: CampaignRun): void {
       run.inFlight.velocityCheck = false;
     }),
   );
+  // The check schedules its activity before its first await.
+  noteCommand(run);
 }
 
 const STABLE_RULES = 'stable-budget-rules';

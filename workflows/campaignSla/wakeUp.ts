@@ -4,6 +4,8 @@
 // restarting the timer added two each time), and no completion cancels a timer that fired while its task
 // was with the worker, which the time-skipping test server refuses and never retries (sdk-java#3088).
 import { condition, patched, sleep } from '@temporalio/workflow';
+import { decisionNow, noteCommand, noteTimerFired } from './decisionTime';
+import type { CampaignRun } from './run';
 
 export const STANDING_WAKE_UP_TIMERS = 'standing-wake-up-timers';
 
@@ -15,11 +17,12 @@ export type WakeUpTimers = Set<number>;
  * A timer left running by an earlier wait and due by `wakeAt` serves this one too.
  */
 export async function waitToWake(
-  timers: WakeUpTimers,
+  run: CampaignRun,
   wakeAt: number,
   woken: () => boolean,
   summary: string,
 ): Promise<void> {
+  const timers = run.wakeUpTimers;
   const now = Date.now();
   if (!patched(STANDING_WAKE_UP_TIMERS)) {
     await condition(woken, Math.max(1, wakeAt - now), { summary });
@@ -27,11 +30,19 @@ export async function waitToWake(
   }
   if (![...timers].some((at) => at <= wakeAt)) {
     timers.add(wakeAt);
+    const ms = Math.max(1, wakeAt - now);
     // A cancelled workflow rejects the timer; the wait below rejects too and ends the run.
-    sleep(Math.max(1, wakeAt - now), { summary }).then(
-      () => timers.delete(wakeAt),
+    sleep(ms, { summary }).then(
+      () => {
+        timers.delete(wakeAt);
+        noteTimerFired(run, now + ms);
+      },
       () => undefined,
     );
+    noteCommand(run);
   }
-  await condition(() => woken() || ![...timers].some((at) => at <= wakeAt));
+  // Under patch decisions-at-replayed-times the wait also ends once a command or a timer fixes a time past `wakeAt`
+  // (decisionTime.ts): a deadline whose timer the server fires late is then acted on with that command's task.
+  const fixedPast = () => run.decisionClock.replayed && decisionNow(run) >= wakeAt;
+  await condition(() => woken() || fixedPast() || ![...timers].some((at) => at <= wakeAt));
 }
