@@ -86,12 +86,13 @@ const HAND_OVER_RETRY_MAX_MS = 5 * 60_000;
 /**
  * Starts a drain: nothing new starts from here on (see `draining`). Its own timer makes this task one with a
  * command, whose time a replay reads the same: a replay runs a task without commands at the next one's time
- * (retryTiming.ts), which would move the drain's deadline.
+ * (retryTiming.ts), which would move the drain's deadline. So the drain counts from this task's own time, not from
+ * the time the loop decided by (decisionTime.ts): every delivery started before it started before that time.
  */
-export function startDraining(run: CampaignRun, now: number): void {
+export function startDraining(run: CampaignRun): void {
   if (run.draining) return;
   run.draining = true;
-  run.handOver.drainingSince = now;
+  run.handOver.drainingSince = Date.now();
   run.handOver.cancellingWaits = 0;
   run.handOver.alertsCancelled = false;
   wakeAfter(run, HAND_OVER_WAIT_MS, 'hand-over wait');

@@ -160,7 +160,7 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
       // Start nothing new; hand over once what is in flight has landed and no handler is mid-way. After a drain
       // gave up, the run hands over all the same if nothing is in flight, and drains again after a pause.
       if (!boundedHandOverWait) run.draining = true;
-      else if (t >= run.handOver.nextDrainAt) startDraining(run, t);
+      else if (t >= run.handOver.nextDrainAt) startDraining(run);
       // Ready: nothing in flight, every handler finished; after waiting for handlers to settle, ready again.
       if (readyToHandOver(run) && (allHandlersFinished() || ((await handlersSettled(run)) && readyToHandOver(run)))) {
         // Histories recorded before patch hand-over-in-deciding-task replay a 1 ms wait here; before standing
