@@ -5,7 +5,6 @@ import {
   log,
   makeContinueAsNewFunc,
   patched,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { carryOverTooLargeAlert, opsEscalationAlert } from '../../sla/alertWording';
@@ -14,7 +13,7 @@ import { packCarryOver, packedSizeBytes } from '../../sla/carryOver';
 import { jsonSizeBytes } from '../../sla/inputLimits';
 import { knownLead, openLeadCount, rebuildDueQueue } from '../../sla/leadBook';
 import { cancelDeliveries } from './deliveries';
-import { decisionNow, noteCommand, noteTimerFired } from './decisionTime';
+import { decisionNow, sleepFixingTime } from './decisionTime';
 import type { CampaignRun, CampaignSlaInput } from './run';
 import { STANDING_WAKE_UP_TIMERS } from './wakeUp';
 
@@ -130,12 +129,9 @@ export function giveUpDrainIfOverdue(run: CampaignRun): void {
 }
 
 function wakeAfter(run: CampaignRun, ms: number, summary: string): void {
-  const firesAt = Date.now() + ms;
-  void sleep(ms, { summary }).then(() => {
-    noteTimerFired(run, firesAt);
+  void sleepFixingTime(run, ms, summary).then(() => {
     run.wake = true;
   });
-  noteCommand(run);
 }
 
 /** Ends a drain that did not hand over: steps it released are planned again, and its rows are written as usual. */

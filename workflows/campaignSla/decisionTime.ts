@@ -4,7 +4,7 @@
 // the two fired on replay and not live, and the replay failed (chaos run of 2026-12-07, kept in
 // test/fixtures/nondeterministic). So until the task has made a command, the loop decides by the latest time the
 // history fixes: a command's task or a wake-up timer's fire time. Once it has made one, its own time replays the same.
-import { patched, workflowInfo } from '@temporalio/workflow';
+import { patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { BookContext } from '../../sla/leadBook';
 import type { CampaignRun } from './run';
 
@@ -31,9 +31,21 @@ export function noteCommand(run: CampaignRun): void {
   run.decisionClock.fixedAt = Math.max(run.decisionClock.fixedAt, Date.now());
 }
 
-/** Called when a timer fires; `firesAt` is when it was set to fire (its start's time plus its duration). */
-export function noteTimerFired(run: CampaignRun, firesAt: number): void {
-  run.decisionClock.fixedAt = Math.max(run.decisionClock.fixedAt, firesAt);
+/**
+ * Starts a timer, a command, and when it fires notes the time it was set to fire (its start's time plus its
+ * duration). Returns the timer's own promise, so callers wait on it as they would on the bare timer.
+ */
+export function sleepFixingTime(run: CampaignRun, ms: number, summary: string): Promise<void> {
+  const firesAt = Date.now() + ms;
+  const timer = sleep(ms, { summary });
+  timer.then(
+    () => {
+      run.decisionClock.fixedAt = Math.max(run.decisionClock.fixedAt, firesAt);
+    },
+    () => undefined,
+  );
+  noteCommand(run);
+  return timer;
 }
 
 export function decisionNow(run: CampaignRun): number {

@@ -37,7 +37,7 @@ import { nextRouteAttemptAt } from './routing';
 import { createRun, type CampaignRun, type CampaignSlaInput, type CampaignSlaResult } from './run';
 import { startVelocityCheck } from './spendLoop';
 import { waitToWake } from './wakeUp';
-import { decideDecisionTime, decisionNow, noteCommand, noteTimerFired } from './decisionTime';
+import { decideDecisionTime, decisionNow, noteCommand, sleepFixingTime } from './decisionTime';
 import {
   ATTRIBUTED_SLA_FIGURES,
   initialState,
@@ -135,7 +135,7 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
     // about to fire races its firing (the time-skipping test server rejects that completion).
     else if (wakeAt > now) await sleep(wakeAt - now, { summary });
     // Something due now that this iteration cannot consume must not spin the loop without yielding.
-    else if (++busyIterations > MAX_BUSY_ITERATIONS) await yieldBriefly(run);
+    else if (++busyIterations > MAX_BUSY_ITERATIONS) await sleepFixingTime(run, SHORT_WAIT_MS, 'yield');
     if (wakeAt > now) busyIterations = 0;
     // A pass that made a command fixed this task's time (decisionTime.ts): what came due by then is a second pass's.
     let t = decisionNow(run);
@@ -191,18 +191,6 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
     breachedLeads: state.breachedLeads,
     closedQuarters: state.closedQuarters,
   };
-}
-
-/** The busy loop's pause: a timer whose fire time the decisions may then go by (awaited as the bare timer was). */
-function yieldBriefly(run: CampaignRun): Promise<void> {
-  const firesAt = Date.now() + SHORT_WAIT_MS;
-  const pause = sleep(SHORT_WAIT_MS, { summary: 'yield' });
-  pause.then(
-    () => noteTimerFired(run, firesAt),
-    () => undefined,
-  );
-  noteCommand(run);
-  return pause;
 }
 
 function startExpiryIfDue(run: CampaignRun, now: number): void {

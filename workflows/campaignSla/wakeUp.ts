@@ -3,8 +3,8 @@
 // running. A wake-up by a signal, an Update or an activity then adds no timer events (cancelling and
 // restarting the timer added two each time), and no completion cancels a timer that fired while its task
 // was with the worker, which the time-skipping test server refuses and never retries (sdk-java#3088).
-import { condition, patched, sleep } from '@temporalio/workflow';
-import { decisionNow, noteCommand, noteTimerFired } from './decisionTime';
+import { condition, patched } from '@temporalio/workflow';
+import { decisionNow, sleepFixingTime } from './decisionTime';
 import type { CampaignRun } from './run';
 
 export const STANDING_WAKE_UP_TIMERS = 'standing-wake-up-timers';
@@ -30,16 +30,11 @@ export async function waitToWake(
   }
   if (![...timers].some((at) => at <= wakeAt)) {
     timers.add(wakeAt);
-    const ms = Math.max(1, wakeAt - now);
     // A cancelled workflow rejects the timer; the wait below rejects too and ends the run.
-    sleep(ms, { summary }).then(
-      () => {
-        timers.delete(wakeAt);
-        noteTimerFired(run, now + ms);
-      },
+    sleepFixingTime(run, Math.max(1, wakeAt - now), summary).then(
+      () => timers.delete(wakeAt),
       () => undefined,
     );
-    noteCommand(run);
   }
   // Under patch decisions-at-replayed-times the wait also ends once a command or a timer fixes a time past `wakeAt`
   // (decisionTime.ts): a deadline whose timer the server fires late is then acted on with that command's task.
