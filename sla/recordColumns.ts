@@ -3,11 +3,16 @@
 // milliseconds from the batch's earliest. The input is stored in the workflow's history and sent to the
 // activity, so a 500-lead intake's write carries far fewer bytes. Lossless for records that never hold
 // null: a field left out comes back left out, and a column is timestamps only if every value in it is one.
+// Format 2 also folds the clocks a lead was admitted with onto its row (startedClocks.ts): the ledger writes the same
+// rows, from a third of the input. A worker that knows only format 1 refuses it, so it cannot drop the deadlines.
 import { dict } from './dict';
 import { instantOfIso, isoInstant } from './isoInstant';
-import type { LeadActivityBatch } from './records';
+import type { LeadActivityBatch, LeadRecord } from './records';
+import { foldStartedClocks, type LeadRow } from './startedClocks';
 
-const LEAD_ACTIVITY_COLUMNS = 'columns-1';
+const LEAD_ACTIVITY_COLUMNS = 'columns-2';
+/** Written by workflows before admission's clocks were folded; still in their histories and retries. */
+const UNFOLDED_COLUMNS = 'columns-1';
 
 export interface RecordColumns {
   /** Values every row has, equal in all of them. */
@@ -24,7 +29,7 @@ export interface RecordColumns {
 const instantOf = (value: unknown) => (typeof value === 'string' ? instantOfIso(value) : undefined);
 
 export interface ColumnarLeadActivity {
-  format: typeof LEAD_ACTIVITY_COLUMNS;
+  format: typeof LEAD_ACTIVITY_COLUMNS | typeof UNFOLDED_COLUMNS;
   leads: RecordColumns;
   events: RecordColumns;
   clocks: RecordColumns;
@@ -129,20 +134,44 @@ export function fromColumns<T>(table: RecordColumns): T[] {
   });
 }
 
-export function encodeLeadActivity(batch: LeadActivityBatch): ColumnarLeadActivity {
+/**
+ * The lead with its folded deadlines as fields of its own; toColumns leaves out the undefined ones. Every field by
+ * name (a spread cost twice as much): one added to LeadRecord does not compile until it is listed here.
+ */
+const leadWithDeadlines = ({ lead, firstTouch, followUp }: LeadRow): LeadRecord =>
+  ({
+    campaignId: lead.campaignId,
+    leadId: lead.leadId,
+    tier: lead.tier,
+    ownerId: lead.ownerId,
+    createdAt: lead.createdAt,
+    configVersion: lead.configVersion,
+    firstTouchDeadline: firstTouch ?? undefined,
+    followUpDeadline: followUp ?? undefined,
+  }) satisfies Record<keyof LeadRecord, unknown>;
+
+/** Format 2 when asked to fold admission's clocks (workflows since that patch), else format 1. */
+export function encodeLeadActivity(
+  batch: LeadActivityBatch,
+  { foldAdmissionClocks }: { foldAdmissionClocks: boolean },
+): ColumnarLeadActivity {
+  const folded = foldAdmissionClocks ? foldStartedClocks(batch.leads, batch.clocks) : undefined;
   return {
-    format: LEAD_ACTIVITY_COLUMNS,
-    leads: toColumns(batch.leads),
+    format: folded ? LEAD_ACTIVITY_COLUMNS : UNFOLDED_COLUMNS,
+    leads: toColumns(folded ? folded.leads.map(leadWithDeadlines) : batch.leads),
     events: toColumns(batch.events),
-    clocks: toColumns(batch.clocks),
+    clocks: toColumns(folded ? folded.clocks : batch.clocks),
     ...(batch.steps && { steps: toColumns(batch.steps) }),
   };
 }
 
-/** A batch as the ledger takes it, from either form: runs recorded before columns scheduled rows. */
+/**
+ * A batch as the ledger takes it, from any form: runs recorded before columns scheduled rows, and before folding
+ * format 1. Folded leads carry their admission deadlines as fields, which the ledger reads (startedClocks.ts).
+ */
 export function decodeLeadActivity(input: LeadActivityBatch | ColumnarLeadActivity): LeadActivityBatch {
   if (!('format' in input)) return input;
-  if (input.format !== LEAD_ACTIVITY_COLUMNS) {
+  if (input.format !== LEAD_ACTIVITY_COLUMNS && input.format !== UNFOLDED_COLUMNS) {
     throw new TypeError(`lead activity in an unknown form "${String(input.format)}": a newer worker wrote it`);
   }
   return {

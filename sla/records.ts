@@ -41,6 +41,12 @@ export interface LeadRecord {
   ownerId: string;
   createdAt: string;
   configVersion: number;
+  /**
+   * Deadlines of the clocks the lead was admitted with, folded onto its row by the write that carries it
+   * (startedClocks.ts); never set on the outbox's own records.
+   */
+  firstTouchDeadline?: string;
+  followUpDeadline?: string;
 }
 
 type LeadEventKind =

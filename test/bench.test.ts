@@ -154,6 +154,7 @@ describe('bench end to end at tiny sizes', () => {
   const sizes: BenchSizes = {
     intakeLeads: 30,
     intakeBatch: 20,
+    intakePasses: 2,
     baselineUpdates: 5,
     stateQueries: 2,
     latencyLeads: 6,
@@ -221,6 +222,18 @@ describe('bench end to end at tiny sizes', () => {
     expect(baseline.payloadLeads).toBe(2 * intake.leads);
     expect(baseline.payloadElapsedMs).toBeCloseTo(baseline.payloadPassesMs[0] + baseline.payloadPassesMs[1], 9);
     expect(intake.leadsPerSecOverPayloadBaseline).toBeCloseTo(intake.leadsPerSec / baseline.payloadLeadsPerSec, 9);
+    // Two passes, the first the one above against the mean of the raw passes bracketing it; the goal's ratio is
+    // all campaign time against all paired raw time, between the passes' own.
+    const [first, second] = intake.passes.pairs;
+    expect(intake.passes.pairs).toHaveLength(2);
+    expect(first).toEqual({ campaignMs: intake.elapsedMs, rawMs: baseline.payloadElapsedMs / 2 });
+    expect(second.campaignMs).toBeGreaterThan(0);
+    expect(intake.passes.leadsPerSecOverPayloadBaseline).toBeCloseTo(
+      (first.rawMs + second.rawMs) / (first.campaignMs + second.campaignMs),
+      9,
+    );
+    expect(intake.passes.lowest).toBeLessThanOrEqual(intake.passes.leadsPerSecOverPayloadBaseline);
+    expect(intake.passes.highest).toBeGreaterThanOrEqual(intake.passes.leadsPerSecOverPayloadBaseline);
   });
 
   it("measures the intake again with only that campaign's ledger activity skipped, and a warm-up pass before it", async () => {
@@ -240,6 +253,7 @@ describe('bench end to end at tiny sizes', () => {
     expect(leadsOf('-intake-ledger-skipped')).toBe(0);
     expect(leadsOf('-intake')).toBeGreaterThanOrEqual(sizes.intakeBatch);
     expect(leadsOf('-intake-warm-up')).toBeGreaterThanOrEqual(sizes.intakeBatch);
+    expect(leadsOf('-intake-pass-1')).toBeGreaterThanOrEqual(sizes.intakeBatch);
   });
 
   it('measures one escalation latency per breached lead, after its deadline, in each condition', () => {

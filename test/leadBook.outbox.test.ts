@@ -43,9 +43,19 @@ const drains: [string, Drain][] = [
   [
     'on the encoding and a row count (drainEncodedOutbox)',
     (book, maxBytes, maxRows) => {
-      const { rows, encoded } = drainEncodedOutbox(book, maxRows, maxBytes);
+      const { rows, encoded } = drainEncodedOutbox(book, maxRows, maxBytes, { foldAdmissionClocks: false });
       // What the activity carries decodes to exactly the rows taken.
       expect(decodeLeadActivity(encoded)).toEqual(rows);
+      const count = rows.leads.length + rows.events.length + rows.clocks.length + (rows.steps?.length ?? 0);
+      expect(count).toBeLessThanOrEqual(maxRows);
+      return { rows, boundBytes: jsonSizeBytes(encoded) };
+    },
+  ],
+  [
+    // What the folded form decodes to is recordColumns.test.ts's; the bound and the rows taken are the same rules.
+    'on the folded encoding and a row count (drainEncodedOutbox, admission-clocks-on-lead-rows)',
+    (book, maxBytes, maxRows) => {
+      const { rows, encoded } = drainEncodedOutbox(book, maxRows, maxBytes, { foldAdmissionClocks: true });
       const count = rows.leads.length + rows.events.length + rows.clocks.length + (rows.steps?.length ?? 0);
       expect(count).toBeLessThanOrEqual(maxRows);
       return { rows, boundBytes: jsonSizeBytes(encoded) };
@@ -115,7 +125,7 @@ describe('a cancelled ledger write', () => {
         const book = emptyLeadBook();
         book.outbox = make('a', before);
         const later = make('b', queuedSince);
-        const { rows } = drainEncodedOutbox(book, maxRows, MAX_LEDGER_WRITE_BYTES);
+        const { rows } = drainEncodedOutbox(book, maxRows, MAX_LEDGER_WRITE_BYTES, { foldAdmissionClocks: true });
         // Rows queued while the write was in flight, then the write comes back cancelled.
         for (const list of ['leads', 'events', 'clocks'] as const) book.outbox[list].push(...(later[list] as never[]));
         if (later.steps) (book.outbox.steps ??= []).push(...later.steps);

@@ -1,10 +1,13 @@
 // The ledger write's columnar activity input: lossless for every batch the lead book writes, smaller for the
 // batches that matter (intake), readable from runs that still schedule plain rows, and refusing what it did not write.
+// Format 2 folds admission's clocks onto the lead rows: the ledger must write exactly the rows it wrote from format 1.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { admitLeads, drainOutbox, emptyLeadBook } from '../sla/leadBook';
 import type { LeadActivityBatch } from '../sla/records';
 import { decodeLeadActivity, encodeLeadActivity, fromColumns, toColumns } from '../sla/recordColumns';
+import { foldStartedClocks } from '../sla/startedClocks';
+import { mergeClockOutcomes } from '../activities/ledger/pgLedger';
 import { bookContext, DAY, iso, MONDAY_10AM, seedConfig } from './support/leadBook';
 
 const id = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty'), fc.string());
@@ -64,15 +67,80 @@ const batch = fc.record(
 ) as fc.Arbitrary<LeadActivityBatch>;
 
 /** What the activity receives: the encoded batch after the payload converter's JSON round trip. */
-const throughHistory = (b: LeadActivityBatch) => decodeLeadActivity(JSON.parse(JSON.stringify(encodeLeadActivity(b))));
+const throughHistory = (b: LeadActivityBatch, foldAdmissionClocks = false) =>
+  decodeLeadActivity(JSON.parse(JSON.stringify(encodeLeadActivity(b, { foldAdmissionClocks }))));
+
+/** The rows PgLedger.recordLeadActivity writes for a batch: its clocks merged, then folded onto the lead rows. */
+function ledgerRows(b: LeadActivityBatch) {
+  const { leads, clocks } = foldStartedClocks(b.leads, mergeClockOutcomes(b.clocks));
+  const plain = (value: unknown) => JSON.parse(JSON.stringify(value));
+  return plain({
+    leads: leads.map(({ lead, firstTouch, followUp }) => {
+      const { firstTouchDeadline: _f, followUpDeadline: _u, ...record } = lead;
+      return { record, firstTouch, followUp };
+    }),
+    clocks,
+    events: b.events,
+    steps: b.steps ?? [],
+  });
+}
+
+/** Leads and clocks over a few IDs, started at their lead's creation or not, some with an outcome, some repeated. */
+const LEAD_IDS = ['L1', 'L2', '__proto__', 'constructor'];
+const admittedBatch = fc
+  .record({
+    leads: fc.array(fc.record({ leadId: fc.constantFrom(...LEAD_IDS), createdMs: fc.nat(3) }), { maxLength: 5 }),
+    clocks: fc.array(
+      fc.record({
+        leadId: fc.constantFrom(...LEAD_IDS, 'L9'),
+        clock: fc.constantFrom('firstTouch', 'followUp', 'acceptance'),
+        startedMs: fc.nat(3),
+        warned: fc.boolean(),
+        campaignId: fc.constantFrom('c-1', 'c-1', 'c-2'),
+      }),
+      { maxLength: 10 },
+    ),
+  })
+  .map(({ leads, clocks }): LeadActivityBatch => {
+    const t = (ms: number) => iso(MONDAY_10AM + ms * 60_000);
+    return {
+      leads: leads.map((l) => ({
+        campaignId: 'c-1',
+        leadId: l.leadId,
+        tier: 'standard',
+        ownerId: 'rep-a',
+        createdAt: t(l.createdMs),
+        configVersion: 1,
+      })),
+      events: [],
+      clocks: clocks.map((c) => ({
+        campaignId: c.campaignId,
+        leadId: c.leadId,
+        clock: c.clock,
+        startedAt: t(c.startedMs),
+        deadline: t(c.startedMs + 60),
+        ...(c.warned ? { warnedAt: t(c.startedMs + 45) } : {}),
+      })),
+    };
+  });
 
 describe('lead activity columns', () => {
   it('give back every batch exactly, outside IDs named like Object.prototype members included', () => {
     fc.assert(
       fc.property(batch, (b) => {
         expect(throughHistory(b)).toEqual(JSON.parse(JSON.stringify(b)));
+        expect(ledgerRows(throughHistory(b, true))).toEqual(ledgerRows(b));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("fold admission's clocks onto their leads so the ledger writes exactly the rows it wrote from every clock", () => {
+    fc.assert(
+      fc.property(admittedBatch, (b) => {
+        expect(ledgerRows(throughHistory(b, true))).toEqual(ledgerRows(b));
+      }),
+      { numRuns: 500 },
     );
   });
 
@@ -89,9 +157,22 @@ describe('lead activity columns', () => {
     const rows = drainOutbox(book);
     expect(rows.clocks).toHaveLength(1_000);
     const plain = JSON.stringify(rows).length;
-    const columns = JSON.stringify(encodeLeadActivity(rows)).length;
+    const columns = JSON.stringify(encodeLeadActivity(rows, { foldAdmissionClocks: false })).length;
     expect(columns / plain).toBeLessThan(0.4);
     expect(throughHistory(rows)).toEqual(rows);
+    // Folded: one row per lead, its two deadlines on it, and about half the bytes again.
+    const folded = encodeLeadActivity(rows, { foldAdmissionClocks: true });
+    expect(folded.clocks.rows).toHaveLength(0);
+    expect(folded.leads.rows).toHaveLength(500);
+    expect(JSON.stringify(folded).length / columns).toBeLessThan(0.6);
+    const decoded = throughHistory(rows, true);
+    expect(decoded.leads[7]).toEqual({
+      ...rows.leads[7],
+      firstTouchDeadline: rows.clocks.find((c) => c.leadId === rows.leads[7].leadId && c.clock === 'firstTouch')
+        ?.deadline,
+      followUpDeadline: rows.clocks.find((c) => c.leadId === rows.leads[7].leadId && c.clock === 'followUp')?.deadline,
+    });
+    expect(ledgerRows(decoded)).toEqual(ledgerRows(rows));
   });
 
   it('pass plain rows through, as runs recorded before columns schedule them', () => {
@@ -102,10 +183,14 @@ describe('lead activity columns', () => {
   it('refuse a form they do not know and a field that would reach the prototype', () => {
     expect(() =>
       decodeLeadActivity({
-        ...encodeLeadActivity({ leads: [], events: [], clocks: [] }),
+        ...encodeLeadActivity({ leads: [], events: [], clocks: [] }, { foldAdmissionClocks: true }),
         format: 'columns-9',
       } as never),
     ).toThrow('unknown form "columns-9"');
+    // Folded rows carry a format number a worker that cannot read their deadlines refuses, as it refuses this one.
+    const empty = { leads: [], events: [], clocks: [] };
+    expect(encodeLeadActivity(empty, { foldAdmissionClocks: true }).format).toBe('columns-2');
+    expect(encodeLeadActivity(empty, { foldAdmissionClocks: false }).format).toBe('columns-1');
     const hostile = JSON.parse('{"shared":{},"keys":["__proto__"],"rows":[[{"polluted":true}]]}');
     expect(() => fromColumns(hostile)).toThrow('field name "__proto__" refused');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -45,6 +45,8 @@ const CARRIES_DELIVERIES = '2026-12-06e';
 const ALERTS_FLOW_WHILE_DRAINING = '2026-12-06f';
 /** The paths recorded once the loop decided by times the history fixes (patch decisions-at-replayed-times). */
 const DECISIONS_AT_REPLAYED_TIMES = '2026-12-07';
+/** The paths recorded once ledger writes folded admission's clocks onto lead rows (admission-clocks-on-lead-rows). */
+const ADMISSION_CLOCKS_ON_LEAD_ROWS = '2026-12-07b';
 const PATHS = [
   'lead-clocks',
   'proposals',
@@ -320,6 +322,33 @@ describe('replay of recorded campaign histories', () => {
     ]);
   });
 
+  it('has runs whose ledger writes fold the clocks a lead was admitted with onto its row, and runs from before', () => {
+    // Asked as the loop starts.
+    expectPatchFrom('admission-clocks-on-lead-rows', ADMISSION_CLOCKS_ON_LEAD_ROWS, DECISIONS_AT_REPLAYED_TIMES, [
+      'lead-clocks',
+      'continue-as-new',
+      'steady-updates',
+      'crm-poll',
+    ]);
+    // The writes' own input: format 2 from the release with the patch, format 1 before it.
+    const writeFormats = (release: string) =>
+      recorded(path.join(release, 'steady-updates.bin')).flatMap((e) => {
+        const scheduled = e.activityTaskScheduledEventAttributes;
+        if (scheduled?.activityType?.name !== 'recordLeadActivity') return [];
+        const input = JSON.parse(Buffer.from(scheduled.input?.payloads?.[0]?.data ?? []).toString());
+        return [{ format: input.format, clockRows: input.clocks.rows.length, leadRows: input.leads.rows.length }];
+      });
+    const folded = writeFormats(ADMISSION_CLOCKS_ON_LEAD_ROWS);
+    const before = writeFormats(DECISIONS_AT_REPLAYED_TIMES);
+    expect(new Set(folded.map((w) => w.format))).toEqual(new Set(['columns-2']));
+    expect(new Set(before.map((w) => w.format))).toEqual(new Set(['columns-1']));
+    // The same admissions: each lead's two clocks were rows of their own, and now ride on its row.
+    const total = (writes: typeof folded, rows: 'clockRows' | 'leadRows') => writes.reduce((n, w) => n + w[rows], 0);
+    expect(total(folded, 'leadRows')).toBe(total(before, 'leadRows'));
+    expect(total(before, 'clockRows')).toBeGreaterThanOrEqual(2 * total(before, 'leadRows'));
+    expect(total(folded, 'clockRows')).toBeLessThan(total(before, 'clockRows') - total(before, 'leadRows'));
+  });
+
   it('has a run that sent an alert due while it drained behind a ledger outage, then handed over', () => {
     const first = recorded(path.join(ALERTS_FLOW_WHILE_DRAINING, 'alerts-while-draining.bin'));
     const drainStart = drainBegan(first);
@@ -429,6 +458,7 @@ describe('replay with every command-less workflow task merged into the next', ()
     expect(mergeSafe.filter((file) => path.dirname(file) === CARRIES_DELIVERIES).length).toBe(30);
     expect(mergeSafe.filter((file) => path.dirname(file) === ALERTS_FLOW_WHILE_DRAINING).length).toBe(32);
     expect(mergeSafe.filter((file) => path.dirname(file) === DECISIONS_AT_REPLAYED_TIMES).length).toBe(31);
+    expect(mergeSafe.filter((file) => path.dirname(file) === ADMISSION_CLOCKS_ON_LEAD_ROWS).length).toBe(30);
     for (const file of mergeSafe)
       if (recorded(file).length > 100) expect(current.get(file)?.reshaped, file).toBeGreaterThan(0);
   });
@@ -468,7 +498,7 @@ describe('replay with every command-less workflow task started as late as the ne
   }, 600_000);
 
   it('covers every path recorded since, each run of more than 100 events with tasks retimed', () => {
-    expect(fixedTimes.length).toBe(31);
+    expect(fixedTimes.length).toBe(61);
     for (const file of fixedTimes)
       if (recorded(file).length > 100) expect(current.get(file)?.reshaped, file).toBeGreaterThan(0);
   });

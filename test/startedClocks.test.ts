@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgLedger } from '../activities/ledger/pgLedger';
-import { foldStartedClocks } from '../activities/ledger/startedClocks';
+import { foldStartedClocks } from '../sla/startedClocks';
+import { decodeLeadActivity, encodeLeadActivity } from '../sla/recordColumns';
 import { LedgerQueries } from '../reports/ledgerQueries';
 import type { ClockOutcomeRecord, LeadActivityBatch, LeadRecord } from '../sla/records';
 import { createTestDatabase, type TestDatabase } from './support/postgres';
@@ -241,6 +242,10 @@ function storyRecords(c: string, leadId: string, createdMs: number, story: LeadS
   return records;
 }
 
+/** A batch as the ledger activity receives it from a workflow that folds admission's clocks (format 2). */
+const throughHistory = (rows: LeadActivityBatch) =>
+  decodeLeadActivity(JSON.parse(JSON.stringify(encodeLeadActivity(rows, { foldAdmissionClocks: true }))));
+
 describe('the clocks view against a clock row for every clock', () => {
   let run = 0;
 
@@ -253,8 +258,9 @@ describe('the clocks view against a clock row for every clock', () => {
         fc.array(fc.nat(20), { maxLength: 3 }),
         async (stories, cuts, retries) => {
           run += 1;
-          const [folded, perClock] = [`c-prop-f${run}`, `c-prop-r${run}`];
-          const write = async (c: string, withLeads: boolean) => {
+          const [folded, encoded, perClock] = [`c-prop-f${run}`, `c-prop-e${run}`, `c-prop-r${run}`];
+          // encoded: each batch as the activity receives it from a workflow that folds before it encodes.
+          const write = async (c: string, withLeads: boolean, encoded = false) => {
             // Leads in the stream at admission, each just before its clocks; the reference run writes them apart.
             const stream: (LeadRecord | ClockOutcomeRecord)[] = stories.flatMap((story, i) => [
               ...(withLeads ? [lead(c, `L${i}`, i * 60_000)] : []),
@@ -276,14 +282,17 @@ describe('the clocks view against a clock row for every clock', () => {
                 clocks: part.filter((r): r is ClockOutcomeRecord => 'clock' in r),
               });
             }
-            for (const [k, batch] of batches.entries()) {
+            for (const [k, rows] of batches.entries()) {
+              const batch = encoded ? throughHistory(rows) : rows;
               await ledger.recordLeadActivity(batch);
               if (retries.includes(k)) await ledger.recordLeadActivity(batch);
             }
           };
           await write(folded, true);
+          await write(encoded, true, true);
           await write(perClock, false);
           expect(await viewOf(folded)).toEqual(await viewOf(perClock));
+          expect(await viewOf(encoded)).toEqual(await viewOf(perClock));
           const [a, b] = await Promise.all([queries.campaignOverview(folded), queries.campaignOverview(perClock)]);
           expect({ ...a, campaignId: '' }).toEqual({ ...b, campaignId: '' });
           expect(await ledger.openLeadIds(folded, 100)).toEqual(await ledger.openLeadIds(perClock, 100));

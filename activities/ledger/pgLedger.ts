@@ -32,7 +32,7 @@ import {
   checkQuarterReport,
   checkSnapshot,
 } from './recordChecks';
-import { foldStartedClocks, leadKey } from './startedClocks';
+import { foldStartedClocks } from '../../sla/startedClocks';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
@@ -433,6 +433,11 @@ export class PgLedger implements Ledger {
       [storedAlertKey(dedupeKey), error],
     );
   }
+}
+
+/** Length-prefixed, so no two (campaign, lead) pairs share a key. */
+function leadKey(campaignId: string, leadId: string): string {
+  return `${campaignId.length}:${campaignId}${leadId.length}:${leadId}`;
 }
 
 /**

@@ -97,6 +97,8 @@ const LEAD_RULES: [keyof LeadRecord & string, Rule][] = [
   ['leadId', nonEmpty],
   ['createdAt', timestamp],
   ['configVersion', count],
+  ['firstTouchDeadline', optional(timestamp)],
+  ['followUpDeadline', optional(timestamp)],
 ];
 const EVENT_RULES: [keyof LeadEventRecord & string, Rule][] = [
   ['campaignId', nonEmpty],

@@ -7,6 +7,8 @@ export interface BenchSizes {
   /** Leads admitted into one campaign for the intake throughput and the open-clocks memory figure. */
   intakeLeads: number;
   intakeBatch: number;
+  /** Campaign intake passes, each paired with a raw pass just before it; the goal is judged on all of them. */
+  intakePasses: number;
   /** Sequential no-op Updates timed for the baseline. */
   baselineUpdates: number;
   /** Sequential slaState queries timed at full intake size. */
@@ -48,6 +50,7 @@ export interface BenchOptions {
 export const defaultSizes: BenchSizes = {
   intakeLeads: 10_000,
   intakeBatch: 500,
+  intakePasses: 5,
   baselineUpdates: 200,
   stateQueries: 20,
   latencyLeads: 500,
@@ -68,6 +71,7 @@ export const defaultSizes: BenchSizes = {
 export const quickSizes: BenchSizes = {
   intakeLeads: 1_000,
   intakeBatch: 250,
+  intakePasses: 2,
   baselineUpdates: 30,
   stateQueries: 5,
   latencyLeads: 50,
@@ -92,6 +96,7 @@ export const DEFAULT_OUT_FILE = path.resolve(__dirname, '..', '..', 'bench', 're
 const countFlags = [
   ['intake-leads', 'BENCH_INTAKE_LEADS', 'intakeLeads', 'leads admitted for intake throughput and open-clock memory'],
   ['intake-batch', 'BENCH_INTAKE_BATCH', 'intakeBatch', 'leads per admitLeads Update'],
+  ['intake-passes', 'BENCH_INTAKE_PASSES', 'intakePasses', 'campaign intake passes, each paired with a raw one'],
   ['baseline-updates', 'BENCH_BASELINE_UPDATES', 'baselineUpdates', 'no-op Updates timed for the baseline'],
   ['latency-leads', 'BENCH_LATENCY_LEADS', 'latencyLeads', 'leads left to breach for escalation latency'],
   [

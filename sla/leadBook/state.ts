@@ -156,10 +156,11 @@ export function drainEncodedOutbox(
   book: LeadBook,
   maxRows: number,
   maxBytes: number,
+  encoding: { foldAdmissionClocks: boolean },
 ): { rows: LeadActivityBatch; encoded: ColumnarLeadActivity } {
   let rows = Math.min(maxRows, outboxSize(book));
   for (;;) {
-    const encoded = encodeLeadActivity(outboxPrefix(book.outbox, rows));
+    const encoded = encodeLeadActivity(outboxPrefix(book.outbox, rows), encoding);
     const bytes = jsonSizeBytes(encoded);
     if (bytes <= maxBytes || rows <= 1) return { rows: takeFromOutbox(book, rows), encoded };
     // Rows are near enough alike in size that scaling down lands under the cap in one or two more tries.

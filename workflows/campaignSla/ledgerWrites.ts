@@ -31,6 +31,16 @@ const COALESCED_LEDGER_WRITES = 'coalesced-ledger-writes';
 const LEDGER_WRITE_EVERY_MS = 1_000;
 /** A full write: 2,000 admitted leads' rows (a lead and its two clocks each), about 230 KB encoded. */
 const LEDGER_WRITE_ROWS = 6_000;
+/**
+ * Patch: a write's encoding folds the clocks each lead was admitted with onto its row (recordColumns.ts, format 2),
+ * so an intake's write carries a third of the rows. Runs recorded before encode every row: a smaller encoding lets
+ * more rows into a write capped on its bytes, which would change when the next write starts.
+ */
+const ADMISSION_CLOCKS_ON_LEAD_ROWS = 'admission-clocks-on-lead-rows';
+
+export function decideLedgerEncoding(run: CampaignRun): void {
+  run.ledgerWrites.foldsAdmissionClocks = patched(ADMISSION_CLOCKS_ON_LEAD_ROWS);
+}
 
 /** When the next coalesced write may start; none while a hand-over carries the rows instead. */
 function writeMayStartAt(run: CampaignRun): number | undefined {
@@ -60,7 +70,9 @@ export function dispatchLedgerWrite(run: CampaignRun): void {
   // The write is a command: this task's time replays the same.
   run.ledgerWrites.lastAt = Date.now();
   const { rows, encoded } = coalesced
-    ? drainEncodedOutbox(book, LEDGER_WRITE_ROWS, MAX_LEDGER_WRITE_BYTES)
+    ? drainEncodedOutbox(book, LEDGER_WRITE_ROWS, MAX_LEDGER_WRITE_BYTES, {
+        foldAdmissionClocks: run.ledgerWrites.foldsAdmissionClocks,
+      })
     : encodedAsBefore(drainOutbox(book, uncoalescedCap()));
   track(
     run,
@@ -84,7 +96,7 @@ function uncoalescedCap(): number {
 }
 
 function encodedAsBefore(rows: LeadActivityBatch): { rows: LeadActivityBatch; encoded: ColumnarLeadActivity } {
-  return { rows, encoded: encodeLeadActivity(rows) };
+  return { rows, encoded: encodeLeadActivity(rows, { foldAdmissionClocks: false }) };
 }
 
 function refused(run: CampaignRun, rows: LeadActivityBatch, err: unknown): void {

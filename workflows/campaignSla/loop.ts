@@ -30,7 +30,7 @@ import { failureMessage } from './escalation';
 import { registerHandlers } from './handlers';
 import { idle, readyToHandOver, track } from './inFlight';
 import { handleExpiredProposals } from './proposalLifecycle';
-import { ledgerWriteDueAt } from './ledgerWrites';
+import { decideLedgerEncoding, ledgerWriteDueAt } from './ledgerWrites';
 import { decidePublishTiming, publish, stalePublishDueAt } from './publish';
 import { closeLiveQuarter, liveQuarterEndsAt } from './quarter';
 import { nextRouteAttemptAt } from './routing';
@@ -101,6 +101,7 @@ export async function campaignSla(input: CampaignSlaInput, packedCarryOver?: Uin
 
   const waitsWakeForUpdates = patched(WAITS_WAKE_FOR_UPDATES);
   decideDecisionTime(run);
+  decideLedgerEncoding(run);
   const boundedHandOverWait = boundsHandOverWait();
   run.handOver.carriesDeliveries = handOverCarriesDeliveries();
   run.handOver.alertsFlowWhileDraining = alertsFlowWhileDraining();

@@ -92,7 +92,8 @@ export interface CampaignRun {
    * When this run last started a ledger write (not carried over: a new run's first write starts at once), and whether
    * the hand-over waits for the rows to be written (its carry-over was too large with them).
    */
-  ledgerWrites: { lastAt: number; flushBeforeHandOver: boolean };
+  /** foldsAdmissionClocks: patch admission-clocks-on-lead-rows, asked once as the loop starts. */
+  ledgerWrites: { lastAt: number; flushBeforeHandOver: boolean; foldsAdmissionClocks: boolean };
   /**
    * Search attributes and current details: when last published, whether a publish was skipped since, and whether
    * publishes are timed by the tasks that upsert (patch publish-timed-by-upserts).
@@ -148,7 +149,7 @@ export function createRun(input: CampaignSlaInput, campaignId: string, state: Ca
     wake: false,
     wakeUpTimers: new Set(),
     ended: false,
-    ledgerWrites: { lastAt: 0, flushBeforeHandOver: false },
+    ledgerWrites: { lastAt: 0, flushBeforeHandOver: false, foldsAdmissionClocks: false },
     summary: { lastAt: 0, dirty: false, lastAttributes: '', timedByUpserts: false },
     carryOverGuard: { tooLargeAt: Infinity, reported: false },
     config,
