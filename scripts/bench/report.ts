@@ -243,9 +243,12 @@ function taskGoalReference(openLeads: number, p99Ms: number): string {
 /** The slowest of a checkpoint's slaState queries, and whether the run handed over by itself while they ran. */
 function queriesDetail(c: ScaleFigures['checkpoints'][number]): string {
   const slowest = `slowest of ${c.slaStateQueryMs.count} slaState queries ${int(c.slaStateQueryMs.max)} ms`;
-  return c.handedOverDuringQueries
+  const detail = c.handedOverDuringQueries
     ? `${slowest}, the run having continued as new by itself while they ran (a query waits for the hand-over and the next run's first task)`
     : slowest;
+  return c.handedOverAsStreamBegan > 0
+    ? `${detail}; the run continued as new by itself as the stream of calls began (a history size or length limit), so the stream went on in the next run`
+    : detail;
 }
 
 function scaleRows(s: ScaleFigures): Row[] {

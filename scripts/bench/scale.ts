@@ -29,6 +29,12 @@ interface ScaleCheckpoint {
    * for the hand-over's task and the next run's first, which decodes every open lead.
    */
   handedOverDuringQueries: boolean;
+  /**
+   * Runs that continued as new by themselves as the stream of logged calls began (past the server's suggested history
+   * size or the run's event limit, which the growth to this size can leave just short of): the stream then goes on
+   * in the next run.
+   */
+  handedOverAsStreamBegan: number;
   rssMb: number;
   /** The hand-over forced at this size: what the next run's first argument says and its second weighs. */
   handOver: {
@@ -99,27 +105,34 @@ export async function measureScale(
       admitted += count;
     }
     const queries: number[] = [];
-    let historyLength = 0;
     const runBeforeQueries = (await handle.describe()).runId;
     for (let i = 0; i < sizes.stateQueries; i++) {
       const { result, ms } = await timed(() => handle.query(slaStateQuery));
       if (result.openLeads !== openLeads)
         throw new Error(`scale: slaState shows ${result.openLeads} open leads, ${openLeads} admitted`);
       queries.push(ms);
-      historyLength = result.run.historyLength;
     }
     const rssMb = settledMemory().rss / MB;
     const runAfterQueries = (await handle.describe()).runId;
-    const run = handle.client.getHandle(handle.workflowId, runAfterQueries);
-    const handOver = await forceHandOver(handle, { run, afterEventId: historyLength }, openLeads, () => {
-      const n = contacts++ % openLeads;
-      touched.add(n);
-      return n;
-    });
+    // The stream's run and where it starts, from the server: a run that handed over by itself during the queries
+    // answered some of them, and its history length would be read against the next run's events.
+    let handOver: ScaleCheckpoint['handOver'] | undefined;
+    let handedOverAsStreamBegan = 0;
+    while (!handOver) {
+      const { runId, historyLength } = await handle.describe();
+      handOver = await forceHandOver(handle, { runId, afterEventId: historyLength }, openLeads, () => {
+        const n = contacts++ % openLeads;
+        touched.add(n);
+        return n;
+      });
+      if (!handOver && ++handedOverAsStreamBegan > 1)
+        throw new Error(`scale: the runs at ${openLeads} open leads handed over by themselves as two streams began`);
+    }
     checkpoints.push({
       openLeads,
       slaStateQueryMs: spreadOf(queries),
       handedOverDuringQueries: runAfterQueries !== runBeforeQueries,
+      handedOverAsStreamBegan,
       rssMb,
       handOver,
     });
@@ -146,23 +159,30 @@ export async function measureScale(
   };
 }
 
-/** Logs calls until the workflow runs a new run (steadyUpdates.ts); returns the hand-over's figures. */
+/**
+ * Logs calls until the workflow runs a new run (steadyUpdates.ts); returns the hand-over's figures, or undefined when
+ * the run handed over within the stream's first task, leaving no steady task to measure.
+ */
 async function forceHandOver(
   handle: WorkflowHandle<typeof campaignSla>,
-  from: { run: WorkflowHandle<typeof campaignSla>; afterEventId: number },
+  from: { runId: string; afterEventId: number },
   openLeads: number,
   nextTouch: () => number,
-): Promise<ScaleCheckpoint['handOver']> {
-  const touchUpdates = await steadyUpdatesUntilHandOver(handle, () => {
-    const n = nextTouch();
-    return {
-      type: 'contact',
-      leadId: salesforceId('00Q', n + 1),
-      eventId: salesforceId('00T', n + 1),
-      channel: 'call',
-      at: new Date().toISOString(),
-    };
-  });
+): Promise<ScaleCheckpoint['handOver'] | undefined> {
+  const touchUpdates = await steadyUpdatesUntilHandOver(
+    handle,
+    () => {
+      const n = nextTouch();
+      return {
+        type: 'contact',
+        leadId: salesforceId('00Q', n + 1),
+        eventId: salesforceId('00T', n + 1),
+        channel: 'call',
+        at: new Date().toISOString(),
+      };
+    },
+    from.runId,
+  );
   const latest = (await handle.describe()).runId;
   const next = handle.client.getHandle(handle.workflowId, latest);
   const [started] = (await next.fetchHistory()).events ?? [];
@@ -177,10 +197,10 @@ async function forceHandOver(
     timeoutMs: FIRST_TASK_TIMEOUT_MS,
     describe: () => `the run after ${openLeads} open leads completed no workflow task`,
   });
-  const tasks = await workflowTaskMs(from.run, from.afterEventId);
-  const refused = await refusedTasks(from.run, from.afterEventId);
-  if (tasks.length < 2)
-    throw new Error(`scale: the run at ${openLeads} open leads ran ${tasks.length} tasks under the stream`);
+  const run = handle.client.getHandle<typeof campaignSla>(handle.workflowId, from.runId);
+  const tasks = await workflowTaskMs(run, from.afterEventId);
+  const refused = await refusedTasks(run, from.afterEventId);
+  if (tasks.length < 2) return undefined;
   return {
     carried,
     touchUpdates,

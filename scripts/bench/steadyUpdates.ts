@@ -20,8 +20,10 @@ const UPDATE_DEADLINE_MS = 30_000;
 export async function steadyUpdatesUntilHandOver(
   handle: WorkflowHandle<typeof campaignSla>,
   event: (n: number) => LeadEvent,
+  /** The run whose hand-over ends the stream; the current one when not given. */
+  runId?: string,
 ): Promise<number> {
-  const { runId } = await handle.describe();
+  runId ??= (await handle.describe()).runId;
   let sent = 0;
   const send = async () => {
     const first = sent++ * EVENTS_PER_UPDATE;
