@@ -294,6 +294,10 @@ describe('PgLedger lead activity', () => {
     await expect(
       ledger.recordLeadActivity({ leads: [lead, { ...lead, configVersion: -1 }], events: [], clocks: [] }),
     ).rejects.toThrow('leads[1].configVersion: -1 is not an integer >= 0');
+    // A deadline folded onto a lead row (format 2) is checked like any timestamp.
+    await expect(
+      ledger.recordLeadActivity({ leads: [{ ...lead, followUpDeadline: 'tomorrow' }], events: [], clocks: [] }),
+    ).rejects.toThrow('leads[0].followUpDeadline: "tomorrow" is not an ISO timestamp with an offset');
     const event = {
       campaignId: 'c-bad',
       eventId: 'e-1',
